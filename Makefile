@@ -1,0 +1,46 @@
+# Stepwise: `make run` serves the app with demo data; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test install install-dev migrate demo check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "  Stepwise is running at http://127.0.0.1:$(PORT)/"
+	@echo "  Demo logins (password: stepwise-demo):"
+	@echo "    allergist    - allergist, Northside Allergy Clinic"
+	@echo "    nurse        - nurse, Northside Allergy Clinic"
+	@echo "    patient      - patient (Zoë Ångström-Nguyễn), Northside Allergy Clinic"
+	@echo "    other-nurse  - nurse, Harbour Children's Allergy Service"
+	@echo ""
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+check: install-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

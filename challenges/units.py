@@ -1,0 +1,148 @@
+"""Display and parsing of clinical quantities.
+
+Display follows ISMP's error-prone-abbreviation rules, which the reliability plan (test 14) adopts:
+a leading zero (0.5 mg, never .5 mg), no trailing zeros (5 mg, never 5.0 mg), thousands grouped
+(4,443 mg), a space between number and unit, and "mcg", never "µg".
+
+Parsing is deliberately strict (reliability plan, test 13 "bad-input corpus"): a typed number is
+accepted only in the same plain form we display, minus the grouping commas. Anything a person could
+mean two ways ("1,5", "1 000", ".5") is refused with a message that says what to type instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, localcontext
+
+# Units we show; "µg"/"ug" are written as "mcg" (ISMP).
+UNIT_ALIASES = {"µg": "mcg", "μg": "mcg", "ug": "mcg", "ml": "mL", "l": "L"}
+
+# More significant digits than any scale, syringe or protein label gives; longer input is a typo.
+MAX_SIGNIFICANT_DIGITS = 12
+# Bounds the work done on pasted junk such as "0.000…0001" with thousands of zeros.
+MAX_INPUT_LENGTH = 32
+
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_NOT_FINITE = re.compile(r"[+-]?(?:s?nan[0-9]*|inf|infinity)", re.IGNORECASE)
+_HEX = re.compile(r"[+-]?0[xX]")
+_EXPONENT = re.compile(r"[+-]?[0-9.]+[eE][+-]?[0-9]+")
+_UNIT_SUFFIX = re.compile(r"[+-]?[0-9.,]*[0-9][ \t]*[^\W\d_]+")
+_SEPARATORS = frozenset(",_'’ \t\u00a0\u2009\u202f")
+
+
+class QuantityError(ValueError):
+    """A quantity that cannot be accepted; `code` is stable, `message` is for people."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def format_decimal(value: Decimal | int) -> str:
+    """A number as a clinician should read it: 0.5, 5, 4,443, 1,234.56 (no exponent, no trailing zeros)."""
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"Cannot display a non-finite number: {value}")
+    if value == 0:
+        return "0"
+    with localcontext() as context:
+        # normalize() rounds to the context precision; widen it so a long number is never altered.
+        context.prec = max(context.prec, len(value.as_tuple().digits))
+        normalised = value.normalize()
+    # The "f" format writes 1E+3 as 1000 without rounding, so huge whole numbers display in full.
+    return f"{normalised:,f}"
+
+
+def format_quantity(value: Decimal | int, unit: str) -> str:
+    """A number with its unit: format_quantity(Decimal("0.50"), "mg") == "0.5 mg"."""
+    unit = UNIT_ALIASES.get(unit, unit)
+    return f"{format_decimal(value)} {unit}"
+
+
+def parse_decimal(
+    text: str,
+    *,
+    min_value: Decimal | None = None,
+    max_value: Decimal | None = None,
+    unit: str = "",
+) -> Decimal:
+    """The Decimal a person typed, exactly as typed ("0.50" stays 0.50); raises QuantityError otherwise."""
+    stripped = text.strip()
+    _reject_malformed(stripped)
+    value = Decimal(stripped)
+    if value.is_zero():
+        value = value.copy_abs()  # "-0" means 0; keep the typed exponent ("-0.00" -> 0.00)
+    _check_range(value, min_value, max_value, unit)
+    return value
+
+
+def _reject_malformed(text: str) -> None:
+    """Raise QuantityError unless text is a plain number such as 12, 0.5 or -3.25."""
+    if not text:
+        raise QuantityError("Enter a number.", code="empty")
+    if len(text) > MAX_INPUT_LENGTH:
+        raise QuantityError(f"Too long; use at most {MAX_SIGNIFICANT_DIGITS} significant digits.", code="too_long")
+    _reject_lookalikes(text)
+    _reject_other_notations(text)
+    _reject_naked_point(text)
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise QuantityError("Not a number; type digits only, such as 12 or 0.5.", code="not_a_number")
+    significant = text.lstrip("+-").replace(".", "").lstrip("0")
+    if len(significant) > MAX_SIGNIFICANT_DIGITS:
+        raise QuantityError(
+            f"Too many digits; use at most {MAX_SIGNIFICANT_DIGITS} significant digits.", code="too_long"
+        )
+
+
+def _reject_lookalikes(text: str) -> None:
+    """Refuse digits from other scripts and fraction characters, which Decimal would otherwise read."""
+    for char in text:
+        if char.isdigit() and not char.isascii():
+            raise QuantityError("Use the digits 0-9 only.", code="non_ascii_digits")
+        if "FRACTION" in unicodedata.name(char, "") or char == "/":
+            raise QuantityError("Write fractions as decimals, e.g. 0.5 instead of ½ or 1/2.", code="fraction")
+
+
+def _reject_other_notations(text: str) -> None:
+    """Refuse NaN/Infinity, hexadecimal, exponents, glued units and digit grouping."""
+    if _NOT_FINITE.fullmatch(text):
+        raise QuantityError("Enter an ordinary number, not NaN or Infinity.", code="not_finite")
+    if _HEX.match(text):
+        raise QuantityError("Hexadecimal numbers are not accepted; type an ordinary number.", code="hex")
+    if _EXPONENT.fullmatch(text):
+        raise QuantityError("Write the number in full, without an exponent (1000, not 1e3).", code="exponent")
+    if _UNIT_SUFFIX.fullmatch(text):
+        raise QuantityError("Type the number only, without a unit.", code="not_a_number")
+    if any(char in _SEPARATORS for char in text):
+        raise QuantityError(
+            "Use a point as the decimal separator and no thousands grouping (1000.5, not 1,000.5 or 1 000,5).",
+            code="separator",
+        )
+
+
+def _reject_naked_point(text: str) -> None:
+    """Refuse a naked decimal point, ".5" or "5." (ISMP), naming the safe spelling."""
+    digits = text.lstrip("+-")
+    sign = text[: len(text) - len(digits)]
+    if digits.startswith(".") and _PLAIN_NUMBER.fullmatch(f"0{digits}"):
+        raise QuantityError(f"Write {sign}0{digits}, not {text}.", code="leading_zero")
+    if digits.endswith(".") and _PLAIN_NUMBER.fullmatch(digits[:-1]):
+        raise QuantityError(f"Write {text[:-1]} without the trailing point.", code="trailing_point")
+
+
+def _check_range(value: Decimal, min_value: Decimal | None, max_value: Decimal | None, unit: str) -> None:
+    """Raise QuantityError("out_of_range") if value lies outside the inclusive bounds, naming them."""
+    if min_value is not None and max_value is not None:
+        if not min_value <= value <= max_value:
+            bounds = f"{_show(min_value, unit)} and {_show(max_value, unit)}"
+            raise QuantityError(f"Must be between {bounds}.", code="out_of_range")
+    elif min_value is not None and value < min_value:
+        raise QuantityError(f"Must be at least {_show(min_value, unit)}.", code="out_of_range")
+    elif max_value is not None and value > max_value:
+        raise QuantityError(f"Must be at most {_show(max_value, unit)}.", code="out_of_range")
+
+
+def _show(value: Decimal, unit: str) -> str:
+    """A bound for a message, with its unit when there is one."""
+    return format_quantity(value, unit) if unit else format_decimal(value)

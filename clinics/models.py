@@ -1,0 +1,128 @@
+"""Clinics, the people who use Stepwise, and what every clinical record shares."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone (e.g. Europe/London)."), params={"value": value})
+
+
+class PageSize(models.TextChoices):
+    A4 = "A4", _("A4")
+    LETTER = "letter", _("US Letter")
+
+
+class Clinic(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/London", validators=[validate_time_zone])
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    report_page_size = models.CharField(_("report page size"), max_length=10, choices=PageSize, default=PageSize.A4)
+    # When on, a home reintroduction step is released only by an allergist.
+    home_steps_need_release = models.BooleanField(_("home steps need an allergist's release"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Role(models.TextChoices):
+    ALLERGIST = "allergist", _("Allergist")
+    NURSE = "nurse", _("Nurse")
+    PATIENT = "patient", _("Patient")
+
+
+class User(AbstractUser):
+    """A person who signs in: clinic staff (allergist, nurse) or a patient.
+
+    Staff belong to exactly one clinic. A patient account is linked to exactly one patient record
+    (Patient.user), whose clinic is the account's clinic.
+    """
+
+    role = models.CharField(_("role"), max_length=20, choices=Role, blank=True)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(clinic__isnull=False),
+                name="clinics_user_role_needs_clinic",
+                violation_error_message=_("A user with a role must belong to a clinic."),
+            ),
+        ]
+
+    @property
+    def is_allergist(self) -> bool:
+        return self.role == Role.ALLERGIST
+
+    @property
+    def is_nurse(self) -> bool:
+        return self.role == Role.NURSE
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role in (Role.ALLERGIST, Role.NURSE)
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class ClinicalRecordError(Exception):
+    """A rule about clinical records was broken; `code` is stable for tests and views."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class ClinicalQuerySet(models.QuerySet):
+    """Clinical rows are never deleted: they are marked entered in error, with a reason."""
+
+    def delete(self) -> Any:  # type: ignore[override]
+        raise ClinicalRecordError("Clinical records are never deleted; mark them entered in error.", code="no_delete")
+
+    def current(self) -> ClinicalQuerySet:
+        return self.filter(entered_in_error=False)
+
+
+class ClinicalRecord(models.Model):
+    """Fields and rules every clinical record shares: never deleted, only marked entered in error."""
+
+    entered_in_error = models.BooleanField(_("entered in error"), default=False)
+    entered_in_error_reason = models.TextField(_("reason it was entered in error"), blank=True)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ClinicalQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ClinicalRecordError("Clinical records are never deleted; mark them entered in error.", code="no_delete")

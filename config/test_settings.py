@@ -1,0 +1,14 @@
+"""Test overrides: production settings (DEBUG off) plus speed-ups that change no behaviour under test."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "stepwise-tests-only")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("TESTING", "1")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Serve static files straight from the finders (no collectstatic before tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

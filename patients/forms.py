@@ -1,0 +1,119 @@
+"""Patient, trigger and medication forms: shape of input only; writes happen in services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clinics.forms import DateInput, StrictDecimalField, crispy_helper
+from clinics.models import Clinic
+from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Condition, Medication, Patient, Trigger
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def _not_in_future(value: date | None, label: str) -> None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("%(label)s cannot be in the future.") % {"label": label})
+
+
+class PatientForm(forms.ModelForm):
+    conditions = forms.MultipleChoiceField(
+        label=_("Conditions"), choices=Condition.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    weight_kg = StrictDecimalField(label=_("Weight (kg)"), min_value=MIN_WEIGHT_KG, max_value=MAX_WEIGHT_KG, unit="kg", required=False)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn", "given_name", "family_name", "date_of_birth", "sex", "weight_kg", "weight_measured_on",
+            "conditions", "other_conditions", "autoinjector_dose", "emergency_contact_name",
+            "emergency_contact_phone", "emergency_plan_notes", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "date_of_birth": DateInput(),
+            "weight_measured_on": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "emergency_plan_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.instance.clinic = clinic
+        self.helper = crispy_helper()
+
+    def clean_mrn(self) -> str:
+        mrn = self.cleaned_data["mrn"].strip()
+        clash = Patient.objects.filter(clinic=self.clinic, mrn__iexact=mrn).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("A patient with this MRN already exists in this clinic."))
+        return mrn
+
+    def clean_date_of_birth(self) -> date:
+        born = self.cleaned_data["date_of_birth"]
+        _not_in_future(born, _("Date of birth"))
+        if born < EARLIEST_BIRTH_DATE:
+            raise forms.ValidationError(_("Date of birth must be on or after 1 Jan 1900."))
+        return born
+
+    def clean_weight_measured_on(self) -> date | None:
+        measured = self.cleaned_data["weight_measured_on"]
+        _not_in_future(measured, _("The weighing date"))
+        return measured
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("weight_kg") is not None and not data.get("weight_measured_on"):
+            self.add_error("weight_measured_on", _("Say when the weight was measured; weight-based doses depend on it."))
+        born, measured = data.get("date_of_birth"), data.get("weight_measured_on")
+        if born and measured and measured < born:
+            self.add_error("weight_measured_on", _("The weight cannot be measured before the date of birth."))
+        return data
+
+
+class TriggerForm(forms.ModelForm):
+    class Meta:
+        model = Trigger
+        fields = [
+            "substance", "reaction_type", "worst_reaction_on", "worst_reaction_severity",
+            "last_reaction_on", "last_reaction_severity", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "worst_reaction_on": DateInput(),
+            "last_reaction_on": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+    def clean_worst_reaction_on(self) -> date | None:
+        value = self.cleaned_data["worst_reaction_on"]
+        _not_in_future(value, _("The worst reaction date"))
+        return value
+
+    def clean_last_reaction_on(self) -> date | None:
+        value = self.cleaned_data["last_reaction_on"]
+        _not_in_future(value, _("The last reaction date"))
+        return value
+
+
+class MedicationForm(forms.ModelForm):
+    class Meta:
+        model = Medication
+        fields = ["name", "dose", "schedule", "med_class", "stopped_on"]
+        widgets = {"stopped_on": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search by name or MRN"), required=False, max_length=100)

@@ -1,0 +1,200 @@
+"""Patients, their known triggers and their current medications."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from clinics.models import Clinic, ClinicalRecord
+
+
+def fold_for_search(text: str) -> str:
+    """Lower-case, accent-free text for matching: "Ångström-Nguyễn" -> "angstrom-nguyen"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Not recorded")
+
+
+class Condition(models.TextChoices):
+    MCAS = "mcas", _("Mast cell activation syndrome (MCAS)")
+    MASTOCYTOSIS = "mastocytosis", _("Mastocytosis")
+    ASTHMA = "asthma", _("Asthma")
+    ATOPIC_DERMATITIS = "atopic_dermatitis", _("Atopic dermatitis")
+    EOE = "eoe", _("Eosinophilic oesophagitis")
+    FPIES = "fpies", _("FPIES")
+    ALLERGIC_RHINITIS = "allergic_rhinitis", _("Allergic rhinitis")
+    CARDIOVASCULAR = "cardiovascular", _("Cardiovascular disease")
+
+
+class AutoInjectorDose(models.TextChoices):
+    NONE = "", _("None prescribed")
+    MG_0_15 = "0.15", _("0.15 mg")
+    MG_0_3 = "0.3", _("0.3 mg")
+    MG_0_5 = "0.5", _("0.5 mg")
+
+
+# Weight limits: a plausibility guard against unit slips (g typed as kg), not a clinical rule.
+MIN_WEIGHT_KG = Decimal("0.5")
+MAX_WEIGHT_KG = Decimal("350")
+
+
+class Patient(ClinicalRecord):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField(_("MRN"), max_length=40, help_text=_("Medical record number, unique within the clinic."))
+    given_name = models.CharField(_("given name"), max_length=120)
+    family_name = models.CharField(_("family name"), max_length=120)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex, default=Sex.UNKNOWN)
+    weight_kg = models.DecimalField(
+        _("weight (kg)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_WEIGHT_KG), MaxValueValidator(MAX_WEIGHT_KG)],
+    )
+    weight_measured_on = models.DateField(_("weight measured on"), null=True, blank=True)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    other_conditions = models.CharField(_("other conditions"), max_length=300, blank=True)
+    autoinjector_dose = models.CharField(
+        _("adrenaline auto-injector"), max_length=5, choices=AutoInjectorDose, blank=True, default=""
+    )
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=120, blank=True)
+    emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=40, blank=True)
+    emergency_plan_notes = models.TextField(_("emergency plan notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="patient_record",
+        verbose_name=_("patient login"),
+    )
+
+    # Accent- and case-folded "given family mrn", so "angstrom" finds "Ångström" on SQLite too.
+    search_text = models.CharField(max_length=400, editable=False, default="")
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
+    class Meta:
+        ordering = ["family_name", "given_name", "mrn"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "mrn"],
+                name="patients_patient_unique_mrn_per_clinic",
+                violation_error_message=_("A patient with this MRN already exists in this clinic."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True) | Q(weight_kg__gt=0),
+                name="patients_patient_weight_positive",
+                violation_error_message=_("Weight must be more than 0 kg."),
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "family_name", "given_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.mrn})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = fold_for_search(f"{self.given_name} {self.family_name} {self.mrn}")
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: date) -> int:
+        """Completed years of age on `day`."""
+        years = day.year - self.date_of_birth.year
+        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years
+
+    def condition_labels(self) -> list[str]:
+        labels = [str(Condition(code).label) for code in self.conditions if code in Condition.values]
+        if self.other_conditions:
+            labels.append(self.other_conditions)
+        return labels
+
+
+class ReactionType(models.TextChoices):
+    IGE = "ige", _("IgE-mediated")
+    NON_IGE = "non_ige", _("Non-IgE-mediated")
+    MCAS = "mcas", _("MCAS trigger")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", _("Mild")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
+    ANAPHYLAXIS = "anaphylaxis", _("Anaphylaxis")
+
+
+class Trigger(ClinicalRecord):
+    """A food or substance known (or suspected) to cause a reaction in this patient."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="triggers")
+    substance = models.CharField(_("food or substance"), max_length=200)
+    reaction_type = models.CharField(_("reaction type"), max_length=10, choices=ReactionType, default=ReactionType.UNKNOWN)
+    worst_reaction_on = models.DateField(_("worst reaction date"), null=True, blank=True)
+    worst_reaction_severity = models.CharField(_("worst reaction severity"), max_length=12, choices=Severity, blank=True)
+    last_reaction_on = models.DateField(_("last reaction date"), null=True, blank=True)
+    last_reaction_severity = models.CharField(_("last reaction severity"), max_length=12, choices=Severity, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["substance"]
+
+    def __str__(self) -> str:
+        return self.substance
+
+
+class MedicationClass(models.TextChoices):
+    H1_ANTIHISTAMINE = "h1_antihistamine", _("H1 antihistamine")
+    H2_BLOCKER = "h2_blocker", _("H2 blocker")
+    LEUKOTRIENE_ANTAGONIST = "leukotriene_antagonist", _("Leukotriene antagonist")
+    MAST_CELL_STABILISER = "mast_cell_stabiliser", _("Mast-cell stabiliser")
+    BETA_BLOCKER = "beta_blocker", _("Beta-blocker")
+    ACE_INHIBITOR = "ace_inhibitor", _("ACE inhibitor")
+    NSAID = "nsaid", _("NSAID")
+    PPI = "ppi", _("Proton-pump inhibitor")
+    SYSTEMIC_STEROID = "systemic_steroid", _("Systemic steroid")
+    OTHER = "other", _("Other")
+
+
+class Medication(ClinicalRecord):
+    """A medicine the patient currently takes; the class drives wash-out and masking checks."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    name = models.CharField(_("name"), max_length=200)
+    dose = models.CharField(_("dose"), max_length=100, help_text=_("e.g. 10 mg"))
+    schedule = models.CharField(_("schedule"), max_length=200, blank=True, help_text=_("e.g. twice daily"))
+    med_class = models.CharField(_("class"), max_length=30, choices=MedicationClass, default=MedicationClass.OTHER)
+    stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.dose}".strip()

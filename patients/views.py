@@ -1,0 +1,161 @@
+"""Patient pages. Thin: load through patients.access, bind a form, call a service, redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from clinics.access import require_clinic_staff
+from clinics.forms import EnteredInErrorForm
+from clinics.models import ClinicalRecord, ClinicalRecordError
+from clinics.services import clinical_record_mark_entered_in_error, clinical_record_save
+from patients import access
+from patients.forms import MedicationForm, PatientForm, PatientSearchForm, TriggerForm
+from patients.models import Patient, fold_for_search
+
+PAGE_SIZE = 25
+
+
+def patient_list(request: HttpRequest) -> HttpResponse:
+    require_clinic_staff(request.user)
+    form = PatientSearchForm(request.GET)
+    patients = access.patients_for(request.user).current()
+    query = form.data.get("q", "").strip() if form.is_valid() else ""
+    for word in fold_for_search(query).split():
+        patients = patients.filter(search_text__contains=word)
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "patients/patient_list.html", {"form": form, "page": page, "query": query})
+
+
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.get_patient_for(request.user, pk)
+    context = {
+        "patient": patient,
+        "triggers": patient.triggers.all(),
+        "medications": patient.medications.all(),
+        "can_edit": request.user.is_clinic_staff,
+    }
+    return render(request, "patients/patient_detail.html", context)
+
+
+def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.get_patient_for_staff(request.user, pk)
+    changes = []
+    for record in patient.history.select_related("history_user").order_by("-history_date"):
+        previous = record.prev_record
+        delta = record.diff_against(previous).changes if previous else []
+        changes.append({"record": record, "changes": delta})
+    return render(request, "patients/patient_history.html", {"patient": patient, "changes": changes})
+
+
+def _save_form(request: HttpRequest, form: ModelForm) -> ClinicalRecord | None:
+    """Save a valid form through the service; on a model-level error put it on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return clinical_record_save(record=form.save(commit=False), by=request.user)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    except ClinicalRecordError as exc:
+        form.add_error(None, exc.message)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    require_clinic_staff(request.user)
+    form = PatientForm(request.POST or None, clinic=request.user.clinic)
+    if request.method == "POST" and (patient := _save_form(request, form)):
+        messages.success(request, _("Patient created."))
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/form_page.html", {"form": form, "title": _("New patient")})
+
+
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.get_patient_for_staff(request.user, pk)
+    form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
+    if request.method == "POST" and _save_form(request, form):
+        messages.success(request, _("Patient updated."))
+        return redirect("patients:detail", pk=patient.pk)
+    title = _("Edit %(name)s") % {"name": patient.full_name}
+    return render(request, "patients/form_page.html", {"form": form, "title": title, "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def trigger_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.get_patient_for_staff(request.user, pk)
+    form = TriggerForm(request.POST or None, instance=_new_child(patient, "triggers"))
+    if request.method == "POST" and _save_form(request, form):
+        messages.success(request, _("Trigger added."))
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/form_page.html", {"form": form, "title": _("Add a trigger"), "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def trigger_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    trigger = access.get_trigger_for_staff(request.user, pk)
+    form = TriggerForm(request.POST or None, instance=trigger)
+    if request.method == "POST" and _save_form(request, form):
+        messages.success(request, _("Trigger updated."))
+        return redirect("patients:detail", pk=trigger.patient_id)
+    context = {"form": form, "title": _("Edit trigger"), "patient": trigger.patient}
+    return render(request, "patients/form_page.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def medication_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.get_patient_for_staff(request.user, pk)
+    form = MedicationForm(request.POST or None, instance=_new_child(patient, "medications"))
+    if request.method == "POST" and _save_form(request, form):
+        messages.success(request, _("Medication added."))
+        return redirect("patients:detail", pk=patient.pk)
+    context = {"form": form, "title": _("Add a medication"), "patient": patient}
+    return render(request, "patients/form_page.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def medication_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    medication = access.get_medication_for_staff(request.user, pk)
+    form = MedicationForm(request.POST or None, instance=medication)
+    if request.method == "POST" and _save_form(request, form):
+        messages.success(request, _("Medication updated."))
+        return redirect("patients:detail", pk=medication.patient_id)
+    context = {"form": form, "title": _("Edit medication"), "patient": medication.patient}
+    return render(request, "patients/form_page.html", context)
+
+
+def _new_child(patient: Patient, related_name: str) -> ClinicalRecord:
+    return getattr(patient, related_name).model(patient=patient)
+
+
+_ERROR_TARGETS = {
+    "patient": access.get_patient_for_staff,
+    "trigger": access.get_trigger_for_staff,
+    "medication": access.get_medication_for_staff,
+}
+
+
+@require_http_methods(["GET", "POST"])
+def mark_entered_in_error(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    record = _ERROR_TARGETS[kind](request.user, pk)
+    patient = record if isinstance(record, Patient) else record.patient
+    form = EnteredInErrorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinical_record_mark_entered_in_error(record=record, by=request.user, reason=form.cleaned_data["reason"])
+        except ClinicalRecordError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Marked as entered in error. It stays in the record's history."))
+            if record is patient:
+                return redirect("patients:list")
+            return redirect("patients:detail", pk=patient.pk)
+    context = {"form": form, "record": record, "patient": patient}
+    return render(request, "patients/entered_in_error.html", context)
