@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 
+from challenges.display import amount_text, mg_text
 from challenges.units import format_decimal, format_quantity
 
 register = template.Library()
@@ -17,3 +18,15 @@ def qty(value: Decimal | int | None, unit: str = "") -> str:
     if value is None or value == "":
         return "—"
     return format_quantity(Decimal(value), unit) if unit else format_decimal(Decimal(value))
+
+
+@register.filter
+def mg(value: Decimal | None) -> str:
+    """{{ line.cumulative_protein_mg|mg }} renders "4,443 mg" (rounded for reading, see challenges.display)."""
+    return mg_text(None if value in (None, "") else Decimal(value))
+
+
+@register.filter
+def amount(value: Decimal | None, unit: str) -> str:
+    """{{ line.food_amount|amount:line.food_unit }} renders "13.51 g" or "95.2 mL"."""
+    return amount_text(None if value in (None, "") else Decimal(value), unit)

@@ -1,0 +1,67 @@
+"""The one place that decides which foods, protocols and challenges a user may reach (404 otherwise)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from clinics.access import require_allergist, require_clinic_staff
+from clinics.models import User
+from challenges.models import Challenge, Food, Protocol
+
+
+def foods_for(user: User) -> QuerySet[Food]:
+    """Staff see the standard foods and their clinic's own."""
+    if not (user.is_authenticated and user.is_clinic_staff):
+        return Food.objects.none()
+    return Food.objects.for_clinic(user.clinic_id)
+
+
+def get_food_for_staff(user: User, pk: int) -> Food:
+    require_clinic_staff(user)
+    return get_object_or_404(foods_for(user), pk=pk)
+
+
+def protocols_for(user: User) -> QuerySet[Protocol]:
+    """Staff see the standard library and their clinic's protocols (every version)."""
+    if not (user.is_authenticated and user.is_clinic_staff):
+        return Protocol.objects.none()
+    return Protocol.objects.for_clinic(user.clinic_id)
+
+
+def get_protocol_for_staff(user: User, pk: int) -> Protocol:
+    require_clinic_staff(user)
+    return get_object_or_404(protocols_for(user).select_related("food", "clinic"), pk=pk)
+
+
+def get_protocol_for_allergist(user: User, pk: int) -> Protocol:
+    """A protocol the allergist may change: their own clinic's (standard ones are cloned, not edited)."""
+    require_allergist(user)
+    protocol = get_protocol_for_staff(user, pk)
+    if protocol.clinic_id != user.clinic_id:
+        raise Http404
+    return protocol
+
+
+def challenges_for(user: User) -> QuerySet[Challenge]:
+    """Staff see their clinic's challenges; a patient sees only their own."""
+    if not user.is_authenticated or not user.is_active:
+        return Challenge.objects.none()
+    if user.is_clinic_staff and user.clinic_id:
+        return Challenge.objects.filter(clinic_id=user.clinic_id)
+    if user.is_patient:
+        return Challenge.objects.filter(patient__user=user, entered_in_error=False)
+    return Challenge.objects.none()
+
+
+def get_challenge_for(user: User, pk: int) -> Challenge:
+    return get_object_or_404(
+        challenges_for(user).select_related("patient", "protocol", "protocol__food", "clinic", "allergist", "nurse"),
+        pk=pk,
+    )
+
+
+def get_challenge_for_staff(user: User, pk: int) -> Challenge:
+    require_clinic_staff(user)
+    return get_challenge_for(user, pk)

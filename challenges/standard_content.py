@@ -1,0 +1,187 @@
+"""The standard library: challenge foods with their protein content, and the seeded standard protocols.
+
+Every figure carries its source from shared/reference/clinical-facts.md (the "fact sheet"). Protein values are
+g protein per 100 g of food as sold/prepared (fact sheet §2): CNF 2015 = Canadian Nutrient File 2015 as extracted
+in jay-joshy/allergyguide `cnf_extracted.csv`; USDA SR = USDA Standard Reference `ABBREV.txt` (NDB number given).
+For liquids the same figure is used per 100 mL (allergyguide: 100 g of a liquid is taken as 100 mL, fact sheet §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal as D
+
+TSP_PB_G = "5"  # ASCIA peanut challenge protocol 2011: 1 teaspoon of peanut butter = 5 g (fact sheet §1.3)
+
+
+@dataclass(frozen=True)
+class FoodSeed:
+    name: str
+    form: str
+    group: str
+    protein: D
+    source: str
+    liquid: bool = False
+    measures: dict[str, str] = field(default_factory=dict)
+    serving: D | None = None
+    notes: str = ""
+
+
+# Servings: the top dose of an OFC is about one serving, "8-10 g dried food or 60-100 g wet food" (Bock 1988;
+# Bindslev-Jensen 2004; fact sheet §1.2). We seed 100 g/mL for wet foods and 10 g for dried ones.
+WET, DRY = D("100"), D("10")
+
+FOODS: tuple[FoodSeed, ...] = (
+    FoodSeed("Peanut", "peanuts, raw", "peanut", D("25.80"), "CNF 2015; USDA SR 16087", serving=DRY),
+    FoodSeed("Peanut", "peanuts, dry-roasted", "peanut", D("24.35"), "CNF 2015 (USDA SR 16390: 23.68)", serving=DRY),
+    FoodSeed("Peanut butter", "smooth", "peanut", D("22.21"), "CNF 2015 (USDA SR 16098: 25.09); prefer the label",
+             measures={"tsp": TSP_PB_G}, serving=D("20")),
+    FoodSeed("Peanut butter", "chunky", "peanut", D("24.06"), "CNF 2015; USDA SR 16397", measures={"tsp": TSP_PB_G}, serving=D("20")),
+    FoodSeed("Peanut flour", "defatted", "peanut", D("52.2"), "CNF 2015; USDA SR 16099", serving=DRY),
+    FoodSeed("Peanut flour", "low fat", "peanut", D("33.8"), "CNF 2015; USDA SR 16100", serving=DRY),
+    FoodSeed("Powdered peanut butter", "PB2 Original", "peanut", D("46.15"), "product label (allergyguide custom_foods.json)", serving=DRY),
+    FoodSeed("Cow's milk", "whole, 3.25 %", "milk", D("3.15"), "CNF 2015; USDA SR 01077", liquid=True, serving=WET),
+    FoodSeed("Cow's milk", "2 %", "milk", D("3.30"), "CNF 2015; USDA SR 01079", liquid=True, serving=WET),
+    FoodSeed("Cow's milk", "skim", "milk", D("3.37"), "CNF 2015", liquid=True, serving=WET),
+    FoodSeed("Milk powder", "whole", "milk", D("26.32"), "CNF 2015; USDA SR 01090", serving=DRY),
+    FoodSeed("Milk powder", "skim", "milk", D("36.16"), "CNF 2015; USDA SR 01091", serving=DRY),
+    FoodSeed("Cheese", "cheddar", "milk", D("24.04"), "CNF 2015 (USDA SR 01009: 24.90)", serving=D("25")),
+    FoodSeed("Cheese", "cream cheese", "milk", D("5.93"), "CNF 2015; USDA SR 01017", measures={"tsp": "5"}, serving=D("30")),
+    FoodSeed("Cheese", "ricotta, whole milk", "milk", D("11.26"), "CNF 2015", serving=WET),
+    FoodSeed("Cheesecake", "baked, commercial", "milk", D("5.5"), "CNF 2015; USDA SR 18147",
+             serving=WET, notes="Protein is the whole cake's (milk, egg, wheat); a home-made figure was not found."),
+    FoodSeed("Yogurt", "plain, whole milk", "milk", D("4.6"), "CNF 2015, 2-3.9 % MF (USDA SR 01116: 3.47)", serving=WET),
+    FoodSeed("Greek yogurt", "plain, nonfat", "milk", D("10.19"), "USDA SR 01256", serving=WET),
+    FoodSeed("Egg", "whole, raw", "egg", D("11.8"), "CNF 2015 (USDA SR 01123: 12.56)", serving=D("50")),
+    FoodSeed("Egg", "whole, hard-boiled", "egg", D("11.8"), "CNF 2015 (USDA SR 01129: 12.58)", serving=D("50")),
+    FoodSeed("Egg", "scrambled", "egg", D("10.39"), "CNF 2015 (USDA SR 01132: 9.99)", serving=D("50")),
+    FoodSeed("Egg white", "raw", "egg", D("9.99"), "CNF 2015 (USDA SR 01124: 10.90)", serving=D("35")),
+    FoodSeed("Egg yolk", "raw", "egg", D("15.9"), "CNF 2015; USDA SR 01125: 15.86", serving=D("17")),
+    FoodSeed("Egg powder", "whole", "egg", D("48.37"), "CNF 2015; USDA SR 01133", serving=DRY),
+    FoodSeed("Egg white powder", "dried", "egg", D("81.1"), "CNF 2015; USDA SR 01173", serving=DRY),
+    FoodSeed("Wheat flour", "white, all-purpose, enriched", "wheat", D("10.33"), "CNF 2015; USDA SR 20081", serving=DRY),
+    FoodSeed("Wheat flour", "whole-wheat", "wheat", D("14.64"), "CNF 2015", serving=DRY),
+    FoodSeed("Bread", "white, commercial", "wheat", D("9.14"), "CNF 2015 (USDA SR 18069: 9.15)", serving=D("30")),
+    FoodSeed("Bread", "whole wheat, commercial", "wheat", D("10.7"), "CNF 2015", serving=D("30")),
+    FoodSeed("Spaghetti", "dry", "wheat", D("13.04"), "CNF 2015; USDA SR 20120", serving=DRY),
+    FoodSeed("Spaghetti", "cooked", "wheat", D("5.8"), "CNF 2015; USDA SR 20121", serving=WET),
+    FoodSeed("Soy beverage", "original, unenriched", "soy", D("3.27"), "CNF 2015; USDA SR 16120", liquid=True, serving=WET),
+    FoodSeed("Cashew", "raw", "tree_nut", D("18.22"), "USDA SR 12087", serving=DRY),
+    FoodSeed("Cashew", "dry roasted", "tree_nut", D("15.31"), "CNF 2015; USDA SR 12085", serving=DRY),
+    FoodSeed("Cashew butter", "plain", "tree_nut", D("17.56"), "CNF 2015; USDA SR 12088", serving=D("20")),
+    FoodSeed("Almond", "whole", "tree_nut", D("21.15"), "CNF 2015; USDA SR 12061", serving=DRY),
+    FoodSeed("Almond butter", "plain", "tree_nut", D("20.96"), "CNF 2015; USDA SR 12195", serving=D("20")),
+    FoodSeed("Hazelnut", "whole", "tree_nut", D("14.95"), "CNF 2015; USDA SR 12120", serving=DRY),
+    FoodSeed("Walnut", "English", "tree_nut", D("15.23"), "CNF 2015; USDA SR 12155", serving=DRY),
+    FoodSeed("Sesame seeds", "kernels, dried", "sesame", D("20.45"), "CNF 2015", serving=DRY),
+    FoodSeed("Tahini", "roasted, toasted kernels", "sesame", D("17.0"), "CNF 2015; USDA SR 12166", serving=D("20")),
+    FoodSeed("Cod", "Atlantic, raw", "fish", D("17.81"), "CNF 2015; USDA SR 15015", serving=WET),
+    FoodSeed("Cod", "Atlantic, cooked (dry heat)", "fish", D("22.83"), "CNF 2015; USDA SR 15016", serving=WET),
+    FoodSeed("Shrimp", "mixed species, raw", "shellfish", D("13.61"), "CNF 2015; USDA SR 15149", serving=WET),
+    FoodSeed("Shrimp", "cooked (moist heat)", "shellfish", D("22.78"), "CNF 2015; USDA SR 15151", serving=WET),
+    FoodSeed("Corn", "sweet, yellow, raw", "other", D("3.27"), "CNF 2015; USDA SR 11167", serving=WET),
+    FoodSeed("Cornmeal", "whole-grain, yellow", "other", D("8.12"), "CNF 2015; USDA SR 20020", serving=DRY),
+    FoodSeed("Corn grain", "yellow", "other", D("9.42"), "USDA SR 20014", serving=DRY),
+)  # fmt: skip
+
+
+# --- standard protocols ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProtocolSeed:
+    name: str
+    kind: str
+    food: tuple[str, str]  # (name, form) of a FoodSeed
+    dose_basis: str
+    generator: dict  # plan.GeneratorInput fields
+    observation_minutes: int
+    watch_hours: int = 0
+    min_top_dose_mg: D | None = None
+    follow_up_hours: tuple[int, ...] = ()
+    premeds: tuple[dict, ...] = ()
+    washout: str = "default"  # "default" (fact sheet 5.1) or "none" (premedicated home plan)
+    notes: str = ""
+    references: str = ""
+
+
+PROTOCOLS: tuple[ProtocolSeed, ...] = (
+    ProtocolSeed(
+        "PRACTALL 7-step peanut OFC", "open", ("Peanut butter", "smooth"), "protein",
+        {"generator": "practall7", "interval_minutes": 30}, observation_minutes=120,
+        min_top_dose_mg=D("3000"), follow_up_hours=(24,),
+        notes="Open challenge; doses in mg of peanut protein, 30 min apart; observe 2 h after the last dose.",
+        references=(
+            "Doses 3-3000 mg: PRACTALL semi-log schedule (allergyguide food_protein_index.js; fact sheet §1.1). "
+            "20-30 min intervals: PRACTALL 2024 update abstract (§1.1). 2 h observation: ASCIA 2011, IFAN (§6.3). "
+            "24 h phone follow-up: tree-nut OFC study NCT02070263 (§6.3; not a guideline requirement)."
+        ),
+    ),
+    ProtocolSeed(
+        "ASCIA peanut butter household ladder", "ladder", ("Peanut butter", "smooth"), "food",
+        {"generator": "household", "interval_minutes": 20}, observation_minutes=120,
+        min_top_dose_mg=D("1110.5"),
+        notes=(
+            "Start with a smear inside the lower lip (not the outer lip), wait 20 min, then the teaspoon steps. "
+            "1 teaspoon is the minimum last dose to call the challenge negative. Home: 2 tsp/day on days 2-7, "
+            "then peanut at least weekly."
+        ),
+        references="ASCIA Food Challenge Protocols, Sept 2011, peanut sheet; 1 tsp = 5 g (fact sheet §1.3).",
+    ),
+    ProtocolSeed(
+        "Baked milk (cheesecake) open OFC", "open", ("Cheesecake", "baked, commercial"), "protein",
+        {"generator": "practall7", "interval_minutes": 30}, observation_minutes=120, min_top_dose_mg=D("3000"),
+        follow_up_hours=(24,),
+        notes="Baked milk challenge with commercial baked cheesecake; the cumulative 4,443 mg is about 81 g (a slice).",
+        references=(
+            "Baked-milk challenges are an exception to 'least processed form' (AAAAI work group, fact sheet §1.2). "
+            "Cheesecake protein 5.5 g/100 g: CNF 2015 / USDA SR 18147 (§2). PRACTALL doses (§1.1)."
+        ),
+    ),
+    ProtocolSeed(
+        "Hard-boiled egg OFC", "open", ("Egg", "whole, hard-boiled"), "protein",
+        {"generator": "practall7", "interval_minutes": 30}, observation_minutes=120, min_top_dose_mg=D("3000"),
+        follow_up_hours=(24,),
+        references="PRACTALL doses (§1.1); hard-boiled egg 11.8 g/100 g, CNF 2015 (§2); 2 h observation (§6.3).",
+    ),
+    ProtocolSeed(
+        "FPIES oral food challenge (egg, 10 kg)", "fpies", ("Egg", "whole, hard-boiled"), "protein",
+        {"generator": "fpies", "interval_minutes": 30, "weight_kg": D("10")}, observation_minutes=240,
+        follow_up_hours=(2, 6, 24),
+        notes=(
+            "0.3 g protein/kg in 3 equal portions over about 1 h, capped at 3 g protein; observe at least 4 h. "
+            "Steps are for a 10 kg child: clone and regenerate for the patient's weight. IV access and fluids "
+            "ready; baseline neutrophil count, repeat at about 6 h."
+        ),
+        references=(
+            "Total 0.06-0.6 g/kg, 3 g cap, 3 equal portions, ≥4 h observation: Dimov 2012 summary; fpies.org "
+            "(fact sheet §1.5). 0.3 g/kg is marked unconfirmed there. Positive: vomiting 1-4 h plus ≥2 minor "
+            "criteria (Leonard 2018)."
+        ),
+    ),
+    ProtocolSeed(
+        "MCAS slow home reintroduction: cheesecake", "home", ("Cheesecake", "baked, commercial"), "food",
+        {"generator": "home", "serving": D("100"), "days_between": 3, "watch_hours": 48},
+        observation_minutes=0, watch_hours=48, follow_up_hours=(2, 24, 72), washout="none",
+        premeds=(
+            {"drug": "Cromolyn sodium (oral)", "med_class": "mast_cell_stabiliser", "dose": "200 mg",
+             "route": "oral", "minutes_before": 30, "before_each_step": True, "required": True,
+             "notes": "30 min before each step, as before meals."},
+            {"drug": "H1 antihistamine (usual)", "med_class": "h1_antihistamine", "dose": "usual dose",
+             "route": "oral", "minutes_before": 0, "continue_regular": True, "required": True,
+             "notes": "Keep taking as usual; do not stop for this plan."},
+            {"drug": "H2 blocker (usual)", "med_class": "h2_blocker", "dose": "usual dose",
+             "route": "oral", "minutes_before": 0, "continue_regular": True, "required": True,
+             "notes": "Keep taking as usual; do not stop for this plan."},
+        ),
+        notes=(
+            "One step every 3 days from a crumb to a full serving (100 g); watch 48 h after each step for delayed "
+            "symptoms and do not move on until the window has passed without symptoms. Nothing else new in the diet."
+        ),
+        references=(
+            "No published MCAS reintroduction protocol exists (fact sheet §5.4). Spacing 3-5 days, 24-48 h watch, "
+            "one food at a time: SM Companion (§5.4). Cromolyn 200 mg 30 min before meals: label dosing, marked "
+            "unconfirmed (§5.3); H1/H2 continued as the basic MCAD regimen (Molderings 2011, §5.3)."
+        ),
+    ),
+)  # fmt: skip

@@ -1,0 +1,848 @@
+"""Dose arithmetic: conversions, schedules, dose preparation and protocol step checks.
+
+Expected numbers come from the clinical fact sheet (shared/reference/clinical-facts.md), sections 1 and 2.
+"""
+
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from challenges import dosing
+from challenges.dosing import (
+    ASCIA_GRAMS_PER_TSP,
+    ASCIA_PEANUT_TSP,
+    CRUMB,
+    DosingError,
+    FoodSpec,
+    HomeStep,
+    StepInput,
+    cumulative,
+    food_amount_for_protein,
+    fpies_weight_based,
+    geometric_ladder,
+    grams_rounded,
+    home_serving_ladder,
+    household_ladder,
+    practall_5,
+    practall_7,
+    prepare_dose,
+    protein_for_food_amount,
+    round_significant,
+    validate_steps,
+)
+from challenges.units import QuantityError, format_quantity
+
+FAST = settings(max_examples=200, deadline=None, database=None)
+
+D = Decimal
+# fact sheet §2, CNF 2015 values (g protein per 100 g; milk used as per 100 mL, fact sheet §2 "100 g ≈ 100 mL").
+PEANUT_BUTTER = FoodSpec(D("22.21"), name="peanut butter, smooth")
+WHOLE_MILK = FoodSpec(D("3.15"), is_liquid=True, name="whole milk")
+HARD_BOILED_EGG = FoodSpec(D("11.8"), name="hard-boiled egg")
+TAHINI = FoodSpec(D("17.0"), name="tahini")
+CHEESECAKE = FoodSpec(D("5.5"), name="cheesecake")
+REFERENCE_FOODS = [PEANUT_BUTTER, WHOLE_MILK, HARD_BOILED_EGG, TAHINI, CHEESECAKE]
+
+
+def food_ids(food: FoodSpec) -> str:
+    return food.name
+
+
+# --- FoodSpec ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("protein", [D("0"), D("-1"), D("100.01"), D("250")])
+def test_food_protein_must_be_above_zero_and_at_most_100(protein):
+    with pytest.raises(DosingError) as excinfo:
+        FoodSpec(protein)
+    assert excinfo.value.code == "protein_out_of_range"
+    assert isinstance(excinfo.value, QuantityError)
+
+
+def test_food_protein_of_100_is_allowed():
+    assert FoodSpec(D("100")).protein_mg_per_unit == D("1000")
+
+
+def test_food_refuses_float_protein():
+    with pytest.raises(TypeError, match="Decimal"):
+        FoodSpec(22.21)  # type: ignore[arg-type]
+
+
+def test_food_refuses_nan_protein():
+    with pytest.raises(DosingError) as excinfo:
+        FoodSpec(D("NaN"))
+    assert excinfo.value.code == "not_finite"
+
+
+@pytest.mark.parametrize("density", [D("0"), D("-1"), D("103")])
+def test_food_density_must_be_plausible(density):
+    with pytest.raises(DosingError) as excinfo:
+        FoodSpec(D("3.15"), is_liquid=True, density_g_per_ml=density)
+    assert excinfo.value.code == "density_out_of_range"
+
+
+def test_food_unit_and_label():
+    assert (PEANUT_BUTTER.unit, WHOLE_MILK.unit) == ("g", "mL")
+    assert PEANUT_BUTTER.label == "peanut butter, smooth"
+    assert FoodSpec(D("5")).label == "the food"
+    assert FoodSpec(D("5"), is_liquid=True).label == "the liquid"
+
+
+# --- conversions -------------------------------------------------------------------------------------------
+
+
+def test_food_amount_uses_the_fact_sheet_formula():
+    # fact sheet §2: food g = protein mg × 0.001 ÷ (protein g per 100 g ÷ 100)
+    assert food_amount_for_protein(D("100"), FoodSpec(D("10"))) == D("1")
+    milk_3000 = food_amount_for_protein(D("3000"), WHOLE_MILK)
+    assert abs(milk_3000 - D("3000") * D("0.001") / D("0.0315")) < D("1E-25")
+    assert milk_3000.quantize(D("0.01")) == D("95.24")
+
+
+def test_protein_for_food_amount_in_mg():
+    assert protein_for_food_amount(D("5"), PEANUT_BUTTER) == D("1110.5")
+    assert protein_for_food_amount(D("100"), WHOLE_MILK) == D("3150")
+    assert protein_for_food_amount(D("0"), WHOLE_MILK) == 0
+
+
+def test_conversion_of_a_very_small_dose_keeps_its_precision():
+    grams = food_amount_for_protein(D("0.001"), PEANUT_BUTTER)
+    assert D("0.0000045") < grams < D("0.0000046")
+    assert abs(protein_for_food_amount(grams, PEANUT_BUTTER) - D("0.001")) < D("1E-30")
+
+
+def test_conversion_of_a_huge_dose():
+    assert food_amount_for_protein(D("1E+6"), FoodSpec(D("50"))) == D("2000")
+
+
+def test_conversion_ignores_the_callers_decimal_context():
+    with localcontext() as context:
+        context.prec = 3
+        low_precision = food_amount_for_protein(D("3"), PEANUT_BUTTER)
+    assert low_precision == food_amount_for_protein(D("3"), PEANUT_BUTTER)
+    assert len(low_precision.as_tuple().digits) > 20
+
+
+@pytest.mark.parametrize("function", [food_amount_for_protein, protein_for_food_amount])
+def test_conversions_refuse_negative_amounts(function):
+    with pytest.raises(DosingError) as excinfo:
+        function(D("-1"), PEANUT_BUTTER)
+    assert excinfo.value.code == "negative_amount"
+
+
+@pytest.mark.parametrize("function", [food_amount_for_protein, protein_for_food_amount])
+def test_conversions_refuse_floats(function):
+    with pytest.raises(TypeError):
+        function(3.0, PEANUT_BUTTER)
+
+
+@FAST
+@given(
+    protein_mg=st.decimals(min_value=D("0.001"), max_value=D("100000"), places=3),
+    protein_per_100=st.decimals(min_value=D("0.1"), max_value=D("100"), places=2),
+    liquid=st.booleans(),
+)
+def test_mg_to_food_to_mg_round_trips(protein_mg, protein_per_100, liquid):
+    food = FoodSpec(protein_per_100, is_liquid=liquid)
+    back = protein_for_food_amount(food_amount_for_protein(protein_mg, food), food)
+    assert abs(back - protein_mg) / protein_mg < D("0.001")  # reliability plan test 14: within 0.1 %
+    assert abs(back - protein_mg) / protein_mg < D("1E-30")  # in fact exact to Decimal precision
+
+
+# --- cumulative ----------------------------------------------------------------------------------------------
+
+
+def test_cumulative_practall_7_reaches_4443_mg():
+    # fact sheet §1.1, cumulative column.
+    assert cumulative(practall_7()) == [D(n) for n in (3, 13, 43, 143, 443, 1443, 4443)]
+
+
+def test_cumulative_practall_5_reaches_4430_mg():
+    assert cumulative(practall_5()) == [D(n) for n in (30, 130, 430, 1430, 4430)]
+
+
+def test_cumulative_is_exact_decimal():
+    assert cumulative([D("0.1"), D("0.2")]) == [D("0.1"), D("0.3")]
+    assert cumulative([D("0.001")] * 1000)[-1] == D("1")
+    assert cumulative([]) == []
+
+
+def test_cumulative_refuses_floats():
+    with pytest.raises(TypeError):
+        cumulative([D("1"), 0.2])  # type: ignore[list-item]
+
+
+# --- PRACTALL -------------------------------------------------------------------------------------------------
+
+
+def test_practall_7_doses():
+    assert practall_7() == [D(n) for n in (3, 10, 30, 100, 300, 1000, 3000)]
+
+
+def test_practall_5_doses():
+    assert practall_5() == [D(n) for n in (30, 100, 300, 1000, 3000)]
+
+
+def test_practall_lists_are_fresh_copies():
+    doses = practall_7()
+    doses.append(D("9999"))
+    assert len(practall_7()) == 7
+
+
+# fact sheet §2 "Grams of food per PRACTALL step" (0.01 g, allergyguide rounding); the total is the rounded
+# total of 4,443 mg, not the sum of the rounded steps.
+PRACTALL_GRAMS = [
+    ("22.21", False, "0.01 0.05 0.14 0.45 1.35 4.50 13.51", "20.00"),
+    ("24.35", False, "0.01 0.04 0.12 0.41 1.23 4.11 12.32", "18.25"),
+    ("52.2", False, "0.01 0.02 0.06 0.19 0.57 1.92 5.75", "8.51"),
+    ("3.15", True, "0.10 0.32 0.95 3.17 9.52 31.75 95.24", "141.05"),
+    ("11.8", False, "0.03 0.08 0.25 0.85 2.54 8.47 25.42", "37.65"),
+    ("9.99", False, "0.03 0.10 0.30 1.00 3.00 10.01 30.03", "44.47"),
+    ("15.31", False, "0.02 0.07 0.20 0.65 1.96 6.53 19.60", "29.02"),
+    ("17.0", False, "0.02 0.06 0.18 0.59 1.76 5.88 17.65", "26.14"),
+    ("24.04", False, "0.01 0.04 0.12 0.42 1.25 4.16 12.48", "18.48"),
+    ("10.33", False, "0.03 0.10 0.29 0.97 2.90 9.68 29.04", "43.01"),
+]
+
+
+@pytest.mark.parametrize(("protein", "liquid", "grams", "total"), PRACTALL_GRAMS)
+def test_grams_rounded_matches_the_fact_sheet_table(protein, liquid, grams, total):
+    food = FoodSpec(D(protein), is_liquid=liquid)
+    assert [grams_rounded(dose, food) for dose in practall_7()] == [D(g) for g in grams.split()]
+    assert grams_rounded(D("4443"), food) == D(total)
+
+
+def test_grams_rounded_rounds_half_up_to_a_hundredth():
+    food = FoodSpec(D("10"))  # 1 mg protein = 0.01 g food
+    assert grams_rounded(D("0.5"), food) == D("0.01")  # 0.005 g -> 0.01
+    assert grams_rounded(D("0.4999"), food) == D("0.00")
+    assert grams_rounded(D("1"), food).as_tuple().exponent == -2
+
+
+# --- geometric ladder -----------------------------------------------------------------------------------------
+
+
+def test_geometric_ladder_by_steps_reproduces_a_practall_like_ladder():
+    expected = [D(n) for n in ("3", "9.5", "30", "95", "300", "950", "3000")]
+    assert geometric_ladder(D("3"), D("3000"), steps=7) == expected
+
+
+def test_geometric_ladder_by_factor_ends_exactly_at_top():
+    assert geometric_ladder(D("3"), D("3000"), factor=D("3.3")) == [
+        D(n) for n in ("3", "9.9", "33", "110", "360", "1200", "3000")
+    ]
+
+
+def test_geometric_ladder_keeps_the_ends_as_given():
+    ladder = geometric_ladder(D("2.50"), D("1000.0"), steps=4)
+    assert ladder[0].as_tuple() == D("2.50").as_tuple()
+    assert ladder[-1].as_tuple() == D("1000.0").as_tuple()
+
+
+def test_geometric_ladder_keeps_more_figures_rather_than_repeat_a_dose():
+    assert geometric_ladder(D("10"), D("11"), steps=5) == [D(n) for n in ("10", "10.2", "10.5", "10.7", "11")]
+
+
+def test_geometric_ladder_has_no_exponent_in_its_values():
+    ladder = geometric_ladder(D("1"), D("1000"), factor=D("2"))
+    assert ladder == [D(n) for n in (1, 2, 4, 8, 16, 32, 64, 130, 260, 510, 1000)]
+    assert all(dose.as_tuple().exponent <= 0 for dose in ladder)
+
+
+@pytest.mark.parametrize(
+    ("start", "top", "options", "code"),
+    [
+        (D("0"), D("10"), {"steps": 3}, "start_not_positive"),
+        (D("-1"), D("10"), {"steps": 3}, "start_not_positive"),
+        (D("10"), D("5"), {"steps": 3}, "top_not_above_start"),
+        (D("10"), D("10"), {"steps": 3}, "top_not_above_start"),
+        (D("1"), D("10"), {"steps": 1}, "too_few_steps"),
+        (D("1"), D("10"), {"steps": 51}, "too_few_steps"),
+        (D("1"), D("10"), {"factor": D("1")}, "factor_too_small"),
+        (D("1"), D("10"), {"factor": D("0.5")}, "factor_too_small"),
+        (D("1"), D("10"), {"steps": 3, "factor": D("2")}, "steps_or_factor"),
+        (D("1"), D("10"), {}, "steps_or_factor"),
+        (D("1"), D("1000"), {"factor": D("1.01")}, "too_many_steps"),
+    ],
+)
+def test_geometric_ladder_rejects_bad_input(start, top, options, code):
+    with pytest.raises(DosingError) as excinfo:
+        geometric_ladder(start, top, **options)
+    assert excinfo.value.code == code
+
+
+@FAST
+@given(
+    start=st.decimals(min_value=D("0.1"), max_value=D("100"), places=2),
+    ratio=st.decimals(min_value=D("1.5"), max_value=D("10000"), places=1),
+    steps=st.integers(min_value=2, max_value=12),
+)
+def test_geometric_ladder_by_steps_properties(start, ratio, steps):
+    top = start * ratio
+    ladder = geometric_ladder(start, top, steps=steps)
+    assert len(ladder) == steps
+    assert ladder[0] == start
+    assert ladder[-1] == top
+    assert all(a < b for a, b in zip(ladder, ladder[1:], strict=False))
+
+
+@FAST
+@given(
+    start=st.decimals(min_value=D("0.1"), max_value=D("100"), places=2),
+    ratio=st.decimals(min_value=D("1.5"), max_value=D("10000"), places=1),
+    factor=st.decimals(min_value=D("1.5"), max_value=D("10"), places=1),
+)
+def test_geometric_ladder_by_factor_never_rises_much_faster_than_the_factor(start, ratio, factor):
+    top = start * ratio
+    ladder = geometric_ladder(start, top, factor=factor)
+    assert ladder[0] == start
+    assert ladder[-1] == top
+    rises = [b / a for a, b in zip(ladder, ladder[1:], strict=False)]
+    assert all(rise > 1 for rise in rises)
+    # Rounding to 2 significant figures moves each dose by at most 5 %.
+    assert all(rise <= factor * D("1.05") / D("0.95") for rise in rises)
+
+
+def test_round_significant():
+    assert round_significant(D("1174"), 2) == D("1200")
+    assert str(round_significant(D("1174"), 2)) == "1200"
+    assert round_significant(D("0.012345"), 3) == D("0.0123")
+    assert round_significant(D("9.96"), 2) == D("10")
+    assert round_significant(D("0.125"), 2) == D("0.13")  # half-up
+
+
+# --- FPIES -----------------------------------------------------------------------------------------------------
+
+
+def test_fpies_default_is_three_equal_portions_of_0_3_g_per_kg():
+    # fact sheet §1.5: 0.3 g/kg (seeded default), 3 equal portions.
+    assert fpies_weight_based(D("7.3")) == [D("730")] * 3
+
+
+def test_fpies_total_is_capped_at_3_g():
+    # fact sheet §1.5: cap 3 g protein for an initial feeding; 20 kg × 0.3 g/kg would be 6 g.
+    assert fpies_weight_based(D("20")) == [D("1000")] * 3
+
+
+def test_fpies_portions_sum_exactly_with_the_remainder_last():
+    portions = fpies_weight_based(D("3.3333"))  # 999.99 mg in total
+    assert portions == [D("333.3"), D("333.3"), D("333.39")]
+    assert sum(portions) == D("999.99")
+
+
+@pytest.mark.parametrize("per_kg", [D("0.06"), D("0.6")])
+def test_fpies_accepts_the_ends_of_the_published_range(per_kg):
+    assert sum(fpies_weight_based(D("4"), protein_g_per_kg=per_kg)) == D("4") * per_kg * 1000
+
+
+def test_fpies_custom_portions_and_cap():
+    assert fpies_weight_based(D("10"), cap_g=D("2"), portions=4) == [D("500")] * 4
+
+
+@pytest.mark.parametrize(
+    ("weight", "options", "code"),
+    [
+        (D("10"), {"protein_g_per_kg": D("0.059")}, "dose_per_kg_out_of_range"),
+        (D("10"), {"protein_g_per_kg": D("0.61")}, "dose_per_kg_out_of_range"),
+        (D("0"), {}, "weight_not_positive"),
+        (D("-5"), {}, "weight_not_positive"),
+        (D("10"), {"cap_g": D("0")}, "cap_not_positive"),
+        (D("10"), {"portions": 0}, "portions_not_positive"),
+    ],
+)
+def test_fpies_rejects_bad_input(weight, options, code):
+    with pytest.raises(DosingError) as excinfo:
+        fpies_weight_based(weight, **options)
+    assert excinfo.value.code == code
+
+
+def test_fpies_range_message_names_the_range():
+    with pytest.raises(DosingError) as excinfo:
+        fpies_weight_based(D("10"), protein_g_per_kg=D("1"))
+    assert "0.06 to 0.6 g/kg" in excinfo.value.message
+    assert "got 1 g/kg" in excinfo.value.message
+
+
+@FAST
+@given(
+    weight=st.decimals(min_value=D("0.5"), max_value=D("150"), places=2),
+    per_kg=st.decimals(min_value=D("0.06"), max_value=D("0.6"), places=3),
+    portions=st.integers(min_value=1, max_value=6),
+)
+def test_fpies_portions_properties(weight, per_kg, portions):
+    result = fpies_weight_based(weight, protein_g_per_kg=per_kg, portions=portions)
+    assert len(result) == portions
+    assert sum(result) == min(weight * per_kg, D("3")) * 1000
+    assert len(set(result[:-1])) <= 1
+    assert D("0") <= result[-1] - result[0] < D("0.1") * portions
+
+
+# --- household measures (ASCIA peanut) -------------------------------------------------------------------------
+
+
+def test_ascia_peanut_teaspoons_in_grams():
+    # fact sheet §1.3: 1/8, 1/4, 1/2, 1, 2 tsp at 1 tsp = 5 g.
+    grams = household_ladder(ASCIA_PEANUT_TSP, grams_per_measure=ASCIA_GRAMS_PER_TSP)
+    assert grams == [D("0.625"), D("1.25"), D("2.5"), D("5"), D("10")]
+    assert sum(grams) == D("19.375")
+
+
+def test_ascia_peanut_protein_matches_the_fact_sheet():
+    # fact sheet §1.3 [computed] at 22.21 g/100 g: 139, 278, 555, 1110, 2221 mg; total 4303 mg. 5 g holds
+    # 1110.5 mg, which the fact sheet shows as 1110, i.e. rounded half to even.
+    grams = household_ladder(ASCIA_PEANUT_TSP, grams_per_measure=ASCIA_GRAMS_PER_TSP)
+    protein = [protein_for_food_amount(g, PEANUT_BUTTER) for g in grams]
+    rounded = [mg.quantize(D(1), rounding=ROUND_HALF_EVEN) for mg in protein]
+    assert rounded == [D(n) for n in (139, 278, 555, 1110, 2221)]
+    assert sum(protein).quantize(D(1)) == D("4303")
+
+
+def test_household_ladder_accepts_thirds_and_whole_numbers():
+    assert household_ladder([Fraction(1, 3), 3], grams_per_measure=D("3")) == [D("1"), D("9")]
+
+
+@pytest.mark.parametrize(
+    ("measures", "grams_per_measure"),
+    [([Fraction(0)], D("5")), ([Fraction(-1, 8)], D("5")), ([0.5], D("5")), ([Fraction(1)], D("0"))],
+)
+def test_household_ladder_rejects_bad_measures(measures, grams_per_measure):
+    with pytest.raises(DosingError) as excinfo:
+        household_ladder(measures, grams_per_measure=grams_per_measure)
+    assert excinfo.value.code == "measure_not_positive"
+
+
+# --- home reintroduction ---------------------------------------------------------------------------------------
+
+
+def test_home_ladder_for_a_cheesecake_serving():
+    steps = home_serving_ladder(D("100"))
+    assert [step.food_g for step in steps] == [D(n) for n in ("0.1", "6.25", "12.5", "25", "50", "100")]
+    assert [step.fraction_label for step in steps] == ["crumb", "1/16", "1/8", "1/4", "1/2", "full serving"]
+    # fact sheet §5.4: a new amount every 3-5 days, watch 24-48 h.
+    assert [step.day_offset for step in steps] == [0, 3, 6, 9, 12, 15]
+    assert {step.watch_hours for step in steps} == {48}
+    assert [step.number for step in steps] == [1, 2, 3, 4, 5, 6]
+
+
+def test_home_ladder_rounds_to_the_scale():
+    steps = home_serving_ladder(D("85"), (Fraction(1, 16), Fraction(1)))
+    assert steps == [
+        HomeStep(number=1, food_g=D("5.31"), fraction_label="1/16", day_offset=0, watch_hours=48),
+        HomeStep(number=2, food_g=D("85"), fraction_label="full serving", day_offset=3, watch_hours=48),
+    ]
+
+
+def test_home_ladder_custom_spacing_and_crumb():
+    steps = home_serving_ladder(D("40"), crumb_g=D("0.05"), days_between=5, watch_hours=24)
+    assert steps[0].food_g == D("0.05")
+    assert [step.day_offset for step in steps] == [0, 5, 10, 15, 20, 25]
+    assert steps[-1].watch_hours == 24
+
+
+@pytest.mark.parametrize(
+    ("serving", "fractions", "options", "code"),
+    [
+        (D("1"), dosing.HOME_FRACTIONS, {}, "not_increasing"),  # 1/16 of 1 g is smaller than the crumb
+        (D("100"), (Fraction(1, 2), Fraction(1, 4)), {}, "not_increasing"),
+        (D("100"), (), {}, "not_increasing"),
+        (D("100"), (Fraction(1, 8), CRUMB), {}, "crumb_not_first"),
+        (D("100"), (Fraction(0), Fraction(1)), {}, "bad_fraction"),
+        (D("100"), (Fraction(1, 2), Fraction(3, 2)), {}, "bad_fraction"),
+        (D("0"), dosing.HOME_FRACTIONS, {}, "serving_not_positive"),
+        (D("100"), dosing.HOME_FRACTIONS, {"crumb_g": D("0")}, "crumb_not_positive"),
+        (D("100"), dosing.HOME_FRACTIONS, {"days_between": 1, "watch_hours": 48}, "watch_overlaps_next_step"),
+        (D("100"), dosing.HOME_FRACTIONS, {"days_between": 0}, "timing_not_positive"),
+    ],
+)
+def test_home_ladder_rejects_bad_input(serving, fractions, options, code):
+    with pytest.raises(DosingError) as excinfo:
+        home_serving_ladder(serving, fractions, **options)
+    assert excinfo.value.code == code
+
+
+def test_home_ladder_allows_a_watch_that_ends_as_the_next_step_starts():
+    assert home_serving_ladder(D("100"), days_between=2, watch_hours=48)[1].day_offset == 2
+
+
+# --- prepare_dose ------------------------------------------------------------------------------------------------
+
+
+def _check_preparation(preparation, target, food):
+    """Assert everything a nurse relies on: the numbers agree with each other and are measurable."""
+    assert preparation.target_protein_mg == target
+    assert abs(preparation.deviation_pct) <= 5
+    assert preparation.within_tolerance
+    expected_deviation = (preparation.delivered_protein_mg - target) / target * 100
+    assert abs(preparation.deviation_pct - expected_deviation) < D("1E-20")
+    if preparation.method == "dilution":
+        mix_protein = protein_for_food_amount(preparation.food_amount, food)
+        assert preparation.delivered_protein_mg == mix_protein * preparation.give_ml / preparation.mix_ml
+        assert preparation.amount == preparation.give_ml
+        assert preparation.unit == "mL"
+        assert preparation.give_ml % D("0.1") == 0
+        assert preparation.give_ml >= 1
+        assert preparation.give_ml <= preparation.mix_ml <= 500
+        assert preparation.food_amount >= D("0.2")
+        if food.is_liquid:
+            assert preparation.diluent_ml + preparation.food_amount == preparation.mix_ml
+        else:
+            assert preparation.diluent_ml == preparation.mix_ml
+            assert preparation.food_amount / preparation.diluent_ml * 100 < 5  # fact sheet §2: < 5 % w/v
+        assert format_quantity(preparation.give_ml, "mL") in preparation.instructions
+        assert format_quantity(preparation.diluent_ml, "mL") in preparation.instructions
+    else:
+        resolution = D("0.1") if food.is_liquid else D("0.01")
+        assert preparation.method == ("measure" if food.is_liquid else "weigh")
+        assert preparation.amount % resolution == 0
+        assert preparation.amount >= D("0.2")
+        assert preparation.delivered_protein_mg == protein_for_food_amount(preparation.amount, food)
+        assert preparation.unit == food.unit
+        assert preparation.food_amount == preparation.amount
+        assert preparation.diluent_ml is None
+        assert preparation.give_ml is None
+    assert format_quantity(preparation.food_amount, food.unit) in preparation.instructions
+
+
+@pytest.mark.parametrize("food", REFERENCE_FOODS, ids=food_ids)
+@pytest.mark.parametrize("dose", practall_7())
+def test_every_practall_step_is_prepared_within_5_percent(food, dose):
+    _check_preparation(prepare_dose(dose, food), dose, food)
+
+
+@pytest.mark.parametrize("food", REFERENCE_FOODS, ids=food_ids)
+@pytest.mark.parametrize("dose", practall_7())
+def test_dilution_is_used_only_below_0_2_g_or_when_measuring_is_too_coarse(food, dose):
+    preparation = prepare_dose(dose, food)
+    exact = food_amount_for_protein(dose, food)
+    if exact < D("0.2"):
+        assert preparation.method == "dilution"
+    elif not food.is_liquid:
+        assert preparation.method == "weigh"
+
+
+def test_peanut_butter_3_mg_instructions():
+    preparation = prepare_dose(D("3"), PEANUT_BUTTER)
+    assert preparation.instructions == (
+        "Mix 1 g of peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL of the mix "
+        "(about 3.11 mg of protein). Throw the rest away."
+    )
+    assert (preparation.food_amount, preparation.diluent_ml, preparation.give_ml) == (D("1"), D("100"), D("1.4"))
+
+
+def test_peanut_butter_300_mg_is_weighed():
+    preparation = prepare_dose(D("300"), PEANUT_BUTTER)
+    assert (preparation.method, preparation.amount, preparation.unit) == ("weigh", D("1.35"), "g")
+    assert preparation.instructions == "Weigh 1.35 g of peanut butter, smooth (about 300 mg of protein)."
+
+
+def test_liquid_dilution_counts_the_food_in_the_volume():
+    preparation = prepare_dose(D("3"), WHOLE_MILK)
+    assert preparation.instructions == (
+        "Mix 1 mL of whole milk with 19 mL of water (20 mL in total); stir well; give 1.9 mL of the mix "
+        "(about 2.99 mg of protein). Throw the rest away."
+    )
+
+
+def test_a_liquid_too_coarse_for_the_syringe_is_diluted_instead():
+    # 10 mg of milk is 0.317 mL; the syringe's 0.3 mL would be 5.5 % short, so a mix is used.
+    preparation = prepare_dose(D("10"), WHOLE_MILK)
+    assert preparation.method == "dilution"
+    assert (preparation.mix_ml, preparation.give_ml) == (D("10"), D("3.2"))
+
+
+def test_exactly_5_percent_off_is_still_within_tolerance():
+    preparation = prepare_dose(D("30"), WHOLE_MILK)  # 1 mL holds 31.5 mg, +5.0 %
+    assert (preparation.method, preparation.amount) == ("measure", D("1.0"))
+    assert preparation.deviation_pct == D("5")
+    assert preparation.within_tolerance
+
+
+def test_switch_from_dilution_to_weighing_at_0_2_g():
+    exactly_0_2_g = protein_for_food_amount(D("0.2"), PEANUT_BUTTER)  # 44.42 mg
+    assert prepare_dose(exactly_0_2_g, PEANUT_BUTTER).method == "weigh"
+    assert prepare_dose(exactly_0_2_g - D("0.01"), PEANUT_BUTTER).method == "dilution"
+
+
+def test_direct_measure_with_a_reported_deviation_when_no_mix_fits(monkeypatch):
+    monkeypatch.setattr(dosing, "MIX_VOLUMES_ML", ())
+    preparation = prepare_dose(D("10"), WHOLE_MILK)
+    assert (preparation.method, preparation.amount) == ("measure", D("0.3"))
+    assert not preparation.within_tolerance
+    assert preparation.deviation_pct == D("-5.5")
+    assert "5.5 % away from the 10 mg planned" in preparation.instructions
+
+
+def test_a_dose_too_small_for_one_dilution_is_refused():
+    with pytest.raises(DosingError) as excinfo:
+        prepare_dose(D("0.1"), PEANUT_BUTTER)
+    assert excinfo.value.code == "dilution_not_possible"
+    assert excinfo.value.message.startswith("0.1 mg of protein is too small")
+    assert "the smallest is about 0.444 mg" in excinfo.value.message
+
+
+@pytest.mark.parametrize("dose", [D("0"), D("-3")])
+def test_prepare_refuses_a_dose_that_is_not_positive(dose):
+    with pytest.raises(DosingError) as excinfo:
+        prepare_dose(dose, PEANUT_BUTTER)
+    assert excinfo.value.code == "dose_not_positive"
+
+
+def test_preparation_is_frozen():
+    preparation = prepare_dose(D("300"), PEANUT_BUTTER)
+    with pytest.raises(AttributeError):
+        preparation.amount = D("1")  # type: ignore[misc]
+
+
+@FAST
+@given(
+    food=st.sampled_from(REFERENCE_FOODS),
+    dose=st.decimals(min_value=D("0.5"), max_value=D("10000"), places=3),
+)
+def test_reference_foods_are_prepared_within_5_percent_over_a_wide_range(food, dose):
+    _check_preparation(prepare_dose(dose, food), dose, food)
+
+
+@FAST
+@given(
+    protein_per_100=st.decimals(min_value=D("0.5"), max_value=D("100"), places=2),
+    liquid=st.booleans(),
+    fraction_of_floor=st.decimals(min_value=D("1"), max_value=D("100000"), places=3),
+)
+def test_any_food_and_dose_above_the_dilution_floor_is_within_5_percent(protein_per_100, liquid, fraction_of_floor):
+    food = FoodSpec(protein_per_100, is_liquid=liquid)
+    floor = protein_for_food_amount(D("1"), food) / 500  # 1 mL of a 1 g (or 1 mL) in 500 mL mix
+    dose = (floor * fraction_of_floor).quantize(D("0.001")) + D("0.001")
+    _check_preparation(prepare_dose(dose, food), dose, food)
+
+
+# --- validate_steps ------------------------------------------------------------------------------------------------
+
+
+def _practall_steps(interval=30):
+    return [StepInput(number=i, protein_mg=dose, interval_minutes=interval) for i, dose in enumerate(practall_7(), 1)]
+
+
+def _steps(*doses, interval=30):
+    return [StepInput(number=i, protein_mg=D(dose), interval_minutes=interval) for i, dose in enumerate(doses, 1)]
+
+
+def _codes(issues):
+    return [(issue.level, issue.code, issue.step_number) for issue in issues]
+
+
+def test_practall_with_peanut_butter_has_no_issues():
+    assert validate_steps(_practall_steps(), food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None) == []
+
+
+def test_practall_without_a_food_has_no_issues():
+    assert validate_steps(_practall_steps(), food=None, kind="ofc", min_interval_minutes=20) == []
+
+
+def test_big_jump_message_names_steps_values_and_threshold():
+    issues = validate_steps(_steps(10, 30, 100, 1000), food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "big_jump", 4)]
+    assert issues[0].message == "Step 4 (1,000 mg) is 10× step 3 (100 mg); steps above 3.5× are unusual."
+
+
+def test_a_rise_of_exactly_3_5_times_is_not_flagged_but_just_above_is():
+    assert validate_steps(_steps(10, 35), food=None, kind="ofc", min_interval_minutes=None) == []
+    issues = validate_steps(_steps(10, "35.1"), food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "big_jump", 2)]
+    assert "is 3.51× step 1" in issues[0].message
+
+
+def test_falling_dose_is_warned():
+    issues = validate_steps(_steps(30, 100, 30), food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "not_increasing", 3)]
+    assert issues[0].message == "Step 3 (30 mg) is smaller than step 2 (100 mg); doses should rise."
+
+
+def test_repeated_step_is_allowed_but_warned():
+    issues = validate_steps(_steps(100, 300, 300), food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "repeated_step", 3)]
+    assert issues[0].message == "Step 3 repeats step 2 (300 mg); check that the repeat is intended."
+
+
+def test_fpies_equal_portions_are_not_warned_but_a_fall_is():
+    portions = fpies_weight_based(D("10"))
+    steps = [StepInput(number=i, protein_mg=mg, interval_minutes=20) for i, mg in enumerate(portions, 1)]
+    assert validate_steps(steps, food=None, kind="fpies", min_interval_minutes=None) == []
+    falling = validate_steps(_steps(1000, 500), food=None, kind="fpies", min_interval_minutes=None)
+    assert _codes(falling) == [("warning", "not_increasing", 2)]
+
+
+def test_home_ladder_jump_from_crumb_is_not_warned():
+    home = home_serving_ladder(D("100"))
+    steps = [
+        StepInput(number=step.number, food_amount=step.food_g, unit="g", interval_minutes=3 * 24 * 60) for step in home
+    ]
+    issues = validate_steps(steps, food=CHEESECAKE, kind="home", min_interval_minutes=None, serving_limit=D("300"))
+    assert issues == []
+
+
+def test_interval_too_short_uses_the_kind_default():
+    steps = _steps(3, 10, 30)
+    steps[2] = StepInput(number=3, protein_mg=D("30"), interval_minutes=10)
+    issues = validate_steps(steps, food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("error", "interval_too_short", 3)]
+    assert issues[0].message == "Step 3 comes 10 min after step 2; allow at least 15 min between doses."
+
+
+def test_interval_minimum_given_by_the_caller_wins():
+    issues = validate_steps(_steps(3, 10, interval=20), food=None, kind="ofc", min_interval_minutes=30)
+    assert _codes(issues) == [("error", "interval_too_short", 2)]
+    assert "allow at least 30 min" in issues[0].message
+
+
+def test_home_interval_is_named_in_days():
+    issues = validate_steps(_steps(1, 2, interval=2 * 24 * 60), food=None, kind="home", min_interval_minutes=None)
+    assert issues[0].message == "Step 2 comes 2 days after step 1; allow at least 3 days between doses."
+
+
+def test_interval_is_named_in_hours():
+    issues = validate_steps(_steps(1, 2, interval=60), food=None, kind="ofc", min_interval_minutes=120)
+    assert "comes 1 h after step 1; allow at least 2 h" in issues[0].message
+
+
+def test_first_step_interval_and_missing_intervals_are_not_checked():
+    steps = [StepInput(number=1, protein_mg=D("3"), interval_minutes=0), StepInput(number=2, protein_mg=D("10"))]
+    assert validate_steps(steps, food=None, kind="ofc", min_interval_minutes=None) == []
+
+
+def test_negative_interval_is_an_error_even_with_no_minimum():
+    issues = validate_steps(_steps(3, 10, interval=-5), food=None, kind="ofc", min_interval_minutes=0)
+    assert _codes(issues) == [("error", "interval_too_short", 2)]
+
+
+@pytest.mark.parametrize(("protein", "amount"), [(D("0"), None), (D("-3"), None), (None, D("0")), (None, D("-1"))])
+def test_dose_not_positive_is_an_error(protein, amount):
+    steps = [*_steps(3), StepInput(number=2, protein_mg=protein, food_amount=amount, interval_minutes=30)]
+    issues = validate_steps(steps, food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("error", "dose_not_positive", 2)]
+    assert issues[0].message.startswith("Step 2: the ")
+
+
+def test_dose_not_positive_message_names_the_value():
+    steps = [StepInput(number=1, protein_mg=D("-3"))]
+    issues = validate_steps(steps, food=None, kind="ofc", min_interval_minutes=None)
+    assert issues[0].message == "Step 1: the dose must be more than 0 (got -3 mg)."
+
+
+def test_missing_dose_is_an_error():
+    issues = validate_steps([StepInput(number=1)], food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("error", "dose_missing", 1)]
+
+
+def test_a_bad_step_is_left_out_of_comparisons():
+    steps = _steps(100, 0, 300)
+    issues = validate_steps(steps, food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("error", "dose_not_positive", 2)]
+
+
+def test_millilitres_of_a_solid_is_a_unit_mismatch():
+    steps = [StepInput(number=1, food_amount=D("2"), unit="mL")]
+    issues = validate_steps(steps, food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("error", "unit_mismatch", 1)]
+    assert issues[0].message == (
+        "Step 1 is in mL but peanut butter, smooth is a solid; enter g, or give the food's density."
+    )
+
+
+def test_grams_of_a_liquid_without_density_is_a_unit_mismatch():
+    steps = [StepInput(number=1, food_amount=D("100"), unit="g")]
+    issues = validate_steps(steps, food=WHOLE_MILK, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("error", "unit_mismatch", 1)]
+    assert "whole milk is a liquid; enter mL" in issues[0].message
+
+
+def test_grams_of_a_liquid_with_density_are_converted():
+    milk = FoodSpec(D("3.15"), is_liquid=True, density_g_per_ml=D("1.03"), name="whole milk")
+    steps = [StepInput(number=1, food_amount=D("103"), unit="g"), StepInput(number=2, food_amount=D("200"), unit="ml")]
+    issues = validate_steps(steps, food=milk, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "beyond_serving", 2)]
+    assert "running total is 300 mL of food" in issues[0].message  # 103 g / 1.03 g/mL = 100 mL
+
+
+def test_millilitres_of_a_solid_with_density_are_converted():
+    flour = FoodSpec(D("10"), density_g_per_ml=D("0.5"), name="flour")
+    steps = [StepInput(number=1, food_amount=D("1"), unit="g"), StepInput(number=2, food_amount=D("10"), unit="mL")]
+    issues = validate_steps(steps, food=flour, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "big_jump", 2)]
+    assert "Step 2 (500 mg) is 5× step 1 (100 mg)" in issues[0].message
+
+
+def test_unknown_unit_is_an_error():
+    steps = [StepInput(number=1, food_amount=D("1"), unit="cups")]
+    issues = validate_steps(steps, food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("error", "unknown_unit", 1)]
+    assert issues[0].message == "Step 1 has an unknown unit “cups”; use g, mL or tsp."
+
+
+def test_ascia_teaspoons_are_checked_as_grams_of_peanut_butter():
+    steps = [
+        StepInput(number=i, food_amount=D(tsp.numerator) / D(tsp.denominator), unit="tsp", interval_minutes=20)
+        for i, tsp in enumerate(ASCIA_PEANUT_TSP, 1)
+    ]
+    assert validate_steps(steps, food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None) == []
+    limited = validate_steps(steps, food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None, serving_limit=D("10"))
+    assert _codes(limited) == [("warning", "beyond_serving", 5)]
+    assert "running total is 19.4 g of food, more than a serving (10 g)" in limited[0].message
+
+
+def test_protein_and_food_amount_that_disagree_are_warned():
+    grams = [grams_rounded(dose, PEANUT_BUTTER) for dose in practall_7()]
+    steps = [
+        StepInput(number=i, protein_mg=dose, food_amount=g, unit="g", interval_minutes=30)
+        for i, (dose, g) in enumerate(zip(practall_7(), grams, strict=True), 1)
+    ]
+    issues = validate_steps(steps, food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "amount_mismatch", 1), ("warning", "amount_mismatch", 2)]
+    assert issues[0].message == (
+        "Step 1: 0.01 g of peanut butter, smooth holds about 2.22 mg of protein, 26 % away from the 3 mg planned."
+    )
+
+
+def test_cumulative_food_beyond_250_g_is_warned_once():
+    steps = [StepInput(number=i, food_amount=D("100"), unit="mL", interval_minutes=30) for i in (1, 2, 3, 4)]
+    issues = validate_steps(steps, food=WHOLE_MILK, kind="fpies", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "beyond_serving", 3)]
+    assert issues[0].message == "By step 3 the running total is 300 mL of food, more than a serving (250 mL)."
+
+
+def test_cumulative_food_from_protein_uses_the_food():
+    steps = _steps(1000, 3000, 3000, 3000)  # 31.7 + 95.2 × 3 mL of milk = 317 mL
+    issues = validate_steps(steps, food=WHOLE_MILK, kind="fpies", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "beyond_serving", 4)]
+
+
+def test_without_a_food_steps_compare_by_typed_amount():
+    steps = [StepInput(number=i, food_amount=D(g), unit="g", interval_minutes=30) for i, g in enumerate((1, 2, 10), 1)]
+    issues = validate_steps(steps, food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("warning", "big_jump", 3)]
+    assert issues[0].message.startswith("Step 3 (10 g) is 5× step 2 (2 g)")
+
+
+def test_steps_in_different_units_are_not_compared_without_a_food():
+    steps = [StepInput(number=1, food_amount=D("10"), unit="g"), StepInput(number=2, food_amount=D("1"), unit="tsp")]
+    assert validate_steps(steps, food=None, kind="ofc", min_interval_minutes=None) == []
+
+
+def test_step_numbers_must_run_from_one():
+    steps = [StepInput(number=1, protein_mg=D("3")), StepInput(number=3, protein_mg=D("10"))]
+    issues = validate_steps(steps, food=None, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [("error", "step_numbers", None)]
+    assert "found 1, 3" in issues[0].message
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(DosingError) as excinfo:
+        validate_steps(_steps(3), food=None, kind="oit", min_interval_minutes=None)
+    assert excinfo.value.code == "unknown_kind"
+    assert "fpies, home, ofc" in excinfo.value.message
+
+
+def test_no_steps_no_issues():
+    assert validate_steps([], food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None) == []
