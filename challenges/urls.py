@@ -1,5 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 app_name = "challenges"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("challenges.urls_run")),
+]

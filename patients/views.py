@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from challenges.access import challenges_for
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
 from clinics.models import ClinicalRecord, ClinicalRecordError
@@ -40,6 +41,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "triggers": patient.triggers.all(),
         "medications": patient.medications.all(),
         "can_edit": request.user.is_clinic_staff,
+        "challenges": challenges_for(request.user).filter(patient=patient).select_related("protocol", "protocol__food"),
     }
     return render(request, "patients/patient_detail.html", context)
 

@@ -84,7 +84,7 @@ class Challenge(ClinicalRecord):
     grade_confirmed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     observation_started_at = models.DateTimeField(null=True, blank=True)
     advice = models.CharField(_("advice"), max_length=20, choices=Advice, blank=True)
-    new_adrenaline_prescription = models.BooleanField(_("new adrenaline prescription"), null=True)
+    new_adrenaline_prescription = models.BooleanField(_("new adrenaline prescription"), null=True, blank=True)
     discharge_notes = models.TextField(_("discharge notes"), blank=True)
     outcome_under_review = models.BooleanField(default=False)  # a late finding re-opened it for the allergist
 

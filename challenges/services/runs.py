@@ -250,10 +250,10 @@ def open_alert(challenge: Challenge) -> StopAlert | None:
 
 @transaction.atomic
 def dose_record(
-    *, challenge: Challenge, by: User, food_amount: Decimal, given_at: datetime, idempotency_key: uuid.UUID,
+    *, challenge: Challenge, by: User, food_amount: Decimal | None, given_at: datetime, idempotency_key: uuid.UUID,
     override_reason: str = "", source: str = Source.CLINICIAN, notes: str = "",
 ) -> Dose:  # fmt: skip
-    """Record a dose actually given. The same form posted twice (same key) gives the same one dose."""
+    """Record a dose actually given (`food_amount` None: the whole planned dose). Same key twice: one dose."""
     existing = Dose.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.challenge_id != challenge.pk:
@@ -317,6 +317,8 @@ def _build_dose(challenge, planned, step, food_amount, given_at, by, override_re
     spec = food_spec(challenge.protocol.food)
     planned_protein = planned.protein_mg or dosing.protein_for_food_amount(planned.food_amount, spec)
     planned_food = planned.food_amount or dosing.food_amount_for_protein(planned.protein_mg, spec)
+    if food_amount is None:
+        food_amount = planned_food
     if food_amount <= 0:
         raise ChallengeRuleError(_("The amount eaten must be more than 0."), code="amount_not_positive")
     if food_amount > planned_food * Decimal("1.05"):

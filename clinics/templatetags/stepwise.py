@@ -30,3 +30,26 @@ def mg(value: Decimal | None) -> str:
 def amount(value: Decimal | None, unit: str) -> str:
     """{{ line.food_amount|amount:line.food_unit }} renders "13.51 g" or "95.2 mL"."""
     return amount_text(None if value in (None, "") else Decimal(value), unit)
+
+
+@register.filter
+def item_label(code: str) -> str:
+    """A checklist item's label from its code ("skin_urticaria" → "Urticaria/angioedema")."""
+    from challenges.checklist import ITEMS
+
+    item = ITEMS.get(code)
+    return item.label if item else code
+
+
+@register.filter
+def outcome_label(code: str) -> str:
+    from challenges.models import Outcome
+
+    return str(Outcome(code).label) if code in Outcome.values else code
+
+
+@register.filter
+def scale_label(code: str) -> str:
+    from challenges.grading import SCALES
+
+    return SCALES.get(code, code)

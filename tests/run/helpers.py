@@ -1,0 +1,44 @@
+"""Steps of a challenge driven through the real URLs, as a nurse or allergist would."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from http import HTTPStatus
+
+from django.urls import reverse
+from django.utils import timezone
+
+PASSING_CHECKS = {
+    "no_illness": "on", "asthma_eczema_controlled": "on", "no_recent_exercise": "on", "washout_confirmed": "on",
+    "premedication_taken": "on", "consent_recorded": "on", "emergency_ready": "on",
+    "baseline_skin": "clear", "baseline_mouth": "normal", "baseline_chest": "clear",
+    "heart_rate": "88", "systolic": "120", "diastolic": "75", "resp_rate": "16", "spo2": "98",
+    "temperature_c": "36.8", "pef": "400",
+}  # fmt: skip
+
+
+def local(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def pass_checks(client, challenge, now: datetime):
+    response = client.post(reverse("challenges:checks", args=[challenge.pk]), {**PASSING_CHECKS, "taken_at": local(now)})
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
+    return response
+
+
+def give_dose(client, challenge, now: datetime, amount: str = "", key: uuid.UUID | None = None, **extra):
+    """Post the dose form: the whole planned dose, or `amount` (g or mL of food) when less was eaten."""
+    data = {"given_at": local(now), "idempotency_key": str(key or uuid.uuid4()), **extra}
+    data.update({"food_amount": amount} if amount else {"ate_all": "on"})
+    return client.post(reverse("challenges:dose", args=[challenge.pk]), data)
+
+
+def observe(client, challenge, item: str, severity: int, now: datetime, note: str = ""):
+    data = {"item_code": item, "severity": str(severity), "observed_at": local(now), "note": note}
+    return client.post(reverse("challenges:observation", args=[challenge.pk]), data)
+
+
+def vitals(client, challenge, now: datetime, **values: str):
+    return client.post(reverse("challenges:vitals", args=[challenge.pk]), {"taken_at": local(now), **values})
