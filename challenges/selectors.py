@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from challenges import grading, outcome, run_rules, stopping, washout
+from challenges import grading, home_plan, outcome, run_rules, stopping, washout
 from challenges.checklist import ITEMS
 from challenges.models import Challenge, Dose, Observation, Status, StopAlert, TreatmentKind, VitalSigns, VitalsKind
 from challenges.plan import StepLine, step_lines
@@ -30,7 +30,7 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         Prefetch("doses", queryset=Dose.objects.select_related("given_by", "entered_in_error_by").order_by("sequence")),
         Prefetch("observations", queryset=Observation.objects.select_related("recorded_by").order_by("observed_at", "pk")),
         Prefetch("vitals", queryset=VitalSigns.objects.select_related("recorded_by").order_by("taken_at", "pk")),
-        "treatments", "checks", "events__by",
+        "treatments", "checks", "events__by", "releases", "follow_ups",
         Prefetch("alerts", queryset=StopAlert.objects.select_related("decided_by").order_by("raised_at", "pk")),
     )  # fmt: skip
 
@@ -163,3 +163,61 @@ def _pef_drop_pct(baseline: VitalSigns | None, during: list[VitalSigns]) -> Deci
 
 def stop_hits_now(challenge: Challenge) -> list[stopping.RuleHit]:
     return runs.evaluate_stop_rules(challenge)
+
+
+# --- home plans ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomePlanState:
+    run: RunState
+    calendar: list[home_plan.CalendarStep]
+    watch_until: datetime | None  # the watch window after the latest step
+    unlocks_at: datetime | None  # when the next step may be taken
+    waiting_for_release: bool
+    can_take_step: bool
+    paused: bool
+
+
+def home_plan_state(challenge: Challenge) -> HomePlanState:
+    run = run_state(challenge)
+    doses = runs.valid_doses(challenge)
+    steps = list(challenge.protocol.steps.all())
+    start = timezone.localdate(challenge.scheduled_at)
+    taken = [home_plan.TakenStep(d.step_number, timezone.localtime(d.given_at)) for d in doses]
+    watch_until = doses[-1].given_at + timezone.timedelta(hours=challenge.protocol.watch_hours) if doses else None
+    waiting = runs.needs_release(challenge, run.next_step)
+    now = timezone.now()
+    can_take = (
+        challenge.status in (Status.PLANNED, Status.DOSING) and run.next_step.number is not None
+        and run.open_alert is None and not waiting and (run.next_step.due_at is None or run.next_step.due_at <= now)
+    )  # fmt: skip
+    return HomePlanState(
+        run=run, calendar=home_plan.calendar(start, [s.interval_minutes for s in steps], taken),
+        watch_until=watch_until, unlocks_at=run.next_step.due_at, waiting_for_release=waiting,
+        can_take_step=can_take, paused=challenge.status == Status.PAUSED or run.open_alert is not None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    challenge: Challenge
+    reasons: tuple[str, ...]
+    findings: tuple[Observation, ...]
+
+
+def attention_row(challenge: Challenge, now: datetime) -> AttentionRow:
+    """Why a home plan needs the clinic: paused, symptoms reported, a step waiting for release."""
+    reasons: list[str] = []
+    if challenge.status == Status.PAUSED or runs.open_alert(challenge):
+        reasons.append("Paused: symptoms met a stop rule")
+    recent = tuple(
+        o for o in challenge.observations.all()
+        if not o.entered_in_error and o.severity > 0 and o.observed_at >= now - timezone.timedelta(hours=72)
+    )  # fmt: skip
+    if recent:
+        reasons.append("Symptoms reported in the last 72 h")
+    step = runs.upcoming_step(challenge)
+    if runs.needs_release(challenge, step) and (step.due_at is None or step.due_at <= now):
+        reasons.append(f"Step {step.number} is waiting for release")
+    return AttentionRow(challenge, tuple(reasons), recent)

@@ -4,4 +4,5 @@ app_name = "challenges"
 
 urlpatterns = [
     path("", include("challenges.urls_run")),
+    path("", include("challenges.urls_home")),
 ]

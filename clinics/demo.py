@@ -33,6 +33,7 @@ LOGINS = (
     DemoLogin("nurse", Role.NURSE, NORTHSIDE, "Sam Lee"),
     DemoLogin("patient", Role.PATIENT, NORTHSIDE, "Zoë Ångström-Nguyễn"),
     DemoLogin("other-nurse", Role.NURSE, HARBOUR, "Priya Raman"),
+    DemoLogin("other-allergist", Role.ALLERGIST, HARBOUR, "Dr Tomás Ferreira"),
 )
 
 PATIENTS = (
@@ -85,6 +86,14 @@ PATIENTS = (
         "emergency_contact_name": "Declan O'Sullivan", "emergency_contact_phone": "+44 7700 900654",
         "triggers": [("Hen's egg", ReactionType.IGE, Severity.MILD, "Oral itch with scrambled egg.")],
         "medications": [("Bisoprolol", "2.5 mg", "once daily", MedicationClass.BETA_BLOCKER)],
+    },
+    {
+        "clinic": NORTHSIDE, "mrn": "NS-1006", "given_name": "Samuel", "family_name": "Adeyemi",
+        "date_of_birth": date(1998, 9, 14), "sex": "male", "weight_kg": Decimal("78"),
+        "weight_measured_on": date(2026, 10, 1), "conditions": ["asthma"], "autoinjector_dose": "0.3",
+        "emergency_contact_name": "Grace Adeyemi", "emergency_contact_phone": "+44 7700 900987",
+        "triggers": [("Peanut", ReactionType.IGE, Severity.MODERATE, "Lip swelling and vomiting at age 6; avoided since.")],
+        "medications": [("Budesonide/formoterol inhaler", "200/6 mcg", "twice daily", MedicationClass.OTHER)],
     },
     {
         "clinic": HARBOUR, "mrn": "HB-2001", "given_name": "Kōji", "family_name": "Watanabe",

@@ -11,9 +11,15 @@ from patients.access import own_patient_record
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Staff land on their clinic's overview; a patient lands on their own record."""
+    """Staff land on today's board; a patient lands on their running home plan, or else their record."""
     if request.user.is_patient:
-        return redirect("patients:detail", pk=own_patient_record(request.user).pk)
+        patient = own_patient_record(request.user)
+        plan = patient.challenges.filter(setting="home", entered_in_error=False).exclude(
+            status__in=["cancelled", "completed", "stopped"]
+        ).order_by("-scheduled_at").first()
+        if plan is not None:
+            return redirect("challenges:home-plan", pk=plan.pk)
+        return redirect("patients:detail", pk=patient.pk)
     return render(request, "clinics/home.html", {})
 
 

@@ -1,5 +1,6 @@
 """Challenge models: the protocol library (library.py) and challenges with their records (run.py)."""
 
+from challenges.models.home import FollowUp, FollowUpMethod, StepRelease
 from challenges.models.library import (
     AllergenGroup,
     DoseBasis,
@@ -29,7 +30,8 @@ from challenges.models.run import (
 )
 
 __all__ = [
-    "Advice", "AllergenGroup", "Challenge", "ChallengeEvent", "Decision", "Dose", "DoseBasis", "Food",
+    "Advice", "AllergenGroup", "Challenge", "ChallengeEvent", "Decision", "Dose", "DoseBasis", "Food", "FollowUp",
+    "FollowUpMethod", "StepRelease",
     "Observation", "Outcome", "PreChallengeCheck", "PremedicationItem", "Protocol", "ProtocolStep", "Route",
     "Setting", "Source", "Status", "StopAlert", "Treatment", "TreatmentKind", "VitalSigns", "VitalsKind",
 ]  # fmt: skip

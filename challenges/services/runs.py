@@ -235,11 +235,13 @@ def repeat_requested(challenge: Challenge, doses: Sequence[Dose]) -> bool:
 
 
 def upcoming_step(challenge: Challenge) -> run_rules.NextStep:
+    """The next planned step and when it is due; at home the watch window must pass too."""
     doses = valid_doses(challenge)
     steps = list(challenge.protocol.steps.all())
+    watch = challenge.protocol.watch_hours * 60 if challenge.setting == Setting.HOME else 0
     return run_rules.next_step(
         [run_rules.GivenStep(d.step_number, d.given_at) for d in doses],
-        interval_after={s.number: s.interval_minutes for s in steps}, planned_steps=len(steps),
+        interval_after={s.number: max(s.interval_minutes, watch) for s in steps}, planned_steps=len(steps),
         repeat_requested=repeat_requested(challenge, doses),
     )  # fmt: skip
 
@@ -265,6 +267,10 @@ def dose_record(
     step = upcoming_step(challenge)
     if step.number is None:
         raise ChallengeRuleError(_("Every planned dose has been given."), code="no_more_steps")
+    if needs_release(challenge, step):
+        raise ChallengeRuleError(
+            _("Step %(n)s is waiting for your allergist to release it.") % {"n": step.number}, code="not_released"
+        )
     _check_time(given_at, challenge, _("The dose time"))
     _check_wait(step, given_at, by, override_reason)
     planned = challenge.protocol.steps.get(number=step.number)
@@ -280,6 +286,21 @@ def dose_record(
         _event(challenge, "early_dose_override", by, reason=override_reason.strip())
     _after_dose(challenge, step, by)
     return dose
+
+
+def needs_release(challenge: Challenge, step: run_rules.NextStep) -> bool:
+    """At home, a clinic may require an allergist to release every step after the first.
+
+    A release counts for the step it names when it was given after the last dose (so a repeated step needs
+    its own release).
+    """
+    if challenge.setting != Setting.HOME or not challenge.clinic.home_steps_need_release:
+        return False
+    doses = valid_doses(challenge)
+    if step.number is None or not doses:
+        return False
+    last_at = doses[-1].given_at
+    return not any(r.step_number == step.number and r.released_at >= last_at for r in challenge.releases.all())
 
 
 def _check_can_dose(challenge: Challenge, by: User) -> None:
@@ -342,9 +363,10 @@ def _after_dose(challenge: Challenge, step: run_rules.NextStep, by: User) -> Non
         _transition(challenge, Status.DOSING, by)
     elif challenge.status == Status.CHECKED_IN:
         _transition(challenge, Status.DOSING, by)
-    if upcoming_step(challenge).number is None and challenge.setting == Setting.CLINIC:
-        challenge.observation_started_at = timezone.now()
+    if upcoming_step(challenge).number is None:
+        challenge.observation_started_at = valid_doses(challenge)[-1].given_at
         _transition(challenge, Status.OBSERVING, by)
+        follow_ups_schedule(challenge)
 
 
 # --- findings, vitals, treatments, and the stop rules ---------------------------------------------------
@@ -411,6 +433,8 @@ def treatment_record(
 
 def _require_recording(challenge: Challenge) -> None:
     if challenge.status not in run_rules.RECORDING_STATES:
+        if challenge.setting == Setting.HOME:
+            raise ChallengeRuleError(_("Record symptoms after you have taken the first step."), code="not_started")
         raise ChallengeRuleError(_("Check the patient in before recording findings."), code="not_started")
 
 
@@ -455,15 +479,21 @@ def _evidence(hit: stopping.RuleHit) -> tuple[str, ...]:
 
 
 def stop_rules_check(*, challenge: Challenge, by: User | None) -> StopAlert | None:
-    """Evaluate the stop rules; raise an alert when a rule is met with evidence no earlier alert showed."""
+    """Evaluate the stop rules; raise an alert when a rule is met with evidence no earlier alert showed.
+
+    While an alert is still waiting for the allergist, new findings are added to it (one decision covers them).
+    """
     hits = evaluate_stop_rules(challenge)
     seen = {item for alert in challenge.alerts.all() for hit in alert.hits for item in hit["evidence"]}
     if not hits or not run_rules.new_evidence([_evidence(h) for h in hits], seen):
         return None
-    alert = StopAlert.objects.create(
-        challenge=challenge,
-        hits=[{"code": h.code, "message": h.message, "evidence": list(_evidence(h))} for h in hits],
-    )
+    data = [{"code": h.code, "message": h.message, "evidence": list(_evidence(h))} for h in hits]
+    alert = open_alert(challenge)
+    if alert is None:
+        alert = StopAlert.objects.create(challenge=challenge, hits=data)
+    else:
+        alert.hits = data
+        alert.save()
     _event(challenge, "stop_alert", by, reason="; ".join(h.message for h in hits))
     if challenge.setting == Setting.HOME and challenge.status == Status.DOSING:
         _transition(challenge, Status.PAUSED, by, reason=_("Symptoms met a stop rule."))
@@ -497,6 +527,21 @@ def _stop(challenge: Challenge, by: User, reason: str) -> None:
     if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.OBSERVING, Status.PAUSED):
         challenge.observation_started_at = challenge.observation_started_at or timezone.now()
         _transition(challenge, Status.STOPPED, by, reason=reason)
+        follow_ups_schedule(challenge)
+
+
+def follow_ups_schedule(challenge: Challenge) -> None:
+    """Check-ins at the protocol's times after the last dose (e.g. +2 h, +24 h, +72 h); once per time."""
+    from challenges.models import FollowUp
+
+    doses = valid_doses(challenge)
+    if not doses:
+        return
+    for hours in challenge.protocol.follow_up_hours:
+        FollowUp.objects.get_or_create(
+            challenge=challenge, hours_after=hours,
+            defaults={"due_at": doses[-1].given_at + timezone.timedelta(hours=hours)},
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -532,9 +577,13 @@ def observation_finish(*, challenge: Challenge, by: User, override_reason: str =
 
 
 def observation_ends_at(challenge: Challenge) -> datetime | None:
+    """After the last dose: the protocol's observation period (in clinic) or its watch window (at home)."""
     if challenge.observation_started_at is None:
         return None
-    return challenge.observation_started_at + timezone.timedelta(minutes=challenge.protocol.observation_minutes)
+    minutes = challenge.protocol.observation_minutes
+    if challenge.setting == Setting.HOME:
+        minutes = max(minutes, challenge.protocol.watch_hours * 60)
+    return challenge.observation_started_at + timezone.timedelta(minutes=minutes)
 
 
 # --- the end ------------------------------------------------------------------------------------------------

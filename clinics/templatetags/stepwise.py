@@ -53,3 +53,41 @@ def scale_label(code: str) -> str:
     from challenges.grading import SCALES
 
     return SCALES.get(code, code)
+
+
+@register.filter
+def index(sequence: list, position: int) -> object:
+    """{{ lines|index:forloop.counter0 }}: the item at a position (for walking two parallel lists)."""
+    try:
+        return sequence[position]
+    except (IndexError, TypeError):
+        return None
+
+
+@register.filter
+def timing(days_off: int | None) -> str:
+    from challenges.home_plan import timing_label
+
+    return timing_label(days_off)
+
+
+@register.filter
+def severity(value: int) -> str:
+    from challenges.checklist import SEVERITY_LABELS
+
+    return SEVERITY_LABELS.get(value, str(value))
+
+
+EVENT_LABELS = {
+    "scheduled": "scheduled", "status": "status", "checks_override": "pre-challenge checks overridden",
+    "early_dose_override": "dose given early (override)", "stop_alert": "stop rule met",
+    "decision_stop": "decision: stop", "decision_repeat": "decision: repeat the dose",
+    "decision_continue": "decision: continue", "observation_override": "observation ended early",
+    "outcome": "outcome confirmed", "signed": "signed", "addendum": "addendum", "unblinded": "unblinded",
+    "step_released": "home step released", "plan_changed": "plan changed", "late_finding": "late finding",
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind.replace("_", " "))

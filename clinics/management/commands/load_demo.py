@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from challenges import demo as challenge_demo
+from challenges.services.library import load_standard_library
 from clinics import demo
 
 
@@ -24,5 +26,8 @@ class Command(BaseCommand):
                 "production database. Use --force if you really mean it."
             )
         with transaction.atomic():
+            foods, protocols = load_standard_library()
             users = demo.load_people()
+            challenge_demo.load_clinic_challenges(users)
+            challenge_demo.load_home_plans(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(users)} logins, password '{settings.STEPWISE_DEMO_PASSWORD}'."))
