@@ -85,7 +85,22 @@ def draft_issues(draft: ProtocolDraft) -> list[dosing.StepIssue]:
     else:
         minimum = KINDS[draft.kind].min_interval_minutes
         issues += validation_issues(food_spec(draft.food), draft.steps, kind=draft.kind, min_interval_minutes=minimum)
+        issues += _preparation_issues(draft)
     issues += _rule_issues(draft)
+    return issues
+
+
+def _preparation_issues(draft: ProtocolDraft) -> list[dosing.StepIssue]:
+    """Every protein dose must be preparable (weighed, measured or diluted within 5 %)."""
+    issues = []
+    spec = food_spec(draft.food)
+    for step in draft.steps:
+        if step.protein_mg is None or step.food_amount is not None or step.protein_mg <= 0:
+            continue
+        try:
+            dosing.prepare_dose(step.protein_mg, spec)
+        except dosing.DosingError as exc:
+            issues.append(dosing.StepIssue("error", exc.code, _("Step %(n)s: %(error)s") % {"n": step.number, "error": exc.message}, step.number))
     return issues
 
 

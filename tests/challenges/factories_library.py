@@ -1,0 +1,67 @@
+"""Helpers for the protocol-library pages: POST data that mirrors the edit page, and a challenge that uses a protocol."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from challenges.models import Challenge, Protocol
+from challenges.services.protocols import draft_from_protocol
+from challenges.stopping import StopRules
+from clinics.models import User
+from patients.models import Patient
+
+
+def _number(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def edit_data(protocol: Protocol, **changes: Any) -> dict[str, Any]:
+    """What the edit page posts for `protocol` unchanged (waits in minutes), with `changes` applied."""
+    draft = draft_from_protocol(protocol)
+    data: dict[str, Any] = {
+        "name": draft.name, "kind": draft.kind, "food": str(draft.food.pk), "dose_basis": draft.dose_basis,
+        "observation_minutes": str(draft.observation_minutes), "watch_hours": str(draft.watch_hours),
+        "min_top_dose_mg": _number(draft.min_top_dose_mg),
+        "follow_up_hours": ", ".join(str(hours) for hours in draft.follow_up_hours),
+        "notes": draft.notes, "references": draft.references, "save": "",
+        **_management("steps", len(draft.steps)), **_management("premeds", len(draft.premeds)),
+        "checklist-items": list(draft.checklist_items),
+    }  # fmt: skip
+    for index, step in enumerate(draft.steps):
+        data.update({
+            f"steps-{index}-protein_mg": _number(step.protein_mg),
+            f"steps-{index}-food_amount": _number(step.food_amount),
+            f"steps-{index}-household_measure": step.household_measure,
+            f"steps-{index}-wait": str(step.interval_minutes), f"steps-{index}-wait_unit": "min",
+        })  # fmt: skip
+    for index, spec in enumerate(draft.premeds):
+        for name, value in spec.__dict__.items():
+            if isinstance(value, bool):
+                if value:
+                    data[f"premeds-{index}-{name}"] = "on"
+            else:
+                data[f"premeds-{index}-{name}"] = str(value)
+    for name, value in StopRules.from_dict(draft.stop_rules).to_dict().items():
+        if value is not False:
+            data[f"stop-{name}"] = "on" if value is True else str(value)
+    for rule in draft.washout_rules:
+        data[f"washout-{rule['med_class']}"] = str(rule["hours"])
+    data.update(changes)
+    return data
+
+
+def _management(prefix: str, count: int) -> dict[str, str]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(count), f"{prefix}-INITIAL_FORMS": str(count),
+        f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+
+
+def challenge_using(protocol: Protocol, *, patient: Patient, allergist: User) -> Challenge:
+    """A planned challenge on this protocol version, which freezes the version (edits then make a new one)."""
+    return Challenge.objects.create(
+        clinic=patient.clinic, patient=patient, protocol=protocol, allergist=allergist,
+        scheduled_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+    )  # fmt: skip
