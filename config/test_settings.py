@@ -12,3 +12,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files straight from the finders (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# SQLite tests use a real file, so tests with threads (tests/integrity) lock as production does; the default
+# shared-cache in-memory database locks differently (reliability plan, test 16).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABASES["default"]["TEST"].get("NAME"):
+    import tempfile
+
+    DATABASES["default"]["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"stepwise-test-{os.getpid()}.sqlite3")

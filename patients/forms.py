@@ -26,6 +26,8 @@ class PatientForm(forms.ModelForm):
         label=_("Conditions"), choices=Condition.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     weight_kg = StrictDecimalField(label=_("Weight (kg)"), min_value=MIN_WEIGHT_KG, max_value=MAX_WEIGHT_KG, unit="kg", required=False)
+    # The version the editor saw: a save over someone else's newer change is refused (optimistic locking).
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     class Meta:
         model = Patient
@@ -45,6 +47,8 @@ class PatientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.instance.clinic = clinic
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
         self.helper = crispy_helper()
 
     def clean_mrn(self) -> str:

@@ -87,6 +87,7 @@ class Patient(ClinicalRecord):
         verbose_name=_("patient login"),
     )
 
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic lock: see clinics.services
     # Accent- and case-folded "given family mrn", so "angstrom" finds "Ångström" on SQLite too.
     search_text = models.CharField(max_length=400, editable=False, default="")
 

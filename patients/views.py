@@ -57,11 +57,12 @@ def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save_form(request: HttpRequest, form: ModelForm) -> ClinicalRecord | None:
-    """Save a valid form through the service; on a model-level error put it on the form."""
+    """Save a valid form through the service; on a model-level error or an edit conflict put it on the form."""
     if not form.is_valid():
         return None
     try:
-        return clinical_record_save(record=form.save(commit=False), by=request.user)
+        seen = form.cleaned_data.get("seen_version")
+        return clinical_record_save(record=form.save(commit=False), by=request.user, expected_version=seen)
     except ValidationError as exc:
         form.add_error(None, exc)
     except ClinicalRecordError as exc:

@@ -256,12 +256,13 @@ def dose_record(
     override_reason: str = "", source: str = Source.CLINICIAN, notes: str = "",
 ) -> Dose:  # fmt: skip
     """Record a dose actually given (`food_amount` None: the whole planned dose). Same key twice: one dose."""
+    challenge = _locked(challenge)
+    # Checked under the challenge's lock, so a resubmission racing the first post finds the dose it made.
     existing = Dose.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.challenge_id != challenge.pk:
             raise ChallengeRuleError(_("This form was already used for another challenge."), code="key_reused")
         return existing
-    challenge = _locked(challenge)
     _require_open(challenge)
     _check_can_dose(challenge, by)
     step = upcoming_step(challenge)
