@@ -76,8 +76,8 @@ class Patient(ClinicalRecord):
     )
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=120, blank=True)
     emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=40, blank=True)
-    emergency_plan_notes = models.TextField(_("emergency plan notes"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    emergency_plan_notes = models.TextField(_("emergency plan notes"), blank=True, max_length=2000)
+    notes = models.TextField(_("notes"), blank=True, max_length=10_000)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -158,7 +158,7 @@ class Trigger(ClinicalRecord):
     worst_reaction_severity = models.CharField(_("worst reaction severity"), max_length=12, choices=Severity, blank=True)
     last_reaction_on = models.DateField(_("last reaction date"), null=True, blank=True)
     last_reaction_severity = models.CharField(_("last reaction severity"), max_length=12, choices=Severity, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
 
     history = HistoricalRecords()
 
