@@ -30,7 +30,7 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         Prefetch("doses", queryset=Dose.objects.select_related("given_by", "entered_in_error_by").order_by("sequence")),
         Prefetch("observations", queryset=Observation.objects.select_related("recorded_by").order_by("observed_at", "pk")),
         Prefetch("vitals", queryset=VitalSigns.objects.select_related("recorded_by").order_by("taken_at", "pk")),
-        "treatments", "checks", "events__by", "releases", "follow_ups",
+        "treatments", "checks", "events__by", "releases__released_by", "follow_ups__done_by",
         Prefetch("alerts", queryset=StopAlert.objects.select_related("decided_by").order_by("raised_at", "pk")),
     )  # fmt: skip
 

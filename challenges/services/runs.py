@@ -192,7 +192,9 @@ def checks_record(*, challenge: Challenge, by: User, answers: dict[str, Any], ba
 
 
 def latest_check(challenge: Challenge) -> PreChallengeCheck | None:
-    return challenge.checks.filter(entered_in_error=False).order_by("-recorded_at", "-pk").first()
+    """The latest valid pre-challenge checklist (reads a prefetched `checks` when there is one)."""
+    checks = [c for c in challenge.checks.all() if not c.entered_in_error]
+    return max(checks, key=lambda c: (c.recorded_at, c.pk), default=None)
 
 
 def checks_passed(challenge: Challenge) -> bool:
