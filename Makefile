@@ -32,6 +32,7 @@ run: install
 	@echo "    nurse        - nurse, Northside Allergy Clinic"
 	@echo "    patient      - patient (Zoë Ångström-Nguyễn), Northside Allergy Clinic"
 	@echo "    other-nurse  - nurse, Harbour Children's Allergy Service"
+	@echo "    other-allergist - allergist, Harbour Children's Allergy Service"
 	@echo ""
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
