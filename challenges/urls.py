@@ -6,4 +6,5 @@ urlpatterns = [
     path("library/", include("challenges.urls_library")),
     path("", include("challenges.urls_run")),
     path("", include("challenges.urls_home")),
+    path("", include("challenges.urls_exports")),
 ]

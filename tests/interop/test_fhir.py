@@ -1,0 +1,211 @@
+"""FHIR R4 bundles through the real URLs: validated with fhir.resources, and the clinical figures read back."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from fhir.resources.R4B.bundle import Bundle
+
+from challenges import selectors
+from challenges.interop.fhir import (
+    FIGURE_SYSTEM,
+    LOINC,
+    SNOMED,
+    UCUM,
+    challenge_bundle,
+    mrn_system,
+    reaction_severity,
+)
+from challenges.models import Challenge, Status
+from challenges.services.runs import challenge_schedule
+from tests.interop.conftest import move_to, run_passed
+from tests.run.conftest import START
+
+
+def download(client, user, url: str) -> dict:
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK, response.content[:500]
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response["Content-Disposition"].startswith('attachment; filename="')
+    assert response["Cache-Control"] == "no-store"
+    data = json.loads(response.content)
+    Bundle.model_validate(data)  # R4B models; identical to R4 for every resource type exported
+    return data
+
+
+def resources(bundle: dict, kind: str) -> list[dict]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def resolve(bundle: dict, reference: dict) -> dict:
+    return next(e["resource"] for e in bundle["entry"] if e["fullUrl"] == reference["reference"])
+
+
+def figures(bundle: dict) -> dict[str, dict]:
+    return {
+        o["code"]["coding"][0]["code"]: o["valueQuantity"]
+        for o in resources(bundle, "Observation")
+        if o["code"]["coding"][0]["system"] == FIGURE_SYSTEM
+    }
+
+
+def loinc_values(bundle: dict, code: str) -> list:
+    return [
+        o["valueQuantity"]["value"]
+        for o in resources(bundle, "Observation")
+        if o["code"]["coding"][0] == {"system": LOINC, "code": code, "display": o["code"]["coding"][0]["display"]}
+    ]
+
+
+def test_failed_challenge_bundle_carries_the_dose_figures(client, nurse, failed_challenge):
+    bundle = download(client, nurse, reverse("challenges:challenge-fhir", args=[failed_challenge.pk]))
+    assert bundle["type"] == "collection"
+    kinds = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
+    # 13 observations: 4 dose figures; baseline BP, heart rate, resp rate, SpO2, PEF; during BP, HR, SpO2, PEF.
+    assert kinds == {"Patient": 1, "Procedure": 1, "AllergyIntolerance": 1, "Observation": 13,
+                     "MedicationAdministration": 2}  # fmt: skip
+    values = figures(bundle)
+    assert values["eliciting-dose"] == {"value": 300, "unit": "mg", "system": UCUM, "code": "mg"}
+    assert values["cumulative-dose-at-reaction"]["value"] == 443
+    assert values["highest-tolerated-dose"]["value"] == 100
+    assert values["cumulative-tolerated-dose"]["value"] == 143
+    assert all(e["fullUrl"].startswith("urn:uuid:") for e in bundle["entry"])
+    assert len({e["fullUrl"] for e in bundle["entry"]}) == len(bundle["entry"])
+
+
+def test_failed_challenge_is_a_confirmed_allergy_with_coded_reaction(client, nurse, failed_challenge):
+    bundle = download(client, nurse, reverse("challenges:challenge-fhir", args=[failed_challenge.pk]))
+    (allergy,) = resources(bundle, "AllergyIntolerance")
+    assert allergy["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    assert allergy["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert allergy["code"] == {"text": "Peanut butter (smooth)"}
+    (reaction,) = allergy["reaction"]
+    codes = {m["coding"][0]["code"] for m in reaction["manifestation"]}
+    assert codes == {"126485001", "56018004"}  # urticaria, wheezing
+    assert all(m["coding"][0]["system"] == SNOMED for m in reaction["manifestation"])
+    assert reaction["severity"] == "moderate"  # WAO 2b
+    assert reaction["onset"] == "2026-11-26T11:12:00+00:00"  # the first hives, 12 min after dose 5
+    assert reaction["exposureRoute"]["coding"][0]["code"] == "26643006"
+    assert "6 hives on neck and chest" in reaction["description"]
+    assert resolve(bundle, allergy["patient"])["resourceType"] == "Patient"
+
+
+def test_procedure_patient_vitals_and_treatments(client, nurse, failed_challenge, patient):
+    bundle = download(client, nurse, reverse("challenges:challenge-fhir", args=[failed_challenge.pk]))
+    (procedure,) = resources(bundle, "Procedure")
+    assert procedure["status"] == "stopped"
+    assert procedure["performedPeriod"] == {"start": "2026-11-26T09:00:00+00:00", "end": "2026-11-26T11:00:00+00:00"}
+    assert procedure["outcome"]["text"] == "Failed (not tolerated): Objective urticaria and wheeze at step 5"
+    assert procedure["identifier"][0]["value"] == str(failed_challenge.pk)
+    (person,) = resources(bundle, "Patient")
+    assert person["identifier"][0]["system"] == mrn_system(patient.clinic_id)
+    assert person["identifier"][0]["value"] == "A-0001"
+    assert person["name"][0]["family"] == "Ångström-Nguyễn" and person["name"][0]["given"] == ["Zoë"]
+    assert person["birthDate"] == patient.date_of_birth.isoformat() and person["gender"] == "female"
+    assert loinc_values(bundle, "8867-4") == [72, 112]  # heart rate: baseline, during the reaction
+    assert loinc_values(bundle, "59408-5") == [98, 94]
+    assert loinc_values(bundle, "19935-6") == [520, 360]  # PEF
+    pressures = [o for o in resources(bundle, "Observation") if o["code"]["coding"][0]["code"] == "85354-9"]
+    assert [[c["valueQuantity"]["value"] for c in o["component"]] for o in pressures] == [[124, 78], [108, 70]]
+    medications = {m["medicationCodeableConcept"]["text"]: m for m in resources(bundle, "MedicationAdministration")}
+    adrenaline = medications["Adrenaline 1 mg/mL"]
+    assert adrenaline["effectiveDateTime"] == "2026-11-26T11:18:00+00:00"
+    assert adrenaline["dosage"]["text"] == "0.5 mg"
+    assert adrenaline["dosage"]["route"]["coding"][0]["code"] == "78421000"  # intramuscular
+    assert resolve(bundle, adrenaline["partOf"][0]) is procedure
+
+
+def test_passed_challenge_refutes_the_allergy(client, nurse, passed_challenge):
+    bundle = download(client, nurse, reverse("challenges:challenge-fhir", args=[passed_challenge.pk]))
+    (allergy,) = resources(bundle, "AllergyIntolerance")
+    assert allergy["verificationStatus"]["coding"][0]["code"] == "refuted"
+    assert allergy["clinicalStatus"]["coding"][0]["code"] == "resolved"
+    assert "reaction" not in allergy
+    values = figures(bundle)
+    assert "eliciting-dose" not in values
+    assert values["highest-tolerated-dose"]["value"] == 3000
+    assert values["cumulative-tolerated-dose"]["value"] == 4443
+    assert resources(bundle, "Procedure")[0]["status"] == "completed"
+
+
+def test_home_plan_premedication_exported_as_administrations(client, allergist, finished_home_plan):
+    bundle = download(client, allergist, reverse("challenges:challenge-fhir", args=[finished_home_plan.pk]))
+    given = resources(bundle, "MedicationAdministration")
+    assert len(given) == 6
+    assert {m["medicationCodeableConcept"]["text"] for m in given} == {"Cromolyn sodium (oral)"}
+    assert all(m["reasonCode"][0]["text"].startswith("Premedication") for m in given)
+    assert all(m["dosage"]["route"]["coding"][0]["code"] == "26643006" for m in given)
+    assert given[0]["effectiveDateTime"] == "2026-11-26T09:00:00+00:00"
+
+
+def test_patient_bundle_holds_every_completed_challenge_once(
+    client, nurse, allergist, patient, practall, failed_challenge, clock
+):
+    move_to(clock, START.replace(day=27))
+    passed = run_passed(patient, practall, allergist, nurse, clock)
+    pending = challenge_schedule(patient=patient, protocol=practall, scheduled_at=clock.now, allergist=allergist,
+                                 nurse=nurse, by=nurse)  # fmt: skip
+    assert pending.status == Status.PLANNED
+    bundle = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
+    (person,) = resources(bundle, "Patient")
+    procedures = resources(bundle, "Procedure")
+    assert sorted(p["identifier"][0]["value"] for p in procedures) == sorted([str(failed_challenge.pk), str(passed.pk)])
+    verdicts = [a["verificationStatus"]["coding"][0]["code"] for a in resources(bundle, "AllergyIntolerance")]
+    assert verdicts == ["confirmed", "refuted"]  # oldest first
+    everyone = [resolve(bundle, r["subject"]) for r in procedures + resources(bundle, "Observation")]
+    assert all(subject is person for subject in everyone)
+
+
+def test_unfinished_challenge_has_no_export(client, nurse, challenge):
+    client.force_login(nurse)
+    assert client.get(reverse("challenges:challenge-fhir", args=[challenge.pk])).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_builder_refuses_a_challenge_without_a_confirmed_outcome(challenge):
+    state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get())
+    with pytest.raises(ValueError, match="no confirmed outcome"):
+        challenge_bundle(state, now=START)
+
+
+def test_outsiders_get_404(client, failed_challenge, patient, patient_user, other_clinic_nurse):
+    urls = [
+        reverse("challenges:challenge-fhir", args=[failed_challenge.pk]),
+        reverse("challenges:patient-fhir", args=[patient.pk]),
+    ]
+    for user in (other_clinic_nurse, patient_user):  # FHIR exports are for clinic staff, even of one's own record
+        client.force_login(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == HTTPStatus.NOT_FOUND, (user, url)
+            assert b"Ngu" not in response.content
+
+
+def test_anonymous_is_sent_to_login(client, failed_challenge):
+    url = reverse("challenges:challenge-fhir", args=[failed_challenge.pk])
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_post_not_allowed(client, nurse, failed_challenge):
+    client.force_login(nurse)
+    response = client.post(reverse("challenges:challenge-fhir", args=[failed_challenge.pk]))
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    ("scale", "grade", "severity"),
+    [
+        ("wao_2010", "1a", "mild"), ("wao_2010", "2b", "moderate"), ("wao_2010", "3z", "severe"),
+        ("wao_2010", "5", "severe"), ("wao_2010", "none", None), ("sampson_2003", "2", "mild"),
+        ("sampson_2003", "3", "moderate"), ("sampson_2003", "4", "severe"), ("sampson_2003", "0", None),
+        ("brown_2004", "Severe", "severe"), ("brown_2004", "none", None), ("", "2", None), ("wao_2010", "", None),
+    ],
+)  # fmt: skip
+def test_reaction_severity_from_the_confirmed_grade(scale, grade, severity):
+    assert reaction_severity(scale, grade) == severity
