@@ -170,6 +170,11 @@ def record_dose(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, challenge, status=400, dose_form=form)
     data = form.cleaned_data
+    earlier = Dose.objects.filter(idempotency_key=data["idempotency_key"], challenge=challenge).first()
+    if earlier is not None:  # the same form again (back button, resubmit): say so, add nothing
+        messages.info(request, _("This dose was already recorded at %(time)s; nothing was added.")
+                      % {"time": timezone.localtime(earlier.given_at).strftime("%H:%M")})
+        return redirect("challenges:detail", pk=challenge.pk)
     action = lambda: runs.dose_record(  # noqa: E731
         challenge=challenge, by=request.user, food_amount=data["food_amount"], given_at=data["given_at"],
         idempotency_key=data["idempotency_key"], override_reason=data.get("override_reason", ""), notes=data["notes"],

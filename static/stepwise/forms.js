@@ -1,15 +1,55 @@
-/* A form marked data-once submits once: the button is disabled after the first click (the server also
-   refuses duplicates by the form's one-time key, so this is only a courtesy against double taps). */
+/* Forms marked data-once submit once and survive a bad connection.
+   - The button is disabled after the first press (double taps do nothing).
+   - The form is sent with fetch, and the page the server answers (after its redirect, or with the form's
+     errors) replaces this one; on a network failure the user is told that nothing was saved
+     and may press again. Retrying is safe: each form carries a one-time key, and the server records a dose
+     once per key. Without JavaScript the form still posts normally. */
 (function () {
   "use strict";
+
+  function showFailure(form) {
+    var box = form.querySelector(".submit-failed");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "alert alert-danger submit-failed";
+      box.setAttribute("role", "alert");
+      box.setAttribute("data-testid", "not-saved");
+      form.insertBefore(box, form.firstChild);
+    }
+    box.textContent = form.getAttribute("data-failed-text") ||
+      "Not saved: the connection to the server failed. Check the connection and press the button again. " +
+      "It is safe to retry: nothing is recorded twice.";
+  }
+
+  function setBusy(form, busy) {
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.disabled = busy;
+      if (busy) { button.setAttribute("aria-busy", "true"); } else { button.removeAttribute("aria-busy"); }
+    });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute("data-once")) { return; }
-    if (form.getAttribute("data-submitted") === "1") { event.preventDefault(); return; }
+    event.preventDefault();
+    if (form.getAttribute("data-submitted") === "1") { return; }
     form.setAttribute("data-submitted", "1");
-    form.querySelectorAll("button[type=submit]").forEach(function (button) {
-      button.disabled = true;
-      button.setAttribute("aria-busy", "true");
-    });
+    setBusy(form, true);
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (response) {
+        // fetch has already followed the redirect (and the page it got shows the flash message): show that
+        // page as it is, at its own address.
+        return response.text().then(function (html) {
+          if (response.redirected) { window.history.replaceState(null, "", response.url); }
+          document.open();
+          document.write(html);
+          document.close();
+        });
+      })
+      .catch(function () {
+        form.removeAttribute("data-submitted");
+        setBusy(form, false);
+        showFailure(form);
+      });
   });
 }());

@@ -117,9 +117,13 @@ def test_double_submit_gives_one_dose(client, challenge, nurse, clock):
     pass_checks(client, challenge, clock.now)
     key = uuid.uuid4()
     first = give_dose(client, challenge, clock.now, key=key)
+    assert "Dose recorded." in client.get(first["Location"]).content.decode()
     second = give_dose(client, challenge, clock.now, key=key)
     assert first.status_code == second.status_code == HTTPStatus.FOUND
     assert Dose.objects.filter(challenge=challenge).count() == 1
+    page = client.get(second["Location"]).content.decode()
+    assert "This dose was already recorded at 09:00; nothing was added." in page
+    assert "Dose recorded." not in page
 
 
 def test_dose_recorded_from_what_was_eaten(client, challenge, nurse, clock):
