@@ -15,6 +15,7 @@ from unittest import mock
 from django.utils import timezone
 
 from challenges.models import Challenge, FollowUp, Protocol
+from challenges.reports import build_signed_report
 from challenges.services import home, runs
 from challenges.services.runs import OutcomeInput
 from clinics.models import User
@@ -95,7 +96,7 @@ def _finish(challenge, allergist, clock, outcome: OutcomeInput, *, sign: bool) -
     runs.outcome_confirm(challenge=challenge, by=allergist, data=outcome, grade_suggested=state.grade.grade if state.grade else "")
     if sign:
         clock.move(minutes=10)
-        runs.challenge_sign(challenge=challenge, by=allergist)
+        runs.challenge_sign(challenge=challenge, by=allergist, render=build_signed_report)
 
 
 def load_clinic_challenges(users: dict[str, User]) -> None:

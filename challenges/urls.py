@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("challenges.urls_run")),
     path("", include("challenges.urls_home")),
     path("", include("challenges.urls_exports")),
+    path("", include("challenges.urls_reports")),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -625,8 +625,14 @@ def outcome_confirm(*, challenge: Challenge, by: User, data: OutcomeInput, grade
 
 
 @transaction.atomic
-def challenge_sign(*, challenge: Challenge, by: User, pdf: bytes | None = None, snapshot: dict | None = None) -> Challenge:
-    """Sign a finished challenge: its records are locked from now on; only addenda can be added."""
+def challenge_sign(
+    *, challenge: Challenge, by: User, render: Callable[[Challenge], tuple[bytes, dict]] | None = None
+) -> Challenge:
+    """Sign a finished challenge: its records are locked from now on; only addenda can be added.
+
+    `render` builds the signed report (PDF bytes and its snapshot) from the challenge as signed, so the stored
+    PDF carries exactly the stored signature; it runs inside the transaction, so a failed render signs nothing.
+    """
     _require_allergist(by)
     challenge = _locked(challenge)
     _require_open(challenge)
@@ -637,7 +643,8 @@ def challenge_sign(*, challenge: Challenge, by: User, pdf: bytes | None = None, 
     if open_alert(challenge) is not None:
         raise ChallengeRuleError(_("Decide the open stop alert before signing."), code="stop_alert_open")
     challenge.signed_at, challenge.signed_by = timezone.now(), by
-    challenge.signed_pdf, challenge.signed_snapshot = pdf, snapshot
+    if render is not None:
+        challenge.signed_pdf, challenge.signed_snapshot = render(challenge)
     challenge._history_user = by  # type: ignore[attr-defined]
     challenge.save()
     _event(challenge, "signed", by)

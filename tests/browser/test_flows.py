@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.utils import timezone
+from pypdf import PdfReader
 
 from challenges.models import Challenge, Dose, Protocol
 from challenges.services import runs
@@ -117,6 +120,13 @@ def test_nurse_runs_practall_to_a_stop_and_the_allergist_signs(page, live_server
     screenshot(page, "04-signed")
     challenge.refresh_from_db()
     assert challenge.is_signed and challenge.outcome == "failed" and challenge.grade.startswith("1")
+    with page.expect_download() as download_info:
+        page.click("[data-testid=report]")
+    pdf = Path(download_info.value.path()).read_bytes()
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
+    assert "Zoë Ångström-Nguyễn" in text and "143 mg" in text and "Ada Allergist" in text
+    assert "UNSIGNED DRAFT" not in text
+    assert pdf == bytes(challenge.signed_pdf)  # the stored, signed PDF exactly
 
 
 def test_duplicates_are_impossible_and_failures_are_explained(page, live_server, cast, clock):

@@ -1,0 +1,399 @@
+"""The challenge report snapshot (fact sheet §6.4), built from one challenge and its records in a fixed number of
+queries. Figures come from selectors.run_state (challenges.outcome, challenges.grading), never recomputed here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from challenges import selectors
+from challenges.checklist import ITEMS, SEVERITY_LABELS
+from challenges.display import amount_text, mg_text
+from challenges.grading import SCALES
+from challenges.kinds import KINDS
+from challenges.models import (
+    Advice,
+    Challenge,
+    Decision,
+    Outcome,
+    PreChallengeCheck,
+    Route,
+    Setting,
+    Status,
+    TreatmentKind,
+    VitalsKind,
+)  # fmt: skip
+from challenges.reports import chart_data, history
+from challenges.reports.snapshot import (
+    AlertRow,
+    ChallengeReport,
+    CheckBlock,
+    ConflictRow,
+    DoseRow,
+    Line,
+    ObservationRow,
+    ResultBlock,
+    Signature,
+    TreatmentRow,
+    VitalsRow,
+)  # fmt: skip
+from challenges.reports.text import (
+    DASH,
+    Clock,
+    blood_pressure,
+    day,
+    error_note,
+    letterhead,
+    minutes,
+    number,
+    patient_block,
+    person,
+    relative_to_doses,
+    vitals_summary,
+    when,
+    yes_no,
+)  # fmt: skip
+from challenges.units import format_quantity
+from clinics.models import User
+
+UNSIGNED = "UNSIGNED DRAFT"
+
+
+class Context:
+    """What every section needs: the loaded challenge, its run state, the clinic's zone, names of people."""
+
+    def __init__(self, challenge: Challenge) -> None:
+        self.challenge = challenge
+        self.state = selectors.run_state(challenge)
+        self.zone = challenge.clinic.tzinfo
+        self.unit = challenge.protocol.food.amount_unit
+        self.valid = [d for d in challenge.doses.all() if not d.entered_in_error]
+        self.dose_times = [(d.sequence, d.given_at) for d in self.valid]
+        moments = [d.given_at for d in challenge.doses.all()] + [o.observed_at for o in challenge.observations.all()]
+        self.clock = Clock(self.zone, challenge.scheduled_at.astimezone(self.zone).date(), moments)
+        self.show_placebo = not challenge.blinded or challenge.unblinded_at is not None
+        self.names = history.names(challenge)
+
+    def error(self, record: object) -> str:
+        return error_note(record, self.zone, self.names)  # type: ignore[arg-type]
+
+
+def load(challenge: Challenge) -> Challenge:
+    """The challenge with everything a report reads, prefetched."""
+    return selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get()
+
+
+def challenge_report(
+    challenge: Challenge, *, signed_by: User | None = None, signed_at: datetime | None = None
+) -> ChallengeReport:
+    """The snapshot of a challenge; signed_by/signed_at describe a signature being made now (else the stored one)."""
+    ctx = Context(load(challenge))
+    c, zone, names = ctx.challenge, ctx.zone, ctx.names
+    food = c.protocol.food
+    return ChallengeReport(
+        title="Home reintroduction report" if c.setting == Setting.HOME else "Oral food challenge report",
+        letterhead=letterhead(c.clinic), patient=patient_block(c.patient, ctx.clock.day_of),
+        generated_at=when(timezone.now(), zone),
+        reference=f"Challenge {c.pk}: {food.name}, {day(c.scheduled_at, zone)}",
+        summary=_summary(ctx), indication=c.indication, conditions=tuple(c.patient.condition_labels()),
+        triggers=history.triggers(c.patient, zone, names), medications=history.medications(c.patient, zone, names),
+        food=history.food_lines(food), protocol=_protocol(ctx), checks=tuple(_check(ctx, k) for k in c.checks.all()),
+        check_override=_check_override(c), conflicts=_conflicts(ctx),
+        planned_premedication=history.planned_premedication(c.protocol),
+        premedication=_treatments(ctx, premedication=True), baseline=_baseline(ctx), doses=tuple(_doses(ctx)),
+        dose_note=_dose_note(ctx), observations=tuple(_observations(ctx)), vitals=tuple(_vitals(ctx)),
+        chart=chart_data.vitals_chart(c), alerts=tuple(_alerts(ctx)), treatments=_treatments(ctx, premedication=False),
+        result=_result(ctx), discharge=_discharge(ctx), follow_ups=history.follow_ups(c, zone, names),
+        addenda=history.addenda(c, zone), deviations=tuple(_deviations(ctx)),
+        signature=_signature(c, ctx, signed_by or c.signed_by, signed_at or c.signed_at),
+    )  # fmt: skip
+
+
+def _summary(ctx: Context) -> tuple[Line, ...]:
+    c = ctx.challenge
+    status = str(Status(c.status).label)
+    if c.entered_in_error:  # the whole challenge: said at the top, never left out
+        status = f"{status}. {error_note(c, ctx.zone, ctx.names)}"
+    return (
+        Line("Scheduled", when(c.scheduled_at, ctx.zone)), Line("Status", status),
+        Line("Supervising allergist", person(c.allergist)), Line("Nurse", person(c.nurse)),
+    )  # fmt: skip
+
+
+def _protocol(ctx: Context) -> tuple[Line, ...]:
+    c, plan = ctx.challenge, ctx.state.plan
+    p = c.protocol
+    waits = sorted({line.interval_text for line in plan[:-1]}) or [DASH]
+    lines = [
+        Line("Protocol", p.name),
+        Line("Version", f"{p.version} ({'standard library' if p.is_standard else 'clinic protocol'})"),
+        Line("Kind", KINDS[p.kind].label), Line("Setting", str(Setting(c.setting).label)),
+        Line("Steps", f"{len(plan)}; wait between steps: {', '.join(waits)}"),
+    ]  # fmt: skip
+    if plan:
+        lines.append(Line("Planned doses", f"{mg_text(plan[0].protein_mg)} to {mg_text(plan[-1].protein_mg)} protein; "
+                                           f"cumulative {mg_text(plan[-1].cumulative_protein_mg)}"))  # fmt: skip
+    if p.min_top_dose_mg is not None:
+        lines.append(Line("Minimum top dose to call it negative", mg_text(p.min_top_dose_mg)))
+    lines.append(Line("Observation after the last dose", minutes(p.observation_minutes)))
+    if p.watch_hours:
+        lines.append(Line("Watch window after each step", f"{p.watch_hours} h"))
+    lines.append(Line("Blinding", _blinding(ctx)))
+    return tuple(lines)
+
+
+def _blinding(ctx: Context) -> str:
+    c = ctx.challenge
+    if not c.blinded:
+        return "Open (not blinded)"
+    if c.unblinded_at is None:
+        return "Blinded; not yet unblinded, so placebo steps are not shown"
+    steps = ", ".join(str(n) for n in c.placebo_steps) or DASH
+    unblinded = f"unblinded by {person(c.unblinded_by)} on {when(c.unblinded_at, ctx.zone)}"
+    return f"Blinded; {unblinded}. Placebo at step {steps}"
+
+
+def _check(ctx: Context, check: PreChallengeCheck) -> CheckBlock:
+    items = tuple(
+        Line(_capital(str(check._meta.get_field(name).verbose_name)), yes_no(getattr(check, name)))
+        for name in PreChallengeCheck.CHECK_FIELDS
+    )
+    baseline = (Line("Skin", check.baseline_skin or DASH), Line("Mouth/oropharynx", check.baseline_mouth or DASH),
+                Line("Chest", check.baseline_chest or DASH))  # fmt: skip
+    recorded = f"{when(check.recorded_at, ctx.zone)} by {ctx.names.get(check.recorded_by_id, DASH)}"
+    failed = tuple(_capital(item) for item in check.failed_items())
+    return CheckBlock(recorded, items, failed, baseline, check.notes, check.entered_in_error, ctx.error(check))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _check_override(c: Challenge) -> str:
+    if not c.checks_override_reason:
+        return ""
+    return f"Failed items overridden by {person(c.checks_override_by)}: {c.checks_override_reason}"
+
+
+def _conflicts(ctx: Context) -> tuple[ConflictRow, ...]:
+    return tuple(
+        ConflictRow("Must be resolved" if c.severity == "block" else "Warning", c.medication, c.message)
+        for c in ctx.state.conflicts
+    )
+
+
+def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...]:
+    rows = []
+    for t in ctx.challenge.treatments.all():
+        if (t.kind == TreatmentKind.PREMEDICATION) != premedication:
+            continue
+        rows.append(TreatmentRow(
+            time=ctx.clock(t.given_at), relative=relative_to_doses(t.given_at, ctx.dose_times),
+            kind=str(TreatmentKind(t.kind).label), drug=t.drug, dose=t.dose, route=str(Route(t.route).label),
+            by=ctx.names.get(t.recorded_by_id, DASH), notes=t.notes, in_error=t.entered_in_error,
+            error_note=ctx.error(t),
+        ))  # fmt: skip
+    return tuple(rows)
+
+
+def _baseline(ctx: Context) -> tuple[Line, ...]:
+    baselines = [v for v in ctx.challenge.vitals.all() if v.kind == VitalsKind.BASELINE and not v.entered_in_error]
+    if not baselines:
+        return (Line("Vital signs", "not recorded"),)
+    latest = baselines[-1]
+    return (Line("Vital signs", f"{vitals_summary(latest)} ({ctx.clock(latest.taken_at)})"),)
+
+
+def _doses(ctx: Context) -> list[DoseRow]:
+    rows, seen = [], set()
+    blind = not ctx.show_placebo
+    for line in ctx.state.doses:
+        d = line.dose
+        flags = []
+        if ctx.show_placebo and d.is_placebo:
+            flags.append("placebo")
+        if not d.entered_in_error:
+            if d.step_number in seen:
+                flags.append(f"repeat of step {d.step_number}")
+            seen.add(d.step_number)
+        if d.food_amount < d.planned_food_amount:
+            flags.append("partial")
+        if d.early_override_reason:
+            flags.append("early (override)")
+        if d.source == "patient":
+            flags.append("patient-recorded")
+        findings = tuple(_finding(ctx, o) for o in line.findings if o.severity > 0)
+        cumulative = "blinded" if blind else (DASH if d.entered_in_error else mg_text(line.cumulative_protein_mg))
+        rows.append(DoseRow(
+            number=str(d.sequence), step=str(d.step_number), planned_protein=mg_text(d.planned_protein_mg),
+            planned_food=amount_text(d.planned_food_amount, ctx.unit), eaten=amount_text(d.food_amount, ctx.unit),
+            protein_eaten=mg_text(d.protein_mg), time=ctx.clock(d.given_at), by=person(d.given_by),
+            cumulative=cumulative, findings=findings or ("none",), flags=tuple(flags),
+            in_error=d.entered_in_error, error_note=ctx.error(d),
+        ))  # fmt: skip
+    return rows
+
+
+def _finding(ctx: Context, observation: object) -> str:
+    return f"{ctx.clock(observation.observed_at)} {_item(observation.item_code)} {_severity(observation.severity)}"  # type: ignore[attr-defined]
+
+
+def _item(code: str) -> str:
+    item = ITEMS.get(code)
+    return item.label if item else code
+
+
+def _severity(value: int) -> str:
+    return f"{value} ({SEVERITY_LABELS.get(value, '?')})"
+
+
+def _dose_note(ctx: Context) -> str:
+    if not ctx.show_placebo:
+        return "Blinded challenge: placebo doses are not marked and cumulative figures are withheld until unblinding."
+    if ctx.challenge.blinded:
+        return "Cumulative protein counts active doses only (placebo doses hold none)."
+    return ""
+
+
+def _observations(ctx: Context) -> list[ObservationRow]:
+    return [
+        ObservationRow(
+            time=ctx.clock(o.observed_at), after_dose=relative_to_doses(o.observed_at, ctx.dose_times),
+            item=_item(o.item_code), severity=_severity(o.severity), note=o.note,
+            by=person(o.recorded_by) + (" (patient)" if o.source == "patient" else ""),
+            in_error=o.entered_in_error, error_note=ctx.error(o),
+        )
+        for o in ctx.challenge.observations.all()
+    ]  # fmt: skip
+
+
+def _vitals(ctx: Context) -> list[VitalsRow]:
+    return [
+        VitalsRow(
+            time=ctx.clock(v.taken_at), kind=str(VitalsKind(v.kind).label), heart_rate=number(v.heart_rate),
+            blood_pressure=blood_pressure(v.systolic, v.diastolic), resp_rate=number(v.resp_rate),
+            spo2=number(v.spo2), temperature=number(v.temperature_c), pef=number(v.pef), by=person(v.recorded_by),
+            in_error=v.entered_in_error, error_note=ctx.error(v),
+        )
+        for v in ctx.challenge.vitals.all()
+    ]  # fmt: skip
+
+
+def _alerts(ctx: Context) -> list[AlertRow]:
+    rows = []
+    for alert in ctx.challenge.alerts.all():
+        decision = str(Decision(alert.decision).label) if alert.decision else "Open: awaiting the allergist's decision"
+        decided = f"{person(alert.decided_by)}, {ctx.clock(alert.decided_at)}" if alert.decided_at else DASH
+        hits = tuple(hit.get("message", hit.get("code", "")) for hit in alert.hits)
+        rows.append(AlertRow(ctx.clock(alert.raised_at), hits, decision, alert.reason, decided))
+    return rows
+
+
+def _result(ctx: Context) -> ResultBlock:
+    c, r = ctx.challenge, ctx.state.result
+    lines = [Line("Outcome", _outcome(ctx))]
+    if c.outcome_reason:
+        lines.append(Line("Reason", c.outcome_reason))
+    if not ctx.show_placebo:
+        lines.append(Line("Reaction grade", _grade(ctx)))
+        return ResultBlock(tuple(lines), (), "Dose figures are withheld until the challenge is unblinded.")
+    if r.eliciting_dose_mg is not None:
+        food = amount_text(r.eliciting_food_amount, ctx.unit)
+        eliciting = f"{mg_text(r.eliciting_dose_mg)} ({food}), dose {r.eliciting_dose_number}"
+    else:
+        eliciting = "none (no reaction)"
+    lines += [
+        Line("Eliciting dose (discrete)", eliciting),
+        Line("Cumulative protein at reaction", mg_text(r.cumulative_at_reaction_mg)),
+        Line("Highest tolerated dose (discrete)", mg_text(r.highest_tolerated_mg)),
+        Line("Highest tolerated dose (cumulative)", mg_text(r.highest_tolerated_cumulative_mg)),
+        Line("Total eaten", f"{mg_text(r.total_protein_mg)} protein ({amount_text(r.total_food_amount, ctx.unit)})"),
+        Line("First symptom", _first_symptom(ctx)), Line("Reaction grade", _grade(ctx)),
+    ]  # fmt: skip
+    return ResultBlock(tuple(lines), ctx.state.grade.reasons if ctx.state.grade else (), "")
+
+
+def _outcome(ctx: Context) -> str:
+    c = ctx.challenge
+    suggested = str(Outcome(ctx.state.suggested_outcome).label)
+    if not c.outcome:
+        return f"Not yet confirmed (suggested: {suggested})"
+    return f"{Outcome(c.outcome).label}, confirmed by {person(c.grade_confirmed_by)}"
+
+
+def _first_symptom(ctx: Context) -> str:
+    r = ctx.state.result
+    if r.first_symptom_at is None:
+        return "no reaction recorded"
+    if r.minutes_from_last_dose_to_first_symptom is None:
+        return ctx.clock(r.first_symptom_at)
+    after = minutes(r.minutes_from_last_dose_to_first_symptom)
+    return f"{after} after dose {r.eliciting_dose_number} ({ctx.clock(r.first_symptom_at)})"
+
+
+def _grade(ctx: Context) -> str:
+    c, suggestion = ctx.challenge, ctx.state.grade
+    suggested = f"{suggestion.grade} on {suggestion.scale_label}" if suggestion else ""
+    if c.grade:
+        text = f"{c.grade} on {SCALES.get(c.grade_scale, c.grade_scale)}"
+        if c.grade_suggested and c.grade_suggested != c.grade:
+            text += f" (system suggested {c.grade_suggested})"
+        return text
+    return f"not confirmed (suggested: {suggested})" if suggested else "none recorded"
+
+
+def _discharge(ctx: Context) -> tuple[Line, ...]:
+    c = ctx.challenge
+    events = list(c.events.all())
+    ended = next((e for e in reversed(events) if e.to_status == Status.COMPLETED), None)
+    stopped = next((e for e in reversed(events) if e.to_status == Status.STOPPED), None)
+    early = next((e for e in reversed(events) if e.kind == "observation_override"), None)
+    observed = DASH
+    if c.observation_started_at:
+        observed = f"from {ctx.clock(c.observation_started_at)}, due to end {ctx.clock(ctx.state.observation_ends_at)}"
+    lines = [Line("Observation period", f"{minutes(c.protocol.observation_minutes)} after the last dose (protocol)"),
+             Line("Observed", observed), Line("Status", str(Status(c.status).label))]  # fmt: skip
+    if ended:
+        lines.append(Line("Observation ended", f"{ctx.clock(ended.at)} by {person(ended.by)}"))
+    if early:
+        lines.append(Line("Ended early", f"{person(early.by)}: {early.reason}"))
+    if stopped:
+        lines.append(Line("Stopped", f"{ctx.clock(stopped.at)} by {person(stopped.by)}: {stopped.reason or DASH}"))
+    lines += [
+        Line("Advice", str(Advice(c.advice).label) if c.advice else DASH),
+        Line("New adrenaline prescription", yes_no(c.new_adrenaline_prescription)),
+        Line("Discharge notes", c.discharge_notes or DASH),
+    ]
+    if ctx.state.adrenaline_mg is not None:
+        lines.append(Line("Adrenaline IM dose for weight", format_quantity(ctx.state.adrenaline_mg, "mg")))
+    return tuple(lines)
+
+
+def _deviations(ctx: Context) -> list[str]:
+    c, out, seen = ctx.challenge, [], set()
+    for d in ctx.valid:
+        if d.early_override_reason:
+            out.append(f"Dose {d.sequence} given before the wait was over (override): {d.early_override_reason}")
+        if d.step_number in seen:
+            out.append(f"Step {d.step_number} repeated as dose {d.sequence}")
+        seen.add(d.step_number)
+        if d.food_amount < d.planned_food_amount:
+            out.append(f"Dose {d.sequence} partly eaten: {amount_text(d.food_amount, ctx.unit)} of "
+                       f"{amount_text(d.planned_food_amount, ctx.unit)} planned ({mg_text(d.protein_mg)} of "
+                       f"{mg_text(d.planned_protein_mg)} protein)")  # fmt: skip
+    if c.checks_override_reason:
+        out.append(_check_override(c))
+    for alert in c.alerts.all():
+        if alert.decision == Decision.CONTINUE:
+            out.append(f"Continued after a stop rule was met ({person(alert.decided_by)}): {alert.reason}")
+    for event in c.events.all():
+        if event.kind == "observation_override":
+            out.append(f"Observation ended early ({person(event.by)}): {event.reason}")
+    return out
+
+
+def _signature(c: Challenge, ctx: Context, by: User | None, at: datetime | None) -> Signature:
+    if by is None or at is None:
+        return Signature(False, f"{UNSIGNED}: not yet signed by the supervising allergist ({person(c.allergist)}).")
+    return Signature(True, f"Signed by {person(by)} on {when(at, ctx.zone)}")

@@ -1,0 +1,229 @@
+"""Snapshots of the two printable plans: the nurse's dose-preparation sheet and the patient's home plan."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from challenges import selectors
+from challenges.checklist import ITEMS
+from challenges.display import amount_text, mg_text
+from challenges.models import Challenge, PremedicationItem, Route, Setting
+from challenges.plan import StepLine
+from challenges.reports import history
+from challenges.reports.build_challenge import load
+from challenges.reports.plain_words import EMERGENCY_SIGNS, SYMPTOMS
+from challenges.reports.snapshot import (
+    ChecklistRow,
+    HomePlan,
+    HomeStepRow,
+    Line,
+    PremedRow,
+    PreparationSheet,
+    PrepStepRow,
+)
+from challenges.reports.text import DASH, Clock, day, letterhead, minutes, patient_block, person, when
+from challenges.units import format_quantity
+
+LOG_ROWS = 14  # blank lines in the home symptom log: about two a step for a typical 6-7 step plan
+
+
+def step_times(start: datetime, plan: list[StepLine]) -> list[datetime]:
+    """When each step is due: the scheduled start plus the waits after the steps before it (absolute time)."""
+    times, offset = [], 0
+    for line in plan:
+        times.append(start + timedelta(minutes=offset))
+        offset += line.interval_minutes
+    return times
+
+
+def day_offsets(plan: list[StepLine]) -> list[int]:
+    """Days from the start to each step: the waits before it, in whole days (home steps are days apart)."""
+    offsets, total = [], 0
+    for line in plan:
+        offsets.append(total // (24 * 60))
+        total += line.interval_minutes
+    return offsets
+
+
+# --- dose-preparation sheet ---------------------------------------------------------------------------------
+
+
+def preparation_sheet(challenge: Challenge) -> PreparationSheet:
+    c = load(challenge)
+    state = selectors.run_state(c)
+    zone = c.clinic.tzinfo
+    times = step_times(c.scheduled_at, state.plan)
+    clock = Clock(zone, c.scheduled_at.astimezone(zone).date(), times)
+    food = c.protocol.food
+    details = (
+        Line("Scheduled", when(c.scheduled_at, zone)),
+        Line("Protocol", f"{c.protocol.name} (version {c.protocol.version})"), *history.food_lines(food)[:3],
+        Line("Supervising allergist", person(c.allergist)), Line("Nurse", person(c.nurse)),
+    )  # fmt: skip
+    steps = tuple(
+        PrepStepRow(
+            step=str(line.number), time=clock(at), protein=mg_text(line.protein_mg),
+            food_amount=amount_text(line.food_amount, line.food_unit), measure=line.household_measure or DASH,
+            instructions=_instructions(line, f"{food.name}, {food.form}"),
+            cumulative=mg_text(line.cumulative_protein_mg),
+            wait_after=line.interval_text if index < len(state.plan) - 1 else _after_last(c),
+        )
+        for index, (line, at) in enumerate(zip(state.plan, times, strict=True))
+    )  # fmt: skip
+    return PreparationSheet(
+        title="Dose-preparation sheet", letterhead=letterhead(c.clinic), patient=patient_block(c.patient, clock.day_of),
+        generated_at=when(timezone.now(), zone), details=details, steps=steps,
+        premedication=tuple(_premed_row(item, times, clock) for item in c.protocol.premedications.all()),
+        checklist=tuple(_checklist_row(code) for code in c.protocol.checklist_items if code in ITEMS),
+        notes=_prep_notes(c, state),
+    )  # fmt: skip
+
+
+def _after_last(c: Challenge) -> str:
+    if c.protocol.observation_minutes:
+        return f"observe {minutes(c.protocol.observation_minutes)}"
+    return f"watch {c.protocol.watch_hours} h" if c.protocol.watch_hours else DASH
+
+
+def _instructions(line: StepLine, food: str) -> str:
+    """The dilution recipe or the amount to weigh (dosing.prepare_dose), with the household measure if planned."""
+    measure = f" Household measure: {line.household_measure}." if line.household_measure else ""
+    if line.preparation is not None:
+        return line.preparation.instructions + measure
+    verb = "Measure" if line.food_unit == "mL" else "Weigh"
+    return f"{verb} {amount_text(line.food_amount, line.food_unit)} of {food}.{measure}"
+
+
+def _premed_row(item: PremedicationItem, times: list[datetime], clock: Clock) -> PremedRow:
+    timing = history.premedication_timing(
+        item.minutes_before, before_each_step=item.before_each_step, continue_regular=item.continue_regular
+    )
+    if times and not item.continue_regular and not item.before_each_step:
+        timing += f" (at {clock(times[0] - timedelta(minutes=item.minutes_before))})"
+    notes = item.notes + ("" if item.required else " Optional.")
+    return PremedRow(item.drug, item.dose, str(Route(item.route).label), timing, notes.strip())
+
+
+def _checklist_row(code: str) -> ChecklistRow:
+    item = ITEMS[code]
+    mild, moderate, severe = item.anchors
+    return ChecklistRow(item.label, "objective" if item.objective else "subjective", mild, moderate, severe)
+
+
+def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
+    notes = []
+    if c.blinded and c.unblinded_at is None:
+        notes.append("Blinded challenge: which doses are placebo is not printed here; the placebo key is kept "
+                     "by whoever prepares the blinded doses.")  # fmt: skip
+    if state.adrenaline_mg is not None:
+        notes.append(f"Emergency: adrenaline {format_quantity(state.adrenaline_mg, 'mg')} IM for "
+                     f"{format_quantity(c.patient.weight_kg, 'kg')} (0.01 mg/kg, at most 0.5 mg); "
+                     f"auto-injector strength for this weight: {state.autoinjector}.")  # fmt: skip
+    else:
+        notes.append("Emergency: no weight recorded, so no adrenaline dose is printed; weigh the patient first.")
+    if c.protocol.notes:
+        notes.append(f"Protocol notes: {c.protocol.notes}")
+    return tuple(notes)
+
+
+# --- home plan ----------------------------------------------------------------------------------------------
+
+
+def home_plan(challenge: Challenge) -> HomePlan:
+    """The patient's plan; raises ValueError for a challenge that is not a home plan."""
+    c = load(challenge)
+    if c.setting != Setting.HOME:
+        raise ValueError("Only a home challenge has a home plan.")
+    state = selectors.run_state(c)
+    zone, food, protocol = c.clinic.tzinfo, c.protocol.food, c.protocol
+    taken = {d.step_number: d.given_at for d in c.doses.all() if not d.entered_in_error}
+    start = c.scheduled_at.astimezone(zone).date()
+    days = day_offsets(state.plan)
+    steps = tuple(
+        HomeStepRow(str(line.number), day(start + timedelta(days=offset)), _home_amount(line),
+                    f"taken {day(taken[line.number], zone)}" if line.number in taken else "")
+        for line, offset in zip(state.plan, days, strict=True)
+    )  # fmt: skip
+    watch = protocol.watch_hours
+    return HomePlan(
+        title=f"Your home plan: {food.name}", letterhead=letterhead(c.clinic), patient=patient_block(c.patient, start),
+        generated_at=when(timezone.now(), zone),
+        intro=(f"This plan is for {c.patient.full_name}. It brings {food.name.lower()} ({food.form}) back into your "
+               f"diet in {len(steps)} small steps, starting on {day(start)}.",
+               "Eat the amount for each step on its date, one step at a time, and write down how you feel. "
+               "Nothing else new in your diet while the plan runs."),
+        steps=steps, premedication=tuple(_home_premed(item) for item in _premeds_first_to_take(protocol)),
+        watch=_watch(watch), symptoms=tuple(SYMPTOMS[code] for code in protocol.checklist_items if code in SYMPTOMS),
+        stop=_stop(c), emergency=_emergency(c), contacts=_contacts(c), log_rows=LOG_ROWS,
+    )  # fmt: skip
+
+
+def _home_amount(line: StepLine) -> str:
+    grams = amount_text(line.food_amount, line.food_unit)
+    return f"{line.household_measure} ({grams})" if line.household_measure else grams
+
+
+def _home_premed(item: PremedicationItem) -> str:
+    """Plain words; the protocol's notes are written for clinicians, so they stay on the preparation sheet."""
+    if item.continue_regular:
+        dose = "" if "usual" in item.dose.lower() else f" ({item.dose})"
+        return f"Keep taking your {item.drug}{dose} as usual. Do not stop it for this plan."
+    how = "by mouth" if item.route == Route.ORAL else str(Route(item.route).label)
+    when_text = "each step" if item.before_each_step else "the first step"
+    wait = "at the same time as" if not item.minutes_before else f"{_plain_minutes(item.minutes_before)} before"
+    return f"Take {item.drug} {item.dose} {how}, {wait} {when_text}."
+
+
+def _plain_minutes(value: int) -> str:
+    """ "30 minutes", "1 hour", "2 hours", "1 hour 30 minutes": words a patient reads without decoding "h"."""
+    hours, rest = divmod(value, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    parts += [f"{rest} minute{'s' if rest != 1 else ''}"] if rest else []
+    return " ".join(parts)
+
+
+def _premeds_first_to_take(protocol: object) -> list[PremedicationItem]:
+    """Medicines to take for the plan first, then the usual ones to keep taking."""
+    return sorted(protocol.premedications.all(), key=lambda item: item.continue_regular)  # type: ignore[attr-defined]
+
+
+def _watch(hours: int) -> tuple[str, ...]:
+    if not hours:
+        return ("Watch for symptoms for the rest of the day after each step.",)
+    return (f"After each step, watch for symptoms for {hours} hours: reactions to this food can come late.",
+            f"Take the next step only on its date, and only when {hours} hours have passed without "
+            "symptoms.")  # fmt: skip
+
+
+def _stop(c: Challenge) -> tuple[str, ...]:
+    phone = c.clinic.phone or "the clinic"
+    return (
+        "Stop the plan if you get any of the symptoms above after a step: do not take the next step.",
+        f"Write the symptoms in the log below (or in the app) and call the clinic on {phone} before going on.",
+        "If you are unwell for another reason (a cold, a fever, an asthma flare), wait and ask the clinic first.",
+    )
+
+
+def _emergency(c: Challenge) -> tuple[str, ...]:
+    signs = "; ".join(EMERGENCY_SIGNS)
+    dose = c.patient.autoinjector_dose
+    if dose:
+        act = (f"Use your adrenaline auto-injector ({format_quantity(Decimal(dose), 'mg')}) straight away, into "
+               "the outer thigh, then call an ambulance on your local emergency number. Lie down (sit up if "
+               "breathing is hard).")  # fmt: skip
+    else:
+        act = "Call an ambulance on your local emergency number straight away. Lie down (sit up if breathing is hard)."
+    lines = [f"This is an emergency if you have any of: {signs}.", act]
+    if c.patient.emergency_plan_notes:
+        lines.append(f"Your own emergency plan: {c.patient.emergency_plan_notes}")
+    return tuple(lines)
+
+
+def _contacts(c: Challenge) -> tuple[Line, ...]:
+    p = c.patient
+    contact = " · ".join(part for part in (p.emergency_contact_name, p.emergency_contact_phone) if part) or DASH
+    return (Line("Clinic", f"{c.clinic.name} · {c.clinic.phone or DASH}"), Line("Your allergist", person(c.allergist)),
+            Line("Emergency contact", contact))  # fmt: skip

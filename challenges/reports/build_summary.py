@@ -1,0 +1,86 @@
+"""The patient summary for a referral letter: every challenge of one patient with its outcome and figures."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from challenges import selectors
+from challenges.display import mg_text
+from challenges.grading import SCALES
+from challenges.models import Challenge, Outcome, Status
+from challenges.reports import history
+from challenges.reports.snapshot import PatientSummary, SummaryRow
+from challenges.reports.text import DASH, day, error_note, letterhead, patient_block, person, when
+from clinics.models import User
+from patients.models import Patient
+
+GROUPS = ("passed", "failed", "inconclusive", "pending", "not_done")  # PatientSummary fields, in report order
+PENDING = (Status.PLANNED, Status.CHECKED_IN, Status.DOSING, Status.OBSERVING, Status.PAUSED, Status.COMPLETED,
+           Status.STOPPED)  # fmt: skip
+
+
+def patient_summary(patient: Patient) -> PatientSummary:
+    patient = Patient.objects.select_related("clinic").prefetch_related("triggers", "medications").get(pk=patient.pk)
+    challenges = list(selectors.with_run_data(patient.challenges.all()).order_by("scheduled_at", "pk"))
+    zone = patient.clinic.tzinfo
+    people = _names(patient, challenges)
+    groups: dict[str, list[SummaryRow]] = {name: [] for name in GROUPS}
+    for challenge in challenges:
+        group, row = _row(challenge, zone, people)
+        groups[group].append(row)
+    return PatientSummary(
+        title="Patient summary: food challenges", letterhead=letterhead(patient.clinic),
+        patient=patient_block(patient, timezone.localdate(timezone.now(), zone)),
+        generated_at=when(timezone.now(), zone),
+        conditions=tuple(patient.condition_labels()), triggers=history.triggers(patient, zone, people),
+        medications=history.medications(patient, zone, people), **{name: tuple(rows) for name, rows in groups.items()},
+    )  # fmt: skip
+
+
+def _names(patient: Patient, challenges: list[Challenge]) -> dict[int, str]:
+    records = [*patient.triggers.all(), *patient.medications.all(), *challenges]
+    ids = {r.entered_in_error_by_id for r in records if r.entered_in_error_by_id}
+    return {pk: user.display_name for pk, user in User.objects.in_bulk(ids).items()}
+
+
+def _row(c: Challenge, zone: object, people: dict[int, str]) -> tuple[str, SummaryRow]:
+    food = c.protocol.food
+    signed = f"Signed by {person(c.signed_by)}, {day(c.signed_at, zone)}" if c.signed_at else "Unsigned"  # type: ignore[arg-type]
+    group, outcome, detail = _classify(c)
+    row = SummaryRow(
+        date=day(c.scheduled_at, zone), food=f"{food.name}, {food.form}",  # type: ignore[arg-type]
+        protocol=f"{c.protocol.name} (v{c.protocol.version})", outcome=outcome, detail=detail, signed=signed,
+        in_error=c.entered_in_error, error_note=error_note(c, zone, people),  # type: ignore[arg-type]
+    )  # fmt: skip
+    return group, row
+
+
+def _classify(c: Challenge) -> tuple[str, str, str]:
+    """(group, outcome text, detail) for one challenge."""
+    if c.status == Status.CANCELLED:
+        reason = next((e.reason for e in reversed(list(c.events.all())) if e.to_status == Status.CANCELLED), "")
+        return "not_done", "Cancelled", reason or DASH
+    if not c.outcome:
+        status = str(Status(c.status).label)
+        waiting = "; awaiting the allergist's outcome" if c.status in (Status.COMPLETED, Status.STOPPED) else ""
+        return "pending", "Pending", f"{status}{waiting}"
+    label = str(Outcome(c.outcome).label)
+    if c.blinded and c.unblinded_at is None:
+        return _group(c.outcome), label, "Blinded: dose figures are withheld until unblinding."
+    result = selectors.run_state(c).result
+    if c.outcome == Outcome.PASSED:
+        detail = (f"Highest dose tolerated {mg_text(result.highest_tolerated_mg)} "
+                  f"(cumulative {mg_text(result.highest_tolerated_cumulative_mg)})")  # fmt: skip
+    elif c.outcome == Outcome.FAILED:
+        detail = (f"Eliciting dose {mg_text(result.eliciting_dose_mg)} (cumulative "
+                  f"{mg_text(result.cumulative_at_reaction_mg)}); "
+                  f"highest tolerated {mg_text(result.highest_tolerated_mg)} "
+                  f"(cumulative {mg_text(result.highest_tolerated_cumulative_mg)}); grade {c.grade or DASH}"
+                  f"{f' on {SCALES.get(c.grade_scale, c.grade_scale)}' if c.grade else ''}")  # fmt: skip
+    else:
+        detail = c.outcome_reason or DASH
+    return _group(c.outcome), label, detail
+
+
+def _group(outcome: str) -> str:
+    return {Outcome.PASSED: "passed", Outcome.FAILED: "failed"}.get(outcome, "inconclusive")

@@ -1,0 +1,83 @@
+"""The report typeface: FiraGO (TrueType, embedded), with Noto Sans for the few characters FiraGO lacks.
+
+Both come from the pymupdf-fonts wheel (see requirements.txt): static TrueType outlines, which reportlab needs
+(it cannot read CFF/OpenType-PostScript or variable fonts), covering Latin with Vietnamese, Greek and Cyrillic,
+plus the ≤ ≥ → ± × signs of clinical text. The PDF core fonts cover Latin-1 only and would draw "Nguyễn" or
+"Παπαδοπούλου" as black boxes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import unicodedata
+from xml.sax.saxutils import escape
+
+import pymupdf_fonts
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+REGULAR = "FiraGO"
+BOLD = "FiraGO-Bold"
+ITALIC = "FiraGO-Italic"
+BOLD_ITALIC = "FiraGO-BoldItalic"
+FALLBACK = "NotoSans"
+
+# reportlab face name -> pymupdf_fonts buffer name
+_FACES = {REGULAR: "figo", BOLD: "figbo", ITALIC: "figit", BOLD_ITALIC: "figbi"}
+
+
+@functools.cache
+def register() -> None:
+    """Register the report fonts with reportlab (once per process)."""
+    for face, buffer_name in _FACES.items():
+        pdfmetrics.registerFont(TTFont(face, io.BytesIO(pymupdf_fonts.myfont(buffer_name))))
+    for bold, italic, face in ((0, 0, REGULAR), (1, 0, BOLD), (0, 1, ITALIC), (1, 1, BOLD_ITALIC)):
+        addMapping(REGULAR, bold, italic, face)
+
+
+@functools.cache
+def _fallback_glyphs() -> frozenset[int]:
+    """Code points of the fallback face (loaded only when a character is missing from FiraGO)."""
+    font = TTFont(FALLBACK, io.BytesIO(pymupdf_fonts.myfont("notos")))
+    pdfmetrics.registerFont(font)
+    return frozenset(font.face.charToGlyph)
+
+
+def glyphs(face: str = REGULAR) -> frozenset[int] | dict[int, int]:
+    """The code points a registered face can draw."""
+    register()
+    return pdfmetrics.getFont(face).face.charToGlyph
+
+
+def missing(text: str, face: str = REGULAR) -> list[str]:
+    """Characters of `text` (after NFC) that neither the face nor the fallback can draw; [] means no black boxes."""
+    covered = glyphs(face)
+    gaps = [c for c in unicodedata.normalize("NFC", text) if not c.isspace() and ord(c) not in covered]
+    return [c for c in gaps if ord(c) not in _fallback_glyphs()]
+
+
+# A number and its unit stay on one line ("4,443 mg", never "4,443" / "mg"): a no-break space joins them.
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=(?:mcg|mg|g|kg|mL|L|mmHg|°C|%|h|min|days?)(?:/\w+)?(?!\w))")
+
+
+def markup(text: object) -> str:
+    """User text made safe for a reportlab Paragraph: NFC, XML-escaped, missing glyphs drawn by the fallback face.
+
+    NFC first: a name typed in decomposed form (e + combining marks) becomes the precomposed letters the font has.
+    """
+    plain = _NUMBER_UNIT.sub("\u00a0", unicodedata.normalize("NFC", str(text)))
+    covered = glyphs()
+    if all(ord(c) in covered or c in "\n\t" for c in plain):
+        return escape(plain).replace("\n", "<br/>")
+    parts = []
+    for char in plain:
+        if char == "\n":
+            parts.append("<br/>")
+        elif ord(char) in covered or ord(char) not in _fallback_glyphs():
+            parts.append(escape(char))
+        else:
+            parts.append(f'<font name="{FALLBACK}">{escape(char)}</font>')
+    return "".join(parts)

@@ -1,0 +1,112 @@
+"""Sections several reports share: the patient's history, the food, planned premedication, follow-up, names."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from challenges.kinds import format_minutes
+from challenges.models import Challenge, Food, Protocol, Route
+from challenges.reports.snapshot import FollowUpRow, Line, MedicationRow, NoteRow, TriggerRow
+from challenges.reports.text import DASH, day, error_note, when, yes_no
+from challenges.units import format_quantity
+from challenges.washout import MED_CLASS_LABELS
+from clinics.models import User
+from patients.models import Patient, ReactionType, Severity
+
+
+def names(challenge: Challenge) -> dict[int, str]:
+    """Display names of everyone the report mentions that the prefetch did not join, in one query."""
+    ids: set[int] = {challenge.entered_in_error_by_id} if challenge.entered_in_error_by_id else set()
+    records = [
+        *challenge.treatments.all(), *challenge.checks.all(), *challenge.observations.all(), *challenge.vitals.all(),
+        *challenge.doses.all(), *challenge.patient.triggers.all(), *challenge.patient.medications.all(),
+        *_follow_ups(challenge),
+    ]  # fmt: skip
+    for record in records:
+        ids.update(filter(None, (getattr(record, "recorded_by_id", None), getattr(record, "done_by_id", None),
+                                 record.entered_in_error_by_id)))  # fmt: skip
+    return {pk: user.display_name for pk, user in User.objects.in_bulk(ids).items()}
+
+
+def triggers(patient: Patient, zone: tzinfo, people: dict[int, str]) -> tuple[TriggerRow, ...]:
+    return tuple(
+        TriggerRow(
+            substance=t.substance, reaction_type=str(ReactionType(t.reaction_type).label),
+            worst=_reaction(t.worst_reaction_severity, t.worst_reaction_on),
+            last=_reaction(t.last_reaction_severity, t.last_reaction_on),
+            notes=t.notes, in_error=t.entered_in_error, error_note=error_note(t, zone, people),
+        )
+        for t in patient.triggers.all()
+    )  # fmt: skip
+
+
+def _reaction(severity: str, on: object) -> str:
+    label = str(Severity(severity).label) if severity in Severity.values else ""
+    when_text = day(on) if on else ""  # type: ignore[arg-type]
+    return ", ".join(part for part in (label, when_text) if part) or DASH
+
+
+def medications(patient: Patient, zone: tzinfo, people: dict[int, str]) -> tuple[MedicationRow, ...]:
+    return tuple(
+        MedicationRow(
+            name=m.name, dose=m.dose, schedule=m.schedule + (f" (stopped {day(m.stopped_on)})" if m.stopped_on else ""),
+            med_class=MED_CLASS_LABELS.get(m.med_class, m.med_class), in_error=m.entered_in_error,
+            error_note=error_note(m, zone, people),
+        )
+        for m in patient.medications.all()
+    )  # fmt: skip
+
+
+def food_lines(food: Food) -> tuple[Line, ...]:
+    per = "100 mL" if food.is_liquid else "100 g"
+    return (
+        Line("Food", f"{food.name}, {food.form}"),
+        Line("Protein content", f"{format_quantity(food.protein_g_per_100, 'g')} protein per {per}"),
+        Line("Source of the protein figure", food.protein_source),
+        Line("Library", "standard library" if food.clinic_id is None else "this clinic's food (label or own figure)"),
+    )
+
+
+def premedication_timing(minutes_before: int, *, before_each_step: bool, continue_regular: bool) -> str:
+    if continue_regular:
+        return "keep taking the usual dose"
+    if minutes_before == 0:
+        return "with each dose" if before_each_step else "with the first dose"
+    wait = format_minutes(minutes_before)
+    return f"{wait} before each dose" if before_each_step else f"{wait} before the first dose"
+
+
+def planned_premedication(protocol: Protocol) -> tuple[str, ...]:
+    lines = []
+    for p in protocol.premedications.all():
+        timing = premedication_timing(p.minutes_before, before_each_step=p.before_each_step,
+                                      continue_regular=p.continue_regular)  # fmt: skip
+        lines.append(f"{p.drug} {p.dose}, {Route(p.route).label}: {timing}" + ("" if p.required else " (optional)"))
+    return tuple(lines)
+
+
+def _follow_ups(challenge: Challenge) -> list:
+    # Follow-up check-ins (challenges.models.home.FollowUp) are the home/follow-up feature's model; a challenge
+    # without the relation (or without check-ins) simply has none to list.
+    related = getattr(challenge, "follow_ups", None)
+    return list(related.all()) if related is not None else []
+
+
+def follow_ups(challenge: Challenge, zone: tzinfo, people: dict[int, str]) -> tuple[FollowUpRow, ...]:
+    rows = []
+    for f in _follow_ups(challenge):
+        done = f"{when(f.done_at, zone)} by {people.get(f.done_by_id, DASH)}" if f.done_at else "not done yet"
+        rows.append(FollowUpRow(
+            due=when(f.due_at, zone), after=f"+{f.hours_after} h", done=done,
+            method=f.get_method_display() if f.method else DASH, symptoms=yes_no(f.symptoms), findings=f.findings,
+            in_error=f.entered_in_error, error_note=error_note(f, zone, people),
+        ))  # fmt: skip
+    return tuple(rows)
+
+
+def addenda(challenge: Challenge, zone: tzinfo) -> tuple[NoteRow, ...]:
+    return tuple(
+        NoteRow(when(e.at, zone), e.by.display_name if e.by else DASH, e.reason)
+        for e in challenge.events.all()
+        if e.kind == "addendum"
+    )

@@ -1,0 +1,317 @@
+"""What every report PDF shares: page geometry, fonts, colours and paragraph styles (the one place they are set),
+the running header and footer with "Page X of Y", the UNSIGNED DRAFT watermark, and table builders.
+
+The per-report renderers (render_challenge.py, render_sheets.py, render_summary.py) read only a snapshot and call
+`build_pdf`, which returns the PDF bytes. Rendering is deterministic (reportlab's invariant mode, and every date in
+the snapshot), so the same snapshot always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from challenges.reports import fonts
+from challenges.reports.fonts import markup
+from challenges.reports.snapshot import Letterhead, Line, PatientBlock
+
+# --- geometry (points) --------------------------------------------------------------------------------------
+PAGE_SIZES = {"A4": A4, "letter": LETTER}
+MARGIN_X = 15 * mm
+MARGIN_TOP = 24 * mm  # room for the running header
+MARGIN_BOTTOM = 18 * mm  # room for the footer
+HEADER_Y = 12 * mm  # running header baseline, from the top edge
+FOOTER_Y = 9 * mm  # footer baseline, from the bottom edge
+LABEL_WIDTH = 0.32  # share of the width taken by labels in label/value blocks
+KEEP_WITH_HEADING = 32 * mm  # a section heading starts a new page unless this much room is left under it
+WATERMARK_SIZE = 64
+WATERMARK_ANGLE = 45
+
+# --- type and colour ----------------------------------------------------------------------------------------
+BODY_SIZE = 9
+TABLE_SIZE = 7.8
+SMALL_SIZE = 7
+INK = colors.HexColor("#1b1b1b")
+MUTED = colors.HexColor("#5a5a5a")
+ACCENT = colors.HexColor("#1f4e79")
+RULE = colors.HexColor("#a9b4be")
+HEAD_FILL = colors.HexColor("#e4ebf2")
+ZEBRA_FILL = colors.HexColor("#f6f8fa")
+ALERT = colors.HexColor("#b00020")
+STRUCK = colors.HexColor("#7a7a7a")
+WATERMARK = colors.Color(0.75, 0.1, 0.1, alpha=0.13)
+
+
+def _style(name: str, **kwargs: Any) -> ParagraphStyle:
+    base = {
+        "fontName": fonts.REGULAR,
+        "fontSize": BODY_SIZE,
+        "leading": BODY_SIZE * 1.3,
+        "textColor": INK,
+        "bulletFontName": fonts.REGULAR,
+    }
+    return ParagraphStyle(name, **{**base, **kwargs})
+
+
+STYLES: dict[str, ParagraphStyle] = {
+    "title": _style("title", fontName=fonts.BOLD, fontSize=15, leading=19, textColor=ACCENT, spaceAfter=2),
+    "clinic": _style("clinic", fontName=fonts.BOLD, fontSize=11, leading=14),
+    "h2": _style("h2", fontName=fonts.BOLD, fontSize=11, leading=14, textColor=ACCENT, spaceBefore=9, spaceAfter=3),
+    "h3": _style("h3", fontName=fonts.BOLD, fontSize=9.5, leading=12, spaceBefore=5, spaceAfter=2, keepWithNext=1),
+    "body": _style("body", spaceAfter=2),
+    "small": _style("small", fontSize=SMALL_SIZE, leading=SMALL_SIZE * 1.3, textColor=MUTED),
+    "right": _style("right", alignment=TA_RIGHT),
+    "cell": _style("cell", fontSize=TABLE_SIZE, leading=TABLE_SIZE * 1.25),
+    "head": _style("head", fontName=fonts.BOLD, fontSize=TABLE_SIZE, leading=TABLE_SIZE * 1.25),
+    "label": _style("label", fontName=fonts.BOLD, fontSize=8.3, leading=10.5, textColor=MUTED),
+    "value": _style("value", fontSize=8.3, leading=10.5),
+    "bullet": _style("bullet", leftIndent=10, bulletIndent=2, spaceAfter=1.5),
+    "big": _style("big", fontSize=11, leading=15, spaceAfter=4),
+    "big_bullet": _style("big_bullet", fontSize=11, leading=15, leftIndent=12, bulletIndent=2, spaceAfter=2),
+    "alert": _style("alert", fontName=fonts.BOLD, textColor=ALERT),
+    "alert_big": _style("alert_big", fontName=fonts.BOLD, fontSize=12, leading=16, textColor=ALERT),
+}  # fmt: skip
+
+
+# --- text ---------------------------------------------------------------------------------------------------
+
+
+def p(text: object, style: str = "body") -> Paragraph:
+    """A paragraph of plain (user) text: escaped, never read as markup."""
+    return Paragraph(markup(text), STYLES[style])
+
+
+def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Paragraph:
+    """A paragraph from (tag, text) parts, e.g. [("b", "Food: "), ("", user_text)]: tags are ours, text is escaped."""
+    html = "".join(f"<{tag}>{markup(text)}</{tag}>" if tag else markup(text) for tag, text in parts)
+    return Paragraph(html, STYLES[style])
+
+
+def cell(text: object, *, struck: bool = False, style: str = "cell", note: str = "") -> Paragraph:
+    """A table cell; struck through (entered in error) with the note beneath it, in the alert colour."""
+    html = markup(text)
+    if struck:
+        html = f'<font color="{STRUCK.hexval()}"><strike>{html}</strike></font>'
+    if note:
+        html += f'<br/><font color="{ALERT.hexval()}"><i>{markup(note)}</i></font>'
+    return Paragraph(html, STYLES[style])
+
+
+def plain(text: str, *, struck: bool = False) -> str | Paragraph:
+    """A short table cell (a dose, a time, a reading) as a plain string: no wrapping, but about ten times cheaper
+    to lay out than a Paragraph, which matters in a 200-row table. Struck-through text needs a Paragraph."""
+    return cell(text, struck=True) if struck else unicodedata.normalize("NFC", text)
+
+
+def heading(text: str, level: str = "h2") -> Paragraph:
+    return p(text, level)
+
+
+def bullets(items: Sequence[str], style: str = "bullet") -> list[Flowable]:
+    return [Paragraph(markup(item), STYLES[style], bulletText="•") for item in items]
+
+
+# --- tables -------------------------------------------------------------------------------------------------
+
+
+def table_style(commands: Sequence[tuple]) -> TableStyle:
+    """A TableStyle in the report font (a Table's own default is Helvetica, which is not embedded)."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR), ("FONTSIZE", (0, 0), (-1, -1), TABLE_SIZE),
+                       *commands])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    share: float  # of the frame width
+
+
+def table(columns: Sequence[Column], rows: Sequence[Sequence[Flowable | str]], width: float,
+          row_height: float | None = None) -> Table:  # fmt: skip
+    """A data table: the header row repeats on every page (repeatRows=1) and rows are never split.
+
+    Cells are Paragraphs (cell(): wrapped, escaped, struck) or plain strings (plain(): short figures, drawn as is).
+    `row_height` fixes the height of the body rows (blank rows to write in by hand).
+    """
+    header = [Paragraph(markup(c.title), STYLES["head"]) for c in columns]
+    body = [list(row) for row in rows]
+    shares = sum(c.share for c in columns)
+    heights = None if row_height is None else [None] + [row_height] * len(body)
+    result = Table([header, *body], colWidths=[width * c.share / shares for c in columns], rowHeights=heights,
+                   repeatRows=1, splitByRow=1, hAlign="LEFT")  # fmt: skip
+    commands: list[tuple] = [
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL), ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]  # fmt: skip
+    commands += [("BACKGROUND", (0, i), (-1, i), ZEBRA_FILL) for i in range(2, len(body) + 1, 2)]
+    result.setStyle(table_style(commands))
+    return result
+
+
+def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL_WIDTH) -> Table:
+    """A two-column block of labels and values (values may be long; labels stay narrow)."""
+    rows = [[Paragraph(markup(line.label), STYLES["label"]), cell(line.value, style="value")] for line in lines]
+    result = Table(rows, colWidths=[width * label_share, width * (1 - label_share)], hAlign="LEFT")
+    result.setStyle(table_style([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ]))  # fmt: skip
+    return result
+
+
+def tick_box() -> Table:
+    """An empty square to tick by hand (drawn, not a glyph, so every printer shows it)."""
+    box = Table([[""]], colWidths=[3.6 * mm], rowHeights=[3.6 * mm])
+    box.setStyle(table_style([("BOX", (0, 0), (-1, -1), 0.8, INK)]))
+    return box
+
+
+def letterhead_block(letterhead: Letterhead, title: str, patient: PatientBlock, width: float) -> list[Flowable]:
+    """The top of page 1: clinic and contact on the left, the report and the patient on the right."""
+    contact: list[Flowable] = [rich([("b", letterhead.clinic)], "clinic")]
+    contact += [p(line, "small") for line in letterhead.address]
+    if letterhead.phone:
+        contact.append(p(f"Phone {letterhead.phone}", "small"))
+    who = [p(title, "title"), rich([("b", patient.name)], "big"),
+           p(f"Born {patient.date_of_birth} ({patient.age}) · MRN {patient.mrn}", "body"),
+           p(f"Sex {patient.sex} · Weight {patient.weight}", "body")]  # fmt: skip
+    block = Table([[contact, who]], colWidths=[width * 0.38, width * 0.62], hAlign="LEFT")
+    block.setStyle(table_style([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("LINEBELOW", (0, 0), (-1, -1), 1, ACCENT), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))  # fmt: skip
+    return [block, Spacer(1, 4)]
+
+
+def side_by_side(left: Flowable, right: Flowable, width: float, gap: float = 6 * mm) -> Table:
+    """Two blocks next to each other (e.g. food and protocol), each (width - gap) / 2 wide."""
+    block = Table([[left, "", right]], colWidths=[(width - gap) / 2, gap, (width - gap) / 2], hAlign="LEFT")
+    block.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+    return block
+
+
+def boxed(flowables: Sequence[Flowable], width: float, *, border: colors.Color = ACCENT,
+          fill: colors.Color | None = None) -> Table:  # fmt: skip
+    """Flowables in a ruled box (the result at a glance, the signature, the emergency advice)."""
+    box = Table([[flowable] for flowable in flowables], colWidths=[width], hAlign="LEFT")
+    commands: list[tuple] = [("BOX", (0, 0), (-1, -1), 1.2, border), ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                             ("RIGHTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                             ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]  # fmt: skip
+    if fill is not None:
+        commands.append(("BACKGROUND", (0, 0), (-1, -1), fill))
+    box.setStyle(table_style(commands))
+    return box
+
+
+def section(title: str, *flowables: Flowable, keep: float = KEEP_WITH_HEADING) -> list[Flowable]:
+    """A heading and its content, starting a new page when less than `keep` is left under the heading.
+
+    Not KeepTogether: a long table (30 doses, 200 findings) would then always start on a new page, and nested
+    KeepTogethers never fit anywhere. The table itself repeats its header row on each page. Pass a larger `keep`
+    when the first flowable cannot split (a chart, a checklist block), so the heading is not left alone.
+    """
+    if not flowables:
+        return []
+    return [CondPageBreak(keep), heading(title), *flowables]
+
+
+# --- pages --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the running header, footer and watermark say; identical on every page."""
+
+    page_size: str
+    header_left: str
+    header_right: str
+    footer: str
+    watermark: str = ""  # e.g. "UNSIGNED DRAFT"; empty for none
+
+
+def frame_width(page: Page) -> float:
+    return PAGE_SIZES[page.page_size][0] - 2 * MARGIN_X
+
+
+def build_pdf(page: Page, story: list[Flowable], *, title: str) -> bytes:
+    """Lay out the story on pages and return the PDF bytes."""
+    fonts.register()
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=PAGE_SIZES[page.page_size], leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM, title=title, creator="Stepwise", invariant=1,
+        initialFontName=fonts.REGULAR, initialFontSize=BODY_SIZE,  # no unembedded Helvetica in the page resources
+    )  # fmt: skip
+    doc.build(story, onFirstPage=_decorator(page, first=True), onLaterPages=_decorator(page, first=False),
+              canvasmaker=_NumberedCanvas)  # fmt: skip
+    return buffer.getvalue()
+
+
+def _decorator(page: Page, *, first: bool) -> Callable[[Canvas, Any], None]:
+    """Watermark, running header (not on page 1, which has the letterhead) and footer text."""
+
+    def decorate(canvas: Canvas, doc: Any) -> None:
+        width, height = doc.pagesize
+        canvas.saveState()
+        if page.watermark:
+            canvas.setFont(fonts.BOLD, WATERMARK_SIZE)
+            canvas.setFillColor(WATERMARK)
+            canvas.translate(width / 2, height / 2)
+            canvas.rotate(WATERMARK_ANGLE)
+            canvas.drawCentredString(0, -WATERMARK_SIZE / 3, page.watermark)
+            canvas.rotate(-WATERMARK_ANGLE)
+            canvas.translate(-width / 2, -height / 2)
+        canvas.setFont(fonts.REGULAR, SMALL_SIZE)
+        canvas.setFillColor(MUTED)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        if not first:
+            canvas.drawString(MARGIN_X, height - HEADER_Y, _nfc(page.header_left))
+            canvas.drawRightString(width - MARGIN_X, height - HEADER_Y, _nfc(page.header_right))
+            canvas.line(MARGIN_X, height - HEADER_Y - 3, width - MARGIN_X, height - HEADER_Y - 3)
+        canvas.line(MARGIN_X, FOOTER_Y + 9, width - MARGIN_X, FOOTER_Y + 9)
+        canvas.drawString(MARGIN_X, FOOTER_Y, _nfc(page.footer))
+        canvas.restoreState()
+
+    return decorate
+
+
+def _nfc(text: str) -> str:
+    """Precomposed letters for text drawn straight on the canvas (names in the running header and footer)."""
+    return unicodedata.normalize("NFC", text)
+
+
+class _NumberedCanvas(Canvas):
+    """A canvas that holds its pages back until the end, so each can say "Page X of Y"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self.setFont(fonts.BOLD, SMALL_SIZE)
+            self.setFillColor(INK)
+            self.drawRightString(self._pagesize[0] - MARGIN_X, FOOTER_Y, f"Page {number} of {total}")
+            super().showPage()
+        super().save()

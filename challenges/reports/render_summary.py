@@ -1,0 +1,56 @@
+"""The patient summary PDF (for a referral letter), drawn from a PatientSummary snapshot only."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable, Table
+
+from challenges.reports.render import (
+    Column,
+    Page,
+    build_pdf,
+    cell,
+    frame_width,
+    letterhead_block,
+    p,
+    rich,
+    section,
+    table,
+)  # fmt: skip
+from challenges.reports.render_challenge import medications_table, triggers_table
+from challenges.reports.snapshot import PatientSummary, SummaryRow
+
+GROUPS = (
+    ("passed", "Foods passed (tolerated)"),
+    ("failed", "Foods failed (not tolerated)"),
+    ("inconclusive", "Inconclusive (equivocal or dose not reached)"),
+    ("pending", "Pending"),
+    ("not_done", "Not done"),
+)
+
+
+def render_patient_summary(summary: PatientSummary) -> bytes:
+    page = Page(
+        page_size=summary.letterhead.page_size, header_left=f"{summary.letterhead.clinic} · {summary.title}",
+        header_right=f"{summary.patient.name} · MRN {summary.patient.mrn} · born {summary.patient.date_of_birth}",
+        footer=f"Patient summary · generated {summary.generated_at}",
+    )  # fmt: skip
+    width = frame_width(page)
+    story: list[Flowable] = [*letterhead_block(summary.letterhead, summary.title, summary.patient, width)]
+    history: list[Flowable] = [rich([("b", "Conditions: "), ("", ", ".join(summary.conditions) or "none recorded")])]
+    history.append(triggers_table(summary.triggers, width) if summary.triggers else p("No known triggers recorded."))
+    medications = medications_table(summary.medications, width) if summary.medications else p("None recorded.")
+    history += [p("Current medications", "h3"), medications]
+    story += section("History", *history)
+    for name, title in GROUPS:
+        rows: tuple[SummaryRow, ...] = getattr(summary, name)
+        story += section(title, _rows(rows, width) if rows else p("None."))
+    return build_pdf(page, story, title=f"{summary.title}: {summary.patient.name}")
+
+
+def _rows(rows: tuple[SummaryRow, ...], width: float) -> Table:
+    columns = [Column("Date", 0.13), Column("Food", 0.17), Column("Protocol", 0.18), Column("Outcome", 0.12),
+               Column("Figures", 0.27), Column("Signature", 0.13)]  # fmt: skip
+    body = [[cell(r.date, struck=r.in_error), cell(r.food, struck=r.in_error), cell(r.protocol, struck=r.in_error),
+             cell(r.outcome, struck=r.in_error, style="head"), cell(r.detail, struck=r.in_error, note=r.error_note),
+             cell(r.signed, struck=r.in_error)] for r in rows]  # fmt: skip
+    return table(columns, body, width)

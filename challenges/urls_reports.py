@@ -1,0 +1,12 @@
+"""PDF downloads, included by challenges/urls.py under the `challenges` namespace at path ""."""
+
+from django.urls import path
+
+from challenges.views import reports
+
+urlpatterns = [
+    path("<int:pk>/report.pdf", reports.challenge_report, name="report"),
+    path("<int:pk>/preparation-sheet.pdf", reports.preparation_sheet, name="preparation-sheet"),
+    path("<int:pk>/home-plan.pdf", reports.home_plan, name="home-plan-pdf"),
+    path("patient/<int:patient_pk>/summary.pdf", reports.patient_summary, name="patient-summary"),
+]

@@ -1,0 +1,60 @@
+"""PDF downloads. Thin: access helper, snapshot, render, an attachment that no cache keeps."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from challenges import access
+from challenges.reports import build_sheets, build_summary, challenge_report_pdf
+from challenges.reports.render_sheets import render_home_plan, render_preparation_sheet
+from challenges.reports.render_summary import render_patient_summary
+from clinics.access import require_clinic_staff
+from patients.access import get_patient_for
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Cache-Control"] = "no-store"  # patient data: never kept by a shared browser or proxy
+    return response
+
+
+@login_required
+@require_GET
+def challenge_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The allergist's report; a signed challenge serves the PDF stored when it was signed, byte for byte."""
+    require_clinic_staff(request.user)
+    challenge = access.get_challenge_for(request.user, pk)
+    return _pdf(challenge_report_pdf(challenge), f"challenge-report-{challenge.pk}.pdf")
+
+
+@login_required
+@require_GET
+def preparation_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    require_clinic_staff(request.user)
+    challenge = access.get_challenge_for(request.user, pk)
+    sheet = render_preparation_sheet(build_sheets.preparation_sheet(challenge))
+    return _pdf(sheet, f"dose-preparation-{challenge.pk}.pdf")
+
+
+@login_required
+@require_GET
+def home_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff of the clinic, or the patient whose plan it is; only a home challenge has one."""
+    challenge = access.get_challenge_for(request.user, pk)
+    if not challenge.is_home:
+        raise Http404
+    return _pdf(render_home_plan(build_sheets.home_plan(challenge)), f"home-plan-{challenge.pk}.pdf")
+
+
+@login_required
+@require_GET
+def patient_summary(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    """Staff of the patient's clinic, or the patient themself."""
+    patient = get_patient_for(request.user, patient_pk)
+    summary = render_patient_summary(build_summary.patient_summary(patient))
+    return _pdf(summary, f"patient-summary-{slugify(patient.mrn) or patient.pk}.pdf")

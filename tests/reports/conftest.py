@@ -1,0 +1,76 @@
+"""Report fixtures: challenges driven through the services (tests/reports/scenarios.py), and PDF text helpers."""
+
+from __future__ import annotations
+
+import pytest
+
+from challenges.models import Protocol
+from challenges.services.library import load_standard_library
+from clinics.models import Role
+from tests.factories import UserFactory
+from tests.reports import scenarios
+
+
+@pytest.fixture
+def allergist(clinic):
+    """The cast's allergist, with a name the reports print."""
+    return UserFactory(
+        username="t-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Amira", last_name="Okafor"
+    )
+
+
+@pytest.fixture
+def nurse(clinic):
+    return UserFactory(username="t-nurse", role=Role.NURSE, clinic=clinic, first_name="Sam", last_name="Lee")
+
+
+@pytest.fixture
+def library(db):
+    load_standard_library()
+
+
+@pytest.fixture
+def practall(library):
+    return Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
+
+
+@pytest.fixture
+def home_protocol(library):
+    return Protocol.objects.get(name="MCAS slow home reintroduction: cheesecake")
+
+
+@pytest.fixture
+def failed(patient, practall, nurse, allergist):
+    """PRACTALL peanut failed at dose 5 (urticaria), outcome confirmed, not signed."""
+    return scenarios.practall_failed_at_dose_5(patient, practall, nurse, allergist)
+
+
+@pytest.fixture
+def signed_failed(patient, practall, nurse, allergist):
+    return scenarios.practall_failed_at_dose_5(patient, practall, nurse, allergist, sign=True)
+
+
+@pytest.fixture
+def passed_egg(patient, library, nurse, allergist):
+    """A hard-boiled egg challenge passed: all seven PRACTALL doses, signed."""
+    egg = Protocol.objects.get(name="Hard-boiled egg OFC")
+    return scenarios.practall_passed(patient, egg, nurse, allergist, sign=True)
+
+
+@pytest.fixture
+def long_challenge(patient, library, nurse, allergist):
+    """30 steps and 200 findings: the report must run over several pages cleanly."""
+    food = Protocol.objects.get(name="PRACTALL 7-step peanut OFC").food
+    protocol = scenarios.long_protocol(food)
+    return scenarios.long_challenge(patient, protocol, nurse, allergist, observations=200)
+
+
+@pytest.fixture
+def home_challenge(patient, home_protocol, nurse, allergist):
+    """The MCAS cheesecake home plan for patient A, starting on the scenario day; step 1 taken."""
+    patient.autoinjector_dose = "0.3"
+    patient.emergency_contact_name, patient.emergency_contact_phone = "Linh Nguyễn", "+44 7700 900123"
+    patient.save()
+    patient.clinic.phone = "+44 113 496 0000"
+    patient.clinic.save()
+    return scenarios.home_plan_started(patient, home_protocol, nurse, allergist)

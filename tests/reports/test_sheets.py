@@ -1,0 +1,95 @@
+"""The nurse's dose-preparation sheet and the patient's home plan, read back with pypdf."""
+
+from __future__ import annotations
+
+import pytest
+
+from challenges.reports.build_sheets import home_plan, preparation_sheet
+from challenges.reports.render_sheets import render_home_plan, render_preparation_sheet
+from tests.reports import scenarios
+from tests.reports.helpers import pages, text
+
+
+@pytest.fixture
+def planned(patient, practall, nurse, allergist):
+    from challenges.services import runs
+
+    with scenarios.clock_at(scenarios.START):
+        return runs.challenge_schedule(patient=patient, protocol=practall, scheduled_at=scenarios.START,
+                                       allergist=allergist, nurse=nurse, by=nurse)  # fmt: skip
+
+
+def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
+    pdf = render_preparation_sheet(preparation_sheet(planned))
+    body = text(pdf)
+    assert "Zoë Ångström-Nguyễn" in body and "Page 1 of" in body
+    # 3 mg is too small to weigh: a dilution recipe (dosing.prepare_dose); the next steps are weighed.
+    assert "1 09:00 3 mg 0.014 g Mix 1 g of Peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL" in body
+    assert (
+        "4 10:30 100 mg 0.45 g Weigh 0.45 g of Peanut butter, smooth (about 99.9 mg of protein). 143 mg 30 min" in body
+    )
+    assert (
+        "7 12:00 3,000 mg 13.51 g Weigh 13.51 g of Peanut butter, smooth (about 3,000 mg of protein). 4,443 mg" in body
+    )
+    assert "4,443 mg observe 2 h" in body
+    assert "Ready Given Initials" in body
+    assert "Urticaria/angioedema objective <3 hives, or mild lip oedema" in body
+    assert "Premedication None planned." in body
+    assert "adrenaline 0.5 mg IM for 60 kg" in body  # 0.01 mg/kg capped at 0.5 mg
+
+
+def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key(patient, practall, nurse, allergist):
+    from challenges.services import runs
+
+    with scenarios.clock_at(scenarios.START):
+        challenge = runs.challenge_schedule(patient=patient, protocol=practall, scheduled_at=scenarios.START,
+                                            allergist=allergist, nurse=nurse, by=nurse, placebo_steps=[3])  # fmt: skip
+    body = text(render_preparation_sheet(preparation_sheet(challenge)))
+    assert "which doses are placebo is not printed here" in body
+    steps = body[body.index("Doses: prepare") : body.index("Notes")]
+    assert "placebo" not in steps.lower()
+
+
+def test_preparation_sheet_lists_premedication_with_its_timing(home_challenge):
+    body = text(render_preparation_sheet(preparation_sheet(home_challenge)))
+    assert "Cromolyn sodium (oral) 200 mg oral 30 min before each dose" in body
+    assert "H1 antihistamine (usual) usual dose oral keep taking the usual dose" in body
+    assert "26 Nov 09:00" in body and "29 Nov 09:00" in body  # days apart: the date is printed with the time
+    assert "watch 48 h" in body
+
+
+def test_home_plan_calendar_amounts_and_safety_advice(home_challenge):
+    pdf = render_home_plan(home_plan(home_challenge))
+    body = text(pdf)
+    for row in (
+        "1 Thu 26 Nov 2026 crumb (0.1 g)",
+        "2 Sun 29 Nov 2026 1/16 serving (6.25 g)",
+        "3 Wed 2 Dec 2026 1/8 serving (12.5 g)",
+        "6 Fri 11 Dec 2026 full serving (100 g)",
+    ):
+        assert row in body
+    assert "taken Thu 26 Nov 2026" in body  # step 1 was recorded
+    assert "Take Cromolyn sodium (oral) 200 mg by mouth, 30 minutes before each step." in body
+    assert "Keep taking your H1 antihistamine (usual) as usual." in body
+    assert "watch for symptoms for 48 hours" in body
+    assert "Hives (raised, itchy bumps or welts)" in body and "Brain fog" in body
+    assert "Stop the plan if you get any of the symptoms above" in body
+    assert "Use your adrenaline auto-injector (0.3 mg) straight away" in body
+    assert "Emergency contact Linh Nguyễn · +44 7700 900123" in body
+    assert "call the clinic on +44 113 496 0000" in body
+    texts = pages(pdf)
+    assert any("Symptom log" in page for page in texts)
+    assert all(f"Page {n} of {len(texts)}" in page for n, page in enumerate(texts, start=1))
+
+
+def test_home_plan_without_an_auto_injector_says_call_an_ambulance(home_challenge):
+    home_challenge.patient.autoinjector_dose = ""
+    home_challenge.patient.save()
+    body = text(render_home_plan(home_plan(home_challenge)))
+    assert "auto-injector" not in body
+    assert "Call an ambulance on your local emergency number straight away." in body
+
+
+def test_only_a_home_challenge_has_a_home_plan(planned):
+    with pytest.raises(ValueError, match="home"):
+        home_plan(planned)
