@@ -35,6 +35,32 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
     )  # fmt: skip
 
 
+def with_board_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
+    """What a row of today's board reads (the patient, the plan, doses and alerts), in a fixed number of queries."""
+    return queryset.select_related("patient", "protocol").prefetch_related(
+        "protocol__steps", Prefetch("doses", queryset=Dose.objects.order_by("sequence")),
+        Prefetch("alerts", queryset=StopAlert.objects.order_by("raised_at", "pk")),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    challenge: Challenge
+    next_step: run_rules.NextStep
+    due_at: datetime | None
+    open_alert: StopAlert | None
+
+
+def board_row(challenge: Challenge) -> BoardRow:
+    """A row of today's board: the next step, when it is due, a waiting stop alert (load with with_board_data).
+
+    The same figures as run_state's, without the plan, outcome and grade that only the challenge page shows.
+    """
+    step = runs.upcoming_step(challenge)
+    due = step.due_at if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.PLANNED) else None
+    return BoardRow(challenge=challenge, next_step=step, due_at=due, open_alert=runs.open_alert(challenge))
+
+
 @dataclass(frozen=True)
 class DoseLine:
     dose: Dose
