@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser check clean
+.PHONY: run test install install-dev browser check audit clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +46,24 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; fi; }
 
+# Performance figures (bench/README.md): page latency small vs large data on SQLite and PostgreSQL, gunicorn overhead,
+# dose throughput, a clinic-sized load and reports; one table. `make bench BENCH_ARGS=--full` for the full scale.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else echo "wrk is missing: install Debian's wrk package (the server overhead needs it)"; fi; }
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
 check: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
+
+# Known vulnerabilities in the pinned requirements (needs PyPI's JSON API or OSV; exceptions with expiry dates
+# in .ci/pip-audit-ignore.txt).
+audit: install-dev
+	$(BIN)/pip install --quiet pip-audit==2.10.1
+	$(BIN)/pip-audit -r requirements.txt --progress-spinner off
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

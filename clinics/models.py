@@ -98,11 +98,32 @@ class ClinicalRecordError(Exception):
         self.code = code
 
 
-class ClinicalQuerySet(models.QuerySet):
-    """Clinical rows are never deleted: they are marked entered in error, with a reason."""
+class HistoryKeepingQuerySet(models.QuerySet):
+    """Rows whose every change leaves a history row. `update()` and `bulk_update()` write no history, so they raise.
+
+    `Model.save()` is unaffected: it updates through the base manager's private `_update()`.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        raise ClinicalRecordError(
+            "Bulk updates write no history; change records one by one through their service.", code="no_bulk_update"
+        )
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        raise ClinicalRecordError(
+            "Bulk updates write no history; change records one by one through their service.", code="no_bulk_update"
+        )
+
+
+class NoDeleteQuerySet(HistoryKeepingQuerySet):
+    """Rows that are never deleted (a database trigger refuses DELETE too; see audit.guards)."""
 
     def delete(self) -> Any:  # type: ignore[override]
         raise ClinicalRecordError("Clinical records are never deleted; mark them entered in error.", code="no_delete")
+
+
+class ClinicalQuerySet(NoDeleteQuerySet):
+    """Clinical rows are never deleted: they are marked entered in error, with a reason."""
 
     def current(self) -> ClinicalQuerySet:
         return self.filter(entered_in_error=False)

@@ -6,6 +6,7 @@ Every variable is listed in `.env.example`. DEBUG is off unless the environment 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import bootstrap  # bootstrap-wrapper: Bootstrap 5's CSS/JS shipped as a PyPI package (no CDN)
@@ -38,9 +39,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "clinics",
     "patients",
     "challenges",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -51,11 +57,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinics.auth.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "clinics.mfa.MFAGateMiddleware",
     "clinics.middleware.ClinicTimezoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # axes: last, turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,12 +114,41 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# ASVS 5.0 V6.2 / NIST SP 800-63B 3.1.1.2: at least 12 characters, no composition rules (so no
+# NumericPasswordValidator, which refuses all-digit passwords), common and user-similar passwords refused.
+# Django's maximum is 4096 characters, well over the 64 that V6.2.9 asks us to allow.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes 8). Axes checks first, then Django's ModelBackend signs in; authenticate() must
+# be given the request (LoginView does; tests use force_login). See clinics/auth.py for the second, per-IP limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "clinics.auth.TwoLimitAxesHandler"
+AXES_LOCKOUT_PARAMETERS = ["username"]  # counted per username, whatever the address
+AXES_FAILURE_LIMIT = 5  # per username within the cool-off (NIST allows up to 100; axes' default is 3)
+STEPWISE_AXES_IP_FAILURE_LIMIT = 20  # per client IP within the cool-off, across usernames (password spraying)
+AXES_COOLOFF_TIME = timedelta(minutes=30)  # axes' default is None: locked until an admin resets
+AXES_RESET_ON_SUCCESS = True  # a correct sign-in clears that username's count (not the IP's)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the pause is a fixed 30 min, as the lockout page says
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept (up to 1,000 per username); also the per-IP count
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "clinics.auth.client_ip"
+AXES_VERBOSE = False  # no start-up banner; failure log lines name only the username (the lockout parameter)
+STEPWISE_PROXY_COUNT = env.int("STEPWISE_PROXY_COUNT", default=0)  # trusted proxies appending X-Forwarded-For
+# axes.W006 wants 'ip_address' among the lockout parameters. Ours has its per-IP limit in TwoLimitAxesHandler; put
+# in AXES_LOCKOUT_PARAMETERS, a successful sign-in from an address would also clear other usernames' counts there.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Two-factor sign-in (django-otp, TOTP): optional for staff unless this is on; see clinics/mfa.py.
+STEPWISE_REQUIRE_MFA = env.bool("STEPWISE_REQUIRE_MFA", default=False)
+OTP_TOTP_ISSUER = "Stepwise"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -115,6 +156,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)  # shared clinic computers: 30 min idle
 SESSION_SAVE_EVERY_REQUEST = True
+# Signed-in sessions (clinics.auth.SessionPolicyMiddleware): idle limits by role and an absolute limit since the
+# password was typed (ASVS 4.0.3 V3.3.2 at L3: 15 min idle, 12 h absolute). Patients use their own phones.
+STEPWISE_SESSION_IDLE_STAFF = 15 * 60
+STEPWISE_SESSION_IDLE_PATIENT = 30 * 60
+STEPWISE_SESSION_MAX_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
@@ -127,6 +173,30 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp 4): only our own scripts, styles and images; no inline script or style
+# (templates carry no <script> blocks, on* handlers or style= attributes); data: images for Bootstrap's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Powerful browser features Stepwise never uses (django-permissions-policy).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture", "geolocation", "gyroscope",
+        "hid", "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+    )
+}  # fmt: skip
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-gb")
 LANGUAGES = [("en-gb", "English")]
@@ -165,4 +235,4 @@ LOGGING = {
 }
 
 # Demo data may be loaded only when this is on (or with --force); see clinics/management/commands/load_demo.py.
-STEPWISE_DEMO_PASSWORD = "stepwise-demo"
+STEPWISE_DEMO_PASSWORD = "stepwise-demo"  # noqa: S105 - the published demo login, loaded only with DEBUG or --force

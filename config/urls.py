@@ -5,13 +5,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clinics import views as clinic_views
+from clinics import views_auth
 
 urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("health/", clinic_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/changed/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/two-factor/", views_auth.mfa_setup, name="mfa-setup"),
+    path("accounts/two-factor/verify/", views_auth.mfa_verify, name="mfa-verify"),
     path("patients/", include("patients.urls")),
     path("challenges/", include("challenges.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from audit.models import Action
+from audit.services import log_access
 from challenges.access import challenges_for
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
@@ -36,6 +38,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for(request.user, pk)
+    log_access(request, patient=patient, action=Action.CHART_VIEW)
     context = {
         "patient": patient,
         "triggers": patient.triggers.all(),
@@ -48,9 +51,13 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for_staff(request.user, pk)
+    log_access(request, patient=patient, action=Action.CHART_HISTORY)
+    # Newest first. Each record is compared with the latest one dated before it, as `record.prev_record` would
+    # pick, but from this list: prev_record runs a query per row.
+    records = list(patient.history.select_related("history_user").order_by("-history_date", "-history_id"))
     changes = []
-    for record in patient.history.select_related("history_user").order_by("-history_date"):
-        previous = record.prev_record
+    for index, record in enumerate(records):
+        previous = next((r for r in records[index + 1 :] if r.history_date < record.history_date), None)
         delta = record.diff_against(previous).changes if previous else []
         changes.append({"record": record, "changes": delta})
     return render(request, "patients/patient_history.html", {"patient": patient, "changes": changes})

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from challenges.models.run import Challenge, Source
-from clinics.models import ClinicalRecord
+from clinics.models import ClinicalRecord, NoDeleteQuerySet
 
 USER = settings.AUTH_USER_MODEL
 
@@ -23,6 +23,7 @@ class StepRelease(models.Model):
     released_at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(blank=True)
 
+    objects = NoDeleteQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -60,6 +61,8 @@ class FollowUp(ClinicalRecord):
         constraints = [
             models.UniqueConstraint(fields=["challenge", "hours_after"], name="challenges_followup_unique_time"),
         ]
+        # Overdue check-ins (not done, due before now) on the attention page, without reading every one ever done.
+        indexes = [models.Index(fields=["done_at", "due_at"], name="challenges_followup_due_idx")]
 
     @property
     def is_done(self) -> bool:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from challenges.kinds import KIND_CHOICES
-from clinics.models import Clinic
+from clinics.models import Clinic, HistoryKeepingQuerySet
 from patients.models import MedicationClass
 
 
@@ -31,7 +31,7 @@ class AllergenGroup(models.TextChoices):
     OTHER = "other", _("Other / MCAS trigger")
 
 
-class FoodQuerySet(models.QuerySet):
+class FoodQuerySet(HistoryKeepingQuerySet):
     def for_clinic(self, clinic_id: int | None) -> FoodQuerySet:
         """The standard foods plus the clinic's own."""
         return self.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
@@ -95,7 +95,7 @@ class DoseBasis(models.TextChoices):
     FOOD = "food", _("amount of food (g, mL or servings)")
 
 
-class ProtocolQuerySet(models.QuerySet):
+class ProtocolQuerySet(HistoryKeepingQuerySet):
     def for_clinic(self, clinic_id: int | None) -> ProtocolQuerySet:
         """The standard library plus the clinic's own protocols."""
         return self.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
@@ -163,6 +163,7 @@ class ProtocolStep(models.Model):
     household_measure = models.CharField(_("household measure"), max_length=60, blank=True)
     interval_minutes = models.PositiveIntegerField(_("wait before the next step (minutes)"), default=30)
 
+    objects = HistoryKeepingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -206,6 +207,7 @@ class PremedicationItem(models.Model):
     required = models.BooleanField(_("required"), default=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
 
+    objects = HistoryKeepingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from challenges.models.library import Protocol, Route
-from clinics.models import Clinic, ClinicalRecord
+from clinics.models import Clinic, ClinicalRecord, NoDeleteQuerySet
 from patients.models import Patient
 
 USER = settings.AUTH_USER_MODEL
@@ -99,7 +99,12 @@ class Challenge(ClinicalRecord):
 
     class Meta:
         ordering = ["-scheduled_at"]
-        indexes = [models.Index(fields=["clinic", "scheduled_at"]), models.Index(fields=["patient", "scheduled_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "scheduled_at"]),
+            models.Index(fields=["patient", "scheduled_at"]),
+            # Today's board: the challenges running now, whatever day they were booked for (bench/README.md).
+            models.Index(fields=["clinic", "status"], name="challenges_clinic_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.protocol.food.name} challenge for {self.patient.full_name}"
@@ -123,6 +128,9 @@ class ChallengeEvent(models.Model):
     reason = models.TextField(blank=True)
     by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+
+    objects = NoDeleteQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["at", "pk"]
@@ -218,6 +226,8 @@ class Observation(ClinicalRecord):
         constraints = [
             models.CheckConstraint(condition=Q(severity__lte=3), name="challenges_observation_severity_0_3"),
         ]
+        # Symptoms of the last 72 h, for the home-plan attention page, out of millions of findings.
+        indexes = [models.Index(fields=["observed_at"], name="challenges_observation_at_idx")]
 
 
 class VitalsKind(models.TextChoices):
@@ -306,6 +316,7 @@ class StopAlert(models.Model):
     decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    objects = NoDeleteQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -279,6 +279,7 @@ def dose_record(
     planned = challenge.protocol.steps.get(number=step.number)
     dose = _build_dose(challenge, planned, step, food_amount, given_at, by, override_reason, source, notes)
     dose.idempotency_key = idempotency_key
+    dose._history_user = by  # type: ignore[attr-defined]  # for writes outside a request (commands, scripts)
     try:
         with transaction.atomic():
             dose.save()

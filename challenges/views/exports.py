@@ -18,6 +18,8 @@ from challenges.interop import csv_export, fhir, ics
 from challenges.models import Challenge, Dose, Observation, Setting
 from clinics.access import require_clinic_staff
 from clinics.models import User
+from audit.models import Action
+from audit.services import log_access
 from patients.access import get_patient_for_staff
 
 
@@ -41,6 +43,7 @@ def _fhir_json(bundle: dict) -> bytes:
 def challenge_fhir(request: HttpRequest, pk: int) -> HttpResponse:
     require_clinic_staff(request.user)
     challenge = get_object_or_404(selectors.with_run_data(_exportable(access.challenges_for(request.user))), pk=pk)
+    log_access(request, patient=challenge.patient, action=Action.EXPORT_DOWNLOAD, obj=challenge)
     bundle = fhir.challenge_bundle(selectors.run_state(challenge), now=timezone.now())
     return _download(_fhir_json(bundle), content_type="application/fhir+json", filename=f"challenge-{pk}.fhir.json")
 
@@ -48,6 +51,7 @@ def challenge_fhir(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def patient_fhir(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for_staff(request.user, patient_pk)
+    log_access(request, patient=patient, action=Action.EXPORT_DOWNLOAD)
     challenges = _exportable(access.challenges_for(request.user).filter(patient=patient))
     states = [selectors.run_state(c) for c in selectors.with_run_data(challenges).order_by("scheduled_at", "pk")]
     bundle = fhir.patient_bundle(patient, states, now=timezone.now())
@@ -60,6 +64,7 @@ def plan_ics(request: HttpRequest, pk: int) -> HttpResponse:
     plans = access.challenges_for(request.user).filter(setting=Setting.HOME).select_related("clinic", "protocol__food")
     plans = plans.prefetch_related("protocol__steps", "protocol__premedications", "follow_ups")
     challenge = get_object_or_404(plans, pk=pk)
+    log_access(request, patient=challenge.patient, action=Action.EXPORT_DOWNLOAD, obj=challenge)
     content = ics.render_ics(challenge, ics.plan_events(challenge), now=timezone.now())
     return _download(content, content_type="text/calendar; charset=utf-8", filename=f"home-plan-{pk}.ics")
 
@@ -83,10 +88,12 @@ def _csv_name(what: str) -> str:
 @require_safe
 def doses_csv(request: HttpRequest) -> HttpResponse:
     content = csv_export.doses_csv(_csv_challenges(request.user))
+    log_access(request, patient=None, action=Action.EXPORT_DOWNLOAD)
     return _download(content, content_type="text/csv; charset=utf-8", filename=_csv_name("doses"))
 
 
 @require_safe
 def observations_csv(request: HttpRequest) -> HttpResponse:
     content = csv_export.observations_csv(_csv_challenges(request.user))
+    log_access(request, patient=None, action=Action.EXPORT_DOWNLOAD)
     return _download(content, content_type="text/csv; charset=utf-8", filename=_csv_name("observations"))

@@ -7,12 +7,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.models import Action
+from audit.services import log_access
 from challenges import access, selectors
 from challenges.forms.home import (
     CorrectionForm,
@@ -23,7 +26,7 @@ from challenges.forms.home import (
     ReleaseForm,
     SymptomForm,
 )
-from challenges.models import Challenge, FollowUp, Observation, Setting, Source, Status
+from challenges.models import Challenge, FollowUp, Observation, Setting, Source, Status, StopAlert
 from challenges.services import home, runs
 from challenges.services.runs import ChallengeRuleError
 from clinics.access import require_allergist, require_clinic_staff
@@ -64,7 +67,9 @@ def _act(request: HttpRequest, challenge: Challenge, action: Callable[[], Any], 
 
 
 def home_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, _plan(request, pk))
+    challenge = _plan(request, pk)
+    log_access(request, patient=challenge.patient, action=Action.CHART_VIEW, obj=challenge)
+    return _page(request, challenge)
 
 
 @require_POST
@@ -126,10 +131,19 @@ def attention(request: HttpRequest) -> HttpResponse:
     """Home plans needing attention, and overdue follow-up check-ins, for the clinic."""
     require_clinic_staff(request.user)
     now = timezone.now()
-    plans = selectors.with_run_data(
-        access.challenges_for(request.user).filter(setting=Setting.HOME, entered_in_error=False)
-        .exclude(status__in=[Status.CANCELLED, Status.COMPLETED])
-    )  # fmt: skip
+    # A stopped plan has no step left to release (home.step_release refuses it), so it can need attention only for
+    # an undecided alert or a symptom in the last 72 h (selectors.attention_row): the years of stopped plans a clinic
+    # keeps are not loaded to find that out. A union of id queries, each on an index (bench/README.md).
+    plans = access.challenges_for(request.user).filter(setting=Setting.HOME, entered_in_error=False)
+    recent_symptoms = Observation.objects.filter(
+        entered_in_error=False, severity__gt=0, observed_at__gte=now - timezone.timedelta(hours=72)
+    ).values("challenge_id")
+    open_alerts = StopAlert.objects.filter(decision="").values("challenge_id")
+    under_way = plans.filter(status__in=[s for s in Status.values if s not in (Status.CANCELLED, Status.COMPLETED, Status.STOPPED)])
+    stopped = plans.filter(status=Status.STOPPED).filter(Q(pk__in=recent_symptoms) | Q(pk__in=open_alerts))
+    # The ids first (one query): as a subquery, PostgreSQL expects a thousand rows and joins every challenge.
+    ids = list(under_way.values_list("pk", flat=True).order_by().union(stopped.values_list("pk", flat=True).order_by()))
+    plans = selectors.with_run_data(Challenge.objects.filter(pk__in=ids))
     rows = [row for row in (selectors.attention_row(c, now) for c in plans) if row.reasons]
     overdue = (
         FollowUp.objects.filter(challenge__in=access.challenges_for(request.user), done_at__isnull=True, due_at__lt=now)

@@ -12,6 +12,8 @@ from challenges import access
 from challenges.reports import build_sheets, build_summary, challenge_report_pdf
 from challenges.reports.render_sheets import render_home_plan, render_preparation_sheet
 from challenges.reports.render_summary import render_patient_summary
+from audit.models import Action
+from audit.services import log_access
 from clinics.access import require_clinic_staff
 from patients.access import get_patient_for
 
@@ -29,6 +31,7 @@ def challenge_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The allergist's report; a signed challenge serves the PDF stored when it was signed, byte for byte."""
     require_clinic_staff(request.user)
     challenge = access.get_challenge_for(request.user, pk)
+    log_access(request, patient=challenge.patient, action=Action.PDF_DOWNLOAD, obj=challenge)
     return _pdf(challenge_report_pdf(challenge), f"challenge-report-{challenge.pk}.pdf")
 
 
@@ -37,6 +40,7 @@ def challenge_report(request: HttpRequest, pk: int) -> HttpResponse:
 def preparation_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     require_clinic_staff(request.user)
     challenge = access.get_challenge_for(request.user, pk)
+    log_access(request, patient=challenge.patient, action=Action.PDF_DOWNLOAD, obj=challenge)
     sheet = render_preparation_sheet(build_sheets.preparation_sheet(challenge))
     return _pdf(sheet, f"dose-preparation-{challenge.pk}.pdf")
 
@@ -48,6 +52,7 @@ def home_plan(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = access.get_challenge_for(request.user, pk)
     if not challenge.is_home:
         raise Http404
+    log_access(request, patient=challenge.patient, action=Action.PDF_DOWNLOAD, obj=challenge)
     return _pdf(render_home_plan(build_sheets.home_plan(challenge)), f"home-plan-{challenge.pk}.pdf")
 
 
@@ -56,5 +61,6 @@ def home_plan(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_summary(request: HttpRequest, patient_pk: int) -> HttpResponse:
     """Staff of the patient's clinic, or the patient themself."""
     patient = get_patient_for(request.user, patient_pk)
+    log_access(request, patient=patient, action=Action.PDF_DOWNLOAD)
     summary = render_patient_summary(build_summary.patient_summary(patient))
     return _pdf(summary, f"patient-summary-{slugify(patient.mrn) or patient.pk}.pdf")

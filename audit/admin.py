@@ -1,0 +1,39 @@
+"""The audit trail in the admin: read-only, and a non-superuser sees only their own clinic's events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from audit.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["seq", "at", "action", "username", "patient", "object_type", "object_id", "ip"]
+    list_filter = ["action"]
+    search_fields = ["username", "object_id"]
+    list_select_related = ["patient"]
+    ordering = ["-seq"]
+    fields = readonly_fields = [
+        "seq", "at", "action", "user", "username", "clinic", "patient", "object_type", "object_id", "ip", "user_agent",
+        "details", "previous_hash", "hash",
+    ]  # fmt: skip
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.for_clinic(request.user.clinic_id)  # type: ignore[attr-defined]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

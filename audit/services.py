@@ -1,0 +1,193 @@
+"""Every write to the audit trail: append a link to the chain, log a chart read, a sign-in or a record change."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from audit import chain
+from audit.models import Action, AuditEvent
+from clinics.models import User
+from patients.models import Patient
+
+USER_AGENT_MAX = 300
+# Any constant will do: appenders on PostgreSQL queue on this advisory lock (see _chain_head).
+CHAIN_LOCK_KEY = 0x5354_4550_5749_5345 & 0x7FFF_FFFF_FFFF_FFFF
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one audit row says; `audit_append` adds the time, the sequence number and the hashes."""
+
+    action: str
+    user: User | None = None
+    username: str = ""
+    clinic_id: int | None = None
+    patient_id: int | None = None
+    object_type: str = ""
+    object_id: str = ""
+    ip: str = ""
+    user_agent: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def audit_append(entry: Entry) -> AuditEvent:
+    """Add one row to the end of the chain, in the caller's transaction (or its own).
+
+    No savepoint: if the append fails, the caller's whole transaction fails with it (nothing unaudited is kept).
+    """
+    with transaction.atomic(savepoint=False):
+        last_seq, last_hash = _chain_head()
+        user = entry.user if entry.user is not None and entry.user.pk else None
+        event = AuditEvent(
+            seq=last_seq + 1,
+            at=timezone.now(),
+            user=user,
+            username=_clean(entry.username or (user.get_username() if user else ""), 150),
+            clinic_id=entry.clinic_id if entry.clinic_id is not None else getattr(user, "clinic_id", None),
+            patient_id=entry.patient_id,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=_clean(entry.object_id, 64),
+            ip=entry.ip,
+            user_agent=_clean(entry.user_agent, USER_AGENT_MAX),
+            # Through JSON and back, so the hash sees what the database will give back (string keys, lists).
+            details=json.loads(chain.canonical_json(entry.details)),
+            previous_hash=last_hash,
+        )
+        event.hash = chain.link_hash(event.previous_hash, chain.event_content(_own_values(event)))
+        event.save(force_insert=True)
+    return event
+
+
+def _chain_head() -> tuple[int, str]:
+    """The last row's (seq, hash), read so that appenders queue and each links to the true last row.
+
+    PostgreSQL: sw_audit_chain_head() (migration 0004) takes a transaction-scoped advisory lock, then reads the head
+    with a fresh snapshot, in one round trip. (Locking the last row with SELECT ... FOR UPDATE is not enough: under
+    READ COMMITTED a waiter re-reads that same row after the holder commits, not the new last row, and would fork
+    the chain; the unique `previous_hash` would then refuse its write.) SQLite: writers are already serialised,
+    because every transaction begins IMMEDIATE (config/settings.py).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT head_seq, head_hash FROM sw_audit_chain_head(%s)", [CHAIN_LOCK_KEY])
+            row = cursor.fetchone()
+    else:
+        row = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    return (row[0], row[1]) if row else (0, chain.GENESIS)
+
+
+def _own_values(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in chain.EVENT_FIELDS}
+
+
+def _clean(text: str, limit: int) -> str:
+    """Text as a column can hold it: no NUL (PostgreSQL refuses it), cut to the column's length."""
+    return (text or "").replace("\x00", "")[:limit]
+
+
+def client_ip(request: HttpRequest | None) -> str:
+    """REMOTE_ADDR, or the X-Forwarded-For entry our own proxies vouch for (`STEPWISE_PROXY_COUNT` of them).
+
+    Entries further left than our proxies' are client-supplied and ignored (same rule as clinics.auth.client_ip).
+    """
+    if request is None:
+        return ""
+    candidate = request.META.get("REMOTE_ADDR", "")
+    proxies = getattr(settings, "STEPWISE_PROXY_COUNT", 0)
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if proxies > 0 and len(forwarded) >= proxies:
+        candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return ""
+
+
+def _from_request(request: HttpRequest | None) -> dict[str, str]:
+    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return {"ip": client_ip(request), "user_agent": agent}
+
+
+def _signed_in(request: HttpRequest) -> User | None:
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def log_access(
+    request: HttpRequest, *, patient: Patient | None, action: str, obj: models.Model | None = None
+) -> AuditEvent:
+    """Record that the signed-in user opened a patient's chart, history or a PDF (call after the access check)."""
+    target = obj if obj is not None else patient
+    return audit_append(
+        Entry(
+            action=action,
+            user=_signed_in(request),
+            clinic_id=patient.clinic_id if patient is not None else None,
+            patient_id=patient.pk if patient is not None else None,
+            object_type=target._meta.label_lower if target is not None else "",
+            object_id=str(target.pk) if target is not None else "",
+            details={"path": request.path},
+            **_from_request(request),
+        )
+    )
+
+
+def log_sign_in_event(request: HttpRequest | None, *, action: str, user: User | None, username: str = "") -> AuditEvent:
+    """A sign-in, sign-out, failed sign-in or lockout. A failed one names the account it tried, if there is one."""
+    clinic_id = getattr(user, "clinic_id", None)
+    if user is None and username:
+        clinic_id = User.objects.filter(username=username).values_list("clinic_id", flat=True).first()
+    return audit_append(
+        Entry(action=action, user=user, username=username, clinic_id=clinic_id, **_from_request(request))
+    )
+
+
+def log_record_change(*, instance: models.Model, history_instance: models.Model) -> AuditEvent:
+    """Chain a new simple-history row: its model, id, type, user and the sha256 of its stored field values."""
+    history_model = type(history_instance)
+    fields = [f.attname for f in history_model._meta.concrete_fields]
+    # Read back what the database stored, so `verify_audit` later hashes exactly the same values.
+    stored = history_model._base_manager.filter(pk=history_instance.pk).values(*fields).get()
+    user = history_instance.history_user  # type: ignore[attr-defined]
+    clinic_id, patient_id = _scope(instance)
+    request = getattr(HistoricalRecords.context, "request", None)
+    details = {
+        "model": history_model._meta.label_lower,
+        "history_id": history_instance.pk,
+        "history_type": history_instance.history_type,  # type: ignore[attr-defined]
+        "fields": fields,
+        "row_sha256": chain.digest(stored),
+    }
+    return audit_append(
+        Entry(
+            action=Action.RECORD_CHANGE, user=user, clinic_id=clinic_id, patient_id=patient_id,
+            object_type=instance._meta.label_lower, object_id=str(instance.pk), details=details,
+            **_from_request(request),
+        )
+    )  # fmt: skip
+
+
+def _scope(instance: models.Model) -> tuple[int | None, int | None]:
+    """(clinic id, patient id) of a clinical or library row, through its patient, challenge or protocol."""
+    if isinstance(instance, Patient):
+        return instance.clinic_id, instance.pk
+    clinic_id = getattr(instance, "clinic_id", None)
+    patient_id = getattr(instance, "patient_id", None)
+    for parent_name in ("patient", "challenge", "protocol"):
+        if getattr(instance, f"{parent_name}_id", None) is None:
+            continue
+        parent = getattr(instance, parent_name)
+        clinic_id = clinic_id or getattr(parent, "clinic_id", None)
+        patient_id = patient_id or getattr(parent, "patient_id", None)
+    return clinic_id, patient_id

@@ -1,0 +1,44 @@
+"""Signal receivers that put sign-ins and every simple-history row into the audit chain (connected in apps.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+from simple_history.signals import post_create_historical_record
+
+from audit import services
+from audit.models import Action
+from clinics.models import User
+
+
+@receiver(post_create_historical_record, dispatch_uid="audit.record_change")
+def chain_history_row(sender: Any, instance: Any, history_instance: Any, **kwargs: Any) -> None:
+    # Raising here rolls back the caller's transaction: a change is kept with its history and audit rows, or not at all.
+    services.log_record_change(instance=instance, history_instance=history_instance)
+
+
+@receiver(user_logged_in, dispatch_uid="audit.login")
+def log_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    services.log_sign_in_event(request, action=Action.LOGIN, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="audit.logout")
+def log_logout(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
+    if user is not None:  # signing out without a session logs nothing
+        services.log_sign_in_event(request, action=Action.LOGOUT, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="audit.login_failed")
+def log_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    username = str(credentials.get("username") or "")
+    services.log_sign_in_event(request, action=Action.LOGIN_FAILED, user=None, username=username)
+
+
+def log_lockout(sender: Any, request: HttpRequest | None = None, username: str = "", **kwargs: Any) -> None:
+    """django-axes locked an account or address out (connected in apps.py when axes is installed)."""
+    services.log_sign_in_event(request, action=Action.LOCKOUT, user=None, username=str(username or ""))

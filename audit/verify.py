@@ -1,0 +1,190 @@
+"""Check the audit trail: recompute the hash chain, every chained history row, and that no row changed unseen.
+
+Problems found (each names the chain position, `seq`, where it can):
+- altered:    a row's content no longer matches its hash
+- removed:    a sequence number is missing from the chain
+- broken link / out of order: a row does not link to the row before it
+- history changed / missing / not chained: a simple-history row differs from the hash chained when it was
+  written, is gone, or was never chained (written behind the app's back)
+- no history / changed without history: a clinical row has no history, or differs from its latest history row
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Max, Model
+
+from audit import chain, guards
+from audit.models import Action, AuditEvent
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int | None
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"seq {self.seq}: " if self.seq is not None else ""
+        return f"{where}{self.kind}: {self.message}"
+
+
+@dataclass
+class Report:
+    events: int = 0
+    head_seq: int = 0
+    head_hash: str = chain.GENESIS
+    history_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def sorted_problems(self) -> list[Problem]:
+        return sorted(self.problems, key=lambda p: (p.seq is None, p.seq or 0))
+
+
+@dataclass(frozen=True)
+class _HistoryRef:
+    seq: int
+    history_id: int
+    fields: tuple[str, ...]
+    row_sha256: str
+
+
+def verify_all() -> Report:
+    report = Report()
+    refs = _check_chain(report)
+    _check_history(report, refs)
+    _check_current_rows(report)
+    return report
+
+
+def _check_chain(report: Report) -> dict[str, list[_HistoryRef]]:
+    """Walk the chain in insertion (id) order; return the history rows it vouches for, by history model."""
+    refs: dict[str, list[_HistoryRef]] = defaultdict(list)
+    seen: set[int] = set()
+    previous: dict[str, Any] | None = None
+    rows = AuditEvent.objects.order_by("id").values("id", "previous_hash", "hash", *chain.EVENT_FIELDS)
+    for row in rows.iterator(chunk_size=2000):
+        seq = row["seq"]
+        if chain.link_hash(row["previous_hash"], chain.event_content(row)) != row["hash"]:
+            report.problems.append(Problem(seq, "altered", f"audit row id {row['id']} does not match its hash"))
+        expected = (previous["seq"] + 1, previous["hash"]) if previous else (1, chain.GENESIS)
+        if previous and seq <= previous["seq"]:
+            message = f"audit row id {row['id']} comes after seq {previous['seq']}"
+            report.problems.append(Problem(seq, "out of order", message))
+        elif row["previous_hash"] != expected[1] and seq == expected[0]:
+            report.problems.append(Problem(seq, "broken link", "previous_hash is not the hash of the row before"))
+        elif row["previous_hash"] != expected[1]:
+            message = f"follows seq {previous['seq'] if previous else 0}, not seq {seq - 1}"
+            report.problems.append(Problem(seq, "broken link", message))
+        seen.add(seq)
+        previous = row
+        report.events += 1
+        if row["action"] == Action.RECORD_CHANGE and isinstance(row["details"], dict):
+            _collect_ref(report, refs, row)
+    if previous:
+        report.head_seq, report.head_hash = previous["seq"], previous["hash"]
+    top = max(seen, default=0)
+    for missing in sorted(set(range(1, top + 1)) - seen):
+        report.problems.append(Problem(missing, "removed", "this row of the chain is missing"))
+    return refs
+
+
+def _collect_ref(report: Report, refs: dict[str, list[_HistoryRef]], row: dict[str, Any]) -> None:
+    details = row["details"]
+    try:
+        ref = _HistoryRef(row["seq"], int(details["history_id"]), tuple(details["fields"]), str(details["row_sha256"]))
+        refs[str(details["model"])].append(ref)
+    except (KeyError, TypeError, ValueError):
+        report.problems.append(Problem(row["seq"], "altered", "record.change details are incomplete"))
+
+
+def _check_history(report: Report, refs: dict[str, list[_HistoryRef]]) -> None:
+    for model in _history_models():
+        label = model._meta.label_lower
+        chained = refs.pop(label, [])
+        attnames = {f.attname for f in model._meta.concrete_fields}
+        for chunk in _chunks(chained, CHUNK):
+            wanted = sorted(set().union(*(ref.fields for ref in chunk)) & attnames)
+            rows = model._base_manager.filter(pk__in=[ref.history_id for ref in chunk]).values(*wanted, "history_id")
+            stored = {row["history_id"]: row for row in rows}
+            for ref in chunk:
+                _check_history_row(report, label, ref, stored.get(ref.history_id), attnames)
+        chained_ids = {ref.history_id for ref in chained}
+        all_ids = set(model._base_manager.values_list("pk", flat=True))
+        report.history_rows += len(all_ids)
+        for history_id in sorted(all_ids - chained_ids):
+            message = f"{label} history_id {history_id} was never chained"
+            report.problems.append(Problem(None, "history not chained", message))
+    for label, chained in refs.items():
+        report.problems.append(Problem(chained[0].seq, "history missing", f"{label}: no such history table"))
+
+
+def _check_history_row(
+    report: Report, label: str, ref: _HistoryRef, row: dict[str, Any] | None, attnames: set[str]
+) -> None:
+    where = f"{label} history_id {ref.history_id}"
+    if row is None:
+        report.problems.append(Problem(ref.seq, "history missing", f"{where} was removed"))
+    elif not set(ref.fields) <= attnames:
+        gone = sorted(set(ref.fields) - attnames)
+        report.problems.append(Problem(ref.seq, "history changed", f"{where}: columns {gone} are gone"))
+    elif chain.digest({name: row[name] for name in ref.fields}) != ref.row_sha256:
+        report.problems.append(Problem(ref.seq, "history changed", f"{where} differs from what was written"))
+
+
+def _check_current_rows(report: Report) -> None:
+    """Each tracked row must equal its latest history row: a raw UPDATE or INSERT leaves no history and shows here."""
+    for history_model in _history_models():
+        model = history_model.instance_type  # type: ignore[attr-defined]
+        history_fields = {f.attname for f in history_model._meta.concrete_fields if not f.attname.startswith("history_")}
+        tracked = sorted(history_fields & {f.attname for f in model._meta.concrete_fields})
+        manager = history_model._base_manager
+        latest_ids = manager.order_by().values("id").annotate(last=Max("history_id")).values("last")
+        latest = {r["id"]: r for r in manager.filter(history_id__in=latest_ids).values("history_type", *tracked)}
+        label = model._meta.label_lower
+        for current in model._base_manager.values(*tracked).iterator(chunk_size=2000):
+            where = f"{label} id {current['id']}"
+            snapshot = latest.pop(current["id"], None)
+            if snapshot is None:
+                report.problems.append(Problem(None, "no history", f"{where} has no history row"))
+            elif chain.digest(current) != chain.digest({name: snapshot[name] for name in tracked}):
+                message = f"{where} differs from its latest history row"
+                report.problems.append(Problem(None, "changed without history", message))
+        for row_id, snapshot in latest.items():
+            if snapshot["history_type"] != "-":
+                report.problems.append(Problem(None, "deleted without history", f"{label} id {row_id} is gone"))
+
+
+def _history_models() -> list[type[Model]]:
+    return [model for model in apps.get_models() if guards.is_history_model(model)]
+
+
+def _chunks(items: list[_HistoryRef], size: int) -> Iterator[list[_HistoryRef]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def manifest_problems(report: Report, manifest: dict[str, Any], counts: dict[str, int]) -> list[Problem]:
+    """Compare with a backup manifest: its head must still be in the chain, and no table may have shrunk."""
+    problems = []
+    head = manifest.get("audit", {})
+    if head.get("head_seq"):
+        found = AuditEvent.objects.filter(seq=head["head_seq"]).values_list("hash", flat=True).first()
+        if found != head.get("head_hash"):
+            message = "the chain no longer holds the backup's head hash"
+            problems.append(Problem(head["head_seq"], "manifest head", message))
+    for table, count in sorted(manifest.get("tables", {}).items()):
+        if counts.get(table, 0) < count:
+            problems.append(Problem(None, "rows lost", f"{table}: {counts.get(table, 0)} rows, {count} at the backup"))
+    return problems

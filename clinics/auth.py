@@ -1,0 +1,121 @@
+"""Sign-in hardening: two lockout limits for django-axes, session lifetimes by role, no-store for signed-in pages.
+
+Axes counts failures by one set of lockout parameters against one limit. We want two limits (ASVS 5.0 V6.3.1, NIST
+SP 800-63B 5.2.2, our reliability plan test 7): 5 failures per username and 20 per client IP within the 30-minute
+cool-off. The per-username count is axes' own (`AXES_LOCKOUT_PARAMETERS = ["username"]`, reset on success). The
+per-IP count is taken from axes' failure log (`AccessFailureLog`), which a successful sign-in (say, by an attacker's own
+patient account) does not clear.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable
+from typing import Any
+
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessFailureLog
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+
+LOGIN_AT_SESSION_KEY = "stepwise_login_at"  # epoch seconds of the password sign-in
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry our own proxies vouch for.
+
+    With `STEPWISE_PROXY_COUNT = n` trusted reverse proxies in front of the app, each appending to X-Forwarded-For,
+    the n-th entry from the right is the address the outermost proxy saw. Entries further left are client-supplied
+    and ignored. Without a proxy count every clinic user would share the proxy's address and its IP limit.
+    """
+    candidate = request.META.get("REMOTE_ADDR")
+    proxies = settings.STEPWISE_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if proxies > 0 and len(forwarded) >= proxies:
+        candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate or ""))
+    except ValueError:
+        return None
+
+
+def _ip_failures(request: HttpRequest) -> int:
+    ip_address = getattr(request, "axes_ip_address", None)
+    if not ip_address:
+        return 0
+    since = get_cool_off_threshold(request)
+    return AccessFailureLog.objects.filter(ip_address=ip_address, attempt_time__gte=since).count()
+
+
+class TwoLimitAxesHandler(AxesDatabaseHandler):
+    """Axes' database handler with a second, per-IP limit (`STEPWISE_AXES_IP_FAILURE_LIMIT`)."""
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        by_username = super().get_failures(request, credentials)
+        if _ip_failures(request) >= settings.STEPWISE_AXES_IP_FAILURE_LIMIT:
+            # Report the IP's lock as a username count at the limit, so every axes check sees it.
+            return max(by_username, get_failure_limit(request, credentials))
+        return by_username
+
+    def user_login_failed(
+        self, sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+    ) -> None:
+        super().user_login_failed(sender, credentials, request=request, **kwargs)
+        # The failure just logged may be the IP's 20th: lock now, as axes does for the username's 5th.
+        if request is None or getattr(request, "axes_locked_out", False) or self.is_whitelisted(request, credentials):
+            return
+        if _ip_failures(request) >= settings.STEPWISE_AXES_IP_FAILURE_LIMIT:
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            username = get_client_username(request, credentials)
+            user_locked_out.send("axes", request=request, username=username, ip_address=request.axes_ip_address)
+
+
+# --- session lifetimes ------------------------------------------------------------------------------------------
+
+
+@receiver(user_logged_in, dispatch_uid="stepwise-stamp-login")
+def stamp_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """Remember when the password was typed, for the absolute session limit."""
+    request.session[LOGIN_AT_SESSION_KEY] = int(time.time())
+
+
+def idle_seconds(user: Any) -> int:
+    """Staff sit at shared clinic computers: 15 idle minutes; patients, on their own phones: 30."""
+    if getattr(user, "is_patient", False):
+        return settings.STEPWISE_SESSION_IDLE_PATIENT
+    return settings.STEPWISE_SESSION_IDLE_STAFF
+
+
+class SessionPolicyMiddleware:
+    """Ends sessions 12 h after sign-in, sets the idle timeout by role, and keeps signed-in pages out of caches.
+
+    Place after AuthenticationMiddleware (and OTPMiddleware). A session past its absolute limit is logged out
+    before the view runs, so LoginRequiredMiddleware sends the browser to the sign-in page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        if signed_in:
+            login_at = request.session.setdefault(LOGIN_AT_SESSION_KEY, int(time.time()))
+            if time.time() - login_at >= settings.STEPWISE_SESSION_MAX_AGE:
+                logout(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            login_at = request.session.setdefault(LOGIN_AT_SESSION_KEY, int(time.time()))
+            remaining = settings.STEPWISE_SESSION_MAX_AGE - (time.time() - login_at)
+            request.session.set_expiry(max(1, min(idle_seconds(request.user), int(remaining))))
+        if signed_in or request.user.is_authenticated:
+            # Patient data must not linger in shared browser or proxy caches; an explicit header is kept.
+            response.setdefault("Cache-Control", "no-store")
+        return response

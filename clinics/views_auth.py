@@ -1,0 +1,97 @@
+"""Two-factor pages: set up an authenticator app, and verify a token after signing in with a password."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from clinics.mfa import (
+    ENROLLED_SESSION_KEY,
+    confirmed_device,
+    mfa_applies_to,
+    totp_device_confirm,
+    totp_device_pending,
+    totp_secret,
+    totp_verify,
+)
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        label=_("Six-digit code from your authenticator app"),
+        error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_token(self) -> str:
+        return self.cleaned_data["token"].strip()
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    host = {request.get_host()}
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts=host, require_https=request.is_secure()):
+        return candidate
+    return "/"
+
+
+def _redirect_keeping_next(url_name: str, request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': _next_url(request)})}")
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if not mfa_applies_to(request.user):
+        raise Http404
+
+
+@never_cache
+@sensitive_post_parameters("token")
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Show a new authenticator's secret and otpauth:// URI (as text, no QR service); confirm it with a token."""
+    _require_staff(request)
+    if confirmed_device(request.user) is not None:
+        if request.user.is_verified():
+            return render(request, "clinics/mfa_status.html", {})
+        return _redirect_keeping_next("mfa-verify", request)
+    device = totp_device_pending(user=request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if totp_device_confirm(request=request, device=device, token=form.cleaned_data["token"]):
+            return redirect(_next_url(request))
+        form.add_error("token", _("That code did not match. Check the time on your phone and try the next code."))
+    context: dict[str, Any] = {
+        "form": form,
+        "secret": totp_secret(device),
+        "otpauth_uri": device.config_url,
+        "next": _next_url(request),
+    }
+    return render(request, "clinics/mfa_setup.html", context)
+
+
+@never_cache
+@sensitive_post_parameters("token")
+def mfa_verify(request: HttpRequest) -> HttpResponse:
+    """Ask for the current token from the staff member's authenticator app."""
+    _require_staff(request)
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    if confirmed_device(request.user) is None:  # removed by an administrator since sign-in
+        request.session[ENROLLED_SESSION_KEY] = False
+        return _redirect_keeping_next("mfa-setup", request)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if totp_verify(request=request, token=form.cleaned_data["token"]):
+            return redirect(_next_url(request))
+        form.add_error("token", _("That code did not match, or too many codes were tried: wait a moment and retry."))
+    return render(request, "clinics/mfa_verify.html", {"form": form, "next": _next_url(request)})
