@@ -94,6 +94,10 @@ def idle_seconds(user: Any) -> int:
     return settings.STEPWISE_SESSION_IDLE_STAFF
 
 
+EXTENDED_AT_SESSION_KEY = "_stepwise_extended_at"
+EXTEND_EVERY_SECONDS = 60
+
+
 class SessionPolicyMiddleware:
     """Ends sessions 12 h after sign-in, sets the idle timeout by role, and keeps signed-in pages out of caches.
 
@@ -112,10 +116,20 @@ class SessionPolicyMiddleware:
                 logout(request)
         response = self.get_response(request)
         if request.user.is_authenticated:
-            login_at = request.session.setdefault(LOGIN_AT_SESSION_KEY, int(time.time()))
-            remaining = settings.STEPWISE_SESSION_MAX_AGE - (time.time() - login_at)
-            request.session.set_expiry(max(1, min(idle_seconds(request.user), int(remaining))))
+            self._extend(request)
         if signed_in or request.user.is_authenticated:
             # Patient data must not linger in shared browser or proxy caches; an explicit header is kept.
             response.setdefault("Cache-Control", "no-store")
         return response
+
+    @staticmethod
+    def _extend(request: HttpRequest) -> None:
+        """Push the idle deadline on, at most once a minute: every write to the session costs a database write
+        (on SQLite, a turn at the single write lock), and a minute's precision is enough for an idle timeout."""
+        now = int(time.time())
+        if now - request.session.get(EXTENDED_AT_SESSION_KEY, 0) < EXTEND_EVERY_SECONDS:
+            return
+        login_at = request.session.setdefault(LOGIN_AT_SESSION_KEY, now)
+        remaining = settings.STEPWISE_SESSION_MAX_AGE - (now - login_at)
+        request.session[EXTENDED_AT_SESSION_KEY] = now
+        request.session.set_expiry(max(1, min(idle_seconds(request.user), int(remaining))))

@@ -155,7 +155,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)  # shared clinic computers: 30 min idle
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # clinics.auth.SessionPolicyMiddleware extends the idle deadline (once a minute)
 # Signed-in sessions (clinics.auth.SessionPolicyMiddleware): idle limits by role and an absolute limit since the
 # password was typed (ASVS 4.0.3 V3.3.2 at L3: 15 min idle, 12 h absolute). Patients use their own phones.
 STEPWISE_SESSION_IDLE_STAFF = 15 * 60

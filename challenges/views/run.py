@@ -41,6 +41,12 @@ def _challenge(request: HttpRequest, pk: int) -> Challenge:
     return get_object_or_404(selectors.with_run_data(access.challenges_for(request.user)), pk=pk)
 
 
+def _target(request: HttpRequest, pk: int) -> Challenge:
+    """The challenge an action writes to: access-checked, without the page's data (the service loads its own)."""
+    require_clinic_staff(request.user)
+    return get_object_or_404(access.challenges_for(request.user).select_related("protocol__food", "patient"), pk=pk)
+
+
 def _detail(request: HttpRequest, challenge: Challenge, status: int = 200, **forms: Any) -> HttpResponse:
     state = selectors.run_state(challenge)
     unit = challenge.protocol.food.amount_unit
@@ -134,7 +140,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     return _act(request, challenge, lambda: runs.challenge_check_in(challenge=challenge, by=request.user), _("Checked in."))
 
 
@@ -162,7 +168,7 @@ def checks(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def checks_override(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     form = ReasonForm(request.POST)
     reason = request.POST.get("reason", "")
     action = lambda: runs.checks_override(challenge=challenge, by=request.user, reason=reason)  # noqa: E731
@@ -171,11 +177,11 @@ def checks_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def record_dose(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     unit = challenge.protocol.food.amount_unit
     form = DoseForm(request.POST, unit=unit, allow_override=request.user.is_allergist)
     if not form.is_valid():
-        return _detail(request, challenge, status=400, dose_form=form)
+        return _detail(request, _challenge(request, pk), status=400, dose_form=form)
     data = form.cleaned_data
     earlier = Dose.objects.filter(idempotency_key=data["idempotency_key"], challenge=challenge).first()
     if earlier is not None:  # the same form again (back button, resubmit): say so, add nothing
@@ -191,41 +197,41 @@ def record_dose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     form = ObservationForm(request.POST, checklist=challenge.protocol.checklist_items)
     if not form.is_valid():
-        return _detail(request, challenge, status=400, observation_form=form)
+        return _detail(request, _challenge(request, pk), status=400, observation_form=form)
     action = lambda: runs.observation_record(challenge=challenge, by=request.user, **form.cleaned_data)  # noqa: E731
     return _act(request, challenge, action, _("Finding recorded."), observation_form=form)
 
 
 @require_POST
 def record_vitals(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     form = VitalsForm(request.POST)
     if not form.is_valid():
-        return _detail(request, challenge, status=400, vitals_form=form)
+        return _detail(request, _challenge(request, pk), status=400, vitals_form=form)
     action = lambda: runs.vitals_record(challenge=challenge, by=request.user, values=dict(form.cleaned_data))  # noqa: E731
     return _act(request, challenge, action, _("Vital signs recorded."), vitals_form=form)
 
 
 @require_POST
 def record_treatment(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     form = TreatmentForm(request.POST)
     if not form.is_valid():
-        return _detail(request, challenge, status=400, treatment_form=form)
+        return _detail(request, _challenge(request, pk), status=400, treatment_form=form)
     action = lambda: runs.treatment_record(challenge=challenge, by=request.user, **form.cleaned_data)  # noqa: E731
     return _act(request, challenge, action, _("Treatment recorded."), treatment_form=form)
 
 
 @require_POST
 def decide(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     alert = get_object_or_404(challenge.alerts.all(), pk=alert_pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        return _detail(request, challenge, status=400, decision_form=form)
+        return _detail(request, _challenge(request, pk), status=400, decision_form=form)
     action = lambda: runs.alert_decide(alert=alert, by=request.user, **form.cleaned_data)  # noqa: E731
     return _act(request, challenge, action, _("Decision recorded."), decision_form=form)
 
@@ -233,7 +239,7 @@ def decide(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
 def _reason_action(service: Callable[..., Any], success: str) -> Callable[[HttpRequest, int], HttpResponse]:
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        challenge = _challenge(request, pk)
+        challenge = _target(request, pk)
         reason = request.POST.get("reason", "")
         return _act(request, challenge, lambda: service(challenge=challenge, by=request.user, reason=reason), success)
 
@@ -246,14 +252,14 @@ cancel = _reason_action(runs.challenge_cancel, _("Challenge cancelled."))
 
 @require_POST
 def addendum(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     text = request.POST.get("reason", "")
     return _act(request, challenge, lambda: runs.addendum_add(challenge=challenge, by=request.user, text=text), _("Addendum added."))
 
 
 @require_POST
 def finish_observation(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     reason = request.POST.get("reason", "")
     action = lambda: runs.observation_finish(challenge=challenge, by=request.user, override_reason=reason)  # noqa: E731
     return _act(request, challenge, action, _("Observation period ended."))
@@ -261,10 +267,10 @@ def finish_observation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def confirm_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
-        return _detail(request, challenge, status=400, outcome_form=form)
+        return _detail(request, _challenge(request, pk), status=400, outcome_form=form)
     state = selectors.run_state(challenge)
     suggested = state.grade.grade if state.grade else ""
     action = lambda: runs.outcome_confirm(  # noqa: E731
@@ -275,14 +281,14 @@ def confirm_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     action = lambda: runs.challenge_sign(challenge=challenge, by=request.user, render=build_signed_report)  # noqa: E731
     return _act(request, challenge, action, _("Signed. The record is now locked."))
 
 
 @require_POST
 def unblind(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     return _act(request, challenge, lambda: runs.challenge_unblind(challenge=challenge, by=request.user), _("Unblinded."))
 
 
@@ -291,7 +297,7 @@ _RECORDS = {"dose": Dose, "observation": Observation, "vitals": VitalSigns, "tre
 
 @require_POST
 def record_error(request: HttpRequest, pk: int, kind: str, record_pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
+    challenge = _target(request, pk)
     record = get_object_or_404(_RECORDS[kind].objects.filter(challenge=challenge), pk=record_pk)
     form = EnteredInErrorForm(request.POST)
     reason = request.POST.get("reason", "")

@@ -1,0 +1,345 @@
+"""Page latency with the small (demo) and the large data set, in-process with Django's test client; report vs floor.
+
+Run: .venv/bin/python bench/page_latency.py --db sqlite-small=URL --db sqlite-large=URL [--rounds 4 --runs 8]
+     .venv/bin/python bench/page_latency.py --reports --db sqlite-small=URL [--runs 15]
+
+Each database gets its own worker process (Django is configured once per process); the parent runs the rounds in
+turn on each worker, so background load on the machine falls on both data sets alike. A worker signs in as the demo
+nurse and times the same pages on the same demo records in both data sets (the large one is the demo plus the
+generated rows in the same clinic), after a warm-up. Medians and p95 are over all rounds.
+
+The report: when `challenges:report` is in the URLconf it is fetched like a page; until then the worker calls what
+that view calls (access check, then `challenge_report_pdf`), and the figures say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PYTHON, ROOT, bench_env, django_setup, summary_ms, write_json  # noqa: E402
+
+SEARCH = "rahman"  # a family name in the demo and in the generated names (about 1 in 120 patients)
+PAGES = ("dashboard: home", "dashboard: today's board", "home plans attention", "patient search", "patient detail",
+         "challenge page", "report")
+
+
+# --- worker: one database, one process ----------------------------------------------------------------------
+
+
+class Pages:
+    """The pages to time, for the demo nurse, on demo records present in both data sets."""
+
+    def __init__(self) -> None:
+        from django.test import Client
+        from django.urls import NoReverseMatch, reverse
+
+        from challenges.models import Challenge
+        from clinics.models import User
+        from patients.models import Patient
+
+        self.nurse = User.objects.get(username="nurse")
+        self.client = Client(HTTP_HOST="127.0.0.1")  # an allowed host (ALLOWED_HOSTS), as under gunicorn
+        self.client.force_login(self.nurse)
+        dosing = Challenge.objects.get(indication__startswith="[demo-dosing]")
+        self.report_challenge = dosing  # unsigned: its report is built on every request (a signed one is stored)
+        patient = Patient.objects.get(clinic=self.nurse.clinic, mrn="NS-1003")
+        self.urls: dict[str, str] = {
+            "dashboard: home": reverse("home"),
+            "dashboard: today's board": reverse("challenges:board"),
+            "home plans attention": reverse("challenges:home-attention"),
+            "patient search": f"{reverse('patients:list')}?q={SEARCH}",
+            "patient detail": reverse("patients:detail", args=[patient.pk]),
+            "challenge page": reverse("challenges:detail", args=[dosing.pk]),
+        }
+        try:
+            self.urls["report"] = reverse("challenges:report", args=[self.report_challenge.pk])
+            self.report_how = "view"
+        except NoReverseMatch:
+            self.report_how = "builder"  # not in the URLconf yet: what the view calls, without the HTTP layer
+
+    def action(self, name: str) -> Callable[[], int]:
+        if name == "report" and self.report_how == "builder":
+            return self._report_direct
+        url = self.urls[name]
+
+        def get() -> int:
+            response = self.client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            if response.streaming:
+                b"".join(response.streaming_content)
+            return len(response.content) if not response.streaming else 0
+
+        return get
+
+    def _report_direct(self) -> int:
+        from challenges import access
+        from challenges.reports import challenge_report_pdf
+
+        return len(challenge_report_pdf(access.get_challenge_for(self.nurse, self.report_challenge.pk)))
+
+    def queries(self, name: str) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            self.action(name)()
+        return len(captured)
+
+
+def worker(database_url: str) -> None:
+    """Answer `round N` lines on stdin with one JSON line of timings (seconds) per page; `quit` ends."""
+    django_setup(database_url)
+    pages = Pages()
+    actions = {name: pages.action(name) for name in PAGES}
+    for action in actions.values():  # warm-up: templates, first queries, fonts, page cache
+        for _ in range(3):
+            action()
+    info = {"report_how": pages.report_how, "queries": {name: pages.queries(name) for name in PAGES}}
+    print(json.dumps(info), flush=True)
+    for line in sys.stdin:
+        command = line.split()
+        if not command or command[0] == "quit":
+            break
+        runs = int(command[1])
+        timings: dict[str, list[float]] = {name: [] for name in PAGES}
+        for _ in range(runs):
+            for name, action in actions.items():  # interleaved, so a burst of load hits every page alike
+                start = time.perf_counter()
+                action()
+                timings[name].append(time.perf_counter() - start)
+        print(json.dumps(timings), flush=True)
+
+
+# --- parent: rounds across the databases --------------------------------------------------------------------
+
+
+def measure(databases: dict[str, str], *, rounds: int, runs: int) -> dict[str, Any]:
+    procs = {
+        label: subprocess.Popen(
+            [PYTHON, __file__, "--worker", url], cwd=ROOT, env=bench_env(url), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        for label, url in databases.items()
+    }
+    try:
+        info = {label: json.loads(_read(proc)) for label, proc in procs.items()}
+        samples: dict[str, dict[str, list[float]]] = {label: {name: [] for name in PAGES} for label in procs}
+        for _round in range(rounds):
+            for label, proc in procs.items():
+                assert proc.stdin is not None
+                proc.stdin.write(f"round {runs}\n")
+                proc.stdin.flush()
+                for name, values in json.loads(_read(proc)).items():
+                    samples[label][name] += values
+        for proc in procs.values():
+            assert proc.stdin is not None
+            proc.stdin.write("quit\n")
+            proc.stdin.flush()
+    finally:
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return {
+        label: {"pages": {name: summary_ms(values) for name, values in samples[label].items()}, **info[label]}
+        for label in procs
+    }
+
+
+def _read(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError(f"latency worker stopped (exit {proc.wait()})")
+    return line
+
+
+# --- reports: the builder against reportlab's floor ---------------------------------------------------------
+
+
+def report_figures(database_url: str, runs: int) -> dict[str, Any]:
+    """Median time to build (snapshot + PDF) the 7-step and a 30-step/200-finding report, and the floor of each."""
+    django_setup(database_url)
+    from challenges.models import Challenge
+    from challenges.reports.build_challenge import challenge_report
+    from challenges.reports.render_challenge import render_challenge_report
+
+    cases = {
+        "7-step": Challenge.objects.get(indication__startswith="[demo-failed]"),
+        "30-step/200-observation": _long_challenge(),
+    }
+    results: dict[str, Any] = {}
+    for name, challenge in cases.items():
+        snapshot = challenge_report(challenge)
+        report = _median(lambda c=challenge: render_challenge_report(challenge_report(c)), runs)
+        build = _median(lambda c=challenge: challenge_report(c), runs)
+        floor = _median(lambda s=snapshot: bare_table_pdf(s), runs)
+        results[name] = {"report_ms": report, "snapshot_ms": build, "floor_ms": floor, "ratio": report / floor,
+                         "cells": _cells(snapshot)}  # fmt: skip
+    return results
+
+
+def _median(action: Callable[[], object], runs: int) -> float:
+    import statistics
+
+    action()  # warm-up: fonts, first queries
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _rows(snapshot: Any) -> list[list[str]]:
+    """Every value of the snapshot as table rows of text: one row per record (dose, finding...) or line."""
+    rows: list[list[str]] = []
+
+    def cells(value: Any) -> list[str]:
+        if dataclasses.is_dataclass(value):
+            return [" ".join(cells(getattr(value, f.name))) for f in dataclasses.fields(value)]
+        if isinstance(value, tuple | list):
+            return [" ".join(cells(v)) for v in value]
+        return [str(value)] if value not in (None, "") else []
+
+    for f in dataclasses.fields(snapshot):
+        value = getattr(snapshot, f.name)
+        items = value if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]) else [value]
+        rows += [row for row in (cells(item) for item in items) if row]
+    return rows
+
+
+def _cells(snapshot: Any) -> int:
+    return sum(len(row) for row in _rows(snapshot))
+
+
+def bare_table_pdf(snapshot: Any) -> bytes:
+    """The floor: reportlab laying out the same text as plain table cells, in the report's embedded font, one table."""
+    from io import BytesIO
+
+    from reportlab.platypus import SimpleDocTemplate, Table
+
+    from challenges.reports import fonts
+
+    fonts.register()
+    rows = _rows(snapshot)
+    width = max(len(row) for row in rows)
+    data = [[cell[:60] for cell in row] + [""] * (width - len(row)) for row in rows]
+    for row in rows:  # the text cut above is kept, on rows of its own, so the document holds all of it
+        for cell in row:
+            data += [[cell[n : n + 60]] + [""] * (width - 1) for n in range(60, len(cell), 60)]
+    buffer = BytesIO()
+    table = Table(data, repeatRows=0)
+    table.setStyle([("FONT", (0, 0), (-1, -1), fonts.REGULAR, 7.8), ("GRID", (0, 0), (-1, -1), 0.25, (0.6, 0.6, 0.6))])
+    SimpleDocTemplate(buffer, invariant=1).build([table])
+    return buffer.getvalue()
+
+
+def _long_challenge() -> Any:
+    """A finished 30-step clinic challenge with 200 findings and 30 vital-sign sets (bench rows, bulk-created)."""
+    import uuid
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from challenges.models import (
+        Challenge,
+        Dose,
+        Observation,
+        PreChallengeCheck,
+        Protocol,
+        ProtocolStep,
+        VitalSigns,
+    )
+    from challenges.plan import step_lines
+    from challenges.services.protocols import food_spec, protocol_steps
+    from clinics.models import User
+
+    existing = Challenge.objects.filter(indication="[bench-long-report]").first()
+    if existing:
+        return existing
+    practall = Protocol.objects.get(clinic=None, name="PRACTALL 7-step peanut OFC", is_current=True)
+    nurse, allergist = User.objects.get(username="nurse"), User.objects.get(username="allergist")
+    protocol = Protocol.objects.create(name="Bench 30-step", kind=practall.kind, food=practall.food, clinic=nurse.clinic,
+                                       checklist_items=practall.checklist_items, stop_rules=practall.stop_rules)  # fmt: skip
+    ProtocolStep.objects.bulk_create(
+        [ProtocolStep(protocol=protocol, number=n, protein_mg=Decimal(2 * n), interval_minutes=15) for n in range(1, 31)]
+    )
+    protocol = Protocol.objects.prefetch_related("steps").get(pk=protocol.pk)
+    lines = step_lines(food_spec(protocol.food), protocol_steps(protocol))
+    start = timezone.now().replace(microsecond=0) - timedelta(days=3)
+    source = Challenge.objects.get(indication__startswith="[demo-failed]")
+    challenge = Challenge.objects.create(
+        clinic=nurse.clinic, patient=source.patient, protocol=protocol, scheduled_at=start, allergist=allergist,
+        nurse=nurse, status="completed", indication="[bench-long-report]", outcome="passed", advice="eat_regularly",
+        outcome_reason="All 30 doses tolerated.", observation_started_at=start + timedelta(minutes=15 * 30),
+    )  # fmt: skip
+    PreChallengeCheck.objects.create(challenge=challenge, recorded_by=nurse, recorded_at=start, **dict.fromkeys(
+        ("no_illness", "asthma_eczema_controlled", "no_recent_exercise", "washout_confirmed", "premedication_taken",
+         "consent_recorded", "emergency_ready"), True))  # fmt: skip
+    Dose.objects.bulk_create([
+        Dose(challenge=challenge, sequence=line.number, step_number=line.number, planned_protein_mg=line.protein_mg,
+             planned_food_amount=line.food_amount, food_amount=line.food_amount, protein_mg=line.protein_mg,
+             given_at=start + timedelta(minutes=15 * line.number), given_by=nurse, idempotency_key=uuid.uuid4())
+        for line in lines
+    ])  # fmt: skip
+    items = practall.checklist_items
+    Observation.objects.bulk_create([
+        Observation(challenge=challenge, item_code=items[n % len(items)], severity=n % 2, recorded_by=nurse,
+                    observed_at=start + timedelta(minutes=16 + n * 2), note="Bench finding" if n % 5 == 0 else "")
+        for n in range(200)
+    ])  # fmt: skip
+    VitalSigns.objects.bulk_create([
+        VitalSigns(challenge=challenge, kind="baseline" if n == 0 else "during", taken_at=start + timedelta(minutes=15 * n),
+                   heart_rate=80 + n % 9, systolic=118 + n % 7, diastolic=72, spo2=98, recorded_by=nurse)
+        for n in range(30)
+    ])  # fmt: skip
+    return challenge
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", action="append", default=[], metavar="LABEL=URL", help="a bench database (repeat)")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=8, help="timed requests per page per round")
+    parser.add_argument("--reports", action="store_true", help="time the challenge reports against the floor")
+    parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+    databases = dict(item.split("=", 1) for item in args.db)
+    if args.reports:
+        (url,) = databases.values()
+        for key, value in bench_env(url).items():
+            os.environ[key] = value
+        result: dict[str, Any] = report_figures(url, args.runs)
+        for name, figures in result.items():
+            print(f"report {name:24} {figures['report_ms']:7.1f} ms (snapshot {figures['snapshot_ms']:.1f} ms), "
+                  f"floor {figures['floor_ms']:6.1f} ms "
+                  f"({figures['cells']} cells): {figures['ratio']:.2f}x")  # fmt: skip
+    else:
+        result = measure(databases, rounds=args.rounds, runs=args.runs)
+        for label, figures in result.items():
+            for name, page in figures["pages"].items():
+                print(f"{label:14} {name:26} median {page['median_ms']:7.1f} ms  p95 {page['p95_ms']:7.1f} ms  "
+                      f"{figures['queries'][name]:3} queries")  # fmt: skip
+    write_json(args.json, result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,516 @@
+"""Server overhead, dose-post throughput and a clinic-sized load, under gunicorn on 127.0.0.1.
+
+Run: .venv/bin/python bench/server_load.py --database-url URL [--seconds 10] [--dose-seconds 15] [--clinic-seconds 30]
+
+The database must hold the demo data (a copy of a bench database: this script adds bench users, protocols and
+challenges to it). Three parts, all aimed at 127.0.0.1 only, each bounded in time and in count:
+
+1. Overhead (wrk): the challenge page against /health/, both requested with the same signed-in session cookie so
+   the same middleware (session load and save, auth, CSP...) runs; latency with one connection, throughput at
+   saturation (16 connections).
+2. Dose recording: 50 clients (threads), each an allergist session on its own checked-in challenge of a 200-step
+   protocol, post doses as fast as they can with the CSRF token, a fresh idempotency key and an override reason
+   (an allergist may give a dose before the wait is over). Afterwards every acknowledged dose (HTTP 302) must be in
+   the database exactly once, and nothing else.
+3. Clinic load: 30 nurses and 20 patients, each acting every 2-5 s: board, patient search, patient detail and the
+   challenge page, the occasional dose or finding (nurses, on challenges whose protocol has no wait); the home plan
+   and the occasional step (patients). p95 latency per page.
+
+The gunicorn server runs in its own process group and is always stopped (try/finally).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, bench_env, django_setup, percentile, write_json  # noqa: E402
+
+HOST = "127.0.0.1"
+DOSE_CLIENTS = 50
+NURSES, PATIENTS = 30, 20
+MAX_REQUESTS_PER_CLIENT = 100_000  # a bound besides the clock
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "duration_us": %d, "status_errors": %d, "socket_errors": %d, '
+    .. '"p50_ms": %.3f, "p95_ms": %.3f}\\n', summary.requests, summary.duration, e.status,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+# --- bench rows (ORM; run before the server starts) ----------------------------------------------------------
+
+
+def _protocol(name: str, *, base: str, steps: int, interval: int, clinic: Any) -> Any:
+    from decimal import Decimal
+
+    from challenges.models import Protocol, ProtocolStep
+
+    source = Protocol.objects.get(clinic=None, name=base, is_current=True)
+    protocol = Protocol.objects.create(
+        name=name, kind=source.kind, food=source.food, clinic=clinic, dose_basis=source.dose_basis,
+        checklist_items=source.checklist_items, stop_rules=source.stop_rules, observation_minutes=source.observation_minutes,
+        watch_hours=0, follow_up_hours=[],
+    )  # fmt: skip
+    amount = {"protein_mg": Decimal("1")} if source.dose_basis == "protein" else {"food_amount": Decimal("0.5")}
+    ProtocolStep.objects.bulk_create(
+        [ProtocolStep(protocol=protocol, number=n, interval_minutes=interval, **amount) for n in range(1, steps + 1)]
+    )
+    return protocol
+
+
+def _challenge(patient: Any, protocol: Any, allergist: Any, nurse: Any, *, checked_in: bool) -> Any:
+    from django.utils import timezone
+
+    from challenges.kinds import KINDS
+    from challenges.models import Challenge, PreChallengeCheck
+
+    challenge = Challenge.objects.create(
+        clinic=patient.clinic, patient=patient, protocol=protocol, setting=KINDS[protocol.kind].setting,
+        scheduled_at=timezone.now() - timezone.timedelta(minutes=20), allergist=allergist, nurse=nurse,
+        status="checked_in" if checked_in else "planned", indication="[bench-load]",
+    )  # fmt: skip
+    if checked_in:
+        PreChallengeCheck.objects.create(challenge=challenge, recorded_by=nurse or allergist, **dict.fromkeys(
+            PreChallengeCheck.CHECK_FIELDS, True))  # fmt: skip
+    return challenge
+
+
+def _session(user: Any) -> str:
+    from django.test import Client
+
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def setup_rows() -> dict[str, Any]:
+    """Users, sessions and challenges for the three parts; returns what the clients need (ids, cookies, URLs)."""
+    from datetime import date
+
+    from django.urls import reverse
+
+    from challenges.models import Challenge
+    from clinics.models import Clinic, Role, User
+    from patients.models import Patient, fold_for_search
+
+    clinic = Clinic.objects.get(name="Northside Allergy Clinic")
+    tag = uuid.uuid4().hex[:6]
+    # The dose run has a clinic of its own: 50 challenges dosing at once would not be Northside's board.
+    dose_clinic = Clinic.objects.create(name=f"Bench dose clinic {tag}", time_zone=clinic.time_zone)
+    dose_allergist = User.objects.create(username=f"bench-allergist-d{tag}", role=Role.ALLERGIST, clinic=dose_clinic,
+                                         password="!")  # fmt: skip
+    allergist = User.objects.create(username=f"bench-allergist-{tag}", role=Role.ALLERGIST, clinic=clinic, password="!")
+    # Enough steps for a 60 s run at any rate this machine reaches; the clinic-load protocols are of a usual length.
+    waits = _protocol(f"Bench 200 steps {tag}", base="PRACTALL 7-step peanut OFC", steps=200, interval=30, clinic=dose_clinic)
+    no_wait = _protocol(f"Bench no wait {tag}", base="PRACTALL 7-step peanut OFC", steps=12, interval=0, clinic=clinic)
+    home = _protocol(f"Bench home {tag}", base="MCAS slow home reintroduction: cheesecake", steps=12, interval=0, clinic=clinic)
+
+    def patient(n: int, kind: str, user: Any = None, where: Any = clinic) -> Any:
+        given, family, mrn = "Bench", f"Load{kind}{n}", f"BENCH-{tag}-{kind}-{n}"
+        return Patient.objects.create(clinic=where, mrn=mrn, given_name=given, family_name=family, user=user,
+                                      date_of_birth=date(1990, 1, 1), search_text=fold_for_search(f"{given} {family} {mrn}"))  # fmt: skip
+
+    dose_clients = []
+    for n in range(DOSE_CLIENTS):
+        challenge = _challenge(patient(n, "d", where=dose_clinic), waits, dose_allergist, None, checked_in=True)
+        dose_clients.append({"challenge": challenge.pk, "cookie": _session(dose_allergist)})
+    nurses = []
+    for n in range(NURSES):
+        nurse = User.objects.create(username=f"bench-nurse-{tag}-{n}", role=Role.NURSE, clinic=clinic, password="!")
+        person = patient(n, "n")
+        challenge = _challenge(person, no_wait, allergist, nurse, checked_in=True)
+        nurses.append({"challenge": challenge.pk, "patient": person.pk, "cookie": _session(nurse)})
+    patients = []
+    for n in range(PATIENTS):
+        user = User.objects.create(username=f"bench-patient-{tag}-{n}", role=Role.PATIENT, clinic=clinic, password="!")
+        challenge = _challenge(patient(n, "p", user), home, allergist, None, checked_in=False)
+        patients.append({"challenge": challenge.pk, "cookie": _session(user)})
+    nurse = User.objects.get(username="nurse")
+    demo = Challenge.objects.get(indication__startswith="[demo-dosing]")
+    return {
+        "zone": clinic.time_zone, "dose_clients": dose_clients, "nurses": nurses, "patients": patients,
+        "overhead_cookie": _session(nurse), "challenge_url": reverse("challenges:detail", args=[demo.pk]),
+        "checklist": no_wait.checklist_items, "search_words": ["rahman", "smith", "bench", "okafor", "ngu"],
+    }  # fmt: skip
+
+
+# --- the server -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    database_url: str
+    workers: int
+    threads: int
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        with socket.socket() as probe:
+            probe.bind((HOST, 0))
+            self.port = probe.getsockname()[1]
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{self.port}",
+            "--workers", str(self.workers), "--threads", str(self.threads), "--worker-class", "gthread",
+            "--keep-alive", "5", "--graceful-timeout", "5", "--log-level", "warning",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=bench_env(self.database_url), start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if _get(self.port, "/health/")[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not answer /health/ within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=15)
+
+
+def _get(port: int, path: str, cookie: str = "") -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+# --- 1. overhead with wrk -------------------------------------------------------------------------------------
+
+
+def wrk(port: int, path: str, cookie: str, *, connections: int, seconds: int) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        threads = min(2, connections)
+        result = subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name,
+             "-H", f"Cookie: {cookie}", f"http://{HOST}:{port}{path}"],
+            capture_output=True, text=True, timeout=seconds + 60, check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(script.name)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def overhead(port: int, rows: dict[str, Any], seconds: int) -> dict[str, Any]:
+    cookie = f"sessionid={rows['overhead_cookie']}"
+    out: dict[str, Any] = {}
+    for name, path in (("health", "/health/"), ("challenge", rows["challenge_url"])):
+        status, _body = _get(port, path, cookie)
+        assert status == 200, (path, status)
+        wrk(port, path, cookie, connections=2, seconds=2)  # warm-up
+        out[name] = {
+            "latency": wrk(port, path, cookie, connections=1, seconds=seconds),
+            "saturation": wrk(port, path, cookie, connections=16, seconds=seconds),
+        }
+    return out
+
+
+# --- HTTP clients ---------------------------------------------------------------------------------------------
+
+
+class Browser:
+    """One signed-in user: a keep-alive connection, the session and CSRF cookies, reconnecting when needed."""
+
+    def __init__(self, port: int, session: str) -> None:
+        self.port, self.cookies = port, {"sessionid": session}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
+        body = "&".join(f"{k}={_quote(v)}" for k, v in (form or {}).items()) if form is not None else None
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (1, 2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed an idle keep-alive connection before this request was read: send it again
+                # on a new one (a dose carries its idempotency key, so a repeat could never record it twice).
+                self.close()
+                if attempt == 2:
+                    raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _eq, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, response.headers.get("Location", ""), text
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote_plus
+
+    return quote_plus(value)
+
+
+def _csrf(page: str) -> str:
+    match = CSRF_FIELD.search(page)
+    if not match:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+def _local_now(zone: str) -> str:
+    return datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+# --- 2. dose recording ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class DoseTally:
+    acknowledged: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def dose_blast(port: int, rows: dict[str, Any], seconds: float) -> dict[str, Any]:
+    tally = DoseTally()
+    deadline: list[float] = []  # set when every client holds its CSRF token and the run starts
+    start_gate = threading.Barrier(len(rows["dose_clients"]) + 1, action=lambda: deadline.append(time.monotonic() + seconds))
+
+    def client(spec: dict[str, Any]) -> None:
+        browser, pk = Browser(port, spec["cookie"]), spec["challenge"]
+        try:
+            status, _loc, page = browser.request("GET", f"/challenges/{pk}/")
+            token = _csrf(page)
+            start_gate.wait(timeout=120)
+            for _ in range(MAX_REQUESTS_PER_CLIENT):
+                if time.monotonic() >= deadline[0]:
+                    break
+                key = str(uuid.uuid4())
+                form = {"csrfmiddlewaretoken": token, "ate_all": "on", "given_at": _local_now(rows["zone"]),
+                        "idempotency_key": key, "override_reason": "Bench: allergist allows the next dose now",
+                        "notes": ""}  # fmt: skip
+                began = time.perf_counter()
+                status, location, body = browser.request("POST", f"/challenges/{pk}/dose/", form)
+                elapsed = time.perf_counter() - began
+                with tally.lock:
+                    tally.times.append(elapsed)
+                    if status == 302 and location.rstrip("/").endswith(f"/challenges/{pk}"):
+                        tally.acknowledged[pk].append(key)
+                    else:
+                        tally.errors.append(f"{status} {location} {body[:200]!r}")
+        except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the others
+            with tally.lock:
+                tally.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            browser.close()
+
+    threads = [threading.Thread(target=client, args=(spec,), daemon=True) for spec in rows["dose_clients"]]
+    for thread in threads:
+        thread.start()
+    start_gate.wait(timeout=120)
+    began = time.monotonic()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    elapsed = time.monotonic() - began
+    acked = sum(len(keys) for keys in tally.acknowledged.values())
+    return {
+        "clients": len(threads), "seconds": elapsed, "acknowledged": acked, "errors": len(tally.errors),
+        "error_samples": tally.errors[:5], "rps": acked / elapsed, **_latency(tally.times),
+        "verified": verify_doses(tally.acknowledged, [spec["challenge"] for spec in rows["dose_clients"]]),
+    }  # fmt: skip
+
+
+def verify_doses(acknowledged: dict[int, list[str]], challenges: list[int]) -> dict[str, Any]:
+    """Every acknowledged key is one dose row of its challenge; the challenges hold no other dose."""
+    from django.db import connection
+    from django.db.models import Count
+
+    from challenges.models import Dose
+
+    connection.close()  # a fresh connection: the server wrote these rows
+    keys = [uuid.UUID(key) for keys in acknowledged.values() for key in keys]
+    found: dict[uuid.UUID, int] = {}
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        found.update(Dose.objects.filter(idempotency_key__in=batch).values_list("idempotency_key", "challenge_id"))
+    wrong_challenge = sum(1 for pk, ks in acknowledged.items() for k in ks if found.get(uuid.UUID(k)) not in (pk, None))
+    rows = dict(Dose.objects.filter(challenge_id__in=challenges).values_list("challenge_id").annotate(n=Count("id")).order_by())
+    in_db = sum(rows.values())
+    missing = sum(1 for key in keys if key not in found)
+    ok = missing == 0 and wrong_challenge == 0 and len(set(keys)) == len(keys) and in_db >= len(keys)
+    # A post whose answer never came (an error) may or may not have recorded its dose: counted, not a failure.
+    return {"ok": ok, "acknowledged": len(keys), "in_database": in_db, "missing": missing,
+            "wrong_challenge": wrong_challenge, "unacknowledged_in_database": in_db - len(keys)}  # fmt: skip
+
+
+# --- 3. clinic-sized load --------------------------------------------------------------------------------------
+
+
+def clinic_load(port: int, rows: dict[str, Any], seconds: float, seed: int = 11) -> dict[str, Any]:
+    times: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def timed(browser: Browser, page: str, method: str, path: str, form: dict[str, str] | None = None) -> str:
+        began = time.perf_counter()
+        status, location, body = browser.request(method, path, form)
+        elapsed = time.perf_counter() - began
+        with lock:
+            times[page].append(elapsed)
+            if status not in (200, 302) or (status == 302 and "/login" in location):
+                errors.append(f"{page} {status} {location}")
+        return location if status == 302 else body
+
+    def nurse(spec: dict[str, Any], rng: random.Random) -> None:
+        browser, pk = Browser(port, spec["cookie"]), spec["challenge"]
+        page = f"/challenges/{pk}/"
+        try:
+            token = _csrf(timed(browser, "challenge page", "GET", page))
+            for _ in range(MAX_REQUESTS_PER_CLIENT):
+                if time.monotonic() + 2 >= deadline:
+                    break
+                time.sleep(rng.uniform(2, 5))
+                roll = rng.random()
+                if roll < 0.25:
+                    timed(browser, "today's board", "GET", "/challenges/board/")
+                elif roll < 0.40:
+                    timed(browser, "patient search", "GET", f"/patients/?q={rng.choice(rows['search_words'])}")
+                elif roll < 0.55:
+                    timed(browser, "patient detail", "GET", f"/patients/{spec['patient']}/")
+                elif roll < 0.85:
+                    token = _csrf(timed(browser, "challenge page", "GET", page))
+                elif roll < 0.93:
+                    form = {"csrfmiddlewaretoken": token, "ate_all": "on", "given_at": _local_now(rows["zone"]),
+                            "idempotency_key": str(uuid.uuid4()), "notes": ""}  # fmt: skip
+                    timed(browser, "dose post", "POST", f"/challenges/{pk}/dose/", form)
+                    token = _csrf(timed(browser, "challenge page", "GET", page))  # the redirect, as a browser follows it
+                else:
+                    form = {"csrfmiddlewaretoken": token, "item_code": rng.choice(rows["checklist"]), "severity": "0",
+                            "observed_at": _local_now(rows["zone"]), "note": ""}  # fmt: skip
+                    timed(browser, "observation post", "POST", f"/challenges/{pk}/observation/", form)
+                    token = _csrf(timed(browser, "challenge page", "GET", page))
+        except Exception as exc:  # noqa: BLE001
+            with lock:
+                errors.append(f"nurse {type(exc).__name__}: {exc}")
+        finally:
+            browser.close()
+
+    def patient(spec: dict[str, Any], rng: random.Random) -> None:
+        browser, pk = Browser(port, spec["cookie"]), spec["challenge"]
+        page = f"/challenges/{pk}/plan/"
+        try:
+            token = _csrf(timed(browser, "home plan", "GET", page))
+            for _ in range(MAX_REQUESTS_PER_CLIENT):
+                if time.monotonic() + 2 >= deadline:
+                    break
+                time.sleep(rng.uniform(2, 5))
+                if rng.random() < 0.85:
+                    token = _csrf(timed(browser, "home plan", "GET", page))
+                else:
+                    form = {"csrfmiddlewaretoken": token, "ate_all": "on", "given_at": _local_now(rows["zone"]),
+                            "idempotency_key": str(uuid.uuid4())}  # fmt: skip
+                    timed(browser, "home step post", "POST", f"/challenges/{pk}/plan/step/", form)
+                    token = _csrf(timed(browser, "home plan", "GET", page))
+        except Exception as exc:  # noqa: BLE001
+            with lock:
+                errors.append(f"patient {type(exc).__name__}: {exc}")
+        finally:
+            browser.close()
+
+    master = random.Random(seed)
+    threads = [threading.Thread(target=nurse, args=(s, random.Random(master.random())), daemon=True) for s in rows["nurses"]]
+    threads += [threading.Thread(target=patient, args=(s, random.Random(master.random())), daemon=True) for s in rows["patients"]]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)  # staggered arrivals
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    pages = {name: _latency(values) for name, values in sorted(times.items())}
+    return {"users": len(threads), "seconds": seconds, "pages": pages, "errors": len(errors), "error_samples": errors[:5]}
+
+
+def _latency(samples: list[float]) -> dict[str, Any]:
+    if not samples:
+        return {"n": 0}
+    ms = [s * 1000 for s in samples]
+    return {"n": len(ms), "median_ms": sorted(ms)[len(ms) // 2], "p95_ms": percentile(ms, 0.95), "max_ms": max(ms)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="a bench database holding the demo data (it is written to)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--seconds", type=int, default=8, help="each wrk run (overhead)")
+    parser.add_argument("--dose-seconds", type=float, default=15, help="the 50-client dose run (60 for the full run)")
+    parser.add_argument("--clinic-seconds", type=float, default=30, help="the clinic-sized load (60 for the full run)")
+    parser.add_argument("--json", help="write the figures here")
+    args = parser.parse_args()
+    django_setup(args.database_url)
+    from django.db import connection
+
+    rows = setup_rows()
+    connection.close()
+    result: dict[str, Any] = {"gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)", "vendor": connection.vendor}
+    with Server(args.database_url, args.workers, args.threads) as server:
+        if shutil.which("wrk"):
+            result["overhead"] = overhead(server.port, rows, args.seconds)
+        else:
+            print("wrk is missing (Debian package wrk): overhead not measured", file=sys.stderr)
+        result["doses"] = dose_blast(server.port, rows, args.dose_seconds)
+        result["clinic"] = clinic_load(server.port, rows, args.clinic_seconds)
+    print(json.dumps(result, indent=2))
+    write_json(args.json, result)
+
+
+if __name__ == "__main__":
+    main()
