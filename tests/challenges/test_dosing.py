@@ -470,7 +470,7 @@ def test_home_ladder_allows_a_watch_that_ends_as_the_next_step_starts():
 # --- prepare_dose ------------------------------------------------------------------------------------------------
 
 
-def _check_preparation(preparation, target, food):
+def assert_prepared_within_tolerance(preparation, target, food):
     """Assert everything a nurse relies on: the numbers agree with each other and are measurable."""
     assert preparation.target_protein_mg == target
     assert abs(preparation.deviation_pct) <= 5
@@ -509,7 +509,7 @@ def _check_preparation(preparation, target, food):
 @pytest.mark.parametrize("food", REFERENCE_FOODS, ids=food_ids)
 @pytest.mark.parametrize("dose", practall_7())
 def test_every_practall_step_is_prepared_within_5_percent(food, dose):
-    _check_preparation(prepare_dose(dose, food), dose, food)
+    assert_prepared_within_tolerance(prepare_dose(dose, food), dose, food)
 
 
 @pytest.mark.parametrize("food", REFERENCE_FOODS, ids=food_ids)
@@ -602,7 +602,7 @@ def test_preparation_is_frozen():
     dose=st.decimals(min_value=D("0.5"), max_value=D("10000"), places=3),
 )
 def test_reference_foods_are_prepared_within_5_percent_over_a_wide_range(food, dose):
-    _check_preparation(prepare_dose(dose, food), dose, food)
+    assert_prepared_within_tolerance(prepare_dose(dose, food), dose, food)
 
 
 @FAST
@@ -615,7 +615,7 @@ def test_any_food_and_dose_above_the_dilution_floor_is_within_5_percent(protein_
     food = FoodSpec(protein_per_100, is_liquid=liquid)
     floor = protein_for_food_amount(D("1"), food) / 500  # 1 mL of a 1 g (or 1 mL) in 500 mL mix
     dose = (floor * fraction_of_floor).quantize(D("0.001")) + D("0.001")
-    _check_preparation(prepare_dose(dose, food), dose, food)
+    assert_prepared_within_tolerance(prepare_dose(dose, food), dose, food)
 
 
 # --- validate_steps ------------------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def _csp(header: str) -> dict[str, list[str]]:
     return {words[0]: words[1:] for words in directives}
 
 
-def _assert_hardened(response, url: str) -> None:
+def assert_hardened(response, url: str) -> None:
     hsts = response["Strict-Transport-Security"]
     assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31_536_000, url
     csp = _csp(response["Content-Security-Policy"])
@@ -94,7 +94,7 @@ def test_signed_in_pages_carry_every_security_header(client, signed_in_pages):
     for url in signed_in_pages:
         response = client.get(url, secure=True)
         assert response.status_code == HTTPStatus.OK, url
-        _assert_hardened(response, url)
+        assert_hardened(response, url)
         assert "no-store" in response["Cache-Control"], url
         body = response.content.decode()
         for what, pattern in INLINE.items():
@@ -109,7 +109,7 @@ def test_plain_http_is_redirected_to_https(client, signed_in_pages):
 
 def test_sign_in_page_is_hardened_too(client, db):
     response = client.get(reverse("login"), secure=True)
-    _assert_hardened(response, "login")
+    assert_hardened(response, "login")
 
 
 def test_every_signed_in_response_is_no_store_but_an_explicit_header_is_kept(client, patient_user, admin_client):
