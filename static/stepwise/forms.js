@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  function showFailure(form) {
+  function showFailure(form, message) {
     var box = form.querySelector(".submit-failed");
     if (!box) {
       box = document.createElement("div");
@@ -16,7 +16,7 @@
       box.setAttribute("data-testid", "not-saved");
       form.insertBefore(box, form.firstChild);
     }
-    box.textContent = form.getAttribute("data-failed-text") ||
+    box.textContent = message || form.getAttribute("data-failed-text") ||
       "Not saved: the connection to the server failed. Check the connection and press the button again. " +
       "It is safe to retry: nothing is recorded twice.";
   }
@@ -37,6 +37,16 @@
     setBusy(form, true);
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (response) {
+        var loginUrl = document.body.getAttribute("data-login-url");
+        if (response.redirected && loginUrl && new URL(response.url).pathname === loginUrl) {
+          // The session ended while the form was open: nothing was saved; keep what was typed.
+          form.removeAttribute("data-submitted");
+          setBusy(form, false);
+          showFailure(form, form.getAttribute("data-signed-out-text") ||
+            "Not saved: you were signed out (no activity for a while). Sign in again in a new tab, then press " +
+            "the button again; what you typed is still here.");
+          return null;
+        }
         // fetch has already followed the redirect (and the page it got shows the flash message): show that
         // page as it is, at its own address.
         return response.text().then(function (html) {

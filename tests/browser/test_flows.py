@@ -152,6 +152,17 @@ def test_duplicates_are_impossible_and_failures_are_explained(page, live_server,
     page.click("[data-testid=record-dose]")
     page.wait_for_selector(".alert:has-text('Dose recorded.')")
     assert Dose.objects.filter(challenge=challenge).count() == 2
+    # The session ends while the nurse fills in a finding: it is not saved, she is told, and what she typed stays.
+    page.fill("#id_note", "itchy palms")
+    page.context.clear_cookies(name="sessionid")  # the session ended; the CSRF cookie outlives it
+    page.click("[data-testid=record-finding]")
+    signed_out = page.locator("form:has([data-testid=record-finding]) [data-testid=not-saved]")
+    signed_out.wait_for()
+    assert "you were signed out" in signed_out.inner_text()
+    assert page.input_value("#id_note") == "itchy palms"
+    assert challenge.observations.count() == 0
+    sign_in(page, "b-nurse")
+    page.goto(f"/challenges/{challenge.pk}/")
     # Back to the page before the last post, and the same form sent again: nothing is added, and it says so.
     page.go_back()
     page.wait_for_load_state()
