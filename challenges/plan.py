@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from challenges import dosing
+from challenges import dosing, step_checks
 from challenges.kinds import format_minutes
 
 
@@ -66,22 +66,22 @@ def step_lines(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[Step
 
 def validation_issues(
     food: dosing.FoodSpec, steps: Sequence[PlannedStep], *, kind: str, min_interval_minutes: int
-) -> list[dosing.StepIssue]:
-    """dosing.validate_steps on a plan; our interval is the wait *after* a step, theirs the wait *before* it."""
+) -> list[step_checks.StepIssue]:
+    """step_checks.validate_steps on a plan; our interval is the wait *after* a step, theirs the wait *before* it."""
     inputs = [
-        dosing.StepInput(
+        step_checks.StepInput(
             number=step.number, protein_mg=step.protein_mg, food_amount=step.food_amount, unit=food.unit,
             interval_minutes=steps[index - 1].interval_minutes if index else None,
         )
         for index, step in enumerate(steps)
     ]  # fmt: skip
-    return dosing.validate_steps(
+    return step_checks.validate_steps(
         inputs, food=food, kind=_dosing_kind(kind), min_interval_minutes=min_interval_minutes
     )
 
 
 def _dosing_kind(kind: str) -> str:
-    return {"fpies": dosing.KIND_FPIES, "home": dosing.KIND_HOME}.get(kind, dosing.KIND_OFC)
+    return {"fpies": step_checks.KIND_FPIES, "home": step_checks.KIND_HOME}.get(kind, step_checks.KIND_OFC)
 
 
 # --- generators ------------------------------------------------------------------------------------------

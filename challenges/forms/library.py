@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from challenges import dosing, washout
+from challenges import dosing, step_checks, washout
 from challenges.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ, default_item_codes
 from challenges.kinds import KIND_CHOICES, KINDS
 from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
@@ -511,7 +511,7 @@ class ProtocolEditor:
             self.errors.append(issue.message)
             self._place(issue)
 
-    def _place(self, issue: dosing.StepIssue) -> None:
+    def _place(self, issue: step_checks.StepIssue) -> None:
         if issue.code == "checklist":
             self.checklist.add_error("items", issue.message)
         elif issue.code == "stop_rules":

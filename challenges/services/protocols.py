@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from challenges import dosing, stopping, washout
+from challenges import dosing, step_checks, stopping, washout
 from challenges.checklist import ITEMS
 from challenges.kinds import KINDS
 from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
@@ -21,7 +21,7 @@ from clinics.models import Clinic, User
 class ProtocolError(Exception):
     """A protocol could not be saved; `issues` lists every blocking problem."""
 
-    def __init__(self, message: str, *, code: str, issues: Sequence[dosing.StepIssue] = ()) -> None:
+    def __init__(self, message: str, *, code: str, issues: Sequence[step_checks.StepIssue] = ()) -> None:
         super().__init__(message)
         self.message, self.code, self.issues = message, code, tuple(issues)
 
@@ -75,13 +75,13 @@ def protocol_steps(protocol: Protocol) -> list[PlannedStep]:
     ]
 
 
-def draft_issues(draft: ProtocolDraft) -> list[dosing.StepIssue]:
+def draft_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     """Errors and warnings for a draft: its steps (dosing rules) and its rule data."""
     if draft.kind not in KINDS:
-        return [dosing.StepIssue("error", "unknown_kind", _("Choose a protocol kind."), None)]
-    issues: list[dosing.StepIssue] = []
+        return [step_checks.StepIssue("error", "unknown_kind", _("Choose a protocol kind."), None)]
+    issues: list[step_checks.StepIssue] = []
     if not draft.steps:
-        issues.append(dosing.StepIssue("error", "no_steps", _("A protocol needs at least one step."), None))
+        issues.append(step_checks.StepIssue("error", "no_steps", _("A protocol needs at least one step."), None))
     else:
         minimum = KINDS[draft.kind].min_interval_minutes
         issues += validation_issues(food_spec(draft.food), draft.steps, kind=draft.kind, min_interval_minutes=minimum)
@@ -90,7 +90,7 @@ def draft_issues(draft: ProtocolDraft) -> list[dosing.StepIssue]:
     return issues
 
 
-def _preparation_issues(draft: ProtocolDraft) -> list[dosing.StepIssue]:
+def _preparation_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     """Every protein dose must be preparable (weighed, measured or diluted within 5 %)."""
     issues = []
     spec = food_spec(draft.food)
@@ -100,25 +100,25 @@ def _preparation_issues(draft: ProtocolDraft) -> list[dosing.StepIssue]:
         try:
             dosing.prepare_dose(step.protein_mg, spec)
         except dosing.DosingError as exc:
-            issues.append(dosing.StepIssue("error", exc.code, _("Step %(n)s: %(error)s") % {"n": step.number, "error": exc.message}, step.number))
+            issues.append(step_checks.StepIssue("error", exc.code, _("Step %(n)s: %(error)s") % {"n": step.number, "error": exc.message}, step.number))
     return issues
 
 
-def _rule_issues(draft: ProtocolDraft) -> list[dosing.StepIssue]:
+def _rule_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     issues = []
     unknown = [code for code in draft.checklist_items if code not in ITEMS]
     if unknown or not draft.checklist_items:
-        issues.append(dosing.StepIssue("error", "checklist", _("Choose the checklist items to watch."), None))
+        issues.append(step_checks.StepIssue("error", "checklist", _("Choose the checklist items to watch."), None))
     try:
         stopping.StopRules.from_dict(draft.stop_rules)
     except stopping.StopRuleError as exc:
-        issues.append(dosing.StepIssue("error", "stop_rules", exc.message, None))
+        issues.append(step_checks.StepIssue("error", "stop_rules", exc.message, None))
     try:
         washout.rules_from_data(draft.washout_rules)
     except washout.WashoutError as exc:
-        issues.append(dosing.StepIssue("error", "washout_rules", exc.message, None))
+        issues.append(step_checks.StepIssue("error", "washout_rules", exc.message, None))
     if any(hours <= 0 for hours in draft.follow_up_hours):
-        issues.append(dosing.StepIssue("error", "follow_up", _("Follow-up times must be hours after the last dose."), None))
+        issues.append(step_checks.StepIssue("error", "follow_up", _("Follow-up times must be hours after the last dose."), None))
     return issues
 
 

@@ -26,8 +26,8 @@ from challenges.forms.home import (
     ReleaseForm,
     SymptomForm,
 )
-from challenges.models import Challenge, FollowUp, Observation, Setting, Source, Status, StopAlert
-from challenges.services import home, runs
+from challenges.models import Challenge, FollowUp, Observation, Setting, Status, StopAlert
+from challenges.services import home
 from challenges.services.runs import ChallengeRuleError
 from clinics.access import require_allergist, require_clinic_staff
 
