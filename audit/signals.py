@@ -12,6 +12,7 @@ from simple_history.signals import post_create_historical_record
 from audit import services
 from audit.models import Action
 from clinics.models import User
+from clinics.signals import chart_opened
 
 
 @receiver(post_create_historical_record, dispatch_uid="audit.record_change")
@@ -42,3 +43,8 @@ def log_login_failed(
 def log_lockout(sender: Any, request: HttpRequest | None = None, username: str = "", **kwargs: Any) -> None:
     """django-axes locked an account or address out (connected in apps.py when axes is installed)."""
     services.log_sign_in_event(request, action=Action.LOCKOUT, user=None, username=str(username or ""))
+
+
+@receiver(chart_opened, dispatch_uid="audit.chart_opened")
+def log_chart_opened(sender: Any, request: HttpRequest, patient: Any, action: str, **kwargs: Any) -> None:
+    services.log_access(request, patient=patient, action=action)

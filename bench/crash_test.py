@@ -55,10 +55,10 @@ def setup_data() -> dict[str, int]:
     from django.utils import timezone
 
     from challenges.models import Protocol
-    from challenges.plan import PlannedStep
-    from challenges.services import runs
-    from challenges.services.library import load_standard_library
-    from challenges.services.protocols import ProtocolDraft, draft_from_protocol, protocol_create
+    from clinical.plan import PlannedStep
+    from challenges.run import services as runs
+    from challenges.library.services.standard import load_standard_library
+    from challenges.library.services.protocols import ProtocolDraft, draft_from_protocol, protocol_create
     from clinics.models import Clinic, Role, User
     from patients.models import Patient
 

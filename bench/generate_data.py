@@ -107,11 +107,11 @@ class Generator:
     # --- reference data -----------------------------------------------------------------------------------
 
     def _plans(self) -> list[Plan]:
-        from challenges.checklist import ITEMS
-        from challenges.kinds import KINDS
+        from clinical.checklist import ITEMS
+        from clinical.kinds import KINDS
         from challenges.models import Protocol
-        from challenges.plan import step_lines
-        from challenges.services.protocols import food_spec, protocol_steps
+        from clinical.plan import step_lines
+        from challenges.library.services.protocols import food_spec, protocol_steps
 
         plans = []
         for protocol in Protocol.objects.filter(clinic=None, is_current=True).select_related("food").prefetch_related("steps"):

@@ -264,8 +264,8 @@ def _long_challenge() -> Any:
         ProtocolStep,
         VitalSigns,
     )
-    from challenges.plan import step_lines
-    from challenges.services.protocols import food_spec, protocol_steps
+    from clinical.plan import step_lines
+    from challenges.library.services.protocols import food_spec, protocol_steps
     from clinics.models import User
 
     existing = Challenge.objects.filter(indication="[bench-long-report]").first()

@@ -57,7 +57,7 @@ def _cast():  # type: ignore[no-untyped-def]
 
 def _challenges():  # type: ignore[no-untyped-def]
     from challenges.models import Protocol
-    from challenges.services.library import load_standard_library
+    from challenges.library.services.standard import load_standard_library
     from tests.reports import scenarios
 
     load_standard_library()

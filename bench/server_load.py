@@ -86,7 +86,7 @@ def _protocol(name: str, *, base: str, steps: int, interval: int, clinic: Any) -
 def _challenge(patient: Any, protocol: Any, allergist: Any, nurse: Any, *, checked_in: bool) -> Any:
     from django.utils import timezone
 
-    from challenges.kinds import KINDS
+    from clinical.kinds import KINDS
     from challenges.models import Challenge, PreChallengeCheck
 
     challenge = Challenge.objects.create(

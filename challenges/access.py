@@ -51,7 +51,7 @@ def challenges_for(user: User) -> QuerySet[Challenge]:
     if user.is_clinic_staff and user.clinic_id:
         return Challenge.objects.filter(clinic_id=user.clinic_id)
     if user.is_patient:
-        return Challenge.objects.filter(patient__user=user, entered_in_error=False)
+        return Challenge.objects.filter(patient__user=user).for_reader(user)
     return Challenge.objects.none()
 
 

@@ -1,5 +1,5 @@
 """Admin for the protocol library (editable, scoped to the clinic) and the challenge records (read-only: every
-write to a running challenge goes through challenges.services, where its rules live)."""
+write to a running challenge goes through the services of challenges.run and challenges.home, where its rules live)."""
 
 from __future__ import annotations
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from challenges.models import Challenge, FollowUp, Protocol
 from challenges.reports import build_signed_report
-from challenges.services import home, runs
-from challenges.services.runs import OutcomeInput
+from challenges.home import services as home
+from challenges.run import services as runs
+from challenges.run.services import OutcomeInput
 from clinics.models import User
 from patients.models import Patient
 
@@ -90,7 +91,7 @@ def _finish(challenge, allergist, clock, outcome: OutcomeInput, *, sign: bool) -
     if challenge.status == "observing":
         clock.move(minutes=challenge.protocol.observation_minutes + 5)
         runs.observation_finish(challenge=challenge, by=allergist)
-    from challenges import selectors
+    from challenges.run import selectors
 
     state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get())
     runs.outcome_confirm(challenge=challenge, by=allergist, data=outcome, grade_suggested=state.grade.grade if state.grade else "")

@@ -9,11 +9,11 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from challenges.units import QuantityError, parse_decimal
+from clinical.units import QuantityError, parse_decimal
 
 
 class StrictDecimalField(forms.Field):
-    """A number typed by a clinician, parsed deliberately (no .5, no 1e3, no "５", no 1,5): see challenges.units."""
+    """A number typed by a clinician, parsed deliberately (no .5, no 1e3, no "５", no 1,5): see clinical.units."""
 
     widget = forms.TextInput
     max_input_length = 40

@@ -128,6 +128,10 @@ class ClinicalQuerySet(NoDeleteQuerySet):
     def current(self) -> ClinicalQuerySet:
         return self.filter(entered_in_error=False)
 
+    def for_reader(self, user: Any) -> ClinicalQuerySet:
+        """Staff see rows entered in error (marked as such); a patient sees only current rows."""
+        return self if getattr(user, "is_clinic_staff", False) else self.current()
+
 
 class ClinicalRecord(models.Model):
     """Fields and rules every clinical record shares: never deleted, only marked entered in error."""

@@ -203,7 +203,7 @@ LANGUAGES = [("en-gb", "English")]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")  # default for users without a clinic
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = False  # clinical numbers are formatted by challenges.units, not by the locale
+USE_THOUSAND_SEPARATOR = False  # clinical numbers are formatted by clinical.units, not by the locale
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

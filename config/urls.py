@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from challenges import views as challenge_views
 from clinics import views as clinic_views
 from clinics import views_auth
 
 urlpatterns = [
-    path("", clinic_views.home, name="home"),
+    path("", challenge_views.landing, name="home"),
     path("health/", clinic_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

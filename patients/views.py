@@ -11,12 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from audit.models import Action
-from audit.services import log_access
-from challenges.access import challenges_for
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
 from clinics.models import ClinicalRecord, ClinicalRecordError
+from clinics.signals import ChartAccess, announce_chart_opened
 from clinics.services import clinical_record_mark_entered_in_error, clinical_record_save
 from patients import access
 from patients.forms import MedicationForm, PatientForm, PatientSearchForm, TriggerForm
@@ -38,20 +36,20 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for(request.user, pk)
-    log_access(request, patient=patient, action=Action.CHART_VIEW)
+    announce_chart_opened(request, patient=patient, action=ChartAccess.VIEW)
     context = {
         "patient": patient,
         "triggers": patient.triggers.all(),
         "medications": patient.medications.all(),
         "can_edit": request.user.is_clinic_staff,
-        "challenges": challenges_for(request.user).filter(patient=patient).select_related("protocol", "protocol__food"),
+        "challenges": patient.challenges.for_reader(request.user).select_related("protocol", "protocol__food"),
     }
     return render(request, "patients/patient_detail.html", context)
 
 
 def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for_staff(request.user, pk)
-    log_access(request, patient=patient, action=Action.CHART_HISTORY)
+    announce_chart_opened(request, patient=patient, action=ChartAccess.HISTORY)
     # Newest first. Each record is compared with the latest one dated before it, as `record.prev_record` would
     # pick, but from this list: prev_record runs a query per row.
     records = list(patient.history.select_related("history_user").order_by("-history_date", "-history_id"))

@@ -1,5 +1,5 @@
 """The challenge report snapshot (fact sheet §6.4), built from one challenge and its records in a fixed number of
-queries. Figures come from selectors.run_state (challenges.outcome, challenges.grading), never recomputed here."""
+queries. Figures come from selectors.run_state (clinical.outcome, clinical.grading), never recomputed here."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from challenges import selectors
-from challenges.checklist import ITEMS, SEVERITY_LABELS
-from challenges.display import amount_text, mg_text
-from challenges.grading import SCALES
-from challenges.kinds import KINDS
+from challenges.run import selectors
+from clinical.checklist import ITEMS, SEVERITY_LABELS
+from clinical.display import amount_text, mg_text
+from clinical.grading import SCALES
+from clinical.kinds import KINDS
 from challenges.models import (
     Advice,
     Challenge,
@@ -54,7 +54,7 @@ from challenges.reports.text import (
     when,
     yes_no,
 )  # fmt: skip
-from challenges.units import format_quantity
+from clinical.units import format_quantity
 from clinics.models import User
 
 UNSIGNED = "UNSIGNED DRAFT"

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from challenges import selectors
-from challenges.checklist import ITEMS
-from challenges.display import amount_text, mg_text
+from challenges.run import selectors
+from clinical.checklist import ITEMS
+from clinical.display import amount_text, mg_text
 from challenges.models import Challenge, PremedicationItem, Route, Setting
-from challenges.plan import StepLine
+from clinical.plan import StepLine
 from challenges.reports import history
 from challenges.reports.build_challenge import load
 from challenges.reports.plain_words import EMERGENCY_SIGNS, SYMPTOMS
@@ -25,7 +25,7 @@ from challenges.reports.snapshot import (
     PrepStepRow,
 )
 from challenges.reports.text import DASH, Clock, day, letterhead, minutes, patient_block, person, when
-from challenges.units import format_quantity
+from clinical.units import format_quantity
 
 LOG_ROWS = 14  # blank lines in the home symptom log: about two a step for a typical 6-7 step plan
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from challenges import selectors
-from challenges.display import mg_text
-from challenges.grading import SCALES
+from challenges.run import selectors
+from clinical.display import mg_text
+from clinical.grading import SCALES
 from challenges.models import Challenge, Outcome, Status
 from challenges.reports import history
 from challenges.reports.snapshot import PatientSummary, SummaryRow

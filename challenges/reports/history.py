@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from challenges.kinds import format_minutes
+from clinical.kinds import format_minutes
 from challenges.models import Challenge, Food, Protocol, Route
 from challenges.reports.snapshot import FollowUpRow, Line, MedicationRow, NoteRow, TriggerRow
 from challenges.reports.text import DASH, day, error_note, when, yes_no
-from challenges.units import format_quantity
-from challenges.washout import MED_CLASS_LABELS
+from clinical.units import format_quantity
+from clinical.washout import MED_CLASS_LABELS
 from clinics.models import User
 from patients.models import Patient, ReactionType, Severity
 
@@ -86,7 +86,7 @@ def planned_premedication(protocol: Protocol) -> tuple[str, ...]:
 
 
 def _follow_ups(challenge: Challenge) -> list:
-    # Follow-up check-ins (challenges.models.home.FollowUp) are the home/follow-up feature's model; a challenge
+    # Follow-up check-ins (challenges.home.models.FollowUp) are the home/follow-up feature's model; a challenge
     # without the relation (or without check-ins) simply has none to list.
     related = getattr(challenge, "follow_ups", None)
     return list(related.all()) if related is not None else []

@@ -1,4 +1,4 @@
-"""Patient-facing wording: each checklist item (challenges.checklist) as a patient would notice it, and the signs
+"""Patient-facing wording: each checklist item (clinical.checklist) as a patient would notice it, and the signs
 that mean an emergency. Our plain-language rendering of the item definitions, not a published text."""
 
 from __future__ import annotations

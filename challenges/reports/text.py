@@ -1,6 +1,6 @@
 """Wording shared by the report builders: dates and times in the clinic's zone, people, vitals, corrections.
 
-Quantities go through challenges.display and challenges.units only; this module adds no number formatting of its own.
+Quantities go through clinical.display and clinical.units only; this module adds no number formatting of its own.
 """
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
-from challenges.kinds import format_minutes
+from clinical.kinds import format_minutes
 from challenges.models import VitalSigns
 from challenges.reports.snapshot import Letterhead, PatientBlock
-from challenges.units import format_decimal, format_quantity
-from challenges.washout import format_day, format_when
+from clinical.units import format_decimal, format_quantity
+from clinical.washout import format_day, format_when
 from clinics.models import Clinic, ClinicalRecord, User
 from patients.models import Patient, Sex
 

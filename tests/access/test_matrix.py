@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from challenges.demo import CHECKS_PASSED
 from challenges.models import Protocol
-from challenges.services import home, runs
-from challenges.services.library import load_standard_library
-from challenges.services.protocols import protocol_clone
-from challenges.services.runs import OutcomeInput
+from challenges.home import services as home
+from challenges.run import services as runs
+from challenges.library.services.standard import load_standard_library
+from challenges.library.services.protocols import protocol_clone
+from challenges.run.services import OutcomeInput
 from clinics.models import Role
 from tests.factories import ClinicFactory, MedicationFactory, PatientFactory, TriggerFactory, UserFactory
 

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, transaction
 
 from audit import guards
-from challenges.services import runs
+from challenges.run import services as runs
 from tests.run.conftest import challenge, clock, library, practall  # noqa: F401 - fixtures reused here
 from tests.run.helpers import PASSING_CHECKS
 

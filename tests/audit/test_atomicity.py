@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 from audit import services as audit_services
 from audit.models import AuditEvent
 from challenges.models import ChallengeEvent, Dose
-from challenges.services import runs
+from challenges.run import services as runs
 from tests.run.helpers import give_dose
 
 

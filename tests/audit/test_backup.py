@@ -19,7 +19,7 @@ from django.db import connection
 
 from audit.backup import live_table_counts, pg_connection_args, pg_env, sqlite_summary
 from audit.models import AuditEvent
-from challenges.services import runs
+from challenges.run import services as runs
 
 ROOT = Path(settings.BASE_DIR)
 

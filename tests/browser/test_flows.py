@@ -15,8 +15,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from challenges.models import Challenge, Dose, Protocol
-from challenges.services import runs
-from challenges.services.library import load_standard_library
+from challenges.run import services as runs
+from challenges.library.services.standard import load_standard_library
 from clinics.models import Role
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import ClinicFactory, PatientFactory, UserFactory

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from challenges.models import Protocol
-from challenges.services.library import load_standard_library
-from challenges.services.protocols import protocol_clone
+from challenges.library.services.standard import load_standard_library
+from challenges.library.services.protocols import protocol_clone
 from clinics.models import Role
 from tests.factories import UserFactory
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from challenges.models import Challenge, Protocol
-from challenges.services.protocols import draft_from_protocol
-from challenges.stopping import StopRules
+from challenges.library.services.protocols import draft_from_protocol
+from clinical.stopping import StopRules
 from clinics.models import User
 from patients.models import Patient
 

@@ -3,7 +3,7 @@
 
 from decimal import Decimal as D
 
-from challenges.dosing import FoodSpec
+from clinical.dosing import FoodSpec
 
 PEANUT_BUTTER = FoodSpec(D("22.21"), name="peanut butter, smooth")
 WHOLE_MILK = FoodSpec(D("3.15"), is_liquid=True, name="whole milk")

@@ -1,6 +1,6 @@
 import pytest
 
-from challenges.checklist import (
+from clinical.checklist import (
     CHECKLIST,
     ITEMS,
     ORGAN_LABELS,
@@ -113,6 +113,6 @@ def test_unknown_kind_is_refused():
 
 
 def test_protocol_kinds_match_the_kinds_module():
-    from challenges.kinds import KINDS
+    from clinical.kinds import KINDS
 
     assert set(PROTOCOL_KINDS) == set(KINDS)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from challenges import dosing
-from challenges.dosing import (
+from clinical import dosing
+from clinical.dosing import (
     ASCIA_GRAMS_PER_TSP,
     ASCIA_PEANUT_TSP,
     CRUMB,
@@ -31,7 +31,7 @@ from challenges.dosing import (
     protein_for_food_amount,
     round_significant,
 )
-from challenges.units import QuantityError, format_quantity
+from clinical.units import QuantityError, format_quantity
 from tests.challenges.reference_foods import (
     PEANUT_BUTTER,
     REFERENCE_FOODS,

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django import forms
 
-from challenges.forms.library import AmountField, FoodForm, StepForm, WholeNumberField, step_initial
-from challenges.plan import PlannedStep
+from challenges.library.forms import AmountField, FoodForm, StepForm, WholeNumberField, step_initial
+from clinical.plan import PlannedStep
 
 
 @pytest.mark.parametrize(

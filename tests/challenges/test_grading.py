@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from challenges.grading import (
+from clinical.grading import (
     SCALES,
     GradeInput,
     GradingError,

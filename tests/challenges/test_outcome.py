@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from challenges.outcome import GivenDose, Outcome, OutcomeError, compute_result, suggest_outcome
+from clinical.outcome import GivenDose, Outcome, OutcomeError, compute_result, suggest_outcome
 
 TZ = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)

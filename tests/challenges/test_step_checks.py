@@ -1,4 +1,4 @@
-"""Protocol step checks (challenges.step_checks): errors block, warnings inform, messages name the step."""
+"""Protocol step checks (clinical.step_checks): errors block, warnings inform, messages name the step."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from challenges.dosing import (
+from clinical.dosing import (
     ASCIA_PEANUT_TSP,
     DosingError,
     FoodSpec,
@@ -15,7 +15,7 @@ from challenges.dosing import (
     home_serving_ladder,
     practall_7,
 )
-from challenges.step_checks import StepInput, validate_steps
+from clinical.step_checks import StepInput, validate_steps
 from tests.challenges.reference_foods import CHEESECAKE, PEANUT_BUTTER, WHOLE_MILK
 
 D = Decimal

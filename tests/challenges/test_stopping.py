@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from challenges.checklist import PROTOCOL_KINDS
-from challenges.stopping import (
+from clinical.checklist import PROTOCOL_KINDS
+from clinical.stopping import (
     DEFAULT_RULES,
     Finding,
     RuleHit,

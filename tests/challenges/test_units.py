@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from challenges.units import QuantityError, format_decimal, format_quantity, parse_decimal
+from clinical.units import QuantityError, format_decimal, format_quantity, parse_decimal
 
 FAST = settings(max_examples=200, deadline=None, database=None)
 

@@ -8,11 +8,11 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from challenges.checklist import default_item_codes
+from clinical.checklist import default_item_codes
 from challenges.models import Food, PremedicationItem, Protocol
-from challenges.services.foods import FoodDraft, food_create
-from challenges.services.protocols import protocol_clone, protocol_steps
-from challenges.washout import DEFAULT_WASHOUT
+from challenges.library.services.foods import FoodDraft, food_create
+from challenges.library.services.protocols import protocol_clone, protocol_steps
+from clinical.washout import DEFAULT_WASHOUT
 from tests.challenges.factories_library import challenge_using, edit_data
 
 VALID_NEW = {

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from challenges.washout import (
+from clinical.washout import (
     DEFAULT_WASHOUT,
     Medication,
     PremedItem,

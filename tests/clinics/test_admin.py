@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from challenges.models import Challenge, Food
-from challenges.services.library import load_standard_library
+from challenges.library.services.standard import load_standard_library
 from tests.factories import UserFactory
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from challenges.models import Protocol
-from challenges.services.runs import challenge_schedule
+from challenges.run.services import challenge_schedule
 from tests.run.conftest import START, clock, library  # noqa: F401  (fixtures shared with the clinic run)
 
 

@@ -7,8 +7,8 @@ from http import HTTPStatus
 from django.urls import reverse
 
 from challenges.models import FollowUp, Protocol
-from challenges.services import runs
-from challenges.services.runs import OutcomeInput, challenge_schedule
+from challenges.run import services as runs
+from challenges.run.services import OutcomeInput, challenge_schedule
 from tests.run.conftest import START
 
 

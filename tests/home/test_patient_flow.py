@@ -159,7 +159,7 @@ def test_patient_cannot_correct_a_clinicians_entry(client, plan, patient_user, a
     client.force_login(patient_user)
     take_step(client, plan, clock.now)
     client.force_login(allergist)
-    from challenges.services.runs import observation_record
+    from challenges.run.services import observation_record
 
     entry = observation_record(challenge=plan, by=allergist, item_code="mcas_itch", severity=1, observed_at=clock.now)
     client.force_login(patient_user)

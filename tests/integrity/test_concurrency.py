@@ -17,8 +17,8 @@ from django.db import connection
 from django.utils import timezone
 
 from challenges.models import Dose, Protocol
-from challenges.services import runs
-from challenges.services.library import load_standard_library
+from challenges.run import services as runs
+from challenges.library.services.standard import load_standard_library
 from clinics.services import EditConflictError, clinical_record_save
 from patients.models import Patient
 from tests.factories import PatientFactory

@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from challenges.forms.run import DoseForm, VitalsForm
+from challenges.run.forms import DoseForm, VitalsForm
 from patients.models import Patient
 from tests.patients.test_views import VALID_PATIENT
 from tests.run.helpers import give_dose, local, pass_checks

@@ -11,8 +11,9 @@ import pytest
 
 from challenges.demo import CHECKS_PASSED
 from challenges.models import Challenge, FollowUp, Protocol
-from challenges.services import home, runs
-from challenges.services.runs import OutcomeInput, challenge_schedule
+from challenges.home import services as home
+from challenges.run import services as runs
+from challenges.run.services import OutcomeInput, challenge_schedule
 from clinics.models import Role
 from tests.factories import UserFactory
 from tests.home.conftest import home_protocol, plan  # noqa: F401  (fixtures)

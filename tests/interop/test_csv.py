@@ -13,9 +13,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from challenges.interop.csv_export import DOSE_COLUMNS, OBSERVATION_COLUMNS, escape_cell
-from challenges.services import runs
-from challenges.services.runs import challenge_schedule
+from challenges.exports.csv_export import DOSE_COLUMNS, OBSERVATION_COLUMNS, escape_cell
+from challenges.run import services as runs
+from challenges.run.services import challenge_schedule
 from tests.factories import PatientFactory
 from tests.interop.conftest import check_in, give_doses, run_passed
 

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
-from challenges import selectors
-from challenges.interop.fhir import (
+from challenges.run import selectors
+from challenges.exports.fhir import (
     FIGURE_SYSTEM,
     LOINC,
     SNOMED,
@@ -21,7 +21,7 @@ from challenges.interop.fhir import (
     reaction_severity,
 )
 from challenges.models import Challenge, Status
-from challenges.services.runs import challenge_schedule
+from challenges.run.services import challenge_schedule
 from tests.interop.conftest import move_to, run_passed
 from tests.run.conftest import START
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from challenges.services.runs import challenge_schedule
+from challenges.run.services import challenge_schedule
 
 LONDON = ZoneInfo("Europe/London")
 

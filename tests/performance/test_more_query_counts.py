@@ -14,9 +14,9 @@ import pytest
 from django.urls import reverse
 
 from challenges.models import FollowUp, Protocol
-from challenges.services import runs
-from challenges.services.foods import FoodDraft, food_create
-from challenges.services.protocols import protocol_clone
+from challenges.run import services as runs
+from challenges.library.services.foods import FoodDraft, food_create
+from challenges.library.services.protocols import protocol_clone
 from tests.factories import PatientFactory
 from tests.performance.test_query_counts import _count, _long_protocol, _run
 

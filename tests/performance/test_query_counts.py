@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from challenges.models import Protocol
-from challenges.services import runs
-from challenges.services.protocols import ProtocolDraft, draft_from_protocol, protocol_create
-from challenges.plan import PlannedStep
+from challenges.run import services as runs
+from challenges.library.services.protocols import ProtocolDraft, draft_from_protocol, protocol_create
+from clinical.plan import PlannedStep
 from tests.factories import MedicationFactory, PatientFactory, TriggerFactory
 from tests.run.helpers import PASSING_CHECKS
 

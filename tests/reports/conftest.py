@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from challenges.models import Protocol
-from challenges.services.library import load_standard_library
+from challenges.library.services.standard import load_standard_library
 from clinics.models import Role
 from tests.factories import UserFactory
 from tests.reports import scenarios

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from challenges.models import Challenge, DoseBasis, Protocol, ProtocolStep, StopAlert
-from challenges.services import runs
-from challenges.services.runs import OutcomeInput
+from challenges.run import services as runs
+from challenges.run.services import OutcomeInput
 from clinics.models import User
 from patients.models import Patient
 
@@ -124,7 +124,7 @@ def practall_passed(patient: Patient, protocol: Protocol, nurse: User, allergist
 
 
 def _confirm(challenge: Challenge, allergist: User, clock: Clock, *, outcome: str, advice: str) -> None:
-    from challenges import selectors
+    from challenges.run import selectors
 
     state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get())
     grade = state.grade.grade if state.grade else "none"

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from challenges.reports import build_signed_report, challenge_report_pdf, render_snapshot, snapshot_from_dict
 from challenges.reports.build_challenge import challenge_report
 from challenges.reports.render_challenge import render_challenge_report
-from challenges.services import runs
+from challenges.run import services as runs
 from tests.reports import scenarios
 from tests.reports.helpers import pages, text
 

@@ -12,7 +12,7 @@ from tests.reports.helpers import pages, text
 
 @pytest.fixture
 def planned(patient, practall, nurse, allergist):
-    from challenges.services import runs
+    from challenges.run import services as runs
 
     with scenarios.clock_at(scenarios.START):
         return runs.challenge_schedule(patient=patient, protocol=practall, scheduled_at=scenarios.START,
@@ -39,7 +39,7 @@ def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
 
 
 def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key(patient, practall, nurse, allergist):
-    from challenges.services import runs
+    from challenges.run import services as runs
 
     with scenarios.clock_at(scenarios.START):
         challenge = runs.challenge_schedule(patient=patient, protocol=practall, scheduled_at=scenarios.START,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from challenges.reports.build_summary import patient_summary
 from challenges.reports.render_summary import render_patient_summary
-from challenges.services import runs
+from challenges.run import services as runs
 from tests.reports import scenarios
 from tests.reports.helpers import text
 

@@ -10,8 +10,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from challenges.models import Protocol
-from challenges.services.library import load_standard_library
-from challenges.services.runs import challenge_schedule
+from challenges.library.services.standard import load_standard_library
+from challenges.run.services import challenge_schedule
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from challenges.models import Protocol
-from challenges.services.library import load_standard_library
-from challenges.services.runs import challenge_schedule
+from challenges.library.services.standard import load_standard_library
+from challenges.run.services import challenge_schedule
 from tests.security.conftest import NOW
 
 BASE_DIR = Path(settings.BASE_DIR)

@@ -11,8 +11,8 @@ from django.urls import resolve, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from challenges.models import Protocol
-from challenges.services.library import load_standard_library
-from challenges.services.runs import challenge_schedule
+from challenges.library.services.standard import load_standard_library
+from challenges.run.services import challenge_schedule
 from tests.security.conftest import NOW, all_url_paths, sign_in, token_for
 
 SETUP = reverse("mfa-setup")

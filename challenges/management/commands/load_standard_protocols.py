@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from challenges.services.library import load_standard_library
+from challenges.library.services.standard import load_standard_library
 
 
 class Command(BaseCommand):

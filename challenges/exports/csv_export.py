@@ -1,0 +1,131 @@
+"""CSV tables of challenges for audits and research: one row per dose, one row per observation.
+
+Reads challenges with their rows prefetched (the view loads them) and returns bytes: UTF-8 with a byte-order mark,
+so Excel opens accented names correctly. Every column is described in docs/csv-data-dictionary.md; a test keeps
+the two in step.
+
+Rows entered in error are kept and flagged (an audit must see corrections). Cells that a spreadsheet would run as
+a formula are defused with a leading apostrophe (OWASP "CSV injection").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, tzinfo
+from decimal import Decimal
+
+from clinical.checklist import ITEMS, SEVERITY_LABELS
+from challenges.models import Challenge, Dose, Observation
+
+# Spreadsheets treat a cell starting with one of these as a formula (OWASP CSV injection; tab and carriage return
+# too, as some programs strip them and read what follows).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+BLINDED = "blinded"  # placebo flag of a blinded challenge that is not yet unblinded
+
+CHALLENGE_COLUMNS: tuple[str, ...] = (
+    "challenge_id", "clinic", "patient_mrn", "patient_given_name", "patient_family_name", "food", "food_form",
+    "protocol", "protocol_version", "protocol_kind", "setting", "challenge_status", "challenge_entered_in_error",
+    "scheduled_at", "outcome", "grade_scale", "grade",
+)  # fmt: skip
+DOSE_COLUMNS: tuple[str, ...] = CHALLENGE_COLUMNS + (
+    "dose_sequence", "step_number", "given_at", "placebo", "planned_protein_mg", "protein_mg", "planned_food_amount",
+    "food_amount", "food_unit", "cumulative_protein_mg", "source", "given_by", "early_override_reason", "notes",
+    "entered_in_error", "entered_in_error_reason",
+)  # fmt: skip
+OBSERVATION_COLUMNS: tuple[str, ...] = CHALLENGE_COLUMNS + (
+    "observed_at", "after_dose_sequence", "minutes_after_dose", "item_code", "item_label", "objective", "severity",
+    "severity_label", "note", "source", "recorded_by", "entered_in_error", "entered_in_error_reason",
+)  # fmt: skip
+
+
+def doses_csv(challenges: Iterable[Challenge]) -> bytes:
+    return render_csv(DOSE_COLUMNS, (row for c in challenges for row in dose_rows(c)))
+
+
+def observations_csv(challenges: Iterable[Challenge]) -> bytes:
+    return render_csv(OBSERVATION_COLUMNS, (row for c in challenges for row in observation_rows(c)))
+
+
+def render_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([escape_cell(cell) for cell in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def escape_cell(value: str) -> str:
+    """A leading apostrophe on text a spreadsheet would run as a formula; every other value unchanged."""
+    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
+    """One row per dose given, in order; the cumulative counts valid, non-placebo doses (as selectors do)."""
+    shared, tz, hidden = _challenge_cells(challenge), challenge.clinic.tzinfo, _blinded(challenge)
+    unit = challenge.protocol.food.amount_unit
+    total = Decimal(0)
+    for dose in challenge.doses.all():
+        if not dose.entered_in_error and not dose.is_placebo:
+            total += dose.protein_mg
+        cumulative = "" if dose.entered_in_error or hidden else _decimal(total)
+        yield shared + [
+            str(dose.sequence), str(dose.step_number), _time(dose.given_at, tz), _placebo(dose, hidden),
+            _decimal(dose.planned_protein_mg), _decimal(dose.protein_mg), _decimal(dose.planned_food_amount),
+            _decimal(dose.food_amount), unit, cumulative, dose.source, dose.given_by.display_name,
+            dose.early_override_reason, dose.notes, _yes_no(dose.entered_in_error), dose.entered_in_error_reason,
+        ]  # fmt: skip
+
+
+def observation_rows(challenge: Challenge) -> Iterator[list[str]]:
+    """One row per checklist finding, with the valid dose it followed."""
+    shared, tz = _challenge_cells(challenge), challenge.clinic.tzinfo
+    doses = [d for d in challenge.doses.all() if not d.entered_in_error]
+    for finding in challenge.observations.all():
+        dose = _dose_before(doses, finding)
+        item = ITEMS.get(finding.item_code)
+        minutes = "" if dose is None else str(int((finding.observed_at - dose.given_at).total_seconds() // 60))
+        yield shared + [
+            _time(finding.observed_at, tz), str(dose.sequence) if dose else "", minutes, finding.item_code,
+            item.label if item else "", _yes_no(item.objective) if item else "", str(finding.severity),
+            SEVERITY_LABELS.get(finding.severity, ""), finding.note, finding.source, finding.recorded_by.display_name,
+            _yes_no(finding.entered_in_error), finding.entered_in_error_reason,
+        ]  # fmt: skip
+
+
+def _challenge_cells(challenge: Challenge) -> list[str]:
+    patient, protocol = challenge.patient, challenge.protocol
+    return [
+        str(challenge.pk), challenge.clinic.name, patient.mrn, patient.given_name, patient.family_name,
+        protocol.food.name, protocol.food.form, protocol.name, str(protocol.version), protocol.kind, challenge.setting,
+        challenge.status, _yes_no(challenge.entered_in_error), _time(challenge.scheduled_at, challenge.clinic.tzinfo),
+        challenge.outcome, challenge.grade_scale, challenge.grade,
+    ]  # fmt: skip
+
+
+def _dose_before(doses: Sequence[Dose], finding: Observation) -> Dose | None:
+    earlier = [d for d in doses if d.given_at <= finding.observed_at]
+    return earlier[-1] if earlier else None
+
+
+def _blinded(challenge: Challenge) -> bool:
+    return challenge.blinded and challenge.unblinded_at is None
+
+
+def _placebo(dose: Dose, hidden: bool) -> str:
+    return BLINDED if hidden else _yes_no(dose.is_placebo)
+
+
+def _time(moment: datetime, tz: tzinfo) -> str:
+    """ISO 8601 in the clinic's local time with its UTC offset, to the second."""
+    return moment.astimezone(tz).isoformat(timespec="seconds")
+
+
+def _decimal(value: Decimal) -> str:
+    """Plain digits with a full stop, no exponent and no trailing zeros: 300.000 -> 300, 0.050 -> 0.05."""
+    return format(value.normalize(), "f")
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"

@@ -1,0 +1,114 @@
+"""Forms of a home plan: the patient's records, and the clinic's release, plan change and follow-up."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clinical.checklist import CHECKLIST
+from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
+from clinical.kinds import DAY
+from challenges.models import FollowUpMethod
+from clinical.plan import PlannedStep
+from clinics.forms import StrictDecimalField, crispy_helper
+
+# Plain words for patients (PRACTALL 0-3, fact sheet §3.1).
+PATIENT_SEVERITY = [
+    (1, _("Mild: I notice it, but it does not stop me doing things")),
+    (2, _("Moderate: it bothers me and gets in the way")),
+    (3, _("Severe: I cannot carry on as normal")),
+]
+
+
+class _Helped(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class PremedTakenForm(_Helped):
+    drug = forms.CharField(label=_("Medicine"), max_length=120)
+    dose = forms.CharField(label=_("Dose"), max_length=60)
+    given_at = WhenField(label=_("Taken at"), initial=_now_local)
+
+
+class HomeDoseForm(_Helped):
+    given_at = WhenField(label=_("Eaten at"), initial=_now_local)
+    ate_all = forms.BooleanField(label=_("I ate the whole amount"), required=False, initial=True)
+    food_amount = StrictDecimalField(
+        label=_("If not, how much did you eat (g)?"), min_value=Decimal("0.001"), max_value=MAX_DOSE_AMOUNT, required=False
+    )
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("ate_all"):
+            data["food_amount"] = None
+        elif data.get("food_amount") is None and "food_amount" not in self.errors:
+            self.add_error("food_amount", _("Say how much you ate, or tick that you ate the whole amount."))
+        return data
+
+
+class SymptomForm(_Helped):
+    item_code = forms.ChoiceField(label=_("What did you notice?"))
+    severity = forms.TypedChoiceField(label=_("How bad is it?"), coerce=int, choices=PATIENT_SEVERITY, widget=forms.RadioSelect)
+    observed_at = WhenField(label=_("When did it start?"), initial=_now_local)
+    note = forms.CharField(label=_("Anything else?"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, checklist: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_code"].choices = [(i.code, i.label) for i in CHECKLIST if i.code in checklist]
+
+
+class CorrectionForm(SymptomForm):
+    reason = forms.CharField(label=_("Why are you correcting it?"), max_length=500)
+
+
+class ReleaseForm(_Helped):
+    reason = forms.CharField(label=_("Note (optional)"), required=False, max_length=1000)
+
+
+class PlanChangeForm(_Helped):
+    steps = forms.CharField(
+        label=_("Remaining steps"), widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One step per line: grams of food, then days to wait after it, e.g. “12.5 g, 4 days”."),
+    )  # fmt: skip
+    reason = forms.CharField(label=_("Reason for the change"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_steps(self) -> list[PlannedStep]:
+        lines = [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]
+        if not lines:
+            raise forms.ValidationError(_("Give at least one step."))
+        return [self._parse(number, line) for number, line in enumerate(lines, start=1)]
+
+    def _parse(self, number: int, line: str) -> PlannedStep:
+        amount_text, _comma, days_text = line.partition(",")
+        amount_field = StrictDecimalField(min_value=Decimal("0.01"), max_value=MAX_DOSE_AMOUNT, unit="g")
+        try:
+            amount = amount_field.clean(amount_text.strip().removesuffix("g").strip())
+            days = int(days_text.strip().split()[0]) if days_text.strip() else 3
+        except (forms.ValidationError, ValueError) as exc:
+            message = exc.messages[0] if isinstance(exc, forms.ValidationError) else _("days must be a whole number")
+            raise forms.ValidationError(_("Line %(n)s (“%(line)s”): %(error)s") % {"n": number, "line": line, "error": message}) from None
+        if not 1 <= days <= 60:
+            raise forms.ValidationError(_("Line %(n)s: wait 1 to 60 days.") % {"n": number})
+        return PlannedStep(number, None, amount, "", days * DAY)
+
+
+class FollowUpForm(_Helped):
+    method = forms.ChoiceField(label=_("How"), choices=FollowUpMethod.choices)
+    symptoms = forms.TypedChoiceField(
+        label=_("New symptoms since the challenge?"), choices=[("no", _("No")), ("yes", _("Yes"))],
+        coerce=lambda value: value == "yes", widget=forms.RadioSelect,
+    )  # fmt: skip
+    findings = forms.CharField(label=_("What was found"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("symptoms") and not (data.get("findings") or "").strip():
+            self.add_error("findings", _("Describe the symptoms."))
+        return data

@@ -1,0 +1,624 @@
+"""Protocol-library forms: the shape of what a clinician types. Rules live in services and pure modules.
+
+The edit page is several forms at once (header, step rows, premedication rows, checklist, stop rules,
+wash-out); `ProtocolEditor` keeps them together, builds the `ProtocolDraft` and puts the service's errors next
+to the part of the page they are about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from clinical import dosing, step_checks, washout
+from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ, default_item_codes
+from clinical.kinds import KIND_CHOICES, KINDS
+from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
+from clinical.plan import GENERATORS, GeneratorInput, PlannedStep, generate_steps
+from challenges.library.services.foods import FoodDraft
+from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
+from clinical.stopping import StopRuleError, StopRules, default_rules
+from clinical.units import QuantityError, format_quantity, parse_decimal
+from clinics.forms import StrictDecimalField, crispy_helper
+from patients.models import MedicationClass
+
+# Sanity bounds on typed input (typos, not clinical limits; the service checks the clinical ones).
+MAX_OBSERVATION_MINUTES = 7 * 24 * 60
+MAX_WATCH_HOURS = 30 * 24
+MAX_FOLLOW_UP_HOURS = 30 * 24
+MAX_WAIT = 99_999
+MAX_STEPS = 60  # generators stop at 50 (dosing.MAX_LADDER_STEPS); leaves room for hand-added steps
+
+WAIT_UNITS = (("min", _("minutes")), ("h", _("hours")), ("d", _("days")))
+_MINUTES_PER = {"min": 1, "h": 60, "d": 24 * 60}
+
+
+# --- fields --------------------------------------------------------------------------------------------------
+
+
+class AmountField(StrictDecimalField):
+    """A dose, amount or protein figure: strict parsing, and no more digits than the database column keeps."""
+
+    def __init__(self, *, places: int, max_digits: int, **kwargs: Any) -> None:
+        self.places, self.max_digits = places, max_digits
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        number = super().to_python(value)
+        if number is None:
+            return None
+        _sign, digits, exponent = number.normalize().as_tuple()
+        assert isinstance(exponent, int)  # parse_decimal only returns finite numbers
+        if exponent < -self.places:
+            raise ValidationError(_("Use at most %(places)d decimal places.") % {"places": self.places}, code="places")
+        if len(digits) + exponent > self.max_digits - self.places:
+            raise ValidationError(_("That number is too large."), code="too_large")
+        return number
+
+
+class WholeNumberField(StrictDecimalField):
+    """A count of minutes, hours or doses, typed as strictly as a dose ("５", "1e3" and "1,5" are refused)."""
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        number = super().to_python(value)
+        if number is None:
+            return None
+        if number != number.to_integral_value():
+            raise ValidationError(_("Enter a whole number."), code="not_whole")
+        return int(number)
+
+    def prepare_value(self, value: Any) -> Any:
+        return value
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs["inputmode"] = "numeric"
+        return attrs
+
+
+def _whole(label: str, *, unit: str = "", required: bool = True, **kwargs: Any) -> WholeNumberField:
+    return WholeNumberField(label=label, unit=unit, required=required, min_value=kwargs.pop("min_value", 0), **kwargs)
+
+
+class FoodChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, food: Food) -> str:
+        protein = format_quantity(food.protein_g_per_100, "g")
+        owner = _("clinic") if food.clinic_id else _("standard")
+        return f"{food.name}, {food.form} · {protein}/100 {food.amount_unit} · {owner}"
+
+
+def _small_widgets(form: forms.Form) -> None:
+    """Bootstrap classes and an accessible name for fields rendered in a table row (no visible label)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select form-select-sm"
+        else:
+            css = "form-control form-control-sm"
+        widget.attrs.update({"class": css, "aria-label": str(field.label)})
+
+
+# --- the protocol header (new and edit pages) ---------------------------------------------------------------
+
+
+class ProtocolHeaderForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
+    food = FoodChoiceField(label=_("Food"), queryset=Food.objects.none())
+    dose_basis = forms.ChoiceField(label=_("Doses are planned in"), choices=DoseBasis.choices)
+    observation_minutes = _whole(
+        _("Observation after the last dose (minutes)"), unit="min", max_value=MAX_OBSERVATION_MINUTES
+    )
+    watch_hours = _whole(
+        _("Watch window after each step (hours)"), unit="h", required=False, max_value=MAX_WATCH_HOURS,
+        help_text=_("For home steps: how long to watch for delayed symptoms. Leave blank for none."),
+    )  # fmt: skip
+    min_top_dose_mg = AmountField(
+        label=_("Minimum top dose to call it negative (mg protein)"), places=3, max_digits=10, unit="mg",
+        min_value=Decimal("0.001"), required=False,
+    )  # fmt: skip
+    follow_up_hours = forms.CharField(
+        label=_("Follow-up check-ins (hours after the last dose)"), required=False, max_length=100,
+        help_text=_("Whole hours separated by commas, e.g. 2, 24."),
+    )  # fmt: skip
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    references = forms.CharField(label=_("Sources"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, foods: QuerySet[Food], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["food"].queryset = foods
+        self.helper = crispy_helper()
+
+    def clean_follow_up_hours(self) -> tuple[int, ...]:
+        hours = []
+        for part in self.cleaned_data["follow_up_hours"].split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not (part.isascii() and part.isdigit()):
+                raise ValidationError(_("Write follow-up times as whole hours separated by commas, e.g. 2, 24."))
+            if int(part) > MAX_FOLLOW_UP_HOURS:
+                message = _("Follow-up times must be at most %(max)d hours.") % {"max": MAX_FOLLOW_UP_HOURS}
+                raise ValidationError(message)
+            hours.append(int(part))
+        return tuple(hours)
+
+    def draft_fields(self) -> dict[str, Any]:
+        """The header part of a ProtocolDraft."""
+        data = self.cleaned_data
+        fields = ("name", "kind", "food", "dose_basis", "observation_minutes", "min_top_dose_mg", "follow_up_hours")
+        return {
+            **{name: data[name] for name in fields},
+            "watch_hours": data["watch_hours"] or 0,
+            "notes": data["notes"].strip(),
+            "references": data["references"].strip(),
+        }
+
+
+def header_initial(draft: ProtocolDraft) -> dict[str, Any]:
+    initial = {name: getattr(draft, name) for name in ProtocolHeaderForm.base_fields}
+    initial["follow_up_hours"] = ", ".join(str(hours) for hours in draft.follow_up_hours)
+    return initial
+
+
+# --- generators ---------------------------------------------------------------------------------------------
+
+# Which field a generator's complaint is about (dosing.DosingError codes).
+_GENERATOR_ERROR_FIELDS = {
+    "ladder_ends_missing": "start_mg",
+    "start_not_positive": "start_mg",
+    "top_not_above_start": "top_mg",
+    "steps_or_factor": "steps",
+    "too_few_steps": "steps",
+    "factor_too_small": "factor",
+    "too_many_steps": "factor",
+    "weight_missing": "weight_kg",
+    "weight_not_positive": "weight_kg",
+    "dose_per_kg_out_of_range": "protein_g_per_kg",
+    "measure_not_positive": "grams_per_measure",
+    "serving_missing": "serving",
+    "serving_not_positive": "serving",
+    "timing_not_positive": "days_between",
+    "watch_overlaps_next_step": "watch_hours",
+}
+
+
+class GeneratorForm(forms.Form):
+    """A generator and its parameters; each generator reads only the ones it needs."""
+
+    generator = forms.ChoiceField(label=_("Generator"), choices=list(GENERATORS.items()))
+    interval_minutes = _whole(
+        _("Interval between doses (minutes)"), unit="min", initial=30, min_value=1, max_value=MAX_WAIT
+    )
+    start_mg = AmountField(
+        label=_("Start dose (mg protein)"), places=3, max_digits=12, unit="mg", min_value=Decimal("0.001"),
+        required=False, help_text=_("Geometric ladder."),
+    )  # fmt: skip
+    top_mg = AmountField(
+        label=_("Top dose (mg protein)"), places=3, max_digits=12, unit="mg", min_value=Decimal("0.001"),
+        required=False, help_text=_("Geometric ladder."),
+    )  # fmt: skip
+    steps = _whole(_("Number of steps"), required=False, min_value=2, max_value=dosing.MAX_LADDER_STEPS,
+                   help_text=_("Geometric ladder: give the number of steps or the factor."))  # fmt: skip
+    factor = StrictDecimalField(label=_("Factor between steps"), required=False, help_text=_("Geometric ladder."))
+    weight_kg = StrictDecimalField(
+        label=_("Patient weight (kg)"), unit="kg", min_value=Decimal("0.5"), max_value=Decimal("500"),
+        required=False, help_text=_("FPIES."),
+    )  # fmt: skip
+    protein_g_per_kg = StrictDecimalField(
+        label=_("Protein per kg (g/kg)"), unit="g/kg", min_value=Decimal("0.001"), required=False,
+        help_text=_("FPIES: 0.06 to 0.6 g/kg; blank for 0.3 g/kg."),
+    )  # fmt: skip
+    grams_per_measure = AmountField(
+        label=_("Grams per teaspoon"), places=3, max_digits=10, unit="g", min_value=Decimal("0.001"),
+        required=False, help_text=_("Household ladder; blank for 5 g (ASCIA)."),
+    )  # fmt: skip
+    serving = AmountField(
+        label=_("Full serving (g)"), places=3, max_digits=10, unit="g", min_value=Decimal("0.01"),
+        required=False, help_text=_("Home reintroduction."),
+    )  # fmt: skip
+    days_between = _whole(_("Days between steps"), required=False, min_value=1, max_value=60,
+                          help_text=_("Home reintroduction; blank for 3 days."))  # fmt: skip
+    watch_hours = _whole(_("Watch after each step (hours)"), unit="h", required=False, min_value=1,
+                         max_value=MAX_WATCH_HOURS, help_text=_("Home reintroduction; blank for 48 h."))  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+    def steps_from_generator(self, *, watch_hours: int | None = None) -> tuple[PlannedStep, ...]:
+        """The generated steps; raises dosing.DosingError for parameters the generator refuses."""
+        data = dict(self.cleaned_data)
+        data["watch_hours"] = data["watch_hours"] or watch_hours or None
+        return tuple(generate_steps(GeneratorInput(**data)))
+
+    def add_dosing_error(self, exc: dosing.DosingError) -> None:
+        self.add_error(_GENERATOR_ERROR_FIELDS.get(exc.code), exc.message)
+
+
+def new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) -> ProtocolDraft:
+    """A new protocol from the header and a generator, with the kind's default checklist, stop and wash-out rules."""
+    fields = header.draft_fields()
+    kind = fields["kind"]
+    # Wash-out keeps a diagnostic result valid; a home reintroduction does not wash out (fact sheet 5.1, 5.3).
+    washout_rules = washout.rules_to_data(washout.DEFAULT_WASHOUT) if KINDS[kind].diagnostic else []
+    return ProtocolDraft(
+        **fields, steps=generator.steps_from_generator(watch_hours=fields["watch_hours"]),
+        checklist_items=default_item_codes(kind), stop_rules=default_rules(kind).to_dict(),
+        washout_rules=washout_rules,
+    )  # fmt: skip
+
+
+def error_messages(exc: Exception) -> list[str]:
+    """The messages to show for a refused save: each blocking issue, else the error's own message."""
+    if isinstance(exc, ProtocolError):
+        return [issue.message for issue in exc.issues] or [exc.message]
+    if isinstance(exc, ValidationError):
+        return list(exc.messages)
+    return [getattr(exc, "message", str(exc))]
+
+
+# --- the step editor -----------------------------------------------------------------------------------------
+
+
+class StepForm(forms.Form):
+    protein_mg = AmountField(label=_("Protein (mg)"), places=3, max_digits=12, unit="mg", required=False)
+    food_amount = AmountField(label=_("Food amount (g or mL)"), places=3, max_digits=10, required=False)
+    household_measure = forms.CharField(label=_("Household measure"), max_length=60, required=False)
+    wait = _whole(_("Wait after this step"), initial=30, max_value=MAX_WAIT)
+    wait_unit = forms.ChoiceField(label=_("Unit of the wait"), choices=WAIT_UNITS, initial="min")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _small_widgets(self)
+
+    def planned_step(self, number: int) -> PlannedStep:
+        data = self.cleaned_data
+        minutes = data["wait"] * _MINUTES_PER[data["wait_unit"]]
+        return PlannedStep(number, data["protein_mg"], data["food_amount"], data["household_measure"].strip(), minutes)
+
+
+class RowFormSet(forms.BaseFormSet):
+    """Rows in a table: the "remove" box gets the same look and an accessible name."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove")
+            form.fields["DELETE"].widget.attrs.update({"class": "form-check-input", "aria-label": str(_("Remove"))})
+
+
+StepFormSet = forms.formset_factory(
+    StepForm, formset=RowFormSet, extra=2, can_delete=True, max_num=MAX_STEPS, validate_max=True
+)
+
+
+def step_initial(step: PlannedStep) -> dict[str, Any]:
+    wait, unit = step.interval_minutes, "min"
+    for candidate in ("d", "h"):
+        if step.interval_minutes and step.interval_minutes % _MINUTES_PER[candidate] == 0:
+            wait, unit = step.interval_minutes // _MINUTES_PER[candidate], candidate
+            break
+    return {
+        "protein_mg": step.protein_mg, "food_amount": step.food_amount,
+        "household_measure": step.household_measure, "wait": wait, "wait_unit": unit,
+    }  # fmt: skip
+
+
+def _kept_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
+    """Rows that are neither removed nor left blank (a blank extra row has empty cleaned_data)."""
+    return [form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+# --- premedication -------------------------------------------------------------------------------------------
+
+
+class PremedForm(forms.Form):
+    drug = forms.CharField(label=_("Drug"), max_length=120)
+    med_class = forms.ChoiceField(label=_("Class"), choices=MedicationClass.choices, initial=MedicationClass.OTHER)
+    dose = forms.CharField(label=_("Dose"), max_length=60, help_text=_("e.g. 200 mg"))
+    route = forms.ChoiceField(label=_("Route"), choices=Route.choices, initial=Route.ORAL)
+    minutes_before = _whole(_("Minutes before the dose"), unit="min", initial=30, max_value=MAX_OBSERVATION_MINUTES)
+    before_each_step = forms.BooleanField(label=_("Before each step"), required=False)
+    continue_regular = forms.BooleanField(label=_("Continue the regular medicine"), required=False)
+    required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+    notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _small_widgets(self)
+
+    def has_changed(self) -> bool:
+        # A new row counts once something is typed; its ticked "required" box and selects alone are defaults.
+        typed = (self.data.get(self.add_prefix(name), "").strip() for name in ("drug", "dose", "notes"))
+        return any(typed) or bool(self.initial)
+
+
+PremedFormSet = forms.formset_factory(
+    PremedForm, formset=RowFormSet, extra=1, can_delete=True, max_num=20, validate_max=True
+)
+
+
+# --- checklist, stop rules, wash-out ---------------------------------------------------------------------------
+
+
+def _checklist_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    groups = []
+    for organ in Organ:
+        items = [
+            (item.code, f"{item.label} ({_('objective') if item.objective else _('subjective')})")
+            for item in CHECKLIST
+            if item.organ == organ
+        ]
+        groups.append((ORGAN_LABELS[organ], items))
+    return groups
+
+
+class ChecklistForm(forms.Form):
+    items = forms.MultipleChoiceField(
+        label=_("Watch for"), choices=_checklist_choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+_GRADES = [(grade, f"{SEVERITY_LABELS[grade]} ({grade})") for grade in (1, 2, 3)]
+
+
+class StopRulesForm(forms.Form):
+    """One field per StopRules setting; the field names are the setting names."""
+
+    objective_min_severity = forms.TypedChoiceField(
+        label=_("Stop on an objective sign graded at least"), choices=_GRADES, coerce=int
+    )
+    subjective_consecutive_doses = _whole(
+        _("Stop when the same subjective symptom is present after this many doses in a row")
+    )
+    subjective_min_severity = forms.TypedChoiceField(
+        label=_("…counting subjective symptoms graded at least"), choices=_GRADES, coerce=int
+    )
+    sbp_drop_mmhg = _whole(_("Systolic BP drop from baseline of more than (mmHg)"), unit="mmHg")
+    sbp_drop_pct = _whole(_("Systolic BP drop from baseline of more than (%)"), unit="%")
+    use_age_hypotension = forms.BooleanField(
+        label=_("Systolic BP below the limit for age (NIAID/FAAN)"), required=False
+    )
+    hr_rise_pct = _whole(_("Heart-rate rise from baseline of more than (%)"), unit="%")
+    pef_drop_pct = _whole(_("Peak-flow drop from baseline of more than (%)"), unit="%")
+    spo2_below = _whole(_("SpO2 below (%)"), unit="%")
+    fpies_rule = forms.BooleanField(
+        label=_("FPIES: vomiting 1-4 h after the food plus at least 2 minor criteria (Leonard 2018)"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+    def add_rule_error(self, message: str) -> None:
+        """A StopRules complaint names the setting ("sbp_drop_pct must be…"): put it on that field, in words."""
+        name = message.split(" ", 1)[0]
+        if name in self.fields:
+            self.add_error(name, message.replace(name, f"“{self.fields[name].label}”", 1))
+        else:
+            self.add_error(None, message)
+
+
+def stop_rules_initial(data: dict[str, Any], kind: str) -> dict[str, Any]:
+    try:
+        return StopRules.from_dict(data).to_dict()
+    except StopRuleError:
+        return default_rules(kind).to_dict() if kind in KINDS else {}
+
+
+class WashoutForm(forms.Form):
+    """Hours to stop each medication class before the challenge; blank means no rule for that class."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for med_class, label in washout.MED_CLASS_LABELS.items():
+            self.fields[med_class] = _whole(
+                label[:1].upper() + label[1:], unit="h", required=False, max_value=washout.MAX_WASHOUT_HOURS
+            )
+        self.helper = crispy_helper()
+
+    def rules_data(self, existing: Iterable[Any]) -> list[dict[str, Any]]:
+        """Rules as protocol JSON; a rule whose hours did not change keeps its note and source."""
+        before = {rule.get("med_class"): rule for rule in existing if isinstance(rule, dict)}
+        rules = []
+        for med_class in washout.MED_CLASS_LABELS:
+            hours = self.cleaned_data.get(med_class)
+            if hours is None:
+                continue
+            old = before.get(med_class, {})
+            source = old.get("source", "") if old.get("hours") == hours else ""
+            rules.append({"med_class": med_class, "hours": hours, "note": old.get("note", ""), "source": source})
+        return rules
+
+
+def washout_initial(data: Any) -> dict[str, int]:
+    if not isinstance(data, list):
+        return {}
+    return {rule["med_class"]: rule["hours"] for rule in data if isinstance(rule, dict) and "med_class" in rule}
+
+
+# --- the whole edit page -------------------------------------------------------------------------------------
+
+
+class ProtocolEditor:
+    """Every form on the edit page, bound together; `errors` lists blocking problems for the summary."""
+
+    def __init__(self, data: Any, *, protocol: Protocol, foods: QuerySet[Food]) -> None:
+        draft = draft_from_protocol(protocol)
+        self.protocol = protocol
+        self.header = ProtocolHeaderForm(data, foods=foods, initial=header_initial(draft))
+        # Posted rows are read as posted: the stored rows as "initial" would make a blank extra row look
+        # changed whenever the page's rows differ from the stored ones (after "Generate steps", say).
+        rows_from_db = data is None
+        self.steps = StepFormSet(
+            data, prefix="steps", initial=[step_initial(step) for step in draft.steps] if rows_from_db else None
+        )
+        self.premeds = PremedFormSet(
+            data, prefix="premeds", initial=[asdict(spec) for spec in draft.premeds] if rows_from_db else None
+        )
+        self.checklist = ChecklistForm(data, prefix="checklist", initial={"items": list(draft.checklist_items)})
+        self.stop_rules = StopRulesForm(
+            data, prefix="stop", initial=stop_rules_initial(protocol.stop_rules, protocol.kind)
+        )
+        self.washout = WashoutForm(data, prefix="washout", initial=washout_initial(protocol.washout_rules))
+        self.generator = GeneratorForm(data, prefix="gen")
+        self.errors: list[str] = []
+        self._step_forms: dict[int, forms.Form] = {}
+
+    def is_valid(self) -> bool:
+        parts = (self.header, self.steps, self.premeds, self.checklist, self.stop_rules, self.washout)
+        valid = all([part.is_valid() for part in parts])  # a list, so every part shows its errors
+        if not valid:
+            self.errors.append(str(_("Some entries need correcting; nothing was saved.")))
+        return valid
+
+    def draft(self) -> ProtocolDraft:
+        kept_steps = _kept_forms(self.steps)
+        self._step_forms = {number: form for number, form in enumerate(kept_steps, start=1)}
+        premeds = [
+            {name: value for name, value in form.cleaned_data.items() if name != "DELETE"}
+            for form in _kept_forms(self.premeds)
+        ]
+        return ProtocolDraft(
+            **self.header.draft_fields(),
+            steps=tuple(form.planned_step(number) for number, form in self._step_forms.items()),
+            checklist_items=tuple(self.checklist.cleaned_data["items"]),
+            stop_rules=dict(self.stop_rules.cleaned_data),
+            washout_rules=self.washout.rules_data(self.protocol.washout_rules),
+            premeds=tuple(PremedSpec(**spec) for spec in premeds),
+        )  # fmt: skip
+
+    def add_errors(self, exc: Exception) -> None:
+        """Put a refused save's problems in the summary and, where they belong to one part, next to it."""
+        issues = exc.issues if isinstance(exc, ProtocolError) else ()
+        if not issues:
+            self.errors += error_messages(exc)
+        for issue in issues:
+            self.errors.append(issue.message)
+            self._place(issue)
+
+    def _place(self, issue: step_checks.StepIssue) -> None:
+        if issue.code == "checklist":
+            self.checklist.add_error("items", issue.message)
+        elif issue.code == "stop_rules":
+            self.stop_rules.add_rule_error(issue.message)
+        elif issue.code == "washout_rules":
+            self.washout.add_error(None, issue.message)
+        elif issue.code == "follow_up":
+            self.header.add_error("follow_up_hours", issue.message)
+        elif issue.step_number in self._step_forms:
+            self._step_forms[issue.step_number].add_error(None, issue.message)
+
+    def regenerate_steps(self) -> bool:
+        """Replace the step rows with a generator's steps (not saved until the page is saved)."""
+        if not self.generator.is_valid():
+            return False
+        try:
+            steps = self.generator.steps_from_generator()
+        except dosing.DosingError as exc:
+            self.generator.add_dosing_error(exc)
+            return False
+        self.steps = StepFormSet(prefix="steps", initial=[step_initial(step) for step in steps])
+        return True
+
+
+# --- foods -------------------------------------------------------------------------------------------------
+
+
+class FoodForm(forms.Form):
+    name = forms.CharField(label=_("Food"), max_length=120, help_text=_("e.g. Peanut butter"))
+    form = forms.CharField(label=_("Form"), max_length=160, help_text=_("e.g. smooth, Brand X (label 2026)"))
+    allergen_group = forms.ChoiceField(label=_("Allergen group"), choices=AllergenGroup.choices)
+    protein_g_per_100 = AmountField(
+        label=_("Protein (g per 100 g, or per 100 mL for a liquid)"), places=3, max_digits=6, unit="g",
+        min_value=Decimal("0.001"), max_value=Decimal("100"),
+    )  # fmt: skip
+    protein_source = forms.CharField(
+        label=_("Source of the protein figure"), max_length=200,
+        help_text=_("e.g. product label, photographed 3 Mar 2026"),
+    )
+    is_liquid = forms.BooleanField(label=_("Liquid (amounts in mL)"), required=False)
+    density_g_per_ml = AmountField(
+        label=_("Density (g/mL)"), places=3, max_digits=5, unit="g/mL", required=False,
+        # 2 g/mL is what the dose arithmetic accepts (dosing.MAX_DENSITY_G_PER_ML): above it is a typo.
+        min_value=Decimal("0.1"), max_value=dosing.MAX_DENSITY_G_PER_ML,
+    )  # fmt: skip
+    household_measures = forms.CharField(
+        label=_("Household measures"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One a line: name=grams (mL for a liquid), e.g. tsp=5."),
+    )  # fmt: skip
+    serving_size = AmountField(
+        label=_("Typical serving (g or mL)"), places=2, max_digits=7, required=False, min_value=Decimal("0.01")
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+    def clean_household_measures(self) -> dict[str, str]:
+        measures: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["household_measures"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, sign, amount = (part.strip() for part in line.partition("="))
+            if not sign or not name or len(name) > 30:
+                raise ValidationError(_("Line %(n)d: write each measure as name=grams, e.g. tsp=5.") % {"n": number})
+            if name in measures:
+                raise ValidationError(_("Line %(n)d: “%(name)s” is given twice.") % {"n": number, "name": name})
+            try:
+                value = parse_decimal(amount, min_value=Decimal("0.001"))
+            except QuantityError as exc:
+                raise ValidationError(_("Line %(n)d: %(msg)s") % {"n": number, "msg": exc.message}) from exc
+            measures[name] = str(value)
+        return measures
+
+    def draft(self) -> FoodDraft:
+        data = {name: value for name, value in self.cleaned_data.items()}
+        for name in ("name", "form", "protein_source", "notes"):
+            data[name] = data[name].strip()
+        return FoodDraft(**data)
+
+
+class FoodFilterForm(forms.Form):
+    group = forms.ChoiceField(
+        label=_("Allergen group"), choices=[("", _("All groups")), *AllergenGroup.choices], required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )  # fmt: skip
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control", "type": "search", "placeholder": _("Food or form")}),
+    )  # fmt: skip
+
+
+class ProtocolFilterForm(forms.Form):
+    food = FoodChoiceField(
+        label=_("Food"), queryset=Food.objects.none(), required=False, empty_label=_("All foods"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("All kinds")), *KIND_CHOICES], required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )  # fmt: skip
+    all_versions = forms.BooleanField(
+        label=_("Show earlier versions"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args: Any, foods: QuerySet[Food], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["food"].queryset = foods

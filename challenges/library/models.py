@@ -1,0 +1,217 @@
+"""Foods, protocols (the plan a clinician picks) and, in challenges.models_run, the challenges run from them."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from clinical.kinds import KIND_CHOICES
+from clinics.models import Clinic, HistoryKeepingQuerySet
+from patients.models import MedicationClass
+
+
+class AllergenGroup(models.TextChoices):
+    MILK = "milk", _("Milk")
+    EGG = "egg", _("Egg")
+    PEANUT = "peanut", _("Peanut")
+    TREE_NUT = "tree_nut", _("Tree nut")
+    SESAME = "sesame", _("Sesame")
+    WHEAT = "wheat", _("Wheat")
+    SOY = "soy", _("Soy")
+    FISH = "fish", _("Fish")
+    SHELLFISH = "shellfish", _("Shellfish")
+    OTHER = "other", _("Other / MCAS trigger")
+
+
+class FoodQuerySet(HistoryKeepingQuerySet):
+    def for_clinic(self, clinic_id: int | None) -> FoodQuerySet:
+        """The standard foods plus the clinic's own."""
+        return self.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
+
+
+class Food(models.Model):
+    """A food in the exact form given, with its protein content and where that figure comes from."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="foods",
+        help_text=_("Empty for the standard library; set for a clinic's own food or label override."),
+    )  # fmt: skip
+    name = models.CharField(_("food"), max_length=120)
+    form = models.CharField(_("form"), max_length=160, help_text=_("e.g. peanut butter, smooth"))
+    allergen_group = models.CharField(_("allergen group"), max_length=12, choices=AllergenGroup)
+    protein_g_per_100 = models.DecimalField(
+        _("protein (g per 100 g, or per 100 mL for liquids)"), max_digits=6, decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("100"))],
+    )  # fmt: skip
+    is_liquid = models.BooleanField(_("liquid"), default=False)
+    density_g_per_ml = models.DecimalField(
+        _("density (g/mL)"), max_digits=5, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("5"))],
+    )  # fmt: skip
+    protein_source = models.CharField(_("source of the protein figure"), max_length=200)
+    # {"tsp": "5", "biscuit": "12"}: grams (or mL for liquids) of this food in one household measure.
+    household_measures = models.JSONField(_("household measures"), default=dict, blank=True)
+    serving_size = models.DecimalField(
+        _("typical serving (g or mL)"), max_digits=7, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )  # fmt: skip
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = FoodQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "form"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "name", "form"], name="challenges_food_unique_per_clinic",
+                violation_error_message=_("This clinic already has a food with this name and form."),
+            ),
+            models.CheckConstraint(
+                condition=Q(protein_g_per_100__gt=0) & Q(protein_g_per_100__lte=100),
+                name="challenges_food_protein_range",
+                violation_error_message=_("Protein must be more than 0 and at most 100 g per 100 g."),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.form})"
+
+    @property
+    def amount_unit(self) -> str:
+        return "mL" if self.is_liquid else "g"
+
+
+class DoseBasis(models.TextChoices):
+    PROTEIN = "protein", _("mg of food protein")
+    FOOD = "food", _("amount of food (g, mL or servings)")
+
+
+class ProtocolQuerySet(HistoryKeepingQuerySet):
+    def for_clinic(self, clinic_id: int | None) -> ProtocolQuerySet:
+        """The standard library plus the clinic's own protocols."""
+        return self.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
+
+    def current(self) -> ProtocolQuerySet:
+        return self.filter(is_current=True)
+
+
+class Protocol(models.Model):
+    """A versioned challenge plan. Once a challenge uses a version, edits create a new version instead."""
+
+    lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
+    is_current = models.BooleanField(default=True, editable=False)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="protocols",
+        help_text=_("Empty for the standard library (read-only; clone it to change it)."),
+    )  # fmt: skip
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES)
+    food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="protocols")
+    dose_basis = models.CharField(_("doses are planned in"), max_length=10, choices=DoseBasis, default=DoseBasis.PROTEIN)
+    observation_minutes = models.PositiveIntegerField(_("observation after the last dose (minutes)"), default=120)
+    watch_hours = models.PositiveIntegerField(_("watch window after each step (hours)"), default=0)
+    min_top_dose_mg = models.DecimalField(
+        _("minimum top dose to call it negative (mg protein)"), max_digits=10, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )  # fmt: skip
+    checklist_items = models.JSONField(_("observation checklist"), default=list)
+    stop_rules = models.JSONField(_("stop rules"), default=dict)
+    washout_rules = models.JSONField(_("wash-out rules"), default=list, blank=True)
+    follow_up_hours = models.JSONField(_("follow-up check-ins (hours after the last dose)"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    references = models.TextField(_("sources"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ProtocolQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["lineage", "version"], name="challenges_protocol_unique_version"),
+            models.UniqueConstraint(
+                fields=["lineage"], condition=Q(is_current=True), name="challenges_protocol_one_current_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    @property
+    def is_standard(self) -> bool:
+        return self.clinic_id is None
+
+
+class ProtocolStep(models.Model):
+    """One dose of the plan; the wait after it is `interval_minutes` (minutes, hours or days)."""
+
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="steps")
+    number = models.PositiveSmallIntegerField()
+    protein_mg = models.DecimalField(_("protein (mg)"), max_digits=12, decimal_places=3, null=True, blank=True)
+    food_amount = models.DecimalField(_("food amount"), max_digits=10, decimal_places=3, null=True, blank=True)
+    household_measure = models.CharField(_("household measure"), max_length=60, blank=True)
+    interval_minutes = models.PositiveIntegerField(_("wait before the next step (minutes)"), default=30)
+
+    objects = HistoryKeepingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["protocol", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "number"], name="challenges_protocolstep_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="challenges_protocolstep_number_positive"),
+            models.CheckConstraint(
+                condition=(Q(protein_mg__isnull=True) | Q(protein_mg__gt=0))
+                & (Q(food_amount__isnull=True) | Q(food_amount__gt=0))
+                & (Q(protein_mg__isnull=False) | Q(food_amount__isnull=False)),
+                name="challenges_protocolstep_dose_positive",
+                violation_error_message=_("Each step needs a dose above zero."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Step {self.number}"
+
+
+class Route(models.TextChoices):
+    ORAL = "oral", _("oral")
+    IM = "im", _("intramuscular")
+    IV = "iv", _("intravenous")
+    INHALED = "inhaled", _("inhaled")
+    NASAL = "nasal", _("nasal")
+    TOPICAL = "topical", _("topical")
+
+
+class PremedicationItem(models.Model):
+    """Medication the protocol gives on purpose (MCAS practice, fact sheet 5.3), with its timing."""
+
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="premedications")
+    drug = models.CharField(_("drug"), max_length=120)
+    med_class = models.CharField(_("class"), max_length=30, choices=MedicationClass, default=MedicationClass.OTHER)
+    dose = models.CharField(_("dose"), max_length=60, help_text=_("e.g. 200 mg"))
+    route = models.CharField(_("route"), max_length=10, choices=Route, default=Route.ORAL)
+    minutes_before = models.PositiveIntegerField(_("minutes before the dose"), default=30)
+    before_each_step = models.BooleanField(_("before each dose step"), default=False)
+    continue_regular = models.BooleanField(_("continue the regular medicine"), default=False)
+    required = models.BooleanField(_("required"), default=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    objects = HistoryKeepingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["protocol", "minutes_before", "drug"]
+
+    def __str__(self) -> str:
+        return f"{self.drug} {self.dose}"

@@ -1,0 +1,210 @@
+"""Writes to foods and protocols: create, edit (a new version once used), clone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from clinical import dosing, step_checks, stopping, washout
+from clinical.checklist import ITEMS
+from clinical.kinds import KINDS
+from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
+from clinical.plan import PlannedStep, validation_issues
+from clinics.models import Clinic, User
+
+
+class ProtocolError(Exception):
+    """A protocol could not be saved; `issues` lists every blocking problem."""
+
+    def __init__(self, message: str, *, code: str, issues: Sequence[step_checks.StepIssue] = ()) -> None:
+        super().__init__(message)
+        self.message, self.code, self.issues = message, code, tuple(issues)
+
+
+@dataclass(frozen=True)
+class PremedSpec:
+    drug: str
+    med_class: str
+    dose: str
+    route: str = "oral"
+    minutes_before: int = 30
+    before_each_step: bool = False
+    continue_regular: bool = False
+    required: bool = True
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ProtocolDraft:
+    """Everything the editor (or the standard library) says a protocol is."""
+
+    name: str
+    kind: str
+    food: Food
+    dose_basis: str
+    steps: tuple[PlannedStep, ...]
+    observation_minutes: int
+    watch_hours: int = 0
+    min_top_dose_mg: Decimal | None = None
+    checklist_items: tuple[str, ...] = ()
+    stop_rules: dict[str, Any] = field(default_factory=dict)
+    washout_rules: list[dict[str, Any]] = field(default_factory=list)
+    follow_up_hours: tuple[int, ...] = ()
+    premeds: tuple[PremedSpec, ...] = ()
+    notes: str = ""
+    references: str = ""
+
+
+def food_spec(food: Food) -> dosing.FoodSpec:
+    return dosing.FoodSpec(
+        protein_g_per_100=food.protein_g_per_100, is_liquid=food.is_liquid,
+        density_g_per_ml=food.density_g_per_ml, name=f"{food.name}, {food.form}",
+    )  # fmt: skip
+
+
+def protocol_steps(protocol: Protocol) -> list[PlannedStep]:
+    """The stored steps as plan inputs (uses a prefetched `steps` when there is one)."""
+    return [
+        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
+        for s in protocol.steps.all()
+    ]
+
+
+def draft_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
+    """Errors and warnings for a draft: its steps (dosing rules) and its rule data."""
+    if draft.kind not in KINDS:
+        return [step_checks.StepIssue("error", "unknown_kind", _("Choose a protocol kind."), None)]
+    issues: list[step_checks.StepIssue] = []
+    if not draft.steps:
+        issues.append(step_checks.StepIssue("error", "no_steps", _("A protocol needs at least one step."), None))
+    else:
+        minimum = KINDS[draft.kind].min_interval_minutes
+        issues += validation_issues(food_spec(draft.food), draft.steps, kind=draft.kind, min_interval_minutes=minimum)
+        issues += _preparation_issues(draft)
+    issues += _rule_issues(draft)
+    return issues
+
+
+def _preparation_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
+    """Every protein dose must be preparable (weighed, measured or diluted within 5 %)."""
+    issues = []
+    spec = food_spec(draft.food)
+    for step in draft.steps:
+        if step.protein_mg is None or step.food_amount is not None or step.protein_mg <= 0:
+            continue
+        try:
+            dosing.prepare_dose(step.protein_mg, spec)
+        except dosing.DosingError as exc:
+            issues.append(step_checks.StepIssue("error", exc.code, _("Step %(n)s: %(error)s") % {"n": step.number, "error": exc.message}, step.number))
+    return issues
+
+
+def _rule_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
+    issues = []
+    unknown = [code for code in draft.checklist_items if code not in ITEMS]
+    if unknown or not draft.checklist_items:
+        issues.append(step_checks.StepIssue("error", "checklist", _("Choose the checklist items to watch."), None))
+    try:
+        stopping.StopRules.from_dict(draft.stop_rules)
+    except stopping.StopRuleError as exc:
+        issues.append(step_checks.StepIssue("error", "stop_rules", exc.message, None))
+    try:
+        washout.rules_from_data(draft.washout_rules)
+    except washout.WashoutError as exc:
+        issues.append(step_checks.StepIssue("error", "washout_rules", exc.message, None))
+    if any(hours <= 0 for hours in draft.follow_up_hours):
+        issues.append(step_checks.StepIssue("error", "follow_up", _("Follow-up times must be hours after the last dose."), None))
+    return issues
+
+
+def _raise_on_errors(draft: ProtocolDraft) -> None:
+    errors = [issue for issue in draft_issues(draft) if issue.level == "error"]
+    if errors:
+        raise ProtocolError(_("The protocol has errors; nothing was saved."), code="invalid", issues=errors)
+
+
+def protocol_in_use(protocol: Protocol) -> bool:
+    """A version that a challenge points to is frozen: edits make a new version."""
+    return protocol.challenges.exists()
+
+
+@transaction.atomic
+def protocol_create(*, clinic: Clinic | None, by: User | None, draft: ProtocolDraft) -> Protocol:
+    _raise_on_errors(draft)
+    protocol = Protocol(clinic=clinic, created_by=by)
+    _write(protocol, draft, by)
+    return protocol
+
+
+@transaction.atomic
+def protocol_update(*, protocol: Protocol, by: User, draft: ProtocolDraft) -> Protocol:
+    """Edit in place while unused; once a challenge uses this version, save the edit as a new version."""
+    protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
+    if protocol.is_standard:
+        raise ProtocolError(_("Standard protocols are read-only; clone one to change it."), code="standard")
+    if not protocol.is_current:
+        raise ProtocolError(_("Only the current version of a protocol can be edited."), code="not_current")
+    _raise_on_errors(draft)
+    if not protocol_in_use(protocol):
+        protocol.steps.all().delete()
+        protocol.premedications.all().delete()
+        _write(protocol, draft, by)
+        return protocol
+    protocol.is_current = False
+    protocol._history_user = by  # type: ignore[attr-defined]
+    protocol.save(update_fields=["is_current"])
+    successor = Protocol(
+        lineage=protocol.lineage, version=protocol.version + 1, clinic=protocol.clinic, created_by=by
+    )
+    _write(successor, draft, by)
+    return successor
+
+
+@transaction.atomic
+def protocol_clone(*, protocol: Protocol, clinic: Clinic, by: User) -> Protocol:
+    """A clinic's own copy of any protocol it can see (a new lineage, version 1)."""
+    draft = draft_from_protocol(protocol, name=_("%(name)s (copy)") % {"name": protocol.name})
+    return protocol_create(clinic=clinic, by=by, draft=draft)
+
+
+def draft_from_protocol(protocol: Protocol, *, name: str | None = None) -> ProtocolDraft:
+    return ProtocolDraft(
+        name=name or protocol.name, kind=protocol.kind, food=protocol.food, dose_basis=protocol.dose_basis,
+        steps=tuple(protocol_steps(protocol)), observation_minutes=protocol.observation_minutes,
+        watch_hours=protocol.watch_hours, min_top_dose_mg=protocol.min_top_dose_mg,
+        checklist_items=tuple(protocol.checklist_items), stop_rules=dict(protocol.stop_rules),
+        washout_rules=list(protocol.washout_rules), follow_up_hours=tuple(protocol.follow_up_hours),
+        premeds=tuple(
+            PremedSpec(p.drug, p.med_class, p.dose, p.route, p.minutes_before, p.before_each_step,
+                       p.continue_regular, p.required, p.notes)
+            for p in protocol.premedications.all()
+        ),
+        notes=protocol.notes, references=protocol.references,
+    )  # fmt: skip
+
+
+def _write(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
+    for name in ("name", "kind", "food", "dose_basis", "observation_minutes", "watch_hours", "min_top_dose_mg",
+                 "stop_rules", "washout_rules", "notes", "references"):  # fmt: skip
+        setattr(protocol, name, getattr(draft, name))
+    protocol.checklist_items = list(draft.checklist_items)
+    protocol.follow_up_hours = list(draft.follow_up_hours)
+    protocol._history_user = by  # type: ignore[attr-defined]
+    protocol.full_clean()
+    protocol.save()
+    for step in draft.steps:
+        row = ProtocolStep(
+            protocol=protocol, number=step.number, protein_mg=step.protein_mg, food_amount=step.food_amount,
+            household_measure=step.household_measure, interval_minutes=step.interval_minutes,
+        )  # fmt: skip
+        row.full_clean()
+        row.save()
+    for spec in draft.premeds:
+        row = PremedicationItem(protocol=protocol, **spec.__dict__)
+        row.full_clean()
+        row.save()

@@ -1,0 +1,49 @@
+"""Load the standard foods and protocols (idempotent: keyed by name and form / protocol name)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from clinical import plan, stopping, washout
+from clinical.checklist import default_item_codes
+from challenges.models import Food, Protocol
+from challenges.library.services.protocols import PremedSpec, ProtocolDraft, protocol_create
+from challenges.library.standard_content import FOODS, PROTOCOLS, ProtocolSeed
+
+
+@transaction.atomic
+def load_standard_library() -> tuple[int, int]:
+    """Create the standard foods and protocols that are missing; return how many of each were created."""
+    foods_created = sum(_food(seed) for seed in FOODS)
+    protocols_created = sum(_protocol(seed) for seed in PROTOCOLS)
+    return foods_created, protocols_created
+
+
+def _food(seed) -> bool:
+    _food_row, created = Food.objects.get_or_create(
+        clinic=None, name=seed.name, form=seed.form,
+        defaults={
+            "allergen_group": seed.group, "protein_g_per_100": seed.protein, "is_liquid": seed.liquid,
+            "protein_source": seed.source, "household_measures": dict(seed.measures),
+            "serving_size": seed.serving, "notes": seed.notes,
+        },
+    )  # fmt: skip
+    return created
+
+
+def _protocol(seed: ProtocolSeed) -> bool:
+    if Protocol.objects.filter(clinic=None, name=seed.name).exists():
+        return False
+    food = Food.objects.get(clinic=None, name=seed.food[0], form=seed.food[1])
+    washout_rules = washout.rules_to_data(washout.DEFAULT_WASHOUT) if seed.washout == "default" else []
+    draft = ProtocolDraft(
+        name=seed.name, kind=seed.kind, food=food, dose_basis=seed.dose_basis,
+        steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator))),
+        observation_minutes=seed.observation_minutes, watch_hours=seed.watch_hours,
+        min_top_dose_mg=seed.min_top_dose_mg, checklist_items=default_item_codes(seed.kind),
+        stop_rules=stopping.default_rules(seed.kind).to_dict(), washout_rules=washout_rules,
+        follow_up_hours=seed.follow_up_hours, premeds=tuple(PremedSpec(**p) for p in seed.premeds),
+        notes=seed.notes, references=seed.references,
+    )  # fmt: skip
+    protocol_create(clinic=None, by=None, draft=draft)
+    return True

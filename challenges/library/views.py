@@ -1,0 +1,315 @@
+"""Protocol-library pages: foods and protocols. Thin: load through challenges.access, bind forms, call a service.
+
+Staff (allergists and nurses) read the standard library and their clinic's own; only allergists create, edit
+and clone. Anyone else gets 404 (see challenges.access).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from challenges import access
+from clinical import dosing, plan, washout
+from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
+from clinical.display import amount_text
+from challenges.library.forms import (
+    FoodFilterForm,
+    FoodForm,
+    GeneratorForm,
+    ProtocolEditor,
+    ProtocolFilterForm,
+    ProtocolHeaderForm,
+    error_messages,
+    new_protocol_draft,
+)
+from clinical.kinds import format_minutes
+from challenges.models import Food, Protocol
+from challenges.library.services.foods import food_create
+from challenges.library.services.protocols import (
+    ProtocolError,
+    draft_from_protocol,
+    draft_issues,
+    food_spec,
+    protocol_clone,
+    protocol_create,
+    protocol_in_use,
+    protocol_update,
+)
+from clinical.stopping import StopRuleError, StopRules
+from clinical.units import format_quantity
+from clinics.access import require_allergist, require_clinic_staff
+
+# What can go wrong when a protocol is saved; each becomes a message on the page, never a 500.
+SAVE_ERRORS = (ProtocolError, dosing.DosingError, ValidationError)
+
+
+# --- protocols -----------------------------------------------------------------------------------------------
+
+
+@require_GET
+def protocol_list(request: HttpRequest) -> HttpResponse:
+    require_clinic_staff(request.user)
+    form = ProtocolFilterForm(request.GET, foods=access.foods_for(request.user))
+    protocols = access.protocols_for(request.user).select_related("food").annotate(step_count=Count("steps"))
+    filters = form.cleaned_data if form.is_valid() else {}
+    if not filters.get("all_versions"):
+        protocols = protocols.current()
+    if filters.get("food"):
+        protocols = protocols.filter(food=filters["food"])
+    if filters.get("kind"):
+        protocols = protocols.filter(kind=filters["kind"])
+    context = {"form": form, "protocols": protocols, "can_create": request.user.is_allergist}
+    return render(request, "challenges/protocol_list.html", context)
+
+
+@require_GET
+def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    protocol = access.get_protocol_for_staff(request.user, pk)
+    prefetch_related_objects([protocol], "steps", "premedications")
+    draft = draft_from_protocol(protocol)
+    mine = request.user.is_allergist and protocol.clinic_id == request.user.clinic_id
+    context = {
+        "protocol": protocol,
+        "steps": step_rows(protocol.food, draft.steps),
+        "issues": draft_issues(draft),
+        "checklist": checklist_groups(protocol.checklist_items),
+        "stop_rules": stop_rule_sentences(protocol.stop_rules),
+        "washout": washout_rows(protocol.washout_rules),
+        "observation_text": format_minutes(protocol.observation_minutes),
+        "versions": access.protocols_for(request.user).filter(lineage=protocol.lineage).order_by("-version"),
+        "can_edit": mine and protocol.is_current,
+        "can_clone": request.user.is_allergist,
+    }
+    return render(request, "challenges/protocol_detail.html", context)
+
+
+_NEW_INITIAL = {"observation_minutes": 120, "dose_basis": "protein", "kind": "open"}
+
+
+@require_http_methods(["GET", "POST"])
+def protocol_new(request: HttpRequest) -> HttpResponse:
+    require_allergist(request.user)
+    header = ProtocolHeaderForm(request.POST or None, foods=access.foods_for(request.user), initial=_NEW_INITIAL)
+    generator = GeneratorForm(request.POST or None, prefix="gen")
+    if request.method == "POST" and all([header.is_valid(), generator.is_valid()]):
+        try:
+            draft = new_protocol_draft(header, generator)
+            protocol = protocol_create(clinic=request.user.clinic, by=request.user, draft=draft)
+        except dosing.DosingError as exc:
+            generator.add_dosing_error(exc)
+        except SAVE_ERRORS as exc:
+            header.add_error(None, error_messages(exc))
+        else:
+            messages.success(request, _("Protocol created. Check the steps and the rules, then save."))
+            _warn(request, protocol)
+            return redirect("challenges:protocol-edit", pk=protocol.pk)
+    return render(request, "challenges/protocol_new.html", {"header": header, "generator": generator})
+
+
+@require_http_methods(["GET", "POST"])
+def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    protocol = access.get_protocol_for_allergist(request.user, pk)
+    editor = ProtocolEditor(request.POST or None, protocol=protocol, foods=access.foods_for(request.user))
+    if request.method == "POST" and "regenerate" in request.POST:
+        if editor.regenerate_steps():
+            messages.info(request, _("Steps replaced by the generator's. Nothing is saved until you save."))
+    elif request.method == "POST" and editor.is_valid():
+        try:
+            saved = protocol_update(protocol=protocol, by=request.user, draft=editor.draft())
+        except SAVE_ERRORS as exc:
+            editor.add_errors(exc)
+        else:
+            _report_saved(request, protocol, saved)
+            return redirect("challenges:protocol-detail", pk=saved.pk)
+    context = {"protocol": protocol, "editor": editor, "in_use": protocol_in_use(protocol)}
+    return render(request, "challenges/protocol_form.html", context)
+
+
+def protocol_clone_view(request: HttpRequest, pk: int) -> HttpResponse:
+    protocol = access.get_protocol_for_staff(request.user, pk)
+    require_allergist(request.user)
+    if request.method != "POST":  # checked after access, so a nurse learns nothing (404) from a GET either
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        copy = protocol_clone(protocol=protocol, clinic=request.user.clinic, by=request.user)
+    except SAVE_ERRORS as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+        return redirect("challenges:protocol-detail", pk=protocol.pk)
+    messages.success(request, _("Cloned as “%(name)s”, your clinic's own copy.") % {"name": copy.name})
+    return redirect("challenges:protocol-edit", pk=copy.pk)
+
+
+def _report_saved(request: HttpRequest, before: Protocol, saved: Protocol) -> None:
+    if saved.pk != before.pk:
+        text = _("Saved as version %(new)d; version %(old)d stays as it was for the challenges that used it.")
+        messages.success(request, text % {"new": saved.version, "old": before.version})
+    else:
+        messages.success(request, _("Protocol saved."))
+    _warn(request, saved)
+
+
+def _warn(request: HttpRequest, protocol: Protocol) -> None:
+    """Warnings do not block a save; they are shown after it (and on the detail page)."""
+    for issue in draft_issues(draft_from_protocol(protocol)):
+        if issue.level == "warning":
+            messages.warning(request, issue.message)
+
+
+# --- foods -------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def food_list(request: HttpRequest) -> HttpResponse:
+    require_clinic_staff(request.user)
+    form = FoodFilterForm(request.GET)
+    foods = access.foods_for(request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if filters.get("group"):
+        foods = foods.filter(allergen_group=filters["group"])
+    for word in filters.get("q", "").split():
+        foods = foods.filter(Q(name__icontains=word) | Q(form__icontains=word))
+    context = {"form": form, "foods": foods, "can_create": request.user.is_allergist}
+    return render(request, "challenges/food_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def food_new(request: HttpRequest) -> HttpResponse:
+    require_allergist(request.user)
+    form = FoodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            food = food_create(clinic=request.user.clinic, by=request.user, draft=form.draft())
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Added %(food)s to your clinic's foods.") % {"food": food})
+            return redirect("challenges:food-list")
+    return render(request, "challenges/food_form.html", {"form": form})
+
+
+# --- what the detail page shows (display only; the figures come from plan, checklist, stopping, washout) -------
+
+
+@dataclass(frozen=True)
+class StepRow:
+    line: plan.StepLine
+    instructions: str
+    problem: bool  # the dose cannot be prepared as planned; `instructions` says why
+
+
+def step_rows(food: Food, steps: Sequence[plan.PlannedStep]) -> list[StepRow]:
+    """The step table: plan.step_lines, plus how to prepare each dose."""
+    spec = food_spec(food)
+    problems: dict[int, str] = {}
+    try:
+        lines = plan.step_lines(spec, steps)
+    except dosing.DosingError:
+        steps, problems = _unpreparable(spec, steps)
+        lines = plan.step_lines(spec, steps)
+    return [
+        StepRow(line, problems.get(line.number) or _instructions(line, spec), line.number in problems)
+        for line in lines
+    ]
+
+
+def _unpreparable(
+    spec: dosing.FoodSpec, steps: Sequence[plan.PlannedStep]
+) -> tuple[list[plan.PlannedStep], dict[int, str]]:
+    """Steps whose dose cannot be prepared get their exact food amount (so totals still add up) and a reason."""
+    kept, problems = [], {}
+    for step in steps:
+        if step.protein_mg is not None and step.food_amount is None:
+            try:
+                dosing.prepare_dose(step.protein_mg, spec)
+            except dosing.DosingError as exc:
+                problems[step.number] = exc.message
+                step = replace(step, food_amount=dosing.food_amount_for_protein(step.protein_mg, spec))
+        kept.append(step)
+    return kept, problems
+
+
+def _instructions(line: plan.StepLine, spec: dosing.FoodSpec) -> str:
+    if line.preparation is not None:
+        return line.preparation.instructions
+    verb = _("Measure") if spec.is_liquid else _("Weigh")
+    measure = f" ({line.household_measure})" if line.household_measure else ""
+    return f"{verb} {amount_text(line.food_amount, line.food_unit)}{measure} of {spec.label}."
+
+
+def checklist_groups(codes: Sequence[str]) -> list[dict[str, Any]]:
+    """The protocol's checklist items by organ, each with its 1-3 anchors."""
+    chosen = set(codes)
+    groups = []
+    for organ in Organ:
+        items = [
+            {"item": item, "anchors": [(n, SEVERITY_LABELS[n], text) for n, text in enumerate(item.anchors, start=1)]}
+            for item in CHECKLIST
+            if item.organ == organ and item.code in chosen
+        ]
+        if items:
+            groups.append({"organ": ORGAN_LABELS[organ], "items": items})
+    return groups
+
+
+def stop_rule_sentences(data: Any) -> list[str]:
+    """The stop rules in words, with the comparisons the evaluator makes (clinical.stopping)."""
+    try:
+        rules = StopRules.from_dict(data)
+    except StopRuleError as exc:
+        return [_("These stop rules cannot be read: %(error)s") % {"error": exc.message}]
+
+    def grade(n: int) -> str:
+        return f"{SEVERITY_LABELS[n]} ({n})"
+
+    sentences = [
+        _("Any objective sign graded %(g)s or worse.") % {"g": grade(rules.objective_min_severity)},
+        _("The same subjective symptom, graded %(g)s or worse, after %(n)d doses in a row.")
+        % {"g": grade(rules.subjective_min_severity), "n": rules.subjective_consecutive_doses},
+        _("Systolic blood pressure more than %(n)d mmHg below baseline.") % {"n": rules.sbp_drop_mmhg},
+        _("Systolic blood pressure more than %(n)d %% below baseline.") % {"n": rules.sbp_drop_pct},
+    ]
+    if rules.use_age_hypotension:
+        sentences.append(_("Systolic blood pressure below the limit for age (NIAID/FAAN)."))
+    sentences += [
+        _("Heart rate more than %(n)d %% above baseline.") % {"n": rules.hr_rise_pct},
+        _("Peak flow more than %(n)d %% below baseline.") % {"n": rules.pef_drop_pct},
+        _("SpO2 below %(n)d %%.") % {"n": rules.spo2_below},
+    ]
+    if rules.fpies_rule:
+        sentences.append(_("FPIES: vomiting 1-4 h after the food plus at least 2 minor criteria (Leonard 2018)."))
+    return sentences
+
+
+def washout_rows(data: Any) -> dict[str, Any]:
+    try:
+        rules = washout.rules_from_data(data)
+    except washout.WashoutError as exc:
+        return {"error": exc.message, "rows": []}
+    rows = [
+        {
+            "label": washout.MED_CLASS_LABELS[rule.med_class],
+            "how_long": _washout_duration(rule.hours),
+            "note": rule.note,
+            "source": rule.source,
+        }
+        for rule in rules
+    ]
+    return {"error": "", "rows": rows}
+
+
+def _washout_duration(hours: int) -> str:
+    """ "7 days", "24 h" (as the sources say it), or "keep taking it" for 0."""
+    if not hours:
+        return _("keep taking it")
+    return format_minutes(hours * 60) if hours >= 48 and hours % 24 == 0 else format_quantity(hours, "h")

@@ -1,0 +1,224 @@
+"""Forms of the challenge run: shape of input only; the rules live in challenges.run.services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
+from clinical.grading import SCALES
+from challenges.models import Advice, Decision, Outcome, PreChallengeCheck, Protocol, Route, TreatmentKind
+from clinics.forms import DateTimeInput, StrictDecimalField, crispy_helper
+from clinics.models import Role, User
+
+MAX_DOSE_AMOUNT = Decimal("10000")  # g or mL: a plausibility bound on typing, far above any serving
+
+
+def _now_local() -> datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class WhenField(forms.DateTimeField):
+    """A local date and time (the clinic's zone), defaulting to now."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", DateTimeInput())
+        kwargs.setdefault("input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(**kwargs)
+
+
+class ScheduleForm(forms.Form):
+    protocol = forms.ModelChoiceField(label=_("Protocol"), queryset=Protocol.objects.none())
+    scheduled_at = WhenField(label=_("Date and time"))
+    allergist = forms.ModelChoiceField(label=_("Supervising allergist"), queryset=User.objects.none())
+    nurse = forms.ModelChoiceField(label=_("Nurse"), queryset=User.objects.none(), required=False)
+    indication = forms.CharField(label=_("Indication"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    placebo_steps = forms.CharField(
+        label=_("Placebo steps (DBPCFC only)"), required=False, max_length=100,
+        help_text=_("Step numbers separated by commas, e.g. 2, 5. Hidden from the recording nurse until unblinding."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, protocols: Any, clinic_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["protocol"].queryset = protocols
+        staff = User.objects.filter(clinic_id=clinic_id, is_active=True)
+        self.fields["allergist"].queryset = staff.filter(role=Role.ALLERGIST)
+        self.fields["nurse"].queryset = staff.filter(role__in=[Role.NURSE, Role.ALLERGIST])
+        self.helper = crispy_helper()
+
+    def clean_placebo_steps(self) -> list[int]:
+        text = self.cleaned_data["placebo_steps"].strip()
+        if not text:
+            return []
+        try:
+            return sorted({int(part) for part in text.replace(" ", "").split(",") if part})
+        except ValueError:
+            raise forms.ValidationError(_("Write step numbers separated by commas, e.g. 2, 5.")) from None
+
+
+class ChecksForm(forms.ModelForm):
+    taken_at = WhenField(label=_("Baseline vitals taken at"), initial=_now_local)
+    heart_rate = forms.IntegerField(label=_("Heart rate (/min)"), min_value=20, max_value=300)
+    systolic = forms.IntegerField(label=_("Systolic BP (mmHg)"), min_value=30, max_value=300)
+    diastolic = forms.IntegerField(label=_("Diastolic BP (mmHg)"), min_value=10, max_value=200)
+    resp_rate = forms.IntegerField(label=_("Respiratory rate (/min)"), min_value=4, max_value=120)
+    spo2 = forms.IntegerField(label=_("SpO₂ (%)"), min_value=50, max_value=100)
+    temperature_c = StrictDecimalField(label=_("Temperature (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C")
+    pef = forms.IntegerField(label=_("PEF (L/min), where relevant"), min_value=30, max_value=900, required=False)
+
+    class Meta:
+        model = PreChallengeCheck
+        fields = [*PreChallengeCheck.CHECK_FIELDS, "baseline_skin", "baseline_mouth", "baseline_chest", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in PreChallengeCheck.CHECK_FIELDS:
+            self.fields[name].required = False
+        self.helper = crispy_helper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("systolic") and data.get("diastolic") and data["diastolic"] >= data["systolic"]:
+            self.add_error("diastolic", _("Diastolic pressure must be lower than systolic."))
+        return data
+
+    def answers(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def baseline(self) -> dict[str, Any]:
+        names = ("taken_at", "heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
+        return {name: self.cleaned_data.get(name) for name in names}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class DoseForm(forms.Form):
+    ate_all = forms.BooleanField(label=_("The whole planned dose was eaten"), required=False, initial=True)
+    food_amount = StrictDecimalField(
+        label=_("Amount actually eaten"), min_value=Decimal("0.001"), max_value=MAX_DOSE_AMOUNT, required=False,
+        help_text=_("Only when less than the planned dose was eaten."),
+    )  # fmt: skip
+    given_at = WhenField(label=_("Given at"), initial=_now_local)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+    override_reason = forms.CharField(
+        label=_("Allergist: reason to give it early"), required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args: Any, unit: str = "g", allow_override: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["food_amount"].label = _("Amount actually eaten (%(unit)s)") % {"unit": unit}
+        self.fields["food_amount"].unit = unit
+        if not allow_override:
+            del self.fields["override_reason"]
+        self.helper = crispy_helper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("ate_all"):
+            data["food_amount"] = None
+        elif data.get("food_amount") is None and "food_amount" not in self.errors:
+            self.add_error("food_amount", _("Enter the amount eaten, or tick that the whole dose was eaten."))
+        return data
+
+
+def _checklist_choices(codes: list[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for item in CHECKLIST:
+        if item.code in codes:
+            kind = _("objective") if item.objective else _("subjective")
+            groups.setdefault(str(ORGAN_LABELS[item.organ]), []).append((item.code, f"{item.label} ({kind})"))
+    return list(groups.items())
+
+
+class ObservationForm(forms.Form):
+    item_code = forms.ChoiceField(label=_("Finding"))
+    severity = forms.TypedChoiceField(
+        label=_("Severity"), coerce=int,
+        choices=[(n, f"{n}: {label}") for n, label in SEVERITY_LABELS.items()], initial=1,
+    )  # fmt: skip
+    observed_at = WhenField(label=_("Observed at"), initial=_now_local)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+
+    def __init__(self, *args: Any, checklist: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_code"].choices = _checklist_choices(checklist)
+        self.helper = crispy_helper()
+
+
+class VitalsForm(forms.Form):
+    taken_at = WhenField(label=_("Taken at"), initial=_now_local)
+    heart_rate = forms.IntegerField(label=_("HR (/min)"), min_value=20, max_value=300, required=False)
+    systolic = forms.IntegerField(label=_("Systolic (mmHg)"), min_value=30, max_value=300, required=False)
+    diastolic = forms.IntegerField(label=_("Diastolic (mmHg)"), min_value=10, max_value=200, required=False)
+    resp_rate = forms.IntegerField(label=_("RR (/min)"), min_value=4, max_value=120, required=False)
+    spo2 = forms.IntegerField(label=_("SpO₂ (%)"), min_value=50, max_value=100, required=False)
+    temperature_c = StrictDecimalField(label=_("Temp (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C", required=False)
+    pef = forms.IntegerField(label=_("PEF (L/min)"), min_value=30, max_value=900, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        systolic, diastolic = data.get("systolic"), data.get("diastolic")
+        if systolic and diastolic and diastolic >= systolic:
+            self.add_error("diastolic", _("Diastolic pressure must be lower than systolic."))
+        values = [data.get(n) for n in ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")]
+        if not self.errors and all(v is None for v in values):
+            raise forms.ValidationError(_("Enter at least one vital sign."))
+        return data
+
+
+class TreatmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TreatmentKind.choices)
+    drug = forms.CharField(label=_("Drug"), max_length=120)
+    dose = forms.CharField(label=_("Dose"), max_length=60, help_text=_("with its unit, e.g. 0.3 mg"))
+    route = forms.ChoiceField(label=_("Route"), choices=Route.choices)
+    given_at = WhenField(label=_("Given at"), initial=_now_local)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    grade_scale = forms.ChoiceField(label=_("Grading scale"), choices=list(SCALES.items()))
+    grade = forms.CharField(label=_("Reaction grade"), max_length=10, required=False, help_text=_("e.g. 2a, or none"))
+    advice = forms.ChoiceField(label=_("Advice"), choices=Advice.choices)
+    new_adrenaline_prescription = forms.TypedChoiceField(
+        label=_("New adrenaline prescription"), choices=[("no", _("No")), ("yes", _("Yes"))],
+        coerce=lambda value: value == "yes",
+    )  # fmt: skip
+    discharge_notes = forms.CharField(label=_("Discharge notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()

@@ -1,0 +1,332 @@
+"""A challenge run from a frozen protocol version, and everything recorded during it.
+
+Every record here is append-only clinical data: never deleted, corrected by marking it entered in error (with a
+reason) and recording the right value anew. State changes are rows (ChallengeEvent), so who did what and when is
+never lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from challenges.library.models import Protocol, Route
+from clinics.models import Clinic, ClinicalRecord, NoDeleteQuerySet
+from patients.models import Patient
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Setting(models.TextChoices):
+    CLINIC = "clinic", _("Clinic")
+    HOME = "home", _("Home")
+
+
+class Status(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    CHECKED_IN = "checked_in", _("Checked in")
+    DOSING = "dosing", _("Dosing")
+    OBSERVING = "observing", _("Observing")
+    PAUSED = "paused", _("Paused")  # home plans: symptoms met a stop rule; waiting for the clinic
+    COMPLETED = "completed", _("Completed")
+    STOPPED = "stopped", _("Stopped")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Outcome(models.TextChoices):
+    PASSED = "passed", _("Passed (tolerated)")
+    FAILED = "failed", _("Failed (not tolerated)")
+    EQUIVOCAL = "equivocal", _("Equivocal")
+    DOSE_NOT_REACHED = "dose_not_reached", _("Dose not reached")
+
+
+class Advice(models.TextChoices):
+    EAT_REGULARLY = "eat_regularly", _("Eat the food regularly")
+    STRICT_AVOIDANCE = "strict_avoidance", _("Strict avoidance")
+    RECHALLENGE = "rechallenge", _("Re-challenge")
+
+
+class Challenge(ClinicalRecord):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="challenges")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="challenges")
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="challenges")
+    setting = models.CharField(_("setting"), max_length=10, choices=Setting, default=Setting.CLINIC)
+    scheduled_at = models.DateTimeField(_("scheduled for"))
+    allergist = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("supervising allergist"))
+    nurse = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
+    indication = models.TextField(_("indication"), blank=True)
+
+    # DBPCFC: which planned steps are placebo; hidden from the recording nurse until unblinding.
+    blinded = models.BooleanField(_("blinded"), default=False)
+    placebo_steps = models.JSONField(default=list, blank=True)
+    unblinded_at = models.DateTimeField(null=True, blank=True)
+    unblinded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    # Pre-challenge checklist override (a failed item blocks the first dose unless an allergist overrides).
+    checks_override_reason = models.TextField(blank=True)
+    checks_override_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    # The end: confirmed by the allergist; the computed figures live in clinical.outcome, never typed in.
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome, blank=True)
+    outcome_reason = models.TextField(_("reason"), blank=True)
+    grade_scale = models.CharField(_("grading scale"), max_length=20, blank=True)
+    grade_suggested = models.CharField(max_length=10, blank=True)
+    grade = models.CharField(_("reaction grade"), max_length=10, blank=True)
+    grade_confirmed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    observation_started_at = models.DateTimeField(null=True, blank=True)
+    advice = models.CharField(_("advice"), max_length=20, choices=Advice, blank=True)
+    new_adrenaline_prescription = models.BooleanField(_("new adrenaline prescription"), null=True, blank=True)
+    discharge_notes = models.TextField(_("discharge notes"), blank=True)
+    outcome_under_review = models.BooleanField(default=False)  # a late finding re-opened it for the allergist
+
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    signed_pdf = models.BinaryField(null=True, blank=True, editable=False)
+    signed_snapshot = models.JSONField(null=True, blank=True, editable=False)
+
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic lock for edits of this row
+
+    history = HistoricalRecords(excluded_fields=["signed_pdf"])
+
+    class Meta:
+        ordering = ["-scheduled_at"]
+        indexes = [
+            models.Index(fields=["clinic", "scheduled_at"]),
+            models.Index(fields=["patient", "scheduled_at"]),
+            # Today's board: the challenges running now, whatever day they were booked for (bench/README.md).
+            models.Index(fields=["clinic", "status"], name="challenges_clinic_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protocol.food.name} challenge for {self.patient.full_name}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def is_home(self) -> bool:
+        return self.setting == Setting.HOME
+
+
+class ChallengeEvent(models.Model):
+    """An append-only log line: a state change, an override, an unblinding, a signature."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = NoDeleteQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def delete(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        from clinics.models import ClinicalRecordError
+
+        raise ClinicalRecordError("Challenge events are never deleted.", code="no_delete")
+
+
+class PreChallengeCheck(ClinicalRecord):
+    """The safety checks before the first dose (fact sheet §5.2)."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="checks")
+    no_illness = models.BooleanField(_("no current illness or fever"))
+    asthma_eczema_controlled = models.BooleanField(_("asthma and eczema controlled"))
+    no_recent_exercise = models.BooleanField(_("no strenuous exercise in the last 2 h"))
+    washout_confirmed = models.BooleanField(_("wash-out confirmed"))
+    premedication_taken = models.BooleanField(_("premedication taken as planned"))
+    consent_recorded = models.BooleanField(_("consent recorded"))
+    emergency_ready = models.BooleanField(_("emergency medication ready"))
+    baseline_skin = models.CharField(_("baseline skin"), max_length=300, blank=True)
+    baseline_mouth = models.CharField(_("baseline mouth/oropharynx"), max_length=300, blank=True)
+    baseline_chest = models.CharField(_("baseline chest"), max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    CHECK_FIELDS = (
+        "no_illness", "asthma_eczema_controlled", "no_recent_exercise", "washout_confirmed",
+        "premedication_taken", "consent_recorded", "emergency_ready",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+    def failed_items(self) -> list[str]:
+        return [str(self._meta.get_field(name).verbose_name) for name in self.CHECK_FIELDS if not getattr(self, name)]
+
+
+class Source(models.TextChoices):
+    CLINICIAN = "clinician", _("Clinician")
+    PATIENT = "patient", _("Patient")
+
+
+class Dose(ClinicalRecord):
+    """A dose actually given. Cumulative totals are computed from these rows, never from the plan."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="doses")
+    sequence = models.PositiveSmallIntegerField()  # order given (a repeated step gets its own sequence)
+    step_number = models.PositiveSmallIntegerField()  # the planned step it gives
+    planned_protein_mg = models.DecimalField(max_digits=12, decimal_places=3)
+    planned_food_amount = models.DecimalField(max_digits=10, decimal_places=3)
+    food_amount = models.DecimalField(_("amount eaten"), max_digits=10, decimal_places=3)
+    protein_mg = models.DecimalField(max_digits=12, decimal_places=3)
+    given_at = models.DateTimeField(_("given at"))
+    given_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=Source, default=Source.CLINICIAN)
+    is_placebo = models.BooleanField(default=False)
+    early_override_reason = models.TextField(blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["challenge", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "sequence"], name="challenges_dose_unique_sequence"),
+            models.CheckConstraint(
+                condition=Q(food_amount__gte=0) & Q(protein_mg__gte=0), name="challenges_dose_amount_not_negative"
+            ),
+        ]
+
+
+class Observation(ClinicalRecord):
+    """A checklist finding: item, severity 0-3 (PRACTALL, fact sheet §3.1), when, and a note."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="observations")
+    item_code = models.CharField(_("finding"), max_length=40)
+    severity = models.PositiveSmallIntegerField(_("severity"), validators=[MaxValueValidator(3)])
+    observed_at = models.DateTimeField(_("observed at"))
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    source = models.CharField(max_length=10, choices=Source, default=Source.CLINICIAN)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["challenge", "observed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__lte=3), name="challenges_observation_severity_0_3"),
+        ]
+        # Symptoms of the last 72 h, for the home-plan attention page, out of millions of findings.
+        indexes = [models.Index(fields=["observed_at"], name="challenges_observation_at_idx")]
+
+
+class VitalsKind(models.TextChoices):
+    BASELINE = "baseline", _("Baseline")
+    DURING = "during", _("During")
+    DISCHARGE = "discharge", _("Discharge")
+
+
+class VitalSigns(ClinicalRecord):
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="vitals")
+    kind = models.CharField(max_length=10, choices=VitalsKind, default=VitalsKind.DURING)
+    taken_at = models.DateTimeField(_("taken at"))
+    heart_rate = models.PositiveSmallIntegerField(_("heart rate (/min)"), null=True, blank=True,
+                                                  validators=[MinValueValidator(20), MaxValueValidator(300)])
+    systolic = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True,
+                                                validators=[MinValueValidator(30), MaxValueValidator(300)])
+    diastolic = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), null=True, blank=True,
+                                                 validators=[MinValueValidator(10), MaxValueValidator(200)])
+    resp_rate = models.PositiveSmallIntegerField(_("respiratory rate (/min)"), null=True, blank=True,
+                                                 validators=[MinValueValidator(4), MaxValueValidator(120)])
+    spo2 = models.PositiveSmallIntegerField(_("SpO₂ (%)"), null=True, blank=True,
+                                            validators=[MinValueValidator(50), MaxValueValidator(100)])
+    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=4, decimal_places=1, null=True, blank=True,
+                                        validators=[MinValueValidator(Decimal("30")), MaxValueValidator(Decimal("44"))])
+    pef = models.PositiveSmallIntegerField(_("PEF (L/min)"), null=True, blank=True,
+                                           validators=[MinValueValidator(30), MaxValueValidator(900)])
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["challenge", "taken_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(systolic__isnull=True) | Q(diastolic__isnull=True) | Q(systolic__gt=models.F("diastolic")),
+                name="challenges_vitals_systolic_above_diastolic",
+                violation_error_message=_("Systolic pressure must be higher than diastolic."),
+            ),
+        ]  # fmt: skip
+
+
+class TreatmentKind(models.TextChoices):
+    PREMEDICATION = "premedication", _("Premedication")
+    ADRENALINE = "adrenaline", _("Adrenaline")
+    ANTIHISTAMINE = "antihistamine", _("Antihistamine")
+    STEROID = "steroid", _("Steroid")
+    SALBUTAMOL = "salbutamol", _("Salbutamol")
+    FLUIDS = "fluids", _("IV fluids")
+    ONDANSETRON = "ondansetron", _("Ondansetron")
+    OTHER = "other", _("Other")
+
+
+class Treatment(ClinicalRecord):
+    """A medicine given: premedication actually taken, or treatment of a reaction."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="treatments")
+    kind = models.CharField(_("kind"), max_length=15, choices=TreatmentKind)
+    drug = models.CharField(_("drug"), max_length=120)
+    dose = models.CharField(_("dose"), max_length=60)
+    route = models.CharField(_("route"), max_length=10, choices=Route, default=Route.ORAL)
+    given_at = models.DateTimeField(_("given at"))
+    source = models.CharField(max_length=10, choices=Source, default=Source.CLINICIAN)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    notes = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["challenge", "given_at", "pk"]
+
+
+class Decision(models.TextChoices):
+    STOP = "stop", _("Stop the challenge")
+    REPEAT = "repeat", _("Hold and repeat the same dose")
+    CONTINUE = "continue", _("Continue (with a written justification)")
+
+
+class StopAlert(models.Model):
+    """Stop rules were met; the next dose is blocked until an allergist decides."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="alerts")
+    raised_at = models.DateTimeField(default=timezone.now)
+    hits = models.JSONField()  # [{"code", "message", "evidence": [...]}] from clinical.stopping
+    decision = models.CharField(max_length=10, choices=Decision, blank=True)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NoDeleteQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["challenge", "raised_at", "pk"]
+
+    def delete(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        from clinics.models import ClinicalRecordError
+
+        raise ClinicalRecordError("Stop alerts are never deleted.", code="no_delete")
+
+    @property
+    def is_open(self) -> bool:
+        return not self.decision

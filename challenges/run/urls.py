@@ -1,0 +1,40 @@
+"""The challenge run: schedule, the bedside page and its actions, today's board."""
+
+from django.urls import path
+
+from challenges.run import views as run
+
+urlpatterns = [
+    path("board/", run.board, name="board"),
+    path("schedule/<int:patient_pk>/", run.schedule, name="schedule"),
+    path("<int:pk>/", run.detail, name="detail"),
+    path("<int:pk>/check-in/", run.check_in, name="check-in"),
+    path("<int:pk>/checks/", run.checks, name="checks"),
+    path("<int:pk>/checks/override/", run.checks_override, name="checks-override"),
+    path("<int:pk>/dose/", run.record_dose, name="dose"),
+    path("<int:pk>/observation/", run.record_observation, name="observation"),
+    path("<int:pk>/vitals/", run.record_vitals, name="vitals"),
+    path("<int:pk>/treatment/", run.record_treatment, name="treatment"),
+    path("<int:pk>/alerts/<int:alert_pk>/decide/", run.decide, name="decide"),
+    path("<int:pk>/stop/", run.stop, name="stop"),
+    path("<int:pk>/cancel/", run.cancel, name="cancel"),
+    path("<int:pk>/finish-observation/", run.finish_observation, name="finish-observation"),
+    path("<int:pk>/outcome/", run.confirm_outcome, name="outcome"),
+    path("<int:pk>/sign/", run.sign, name="sign"),
+    path("<int:pk>/unblind/", run.unblind, name="unblind"),
+    path("<int:pk>/addendum/", run.addendum, name="addendum"),
+    path("<int:pk>/dose/<int:record_pk>/entered-in-error/", run.record_error, {"kind": "dose"}, name="dose-error"),
+    path(
+        "<int:pk>/observation/<int:record_pk>/entered-in-error/",
+        run.record_error,
+        {"kind": "observation"},
+        name="observation-error",
+    ),
+    path("<int:pk>/vitals/<int:record_pk>/entered-in-error/", run.record_error, {"kind": "vitals"}, name="vitals-error"),
+    path(
+        "<int:pk>/treatment/<int:record_pk>/entered-in-error/",
+        run.record_error,
+        {"kind": "treatment"},
+        name="treatment-error",
+    ),
+]

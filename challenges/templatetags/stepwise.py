@@ -1,0 +1,93 @@
+"""Template filters that format clinical numbers (templates only display)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from clinical.display import amount_text, mg_text
+from clinical.units import format_decimal, format_quantity
+
+register = template.Library()
+
+
+@register.filter
+def qty(value: Decimal | int | None, unit: str = "") -> str:
+    """{{ dose.protein_mg|qty:"mg" }} renders "0.5 mg"; empty values render as an em dash."""
+    if value is None or value == "":
+        return "—"
+    return format_quantity(Decimal(value), unit) if unit else format_decimal(Decimal(value))
+
+
+@register.filter
+def mg(value: Decimal | None) -> str:
+    """{{ line.cumulative_protein_mg|mg }} renders "4,443 mg" (rounded for reading, see clinical.display)."""
+    return mg_text(None if value in (None, "") else Decimal(value))
+
+
+@register.filter
+def amount(value: Decimal | None, unit: str) -> str:
+    """{{ line.food_amount|amount:line.food_unit }} renders "13.51 g" or "95.2 mL"."""
+    return amount_text(None if value in (None, "") else Decimal(value), unit)
+
+
+@register.filter
+def item_label(code: str) -> str:
+    """A checklist item's label from its code ("skin_urticaria" → "Urticaria/angioedema")."""
+    from clinical.checklist import ITEMS
+
+    item = ITEMS.get(code)
+    return item.label if item else code
+
+
+@register.filter
+def outcome_label(code: str) -> str:
+    from challenges.models import Outcome
+
+    return str(Outcome(code).label) if code in Outcome.values else code
+
+
+@register.filter
+def scale_label(code: str) -> str:
+    from clinical.grading import SCALES
+
+    return SCALES.get(code, code)
+
+
+@register.filter
+def index(sequence: list, position: int) -> object:
+    """{{ lines|index:forloop.counter0 }}: the item at a position (for walking two parallel lists)."""
+    try:
+        return sequence[position]
+    except (IndexError, TypeError):
+        return None
+
+
+@register.filter
+def timing(days_off: int | None) -> str:
+    from clinical.home_plan import timing_label
+
+    return timing_label(days_off)
+
+
+@register.filter
+def severity(value: int) -> str:
+    from clinical.checklist import SEVERITY_LABELS
+
+    return SEVERITY_LABELS.get(value, str(value))
+
+
+EVENT_LABELS = {
+    "scheduled": "scheduled", "status": "status", "checks_override": "pre-challenge checks overridden",
+    "early_dose_override": "dose given early (override)", "stop_alert": "stop rule met",
+    "decision_stop": "decision: stop", "decision_repeat": "decision: repeat the dose",
+    "decision_continue": "decision: continue", "observation_override": "observation ended early",
+    "outcome": "outcome confirmed", "signed": "signed", "addendum": "addendum", "unblinded": "unblinded",
+    "step_released": "home step released", "plan_changed": "plan changed", "late_finding": "late finding",
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind.replace("_", " "))

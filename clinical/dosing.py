@@ -1,0 +1,600 @@
+"""Dose arithmetic for food challenges: schedules, food/protein conversion, dose preparation, step checks.
+
+A pure module: no Django, and Decimal (never float) for every amount. Clinical numbers cite the project's
+clinical fact sheet ("fact sheet §n", shared/reference/clinical-facts.md) and, through it, the original source.
+
+Conventions
+- Doses are mg of food PROTEIN, not mg of food (fact sheet §1.1).
+- `FoodSpec.protein_g_per_100` is g protein per 100 g for a solid and per 100 mL for a liquid. The fact
+  sheet's table (§2) is per 100 g; allergyguide treats 100 g of a liquid as about 100 mL (fact sheet §2,
+  "Liquids: 100 g treated as ≈100 mL"), so a liquid's table value can be used as per 100 mL. A density is
+  needed only to convert an amount typed in the other unit (g of a liquid, mL of a solid).
+- Food amounts are g for a solid and mL for a liquid (the food's `unit`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from fractions import Fraction
+from typing import Final, Literal
+
+from clinical.units import QuantityError, format_decimal, format_quantity
+
+# All internal arithmetic runs in this context, whatever the caller's context is: 34 digits (IEEE decimal128)
+# keeps conversions exact far beyond any measurable amount, and stray NaN/zero division raise.
+_CONTEXT: Final = Context(prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+MG_PER_G: Final = Decimal(1000)
+
+
+class DosingError(QuantityError):
+    """A dosing input or rule that cannot be met; like QuantityError it carries a stable `code`."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Foods and conversion
+# ---------------------------------------------------------------------------------------------------------
+
+# Physical sanity bound, not a clinical number: foods lie around 0.3-1.5 g/mL; above 2 is a typo.
+MAX_DENSITY_G_PER_ML: Final = Decimal(2)
+
+
+@dataclass(frozen=True)
+class FoodSpec:
+    """A challenge food: g protein per 100 g (solid) or per 100 mL (liquid)."""
+
+    protein_g_per_100: Decimal
+    is_liquid: bool = False
+    density_g_per_ml: Decimal | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        _require_decimal(self.protein_g_per_100, "protein_g_per_100")
+        # fact sheet §2 (allergyguide OIT checks): protein <= 0, or more protein than food, is critical.
+        if not Decimal(0) < self.protein_g_per_100 <= Decimal(100):
+            raise DosingError(
+                f"Protein must be more than 0 g and at most 100 g per 100 {self.unit} "
+                f"(got {format_decimal(self.protein_g_per_100)}).",
+                code="protein_out_of_range",
+            )
+        if self.density_g_per_ml is not None:
+            _require_decimal(self.density_g_per_ml, "density_g_per_ml")
+            if not Decimal(0) < self.density_g_per_ml <= MAX_DENSITY_G_PER_ML:
+                raise DosingError(
+                    f"Density must be more than 0 and at most {format_quantity(MAX_DENSITY_G_PER_ML, 'g/mL')}.",
+                    code="density_out_of_range",
+                )
+
+    @property
+    def unit(self) -> str:
+        """The unit food amounts are in: "mL" for a liquid, "g" for a solid."""
+        return "mL" if self.is_liquid else "g"
+
+    @property
+    def label(self) -> str:
+        """The food's name for instructions."""
+        return self.name or ("the liquid" if self.is_liquid else "the food")
+
+    @property
+    def protein_mg_per_unit(self) -> Decimal:
+        """mg of protein in 1 g (solid) or 1 mL (liquid)."""
+        with localcontext(_CONTEXT):
+            return self.protein_g_per_100 / 100 * MG_PER_G
+
+
+def food_amount_for_protein(protein_mg: Decimal, food: FoodSpec) -> Decimal:
+    """Food holding protein_mg of protein: g for a solid, mL for a liquid; exact, not rounded."""
+    _require_amount(protein_mg, "protein_mg")
+    # fact sheet §2: food g = protein mg × 0.001 ÷ (protein g per 100 g ÷ 100) (allergyguide food_protein_index.js)
+    with localcontext(_CONTEXT):
+        return protein_mg / MG_PER_G / (food.protein_g_per_100 / 100)
+
+
+def protein_for_food_amount(amount: Decimal, food: FoodSpec) -> Decimal:
+    """mg of protein in `amount` g (solid) or mL (liquid) of food; the inverse of food_amount_for_protein."""
+    _require_amount(amount, "amount")
+    with localcontext(_CONTEXT):
+        return amount * (food.protein_g_per_100 / 100) * MG_PER_G
+
+
+# fact sheet §2: allergyguide's PRACTALL tables show food to 0.01 g, the kitchen-scale resolution it assumes.
+SCALE_RESOLUTION_G: Final = Decimal("0.01")
+# fact sheet §2: allergyguide assumes a 0.1 mL oral syringe for liquids.
+SYRINGE_RESOLUTION_ML: Final = Decimal("0.1")
+
+
+def grams_rounded(protein_mg: Decimal, food: FoodSpec) -> Decimal:
+    """Food for protein_mg rounded half-up to 0.01, as in the fact sheet's "Grams of food per PRACTALL step".
+
+    For a liquid the result is mL (100 g is taken as 100 mL, fact sheet §2).
+    """
+    with localcontext(_CONTEXT):
+        return food_amount_for_protein(protein_mg, food).quantize(SCALE_RESOLUTION_G, rounding=ROUND_HALF_UP)
+
+
+def cumulative(doses: Sequence[Decimal]) -> list[Decimal]:
+    """Running total after each dose (exact Decimal sums)."""
+    for dose in doses:
+        _require_decimal(dose, "dose")
+    with localcontext(_CONTEXT):
+        return list(itertools.accumulate(doses))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Schedules (mg protein unless said otherwise)
+# ---------------------------------------------------------------------------------------------------------
+
+# fact sheet §1.1: PRACTALL 7 steps, mg protein (allergyguide food_protein_index.js, practall_seven_doses_mg);
+# cumulative 4,443 mg.
+PRACTALL_7_MG: Final = tuple(Decimal(dose) for dose in ("3", "10", "30", "100", "300", "1000", "3000"))
+# fact sheet §1.1: allergyguide's "PRACTALL-5" (practall_five_doses_mg); cumulative 4,430 mg. Whether PRACTALL
+# itself publishes a 5-step variant is unconfirmed, so this is allergyguide's label.
+PRACTALL_5_MG: Final = tuple(Decimal(dose) for dose in ("30", "100", "300", "1000", "3000"))
+
+
+def practall_7() -> list[Decimal]:
+    """PRACTALL 7-step doses in mg protein: 3, 10, 30, 100, 300, 1000, 3000."""
+    return list(PRACTALL_7_MG)
+
+
+def practall_5() -> list[Decimal]:
+    """allergyguide's PRACTALL-5 doses in mg protein: 30, 100, 300, 1000, 3000."""
+    return list(PRACTALL_5_MG)
+
+
+# Not clinical: bounds the work. Published schedules use 6-10 increments (fact sheet §1.2).
+MAX_LADDER_STEPS: Final = 50
+LADDER_SIGNIFICANT_FIGURES: Final = 2
+
+
+def geometric_ladder(
+    start: Decimal, top: Decimal, *, steps: int | None = None, factor: Decimal | None = None
+) -> list[Decimal]:
+    """Doses rising geometrically from start to top; both ends exact, the rest rounded to 2 significant figures.
+
+    With `steps`, the ladder has exactly that many doses. With `factor`, each dose is the previous one times
+    the factor until the next would pass `top`, then `top`; so no rise exceeds the factor before rounding.
+    Rounding moves a dose by at most 5 %; if it would make two doses equal, more figures are kept.
+    """
+    _require_positive(start, "start", code="start_not_positive")
+    _require_decimal(top, "top")
+    if top <= start:
+        raise DosingError("The top dose must be above the start dose.", code="top_not_above_start")
+    if steps is not None and factor is None:
+        raw = _ladder_by_steps(start, top, steps)
+    elif factor is not None and steps is None:
+        raw = _ladder_by_factor(start, top, factor)
+    else:
+        raise DosingError("Give either the number of steps or the factor, not both.", code="steps_or_factor")
+    return _round_between_ends(raw)
+
+
+def _ladder_by_steps(start: Decimal, top: Decimal, steps: int) -> list[Decimal]:
+    """`steps` doses evenly spaced on a log scale, unrounded."""
+    if not 2 <= steps <= MAX_LADDER_STEPS:
+        raise DosingError(f"A ladder needs 2 to {MAX_LADDER_STEPS} steps (got {steps}).", code="too_few_steps")
+    with localcontext(_CONTEXT):
+        ratio = top / start
+        middle = [start * ratio ** (Decimal(i) / (steps - 1)) for i in range(1, steps - 1)]
+    return [start, *middle, top]
+
+
+def _ladder_by_factor(start: Decimal, top: Decimal, factor: Decimal) -> list[Decimal]:
+    """start, start×factor, … while below top, then top; unrounded."""
+    _require_decimal(factor, "factor")
+    if factor <= 1:
+        raise DosingError("The factor must be more than 1.", code="factor_too_small")
+    doses = [start]
+    with localcontext(_CONTEXT):
+        while doses[-1] * factor < top:
+            if len(doses) >= MAX_LADDER_STEPS - 1:
+                raise DosingError(
+                    f"That factor needs more than {MAX_LADDER_STEPS} steps; use a larger one.", code="too_many_steps"
+                )
+            doses.append(doses[-1] * factor)
+    return [*doses, top]
+
+
+def _round_between_ends(doses: list[Decimal]) -> list[Decimal]:
+    """Round the inner doses to as few significant figures (from 2) as keeps the ladder strictly rising."""
+    for figures in range(LADDER_SIGNIFICANT_FIGURES, _CONTEXT.prec + 1):
+        rounded = [doses[0], *(round_significant(dose, figures) for dose in doses[1:-1]), doses[-1]]
+        if _strictly_rising(rounded):
+            return rounded
+    return doses
+
+
+def round_significant(value: Decimal, figures: int) -> Decimal:
+    """value rounded half-up to `figures` significant figures, without an exponent: 1174 -> 1200 (2 figures)."""
+    with localcontext(_CONTEXT):
+        exponent = value.adjusted() - figures + 1
+        rounded = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP).normalize()
+        return rounded.quantize(Decimal(1)) if rounded == rounded.to_integral_value() else rounded  # 1.2E+3 -> 1200
+
+
+def _strictly_rising(values: Sequence[Decimal]) -> bool:
+    """True if each value is larger than the one before."""
+    return all(a < b for a, b in itertools.pairwise(values))
+
+
+# fact sheet §1.5: FPIES OFC total 0.06-0.6 g food protein per kg body weight.
+FPIES_MIN_G_PER_KG: Final = Decimal("0.06")
+FPIES_MAX_G_PER_KG: Final = Decimal("0.6")
+# fact sheet §1.5: "usual total 0.3 g protein/kg" is marked unconfirmed there; a seeded default only.
+FPIES_DEFAULT_G_PER_KG: Final = Decimal("0.3")
+# fact sheet §1.5: cap for an initial feeding, 3 g protein (Dimov; 2017 international guidelines).
+FPIES_CAP_G: Final = Decimal(3)
+# fact sheet §1.5: the total is split into 3 equal portions (Dimov; fpies.org).
+FPIES_PORTIONS: Final = 3
+# Not clinical: portions are rounded down to 0.1 mg and the last portion takes the remainder.
+PORTION_RESOLUTION_MG: Final = Decimal("0.1")
+
+
+def fpies_weight_based(
+    weight_kg: Decimal,
+    *,
+    protein_g_per_kg: Decimal = FPIES_DEFAULT_G_PER_KG,
+    cap_g: Decimal = FPIES_CAP_G,
+    portions: int = FPIES_PORTIONS,
+) -> list[Decimal]:
+    """FPIES portions in mg protein: weight × g/kg (capped), split equally; they sum exactly to the total.
+
+    Each portion is rounded down to 0.1 mg and the last takes the remainder, so it is the same or slightly
+    larger (never smaller) than the others.
+    """
+    _require_positive(weight_kg, "weight_kg", code="weight_not_positive")
+    _check_fpies_dose_per_kg(protein_g_per_kg)
+    _require_positive(cap_g, "cap_g", code="cap_not_positive")
+    if portions < 1:
+        raise DosingError("There must be at least one portion.", code="portions_not_positive")
+    with localcontext(_CONTEXT):
+        total_mg = min(weight_kg * protein_g_per_kg, cap_g) * MG_PER_G
+        portion = (total_mg / portions).quantize(PORTION_RESOLUTION_MG, rounding=ROUND_DOWN)
+        return [portion] * (portions - 1) + [total_mg - portion * (portions - 1)]
+
+
+def _check_fpies_dose_per_kg(protein_g_per_kg: Decimal) -> None:
+    """The g/kg must lie in the published 0.06-0.6 g/kg range (fact sheet §1.5)."""
+    _require_decimal(protein_g_per_kg, "protein_g_per_kg")
+    if not FPIES_MIN_G_PER_KG <= protein_g_per_kg <= FPIES_MAX_G_PER_KG:
+        allowed = f"{format_decimal(FPIES_MIN_G_PER_KG)} to {format_quantity(FPIES_MAX_G_PER_KG, 'g/kg')}"
+        got = format_quantity(protein_g_per_kg, "g/kg")
+        raise DosingError(f"An FPIES challenge uses {allowed} of protein (got {got}).", code="dose_per_kg_out_of_range")
+
+
+# fact sheet §1.3: ASCIA peanut challenge (2011), peanut butter 1/8, 1/4, 1/2, 1, then 2 teaspoons.
+ASCIA_PEANUT_TSP: Final = (Fraction(1, 8), Fraction(1, 4), Fraction(1, 2), Fraction(1), Fraction(2))
+# fact sheet §1.3: ASCIA equivalence, 1 teaspoon of peanut butter = 5 g.
+ASCIA_GRAMS_PER_TSP: Final = Decimal(5)
+
+
+def household_ladder(measures: Iterable[Fraction | int], *, grams_per_measure: Decimal) -> list[Decimal]:
+    """Grams of food per step for a ladder in household measures, e.g. ASCIA_PEANUT_TSP at 5 g per tsp."""
+    _require_positive(grams_per_measure, "grams_per_measure", code="measure_not_positive")
+    grams = []
+    for measure in measures:
+        if isinstance(measure, float) or not Fraction(measure) > 0:
+            raise DosingError(f"A measure must be a positive fraction (got {measure}).", code="measure_not_positive")
+        grams.append(_fraction_to_decimal(Fraction(measure)) * grams_per_measure)
+    return grams
+
+
+def _fraction_to_decimal(value: Fraction) -> Decimal:
+    """A Fraction as a Decimal (exact for halves, quarters, eighths…)."""
+    with localcontext(_CONTEXT):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Slow home reintroduction (MCAS / non-IgE), amounts in g of FOOD
+# ---------------------------------------------------------------------------------------------------------
+
+CRUMB: Final = "crumb"
+HomeFraction = Fraction | Literal["crumb"]
+# Not from a source: fact sheet §5.4 only says "a small sample" first. We record a crumb as 0.1 g. It is
+# below the 0.2 g a home scale can weigh (fact sheet §2) on purpose: a crumb is picked, not weighed.
+CRUMB_G: Final = Decimal("0.1")
+HOME_FRACTIONS: Final[tuple[HomeFraction, ...]] = (
+    CRUMB,
+    Fraction(1, 16),
+    Fraction(1, 8),
+    Fraction(1, 4),
+    Fraction(1, 2),
+    Fraction(1),
+)
+# fact sheet §5.4: a new amount every 3-5 days (SM Companion); the default is the shortest.
+HOME_DAYS_BETWEEN: Final = 3
+# fact sheet §5.4: watch 24-48 h after each test for delayed symptoms; the default is the longest.
+HOME_WATCH_HOURS: Final = 48
+
+
+@dataclass(frozen=True)
+class HomeStep:
+    """One step of a home reintroduction: eat food_g on day day_offset, then watch for watch_hours."""
+
+    number: int
+    food_g: Decimal
+    fraction_label: str
+    day_offset: int
+    watch_hours: int
+
+
+def home_serving_ladder(
+    serving_g: Decimal,
+    fractions: Sequence[HomeFraction] = HOME_FRACTIONS,
+    *,
+    crumb_g: Decimal = CRUMB_G,
+    days_between: int = HOME_DAYS_BETWEEN,
+    watch_hours: int = HOME_WATCH_HOURS,
+) -> list[HomeStep]:
+    """Steps from a crumb to a full serving, one every `days_between` days, amounts in g of food (0.01 g)."""
+    _require_positive(serving_g, "serving_g", code="serving_not_positive")
+    _require_positive(crumb_g, "crumb_g", code="crumb_not_positive")
+    _check_home_timing(days_between, watch_hours)
+    amounts = [_home_amount(fraction, serving_g, crumb_g, index) for index, fraction in enumerate(fractions)]
+    if not amounts or not _strictly_rising(amounts):
+        raise DosingError(
+            "Each step must be larger than the one before (is the crumb bigger than the first fraction?).",
+            code="not_increasing",
+        )
+    return [
+        HomeStep(
+            number=index + 1,
+            food_g=amount,
+            fraction_label=_fraction_label(fraction),
+            day_offset=index * days_between,
+            watch_hours=watch_hours,
+        )
+        for index, (fraction, amount) in enumerate(zip(fractions, amounts, strict=True))
+    ]
+
+
+def _check_home_timing(days_between: int, watch_hours: int) -> None:
+    """The watch window must end before the next step starts (fact sheet §5.4)."""
+    if days_between < 1 or watch_hours < 1:
+        raise DosingError("Days between steps and watch hours must be at least 1.", code="timing_not_positive")
+    if watch_hours > days_between * 24:
+        raise DosingError(
+            f"A {watch_hours} h watch does not end before the next step {days_between} days later.",
+            code="watch_overlaps_next_step",
+        )
+
+
+def _home_amount(fraction: HomeFraction, serving_g: Decimal, crumb_g: Decimal, index: int) -> Decimal:
+    """Grams of food for one home step, rounded half-up to the 0.01 g scale (fact sheet §2)."""
+    if fraction == CRUMB:
+        if index != 0:
+            raise DosingError("Only the first step can be a crumb.", code="crumb_not_first")
+        return crumb_g
+    if not isinstance(fraction, Fraction) or not 0 < fraction <= 1:
+        raise DosingError(
+            f"Fractions of a serving must be above 0 and at most 1 (got {fraction}).", code="bad_fraction"
+        )
+    with localcontext(_CONTEXT):
+        grams = _fraction_to_decimal(fraction) * serving_g
+        return grams.quantize(SCALE_RESOLUTION_G, rounding=ROUND_HALF_UP)
+
+
+def _fraction_label(fraction: HomeFraction) -> str:
+    """ "crumb", "1/16", … or "full serving"."""
+    if fraction == CRUMB:
+        return CRUMB
+    return "full serving" if fraction == 1 else str(fraction)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Preparing one dose
+# ---------------------------------------------------------------------------------------------------------
+
+# fact sheet §2 (allergyguide OIT docs): below 0.2 g or 0.2 mL the undiluted amount cannot be measured; dilute.
+MIN_DIRECT_AMOUNT: Final = Decimal("0.2")
+# fact sheet §2 (allergyguide OIT checks): a calculated dose more than 5 % from the target is critical.
+MAX_DEVIATION_PCT: Final = Decimal(5)
+# fact sheet §2 (allergyguide OIT docs): a solid's volume is negligible when it is < 5 % w/v of the water.
+MAX_NEGLIGIBLE_SOLID_W_V_PCT: Final = Decimal(5)
+# Not clinical: round, easy-to-measure totals for a mix (mL). The largest is 500 mL because fact sheet §2
+# (allergyguide OIT checks) calls more than 500 mL of dilution water impractical.
+MIX_VOLUMES_ML: Final = tuple(Decimal(v) for v in ("10", "20", "25", "50", "100", "200", "250", "500"))
+# Amount of food put into a mix: 1 g or 1 mL, above the 0.2 g/0.2 mL that can be measured (fact sheet §2).
+DILUTION_FOOD_AMOUNT: Final = Decimal(1)
+# Smallest volume of mix to give: from 1 mL up, reading a 0.1 mL syringe (fact sheet §2) is within 5 %.
+MIN_GIVE_ML: Final = Decimal(1)
+DISPLAY_SIGNIFICANT_FIGURES: Final = 3
+
+Method = Literal["weigh", "measure", "dilution"]
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """How to prepare one dose. `amount`/`unit` is what the patient takes (food, or mL of the mix)."""
+
+    method: Method
+    amount: Decimal
+    unit: str
+    target_protein_mg: Decimal
+    delivered_protein_mg: Decimal
+    deviation_pct: Decimal  # signed: (delivered - target) / target × 100, unrounded
+    food_amount: Decimal  # g or mL of food weighed or measured (put into the mix, for a dilution)
+    food_unit: str
+    instructions: str
+    diluent_ml: Decimal | None = None  # water for a dilution
+    mix_ml: Decimal | None = None  # total volume of the mix
+    give_ml: Decimal | None = None  # mL of the mix to give
+
+    @property
+    def within_tolerance(self) -> bool:
+        """True if the delivered protein is within 5 % of the target (fact sheet §2)."""
+        return abs(self.deviation_pct) <= MAX_DEVIATION_PCT
+
+
+def prepare_dose(protein_mg: Decimal, food: FoodSpec) -> Preparation:
+    """How to give protein_mg of food protein: weigh or measure it, or make a dilution when that is too small.
+
+    Order: a direct amount of at least 0.2 g/mL within 5 % of the target; else a dilution of 1 g/1 mL of
+    food within 5 %; else (a liquid of 0.2-1 mL that no mix fits) the direct amount with its deviation.
+    Raises DosingError("dilution_not_possible") when the dose is too small for one dilution.
+    """
+    _require_positive(protein_mg, "protein_mg", code="dose_not_positive")
+    exact = food_amount_for_protein(protein_mg, food)
+    direct = _direct(protein_mg, food, exact) if exact >= MIN_DIRECT_AMOUNT else None
+    if direct is not None and direct.within_tolerance:
+        return direct
+    dilution = _dilution(protein_mg, food)
+    if dilution is not None:
+        return dilution
+    if direct is not None:
+        return direct
+    smallest = _smallest_dilutable_mg(food)
+    raise DosingError(
+        f"{format_quantity(_display(protein_mg), 'mg')} of protein is too small to prepare from one dilution of "
+        f"{food.label} (the smallest is about {format_quantity(_display(smallest), 'mg')}); "
+        "it needs a two-stage dilution.",
+        code="dilution_not_possible",
+    )
+
+
+def _direct(protein_mg: Decimal, food: FoodSpec, exact: Decimal) -> Preparation:
+    """Weigh (solid, 0.01 g) or measure (liquid, 0.1 mL) the food itself."""
+    resolution = SYRINGE_RESOLUTION_ML if food.is_liquid else SCALE_RESOLUTION_G
+    with localcontext(_CONTEXT):
+        amount = exact.quantize(resolution, rounding=ROUND_HALF_UP)
+    delivered = protein_for_food_amount(amount, food)
+    deviation = _deviation_pct(delivered, protein_mg)
+    verb = "Measure" if food.is_liquid else "Weigh"
+    instructions = (
+        f"{verb} {format_quantity(amount, food.unit)} of {food.label} "
+        f"(about {format_quantity(_display(delivered), 'mg')} of protein)."
+    )
+    if abs(deviation) > MAX_DEVIATION_PCT:
+        instructions += (
+            f" This is {format_decimal(_display(abs(deviation)))} % away from the {_mg(protein_mg)} planned."
+        )
+    return Preparation(
+        method="measure" if food.is_liquid else "weigh",
+        amount=amount,
+        unit=food.unit,
+        target_protein_mg=protein_mg,
+        delivered_protein_mg=delivered,
+        deviation_pct=deviation,
+        food_amount=amount,
+        food_unit=food.unit,
+        instructions=instructions,
+    )
+
+
+def _dilution(protein_mg: Decimal, food: FoodSpec) -> Preparation | None:
+    """The smallest mix of 1 g/1 mL of food from which ≥ 1 mL gives protein_mg within 5 %, or None."""
+    mix_protein = protein_for_food_amount(DILUTION_FOOD_AMOUNT, food)
+    for mix_ml in MIX_VOLUMES_ML:
+        if not _mix_is_valid(mix_ml, food):
+            continue
+        with localcontext(_CONTEXT):
+            give_exact = protein_mg * mix_ml / mix_protein
+            give_ml = give_exact.quantize(SYRINGE_RESOLUTION_ML, rounding=ROUND_HALF_UP)
+            delivered = mix_protein * give_ml / mix_ml
+        if MIN_GIVE_ML <= give_exact <= mix_ml and abs(_deviation_pct(delivered, protein_mg)) <= MAX_DEVIATION_PCT:
+            return _dilution_preparation(protein_mg, food, mix_ml, give_ml, delivered)
+    return None
+
+
+def _mix_is_valid(mix_ml: Decimal, food: FoodSpec) -> bool:
+    """A liquid needs room for water; a solid must stay under 5 % w/v so its volume can be ignored."""
+    if food.is_liquid:
+        return mix_ml > DILUTION_FOOD_AMOUNT
+    with localcontext(_CONTEXT):
+        return DILUTION_FOOD_AMOUNT / mix_ml * 100 < MAX_NEGLIGIBLE_SOLID_W_V_PCT
+
+
+def _dilution_preparation(
+    protein_mg: Decimal, food: FoodSpec, mix_ml: Decimal, give_ml: Decimal, delivered: Decimal
+) -> Preparation:
+    """The Preparation for a chosen mix, with plain-English instructions."""
+    # A liquid food is part of the mix volume; a solid under 5 % w/v is not (fact sheet §2).
+    water_ml = mix_ml - DILUTION_FOOD_AMOUNT if food.is_liquid else mix_ml
+    food_part = f"Mix {format_quantity(DILUTION_FOOD_AMOUNT, food.unit)} of {food.label}"
+    if food.is_liquid:
+        mixing = (
+            f"{food_part} with {format_quantity(water_ml, 'mL')} of water ({format_quantity(mix_ml, 'mL')} in total)"
+        )
+    else:
+        mixing = f"{food_part} into {format_quantity(water_ml, 'mL')} of water"
+    instructions = (
+        f"{mixing}; stir well; give {format_quantity(give_ml, 'mL')} of the mix "
+        f"(about {format_quantity(_display(delivered), 'mg')} of protein). Throw the rest away."
+    )
+    return Preparation(
+        method="dilution",
+        amount=give_ml,
+        unit="mL",
+        target_protein_mg=protein_mg,
+        delivered_protein_mg=delivered,
+        deviation_pct=_deviation_pct(delivered, protein_mg),
+        food_amount=DILUTION_FOOD_AMOUNT,
+        food_unit=food.unit,
+        instructions=instructions,
+        diluent_ml=water_ml,
+        mix_ml=mix_ml,
+        give_ml=give_ml,
+    )
+
+
+def _smallest_dilutable_mg(food: FoodSpec) -> Decimal:
+    """Protein in 1 mL of the most dilute mix allowed: the floor for prepare_dose."""
+    with localcontext(_CONTEXT):
+        return protein_for_food_amount(DILUTION_FOOD_AMOUNT, food) * MIN_GIVE_ML / MIX_VOLUMES_ML[-1]
+
+
+def _deviation_pct(delivered: Decimal, target: Decimal) -> Decimal:
+    """Signed percentage by which delivered differs from target."""
+    with localcontext(_CONTEXT):
+        return (delivered - target) / target * 100
+
+
+def _display(value: Decimal) -> Decimal:
+    """A derived amount shortened for people: 3 significant figures (299.835 -> 300)."""
+    return round_significant(value, DISPLAY_SIGNIFICANT_FIGURES) if value else value
+
+
+def _mg(value: Decimal) -> str:
+    """A protein amount as text, e.g. "1,000 mg"."""
+    return format_quantity(_display(value), "mg")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Input guards
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _require_decimal(value: object, name: str) -> None:
+    """Refuse floats (and anything else not a finite Decimal): doses are exact."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
+    if not value.is_finite():
+        raise DosingError(f"{name} must be a finite number (got {value}).", code="not_finite")
+
+
+def _require_amount(value: Decimal, name: str) -> None:
+    """A Decimal amount of zero or more."""
+    _require_decimal(value, name)
+    if value < 0:
+        raise DosingError(f"{name} cannot be negative (got {format_decimal(value)}).", code="negative_amount")
+
+
+def _require_positive(value: Decimal, name: str, *, code: str) -> None:
+    """A Decimal amount above zero."""
+    _require_decimal(value, name)
+    if value <= 0:
+        raise DosingError(f"{name} must be more than 0 (got {format_decimal(value)}).", code=code)

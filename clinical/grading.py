@@ -1,0 +1,482 @@
+"""Suggested reaction grades on three published scales, from checklist findings and vital signs.
+
+A suggestion only: the clinician confirms or changes it. Every mapping from a checklist item (PRACTALL 0-3
+severity, fact sheet 3.1) to a scale feature is a documented judgement; the section numbers in comments refer to
+/work/shared/reference/clinical-facts.md. The fact sheet's "[unconfirmed]" marks are repeated where they apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from clinical.units import format_decimal
+
+SAMPSON = "sampson_2003"
+WAO = "wao_2010"
+BROWN = "brown_2004"
+
+SCALES: dict[str, str] = {
+    SAMPSON: "Sampson 2003 (Pediatrics 2003;111:1601-8)",  # fact sheet 4.1
+    WAO: "WAO 2010 (Cox et al., J Allergy Clin Immunol 2010;125:569-74)",  # fact sheet 4.3
+    BROWN: "Brown 2004 (J Allergy Clin Immunol 2004;114:371-6)",  # fact sheet 4.2
+}
+
+# What each scale calls "no reaction": Sampson is numeric, the others are not.
+NO_REACTION: dict[str, str] = {SAMPSON: "0", WAO: "none", BROWN: "none"}
+
+# PRACTALL scores each item 0 absent, 1 mild, 2 moderate, 3 severe (fact sheet 3.1).
+SEVERITY_WORDS: dict[int, str] = {1: "mild", 2: "moderate", 3: "severe"}
+
+# Plain-language names of the shared checklist item codes (challenges/checklist.py uses the same codes).
+ITEM_LABELS: dict[str, str] = {
+    "skin_pruritus": "Pruritus",
+    "skin_urticaria": "Urticaria/angioedema",
+    "skin_erythema": "Erythema/rash",
+    "upper_resp_sneezing": "Sneezing/nasal itch",
+    "oral_symptoms": "Oral symptoms",
+    "lower_resp_wheeze": "Wheeze",
+    "lower_resp_laryngeal": "Laryngeal symptoms",
+    "gi_subjective": "Nausea/abdominal pain",
+    "gi_vomiting": "Vomiting/diarrhoea",
+    "cardio_neuro": "Cardiovascular/neurological",
+    "behaviour_change": "Behaviour change",
+    "mcas_flushing": "Flushing",
+    "mcas_itch": "Itch",
+    "mcas_brain_fog": "Brain fog",
+    "mcas_headache": "Headache",
+    "mcas_tachycardia": "Tachycardia (reported)",
+}
+
+# Low systolic BP for age, NIAID/FAAN 2006 (fact sheet 7): <70 mmHg from 1 month to 1 year, <70 + 2 x age from
+# 1 to 10 years, <90 mmHg from 11 years and in adults. The fact sheet gives no value under 1 month; we apply the
+# infant value there too. Convention at the 1-year overlap (fact sheet 7 asks us to pick one): from exactly 1 year
+# the 1-10 y formula applies (<72), the more sensitive threshold. Age is counted in completed years, so 10.5 y
+# gives <90, which joins the 11-17 y value without a jump.
+INFANT_LOW_SYSTOLIC = 70  # mmHg, fact sheet 7
+CHILD_LOW_SYSTOLIC_BASE = 70  # mmHg, fact sheet 7 (70 + 2 x age)
+CHILD_LOW_SYSTOLIC_PER_YEAR = 2  # mmHg per year, fact sheet 7
+OLDER_LOW_SYSTOLIC = 90  # mmHg, 11-17 y and adults, fact sheet 7
+SYSTOLIC_DROP_PCT = 30  # a drop of more than 30 % from baseline is hypotension at any age, fact sheet 7 / 4.5
+TACHYCARDIA_RISE = 15  # a rise of more than 15 beats/min is Sampson grade 3, fact sheet 4.1 / 7
+PEF_OBJECTIVE_DROP_PCT = 20  # PEF drop >20 % is an objective lower-airway sign (EuroPrevall), fact sheet 3.2 / 7
+WAO_SEVERE_PEF_DROP_PCT = 40  # >=40 % not responding = WAO grade 3; <40 % responding = grade 2, fact sheet 4.3 / 7
+# SpO2 <92 % (or cyanosis) is "severe" in the Japanese 3-grade table (PMC7659525), fact sheet 4.1 / 7.
+HYPOXAEMIA_SPO2_BELOW = 92
+# Brown 2004's own cut-off is SpO2 <=92 %, fact sheet 4.2 / 7 [unconfirmed].
+BROWN_HYPOXIA_SPO2_AT_OR_BELOW = 92
+# WAO adrenaline-timing suffix, measured from the first symptom: a <=5 min, b >5-10, c >10-20, d >20, z not given
+# (fact sheet 4.3).
+WAO_SUFFIX_LIMITS: tuple[tuple[timedelta, str], ...] = (
+    (timedelta(minutes=5), "a"),
+    (timedelta(minutes=10), "b"),
+    (timedelta(minutes=20), "c"),
+)
+WAO_SUFFIX_LATE = "d"
+WAO_SUFFIX_NOT_GIVEN = "z"
+
+
+class GradingError(Exception):
+    """Bad grading input or an unknown scale; `code` is stable for tests and views."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+@dataclass(frozen=True)
+class GradeInput:
+    """What was seen during one reaction: checklist findings plus the worst vital signs."""
+
+    findings: Sequence[tuple[str, int]]  # (item code, worst PRACTALL severity 0-3 seen)
+    min_systolic: int | None = None
+    baseline_systolic: int | None = None
+    max_heart_rate: int | None = None
+    baseline_heart_rate: int | None = None
+    min_spo2: int | None = None
+    pef_drop_pct: Decimal | None = None
+    bronchodilator_response: bool | None = None
+    age_years: Decimal = Decimal(30)
+    loss_of_consciousness: bool = False
+    first_symptom_at: datetime | None = None
+    adrenaline_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", tuple(self.findings))
+        for code, severity in self.findings:
+            _check_finding(code, severity)
+        _check_vitals(self)
+        for moment in (self.first_symptom_at, self.adrenaline_at):
+            if moment is not None and moment.utcoffset() is None:
+                raise GradingError("Reaction times must include a time zone.", code="naive_datetime")
+
+
+@dataclass(frozen=True)
+class GradeSuggestion:
+    """A suggested grade on one scale, with the findings that drove it."""
+
+    scale: str
+    scale_label: str
+    grade: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Feature:
+    """One finding or vital sign placed on a scale."""
+
+    grade: int
+    reason: str
+    system: str = ""
+
+
+@dataclass(frozen=True)
+class _VitalGrades:
+    """Where each vital-sign finding sits on one scale (0 = not a feature of that scale)."""
+
+    hypotension: int
+    tachycardia: int
+    hypoxaemia: int
+    bronchospasm: int
+    unconsciousness: int
+    spo2_at_or_below: int
+
+
+def _check_finding(code: str, severity: int) -> None:
+    """Reject unknown item codes and severities outside PRACTALL's 0-3."""
+    if code not in ITEM_LABELS:
+        raise GradingError(f"Unknown checklist item: {code!r}.", code="unknown_item")
+    if isinstance(severity, bool) or not isinstance(severity, int) or not 0 <= severity <= 3:
+        raise GradingError(f"Severity for {code} must be 0 to 3, not {severity!r}.", code="bad_severity")
+
+
+def _check_vitals(data: GradeInput) -> None:
+    """Reject vital signs no patient can have."""
+    for name in ("min_systolic", "baseline_systolic", "max_heart_rate", "baseline_heart_rate"):
+        value = getattr(data, name)
+        if value is not None and not 0 < value < 400:
+            raise GradingError(f"{name} must be between 1 and 399, not {value}.", code="bad_vital")
+    if data.min_spo2 is not None and not 0 <= data.min_spo2 <= 100:
+        raise GradingError(f"SpO2 must be 0 to 100 %, not {data.min_spo2}.", code="bad_vital")
+    if not 0 <= data.age_years < 130:
+        raise GradingError(f"Age must be 0 to 129 years, not {data.age_years}.", code="bad_age")
+
+
+def hypotension_threshold_mmhg(age_years: Decimal) -> int:
+    """Systolic BP below this many mmHg is low for age (NIAID/FAAN 2006, fact sheet 7)."""
+    if age_years < 1:
+        return INFANT_LOW_SYSTOLIC
+    if age_years < 11:
+        return CHILD_LOW_SYSTOLIC_BASE + CHILD_LOW_SYSTOLIC_PER_YEAR * int(age_years)
+    return OLDER_LOW_SYSTOLIC
+
+
+def _finding_reason(code: str, severity: int) -> str:
+    """'Urticaria/angioedema: moderate (2)'."""
+    return f"{ITEM_LABELS[code]}: {SEVERITY_WORDS[severity]} ({severity})"
+
+
+def _worst_findings(data: GradeInput) -> dict[str, int]:
+    """The worst severity per item, in first-seen order, leaving out absent (0) items."""
+    worst: dict[str, int] = {}
+    for code, severity in data.findings:
+        if severity > 0:
+            worst[code] = max(severity, worst.get(code, 0))
+    return worst
+
+
+def _hypotension(data: GradeInput) -> str | None:
+    """Why the lowest systolic BP counts as hypotension, or None."""
+    systolic, baseline = data.min_systolic, data.baseline_systolic
+    if systolic is None:
+        return None
+    threshold = hypotension_threshold_mmhg(data.age_years)
+    if systolic < threshold:
+        return f"Systolic BP {systolic} mmHg (below {threshold} mmHg for age {format_decimal(data.age_years)} y)"
+    if baseline is not None and (baseline - systolic) * 100 > SYSTOLIC_DROP_PCT * baseline:
+        drop = format_decimal((Decimal(baseline - systolic) * 100 / baseline).quantize(Decimal(1)))
+        return f"Systolic BP {systolic} mmHg ({drop} % below baseline {baseline} mmHg)"
+    return None
+
+
+def _tachycardia(data: GradeInput) -> str | None:
+    """Why the heart rate counts as a tachycardia rise (>15/min over baseline), or None."""
+    rate, baseline = data.max_heart_rate, data.baseline_heart_rate
+    if rate is None or baseline is None or rate - baseline <= TACHYCARDIA_RISE:
+        return None
+    return f"Heart rate {rate}/min (up {rate - baseline}/min from {baseline}/min)"
+
+
+def _hypoxaemia(data: GradeInput, at_or_below: int) -> str | None:
+    """'SpO2 90 %' when the lowest SpO2 is at or below the scale's cut-off, or None."""
+    if data.min_spo2 is None or data.min_spo2 > at_or_below:
+        return None
+    return f"SpO2 {data.min_spo2} %"
+
+
+def _pef_drop(data: GradeInput) -> str | None:
+    """'PEF drop 25 %' when the drop is objective (>20 %), or None."""
+    if data.pef_drop_pct is None or data.pef_drop_pct <= PEF_OBJECTIVE_DROP_PCT:
+        return None
+    return f"PEF drop {format_decimal(data.pef_drop_pct)} %"
+
+
+def _vital_features(data: GradeInput, grades: _VitalGrades) -> list[_Feature]:
+    """The vital-sign findings that this scale grades."""
+    signs = (
+        (grades.hypotension, "cardiovascular", _hypotension(data)),
+        (grades.tachycardia, "cardiovascular", _tachycardia(data)),
+        (grades.hypoxaemia, "lower respiratory", _hypoxaemia(data, grades.spo2_at_or_below)),
+        (grades.bronchospasm, "lower respiratory", _pef_drop(data)),
+        (grades.unconsciousness, "neurological", "Loss of consciousness" if data.loss_of_consciousness else None),
+    )
+    return [_Feature(grade, reason, system) for grade, system, reason in signs if grade and reason]
+
+
+def _item_features(data: GradeInput, table: dict[str, tuple[str, tuple[int, int, int]]]) -> list[_Feature]:
+    """Checklist findings placed on a scale through its (organ system, grade for severity 1/2/3) table."""
+    features = []
+    for code, severity in _worst_findings(data).items():
+        system, grades = table.get(code, ("", (0, 0, 0)))
+        if grades[severity - 1]:
+            features.append(_Feature(grades[severity - 1], _finding_reason(code, severity), system))
+    return features
+
+
+def _drivers(features: Sequence[_Feature]) -> tuple[int, tuple[str, ...]]:
+    """The worst grade and the findings that reached it."""
+    worst = max(feature.grade for feature in features)
+    return worst, tuple(feature.reason for feature in features if feature.grade == worst)
+
+
+def _no_reaction(scale: str, data: GradeInput) -> GradeSuggestion:
+    """The 'no reaction' suggestion, naming any findings the scale does not grade."""
+    ignored = [_finding_reason(code, severity) for code, severity in _worst_findings(data).items()]
+    reasons = tuple(f"Not graded on this scale: {reason}" for reason in ignored) or ("No findings recorded",)
+    return GradeSuggestion(scale, SCALES[scale], NO_REACTION[scale], reasons)
+
+
+# --- Sampson 2003 (fact sheet 4.1): grade = the worst organ system. -------------------------------------------
+# Values are (organ system, Sampson grade for PRACTALL severity 1, 2, 3); 0 = not a Sampson feature.
+_SAMPSON_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
+    # PRACTALL scores itch by intensity, not extent; only severe (excoriating) itch is read as Sampson's
+    # "generalised pruritus" (2), the rest as "localised pruritus" (1).
+    "skin_pruritus": ("skin", (1, 1, 2)),
+    # Urticaria 1 (<3 hives, mild lip oedema) and 2 (3-10 hives, lip/face oedema) are localised (Sampson 1);
+    # PRACTALL 3 is "generalised" (fact sheet 3.1), Sampson 2.
+    "skin_urticaria": ("skin", (1, 1, 2)),
+    # Erythema 3 is "generalised marked erythema (>50 %)" (3.1): Sampson's generalised flushing (2).
+    "skin_erythema": ("skin", (1, 1, 2)),
+    # Sneezing is Sampson respiratory 2; continuous nose/eye rubbing (PRACTALL 3, anchor text truncated in the
+    # fact sheet) is read as Sampson 3 "marked congestion". Judgement.
+    "upper_resp_sneezing": ("respiratory", (2, 2, 3)),
+    # Oral pruritus/tingling, mild lip swelling: Sampson GI 1 at every severity (not a PRACTALL item).
+    "oral_symptoms": ("gastrointestinal", (1, 1, 1)),
+    # Wheeze at any severity is Sampson respiratory 4.
+    "lower_resp_wheeze": ("respiratory", (4, 4, 4)),
+    # Throat clearing = "throat itch or tightness" (3); hoarseness/dry cough = "hoarseness, barky cough" (4);
+    # stridor is not in Sampson's table and is placed with hoarseness (4), short of respiratory arrest (5).
+    "lower_resp_laryngeal": ("respiratory", (3, 4, 4)),
+    # Nausea is Sampson GI 2 however often it is voiced.
+    "gi_subjective": ("gastrointestinal", (2, 2, 2)),
+    # One episode = "one vomit" (2); 2-3 or >3 episodes = "repeated vomiting" (3). The PRACTALL item also counts
+    # diarrhoea, which Sampson grades 4; the item cannot tell them apart, so we read it as vomiting. Judgement.
+    "gi_vomiting": ("gastrointestinal", (2, 3, 3)),
+    # PRACTALL 1 = "weak, dizzy or tachycardia": suggested as tachycardia (3), although light-headedness alone
+    # would be neurological 4; 2 = BP drop = "mild hypotension" (4); 3 = collapse (5).
+    "cardio_neuro": ("cardiovascular", (3, 4, 5)),
+    # Not a PRACTALL item. "Change in activity level" (2); severe change read as "activity change + anxiety" (3).
+    "behaviour_change": ("neurological", (2, 2, 3)),
+    # MCAS items have no PRACTALL anchors; flushing and itch are read like erythema and pruritus.
+    "mcas_flushing": ("skin", (1, 1, 2)),
+    "mcas_itch": ("skin", (1, 1, 2)),
+    # Reported tachycardia is Sampson cardiovascular 3; a measured rise is checked separately.
+    "mcas_tachycardia": ("cardiovascular", (3, 3, 3)),
+    # Brain fog and headache are not Sampson features.
+}
+
+# Hypotension from vitals is "mild hypotension" (4): Sampson gives no number for severe hypotension, so grade 5
+# needs collapse (cardio_neuro 3) or loss of consciousness. SpO2 <92 % stands for cyanosis (respiratory 4).
+# A PEF drop >20 % is read as wheeze/dyspnoea (4); Sampson itself has no PEF criterion. Judgement.
+_SAMPSON_VITALS = _VitalGrades(
+    hypotension=4,
+    tachycardia=3,
+    hypoxaemia=4,
+    bronchospasm=4,
+    unconsciousness=5,
+    spo2_at_or_below=HYPOXAEMIA_SPO2_BELOW - 1,
+)
+
+
+def suggest_sampson(data: GradeInput) -> GradeSuggestion:
+    """Sampson 2003 grade 0-5: the worst organ system seen."""
+    features = _item_features(data, _SAMPSON_ITEMS) + _vital_features(data, _SAMPSON_VITALS)
+    if not features:
+        return _no_reaction(SAMPSON, data)
+    grade, reasons = _drivers(features)
+    return GradeSuggestion(SAMPSON, SCALES[SAMPSON], str(grade), reasons)
+
+
+# --- WAO 2010 (fact sheet 4.3): grade 1 = one organ system; 2 = more than one, or GI, or mild asthma; 3 = severe
+# asthma or laryngeal oedema; 4 = respiratory failure or hypotension; 5 = death (never suggested: the clinician
+# records it). Lower-airway findings are graded by _wao_lower_airway, not by this table.
+_WAO_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
+    "skin_pruritus": ("skin", (1, 1, 1)),
+    "skin_urticaria": ("skin", (1, 1, 1)),
+    "skin_erythema": ("skin", (1, 1, 1)),
+    "mcas_flushing": ("skin", (1, 1, 1)),
+    "mcas_itch": ("skin", (1, 1, 1)),
+    # WAO 2010 has no oral item; WAO 2017 counts lip tingling/itch as cutaneous (4.3), so we do the same.
+    "oral_symptoms": ("skin", (1, 1, 1)),
+    "upper_resp_sneezing": ("upper respiratory", (1, 1, 1)),
+    # Throat clearing is upper respiratory (1). Hoarseness (2) and stridor (3) are read as laryngeal oedema
+    # (grade 3, "with or without stridor"); reading hoarseness this way is the cautious judgement.
+    "lower_resp_laryngeal": ("upper respiratory", (1, 3, 3)),
+    # The PRACTALL item mixes nausea and abdominal pain; it is read as nausea ("other", 1). Cramps would be
+    # grade 2: the clinician should raise it.
+    "gi_subjective": ("other", (1, 1, 1)),
+    "gi_vomiting": ("gastrointestinal", (2, 2, 2)),
+    # WAO 2010 has no cardiovascular feature short of hypotension; tachycardia or dizziness (1) is counted as a
+    # cardiovascular organ system so that, with another system, it makes grade 2. BP drop / collapse = 4.
+    "cardio_neuro": ("cardiovascular", (1, 4, 4)),
+    "mcas_tachycardia": ("cardiovascular", (1, 1, 1)),
+    # Behaviour change may be a child's only sign (4.3 note); it, brain fog and headache sit under "other"
+    # (which lists headache).
+    "behaviour_change": ("other", (1, 1, 1)),
+    "mcas_brain_fog": ("other", (1, 1, 1)),
+    "mcas_headache": ("other", (1, 1, 1)),
+}
+
+# SpO2 <92 % is read as respiratory failure (4), the cautious reading; loss of consciousness appears in WAO 2010
+# only with grade-4 features, so alone it is suggested as 4. PEF is graded by _wao_lower_airway (0 here).
+_WAO_VITALS = _VitalGrades(
+    hypotension=4,
+    tachycardia=1,
+    hypoxaemia=4,
+    bronchospasm=0,
+    unconsciousness=4,
+    spo2_at_or_below=HYPOXAEMIA_SPO2_BELOW - 1,
+)
+
+
+def _wao_lower_airway(data: GradeInput) -> list[_Feature]:
+    """Wheeze or an objective PEF drop, graded 2 or 3 by PEF drop and bronchodilator response."""
+    wheeze = _worst_findings(data).get("lower_resp_wheeze")
+    evidence = [_finding_reason("lower_resp_wheeze", wheeze)] if wheeze else []
+    pef = _pef_drop(data)
+    if pef:
+        evidence.append(pef)
+    if not evidence:
+        return []
+    # WAO defines only "<40 % and responding" (2) and ">=40 % and not responding" (3). With only one of the two
+    # grade-3 markers we suggest 3 (cautious); with neither marker present or measured, 2.
+    severe_drop = data.pef_drop_pct is not None and data.pef_drop_pct >= WAO_SEVERE_PEF_DROP_PCT
+    grade = 3 if severe_drop or data.bronchodilator_response is False else 2
+    if data.bronchodilator_response is not None:
+        responded = data.bronchodilator_response
+        evidence.append("Responded to bronchodilator" if responded else "No response to bronchodilator")
+    return [_Feature(grade, reason, "lower respiratory") for reason in evidence]
+
+
+def _wao_grade(features: Sequence[_Feature]) -> tuple[int, tuple[str, ...]]:
+    """The WAO grade: the worst feature, or 2 when grade-1 features span more than one organ system."""
+    grade, reasons = _drivers(features)
+    systems = sorted({feature.system for feature in features})
+    if grade == 1 and len(systems) > 1:
+        return 2, (*reasons, f"{len(systems)} organ systems involved: {', '.join(systems)}")
+    return grade, reasons
+
+
+def _duration_text(delay: timedelta) -> str:
+    """'7 min' or '5 min 1 s'."""
+    minutes, seconds = divmod(int(delay.total_seconds()), 60)
+    return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+
+
+def wao_adrenaline_suffix(first_symptom_at: datetime | None, adrenaline_at: datetime | None) -> tuple[str, str]:
+    """The WAO 2010 suffix letter (a/b/c/d/z) and a sentence saying why."""
+    if adrenaline_at is None:
+        return WAO_SUFFIX_NOT_GIVEN, "Adrenaline not given"
+    if first_symptom_at is None:
+        raise GradingError("Adrenaline was given: record the time of the first symptom.", code="first_symptom_missing")
+    delay = adrenaline_at.astimezone(UTC) - first_symptom_at.astimezone(UTC)
+    if delay < timedelta(0):
+        raise GradingError("Adrenaline is recorded before the first symptom.", code="adrenaline_before_symptom")
+    letter = next((letter for limit, letter in WAO_SUFFIX_LIMITS if delay <= limit), WAO_SUFFIX_LATE)
+    return letter, f"Adrenaline {_duration_text(delay)} after the first symptom"
+
+
+def suggest_wao2010(data: GradeInput) -> GradeSuggestion:
+    """WAO 2010 systemic-reaction grade 1-4 with its adrenaline-timing suffix, e.g. '2a' or '3z'."""
+    features = _item_features(data, _WAO_ITEMS) + _wao_lower_airway(data) + _vital_features(data, _WAO_VITALS)
+    if not features:
+        return _no_reaction(WAO, data)
+    grade, reasons = _wao_grade(features)
+    letter, timing = wao_adrenaline_suffix(data.first_symptom_at, data.adrenaline_at)
+    return GradeSuggestion(WAO, SCALES[WAO], f"{grade}{letter}", (*reasons, timing))
+
+
+# --- Brown 2004 (fact sheet 4.2): 1 mild = skin/subcutaneous only; 2 moderate = respiratory, cardiovascular or GI
+# involvement; 3 severe = hypoxia, hypotension or neurological compromise.
+BROWN_LEVELS: dict[int, str] = {1: "mild", 2: "moderate", 3: "severe"}
+_BROWN_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
+    "skin_pruritus": ("skin", (1, 1, 1)),
+    "skin_urticaria": ("skin", (1, 1, 1)),
+    "skin_erythema": ("skin", (1, 1, 1)),
+    "mcas_flushing": ("skin", (1, 1, 1)),
+    "mcas_itch": ("skin", (1, 1, 1)),
+    # Lip/oral symptoms are mucocutaneous (mild).
+    "oral_symptoms": ("skin", (1, 1, 1)),
+    # Brown's respiratory features are dyspnoea, stridor, wheeze, chest/throat tightness; sneezing is none of
+    # these, so it stays mild. Judgement.
+    "upper_resp_sneezing": ("upper respiratory", (1, 1, 1)),
+    "lower_resp_wheeze": ("respiratory", (2, 2, 2)),
+    # Throat clearing = throat tightness, hoarseness, stridor: all moderate.
+    "lower_resp_laryngeal": ("respiratory", (2, 2, 2)),
+    "gi_subjective": ("gastrointestinal", (2, 2, 2)),
+    "gi_vomiting": ("gastrointestinal", (2, 2, 2)),
+    # Dizziness/tachycardia = presyncope (moderate); BP drop and collapse = hypotension/collapse (severe).
+    "cardio_neuro": ("cardiovascular", (2, 3, 3)),
+    # Read as a systemic sign (moderate); "confusion" (severe) is not claimed from a behaviour score. Judgement.
+    "behaviour_change": ("neurological", (2, 2, 2)),
+    "mcas_tachycardia": ("cardiovascular", (2, 2, 2)),
+    # Brain fog and headache are not Brown features.
+}
+
+# Tachycardia (>15/min, Sampson's cut-off) and a PEF drop >20 % suggest cardiovascular / respiratory involvement
+# (moderate); hypotension, SpO2 <=92 % [unconfirmed] and loss of consciousness are severe.
+_BROWN_VITALS = _VitalGrades(
+    hypotension=3,
+    tachycardia=2,
+    hypoxaemia=3,
+    bronchospasm=2,
+    unconsciousness=3,
+    spo2_at_or_below=BROWN_HYPOXIA_SPO2_AT_OR_BELOW,
+)
+
+
+def suggest_brown(data: GradeInput) -> GradeSuggestion:
+    """Brown 2004 grade: mild, moderate or severe."""
+    features = _item_features(data, _BROWN_ITEMS) + _vital_features(data, _BROWN_VITALS)
+    if not features:
+        return _no_reaction(BROWN, data)
+    level, reasons = _drivers(features)
+    return GradeSuggestion(BROWN, SCALES[BROWN], BROWN_LEVELS[level], reasons)
+
+
+_SUGGESTERS: dict[str, Callable[[GradeInput], GradeSuggestion]] = {
+    SAMPSON: suggest_sampson,
+    WAO: suggest_wao2010,
+    BROWN: suggest_brown,
+}
+
+
+def suggest(scale: str, data: GradeInput) -> GradeSuggestion:
+    """The suggested grade on the named scale."""
+    try:
+        suggester = _SUGGESTERS[scale]
+    except KeyError:
+        raise GradingError(f"Unknown grading scale: {scale!r}.", code="unknown_scale") from None
+    return suggester(data)

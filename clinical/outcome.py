@@ -1,0 +1,199 @@
+"""Challenge results computed from the doses actually given (fact sheet 6.1, 6.2), never typed in.
+
+Terms (fact sheet 6.2): the eliciting dose is the dose at which the reaction began (Utrecht); NOAEL, the highest
+tolerated dose, is the highest dose given without an observed reaction; both are reported discrete and cumulative
+(Blom et al. 2022). Amounts are what the patient actually ate, so a partly eaten dose counts as eaten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from clinical.units import UNIT_ALIASES
+
+
+class OutcomeError(ValueError):
+    """Dose records that cannot give a result; `code` is stable, the message is for people."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class Outcome(StrEnum):
+    """Outcome categories (fact sheet 6.1; TrakCare "Tolerated / Not tolerated / Equivocal / Dose not reached")."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    EQUIVOCAL = "equivocal"
+    DOSE_NOT_REACHED = "dose_not_reached"
+
+
+@dataclass(frozen=True)
+class GivenDose:
+    """A dose as actually eaten: protein in mg and the food amount in its own unit."""
+
+    number: int
+    protein_mg: Decimal
+    food_amount: Decimal
+    food_unit: str
+    given_at: datetime
+    entered_in_error: bool = False
+
+
+@dataclass(frozen=True)
+class ChallengeResult:
+    """The dose figures for a report (fact sheet 6.4 item 8); None means "does not apply"."""
+
+    eliciting_dose_mg: Decimal | None
+    eliciting_food_amount: Decimal | None
+    eliciting_dose_number: int | None
+    cumulative_at_reaction_mg: Decimal | None
+    highest_tolerated_mg: Decimal | None
+    highest_tolerated_cumulative_mg: Decimal | None
+    total_protein_mg: Decimal
+    total_food_amount: Decimal
+    food_unit: str
+    first_symptom_at: datetime | None
+    minutes_from_last_dose_to_first_symptom: int | None
+
+
+def compute_result(doses: Sequence[GivenDose], *, reaction_onset: datetime | None) -> ChallengeResult:
+    """Eliciting dose, NOAEL (discrete and cumulative), totals and time to first symptom from the doses given.
+
+    The eliciting dose is the last valid dose given at or before `reaction_onset` (the first reaction finding).
+    Doses marked entered-in-error are ignored. Doses given after the onset count in the totals only.
+    """
+    valid = _valid_doses(doses)
+    totals = {
+        "total_protein_mg": _sum(d.protein_mg for d in valid),
+        "total_food_amount": _sum(d.food_amount for d in valid),
+        "food_unit": _food_unit(valid),
+    }
+    if reaction_onset is None:
+        return ChallengeResult(
+            eliciting_dose_mg=None,
+            eliciting_food_amount=None,
+            eliciting_dose_number=None,
+            cumulative_at_reaction_mg=None,
+            highest_tolerated_mg=max((d.protein_mg for d in valid), default=None),
+            highest_tolerated_cumulative_mg=_sum(d.protein_mg for d in valid) if valid else None,
+            first_symptom_at=None,
+            minutes_from_last_dose_to_first_symptom=None,
+            **totals,
+        )
+    # Valid doses are in time order (checked), so those given by the onset are a prefix.
+    given = [d for d in valid if d.given_at <= reaction_onset]
+    eliciting = given[-1] if given else None
+    tolerated = given[:-1]
+    return ChallengeResult(
+        eliciting_dose_mg=eliciting.protein_mg if eliciting else None,
+        eliciting_food_amount=eliciting.food_amount if eliciting else None,
+        eliciting_dose_number=eliciting.number if eliciting else None,
+        cumulative_at_reaction_mg=_sum(d.protein_mg for d in given) if given else None,
+        highest_tolerated_mg=max((d.protein_mg for d in tolerated), default=None),
+        highest_tolerated_cumulative_mg=_sum(d.protein_mg for d in tolerated) if tolerated else None,
+        first_symptom_at=reaction_onset,
+        minutes_from_last_dose_to_first_symptom=_minutes_between(eliciting.given_at, reaction_onset)
+        if eliciting
+        else None,
+        **totals,
+    )
+
+
+def suggest_outcome(
+    *,
+    doses_given: int,
+    planned_steps: int,
+    min_top_dose_mg: Decimal | None,
+    highest_dose_mg: Decimal | None,
+    stop_hits: bool,
+    stopped_early: bool,
+) -> str:
+    """Suggested outcome category for the allergist to confirm (fact sheet 6.1), first match wins.
+
+    1. No dose given -> dose_not_reached: nothing was eaten, so nothing can be concluded.
+    2. A stop rule was met (`stop_hits`) -> failed: objective signs or repeated subjective symptoms (Utrecht,
+       fact sheet 3.2, 6.1), including a reaction in the observation period after the last dose.
+    3. Top dose reached -> passed: every planned step given or, when the protocol sets a minimum top dose (ASCIA:
+       1 tsp peanut butter), the highest dose eaten reaches it. With a minimum set, it alone decides, so a
+       half-eaten last dose does not pass by step count.
+    4. `stopped_early` -> equivocal. `stopped_early` means the clinician stopped dosing on clinical judgement
+       although no rule was met; doubtful symptoms are the usual reason (Niggemann 2010, fact sheet 3.2), so
+       whether a reaction occurred is unclear (TrakCare "Equivocal").
+    5. Otherwise -> dose_not_reached: ended before the top dose for a non-clinical reason such as refusal, time or
+       illness (fact sheet 6.1; TrakCare "Dose not reached"). Callers pass stopped_early=False for these.
+    """
+    if type(doses_given) is not int or doses_given < 0:
+        raise OutcomeError(f"Doses given must be a whole number, 0 or more, not {doses_given!r}.", "bad_count")
+    if type(planned_steps) is not int or planned_steps < 1:
+        raise OutcomeError(f"Planned steps must be a whole number, 1 or more, not {planned_steps!r}.", "bad_count")
+    if doses_given == 0:
+        return Outcome.DOSE_NOT_REACHED
+    if stop_hits:
+        return Outcome.FAILED
+    if _top_dose_reached(doses_given, planned_steps, min_top_dose_mg, highest_dose_mg):
+        return Outcome.PASSED
+    if stopped_early:
+        return Outcome.EQUIVOCAL
+    return Outcome.DOSE_NOT_REACHED
+
+
+def _top_dose_reached(
+    doses_given: int, planned_steps: int, min_top_dose_mg: Decimal | None, highest_dose_mg: Decimal | None
+) -> bool:
+    """True if the protocol's minimum top dose was eaten, or, with no minimum, every planned step was given."""
+    if min_top_dose_mg is not None:
+        return highest_dose_mg is not None and highest_dose_mg >= min_top_dose_mg
+    return doses_given >= planned_steps
+
+
+def _sum(values: Iterable[Decimal]) -> Decimal:
+    """Exact Decimal sum (starts from Decimal 0 so an empty sum is a Decimal too)."""
+    return sum(values, Decimal(0))
+
+
+def _minutes_between(start: datetime, end: datetime) -> int:
+    """Whole minutes from start to end, rounded down (4 min 59 s -> 4)."""
+    return int((end - start).total_seconds() // 60)
+
+
+def _valid_doses(doses: Sequence[GivenDose]) -> list[GivenDose]:
+    """Doses not entered in error, checked and in dose-number order."""
+    valid = sorted((d for d in doses if not d.entered_in_error), key=lambda d: d.number)
+    for dose in valid:
+        _check_dose(dose)
+    numbers = [d.number for d in valid]
+    if len(set(numbers)) != len(numbers):
+        raise OutcomeError("Two valid doses have the same number; mark one as entered in error.", "duplicate_dose")
+    for earlier, later in zip(valid, valid[1:], strict=False):
+        if later.given_at < earlier.given_at:
+            raise OutcomeError(
+                f"Dose {later.number} is recorded as given before dose {earlier.number}; check the times.",
+                "dose_order",
+            )
+    return valid
+
+
+def _check_dose(dose: GivenDose) -> None:
+    """Refuse a dose whose number or amounts cannot be right."""
+    if type(dose.number) is not int or dose.number < 1:
+        raise OutcomeError(f"Dose number must be 1 or more, not {dose.number!r}.", "bad_dose_number")
+    for name, value in (("protein", dose.protein_mg), ("food amount", dose.food_amount)):
+        if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+            raise OutcomeError(
+                f"Dose {dose.number}: {name} must be a Decimal of 0 or more, not {value!r}.", "bad_amount"
+            )
+
+
+def _food_unit(valid: Sequence[GivenDose]) -> str:
+    """The one food unit of the valid doses ("" if none); mixed units cannot be added up."""
+    units = {UNIT_ALIASES.get(d.food_unit, d.food_unit) for d in valid}
+    if len(units) > 1:
+        raise OutcomeError(f"Food amounts are in different units ({', '.join(sorted(units))}).", "mixed_units")
+    return units.pop() if units else ""

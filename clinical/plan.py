@@ -1,0 +1,160 @@
+"""A protocol's plan as people read it: each step's protein and food, preparation and cumulative totals.
+
+Pure: takes plain values (a FoodSpec and step tuples) and returns frozen dataclasses, so pages, the dose
+preparation sheet and the challenge run all compute the same figures the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from clinical import dosing, step_checks
+from clinical.kinds import format_minutes
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    number: int
+    protein_mg: Decimal | None
+    food_amount: Decimal | None
+    household_measure: str
+    interval_minutes: int
+
+
+@dataclass(frozen=True)
+class StepLine:
+    number: int
+    protein_mg: Decimal  # target protein (or the protein in the planned food amount)
+    food_amount: Decimal  # exact food amount for the target (g or mL)
+    food_unit: str
+    household_measure: str
+    cumulative_protein_mg: Decimal
+    cumulative_food: Decimal
+    interval_minutes: int
+    interval_text: str
+    preparation: dosing.Preparation | None  # None when the dose is planned as an amount of food
+
+
+def step_lines(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[StepLine]:
+    """Each step with its computed counterpart (food for protein, or protein for food) and running totals."""
+    lines: list[StepLine] = []
+    total_protein = total_food = Decimal(0)
+    for step in steps:
+        if step.protein_mg is not None:
+            protein = step.protein_mg
+            amount = step.food_amount if step.food_amount is not None else dosing.food_amount_for_protein(protein, food)
+            preparation = dosing.prepare_dose(protein, food) if step.food_amount is None else None
+        else:
+            assert step.food_amount is not None  # the model's check constraint guarantees one of the two
+            amount = step.food_amount
+            protein = dosing.protein_for_food_amount(amount, food)
+            preparation = None
+        total_protein += protein
+        total_food += amount
+        lines.append(
+            StepLine(
+                number=step.number, protein_mg=protein, food_amount=amount, food_unit=food.unit,
+                household_measure=step.household_measure, cumulative_protein_mg=total_protein,
+                cumulative_food=total_food, interval_minutes=step.interval_minutes,
+                interval_text=format_minutes(step.interval_minutes), preparation=preparation,
+            )
+        )  # fmt: skip
+    return lines
+
+
+def validation_issues(
+    food: dosing.FoodSpec, steps: Sequence[PlannedStep], *, kind: str, min_interval_minutes: int
+) -> list[step_checks.StepIssue]:
+    """step_checks.validate_steps on a plan; our interval is the wait *after* a step, theirs the wait *before* it."""
+    inputs = [
+        step_checks.StepInput(
+            number=step.number, protein_mg=step.protein_mg, food_amount=step.food_amount, unit=food.unit,
+            interval_minutes=steps[index - 1].interval_minutes if index else None,
+        )
+        for index, step in enumerate(steps)
+    ]  # fmt: skip
+    return step_checks.validate_steps(
+        inputs, food=food, kind=_dosing_kind(kind), min_interval_minutes=min_interval_minutes
+    )
+
+
+def _dosing_kind(kind: str) -> str:
+    return {"fpies": step_checks.KIND_FPIES, "home": step_checks.KIND_HOME}.get(kind, step_checks.KIND_OFC)
+
+
+# --- generators ------------------------------------------------------------------------------------------
+
+GENERATORS = {
+    "practall7": "PRACTALL 7 steps (3 → 3,000 mg protein)",
+    "practall5": "PRACTALL-5 (30 → 3,000 mg protein)",
+    "geometric": "Geometric ladder (start, top, steps or factor)",
+    "fpies": "FPIES weight-based (3 equal portions)",
+    "household": "ASCIA household ladder (1/8, 1/4, 1/2, 1, 2 tsp)",
+    "home": "Slow home reintroduction (crumb → full serving)",
+}
+
+
+@dataclass(frozen=True)
+class GeneratorInput:
+    generator: str
+    interval_minutes: int = 30
+    start_mg: Decimal | None = None
+    top_mg: Decimal | None = None
+    steps: int | None = None
+    factor: Decimal | None = None
+    weight_kg: Decimal | None = None
+    protein_g_per_kg: Decimal | None = None
+    grams_per_measure: Decimal | None = None
+    serving: Decimal | None = None
+    days_between: int | None = None
+    watch_hours: int | None = None
+
+
+def generate_steps(params: GeneratorInput) -> list[PlannedStep]:
+    """The steps a generator proposes; raises dosing.DosingError (with a code) for bad parameters."""
+    if params.generator == "home":
+        return _home_steps(params)
+    if params.generator == "household":
+        grams = params.grams_per_measure or dosing.ASCIA_GRAMS_PER_TSP
+        amounts = dosing.household_ladder(dosing.ASCIA_PEANUT_TSP, grams_per_measure=grams)
+        labels = [f"{measure} tsp" for measure in dosing.ASCIA_PEANUT_TSP]
+        return [
+            PlannedStep(n, None, amount, label, params.interval_minutes)
+            for n, (amount, label) in enumerate(zip(amounts, labels, strict=True), start=1)
+        ]
+    doses = _protein_doses(params)
+    return [PlannedStep(n, dose, None, "", params.interval_minutes) for n, dose in enumerate(doses, start=1)]
+
+
+def _protein_doses(params: GeneratorInput) -> list[Decimal]:
+    if params.generator == "practall7":
+        return dosing.practall_7()
+    if params.generator == "practall5":
+        return dosing.practall_5()
+    if params.generator == "geometric":
+        if params.start_mg is None or params.top_mg is None:
+            raise dosing.DosingError("Give the start and top doses.", code="ladder_ends_missing")
+        return dosing.geometric_ladder(params.start_mg, params.top_mg, steps=params.steps, factor=params.factor)
+    if params.generator == "fpies":
+        if params.weight_kg is None:
+            raise dosing.DosingError("Give the patient's weight for an FPIES challenge.", code="weight_missing")
+        per_kg = params.protein_g_per_kg or dosing.FPIES_DEFAULT_G_PER_KG
+        return dosing.fpies_weight_based(params.weight_kg, protein_g_per_kg=per_kg)
+    raise dosing.DosingError(f"Unknown generator “{params.generator}”.", code="unknown_generator")
+
+
+def _home_steps(params: GeneratorInput) -> list[PlannedStep]:
+    if params.serving is None:
+        raise dosing.DosingError("Give the size of a full serving.", code="serving_missing")
+    days = params.days_between or dosing.HOME_DAYS_BETWEEN
+    ladder = dosing.home_serving_ladder(
+        params.serving, days_between=days, watch_hours=params.watch_hours or dosing.HOME_WATCH_HOURS
+    )
+    minutes = days * 24 * 60
+    return [PlannedStep(s.number, None, s.food_g, _serving_label(s.fraction_label), minutes) for s in ladder]
+
+
+def _serving_label(label: str) -> str:
+    return label if label in ("crumb", "full serving") else f"{label} serving"

@@ -1,0 +1,317 @@
+"""Checks on a protocol's planned steps: errors that block saving and warnings that only inform.
+
+Split from clinical.dosing, whose conversions it uses; every threshold cites the fact sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from typing import Final, Literal
+
+# The arithmetic context and display helpers are dosing's own, shared so both modules round alike.
+from clinical.dosing import (
+    _CONTEXT,
+    ASCIA_GRAMS_PER_TSP,
+    MAX_DEVIATION_PCT,
+    DosingError,
+    FoodSpec,
+    _deviation_pct,
+    _display,
+    _mg,
+    food_amount_for_protein,
+    protein_for_food_amount,
+)
+from clinical.units import format_decimal, format_quantity
+
+# ---------------------------------------------------------------------------------------------------------
+# Protocol step checks
+# ---------------------------------------------------------------------------------------------------------
+
+KIND_OFC: Final = "ofc"
+KIND_FPIES: Final = "fpies"
+KIND_HOME: Final = "home"
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """What the step checks expect of one kind of protocol."""
+
+    min_interval_minutes: int  # used when validate_steps is given no minimum
+    big_jump_factor: Decimal | None  # warn when a step is more than this times the previous one
+    warn_repeats: bool  # warn when a step repeats the previous dose
+
+
+KIND_RULES: Final[dict[str, KindRules]] = {
+    # fact sheet §1.2: 15-30 min between doses in most diagnostic protocols. fact sheet §2: PRACTALL steps rise
+    # about 3.3× (so allergyguide's OIT ">2×" caution does not apply to an OFC); 3.5× flags only unusual jumps.
+    KIND_OFC: KindRules(min_interval_minutes=15, big_jump_factor=Decimal("3.5"), warn_repeats=True),
+    # fact sheet §1.5: FPIES gives 3 EQUAL portions over about 1 h, so repeats are the design, not a slip;
+    # the 15 min floor is the general OFC one (fact sheet §1.2).
+    KIND_FPIES: KindRules(min_interval_minutes=15, big_jump_factor=None, warn_repeats=False),
+    # fact sheet §5.4: home steps 3-5 days apart; the crumb-to-1/16-serving rise is large by design.
+    KIND_HOME: KindRules(min_interval_minutes=3 * 24 * 60, big_jump_factor=None, warn_repeats=True),
+}
+
+# fact sheet §2 (allergyguide OIT checks): an amount above 250 g or 250 mL is impractically high.
+DEFAULT_SERVING_LIMIT: Final = Decimal(250)
+# fact sheet §1.3: ASCIA's 1 teaspoon = 5 g (peanut butter), applied to any food typed in teaspoons
+# (5 g for a solid, 5 mL for a liquid). Household measures are approximate.
+FOOD_PER_TSP: Final = ASCIA_GRAMS_PER_TSP
+FOOD_UNITS: Final = ("g", "mL", "tsp")
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """One planned step. `interval_minutes` is the wait since the previous dose (ignored for the first)."""
+
+    number: int
+    protein_mg: Decimal | None = None
+    food_amount: Decimal | None = None
+    unit: str = "g"  # unit of food_amount: "g", "mL" or "tsp"
+    interval_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class StepIssue:
+    """A problem found in a protocol's steps; `code` is stable, `message` names the step and values."""
+
+    level: Literal["error", "warning"]
+    code: str
+    message: str
+    step_number: int | None
+
+
+@dataclass(frozen=True)
+class _Sized:
+    """A step reduced to what the checks compare: its size (mg protein, else food) and its food amount."""
+
+    number: int
+    size: Decimal
+    size_unit: str
+    food: Decimal | None
+    food_unit: str
+
+
+def validate_steps(
+    steps: Sequence[StepInput],
+    *,
+    food: FoodSpec | None,
+    kind: str,
+    min_interval_minutes: int | None,
+    serving_limit: Decimal = DEFAULT_SERVING_LIMIT,
+) -> list[StepIssue]:
+    """Errors and warnings for a protocol's steps, in step order.
+
+    `min_interval_minutes=None` uses the kind's default (KIND_RULES). `serving_limit` is in the food's unit.
+    """
+    rules = _kind_rules(kind)
+    minimum = rules.min_interval_minutes if min_interval_minutes is None else min_interval_minutes
+    issues = _check_numbering(steps)
+    sized: list[_Sized] = []
+    for index, step in enumerate(steps):
+        if index > 0:
+            issues += _check_interval(step, steps[index - 1], minimum)
+        step_issues, step_size = _size_step(step, food)
+        issues += step_issues
+        if step_size is not None:
+            if sized:
+                issues += _compare_steps(sized[-1], step_size, rules)
+            sized.append(step_size)
+    return issues + _check_cumulative(sized, serving_limit)
+
+
+def _kind_rules(kind: str) -> KindRules:
+    """The rules for a protocol kind; an unknown kind is a programming error."""
+    try:
+        return KIND_RULES[kind]
+    except KeyError:
+        known = ", ".join(sorted(KIND_RULES))
+        raise DosingError(f"Unknown protocol kind “{kind}”; expected one of {known}.", code="unknown_kind") from None
+
+
+def _check_numbering(steps: Sequence[StepInput]) -> list[StepIssue]:
+    """Steps must be numbered 1, 2, 3… in order, so messages can name them."""
+    numbers = [step.number for step in steps]
+    if numbers == list(range(1, len(steps) + 1)):
+        return []
+    found = ", ".join(str(number) for number in numbers)
+    return [_error("step_numbers", f"Steps must be numbered 1, 2, 3… in order; found {found}.", None)]
+
+
+def _check_interval(step: StepInput, previous: StepInput, minimum: int) -> list[StepIssue]:
+    """An error if this step comes sooner after the previous one than the minimum allows."""
+    interval = step.interval_minutes
+    if interval is None or (interval >= minimum and interval >= 0):
+        return []
+    message = (
+        f"Step {step.number} comes {_duration(interval)} after step {previous.number}; "
+        f"allow at least {_duration(max(minimum, 0))} between doses."
+    )
+    return [_error("interval_too_short", message, step.number)]
+
+
+def _size_step(step: StepInput, food: FoodSpec | None) -> tuple[list[StepIssue], _Sized | None]:
+    """Per-step errors (and the amount-mismatch warning), and the step's size when it has a usable dose."""
+    issues = _check_positive(step)
+    if issues:
+        return issues, None
+    if step.food_amount is None:
+        if step.protein_mg is None:
+            message = f"Step {step.number} has no dose; enter the protein or the amount of food."
+            return [_error("dose_missing", message, step.number)], None
+        return [], _sized_by_protein(step.number, step.protein_mg, food)
+    unit = _normalise_unit(step.unit)
+    if unit not in FOOD_UNITS:
+        message = f"Step {step.number} has an unknown unit “{step.unit}”; use g, mL or tsp."
+        return [_error("unknown_unit", message, step.number)], None
+    if food is None:
+        return [], _sized_without_food(step, step.food_amount, unit)
+    amount = _to_food_unit(step.food_amount, unit, food)
+    if amount is None:
+        return [_unit_mismatch(step, unit, food)], None
+    protein = step.protein_mg if step.protein_mg is not None else protein_for_food_amount(amount, food)
+    warnings = _check_amount_matches(step, amount, food)
+    return warnings, _Sized(step.number, protein, "mg", amount, food.unit)
+
+
+def _check_positive(step: StepInput) -> list[StepIssue]:
+    """Errors for a dose or food amount of zero or less."""
+    issues = []
+    if step.protein_mg is not None and step.protein_mg <= 0:
+        got = format_quantity(step.protein_mg, "mg")
+        message = f"Step {step.number}: the dose must be more than 0 (got {got})."
+        issues.append(_error("dose_not_positive", message, step.number))
+    if step.food_amount is not None and step.food_amount <= 0:
+        got = format_quantity(step.food_amount, _normalise_unit(step.unit))
+        message = f"Step {step.number}: the amount of food must be more than 0 (got {got})."
+        issues.append(_error("dose_not_positive", message, step.number))
+    return issues
+
+
+def _normalise_unit(unit: str) -> str:
+    """ "ml"/"ML" -> "mL", "G" -> "g", "TSP" -> "tsp"; other text unchanged."""
+    return {"g": "g", "ml": "mL", "tsp": "tsp"}.get(unit.strip().lower(), unit.strip())
+
+
+def _to_food_unit(amount: Decimal, unit: str, food: FoodSpec) -> Decimal | None:
+    """amount (g, mL or tsp) in the food's own unit, or None if that needs a density the food lacks."""
+    with localcontext(_CONTEXT):
+        if unit == "tsp":
+            return amount * FOOD_PER_TSP
+        if unit == food.unit:
+            return amount
+        if food.density_g_per_ml is None:
+            return None
+        density = food.density_g_per_ml
+        return amount / density if food.is_liquid else amount * density
+
+
+def _unit_mismatch(step: StepInput, unit: str, food: FoodSpec) -> StepIssue:
+    """The error for grams of a liquid or millilitres of a solid without a density to convert them."""
+    state = "a liquid" if food.is_liquid else "a solid"
+    message = (
+        f"Step {step.number} is in {unit} but {food.label} is {state}; enter {food.unit}, or give the food's density."
+    )
+    return _error("unit_mismatch", message, step.number)
+
+
+def _check_amount_matches(step: StepInput, amount: Decimal, food: FoodSpec) -> list[StepIssue]:
+    """A warning when a step's food amount and protein disagree by more than 5 % (fact sheet §2)."""
+    if step.protein_mg is None or step.food_amount is None:
+        return []
+    holds = protein_for_food_amount(amount, food)
+    deviation = _deviation_pct(holds, step.protein_mg)
+    if abs(deviation) <= MAX_DEVIATION_PCT:
+        return []
+    typed = format_quantity(step.food_amount, _normalise_unit(step.unit))
+    message = (
+        f"Step {step.number}: {typed} of {food.label} holds about {_mg(holds)} of protein, "
+        f"{format_decimal(_display(abs(deviation)))} % away from the {_mg(step.protein_mg)} planned."
+    )
+    return [_warning("amount_mismatch", message, step.number)]
+
+
+def _sized_by_protein(number: int, protein_mg: Decimal, food: FoodSpec | None) -> _Sized:
+    """A step given only as protein; its food amount is known only if the food is."""
+    if food is None:
+        return _Sized(number, protein_mg, "mg", None, "")
+    return _Sized(number, protein_mg, "mg", food_amount_for_protein(protein_mg, food), food.unit)
+
+
+def _sized_without_food(step: StepInput, amount: Decimal, unit: str) -> _Sized:
+    """Without a food spec, steps compare by protein if given, else by the typed amount in its own unit."""
+    total_amount = amount if unit in ("g", "mL") else None  # a teaspoon's weight depends on the food
+    if step.protein_mg is not None:
+        return _Sized(step.number, step.protein_mg, "mg", total_amount, unit)
+    return _Sized(step.number, amount, unit, total_amount, unit)
+
+
+def _compare_steps(previous: _Sized, current: _Sized, rules: KindRules) -> list[StepIssue]:
+    """Warnings for a step that falls, repeats, or jumps too far from the previous one."""
+    if previous.size_unit != current.size_unit:
+        return []
+    was, now = _show(previous), _show(current)
+    if current.size < previous.size:
+        message = f"Step {current.number} ({now}) is smaller than step {previous.number} ({was}); doses should rise."
+        return [_warning("not_increasing", message, current.number)]
+    if current.size == previous.size:
+        if not rules.warn_repeats:
+            return []
+        message = f"Step {current.number} repeats step {previous.number} ({was}); check that the repeat is intended."
+        return [_warning("repeated_step", message, current.number)]
+    factor = rules.big_jump_factor
+    if factor is None or current.size <= previous.size * factor:
+        return []
+    with localcontext(_CONTEXT):
+        ratio = format_decimal(_display(current.size / previous.size))
+    message = (
+        f"Step {current.number} ({now}) is {ratio}× step {previous.number} ({was}); "
+        f"steps above {format_decimal(factor)}× are unusual."
+    )
+    return [_warning("big_jump", message, current.number)]
+
+
+def _check_cumulative(sized: Sequence[_Sized], limit: Decimal) -> list[StepIssue]:
+    """A warning at the first step where the running total of food passes the serving limit."""
+    totals: dict[str, Decimal] = {}
+    issues = []
+    for step in sized:
+        if step.food is None:
+            continue
+        before = totals.get(step.food_unit, Decimal(0))
+        totals[step.food_unit] = before + step.food
+        if before <= limit < totals[step.food_unit]:
+            total = format_quantity(_display(totals[step.food_unit]), step.food_unit)
+            message = (
+                f"By step {step.number} the running total is {total} of food, "
+                f"more than a serving ({format_quantity(limit, step.food_unit)})."
+            )
+            issues.append(_warning("beyond_serving", message, step.number))
+    return issues
+
+
+def _show(step: _Sized) -> str:
+    """A step's size for a message, e.g. "1,000 mg" or "2.5 g"."""
+    return format_quantity(_display(step.size), step.size_unit)
+
+
+def _duration(minutes: int) -> str:
+    """Minutes as people say them: "20 min", "2 h", "3 days"."""
+    if minutes and minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return f"{days} day" if days == 1 else f"{days} days"
+    if minutes and minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
+def _error(code: str, message: str, step_number: int | None) -> StepIssue:
+    """An error-level StepIssue."""
+    return StepIssue(level="error", code=code, message=message, step_number=step_number)
+
+
+def _warning(code: str, message: str, step_number: int | None) -> StepIssue:
+    """A warning-level StepIssue."""
+    return StepIssue(level="warning", code=code, message=message, step_number=step_number)
