@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from clinical.errors import DomainError
 from clinical.units import format_decimal
 
 SAMPSON = "sampson_2003"
@@ -78,12 +79,8 @@ WAO_SUFFIX_LATE = "d"
 WAO_SUFFIX_NOT_GIVEN = "z"
 
 
-class GradingError(Exception):
-    """Bad grading input or an unknown scale; `code` is stable for tests and views."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message, self.code = message, code
+class GradingError(DomainError):
+    """Bad grading input or an unknown scale."""
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from clinical.errors import DomainError
 from clinical.units import UNIT_ALIASES
 
 
-class OutcomeError(ValueError):
-    """Dose records that cannot give a result; `code` is stable, the message is for people."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class OutcomeError(DomainError, ValueError):
+    """Dose records that cannot give a result."""
 
 
 class Outcome(StrEnum):
@@ -130,9 +126,9 @@ def suggest_outcome(
        illness (fact sheet 6.1; TrakCare "Dose not reached"). Callers pass stopped_early=False for these.
     """
     if type(doses_given) is not int or doses_given < 0:
-        raise OutcomeError(f"Doses given must be a whole number, 0 or more, not {doses_given!r}.", "bad_count")
+        raise OutcomeError(f"Doses given must be a whole number, 0 or more, not {doses_given!r}.", code="bad_count")
     if type(planned_steps) is not int or planned_steps < 1:
-        raise OutcomeError(f"Planned steps must be a whole number, 1 or more, not {planned_steps!r}.", "bad_count")
+        raise OutcomeError(f"Planned steps must be a whole number, 1 or more, not {planned_steps!r}.", code="bad_count")
     if doses_given == 0:
         return Outcome.DOSE_NOT_REACHED
     if stop_hits:
@@ -170,12 +166,12 @@ def _valid_doses(doses: Sequence[GivenDose]) -> list[GivenDose]:
         _check_dose(dose)
     numbers = [d.number for d in valid]
     if len(set(numbers)) != len(numbers):
-        raise OutcomeError("Two valid doses have the same number; mark one as entered in error.", "duplicate_dose")
+        raise OutcomeError("Two valid doses have the same number; mark one as entered in error.", code="duplicate_dose")
     for earlier, later in zip(valid, valid[1:], strict=False):
         if later.given_at < earlier.given_at:
             raise OutcomeError(
                 f"Dose {later.number} is recorded as given before dose {earlier.number}; check the times.",
-                "dose_order",
+                code="dose_order",
             )
     return valid
 
@@ -183,11 +179,11 @@ def _valid_doses(doses: Sequence[GivenDose]) -> list[GivenDose]:
 def _check_dose(dose: GivenDose) -> None:
     """Refuse a dose whose number or amounts cannot be right."""
     if type(dose.number) is not int or dose.number < 1:
-        raise OutcomeError(f"Dose number must be 1 or more, not {dose.number!r}.", "bad_dose_number")
+        raise OutcomeError(f"Dose number must be 1 or more, not {dose.number!r}.", code="bad_dose_number")
     for name, value in (("protein", dose.protein_mg), ("food amount", dose.food_amount)):
         if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
             raise OutcomeError(
-                f"Dose {dose.number}: {name} must be a Decimal of 0 or more, not {value!r}.", "bad_amount"
+                f"Dose {dose.number}: {name} must be a Decimal of 0 or more, not {value!r}.", code="bad_amount"
             )
 
 
@@ -195,5 +191,5 @@ def _food_unit(valid: Sequence[GivenDose]) -> str:
     """The one food unit of the valid doses ("" if none); mixed units cannot be added up."""
     units = {UNIT_ALIASES.get(d.food_unit, d.food_unit) for d in valid}
     if len(units) > 1:
-        raise OutcomeError(f"Food amounts are in different units ({', '.join(sorted(units))}).", "mixed_units")
+        raise OutcomeError(f"Food amounts are in different units ({', '.join(sorted(units))}).", code="mixed_units")
     return units.pop() if units else ""

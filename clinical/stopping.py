@@ -24,17 +24,13 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+from clinical.errors import DomainError
 from clinical.checklist import ITEMS, PROTOCOL_KINDS, SEVERITY_LABELS
 from clinical.units import format_decimal
 
 
-class StopRuleError(ValueError):
-    """Bad stop-rule settings or bad input to the evaluator; `code` is stable, the message is for people."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class StopRuleError(DomainError, ValueError):
+    """Bad stop-rule settings or bad input to the evaluator."""
 
 
 # Sanity bounds for stored settings: they catch typos in protocol JSON and are not clinical thresholds.
@@ -69,12 +65,12 @@ class StopRules:
         for name, (low, high, unit) in _BOUNDS.items():
             value = getattr(self, name)
             if type(value) is not int:
-                raise StopRuleError(f"{name} must be a whole number, not {value!r}.", "bad_type")
+                raise StopRuleError(f"{name} must be a whole number, not {value!r}.", code="bad_type")
             if not low <= value <= high:
-                raise StopRuleError(f"{name} must be from {low} to {high}{unit}, not {value}.", "out_of_range")
+                raise StopRuleError(f"{name} must be from {low} to {high}{unit}, not {value}.", code="out_of_range")
         for name in ("use_age_hypotension", "fpies_rule"):
             if type(getattr(self, name)) is not bool:
-                raise StopRuleError(f"{name} must be true or false, not {getattr(self, name)!r}.", "bad_type")
+                raise StopRuleError(f"{name} must be true or false, not {getattr(self, name)!r}.", code="bad_type")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict of the settings."""
@@ -84,11 +80,11 @@ class StopRules:
     def from_dict(cls, data: Mapping[str, Any]) -> StopRules:
         """Settings from stored JSON; missing keys take the defaults, unknown keys are refused."""
         if not isinstance(data, Mapping):
-            raise StopRuleError(f"Stop rules must be a JSON object, not {type(data).__name__}.", "bad_type")
+            raise StopRuleError(f"Stop rules must be a JSON object, not {type(data).__name__}.", code="bad_type")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(str(key) for key in set(data) - known)
         if unknown:
-            raise StopRuleError(f"Unknown stop-rule setting(s): {', '.join(unknown)}.", "unknown_field")
+            raise StopRuleError(f"Unknown stop-rule setting(s): {', '.join(unknown)}.", code="unknown_field")
         return cls(**data)
 
 
@@ -104,7 +100,7 @@ def default_rules(kind: str) -> StopRules:
     try:
         return _RULES_BY_KIND[kind]
     except KeyError:
-        raise StopRuleError(f"Unknown protocol kind {kind!r}.", "unknown_kind") from None
+        raise StopRuleError(f"Unknown protocol kind {kind!r}.", code="unknown_kind") from None
 
 
 @dataclass(frozen=True)
@@ -188,20 +184,20 @@ def evaluate(
 def _check_age(age_years: Decimal) -> None:
     """Refuse an age that is not a finite, non-negative Decimal (or int)."""
     if isinstance(age_years, bool) or not isinstance(age_years, Decimal | int):
-        raise StopRuleError(f"Age must be a Decimal number of years, not {age_years!r}.", "bad_age")
+        raise StopRuleError(f"Age must be a Decimal number of years, not {age_years!r}.", code="bad_age")
     if not Decimal(age_years).is_finite() or age_years < 0:
-        raise StopRuleError(f"Age must be zero or more years, not {age_years}.", "bad_age")
+        raise StopRuleError(f"Age must be zero or more years, not {age_years}.", code="bad_age")
 
 
 def _check_finding(finding: Finding) -> None:
     """Refuse unknown items, grades outside PRACTALL's 0-3 and dose numbers below 1."""
     if finding.item_code not in ITEMS:
-        raise StopRuleError(f"Unknown checklist item {finding.item_code!r}.", "unknown_item")
+        raise StopRuleError(f"Unknown checklist item {finding.item_code!r}.", code="unknown_item")
     severity = finding.severity
     if type(severity) is not int or severity not in SEVERITY_LABELS:  # 0-3 (fact sheet 3.1)
-        raise StopRuleError(f"Severity must be 0, 1, 2 or 3, not {severity!r}.", "bad_severity")
+        raise StopRuleError(f"Severity must be 0, 1, 2 or 3, not {severity!r}.", code="bad_severity")
     if finding.after_dose is not None and (type(finding.after_dose) is not int or finding.after_dose < 1):
-        raise StopRuleError(f"Dose number must be 1 or more, not {finding.after_dose!r}.", "bad_dose_number")
+        raise StopRuleError(f"Dose number must be 1 or more, not {finding.after_dose!r}.", code="bad_dose_number")
 
 
 # --- Symptom rules ------------------------------------------------------------------------------------------
@@ -319,7 +315,7 @@ def _baseline_value(baseline: Vitals | None, value_of: Callable[[Vitals], int | 
     """A baseline value to compare against, or None when there is none (relative rules are then skipped)."""
     value = value_of(baseline) if baseline is not None else None
     if value is not None and (type(value) is not int or value <= 0):
-        raise StopRuleError(f"Baseline vital signs must be positive whole numbers, not {value!r}.", "bad_baseline")
+        raise StopRuleError(f"Baseline vital signs must be positive whole numbers, not {value!r}.", code="bad_baseline")
     return value
 
 

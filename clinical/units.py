@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from clinical.errors import DomainError
 from decimal import Decimal, localcontext
 
 # Units we show; "µg"/"ug" are written as "mcg" (ISMP).
@@ -31,12 +32,8 @@ _UNIT_SUFFIX = re.compile(r"[+-]?[0-9.,]*[0-9][ \t]*[^\W\d_]+")
 _SEPARATORS = frozenset(",_'’ \t\u00a0\u2009\u202f")
 
 
-class QuantityError(ValueError):
-    """A quantity that cannot be accepted; `code` is stable, `message` is for people."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message, self.code = message, code
+class QuantityError(DomainError, ValueError):
+    """A quantity that cannot be accepted."""
 
 
 def format_decimal(value: Decimal | int) -> str:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from clinical.errors import DomainError
 from clinical.units import format_quantity
 
 MED_CLASS_LABELS: dict[str, str] = {
@@ -43,12 +44,8 @@ _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-class WashoutError(Exception):
-    """Bad washout rule data, medication or weight; `code` is stable for tests and views."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message, self.code = message, code
+class WashoutError(DomainError):
+    """Bad washout rule data, medication or weight."""
 
 
 def _check_med_class(med_class: object) -> None:

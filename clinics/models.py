@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
+from clinical.errors import DomainError
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -89,13 +90,8 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class ClinicalRecordError(Exception):
-    """A rule about clinical records was broken; `code` is stable for tests and views."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class ClinicalRecordError(DomainError):
+    """A rule about clinical records was broken."""
 
 
 class HistoryKeepingQuerySet(models.QuerySet):

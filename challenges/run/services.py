@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinical import dosing, run_rules, stopping, washout
+from clinical.errors import DomainError
 from clinical.kinds import KINDS
 from challenges.models import (
     Challenge,
@@ -36,12 +37,8 @@ from clinics.models import User
 from patients.models import Patient
 
 
-class ChallengeRuleError(Exception):
-    """A rule of the challenge run was broken; `code` is stable for views and tests."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message, self.code = message, code
+class ChallengeRuleError(DomainError):
+    """A rule of the challenge run was broken."""
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

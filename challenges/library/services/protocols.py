@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clinical import dosing, step_checks, stopping, washout
+from clinical.errors import DomainError
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
 from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
@@ -18,12 +19,12 @@ from clinical.plan import PlannedStep, validation_issues
 from clinics.models import Clinic, User
 
 
-class ProtocolError(Exception):
+class ProtocolError(DomainError):
     """A protocol could not be saved; `issues` lists every blocking problem."""
 
     def __init__(self, message: str, *, code: str, issues: Sequence[step_checks.StepIssue] = ()) -> None:
-        super().__init__(message)
-        self.message, self.code, self.issues = message, code, tuple(issues)
+        super().__init__(message, code=code)
+        self.issues = tuple(issues)
 
 
 @dataclass(frozen=True)
