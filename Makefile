@@ -4,17 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser check audit clean bench
+.PHONY: run test install install-dev browser check lint format audit clean bench
 
 $(BIN)/python:
+	@echo "==> Creating the virtual environment in $(VENV) (with $(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.txt | $(BIN)/python
+	@echo "==> Installing the requirements (requirements.txt); the first time takes a minute or two"
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	@echo "==> Installing the requirements and the test tools (requirements-dev.txt)"
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
@@ -23,7 +26,9 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
+	@echo "==> Creating or updating the SQLite database (db.sqlite3)"
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	@echo "==> Loading the standard foods and protocols and the demo clinics, people and challenges"
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "  Stepwise is running at http://127.0.0.1:$(PORT)/"
@@ -54,6 +59,16 @@ bench: install
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 		else echo "wrk is missing: install Debian's wrk package (the server overhead needs it)"; fi; }
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+# Lint, format and type checks (CI runs them; pre-commit runs the same through .pre-commit-config.yaml).
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 check: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
