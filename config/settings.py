@@ -12,12 +12,15 @@ from pathlib import Path
 import bootstrap  # bootstrap-wrapper: Bootstrap 5's CSS/JS shipped as a PyPI package (no CDN)
 import environ
 
+from config.env import strict_bool
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+# On/off flags are read with strict_bool: an unknown value (say `ture`) stops start-up instead of meaning off.
+DEBUG = strict_bool("DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="stepwise-local-development-key-not-for-production-use")
@@ -147,7 +150,7 @@ STEPWISE_PROXY_COUNT = env.int("STEPWISE_PROXY_COUNT", default=0)  # trusted pro
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Two-factor sign-in (django-otp, TOTP): optional for staff unless this is on; see clinics/mfa.py.
-STEPWISE_REQUIRE_MFA = env.bool("STEPWISE_REQUIRE_MFA", default=False)
+STEPWISE_REQUIRE_MFA = strict_bool("STEPWISE_REQUIRE_MFA", default=False)
 OTP_TOTP_ISSUER = "Stepwise"
 
 LOGIN_URL = "login"
@@ -168,7 +171,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = strict_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
