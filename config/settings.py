@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import bootstrap  # bootstrap-wrapper: Bootstrap 5's CSS/JS shipped as a PyPI package (no CDN)
 import environ
 
 from config.env import strict_bool
@@ -210,10 +209,7 @@ USE_THOUSAND_SEPARATOR = False  # clinical numbers are formatted by challenges.u
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("bootstrap", next(iter(bootstrap.__path__))),
-]
+STATICFILES_DIRS = [BASE_DIR / "static"]  # Bootstrap is vendored there: static/vendor/bootstrap-5.3.8/ (no CDN)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
