@@ -141,7 +141,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the pause is a fixed 30
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept (up to 1,000 per username); also the per-IP count
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_CLIENT_IP_CALLABLE = "clinics.auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "clinics.http.client_ip"
 AXES_VERBOSE = False  # no start-up banner; failure log lines name only the username (the lockout parameter)
 STEPWISE_PROXY_COUNT = env.int("STEPWISE_PROXY_COUNT", default=0)  # trusted proxies appending X-Forwarded-For
 # axes.W006 wants 'ip_address' among the lockout parameters. Ours has its per-IP limit in TwoLimitAxesHandler; put
