@@ -101,7 +101,8 @@ class SessionPolicyMiddleware:
         if request.user.is_authenticated:
             self._extend(request)
         if signed_in or request.user.is_authenticated:
-            # Patient data must not linger in shared browser or proxy caches; an explicit header is kept.
+            # The one place that keeps signed-in responses (pages, PDFs, exports; the sign-out response too) out of
+            # shared browser and proxy caches: views need not set it. An explicit header (the admin's) is kept.
             response.setdefault("Cache-Control", "no-store")
         return response
 
