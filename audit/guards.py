@@ -100,7 +100,7 @@ def existing(connection: BaseDatabaseWrapper) -> list[Guard]:
 
 @contextmanager
 def suspended(connection: BaseDatabaseWrapper) -> Iterator[list[Guard]]:
-    """Drop every guard, then put the same guards back. For the test suite's flush only (see commands/flush.py)."""
+    """Drop every guard, then put the same guards back. For the test suite's flush only (tests/plugins/guards.py)."""
     guards = existing(connection)
     drop(connection, guards)
     try:

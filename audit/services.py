@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from audit import chain
 from audit.models import Action, AuditEvent
+from clinics.http import client_ip
 from clinics.models import User
 from patients.models import Patient
 
@@ -96,27 +95,10 @@ def _clean(text: str, limit: int) -> str:
     return (text or "").replace("\x00", "")[:limit]
 
 
-def client_ip(request: HttpRequest | None) -> str:
-    """REMOTE_ADDR, or the X-Forwarded-For entry our own proxies vouch for (`STEPWISE_PROXY_COUNT` of them).
-
-    Entries further left than our proxies' are client-supplied and ignored (same rule as clinics.auth.client_ip).
-    """
-    if request is None:
-        return ""
-    candidate = request.META.get("REMOTE_ADDR", "")
-    proxies = getattr(settings, "STEPWISE_PROXY_COUNT", 0)
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if proxies > 0 and len(forwarded) >= proxies:
-        candidate = forwarded[-proxies]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return ""
-
-
 def _from_request(request: HttpRequest | None) -> dict[str, str]:
-    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
-    return {"ip": client_ip(request), "user_agent": agent}
+    if request is None:
+        return {"ip": "", "user_agent": ""}
+    return {"ip": client_ip(request) or "", "user_agent": request.META.get("HTTP_USER_AGENT", "")}
 
 
 def _signed_in(request: HttpRequest) -> User | None:

@@ -26,14 +26,14 @@ PG_HOST = "127.0.0.1"
 PG_USER = "postgres"
 PG_PREFIX = "stepwise_bench"
 
-# Production settings (DEBUG off), served over plain HTTP on 127.0.0.1: no HTTPS redirect. TESTING=1 only picks the
-# plain static-files storage, so pages render without a collectstatic manifest (no static file is requested).
+# Production settings (DEBUG off), served over plain HTTP on 127.0.0.1: no HTTPS redirect. config.bench_settings is
+# config.settings with only the plain static-files storage, so pages render without a collectstatic manifest (no
+# static file is requested).
 BASE_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DJANGO_SETTINGS_MODULE": "config.bench_settings",
     "DEBUG": "0",
     "SECRET_KEY": "stepwise-bench-only-not-a-secret",
     "SECURE_SSL_REDIRECT": "0",
-    "TESTING": "1",
     "LOG_LEVEL": "ERROR",
     "PYTHONWARNINGS": "ignore:No directory at",  # whitenoise: no collected static files (none are requested)
 }

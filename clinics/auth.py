@@ -1,5 +1,7 @@
 """Sign-in hardening: two lockout limits for django-axes, session lifetimes by role, no-store for signed-in pages.
 
+The client address axes counts by is clinics.http.client_ip (`AXES_CLIENT_IP_CALLABLE`).
+
 Axes counts failures by one set of lockout parameters against one limit. We want two limits (ASVS 5.0 V6.3.1, NIST
 SP 800-63B 5.2.2, our reliability plan test 7): 5 failures per username and 20 per client IP within the 30-minute
 cool-off. The per-username count is axes' own (`AXES_LOCKOUT_PARAMETERS = ["username"]`, reset on success). The
@@ -9,7 +11,6 @@ patient account) does not clear.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,24 +27,6 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 LOGIN_AT_SESSION_KEY = "stepwise_login_at"  # epoch seconds of the password sign-in
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry our own proxies vouch for.
-
-    With `STEPWISE_PROXY_COUNT = n` trusted reverse proxies in front of the app, each appending to X-Forwarded-For,
-    the n-th entry from the right is the address the outermost proxy saw. Entries further left are client-supplied
-    and ignored. Without a proxy count every clinic user would share the proxy's address and its IP limit.
-    """
-    candidate = request.META.get("REMOTE_ADDR")
-    proxies = settings.STEPWISE_PROXY_COUNT
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if proxies > 0 and len(forwarded) >= proxies:
-        candidate = forwarded[-proxies]
-    try:
-        return str(ipaddress.ip_address(candidate or ""))
-    except ValueError:
-        return None
 
 
 def _ip_failures(request: HttpRequest) -> int:
@@ -118,7 +101,8 @@ class SessionPolicyMiddleware:
         if request.user.is_authenticated:
             self._extend(request)
         if signed_in or request.user.is_authenticated:
-            # Patient data must not linger in shared browser or proxy caches; an explicit header is kept.
+            # The one place that keeps signed-in responses (pages, PDFs, exports; the sign-out response too) out of
+            # shared browser and proxy caches: views need not set it. An explicit header (the admin's) is kept.
             response.setdefault("Cache-Control", "no-store")
         return response
 

@@ -1,4 +1,7 @@
-"""Show times in the signed-in user's clinic time zone (they are stored in UTC)."""
+"""Show times in the signed-in user's clinic time zone (they are stored in UTC).
+
+(`Cache-Control: no-store` for signed-in responses is set in one place: clinics.auth.SessionPolicyMiddleware.)
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,4 @@ class ClinicTimezoneMiddleware:
             timezone.activate(clinic.tzinfo)
         else:
             timezone.deactivate()
-        response = self.get_response(request)
-        if clinic is not None:
-            # Patient pages and PDFs must not linger in shared browser caches.
-            response.setdefault("Cache-Control", "no-store")
-        return response
+        return self.get_response(request)

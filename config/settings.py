@@ -9,15 +9,17 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import bootstrap  # bootstrap-wrapper: Bootstrap 5's CSS/JS shipped as a PyPI package (no CDN)
 import environ
+
+from config.env import strict_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+# On/off flags are read with strict_bool: an unknown value (say `ture`) stops start-up instead of meaning off.
+DEBUG = strict_bool("DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="stepwise-local-development-key-not-for-production-use")
@@ -139,7 +141,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the pause is a fixed 30
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept (up to 1,000 per username); also the per-IP count
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_CLIENT_IP_CALLABLE = "clinics.auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "clinics.http.client_ip"
 AXES_VERBOSE = False  # no start-up banner; failure log lines name only the username (the lockout parameter)
 STEPWISE_PROXY_COUNT = env.int("STEPWISE_PROXY_COUNT", default=0)  # trusted proxies appending X-Forwarded-For
 # axes.W006 wants 'ip_address' among the lockout parameters. Ours has its per-IP limit in TwoLimitAxesHandler; put
@@ -147,7 +149,7 @@ STEPWISE_PROXY_COUNT = env.int("STEPWISE_PROXY_COUNT", default=0)  # trusted pro
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Two-factor sign-in (django-otp, TOTP): optional for staff unless this is on; see clinics/mfa.py.
-STEPWISE_REQUIRE_MFA = env.bool("STEPWISE_REQUIRE_MFA", default=False)
+STEPWISE_REQUIRE_MFA = strict_bool("STEPWISE_REQUIRE_MFA", default=False)
 OTP_TOTP_ISSUER = "Stepwise"
 
 LOGIN_URL = "login"
@@ -168,7 +170,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = strict_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -207,16 +209,13 @@ USE_THOUSAND_SEPARATOR = False  # clinical numbers are formatted by clinical.uni
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("bootstrap", next(iter(bootstrap.__path__))),
-]
+STATICFILES_DIRS = [BASE_DIR / "static"]  # Bootstrap is vendored there: static/vendor/bootstrap-5.3.8/ (no CDN)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env.bool("TESTING", default=False)
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

@@ -4,12 +4,13 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "stepwise-tests-only")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("TESTING", "1")
 
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Serve static files straight from the finders (no collectstatic before tests).
+# Serve static files straight from the finders (no collectstatic before tests): the plain storage, which needs no
+# collectstatic manifest to render {% static %}.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 

@@ -2,9 +2,9 @@
 
 Tests run on the real migrations, so the append-only triggers (audit.guards) are in the test database. Ordinary
 tests roll back their transaction and never delete. A `transactional_db` test is emptied afterwards by Django's
-`flush`, which the triggers would refuse: audit's own `flush` command (test-only: it runs only with TESTING=1, set
-by config/test_settings.py) drops the triggers, flushes, and puts them back. Tamper tests drop triggers inside the
-test's transaction, so the rollback restores them.
+`flush`, which the triggers would refuse: the pytest plugin tests/plugins/guards.py (loaded by pytest.ini) drops
+the triggers around that teardown flush only, and puts them back. Tamper tests drop triggers inside the test's
+transaction, so the rollback restores them.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
+from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connection, models
+from django.test import TransactionTestCase
 from django.test.utils import isolate_apps
 
 from audit import guards
@@ -104,16 +106,29 @@ def test_a_new_history_model_and_a_new_clinical_model_would_be_guarded():
     assert "audit_note" not in tables
 
 
-def test_flush_is_refused_outside_the_test_suite(monkeypatch, patient):
-    monkeypatch.setenv("TESTING", "0")
-    with pytest.raises(CommandError, match="append-only"):
+@pytest.mark.django_db(transaction=True)
+def test_manage_py_flush_is_djangos_own_and_the_guards_refuse_it(patient):
+    """No app overrides `flush`: production's `manage.py flush` is Django's command, and the triggers refuse it.
+
+    A transactional test, so the flush runs in autocommit as in production (not inside a test's transaction).
+    """
+    assert get_commands()["flush"] == "django.core"
+    with pytest.raises(CommandError, match="couldn't be flushed") as refused:
         call_command("flush", interactive=False, verbosity=0)
+    assert guards.MESSAGE in str(refused.value.__cause__)
     assert Patient.objects.filter(pk=patient.pk).exists() and AuditEvent.objects.exists()
 
 
+def test_the_plugin_wraps_only_the_test_frameworks_teardown():
+    assert hasattr(TransactionTestCase._fixture_teardown, "__wrapped__")  # tests/plugins/guards.py is loaded
+    assert FlushCommand.handle.__module__ == "django.core.management.commands.flush"  # flush itself is untouched
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_test_suite_flush_suspends_the_guards_and_puts_them_back(clinic, patient):
+def test_the_test_frameworks_flush_suspends_the_guards_and_puts_them_back(clinic, patient):
+    """What pytest-django runs after each transactional test: TransactionTestCase's teardown, which flushes."""
     before = sorted(guards.existing(connection))
-    call_command("flush", interactive=False, verbosity=0)
+    assert before and AuditEvent.objects.exists()
+    TransactionTestCase()._fixture_teardown()
     assert not Patient.objects.exists() and not AuditEvent.objects.exists()
     assert sorted(guards.existing(connection)) == before

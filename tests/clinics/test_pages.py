@@ -9,7 +9,7 @@ from django.urls import reverse
 
 def test_login_page_uses_local_bootstrap(client, db):
     page = client.get(reverse("login")).content.decode()
-    assert "/static/bootstrap/css/bootstrap.min.css" in page
+    assert "/static/vendor/bootstrap-5.3.8/css/bootstrap.min.css" in page
     assert "cdn" not in page.lower()
     assert "http://" not in page and "https://" not in page
 

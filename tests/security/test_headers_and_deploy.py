@@ -34,7 +34,6 @@ def test_check_deploy_reports_no_warnings_with_production_settings():
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",
-        TESTING="0",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="stepwise.example.org",
         CSRF_TRUSTED_ORIGINS="https://stepwise.example.org",
