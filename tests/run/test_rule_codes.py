@@ -16,40 +16,37 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 
-from audit.models import AuditEvent
 from challenges.home import services as home
 from challenges.library.services.protocols import protocol_clone
 from challenges.run import services as runs
-from challenges.run.models import Challenge, FollowUp, Observation, PreChallengeCheck, Status
+from challenges.run.models import (
+    Challenge,
+    FollowUp,
+    PreChallengeCheck,
+    Status,
+)
 from challenges.run.services import ChallengeRuleError
 from clinical.plan import PlannedStep
 from clinics.models import Role
 from clinics.services import clinical_record_mark_entered_in_error
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import UserFactory
 from tests.home.conftest import home_protocol, plan  # noqa: F401  (fixtures)
 from tests.run.conftest import START
+from tests.run.helpers import db_state
 
 ANSWERS = dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True)
 BASELINE = {"heart_rate": 80, "systolic": 120, "diastolic": 70}
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _db_state() -> dict[str, int]:
-    """Rows of every model of the challenges app (with the history tables) and of the audit chain."""
-    state = {model._meta.label: model._base_manager.count() for model in apps.get_app_config("challenges").get_models()}
-    state["audit.AuditEvent"] = AuditEvent.objects.count()
-    return state
-
-
 def _refused(code: str, write: Callable[[], object]) -> ChallengeRuleError:
     """The write is refused with `code`, and the database is unchanged."""
-    before = _db_state()
+    before = db_state()
     with pytest.raises(ChallengeRuleError) as excinfo:
         write()
     assert excinfo.value.code == code, excinfo.value.message
-    assert _db_state() == before
+    assert db_state() == before
     return excinfo.value
 
 
@@ -199,20 +196,20 @@ def test_the_same_dose_form_again_adds_nothing_and_says_so(challenge, nurse, clo
     _check_in(challenge, nurse, clock)
     key = uuid.uuid4()
     first = _dose(challenge, nurse, clock, idempotency_key=key)
-    before = _db_state()
+    before = db_state()
     again = _dose(challenge, nurse, clock, idempotency_key=key)
     assert first.created and not again.created and again.dose == first.dose
-    assert _db_state() == before
+    assert db_state() == before
 
 
-def test_no_dose_after_the_plan_was_cut_short(plan, patient_user, allergist, clock):
+def test_no_dose_after_the_plan_was_cut_short(plan, patient_user, allergist, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     home.plan_change(challenge=plan, by=allergist, steps=[], reason="Stop after the first step; reassess in clinic")
     clock.move(days=4)
     _refused("no_more_steps", lambda: _dose(plan, allergist, clock))
 
 
-def test_a_home_step_waits_for_its_release(plan, patient_user, clock):
+def test_a_home_step_waits_for_its_release(plan, patient_user, clock):  # noqa: F811
     plan.clinic.home_steps_need_release = True
     plan.clinic.save()
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
@@ -229,7 +226,7 @@ def test_a_finding_in_clinic_waits_for_check_in(challenge, nurse, clock):
     assert "Check the patient in" in error.message
 
 
-def test_a_symptom_at_home_waits_for_the_first_step(plan, patient_user, clock):
+def test_a_symptom_at_home_waits_for_the_first_step(plan, patient_user, clock):  # noqa: F811
     error = _refused("not_started", lambda: home.patient_symptom(challenge=plan, by=patient_user, item_code="mcas_itch",
                                                                 severity=1, observed_at=clock.now))  # fmt: skip
     assert "after you have taken the first step" in error.message
@@ -354,12 +351,12 @@ def other_patient_user(other_patient):
     return user
 
 
-def test_a_patient_records_only_in_their_own_plan(plan, other_patient_user, clock):
+def test_a_patient_records_only_in_their_own_plan(plan, other_patient_user, clock):  # noqa: F811
     _refused("not_yours", lambda: home.patient_dose(challenge=plan, by=other_patient_user, given_at=clock.now,
                                                    food_amount=None, key=uuid.uuid4()))  # fmt: skip
 
 
-def test_a_patient_corrects_only_their_own_entries(plan, patient_user, allergist, clock):
+def test_a_patient_corrects_only_their_own_entries(plan, patient_user, allergist, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     entry = runs.observation_record(challenge=plan, by=allergist, item_code="mcas_itch", severity=1, observed_at=clock.now)
     _refused("not_own_entry", lambda: home.patient_correct_symptom(
@@ -373,12 +370,12 @@ def test_only_a_home_plan_has_steps_to_release(challenge, allergist, clock):
     _refused("not_running_home", lambda: home.step_release(challenge=challenge, by=allergist))
 
 
-def test_only_an_allergist_releases_a_step(plan, patient_user, nurse, clock):
+def test_only_an_allergist_releases_a_step(plan, patient_user, nurse, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     _refused("allergist_only", lambda: home.step_release(challenge=plan, by=nurse))
 
 
-def test_an_open_stop_alert_is_decided_before_a_release(plan, nurse, allergist, clock):
+def test_an_open_stop_alert_is_decided_before_a_release(plan, nurse, allergist, clock):  # noqa: F811
     # Vital signs taken at the clinic before the first home step met a stop rule: the plan has not started (so it
     # is not paused), but no step is released until the allergist decides.
     runs.vitals_record(challenge=plan, by=nurse, values={"taken_at": clock.now, "spo2": 88})
@@ -386,13 +383,13 @@ def test_an_open_stop_alert_is_decided_before_a_release(plan, nurse, allergist, 
     _refused("stop_alert_open", lambda: home.step_release(challenge=plan, by=allergist))
 
 
-def test_no_release_after_the_plan_was_cut_short(plan, patient_user, allergist, clock):
+def test_no_release_after_the_plan_was_cut_short(plan, patient_user, allergist, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     home.plan_change(challenge=plan, by=allergist, steps=[], reason="Stop after the first step; reassess in clinic")
     _refused("no_more_steps", lambda: home.step_release(challenge=plan, by=allergist))
 
 
-def test_a_plan_change_needs_a_reason(plan, allergist, clock):
+def test_a_plan_change_needs_a_reason(plan, allergist, clock):  # noqa: F811
     steps = [PlannedStep(1, None, Decimal(3), "", 3 * 24 * 60)]
     _refused("reason_required", lambda: home.plan_change(challenge=plan, by=allergist, steps=steps, reason=" "))
 
@@ -411,7 +408,7 @@ def test_a_check_in_is_recorded_once(challenge, nurse, clock):
                                                           symptoms=True, findings="Now with hives"))  # fmt: skip
 
 
-def test_a_patient_records_only_their_own_check_in(plan, patient_user, other_patient_user, allergist, clock):
+def test_a_patient_records_only_their_own_check_in(plan, patient_user, other_patient_user, allergist, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     runs.challenge_stop(challenge=plan, by=allergist, reason="Patient asked to stop")
     follow_up = plan.follow_ups.order_by("hours_after").first()
