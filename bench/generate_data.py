@@ -111,7 +111,7 @@ class Generator:
         from clinical.kinds import KINDS
         from challenges.models import Protocol
         from clinical.plan import step_lines
-        from challenges.library.services.protocols import food_spec, protocol_steps
+        from challenges.library.facts import food_spec, protocol_steps
 
         plans = []
         for protocol in Protocol.objects.filter(clinic=None, is_current=True).select_related("food").prefetch_related("steps"):

@@ -265,7 +265,7 @@ def _long_challenge() -> Any:
         VitalSigns,
     )
     from clinical.plan import step_lines
-    from challenges.library.services.protocols import food_spec, protocol_steps
+    from challenges.library.facts import food_spec, protocol_steps
     from clinics.models import User
 
     existing = Challenge.objects.filter(indication="[bench-long-report]").first()

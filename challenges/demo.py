@@ -91,10 +91,7 @@ def _finish(challenge, allergist, clock, outcome: OutcomeInput, *, sign: bool) -
     if challenge.status == "observing":
         clock.move(minutes=challenge.protocol.observation_minutes + 5)
         runs.observation_finish(challenge=challenge, by=allergist)
-    from challenges.run import selectors
-
-    state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get())
-    runs.outcome_confirm(challenge=challenge, by=allergist, data=outcome, grade_suggested=state.grade.grade if state.grade else "")
+    runs.outcome_confirm(challenge=challenge, by=allergist, data=outcome)
     if sign:
         clock.move(minutes=10)
         runs.challenge_sign(challenge=challenge, by=allergist, render=build_signed_report)
@@ -239,5 +236,5 @@ def _completed_home_plan(users: dict[str, User]) -> None:
                              idempotency_key=uuid.uuid4(), notes="Reported by phone")  # fmt: skip
         clock.move(hours=49)
         runs.observation_finish(challenge=plan, by=allergist)
-        runs.outcome_confirm(challenge=plan, by=allergist, grade_suggested="", data=OutcomeInput(
+        runs.outcome_confirm(challenge=plan, by=allergist, data=OutcomeInput(
             "passed", "Full serving tolerated with no symptoms", "wao_2010", "", "eat_regularly", False))  # fmt: skip

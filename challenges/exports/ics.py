@@ -20,7 +20,7 @@ from clinical import home_plan
 from clinical.display import amount_text
 from challenges.models import Challenge
 from clinical.plan import StepLine, step_lines
-from challenges.library.services.protocols import food_spec, protocol_steps
+from challenges.library.facts import food_spec, protocol_steps
 
 PRODID = "-//Stepwise//Home reintroduction plan//EN"
 UID_DOMAIN = "stepwise"

@@ -9,10 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinical.checklist import CHECKLIST
-from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
-from clinical.kinds import DAY
 from challenges.models import FollowUpMethod
+from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
+from clinical.checklist import CHECKLIST
+from clinical.kinds import DAY
 from clinical.plan import PlannedStep
 from clinics.forms import StrictDecimalField, crispy_helper
 

@@ -1,11 +1,31 @@
-"""Reads for home plans."""
+"""Reads for home plans: the patient's plan page, and the clinic's list of plans needing attention."""
 
 from __future__ import annotations
 
-from challenges.run.models import Challenge, Setting, Status
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from challenges import access
+from challenges.run import facts
+from challenges.run.models import (
+    Challenge,
+    FollowUp,
+    Observation,
+    Setting,
+    Status,
+    StopAlert,
+)
+from challenges.run.selectors import RunState, run_state, with_run_data
+from clinical import home_plan
+from clinics.models import User
 from patients.models import Patient
 
 ENDED = (Status.CANCELLED, Status.COMPLETED, Status.STOPPED)
+RECENT = timezone.timedelta(hours=72)  # symptoms this recent put a plan on the clinic's attention list
 
 
 def plan_in_progress(patient: Patient) -> Challenge | None:
@@ -15,4 +35,89 @@ def plan_in_progress(patient: Patient) -> Challenge | None:
         .exclude(status__in=ENDED)
         .order_by("-scheduled_at")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class HomePlanState:
+    run: RunState
+    calendar: list[home_plan.CalendarStep]
+    watch_until: datetime | None  # the watch window after the latest step
+    unlocks_at: datetime | None  # when the next step may be taken
+    waiting_for_release: bool
+    can_take_step: bool
+    paused: bool
+
+
+def home_plan_state(challenge: Challenge) -> HomePlanState:
+    """What the patient's plan page shows (load with with_run_data)."""
+    run = run_state(challenge)
+    doses = facts.valid_doses(challenge)
+    steps = list(challenge.protocol.steps.all())
+    start = timezone.localdate(challenge.scheduled_at)
+    taken = [home_plan.TakenStep(d.step_number, timezone.localtime(d.given_at)) for d in doses]
+    watch_until = doses[-1].given_at + timezone.timedelta(hours=challenge.protocol.watch_hours) if doses else None
+    waiting = facts.needs_release(challenge, run.next_step)
+    now = timezone.now()
+    can_take = (
+        challenge.status in (Status.PLANNED, Status.DOSING) and run.next_step.number is not None
+        and run.open_alert is None and not waiting and (run.next_step.due_at is None or run.next_step.due_at <= now)
+    )  # fmt: skip
+    return HomePlanState(
+        run=run, calendar=home_plan.calendar(start, [s.interval_minutes for s in steps], taken),
+        watch_until=watch_until, unlocks_at=run.next_step.due_at, waiting_for_release=waiting,
+        can_take_step=can_take, paused=challenge.status == Status.PAUSED or run.open_alert is not None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    challenge: Challenge
+    reasons: tuple[str, ...]
+    findings: tuple[Observation, ...]
+
+
+def attention_row(challenge: Challenge, now: datetime) -> AttentionRow:
+    """Why a home plan needs the clinic: paused, symptoms reported, a step waiting for release."""
+    reasons: list[str] = []
+    if challenge.status == Status.PAUSED or facts.open_alert(challenge):
+        reasons.append(_("Paused: symptoms met a stop rule"))
+    recent = tuple(
+        o for o in challenge.observations.all()
+        if not o.entered_in_error and o.severity > 0 and o.observed_at >= now - RECENT
+    )  # fmt: skip
+    if recent:
+        reasons.append(_("Symptoms reported in the last 72 h"))
+    step = facts.upcoming_step(challenge)
+    if facts.needs_release(challenge, step) and (step.due_at is None or step.due_at <= now):
+        reasons.append(_("Step %(n)s is waiting for release") % {"n": step.number})
+    return AttentionRow(challenge, tuple(reasons), recent)
+
+
+def plans_needing_attention(user: User, now: datetime) -> list[AttentionRow]:
+    """The clinic's home plans that need it now, each with its reasons.
+
+    A stopped plan has no step left to release (home.step_release refuses it), so it can need attention only for
+    an undecided alert or a symptom in the last 72 h: the years of stopped plans a clinic keeps are not loaded to
+    find that out. A union of id queries, each on an index (bench/README.md).
+    """
+    plans = access.challenges_for(user).filter(setting=Setting.HOME, entered_in_error=False)
+    recent_symptoms = Observation.objects.filter(
+        entered_in_error=False, severity__gt=0, observed_at__gte=now - RECENT
+    ).values("challenge_id")
+    open_alerts = StopAlert.objects.filter(decision="").values("challenge_id")
+    under_way = plans.filter(status__in=[s for s in Status.values if s not in ENDED])
+    stopped = plans.filter(status=Status.STOPPED).filter(Q(pk__in=recent_symptoms) | Q(pk__in=open_alerts))
+    # The ids first (one query): as a subquery, PostgreSQL expects a thousand rows and joins every challenge.
+    ids = list(under_way.values_list("pk", flat=True).order_by().union(stopped.values_list("pk", flat=True).order_by()))
+    rows = (attention_row(c, now) for c in with_run_data(Challenge.objects.filter(pk__in=ids)))
+    return [row for row in rows if row.reasons]
+
+
+def overdue_follow_ups(user: User, now: datetime) -> QuerySet[FollowUp]:
+    """Follow-up check-ins of the user's challenges that were due before `now` and are not done."""
+    return (
+        FollowUp.objects.filter(challenge__in=access.challenges_for(user), done_at__isnull=True, due_at__lt=now)
+        .select_related("challenge__patient", "challenge__protocol__food")
+        .order_by("due_at")
     )

@@ -2,31 +2,44 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.models import (
+from challenges.home.models import StepRelease
+from challenges.library.models import Protocol, Route
+from challenges.library.services.protocols import (
+    ProtocolDraft,
+    draft_from_protocol,
+    protocol_create,
+)
+from challenges.run import facts
+from challenges.run import services as runs
+from challenges.run.models import (
     Challenge,
-    ChallengeEvent,
-    Dose,
+    EventKind,
     FollowUp,
     Observation,
-    Protocol,
     Setting,
     Source,
     Status,
-    StepRelease,
     Treatment,
+    TreatmentKind,
+)
+from challenges.run.services._guards import (
+    ChallengeRuleError,
+    event,
+    locked,
+    require_allergist,
+    require_open,
+    require_reason,
+    save,
 )
 from clinical.plan import PlannedStep
-from challenges.run import services as runs
-from challenges.library.services.protocols import ProtocolDraft, draft_from_protocol, protocol_create
-from challenges.run.services import ChallengeRuleError
 from clinics.models import User
 from clinics.services import clinical_record_mark_entered_in_error
 
@@ -38,22 +51,29 @@ def _require_own_home_plan(challenge: Challenge, by: User) -> None:
         raise ChallengeRuleError(_("This is not your plan."), code="not_yours")
 
 
+def _source(by: User) -> str:
+    return Source.PATIENT if by.is_patient else Source.CLINICIAN
+
+
 # --- the patient's side -------------------------------------------------------------------------------------
 
 
-def patient_dose(*, challenge: Challenge, by: User, given_at: datetime, food_amount: Decimal | None, key: Any) -> Dose:
+def patient_dose(
+    *, challenge: Challenge, by: User, given_at: datetime, food_amount: Decimal | None, key: uuid.UUID
+) -> runs.DoseRecorded:
+    """A home step taken (the same form twice records it once: `created` is then False)."""
     _require_own_home_plan(challenge, by)
     return runs.dose_record(
-        challenge=challenge, by=by, food_amount=food_amount, given_at=given_at, idempotency_key=key,
-        source=Source.PATIENT if by.is_patient else Source.CLINICIAN,
-    )  # fmt: skip
+        challenge=challenge, by=by, food_amount=food_amount, given_at=given_at, idempotency_key=key, source=_source(by)
+    )
 
 
 def patient_premedication(*, challenge: Challenge, by: User, drug: str, dose: str, given_at: datetime) -> Treatment:
+    """Premedication the patient took before a step (by mouth)."""
     _require_own_home_plan(challenge, by)
     return runs.treatment_record(
-        challenge=challenge, by=by, kind="premedication", drug=drug, dose=dose, route="oral", given_at=given_at,
-        source=Source.PATIENT if by.is_patient else Source.CLINICIAN,
+        challenge=challenge, by=by, kind=TreatmentKind.PREMEDICATION, drug=drug, dose=dose, route=Route.ORAL,
+        given_at=given_at, source=_source(by),
     )  # fmt: skip
 
 
@@ -63,7 +83,7 @@ def patient_symptom(
     _require_own_home_plan(challenge, by)
     return runs.observation_record(
         challenge=challenge, by=by, item_code=item_code, severity=severity, observed_at=observed_at, note=note,
-        source=Source.PATIENT if by.is_patient else Source.CLINICIAN,
+        source=_source(by),
     )  # fmt: skip
 
 
@@ -72,8 +92,10 @@ def patient_correct_symptom(
     *, original: Observation, by: User, reason: str, item_code: str, severity: int, observed_at: datetime, note: str = ""
 ) -> Observation:
     """A correction adds: the original is kept, marked entered in error with the reason; the right entry is new."""
-    challenge = original.challenge
+    challenge = locked(original.challenge)
     _require_own_home_plan(challenge, by)
+    require_open(challenge)
+    reason = require_reason(reason)
     if original.source != Source.PATIENT or (by.is_patient and original.recorded_by_id != by.pk):
         raise ChallengeRuleError(_("You can correct only what you recorded yourself."), code="not_own_entry")
     clinical_record_mark_entered_in_error(record=original, by=by, reason=_("Corrected: %(reason)s") % {"reason": reason})
@@ -88,47 +110,49 @@ def patient_correct_symptom(
 @transaction.atomic
 def step_release(*, challenge: Challenge, by: User, reason: str = "") -> StepRelease:
     """The allergist releases the next home step (the wait and watch window still apply)."""
-    runs._require_allergist(by)
-    challenge = runs._locked(challenge)
-    runs._require_open(challenge)
+    require_allergist(by)
+    challenge = locked(challenge)
+    require_open(challenge)
     if challenge.setting != Setting.HOME or challenge.status not in (Status.PLANNED, Status.DOSING):
         raise ChallengeRuleError(_("Only a running home plan has steps to release."), code="not_running_home")
-    if runs.open_alert(challenge):
+    if facts.open_alert(challenge):
         raise ChallengeRuleError(_("Decide the reported symptoms first (stop, repeat or continue)."), code="stop_alert_open")
-    step = runs.upcoming_step(challenge)
+    step = facts.upcoming_step(challenge)
     if step.number is None:
         raise ChallengeRuleError(_("Every step has been taken."), code="no_more_steps")
-    release = StepRelease.objects.create(challenge=challenge, step_number=step.number, released_by=by, reason=reason.strip())
-    ChallengeEvent.objects.create(challenge=challenge, kind="step_released", reason=f"Step {step.number}. {reason}".strip(), by=by)
+    reason = reason.strip()
+    release = StepRelease.objects.create(challenge=challenge, step_number=step.number, released_by=by, reason=reason)
+    event(challenge, EventKind.STEP_RELEASED, by, reason=f"Step {step.number}. {reason}".strip())
     return release
 
 
 @transaction.atomic
 def plan_change(*, challenge: Challenge, by: User, steps: list[PlannedStep], reason: str) -> Protocol:
     """Change the plan going forward: a new protocol version for this patient; steps already taken stay."""
-    runs._require_allergist(by)
-    reason = runs._require_reason(reason)
-    challenge = runs._locked(challenge)
-    runs._require_open(challenge)
-    given = runs.valid_doses(challenge)
-    done = {d.step_number for d in given}
-    old = list(challenge.protocol.steps.all())
-    kept = [PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes) for s in old if s.number in done]
+    require_allergist(by)
+    reason = require_reason(reason)
+    challenge = locked(challenge)
+    require_open(challenge)
+    done = {d.step_number for d in facts.valid_doses(challenge)}
+    kept = [PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
+            for s in challenge.protocol.steps.all() if s.number in done]  # fmt: skip
     renumbered = [PlannedStep(len(kept) + i, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
                   for i, s in enumerate(steps, start=1)]  # fmt: skip
-    base = draft_from_protocol(challenge.protocol)
-    draft = ProtocolDraft(**{**base.__dict__, "name": _("%(name)s, for %(patient)s") % {
-        "name": challenge.protocol.name.split(", for ")[0], "patient": challenge.patient.full_name},
-        "steps": tuple(kept + renumbered)})  # fmt: skip
-    protocol = protocol_create(clinic=challenge.clinic, by=by, draft=draft)
-    ChallengeEvent.objects.create(
-        challenge=challenge, kind="plan_changed", by=by,
-        reason=f"{challenge.protocol} → {protocol}: {reason}",
-    )  # fmt: skip
+    draft = draft_from_protocol(challenge.protocol, name=_personal_name(challenge))
+    protocol = protocol_create(
+        clinic=challenge.clinic, by=by, draft=ProtocolDraft(**{**draft.__dict__, "steps": tuple(kept + renumbered)})
+    )
+    event(challenge, EventKind.PLAN_CHANGED, by, reason=f"{challenge.protocol} → {protocol}: {reason}")
     challenge.protocol = protocol
-    challenge._history_user = by  # type: ignore[attr-defined]
-    challenge.save()
+    save(challenge, by)
     return protocol
+
+
+def _personal_name(challenge: Challenge) -> str:
+    """The name of the patient's own version: the plan's name once it has been changed for them, else a new one."""
+    if challenge.events.filter(kind=EventKind.PLAN_CHANGED).exists():
+        return challenge.protocol.name  # already this patient's own plan
+    return _("%(name)s, for %(patient)s") % {"name": challenge.protocol.name, "patient": challenge.patient.full_name}
 
 
 # --- follow-up ----------------------------------------------------------------------------------------------
@@ -137,22 +161,20 @@ def plan_change(*, challenge: Challenge, by: User, steps: list[PlannedStep], rea
 @transaction.atomic
 def follow_up_record(*, follow_up: FollowUp, by: User, method: str, symptoms: bool, findings: str) -> FollowUp:
     """Record a check-in. A late finding re-opens a confirmed outcome for review instead of changing it."""
-    challenge = runs._locked(follow_up.challenge)
+    challenge = locked(follow_up.challenge)
     if by.is_patient and challenge.patient.user_id != by.pk:
         raise ChallengeRuleError(_("This is not your plan."), code="not_yours")
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if follow_up.is_done:
         raise ChallengeRuleError(_("This check-in is already recorded."), code="already_done")
     follow_up.method, follow_up.symptoms, follow_up.findings = method, symptoms, findings.strip()
-    follow_up.done_at, follow_up.done_by = timezone.now(), by
-    follow_up.source = Source.PATIENT if by.is_patient else Source.CLINICIAN
+    follow_up.done_at, follow_up.done_by, follow_up.source = timezone.now(), by, _source(by)
     follow_up._history_user = by  # type: ignore[attr-defined]
     follow_up.full_clean()
     follow_up.save()
     if symptoms:
-        ChallengeEvent.objects.create(challenge=challenge, kind="late_finding", reason=follow_up.findings, by=by)
+        event(challenge, EventKind.LATE_FINDING, by, reason=follow_up.findings)
         if challenge.outcome:
             challenge.outcome_under_review = True
-            challenge._history_user = by  # type: ignore[attr-defined]
-            challenge.save()
+            save(challenge, by)
     return follow_up

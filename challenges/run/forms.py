@@ -97,12 +97,36 @@ class ChecksForm(forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in names}
 
 
+MAX_REASON = 2000  # characters: a written reason, not a document
+
+
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    """A written reason (cancel, stop, override): stripped, required, at most MAX_REASON characters."""
+
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON,
+        error_messages={"required": _("Give a written reason.")},
+    )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
+
+
+class AddendumForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Addendum"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON,
+        error_messages={"required": _("Write the addendum.")},
+    )  # fmt: skip
+
+
+class ObservationEndForm(ReasonForm):
+    """Ending the observation: no reason needed once the period has run; an allergist ending it early gives one."""
+
+    reason = forms.CharField(
+        label=_("Reason to end early"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON,
+        required=False,
+    )  # fmt: skip
 
 
 class DoseForm(forms.Form):
@@ -200,7 +224,7 @@ class TreatmentForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -209,7 +233,7 @@ class DecisionForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON)
     grade_scale = forms.ChoiceField(label=_("Grading scale"), choices=list(SCALES.items()))
     grade = forms.CharField(label=_("Reaction grade"), max_length=10, required=False, help_text=_("e.g. 2a, or none"))
     advice = forms.ChoiceField(label=_("Advice"), choices=Advice.choices)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from challenges.library.models import Protocol, Route
-from clinics.models import Clinic, ClinicalRecord, NoDeleteQuerySet
+from clinics.models import Clinic, ClinicalRecord, ClinicalRecordError, NoDeleteQuerySet
 from patients.models import Patient
 
 USER = settings.AUTH_USER_MODEL
@@ -118,11 +118,45 @@ class Challenge(ClinicalRecord):
         return self.setting == Setting.HOME
 
 
+class Decision(models.TextChoices):
+    STOP = "stop", _("Stop the challenge")
+    REPEAT = "repeat", _("Hold and repeat the same dose")
+    CONTINUE = "continue", _("Continue (with a written justification)")
+
+
+class EventKind(models.TextChoices):
+    """What a ChallengeEvent records; the label is what the challenge page's event log shows."""
+
+    SCHEDULED = "scheduled", _("scheduled")
+    STATUS = "status", _("status")
+    CHECKS_OVERRIDE = "checks_override", _("pre-challenge checks overridden")
+    EARLY_DOSE_OVERRIDE = "early_dose_override", _("dose given early (override)")
+    STOP_ALERT = "stop_alert", _("stop rule met")
+    DECISION_STOP = "decision_stop", _("decision: stop")
+    DECISION_REPEAT = "decision_repeat", _("decision: repeat the dose")
+    DECISION_CONTINUE = "decision_continue", _("decision: continue")
+    OBSERVATION_OVERRIDE = "observation_override", _("observation ended early")
+    OUTCOME = "outcome", _("outcome confirmed")
+    SIGNED = "signed", _("signed")
+    ADDENDUM = "addendum", _("addendum")
+    UNBLINDED = "unblinded", _("unblinded")
+    STEP_RELEASED = "step_released", _("home step released")
+    PLAN_CHANGED = "plan_changed", _("plan changed")
+    LATE_FINDING = "late_finding", _("late finding")
+
+
+DECISION_EVENTS = {
+    Decision.STOP: EventKind.DECISION_STOP,
+    Decision.REPEAT: EventKind.DECISION_REPEAT,
+    Decision.CONTINUE: EventKind.DECISION_CONTINUE,
+}
+
+
 class ChallengeEvent(models.Model):
     """An append-only log line: a state change, an override, an unblinding, a signature."""
 
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=EventKind)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
     reason = models.TextField(blank=True)
@@ -136,8 +170,6 @@ class ChallengeEvent(models.Model):
         ordering = ["at", "pk"]
 
     def delete(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-        from clinics.models import ClinicalRecordError
-
         raise ClinicalRecordError("Challenge events are never deleted.", code="no_delete")
 
 
@@ -299,12 +331,6 @@ class Treatment(ClinicalRecord):
         ordering = ["challenge", "given_at", "pk"]
 
 
-class Decision(models.TextChoices):
-    STOP = "stop", _("Stop the challenge")
-    REPEAT = "repeat", _("Hold and repeat the same dose")
-    CONTINUE = "continue", _("Continue (with a written justification)")
-
-
 class StopAlert(models.Model):
     """Stop rules were met; the next dose is blocked until an allergist decides."""
 
@@ -323,10 +349,45 @@ class StopAlert(models.Model):
         ordering = ["challenge", "raised_at", "pk"]
 
     def delete(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-        from clinics.models import ClinicalRecordError
-
         raise ClinicalRecordError("Stop alerts are never deleted.", code="no_delete")
 
     @property
     def is_open(self) -> bool:
         return not self.decision
+
+
+class FollowUpMethod(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    PATIENT = "patient", _("Patient check-in")
+    VISIT = "visit", _("Clinic visit")
+
+
+class FollowUp(ClinicalRecord):
+    """A check-in for delayed reactions at a protocol-defined time after the last dose (e.g. +2 h, +24 h, +72 h).
+
+    Scheduled when dosing ends, in clinic or at home (services.ending.schedule_follow_ups).
+    """
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="follow_ups")
+    due_at = models.DateTimeField(_("due"))
+    hours_after = models.PositiveIntegerField()
+    method = models.CharField(_("how"), max_length=10, choices=FollowUpMethod, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    symptoms = models.BooleanField(_("new symptoms"), null=True, blank=True)
+    findings = models.TextField(_("what was found"), blank=True)
+    source = models.CharField(max_length=10, choices=Source, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["challenge", "due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "hours_after"], name="challenges_followup_unique_time"),
+        ]
+        # Overdue check-ins (not done, due before now) on the attention page, without reading every one ever done.
+        indexes = [models.Index(fields=["done_at", "due_at"], name="challenges_followup_due_idx")]
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,11 +18,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit.models import Action
 from audit.services import log_access
 from challenges import access
+from challenges.reports import build_signed_report
 from challenges.run import selectors
+from challenges.run import services as runs
 from challenges.run.forms import (
+    AddendumForm,
     ChecksForm,
     DecisionForm,
     DoseForm,
+    ObservationEndForm,
     ObservationForm,
     OutcomeForm,
     ReasonForm,
@@ -28,13 +34,54 @@ from challenges.run.forms import (
     TreatmentForm,
     VitalsForm,
 )
-from challenges.models import Challenge, Dose, Observation, Status, Treatment, VitalSigns
-from challenges.reports import build_signed_report
-from challenges.run import services as runs
-from challenges.run.services import ChallengeRuleError, OutcomeInput
+from challenges.run.models import Challenge, Dose, Observation, Treatment, VitalSigns
+from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
 from patients.access import get_patient_for_staff
+
+REFUSED = 400  # bad input, or a rule refused the write: the page again with the message; nothing was stored
+
+
+# --- one write from a page ----------------------------------------------------------------------------------
+
+
+def act(
+    request: HttpRequest, form: forms.Form | None, write: Callable[[dict[str, Any]], Any], *, success: str | Callable[[Any], None],
+    done: str, refused: Callable[[str], HttpResponse],
+) -> HttpResponse:  # fmt: skip
+    """Validate the bound form, run the write with its cleaned data, then redirect to `done` (Post/Redirect/Get).
+
+    Bad input, or a rule the write refuses (any DomainError), answers `refused(message)`: the page the post came
+    from, again, with status 400 and the message. `success` is the flash message, or a callable given the write's
+    result that adds its own.
+    """
+    if form is not None and not form.is_valid():
+        return refused(form_errors_text(form))
+    try:
+        result = write(form.cleaned_data if form is not None else {})
+    except DomainError as exc:
+        return refused(exc.message)
+    except ValidationError as exc:  # a model's full_clean(): bad input that got past the form
+        return refused(" ".join(exc.messages))
+    if callable(success):
+        success(result)
+    else:
+        messages.success(request, success)
+    return redirect(done)
+
+
+def form_errors_text(form: forms.Form) -> str:
+    """A form's errors in words, each named by its field's label (never the field's key)."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        text = " ".join(errors)
+        parts.append(f"{label}: {text}" if label else text)
+    return " ".join(parts)
+
+
+# --- loading and showing a challenge ------------------------------------------------------------------------
 
 
 def _challenge(request: HttpRequest, pk: int) -> Challenge:
@@ -48,23 +95,23 @@ def _target(request: HttpRequest, pk: int) -> Challenge:
     return get_object_or_404(access.challenges_for(request.user).select_related("protocol__food", "patient"), pk=pk)
 
 
-def _detail(request: HttpRequest, challenge: Challenge, status: int = 200, **forms: Any) -> HttpResponse:
+def detail_page(request: HttpRequest, challenge: Challenge, status: int = 200, **context: Any) -> HttpResponse:
+    """The bedside page (load the challenge with with_run_data); `context` passes bound forms and an error."""
     state = selectors.run_state(challenge)
     unit = challenge.protocol.food.amount_unit
-    context = {
+    page = {
         "state": state, "challenge": challenge, "can_decide": request.user.is_allergist,
-        "dose_form": forms.get("dose_form") or DoseForm(unit=unit, allow_override=request.user.is_allergist,
-                                                        ),
-        "observation_form": forms.get("observation_form") or ObservationForm(checklist=challenge.protocol.checklist_items),
-        "vitals_form": forms.get("vitals_form") or VitalsForm(),
-        "treatment_form": forms.get("treatment_form") or TreatmentForm(),
-        "decision_form": forms.get("decision_form") or DecisionForm(),
-        "outcome_form": forms.get("outcome_form") or _outcome_form(challenge, state),
-        "reason_form": forms.get("reason_form") or ReasonForm(),
+        "dose_form": context.get("dose_form") or DoseForm(unit=unit, allow_override=request.user.is_allergist),
+        "observation_form": context.get("observation_form") or ObservationForm(checklist=challenge.protocol.checklist_items),
+        "vitals_form": context.get("vitals_form") or VitalsForm(),
+        "treatment_form": context.get("treatment_form") or TreatmentForm(),
+        "decision_form": context.get("decision_form") or DecisionForm(),
+        "outcome_form": context.get("outcome_form") or _outcome_form(challenge, state),
+        "reason_form": context.get("reason_form"),  # bound, when a reason was refused
         "show_placebo": not challenge.blinded or challenge.unblinded_at is not None,
-        "error": forms.get("error"),
+        "error": context.get("error"),
     }  # fmt: skip
-    return render(request, "challenges/challenge_detail.html", context, status=status)
+    return render(request, "challenges/challenge_detail.html", page, status=status)
 
 
 def _outcome_form(challenge: Challenge, state: selectors.RunState) -> OutcomeForm:
@@ -79,19 +126,13 @@ def _outcome_form(challenge: Challenge, state: selectors.RunState) -> OutcomeFor
     return OutcomeForm(initial=initial)
 
 
-def _act(request: HttpRequest, challenge: Challenge, action: Callable[[], Any], success: str, **forms: Any) -> HttpResponse:
-    """Run a service; on a rule error show the page again with the message (and the bound form)."""
-    try:
-        action()
-    except ChallengeRuleError as exc:
-        messages.error(request, exc.message)
-        return _detail(request, _challenge(request, challenge.pk), status=400, error=exc.message, **forms)
-    except ValidationError as exc:
-        message = "; ".join(exc.messages)
-        messages.error(request, message)
-        return _detail(request, _challenge(request, challenge.pk), status=400, error=message, **forms)
-    messages.success(request, success)
-    return redirect("challenges:detail", pk=challenge.pk)
+def on_detail_page(request: HttpRequest, pk: int, **bound: forms.Form) -> dict[str, Any]:
+    """`act`'s way back for a write posted from the bedside page: to it, or it again with the error and the form."""
+
+    def refused(message: str) -> HttpResponse:
+        return detail_page(request, _challenge(request, pk), status=REFUSED, error=message, **bound)
+
+    return {"done": reverse("challenges:detail", args=[pk]), "refused": refused}
 
 
 # --- pages --------------------------------------------------------------------------------------------------
@@ -105,7 +146,7 @@ def schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             challenge = runs.challenge_schedule(patient=patient, by=request.user, **form.cleaned_data)
-        except ChallengeRuleError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Challenge scheduled."))
@@ -116,33 +157,15 @@ def schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
     log_access(request, patient=challenge.patient, action=Action.CHART_VIEW, obj=challenge)
-    return _detail(request, challenge)
+    return detail_page(request, challenge)
 
 
 def board(request: HttpRequest) -> HttpResponse:
     """Today's clinic challenges with their state, next-dose time and waiting stop alerts."""
     require_clinic_staff(request.user)
     today = timezone.localdate()
-    start = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()))
-    running = [Status.CHECKED_IN, Status.DOSING, Status.OBSERVING]
-    clinic = access.challenges_for(request.user).filter(setting="clinic", entered_in_error=False)
-    # The union of two id queries, each on its own index (clinic+scheduled_at, clinic+status): an OR of the two
-    # conditions makes SQLite and PostgreSQL read every challenge the clinic ever had (bench/README.md).
-    today_ids = clinic.filter(scheduled_at__gte=start, scheduled_at__lt=start + timezone.timedelta(days=1))
-    running_ids = clinic.filter(status__in=running)
-    ids = today_ids.values("pk").order_by().union(running_ids.values("pk").order_by())
-    challenges = selectors.with_board_data(Challenge.objects.filter(pk__in=ids))
-    rows = [selectors.board_row(c) for c in challenges.order_by("scheduled_at")]
+    rows = [selectors.board_row(c) for c in selectors.board_challenges(request.user, today)]
     return render(request, "challenges/board.html", {"rows": rows, "today": today})
-
-
-# --- actions ------------------------------------------------------------------------------------------------
-
-
-@require_POST
-def check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _target(request, pk)
-    return _act(request, challenge, lambda: runs.challenge_check_in(challenge=challenge, by=request.user), _("Checked in."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,78 +175,84 @@ def checks(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             check = runs.checks_record(challenge=challenge, by=request.user, answers=form.answers(), baseline=form.baseline())
-        except (ChallengeRuleError, ValidationError) as exc:
-            form.add_error(None, getattr(exc, "message", None) or "; ".join(exc.messages))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
         else:
             failed = check.failed_items()
             if failed:
                 messages.warning(request, _("Not passed: %(items)s. The first dose is blocked unless an allergist overrides.")
-                                 % {"items": ", ".join(failed)})
+                                 % {"items": ", ".join(failed)})  # fmt: skip
             else:
                 messages.success(request, _("Pre-challenge checks passed."))
             return redirect("challenges:detail", pk=challenge.pk)
-    context = {"form": form, "challenge": challenge, "conflicts": runs.washout_conflicts(challenge),
-               "state": selectors.run_state(challenge)}  # fmt: skip
+    state = selectors.run_state(challenge)
+    context = {"form": form, "challenge": challenge, "conflicts": state.conflicts, "state": state}
     return render(request, "challenges/challenge_checks.html", context)
+
+
+# --- actions, posted from the bedside page ------------------------------------------------------------------
+
+
+@require_POST
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    write = lambda _data: runs.challenge_check_in(challenge=challenge, by=request.user)  # noqa: E731
+    return act(request, None, write, success=_("Checked in."), **on_detail_page(request, pk))
 
 
 @require_POST
 def checks_override(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ReasonForm(request.POST)
-    reason = request.POST.get("reason", "")
-    action = lambda: runs.checks_override(challenge=challenge, by=request.user, reason=reason)  # noqa: E731
-    return _act(request, challenge, action, _("Override recorded."), reason_form=form)
+    write = lambda data: runs.checks_override(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
+    return act(request, form, write, success=_("Override recorded."), **on_detail_page(request, pk, reason_form=form))
 
 
 @require_POST
 def record_dose(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
-    unit = challenge.protocol.food.amount_unit
-    form = DoseForm(request.POST, unit=unit, allow_override=request.user.is_allergist)
-    if not form.is_valid():
-        return _detail(request, _challenge(request, pk), status=400, dose_form=form)
-    data = form.cleaned_data
-    earlier = Dose.objects.filter(idempotency_key=data["idempotency_key"], challenge=challenge).first()
-    if earlier is not None:  # the same form again (back button, resubmit): say so, add nothing
-        messages.info(request, _("This dose was already recorded at %(time)s; nothing was added.")
-                      % {"time": timezone.localtime(earlier.given_at).strftime("%H:%M")})
-        return redirect("challenges:detail", pk=challenge.pk)
-    action = lambda: runs.dose_record(  # noqa: E731
-        challenge=challenge, by=request.user, food_amount=data["food_amount"], given_at=data["given_at"],
-        idempotency_key=data["idempotency_key"], override_reason=data.get("override_reason", ""), notes=data["notes"],
-    )  # fmt: skip
-    return _act(request, challenge, action, _("Dose recorded."), dose_form=form)
+    form = DoseForm(request.POST, unit=challenge.protocol.food.amount_unit, allow_override=request.user.is_allergist)
+
+    def write(data: dict[str, Any]) -> runs.DoseRecorded:
+        return runs.dose_record(
+            challenge=challenge, by=request.user, food_amount=data["food_amount"], given_at=data["given_at"],
+            idempotency_key=data["idempotency_key"], override_reason=data.get("override_reason", ""), notes=data["notes"],
+        )  # fmt: skip
+
+    def recorded(result: runs.DoseRecorded) -> None:
+        if result.created:
+            messages.success(request, _("Dose recorded."))
+        else:  # the same form again (back button, resubmit): say so; nothing was added
+            messages.info(request, _("This dose was already recorded at %(time)s; nothing was added.")
+                          % {"time": timezone.localtime(result.dose.given_at).strftime("%H:%M")})  # fmt: skip
+
+    return act(request, form, write, success=recorded, **on_detail_page(request, pk, dose_form=form))
 
 
 @require_POST
 def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ObservationForm(request.POST, checklist=challenge.protocol.checklist_items)
-    if not form.is_valid():
-        return _detail(request, _challenge(request, pk), status=400, observation_form=form)
-    action = lambda: runs.observation_record(challenge=challenge, by=request.user, **form.cleaned_data)  # noqa: E731
-    return _act(request, challenge, action, _("Finding recorded."), observation_form=form)
+    write = lambda data: runs.observation_record(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(request, form, write, success=_("Finding recorded."), **on_detail_page(request, pk, observation_form=form))
 
 
 @require_POST
 def record_vitals(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = VitalsForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, _challenge(request, pk), status=400, vitals_form=form)
-    action = lambda: runs.vitals_record(challenge=challenge, by=request.user, values=dict(form.cleaned_data))  # noqa: E731
-    return _act(request, challenge, action, _("Vital signs recorded."), vitals_form=form)
+    write = lambda data: runs.vitals_record(challenge=challenge, by=request.user, values=dict(data))  # noqa: E731
+    return act(request, form, write, success=_("Vital signs recorded."), **on_detail_page(request, pk, vitals_form=form))
 
 
 @require_POST
 def record_treatment(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = TreatmentForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, _challenge(request, pk), status=400, treatment_form=form)
-    action = lambda: runs.treatment_record(challenge=challenge, by=request.user, **form.cleaned_data)  # noqa: E731
-    return _act(request, challenge, action, _("Treatment recorded."), treatment_form=form)
+    write = lambda data: runs.treatment_record(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(request, form, write, success=_("Treatment recorded."), **on_detail_page(request, pk, treatment_form=form))
 
 
 @require_POST
@@ -231,66 +260,63 @@ def decide(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     alert = get_object_or_404(challenge.alerts.all(), pk=alert_pk)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, _challenge(request, pk), status=400, decision_form=form)
-    action = lambda: runs.alert_decide(alert=alert, by=request.user, **form.cleaned_data)  # noqa: E731
-    return _act(request, challenge, action, _("Decision recorded."), decision_form=form)
+    write = lambda data: runs.alert_decide(alert=alert, by=request.user, **data)  # noqa: E731
+    return act(request, form, write, success=_("Decision recorded."), **on_detail_page(request, pk, decision_form=form))
 
 
-def _reason_action(service: Callable[..., Any], success: str) -> Callable[[HttpRequest, int], HttpResponse]:
-    @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
-        challenge = _target(request, pk)
-        reason = request.POST.get("reason", "")
-        return _act(request, challenge, lambda: service(challenge=challenge, by=request.user, reason=reason), success)
+@require_POST
+def stop(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = ReasonForm(request.POST)
+    write = lambda data: runs.challenge_stop(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
+    success = _("Challenge stopped; the observation period has started.")
+    return act(request, form, write, success=success, **on_detail_page(request, pk, reason_form=form))
 
-    return view
 
-
-stop = _reason_action(runs.challenge_stop, _("Challenge stopped; the observation period has started."))
-cancel = _reason_action(runs.challenge_cancel, _("Challenge cancelled."))
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = ReasonForm(request.POST)
+    write = lambda data: runs.challenge_cancel(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
+    return act(request, form, write, success=_("Challenge cancelled."), **on_detail_page(request, pk, reason_form=form))
 
 
 @require_POST
 def addendum(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
-    text = request.POST.get("reason", "")
-    return _act(request, challenge, lambda: runs.addendum_add(challenge=challenge, by=request.user, text=text), _("Addendum added."))
+    form = AddendumForm(request.POST)
+    write = lambda data: runs.addendum_add(challenge=challenge, by=request.user, text=data["reason"])  # noqa: E731
+    return act(request, form, write, success=_("Addendum added."), **on_detail_page(request, pk, reason_form=form))
 
 
 @require_POST
 def finish_observation(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
-    reason = request.POST.get("reason", "")
-    action = lambda: runs.observation_finish(challenge=challenge, by=request.user, override_reason=reason)  # noqa: E731
-    return _act(request, challenge, action, _("Observation period ended."))
+    form = ObservationEndForm(request.POST)
+    write = lambda data: runs.observation_finish(challenge=challenge, by=request.user, override_reason=data["reason"])  # noqa: E731
+    return act(request, form, write, success=_("Observation period ended."), **on_detail_page(request, pk, reason_form=form))
 
 
 @require_POST
 def confirm_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, _challenge(request, pk), status=400, outcome_form=form)
-    state = selectors.run_state(challenge)
-    suggested = state.grade.grade if state.grade else ""
-    action = lambda: runs.outcome_confirm(  # noqa: E731
-        challenge=challenge, by=request.user, data=OutcomeInput(**form.cleaned_data), grade_suggested=suggested
-    )
-    return _act(request, challenge, action, _("Outcome confirmed."), outcome_form=form)
+    write = lambda data: runs.outcome_confirm(challenge=challenge, by=request.user, data=runs.OutcomeInput(**data))  # noqa: E731
+    return act(request, form, write, success=_("Outcome confirmed."), **on_detail_page(request, pk, outcome_form=form))
 
 
 @require_POST
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
-    action = lambda: runs.challenge_sign(challenge=challenge, by=request.user, render=build_signed_report)  # noqa: E731
-    return _act(request, challenge, action, _("Signed. The record is now locked."))
+    write = lambda _data: runs.challenge_sign(challenge=challenge, by=request.user, render=build_signed_report)  # noqa: E731
+    return act(request, None, write, success=_("Signed. The record is now locked."), **on_detail_page(request, pk))
 
 
 @require_POST
 def unblind(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
-    return _act(request, challenge, lambda: runs.challenge_unblind(challenge=challenge, by=request.user), _("Unblinded."))
+    write = lambda _data: runs.challenge_unblind(challenge=challenge, by=request.user)  # noqa: E731
+    return act(request, None, write, success=_("Unblinded."), **on_detail_page(request, pk))
 
 
 _RECORDS = {"dose": Dose, "observation": Observation, "vitals": VitalSigns, "treatment": Treatment}
@@ -301,6 +327,6 @@ def record_error(request: HttpRequest, pk: int, kind: str, record_pk: int) -> Ht
     challenge = _target(request, pk)
     record = get_object_or_404(_RECORDS[kind].objects.filter(challenge=challenge), pk=record_pk)
     form = EnteredInErrorForm(request.POST)
-    reason = request.POST.get("reason", "")
-    action = lambda: runs.record_mark_entered_in_error(record=record, by=request.user, reason=reason)  # noqa: E731
-    return _act(request, challenge, action, _("Marked as entered in error; it stays in the record."), reason_form=form)
+    write = lambda data: runs.record_mark_entered_in_error(record=record, by=request.user, reason=data["reason"])  # noqa: E731
+    success = _("Marked as entered in error; it stays in the record.")
+    return act(request, form, write, success=success, **on_detail_page(request, pk, reason_form=form))

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 
+from challenges.run.models import EventKind
 from clinical.display import amount_text, mg_text
 from clinical.units import format_decimal, format_quantity
 
@@ -78,16 +79,10 @@ def severity(value: int) -> str:
     return SEVERITY_LABELS.get(value, str(value))
 
 
-EVENT_LABELS = {
-    "scheduled": "scheduled", "status": "status", "checks_override": "pre-challenge checks overridden",
-    "early_dose_override": "dose given early (override)", "stop_alert": "stop rule met",
-    "decision_stop": "decision: stop", "decision_repeat": "decision: repeat the dose",
-    "decision_continue": "decision: continue", "observation_override": "observation ended early",
-    "outcome": "outcome confirmed", "signed": "signed", "addendum": "addendum", "unblinded": "unblinded",
-    "step_released": "home step released", "plan_changed": "plan changed", "late_finding": "late finding",
-}
+EVENT_LABELS = dict(EventKind.choices)  # labels live next to the kinds, in challenges.run.models
 
 
 @register.filter
 def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind, kind.replace("_", " "))
+    """{{ event.kind|event_label }} renders "stop rule met"; an unknown kind reads as its words."""
+    return str(EVENT_LABELS.get(kind, kind.replace("_", " ")))

@@ -162,14 +162,14 @@ def world(db):
         practall = Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
         challenge = runs.challenge_schedule(patient=a, protocol=practall, scheduled_at=start, allergist=allergist, nurse=nurse, by=nurse)
         runs.checks_record(challenge=challenge, by=nurse, answers=CHECKS_PASSED, baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70})
-        dose = runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=start, idempotency_key=uuid.uuid4())
+        dose = runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=start, idempotency_key=uuid.uuid4()).dose
         clock.shift(timedelta(minutes=10))
         observation = runs.observation_record(challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=timezone.now())
         vitals = runs.vitals_record(challenge=challenge, by=nurse, values={"heart_rate": 90})
         treatment = runs.treatment_record(challenge=challenge, by=nurse, kind="antihistamine", drug="Cetirizine", dose="10 mg", route="oral", given_at=timezone.now())
         alert = challenge.alerts.get()
         runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Urticaria")
-        runs.outcome_confirm(challenge=challenge, by=allergist, grade_suggested="1",
+        runs.outcome_confirm(challenge=challenge, by=allergist,
                              data=OutcomeInput("failed", "Urticaria", "wao_2010", "1", "strict_avoidance", False))  # fmt: skip
         plan = runs.challenge_schedule(patient=a, protocol=Protocol.objects.get(name="MCAS slow home reintroduction: cheesecake"),
                                        scheduled_at=start, allergist=allergist, nurse=None, by=allergist)  # fmt: skip

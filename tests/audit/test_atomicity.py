@@ -15,6 +15,7 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from challenges.models import ChallengeEvent, Dose
 from challenges.run import services as runs
+from challenges.run.services import doses as run_doses
 from tests.run.helpers import give_dose
 
 
@@ -27,7 +28,7 @@ def _counts() -> tuple[int, ...]:
 
 
 def _record(challenge, nurse, clock) -> Dose:
-    return runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
+    return runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()).dose
 
 
 def _fail_audit_append(original):
@@ -58,7 +59,7 @@ def _fail_after_insert(original):
 FAULTS = {
     "inside the audit write": (audit_services, "audit_append", _fail_audit_append),
     "inside the history write": (HistoricalRecords, "create_historical_record", _fail_history_write),
-    "after the dose insert": (runs, "_after_dose", _fail_after_insert),
+    "after the dose insert": (run_doses, "_after_dose", _fail_after_insert),
 }
 
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from clinical.checklist import default_item_codes
 from challenges.models import Food, PremedicationItem, Protocol
 from challenges.library.services.foods import FoodDraft, food_create
-from challenges.library.services.protocols import protocol_clone, protocol_steps
+from challenges.library.facts import protocol_steps
+from challenges.library.services.protocols import protocol_clone
 from clinical.washout import DEFAULT_WASHOUT
 from tests.challenges.factories_library import challenge_using, edit_data
 

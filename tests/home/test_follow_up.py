@@ -39,7 +39,7 @@ def test_late_finding_reopens_the_outcome_for_review(client, library, allergist,
     clock.move(hours=4)
     runs.observation_finish(challenge=challenge, by=allergist)
     runs.outcome_confirm(
-        challenge=challenge, by=allergist, grade_suggested="",
+        challenge=challenge, by=allergist,
         data=OutcomeInput("passed", "No vomiting", "wao_2010", "", "eat_regularly", False),
     )  # fmt: skip
     follow_up = FollowUp.objects.get(challenge=challenge, hours_after=24)

@@ -87,7 +87,7 @@ def test_fifty_concurrent_doses_to_fifty_challenges(clinic, allergist, nurse):
     challenges = _running_challenges(50, clinic, allergist, nurse)
 
     def dose(index: int) -> Dose:
-        return runs.dose_record(challenge=challenges[index], by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=uuid.uuid4())
+        return runs.dose_record(challenge=challenges[index], by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=uuid.uuid4()).dose
 
     results = _run_in_threads(50, dose)
     assert [r for r in results if not isinstance(r, Dose)] == []
@@ -100,7 +100,7 @@ def test_the_same_dose_form_posted_ten_times_gives_one_dose(clinic, allergist, n
     key = uuid.uuid4()
 
     def dose(_index: int) -> Dose:
-        return runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=key)
+        return runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=key).dose
 
     results = _run_in_threads(10, dose)
     assert [r for r in results if not isinstance(r, Dose)] == []

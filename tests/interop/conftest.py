@@ -55,7 +55,7 @@ def failed_challenge(challenge, nurse, allergist, clock):  # noqa: F811
     runs.alert_decide(alert=challenge.alerts.get(decision=""), by=allergist, decision="stop",
                       reason="Urticaria and wheeze after 300 mg")  # fmt: skip
     clock.move(hours=4)
-    runs.outcome_confirm(challenge=challenge, by=allergist, grade_suggested="2b", data=OutcomeInput(
+    runs.outcome_confirm(challenge=challenge, by=allergist, data=OutcomeInput(
         "failed", "Objective urticaria and wheeze at step 5", "wao_2010", "2b", "strict_avoidance", True,
         "Discharged well after 4 h."))  # fmt: skip
     clock.move(minutes=10)
@@ -74,7 +74,7 @@ def run_passed(patient, protocol, allergist, nurse, clock) -> Challenge:
     runs.observation_finish(challenge=challenge, by=allergist)
     reason = "All seven doses tolerated; no symptoms in 2 h"
     outcome = OutcomeInput("passed", reason, "wao_2010", "none", "eat_regularly", False)
-    runs.outcome_confirm(challenge=challenge, by=allergist, grade_suggested="none", data=outcome)
+    runs.outcome_confirm(challenge=challenge, by=allergist, data=outcome)
     challenge.refresh_from_db()
     return challenge
 
@@ -99,7 +99,7 @@ def finished_home_plan(plan, patient_user, allergist, clock):  # noqa: F811
                           method="patient", symptoms=False, findings="Fine")  # fmt: skip
     clock.move(hours=48)
     runs.observation_finish(challenge=plan, by=allergist)
-    runs.outcome_confirm(challenge=plan, by=allergist, grade_suggested="", data=OutcomeInput(
+    runs.outcome_confirm(challenge=plan, by=allergist, data=OutcomeInput(
         "passed", "Full serving tolerated with no symptoms", "wao_2010", "", "eat_regularly", False))  # fmt: skip
     plan.refresh_from_db()
     return plan

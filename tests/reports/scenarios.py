@@ -133,7 +133,7 @@ def _confirm(challenge: Challenge, allergist: User, clock: Clock, *, outcome: st
         grade_scale="wao_2010", grade=grade, advice=advice, new_adrenaline_prescription=outcome == "failed",
         discharge_notes="Well at discharge; written action plan given.",
     )  # fmt: skip
-    runs.outcome_confirm(challenge=challenge, by=allergist, data=data, grade_suggested=grade)
+    runs.outcome_confirm(challenge=challenge, by=allergist, data=data)
     clock.move(minutes=5)
 
 

@@ -42,3 +42,14 @@ def observe(client, challenge, item: str, severity: int, now: datetime, note: st
 
 def vitals(client, challenge, now: datetime, **values: str):
     return client.post(reverse("challenges:vitals", args=[challenge.pk]), {"taken_at": local(now), **values})
+
+
+def db_state() -> dict[str, int]:
+    """Rows of every model of the challenges app (with the history tables) and of the audit chain."""
+    from django.apps import apps
+
+    from audit.models import AuditEvent
+
+    state = {model._meta.label: model._base_manager.count() for model in apps.get_app_config("challenges").get_models()}
+    state["audit.AuditEvent"] = AuditEvent.objects.count()
+    return state

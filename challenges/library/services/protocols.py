@@ -17,6 +17,7 @@ from clinical.kinds import KINDS
 from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
 from clinical.plan import PlannedStep, validation_issues
 from clinics.models import Clinic, User
+from challenges.library.facts import food_spec, protocol_steps  # reads; imported here by library.views too
 
 
 class ProtocolError(DomainError):
@@ -59,21 +60,6 @@ class ProtocolDraft:
     premeds: tuple[PremedSpec, ...] = ()
     notes: str = ""
     references: str = ""
-
-
-def food_spec(food: Food) -> dosing.FoodSpec:
-    return dosing.FoodSpec(
-        protein_g_per_100=food.protein_g_per_100, is_liquid=food.is_liquid,
-        density_g_per_ml=food.density_g_per_ml, name=f"{food.name}, {food.form}",
-    )  # fmt: skip
-
-
-def protocol_steps(protocol: Protocol) -> list[PlannedStep]:
-    """The stored steps as plan inputs (uses a prefetched `steps` when there is one)."""
-    return [
-        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
-        for s in protocol.steps.all()
-    ]
 
 
 def draft_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:

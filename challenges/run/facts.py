@@ -1,0 +1,212 @@
+"""What the recorded rows of a challenge say, as domain values: valid doses, the next step, open alerts, wash-out
+conflicts, stop-rule hits, the reaction onset and the suggested grade.
+
+Reads only, no writes. Each function works on the rows already loaded (a page's prefetch, or the rows a service
+loaded under its lock), so the selectors and the services compute the same facts the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from challenges.run.models import (
+    Challenge,
+    Decision,
+    Dose,
+    PreChallengeCheck,
+    Setting,
+    StopAlert,
+    TreatmentKind,
+    VitalSigns,
+    VitalsKind,
+)
+from clinical import grading, run_rules, stopping, washout
+from clinical.checklist import ITEMS
+from clinical.kinds import KINDS
+
+
+def valid_doses(challenge: Challenge) -> list[Dose]:
+    """The doses given, in order, without those entered in error."""
+    return [d for d in challenge.doses.all() if not d.entered_in_error]
+
+
+def latest_check(challenge: Challenge) -> PreChallengeCheck | None:
+    """The latest valid pre-challenge checklist."""
+    checks = [c for c in challenge.checks.all() if not c.entered_in_error]
+    return max(checks, key=lambda c: (c.recorded_at, c.pk), default=None)
+
+
+def checks_passed(challenge: Challenge) -> bool:
+    """True when the latest checklist passed, or an allergist overrode it with a reason."""
+    check = latest_check(challenge)
+    if check is None:
+        return False
+    return not check.failed_items() or bool(challenge.checks_override_reason)
+
+
+def open_alert(challenge: Challenge) -> StopAlert | None:
+    """The stop alert still waiting for the allergist's decision, if any."""
+    return next((a for a in challenge.alerts.all() if a.is_open), None)
+
+
+def repeat_requested(challenge: Challenge, doses: Sequence[Dose]) -> bool:
+    """True when the last decided alert (after the last dose) said: hold and repeat the same dose."""
+    last_dose_at = doses[-1].given_at if doses else None
+    for alert in sorted(challenge.alerts.all(), key=lambda a: (a.raised_at, a.pk), reverse=True):
+        if last_dose_at is not None and alert.decided_at and alert.decided_at < last_dose_at:
+            return False
+        if alert.decision:
+            return alert.decision == Decision.REPEAT
+    return False
+
+
+def upcoming_step(challenge: Challenge) -> run_rules.NextStep:
+    """The next planned step and when it is due; at home the watch window must pass too."""
+    doses = valid_doses(challenge)
+    steps = list(challenge.protocol.steps.all())
+    watch = challenge.protocol.watch_hours * 60 if challenge.setting == Setting.HOME else 0
+    return run_rules.next_step(
+        [run_rules.GivenStep(d.step_number, d.given_at) for d in doses],
+        interval_after={s.number: max(s.interval_minutes, watch) for s in steps}, planned_steps=len(steps),
+        repeat_requested=repeat_requested(challenge, doses),
+    )  # fmt: skip
+
+
+def needs_release(challenge: Challenge, step: run_rules.NextStep) -> bool:
+    """At home, a clinic may require an allergist to release every step after the first.
+
+    A release counts for the step it names when it was given after the last dose (so a repeated step needs
+    its own release).
+    """
+    if challenge.setting != Setting.HOME or not challenge.clinic.home_steps_need_release:
+        return False
+    doses = valid_doses(challenge)
+    if step.number is None or not doses:
+        return False
+    last_at = doses[-1].given_at
+    return not any(r.step_number == step.number and r.released_at >= last_at for r in challenge.releases.all())
+
+
+def observation_ends_at(challenge: Challenge) -> datetime | None:
+    """After the last dose: the protocol's observation period (in clinic) or its watch window (at home)."""
+    if challenge.observation_started_at is None:
+        return None
+    minutes = challenge.protocol.observation_minutes
+    if challenge.setting == Setting.HOME:
+        minutes = max(minutes, challenge.protocol.watch_hours * 60)
+    return challenge.observation_started_at + timezone.timedelta(minutes=minutes)
+
+
+def washout_conflicts(challenge: Challenge) -> list[washout.Conflict]:
+    """The patient's current medications against the protocol's wash-out rules and premedication."""
+    protocol = challenge.protocol
+    medications = [
+        washout.Medication(name=f"{m.name} {m.dose}", med_class=m.med_class, stopped_on=m.stopped_on)
+        for m in challenge.patient.medications.all()
+        if not m.entered_in_error
+    ]
+    premeds = [washout.PremedItem(drug=p.drug, med_class=p.med_class) for p in protocol.premedications.all()]
+    return washout.check_washout(
+        medications=medications, rules=washout.rules_from_data(protocol.washout_rules),
+        challenge_start=timezone.localtime(challenge.scheduled_at), diagnostic=KINDS[protocol.kind].diagnostic,
+        premedication=premeds,
+    )  # fmt: skip
+
+
+def age_years(challenge: Challenge) -> Decimal:
+    """The patient's age in completed years on the challenge day, as the stop rules and grading take it.
+
+    Completed years (Patient.age_on), the convention of the NIAID/FAAN table in clinical.stopping: the
+    hypotension limit for a child moves up on the birthday, not a day before it.
+    """
+    return Decimal(challenge.patient.age_on(timezone.localdate(challenge.scheduled_at)))
+
+
+def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
+    """The protocol's stop rules against everything recorded so far (pure evaluation in clinical.stopping)."""
+    doses = valid_doses(challenge)
+    findings = [
+        stopping.Finding(o.item_code, o.severity, timezone.localtime(o.observed_at), _after_dose_number(doses, o.observed_at))
+        for o in challenge.observations.all()
+        if not o.entered_in_error
+    ]
+    vitals = [v for v in challenge.vitals.all() if not v.entered_in_error]
+    readings = [_vitals_value(v) for v in vitals if v.kind != VitalsKind.BASELINE]
+    baselines = [v for v in vitals if v.kind == VitalsKind.BASELINE]
+    return stopping.evaluate(
+        stopping.StopRules.from_dict(challenge.protocol.stop_rules), findings=findings, vitals=readings,
+        baseline=_vitals_value(baselines[-1]) if baselines else None, age_years=age_years(challenge),
+        dose_times={d.sequence: d.given_at for d in doses},
+    )  # fmt: skip
+
+
+def hit_evidence(hit: stopping.RuleHit) -> tuple[str, ...]:
+    """What a stop-rule hit rests on (its message when it lists no separate evidence)."""
+    return hit.evidence or (hit.message,)
+
+
+def _after_dose_number(doses: Sequence[Dose], moment: datetime) -> int | None:
+    given = [d.sequence for d in doses if d.given_at <= moment]
+    return given[-1] if given else None
+
+
+def _vitals_value(v: VitalSigns) -> stopping.Vitals:
+    return stopping.Vitals(
+        taken_at=timezone.localtime(v.taken_at), heart_rate=v.heart_rate, systolic=v.systolic, diastolic=v.diastolic,
+        resp_rate=v.resp_rate, spo2=v.spo2, temperature_c=v.temperature_c, pef=v.pef,
+    )  # fmt: skip
+
+
+def reaction_onset(challenge: Challenge) -> datetime | None:
+    """When the reaction began: the first post-dose finding of an item that a stop alert named, if any alert."""
+    alerts = list(challenge.alerts.all())
+    if not alerts:
+        return None
+    doses = valid_doses(challenge)
+    first_dose_at = doses[0].given_at if doses else None
+    for observation in challenge.observations.all():
+        if observation.entered_in_error or observation.severity == 0:
+            continue
+        if first_dose_at is not None and observation.observed_at >= first_dose_at:
+            return observation.observed_at
+    return alerts[0].raised_at
+
+
+def suggest_grade(challenge: Challenge, onset: datetime | None, scale: str = grading.WAO) -> grading.GradeSuggestion:
+    """The system's suggested grade from the recorded findings and vitals; the allergist confirms or changes it."""
+    worst: dict[str, int] = {}
+    for o in challenge.observations.all():
+        if not o.entered_in_error and o.item_code in ITEMS:
+            worst[o.item_code] = max(worst.get(o.item_code, 0), o.severity)
+    vitals = [v for v in challenge.vitals.all() if not v.entered_in_error]
+    during = [v for v in vitals if v.kind != VitalsKind.BASELINE]
+    baseline = next((v for v in reversed(vitals) if v.kind == VitalsKind.BASELINE), None)
+    adrenaline = [t.given_at for t in challenge.treatments.all() if t.kind == TreatmentKind.ADRENALINE and not t.entered_in_error]
+    data = grading.GradeInput(
+        findings=[(code, severity) for code, severity in worst.items() if severity > 0],
+        min_systolic=min((v.systolic for v in during if v.systolic), default=None),
+        baseline_systolic=baseline.systolic if baseline else None,
+        max_heart_rate=max((v.heart_rate for v in during if v.heart_rate), default=None),
+        baseline_heart_rate=baseline.heart_rate if baseline else None,
+        min_spo2=min((v.spo2 for v in during if v.spo2), default=None), pef_drop_pct=_pef_drop_pct(baseline, during),
+        age_years=age_years(challenge),
+        first_symptom_at=onset, adrenaline_at=min((a for a in adrenaline if onset and a >= onset), default=None),
+    )  # fmt: skip
+    return grading.suggest(scale, data)
+
+
+def suggested_grade(challenge: Challenge) -> grading.GradeSuggestion | None:
+    """The suggested grade when there was a reaction (a stop alert), else None."""
+    onset = reaction_onset(challenge)
+    return suggest_grade(challenge, onset) if onset else None
+
+
+def _pef_drop_pct(baseline: VitalSigns | None, during: list[VitalSigns]) -> Decimal | None:
+    lowest = min((v.pef for v in during if v.pef), default=None)
+    if not baseline or not baseline.pef or lowest is None or lowest >= baseline.pef:
+        return None
+    return (Decimal(baseline.pef - lowest) * 100 / baseline.pef).quantize(Decimal("0.1"))

@@ -1,0 +1,38 @@
+"""Every write of a running challenge, one keyword-only function each, atomic, under the challenge's row lock.
+
+The reads these writes rest on (the next step, open alerts, stop-rule hits, the suggested grade) are in
+challenges.run.facts. Callers use the surface below: `from challenges.run import services as runs`, then
+`runs.dose_record(...)`.
+"""
+
+from challenges.run.services._guards import ChallengeRuleError
+from challenges.run.services.checks import checks_override, checks_record
+from challenges.run.services.doses import DoseRecorded, dose_record
+from challenges.run.services.ending import (
+    OutcomeInput,
+    addendum_add,
+    challenge_sign,
+    challenge_stop,
+    challenge_unblind,
+    observation_finish,
+    outcome_confirm,
+    record_mark_entered_in_error,
+)
+from challenges.run.services.findings import (
+    alert_decide,
+    observation_record,
+    treatment_record,
+    vitals_record,
+)
+from challenges.run.services.schedule import (
+    challenge_cancel,
+    challenge_check_in,
+    challenge_schedule,
+)
+
+__all__ = [
+    "ChallengeRuleError", "DoseRecorded", "OutcomeInput",
+    "addendum_add", "alert_decide", "challenge_cancel", "challenge_check_in", "challenge_schedule", "challenge_sign",
+    "challenge_stop", "challenge_unblind", "checks_override", "checks_record", "dose_record", "observation_finish",
+    "observation_record", "outcome_confirm", "record_mark_entered_in_error", "treatment_record", "vitals_record",
+]  # fmt: skip

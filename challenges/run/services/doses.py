@@ -1,0 +1,146 @@
+"""Recording a dose actually given: the checks before it, the amount eaten, and what it starts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from challenges.library.facts import food_spec
+from challenges.library.models import ProtocolStep
+from challenges.run import facts
+from challenges.run.models import Challenge, Dose, EventKind, Setting, Source, Status
+from challenges.run.services._guards import (
+    ChallengeRuleError,
+    check_time,
+    event,
+    locked,
+    require_open,
+    transition,
+)
+from challenges.run.services.ending import schedule_follow_ups
+from clinical import dosing, run_rules
+from clinics.models import User
+
+OVERFILL = Decimal("1.05")  # up to 5 % over the planned amount is a weighing tolerance, not a bigger dose
+
+
+@dataclass(frozen=True)
+class DoseRecorded:
+    dose: Dose
+    created: bool  # False: this form (its idempotency key) was already recorded, and nothing was added
+
+
+@transaction.atomic
+def dose_record(
+    *, challenge: Challenge, by: User, food_amount: Decimal | None, given_at: datetime, idempotency_key: uuid.UUID,
+    override_reason: str = "", source: str = Source.CLINICIAN, notes: str = "",
+) -> DoseRecorded:  # fmt: skip
+    """Record a dose actually given (`food_amount` None: the whole planned dose). Same key twice: one dose."""
+    challenge = locked(challenge)
+    # Checked under the challenge's lock, so a resubmission racing the first post finds the dose it made.
+    existing = Dose.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.challenge_id != challenge.pk:
+            raise ChallengeRuleError(_("This form was already used for another challenge."), code="key_reused")
+        return DoseRecorded(existing, created=False)
+    require_open(challenge)
+    _check_can_dose(challenge)
+    step = facts.upcoming_step(challenge)
+    if step.number is None:
+        raise ChallengeRuleError(_("Every planned dose has been given."), code="no_more_steps")
+    if facts.needs_release(challenge, step):
+        raise ChallengeRuleError(
+            _("Step %(n)s is waiting for your allergist to release it.") % {"n": step.number}, code="not_released"
+        )
+    check_time(given_at, challenge, _("The dose time"))
+    override_reason = override_reason.strip()
+    _check_wait(step, given_at, by, override_reason)
+    amounts = _amounts(challenge.protocol.steps.get(number=step.number), food_amount, food_spec(challenge.protocol.food))
+    dose = Dose(
+        challenge=challenge, sequence=challenge.doses.count() + 1, step_number=step.number,
+        planned_protein_mg=amounts.planned_protein_mg, planned_food_amount=amounts.planned_food_amount,
+        food_amount=amounts.food_amount, protein_mg=amounts.protein_mg, given_at=given_at, given_by=by,
+        source=source, is_placebo=step.number in challenge.placebo_steps, early_override_reason=override_reason,
+        notes=notes, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    dose._history_user = by  # type: ignore[attr-defined]  # for writes outside a request (commands, scripts)
+    try:
+        with transaction.atomic():
+            dose.save()
+    except IntegrityError:
+        # The same key raced in from a second request: answer with the dose that won.
+        return DoseRecorded(Dose.objects.get(idempotency_key=idempotency_key), created=False)
+    if override_reason:
+        event(challenge, EventKind.EARLY_DOSE_OVERRIDE, by, reason=override_reason)
+    _after_dose(challenge, by)
+    return DoseRecorded(dose, created=True)
+
+
+def _check_can_dose(challenge: Challenge) -> None:
+    home = challenge.setting == Setting.HOME
+    allowed = (Status.PLANNED, Status.DOSING) if home else (Status.CHECKED_IN, Status.DOSING)
+    if challenge.status not in allowed:
+        raise ChallengeRuleError(
+            _("No dose can be given while the challenge is %(status)s.") % {"status": challenge.get_status_display().lower()},
+            code="not_dosing",
+        )
+    if not home and not facts.checks_passed(challenge):
+        raise ChallengeRuleError(
+            _("Complete the pre-challenge checks first (or an allergist overrides a failed item)."), code="checks"
+        )
+    if facts.open_alert(challenge) is not None:
+        raise ChallengeRuleError(
+            _("A stop rule was met: no further dose until the allergist decides."), code="stop_alert_open"
+        )
+
+
+def _check_wait(step: run_rules.NextStep, given_at: datetime, by: User, override_reason: str) -> None:
+    remaining = run_rules.wait_remaining(step.due_at, given_at)
+    if not remaining or (by.is_allergist and override_reason):
+        return
+    raise ChallengeRuleError(
+        _("Too early: the next dose is due at %(due)s, in %(left)s.")
+        % {"due": timezone.localtime(step.due_at).strftime("%H:%M"), "left": run_rules.describe_wait(remaining)},
+        code="too_early",
+    )
+
+
+class _Amounts(NamedTuple):
+    planned_protein_mg: Decimal
+    planned_food_amount: Decimal
+    food_amount: Decimal  # eaten
+    protein_mg: Decimal  # eaten
+
+
+def _amounts(planned: ProtocolStep, food_amount: Decimal | None, spec: dosing.FoodSpec) -> _Amounts:
+    """The planned dose in protein and food, and what was eaten (None: all of it); more than planned is refused."""
+    planned_protein = planned.protein_mg or dosing.protein_for_food_amount(planned.food_amount, spec)
+    planned_food = planned.food_amount or dosing.food_amount_for_protein(planned.protein_mg, spec)
+    eaten = planned_food if food_amount is None else food_amount
+    if eaten <= 0:
+        raise ChallengeRuleError(_("The amount eaten must be more than 0."), code="amount_not_positive")
+    if eaten > planned_food * OVERFILL:
+        raise ChallengeRuleError(
+            _("More than the planned amount (%(planned)s %(unit)s) cannot be recorded; check the amount.")
+            % {"planned": dosing.format_decimal(planned_food.quantize(Decimal("0.001"))), "unit": spec.unit},
+            code="more_than_planned",
+        )
+    protein = planned_protein if eaten == planned_food else dosing.protein_for_food_amount(eaten, spec)
+    return _Amounts(planned_protein, planned_food, eaten, protein)
+
+
+def _after_dose(challenge: Challenge, by: User) -> None:
+    """The first dose starts dosing; the last one starts the observation period and the follow-up check-ins."""
+    if challenge.status in (Status.PLANNED, Status.CHECKED_IN):
+        transition(challenge, Status.DOSING, by)
+    if facts.upcoming_step(challenge).number is None:
+        challenge.observation_started_at = facts.valid_doses(challenge)[-1].given_at
+        transition(challenge, Status.OBSERVING, by)
+        schedule_follow_ups(challenge)

@@ -1,0 +1,187 @@
+"""The end of a challenge: stop, end the observation, confirm the outcome, sign; afterwards addenda, unblinding,
+and marking a record entered in error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from challenges.run import facts
+from challenges.run.models import (
+    Challenge,
+    ChallengeEvent,
+    Decision,
+    EventKind,
+    FollowUp,
+    Status,
+)
+from challenges.run.services._guards import (
+    ChallengeRuleError,
+    event,
+    locked,
+    require_allergist,
+    require_open,
+    require_reason,
+    save,
+    transition,
+)
+from clinical import run_rules
+from clinics.models import User
+from clinics.services import clinical_record_mark_entered_in_error
+
+RUNNING = (Status.DOSING, Status.CHECKED_IN, Status.OBSERVING, Status.PAUSED)
+RELATED_FIELDS = [f.name for f in Challenge._meta.get_fields() if f.many_to_one]
+
+
+def end_dosing(challenge: Challenge, by: User, reason: str) -> None:
+    """Stop a running challenge: the observation period and the follow-up check-ins start (under the caller's lock)."""
+    if challenge.status in RUNNING:
+        challenge.observation_started_at = challenge.observation_started_at or timezone.now()
+        transition(challenge, Status.STOPPED, by, reason=reason)
+        schedule_follow_ups(challenge)
+
+
+def schedule_follow_ups(challenge: Challenge) -> None:
+    """Check-ins at the protocol's times after the last dose (e.g. +2 h, +24 h, +72 h); once per time.
+
+    Part of a write that ends dosing: call it under the challenge's lock, inside that write's transaction.
+    """
+    doses = facts.valid_doses(challenge)
+    if not doses:
+        return
+    for hours in challenge.protocol.follow_up_hours:
+        FollowUp.objects.get_or_create(
+            challenge=challenge, hours_after=hours,
+            defaults={"due_at": doses[-1].given_at + timezone.timedelta(hours=hours)},
+        )  # fmt: skip
+
+
+@transaction.atomic
+def challenge_stop(*, challenge: Challenge, by: User, reason: str) -> Challenge:
+    """Stop dosing now (staff may always stop for safety); the observation period starts."""
+    challenge = locked(challenge)
+    require_open(challenge)
+    reason = require_reason(reason)
+    if challenge.status not in RUNNING:
+        raise ChallengeRuleError(_("Only a running challenge can be stopped."), code="bad_transition")
+    for alert in challenge.alerts.filter(decision=""):
+        alert.decision, alert.reason, alert.decided_by, alert.decided_at = Decision.STOP, reason, by, timezone.now()
+        save(alert, by)
+    end_dosing(challenge, by, reason)
+    return challenge
+
+
+@transaction.atomic
+def observation_finish(*, challenge: Challenge, by: User, override_reason: str = "") -> Challenge:
+    """End the observation period after the last dose; early only for an allergist with a reason."""
+    challenge = locked(challenge)
+    require_open(challenge)
+    override_reason = override_reason.strip()
+    ends = facts.observation_ends_at(challenge)
+    if ends and timezone.now() < ends and not (by.is_allergist and override_reason):
+        left = run_rules.describe_wait(ends - timezone.now())
+        raise ChallengeRuleError(
+            _("The observation period has %(left)s to run.") % {"left": left}, code="observation_running"
+        )
+    if override_reason:
+        event(challenge, EventKind.OBSERVATION_OVERRIDE, by, reason=override_reason)
+    transition(challenge, Status.COMPLETED, by)
+    return challenge
+
+
+@dataclass(frozen=True)
+class OutcomeInput:
+    outcome: str
+    reason: str
+    grade_scale: str
+    grade: str
+    advice: str
+    new_adrenaline_prescription: bool
+    discharge_notes: str = ""
+
+
+@transaction.atomic
+def outcome_confirm(*, challenge: Challenge, by: User, data: OutcomeInput) -> Challenge:
+    """The allergist confirms (or changes) the suggested outcome and grade and the discharge advice.
+
+    The suggested grade is computed here, from the rows as they are under the lock, and stored beside the
+    confirmed one, so the record shows what the system suggested when the allergist decided.
+    """
+    require_allergist(by)
+    challenge = locked(challenge)
+    require_open(challenge)
+    if challenge.status not in (Status.OBSERVING, Status.COMPLETED, Status.STOPPED):
+        raise ChallengeRuleError(_("The outcome is recorded once dosing has ended."), code="still_dosing")
+    prefetch_related_objects([challenge], "doses", "observations", "vitals", "treatments", "alerts")
+    suggestion = facts.suggested_grade(challenge)
+    for name in ("outcome", "grade_scale", "grade", "advice", "new_adrenaline_prescription", "discharge_notes"):
+        setattr(challenge, name, getattr(data, name))
+    challenge.outcome_reason = require_reason(data.reason)
+    challenge.grade_suggested = suggestion.grade if suggestion else ""
+    challenge.grade_confirmed_by = by
+    challenge.outcome_under_review = False
+    # The typed values are validated (choices, lengths); the related rows were just read under the lock, so
+    # asking the database whether each still exists (one query per foreign key) would only repeat that read.
+    challenge.full_clean(exclude=RELATED_FIELDS)
+    save(challenge, by)
+    event(challenge, EventKind.OUTCOME, by, reason=f"{challenge.get_outcome_display()}: {challenge.outcome_reason}")
+    return challenge
+
+
+@transaction.atomic
+def challenge_sign(
+    *, challenge: Challenge, by: User, render: Callable[[Challenge], tuple[bytes, dict]] | None = None
+) -> Challenge:
+    """Sign a finished challenge: its records are locked from now on; only addenda can be added.
+
+    `render` builds the signed report (PDF bytes and its snapshot) from the challenge as signed, so the stored
+    PDF carries exactly the stored signature; it runs inside the transaction, so a failed render signs nothing.
+    """
+    require_allergist(by)
+    challenge = locked(challenge)
+    require_open(challenge)
+    if challenge.status not in (Status.COMPLETED, Status.STOPPED):
+        raise ChallengeRuleError(_("Only a completed or stopped challenge can be signed."), code="not_finished")
+    if not challenge.outcome:
+        raise ChallengeRuleError(_("Confirm the outcome before signing."), code="no_outcome")
+    if facts.open_alert(challenge) is not None:
+        raise ChallengeRuleError(_("Decide the open stop alert before signing."), code="stop_alert_open")
+    challenge.signed_at, challenge.signed_by = timezone.now(), by
+    if render is not None:
+        challenge.signed_pdf, challenge.signed_snapshot = render(challenge)
+    save(challenge, by)
+    event(challenge, EventKind.SIGNED, by)
+    return challenge
+
+
+@transaction.atomic
+def addendum_add(*, challenge: Challenge, by: User, text: str) -> ChallengeEvent:
+    """A note added after signing (or before); the signed record itself is not changed."""
+    challenge = locked(challenge)
+    return event(challenge, EventKind.ADDENDUM, by, reason=require_reason(text))
+
+
+@transaction.atomic
+def challenge_unblind(*, challenge: Challenge, by: User) -> Challenge:
+    require_allergist(by)
+    challenge = locked(challenge)
+    if not challenge.blinded or challenge.unblinded_at:
+        raise ChallengeRuleError(_("This challenge is not blinded."), code="not_blinded")
+    challenge.unblinded_at, challenge.unblinded_by = timezone.now(), by
+    save(challenge, by)
+    event(challenge, EventKind.UNBLINDED, by)
+    return challenge
+
+
+@transaction.atomic
+def record_mark_entered_in_error(*, record: Any, by: User, reason: str) -> Any:
+    """Mark a dose, finding, vitals or treatment entered in error (kept; excluded from the figures)."""
+    challenge = locked(record.challenge)
+    require_open(challenge)
+    return clinical_record_mark_entered_in_error(record=record, by=by, reason=reason)

@@ -1,0 +1,149 @@
+"""Findings, vital signs and treatments during a challenge; the stop rules they trigger; the allergist's decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from challenges.run import facts
+from challenges.run.models import (
+    DECISION_EVENTS,
+    Challenge,
+    Decision,
+    EventKind,
+    Observation,
+    Setting,
+    Source,
+    Status,
+    StopAlert,
+    Treatment,
+    VitalSigns,
+    VitalsKind,
+)
+from challenges.run.services._guards import (
+    ChallengeRuleError,
+    check_time,
+    event,
+    locked,
+    require_allergist,
+    require_open,
+    require_reason,
+    save,
+    save_new,
+    transition,
+)
+from challenges.run.services.ending import end_dosing
+from clinical import run_rules
+from clinics.models import User
+
+
+@transaction.atomic
+def observation_record(
+    *, challenge: Challenge, by: User, item_code: str, severity: int, observed_at: datetime, note: str = "",
+    source: str = Source.CLINICIAN,
+) -> Observation:  # fmt: skip
+    """Record a checklist finding; the stop rules are evaluated with it."""
+    challenge = locked(challenge)
+    require_open(challenge)
+    _require_recording(challenge)
+    check_time(observed_at, challenge, _("The observation time"))
+    if item_code not in challenge.protocol.checklist_items:
+        raise ChallengeRuleError(_("That finding is not on this protocol's checklist."), code="unknown_item")
+    observation = Observation(
+        challenge=challenge, item_code=item_code, severity=severity, observed_at=observed_at, note=note,
+        source=source, recorded_by=by,
+    )  # fmt: skip
+    save_new(observation, by)
+    _check_stop_rules(challenge, by)
+    return observation
+
+
+@transaction.atomic
+def vitals_record(
+    *, challenge: Challenge, by: User, values: dict[str, Any], kind: str = VitalsKind.DURING, evaluate: bool = True,
+) -> VitalSigns:  # fmt: skip
+    """Record vital signs (`taken_at` in `values`, default now); the stop rules are evaluated unless `evaluate` is off."""
+    challenge = locked(challenge)
+    require_open(challenge)
+    values = dict(values)
+    taken_at = values.pop("taken_at", None) or timezone.now()
+    check_time(taken_at, challenge, _("The time of the vital signs"))
+    if not any(value is not None for value in values.values()):
+        raise ChallengeRuleError(_("Enter at least one vital sign."), code="no_values")
+    vitals = VitalSigns(challenge=challenge, kind=kind, taken_at=taken_at, recorded_by=by, **values)
+    save_new(vitals, by)
+    if evaluate:
+        _check_stop_rules(challenge, by)
+    return vitals
+
+
+@transaction.atomic
+def treatment_record(
+    *, challenge: Challenge, by: User, kind: str, drug: str, dose: str, route: str, given_at: datetime,
+    notes: str = "", source: str = Source.CLINICIAN,
+) -> Treatment:  # fmt: skip
+    """Record a medicine given: premedication taken, or treatment of a reaction."""
+    challenge = locked(challenge)
+    require_open(challenge)
+    check_time(given_at, challenge, _("The time the medicine was given"))
+    treatment = Treatment(
+        challenge=challenge, kind=kind, drug=drug, dose=dose, route=route, given_at=given_at, notes=notes,
+        source=source, recorded_by=by,
+    )  # fmt: skip
+    save_new(treatment, by)
+    return treatment
+
+
+def _require_recording(challenge: Challenge) -> None:
+    if challenge.status not in run_rules.RECORDING_STATES:
+        if challenge.setting == Setting.HOME:
+            raise ChallengeRuleError(_("Record symptoms after you have taken the first step."), code="not_started")
+        raise ChallengeRuleError(_("Check the patient in before recording findings."), code="not_started")
+
+
+def _check_stop_rules(challenge: Challenge, by: User | None) -> StopAlert | None:
+    """Raise an alert when a stop rule is met with evidence no earlier alert showed (under the caller's lock).
+
+    While an alert is still waiting for the allergist, new findings are added to it (one decision covers them).
+    """
+    hits = facts.stop_rule_hits(challenge)
+    seen = {item for alert in challenge.alerts.all() for hit in alert.hits for item in hit["evidence"]}
+    if not hits or not run_rules.new_evidence([facts.hit_evidence(h) for h in hits], seen):
+        return None
+    data = [{"code": h.code, "message": h.message, "evidence": list(facts.hit_evidence(h))} for h in hits]
+    alert = facts.open_alert(challenge)
+    if alert is None:
+        alert = StopAlert.objects.create(challenge=challenge, hits=data)
+    else:
+        alert.hits = data
+        alert.save()
+    event(challenge, EventKind.STOP_ALERT, by, reason="; ".join(h.message for h in hits))
+    if challenge.setting == Setting.HOME and challenge.status == Status.DOSING:
+        transition(challenge, Status.PAUSED, by, reason=_("Symptoms met a stop rule."))
+    return alert
+
+
+@transaction.atomic
+def alert_decide(*, alert: StopAlert, by: User, decision: str, reason: str) -> StopAlert:
+    """The allergist's decision on a stop alert: stop, hold and repeat the same dose, or continue."""
+    require_allergist(by)
+    challenge = locked(alert.challenge)
+    require_open(challenge)
+    alert = StopAlert.objects.select_for_update().get(pk=alert.pk)
+    if not alert.is_open:
+        raise ChallengeRuleError(_("This alert was already decided."), code="already_decided")
+    if decision not in Decision.values:
+        raise ChallengeRuleError(_("Choose stop, repeat or continue."), code="bad_decision")
+    alert.decision, alert.reason = decision, require_reason(reason)
+    alert.decided_by, alert.decided_at = by, timezone.now()
+    save(alert, by)
+    event(challenge, DECISION_EVENTS[Decision(decision)], by, reason=alert.reason)
+    if decision == Decision.STOP:
+        end_dosing(challenge, by, alert.reason)
+    elif challenge.status == Status.PAUSED:
+        transition(challenge, Status.DOSING, by, reason=alert.reason)
+    return alert

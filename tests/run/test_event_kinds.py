@@ -1,0 +1,33 @@
+"""The event log's kinds are EventKind choices, and the page shows each with its label."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.urls import reverse
+
+from challenges.run import services as runs
+from challenges.run.models import ChallengeEvent, EventKind, PreChallengeCheck
+from challenges.templatetags.stepwise import event_label
+
+
+def test_every_event_a_challenge_writes_is_a_known_kind_shown_by_its_label(client, challenge, nurse, allergist, clock):
+    runs.checks_record(challenge=challenge, by=nurse, answers=dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True),
+                       baseline={"heart_rate": 80, "taken_at": clock.now})  # fmt: skip
+    runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
+    clock.move(minutes=10)
+    runs.observation_record(challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=clock.now)
+    runs.alert_decide(alert=challenge.alerts.get(), by=allergist, decision="stop", reason="Objective urticaria")
+    runs.outcome_confirm(challenge=challenge, by=allergist, data=runs.OutcomeInput(
+        "failed", "Urticaria", "wao_2010", "1", "strict_avoidance", False))  # fmt: skip
+    runs.challenge_sign(challenge=challenge, by=allergist)
+    runs.addendum_add(challenge=challenge, by=allergist, text="Phoned next day: well")
+    kinds = set(ChallengeEvent.objects.filter(challenge=challenge).values_list("kind", flat=True))
+    assert kinds == {"scheduled", "status", "stop_alert", "decision_stop", "outcome", "signed", "addendum"}
+    assert kinds <= set(EventKind.values)
+    client.force_login(allergist)
+    page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
+    for kind in kinds:
+        assert str(EventKind(kind).label) in page
+    assert event_label("decision_stop") == "decision: stop"
+    assert event_label("something_new") == "something new"  # an unknown kind reads as its words

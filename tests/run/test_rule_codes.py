@@ -1,0 +1,428 @@
+"""Every rule the run and home services enforce, called directly: the refusal's code, and nothing stored.
+
+Each test drives a challenge to the state where one rule applies (through the services, as the pages would), then
+asks for the write the rule refuses. The refusal must carry the rule's stable code, and the database must be exactly
+as before (every model of the challenges app, its history, and the audit chain). The last test checks that each
+code raised in challenges/run/services/ and challenges/home/services.py is asserted here.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from challenges.home import services as home
+from challenges.library.services.protocols import protocol_clone
+from challenges.run import services as runs
+from challenges.run.models import (
+    Challenge,
+    FollowUp,
+    PreChallengeCheck,
+    Status,
+)
+from challenges.run.services import ChallengeRuleError
+from clinical.plan import PlannedStep
+from clinics.models import Role
+from clinics.services import clinical_record_mark_entered_in_error
+from tests.factories import UserFactory
+from tests.home.conftest import home_protocol, plan  # noqa: F401  (fixtures)
+from tests.run.conftest import START
+from tests.run.helpers import db_state
+
+ANSWERS = dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True)
+BASELINE = {"heart_rate": 80, "systolic": 120, "diastolic": 70}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _refused(code: str, write: Callable[[], object]) -> ChallengeRuleError:
+    """The write is refused with `code`, and the database is unchanged."""
+    before = db_state()
+    with pytest.raises(ChallengeRuleError) as excinfo:
+        write()
+    assert excinfo.value.code == code, excinfo.value.message
+    assert db_state() == before
+    return excinfo.value
+
+
+def _check_in(challenge: Challenge, by, clock, **answers: bool) -> None:
+    runs.checks_record(challenge=challenge, by=by, answers={**ANSWERS, **answers}, baseline={**BASELINE, "taken_at": clock.now})
+
+
+def _dose(challenge: Challenge, by, clock, **extra) -> runs.DoseRecorded:
+    extra.setdefault("idempotency_key", uuid.uuid4())
+    extra.setdefault("food_amount", None)
+    return runs.dose_record(challenge=challenge, by=by, given_at=clock.now, **extra)
+
+
+def _doses(challenge: Challenge, by, clock, count: int) -> None:
+    for _ in range(count):
+        _dose(challenge, by, clock)
+        clock.move(minutes=30)
+
+
+def _urticaria(challenge: Challenge, by, clock) -> None:
+    runs.observation_record(challenge=challenge, by=by, item_code="skin_urticaria", severity=2, observed_at=clock.now)
+
+
+def _refused_outcome() -> runs.OutcomeInput:
+    return runs.OutcomeInput("dose_not_reached", "Refused further doses", "wao_2010", "", "rechallenge", False)
+
+
+def _stopped_with_outcome(challenge: Challenge, nurse, allergist, clock) -> Challenge:
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    runs.challenge_stop(challenge=challenge, by=nurse, reason="Child refused further doses")
+    runs.outcome_confirm(challenge=challenge, by=allergist, data=_refused_outcome())
+    return challenge
+
+
+def _schedule(patient, protocol, allergist, nurse, by, **extra) -> Challenge:
+    return runs.challenge_schedule(patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist,
+                                   nurse=nurse, by=by, **extra)  # fmt: skip
+
+
+# --- scheduling ---------------------------------------------------------------------------------------------
+
+
+def test_schedule_refuses_a_patient_of_another_clinic(practall, other_clinic_patient, allergist, nurse, clock):
+    _refused("bad_patient", lambda: _schedule(other_clinic_patient, practall, allergist, nurse, nurse))
+
+
+def test_schedule_refuses_another_clinics_protocol(practall, patient, allergist, nurse, other_clinic_nurse, clock):
+    theirs = protocol_clone(protocol=practall, clinic=other_clinic_nurse.clinic, by=other_clinic_nurse)
+    _refused("bad_protocol", lambda: _schedule(patient, theirs, allergist, nurse, nurse))
+
+
+def test_schedule_refuses_a_nurse_as_supervising_allergist(practall, patient, nurse, clock):
+    _refused("bad_allergist", lambda: _schedule(patient, practall, nurse, nurse, nurse))
+
+
+def test_schedule_refuses_a_nurse_of_another_clinic(practall, patient, allergist, nurse, other_clinic_nurse, clock):
+    _refused("bad_nurse", lambda: _schedule(patient, practall, allergist, other_clinic_nurse, nurse))
+
+
+def test_schedule_refuses_placebo_steps_outside_the_protocol(practall, patient, allergist, nurse, clock):
+    _refused("bad_placebo", lambda: _schedule(patient, practall, allergist, nurse, nurse, placebo_steps=[2, 8]))
+
+
+def test_check_in_refuses_a_cancelled_challenge(challenge, nurse, clock):
+    runs.challenge_cancel(challenge=challenge, by=nurse, reason="Unwell today")
+    _refused("bad_transition", lambda: runs.challenge_check_in(challenge=challenge, by=nurse))
+
+
+def test_cancel_refuses_a_blank_reason(challenge, nurse, clock):
+    _refused("reason_required", lambda: runs.challenge_cancel(challenge=challenge, by=nurse, reason=" \n\t "))
+    challenge.refresh_from_db()
+    assert challenge.status == Status.PLANNED
+
+
+def test_a_challenge_entered_in_error_takes_no_more_writes(challenge, nurse, allergist, clock):
+    clinical_record_mark_entered_in_error(record=challenge, by=allergist, reason="Booked for the wrong patient")
+    _refused("in_error", lambda: runs.challenge_check_in(challenge=challenge, by=nurse))
+
+
+# --- the checks before the first dose -----------------------------------------------------------------------
+
+
+def test_checks_refused_after_the_first_dose(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    _refused("too_late", lambda: _check_in(challenge, nurse, clock))
+
+
+def test_only_an_allergist_overrides_failed_checks(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock, no_illness=False)
+    _refused("allergist_only", lambda: runs.checks_override(challenge=challenge, by=nurse, reason="Mild cold"))
+
+
+# --- doses --------------------------------------------------------------------------------------------------
+
+
+def test_a_dose_needs_a_checked_in_challenge(challenge, nurse, clock):
+    _refused("not_dosing", lambda: _dose(challenge, nurse, clock))
+
+
+def test_a_dose_needs_passed_checks(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock, emergency_ready=False)
+    _refused("checks", lambda: _dose(challenge, nurse, clock))
+
+
+def test_a_dose_waits_for_the_allergist_after_a_stop_rule(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 2)
+    _urticaria(challenge, nurse, clock)
+    _refused("stop_alert_open", lambda: _dose(challenge, nurse, clock))
+
+
+def test_a_dose_before_its_time_is_refused(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _dose(challenge, nurse, clock)
+    clock.move(minutes=10)
+    _refused("too_early", lambda: _dose(challenge, nurse, clock))
+
+
+def test_a_dose_of_nothing_is_refused(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _refused("amount_not_positive", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(0)))
+
+
+def test_more_than_the_planned_amount_is_refused(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _refused("more_than_planned", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(14)))
+
+
+def test_a_dose_time_in_the_future_is_refused(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _refused("future_time", lambda: runs.dose_record(challenge=challenge, by=nurse, food_amount=None,
+                                                     given_at=clock.now + timedelta(hours=1), idempotency_key=uuid.uuid4()))  # fmt: skip
+
+
+def test_a_dose_form_used_for_another_challenge_is_refused(challenge, practall, other_patient, allergist, nurse, clock):
+    other = _schedule(other_patient, practall, allergist, nurse, nurse)
+    for each in (challenge, other):
+        _check_in(each, nurse, clock)
+    key = uuid.uuid4()
+    assert _dose(challenge, nurse, clock, idempotency_key=key).created
+    _refused("key_reused", lambda: _dose(other, nurse, clock, idempotency_key=key))
+
+
+def test_the_same_dose_form_again_adds_nothing_and_says_so(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    key = uuid.uuid4()
+    first = _dose(challenge, nurse, clock, idempotency_key=key)
+    before = db_state()
+    again = _dose(challenge, nurse, clock, idempotency_key=key)
+    assert first.created and not again.created and again.dose == first.dose
+    assert db_state() == before
+
+
+def test_no_dose_after_the_plan_was_cut_short(plan, patient_user, allergist, clock):  # noqa: F811
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    home.plan_change(challenge=plan, by=allergist, steps=[], reason="Stop after the first step; reassess in clinic")
+    clock.move(days=4)
+    _refused("no_more_steps", lambda: _dose(plan, allergist, clock))
+
+
+def test_a_home_step_waits_for_its_release(plan, patient_user, clock):  # noqa: F811
+    plan.clinic.home_steps_need_release = True
+    plan.clinic.save()
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    clock.move(hours=73)
+    _refused("not_released", lambda: home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now,
+                                                      food_amount=None, key=uuid.uuid4()))  # fmt: skip
+
+
+# --- findings, vitals and the stop rules --------------------------------------------------------------------
+
+
+def test_a_finding_in_clinic_waits_for_check_in(challenge, nurse, clock):
+    error = _refused("not_started", lambda: _urticaria(challenge, nurse, clock))
+    assert "Check the patient in" in error.message
+
+
+def test_a_symptom_at_home_waits_for_the_first_step(plan, patient_user, clock):  # noqa: F811
+    error = _refused("not_started", lambda: home.patient_symptom(challenge=plan, by=patient_user, item_code="mcas_itch",
+                                                                severity=1, observed_at=clock.now))  # fmt: skip
+    assert "after you have taken the first step" in error.message
+
+
+def test_a_finding_off_the_checklist_is_refused(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _refused("unknown_item", lambda: runs.observation_record(challenge=challenge, by=nurse, item_code="not_an_item",
+                                                             severity=1, observed_at=clock.now))  # fmt: skip
+
+
+def test_a_finding_before_the_challenge_is_refused(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _refused("time_before_start", lambda: runs.observation_record(
+        challenge=challenge, by=nurse, item_code="skin_urticaria", severity=1, observed_at=clock.now - timedelta(days=2),
+    ))  # fmt: skip
+
+
+def test_vitals_need_a_value(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _refused("no_values", lambda: runs.vitals_record(challenge=challenge, by=nurse,
+                                                     values={"taken_at": clock.now, "heart_rate": None, "spo2": None}))  # fmt: skip
+
+
+def _alert(challenge: Challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 2)
+    _urticaria(challenge, nurse, clock)
+    return challenge.alerts.get()
+
+
+def test_only_an_allergist_decides_a_stop_alert(challenge, nurse, clock):
+    alert = _alert(challenge, nurse, clock)
+    _refused("allergist_only", lambda: runs.alert_decide(alert=alert, by=nurse, decision="stop", reason="Hives"))
+
+
+def test_a_decision_must_be_stop_repeat_or_continue(challenge, nurse, allergist, clock):
+    alert = _alert(challenge, nurse, clock)
+    _refused("bad_decision", lambda: runs.alert_decide(alert=alert, by=allergist, decision="maybe", reason="Unsure"))
+
+
+def test_a_decided_alert_is_not_decided_again(challenge, nurse, allergist, clock):
+    alert = _alert(challenge, nurse, clock)
+    runs.alert_decide(alert=alert, by=allergist, decision="continue", reason="Contact erythema only")
+    _refused("already_decided", lambda: runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Changed mind"))
+
+
+def test_a_decision_needs_a_reason(challenge, nurse, allergist, clock):
+    alert = _alert(challenge, nurse, clock)
+    _refused("reason_required", lambda: runs.alert_decide(alert=alert, by=allergist, decision="continue", reason="  "))
+    alert.refresh_from_db()
+    assert alert.is_open
+
+
+# --- the end ------------------------------------------------------------------------------------------------
+
+
+def test_a_challenge_not_running_cannot_be_stopped(challenge, nurse, clock):
+    _refused("bad_transition", lambda: runs.challenge_stop(challenge=challenge, by=nurse, reason="Changed our minds"))
+
+
+def test_the_observation_period_runs_its_course(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 7)
+    _refused("observation_running", lambda: runs.observation_finish(challenge=challenge, by=nurse))
+
+
+def test_the_outcome_waits_until_dosing_has_ended(challenge, nurse, allergist, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    _refused("still_dosing", lambda: runs.outcome_confirm(challenge=challenge, by=allergist, data=_refused_outcome()))
+
+
+def test_a_challenge_still_observing_cannot_be_signed(challenge, nurse, allergist, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 7)
+    runs.outcome_confirm(challenge=challenge, by=allergist, data=runs.OutcomeInput(
+        "passed", "All doses tolerated", "wao_2010", "none", "eat_regularly", False))  # fmt: skip
+    _refused("not_finished", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+
+
+def test_signing_needs_a_confirmed_outcome(challenge, nurse, allergist, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    runs.challenge_stop(challenge=challenge, by=nurse, reason="Child refused further doses")
+    _refused("no_outcome", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+
+
+def test_signing_waits_for_an_open_stop_alert(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(minutes=20)
+    _urticaria(challenge, nurse, clock)  # a late finding after the stop raises a new alert
+    assert challenge.alerts.filter(decision="").exists()
+    _refused("stop_alert_open", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+
+
+def test_a_signed_challenge_takes_only_addenda(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    runs.challenge_sign(challenge=challenge, by=allergist)
+    _refused("signed", lambda: _urticaria(challenge, nurse, clock))
+    runs.addendum_add(challenge=challenge, by=allergist, text="Phoned next day: well")
+    assert challenge.events.filter(kind="addendum").count() == 1
+
+
+def test_an_open_challenge_cannot_be_unblinded(challenge, allergist, clock):
+    _refused("not_blinded", lambda: runs.challenge_unblind(challenge=challenge, by=allergist))
+
+
+# --- home plans ---------------------------------------------------------------------------------------------
+
+
+def test_a_clinic_challenge_is_not_a_home_plan(challenge, patient_user, clock):
+    _refused("not_home", lambda: home.patient_dose(challenge=challenge, by=patient_user, given_at=clock.now,
+                                                  food_amount=None, key=uuid.uuid4()))  # fmt: skip
+
+
+@pytest.fixture
+def other_patient_user(other_patient):
+    user = UserFactory(username="t-other-patient", role=Role.PATIENT, clinic=other_patient.clinic)
+    other_patient.user = user
+    other_patient.save()
+    return user
+
+
+def test_a_patient_records_only_in_their_own_plan(plan, other_patient_user, clock):  # noqa: F811
+    _refused("not_yours", lambda: home.patient_dose(challenge=plan, by=other_patient_user, given_at=clock.now,
+                                                   food_amount=None, key=uuid.uuid4()))  # fmt: skip
+
+
+def test_a_patient_corrects_only_their_own_entries(plan, patient_user, allergist, clock):  # noqa: F811
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    entry = runs.observation_record(challenge=plan, by=allergist, item_code="mcas_itch", severity=1, observed_at=clock.now)
+    _refused("not_own_entry", lambda: home.patient_correct_symptom(
+        original=entry, by=patient_user, reason="Worse than that", item_code="mcas_itch", severity=2, observed_at=clock.now,
+    ))  # fmt: skip
+    entry.refresh_from_db()
+    assert not entry.entered_in_error
+
+
+def test_only_a_home_plan_has_steps_to_release(challenge, allergist, clock):
+    _refused("not_running_home", lambda: home.step_release(challenge=challenge, by=allergist))
+
+
+def test_only_an_allergist_releases_a_step(plan, patient_user, nurse, clock):  # noqa: F811
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    _refused("allergist_only", lambda: home.step_release(challenge=plan, by=nurse))
+
+
+def test_an_open_stop_alert_is_decided_before_a_release(plan, nurse, allergist, clock):  # noqa: F811
+    # Vital signs taken at the clinic before the first home step met a stop rule: the plan has not started (so it
+    # is not paused), but no step is released until the allergist decides.
+    runs.vitals_record(challenge=plan, by=nurse, values={"taken_at": clock.now, "spo2": 88})
+    assert plan.alerts.get().is_open
+    _refused("stop_alert_open", lambda: home.step_release(challenge=plan, by=allergist))
+
+
+def test_no_release_after_the_plan_was_cut_short(plan, patient_user, allergist, clock):  # noqa: F811
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    home.plan_change(challenge=plan, by=allergist, steps=[], reason="Stop after the first step; reassess in clinic")
+    _refused("no_more_steps", lambda: home.step_release(challenge=plan, by=allergist))
+
+
+def test_a_plan_change_needs_a_reason(plan, allergist, clock):  # noqa: F811
+    steps = [PlannedStep(1, None, Decimal(3), "", 3 * 24 * 60)]
+    _refused("reason_required", lambda: home.plan_change(challenge=plan, by=allergist, steps=steps, reason=" "))
+
+
+def _follow_up(challenge: Challenge, nurse, clock) -> FollowUp:
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    runs.challenge_stop(challenge=challenge, by=nurse, reason="Child refused further doses")
+    return challenge.follow_ups.order_by("hours_after").first()
+
+
+def test_a_check_in_is_recorded_once(challenge, nurse, clock):
+    follow_up = _follow_up(challenge, nurse, clock)
+    home.follow_up_record(follow_up=follow_up, by=nurse, method="phone", symptoms=False, findings="Well")
+    _refused("already_done", lambda: home.follow_up_record(follow_up=follow_up, by=nurse, method="phone",
+                                                          symptoms=True, findings="Now with hives"))  # fmt: skip
+
+
+def test_a_patient_records_only_their_own_check_in(plan, patient_user, other_patient_user, allergist, clock):  # noqa: F811
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    runs.challenge_stop(challenge=plan, by=allergist, reason="Patient asked to stop")
+    follow_up = plan.follow_ups.order_by("hours_after").first()
+    _refused("not_yours", lambda: home.follow_up_record(follow_up=follow_up, by=other_patient_user, method="patient",
+                                                       symptoms=False, findings=""))  # fmt: skip
+
+
+# --- every code has its test --------------------------------------------------------------------------------
+
+SERVICES = [*sorted((ROOT / "challenges/run/services").glob("*.py")), ROOT / "challenges/home/services.py"]
+
+
+def test_every_code_the_services_raise_is_asserted_here():
+    raised = {code for path in SERVICES for code in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))}
+    asserted = set(re.findall(r'_refused\("([a-z_]+)"', Path(__file__).read_text(encoding="utf-8")))
+    assert len(raised) > 30  # positive control: the pattern finds the codes
+    assert raised == asserted
