@@ -21,7 +21,6 @@ from patients.access import get_patient_for
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"  # patient data: never kept by a shared browser or proxy
     return response
 
 
