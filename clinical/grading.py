@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from clinical.durations import format_duration
 from clinical.errors import DomainError
 from clinical.units import format_decimal
 from clinical.vitals import systolic_drop_exceeds, systolic_hypotension_limit
@@ -369,12 +370,6 @@ def _wao_grade(features: Sequence[_Feature]) -> tuple[int, tuple[str, ...]]:
     return grade, reasons
 
 
-def _duration_text(delay: timedelta) -> str:
-    """'7 min' or '5 min 1 s'."""
-    minutes, seconds = divmod(int(delay.total_seconds()), 60)
-    return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
-
-
 def wao_adrenaline_suffix(first_symptom_at: datetime | None, adrenaline_at: datetime | None) -> tuple[str, str]:
     """The WAO 2010 suffix letter (a/b/c/d/z) and a sentence saying why."""
     if adrenaline_at is None:
@@ -385,7 +380,7 @@ def wao_adrenaline_suffix(first_symptom_at: datetime | None, adrenaline_at: date
     if delay < timedelta(0):
         raise GradingError("Adrenaline is recorded before the first symptom.", code="adrenaline_before_symptom")
     letter = next((letter for limit, letter in WAO_SUFFIX_LIMITS if delay <= limit), WAO_SUFFIX_LATE)
-    return letter, f"Adrenaline {_duration_text(delay)} after the first symptom"
+    return letter, f"Adrenaline {format_duration(delay)} after the first symptom"
 
 
 def suggest_wao2010(data: GradeInput) -> GradeSuggestion:

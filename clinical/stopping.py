@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+from clinical.dates import format_clock
+from clinical.durations import format_duration
 from clinical.errors import DomainError
 from clinical.checklist import ITEMS, PROTOCOL_KINDS, SEVERITY_LABELS
 from clinical.units import format_decimal
@@ -198,8 +200,8 @@ def _check_finding(finding: Finding) -> None:
 
 
 def _hhmm(moment: datetime) -> str:
-    """Clock time as the caller gave it (local, aware)."""
-    return moment.strftime("%H:%M")
+    """Clock time as the caller gave it (local, aware): clinical.dates' one clock format."""
+    return format_clock(moment)
 
 
 def _describe(finding: Finding) -> str:
@@ -454,8 +456,7 @@ def _fpies_major(
             return finding, "time from the food not checked (no dose times given)"
         timing = _vomit_delay(finding, dose_times)
         if timing is not None:
-            hours, minutes = divmod(int(timing[1].total_seconds()) // 60, 60)
-            return finding, f"{hours} h {minutes} min after dose {timing[0]}"
+            return finding, f"{format_duration(timing[1])} after dose {timing[0]}"
     return None
 
 

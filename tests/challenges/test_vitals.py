@@ -61,7 +61,9 @@ TZ = ZoneInfo("Europe/London")
 
 def _stop_rule_fires(systolic: int, age: int) -> bool:
     reading = stopping.Vitals(datetime(2026, 3, 2, 10, tzinfo=TZ), systolic=systolic)
-    hits = stopping.evaluate(stopping.DEFAULT_RULES, findings=[], vitals=[reading], baseline=None, age_years=Decimal(age))
+    hits = stopping.evaluate(
+        stopping.DEFAULT_RULES, findings=[], vitals=[reading], baseline=None, age_years=Decimal(age)
+    )
     return any(hit.code == "hypotension" for hit in hits)
 
 
