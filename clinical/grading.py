@@ -33,7 +33,7 @@ NO_REACTION: dict[str, str] = {SAMPSON: "0", WAO: "none", BROWN: "none"}
 # PRACTALL scores each item 0 absent, 1 mild, 2 moderate, 3 severe (fact sheet 3.1).
 SEVERITY_WORDS: dict[int, str] = {1: "mild", 2: "moderate", 3: "severe"}
 
-# Plain-language names of the shared checklist item codes (challenges/checklist.py uses the same codes).
+# Plain-language names of the shared checklist item codes (clinical/checklist.py uses the same codes).
 ITEM_LABELS: dict[str, str] = {
     "skin_pruritus": "Pruritus",
     "skin_urticaria": "Urticaria/angioedema",

@@ -94,3 +94,10 @@ def test_minutes_and_hours_are_whole_numbers(count):
         format_minutes(count)
     with pytest.raises(TypeError):
         format_hours(count)
+
+
+def test_the_run_rules_wait_text_is_the_same_wording():
+    from clinical.run_rules import describe_wait  # kept for challenges/run/services.py
+
+    assert describe_wait(timedelta(minutes=12, seconds=29, microseconds=1)) == "12 min 30 s"
+    assert describe_wait(timedelta(hours=27)) == "1 day 3 h"
