@@ -1,4 +1,6 @@
-"""Dose arithmetic for food challenges: schedules, food/protein conversion, dose preparation, step checks.
+"""Dose arithmetic for food challenges: schedules, food/protein conversion, and preparing one dose.
+
+The checks on a protocol's planned steps live in clinical.step_checks, which uses the conversions here.
 
 A pure module: no Django, and Decimal (never float) for every amount. Clinical numbers cite the project's
 clinical fact sheet ("fact sheet §n", shared/reference/clinical-facts.md) and, through it, the original source.
@@ -14,6 +16,7 @@ Conventions
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +34,8 @@ from decimal import (
 from fractions import Fraction
 from typing import Final, Literal
 
+from clinical.display import amount_text
+from clinical.durations import format_hours
 from clinical.units import QuantityError, format_decimal, format_quantity
 
 # All internal arithmetic runs in this context, whatever the caller's context is: 34 digits (IEEE decimal128)
@@ -368,7 +373,8 @@ def _check_home_timing(days_between: int, watch_hours: int) -> None:
         raise DosingError("Days between steps and watch hours must be at least 1.", code="timing_not_positive")
     if watch_hours > days_between * 24:
         raise DosingError(
-            f"A {watch_hours} h watch does not end before the next step {days_between} days later.",
+            f"A watch of {format_hours(watch_hours)} does not end before the next step, "
+            f"{format_hours(days_between * 24)} later.",
             code="watch_overlaps_next_step",
         )
 
@@ -433,6 +439,7 @@ class Preparation:
     diluent_ml: Decimal | None = None  # water for a dilution
     mix_ml: Decimal | None = None  # total volume of the mix
     give_ml: Decimal | None = None  # mL of the mix to give
+    as_planned: bool = False  # the step names the food amount itself: nothing was rounded from a protein target
 
     @property
     def within_tolerance(self) -> bool:
@@ -471,28 +478,35 @@ def _direct(protein_mg: Decimal, food: FoodSpec, exact: Decimal) -> Preparation:
     resolution = SYRINGE_RESOLUTION_ML if food.is_liquid else SCALE_RESOLUTION_G
     with localcontext(_CONTEXT):
         amount = exact.quantize(resolution, rounding=ROUND_HALF_UP)
+    return _weigh(amount, food, protein_mg, as_planned=False)
+
+
+def food_preparation(food_amount: Decimal, food: FoodSpec, *, target_protein_mg: Decimal | None = None) -> Preparation:
+    """A step planned as an amount of food: weigh or measure exactly that (no rounding, no dilution).
+
+    Against `target_protein_mg` (when the step also names a protein dose) the sentence says how far off it is.
+    """
+    _require_positive(food_amount, "food_amount", code="amount_not_positive")
+    return _weigh(food_amount, food, target_protein_mg, as_planned=True)
+
+
+def _weigh(amount: Decimal, food: FoodSpec, target_protein_mg: Decimal | None, *, as_planned: bool) -> Preparation:
+    """Weigh (solid) or measure (liquid) `amount` of the food itself."""
     delivered = protein_for_food_amount(amount, food)
-    deviation = _deviation_pct(delivered, protein_mg)
-    verb = "Measure" if food.is_liquid else "Weigh"
-    instructions = (
-        f"{verb} {format_quantity(amount, food.unit)} of {food.label} "
-        f"(about {format_quantity(_display(delivered), 'mg')} of protein)."
-    )
-    if abs(deviation) > MAX_DEVIATION_PCT:
-        instructions += (
-            f" This is {format_decimal(_display(abs(deviation)))} % away from the {_mg(protein_mg)} planned."
-        )
-    return Preparation(
+    target = delivered if target_protein_mg is None else target_protein_mg
+    preparation = Preparation(
         method="measure" if food.is_liquid else "weigh",
         amount=amount,
         unit=food.unit,
-        target_protein_mg=protein_mg,
+        target_protein_mg=target,
         delivered_protein_mg=delivered,
-        deviation_pct=deviation,
+        deviation_pct=_deviation_pct(delivered, target),
         food_amount=amount,
         food_unit=food.unit,
-        instructions=instructions,
+        instructions="",
+        as_planned=as_planned,
     )
+    return dataclasses.replace(preparation, instructions=preparation_text(preparation, food))
 
 
 def _dilution(protein_mg: Decimal, food: FoodSpec) -> Preparation | None:
@@ -524,18 +538,7 @@ def _dilution_preparation(
     """The Preparation for a chosen mix, with plain-English instructions."""
     # A liquid food is part of the mix volume; a solid under 5 % w/v is not (fact sheet §2).
     water_ml = mix_ml - DILUTION_FOOD_AMOUNT if food.is_liquid else mix_ml
-    food_part = f"Mix {format_quantity(DILUTION_FOOD_AMOUNT, food.unit)} of {food.label}"
-    if food.is_liquid:
-        mixing = (
-            f"{food_part} with {format_quantity(water_ml, 'mL')} of water ({format_quantity(mix_ml, 'mL')} in total)"
-        )
-    else:
-        mixing = f"{food_part} into {format_quantity(water_ml, 'mL')} of water"
-    instructions = (
-        f"{mixing}; stir well; give {format_quantity(give_ml, 'mL')} of the mix "
-        f"(about {format_quantity(_display(delivered), 'mg')} of protein). Throw the rest away."
-    )
-    return Preparation(
+    preparation = Preparation(
         method="dilution",
         amount=give_ml,
         unit="mL",
@@ -544,11 +547,51 @@ def _dilution_preparation(
         deviation_pct=_deviation_pct(delivered, protein_mg),
         food_amount=DILUTION_FOOD_AMOUNT,
         food_unit=food.unit,
-        instructions=instructions,
+        instructions="",
         diluent_ml=water_ml,
         mix_ml=mix_ml,
         give_ml=give_ml,
     )
+    return dataclasses.replace(preparation, instructions=preparation_text(preparation, food))
+
+
+def preparation_text(preparation: Preparation, food: FoodSpec, *, household_measure: str = "") -> str:
+    """How to prepare one dose: the one sentence the protocol page, the preparation sheet and the run page show.
+
+    "Weigh 13.51 g of peanut butter (about 3,000 mg of protein)." for a protein dose (the "about" is the protein
+    in the amount as rounded to the scale); "Weigh 0.1 g (crumb) of cheesecake." for a step planned as that amount
+    of food, whose protein the step's own column shows; for a dilution, "Mix 1 g of peanut butter into 100 mL of
+    water; stir well; give 1.4 mL of the mix (about 3 mg of protein). Throw the rest away."
+    A dose more than 5 % from its protein target says so (fact sheet §2).
+    """
+    about = f" (about {_mg(preparation.delivered_protein_mg)} of protein)"
+    if preparation.method == "dilution":
+        text = f"{_mixing(preparation, food)}; stir well; give {_ml(preparation.give_ml)} of the mix{about}."
+        text += " Throw the rest away."
+        if household_measure:
+            text += f" Household measure planned: {household_measure}."
+    else:
+        verb = "Measure" if preparation.method == "measure" else "Weigh"
+        measure = f" ({household_measure})" if household_measure else ""
+        amount = amount_text(preparation.amount, preparation.unit)
+        text = f"{verb} {amount}{measure} of {food.label}{'' if preparation.as_planned else about}."
+    if not preparation.within_tolerance:
+        away = format_decimal(_display(abs(preparation.deviation_pct)))
+        text += f" This is {away} % away from the {_mg(preparation.target_protein_mg)} planned."
+    return text
+
+
+def _mixing(preparation: Preparation, food: FoodSpec) -> str:
+    """'Mix 1 g of peanut butter into 100 mL of water' (a liquid food: 'with 19 mL of water (20 mL in total)')."""
+    food_part = f"Mix {format_quantity(preparation.food_amount, preparation.food_unit)} of {food.label}"
+    if food.is_liquid:
+        return f"{food_part} with {_ml(preparation.diluent_ml)} of water ({_ml(preparation.mix_ml)} in total)"
+    return f"{food_part} into {_ml(preparation.diluent_ml)} of water"
+
+
+def _ml(value: Decimal | None) -> str:
+    assert value is not None  # noqa: S101 - a dilution always has its water, mix and dose volumes
+    return format_quantity(value, "mL")
 
 
 def _smallest_dilutable_mg(food: FoodSpec) -> Decimal:

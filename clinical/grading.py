@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from clinical.durations import format_duration
 from clinical.errors import DomainError
 from clinical.units import format_decimal
+from clinical.vitals import systolic_drop_exceeds, systolic_hypotension_limit
 
 SAMPSON = "sampson_2003"
 WAO = "wao_2010"
@@ -31,7 +33,7 @@ NO_REACTION: dict[str, str] = {SAMPSON: "0", WAO: "none", BROWN: "none"}
 # PRACTALL scores each item 0 absent, 1 mild, 2 moderate, 3 severe (fact sheet 3.1).
 SEVERITY_WORDS: dict[int, str] = {1: "mild", 2: "moderate", 3: "severe"}
 
-# Plain-language names of the shared checklist item codes (challenges/checklist.py uses the same codes).
+# Plain-language names of the shared checklist item codes (clinical/checklist.py uses the same codes).
 ITEM_LABELS: dict[str, str] = {
     "skin_pruritus": "Pruritus",
     "skin_urticaria": "Urticaria/angioedema",
@@ -51,16 +53,6 @@ ITEM_LABELS: dict[str, str] = {
     "mcas_tachycardia": "Tachycardia (reported)",
 }
 
-# Low systolic BP for age, NIAID/FAAN 2006 (fact sheet 7): <70 mmHg from 1 month to 1 year, <70 + 2 x age from
-# 1 to 10 years, <90 mmHg from 11 years and in adults. The fact sheet gives no value under 1 month; we apply the
-# infant value there too. Convention at the 1-year overlap (fact sheet 7 asks us to pick one): from exactly 1 year
-# the 1-10 y formula applies (<72), the more sensitive threshold. Age is counted in completed years, so 10.5 y
-# gives <90, which joins the 11-17 y value without a jump.
-INFANT_LOW_SYSTOLIC = 70  # mmHg, fact sheet 7
-CHILD_LOW_SYSTOLIC_BASE = 70  # mmHg, fact sheet 7 (70 + 2 x age)
-CHILD_LOW_SYSTOLIC_PER_YEAR = 2  # mmHg per year, fact sheet 7
-OLDER_LOW_SYSTOLIC = 90  # mmHg, 11-17 y and adults, fact sheet 7
-SYSTOLIC_DROP_PCT = 30  # a drop of more than 30 % from baseline is hypotension at any age, fact sheet 7 / 4.5
 TACHYCARDIA_RISE = 15  # a rise of more than 15 beats/min is Sampson grade 3, fact sheet 4.1 / 7
 PEF_OBJECTIVE_DROP_PCT = 20  # PEF drop >20 % is an objective lower-airway sign (EuroPrevall), fact sheet 3.2 / 7
 WAO_SEVERE_PEF_DROP_PCT = 40  # >=40 % not responding = WAO grade 3; <40 % responding = grade 2, fact sheet 4.3 / 7
@@ -161,15 +153,6 @@ def _check_vitals(data: GradeInput) -> None:
         raise GradingError(f"Age must be 0 to 129 years, not {data.age_years}.", code="bad_age")
 
 
-def hypotension_threshold_mmhg(age_years: Decimal) -> int:
-    """Systolic BP below this many mmHg is low for age (NIAID/FAAN 2006, fact sheet 7)."""
-    if age_years < 1:
-        return INFANT_LOW_SYSTOLIC
-    if age_years < 11:
-        return CHILD_LOW_SYSTOLIC_BASE + CHILD_LOW_SYSTOLIC_PER_YEAR * int(age_years)
-    return OLDER_LOW_SYSTOLIC
-
-
 def _finding_reason(code: str, severity: int) -> str:
     """'Urticaria/angioedema: moderate (2)'."""
     return f"{ITEM_LABELS[code]}: {SEVERITY_WORDS[severity]} ({severity})"
@@ -189,10 +172,11 @@ def _hypotension(data: GradeInput) -> str | None:
     systolic, baseline = data.min_systolic, data.baseline_systolic
     if systolic is None:
         return None
-    threshold = hypotension_threshold_mmhg(data.age_years)
+    # Low for age (NIAID/FAAN, clinical.vitals), in completed years; else a >30 % drop from baseline at any age.
+    threshold = systolic_hypotension_limit(int(data.age_years))
     if systolic < threshold:
         return f"Systolic BP {systolic} mmHg (below {threshold} mmHg for age {format_decimal(data.age_years)} y)"
-    if baseline is not None and (baseline - systolic) * 100 > SYSTOLIC_DROP_PCT * baseline:
+    if baseline is not None and systolic_drop_exceeds(systolic, baseline):
         drop = format_decimal((Decimal(baseline - systolic) * 100 / baseline).quantize(Decimal(1)))
         return f"Systolic BP {systolic} mmHg ({drop} % below baseline {baseline} mmHg)"
     return None
@@ -386,12 +370,6 @@ def _wao_grade(features: Sequence[_Feature]) -> tuple[int, tuple[str, ...]]:
     return grade, reasons
 
 
-def _duration_text(delay: timedelta) -> str:
-    """'7 min' or '5 min 1 s'."""
-    minutes, seconds = divmod(int(delay.total_seconds()), 60)
-    return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
-
-
 def wao_adrenaline_suffix(first_symptom_at: datetime | None, adrenaline_at: datetime | None) -> tuple[str, str]:
     """The WAO 2010 suffix letter (a/b/c/d/z) and a sentence saying why."""
     if adrenaline_at is None:
@@ -402,7 +380,7 @@ def wao_adrenaline_suffix(first_symptom_at: datetime | None, adrenaline_at: date
     if delay < timedelta(0):
         raise GradingError("Adrenaline is recorded before the first symptom.", code="adrenaline_before_symptom")
     letter = next((letter for limit, letter in WAO_SUFFIX_LIMITS if delay <= limit), WAO_SUFFIX_LATE)
-    return letter, f"Adrenaline {_duration_text(delay)} after the first symptom"
+    return letter, f"Adrenaline {format_duration(delay)} after the first symptom"
 
 
 def suggest_wao2010(data: GradeInput) -> GradeSuggestion:

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from clinical.durations import format_duration
+
 
 @dataclass(frozen=True)
 class TakenStep:
@@ -48,5 +50,4 @@ def timing_label(days_off: int | None) -> str:
     if days_off == 0:
         return "on the planned day"
     word = "late" if days_off > 0 else "early"
-    count = abs(days_off)
-    return f"{count} day{'s' if count > 1 else ''} {word}"
+    return f"{format_duration(timedelta(days=abs(days_off)))} {word}"

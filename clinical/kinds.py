@@ -1,8 +1,16 @@
-"""Protocol kinds and what each allows: data the protocol editor and the challenge run share."""
+"""Protocol kinds: what each allows, and what a new protocol of each kind starts with.
+
+Data the protocol editor, the standard library and the challenge run share.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from clinical.checklist import default_item_codes
+from clinical.stopping import StopRules, default_rules
+from clinical.washout import DEFAULT_WASHOUT, WashoutRule, rules_to_data
 
 MINUTE = 1
 HOUR = 60
@@ -39,14 +47,35 @@ KINDS: dict[str, KindRules] = {
 KIND_CHOICES = [(rules.code, rules.label) for rules in KINDS.values()]
 
 
-def format_minutes(minutes: int) -> str:
-    """A wait as people say it: "30 min", "2 h", "1 h 30 min", "3 days"."""
-    if minutes <= 0:
-        return "none"
-    if minutes % DAY == 0:
-        days = minutes // DAY
-        return f"{days} day" if days == 1 else f"{days} days"
-    hours, rest = divmod(minutes, HOUR)
-    if hours and rest:
-        return f"{hours} h {rest} min"
-    return f"{hours} h" if hours else f"{rest} min"
+@dataclass(frozen=True)
+class KindDefaults:
+    """What a new protocol of one kind starts with; the clinician edits the protocol's own copy."""
+
+    checklist_items: tuple[str, ...]
+    stop_rules: StopRules
+    washout_rules: tuple[WashoutRule, ...]
+
+    def as_data(self) -> dict[str, Any]:
+        """The three as a protocol stores them (JSON-ready): checklist_items, stop_rules, washout_rules."""
+        return {
+            "checklist_items": self.checklist_items,
+            "stop_rules": self.stop_rules.to_dict(),
+            "washout_rules": rules_to_data(self.washout_rules),
+        }
+
+
+def kind_defaults(kind: str) -> KindDefaults:
+    """The checklist, stop rules and wash-out a new protocol of this kind starts with.
+
+    Wash-out keeps a diagnostic result valid, so only a diagnostic kind gets the default wash-out; a home
+    reintroduction does not wash out, and may give masking drugs on purpose (fact sheet 5.1, 5.3).
+    """
+    try:
+        rules = KINDS[kind]
+    except KeyError:
+        raise ValueError(f"Unknown protocol kind {kind!r}; expected one of {', '.join(KINDS)}.") from None
+    return KindDefaults(
+        checklist_items=default_item_codes(kind),
+        stop_rules=default_rules(kind),
+        washout_rules=DEFAULT_WASHOUT if rules.diagnostic else (),
+    )

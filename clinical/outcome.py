@@ -21,8 +21,9 @@ class OutcomeError(DomainError, ValueError):
     """Dose records that cannot give a result."""
 
 
-class Outcome(StrEnum):
-    """Outcome categories (fact sheet 6.1; TrakCare "Tolerated / Not tolerated / Equivocal / Dose not reached")."""
+class OutcomeVerdict(StrEnum):
+    """The outcome the figures suggest (fact sheet 6.1; TrakCare "Tolerated / Not tolerated / Equivocal / Dose not
+    reached"). Its values are those of challenges.models.Outcome, the outcome the allergist confirms and stores."""
 
     PASSED = "passed"
     FAILED = "failed"
@@ -130,14 +131,14 @@ def suggest_outcome(
     if type(planned_steps) is not int or planned_steps < 1:
         raise OutcomeError(f"Planned steps must be a whole number, 1 or more, not {planned_steps!r}.", code="bad_count")
     if doses_given == 0:
-        return Outcome.DOSE_NOT_REACHED
+        return OutcomeVerdict.DOSE_NOT_REACHED
     if stop_hits:
-        return Outcome.FAILED
+        return OutcomeVerdict.FAILED
     if _top_dose_reached(doses_given, planned_steps, min_top_dose_mg, highest_dose_mg):
-        return Outcome.PASSED
+        return OutcomeVerdict.PASSED
     if stopped_early:
-        return Outcome.EQUIVOCAL
-    return Outcome.DOSE_NOT_REACHED
+        return OutcomeVerdict.EQUIVOCAL
+    return OutcomeVerdict.DOSE_NOT_REACHED
 
 
 def _top_dose_reached(

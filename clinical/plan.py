@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from clinical import dosing, step_checks
-from clinical.kinds import format_minutes
+from clinical.durations import format_minutes
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class StepLine:
     interval_minutes: int
     interval_text: str
     preparation: dosing.Preparation | None  # None when the dose is planned as an amount of food
+    instructions: str  # how to prepare it: dosing.preparation_text, the same sentence on every page and sheet
 
 
 def step_lines(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[StepLine]:
@@ -53,12 +54,15 @@ def step_lines(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[Step
             preparation = None
         total_protein += protein
         total_food += amount
+        prepared = preparation or dosing.food_preparation(amount, food, target_protein_mg=step.protein_mg)
+        instructions = dosing.preparation_text(prepared, food, household_measure=step.household_measure)
         lines.append(
             StepLine(
                 number=step.number, protein_mg=protein, food_amount=amount, food_unit=food.unit,
                 household_measure=step.household_measure, cumulative_protein_mg=total_protein,
                 cumulative_food=total_food, interval_minutes=step.interval_minutes,
                 interval_text=format_minutes(step.interval_minutes), preparation=preparation,
+                instructions=instructions,
             )
         )  # fmt: skip
     return lines

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from clinical.durations import format_duration
+
 # planned → checked in → dosing → observing → completed, or stopped / cancelled (issue 4).
 # Home plans go planned → dosing, and dosing ⇄ paused when symptoms meet a stop rule (issue 5).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -73,18 +75,11 @@ def wait_remaining(due_at: datetime | None, at: datetime) -> timedelta:
 
 
 def describe_wait(remaining: timedelta) -> str:
-    """ "12 min 30 s", "2 h 5 min", "1 day 3 h": how long is left, rounded up to the second."""
-    seconds = int(-(-remaining.total_seconds() // 1))
-    days, seconds = divmod(seconds, 86400)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    if days:
-        return f"{days} day{'s' if days > 1 else ''} {hours} h" if hours else f"{days} day{'s' if days > 1 else ''}"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
-    return f"{seconds} s"
+    """How long is left, in the one duration wording ("12 min 30 s", "2 h 5 min"): clinical.durations.
+
+    Kept for challenges/run/services.py, which still calls it; new code calls durations.format_duration.
+    """
+    return format_duration(remaining)
 
 
 def new_evidence(hits_evidence: Sequence[Sequence[str]], already_alerted: set[str]) -> bool:

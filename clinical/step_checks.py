@@ -23,6 +23,7 @@ from clinical.dosing import (
     food_amount_for_protein,
     protein_for_food_amount,
 )
+from clinical.durations import format_minutes
 from clinical.units import format_decimal, format_quantity
 
 # ---------------------------------------------------------------------------------------------------------
@@ -35,7 +36,7 @@ KIND_HOME: Final = "home"
 
 
 @dataclass(frozen=True)
-class KindRules:
+class DoseCheckRules:
     """What the step checks expect of one kind of protocol."""
 
     min_interval_minutes: int  # used when validate_steps is given no minimum
@@ -43,15 +44,15 @@ class KindRules:
     warn_repeats: bool  # warn when a step repeats the previous dose
 
 
-KIND_RULES: Final[dict[str, KindRules]] = {
+DOSE_CHECK_RULES: Final[dict[str, DoseCheckRules]] = {
     # fact sheet §1.2: 15-30 min between doses in most diagnostic protocols. fact sheet §2: PRACTALL steps rise
     # about 3.3× (so allergyguide's OIT ">2×" caution does not apply to an OFC); 3.5× flags only unusual jumps.
-    KIND_OFC: KindRules(min_interval_minutes=15, big_jump_factor=Decimal("3.5"), warn_repeats=True),
+    KIND_OFC: DoseCheckRules(min_interval_minutes=15, big_jump_factor=Decimal("3.5"), warn_repeats=True),
     # fact sheet §1.5: FPIES gives 3 EQUAL portions over about 1 h, so repeats are the design, not a slip;
     # the 15 min floor is the general OFC one (fact sheet §1.2).
-    KIND_FPIES: KindRules(min_interval_minutes=15, big_jump_factor=None, warn_repeats=False),
+    KIND_FPIES: DoseCheckRules(min_interval_minutes=15, big_jump_factor=None, warn_repeats=False),
     # fact sheet §5.4: home steps 3-5 days apart; the crumb-to-1/16-serving rise is large by design.
-    KIND_HOME: KindRules(min_interval_minutes=3 * 24 * 60, big_jump_factor=None, warn_repeats=True),
+    KIND_HOME: DoseCheckRules(min_interval_minutes=3 * 24 * 60, big_jump_factor=None, warn_repeats=True),
 }
 
 # fact sheet §2 (allergyguide OIT checks): an amount above 250 g or 250 mL is impractically high.
@@ -104,9 +105,9 @@ def validate_steps(
 ) -> list[StepIssue]:
     """Errors and warnings for a protocol's steps, in step order.
 
-    `min_interval_minutes=None` uses the kind's default (KIND_RULES). `serving_limit` is in the food's unit.
+    `min_interval_minutes=None` uses the kind's default (DOSE_CHECK_RULES). `serving_limit` is in the food's unit.
     """
-    rules = _kind_rules(kind)
+    rules = _dose_check_rules(kind)
     minimum = rules.min_interval_minutes if min_interval_minutes is None else min_interval_minutes
     issues = _check_numbering(steps)
     sized: list[_Sized] = []
@@ -122,12 +123,12 @@ def validate_steps(
     return issues + _check_cumulative(sized, serving_limit)
 
 
-def _kind_rules(kind: str) -> KindRules:
+def _dose_check_rules(kind: str) -> DoseCheckRules:
     """The rules for a protocol kind; an unknown kind is a programming error."""
     try:
-        return KIND_RULES[kind]
+        return DOSE_CHECK_RULES[kind]
     except KeyError:
-        known = ", ".join(sorted(KIND_RULES))
+        known = ", ".join(sorted(DOSE_CHECK_RULES))
         raise DosingError(f"Unknown protocol kind “{kind}”; expected one of {known}.", code="unknown_kind") from None
 
 
@@ -145,10 +146,11 @@ def _check_interval(step: StepInput, previous: StepInput, minimum: int) -> list[
     interval = step.interval_minutes
     if interval is None or (interval >= minimum and interval >= 0):
         return []
-    message = (
-        f"Step {step.number} comes {_duration(interval)} after step {previous.number}; "
-        f"allow at least {_duration(max(minimum, 0))} between doses."
-    )
+    allow = f"allow at least {format_minutes(max(minimum, 0))} between doses."
+    if interval < 0:
+        message = f"Step {step.number} has a negative wait ({interval} min) after step {previous.number}; {allow}"
+    else:
+        message = f"Step {step.number} comes {format_minutes(interval)} after step {previous.number}; {allow}"
     return [_error("interval_too_short", message, step.number)]
 
 
@@ -248,7 +250,7 @@ def _sized_without_food(step: StepInput, amount: Decimal, unit: str) -> _Sized:
     return _Sized(step.number, amount, unit, total_amount, unit)
 
 
-def _compare_steps(previous: _Sized, current: _Sized, rules: KindRules) -> list[StepIssue]:
+def _compare_steps(previous: _Sized, current: _Sized, rules: DoseCheckRules) -> list[StepIssue]:
     """Warnings for a step that falls, repeats, or jumps too far from the previous one."""
     if previous.size_unit != current.size_unit:
         return []
@@ -295,16 +297,6 @@ def _check_cumulative(sized: Sequence[_Sized], limit: Decimal) -> list[StepIssue
 def _show(step: _Sized) -> str:
     """A step's size for a message, e.g. "1,000 mg" or "2.5 g"."""
     return format_quantity(_display(step.size), step.size_unit)
-
-
-def _duration(minutes: int) -> str:
-    """Minutes as people say them: "20 min", "2 h", "3 days"."""
-    if minutes and minutes % (24 * 60) == 0:
-        days = minutes // (24 * 60)
-        return f"{days} day" if days == 1 else f"{days} days"
-    if minutes and minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
 
 
 def _error(code: str, message: str, step_number: int | None) -> StepIssue:

@@ -8,9 +8,8 @@ Conventions chosen here (the fact sheet leaves them open):
 - Findings recorded before the first dose (`after_dose is None`) are the patient's baseline, like baseline vitals.
   They never trigger a rule themselves, and a later finding of the same item counts only when it is worse than the
   worst baseline grade (eczema erythema or MCAS flushing present before the food is not a reaction to it).
-- At exactly 1 year the two paediatric hypotension rules overlap (<70 vs <72 mmHg, fact sheet 7); we use 72, the
-  higher and therefore safer limit.
-- Age in the 1-10 year rule is in completed years (5.9 years -> 70 + 2 x 5 = 80 mmHg).
+- Low systolic BP for age is clinical.vitals' one NIAID/FAAN table; `age_years` counts there in completed years
+  (5.9 years -> 5 -> 70 + 2 x 5 = 80 mmHg).
 - Vital-sign rules report one hit per rule: the message names the worst reading, the evidence lists every reading
   that met the rule.
 """
@@ -24,9 +23,12 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+from clinical.dates import format_clock
+from clinical.durations import format_duration
 from clinical.errors import DomainError
 from clinical.checklist import ITEMS, PROTOCOL_KINDS, SEVERITY_LABELS
 from clinical.units import format_decimal
+from clinical.vitals import SYSTOLIC_DROP_PCT, systolic_drop_exceeds, systolic_hypotension_limit
 
 
 class StopRuleError(DomainError, ValueError):
@@ -54,7 +56,7 @@ class StopRules:
     subjective_consecutive_doses: int = 3  # Utrecht: same subjective symptom on >=3 consecutive doses (3.2)
     subjective_min_severity: int = 1  # any grade counts for Utrecht (3.2)
     sbp_drop_mmhg: int = 20  # EuroPrevall: BP drop >20 mmHg (fact sheet 3.2, 7)
-    sbp_drop_pct: int = 30  # NIAID/FAAN: >30 % drop in systolic BP is hypotension (fact sheet 4.5, 7)
+    sbp_drop_pct: int = SYSTOLIC_DROP_PCT  # NIAID/FAAN: >30 % drop in systolic BP is hypotension (clinical.vitals)
     use_age_hypotension: bool = True  # NIAID/FAAN low systolic BP for age (fact sheet 7)
     hr_rise_pct: int = 20  # soy DBPCFC: heart-rate rise >20 % (fact sheet 3.2, 7)
     pef_drop_pct: int = 20  # EuroPrevall: PEF drop >20 % (fact sheet 3.2, 7)
@@ -136,16 +138,10 @@ class RuleHit:
     evidence: tuple[str, ...]
 
 
-def hypotension_threshold(age_years: Decimal) -> int:
-    """Systolic BP (mmHg) below which a patient of this age is hypotensive (NIAID/FAAN 2006, fact sheet 7)."""
+def _age_limit(age_years: Decimal) -> int:
+    """Systolic BP (mmHg) below which a patient of this age is hypotensive: clinical.vitals' table, completed years."""
     _check_age(age_years)
-    if age_years < 1:
-        # 1 month-1 year: <70 mmHg (fact sheet 7). The sheet gives no value under 1 month; we keep 70.
-        return 70
-    if age_years < 11:
-        # 1-10 years: <70 + 2 x age (fact sheet 7), in completed years; exactly 1 year gives 72 (see module doc).
-        return 70 + 2 * int(age_years)
-    return 90  # 11-17 years and adults: <90 mmHg (fact sheet 7)
+    return systolic_hypotension_limit(int(age_years))
 
 
 def evaluate(
@@ -204,8 +200,8 @@ def _check_finding(finding: Finding) -> None:
 
 
 def _hhmm(moment: datetime) -> str:
-    """Clock time as the caller gave it (local, aware)."""
-    return moment.strftime("%H:%M")
+    """Clock time as the caller gave it (local, aware): clinical.dates' one clock format."""
+    return format_clock(moment)
 
 
 def _describe(finding: Finding) -> str:
@@ -340,8 +336,8 @@ def _sbp_pct_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals 
     base = _baseline_value(baseline, lambda v: v.systolic)
     if base is None:
         return None
-    # Integer cross-multiplication keeps the boundary exact: 120 -> 84 is exactly 30 %, not a breach.
-    breaches = _breaches(readings, lambda v: v.systolic, lambda sbp: (base - sbp) * 100 > rules.sbp_drop_pct * base)
+    pct = rules.sbp_drop_pct
+    breaches = _breaches(readings, lambda v: v.systolic, lambda sbp: systolic_drop_exceeds(sbp, base, pct))
     if not breaches:
         return None
     worst = min(value for _, value in breaches)
@@ -357,7 +353,7 @@ def _age_hypotension_hit(rules: StopRules, readings: Sequence[Vitals], age_years
     """Systolic BP below the NIAID/FAAN limit for age (fact sheet 7); needs no baseline."""
     if not rules.use_age_hypotension:
         return None
-    limit = hypotension_threshold(age_years)
+    limit = _age_limit(age_years)
     breaches = _breaches(readings, lambda v: v.systolic, lambda sbp: sbp < limit)
     if not breaches:
         return None
@@ -460,8 +456,7 @@ def _fpies_major(
             return finding, "time from the food not checked (no dose times given)"
         timing = _vomit_delay(finding, dose_times)
         if timing is not None:
-            hours, minutes = divmod(int(timing[1].total_seconds()) // 60, 60)
-            return finding, f"{hours} h {minutes} min after dose {timing[0]}"
+            return finding, f"{format_duration(timing[1])} after dose {timing[0]}"
     return None
 
 
@@ -484,11 +479,11 @@ def _fpies_minors(
         match = next((f for f in findings if f.item_code == code and _counts(f, 1, pre_dose)), None)
         if match is not None:
             minors.append((criterion, _describe(match)))
-    limit = hypotension_threshold(age_years)
+    limit = _age_limit(age_years)
     base = _baseline_value(baseline, lambda v: v.systolic)
     for reading in readings:
         sbp = reading.systolic
-        if sbp is not None and (sbp < limit or (base is not None and (base - sbp) * 100 > sbp_drop_pct * base)):
+        if sbp is not None and (sbp < limit or (base is not None and systolic_drop_exceeds(sbp, base, sbp_drop_pct))):
             minors.append(("hypotension", f"{_hhmm(reading.taken_at)} systolic BP {sbp} mmHg"))
             break
     for reading in readings:

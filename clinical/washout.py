@@ -1,7 +1,10 @@
-"""Medication washout before a challenge, premedication conflicts, and the emergency adrenaline dose.
+"""Medication washout before a challenge, and premedication conflicts.
 
 Default washout times come from the clinical fact sheet (/work/shared/reference/clinical-facts.md, section 5.1),
 where sources disagree; they are seeded defaults, and each protocol stores its own rules as data.
+
+The emergency adrenaline dose lives in clinical.adrenaline; its two functions are re-exported here only because
+challenges/run/selectors.py still calls them as washout.adrenaline_dose_mg / washout.adrenaline_autoinjector.
 """
 
 from __future__ import annotations
@@ -9,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+# Re-exported (the "import x as x" form) for challenges/run/selectors.py; see the module docstring.
+from clinical.adrenaline import adrenaline_autoinjector as adrenaline_autoinjector
+from clinical.adrenaline import adrenaline_dose_mg as adrenaline_dose_mg
+from clinical.dates import format_day, format_when
+from clinical.durations import format_hours
 from clinical.errors import DomainError
-from clinical.units import format_quantity
 
 MED_CLASS_LABELS: dict[str, str] = {
     "h1_antihistamine": "H1 antihistamine",
@@ -39,9 +45,6 @@ MAX_WASHOUT_HOURS = 90 * 24  # sanity bound for rule data (90 days); the longest
 
 CONFLICT_KINDS = ("must_stop", "stopped_too_late", "masking_premedication", "beta_blocker_risk", "ace_inhibitor_risk")
 BLOCK, WARN = "block", "warn"
-
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class WashoutError(DomainError):
@@ -182,21 +185,6 @@ class Conflict:
     stop_by: datetime | None = None
 
 
-def format_when(moment: datetime) -> str:
-    """'Mon 2 Mar 2026 09:00', in the moment's own time zone, independent of the locale."""
-    return f"{format_day(moment.date())} {moment:%H:%M}"
-
-
-def format_day(day: date) -> str:
-    """'Mon 2 Mar 2026'."""
-    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
-
-
-def _duration_text(hours: int) -> str:
-    """'7 days' or '24 h'."""
-    return f"{hours // 24} days" if hours >= 48 and hours % 24 == 0 else f"{hours} h"
-
-
 def hours_before(moment: datetime, hours: int) -> datetime:
     """The instant exactly `hours` earlier in absolute time, shown in the moment's time zone (DST-safe)."""
     # Arithmetic on an aware datetime is wall-clock arithmetic; going through UTC keeps it absolute.
@@ -221,7 +209,7 @@ def _washout_conflict(med: Medication, hours: int, challenge_start: datetime, di
     """must_stop or stopped_too_late for one medication under one rule, or None if the washout is met."""
     stop_by = hours_before(challenge_start, hours)
     label = MED_CLASS_LABELS[med.med_class]
-    wait = _duration_text(hours)
+    wait = format_hours(hours)
     # Washout exists to keep a diagnostic result valid, so it blocks a diagnostic challenge; for home and
     # reintroduction challenges it is a warning the clinician may accept.
     severity = BLOCK if diagnostic else WARN
@@ -286,44 +274,3 @@ def check_washout(
     if diagnostic:
         conflicts.extend(_masking_conflict(item) for item in premedication if item.med_class in MASKING_CLASSES)
     return [conflict for conflict in conflicts if conflict is not None]
-
-
-# --- Emergency adrenaline. [not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance] ---------------
-ADRENALINE_MG_PER_KG = Decimal("0.01")  # IM, [not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance]
-ADRENALINE_MAX_MG = Decimal("0.5")  # single IM dose cap, [not in fact sheet: standard dosing, ASCIA/EAACI guidance]
-ADRENALINE_MG_PER_ML = Decimal(1)  # 1 mg/mL (1:1000), [not in fact sheet: standard dosing, ASCIA/EAACI guidance]
-ADRENALINE_DOSE_STEP = Decimal("0.01")  # round to 0.01 mg
-# Auto-injector bands, [not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance]. 0.15 mg from 7.5 kg
-# (some guidance starts at 10 kg) to under 25 kg; 0.3 mg from 25 kg. A 0.5 mg device is sold for adults in some
-# markets; we do not suggest it.
-AUTOINJECTOR_MIN_KG = Decimal("7.5")
-AUTOINJECTOR_ADULT_FROM_KG = Decimal(25)
-AUTOINJECTOR_JUNIOR_MG = Decimal("0.15")
-AUTOINJECTOR_ADULT_MG = Decimal("0.3")
-NO_AUTOINJECTOR = "none"
-MAX_WEIGHT_KG = Decimal(500)  # sanity bound on input
-
-
-def _check_weight(weight_kg: Decimal) -> Decimal:
-    """The weight as a Decimal, or WashoutError if it is not a plausible body weight."""
-    if isinstance(weight_kg, bool) or not isinstance(weight_kg, (Decimal, int)):
-        raise WashoutError("Weight must be a Decimal number of kg.", code="bad_weight")
-    weight = Decimal(weight_kg)
-    if not weight.is_finite() or not 0 < weight <= MAX_WEIGHT_KG:
-        raise WashoutError(f"Weight must be more than 0 and at most {MAX_WEIGHT_KG} kg.", code="bad_weight")
-    return weight
-
-
-def adrenaline_dose_mg(weight_kg: Decimal) -> Decimal:
-    """IM adrenaline dose in mg: 0.01 mg/kg, at most 0.5 mg, rounded half-up to 0.01 mg."""
-    dose = min(_check_weight(weight_kg) * ADRENALINE_MG_PER_KG, ADRENALINE_MAX_MG)
-    return dose.quantize(ADRENALINE_DOSE_STEP, rounding=ROUND_HALF_UP)
-
-
-def adrenaline_autoinjector(weight_kg: Decimal) -> str:
-    """The auto-injector strength for this weight ('0.15 mg' or '0.3 mg'), or 'none' under 7.5 kg."""
-    weight = _check_weight(weight_kg)
-    if weight < AUTOINJECTOR_MIN_KG:
-        return NO_AUTOINJECTOR
-    strength = AUTOINJECTOR_JUNIOR_MG if weight < AUTOINJECTOR_ADULT_FROM_KG else AUTOINJECTOR_ADULT_MG
-    return format_quantity(strength, "mg")

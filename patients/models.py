@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinical.dates import completed_years
 from clinics.models import Clinic, ClinicalRecord
 
 
@@ -128,11 +129,8 @@ class Patient(ClinicalRecord):
         return f"{self.given_name} {self.family_name}"
 
     def age_on(self, day: date) -> int:
-        """Completed years of age on `day`."""
-        years = day.year - self.date_of_birth.year
-        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
-            years -= 1
-        return years
+        """Completed years of age on `day` (clinical.dates: a 29 Feb birthday comes round on 1 Mar)."""
+        return completed_years(self.date_of_birth, day)
 
     def condition_labels(self) -> list[str]:
         labels = [str(Condition(code).label) for code in self.conditions if code in Condition.values]

@@ -18,13 +18,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clinical import dosing, step_checks, washout
-from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ, default_item_codes
-from clinical.kinds import KIND_CHOICES, KINDS
+from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
+from clinical.kinds import KIND_CHOICES, KINDS, kind_defaults
 from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
 from clinical.plan import GENERATORS, GeneratorInput, PlannedStep, generate_steps
 from challenges.library.services.foods import FoodDraft
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
-from clinical.stopping import StopRuleError, StopRules, default_rules
+from clinical.stopping import StopRuleError, StopRules
 from clinical.units import QuantityError, format_quantity, parse_decimal
 from clinics.forms import StrictDecimalField, crispy_helper
 from patients.models import MedicationClass
@@ -245,19 +245,6 @@ class GeneratorForm(forms.Form):
         self.add_error(_GENERATOR_ERROR_FIELDS.get(exc.code), exc.message)
 
 
-def new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) -> ProtocolDraft:
-    """A new protocol from the header and a generator, with the kind's default checklist, stop and wash-out rules."""
-    fields = header.draft_fields()
-    kind = fields["kind"]
-    # Wash-out keeps a diagnostic result valid; a home reintroduction does not wash out (fact sheet 5.1, 5.3).
-    washout_rules = washout.rules_to_data(washout.DEFAULT_WASHOUT) if KINDS[kind].diagnostic else []
-    return ProtocolDraft(
-        **fields, steps=generator.steps_from_generator(watch_hours=fields["watch_hours"]),
-        checklist_items=default_item_codes(kind), stop_rules=default_rules(kind).to_dict(),
-        washout_rules=washout_rules,
-    )  # fmt: skip
-
-
 def error_messages(exc: Exception) -> list[str]:
     """The messages to show for a refused save: each blocking issue, else the error's own message."""
     if isinstance(exc, ProtocolError):
@@ -417,7 +404,7 @@ def stop_rules_initial(data: dict[str, Any], kind: str) -> dict[str, Any]:
     try:
         return StopRules.from_dict(data).to_dict()
     except StopRuleError:
-        return default_rules(kind).to_dict() if kind in KINDS else {}
+        return kind_defaults(kind).stop_rules.to_dict() if kind in KINDS else {}
 
 
 class WashoutForm(forms.Form):

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from challenges import access
 from clinical import dosing, plan, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
-from clinical.display import amount_text
+from clinical.durations import format_hours, format_minutes
+from clinical.kinds import kind_defaults
 from challenges.library.forms import (
     FoodFilterForm,
     FoodForm,
@@ -30,12 +31,11 @@ from challenges.library.forms import (
     ProtocolFilterForm,
     ProtocolHeaderForm,
     error_messages,
-    new_protocol_draft,
 )
-from clinical.kinds import format_minutes
 from challenges.models import Food, Protocol
 from challenges.library.services.foods import food_create
 from challenges.library.services.protocols import (
+    ProtocolDraft,
     ProtocolError,
     draft_from_protocol,
     draft_issues,
@@ -46,7 +46,6 @@ from challenges.library.services.protocols import (
     protocol_update,
 )
 from clinical.stopping import StopRuleError, StopRules
-from clinical.units import format_quantity
 from clinics.access import require_allergist, require_clinic_staff
 
 # What can go wrong when a protocol is saved; each becomes a message on the page, never a 500.
@@ -103,7 +102,7 @@ def protocol_new(request: HttpRequest) -> HttpResponse:
     generator = GeneratorForm(request.POST or None, prefix="gen")
     if request.method == "POST" and all([header.is_valid(), generator.is_valid()]):
         try:
-            draft = new_protocol_draft(header, generator)
+            draft = _new_protocol_draft(header, generator)
             protocol = protocol_create(clinic=request.user.clinic, by=request.user, draft=draft)
         except dosing.DosingError as exc:
             generator.add_dosing_error(exc)
@@ -114,6 +113,13 @@ def protocol_new(request: HttpRequest) -> HttpResponse:
             _warn(request, protocol)
             return redirect("challenges:protocol-edit", pk=protocol.pk)
     return render(request, "challenges/protocol_new.html", {"header": header, "generator": generator})
+
+
+def _new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) -> ProtocolDraft:
+    """What the two forms say, plus the kind's default checklist, stop rules and wash-out (clinical.kinds)."""
+    fields = header.draft_fields()
+    steps = generator.steps_from_generator(watch_hours=fields["watch_hours"])
+    return ProtocolDraft(**fields, steps=steps, **kind_defaults(fields["kind"]).as_data())
 
 
 @require_http_methods(["GET", "POST"])
@@ -217,10 +223,7 @@ def step_rows(food: Food, steps: Sequence[plan.PlannedStep]) -> list[StepRow]:
     except dosing.DosingError:
         steps, problems = _unpreparable(spec, steps)
         lines = plan.step_lines(spec, steps)
-    return [
-        StepRow(line, problems.get(line.number) or _instructions(line, spec), line.number in problems)
-        for line in lines
-    ]
+    return [StepRow(line, problems.get(line.number) or line.instructions, line.number in problems) for line in lines]
 
 
 def _unpreparable(
@@ -237,14 +240,6 @@ def _unpreparable(
                 step = replace(step, food_amount=dosing.food_amount_for_protein(step.protein_mg, spec))
         kept.append(step)
     return kept, problems
-
-
-def _instructions(line: plan.StepLine, spec: dosing.FoodSpec) -> str:
-    if line.preparation is not None:
-        return line.preparation.instructions
-    verb = _("Measure") if spec.is_liquid else _("Weigh")
-    measure = f" ({line.household_measure})" if line.household_measure else ""
-    return f"{verb} {amount_text(line.food_amount, line.food_unit)}{measure} of {spec.label}."
 
 
 def checklist_groups(codes: Sequence[str]) -> list[dict[str, Any]]:
@@ -309,7 +304,5 @@ def washout_rows(data: Any) -> dict[str, Any]:
 
 
 def _washout_duration(hours: int) -> str:
-    """ "7 days", "24 h" (as the sources say it), or "keep taking it" for 0."""
-    if not hours:
-        return _("keep taking it")
-    return format_minutes(hours * 60) if hours >= 48 and hours % 24 == 0 else format_quantity(hours, "h")
+    """ "7 days", "1 day 12 h" (clinical.durations), or "keep taking it" for 0."""
+    return format_hours(hours) if hours else _("keep taking it")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from challenges.run import selectors
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.display import amount_text, mg_text
+from clinical.durations import format_hours, format_minutes
 from clinical.grading import SCALES
 from clinical.kinds import KINDS
 from challenges.models import (
@@ -45,7 +46,6 @@ from challenges.reports.text import (
     day,
     error_note,
     letterhead,
-    minutes,
     number,
     patient_block,
     person,
@@ -136,9 +136,9 @@ def _protocol(ctx: Context) -> tuple[Line, ...]:
                                            f"cumulative {mg_text(plan[-1].cumulative_protein_mg)}"))  # fmt: skip
     if p.min_top_dose_mg is not None:
         lines.append(Line("Minimum top dose to call it negative", mg_text(p.min_top_dose_mg)))
-    lines.append(Line("Observation after the last dose", minutes(p.observation_minutes)))
+    lines.append(Line("Observation after the last dose", format_minutes(p.observation_minutes)))
     if p.watch_hours:
-        lines.append(Line("Watch window after each step", f"{p.watch_hours} h"))
+        lines.append(Line("Watch window after each step", format_hours(p.watch_hours)))
     lines.append(Line("Blinding", _blinding(ctx)))
     return tuple(lines)
 
@@ -328,7 +328,7 @@ def _first_symptom(ctx: Context) -> str:
         return "no reaction recorded"
     if r.minutes_from_last_dose_to_first_symptom is None:
         return ctx.clock(r.first_symptom_at)
-    after = minutes(r.minutes_from_last_dose_to_first_symptom)
+    after = format_minutes(r.minutes_from_last_dose_to_first_symptom)
     return f"{after} after dose {r.eliciting_dose_number} ({ctx.clock(r.first_symptom_at)})"
 
 
@@ -352,7 +352,8 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
     observed = DASH
     if c.observation_started_at:
         observed = f"from {ctx.clock(c.observation_started_at)}, due to end {ctx.clock(ctx.state.observation_ends_at)}"
-    lines = [Line("Observation period", f"{minutes(c.protocol.observation_minutes)} after the last dose (protocol)"),
+    observation = format_minutes(c.protocol.observation_minutes)
+    lines = [Line("Observation period", f"{observation} after the last dose (protocol)"),
              Line("Observed", observed), Line("Status", str(Status(c.status).label))]  # fmt: skip
     if ended:
         lines.append(Line("Observation ended", f"{ctx.clock(ended.at)} by {person(ended.by)}"))

@@ -24,7 +24,9 @@ from challenges.reports.snapshot import (
     PreparationSheet,
     PrepStepRow,
 )
-from challenges.reports.text import DASH, Clock, day, letterhead, minutes, patient_block, person, when
+from challenges.reports.text import DASH, Clock, day, letterhead, patient_block, person, when
+from clinical.adrenaline import dose_rule_text
+from clinical.durations import format_hours, format_minutes, plain_duration
 from clinical.units import format_quantity
 
 LOG_ROWS = 14  # blank lines in the home symptom log: about two a step for a typical 6-7 step plan
@@ -67,7 +69,7 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         PrepStepRow(
             step=str(line.number), time=clock(at), protein=mg_text(line.protein_mg),
             food_amount=amount_text(line.food_amount, line.food_unit), measure=line.household_measure or DASH,
-            instructions=_instructions(line, f"{food.name}, {food.form}"),
+            instructions=line.instructions,
             cumulative=mg_text(line.cumulative_protein_mg),
             wait_after=line.interval_text if index < len(state.plan) - 1 else _after_last(c),
         )
@@ -84,17 +86,8 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
 
 def _after_last(c: Challenge) -> str:
     if c.protocol.observation_minutes:
-        return f"observe {minutes(c.protocol.observation_minutes)}"
-    return f"watch {c.protocol.watch_hours} h" if c.protocol.watch_hours else DASH
-
-
-def _instructions(line: StepLine, food: str) -> str:
-    """The dilution recipe or the amount to weigh (dosing.prepare_dose), with the household measure if planned."""
-    measure = f" Household measure: {line.household_measure}." if line.household_measure else ""
-    if line.preparation is not None:
-        return line.preparation.instructions + measure
-    verb = "Measure" if line.food_unit == "mL" else "Weigh"
-    return f"{verb} {amount_text(line.food_amount, line.food_unit)} of {food}.{measure}"
+        return f"observe {format_minutes(c.protocol.observation_minutes)}"
+    return f"watch {format_hours(c.protocol.watch_hours)}" if c.protocol.watch_hours else DASH
 
 
 def _premed_row(item: PremedicationItem, times: list[datetime], clock: Clock) -> PremedRow:
@@ -120,7 +113,7 @@ def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
                      "by whoever prepares the blinded doses.")  # fmt: skip
     if state.adrenaline_mg is not None:
         notes.append(f"Emergency: adrenaline {format_quantity(state.adrenaline_mg, 'mg')} IM for "
-                     f"{format_quantity(c.patient.weight_kg, 'kg')} (0.01 mg/kg, at most 0.5 mg); "
+                     f"{format_quantity(c.patient.weight_kg, 'kg')} ({dose_rule_text()}); "
                      f"auto-injector strength for this weight: {state.autoinjector}.")  # fmt: skip
     else:
         notes.append("Emergency: no weight recorded, so no adrenaline dose is printed; weigh the patient first.")
@@ -173,16 +166,9 @@ def _home_premed(item: PremedicationItem) -> str:
         return f"Keep taking your {item.drug}{dose} as usual. Do not stop it for this plan."
     how = "by mouth" if item.route == Route.ORAL else str(Route(item.route).label)
     when_text = "each step" if item.before_each_step else "the first step"
-    wait = "at the same time as" if not item.minutes_before else f"{_plain_minutes(item.minutes_before)} before"
+    before = timedelta(minutes=item.minutes_before)
+    wait = f"{plain_duration(before)} before" if before else "at the same time as"
     return f"Take {item.drug} {item.dose} {how}, {wait} {when_text}."
-
-
-def _plain_minutes(value: int) -> str:
-    """ "30 minutes", "1 hour", "2 hours", "1 hour 30 minutes": words a patient reads without decoding "h"."""
-    hours, rest = divmod(value, 60)
-    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
-    parts += [f"{rest} minute{'s' if rest != 1 else ''}"] if rest else []
-    return " ".join(parts)
 
 
 def _premeds_first_to_take(protocol: object) -> list[PremedicationItem]:
@@ -193,9 +179,10 @@ def _premeds_first_to_take(protocol: object) -> list[PremedicationItem]:
 def _watch(hours: int) -> tuple[str, ...]:
     if not hours:
         return ("Watch for symptoms for the rest of the day after each step.",)
-    return (f"After each step, watch for symptoms for {hours} hours: reactions to this food can come late.",
-            f"Take the next step only on its date, and only when {hours} hours have passed without "
-            "symptoms.")  # fmt: skip
+    watch = plain_duration(timedelta(hours=hours))
+    return (f"After each step, watch for symptoms for {watch}: reactions to this food can come late.",
+            f"Take the next step only on its date, and only if you have had no symptoms for {watch} since the last "
+            "step.")  # fmt: skip
 
 
 def _stop(c: Challenge) -> tuple[str, ...]:

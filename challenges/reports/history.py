@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from clinical.kinds import format_minutes
+from clinical.durations import format_hours, format_minutes
 from challenges.models import Challenge, Food, Protocol, Route
 from challenges.reports.snapshot import FollowUpRow, Line, MedicationRow, NoteRow, TriggerRow
 from challenges.reports.text import DASH, day, error_note, when, yes_no
@@ -97,7 +97,7 @@ def follow_ups(challenge: Challenge, zone: tzinfo, people: dict[int, str]) -> tu
     for f in _follow_ups(challenge):
         done = f"{when(f.done_at, zone)} by {people.get(f.done_by_id, DASH)}" if f.done_at else "not done yet"
         rows.append(FollowUpRow(
-            due=when(f.due_at, zone), after=f"+{f.hours_after} h", done=done,
+            due=when(f.due_at, zone), after=f"+{format_hours(f.hours_after)}", done=done,
             method=f.get_method_display() if f.method else DASH, symptoms=yes_no(f.symptoms), findings=f.findings,
             in_error=f.entered_in_error, error_note=error_note(f, zone, people),
         ))  # fmt: skip

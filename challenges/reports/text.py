@@ -1,6 +1,7 @@
 """Wording shared by the report builders: dates and times in the clinic's zone, people, vitals, corrections.
 
-Quantities go through clinical.display and clinical.units only; this module adds no number formatting of its own.
+Quantities go through clinical.display and clinical.units, dates and ages through clinical.dates, durations through
+clinical.durations; this module adds no formatting of its own, only the dash for a missing value.
 """
 
 from __future__ import annotations
@@ -8,16 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
-from clinical.kinds import format_minutes
 from challenges.models import VitalSigns
 from challenges.reports.snapshot import Letterhead, PatientBlock
+from clinical.dates import format_age, format_clock, format_day, format_when
+from clinical.durations import format_minutes
 from clinical.units import format_decimal, format_quantity
-from clinical.washout import format_day, format_when
 from clinics.models import Clinic, ClinicalRecord, User
 from patients.models import Patient, Sex
 
 DASH = "—"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def letterhead(clinic: Clinic) -> Letterhead:
@@ -31,24 +31,17 @@ def patient_block(patient: Patient, on: date) -> PatientBlock:
         weight = format_quantity(patient.weight_kg, "kg")
         if patient.weight_measured_on:
             weight += f" (measured {format_day(patient.weight_measured_on)})"
+    # A date before the birth (a data error) shows no age rather than a made-up one.
+    age = format_age(patient.date_of_birth, on) if on >= patient.date_of_birth else DASH
     return PatientBlock(
-        name=patient.full_name, date_of_birth=format_day(patient.date_of_birth), mrn=patient.mrn,
-        age=age_text(patient.date_of_birth, on), sex=str(Sex(patient.sex).label) if patient.sex in Sex.values else DASH,
-        weight=weight,
+        name=patient.full_name, date_of_birth=format_day(patient.date_of_birth), mrn=patient.mrn, age=age,
+        sex=str(Sex(patient.sex).label) if patient.sex in Sex.values else DASH, weight=weight,
     )  # fmt: skip
-
-
-def age_text(born: date, on: date) -> str:
-    """ "35 years", or months under 2 years ("17 months"): the unit a paediatric dose is thought of in."""
-    months = (on.year - born.year) * 12 + on.month - born.month - (1 if on.day < born.day else 0)
-    if months < 24:
-        return f"{max(months, 0)} month{'' if months == 1 else 's'}"
-    return f"{months // 12} years"
 
 
 def when(moment: datetime | None, zone: tzinfo) -> str:
     """ "Thu 26 Nov 2026 09:00" in the clinic's zone."""
-    return DASH if moment is None else format_when(moment.astimezone(zone))
+    return DASH if moment is None else format_when(moment, zone)
 
 
 def day(moment: datetime | date, zone: tzinfo | None = None) -> str:
@@ -58,7 +51,7 @@ def day(moment: datetime | date, zone: tzinfo | None = None) -> str:
 
 
 class Clock:
-    """Times of one challenge: "09:30" when everything happened on its day, else "27 Nov 09:30"."""
+    """Times of one challenge: "09:30" when everything happened on its day, else "Fri 27 Nov 2026 09:30"."""
 
     def __init__(self, zone: tzinfo, day_of: date, moments: list[datetime]) -> None:
         self.zone = zone
@@ -68,15 +61,7 @@ class Clock:
     def __call__(self, moment: datetime | None) -> str:
         if moment is None:
             return DASH
-        local = moment.astimezone(self.zone)
-        if self.one_day:
-            return f"{local:%H:%M}"
-        return f"{local.day} {MONTHS[local.month - 1]} {local:%H:%M}"
-
-
-def minutes(value: int) -> str:
-    """ "30 min", "1 h 30 min", "2 days"; "0 min" (kinds.format_minutes says "none" for a wait of zero)."""
-    return "0 min" if value == 0 else format_minutes(value)
+        return format_clock(moment, self.zone) if self.one_day else format_when(moment, self.zone)
 
 
 def relative_to_doses(moment: datetime, doses: list[tuple[int, datetime]]) -> str:
@@ -89,8 +74,8 @@ def relative_to_doses(moment: datetime, doses: list[tuple[int, datetime]]) -> st
     previous = [(n, at) for n, at in doses if at <= moment]
     if previous or following is None:
         number, at = previous[-1]
-        return f"{minutes(_whole_minutes(moment - at))} after dose {number}"
-    return f"{minutes(_whole_minutes(following[1] - moment))} before dose {following[0]}"
+        return f"{format_minutes(_whole_minutes(moment - at))} after dose {number}"
+    return f"{format_minutes(_whole_minutes(following[1] - moment))} before dose {following[0]}"
 
 
 def _whole_minutes(delta: timedelta) -> int:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 
 from challenges.run.models import EventKind
+from clinical.dates import format_day, format_when
 from clinical.display import amount_text, mg_text
+from clinical.durations import format_hours, format_minutes
 from clinical.units import format_decimal, format_quantity
 
 register = template.Library()
@@ -31,6 +35,32 @@ def mg(value: Decimal | None) -> str:
 def amount(value: Decimal | None, unit: str) -> str:
     """{{ line.food_amount|amount:line.food_unit }} renders "13.51 g" or "95.2 mL"."""
     return amount_text(None if value in (None, "") else Decimal(value), unit)
+
+
+@register.filter
+def minutes(value: int | None) -> str:
+    """{{ protocol.observation_minutes|minutes }} renders "2 h 30 min" (clinical.durations); "—" for no value."""
+    return "—" if value in (None, "") else format_minutes(int(value))
+
+
+@register.filter
+def hours(value: int | None) -> str:
+    """{{ protocol.watch_hours|hours }} renders "2 days" (clinical.durations); "—" for no value."""
+    return "—" if value in (None, "") else format_hours(int(value))
+
+
+@register.filter
+def day(value: date | None) -> str:
+    """{{ patient.date_of_birth|day }} renders "Thu 10 Dec 2026" (clinical.dates); "—" for no value."""
+    if value in (None, ""):
+        return "—"
+    return format_day(timezone.localdate(value) if isinstance(value, datetime) else value)
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """{{ challenge.scheduled_at|when }} renders "Thu 10 Dec 2026 09:30" in the current (clinic's) zone."""
+    return "—" if value in (None, "") else format_when(value, timezone.get_current_timezone())
 
 
 @register.filter

@@ -33,6 +33,7 @@ from clinical.dosing import (
 )
 from clinical.units import QuantityError, format_quantity
 from tests.challenges.reference_foods import (
+    CHEESECAKE,
     PEANUT_BUTTER,
     REFERENCE_FOODS,
     WHOLE_MILK,
@@ -569,6 +570,41 @@ def test_direct_measure_with_a_reported_deviation_when_no_mix_fits(monkeypatch):
     assert not preparation.within_tolerance
     assert preparation.deviation_pct == D("-5.5")
     assert "5.5 % away from the 10 mg planned" in preparation.instructions
+
+
+# --- the one preparation sentence (dosing.preparation_text) ----------------------------------------------------
+
+
+def test_a_step_planned_as_food_is_weighed_as_planned_with_its_household_measure():
+    preparation = dosing.food_preparation(D("0.1"), CHEESECAKE)
+    assert (preparation.method, preparation.amount, preparation.deviation_pct) == ("weigh", D("0.1"), 0)
+    assert preparation.instructions == "Weigh 0.1 g of cheesecake."
+    assert dosing.preparation_text(preparation, CHEESECAKE, household_measure="crumb") == (
+        "Weigh 0.1 g (crumb) of cheesecake."
+    )
+
+
+def test_a_liquid_planned_as_food_is_measured():
+    assert dosing.food_preparation(D("95.2"), WHOLE_MILK).instructions == "Measure 95.2 mL of whole milk."
+
+
+def test_a_food_amount_far_from_its_protein_target_says_so():
+    # 1 g of peanut butter holds 222.1 mg, 11 % more than a 200 mg target.
+    preparation = dosing.food_preparation(D("1"), PEANUT_BUTTER, target_protein_mg=D("200"))
+    assert preparation.instructions == "Weigh 1 g of peanut butter, smooth. This is 11.1 % away from the 200 mg planned."
+
+
+def test_a_protein_dose_keeps_the_household_measure_next_to_the_amount():
+    preparation = prepare_dose(D("300"), PEANUT_BUTTER)
+    assert dosing.preparation_text(preparation, PEANUT_BUTTER, household_measure="1/4 tsp") == (
+        "Weigh 1.35 g (1/4 tsp) of peanut butter, smooth (about 300 mg of protein)."
+    )
+
+
+def test_a_step_planned_as_food_must_be_more_than_nothing():
+    with pytest.raises(DosingError) as excinfo:
+        dosing.food_preparation(D("0"), CHEESECAKE)
+    assert excinfo.value.code == "amount_not_positive"
 
 
 def test_a_dose_too_small_for_one_dilution_is_refused():

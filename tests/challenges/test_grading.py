@@ -13,7 +13,6 @@ from clinical.grading import (
     SCALES,
     GradeInput,
     GradingError,
-    hypotension_threshold_mmhg,
     suggest,
     suggest_brown,
     suggest_sampson,
@@ -146,26 +145,6 @@ def test_sampson_realistic_peanut_reaction_in_a_child():
 
 
 # --- Hypotension by age (fact sheet 7) ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("age", "threshold"),
-    [
-        ("0", 70),
-        ("0.5", 70),
-        ("0.99", 70),
-        ("1", 72),
-        ("5", 80),
-        ("10", 90),
-        ("10.9", 90),
-        ("11", 90),
-        ("17", 90),
-        ("18", 90),
-        ("45", 90),
-    ],
-)
-def test_hypotension_threshold_by_age(age, threshold):
-    assert hypotension_threshold_mmhg(Decimal(age)) == threshold
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinical.outcome import GivenDose, Outcome, OutcomeError, compute_result, suggest_outcome
+from clinical.outcome import GivenDose, OutcomeError, OutcomeVerdict, compute_result, suggest_outcome
 
 TZ = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
@@ -198,7 +198,7 @@ def test_a_stop_rule_met_suggests_failed():
 
 
 def test_a_reaction_after_the_last_dose_still_suggests_failed():
-    assert suggest(stop_hits=True) == Outcome.FAILED
+    assert suggest(stop_hits=True) == OutcomeVerdict.FAILED
 
 
 def test_minimum_top_dose_reached_suggests_passed_without_all_steps():
@@ -231,3 +231,9 @@ def test_suggest_refuses_bad_counts(doses_given, planned_steps):
     with pytest.raises(OutcomeError) as caught:
         suggest(doses_given=doses_given, planned_steps=planned_steps)
     assert caught.value.code == "bad_count"
+
+
+def test_the_suggested_verdicts_are_the_outcomes_an_allergist_can_confirm():
+    from challenges.models import Outcome  # the stored outcome (TextChoices); OutcomeVerdict is the computed one
+
+    assert {verdict.value for verdict in OutcomeVerdict} == set(Outcome.values)

@@ -117,6 +117,7 @@ def test_first_step_interval_and_missing_intervals_are_not_checked():
 def test_negative_interval_is_an_error_even_with_no_minimum():
     issues = validate_steps(_steps(3, 10, interval=-5), food=None, kind="ofc", min_interval_minutes=0)
     assert _codes(issues) == [("error", "interval_too_short", 2)]
+    assert issues[0].message == "Step 2 has a negative wait (-5 min) after step 1; allow at least 0 min between doses."
 
 
 @pytest.mark.parametrize(("protein", "amount"), [(D("0"), None), (D("-3"), None), (None, D("0")), (None, D("-1"))])

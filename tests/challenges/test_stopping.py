@@ -14,7 +14,6 @@ from clinical.stopping import (
     Vitals,
     default_rules,
     evaluate,
-    hypotension_threshold,
 )
 
 # Local wall-clock time; 10:42 here is 09:42 UTC, so messages prove they use the time as given.
@@ -52,34 +51,31 @@ def only(hits: list[RuleHit], code: str) -> RuleHit:
     return matching[0]
 
 
-# --- Age hypotension thresholds (fact sheet 7 vectors) -----------------------------------------------------
+# --- Age hypotension (the table itself is tested in test_vitals.py) ------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("age", "limit"),
     [
-        ("0", 70),
         ("0.5", 70),  # fact sheet 7 vector
         ("0.99", 70),
-        ("1", 72),  # overlap at 1 year: our convention is the higher, safer 72
-        ("1.5", 72),  # completed years
-        ("5", 80),  # fact sheet 7 vector
+        ("1", 72),
+        ("1.5", 72),  # a Decimal age counts in completed years
         ("5.9", 80),
-        ("10", 90),  # fact sheet 7 vector
         ("10.9", 90),
-        ("11", 90),  # fact sheet 7 vector
-        ("17", 90),
         ("45", 90),  # adult
     ],
 )
-def test_hypotension_threshold_for_age(age, limit):
-    assert hypotension_threshold(Decimal(age)) == limit
+def test_a_decimal_age_uses_the_limit_for_its_completed_years(age, limit):
+    assert check(vitals=[Vitals(at(10), systolic=limit)], age=Decimal(age)) == []
+    hit = only(check(vitals=[Vitals(at(10), systolic=limit - 1)], age=Decimal(age)), "hypotension")
+    assert f"(limit: below {limit} mmHg at age {age} years)" in hit.message
 
 
 @pytest.mark.parametrize("age", [Decimal(-1), Decimal("NaN"), 5.0, "5", True])
-def test_hypotension_threshold_refuses_bad_age(age):
+def test_evaluate_refuses_a_bad_age(age):
     with pytest.raises(StopRuleError) as caught:
-        hypotension_threshold(age)
+        check(vitals=[Vitals(at(10), systolic=120)], age=age)
     assert caught.value.code == "bad_age"
 
 

@@ -1,4 +1,4 @@
-"""Medication washout, premedication conflicts and emergency adrenaline dosing."""
+"""Medication washout and premedication conflicts (adrenaline dosing: test_adrenaline.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from clinical.dates import format_when
 from clinical.washout import (
     DEFAULT_WASHOUT,
     Medication,
     PremedItem,
     WashoutError,
     WashoutRule,
-    adrenaline_autoinjector,
-    adrenaline_dose_mg,
     check_washout,
-    format_when,
     rules_from_data,
     rules_to_data,
 )
@@ -58,11 +56,6 @@ def test_default_washout_hours_match_fact_sheet():
     assert "Children's Mercy" in DEFAULT_WASHOUT[0].source
 
 
-def test_format_when():
-    assert format_when(datetime(2026, 3, 2, 9, 0, tzinfo=LONDON)) == "Mon 2 Mar 2026 09:00"
-    assert format_when(datetime(2026, 12, 31, 23, 5, tzinfo=NEW_YORK)) == "Thu 31 Dec 2026 23:05"
-
-
 # --- Diagnostic challenge: one medication of each class ----------------------------------------------------------
 
 
@@ -70,13 +63,13 @@ def test_format_when():
     ("med_class", "name", "stop_by_text", "wait"),
     [
         ("h1_antihistamine", "Cetirizine", "Mon 2 Mar 2026 09:00", "7 days"),
-        ("h2_blocker", "Famotidine", "Sun 8 Mar 2026 09:00", "24 h"),
-        ("leukotriene_antagonist", "Montelukast", "Sun 8 Mar 2026 09:00", "24 h"),
+        ("h2_blocker", "Famotidine", "Sun 8 Mar 2026 09:00", "1 day"),
+        ("leukotriene_antagonist", "Montelukast", "Sun 8 Mar 2026 09:00", "1 day"),
         ("systemic_steroid", "Prednisolone", "Fri 6 Mar 2026 09:00", "3 days"),
-        ("beta_blocker", "Propranolol", "Sun 8 Mar 2026 09:00", "24 h"),
-        ("ace_inhibitor", "Ramipril", "Sun 8 Mar 2026 09:00", "24 h"),
-        ("nsaid", "Ibuprofen", "Sun 8 Mar 2026 09:00", "24 h"),
-        ("ppi", "Omeprazole", "Sun 8 Mar 2026 09:00", "24 h"),
+        ("beta_blocker", "Propranolol", "Sun 8 Mar 2026 09:00", "1 day"),
+        ("ace_inhibitor", "Ramipril", "Sun 8 Mar 2026 09:00", "1 day"),
+        ("nsaid", "Ibuprofen", "Sun 8 Mar 2026 09:00", "1 day"),
+        ("ppi", "Omeprazole", "Sun 8 Mar 2026 09:00", "1 day"),
     ],
 )
 def test_diagnostic_must_stop_each_class(med_class, name, stop_by_text, wait):
@@ -365,54 +358,3 @@ def test_rules_from_data_error_names_the_entry():
     with pytest.raises(WashoutError) as excinfo:
         rules_from_data([{"med_class": "nsaid", "hours": 24}, {"med_class": "ppi"}])
     assert excinfo.value.message == "Washout rule 2 lacks: hours."
-
-
-# --- Emergency adrenaline ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("weight", "dose"),
-    [
-        ("3.3", "0.03"),
-        ("10", "0.10"),
-        ("12.4", "0.12"),
-        ("12.5", "0.13"),  # half-up at the 0.01 mg step
-        ("25", "0.25"),
-        ("49.9", "0.50"),
-        ("50", "0.50"),
-        ("80", "0.50"),  # capped at 0.5 mg
-    ],
-)
-def test_adrenaline_dose(weight, dose):
-    result = adrenaline_dose_mg(Decimal(weight))
-    assert result == Decimal(dose)
-    assert result.as_tuple().exponent == -2
-
-
-def test_adrenaline_dose_accepts_whole_kg():
-    assert adrenaline_dose_mg(20) == Decimal("0.20")
-
-
-@pytest.mark.parametrize("weight", [Decimal(0), Decimal(-5), Decimal("NaN"), Decimal("501"), 10.0, "10", True])
-def test_adrenaline_rejects_bad_weight(weight):
-    with pytest.raises(WashoutError) as excinfo:
-        adrenaline_dose_mg(weight)
-    assert excinfo.value.code == "bad_weight"
-    with pytest.raises(WashoutError):
-        adrenaline_autoinjector(weight)
-
-
-@pytest.mark.parametrize(
-    ("weight", "device"),
-    [
-        ("5", "none"),
-        ("7.4", "none"),
-        ("7.5", "0.15 mg"),
-        ("15", "0.15 mg"),
-        ("24.9", "0.15 mg"),
-        ("25", "0.3 mg"),
-        ("70", "0.3 mg"),
-    ],
-)
-def test_adrenaline_autoinjector(weight, device):
-    assert adrenaline_autoinjector(Decimal(weight)) == device

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import html
+from decimal import Decimal
+
 import pytest
+from django.urls import reverse
 
 from challenges.reports.build_sheets import home_plan, preparation_sheet
 from challenges.reports.render_sheets import render_home_plan, render_preparation_sheet
+from clinical import adrenaline
+from clinical.units import format_quantity
 from tests.reports import scenarios
 from tests.reports.helpers import pages, text
 
@@ -54,8 +60,9 @@ def test_preparation_sheet_lists_premedication_with_its_timing(home_challenge):
     body = text(render_preparation_sheet(preparation_sheet(home_challenge)))
     assert "Cromolyn sodium (oral) 200 mg oral 30 min before each dose" in body
     assert "H1 antihistamine (usual) usual dose oral keep taking the usual dose" in body
-    assert "26 Nov 09:00" in body and "29 Nov 09:00" in body  # days apart: the date is printed with the time
-    assert "watch 48 h" in body
+    # Days apart: each time is printed with its full date (clinical.dates.format_when).
+    assert "1 Thu 26 Nov 2026 09:00" in body and "2 Sun 29 Nov 2026 09:00" in body
+    assert "watch 2 days" in body  # 48 h, in the one duration wording (clinical.durations)
 
 
 def test_home_plan_calendar_amounts_and_safety_advice(home_challenge):
@@ -71,7 +78,7 @@ def test_home_plan_calendar_amounts_and_safety_advice(home_challenge):
     assert "taken Thu 26 Nov 2026" in body  # step 1 was recorded
     assert "Take Cromolyn sodium (oral) 200 mg by mouth, 30 minutes before each step." in body
     assert "Keep taking your H1 antihistamine (usual) as usual." in body
-    assert "watch for symptoms for 48 hours" in body
+    assert "watch for symptoms for 2 days" in body  # 48 h, in words (clinical.durations.plain_duration)
     assert "Hives (raised, itchy bumps or welts)" in body and "Brain fog" in body
     assert "Stop the plan if you get any of the symptoms above" in body
     assert "Use your adrenaline auto-injector (0.3 mg) straight away" in body
@@ -93,3 +100,48 @@ def test_home_plan_without_an_auto_injector_says_call_an_ambulance(home_challeng
 def test_only_a_home_challenge_has_a_home_plan(planned):
     with pytest.raises(ValueError, match="home"):
         home_plan(planned)
+
+
+# --- one sentence per step, one adrenaline rule ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", ["planned", "home_challenge"])
+def test_the_protocol_page_and_the_preparation_sheet_print_the_same_sentence_for_each_step(
+    scenario, request, client, nurse
+):
+    challenge = request.getfixturevalue(scenario)
+    sheet = preparation_sheet(challenge)
+    pdf_body = text(render_preparation_sheet(sheet))
+    client.force_login(nurse)
+    url = reverse("challenges:protocol-detail", args=[challenge.protocol.pk])
+    page = " ".join(html.unescape(client.get(url).content.decode()).split())
+    sentences = [row.instructions for row in sheet.steps]
+    assert len(sentences) == challenge.protocol.steps.count()
+    for sentence in sentences:
+        assert sentence in pdf_body
+        assert sentence in page
+
+
+def test_the_sentences_cover_a_dilution_a_weighed_dose_and_a_household_measure(planned, home_challenge):
+    prepared = [row.instructions for row in preparation_sheet(planned).steps]
+    assert prepared[0].startswith("Mix 1 g of Peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL")
+    assert prepared[-1] == "Weigh 13.51 g of Peanut butter, smooth (about 3,000 mg of protein)."
+    home = [row.instructions for row in preparation_sheet(home_challenge).steps]
+    # A step planned as an amount of food: that amount, its household measure, no "about" (nothing was rounded).
+    assert home[0] == "Weigh 0.1 g (crumb) of Cheesecake, baked, commercial."
+
+
+def test_the_printed_adrenaline_rule_is_the_constants(planned):
+    body = text(render_preparation_sheet(preparation_sheet(planned)))
+    rule = (
+        f"{format_quantity(adrenaline.ADRENALINE_MG_PER_KG, 'mg/kg')}, "
+        f"at most {format_quantity(adrenaline.ADRENALINE_MAX_MG, 'mg')}"
+    )
+    assert f"adrenaline 0.5 mg IM for 60 kg ({rule});" in body
+    assert "(0.01 mg/kg, at most 0.5 mg)" in body  # as a nurse reads it: leading zero, no trailing zero
+
+
+def test_the_printed_adrenaline_rule_follows_a_changed_constant(planned, monkeypatch):
+    monkeypatch.setattr(adrenaline, "ADRENALINE_MAX_MG", Decimal("0.30"))
+    body = text(render_preparation_sheet(preparation_sheet(planned)))
+    assert "adrenaline 0.3 mg IM for 60 kg (0.01 mg/kg, at most 0.3 mg);" in body

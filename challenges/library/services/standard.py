@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from clinical import plan, stopping, washout
-from clinical.checklist import default_item_codes
+from clinical import plan
+from clinical.kinds import kind_defaults
 from challenges.models import Food, Protocol
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, protocol_create
 from challenges.library.standard_content import FOODS, PROTOCOLS, ProtocolSeed
@@ -35,13 +35,11 @@ def _protocol(seed: ProtocolSeed) -> bool:
     if Protocol.objects.filter(clinic=None, name=seed.name).exists():
         return False
     food = Food.objects.get(clinic=None, name=seed.food[0], form=seed.food[1])
-    washout_rules = washout.rules_to_data(washout.DEFAULT_WASHOUT) if seed.washout == "default" else []
     draft = ProtocolDraft(
         name=seed.name, kind=seed.kind, food=food, dose_basis=seed.dose_basis,
         steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator))),
         observation_minutes=seed.observation_minutes, watch_hours=seed.watch_hours,
-        min_top_dose_mg=seed.min_top_dose_mg, checklist_items=default_item_codes(seed.kind),
-        stop_rules=stopping.default_rules(seed.kind).to_dict(), washout_rules=washout_rules,
+        min_top_dose_mg=seed.min_top_dose_mg, **kind_defaults(seed.kind).as_data(),
         follow_up_hours=seed.follow_up_hours, premeds=tuple(PremedSpec(**p) for p in seed.premeds),
         notes=seed.notes, references=seed.references,
     )  # fmt: skip

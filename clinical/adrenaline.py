@@ -1,0 +1,62 @@
+"""The emergency adrenaline dose for a patient's weight, and the rule in words for printed sheets.
+
+[not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance] for every number below. The printed rule
+(`dose_rule_text`) is built from these constants, so a sheet can never say one rule while the dose follows another.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from clinical.errors import DomainError
+from clinical.units import format_quantity
+
+ADRENALINE_MG_PER_KG = Decimal("0.01")  # IM, [not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance]
+ADRENALINE_MAX_MG = Decimal("0.5")  # single IM dose cap, [not in fact sheet: standard dosing, ASCIA/EAACI guidance]
+ADRENALINE_MG_PER_ML = Decimal(1)  # 1 mg/mL (1:1000), [not in fact sheet: standard dosing, ASCIA/EAACI guidance]
+ADRENALINE_DOSE_STEP = Decimal("0.01")  # round to 0.01 mg
+# Auto-injector bands, [not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance]. 0.15 mg from 7.5 kg
+# (some guidance starts at 10 kg) to under 25 kg; 0.3 mg from 25 kg. A 0.5 mg device is sold for adults in some
+# markets; we do not suggest it.
+AUTOINJECTOR_MIN_KG = Decimal("7.5")
+AUTOINJECTOR_ADULT_FROM_KG = Decimal(25)
+AUTOINJECTOR_JUNIOR_MG = Decimal("0.15")
+AUTOINJECTOR_ADULT_MG = Decimal("0.3")
+NO_AUTOINJECTOR = "none"
+MAX_WEIGHT_KG = Decimal(500)  # sanity bound on input
+
+
+class AdrenalineError(DomainError, ValueError):
+    """A weight no adrenaline dose can be worked out from."""
+
+
+def _check_weight(weight_kg: Decimal) -> Decimal:
+    """The weight as a Decimal, or AdrenalineError if it is not a plausible body weight."""
+    if isinstance(weight_kg, bool) or not isinstance(weight_kg, (Decimal, int)):
+        raise AdrenalineError("Weight must be a Decimal number of kg.", code="bad_weight")
+    weight = Decimal(weight_kg)
+    if not weight.is_finite() or not 0 < weight <= MAX_WEIGHT_KG:
+        raise AdrenalineError(
+            f"Weight must be more than 0 and at most {format_quantity(MAX_WEIGHT_KG, 'kg')}.", code="bad_weight"
+        )
+    return weight
+
+
+def adrenaline_dose_mg(weight_kg: Decimal) -> Decimal:
+    """IM adrenaline dose in mg: ADRENALINE_MG_PER_KG, at most ADRENALINE_MAX_MG, rounded half-up to 0.01 mg."""
+    dose = min(_check_weight(weight_kg) * ADRENALINE_MG_PER_KG, ADRENALINE_MAX_MG)
+    return dose.quantize(ADRENALINE_DOSE_STEP, rounding=ROUND_HALF_UP)
+
+
+def adrenaline_autoinjector(weight_kg: Decimal) -> str:
+    """The auto-injector strength for this weight ('0.15 mg' or '0.3 mg'), or 'none' under 7.5 kg."""
+    weight = _check_weight(weight_kg)
+    if weight < AUTOINJECTOR_MIN_KG:
+        return NO_AUTOINJECTOR
+    strength = AUTOINJECTOR_JUNIOR_MG if weight < AUTOINJECTOR_ADULT_FROM_KG else AUTOINJECTOR_ADULT_MG
+    return format_quantity(strength, "mg")
+
+
+def dose_rule_text() -> str:
+    """The dose rule as printed: '0.01 mg/kg, at most 0.5 mg', from the constants above."""
+    return f"{format_quantity(ADRENALINE_MG_PER_KG, 'mg/kg')}, at most {format_quantity(ADRENALINE_MAX_MG, 'mg')}"
