@@ -1,6 +1,6 @@
 """The emergency adrenaline dose for a patient's weight, and the rule in words for printed sheets.
 
-[not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance] for every number below. The printed rule
+Every number below: docs/clinical-sources.md §10 (standard IM dosing, ASCIA and EAACI anaphylaxis guidance). The printed rule
 (`dose_rule_text`) is built from these constants, so a sheet can never say one rule while the dose follows another.
 """
 
@@ -11,11 +11,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from clinical.errors import DomainError
 from clinical.units import format_quantity
 
-ADRENALINE_MG_PER_KG = Decimal("0.01")  # IM, [not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance]
-ADRENALINE_MAX_MG = Decimal("0.5")  # single IM dose cap, [not in fact sheet: standard dosing, ASCIA/EAACI guidance]
-ADRENALINE_MG_PER_ML = Decimal(1)  # 1 mg/mL (1:1000), [not in fact sheet: standard dosing, ASCIA/EAACI guidance]
+ADRENALINE_MG_PER_KG = Decimal("0.01")  # IM (docs/clinical-sources.md §10)
+ADRENALINE_MAX_MG = Decimal("0.5")  # single IM dose cap (docs/clinical-sources.md §10)
+ADRENALINE_MG_PER_ML = Decimal(1)  # 1 mg/mL (1:1000) (docs/clinical-sources.md §10)
 ADRENALINE_DOSE_STEP = Decimal("0.01")  # round to 0.01 mg
-# Auto-injector bands, [not in fact sheet: standard dosing, ASCIA/EAACI anaphylaxis guidance]. 0.15 mg from 7.5 kg
+# Auto-injector bands (docs/clinical-sources.md §10). 0.15 mg from 7.5 kg
 # (some guidance starts at 10 kg) to under 25 kg; 0.3 mg from 25 kg. A 0.5 mg device is sold for adults in some
 # markets; we do not suggest it.
 AUTOINJECTOR_MIN_KG = Decimal("7.5")

@@ -1,7 +1,7 @@
 """The observation checklist: what the nurse watches for after each dose, and how each item is graded.
 
-Items and their 1-3 wording follow the PRACTALL symptom score (fact sheet 3.1: 0 = absent, 1 = mild,
-2 = moderate, 3 = severe). Subjective (S) vs objective (O) follows the Utrecht stop rule (fact sheet 3.2), which is
+Items and their 1-3 wording follow the PRACTALL symptom score (docs/clinical-sources.md §3.1: 0 = absent, 1 = mild,
+2 = moderate, 3 = severe). Subjective (S) vs objective (O) follows the Utrecht stop rule (docs/clinical-sources.md §3.2), which is
 what stopping.py acts on. This module is data only: no rules and no Django.
 """
 
@@ -33,7 +33,7 @@ class ChecklistItem:
     anchors: tuple[str, str, str]
 
 
-# PRACTALL grades each item 0-3 (fact sheet 3.1).
+# PRACTALL grades each item 0-3 (docs/clinical-sources.md §3.1).
 SEVERITY_LABELS: dict[int, str] = {0: "absent", 1: "mild", 2: "moderate", 3: "severe"}
 
 ORGAN_LABELS: dict[Organ, str] = {
@@ -49,13 +49,13 @@ ORGAN_LABELS: dict[Organ, str] = {
 PROTOCOL_KINDS: tuple[str, ...] = ("open", "single_blind", "dbpcfc", "fpies", "home", "ladder")
 
 _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
-    # Anchor wording: PRACTALL column of fact sheet 3.1 (TrakCare OFC form; Clin Transl Allergy 2016, Table 3),
+    # Anchor wording: PRACTALL column of docs/clinical-sources.md §3.1 (TrakCare OFC form; Clin Transl Allergy 2016, Table 3),
     # with the item name added where the source cell is a fragment ("generalised", "2-3 episodes").
     ChecklistItem(
         "skin_pruritus",
         "Pruritus (itch)",
         Organ.SKIN,
-        False,  # S in fact sheet 3.1
+        False,  # S in docs/clinical-sources.md §3.1
         (
             "occasional scratching",
             "continuous scratching for >2 min at a time",
@@ -66,7 +66,7 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "skin_urticaria",
         "Urticaria/angioedema",
         Organ.SKIN,
-        True,  # O in fact sheet 3.1; urticaria and facial swelling are objective for Utrecht (3.2)
+        True,  # O in docs/clinical-sources.md §3.1; urticaria and facial swelling are objective for Utrecht (3.2)
         (
             "<3 hives, or mild lip oedema",
             ">3 but <10 hives, or significant lip or face oedema",
@@ -77,7 +77,7 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "skin_erythema",
         "Rash (erythema)",
         Organ.SKIN,
-        True,  # O in fact sheet 3.1
+        True,  # O in docs/clinical-sources.md §3.1
         (
             "a few areas of faint erythema",
             "areas of erythema",
@@ -88,22 +88,22 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "upper_resp_sneezing",
         "Sneezing/itching (nose, eyes)",
         Organ.UPPER_RESP,
-        True,  # S/O in fact sheet 3.1; rhinoconjunctivitis is objective for Utrecht (3.2), so we treat it as O
+        True,  # S/O in docs/clinical-sources.md §3.1; rhinoconjunctivitis is objective for Utrecht (3.2), so we treat it as O
         (
             "rare bursts, occasional sniffing",
             "bursts of <10, intermittent rubbing of nose/eyes",
-            # The source text is truncated after this (fact sheet 3.1).
+            # The source text is truncated after this (docs/clinical-sources.md §3.1).
             "continuous rubbing of nose and/or eyes",
         ),
     ),
     ChecklistItem(
         "oral_symptoms",
         "Oral itch/tingling",
-        # Sampson 2003 puts oral pruritus/tingling in the GI column (fact sheet 4.1); Utrecht calls
+        # Sampson 2003 puts oral pruritus/tingling in the GI column (docs/clinical-sources.md §4.1); Utrecht calls
         # oropharyngeal symptoms subjective (3.2).
         Organ.GI,
         False,
-        # Not in the PRACTALL table (fact sheet 3.1): our wording, no published anchors.
+        # Not in the PRACTALL table (docs/clinical-sources.md §3.1): our wording, no published anchors.
         (
             "brief itch or tingling of mouth or throat, mentioned once",
             "itch or tingling that persists or keeps being mentioned",
@@ -114,7 +114,7 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "lower_resp_wheeze",
         "Wheezing",
         Organ.LOWER_RESP,
-        True,  # O in fact sheet 3.1 (the TrakCare 1-4 numbering is a slip; we use 0-3)
+        True,  # O in docs/clinical-sources.md §3.1 (the TrakCare 1-4 numbering is a slip; we use 0-3)
         (
             "expiratory wheeze on auscultation",
             "inspiratory and expiratory wheeze",
@@ -125,9 +125,9 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "lower_resp_laryngeal",
         "Laryngeal (throat clearing, hoarseness, stridor)",
         Organ.LOWER_RESP,
-        True,  # O in fact sheet 3.1
+        True,  # O in docs/clinical-sources.md §3.1
         (
-            # Source text truncated after this (fact sheet 3.1).
+            # Source text truncated after this (docs/clinical-sources.md §3.1).
             ">3 discrete episodes of throat clearing",
             "hoarseness, frequent dry cough",
             "stridor",
@@ -137,9 +137,9 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "gi_subjective",
         "Nausea/abdominal pain",
         Organ.GI,
-        False,  # S in fact sheet 3.1; nausea and abdominal pain are subjective for Utrecht (3.2)
+        False,  # S in docs/clinical-sources.md §3.1; nausea and abdominal pain are subjective for Utrecht (3.2)
         (
-            # Source text truncated after the first and third anchors (fact sheet 3.1).
+            # Source text truncated after the first and third anchors (docs/clinical-sources.md §3.1).
             "complaints of nausea or abdominal pain",
             "frequent complaints of nausea or pain",
             "notably distressed by GI symptoms",
@@ -149,7 +149,7 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "gi_vomiting",
         "Vomiting/diarrhoea",
         Organ.GI,
-        True,  # O in fact sheet 3.1
+        True,  # O in docs/clinical-sources.md §3.1
         (
             "1 episode of vomiting or diarrhoea",
             "2-3 episodes of vomiting or diarrhoea",
@@ -160,12 +160,12 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "cardio_neuro",
         "Cardiovascular/neurological",
         Organ.CARDIO_NEURO,
-        # O/S in fact sheet 3.1; we treat it as objective because tachycardia and a BP drop are objective
+        # O/S in docs/clinical-sources.md §3.1; we treat it as objective because tachycardia and a BP drop are objective
         # for Utrecht and EuroPrevall (3.2), and a clinician must see a child who feels weak or dizzy.
         True,
         (
             "subjective (weak, dizzy) or tachycardia",
-            # Fact sheet 3.1 (text truncated in the source form).
+            # docs/clinical-sources.md §3.1 (text truncated in the source form).
             "drop in BP and/or >20 % from baseline",
             "cardiovascular collapse, signs of impaired circulation",
         ),
@@ -174,7 +174,7 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "behaviour_change",
         "Change in mood/activity",
         Organ.CARDIO_NEURO,
-        # Niggemann & Beyer 2010: an early sign, not an objective one (fact sheet 3.2); Sampson 2003 puts
+        # Niggemann & Beyer 2010: an early sign, not an objective one (docs/clinical-sources.md §3.2); Sampson 2003 puts
         # "change in activity level" under neurological (4.1).
         False,
         # Not in the PRACTALL table: our wording, no published anchors.
@@ -186,7 +186,7 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
     ),
 )
 
-# MCAS items: no published per-item anchors exist (fact sheet 5.4 found no standardised MCAS protocol), so the
+# MCAS items: no published per-item anchors exist (docs/clinical-sources.md §5.4 found no standardised MCAS protocol), so the
 # wording of all five is ours. Objective = a sign someone else can see or measure.
 _MCAS_ITEMS: tuple[ChecklistItem, ...] = (
     ChecklistItem(
@@ -268,9 +268,9 @@ _DEFAULT_CODES: dict[str, tuple[str, ...]] = {
     "single_blind": _IGE_CODES,
     "dbpcfc": _IGE_CODES,
     "fpies": _FPIES_CODES,
-    # Home reintroduction is where MCAS patients step up trigger foods (fact sheet 5.4), so watch everything.
+    # Home reintroduction is where MCAS patients step up trigger foods (docs/clinical-sources.md §5.4), so watch everything.
     "home": _ALL_CODES,
-    # Household-measure ladders run in clinic (ASCIA peanut, fact sheet 1.3) are IgE challenges; MCAS is opt-in.
+    # Household-measure ladders run in clinic (ASCIA peanut, docs/clinical-sources.md §1.3) are IgE challenges; MCAS is opt-in.
     "ladder": _IGE_CODES,
 }
 

@@ -3,12 +3,12 @@
 The checks on a protocol's planned steps live in clinical.step_checks, which uses the conversions here.
 
 A pure module: no Django, and Decimal (never float) for every amount. Clinical numbers cite the project's
-clinical fact sheet ("fact sheet §n", shared/reference/clinical-facts.md) and, through it, the original source.
+sources ("docs/clinical-sources.md §n"), where each section names the primary source.
 
 Conventions
-- Doses are mg of food PROTEIN, not mg of food (fact sheet §1.1).
+- Doses are mg of food PROTEIN, not mg of food (docs/clinical-sources.md §1.1).
 - `FoodSpec.protein_g_per_100` is g protein per 100 g for a solid and per 100 mL for a liquid. The fact
-  sheet's table (§2) is per 100 g; allergyguide treats 100 g of a liquid as about 100 mL (fact sheet §2,
+  sheet's table (§2) is per 100 g; allergyguide treats 100 g of a liquid as about 100 mL (docs/clinical-sources.md §2,
   "Liquids: 100 g treated as ≈100 mL"), so a liquid's table value can be used as per 100 mL. A density is
   needed only to convert an amount typed in the other unit (g of a liquid, mL of a solid).
 - Food amounts are g for a solid and mL for a liquid (the food's `unit`).
@@ -68,7 +68,7 @@ class FoodSpec:
 
     def __post_init__(self) -> None:
         _require_decimal(self.protein_g_per_100, "protein_g_per_100")
-        # fact sheet §2 (allergyguide OIT checks): protein <= 0, or more protein than food, is critical.
+        # docs/clinical-sources.md §2 (allergyguide OIT checks): protein <= 0, or more protein than food, is critical.
         if not Decimal(0) < self.protein_g_per_100 <= Decimal(100):
             raise DosingError(
                 f"Protein must be more than 0 g and at most 100 g per 100 {self.unit} "
@@ -103,7 +103,7 @@ class FoodSpec:
 def food_amount_for_protein(protein_mg: Decimal, food: FoodSpec) -> Decimal:
     """Food holding protein_mg of protein: g for a solid, mL for a liquid; exact, not rounded."""
     _require_amount(protein_mg, "protein_mg")
-    # fact sheet §2: food g = protein mg × 0.001 ÷ (protein g per 100 g ÷ 100) (allergyguide food_protein_index.js)
+    # docs/clinical-sources.md §2: food g = protein mg × 0.001 ÷ (protein g per 100 g ÷ 100) (allergyguide food_protein_index.js)
     with localcontext(_CONTEXT):
         return protein_mg / MG_PER_G / (food.protein_g_per_100 / 100)
 
@@ -115,16 +115,16 @@ def protein_for_food_amount(amount: Decimal, food: FoodSpec) -> Decimal:
         return amount * (food.protein_g_per_100 / 100) * MG_PER_G
 
 
-# fact sheet §2: allergyguide's PRACTALL tables show food to 0.01 g, the kitchen-scale resolution it assumes.
+# docs/clinical-sources.md §2: allergyguide's PRACTALL tables show food to 0.01 g, the kitchen-scale resolution it assumes.
 SCALE_RESOLUTION_G: Final = Decimal("0.01")
-# fact sheet §2: allergyguide assumes a 0.1 mL oral syringe for liquids.
+# docs/clinical-sources.md §2: allergyguide assumes a 0.1 mL oral syringe for liquids.
 SYRINGE_RESOLUTION_ML: Final = Decimal("0.1")
 
 
 def grams_rounded(protein_mg: Decimal, food: FoodSpec) -> Decimal:
-    """Food for protein_mg rounded half-up to 0.01, as in the fact sheet's "Grams of food per PRACTALL step".
+    """Food for protein_mg rounded half-up to 0.01, as in the table of grams of food per PRACTALL step (docs/clinical-sources.md §2).
 
-    For a liquid the result is mL (100 g is taken as 100 mL, fact sheet §2).
+    For a liquid the result is mL (100 g is taken as 100 mL, docs/clinical-sources.md §2).
     """
     with localcontext(_CONTEXT):
         return food_amount_for_protein(protein_mg, food).quantize(SCALE_RESOLUTION_G, rounding=ROUND_HALF_UP)
@@ -142,10 +142,10 @@ def cumulative(doses: Sequence[Decimal]) -> list[Decimal]:
 # Schedules (mg protein unless said otherwise)
 # ---------------------------------------------------------------------------------------------------------
 
-# fact sheet §1.1: PRACTALL 7 steps, mg protein (allergyguide food_protein_index.js, practall_seven_doses_mg);
+# docs/clinical-sources.md §1.1: PRACTALL 7 steps, mg protein (allergyguide food_protein_index.js, practall_seven_doses_mg);
 # cumulative 4,443 mg.
 PRACTALL_7_MG: Final = tuple(Decimal(dose) for dose in ("3", "10", "30", "100", "300", "1000", "3000"))
-# fact sheet §1.1: allergyguide's "PRACTALL-5" (practall_five_doses_mg); cumulative 4,430 mg. Whether PRACTALL
+# docs/clinical-sources.md §1.1: allergyguide's "PRACTALL-5" (practall_five_doses_mg); cumulative 4,430 mg. Whether PRACTALL
 # itself publishes a 5-step variant is unconfirmed, so this is allergyguide's label.
 PRACTALL_5_MG: Final = tuple(Decimal(dose) for dose in ("30", "100", "300", "1000", "3000"))
 
@@ -160,7 +160,7 @@ def practall_5() -> list[Decimal]:
     return list(PRACTALL_5_MG)
 
 
-# Not clinical: bounds the work. Published schedules use 6-10 increments (fact sheet §1.2).
+# Not clinical: bounds the work. Published schedules use 6-10 increments (docs/clinical-sources.md §1.2).
 MAX_LADDER_STEPS: Final = 50
 LADDER_SIGNIFICANT_FIGURES: Final = 2
 
@@ -235,14 +235,14 @@ def _strictly_rising(values: Sequence[Decimal]) -> bool:
     return all(a < b for a, b in itertools.pairwise(values))
 
 
-# fact sheet §1.5: FPIES OFC total 0.06-0.6 g food protein per kg body weight.
+# docs/clinical-sources.md §1.5: FPIES OFC total 0.06-0.6 g food protein per kg body weight.
 FPIES_MIN_G_PER_KG: Final = Decimal("0.06")
 FPIES_MAX_G_PER_KG: Final = Decimal("0.6")
-# fact sheet §1.5: "usual total 0.3 g protein/kg" is marked unconfirmed there; a seeded default only.
+# docs/clinical-sources.md §1.5: "usual total 0.3 g protein/kg" is marked unconfirmed there; a seeded default only.
 FPIES_DEFAULT_G_PER_KG: Final = Decimal("0.3")
-# fact sheet §1.5: cap for an initial feeding, 3 g protein (Dimov; 2017 international guidelines).
+# docs/clinical-sources.md §1.5: cap for an initial feeding, 3 g protein (Dimov; 2017 international guidelines).
 FPIES_CAP_G: Final = Decimal(3)
-# fact sheet §1.5: the total is split into 3 equal portions (Dimov; fpies.org).
+# docs/clinical-sources.md §1.5: the total is split into 3 equal portions (Dimov; fpies.org).
 FPIES_PORTIONS: Final = 3
 # Not clinical: portions are rounded down to 0.1 mg and the last portion takes the remainder.
 PORTION_RESOLUTION_MG: Final = Decimal("0.1")
@@ -272,7 +272,7 @@ def fpies_weight_based(
 
 
 def _check_fpies_dose_per_kg(protein_g_per_kg: Decimal) -> None:
-    """The g/kg must lie in the published 0.06-0.6 g/kg range (fact sheet §1.5)."""
+    """The g/kg must lie in the published 0.06-0.6 g/kg range (docs/clinical-sources.md §1.5)."""
     _require_decimal(protein_g_per_kg, "protein_g_per_kg")
     if not FPIES_MIN_G_PER_KG <= protein_g_per_kg <= FPIES_MAX_G_PER_KG:
         allowed = f"{format_decimal(FPIES_MIN_G_PER_KG)} to {format_quantity(FPIES_MAX_G_PER_KG, 'g/kg')}"
@@ -280,9 +280,9 @@ def _check_fpies_dose_per_kg(protein_g_per_kg: Decimal) -> None:
         raise DosingError(f"An FPIES challenge uses {allowed} of protein (got {got}).", code="dose_per_kg_out_of_range")
 
 
-# fact sheet §1.3: ASCIA peanut challenge (2011), peanut butter 1/8, 1/4, 1/2, 1, then 2 teaspoons.
+# docs/clinical-sources.md §1.3: ASCIA peanut challenge (2011), peanut butter 1/8, 1/4, 1/2, 1, then 2 teaspoons.
 ASCIA_PEANUT_TSP: Final = (Fraction(1, 8), Fraction(1, 4), Fraction(1, 2), Fraction(1), Fraction(2))
-# fact sheet §1.3: ASCIA equivalence, 1 teaspoon of peanut butter = 5 g.
+# docs/clinical-sources.md §1.3: ASCIA equivalence, 1 teaspoon of peanut butter = 5 g.
 ASCIA_GRAMS_PER_TSP: Final = Decimal(5)
 
 
@@ -309,8 +309,8 @@ def _fraction_to_decimal(value: Fraction) -> Decimal:
 
 CRUMB: Final = "crumb"
 HomeFraction = Fraction | Literal["crumb"]
-# Not from a source: fact sheet §5.4 only says "a small sample" first. We record a crumb as 0.1 g. It is
-# below the 0.2 g a home scale can weigh (fact sheet §2) on purpose: a crumb is picked, not weighed.
+# Not from a source: docs/clinical-sources.md §5.4 only says "a small sample" first. We record a crumb as 0.1 g. It is
+# below the 0.2 g a home scale can weigh (docs/clinical-sources.md §2) on purpose: a crumb is picked, not weighed.
 CRUMB_G: Final = Decimal("0.1")
 HOME_FRACTIONS: Final[tuple[HomeFraction, ...]] = (
     CRUMB,
@@ -320,9 +320,9 @@ HOME_FRACTIONS: Final[tuple[HomeFraction, ...]] = (
     Fraction(1, 2),
     Fraction(1),
 )
-# fact sheet §5.4: a new amount every 3-5 days (SM Companion); the default is the shortest.
+# docs/clinical-sources.md §5.4: a new amount every 3-5 days (SM Companion); the default is the shortest.
 HOME_DAYS_BETWEEN: Final = 3
-# fact sheet §5.4: watch 24-48 h after each test for delayed symptoms; the default is the longest.
+# docs/clinical-sources.md §5.4: watch 24-48 h after each test for delayed symptoms; the default is the longest.
 HOME_WATCH_HOURS: Final = 48
 
 
@@ -368,7 +368,7 @@ def home_serving_ladder(
 
 
 def _check_home_timing(days_between: int, watch_hours: int) -> None:
-    """The watch window must end before the next step starts (fact sheet §5.4)."""
+    """The watch window must end before the next step starts (docs/clinical-sources.md §5.4)."""
     if days_between < 1 or watch_hours < 1:
         raise DosingError("Days between steps and watch hours must be at least 1.", code="timing_not_positive")
     if watch_hours > days_between * 24:
@@ -380,7 +380,7 @@ def _check_home_timing(days_between: int, watch_hours: int) -> None:
 
 
 def _home_amount(fraction: HomeFraction, serving_g: Decimal, crumb_g: Decimal, index: int) -> Decimal:
-    """Grams of food for one home step, rounded half-up to the 0.01 g scale (fact sheet §2)."""
+    """Grams of food for one home step, rounded half-up to the 0.01 g scale (docs/clinical-sources.md §2)."""
     if fraction == CRUMB:
         if index != 0:
             raise DosingError("Only the first step can be a crumb.", code="crumb_not_first")
@@ -405,18 +405,18 @@ def _fraction_label(fraction: HomeFraction) -> str:
 # Preparing one dose
 # ---------------------------------------------------------------------------------------------------------
 
-# fact sheet §2 (allergyguide OIT docs): below 0.2 g or 0.2 mL the undiluted amount cannot be measured; dilute.
+# docs/clinical-sources.md §2 (allergyguide OIT docs): below 0.2 g or 0.2 mL the undiluted amount cannot be measured; dilute.
 MIN_DIRECT_AMOUNT: Final = Decimal("0.2")
-# fact sheet §2 (allergyguide OIT checks): a calculated dose more than 5 % from the target is critical.
+# docs/clinical-sources.md §2 (allergyguide OIT checks): a calculated dose more than 5 % from the target is critical.
 MAX_DEVIATION_PCT: Final = Decimal(5)
-# fact sheet §2 (allergyguide OIT docs): a solid's volume is negligible when it is < 5 % w/v of the water.
+# docs/clinical-sources.md §2 (allergyguide OIT docs): a solid's volume is negligible when it is < 5 % w/v of the water.
 MAX_NEGLIGIBLE_SOLID_W_V_PCT: Final = Decimal(5)
-# Not clinical: round, easy-to-measure totals for a mix (mL). The largest is 500 mL because fact sheet §2
+# Not clinical: round, easy-to-measure totals for a mix (mL). The largest is 500 mL because docs/clinical-sources.md §2
 # (allergyguide OIT checks) calls more than 500 mL of dilution water impractical.
 MIX_VOLUMES_ML: Final = tuple(Decimal(v) for v in ("10", "20", "25", "50", "100", "200", "250", "500"))
-# Amount of food put into a mix: 1 g or 1 mL, above the 0.2 g/0.2 mL that can be measured (fact sheet §2).
+# Amount of food put into a mix: 1 g or 1 mL, above the 0.2 g/0.2 mL that can be measured (docs/clinical-sources.md §2).
 DILUTION_FOOD_AMOUNT: Final = Decimal(1)
-# Smallest volume of mix to give: from 1 mL up, reading a 0.1 mL syringe (fact sheet §2) is within 5 %.
+# Smallest volume of mix to give: from 1 mL up, reading a 0.1 mL syringe (docs/clinical-sources.md §2) is within 5 %.
 MIN_GIVE_ML: Final = Decimal(1)
 DISPLAY_SIGNIFICANT_FIGURES: Final = 3
 
@@ -443,7 +443,7 @@ class Preparation:
 
     @property
     def within_tolerance(self) -> bool:
-        """True if the delivered protein is within 5 % of the target (fact sheet §2)."""
+        """True if the delivered protein is within 5 % of the target (docs/clinical-sources.md §2)."""
         return abs(self.deviation_pct) <= MAX_DEVIATION_PCT
 
 
@@ -536,7 +536,7 @@ def _dilution_preparation(
     protein_mg: Decimal, food: FoodSpec, mix_ml: Decimal, give_ml: Decimal, delivered: Decimal
 ) -> Preparation:
     """The Preparation for a chosen mix, with plain-English instructions."""
-    # A liquid food is part of the mix volume; a solid under 5 % w/v is not (fact sheet §2).
+    # A liquid food is part of the mix volume; a solid under 5 % w/v is not (docs/clinical-sources.md §2).
     water_ml = mix_ml - DILUTION_FOOD_AMOUNT if food.is_liquid else mix_ml
     preparation = Preparation(
         method="dilution",
@@ -562,7 +562,7 @@ def preparation_text(preparation: Preparation, food: FoodSpec, *, household_meas
     in the amount as rounded to the scale); "Weigh 0.1 g (crumb) of cheesecake." for a step planned as that amount
     of food, whose protein the step's own column shows; for a dilution, "Mix 1 g of peanut butter into 100 mL of
     water; stir well; give 1.4 mL of the mix (about 3 mg of protein). Throw the rest away."
-    A dose more than 5 % from its protein target says so (fact sheet §2).
+    A dose more than 5 % from its protein target says so (docs/clinical-sources.md §2).
     """
     about = f" (about {_mg(preparation.delivered_protein_mg)} of protein)"
     if preparation.method == "dilution":

@@ -1,8 +1,8 @@
 """Suggested reaction grades on three published scales, from checklist findings and vital signs.
 
 A suggestion only: the clinician confirms or changes it. Every mapping from a checklist item (PRACTALL 0-3
-severity, fact sheet 3.1) to a scale feature is a documented judgement; the section numbers in comments refer to
-/work/shared/reference/clinical-facts.md. The fact sheet's "[unconfirmed]" marks are repeated where they apply.
+severity, docs/clinical-sources.md §3.1) to a scale feature is a documented judgement; the section numbers in comments refer to
+docs/clinical-sources.md, whose "[unconfirmed]" marks are repeated where they apply.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ WAO = "wao_2010"
 BROWN = "brown_2004"
 
 SCALES: dict[str, str] = {
-    SAMPSON: "Sampson 2003 (Pediatrics 2003;111:1601-8)",  # fact sheet 4.1
-    WAO: "WAO 2010 (Cox et al., J Allergy Clin Immunol 2010;125:569-74)",  # fact sheet 4.3
-    BROWN: "Brown 2004 (J Allergy Clin Immunol 2004;114:371-6)",  # fact sheet 4.2
+    SAMPSON: "Sampson 2003 (Pediatrics 2003;111:1601-8)",  # docs/clinical-sources.md §4.1
+    WAO: "WAO 2010 (Cox et al., J Allergy Clin Immunol 2010;125:569-74)",  # docs/clinical-sources.md §4.3
+    BROWN: "Brown 2004 (J Allergy Clin Immunol 2004;114:371-6)",  # docs/clinical-sources.md §4.2
 }
 
 # What each scale calls "no reaction": Sampson is numeric, the others are not.
 NO_REACTION: dict[str, str] = {SAMPSON: "0", WAO: "none", BROWN: "none"}
 
-# PRACTALL scores each item 0 absent, 1 mild, 2 moderate, 3 severe (fact sheet 3.1).
+# PRACTALL scores each item 0 absent, 1 mild, 2 moderate, 3 severe (docs/clinical-sources.md §3.1).
 SEVERITY_WORDS: dict[int, str] = {1: "mild", 2: "moderate", 3: "severe"}
 
 # Plain-language names of the shared checklist item codes (clinical/checklist.py uses the same codes).
@@ -53,15 +53,15 @@ ITEM_LABELS: dict[str, str] = {
     "mcas_tachycardia": "Tachycardia (reported)",
 }
 
-TACHYCARDIA_RISE = 15  # a rise of more than 15 beats/min is Sampson grade 3, fact sheet 4.1 / 7
-PEF_OBJECTIVE_DROP_PCT = 20  # PEF drop >20 % is an objective lower-airway sign (EuroPrevall), fact sheet 3.2 / 7
-WAO_SEVERE_PEF_DROP_PCT = 40  # >=40 % not responding = WAO grade 3; <40 % responding = grade 2, fact sheet 4.3 / 7
-# SpO2 <92 % (or cyanosis) is "severe" in the Japanese 3-grade table (PMC7659525), fact sheet 4.1 / 7.
+TACHYCARDIA_RISE = 15  # a rise of more than 15 beats/min is Sampson grade 3, docs/clinical-sources.md §4.1 / 7
+PEF_OBJECTIVE_DROP_PCT = 20  # PEF drop >20 % is an objective lower-airway sign (EuroPrevall), docs/clinical-sources.md §3.2 / 7
+WAO_SEVERE_PEF_DROP_PCT = 40  # >=40 % not responding = WAO grade 3; <40 % responding = grade 2, docs/clinical-sources.md §4.3 / 7
+# SpO2 <92 % (or cyanosis) is "severe" in the Japanese 3-grade table (PMC7659525), docs/clinical-sources.md §4.1 / 7.
 HYPOXAEMIA_SPO2_BELOW = 92
-# Brown 2004's own cut-off is SpO2 <=92 %, fact sheet 4.2 / 7 [unconfirmed].
+# Brown 2004's own cut-off is SpO2 <=92 %, docs/clinical-sources.md §4.2 / 7 [unconfirmed].
 BROWN_HYPOXIA_SPO2_AT_OR_BELOW = 92
 # WAO adrenaline-timing suffix, measured from the first symptom: a <=5 min, b >5-10, c >10-20, d >20, z not given
-# (fact sheet 4.3).
+# (docs/clinical-sources.md §4.3).
 WAO_SUFFIX_LIMITS: tuple[tuple[timedelta, str], ...] = (
     (timedelta(minutes=5), "a"),
     (timedelta(minutes=10), "b"),
@@ -239,19 +239,19 @@ def _no_reaction(scale: str, data: GradeInput) -> GradeSuggestion:
     return GradeSuggestion(scale, SCALES[scale], NO_REACTION[scale], reasons)
 
 
-# --- Sampson 2003 (fact sheet 4.1): grade = the worst organ system. -------------------------------------------
+# --- Sampson 2003 (docs/clinical-sources.md §4.1): grade = the worst organ system. -------------------------------------------
 # Values are (organ system, Sampson grade for PRACTALL severity 1, 2, 3); 0 = not a Sampson feature.
 _SAMPSON_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
     # PRACTALL scores itch by intensity, not extent; only severe (excoriating) itch is read as Sampson's
     # "generalised pruritus" (2), the rest as "localised pruritus" (1).
     "skin_pruritus": ("skin", (1, 1, 2)),
     # Urticaria 1 (<3 hives, mild lip oedema) and 2 (3-10 hives, lip/face oedema) are localised (Sampson 1);
-    # PRACTALL 3 is "generalised" (fact sheet 3.1), Sampson 2.
+    # PRACTALL 3 is "generalised" (docs/clinical-sources.md §3.1), Sampson 2.
     "skin_urticaria": ("skin", (1, 1, 2)),
     # Erythema 3 is "generalised marked erythema (>50 %)" (3.1): Sampson's generalised flushing (2).
     "skin_erythema": ("skin", (1, 1, 2)),
     # Sneezing is Sampson respiratory 2; continuous nose/eye rubbing (PRACTALL 3, anchor text truncated in the
-    # fact sheet) is read as Sampson 3 "marked congestion". Judgement.
+    # PRACTALL score sheet) is read as Sampson 3 "marked congestion". Judgement.
     "upper_resp_sneezing": ("respiratory", (2, 2, 3)),
     # Oral pruritus/tingling, mild lip swelling: Sampson GI 1 at every severity (not a PRACTALL item).
     "oral_symptoms": ("gastrointestinal", (1, 1, 1)),
@@ -300,7 +300,7 @@ def suggest_sampson(data: GradeInput) -> GradeSuggestion:
     return GradeSuggestion(SAMPSON, SCALES[SAMPSON], str(grade), reasons)
 
 
-# --- WAO 2010 (fact sheet 4.3): grade 1 = one organ system; 2 = more than one, or GI, or mild asthma; 3 = severe
+# --- WAO 2010 (docs/clinical-sources.md §4.3): grade 1 = one organ system; 2 = more than one, or GI, or mild asthma; 3 = severe
 # asthma or laryngeal oedema; 4 = respiratory failure or hypotension; 5 = death (never suggested: the clinician
 # records it). Lower-airway findings are graded by _wao_lower_airway, not by this table.
 _WAO_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
@@ -393,7 +393,7 @@ def suggest_wao2010(data: GradeInput) -> GradeSuggestion:
     return GradeSuggestion(WAO, SCALES[WAO], f"{grade}{letter}", (*reasons, timing))
 
 
-# --- Brown 2004 (fact sheet 4.2): 1 mild = skin/subcutaneous only; 2 moderate = respiratory, cardiovascular or GI
+# --- Brown 2004 (docs/clinical-sources.md §4.2): 1 mild = skin/subcutaneous only; 2 moderate = respiratory, cardiovascular or GI
 # involvement; 3 severe = hypoxia, hypotension or neurological compromise.
 BROWN_LEVELS: dict[int, str] = {1: "mild", 2: "moderate", 3: "severe"}
 _BROWN_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {

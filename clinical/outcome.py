@@ -1,6 +1,6 @@
-"""Challenge results computed from the doses actually given (fact sheet 6.1, 6.2), never typed in.
+"""Challenge results computed from the doses actually given (docs/clinical-sources.md §6.1, 6.2), never typed in.
 
-Terms (fact sheet 6.2): the eliciting dose is the dose at which the reaction began (Utrecht); NOAEL, the highest
+Terms (docs/clinical-sources.md §6.2): the eliciting dose is the dose at which the reaction began (Utrecht); NOAEL, the highest
 tolerated dose, is the highest dose given without an observed reaction; both are reported discrete and cumulative
 (Blom et al. 2022). Amounts are what the patient actually ate, so a partly eaten dose counts as eaten.
 """
@@ -22,7 +22,7 @@ class OutcomeError(DomainError, ValueError):
 
 
 class OutcomeVerdict(StrEnum):
-    """The outcome the figures suggest (fact sheet 6.1; TrakCare "Tolerated / Not tolerated / Equivocal / Dose not
+    """The outcome the figures suggest (docs/clinical-sources.md §6.1; TrakCare "Tolerated / Not tolerated / Equivocal / Dose not
     reached"). Its values are those of challenges.models.Outcome, the outcome the allergist confirms and stores."""
 
     PASSED = "passed"
@@ -45,7 +45,7 @@ class GivenDose:
 
 @dataclass(frozen=True)
 class ChallengeResult:
-    """The dose figures for a report (fact sheet 6.4 item 8); None means "does not apply"."""
+    """The dose figures for a report (docs/clinical-sources.md §6.4 item 8); None means "does not apply"."""
 
     eliciting_dose_mg: Decimal | None
     eliciting_food_amount: Decimal | None
@@ -112,19 +112,19 @@ def suggest_outcome(
     stop_hits: bool,
     stopped_early: bool,
 ) -> str:
-    """Suggested outcome category for the allergist to confirm (fact sheet 6.1), first match wins.
+    """Suggested outcome category for the allergist to confirm (docs/clinical-sources.md §6.1), first match wins.
 
     1. No dose given -> dose_not_reached: nothing was eaten, so nothing can be concluded.
     2. A stop rule was met (`stop_hits`) -> failed: objective signs or repeated subjective symptoms (Utrecht,
-       fact sheet 3.2, 6.1), including a reaction in the observation period after the last dose.
+       docs/clinical-sources.md §3.2, 6.1), including a reaction in the observation period after the last dose.
     3. Top dose reached -> passed: every planned step given or, when the protocol sets a minimum top dose (ASCIA:
        1 tsp peanut butter), the highest dose eaten reaches it. With a minimum set, it alone decides, so a
        half-eaten last dose does not pass by step count.
     4. `stopped_early` -> equivocal. `stopped_early` means the clinician stopped dosing on clinical judgement
-       although no rule was met; doubtful symptoms are the usual reason (Niggemann 2010, fact sheet 3.2), so
+       although no rule was met; doubtful symptoms are the usual reason (Niggemann 2010, docs/clinical-sources.md §3.2), so
        whether a reaction occurred is unclear (TrakCare "Equivocal").
     5. Otherwise -> dose_not_reached: ended before the top dose for a non-clinical reason such as refusal, time or
-       illness (fact sheet 6.1; TrakCare "Dose not reached"). Callers pass stopped_early=False for these.
+       illness (docs/clinical-sources.md §6.1; TrakCare "Dose not reached"). Callers pass stopped_early=False for these.
     """
     if type(doses_given) is not int or doses_given < 0:
         raise OutcomeError(f"Doses given must be a whole number, 0 or more, not {doses_given!r}.", code="bad_count")

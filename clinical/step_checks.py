@@ -1,6 +1,6 @@
 """Checks on a protocol's planned steps: errors that block saving and warnings that only inform.
 
-Split from clinical.dosing, whose conversions it uses; every threshold cites the fact sheet.
+Split from clinical.dosing, whose conversions it uses; every threshold cites docs/clinical-sources.md.
 """
 
 from __future__ import annotations
@@ -45,19 +45,19 @@ class DoseCheckRules:
 
 
 DOSE_CHECK_RULES: Final[dict[str, DoseCheckRules]] = {
-    # fact sheet §1.2: 15-30 min between doses in most diagnostic protocols. fact sheet §2: PRACTALL steps rise
+    # docs/clinical-sources.md §1.2: 15-30 min between doses in most diagnostic protocols. docs/clinical-sources.md §2: PRACTALL steps rise
     # about 3.3× (so allergyguide's OIT ">2×" caution does not apply to an OFC); 3.5× flags only unusual jumps.
     KIND_OFC: DoseCheckRules(min_interval_minutes=15, big_jump_factor=Decimal("3.5"), warn_repeats=True),
-    # fact sheet §1.5: FPIES gives 3 EQUAL portions over about 1 h, so repeats are the design, not a slip;
-    # the 15 min floor is the general OFC one (fact sheet §1.2).
+    # docs/clinical-sources.md §1.5: FPIES gives 3 EQUAL portions over about 1 h, so repeats are the design, not a slip;
+    # the 15 min floor is the general OFC one (docs/clinical-sources.md §1.2).
     KIND_FPIES: DoseCheckRules(min_interval_minutes=15, big_jump_factor=None, warn_repeats=False),
-    # fact sheet §5.4: home steps 3-5 days apart; the crumb-to-1/16-serving rise is large by design.
+    # docs/clinical-sources.md §5.4: home steps 3-5 days apart; the crumb-to-1/16-serving rise is large by design.
     KIND_HOME: DoseCheckRules(min_interval_minutes=3 * 24 * 60, big_jump_factor=None, warn_repeats=True),
 }
 
-# fact sheet §2 (allergyguide OIT checks): an amount above 250 g or 250 mL is impractically high.
+# docs/clinical-sources.md §2 (allergyguide OIT checks): an amount above 250 g or 250 mL is impractically high.
 DEFAULT_SERVING_LIMIT: Final = Decimal(250)
-# fact sheet §1.3: ASCIA's 1 teaspoon = 5 g (peanut butter), applied to any food typed in teaspoons
+# docs/clinical-sources.md §1.3: ASCIA's 1 teaspoon = 5 g (peanut butter), applied to any food typed in teaspoons
 # (5 g for a solid, 5 mL for a liquid). Household measures are approximate.
 FOOD_PER_TSP: Final = ASCIA_GRAMS_PER_TSP
 FOOD_UNITS: Final = ("g", "mL", "tsp")
@@ -220,7 +220,7 @@ def _unit_mismatch(step: StepInput, unit: str, food: FoodSpec) -> StepIssue:
 
 
 def _check_amount_matches(step: StepInput, amount: Decimal, food: FoodSpec) -> list[StepIssue]:
-    """A warning when a step's food amount and protein disagree by more than 5 % (fact sheet §2)."""
+    """A warning when a step's food amount and protein disagree by more than 5 % (docs/clinical-sources.md §2)."""
     if step.protein_mg is None or step.food_amount is None:
         return []
     holds = protein_for_food_amount(amount, food)

@@ -2,9 +2,9 @@
 
 The evaluator only proposes; the clinician decides and the decision is stored elsewhere. Every threshold is a field
 of `StopRules`, so a protocol can store its own values (as JSON) and the defaults below are only seeds
-(fact sheet, preamble: "every protocol value should be data").
+(docs/clinical-sources.md, introduction: every protocol value is data a clinic can edit).
 
-Conventions chosen here (the fact sheet leaves them open):
+Conventions chosen here (the sources leave them open):
 - Findings recorded before the first dose (`after_dose is None`) are the patient's baseline, like baseline vitals.
   They never trigger a rule themselves, and a later finding of the same item counts only when it is worse than the
   worst baseline grade (eczema erythema or MCAS flushing present before the food is not a reaction to it).
@@ -37,7 +37,7 @@ class StopRuleError(DomainError, ValueError):
 
 # Sanity bounds for stored settings: they catch typos in protocol JSON and are not clinical thresholds.
 _BOUNDS: dict[str, tuple[int, int, str]] = {
-    "objective_min_severity": (1, 3, ""),  # PRACTALL 0-3 scale (fact sheet 3.1); 0 would fire on "absent"
+    "objective_min_severity": (1, 3, ""),  # PRACTALL 0-3 scale (docs/clinical-sources.md §3.1); 0 would fire on "absent"
     "subjective_consecutive_doses": (1, 20, " doses"),
     "subjective_min_severity": (1, 3, ""),
     "sbp_drop_mmhg": (1, 100, " mmHg"),
@@ -52,16 +52,16 @@ _BOUNDS: dict[str, tuple[int, int, str]] = {
 class StopRules:
     """The thresholds one protocol stops on; validated on creation."""
 
-    objective_min_severity: int = 1  # Utrecht: stop on objective symptoms (fact sheet 3.2)
+    objective_min_severity: int = 1  # Utrecht: stop on objective symptoms (docs/clinical-sources.md §3.2)
     subjective_consecutive_doses: int = 3  # Utrecht: same subjective symptom on >=3 consecutive doses (3.2)
     subjective_min_severity: int = 1  # any grade counts for Utrecht (3.2)
-    sbp_drop_mmhg: int = 20  # EuroPrevall: BP drop >20 mmHg (fact sheet 3.2, 7)
+    sbp_drop_mmhg: int = 20  # EuroPrevall: BP drop >20 mmHg (docs/clinical-sources.md §3.2, 7)
     sbp_drop_pct: int = SYSTOLIC_DROP_PCT  # NIAID/FAAN: >30 % drop in systolic BP is hypotension (clinical.vitals)
-    use_age_hypotension: bool = True  # NIAID/FAAN low systolic BP for age (fact sheet 7)
-    hr_rise_pct: int = 20  # soy DBPCFC: heart-rate rise >20 % (fact sheet 3.2, 7)
-    pef_drop_pct: int = 20  # EuroPrevall: PEF drop >20 % (fact sheet 3.2, 7)
-    spo2_below: int = 92  # SpO2 <92 % = severe (Japanese 3-grade table; Brown 2004) (fact sheet 4.1, 7)
-    fpies_rule: bool = False  # FPIES OFC positive: vomiting 1-4 h + >=2 minor criteria (Leonard 2018, fact sheet 1.5)
+    use_age_hypotension: bool = True  # NIAID/FAAN low systolic BP for age (docs/clinical-sources.md §7)
+    hr_rise_pct: int = 20  # soy DBPCFC: heart-rate rise >20 % (docs/clinical-sources.md §3.2, 7)
+    pef_drop_pct: int = 20  # EuroPrevall: PEF drop >20 % (docs/clinical-sources.md §3.2, 7)
+    spo2_below: int = 92  # SpO2 <92 % = severe (Japanese 3-grade table; Brown 2004) (docs/clinical-sources.md §4.1, 7)
+    fpies_rule: bool = False  # FPIES OFC positive: vomiting 1-4 h + >=2 minor criteria (Leonard 2018, docs/clinical-sources.md §1.5)
 
     def __post_init__(self) -> None:
         for name, (low, high, unit) in _BOUNDS.items():
@@ -190,7 +190,7 @@ def _check_finding(finding: Finding) -> None:
     if finding.item_code not in ITEMS:
         raise StopRuleError(f"Unknown checklist item {finding.item_code!r}.", code="unknown_item")
     severity = finding.severity
-    if type(severity) is not int or severity not in SEVERITY_LABELS:  # 0-3 (fact sheet 3.1)
+    if type(severity) is not int or severity not in SEVERITY_LABELS:  # 0-3 (docs/clinical-sources.md §3.1)
         raise StopRuleError(f"Severity must be 0, 1, 2 or 3, not {severity!r}.", code="bad_severity")
     if finding.after_dose is not None and (type(finding.after_dose) is not int or finding.after_dose < 1):
         raise StopRuleError(f"Dose number must be 1 or more, not {finding.after_dose!r}.", code="bad_dose_number")
@@ -231,7 +231,7 @@ def _counts(finding: Finding, min_severity: int, pre_dose: Mapping[str, int]) ->
 
 
 def _objective_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Mapping[str, int]) -> list[RuleHit]:
-    """One hit per objective item that reached the grade (Utrecht: stop on objective symptoms, fact sheet 3.2)."""
+    """One hit per objective item that reached the grade (Utrecht: stop on objective symptoms, docs/clinical-sources.md §3.2)."""
     by_item: dict[str, list[Finding]] = {}
     for finding in findings:
         if ITEMS[finding.item_code].objective and _counts(finding, rules.objective_min_severity, pre_dose):
@@ -259,7 +259,7 @@ def _first_run(numbers: Sequence[int], length: int) -> list[int] | None:
 
 
 def _subjective_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Mapping[str, int]) -> list[RuleHit]:
-    """Same subjective item on N consecutive doses (Utrecht: >=3 consecutive doses, fact sheet 3.2)."""
+    """Same subjective item on N consecutive doses (Utrecht: >=3 consecutive doses, docs/clinical-sources.md §3.2)."""
     first_per_dose: dict[str, dict[int, Finding]] = {}
     for finding in findings:
         dose = finding.after_dose
@@ -316,7 +316,7 @@ def _baseline_value(baseline: Vitals | None, value_of: Callable[[Vitals], int | 
 
 
 def _sbp_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals | None) -> RuleHit | None:
-    """Systolic BP more than N mmHg below baseline (EuroPrevall, fact sheet 3.2)."""
+    """Systolic BP more than N mmHg below baseline (EuroPrevall, docs/clinical-sources.md §3.2)."""
     base = _baseline_value(baseline, lambda v: v.systolic)
     if base is None:
         return None
@@ -332,7 +332,7 @@ def _sbp_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals
 
 
 def _sbp_pct_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals | None) -> RuleHit | None:
-    """Systolic BP more than N % below baseline: NIAID/FAAN hypotension at any age (fact sheet 4.5, 7)."""
+    """Systolic BP more than N % below baseline: NIAID/FAAN hypotension at any age (docs/clinical-sources.md §4.5, 7)."""
     base = _baseline_value(baseline, lambda v: v.systolic)
     if base is None:
         return None
@@ -350,7 +350,7 @@ def _sbp_pct_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals 
 
 
 def _age_hypotension_hit(rules: StopRules, readings: Sequence[Vitals], age_years: Decimal) -> RuleHit | None:
-    """Systolic BP below the NIAID/FAAN limit for age (fact sheet 7); needs no baseline."""
+    """Systolic BP below the NIAID/FAAN limit for age (docs/clinical-sources.md §7); needs no baseline."""
     if not rules.use_age_hypotension:
         return None
     limit = _age_limit(age_years)
@@ -366,7 +366,7 @@ def _age_hypotension_hit(rules: StopRules, readings: Sequence[Vitals], age_years
 
 
 def _hr_rise_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals | None) -> RuleHit | None:
-    """Heart rate more than N % above baseline (soy DBPCFC, fact sheet 3.2)."""
+    """Heart rate more than N % above baseline (soy DBPCFC, docs/clinical-sources.md §3.2)."""
     base = _baseline_value(baseline, lambda v: v.heart_rate)
     if base is None:
         return None
@@ -383,7 +383,7 @@ def _hr_rise_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals 
 
 
 def _pef_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals | None) -> RuleHit | None:
-    """Peak flow more than N % below baseline (EuroPrevall, fact sheet 3.2)."""
+    """Peak flow more than N % below baseline (EuroPrevall, docs/clinical-sources.md §3.2)."""
     base = _baseline_value(baseline, lambda v: v.pef)
     if base is None:
         return None
@@ -400,7 +400,7 @@ def _pef_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals
 
 
 def _spo2_hit(rules: StopRules, readings: Sequence[Vitals]) -> RuleHit | None:
-    """SpO2 below the limit (fact sheet 7); needs no baseline."""
+    """SpO2 below the limit (docs/clinical-sources.md §7); needs no baseline."""
     breaches = _breaches(readings, lambda v: v.spo2, lambda spo2: spo2 < rules.spo2_below)
     if not breaches:
         return None
@@ -426,12 +426,12 @@ def _vital_hits(
 
 # --- FPIES --------------------------------------------------------------------------------------------------
 
-# Major criterion: vomiting 1-4 h after the food (Leonard 2018, fact sheet 1.5); both ends inclusive.
+# Major criterion: vomiting 1-4 h after the food (Leonard 2018, docs/clinical-sources.md §1.5); both ends inclusive.
 FPIES_VOMIT_FROM = timedelta(hours=1)
 FPIES_VOMIT_TO = timedelta(hours=4)
-FPIES_MIN_MINORS = 2  # "plus at least 2 minor criteria" (fact sheet 1.5)
-# Leonard 2018 lists hypothermia without a number (fact sheet 1.5). 35 °C is the usual clinical definition of
-# hypothermia and is NOT in the fact sheet [unconfirmed]: check it with the clinical lead.
+FPIES_MIN_MINORS = 2  # "plus at least 2 minor criteria" (docs/clinical-sources.md §1.5)
+# Leonard 2018 lists hypothermia without a number (docs/clinical-sources.md §1.5). 35 °C is the usual clinical definition of
+# hypothermia and has no source in docs/clinical-sources.md (§9, [unconfirmed]): check it with the clinical lead.
 HYPOTHERMIA_BELOW_C = Decimal("35")
 
 
@@ -468,7 +468,7 @@ def _fpies_minors(
     age_years: Decimal,
     sbp_drop_pct: int,
 ) -> list[tuple[str, str]]:
-    """(criterion, evidence) for each FPIES minor criterion we can see in the record (fact sheet 1.5).
+    """(criterion, evidence) for each FPIES minor criterion we can see in the record (docs/clinical-sources.md §1.5).
 
     Lethargy is read from the mood/activity item and pallor from the cardiovascular/neurological item.
     Diarrhoea 5-10 h and a neutrophil rise cannot be told apart in our data (one vomiting/diarrhoea item; no lab
@@ -503,7 +503,7 @@ def _fpies_hit(
     age_years: Decimal,
     dose_times: Mapping[int, datetime] | None,
 ) -> RuleHit | None:
-    """FPIES OFC positive: vomiting 1-4 h after the food plus >=2 minor criteria (Leonard 2018, fact sheet 1.5)."""
+    """FPIES OFC positive: vomiting 1-4 h after the food plus >=2 minor criteria (Leonard 2018, docs/clinical-sources.md §1.5)."""
     major = _fpies_major(findings, pre_dose, dose_times)
     if major is None:
         return None

@@ -1,6 +1,6 @@
 """Vital-sign limits shared by the stop rules (clinical.stopping) and the reaction grades (clinical.grading).
 
-Low systolic blood pressure, NIAID/FAAN 2006 (Sampson et al., J Allergy Clin Immunol 2006;117:391-7; fact sheet 7):
+Low systolic blood pressure, NIAID/FAAN 2006 (Sampson et al., J Allergy Clin Immunol 2006;117:391-7; docs/clinical-sources.md §7):
 - 1 month to 1 year: below 70 mmHg;
 - 1 to 10 years: below 70 + 2 x age mmHg;
 - 11 to 17 years and adults: below 90 mmHg;
@@ -16,12 +16,12 @@ Conventions chosen here (the source leaves them open):
 
 from __future__ import annotations
 
-INFANT_LOW_SYSTOLIC_MMHG = 70  # under 1 year (NIAID/FAAN 2006, fact sheet 7)
-CHILD_LOW_SYSTOLIC_BASE_MMHG = 70  # 1-10 years: 70 + 2 x age (fact sheet 7)
+INFANT_LOW_SYSTOLIC_MMHG = 70  # under 1 year (NIAID/FAAN 2006, docs/clinical-sources.md §7)
+CHILD_LOW_SYSTOLIC_BASE_MMHG = 70  # 1-10 years: 70 + 2 x age (docs/clinical-sources.md §7)
 CHILD_LOW_SYSTOLIC_PER_YEAR_MMHG = 2
-CHILD_UNTIL_YEARS = 10  # the last completed year the child formula applies to (fact sheet 7: "1-10 years")
-OLDER_LOW_SYSTOLIC_MMHG = 90  # 11-17 years and adults (fact sheet 7)
-SYSTOLIC_DROP_PCT = 30  # a drop of more than 30 % from baseline is hypotension at any age (fact sheet 4.5, 7)
+CHILD_UNTIL_YEARS = 10  # the last completed year the child formula applies to (docs/clinical-sources.md §7: "1-10 years")
+OLDER_LOW_SYSTOLIC_MMHG = 90  # 11-17 years and adults (docs/clinical-sources.md §7)
+SYSTOLIC_DROP_PCT = 30  # a drop of more than 30 % from baseline is hypotension at any age (docs/clinical-sources.md §4.5, 7)
 
 
 def systolic_hypotension_limit(age_years: int) -> int:

@@ -1,10 +1,7 @@
 """Medication washout before a challenge, and premedication conflicts.
 
-Default washout times come from the clinical fact sheet (/work/shared/reference/clinical-facts.md, section 5.1),
+Default washout times come from docs/clinical-sources.md §5.1,
 where sources disagree; they are seeded defaults, and each protocol stores its own rules as data.
-
-The emergency adrenaline dose lives in clinical.adrenaline; its two functions are re-exported here only because
-challenges/run/selectors.py still calls them as washout.adrenaline_dose_mg / washout.adrenaline_autoinjector.
 """
 
 from __future__ import annotations
@@ -14,9 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-# Re-exported (the "import x as x" form) for challenges/run/selectors.py; see the module docstring.
-from clinical.adrenaline import adrenaline_autoinjector as adrenaline_autoinjector
-from clinical.adrenaline import adrenaline_dose_mg as adrenaline_dose_mg
 from clinical.dates import format_day, format_when
 from clinical.durations import format_hours
 from clinical.errors import DomainError
@@ -36,7 +30,7 @@ MED_CLASS_LABELS: dict[str, str] = {
 MED_CLASSES: tuple[str, ...] = tuple(MED_CLASS_LABELS)
 
 # Mediator blockers, mast-cell stabilisers and steroids can hide a reaction, so a diagnostic challenge taken on
-# them may read falsely negative; in MCAS they are given on purpose (fact sheet 5.1 and 5.3).
+# them may read falsely negative; in MCAS they are given on purpose (docs/clinical-sources.md §5.1 and 5.3).
 MASKING_CLASSES: frozenset[str] = frozenset(
     {"h1_antihistamine", "h2_blocker", "mast_cell_stabiliser", "leukotriene_antagonist", "systemic_steroid"}
 )
@@ -79,7 +73,7 @@ class WashoutRule:
             raise WashoutError(f"Note and source for {self.med_class} must be text.", code="bad_type")
 
 
-# Seeded defaults, fact sheet 5.1. No default exists there for mast-cell stabilisers or "other"; add them per
+# Seeded defaults, docs/clinical-sources.md §5.1. No default exists there for mast-cell stabilisers or "other"; add them per
 # protocol.
 DEFAULT_WASHOUT: tuple[WashoutRule, ...] = (
     WashoutRule(
@@ -110,7 +104,7 @@ DEFAULT_WASHOUT: tuple[WashoutRule, ...] = (
         "beta_blocker",
         24,
         note="Also a risk factor for a severe reaction (Nowak-Wegrzyn 2009). "
-        "[not in fact sheet] Stop only with the prescriber's agreement.",
+        "Stop only with the prescriber's agreement.",
         source="allergyguide pre-challenge checklist (none in the past 24 h)",
     ),
     WashoutRule("ace_inhibitor", 24, source="allergyguide pre-challenge checklist (none in the past 24 h)"),
@@ -165,7 +159,7 @@ class Medication:
 
 @dataclass(frozen=True)
 class PremedItem:
-    """A drug the protocol gives on purpose before the food (MCAS premedication, fact sheet 5.3)."""
+    """A drug the protocol gives on purpose before the food (MCAS premedication, docs/clinical-sources.md §5.3)."""
 
     drug: str
     med_class: str
@@ -229,11 +223,11 @@ def _washout_conflict(med: Medication, hours: int, challenge_start: datetime, di
 def _risk_conflict(med: Medication) -> Conflict | None:
     """A warning for drugs that make a reaction more dangerous, whatever the challenge kind."""
     if med.med_class == "beta_blocker":
-        # Beta-blocker use is a risk factor for a severe OFC reaction (Nowak-Wegrzyn 2009, fact sheet 5.1 / 5.2).
+        # Beta-blocker use is a risk factor for a severe OFC reaction (Nowak-Wegrzyn 2009, docs/clinical-sources.md §5.1 / 5.2).
         message = f"{med.name} is a beta-blocker: a risk factor for a severe reaction during a food challenge."
         return Conflict("beta_blocker_risk", WARN, med.name, message)
     if med.med_class == "ace_inhibitor":
-        # The pre-challenge checklist lists ACE inhibitors with beta-blockers (allergyguide, fact sheet 5.1).
+        # The pre-challenge checklist lists ACE inhibitors with beta-blockers (allergyguide, docs/clinical-sources.md §5.1).
         message = (
             f"{med.name} is an ACE inhibitor: the pre-challenge checklist asks that none be taken in the 24 h "
             "before a challenge. Review with the prescriber."
@@ -243,7 +237,7 @@ def _risk_conflict(med: Medication) -> Conflict | None:
 
 
 def _masking_conflict(item: PremedItem) -> Conflict:
-    """A warning that a diagnostic challenge's premedication can hide a reaction (fact sheet 5.3)."""
+    """A warning that a diagnostic challenge's premedication can hide a reaction (docs/clinical-sources.md §5.3)."""
     message = (
         f"Premedication {item.drug} ({MED_CLASS_LABELS[item.med_class]}) can mask a reaction and make a "
         "diagnostic challenge unreliable. Check that a diagnostic protocol is right for this patient."

@@ -16,7 +16,7 @@ from clinical.kinds import DAY
 from clinical.plan import PlannedStep
 from clinics.forms import StrictDecimalField, crispy_helper
 
-# Plain words for patients (PRACTALL 0-3, fact sheet §3.1).
+# Plain words for patients (PRACTALL 0-3, docs/clinical-sources.md §3.1).
 PATIENT_SEVERITY = [
     (1, _("Mild: I notice it, but it does not stop me doing things")),
     (2, _("Moderate: it bothers me and gets in the way")),

@@ -194,7 +194,7 @@ class Route(models.TextChoices):
 
 
 class PremedicationItem(models.Model):
-    """Medication the protocol gives on purpose (MCAS practice, fact sheet 5.3), with its timing."""
+    """Medication the protocol gives on purpose (MCAS practice, docs/clinical-sources.md §5.3), with its timing."""
 
     protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="premedications")
     drug = models.CharField(_("drug"), max_length=120)

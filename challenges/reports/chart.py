@@ -28,7 +28,7 @@ BOTTOM = 30
 TOP = 16  # dose labels
 MARKER = 3.2  # marker size, points
 LABEL_SPACING = 16  # points between dose labels ("D12" is about 12 pt wide)
-SPO2_RANGE = (80, 100)  # %: the band where a fall matters (SpO2 <92 % is severe, fact sheet 7)
+SPO2_RANGE = (80, 100)  # %: the band where a fall matters (SpO2 <92 % is severe, docs/clinical-sources.md §7)
 
 
 @dataclass(frozen=True)

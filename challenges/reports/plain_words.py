@@ -22,7 +22,7 @@ SYMPTOMS: dict[str, str] = {
     "mcas_tachycardia": "A fast or pounding heartbeat (palpitations)",
 }
 
-# Signs of anaphylaxis (airway, breathing, circulation; fact sheet §4.5): act at once, do not wait.
+# Signs of anaphylaxis (airway, breathing, circulation; docs/clinical-sources.md §4.5): act at once, do not wait.
 EMERGENCY_SIGNS: tuple[str, ...] = (
     "difficulty breathing, noisy breathing or wheeze",
     "swelling of the tongue, or tightness in the throat",

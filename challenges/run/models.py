@@ -174,7 +174,7 @@ class ChallengeEvent(models.Model):
 
 
 class PreChallengeCheck(ClinicalRecord):
-    """The safety checks before the first dose (fact sheet §5.2)."""
+    """The safety checks before the first dose (docs/clinical-sources.md §5.2)."""
 
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="checks")
     no_illness = models.BooleanField(_("no current illness or fever"))
@@ -241,7 +241,7 @@ class Dose(ClinicalRecord):
 
 
 class Observation(ClinicalRecord):
-    """A checklist finding: item, severity 0-3 (PRACTALL, fact sheet §3.1), when, and a note."""
+    """A checklist finding: item, severity 0-3 (PRACTALL, docs/clinical-sources.md §3.1), when, and a note."""
 
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="observations")
     item_code = models.CharField(_("finding"), max_length=40)

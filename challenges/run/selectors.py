@@ -27,7 +27,7 @@ from challenges.run.models import (
     VitalSigns,
     VitalsKind,
 )
-from clinical import grading, outcome, run_rules, washout
+from clinical import adrenaline, grading, outcome, run_rules, washout
 from clinical.plan import StepLine, step_lines
 from clinics.models import User
 
@@ -137,8 +137,8 @@ def run_state(challenge: Challenge) -> RunState:
         suggested_outcome=_suggest_outcome(challenge, valid, plan),
         grade=facts.suggest_grade(challenge, onset) if onset else None,
         observation_ends_at=facts.observation_ends_at(challenge),
-        adrenaline_mg=washout.adrenaline_dose_mg(weight) if weight else None,
-        autoinjector=washout.adrenaline_autoinjector(weight) if weight else "",
+        adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
+        autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
         baseline=baselines[-1] if baselines else None,
     )  # fmt: skip
 

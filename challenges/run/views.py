@@ -36,6 +36,7 @@ from challenges.run.forms import (
 )
 from challenges.run.models import Challenge, Dose, Observation, Treatment, VitalSigns
 from clinical.errors import DomainError
+from clinical.dates import format_clock
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
 from patients.access import get_patient_for_staff
@@ -226,7 +227,7 @@ def record_dose(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Dose recorded."))
         else:  # the same form again (back button, resubmit): say so; nothing was added
             messages.info(request, _("This dose was already recorded at %(time)s; nothing was added.")
-                          % {"time": timezone.localtime(result.dose.given_at).strftime("%H:%M")})  # fmt: skip
+                          % {"time": format_clock(timezone.localtime(result.dose.given_at))})  # fmt: skip
 
     return act(request, form, write, success=recorded, **on_detail_page(request, pk, dose_form=form))
 

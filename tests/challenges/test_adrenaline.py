@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from clinical import adrenaline, washout
+from clinical import adrenaline
 from clinical.adrenaline import (
     AdrenalineError,
     adrenaline_autoinjector,
@@ -71,8 +71,3 @@ def test_the_printed_rule_follows_a_changed_constant(monkeypatch):
     monkeypatch.setattr(adrenaline, "ADRENALINE_MAX_MG", Decimal("0.30"))
     assert dose_rule_text() == "0.01 mg/kg, at most 0.3 mg"
     assert adrenaline_dose_mg(Decimal(80)) == Decimal("0.30")  # the dose and its printed rule move together
-
-
-def test_washout_still_offers_the_two_functions_run_selectors_calls():
-    assert washout.adrenaline_dose_mg is adrenaline_dose_mg
-    assert washout.adrenaline_autoinjector is adrenaline_autoinjector

@@ -10,7 +10,7 @@ from clinical.checklist import (
     default_item_codes,
 )
 
-# The codes other modules depend on, with S/O as the brief and Utrecht (fact sheet 3.2) give them.
+# The codes other modules depend on, with S/O as the brief and Utrecht (docs/clinical-sources.md §3.2) give them.
 EXPECTED_OBJECTIVE = {
     "skin_pruritus": False,
     "skin_urticaria": True,
@@ -54,7 +54,7 @@ def test_every_item_has_three_distinct_non_empty_anchors():
 
 
 def test_practall_anchor_wording_is_kept():
-    # Fact sheet 3.1, PRACTALL column.
+    # docs/clinical-sources.md §3.1, PRACTALL column.
     assert ITEMS["skin_pruritus"].anchors[1] == "continuous scratching for >2 min at a time"
     assert ITEMS["skin_erythema"].anchors[2] == "generalised marked erythema (>50 %)"
     assert ITEMS["lower_resp_laryngeal"].anchors[2] == "stridor"

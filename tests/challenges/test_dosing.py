@@ -92,7 +92,7 @@ def test_food_unit_and_label():
 
 
 def test_food_amount_uses_the_fact_sheet_formula():
-    # fact sheet §2: food g = protein mg × 0.001 ÷ (protein g per 100 g ÷ 100)
+    # docs/clinical-sources.md §2: food g = protein mg × 0.001 ÷ (protein g per 100 g ÷ 100)
     assert food_amount_for_protein(D("100"), FoodSpec(D("10"))) == D("1")
     milk_3000 = food_amount_for_protein(D("3000"), WHOLE_MILK)
     assert abs(milk_3000 - D("3000") * D("0.001") / D("0.0315")) < D("1E-25")
@@ -153,7 +153,7 @@ def test_mg_to_food_to_mg_round_trips(protein_mg, protein_per_100, liquid):
 
 
 def test_cumulative_practall_7_reaches_4443_mg():
-    # fact sheet §1.1, cumulative column.
+    # docs/clinical-sources.md §1.1, cumulative column.
     assert cumulative(practall_7()) == [D(n) for n in (3, 13, 43, 143, 443, 1443, 4443)]
 
 
@@ -189,7 +189,7 @@ def test_practall_lists_are_fresh_copies():
     assert len(practall_7()) == 7
 
 
-# fact sheet §2 "Grams of food per PRACTALL step" (0.01 g, allergyguide rounding); the total is the rounded
+# docs/clinical-sources.md §2 "Grams of food per PRACTALL step" (0.01 g, allergyguide rounding); the total is the rounded
 # total of 4,443 mg, not the sum of the rounded steps.
 PRACTALL_GRAMS = [
     ("22.21", False, "0.01 0.05 0.14 0.45 1.35 4.50 13.51", "20.00"),
@@ -315,12 +315,12 @@ def test_round_significant():
 
 
 def test_fpies_default_is_three_equal_portions_of_0_3_g_per_kg():
-    # fact sheet §1.5: 0.3 g/kg (seeded default), 3 equal portions.
+    # docs/clinical-sources.md §1.5: 0.3 g/kg (seeded default), 3 equal portions.
     assert fpies_weight_based(D("7.3")) == [D("730")] * 3
 
 
 def test_fpies_total_is_capped_at_3_g():
-    # fact sheet §1.5: cap 3 g protein for an initial feeding; 20 kg × 0.3 g/kg would be 6 g.
+    # docs/clinical-sources.md §1.5: cap 3 g protein for an initial feeding; 20 kg × 0.3 g/kg would be 6 g.
     assert fpies_weight_based(D("20")) == [D("1000")] * 3
 
 
@@ -381,14 +381,14 @@ def test_fpies_portions_properties(weight, per_kg, portions):
 
 
 def test_ascia_peanut_teaspoons_in_grams():
-    # fact sheet §1.3: 1/8, 1/4, 1/2, 1, 2 tsp at 1 tsp = 5 g.
+    # docs/clinical-sources.md §1.3: 1/8, 1/4, 1/2, 1, 2 tsp at 1 tsp = 5 g.
     grams = household_ladder(ASCIA_PEANUT_TSP, grams_per_measure=ASCIA_GRAMS_PER_TSP)
     assert grams == [D("0.625"), D("1.25"), D("2.5"), D("5"), D("10")]
     assert sum(grams) == D("19.375")
 
 
 def test_ascia_peanut_protein_matches_the_fact_sheet():
-    # fact sheet §1.3 [computed] at 22.21 g/100 g: 139, 278, 555, 1110, 2221 mg; total 4303 mg. 5 g holds
+    # docs/clinical-sources.md §1.3 [computed] at 22.21 g/100 g: 139, 278, 555, 1110, 2221 mg; total 4303 mg. 5 g holds
     # 1110.5 mg, which the fact sheet shows as 1110, i.e. rounded half to even.
     grams = household_ladder(ASCIA_PEANUT_TSP, grams_per_measure=ASCIA_GRAMS_PER_TSP)
     protein = [protein_for_food_amount(g, PEANUT_BUTTER) for g in grams]
@@ -418,7 +418,7 @@ def test_home_ladder_for_a_cheesecake_serving():
     steps = home_serving_ladder(D("100"))
     assert [step.food_g for step in steps] == [D(n) for n in ("0.1", "6.25", "12.5", "25", "50", "100")]
     assert [step.fraction_label for step in steps] == ["crumb", "1/16", "1/8", "1/4", "1/2", "full serving"]
-    # fact sheet §5.4: a new amount every 3-5 days, watch 24-48 h.
+    # docs/clinical-sources.md §5.4: a new amount every 3-5 days, watch 24-48 h.
     assert [step.day_offset for step in steps] == [0, 3, 6, 9, 12, 15]
     assert {step.watch_hours for step in steps} == {48}
     assert [step.number for step in steps] == [1, 2, 3, 4, 5, 6]
@@ -487,7 +487,7 @@ def assert_prepared_within_tolerance(preparation, target, food):
             assert preparation.diluent_ml + preparation.food_amount == preparation.mix_ml
         else:
             assert preparation.diluent_ml == preparation.mix_ml
-            assert preparation.food_amount / preparation.diluent_ml * 100 < 5  # fact sheet §2: < 5 % w/v
+            assert preparation.food_amount / preparation.diluent_ml * 100 < 5  # docs/clinical-sources.md §2: < 5 % w/v
         assert format_quantity(preparation.give_ml, "mL") in preparation.instructions
         assert format_quantity(preparation.diluent_ml, "mL") in preparation.instructions
     else:

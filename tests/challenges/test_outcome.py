@@ -9,7 +9,7 @@ from clinical.outcome import GivenDose, OutcomeError, OutcomeVerdict, compute_re
 
 TZ = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
-# PRACTALL 7-step schedule in mg protein, 30 min apart (fact sheet 1.1); food as g of a 25 % protein powder.
+# PRACTALL 7-step schedule in mg protein, 30 min apart (docs/clinical-sources.md §1.1); food as g of a 25 % protein powder.
 PRACTALL_MG = ("3", "10", "30", "100", "300", "1000", "3000")
 
 
@@ -202,7 +202,7 @@ def test_a_reaction_after_the_last_dose_still_suggests_failed():
 
 
 def test_minimum_top_dose_reached_suggests_passed_without_all_steps():
-    # ASCIA peanut: 1 tsp is the minimum last dose to call it negative (fact sheet 1.3, 6.1).
+    # ASCIA peanut: 1 tsp is the minimum last dose to call it negative (docs/clinical-sources.md §1.3, 6.1).
     assert suggest(doses_given=4, planned_steps=5, min_top_dose_mg=Decimal(1110), highest_dose_mg=Decimal(1110)) == (
         "passed"
     )

@@ -57,7 +57,7 @@ def only(hits: list[RuleHit], code: str) -> RuleHit:
 @pytest.mark.parametrize(
     ("age", "limit"),
     [
-        ("0.5", 70),  # fact sheet 7 vector
+        ("0.5", 70),  # docs/clinical-sources.md §7 vector
         ("0.99", 70),
         ("1", 72),
         ("1.5", 72),  # a Decimal age counts in completed years
@@ -316,7 +316,7 @@ def test_subjective_symptoms_never_count_as_objective():
 # --- FPIES (Leonard 2018) ---------------------------------------------------------------------------------
 
 FPIES = default_rules("fpies")
-PORTIONS = {1: at(9), 2: at(9, 15), 3: at(9, 30)}  # 3 portions over ~1 h (fact sheet 1.5)
+PORTIONS = {1: at(9), 2: at(9, 15), 3: at(9, 30)}  # 3 portions over ~1 h (docs/clinical-sources.md §1.5)
 
 
 def fpies_findings(vomit_at: datetime) -> list[Finding]:
@@ -406,7 +406,7 @@ def test_bad_findings_are_refused_with_a_code(finding, code):
 
 
 def test_defaults_are_the_published_values():
-    # Utrecht, EuroPrevall, NIAID/FAAN, soy DBPCFC, Japanese grading (fact sheet 3.2, 7).
+    # Utrecht, EuroPrevall, NIAID/FAAN, soy DBPCFC, Japanese grading (docs/clinical-sources.md §3.2, 7).
     assert DEFAULT_RULES.to_dict() == {
         "objective_min_severity": 1,
         "subjective_consecutive_doses": 3,

@@ -13,7 +13,7 @@ AGES_AND_LIMITS = [
     (0, 70),  # under 1 year: <70 mmHg (the source starts at 1 month; we keep 70 below it)
     (1, 72),  # 1-10 years: 70 + 2 x age; at exactly 1 year the child formula, the safer 72
     (2, 74),
-    (5, 80),  # fact sheet 7 vector
+    (5, 80),  # docs/clinical-sources.md §7 vector
     (10, 90),  # 70 + 2 x 10 meets the older value without a jump
     (11, 90),  # 11-17 years: <90
     (17, 90),

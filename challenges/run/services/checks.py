@@ -31,7 +31,7 @@ from clinics.models import User
 
 @transaction.atomic
 def checks_record(*, challenge: Challenge, by: User, answers: dict[str, Any], baseline: dict[str, Any]) -> PreChallengeCheck:
-    """Record the pre-challenge checklist and the baseline vital signs (fact sheet §5.2)."""
+    """Record the pre-challenge checklist and the baseline vital signs (docs/clinical-sources.md §5.2)."""
     challenge = locked(challenge)
     require_open(challenge)
     if challenge.status not in (Status.PLANNED, Status.CHECKED_IN):

@@ -25,6 +25,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import schedule_follow_ups
+from clinical.dates import format_clock
 from clinical import dosing, run_rules
 from clinics.models import User
 
@@ -107,7 +108,7 @@ def _check_wait(step: run_rules.NextStep, given_at: datetime, by: User, override
         return
     raise ChallengeRuleError(
         _("Too early: the next dose is due at %(due)s, in %(left)s.")
-        % {"due": timezone.localtime(step.due_at).strftime("%H:%M"), "left": run_rules.describe_wait(remaining)},
+        % {"due": format_clock(timezone.localtime(step.due_at)), "left": run_rules.describe_wait(remaining)},
         code="too_early",
     )
 
