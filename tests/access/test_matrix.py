@@ -19,7 +19,6 @@ from challenges.demo import CHECKS_PASSED
 from challenges.models import Protocol
 from challenges.home import services as home
 from challenges.run import services as runs
-from challenges.library.services.standard import load_standard_library
 from challenges.library.services.protocols import protocol_clone
 from challenges.run.services import OutcomeInput
 from clinics.models import Role
@@ -142,9 +141,8 @@ def _url_names() -> list[str]:
 
 
 @pytest.fixture
-def world(db):
+def world(library):
     """Patient A (with a login) of clinic 1 owns everything in the URLs; patient B is a neighbour."""
-    load_standard_library()
     clinic = ClinicFactory(name="Matrix Clinic")
     other = ClinicFactory(name="Other Clinic")
     users = {

@@ -16,7 +16,6 @@ from pypdf import PdfReader
 
 from challenges.models import Challenge, Dose, Protocol
 from challenges.run import services as runs
-from challenges.library.services.standard import load_standard_library
 from clinics.models import Role
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
@@ -25,8 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def cast(db):
-    load_standard_library()
+def cast(library):
     clinic = ClinicFactory(name="Browser Clinic", phone="+44 113 496 0000")
     nurse = UserFactory(username="b-nurse", role=Role.NURSE, clinic=clinic, first_name="Nia", last_name="Nurse")
     allergist = UserFactory(username="b-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Ada", last_name="Allergist")

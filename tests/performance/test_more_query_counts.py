@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from challenges.models import FollowUp, Protocol
+from challenges.models import FollowUp
 from challenges.run import services as runs
 from challenges.library.services.foods import FoodDraft, food_create
 from challenges.library.services.protocols import protocol_clone
@@ -60,11 +60,6 @@ def _home_plans(patient, home_protocol, allergist, nurse, clock, *, plans: int, 
             FollowUp.objects.create(challenge=plan, due_at=clock.now - timedelta(hours=1), hours_after=hours)
         made.append(plan)
     return made
-
-
-@pytest.fixture
-def home_protocol(library):
-    return Protocol.objects.get(name="MCAS slow home reintroduction: cheesecake")
 
 
 @SIZES

@@ -14,8 +14,6 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from challenges.models import Protocol
-from challenges.library.services.standard import load_standard_library
 from challenges.run.services import challenge_schedule
 from tests.security.conftest import NOW
 
@@ -52,10 +50,8 @@ def test_check_deploy_reports_no_warnings_with_production_settings():
 
 
 @pytest.fixture
-def signed_in_pages(client, patient, allergist, nurse, settings):
+def signed_in_pages(client, patient, allergist, nurse, practall, settings):
     settings.SECURE_SSL_REDIRECT = True
-    load_standard_library()
-    practall = Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
     challenge = challenge_schedule(
         patient=patient, protocol=practall, scheduled_at=NOW, allergist=allergist, nurse=nurse, by=nurse
     )
