@@ -119,10 +119,13 @@ def _is_transactional(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """After a transactional test's fixtures are torn down (the flush included), put the library back."""
+    """After a transactional test's fixtures are torn down (the flush included), put the library back.
+
+    Not after the last test: then the session's fixtures, the test database among them, are gone too.
+    """
     result = yield
     blocker = item.config.stash.get(_DB_BLOCKER, None)
-    if blocker is not None and _is_transactional(item):
+    if blocker is not None and nextitem is not None and _is_transactional(item):
         with blocker.unblock():
             load_standard_library()
     return result

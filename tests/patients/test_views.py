@@ -108,8 +108,15 @@ def test_patient_sees_own_record_only(client, patient_user, patient, other_patie
     client.force_login(patient_user)
     own = client.get(reverse("patients:detail", args=[patient.pk]))
     assert own.status_code == HTTPStatus.OK
-    assert "Edit" not in own.content.decode()
+    assert f'href="{reverse("patients:edit", args=[patient.pk])}"' not in own.content.decode()
     assert client.get(reverse("patients:detail", args=[other_patient.pk])).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_staff_see_the_edit_link_the_patient_does_not(client, nurse, patient):
+    """The positive control for the test above: the same page links to the edit page for staff."""
+    client.force_login(nurse)
+    page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert f'href="{reverse("patients:edit", args=[patient.pk])}"' in page
 
 
 def test_patient_cannot_reach_staff_pages_of_own_record(client, patient_user, patient):
