@@ -109,7 +109,8 @@ def test_nurse_runs_practall_to_a_stop_and_the_allergist_signs(page, live_server
     page.click("text=Record the decision")
     page.wait_for_selector("[data-testid=status]:has-text('Stopped')")
     suggested = page.inner_text("[data-testid=suggested-grade]")
-    assert suggested.startswith("1") and "WAO 2010" in suggested  # one organ system (skin): WAO grade 1
+    assert suggested.startswith("1")  # one organ system (skin): WAO grade 1
+    assert "WAO 2010" in suggested
     page.fill("#id_reason", "Urticaria at step 4")
     page.select_option("#id_advice", "strict_avoidance")
     page.click("[data-testid=confirm-outcome]")
@@ -118,12 +119,16 @@ def test_nurse_runs_practall_to_a_stop_and_the_allergist_signs(page, live_server
     page.wait_for_selector("text=Locked.")
     screenshot(page, "04-signed")
     challenge.refresh_from_db()
-    assert challenge.is_signed and challenge.outcome == "failed" and challenge.grade.startswith("1")
+    assert challenge.is_signed
+    assert challenge.outcome == "failed"
+    assert challenge.grade.startswith("1")
     with page.expect_download() as download_info:
         page.click("[data-testid=report]")
     pdf = Path(download_info.value.path()).read_bytes()
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
-    assert "Zoë Ångström-Nguyễn" in text and "143 mg" in text and "Ada Allergist" in text
+    assert "Zoë Ångström-Nguyễn" in text
+    assert "143 mg" in text
+    assert "Ada Allergist" in text
     assert "UNSIGNED DRAFT" not in text
     assert pdf == bytes(challenge.signed_pdf)  # the stored, signed PDF exactly
 
@@ -202,8 +207,11 @@ def test_patient_on_a_phone_records_a_step_and_a_delayed_symptom(browser, live_s
     page.click("[data-testid=record-symptom]")
     paused = page.locator("[data-testid=paused]")
     paused.wait_for()
-    assert "Your plan is paused" in paused.inner_text() and "0.3 mg" in paused.inner_text()
+    assert "Your plan is paused" in paused.inner_text()
+    assert "0.3 mg" in paused.inner_text()
     screenshot(page, "07-phone-paused")
     plan.refresh_from_db()
-    assert plan.status == "paused" and plan.doses.count() == 1 and plan.treatments.count() == 1
+    assert plan.status == "paused"
+    assert plan.doses.count() == 1
+    assert plan.treatments.count() == 1
     context.close()

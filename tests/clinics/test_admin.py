@@ -37,7 +37,10 @@ def test_challenge_records_are_read_only_and_scoped(client, clinic, other_clinic
     request = rf.get("/")
     request.user = allergist
     foods = FoodAdmin(Food, admin.site).get_queryset(request)
-    assert own_food in foods and not foods.filter(clinic=other_clinic).exists() and foods.filter(clinic=None).exists()
+    assert own_food in foods
+    assert not foods.filter(clinic=other_clinic).exists()
+    assert foods.filter(clinic=None).exists()
     challenges = ChallengeAdmin(Challenge, admin.site)
-    assert not challenges.has_change_permission(request) and not challenges.has_add_permission(request)
+    assert not challenges.has_change_permission(request)
+    assert not challenges.has_add_permission(request)
     assert not challenges.has_delete_permission(request)

@@ -24,4 +24,5 @@ def test_stale_edit_is_refused_and_names_who_changed_it(client, nurse, allergist
     assert allergist.display_name in page  # "Amira Okafor"
     assert "after you opened it" in page
     patient.refresh_from_db()
-    assert patient.weight_kg == 61 and patient.version == 2
+    assert patient.weight_kg == 61
+    assert patient.version == 2
