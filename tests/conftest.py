@@ -1,11 +1,28 @@
-"""The cast: an allergist and nurse of clinic 1, a patient with a login, another patient, a nurse of clinic 2."""
+"""Fixtures every test folder shares (pytest gives a conftest's fixtures to every test below it).
+
+- The cast: an allergist and a nurse of clinic 1, patient A with a login, patient B, and the other clinic's nurse,
+  allergist and patient. "allergist" is the same person in every folder (the reports print her name).
+- The standard library (foods and protocols), loaded once per test database; `practall` and `home_protocol`.
+- The clock, frozen at 09:00 on the challenge day, and a PRACTALL challenge and a home plan for patient A.
+"""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+
+from challenges.library.services.standard import load_standard_library
+from challenges.models import Challenge, Protocol
+from challenges.run.services import challenge_schedule
 from clinics.models import Role
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
+from tests.helpers import START
+
+# --- the cast --------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -20,17 +37,22 @@ def other_clinic(db):
 
 @pytest.fixture
 def allergist(clinic):
-    return UserFactory(username="t-allergist", role=Role.ALLERGIST, clinic=clinic)
+    return UserFactory(username="t-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Amira", last_name="Okafor")
 
 
 @pytest.fixture
 def nurse(clinic):
-    return UserFactory(username="t-nurse", role=Role.NURSE, clinic=clinic)
+    return UserFactory(username="t-nurse", role=Role.NURSE, clinic=clinic, first_name="Sam", last_name="Lee")
 
 
 @pytest.fixture
 def other_clinic_nurse(other_clinic):
     return UserFactory(username="t-other-nurse", role=Role.NURSE, clinic=other_clinic)
+
+
+@pytest.fixture
+def other_clinic_allergist(other_clinic):
+    return UserFactory(username="t-other-allergist", role=Role.ALLERGIST, clinic=other_clinic)
 
 
 @pytest.fixture
@@ -54,5 +76,116 @@ def other_patient(clinic):
 
 
 @pytest.fixture
+def other_patient_user(other_patient):
+    user = UserFactory(username="t-other-patient", role=Role.PATIENT, clinic=other_patient.clinic)
+    other_patient.user = user
+    other_patient.save()
+    return user
+
+
+@pytest.fixture
 def other_clinic_patient(other_clinic):
     return PatientFactory(clinic=other_clinic, given_name="Kōji", family_name="Farawaysentinel", mrn="C-0003")
+
+
+# --- the standard library, once per test database --------------------------------------------------------
+#
+# load_standard_library() makes about 950 queries (every history row is chained into the audit log), so it runs
+# once per test database (once per xdist worker), right after the database is created. A `db` test runs inside a
+# transaction that is rolled back, so it sees the library and cannot remove it. A transactional test
+# (`transactional_db`, `django_db(transaction=True)`, `live_server`) commits, and the test framework empties every
+# table after it (Django's flush): pytest_runtest_teardown below loads the library again after such a test.
+# (serialized_rollback is no help: it re-inserts rows with save(), which the append-only triggers refuse.)
+
+_DB_BLOCKER = pytest.StashKey[object]()
+_TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """The test database as pytest-django creates it (real migrations), with the standard library loaded."""
+    with django_db_blocker.unblock():
+        load_standard_library()
+    request.config.stash[_DB_BLOCKER] = django_db_blocker
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    """pytest-django's rule (plugin.py, _django_db_helper): does this test commit, and so get flushed after?"""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool(_TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a transactional test's fixtures are torn down (the flush included), put the library back.
+
+    Not after the last test: then the session's fixtures, the test database among them, are gone too.
+    """
+    result = yield
+    blocker = item.config.stash.get(_DB_BLOCKER, None)
+    if blocker is not None and nextitem is not None and _is_transactional(item):
+        with blocker.unblock():
+            load_standard_library()
+    return result
+
+
+@pytest.fixture
+def library(db) -> None:
+    """The standard foods and protocols. Already in the database (see above): a test names this to say it needs them."""
+    assert Protocol.objects.filter(clinic=None).exists(), "the standard library is missing: was the database flushed?"
+
+
+@pytest.fixture
+def practall(library) -> Protocol:
+    return Protocol.objects.get(clinic=None, name="PRACTALL 7-step peanut OFC")
+
+
+@pytest.fixture
+def home_protocol(library) -> Protocol:
+    return Protocol.objects.get(clinic=None, name="MCAS slow home reintroduction: cheesecake")
+
+
+# --- the clock, and challenges for patient A -------------------------------------------------------------
+
+
+@pytest.fixture
+def clock(client):
+    """The time, frozen at 09:00 on the challenge day (tests.helpers.START); `clock.move(minutes=30)` moves it on.
+
+    Sessions expire after 30 idle minutes (shared clinic computers), so a move re-signs-in whoever was signed
+    in, as the nurse at the bedside would.
+    """
+    with time_machine.travel(START, tick=False) as traveller:
+
+        class Clock:
+            now = START
+
+            def move(self, **delta: float) -> datetime:
+                user_id = client.session.get("_auth_user_id")
+                Clock.now = Clock.now + timedelta(**delta)
+                traveller.move_to(Clock.now)
+                if user_id:
+                    client.force_login(get_user_model().objects.get(pk=user_id))
+                return Clock.now
+
+        yield Clock()
+
+
+@pytest.fixture
+def challenge(practall, patient, allergist, nurse, clock) -> Challenge:
+    """Patient A's PRACTALL peanut challenge, scheduled for 09:00 on the challenge day."""
+    return challenge_schedule(
+        patient=patient, protocol=practall, scheduled_at=START, allergist=allergist, nurse=nurse, by=nurse
+    )
+
+
+@pytest.fixture
+def plan(home_protocol, patient, patient_user, allergist, clock) -> Challenge:
+    """Patient A's (MCAS) home cheesecake reintroduction, scheduled for the morning the clock starts."""
+    patient.autoinjector_dose = "0.3"
+    patient.save()
+    return challenge_schedule(
+        patient=patient, protocol=home_protocol, scheduled_at=START, allergist=allergist, nurse=None, by=allergist
+    )

@@ -19,7 +19,6 @@ from challenges.demo import CHECKS_PASSED
 from challenges.models import Protocol
 from challenges.home import services as home
 from challenges.run import services as runs
-from challenges.library.services.standard import load_standard_library
 from challenges.library.services.protocols import protocol_clone
 from challenges.run.services import OutcomeInput
 from clinics.models import Role
@@ -127,6 +126,22 @@ EXPECTED: dict[str, dict[str, int]] = {
 # URLs whose body may be another clinic's or an empty list: the sentinel must still be absent for outsiders.
 OUTSIDERS = ("anonymous", "patient_b", "other_nurse")
 
+# The positive control for that leak check: pages of every kind (HTML, PDF, FHIR JSON, CSV) that do name patient A
+# to those who may see her. If a template stopped printing the name, "no leak" would pass for nothing.
+NAMES_PATIENT_A: dict[str, tuple[str, ...]] = {
+    "patients:detail": ("patient_a", "nurse", "allergist"),
+    "patients:list": ("nurse", "allergist"),
+    "challenges:detail": ("nurse", "allergist"),
+    "challenges:board": ("nurse", "allergist"),
+    "challenges:home-plan": ("patient_a", "nurse", "allergist"),
+    "challenges:home-plan-pdf": ("patient_a", "nurse", "allergist"),
+    "challenges:patient-summary": ("patient_a", "nurse", "allergist"),
+    "challenges:report": ("nurse", "allergist"),
+    "challenges:patient-fhir": ("nurse", "allergist"),
+    "challenges:export-doses": ("nurse", "allergist"),
+    "challenges:home-attention": ("nurse", "allergist"),
+}
+
 
 def _url_names() -> list[str]:
     def walk(patterns, namespace=None):
@@ -142,9 +157,8 @@ def _url_names() -> list[str]:
 
 
 @pytest.fixture
-def world(db):
+def world(library):
     """Patient A (with a login) of clinic 1 owns everything in the URLs; patient B is a neighbour."""
-    load_standard_library()
     clinic = ClinicFactory(name="Matrix Clinic")
     other = ClinicFactory(name="Other Clinic")
     users = {
@@ -225,7 +239,8 @@ def test_every_url_has_an_expected_answer():
 
 
 def test_access_matrix(client, world):
-    mismatches, leaks = [], []
+    assert set(NAMES_PATIENT_A) <= set(_url_names())  # a renamed URL would silently drop out of the control
+    mismatches, leaks, unnamed = [], [], []
     for name in _url_names():
         url = _url(name, world)
         for role in ROLES:
@@ -238,8 +253,11 @@ def test_access_matrix(client, world):
             body = b"".join(response.streaming_content) if response.streaming else response.content
             if role in OUTSIDERS and SENTINEL.encode() in body:
                 leaks.append(f"{name} as {role}")
+            if role in NAMES_PATIENT_A.get(name, ()) and SENTINEL.encode() not in body:
+                unnamed.append(f"{name} as {role}")
     assert mismatches == [], "\n".join(mismatches)
     assert leaks == []
+    assert unnamed == []  # the positive control: patient A's name is there for those who may see it
 
 
 @pytest.mark.parametrize("role", ["patient_b", "other_nurse"])

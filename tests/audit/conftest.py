@@ -14,7 +14,6 @@ from django.db import connection, transaction
 
 from audit import guards
 from challenges.run import services as runs
-from tests.run.conftest import challenge, clock, library, practall  # noqa: F401 - fixtures reused here
 from tests.run.helpers import PASSING_CHECKS
 
 CHECK_ANSWERS = {name: True for name in (
@@ -25,7 +24,7 @@ assert set(CHECK_ANSWERS) <= set(PASSING_CHECKS)
 
 
 @pytest.fixture
-def dosing_challenge(challenge, nurse):  # noqa: F811
+def dosing_challenge(challenge, nurse):
     """The PRACTALL challenge checked in, with passing pre-challenge checks: the next step is dose 1."""
     runs.challenge_check_in(challenge=challenge, by=nurse)
     runs.checks_record(challenge=challenge, by=nurse, answers=CHECK_ANSWERS, baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70})

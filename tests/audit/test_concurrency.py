@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from audit import verify
 from audit.models import Action, AuditEvent
 from audit.services import Entry, audit_append
+from tests.helpers import failures, run_in_threads
 
 WORKERS, EACH = 8, 10
 IN_MEMORY_SQLITE = connection.vendor == "sqlite" and not connection.settings_dict["TEST"].get("NAME")
@@ -18,26 +17,15 @@ IN_MEMORY_SQLITE = connection.vendor == "sqlite" and not connection.settings_dic
 @pytest.mark.skipif(IN_MEMORY_SQLITE, reason="on SQLite, threads need a file database: set TEST_SQLITE_FILE")
 @pytest.mark.django_db(transaction=True)
 def test_parallel_appends_make_one_unbroken_chain():
-    errors: list[BaseException] = []
-    start = threading.Barrier(WORKERS)
+    already = AuditEvent.objects.count()  # the standard library's history, chained at load
 
-    def worker(number: int) -> None:
-        try:
-            start.wait()
-            for n in range(EACH):
-                audit_append(Entry(action=Action.LOGIN_FAILED, username=f"w{number}-{n}"))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def append_ten(number: int) -> None:
+        for n in range(EACH):
+            audit_append(Entry(action=Action.LOGIN_FAILED, username=f"w{number}-{n}"))
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, WORKERS * EACH + 1))
+    assert failures(run_in_threads(WORKERS, append_ten, timeout=60)) == []
+    assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, already + WORKERS * EACH + 1))
+    assert AuditEvent.objects.filter(action=Action.LOGIN_FAILED).count() == WORKERS * EACH
     report = verify.verify_all()
     assert report.ok, report.sorted_problems()[:3]
-    assert report.events == WORKERS * EACH
+    assert report.events == already + WORKERS * EACH

@@ -16,17 +16,16 @@ from pypdf import PdfReader
 
 from challenges.models import Challenge, Dose, Protocol
 from challenges.run import services as runs
-from challenges.library.services.standard import load_standard_library
 from clinics.models import Role
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+DOSE_KEY = "form:has([data-testid=record-dose]) input[name$=idempotency_key]"
 
 
 @pytest.fixture
-def cast(db):
-    load_standard_library()
+def cast(library):
     clinic = ClinicFactory(name="Browser Clinic", phone="+44 113 496 0000")
     nurse = UserFactory(username="b-nurse", role=Role.NURSE, clinic=clinic, first_name="Nia", last_name="Nurse")
     allergist = UserFactory(username="b-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Ada", last_name="Allergist")
@@ -110,7 +109,8 @@ def test_nurse_runs_practall_to_a_stop_and_the_allergist_signs(page, live_server
     page.click("text=Record the decision")
     page.wait_for_selector("[data-testid=status]:has-text('Stopped')")
     suggested = page.inner_text("[data-testid=suggested-grade]")
-    assert suggested.startswith("1") and "WAO 2010" in suggested  # one organ system (skin): WAO grade 1
+    assert suggested.startswith("1")  # one organ system (skin): WAO grade 1
+    assert "WAO 2010" in suggested
     page.fill("#id_reason", "Urticaria at step 4")
     page.select_option("#id_advice", "strict_avoidance")
     page.click("[data-testid=confirm-outcome]")
@@ -119,12 +119,16 @@ def test_nurse_runs_practall_to_a_stop_and_the_allergist_signs(page, live_server
     page.wait_for_selector("text=Locked.")
     screenshot(page, "04-signed")
     challenge.refresh_from_db()
-    assert challenge.is_signed and challenge.outcome == "failed" and challenge.grade.startswith("1")
+    assert challenge.is_signed
+    assert challenge.outcome == "failed"
+    assert challenge.grade.startswith("1")
     with page.expect_download() as download_info:
         page.click("[data-testid=report]")
     pdf = Path(download_info.value.path()).read_bytes()
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
-    assert "Zoë Ångström-Nguyễn" in text and "143 mg" in text and "Ada Allergist" in text
+    assert "Zoë Ångström-Nguyễn" in text
+    assert "143 mg" in text
+    assert "Ada Allergist" in text
     assert "UNSIGNED DRAFT" not in text
     assert pdf == bytes(challenge.signed_pdf)  # the stored, signed PDF exactly
 
@@ -149,6 +153,7 @@ def test_duplicates_are_impossible_and_failures_are_explained(page, live_server,
     screenshot(page, "05-network-failure")
     # The connection is back: pressing again records it, once.
     page.unroute("**/dose/")
+    sent_key = page.input_value(DOSE_KEY)
     page.click("[data-testid=record-dose]")
     page.wait_for_selector(".alert:has-text('Dose recorded.')")
     assert Dose.objects.filter(challenge=challenge).count() == 2
@@ -163,14 +168,13 @@ def test_duplicates_are_impossible_and_failures_are_explained(page, live_server,
     assert challenge.observations.count() == 0
     sign_in(page, "b-nurse")
     page.goto(f"/challenges/{challenge.pk}/")
-    # Back to the page before the last post, and the same form sent again: nothing is added, and it says so.
-    page.go_back()
-    page.wait_for_load_state()
-    page.evaluate("document.querySelectorAll('form[data-once]').forEach(f => f.removeAttribute('data-submitted'));"
-                  "document.querySelectorAll('button').forEach(b => b.disabled = false)")  # fmt: skip
-    if page.locator("[data-testid=record-dose]").count():
-        page.click("[data-testid=record-dose]")
-        page.wait_for_selector(".alert:has-text('already recorded')")
+    # The dose form sent again as it was before the last dose (a second tab opened earlier, a restored tab; the
+    # back button cannot bring it back: the pages are no-store and the post replaces the page): nothing is added,
+    # and it says so.
+    assert page.input_value(DOSE_KEY) != sent_key  # the fresh page has a fresh key...
+    page.locator(DOSE_KEY).evaluate("(input, key) => { input.value = key; }", sent_key)  # ...this is the old form
+    page.click("[data-testid=record-dose]")
+    page.wait_for_selector(".alert:has-text('already recorded')")
     assert Dose.objects.filter(challenge=challenge).count() == 2
 
 
@@ -203,8 +207,11 @@ def test_patient_on_a_phone_records_a_step_and_a_delayed_symptom(browser, live_s
     page.click("[data-testid=record-symptom]")
     paused = page.locator("[data-testid=paused]")
     paused.wait_for()
-    assert "Your plan is paused" in paused.inner_text() and "0.3 mg" in paused.inner_text()
+    assert "Your plan is paused" in paused.inner_text()
+    assert "0.3 mg" in paused.inner_text()
     screenshot(page, "07-phone-paused")
     plan.refresh_from_db()
-    assert plan.status == "paused" and plan.doses.count() == 1 and plan.treatments.count() == 1
+    assert plan.status == "paused"
+    assert plan.doses.count() == 1
+    assert plan.treatments.count() == 1
     context.close()

@@ -7,45 +7,20 @@ it; (b) 50 concurrent doses to 50 challenges → 50 rows; (c) one dose form post
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from challenges.models import Dose, Protocol
+from challenges.models import Dose
 from challenges.run import services as runs
-from challenges.library.services.standard import load_standard_library
 from clinics.services import EditConflictError, clinical_record_save
 from patients.models import Patient
 from tests.factories import PatientFactory
+from tests.helpers import failures, run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _run_in_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run work(i) in `count` threads released together; return each result or the exception it raised."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def target(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001  (collected and asserted on below)
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_twenty_stale_saves_give_one_success_and_nineteen_named_conflicts(nurse, patient):
@@ -54,20 +29,20 @@ def test_twenty_stale_saves_give_one_success_and_nineteen_named_conflicts(nurse,
         stale.notes = f"edit {index}"
         return clinical_record_save(record=stale, by=nurse, expected_version=1)
 
-    results = _run_in_threads(20, save)
+    results = run_in_threads(20, save)
     saved = [r for r in results if isinstance(r, Patient)]
     conflicts = [r for r in results if isinstance(r, EditConflictError)]
     others = [r for r in results if not isinstance(r, Patient | EditConflictError)]
     assert others == []  # no "database is locked" or any other error
-    assert len(saved) == 1 and len(conflicts) == 19
+    assert len(saved) == 1
+    assert len(conflicts) == 19
     assert all(nurse.display_name in c.message for c in conflicts)
     patient.refresh_from_db()
-    assert patient.version == 2 and patient.notes == saved[0].notes
+    assert patient.version == 2
+    assert patient.notes == saved[0].notes
 
 
-def _running_challenges(count: int, clinic, allergist, nurse) -> list:
-    load_standard_library()
-    protocol = Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
+def _running_challenges(count: int, protocol, clinic, allergist, nurse) -> list:
     start = timezone.now() - timedelta(minutes=10)
     challenges = []
     for _ in range(count):
@@ -83,26 +58,28 @@ def _running_challenges(count: int, clinic, allergist, nurse) -> list:
     return challenges
 
 
-def test_fifty_concurrent_doses_to_fifty_challenges(clinic, allergist, nurse):
-    challenges = _running_challenges(50, clinic, allergist, nurse)
+def test_fifty_concurrent_doses_to_fifty_challenges(practall, clinic, allergist, nurse):
+    challenges = _running_challenges(50, practall, clinic, allergist, nurse)
 
     def dose(index: int) -> Dose:
         return runs.dose_record(challenge=challenges[index], by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=uuid.uuid4()).dose
 
-    results = _run_in_threads(50, dose)
-    assert [r for r in results if not isinstance(r, Dose)] == []
+    results = run_in_threads(50, dose)
+    assert failures(results) == []
+    assert all(isinstance(r, Dose) for r in results)
     assert Dose.objects.count() == 50
     assert sorted(Dose.objects.values_list("challenge_id", flat=True)) == sorted(c.pk for c in challenges)
 
 
-def test_the_same_dose_form_posted_ten_times_gives_one_dose(clinic, allergist, nurse):
-    (challenge,) = _running_challenges(1, clinic, allergist, nurse)
+def test_the_same_dose_form_posted_ten_times_gives_one_dose(practall, clinic, allergist, nurse):
+    (challenge,) = _running_challenges(1, practall, clinic, allergist, nurse)
     key = uuid.uuid4()
 
     def dose(_index: int) -> Dose:
         return runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=key).dose
 
-    results = _run_in_threads(10, dose)
-    assert [r for r in results if not isinstance(r, Dose)] == []
+    results = run_in_threads(10, dose)
+    assert failures(results) == []
+    assert all(isinstance(r, Dose) for r in results)
     assert Dose.objects.count() == 1
     assert {r.pk for r in results} == {Dose.objects.get().pk}

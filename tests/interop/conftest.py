@@ -10,14 +10,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from challenges.demo import CHECKS_PASSED
-from challenges.models import Challenge, FollowUp, Protocol
+from challenges.models import Challenge, FollowUp
 from challenges.home import services as home
 from challenges.run import services as runs
 from challenges.run.services import OutcomeInput, challenge_schedule
-from clinics.models import Role
-from tests.factories import UserFactory
-from tests.home.conftest import home_protocol, plan  # noqa: F401  (fixtures)
-from tests.run.conftest import START, challenge, clock, library, practall  # noqa: F401  (fixtures)
+from tests.helpers import START
 
 
 def check_in(challenge: Challenge, by, at: datetime) -> None:
@@ -35,7 +32,7 @@ def give_doses(challenge: Challenge, by, clock, count: int, minutes: int = 30) -
 
 
 @pytest.fixture
-def failed_challenge(challenge, nurse, allergist, clock):  # noqa: F811
+def failed_challenge(challenge, nurse, allergist, clock):
     """Doses 09:00-11:00 (3, 10, 30, 100, 300 mg); hives 11:12, wheeze 11:15, adrenaline 11:18; stopped, grade 2b."""
     check_in(challenge, nurse, clock.now)
     give_doses(challenge, nurse, clock, 5)
@@ -80,12 +77,12 @@ def run_passed(patient, protocol, allergist, nurse, clock) -> Challenge:
 
 
 @pytest.fixture
-def passed_challenge(practall, other_patient, allergist, nurse, clock):  # noqa: F811
+def passed_challenge(practall, other_patient, allergist, nurse, clock):
     return run_passed(other_patient, practall, allergist, nurse, clock)
 
 
 @pytest.fixture
-def finished_home_plan(plan, patient_user, allergist, clock):  # noqa: F811
+def finished_home_plan(plan, patient_user, allergist, clock):
     """Patient A's six cheesecake steps from 26 Nov, 3 days apart: cromolyn at 09:00, the step at 09:30 (the last
     one at 10:30, an hour late); the 2 h check-in done; outcome passed."""
     for step in range(6):
@@ -110,22 +107,11 @@ def move_to(clock, moment: datetime) -> None:
 
 
 @pytest.fixture
-def other_clinic_challenge(library, other_clinic_patient, other_clinic_nurse, clock):  # noqa: F811
+def other_clinic_challenge(practall, other_clinic_patient, other_clinic_nurse, other_clinic_allergist, clock):
     """One dose of a peanut challenge in the other clinic, with a tell-tale note."""
-    allergist = UserFactory(username="t-other-allergist", role=Role.ALLERGIST, clinic=other_clinic_patient.clinic)
-    protocol = Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
-    challenge = challenge_schedule(patient=other_clinic_patient, protocol=protocol, scheduled_at=clock.now,
-                                   allergist=allergist, nurse=other_clinic_nurse, by=other_clinic_nurse)  # fmt: skip
+    challenge = challenge_schedule(patient=other_clinic_patient, protocol=practall, scheduled_at=clock.now,
+                                   allergist=other_clinic_allergist, nurse=other_clinic_nurse, by=other_clinic_nurse)  # fmt: skip
     check_in(challenge, other_clinic_nurse, clock.now)
     runs.dose_record(challenge=challenge, by=other_clinic_nurse, food_amount=None, given_at=clock.now,
                      idempotency_key=uuid.uuid4(), notes="OTHER-CLINIC-SENTINEL")  # fmt: skip
     return challenge
-
-
-@pytest.fixture
-def other_patient_user(other_patient):
-    user = UserFactory(username="t-other-patient", role=Role.PATIENT, clinic=other_patient.clinic)
-    other_patient.user = user
-    other_patient.save()
-    return user
-

@@ -1,42 +1,14 @@
-"""Report fixtures: challenges driven through the services (tests/reports/scenarios.py), and PDF text helpers."""
+"""Report fixtures: challenges driven through the services (tests/reports/scenarios.py).
+
+The cast and the library come from tests/conftest.py; the reports print the allergist (Amira Okafor) and the
+nurse (Sam Lee) by name."""
 
 from __future__ import annotations
 
 import pytest
 
 from challenges.models import Protocol
-from challenges.library.services.standard import load_standard_library
-from clinics.models import Role
-from tests.factories import UserFactory
 from tests.reports import scenarios
-
-
-@pytest.fixture
-def allergist(clinic):
-    """The cast's allergist, with a name the reports print."""
-    return UserFactory(
-        username="t-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Amira", last_name="Okafor"
-    )
-
-
-@pytest.fixture
-def nurse(clinic):
-    return UserFactory(username="t-nurse", role=Role.NURSE, clinic=clinic, first_name="Sam", last_name="Lee")
-
-
-@pytest.fixture
-def library(db):
-    load_standard_library()
-
-
-@pytest.fixture
-def practall(library):
-    return Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
-
-
-@pytest.fixture
-def home_protocol(library):
-    return Protocol.objects.get(name="MCAS slow home reintroduction: cheesecake")
 
 
 @pytest.fixture

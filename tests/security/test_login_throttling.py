@@ -9,7 +9,6 @@ from http import HTTPStatus
 import pytest
 from axes.exceptions import AxesBackendRequestParameterRequired
 from axes.models import AccessAttempt, AccessFailureLog
-from django.conf import settings
 from django.http import HttpRequest
 
 from tests.factories import UserFactory
@@ -22,14 +21,6 @@ def _fail(client, username: str, times: int, **extra) -> None:
     for _ in range(times):
         response = sign_in(client, username, "not-the-password", **extra)
         assert response.status_code in (HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS)
-
-
-def test_settings_are_explicit():
-    assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.STEPWISE_AXES_IP_FAILURE_LIMIT == 20
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=30)
-    assert settings.AXES_RESET_ON_SUCCESS is True
-    assert settings.AXES_LOCKOUT_PARAMETERS == ["username"]
 
 
 def test_fifth_failure_locks_and_sixth_attempt_is_refused_even_with_the_right_password(client, nurse, frozen):

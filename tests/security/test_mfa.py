@@ -10,8 +10,6 @@ import pytest
 from django.urls import resolve, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from challenges.models import Protocol
-from challenges.library.services.standard import load_standard_library
 from challenges.run.services import challenge_schedule
 from tests.security.conftest import NOW, all_url_paths, sign_in, token_for
 
@@ -25,9 +23,7 @@ def require_mfa(settings):
 
 
 @pytest.fixture
-def staff_urls(patient, allergist, nurse):
-    load_standard_library()
-    practall = Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
+def staff_urls(patient, allergist, nurse, practall):
     challenge = challenge_schedule(
         patient=patient, protocol=practall, scheduled_at=NOW, allergist=allergist, nurse=nurse, by=nurse
     )
