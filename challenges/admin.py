@@ -1,9 +1,13 @@
-"""Admin for the protocol library (editable, scoped to the clinic) and the challenge records (read-only: every
-write to a running challenge goes through the services of challenges.run and challenges.home, where its rules live)."""
+"""Admin for the protocol library and the challenge records: both read-only here.
+
+Every write goes through the app, where its rules live: foods are added and protocols written, versioned and cloned
+by challenges.library (step checks, a new version once a challenge uses one, the standard library never changed in
+place); challenges and everything recorded during them by challenges.run and challenges.home. The admin only shows
+them, scoped to the user's clinic (standard library rows are shown to every clinic), with view-only history; a
+challenge record's page is logged as a read of the patient's chart.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
@@ -25,28 +29,22 @@ from challenges.models import (
     Treatment,
     VitalSigns,
 )
-from clinics.admin import ScopedAdmin
+from clinics.admin import ReadOnlyAdmin, is_superuser
 
 
-class LibraryAdmin(ScopedAdmin):
+class LibraryAdmin(ReadOnlyAdmin):
     """Standard (clinic-less) rows are visible to every clinic's staff; a clinic's own rows only to that clinic."""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super(ScopedAdmin, self).get_queryset(request)
-        if request.user.is_superuser:
+    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if is_superuser(request):
             return queryset
         own = {self.clinic_path: request.user.clinic_id} if request.user.clinic_id else {"pk__in": []}
         return queryset.filter(Q(**{f"{self.clinic_path}__isnull": True}) | Q(**own))
 
 
-class ReadOnlyRecordAdmin(ScopedAdmin):
+class ReadOnlyRecordAdmin(ReadOnlyAdmin):
     clinic_path = "challenge__clinic"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    patient_path = "challenge.patient"
 
 
 @admin.register(Food)
@@ -59,6 +57,7 @@ class FoodAdmin(LibraryAdmin):
 class ProtocolAdmin(LibraryAdmin):
     list_display = ["name", "version", "kind", "food", "clinic", "is_current"]
     list_filter = ["kind", "is_current"]
+    search_fields = ["name"]
 
 
 @admin.register(ProtocolStep)
@@ -76,6 +75,7 @@ class PremedicationItemAdmin(LibraryAdmin):
 @admin.register(Challenge)
 class ChallengeAdmin(ReadOnlyRecordAdmin):
     clinic_path = "clinic"
+    patient_path = "patient"
     list_display = ["patient", "protocol", "scheduled_at", "status", "outcome", "signed_at"]
     list_filter = ["status", "outcome", "setting"]
 
