@@ -1,45 +1,15 @@
-"""The audit trail in the admin (read-only; a non-superuser sees only their own clinic's events), and the record of
-access-rights and clinic-settings changes made in the admin (clinics.admin announces them; they are chained here)."""
+"""The audit trail in the admin (read-only; a non-superuser sees only their own clinic's events)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.db import models
 from django.db.models import QuerySet
-from django.dispatch import receiver
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
-from audit.services import Entry, audit_append, client_ip
-from clinics.admin import ClinicScopedMixin, admin_changed, is_superuser
-
-# Changed in the admin: who may do what ("access.change": role, clinic, staff/superuser flags, permissions, groups,
-# password set, two-factor device removed) or a clinic's settings ("settings.change"). Not yet among
-# audit.models.Action's choices (adding them there needs a migration), so the admin list shows the code itself.
-ADMIN_CHANGE_ACTIONS = {"access": "access.change", "settings": "settings.change"}
-
-
-@receiver(admin_changed, dispatch_uid="audit.admin_changed")
-def log_admin_change(
-    sender: Any, request: HttpRequest, what: str, target: models.Model, clinic_id: int | None, change: dict,
-    **kwargs: Any,
-) -> AuditEvent:
-    """One hash-chained row per change, in the admin's transaction: a change is kept with its record or not at all."""
-    return audit_append(
-        Entry(
-            action=ADMIN_CHANGE_ACTIONS[what],
-            user=request.user if request.user.is_authenticated else None,
-            clinic_id=clinic_id,
-            object_type=target._meta.label_lower,
-            object_id=str(target.pk),
-            details={"change": change, "path": request.path},
-            ip=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
-    )
-
+from clinics.admin import ClinicScopedMixin, is_superuser
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ClinicScopedMixin, admin.ModelAdmin):

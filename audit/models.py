@@ -22,6 +22,8 @@ class Action(models.TextChoices):
     LOGIN_FAILED = "login.failed", _("Sign-in failed")
     LOCKOUT = "lockout", _("Locked out")
     RECORD_CHANGE = "record.change", _("Record changed")
+    ACCESS_CHANGE = "access.change", _("Access rights changed (admin)")
+    SETTINGS_CHANGE = "settings.change", _("Clinic settings changed (admin)")
 
 
 def _refuse(*args: Any, **kwargs: Any) -> Any:

@@ -1,18 +1,21 @@
-"""Signal receivers that put sign-ins and every simple-history row into the audit chain (connected in apps.py)."""
+"""Signal receivers that put sign-ins, chart reads, admin access changes and every simple-history row into the audit
+chain (connected in apps.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import models
 from django.dispatch import receiver
 from django.http import HttpRequest
 from simple_history.signals import post_create_historical_record
 
 from audit import services
-from audit.models import Action
+from audit.models import Action, AuditEvent
+from audit.services import Entry, audit_append, client_ip
 from clinics.models import User
-from clinics.signals import chart_opened
+from clinics.signals import admin_changed, chart_opened
 
 
 @receiver(post_create_historical_record, dispatch_uid="audit.record_change")
@@ -48,3 +51,28 @@ def log_lockout(sender: Any, request: HttpRequest | None = None, username: str =
 @receiver(chart_opened, dispatch_uid="audit.chart_opened")
 def log_chart_opened(sender: Any, request: HttpRequest, patient: Any, action: str, **kwargs: Any) -> None:
     services.log_access(request, patient=patient, action=action)
+
+
+# Changed in the admin: who may do what (role, clinic, staff/superuser flags, permissions, groups, password set,
+# two-factor device removed) or a clinic's settings.
+ADMIN_CHANGE_ACTIONS = {"access": Action.ACCESS_CHANGE, "settings": Action.SETTINGS_CHANGE}
+
+
+@receiver(admin_changed, dispatch_uid="audit.admin_changed")
+def log_admin_change(
+    sender: Any, request: HttpRequest, what: str, target: models.Model, clinic_id: int | None, change: dict,
+    **kwargs: Any,
+) -> AuditEvent:
+    """One hash-chained row per change, in the admin's transaction: a change is kept with its record or not at all."""
+    return audit_append(
+        Entry(
+            action=ADMIN_CHANGE_ACTIONS[what],
+            user=request.user if request.user.is_authenticated else None,
+            clinic_id=clinic_id,
+            object_type=target._meta.label_lower,
+            object_id=str(target.pk),
+            details={"change": change, "path": request.path},
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    )

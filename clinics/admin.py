@@ -27,11 +27,10 @@ from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
-from django.dispatch import Signal
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
@@ -40,26 +39,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinics.models import Clinic, Role, User
 from clinics.services import clinical_record_save
-from clinics.signals import ChartAccess, announce_chart_opened
-
-# Sent when the admin changes who may do what (what="access": a user, group or two-factor device) or a clinic's
-# settings (what="settings"): request, what, target, clinic_id (whose log it belongs in, or None) and change
-# ({"field": [before, after]}, or {"created"/"deleted": {...}}).
-admin_changed = Signal()
-
-
-def announce_admin_change(
-    request: HttpRequest, *, what: str, target: models.Model, clinic_id: int | None, change: dict
-) -> None:
-    """Tell the audit trail; fails closed (the admin's transaction rolls back) if nobody records it."""
-    if not change:
-        return
-    sent = admin_changed.send(
-        sender=type(target), request=request, what=what, target=target, clinic_id=clinic_id, change=change
-    )
-    if not sent:
-        raise ImproperlyConfigured("No audit trail is listening for admin_changed (is audit.admin loaded?)")
-
+from clinics.signals import ChartAccess, announce_admin_change, announce_chart_opened
 
 def announce_access_change(request: HttpRequest, *, target: models.Model, clinic_id: int | None, change: dict) -> None:
     announce_admin_change(request, what="access", target=target, clinic_id=clinic_id, change=change)

@@ -235,3 +235,6 @@ LOGGING = {
 
 # Demo data may be loaded only when this is on (or with --force); see clinics/management/commands/load_demo.py.
 STEPWISE_DEMO_PASSWORD = "stepwise-demo"  # noqa: S105 - the published demo login, loaded only with DEBUG or --force
+
+# Clinical history is never reverted from the admin (the admin also refuses it; this is the second lock).
+SIMPLE_HISTORY_REVERT_DISABLED = True

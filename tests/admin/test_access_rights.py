@@ -15,9 +15,9 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit import verify
-from audit.admin import log_admin_change
+from audit.signals import log_admin_change
 from audit.models import AuditEvent
-from clinics.admin import admin_changed
+from clinics.signals import admin_changed
 from clinics.models import Role, User
 from patients.models import Patient
 from tests.admin.conftest import model_permissions
