@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from audit.models import AuditEvent
 from clinics.admin import ClinicScopedMixin, is_superuser
 
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ClinicScopedMixin, admin.ModelAdmin):
     list_display = ["seq", "at", "action", "username", "patient", "object_type", "object_id", "ip"]
@@ -19,9 +20,21 @@ class AuditEventAdmin(ClinicScopedMixin, admin.ModelAdmin):
     list_select_related = ["patient"]
     ordering = ["-seq"]
     fields = readonly_fields = [
-        "seq", "at", "action", "user", "username", "clinic", "patient", "object_type", "object_id", "ip", "user_agent",
-        "details", "previous_hash", "hash",
-    ]  # fmt: skip
+        "seq",
+        "at",
+        "action",
+        "user",
+        "username",
+        "clinic",
+        "patient",
+        "object_type",
+        "object_id",
+        "ip",
+        "user_agent",
+        "details",
+        "previous_hash",
+        "hash",
+    ]
 
     def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if is_superuser(request):

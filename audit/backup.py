@@ -75,7 +75,12 @@ def _sqlite_backup(target: Path) -> tuple[Path, dict[str, int], tuple[int, str]]
 
 def sqlite_summary(db: sqlite3.Connection) -> tuple[dict[str, int], tuple[int, str]]:
     """Row counts of every table and the audit head, read from an SQLite database file (a backup or a restore)."""
-    names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     tables = {name: db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names}  # noqa: S608
     head = db.execute(HEAD_SQL).fetchone() if AUDIT_TABLE in tables else None
     return tables, (head[0], head[1]) if head else (0, "")
@@ -90,9 +95,17 @@ def _postgres_backup(target: Path) -> tuple[Path, dict[str, int], tuple[int, str
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
-        command = [pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}", "--no-password",
-                   *pg_connection_args(connection.settings_dict)]  # fmt: skip
-        result = subprocess.run(command, env=pg_env(connection.settings_dict), capture_output=True, text=True, check=False)  # noqa: S603
+        command = [
+            pg_dump,
+            "--format=custom",
+            f"--snapshot={snapshot}",
+            f"--file={target}",
+            "--no-password",
+            *pg_connection_args(connection.settings_dict),
+        ]
+        result = subprocess.run(
+            command, env=pg_env(connection.settings_dict), capture_output=True, text=True, check=False
+        )  # noqa: S603
         if result.returncode != 0:
             raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
         tables = _counts(cursor, connection.introspection.table_names(cursor))

@@ -19,9 +19,19 @@ GENESIS = "0" * 64  # the `previous_hash` of the first row
 
 # What one audit row's hash covers: everything but its own id and the two hashes.
 EVENT_FIELDS = (
-    "seq", "at", "user_id", "username", "clinic_id", "patient_id", "action", "object_type", "object_id", "ip",
-    "user_agent", "details",
-)  # fmt: skip
+    "seq",
+    "at",
+    "user_id",
+    "username",
+    "clinic_id",
+    "patient_id",
+    "action",
+    "object_type",
+    "object_id",
+    "ip",
+    "user_agent",
+    "details",
+)
 
 
 def normalise(value: Any) -> Any:

@@ -153,11 +153,16 @@ def log_record_change(*, instance: models.Model, history_instance: models.Model)
     }
     return audit_append(
         Entry(
-            action=Action.RECORD_CHANGE, user=user, clinic_id=clinic_id, patient_id=patient_id,
-            object_type=instance._meta.label_lower, object_id=str(instance.pk), details=details,
+            action=Action.RECORD_CHANGE,
+            user=user,
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            object_type=instance._meta.label_lower,
+            object_id=str(instance.pk),
+            details=details,
             **_from_request(request),
         )
-    )  # fmt: skip
+    )
 
 
 def _scope(instance: models.Model) -> tuple[int | None, int | None]:

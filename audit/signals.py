@@ -60,7 +60,12 @@ ADMIN_CHANGE_ACTIONS = {"access": Action.ACCESS_CHANGE, "settings": Action.SETTI
 
 @receiver(admin_changed, dispatch_uid="audit.admin_changed")
 def log_admin_change(
-    sender: Any, request: HttpRequest, what: str, target: models.Model, clinic_id: int | None, change: dict,
+    sender: Any,
+    request: HttpRequest,
+    what: str,
+    target: models.Model,
+    clinic_id: int | None,
+    change: dict,
     **kwargs: Any,
 ) -> AuditEvent:
     """One hash-chained row per change, in the admin's transaction: a change is kept with its record or not at all."""

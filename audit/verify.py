@@ -147,7 +147,9 @@ def _check_current_rows(report: Report) -> None:
     """Each tracked row must equal its latest history row: a raw UPDATE or INSERT leaves no history and shows here."""
     for history_model in _history_models():
         model = history_model.instance_type  # type: ignore[attr-defined]
-        history_fields = {f.attname for f in history_model._meta.concrete_fields if not f.attname.startswith("history_")}
+        history_fields = {
+            f.attname for f in history_model._meta.concrete_fields if not f.attname.startswith("history_")
+        }
         tracked = sorted(history_fields & {f.attname for f in model._meta.concrete_fields})
         manager = history_model._base_manager
         latest_ids = manager.order_by().values("id").annotate(last=Max("history_id")).values("last")

@@ -70,9 +70,14 @@ def django_setup(database_url: str | None = None) -> None:
 def manage(database_url: str, *args: str, timeout: float = 300) -> None:
     """Run a manage.py command on a bench database; raise with its output if it fails."""
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=bench_env(database_url), capture_output=True, text=True,
-        timeout=timeout, check=False,
-    )  # fmt: skip
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=bench_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if result.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
@@ -101,8 +106,12 @@ def _pg(*command: str) -> None:
 
 def pg_drop(name: str) -> None:
     assert name.startswith(PG_PREFIX), name  # only ever our own bench databases
-    subprocess.run(["dropdb", "-h", PG_HOST, "-U", PG_USER, "--if-exists", "--force", name],
-                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        ["dropdb", "-h", PG_HOST, "-U", PG_USER, "--if-exists", "--force", name],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def pg_create(name: str, template: str | None = None) -> None:
@@ -147,6 +156,11 @@ def machine() -> dict[str, str]:
             model = line.split(":", 1)[1].strip()
             break
     mem_kb = next(
-        (int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
     )
     return {"nproc": str(os.cpu_count()), "cpu": model, "ram": f"{mem_kb / 1024 / 1024:.1f} GiB"}

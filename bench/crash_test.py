@@ -54,28 +54,44 @@ def setup_data() -> dict[str, int]:
 
     from django.utils import timezone
 
-    from challenges.models import Protocol
-    from clinical.plan import PlannedStep
-    from challenges.run import services as runs
-    from challenges.library.services.standard import load_standard_library
     from challenges.library.services.protocols import ProtocolDraft, draft_from_protocol, protocol_create
+    from challenges.library.services.standard import load_standard_library
+    from challenges.models import Protocol
+    from challenges.run import services as runs
+    from clinical.plan import PlannedStep
     from clinics.models import Clinic, Role, User
     from patients.models import Patient
 
     load_standard_library()
     clinic = Clinic.objects.create(name="Crash Test Clinic", time_zone="Europe/London")
     allergist = User.objects.create_user("crash-allergist", password=PASSWORD, role=Role.ALLERGIST, clinic=clinic)
-    patient = Patient.objects.create(clinic=clinic, mrn="CRASH-1", given_name="Kill", family_name="Test",
-                                     date_of_birth="1990-01-01")  # fmt: skip
+    patient = Patient.objects.create(
+        clinic=clinic, mrn="CRASH-1", given_name="Kill", family_name="Test", date_of_birth="1990-01-01"
+    )
     base = draft_from_protocol(Protocol.objects.get(name="PRACTALL 7-step peanut OFC"), name="Crash test")
     steps = tuple(PlannedStep(n, Decimal("3"), None, "", 15) for n in range(1, STEPS + 1))
     protocol = protocol_create(clinic=clinic, by=allergist, draft=ProtocolDraft(**{**base.__dict__, "steps": steps}))
-    challenge = runs.challenge_schedule(patient=patient, protocol=protocol, scheduled_at=timezone.now() - timedelta(hours=1),
-                                        allergist=allergist, nurse=None, by=allergist)  # fmt: skip
+    challenge = runs.challenge_schedule(
+        patient=patient,
+        protocol=protocol,
+        scheduled_at=timezone.now() - timedelta(hours=1),
+        allergist=allergist,
+        nurse=None,
+        by=allergist,
+    )
     runs.challenge_check_in(challenge=challenge, by=allergist)
-    checks = ("no_illness", "asthma_eczema_controlled", "no_recent_exercise", "washout_confirmed", "premedication_taken",
-              "consent_recorded", "emergency_ready")  # fmt: skip
-    runs.checks_record(challenge=challenge, by=allergist, answers=dict.fromkeys(checks, True), baseline={"heart_rate": 80})
+    checks = (
+        "no_illness",
+        "asthma_eczema_controlled",
+        "no_recent_exercise",
+        "washout_confirmed",
+        "premedication_taken",
+        "consent_recorded",
+        "emergency_ready",
+    )
+    runs.checks_record(
+        challenge=challenge, by=allergist, answers=dict.fromkeys(checks, True), baseline={"heart_rate": 80}
+    )
     return {"challenge": challenge.pk}
 
 
@@ -112,7 +128,11 @@ class Client:
     def sign_in(self) -> None:
         _status, page = self.request("GET", "/accounts/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        status, _ = self.request("POST", "/accounts/login/", {"csrfmiddlewaretoken": token, "username": "crash-allergist", "password": PASSWORD})
+        status, _ = self.request(
+            "POST",
+            "/accounts/login/",
+            {"csrfmiddlewaretoken": token, "username": "crash-allergist", "password": PASSWORD},
+        )
         if status != 302:
             raise RuntimeError(f"sign-in failed: HTTP {status}")
 
@@ -138,9 +158,14 @@ class Tally:
 
 def post_dose(client: Client, challenge: int, number: int) -> int:
     now = datetime.now(ZoneInfo("Europe/London")).strftime("%Y-%m-%dT%H:%M")
-    form = {"csrfmiddlewaretoken": client.cookies.get("csrftoken", ""), "given_at": now, "ate_all": "on",
-            "idempotency_key": str(uuid.uuid5(KEYS, str(number))), "notes": f"crash-{number}",
-            "override_reason": "crash test: no wait"}  # fmt: skip
+    form = {
+        "csrfmiddlewaretoken": client.cookies.get("csrftoken", ""),
+        "given_at": now,
+        "ate_all": "on",
+        "idempotency_key": str(uuid.uuid5(KEYS, str(number))),
+        "notes": f"crash-{number}",
+        "override_reason": "crash test: no wait",
+    }
     status, _ = client.request("POST", f"/challenges/{challenge}/dose/", form)
     return status
 
@@ -168,8 +193,20 @@ def writer(client: Client, challenge: int, tally: Tally, up: threading.Event, st
 
 
 def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{port}", "--workers", "2",
-               "--timeout", "30", "--log-level", "warning"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "30",
+        "--log-level",
+        "warning",
+    ]
     with log.open("ab") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)  # noqa: S603
     deadline = time.monotonic() + 20
@@ -208,12 +245,16 @@ def run(cycles: int, seconds: float, seed: int, workdir: Path) -> dict[str, obje
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "DATABASE_URL": f"sqlite:///{db}"}
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    setup = subprocess.run([sys.executable, __file__, "--setup"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # noqa: S603
+    setup = subprocess.run(
+        [sys.executable, __file__, "--setup"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )  # noqa: S603
     challenge = json.loads(setup.stdout.strip().splitlines()[-1])["challenge"]
 
     port, log, tally = free_port(), workdir / "gunicorn.log", Tally()
     client, up, stop = Client(port), threading.Event(), threading.Event()
-    threads = [threading.Thread(target=writer, args=(client, challenge, tally, up, stop), daemon=True) for _ in range(2)]
+    threads = [
+        threading.Thread(target=writer, args=(client, challenge, tally, up, stop), daemon=True) for _ in range(2)
+    ]
     started, kills = time.monotonic(), 0
     for thread in threads:
         thread.start()
@@ -256,32 +297,52 @@ def check(db: Path, env: dict[str, str], tally: Tally) -> dict[str, object]:
         events = connection.execute("SELECT COUNT(*) FROM audit_auditevent").fetchone()[0]
     keys = {key.hex for key in tally.acked.values()} | {str(key) for key in tally.acked.values()}
     lost = [n for n, key in tally.acked.items() if key.hex not in stored and str(key) not in stored]
-    verify = subprocess.run([sys.executable, "manage.py", "verify_audit"], cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
+    verify = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit"], cwd=ROOT, env=env, capture_output=True, text=True
+    )  # noqa: S603
     return {
-        "attempted": tally.counter, "acknowledged": len(tally.acked), "retried_ok": tally.retried_ok,
-        "stored": len(stored), "lost": lost, "unacked_but_stored": len(stored) - len(stored & keys),
-        "without_history": without_history, "audit_events": events, "integrity": integrity,
-        "verify_rc": verify.returncode, "verify": (verify.stdout or verify.stderr).strip().splitlines()[-1:],
-        "refused": tally.refused, "latencies": tally.latencies,
-    }  # fmt: skip
+        "attempted": tally.counter,
+        "acknowledged": len(tally.acked),
+        "retried_ok": tally.retried_ok,
+        "stored": len(stored),
+        "lost": lost,
+        "unacked_but_stored": len(stored) - len(stored & keys),
+        "without_history": without_history,
+        "audit_events": events,
+        "integrity": integrity,
+        "verify_rc": verify.returncode,
+        "verify": (verify.stdout or verify.stderr).strip().splitlines()[-1:],
+        "refused": tally.refused,
+        "latencies": tally.latencies,
+    }
 
 
 def report(figures: dict[str, object]) -> bool:
     latencies = sorted(figures["latencies"]) or [0.0]  # type: ignore[arg-type]
     p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
-    ok = not figures["lost"] and figures["integrity"] == "ok" and figures["verify_rc"] == 0 and not figures["without_history"]
+    ok = (
+        not figures["lost"]
+        and figures["integrity"] == "ok"
+        and figures["verify_rc"] == 0
+        and not figures["without_history"]
+    )
     rows = [
-        ("server kills (SIGKILL)", figures["kills"]), ("kill-and-restart phase (s)", f"{figures['elapsed']:.1f}"),
-        ("doses attempted", figures["attempted"]), ("acknowledged (HTTP 302)", figures["acknowledged"]),
-        ("  of which re-posted after a kill", figures["retried_ok"]), ("doses in the database", figures["stored"]),
+        ("server kills (SIGKILL)", figures["kills"]),
+        ("kill-and-restart phase (s)", f"{figures['elapsed']:.1f}"),
+        ("doses attempted", figures["attempted"]),
+        ("acknowledged (HTTP 302)", figures["acknowledged"]),
+        ("  of which re-posted after a kill", figures["retried_ok"]),
+        ("doses in the database", figures["stored"]),
         ("stored but never acknowledged", figures["unacked_but_stored"]),
         ("ACKNOWLEDGED BUT LOST", len(figures["lost"])),  # type: ignore[arg-type]
-        ("doses without their history row", figures["without_history"]), ("audit events", figures["audit_events"]),
-        ("PRAGMA integrity_check", figures["integrity"]), ("verify_audit", " ".join(figures["verify"]) or "-"),  # type: ignore[arg-type]
+        ("doses without their history row", figures["without_history"]),
+        ("audit events", figures["audit_events"]),
+        ("PRAGMA integrity_check", figures["integrity"]),
+        ("verify_audit", " ".join(figures["verify"]) or "-"),  # type: ignore[arg-type]
         ("dose POST p50 / p95 (ms)", f"{statistics.median(latencies) * 1000:.0f} / {p95 * 1000:.0f}"),
         ("refused posts", "; ".join(figures["refused"][:3]) or "none"),  # type: ignore[index]
         ("RESULT", "PASS" if ok else "FAIL"),
-    ]  # fmt: skip
+    ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

@@ -34,25 +34,190 @@ BATCH = 2_000  # rows per bulk_create call (Django splits further to the backend
 CHUNK = 2_500  # challenges per transaction
 YEARS = 8  # past challenges spread over this many years (about 17 a day at full scale)
 
-GIVEN = ("Oliver", "Amelia", "Noah", "Isla", "Mohammed", "Ava", "Leo", "Mia", "Arthur", "Ivy", "Jacob", "Freya", "Aisha",
-         "Zoë", "Mateo", "Lucía", "Kōji", "Priya", "Samuel", "Grace", "Ethan", "Chloe", "Yusuf", "Hannah", "Omar", "Ella",
-         "Liam", "Sofia", "Arjun", "Maya", "Daniel", "Emily", "Tomás", "Nadia", "Ben", "Ruby", "Finn", "Aoife", "Wei",
-         "Lina", "Sami", "Elena", "Jonah", "Farah", "Luca", "Niamh", "Ibrahim", "Erin", "Oscar", "Layla")  # fmt: skip
-FAMILY = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson", "Wright",
-          "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Khan", "Ali",
-          "Hussain", "Rahman", "Begum", "Nguyễn", "Ångström", "O'Sullivan", "García López", "Watanabe", "Kowalski",
-          "Murphy", "Kelly", "Singh", "Kaur", "Chen", "Wang", "Okafor", "Adeyemi", "Bennett", "Lewis", "Harris",
-          "Martin", "Cooper", "King", "Lee", "Ward", "Turner", "Hill", "Moore", "Clark", "Baker", "Young", "Allen",
-          "Mitchell", "Scott", "Morris", "Carter", "Phillips", "Campbell", "Anderson", "Parker", "Price", "Bell",
-          "Richardson", "Cox", "Hughes", "Edwards", "Shaw", "Lloyd", "Ellis", "Marshall", "Owen", "Fox", "Mills",
-          "Graham", "Kennedy", "Reid", "Ferreira", "Raman", "Papadopoulou", "Nowak", "Novák", "Müller", "Schmidt",
-          "Rossi", "Russo", "Dubois", "Moreau", "Jensen", "Hansen", "Larsen", "Berg", "Lindqvist", "Ivanova", "Popescu",
-          "Horvat", "Kovač", "Yilmaz", "Demir", "Haddad", "Mansour", "Cohen", "Levi", "Tanaka", "Suzuki", "Kim", "Park",
-          "Tran", "Pham", "Santos", "Silva", "Costa", "Pereira", "Mendes", "Byrne", "Walsh", "Doyle", "Quinn", "Foster")  # fmt: skip
+GIVEN = (
+    "Oliver",
+    "Amelia",
+    "Noah",
+    "Isla",
+    "Mohammed",
+    "Ava",
+    "Leo",
+    "Mia",
+    "Arthur",
+    "Ivy",
+    "Jacob",
+    "Freya",
+    "Aisha",
+    "Zoë",
+    "Mateo",
+    "Lucía",
+    "Kōji",
+    "Priya",
+    "Samuel",
+    "Grace",
+    "Ethan",
+    "Chloe",
+    "Yusuf",
+    "Hannah",
+    "Omar",
+    "Ella",
+    "Liam",
+    "Sofia",
+    "Arjun",
+    "Maya",
+    "Daniel",
+    "Emily",
+    "Tomás",
+    "Nadia",
+    "Ben",
+    "Ruby",
+    "Finn",
+    "Aoife",
+    "Wei",
+    "Lina",
+    "Sami",
+    "Elena",
+    "Jonah",
+    "Farah",
+    "Luca",
+    "Niamh",
+    "Ibrahim",
+    "Erin",
+    "Oscar",
+    "Layla",
+)
+FAMILY = (
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Ali",
+    "Hussain",
+    "Rahman",
+    "Begum",
+    "Nguyễn",
+    "Ångström",
+    "O'Sullivan",
+    "García López",
+    "Watanabe",
+    "Kowalski",
+    "Murphy",
+    "Kelly",
+    "Singh",
+    "Kaur",
+    "Chen",
+    "Wang",
+    "Okafor",
+    "Adeyemi",
+    "Bennett",
+    "Lewis",
+    "Harris",
+    "Martin",
+    "Cooper",
+    "King",
+    "Lee",
+    "Ward",
+    "Turner",
+    "Hill",
+    "Moore",
+    "Clark",
+    "Baker",
+    "Young",
+    "Allen",
+    "Mitchell",
+    "Scott",
+    "Morris",
+    "Carter",
+    "Phillips",
+    "Campbell",
+    "Anderson",
+    "Parker",
+    "Price",
+    "Bell",
+    "Richardson",
+    "Cox",
+    "Hughes",
+    "Edwards",
+    "Shaw",
+    "Lloyd",
+    "Ellis",
+    "Marshall",
+    "Owen",
+    "Fox",
+    "Mills",
+    "Graham",
+    "Kennedy",
+    "Reid",
+    "Ferreira",
+    "Raman",
+    "Papadopoulou",
+    "Nowak",
+    "Novák",
+    "Müller",
+    "Schmidt",
+    "Rossi",
+    "Russo",
+    "Dubois",
+    "Moreau",
+    "Jensen",
+    "Hansen",
+    "Larsen",
+    "Berg",
+    "Lindqvist",
+    "Ivanova",
+    "Popescu",
+    "Horvat",
+    "Kovač",
+    "Yilmaz",
+    "Demir",
+    "Haddad",
+    "Mansour",
+    "Cohen",
+    "Levi",
+    "Tanaka",
+    "Suzuki",
+    "Kim",
+    "Park",
+    "Tran",
+    "Pham",
+    "Santos",
+    "Silva",
+    "Costa",
+    "Pereira",
+    "Mendes",
+    "Byrne",
+    "Walsh",
+    "Doyle",
+    "Quinn",
+    "Foster",
+)
 SUBSTANCES = ("Peanut", "Cashew", "Hen's egg", "Cow's milk", "Sesame", "Wheat", "Soy", "Cod", "Prawn", "Hazelnut")
-MEDICINES = (("Cetirizine", "10 mg", "h1_antihistamine"), ("Montelukast", "5 mg", "leukotriene_antagonist"),
-             ("Famotidine", "20 mg", "h2_blocker"), ("Salbutamol inhaler", "100 mcg", "other"),
-             ("Bisoprolol", "2.5 mg", "beta_blocker"), ("Omeprazole", "20 mg", "ppi"))  # fmt: skip
+MEDICINES = (
+    ("Cetirizine", "10 mg", "h1_antihistamine"),
+    ("Montelukast", "5 mg", "leukotriene_antagonist"),
+    ("Famotidine", "20 mg", "h2_blocker"),
+    ("Salbutamol inhaler", "100 mcg", "other"),
+    ("Bisoprolol", "2.5 mg", "beta_blocker"),
+    ("Omeprazole", "20 mg", "ppi"),
+)
 CONDITIONS = ("asthma", "atopic_dermatitis", "allergic_rhinitis", "eoe", "mcas")
 
 
@@ -97,7 +262,9 @@ class Generator:
         self.challenges = max(1, round(FULL["challenges"] * scale))
         self.observations = round(FULL["observations"] * scale)
         self.clinic = Clinic.objects.get(name=clinic_name)
-        self.allergists = list(User.objects.filter(clinic=self.clinic, role=Role.ALLERGIST).values_list("pk", flat=True))
+        self.allergists = list(
+            User.objects.filter(clinic=self.clinic, role=Role.ALLERGIST).values_list("pk", flat=True)
+        )
         self.nurses = list(User.objects.filter(clinic=self.clinic, role=Role.NURSE).values_list("pk", flat=True))
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.zone = self.clinic.tzinfo
@@ -107,37 +274,67 @@ class Generator:
     # --- reference data -----------------------------------------------------------------------------------
 
     def _plans(self) -> list[Plan]:
+        from challenges.library.facts import food_spec, protocol_steps
+        from challenges.models import Protocol
         from clinical.checklist import ITEMS
         from clinical.kinds import KINDS
-        from challenges.models import Protocol
         from clinical.plan import step_lines
-        from challenges.library.facts import food_spec, protocol_steps
 
         plans = []
-        for protocol in Protocol.objects.filter(clinic=None, is_current=True).select_related("food").prefetch_related("steps"):
+        for protocol in (
+            Protocol.objects.filter(clinic=None, is_current=True).select_related("food").prefetch_related("steps")
+        ):
             lines = step_lines(food_spec(protocol.food), protocol_steps(protocol))
             waits = {s.number: s.interval_minutes for s in protocol.steps.all()}
             setting = KINDS[protocol.kind].setting
             watch = protocol.watch_hours * 60 if setting == "home" else 0
             checklist = [code for code in protocol.checklist_items if code in ITEMS]
-            plans.append(Plan(
-                pk=protocol.pk, setting=setting,
-                steps=[(line.number, line.protein_mg, line.food_amount, max(waits[line.number], watch)) for line in lines],
-                checklist=checklist, objective=[c for c in checklist if ITEMS[c].objective] or checklist,
-                observation_minutes=protocol.observation_minutes, follow_up_hours=list(protocol.follow_up_hours),
-            ))  # fmt: skip
+            plans.append(
+                Plan(
+                    pk=protocol.pk,
+                    setting=setting,
+                    steps=[
+                        (line.number, line.protein_mg, line.food_amount, max(waits[line.number], watch))
+                        for line in lines
+                    ],
+                    checklist=checklist,
+                    objective=[c for c in checklist if ITEMS[c].objective] or checklist,
+                    observation_minutes=protocol.observation_minutes,
+                    follow_up_hours=list(protocol.follow_up_hours),
+                )
+            )
         return plans
 
     def staff(self) -> None:
         """A clinic-sized team besides the demo logins (no usable password: nobody signs in as them)."""
         from clinics.models import Role, User
 
-        users = [User(username=f"gen-allergist-{n}", role=Role.ALLERGIST, clinic=self.clinic, first_name="Gen",
-                      last_name=f"Allergist {n}", password="!") for n in range(1, 5)]  # fmt: skip
-        users += [User(username=f"gen-nurse-{n}", role=Role.NURSE, clinic=self.clinic, first_name="Gen",
-                       last_name=f"Nurse {n}", password="!") for n in range(1, 13)]  # fmt: skip
+        users = [
+            User(
+                username=f"gen-allergist-{n}",
+                role=Role.ALLERGIST,
+                clinic=self.clinic,
+                first_name="Gen",
+                last_name=f"Allergist {n}",
+                password="!",
+            )
+            for n in range(1, 5)
+        ]
+        users += [
+            User(
+                username=f"gen-nurse-{n}",
+                role=Role.NURSE,
+                clinic=self.clinic,
+                first_name="Gen",
+                last_name=f"Nurse {n}",
+                password="!",
+            )
+            for n in range(1, 13)
+        ]
         User.objects.bulk_create(users, ignore_conflicts=True)
-        self.allergists = list(User.objects.filter(clinic=self.clinic, role=Role.ALLERGIST).values_list("pk", flat=True))
+        self.allergists = list(
+            User.objects.filter(clinic=self.clinic, role=Role.ALLERGIST).values_list("pk", flat=True)
+        )
         self.nurses = list(User.objects.filter(clinic=self.clinic, role=Role.NURSE).values_list("pk", flat=True))
 
     # --- patients -----------------------------------------------------------------------------------------
@@ -154,28 +351,48 @@ class Generator:
                 given, family = rng.choice(GIVEN), rng.choice(FAMILY)
                 born = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 84 * 365))
                 age = (self.now.date() - born).days / 365.25
-                weight = Decimal(min(95, 3.5 + 2.6 * age) if age < 18 else rng.uniform(48, 110)).quantize(Decimal("0.1"))
+                weight = Decimal(min(95, 3.5 + 2.6 * age) if age < 18 else rng.uniform(48, 110)).quantize(
+                    Decimal("0.1")
+                )
                 mrn = f"GEN-{n + 1:06d}"
-                rows.append(Patient(
-                    clinic=self.clinic, mrn=mrn, given_name=given, family_name=family, date_of_birth=born,
-                    sex=rng.choice(("female", "male")), weight_kg=weight,
-                    weight_measured_on=self.now.date() - timedelta(days=rng.randrange(400)),
-                    conditions=rng.sample(CONDITIONS, rng.choice((0, 0, 1, 1, 2))),
-                    autoinjector_dose=rng.choice(("", "0.15", "0.3", "0.3")),
-                    emergency_contact_name=f"{rng.choice(GIVEN)} {family}", emergency_contact_phone="+44 7700 900000",
-                    search_text=fold_for_search(f"{given} {family} {mrn}"),
-                    created_at=self.now - timedelta(days=rng.randrange(YEARS * 365)),
-                ))  # fmt: skip
+                rows.append(
+                    Patient(
+                        clinic=self.clinic,
+                        mrn=mrn,
+                        given_name=given,
+                        family_name=family,
+                        date_of_birth=born,
+                        sex=rng.choice(("female", "male")),
+                        weight_kg=weight,
+                        weight_measured_on=self.now.date() - timedelta(days=rng.randrange(400)),
+                        conditions=rng.sample(CONDITIONS, rng.choice((0, 0, 1, 1, 2))),
+                        autoinjector_dose=rng.choice(("", "0.15", "0.3", "0.3")),
+                        emergency_contact_name=f"{rng.choice(GIVEN)} {family}",
+                        emergency_contact_phone="+44 7700 900000",
+                        search_text=fold_for_search(f"{given} {family} {mrn}"),
+                        created_at=self.now - timedelta(days=rng.randrange(YEARS * 365)),
+                    )
+                )
             with transaction.atomic():
                 created = Patient.objects.bulk_create(rows, batch_size=BATCH)
                 for patient in created:
-                    self.buffers.add(Trigger, Trigger(
-                        patient_id=patient.pk, substance=rng.choice(SUBSTANCES), reaction_type="ige",
-                        worst_reaction_severity=rng.choice(("mild", "moderate", "severe")), notes="Hives and vomiting.",
-                    ))  # fmt: skip
+                    self.buffers.add(
+                        Trigger,
+                        Trigger(
+                            patient_id=patient.pk,
+                            substance=rng.choice(SUBSTANCES),
+                            reaction_type="ige",
+                            worst_reaction_severity=rng.choice(("mild", "moderate", "severe")),
+                            notes="Hives and vomiting.",
+                        ),
+                    )
                     for name, dose, med_class in rng.sample(MEDICINES, rng.choice((0, 1, 1, 2))):
-                        self.buffers.add(Medication, Medication(patient_id=patient.pk, name=name, dose=dose, med_class=med_class,
-                                                                schedule="once daily"))  # fmt: skip
+                        self.buffers.add(
+                            Medication,
+                            Medication(
+                                patient_id=patient.pk, name=name, dose=dose, med_class=med_class, schedule="once daily"
+                            ),
+                        )
                     made.append((patient.pk, patient.date_of_birth))
                 self.buffers.flush()
         self.buffers.counts["Patient"] = len(made)
@@ -200,10 +417,18 @@ class Generator:
         for _ in range(today):
             items.append(("today", self.now, rng.choice(clinic_plans)))  # the time is set with the status
         for _ in range(active_home):
-            items.append(("home", self.now - timedelta(days=rng.randrange(1, 20), minutes=rng.randrange(600)), rng.choice(home_plans)))
+            items.append(
+                (
+                    "home",
+                    self.now - timedelta(days=rng.randrange(1, 20), minutes=rng.randrange(600)),
+                    rng.choice(home_plans),
+                )
+            )
         for _ in range(future):
             day = self.now + timedelta(days=rng.randrange(1, 60))
-            items.append(("future", self._clinic_time(day, rng.randrange(8 * 60, 15 * 60, 15)), rng.choice(clinic_plans)))
+            items.append(
+                ("future", self._clinic_time(day, rng.randrange(8 * 60, 15 * 60, 15)), rng.choice(clinic_plans))
+            )
         rng.shuffle(items)
         return items
 
@@ -250,13 +475,24 @@ class Generator:
             back = timedelta(minutes=rng.randrange(5, 25) if plan.setting == "clinic" else rng.randrange(60, 2000))
             when = self.now - back - timedelta(minutes=sum(s[3] for s in plan.steps[: count - 1]) + 15)
         elif kind == "today":  # booked for later today, or checked in a few minutes ago
-            when = self.now + timedelta(minutes=rng.randrange(10, 240)) if status == "planned" else self.now - timedelta(minutes=10)
+            when = (
+                self.now + timedelta(minutes=rng.randrange(10, 240))
+                if status == "planned"
+                else self.now - timedelta(minutes=10)
+            )
         times = list(self._dose_times(plan, when + timedelta(minutes=15), count))
         c = Challenge(
-            clinic=self.clinic, patient_id=patient_pk, protocol_id=plan.pk, setting=plan.setting, scheduled_at=when,
-            allergist_id=rng.choice(self.allergists), nurse_id=rng.choice(self.nurses) if plan.setting == "clinic" else None,
-            status=status, indication="Bench: diagnostic challenge.", created_at=when - timedelta(days=rng.randrange(1, 60)),
-        )  # fmt: skip
+            clinic=self.clinic,
+            patient_id=patient_pk,
+            protocol_id=plan.pk,
+            setting=plan.setting,
+            scheduled_at=when,
+            allergist_id=rng.choice(self.allergists),
+            nurse_id=rng.choice(self.nurses) if plan.setting == "clinic" else None,
+            status=status,
+            indication="Bench: diagnostic challenge.",
+            created_at=when - timedelta(days=rng.randrange(1, 60)),
+        )
         c._bench_plan, c._bench_doses, c._bench_observations = plan, times, 0
         if times and status in ("completed", "stopped", "observing"):
             self._outcome(c, times[-1], times[-1] + timedelta(minutes=plan.observation_minutes))
@@ -307,17 +543,39 @@ class Generator:
         plan, times = c._bench_plan, c._bench_doses
         if plan.setting == "clinic" and c.status not in ("planned", "cancelled"):
             start = c.scheduled_at + timedelta(minutes=5)
-            self.buffers.add(PreChallengeCheck, PreChallengeCheck(
-                challenge_id=c.pk, no_illness=True, asthma_eczema_controlled=True, no_recent_exercise=True,
-                washout_confirmed=True, premedication_taken=True, consent_recorded=True, emergency_ready=True,
-                baseline_skin="clear", baseline_mouth="normal", baseline_chest="clear", recorded_by_id=c.nurse_id,
-                recorded_at=start, created_at=start,
-            ))  # fmt: skip
-            self.buffers.add(VitalSigns, VitalSigns(
-                challenge_id=c.pk, kind="baseline", taken_at=start, heart_rate=self.rng.randrange(70, 100),
-                systolic=self.rng.randrange(105, 130), diastolic=self.rng.randrange(60, 80), spo2=98,
-                recorded_by_id=c.nurse_id, created_at=start,
-            ))  # fmt: skip
+            self.buffers.add(
+                PreChallengeCheck,
+                PreChallengeCheck(
+                    challenge_id=c.pk,
+                    no_illness=True,
+                    asthma_eczema_controlled=True,
+                    no_recent_exercise=True,
+                    washout_confirmed=True,
+                    premedication_taken=True,
+                    consent_recorded=True,
+                    emergency_ready=True,
+                    baseline_skin="clear",
+                    baseline_mouth="normal",
+                    baseline_chest="clear",
+                    recorded_by_id=c.nurse_id,
+                    recorded_at=start,
+                    created_at=start,
+                ),
+            )
+            self.buffers.add(
+                VitalSigns,
+                VitalSigns(
+                    challenge_id=c.pk,
+                    kind="baseline",
+                    taken_at=start,
+                    heart_rate=self.rng.randrange(70, 100),
+                    systolic=self.rng.randrange(105, 130),
+                    diastolic=self.rng.randrange(60, 80),
+                    spo2=98,
+                    recorded_by_id=c.nurse_id,
+                    created_at=start,
+                ),
+            )
         if not times:
             return
         self._doses(c, plan, times)
@@ -333,14 +591,27 @@ class Generator:
         from challenges.models import Dose
 
         for (number, protein, food, _wait), at in zip(plan.steps, times, strict=False):
-            self.buffers.add(Dose, Dose(
-                challenge_id=c.pk, sequence=number, step_number=number, planned_protein_mg=protein,
-                planned_food_amount=food, food_amount=food, protein_mg=protein, given_at=at,
-                given_by_id=c.nurse_id or c.allergist_id, source="clinician" if plan.setting == "clinic" else "patient",
-                idempotency_key=uuid.UUID(int=self.rng.getrandbits(128), version=4), created_at=at,
-            ))  # fmt: skip
+            self.buffers.add(
+                Dose,
+                Dose(
+                    challenge_id=c.pk,
+                    sequence=number,
+                    step_number=number,
+                    planned_protein_mg=protein,
+                    planned_food_amount=food,
+                    food_amount=food,
+                    protein_mg=protein,
+                    given_at=at,
+                    given_by_id=c.nurse_id or c.allergist_id,
+                    source="clinician" if plan.setting == "clinic" else "patient",
+                    idempotency_key=uuid.UUID(int=self.rng.getrandbits(128), version=4),
+                    created_at=at,
+                ),
+            )
 
-    def _observations(self, c: Any, plan: Plan, first_at: datetime, until: datetime, *, reaction_at: datetime | None) -> None:
+    def _observations(
+        self, c: Any, plan: Plan, first_at: datetime, until: datetime, *, reaction_at: datetime | None
+    ) -> None:
         from challenges.models import Observation
 
         rng, count = self.rng, c._bench_observations
@@ -353,31 +624,66 @@ class Generator:
             item = rng.choice(plan.checklist)
             if reaction_at is not None and n >= count - 2:  # the findings that met the stop rule
                 at, severity, item = reaction_at, rng.choice((2, 3)), rng.choice(plan.objective)
-            self.buffers.add(Observation, Observation(
-                challenge_id=c.pk, item_code=item, severity=severity, observed_at=at, source=source,
-                recorded_by_id=by, created_at=at,
-            ))  # fmt: skip
+            self.buffers.add(
+                Observation,
+                Observation(
+                    challenge_id=c.pk,
+                    item_code=item,
+                    severity=severity,
+                    observed_at=at,
+                    source=source,
+                    recorded_by_id=by,
+                    created_at=at,
+                ),
+            )
 
     def _reaction(self, c: Any, at: datetime) -> None:
         """The stop alert the findings raised (decided `stop`, or still open on a paused home plan), vitals, treatment."""
         from challenges.models import StopAlert, Treatment, VitalSigns
 
         decided = c.status == "stopped"
-        self.buffers.add(StopAlert, StopAlert(
-            challenge_id=c.pk, raised_at=at,
-            hits=[{"code": "objective_sign", "message": "Objective sign graded moderate or worse.", "evidence": []}],
-            decision="stop" if decided else "", reason="Objective signs." if decided else "",
-            decided_by_id=c.allergist_id if decided else None, decided_at=at + timedelta(minutes=3) if decided else None,
-        ))  # fmt: skip
+        self.buffers.add(
+            StopAlert,
+            StopAlert(
+                challenge_id=c.pk,
+                raised_at=at,
+                hits=[
+                    {"code": "objective_sign", "message": "Objective sign graded moderate or worse.", "evidence": []}
+                ],
+                decision="stop" if decided else "",
+                reason="Objective signs." if decided else "",
+                decided_by_id=c.allergist_id if decided else None,
+                decided_at=at + timedelta(minutes=3) if decided else None,
+            ),
+        )
         if c.setting == "clinic":
-            self.buffers.add(VitalSigns, VitalSigns(
-                challenge_id=c.pk, kind="during", taken_at=at, heart_rate=112, systolic=110, diastolic=70, spo2=95,
-                recorded_by_id=c.nurse_id, created_at=at,
-            ))  # fmt: skip
-            self.buffers.add(Treatment, Treatment(
-                challenge_id=c.pk, kind="antihistamine", drug="Cetirizine", dose="10 mg", route="oral",
-                given_at=at, recorded_by_id=c.nurse_id, created_at=at,
-            ))  # fmt: skip
+            self.buffers.add(
+                VitalSigns,
+                VitalSigns(
+                    challenge_id=c.pk,
+                    kind="during",
+                    taken_at=at,
+                    heart_rate=112,
+                    systolic=110,
+                    diastolic=70,
+                    spo2=95,
+                    recorded_by_id=c.nurse_id,
+                    created_at=at,
+                ),
+            )
+            self.buffers.add(
+                Treatment,
+                Treatment(
+                    challenge_id=c.pk,
+                    kind="antihistamine",
+                    drug="Cetirizine",
+                    dose="10 mg",
+                    route="oral",
+                    given_at=at,
+                    recorded_by_id=c.nurse_id,
+                    created_at=at,
+                ),
+            )
 
     def _follow_ups(self, c: Any, plan: Plan, last_at: datetime) -> None:
         from challenges.models import FollowUp
@@ -385,13 +691,21 @@ class Generator:
         for hours in plan.follow_up_hours:
             due = last_at + timedelta(hours=hours)
             done = c.status != "observing" and due < self.now
-            self.buffers.add(FollowUp, FollowUp(
-                challenge_id=c.pk, due_at=due, hours_after=hours, method="phone" if done else "",
-                done_at=due + timedelta(minutes=20) if done else None,
-                done_by_id=(c.nurse_id or c.allergist_id) if done else None, symptoms=False if done else None,
-                findings="No delayed symptoms." if done else "", source="clinician" if done else "",
-                created_at=last_at,
-            ))  # fmt: skip
+            self.buffers.add(
+                FollowUp,
+                FollowUp(
+                    challenge_id=c.pk,
+                    due_at=due,
+                    hours_after=hours,
+                    method="phone" if done else "",
+                    done_at=due + timedelta(minutes=20) if done else None,
+                    done_by_id=(c.nurse_id or c.allergist_id) if done else None,
+                    symptoms=False if done else None,
+                    findings="No delayed symptoms." if done else "",
+                    source="clinician" if done else "",
+                    created_at=last_at,
+                ),
+            )
 
 
 def finish_database() -> None:
@@ -415,13 +729,20 @@ def generate(*, scale: float, seed: int, clinic: str) -> dict[str, Any]:
     patients_s = time.perf_counter() - started
     gen.challenges_create(patients)
     finish_database()
-    return {"seconds": time.perf_counter() - started, "patients_seconds": patients_s, "scale": scale, "rows": gen.buffers.counts}
+    return {
+        "seconds": time.perf_counter() - started,
+        "patients_seconds": patients_s,
+        "scale": scale,
+        "rows": gen.buffers.counts,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="bench database (default: DATABASE_URL)")
-    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 20,000 patients, 50,000 challenges, 1M observations")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="1.0 = 20,000 patients, 50,000 challenges, 1M observations"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--clinic", default="Northside Allergy Clinic", help="the demo clinic that gets the rows")
     parser.add_argument("--json", help="write the figures here")
@@ -432,7 +753,9 @@ def main() -> None:
 
     result["vendor"] = connection.vendor
     rows = ", ".join(f"{name} {count:,}" for name, count in sorted(result["rows"].items()))
-    print(f"generated on {connection.vendor} in {result['seconds']:.0f} s (patients {result['patients_seconds']:.0f} s): {rows}")
+    print(
+        f"generated on {connection.vendor} in {result['seconds']:.0f} s (patients {result['patients_seconds']:.0f} s): {rows}"
+    )
     write_json(args.json, result)
 
 

@@ -30,8 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import PYTHON, ROOT, bench_env, django_setup, summary_ms, write_json  # noqa: E402
 
 SEARCH = "rahman"  # a family name in the demo and in the generated names (about 1 in 120 patients)
-PAGES = ("dashboard: home", "dashboard: today's board", "home plans attention", "patient search", "patient detail",
-         "challenge page", "report")
+PAGES = (
+    "dashboard: home",
+    "dashboard: today's board",
+    "home plans attention",
+    "patient search",
+    "patient detail",
+    "challenge page",
+    "report",
+)
 
 
 # --- worker: one database, one process ----------------------------------------------------------------------
@@ -127,9 +134,13 @@ def worker(database_url: str) -> None:
 def measure(databases: dict[str, str], *, rounds: int, runs: int) -> dict[str, Any]:
     procs = {
         label: subprocess.Popen(
-            [PYTHON, __file__, "--worker", url], cwd=ROOT, env=bench_env(url), stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [PYTHON, __file__, "--worker", url],
+            cwd=ROOT,
+            env=bench_env(url),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for label, url in databases.items()
     }
     try:
@@ -186,8 +197,13 @@ def report_figures(database_url: str, runs: int) -> dict[str, Any]:
         report = _median(lambda c=challenge: render_challenge_report(challenge_report(c)), runs)
         build = _median(lambda c=challenge: challenge_report(c), runs)
         floor = _median(lambda s=snapshot: bare_table_pdf(s), runs)
-        results[name] = {"report_ms": report, "snapshot_ms": build, "floor_ms": floor, "ratio": report / floor,
-                         "cells": _cells(snapshot)}  # fmt: skip
+        results[name] = {
+            "report_ms": report,
+            "snapshot_ms": build,
+            "floor_ms": floor,
+            "ratio": report / floor,
+            "cells": _cells(snapshot),
+        }
     return results
 
 
@@ -255,6 +271,7 @@ def _long_challenge() -> Any:
 
     from django.utils import timezone
 
+    from challenges.library.facts import food_spec, protocol_steps
     from challenges.models import (
         Challenge,
         Dose,
@@ -265,7 +282,6 @@ def _long_challenge() -> Any:
         VitalSigns,
     )
     from clinical.plan import step_lines
-    from challenges.library.facts import food_spec, protocol_steps
     from clinics.models import User
 
     existing = Challenge.objects.filter(indication="[bench-long-report]").first()
@@ -273,40 +289,101 @@ def _long_challenge() -> Any:
         return existing
     practall = Protocol.objects.get(clinic=None, name="PRACTALL 7-step peanut OFC", is_current=True)
     nurse, allergist = User.objects.get(username="nurse"), User.objects.get(username="allergist")
-    protocol = Protocol.objects.create(name="Bench 30-step", kind=practall.kind, food=practall.food, clinic=nurse.clinic,
-                                       checklist_items=practall.checklist_items, stop_rules=practall.stop_rules)  # fmt: skip
+    protocol = Protocol.objects.create(
+        name="Bench 30-step",
+        kind=practall.kind,
+        food=practall.food,
+        clinic=nurse.clinic,
+        checklist_items=practall.checklist_items,
+        stop_rules=practall.stop_rules,
+    )
     ProtocolStep.objects.bulk_create(
-        [ProtocolStep(protocol=protocol, number=n, protein_mg=Decimal(2 * n), interval_minutes=15) for n in range(1, 31)]
+        [
+            ProtocolStep(protocol=protocol, number=n, protein_mg=Decimal(2 * n), interval_minutes=15)
+            for n in range(1, 31)
+        ]
     )
     protocol = Protocol.objects.prefetch_related("steps").get(pk=protocol.pk)
     lines = step_lines(food_spec(protocol.food), protocol_steps(protocol))
     start = timezone.now().replace(microsecond=0) - timedelta(days=3)
     source = Challenge.objects.get(indication__startswith="[demo-failed]")
     challenge = Challenge.objects.create(
-        clinic=nurse.clinic, patient=source.patient, protocol=protocol, scheduled_at=start, allergist=allergist,
-        nurse=nurse, status="completed", indication="[bench-long-report]", outcome="passed", advice="eat_regularly",
-        outcome_reason="All 30 doses tolerated.", observation_started_at=start + timedelta(minutes=15 * 30),
-    )  # fmt: skip
-    PreChallengeCheck.objects.create(challenge=challenge, recorded_by=nurse, recorded_at=start, **dict.fromkeys(
-        ("no_illness", "asthma_eczema_controlled", "no_recent_exercise", "washout_confirmed", "premedication_taken",
-         "consent_recorded", "emergency_ready"), True))  # fmt: skip
-    Dose.objects.bulk_create([
-        Dose(challenge=challenge, sequence=line.number, step_number=line.number, planned_protein_mg=line.protein_mg,
-             planned_food_amount=line.food_amount, food_amount=line.food_amount, protein_mg=line.protein_mg,
-             given_at=start + timedelta(minutes=15 * line.number), given_by=nurse, idempotency_key=uuid.uuid4())
-        for line in lines
-    ])  # fmt: skip
+        clinic=nurse.clinic,
+        patient=source.patient,
+        protocol=protocol,
+        scheduled_at=start,
+        allergist=allergist,
+        nurse=nurse,
+        status="completed",
+        indication="[bench-long-report]",
+        outcome="passed",
+        advice="eat_regularly",
+        outcome_reason="All 30 doses tolerated.",
+        observation_started_at=start + timedelta(minutes=15 * 30),
+    )
+    PreChallengeCheck.objects.create(
+        challenge=challenge,
+        recorded_by=nurse,
+        recorded_at=start,
+        **dict.fromkeys(
+            (
+                "no_illness",
+                "asthma_eczema_controlled",
+                "no_recent_exercise",
+                "washout_confirmed",
+                "premedication_taken",
+                "consent_recorded",
+                "emergency_ready",
+            ),
+            True,
+        ),
+    )
+    Dose.objects.bulk_create(
+        [
+            Dose(
+                challenge=challenge,
+                sequence=line.number,
+                step_number=line.number,
+                planned_protein_mg=line.protein_mg,
+                planned_food_amount=line.food_amount,
+                food_amount=line.food_amount,
+                protein_mg=line.protein_mg,
+                given_at=start + timedelta(minutes=15 * line.number),
+                given_by=nurse,
+                idempotency_key=uuid.uuid4(),
+            )
+            for line in lines
+        ]
+    )
     items = practall.checklist_items
-    Observation.objects.bulk_create([
-        Observation(challenge=challenge, item_code=items[n % len(items)], severity=n % 2, recorded_by=nurse,
-                    observed_at=start + timedelta(minutes=16 + n * 2), note="Bench finding" if n % 5 == 0 else "")
-        for n in range(200)
-    ])  # fmt: skip
-    VitalSigns.objects.bulk_create([
-        VitalSigns(challenge=challenge, kind="baseline" if n == 0 else "during", taken_at=start + timedelta(minutes=15 * n),
-                   heart_rate=80 + n % 9, systolic=118 + n % 7, diastolic=72, spo2=98, recorded_by=nurse)
-        for n in range(30)
-    ])  # fmt: skip
+    Observation.objects.bulk_create(
+        [
+            Observation(
+                challenge=challenge,
+                item_code=items[n % len(items)],
+                severity=n % 2,
+                recorded_by=nurse,
+                observed_at=start + timedelta(minutes=16 + n * 2),
+                note="Bench finding" if n % 5 == 0 else "",
+            )
+            for n in range(200)
+        ]
+    )
+    VitalSigns.objects.bulk_create(
+        [
+            VitalSigns(
+                challenge=challenge,
+                kind="baseline" if n == 0 else "during",
+                taken_at=start + timedelta(minutes=15 * n),
+                heart_rate=80 + n % 9,
+                systolic=118 + n % 7,
+                diastolic=72,
+                spo2=98,
+                recorded_by=nurse,
+            )
+            for n in range(30)
+        ]
+    )
     return challenge
 
 
@@ -329,15 +406,19 @@ def main() -> None:
             os.environ[key] = value
         result: dict[str, Any] = report_figures(url, args.runs)
         for name, figures in result.items():
-            print(f"report {name:24} {figures['report_ms']:7.1f} ms (snapshot {figures['snapshot_ms']:.1f} ms), "
-                  f"floor {figures['floor_ms']:6.1f} ms "
-                  f"({figures['cells']} cells): {figures['ratio']:.2f}x")  # fmt: skip
+            print(
+                f"report {name:24} {figures['report_ms']:7.1f} ms (snapshot {figures['snapshot_ms']:.1f} ms), "
+                f"floor {figures['floor_ms']:6.1f} ms "
+                f"({figures['cells']} cells): {figures['ratio']:.2f}x"
+            )
     else:
         result = measure(databases, rounds=args.rounds, runs=args.runs)
         for label, figures in result.items():
             for name, page in figures["pages"].items():
-                print(f"{label:14} {name:26} median {page['median_ms']:7.1f} ms  p95 {page['p95_ms']:7.1f} ms  "
-                      f"{figures['queries'][name]:3} queries")  # fmt: skip
+                print(
+                    f"{label:14} {name:26} median {page['median_ms']:7.1f} ms  p95 {page['p95_ms']:7.1f} ms  "
+                    f"{figures['queries'][name]:3} queries"
+                )
     write_json(args.json, result)
 
 

@@ -37,10 +37,12 @@ def _cast():  # type: ignore[no-untyped-def]
     from patients.models import Patient
 
     clinic = Clinic.objects.create(name="Bench Clinic", address="1 Bench Road", phone="+44 113 000 0000")
-    allergist = User.objects.create(username="bench-allergist", role=Role.ALLERGIST, clinic=clinic,
-                                    first_name="Amira", last_name="Okafor")  # fmt: skip
-    nurse = User.objects.create(username="bench-nurse", role=Role.NURSE, clinic=clinic, first_name="Sam",
-                                last_name="Lee")  # fmt: skip
+    allergist = User.objects.create(
+        username="bench-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Amira", last_name="Okafor"
+    )
+    nurse = User.objects.create(
+        username="bench-nurse", role=Role.NURSE, clinic=clinic, first_name="Sam", last_name="Lee"
+    )
     patients = [
         Patient.objects.create(
             clinic=clinic,
@@ -49,15 +51,15 @@ def _cast():  # type: ignore[no-untyped-def]
             family_name="Ångström-Nguyễn",
             date_of_birth=date(1990, 5, 1),
             weight_kg=Decimal("60"),
-        )  # fmt: skip
+        )
         for n in (1, 2)
     ]
     return patients, nurse, allergist
 
 
 def _challenges():  # type: ignore[no-untyped-def]
-    from challenges.models import Protocol
     from challenges.library.services.standard import load_standard_library
+    from challenges.models import Protocol
     from tests.reports import scenarios
 
     load_standard_library()
@@ -94,9 +96,11 @@ def _case(name: str, challenge: object, runs: int) -> float:
     pages = len(PdfReader(BytesIO(build())).pages)
     verdict = "ok" if total < TARGETS_MS[name] else "OVER TARGET"
     steps, findings = challenge.protocol.steps.count(), challenge.observations.count()  # type: ignore[attr-defined]
-    print(f"{name:8} {steps:2} steps, {findings:3} findings, {pages} pages: median {total:6.1f} ms "
-          f"(CPU {cpu:6.1f} ms; snapshot {snapshot:5.1f} ms + render {total - snapshot:6.1f} ms); "
-          f"target < {TARGETS_MS[name]} ms: {verdict}")  # fmt: skip
+    print(
+        f"{name:8} {steps:2} steps, {findings:3} findings, {pages} pages: median {total:6.1f} ms "
+        f"(CPU {cpu:6.1f} ms; snapshot {snapshot:5.1f} ms + render {total - snapshot:6.1f} ms); "
+        f"target < {TARGETS_MS[name]} ms: {verdict}"
+    )
     return total
 
 

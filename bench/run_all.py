@@ -57,8 +57,15 @@ def run(script: str, *args: str, database_url: str, timeout: float) -> None:
     """A bench script as a child process on one database; its own output goes to DATA_DIR/<script>.log."""
     log = DATA_DIR / f"{Path(script).stem}.log"
     with log.open("a") as out:
-        result = subprocess.run([PYTHON, str(BENCH / script), *args], cwd=ROOT, env=bench_env(database_url),
-                                stdout=out, stderr=subprocess.STDOUT, timeout=timeout, check=False)  # fmt: skip
+        result = subprocess.run(
+            [PYTHON, str(BENCH / script), *args],
+            cwd=ROOT,
+            env=bench_env(database_url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
     if result.returncode:
         raise RuntimeError(f"{script} failed (exit {result.returncode}); see {log}")
 
@@ -92,8 +99,15 @@ def build_databases(args: argparse.Namespace, use_pg: bool) -> dict[str, Any]:
     large = DATA_DIR / "large.sqlite3"
     sqlite_copy(small, large)
     step(f"SQLite: generate the large data set (scale {args.scale})")
-    run("generate_data.py", "--scale", str(args.scale), "--json", str(DATA_DIR / "gen-sqlite.json"),
-        database_url=sqlite_url(large), timeout=3600)  # fmt: skip
+    run(
+        "generate_data.py",
+        "--scale",
+        str(args.scale),
+        "--json",
+        str(DATA_DIR / "gen-sqlite.json"),
+        database_url=sqlite_url(large),
+        timeout=3600,
+    )
     urls["sqlite-large"] = sqlite_url(large)
     if use_pg:
         step("PostgreSQL: migrate and load the demo data")
@@ -105,8 +119,15 @@ def build_databases(args: argparse.Namespace, use_pg: bool) -> dict[str, Any]:
         urls["pg-small"] = pg_url(f"{PG_PREFIX}_small")
         pg_create(f"{PG_PREFIX}_large", template=f"{PG_PREFIX}_small")
         step(f"PostgreSQL: generate the large data set (scale {args.scale})")
-        run("generate_data.py", "--scale", str(args.scale), "--json", str(DATA_DIR / "gen-pg.json"),
-            database_url=pg_url(f"{PG_PREFIX}_large"), timeout=3600)  # fmt: skip
+        run(
+            "generate_data.py",
+            "--scale",
+            str(args.scale),
+            "--json",
+            str(DATA_DIR / "gen-pg.json"),
+            database_url=pg_url(f"{PG_PREFIX}_large"),
+            timeout=3600,
+        )
         urls["pg-large"] = pg_url(f"{PG_PREFIX}_large")
     timings["generate"] = {vendor: read_json(DATA_DIR / f"gen-{vendor}.json") for vendor in ("sqlite", "pg")}
     return {"urls": urls, "timings": timings}
@@ -125,8 +146,10 @@ class Table:
     def print(self) -> str:
         header = ("metric", "value", "target", "result")
         widths = [max(len(row[i]) for row in [header, *self.rows]) for i in range(4)]
-        lines = [" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(header)),
-                 "-+-".join("-" * width for width in widths)]  # fmt: skip
+        lines = [
+            " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(header)),
+            "-+-".join("-" * width for width in widths),
+        ]
         lines += [" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) for row in self.rows]
         text = "\n".join(lines)
         print(text)
@@ -144,10 +167,13 @@ def page_rows(table: Table, latency: dict[str, Any]) -> None:
             ratio = big["median_ms"] / s["median_ms"]
             queries = f"{small['queries'][name]}/{large['queries'][name]} q"
             how = " (builder)" if name == "report" and small.get("report_how") == "builder" else ""
-            table.add(f"{vendor}: {name}{how} median/p95 small -> large",
-                      f"{s['median_ms']:.1f}/{s['p95_ms']:.0f} -> {big['median_ms']:.1f}/{big['p95_ms']:.0f} ms, "
-                      f"{queries}, {ratio:.2f}x", f"median ratio < {PAGE_RATIO:g}x, same queries",
-                      ratio < PAGE_RATIO and small["queries"][name] == large["queries"][name])  # fmt: skip
+            table.add(
+                f"{vendor}: {name}{how} median/p95 small -> large",
+                f"{s['median_ms']:.1f}/{s['p95_ms']:.0f} -> {big['median_ms']:.1f}/{big['p95_ms']:.0f} ms, "
+                f"{queries}, {ratio:.2f}x",
+                f"median ratio < {PAGE_RATIO:g}x, same queries",
+                ratio < PAGE_RATIO and small["queries"][name] == large["queries"][name],
+            )
 
 
 def server_rows(table: Table, load: dict[str, Any] | None) -> None:
@@ -159,32 +185,53 @@ def server_rows(table: Table, load: dict[str, Any] | None) -> None:
     if over:
         health, page = over["health"], over["challenge"]
         ratio = page["latency"]["p50_ms"] / health["latency"]["p50_ms"]
-        table.add("challenge page / health, latency p50 (1 connection)",
-                  f"{page['latency']['p50_ms']:.1f} / {health['latency']['p50_ms']:.1f} ms = {ratio:.1f}x",
-                  f"< {OVERHEAD_RATIO:g}x", ratio < OVERHEAD_RATIO)  # fmt: skip
+        table.add(
+            "challenge page / health, latency p50 (1 connection)",
+            f"{page['latency']['p50_ms']:.1f} / {health['latency']['p50_ms']:.1f} ms = {ratio:.1f}x",
+            f"< {OVERHEAD_RATIO:g}x",
+            ratio < OVERHEAD_RATIO,
+        )
         share = page["saturation"]["rps"] / health["saturation"]["rps"]
         errors = sum(over[k][m]["status_errors"] + over[k][m]["socket_errors"] for k in over for m in over[k])
-        table.add("challenge page / health, throughput (16 connections)",
-                  f"{page['saturation']['rps']:.0f} / {health['saturation']['rps']:.0f} req/s = {share:.2f}, {errors} errors",
-                  f">= {THROUGHPUT_SHARE:.2f}", share >= THROUGHPUT_SHARE and errors == 0)  # fmt: skip
+        table.add(
+            "challenge page / health, throughput (16 connections)",
+            f"{page['saturation']['rps']:.0f} / {health['saturation']['rps']:.0f} req/s = {share:.2f}, {errors} errors",
+            f">= {THROUGHPUT_SHARE:.2f}",
+            share >= THROUGHPUT_SHARE and errors == 0,
+        )
     else:
         table.add("challenge page / health", "not measured (wrk missing)")
     doses = load["doses"]
     check = doses["verified"]
-    table.add(f"dose posts: {doses['clients']} clients x {doses['seconds']:.0f} s",
-              f"{doses['acknowledged']} acknowledged, {doses['errors']} errors, {check['in_database']} in DB "
-              f"({check['missing']} missing), p95 {doses.get('p95_ms', 0):.0f} ms",
-              "0 errors, each acknowledged dose once", doses["errors"] == 0 and check["ok"])  # fmt: skip
+    table.add(
+        f"dose posts: {doses['clients']} clients x {doses['seconds']:.0f} s",
+        f"{doses['acknowledged']} acknowledged, {doses['errors']} errors, {check['in_database']} in DB "
+        f"({check['missing']} missing), p95 {doses.get('p95_ms', 0):.0f} ms",
+        "0 errors, each acknowledged dose once",
+        doses["errors"] == 0 and check["ok"],
+    )
     if over:
         share = doses["rps"] / over["health"]["saturation"]["rps"]
-        table.add("dose posts / health, throughput", f"{doses['rps']:.1f} / {over['health']['saturation']['rps']:.0f} req/s "
-                  f"= {share:.2f}", f">= {THROUGHPUT_SHARE:.2f}", share >= THROUGHPUT_SHARE)  # fmt: skip
+        table.add(
+            "dose posts / health, throughput",
+            f"{doses['rps']:.1f} / {over['health']['saturation']['rps']:.0f} req/s = {share:.2f}",
+            f">= {THROUGHPUT_SHARE:.2f}",
+            share >= THROUGHPUT_SHARE,
+        )
     clinic = load["clinic"]
-    table.add(f"clinic load: {NURSES_PATIENTS}, {clinic['seconds']:.0f} s", f"{clinic['errors']} errors", "0 errors",
-              clinic["errors"] == 0)  # fmt: skip
+    table.add(
+        f"clinic load: {NURSES_PATIENTS}, {clinic['seconds']:.0f} s",
+        f"{clinic['errors']} errors",
+        "0 errors",
+        clinic["errors"] == 0,
+    )
     for name, page in clinic["pages"].items():
-        table.add(f"clinic load p95: {name}", f"{page['p95_ms']:.0f} ms (median {page['median_ms']:.0f}, n={page['n']})",
-                  f"< {CLINIC_P95_MS:g} ms", page["p95_ms"] < CLINIC_P95_MS)  # fmt: skip
+        table.add(
+            f"clinic load p95: {name}",
+            f"{page['p95_ms']:.0f} ms (median {page['median_ms']:.0f}, n={page['n']})",
+            f"< {CLINIC_P95_MS:g} ms",
+            page["p95_ms"] < CLINIC_P95_MS,
+        )
 
 
 NURSES_PATIENTS = "30 nurses + 20 patients"
@@ -195,16 +242,21 @@ def report_rows(table: Table, reports: dict[str, Any] | None) -> None:
         table.add("reports", "not measured")
         return
     for name, figures in reports.items():
-        table.add(f"report {name}: build / bare-table floor",
-                  f"{figures['report_ms']:.0f} (snapshot {figures.get('snapshot_ms', 0):.0f}) / {figures['floor_ms']:.0f} ms "
-                  f"= {figures['ratio']:.2f}x",
-                  f"< {REPORT_RATIO:g}x", figures["ratio"] < REPORT_RATIO)  # fmt: skip
+        table.add(
+            f"report {name}: build / bare-table floor",
+            f"{figures['report_ms']:.0f} (snapshot {figures.get('snapshot_ms', 0):.0f}) / {figures['floor_ms']:.0f} ms "
+            f"= {figures['ratio']:.2f}x",
+            f"< {REPORT_RATIO:g}x",
+            figures["ratio"] < REPORT_RATIO,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="scale 1.0 and 60 s load runs (takes well over 10 min)")
-    parser.add_argument("--scale", type=float, default=0.1, help="1.0 = 20,000 patients, 50,000 challenges, 1M observations")
+    parser.add_argument(
+        "--scale", type=float, default=0.1, help="1.0 = 20,000 patients, 50,000 challenges, 1M observations"
+    )
     parser.add_argument("--dose-seconds", type=float, default=15)
     parser.add_argument("--clinic-seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=4, help="latency rounds per database")
@@ -221,29 +273,60 @@ def main() -> None:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     use_pg = not args.no_pg and pg_available()
     info = machine()
-    print(f"Stepwise bench: {info['nproc']} cores, {info['cpu']}, {info['ram']} RAM; scale {args.scale}; "
-          f"logs in {DATA_DIR}", flush=True)  # fmt: skip
+    print(
+        f"Stepwise bench: {info['nproc']} cores, {info['cpu']}, {info['ram']} RAM; scale {args.scale}; "
+        f"logs in {DATA_DIR}",
+        flush=True,
+    )
     results: dict[str, Any] = {"machine": info, "scale": args.scale}
     try:
         dbs = reuse_databases(use_pg) if args.reuse else build_databases(args, use_pg)
         results["databases"] = dbs["timings"]
         step("page latency, in-process (Django test client)")
-        run("page_latency.py", *[f"--db={label}={url}" for label, url in dbs["urls"].items()],
-            "--rounds", str(args.rounds), "--runs", str(args.runs), "--json", str(DATA_DIR / "latency.json"),
-            database_url=dbs["urls"]["sqlite-small"], timeout=1800)  # fmt: skip
+        run(
+            "page_latency.py",
+            *[f"--db={label}={url}" for label, url in dbs["urls"].items()],
+            "--rounds",
+            str(args.rounds),
+            "--runs",
+            str(args.runs),
+            "--json",
+            str(DATA_DIR / "latency.json"),
+            database_url=dbs["urls"]["sqlite-small"],
+            timeout=1800,
+        )
         results["latency"] = read_json(DATA_DIR / "latency.json")
         step("reports against the reportlab floor")
         sqlite_copy(DATA_DIR / "small.sqlite3", DATA_DIR / "reports.sqlite3")
         reports_url = sqlite_url(DATA_DIR / "reports.sqlite3")
-        run("page_latency.py", "--reports", f"--db=reports={reports_url}", "--runs", "9",
-            "--json", str(DATA_DIR / "reports.json"), database_url=reports_url, timeout=900)  # fmt: skip
+        run(
+            "page_latency.py",
+            "--reports",
+            f"--db=reports={reports_url}",
+            "--runs",
+            "9",
+            "--json",
+            str(DATA_DIR / "reports.json"),
+            database_url=reports_url,
+            timeout=900,
+        )
         results["reports"] = read_json(DATA_DIR / "reports.json")
         step("server load under gunicorn (overhead, dose posts, clinic load)")
         sqlite_copy(DATA_DIR / "large.sqlite3", DATA_DIR / "load.sqlite3")
         load_url = sqlite_url(DATA_DIR / "load.sqlite3")
-        run("server_load.py", "--database-url", load_url, "--dose-seconds", str(args.dose_seconds),
-            "--clinic-seconds", str(args.clinic_seconds), "--json", str(DATA_DIR / "load.json"),
-            database_url=load_url, timeout=1800)  # fmt: skip
+        run(
+            "server_load.py",
+            "--database-url",
+            load_url,
+            "--dose-seconds",
+            str(args.dose_seconds),
+            "--clinic-seconds",
+            str(args.clinic_seconds),
+            "--json",
+            str(DATA_DIR / "load.json"),
+            database_url=load_url,
+            timeout=1800,
+        )
         results["load"] = read_json(DATA_DIR / "load.json")
     finally:
         if not args.keep:
@@ -258,18 +341,27 @@ def main() -> None:
     for vendor in ("sqlite", "pg"):
         if gen.get(vendor):
             rows = gen[vendor]["rows"]
-            table.add(f"{vendor}: generate (bulk_create, scale {args.scale})",
-                      f"{gen[vendor]['seconds']:.0f} s: {rows.get('Patient', 0):,} patients, {rows.get('Challenge', 0):,} "
-                      f"challenges, {rows.get('Observation', 0):,} observations, {rows.get('Dose', 0):,} doses")  # fmt: skip
+            table.add(
+                f"{vendor}: generate (bulk_create, scale {args.scale})",
+                f"{gen[vendor]['seconds']:.0f} s: {rows.get('Patient', 0):,} patients, {rows.get('Challenge', 0):,} "
+                f"challenges, {rows.get('Observation', 0):,} observations, {rows.get('Dose', 0):,} doses",
+            )
     page_rows(table, results.get("latency") or {})
     report_rows(table, results.get("reports"))
     server_rows(table, results.get("load"))
     elapsed = time.perf_counter() - began
-    table.add("make bench wall time", f"{elapsed / 60:.1f} min", "< 10 min" if not args.full else "", None if args.full else elapsed < 600)
+    table.add(
+        "make bench wall time",
+        f"{elapsed / 60:.1f} min",
+        "< 10 min" if not args.full else "",
+        None if args.full else elapsed < 600,
+    )
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     results["table"] = table.print()
-    print(f"\n{info['nproc']} cores ({info['cpu']}, {info['ram']}); load average at the end {load}. "
-          f"Figures: {DATA_DIR / 'results.json'}")  # fmt: skip
+    print(
+        f"\n{info['nproc']} cores ({info['cpu']}, {info['ram']}); load average at the end {load}. "
+        f"Figures: {DATA_DIR / 'results.json'}"
+    )
     (DATA_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str))
 
 

@@ -72,10 +72,17 @@ def _protocol(name: str, *, base: str, steps: int, interval: int, clinic: Any) -
 
     source = Protocol.objects.get(clinic=None, name=base, is_current=True)
     protocol = Protocol.objects.create(
-        name=name, kind=source.kind, food=source.food, clinic=clinic, dose_basis=source.dose_basis,
-        checklist_items=source.checklist_items, stop_rules=source.stop_rules, observation_minutes=source.observation_minutes,
-        watch_hours=0, follow_up_hours=[],
-    )  # fmt: skip
+        name=name,
+        kind=source.kind,
+        food=source.food,
+        clinic=clinic,
+        dose_basis=source.dose_basis,
+        checklist_items=source.checklist_items,
+        stop_rules=source.stop_rules,
+        observation_minutes=source.observation_minutes,
+        watch_hours=0,
+        follow_up_hours=[],
+    )
     amount = {"protein_mg": Decimal("1")} if source.dose_basis == "protein" else {"food_amount": Decimal("0.5")}
     ProtocolStep.objects.bulk_create(
         [ProtocolStep(protocol=protocol, number=n, interval_minutes=interval, **amount) for n in range(1, steps + 1)]
@@ -86,17 +93,24 @@ def _protocol(name: str, *, base: str, steps: int, interval: int, clinic: Any) -
 def _challenge(patient: Any, protocol: Any, allergist: Any, nurse: Any, *, checked_in: bool) -> Any:
     from django.utils import timezone
 
-    from clinical.kinds import KINDS
     from challenges.models import Challenge, PreChallengeCheck
+    from clinical.kinds import KINDS
 
     challenge = Challenge.objects.create(
-        clinic=patient.clinic, patient=patient, protocol=protocol, setting=KINDS[protocol.kind].setting,
-        scheduled_at=timezone.now() - timezone.timedelta(minutes=20), allergist=allergist, nurse=nurse,
-        status="checked_in" if checked_in else "planned", indication="[bench-load]",
-    )  # fmt: skip
+        clinic=patient.clinic,
+        patient=patient,
+        protocol=protocol,
+        setting=KINDS[protocol.kind].setting,
+        scheduled_at=timezone.now() - timezone.timedelta(minutes=20),
+        allergist=allergist,
+        nurse=nurse,
+        status="checked_in" if checked_in else "planned",
+        indication="[bench-load]",
+    )
     if checked_in:
-        PreChallengeCheck.objects.create(challenge=challenge, recorded_by=nurse or allergist, **dict.fromkeys(
-            PreChallengeCheck.CHECK_FIELDS, True))  # fmt: skip
+        PreChallengeCheck.objects.create(
+            challenge=challenge, recorded_by=nurse or allergist, **dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True)
+        )
     return challenge
 
 
@@ -122,18 +136,30 @@ def setup_rows() -> dict[str, Any]:
     tag = uuid.uuid4().hex[:6]
     # The dose run has a clinic of its own: 50 challenges dosing at once would not be Northside's board.
     dose_clinic = Clinic.objects.create(name=f"Bench dose clinic {tag}", time_zone=clinic.time_zone)
-    dose_allergist = User.objects.create(username=f"bench-allergist-d{tag}", role=Role.ALLERGIST, clinic=dose_clinic,
-                                         password="!")  # fmt: skip
+    dose_allergist = User.objects.create(
+        username=f"bench-allergist-d{tag}", role=Role.ALLERGIST, clinic=dose_clinic, password="!"
+    )
     allergist = User.objects.create(username=f"bench-allergist-{tag}", role=Role.ALLERGIST, clinic=clinic, password="!")
     # Enough steps for a 60 s run at any rate this machine reaches; the clinic-load protocols are of a usual length.
-    waits = _protocol(f"Bench 200 steps {tag}", base="PRACTALL 7-step peanut OFC", steps=200, interval=30, clinic=dose_clinic)
+    waits = _protocol(
+        f"Bench 200 steps {tag}", base="PRACTALL 7-step peanut OFC", steps=200, interval=30, clinic=dose_clinic
+    )
     no_wait = _protocol(f"Bench no wait {tag}", base="PRACTALL 7-step peanut OFC", steps=12, interval=0, clinic=clinic)
-    home = _protocol(f"Bench home {tag}", base="MCAS slow home reintroduction: cheesecake", steps=12, interval=0, clinic=clinic)
+    home = _protocol(
+        f"Bench home {tag}", base="MCAS slow home reintroduction: cheesecake", steps=12, interval=0, clinic=clinic
+    )
 
     def patient(n: int, kind: str, user: Any = None, where: Any = clinic) -> Any:
         given, family, mrn = "Bench", f"Load{kind}{n}", f"BENCH-{tag}-{kind}-{n}"
-        return Patient.objects.create(clinic=where, mrn=mrn, given_name=given, family_name=family, user=user,
-                                      date_of_birth=date(1990, 1, 1), search_text=fold_for_search(f"{given} {family} {mrn}"))  # fmt: skip
+        return Patient.objects.create(
+            clinic=where,
+            mrn=mrn,
+            given_name=given,
+            family_name=family,
+            user=user,
+            date_of_birth=date(1990, 1, 1),
+            search_text=fold_for_search(f"{given} {family} {mrn}"),
+        )
 
     dose_clients = []
     for n in range(DOSE_CLIENTS):
@@ -153,10 +179,15 @@ def setup_rows() -> dict[str, Any]:
     nurse = User.objects.get(username="nurse")
     demo = Challenge.objects.get(indication__startswith="[demo-dosing]")
     return {
-        "zone": clinic.time_zone, "dose_clients": dose_clients, "nurses": nurses, "patients": patients,
-        "overhead_cookie": _session(nurse), "challenge_url": reverse("challenges:detail", args=[demo.pk]),
-        "checklist": no_wait.checklist_items, "search_words": ["rahman", "smith", "bench", "okafor", "ngu"],
-    }  # fmt: skip
+        "zone": clinic.time_zone,
+        "dose_clients": dose_clients,
+        "nurses": nurses,
+        "patients": patients,
+        "overhead_cookie": _session(nurse),
+        "challenge_url": reverse("challenges:detail", args=[demo.pk]),
+        "checklist": no_wait.checklist_items,
+        "search_words": ["rahman", "smith", "bench", "okafor", "ngu"],
+    }
 
 
 # --- the server -------------------------------------------------------------------------------------------
@@ -175,10 +206,23 @@ class Server:
             probe.bind((HOST, 0))
             self.port = probe.getsockname()[1]
         command = [
-            str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{self.port}",
-            "--workers", str(self.workers), "--threads", str(self.threads), "--worker-class", "gthread",
-            "--keep-alive", "5", "--graceful-timeout", "5", "--log-level", "warning",
-        ]  # fmt: skip
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--worker-class",
+            "gthread",
+            "--keep-alive",
+            "5",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ]
         self.proc = subprocess.Popen(command, cwd=ROOT, env=bench_env(self.database_url), start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -226,10 +270,24 @@ def wrk(port: int, path: str, cookie: str, *, connections: int, seconds: int) ->
     try:
         threads = min(2, connections)
         result = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name,
-             "-H", f"Cookie: {cookie}", f"http://{HOST}:{port}{path}"],
-            capture_output=True, text=True, timeout=seconds + 60, check=True,
-        )  # fmt: skip
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                "-H",
+                f"Cookie: {cookie}",
+                f"http://{HOST}:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        )
     finally:
         os.unlink(script.name)
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -322,7 +380,9 @@ class DoseTally:
 def dose_blast(port: int, rows: dict[str, Any], seconds: float) -> dict[str, Any]:
     tally = DoseTally()
     deadline: list[float] = []  # set when every client holds its CSRF token and the run starts
-    start_gate = threading.Barrier(len(rows["dose_clients"]) + 1, action=lambda: deadline.append(time.monotonic() + seconds))
+    start_gate = threading.Barrier(
+        len(rows["dose_clients"]) + 1, action=lambda: deadline.append(time.monotonic() + seconds)
+    )
 
     def client(spec: dict[str, Any]) -> None:
         browser, pk = Browser(port, spec["cookie"]), spec["challenge"]
@@ -334,9 +394,14 @@ def dose_blast(port: int, rows: dict[str, Any], seconds: float) -> dict[str, Any
                 if time.monotonic() >= deadline[0]:
                     break
                 key = str(uuid.uuid4())
-                form = {"csrfmiddlewaretoken": token, "ate_all": "on", "given_at": _local_now(rows["zone"]),
-                        "idempotency_key": key, "override_reason": "Bench: allergist allows the next dose now",
-                        "notes": ""}  # fmt: skip
+                form = {
+                    "csrfmiddlewaretoken": token,
+                    "ate_all": "on",
+                    "given_at": _local_now(rows["zone"]),
+                    "idempotency_key": key,
+                    "override_reason": "Bench: allergist allows the next dose now",
+                    "notes": "",
+                }
                 began = time.perf_counter()
                 status, location, body = browser.request("POST", f"/challenges/{pk}/dose/", form)
                 elapsed = time.perf_counter() - began
@@ -362,10 +427,15 @@ def dose_blast(port: int, rows: dict[str, Any], seconds: float) -> dict[str, Any
     elapsed = time.monotonic() - began
     acked = sum(len(keys) for keys in tally.acknowledged.values())
     return {
-        "clients": len(threads), "seconds": elapsed, "acknowledged": acked, "errors": len(tally.errors),
-        "error_samples": tally.errors[:5], "rps": acked / elapsed, **_latency(tally.times),
+        "clients": len(threads),
+        "seconds": elapsed,
+        "acknowledged": acked,
+        "errors": len(tally.errors),
+        "error_samples": tally.errors[:5],
+        "rps": acked / elapsed,
+        **_latency(tally.times),
         "verified": verify_doses(tally.acknowledged, [spec["challenge"] for spec in rows["dose_clients"]]),
-    }  # fmt: skip
+    }
 
 
 def verify_doses(acknowledged: dict[int, list[str]], challenges: list[int]) -> dict[str, Any]:
@@ -382,13 +452,21 @@ def verify_doses(acknowledged: dict[int, list[str]], challenges: list[int]) -> d
         batch = keys[start : start + 500]
         found.update(Dose.objects.filter(idempotency_key__in=batch).values_list("idempotency_key", "challenge_id"))
     wrong_challenge = sum(1 for pk, ks in acknowledged.items() for k in ks if found.get(uuid.UUID(k)) not in (pk, None))
-    rows = dict(Dose.objects.filter(challenge_id__in=challenges).values_list("challenge_id").annotate(n=Count("id")).order_by())
+    rows = dict(
+        Dose.objects.filter(challenge_id__in=challenges).values_list("challenge_id").annotate(n=Count("id")).order_by()
+    )
     in_db = sum(rows.values())
     missing = sum(1 for key in keys if key not in found)
     ok = missing == 0 and wrong_challenge == 0 and len(set(keys)) == len(keys) and in_db >= len(keys)
     # A post whose answer never came (an error) may or may not have recorded its dose: counted, not a failure.
-    return {"ok": ok, "acknowledged": len(keys), "in_database": in_db, "missing": missing,
-            "wrong_challenge": wrong_challenge, "unacknowledged_in_database": in_db - len(keys)}  # fmt: skip
+    return {
+        "ok": ok,
+        "acknowledged": len(keys),
+        "in_database": in_db,
+        "missing": missing,
+        "wrong_challenge": wrong_challenge,
+        "unacknowledged_in_database": in_db - len(keys),
+    }
 
 
 # --- 3. clinic-sized load --------------------------------------------------------------------------------------
@@ -429,13 +507,25 @@ def clinic_load(port: int, rows: dict[str, Any], seconds: float, seed: int = 11)
                 elif roll < 0.85:
                     token = _csrf(timed(browser, "challenge page", "GET", page))
                 elif roll < 0.93:
-                    form = {"csrfmiddlewaretoken": token, "ate_all": "on", "given_at": _local_now(rows["zone"]),
-                            "idempotency_key": str(uuid.uuid4()), "notes": ""}  # fmt: skip
+                    form = {
+                        "csrfmiddlewaretoken": token,
+                        "ate_all": "on",
+                        "given_at": _local_now(rows["zone"]),
+                        "idempotency_key": str(uuid.uuid4()),
+                        "notes": "",
+                    }
                     timed(browser, "dose post", "POST", f"/challenges/{pk}/dose/", form)
-                    token = _csrf(timed(browser, "challenge page", "GET", page))  # the redirect, as a browser follows it
+                    token = _csrf(
+                        timed(browser, "challenge page", "GET", page)
+                    )  # the redirect, as a browser follows it
                 else:
-                    form = {"csrfmiddlewaretoken": token, "item_code": rng.choice(rows["checklist"]), "severity": "0",
-                            "observed_at": _local_now(rows["zone"]), "note": ""}  # fmt: skip
+                    form = {
+                        "csrfmiddlewaretoken": token,
+                        "item_code": rng.choice(rows["checklist"]),
+                        "severity": "0",
+                        "observed_at": _local_now(rows["zone"]),
+                        "note": "",
+                    }
                     timed(browser, "observation post", "POST", f"/challenges/{pk}/observation/", form)
                     token = _csrf(timed(browser, "challenge page", "GET", page))
         except Exception as exc:  # noqa: BLE001
@@ -456,8 +546,12 @@ def clinic_load(port: int, rows: dict[str, Any], seconds: float, seed: int = 11)
                 if rng.random() < 0.85:
                     token = _csrf(timed(browser, "home plan", "GET", page))
                 else:
-                    form = {"csrfmiddlewaretoken": token, "ate_all": "on", "given_at": _local_now(rows["zone"]),
-                            "idempotency_key": str(uuid.uuid4())}  # fmt: skip
+                    form = {
+                        "csrfmiddlewaretoken": token,
+                        "ate_all": "on",
+                        "given_at": _local_now(rows["zone"]),
+                        "idempotency_key": str(uuid.uuid4()),
+                    }
                     timed(browser, "home step post", "POST", f"/challenges/{pk}/plan/step/", form)
                     token = _csrf(timed(browser, "home plan", "GET", page))
         except Exception as exc:  # noqa: BLE001
@@ -467,15 +561,26 @@ def clinic_load(port: int, rows: dict[str, Any], seconds: float, seed: int = 11)
             browser.close()
 
     master = random.Random(seed)
-    threads = [threading.Thread(target=nurse, args=(s, random.Random(master.random())), daemon=True) for s in rows["nurses"]]
-    threads += [threading.Thread(target=patient, args=(s, random.Random(master.random())), daemon=True) for s in rows["patients"]]
+    threads = [
+        threading.Thread(target=nurse, args=(s, random.Random(master.random())), daemon=True) for s in rows["nurses"]
+    ]
+    threads += [
+        threading.Thread(target=patient, args=(s, random.Random(master.random())), daemon=True)
+        for s in rows["patients"]
+    ]
     for thread in threads:
         thread.start()
         time.sleep(0.05)  # staggered arrivals
     for thread in threads:
         thread.join(timeout=seconds + 120)
     pages = {name: _latency(values) for name, values in sorted(times.items())}
-    return {"users": len(threads), "seconds": seconds, "pages": pages, "errors": len(errors), "error_samples": errors[:5]}
+    return {
+        "users": len(threads),
+        "seconds": seconds,
+        "pages": pages,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+    }
 
 
 def _latency(samples: list[float]) -> dict[str, Any]:
@@ -487,7 +592,9 @@ def _latency(samples: list[float]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True, help="a bench database holding the demo data (it is written to)")
+    parser.add_argument(
+        "--database-url", required=True, help="a bench database holding the demo data (it is written to)"
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--seconds", type=int, default=8, help="each wrk run (overhead)")
@@ -500,7 +607,10 @@ def main() -> None:
 
     rows = setup_rows()
     connection.close()
-    result: dict[str, Any] = {"gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)", "vendor": connection.vendor}
+    result: dict[str, Any] = {
+        "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
+        "vendor": connection.vendor,
+    }
     with Server(args.database_url, args.workers, args.threads) as server:
         if shutil.which("wrk"):
             result["overhead"] = overhead(server.port, rows, args.seconds)

@@ -6,9 +6,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from challenges.models import Challenge, Food, Protocol
 from clinics.access import require_allergist, require_clinic_staff
 from clinics.models import User
-from challenges.models import Challenge, Food, Protocol
 
 
 def foods_for(user: User) -> QuerySet[Food]:

@@ -80,5 +80,15 @@ class ChallengeAdmin(ReadOnlyRecordAdmin):
     list_filter = ["status", "outcome", "setting"]
 
 
-for model in (Dose, Observation, VitalSigns, Treatment, PreChallengeCheck, StopAlert, ChallengeEvent, StepRelease, FollowUp):
+for model in (
+    Dose,
+    Observation,
+    VitalSigns,
+    Treatment,
+    PreChallengeCheck,
+    StopAlert,
+    ChallengeEvent,
+    StepRelease,
+    FollowUp,
+):
     admin.site.register(model, ReadOnlyRecordAdmin)

@@ -14,19 +14,26 @@ from unittest import mock
 
 from django.utils import timezone
 
+from challenges.home import services as home
 from challenges.models import Challenge, FollowUp, Protocol
 from challenges.reports import build_signed_report
-from challenges.home import services as home
 from challenges.run import services as runs
 from challenges.run.services import OutcomeInput
 from clinics.models import User
 from patients.models import Patient
 
 CHECKS_PASSED = {
-    "no_illness": True, "asthma_eczema_controlled": True, "no_recent_exercise": True, "washout_confirmed": True,
-    "premedication_taken": True, "consent_recorded": True, "emergency_ready": True,
-    "baseline_skin": "clear", "baseline_mouth": "normal", "baseline_chest": "clear",
-}  # fmt: skip
+    "no_illness": True,
+    "asthma_eczema_controlled": True,
+    "no_recent_exercise": True,
+    "washout_confirmed": True,
+    "premedication_taken": True,
+    "consent_recorded": True,
+    "emergency_ready": True,
+    "baseline_skin": "clear",
+    "baseline_mouth": "normal",
+    "baseline_chest": "clear",
+}
 
 
 class _Clock:
@@ -66,17 +73,32 @@ def _exists(patient: Patient, tag: str) -> bool:
 
 def _start(patient, protocol, when, allergist, nurse, tag, text) -> Challenge:
     return runs.challenge_schedule(
-        patient=patient, protocol=protocol, scheduled_at=when, allergist=allergist, nurse=nurse, by=nurse or allergist,
+        patient=patient,
+        protocol=protocol,
+        scheduled_at=when,
+        allergist=allergist,
+        nurse=nurse,
+        by=nurse or allergist,
         indication=f"{tag} {text}",
-    )  # fmt: skip
+    )
 
 
 def _checks(challenge: Challenge, by: User, clock: _Clock, hr=88, sbp=118, dbp=74, pef=None) -> None:
     runs.checks_record(
-        challenge=challenge, by=by, answers=CHECKS_PASSED,
-        baseline={"taken_at": clock.now, "heart_rate": hr, "systolic": sbp, "diastolic": dbp, "resp_rate": 16,
-                  "spo2": 98, "temperature_c": None, "pef": pef},
-    )  # fmt: skip
+        challenge=challenge,
+        by=by,
+        answers=CHECKS_PASSED,
+        baseline={
+            "taken_at": clock.now,
+            "heart_rate": hr,
+            "systolic": sbp,
+            "diastolic": dbp,
+            "resp_rate": 16,
+            "spo2": 98,
+            "temperature_c": None,
+            "pef": pef,
+        },
+    )
 
 
 def _doses(challenge: Challenge, by: User, clock: _Clock, count: int, minutes: int = 30) -> None:
@@ -113,16 +135,30 @@ def _planned(patient, allergist, nurse, now) -> None:
     if _exists(patient, "[demo-planned]"):
         return
     when = (now + timedelta(hours=2)).replace(minute=0)
-    _start(patient, _protocol("Hard-boiled egg OFC"), when, allergist, nurse, "[demo-planned]",
-           "Oral itch with scrambled egg; tolerates egg in cake. Confirm tolerance of cooked egg.")  # fmt: skip
+    _start(
+        patient,
+        _protocol("Hard-boiled egg OFC"),
+        when,
+        allergist,
+        nurse,
+        "[demo-planned]",
+        "Oral itch with scrambled egg; tolerates egg in cake. Confirm tolerance of cooked egg.",
+    )
 
 
 def _mid_dosing(patient, allergist, nurse, now) -> None:
     if _exists(patient, "[demo-dosing]"):
         return
     with _clock(now - timedelta(minutes=80)) as clock:
-        challenge = _start(patient, _protocol("PRACTALL 7-step peanut OFC"), clock.now, allergist, nurse,
-                           "[demo-dosing]", "Peanut sIgE falling; last reaction at age 2. Diagnostic OFC.")  # fmt: skip
+        challenge = _start(
+            patient,
+            _protocol("PRACTALL 7-step peanut OFC"),
+            clock.now,
+            allergist,
+            nurse,
+            "[demo-dosing]",
+            "Peanut sIgE falling; last reaction at age 2. Diagnostic OFC.",
+        )
         _checks(challenge, nurse, clock, hr=96, sbp=102, dbp=64)
         clock.move(minutes=10)
         _doses(challenge, nurse, clock, 3, minutes=30)  # doses at -70, -40 and -10 min: step 4 due in 20 min
@@ -137,65 +173,173 @@ def _equivocal_then_passed(patient, allergist, nurse, now) -> None:
         _checks(first, nurse, clock, pef=280)
         _doses(first, nurse, clock, 3)
         clock.move(minutes=15)
-        runs.observation_record(challenge=first, by=nurse, item_code="oral_symptoms", severity=1, observed_at=clock.now,
-                                note="Says her mouth feels funny; no visible change")  # fmt: skip
+        runs.observation_record(
+            challenge=first,
+            by=nurse,
+            item_code="oral_symptoms",
+            severity=1,
+            observed_at=clock.now,
+            note="Says her mouth feels funny; no visible change",
+        )
         clock.move(minutes=15)
         runs.challenge_stop(challenge=first, by=allergist, reason="Distressed and refusing; subjective symptoms only")
-        _finish(first, allergist, clock, OutcomeInput("equivocal", "Subjective oral symptoms after 43 mg; no objective signs",
-                "wao_2010", "", "rechallenge", False, "Re-challenge in 6-8 weeks."), sign=True)  # fmt: skip
+        _finish(
+            first,
+            allergist,
+            clock,
+            OutcomeInput(
+                "equivocal",
+                "Subjective oral symptoms after 43 mg; no objective signs",
+                "wao_2010",
+                "",
+                "rechallenge",
+                False,
+                "Re-challenge in 6-8 weeks.",
+            ),
+            sign=True,
+        )
     with _clock(now - timedelta(days=14, hours=-1)) as clock:
-        second = _start(patient, protocol, clock.now, allergist, nurse, "[demo-passed]", "Re-challenge after equivocal OFC.")
+        second = _start(
+            patient, protocol, clock.now, allergist, nurse, "[demo-passed]", "Re-challenge after equivocal OFC."
+        )
         _checks(second, nurse, clock, pef=285)
         _doses(second, nurse, clock, 7)
-        _finish(second, allergist, clock, OutcomeInput("passed", "All seven doses tolerated; no symptoms in 2 h",
-                "wao_2010", "", "eat_regularly", False, "Baked milk daily; review in 3 months."), sign=True)  # fmt: skip
+        _finish(
+            second,
+            allergist,
+            clock,
+            OutcomeInput(
+                "passed",
+                "All seven doses tolerated; no symptoms in 2 h",
+                "wao_2010",
+                "",
+                "eat_regularly",
+                False,
+                "Baked milk daily; review in 3 months.",
+            ),
+            sign=True,
+        )
 
 
 def _failed_with_adrenaline(patient, allergist, nurse, now) -> None:
     if _exists(patient, "[demo-failed]"):
         return
     with _clock(now - timedelta(days=21, hours=-2)) as clock:
-        challenge = _start(patient, _protocol("PRACTALL 7-step peanut OFC"), clock.now, allergist, nurse, "[demo-failed]",
-                           "Peanut avoidance since childhood; sIgE 2.1 kU/L. Diagnostic OFC.")  # fmt: skip
+        challenge = _start(
+            patient,
+            _protocol("PRACTALL 7-step peanut OFC"),
+            clock.now,
+            allergist,
+            nurse,
+            "[demo-failed]",
+            "Peanut avoidance since childhood; sIgE 2.1 kU/L. Diagnostic OFC.",
+        )
         _checks(challenge, nurse, clock, hr=72, sbp=124, dbp=78, pef=520)
         _doses(challenge, nurse, clock, 5)
         clock.move(minutes=12)
-        runs.observation_record(challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2,
-                                observed_at=clock.now, note="6 hives on neck and chest")  # fmt: skip
+        runs.observation_record(
+            challenge=challenge,
+            by=nurse,
+            item_code="skin_urticaria",
+            severity=2,
+            observed_at=clock.now,
+            note="6 hives on neck and chest",
+        )
         clock.move(minutes=3)
-        runs.observation_record(challenge=challenge, by=nurse, item_code="lower_resp_wheeze", severity=2,
-                                observed_at=clock.now, note="Insp and exp wheeze")  # fmt: skip
-        runs.vitals_record(challenge=challenge, by=nurse, values={"taken_at": clock.now, "heart_rate": 112,
-                           "systolic": 108, "diastolic": 70, "spo2": 94, "pef": 360})  # fmt: skip
+        runs.observation_record(
+            challenge=challenge,
+            by=nurse,
+            item_code="lower_resp_wheeze",
+            severity=2,
+            observed_at=clock.now,
+            note="Insp and exp wheeze",
+        )
+        runs.vitals_record(
+            challenge=challenge,
+            by=nurse,
+            values={"taken_at": clock.now, "heart_rate": 112, "systolic": 108, "diastolic": 70, "spo2": 94, "pef": 360},
+        )
         clock.move(minutes=3)
-        runs.treatment_record(challenge=challenge, by=nurse, kind="adrenaline", drug="Adrenaline 1 mg/mL",
-                              dose="0.5 mg", route="im", given_at=clock.now)  # fmt: skip
-        runs.treatment_record(challenge=challenge, by=nurse, kind="salbutamol", drug="Salbutamol", dose="5 mg",
-                              route="inhaled", given_at=clock.now)  # fmt: skip
+        runs.treatment_record(
+            challenge=challenge,
+            by=nurse,
+            kind="adrenaline",
+            drug="Adrenaline 1 mg/mL",
+            dose="0.5 mg",
+            route="im",
+            given_at=clock.now,
+        )
+        runs.treatment_record(
+            challenge=challenge,
+            by=nurse,
+            kind="salbutamol",
+            drug="Salbutamol",
+            dose="5 mg",
+            route="inhaled",
+            given_at=clock.now,
+        )
         alert = challenge.alerts.filter(decision="").first()
         runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Urticaria and wheeze after 300 mg")
         clock.move(minutes=30)
-        runs.vitals_record(challenge=challenge, by=nurse, values={"taken_at": clock.now, "heart_rate": 96,
-                           "systolic": 120, "diastolic": 76, "spo2": 98, "pef": 500}, evaluate=False)  # fmt: skip
+        runs.vitals_record(
+            challenge=challenge,
+            by=nurse,
+            values={"taken_at": clock.now, "heart_rate": 96, "systolic": 120, "diastolic": 76, "spo2": 98, "pef": 500},
+            evaluate=False,
+        )
         clock.move(hours=4)
-        _finish(challenge, allergist, clock, OutcomeInput("failed", "Objective urticaria and wheeze at step 5",
-                "wao_2010", "2b", "strict_avoidance", True, "Discharged well after 4 h. Two auto-injectors prescribed."),
-                sign=True)  # fmt: skip
+        _finish(
+            challenge,
+            allergist,
+            clock,
+            OutcomeInput(
+                "failed",
+                "Objective urticaria and wheeze at step 5",
+                "wao_2010",
+                "2b",
+                "strict_avoidance",
+                True,
+                "Discharged well after 4 h. Two auto-injectors prescribed.",
+            ),
+            sign=True,
+        )
 
 
 def _fpies(patient, allergist, nurse, now) -> None:
     if _exists(patient, "[demo-fpies]"):
         return
     with _clock(now - timedelta(days=5, hours=-1)) as clock:
-        challenge = _start(patient, _protocol("FPIES oral food challenge (egg, 10 kg)"), clock.now, allergist, nurse,
-                           "[demo-fpies]", "Egg FPIES at 8 months; 12 months since the last episode.")  # fmt: skip
+        challenge = _start(
+            patient,
+            _protocol("FPIES oral food challenge (egg, 10 kg)"),
+            clock.now,
+            allergist,
+            nurse,
+            "[demo-fpies]",
+            "Egg FPIES at 8 months; 12 months since the last episode.",
+        )
         _checks(challenge, nurse, clock, hr=118, sbp=92, dbp=56)
         _doses(challenge, nurse, clock, 3)
         clock.move(hours=2)
         follow_up = FollowUp.objects.get(challenge=challenge, hours_after=2)
-        home.follow_up_record(follow_up=follow_up, by=nurse, method="visit", symptoms=False, findings="Playing, feeding well")
-        _finish(challenge, allergist, clock, OutcomeInput("passed", "No vomiting, lethargy or pallor in 4 h",
-                "sampson_2003", "0", "eat_regularly", False, "Introduce egg at home."), sign=False)  # fmt: skip
+        home.follow_up_record(
+            follow_up=follow_up, by=nurse, method="visit", symptoms=False, findings="Playing, feeding well"
+        )
+        _finish(
+            challenge,
+            allergist,
+            clock,
+            OutcomeInput(
+                "passed",
+                "No vomiting, lethargy or pallor in 4 h",
+                "sampson_2003",
+                "0",
+                "eat_regularly",
+                False,
+                "Introduce egg at home.",
+            ),
+            sign=False,
+        )
 
 
 def load_home_plans(users: dict[str, User]) -> None:
@@ -206,18 +350,38 @@ def load_home_plans(users: dict[str, User]) -> None:
     if not _exists(zoe, "[demo-home]"):
         step3 = now - timedelta(hours=40)
         with _clock(step3 - timedelta(days=6, minutes=30)) as clock:
-            plan = _start(zoe, _protocol("MCAS slow home reintroduction: cheesecake"), clock.now, allergist, None,
-                          "[demo-home]", "MCAS on cromolyn and H1/H2 blockers; wants cheesecake back.")  # fmt: skip
+            plan = _start(
+                zoe,
+                _protocol("MCAS slow home reintroduction: cheesecake"),
+                clock.now,
+                allergist,
+                None,
+                "[demo-home]",
+                "MCAS on cromolyn and H1/H2 blockers; wants cheesecake back.",
+            )
             for step in range(3):
                 if step:
                     clock.at(step3 - timedelta(days=3 * (2 - step), minutes=30))
-                home.patient_premedication(challenge=plan, by=users["patient"], drug="Cromolyn sodium (oral)",
-                                           dose="200 mg", given_at=clock.now)  # fmt: skip
+                home.patient_premedication(
+                    challenge=plan,
+                    by=users["patient"],
+                    drug="Cromolyn sodium (oral)",
+                    dose="200 mg",
+                    given_at=clock.now,
+                )
                 clock.move(minutes=30)
-                home.patient_dose(challenge=plan, by=users["patient"], given_at=clock.now, food_amount=None, key=uuid.uuid4())
+                home.patient_dose(
+                    challenge=plan, by=users["patient"], given_at=clock.now, food_amount=None, key=uuid.uuid4()
+                )
             clock.move(hours=30)
-            home.patient_symptom(challenge=plan, by=users["patient"], item_code="mcas_flushing", severity=2,
-                                 observed_at=clock.now, note="Face and chest red for about an hour, felt hot")  # fmt: skip
+            home.patient_symptom(
+                challenge=plan,
+                by=users["patient"],
+                item_code="mcas_flushing",
+                severity=2,
+                observed_at=clock.now,
+                note="Face and chest red for about an hour, felt hot",
+            )
     _completed_home_plan(users)
 
 
@@ -227,14 +391,32 @@ def _completed_home_plan(users: dict[str, User]) -> None:
     if _exists(patient, "[demo-home-done]"):
         return
     with _clock(timezone.now().replace(second=0, microsecond=0) - timedelta(days=30)) as clock:
-        plan = _start(patient, _protocol("MCAS slow home reintroduction: cheesecake"), clock.now, allergist,
-                      users["other-nurse"], "[demo-home-done]", "Dairy-triggered flushing; reintroduction at home.")  # fmt: skip
+        plan = _start(
+            patient,
+            _protocol("MCAS slow home reintroduction: cheesecake"),
+            clock.now,
+            allergist,
+            users["other-nurse"],
+            "[demo-home-done]",
+            "Dairy-triggered flushing; reintroduction at home.",
+        )
         for step in range(6):
             if step:
                 clock.move(days=3)
-            runs.dose_record(challenge=plan, by=users["other-nurse"], food_amount=None, given_at=clock.now,
-                             idempotency_key=uuid.uuid4(), notes="Reported by phone")  # fmt: skip
+            runs.dose_record(
+                challenge=plan,
+                by=users["other-nurse"],
+                food_amount=None,
+                given_at=clock.now,
+                idempotency_key=uuid.uuid4(),
+                notes="Reported by phone",
+            )
         clock.move(hours=49)
         runs.observation_finish(challenge=plan, by=allergist)
-        runs.outcome_confirm(challenge=plan, by=allergist, data=OutcomeInput(
-            "passed", "Full serving tolerated with no symptoms", "wao_2010", "", "eat_regularly", False))  # fmt: skip
+        runs.outcome_confirm(
+            challenge=plan,
+            by=allergist,
+            data=OutcomeInput(
+                "passed", "Full serving tolerated with no symptoms", "wao_2010", "", "eat_regularly", False
+            ),
+        )

@@ -54,8 +54,12 @@ ITEM_LABELS: dict[str, str] = {
 }
 
 TACHYCARDIA_RISE = 15  # a rise of more than 15 beats/min is Sampson grade 3, docs/clinical-sources.md §4.1 / 7
-PEF_OBJECTIVE_DROP_PCT = 20  # PEF drop >20 % is an objective lower-airway sign (EuroPrevall), docs/clinical-sources.md §3.2 / 7
-WAO_SEVERE_PEF_DROP_PCT = 40  # >=40 % not responding = WAO grade 3; <40 % responding = grade 2, docs/clinical-sources.md §4.3 / 7
+PEF_OBJECTIVE_DROP_PCT = (
+    20  # PEF drop >20 % is an objective lower-airway sign (EuroPrevall), docs/clinical-sources.md §3.2 / 7
+)
+WAO_SEVERE_PEF_DROP_PCT = (
+    40  # >=40 % not responding = WAO grade 3; <40 % responding = grade 2, docs/clinical-sources.md §4.3 / 7
+)
 # SpO2 <92 % (or cyanosis) is "severe" in the Japanese 3-grade table (PMC7659525), docs/clinical-sources.md §4.1 / 7.
 HYPOXAEMIA_SPO2_BELOW = 92
 # Brown 2004's own cut-off is SpO2 <=92 %, docs/clinical-sources.md §4.2 / 7 [unconfirmed].

@@ -58,13 +58,19 @@ def step_lines(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[Step
         instructions = dosing.preparation_text(prepared, food, household_measure=step.household_measure)
         lines.append(
             StepLine(
-                number=step.number, protein_mg=protein, food_amount=amount, food_unit=food.unit,
-                household_measure=step.household_measure, cumulative_protein_mg=total_protein,
-                cumulative_food=total_food, interval_minutes=step.interval_minutes,
-                interval_text=format_minutes(step.interval_minutes), preparation=preparation,
+                number=step.number,
+                protein_mg=protein,
+                food_amount=amount,
+                food_unit=food.unit,
+                household_measure=step.household_measure,
+                cumulative_protein_mg=total_protein,
+                cumulative_food=total_food,
+                interval_minutes=step.interval_minutes,
+                interval_text=format_minutes(step.interval_minutes),
+                preparation=preparation,
                 instructions=instructions,
             )
-        )  # fmt: skip
+        )
     return lines
 
 
@@ -74,11 +80,14 @@ def validation_issues(
     """step_checks.validate_steps on a plan; our interval is the wait *after* a step, theirs the wait *before* it."""
     inputs = [
         step_checks.StepInput(
-            number=step.number, protein_mg=step.protein_mg, food_amount=step.food_amount, unit=food.unit,
+            number=step.number,
+            protein_mg=step.protein_mg,
+            food_amount=step.food_amount,
+            unit=food.unit,
             interval_minutes=steps[index - 1].interval_minutes if index else None,
         )
         for index, step in enumerate(steps)
-    ]  # fmt: skip
+    ]
     return step_checks.validate_steps(
         inputs, food=food, kind=_dosing_kind(kind), min_interval_minutes=min_interval_minutes
     )

@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+from clinical.checklist import ITEMS, PROTOCOL_KINDS, SEVERITY_LABELS
 from clinical.dates import format_clock
 from clinical.durations import format_duration
 from clinical.errors import DomainError
-from clinical.checklist import ITEMS, PROTOCOL_KINDS, SEVERITY_LABELS
 from clinical.units import format_decimal
 from clinical.vitals import SYSTOLIC_DROP_PCT, systolic_drop_exceeds, systolic_hypotension_limit
 
@@ -37,7 +37,11 @@ class StopRuleError(DomainError, ValueError):
 
 # Sanity bounds for stored settings: they catch typos in protocol JSON and are not clinical thresholds.
 _BOUNDS: dict[str, tuple[int, int, str]] = {
-    "objective_min_severity": (1, 3, ""),  # PRACTALL 0-3 scale (docs/clinical-sources.md §3.1); 0 would fire on "absent"
+    "objective_min_severity": (
+        1,
+        3,
+        "",
+    ),  # PRACTALL 0-3 scale (docs/clinical-sources.md §3.1); 0 would fire on "absent"
     "subjective_consecutive_doses": (1, 20, " doses"),
     "subjective_min_severity": (1, 3, ""),
     "sbp_drop_mmhg": (1, 100, " mmHg"),
@@ -61,7 +65,9 @@ class StopRules:
     hr_rise_pct: int = 20  # soy DBPCFC: heart-rate rise >20 % (docs/clinical-sources.md §3.2, 7)
     pef_drop_pct: int = 20  # EuroPrevall: PEF drop >20 % (docs/clinical-sources.md §3.2, 7)
     spo2_below: int = 92  # SpO2 <92 % = severe (Japanese 3-grade table; Brown 2004) (docs/clinical-sources.md §4.1, 7)
-    fpies_rule: bool = False  # FPIES OFC positive: vomiting 1-4 h + >=2 minor criteria (Leonard 2018, docs/clinical-sources.md §1.5)
+    fpies_rule: bool = (
+        False  # FPIES OFC positive: vomiting 1-4 h + >=2 minor criteria (Leonard 2018, docs/clinical-sources.md §1.5)
+    )
 
     def __post_init__(self) -> None:
         for name, (low, high, unit) in _BOUNDS.items():
@@ -375,10 +381,7 @@ def _hr_rise_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals 
         return None
     worst = max(value for _, value in breaches)
     rise = _percent(worst - base, base, rules.hr_rise_pct)
-    message = (
-        f"Heart rate {worst}/min is {rise} above baseline {base}/min "
-        f"(limit: rise > {rules.hr_rise_pct} %)"
-    )
+    message = f"Heart rate {worst}/min is {rise} above baseline {base}/min (limit: rise > {rules.hr_rise_pct} %)"
     return _hit("hr_rise", message, breaches, "heart rate", "/min")
 
 
@@ -392,10 +395,7 @@ def _pef_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals
         return None
     worst = min(value for _, value in breaches)
     drop = _percent(base - worst, base, rules.pef_drop_pct)
-    message = (
-        f"PEF {worst} L/min is {drop} below baseline {base} L/min "
-        f"(limit: drop > {rules.pef_drop_pct} %)"
-    )
+    message = f"PEF {worst} L/min is {drop} below baseline {base} L/min (limit: drop > {rules.pef_drop_pct} %)"
     return _hit("pef_drop", message, breaches, "PEF", " L/min")
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from clinical.errors import DomainError
 from decimal import Decimal, localcontext
+
+from clinical.errors import DomainError
 
 # Units we show; "µg"/"ug" are written as "mcg" (ISMP).
 UNIT_ALIASES = {"µg": "mcg", "μg": "mcg", "ug": "mcg", "ml": "mL", "l": "L"}

@@ -19,9 +19,13 @@ from __future__ import annotations
 INFANT_LOW_SYSTOLIC_MMHG = 70  # under 1 year (NIAID/FAAN 2006, docs/clinical-sources.md §7)
 CHILD_LOW_SYSTOLIC_BASE_MMHG = 70  # 1-10 years: 70 + 2 x age (docs/clinical-sources.md §7)
 CHILD_LOW_SYSTOLIC_PER_YEAR_MMHG = 2
-CHILD_UNTIL_YEARS = 10  # the last completed year the child formula applies to (docs/clinical-sources.md §7: "1-10 years")
+CHILD_UNTIL_YEARS = (
+    10  # the last completed year the child formula applies to (docs/clinical-sources.md §7: "1-10 years")
+)
 OLDER_LOW_SYSTOLIC_MMHG = 90  # 11-17 years and adults (docs/clinical-sources.md §7)
-SYSTOLIC_DROP_PCT = 30  # a drop of more than 30 % from baseline is hypotension at any age (docs/clinical-sources.md §4.5, 7)
+SYSTOLIC_DROP_PCT = (
+    30  # a drop of more than 30 % from baseline is hypotension at any age (docs/clinical-sources.md §4.5, 7)
+)
 
 
 def systolic_hypotension_limit(age_years: int) -> int:

@@ -41,6 +41,7 @@ from clinics.models import Clinic, Role, User
 from clinics.services import clinical_record_save
 from clinics.signals import ChartAccess, announce_admin_change, announce_chart_opened
 
+
 def announce_access_change(request: HttpRequest, *, target: models.Model, clinic_id: int | None, change: dict) -> None:
     announce_admin_change(request, what="access", target=target, clinic_id=clinic_id, change=change)
 
@@ -175,8 +176,11 @@ class ScopedAdmin(ClinicScopedMixin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = super().get_readonly_fields(request, obj)
         if getattr(request, "_stepwise_history_page", False):
-            editable = [f.name for f in self.model._meta.get_fields() if getattr(f, "editable", False)
-                        and (f.concrete or f.many_to_many) and not f.auto_created]  # fmt: skip
+            editable = [
+                f.name
+                for f in self.model._meta.get_fields()
+                if getattr(f, "editable", False) and (f.concrete or f.many_to_many) and not f.auto_created
+            ]
             return [*readonly, *(name for name in editable if name not in readonly)]
         return readonly
 
@@ -229,8 +233,12 @@ class ClinicalRecordAdmin(ScopedAdmin):
                 data = super().clean()
                 seen = data.get("seen_version")
                 if seen is not None and self.instance.pk and seen != getattr(self.instance, "version", seen):
-                    raise ValidationError(_("Someone else changed this record after you opened it. Nothing was "
-                                            "saved: reload to see their change, then make yours again."))  # fmt: skip
+                    raise ValidationError(
+                        _(
+                            "Someone else changed this record after you opened it. Nothing was "
+                            "saved: reload to see their change, then make yours again."
+                        )
+                    )
                 return data
 
         AppForm.__name__ = form_class.__name__
@@ -317,8 +325,11 @@ def access_snapshot(user: User) -> dict[str, Any]:
 
 
 def _delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
-    return {key: [before.get(key), after.get(key)] for key in sorted(set(before) | set(after))
-            if before.get(key) != after.get(key)}  # fmt: skip
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
 
 
 @admin.register(User)
@@ -339,8 +350,10 @@ class StepwiseUserAdmin(ClinicScopedMixin, UserAdmin):
         if is_superuser(request):
             return super().get_fieldsets(request, obj)
         if obj is None:
-            return [(None, {"classes": ["wide"], "fields": ["username", "usable_password", "password1", "password2"]}),
-                    (_("Stepwise"), {"fields": ["role"]})]  # fmt: skip
+            return [
+                (None, {"classes": ["wide"], "fields": ["username", "usable_password", "password1", "password2"]}),
+                (_("Stepwise"), {"fields": ["role"]}),
+            ]
         return [
             (None, {"fields": ["username", "password"]}),
             (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
@@ -544,8 +557,11 @@ class _AxesAdminMixin(_ByClinicUserMixin):
         return super().get_actions(request) if is_superuser(request) else {}  # type: ignore[misc]
 
 
-for _model, _admin_class in ((AccessAttempt, AccessAttemptAdmin), (AccessLog, AccessLogAdmin),
-                             (AccessFailureLog, AccessFailureLogAdmin)):  # fmt: skip
+for _model, _admin_class in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, type(f"Scoped{_admin_class.__name__}", (_AxesAdminMixin, _admin_class), {}))
@@ -591,8 +607,10 @@ class ScopedTOTPDeviceAdmin(_ByClinicUserMixin, TOTPDeviceAdmin):
         if is_superuser(request):
             return fieldsets
         hidden = {"key", "qrcode_link"}
-        return [(name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
-                for name, options in fieldsets]  # fmt: skip
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+        ]
 
     def config_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not is_superuser(request):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
-from clinical.errors import DomainError
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from clinical.errors import DomainError
 
 
 def validate_time_zone(value: str) -> None:
@@ -26,7 +27,9 @@ class PageSize(models.TextChoices):
 
 class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/London", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
     address = models.TextField(_("address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     report_page_size = models.CharField(_("report page size"), max_length=10, choices=PageSize, default=PageSize.A4)

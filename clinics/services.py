@@ -50,8 +50,10 @@ def _conflict_message(record: ClinicalRecord) -> str:
         return _("Someone else changed this record after you opened it. Reload to see their change.")
     who = latest.history_user.display_name if latest.history_user else _("the system")
     when = timezone.localtime(latest.history_date).strftime("%d %b %Y %H:%M")
-    return _("%(who)s changed this record at %(when)s, after you opened it. Nothing was saved: reload to see "
-             "their change, then make yours again.") % {"who": who, "when": when}
+    return _(
+        "%(who)s changed this record at %(when)s, after you opened it. Nothing was saved: reload to see "
+        "their change, then make yours again."
+    ) % {"who": who, "when": when}
 
 
 @transaction.atomic

@@ -6,8 +6,8 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.dispatch import Signal
 from django.db import models
+from django.dispatch import Signal
 from django.http import HttpRequest
 
 # Sent after the access check, when the signed-in user opens a patient's chart: request, patient, action.

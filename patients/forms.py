@@ -25,17 +25,30 @@ class PatientForm(forms.ModelForm):
     conditions = forms.MultipleChoiceField(
         label=_("Conditions"), choices=Condition.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    weight_kg = StrictDecimalField(label=_("Weight (kg)"), min_value=MIN_WEIGHT_KG, max_value=MAX_WEIGHT_KG, unit="kg", required=False)
+    weight_kg = StrictDecimalField(
+        label=_("Weight (kg)"), min_value=MIN_WEIGHT_KG, max_value=MAX_WEIGHT_KG, unit="kg", required=False
+    )
     # The version the editor saw: a save over someone else's newer change is refused (optimistic locking).
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     class Meta:
         model = Patient
         fields = [
-            "mrn", "given_name", "family_name", "date_of_birth", "sex", "weight_kg", "weight_measured_on",
-            "conditions", "other_conditions", "autoinjector_dose", "emergency_contact_name",
-            "emergency_contact_phone", "emergency_plan_notes", "notes",
-        ]  # fmt: skip
+            "mrn",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "weight_kg",
+            "weight_measured_on",
+            "conditions",
+            "other_conditions",
+            "autoinjector_dose",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "emergency_plan_notes",
+            "notes",
+        ]
         widgets = {
             "date_of_birth": DateInput(),
             "weight_measured_on": DateInput(),
@@ -73,7 +86,9 @@ class PatientForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("weight_kg") is not None and not data.get("weight_measured_on"):
-            self.add_error("weight_measured_on", _("Say when the weight was measured; weight-based doses depend on it."))
+            self.add_error(
+                "weight_measured_on", _("Say when the weight was measured; weight-based doses depend on it.")
+            )
         born, measured = data.get("date_of_birth"), data.get("weight_measured_on")
         if born and measured and measured < born:
             self.add_error("weight_measured_on", _("The weight cannot be measured before the date of birth."))
@@ -84,9 +99,14 @@ class TriggerForm(forms.ModelForm):
     class Meta:
         model = Trigger
         fields = [
-            "substance", "reaction_type", "worst_reaction_on", "worst_reaction_severity",
-            "last_reaction_on", "last_reaction_severity", "notes",
-        ]  # fmt: skip
+            "substance",
+            "reaction_type",
+            "worst_reaction_on",
+            "worst_reaction_severity",
+            "last_reaction_on",
+            "last_reaction_severity",
+            "notes",
+        ]
         widgets = {
             "worst_reaction_on": DateInput(),
             "last_reaction_on": DateInput(),

@@ -158,9 +158,13 @@ class Trigger(ClinicalRecord):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="triggers")
     substance = models.CharField(_("food or substance"), max_length=200)
-    reaction_type = models.CharField(_("reaction type"), max_length=10, choices=ReactionType, default=ReactionType.UNKNOWN)
+    reaction_type = models.CharField(
+        _("reaction type"), max_length=10, choices=ReactionType, default=ReactionType.UNKNOWN
+    )
     worst_reaction_on = models.DateField(_("worst reaction date"), null=True, blank=True)
-    worst_reaction_severity = models.CharField(_("worst reaction severity"), max_length=12, choices=Severity, blank=True)
+    worst_reaction_severity = models.CharField(
+        _("worst reaction severity"), max_length=12, choices=Severity, blank=True
+    )
     last_reaction_on = models.DateField(_("last reaction date"), null=True, blank=True)
     last_reaction_severity = models.CharField(_("last reaction severity"), max_length=12, choices=Severity, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=4000)

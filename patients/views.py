@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
 from clinics.models import ClinicalRecord, ClinicalRecordError
-from clinics.signals import ChartAccess, announce_chart_opened
 from clinics.services import clinical_record_mark_entered_in_error, clinical_record_save
+from clinics.signals import ChartAccess, announce_chart_opened
 from patients import access
 from patients.forms import MedicationForm, PatientForm, PatientSearchForm, TriggerForm
 from patients.models import Patient, fold_for_search

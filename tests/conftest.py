@@ -37,7 +37,9 @@ def other_clinic(db):
 
 @pytest.fixture
 def allergist(clinic):
-    return UserFactory(username="t-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Amira", last_name="Okafor")
+    return UserFactory(
+        username="t-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Amira", last_name="Okafor"
+    )
 
 
 @pytest.fixture
@@ -98,7 +100,12 @@ def other_clinic_patient(other_clinic):
 # (serialized_rollback is no help: it re-inserts rows with save(), which the append-only triggers refuse.)
 
 _DB_BLOCKER = pytest.StashKey[object]()
-_TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+_TRANSACTIONAL_FIXTURES = {
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
 
 
 @pytest.fixture(scope="session")

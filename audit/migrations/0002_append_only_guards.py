@@ -13,7 +13,7 @@ CLINICAL_TABLES = (
     "patients_patient", "patients_trigger", "patients_medication", "challenges_challenge", "challenges_dose",
     "challenges_observation", "challenges_vitalsigns", "challenges_treatment", "challenges_prechallengecheck",
     "challenges_followup", "challenges_challengeevent", "challenges_stopalert", "challenges_steprelease",
-)  # fmt: skip
+)
 
 
 def _tables(apps):

@@ -29,7 +29,7 @@ def adopt(apps, schema_editor):
             object_id=str(values["id"]), ip="", user_agent="", previous_hash=previous,
             details={"model": label, "history_id": history_id, "history_type": values["history_type"],
                      "fields": fields, "row_sha256": chain.digest(values), "adopted": True},
-        )  # fmt: skip
+        )
         event.hash = chain.link_hash(previous, chain.event_content({n: getattr(event, n) for n in chain.EVENT_FIELDS}))
         event.save(force_insert=True)
         previous = event.hash

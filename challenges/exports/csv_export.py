@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
-from clinical.checklist import ITEMS, SEVERITY_LABELS
 from challenges.models import Challenge, Dose, Observation
+from clinical.checklist import ITEMS, SEVERITY_LABELS
 
 # Spreadsheets treat a cell starting with one of these as a formula (OWASP CSV injection; tab and carriage return
 # too, as some programs strip them and read what follows).
@@ -25,19 +25,57 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BLINDED = "blinded"  # placebo flag of a blinded challenge that is not yet unblinded
 
 CHALLENGE_COLUMNS: tuple[str, ...] = (
-    "challenge_id", "clinic", "patient_mrn", "patient_given_name", "patient_family_name", "food", "food_form",
-    "protocol", "protocol_version", "protocol_kind", "setting", "challenge_status", "challenge_entered_in_error",
-    "scheduled_at", "outcome", "grade_scale", "grade",
-)  # fmt: skip
+    "challenge_id",
+    "clinic",
+    "patient_mrn",
+    "patient_given_name",
+    "patient_family_name",
+    "food",
+    "food_form",
+    "protocol",
+    "protocol_version",
+    "protocol_kind",
+    "setting",
+    "challenge_status",
+    "challenge_entered_in_error",
+    "scheduled_at",
+    "outcome",
+    "grade_scale",
+    "grade",
+)
 DOSE_COLUMNS: tuple[str, ...] = CHALLENGE_COLUMNS + (
-    "dose_sequence", "step_number", "given_at", "placebo", "planned_protein_mg", "protein_mg", "planned_food_amount",
-    "food_amount", "food_unit", "cumulative_protein_mg", "source", "given_by", "early_override_reason", "notes",
-    "entered_in_error", "entered_in_error_reason",
-)  # fmt: skip
+    "dose_sequence",
+    "step_number",
+    "given_at",
+    "placebo",
+    "planned_protein_mg",
+    "protein_mg",
+    "planned_food_amount",
+    "food_amount",
+    "food_unit",
+    "cumulative_protein_mg",
+    "source",
+    "given_by",
+    "early_override_reason",
+    "notes",
+    "entered_in_error",
+    "entered_in_error_reason",
+)
 OBSERVATION_COLUMNS: tuple[str, ...] = CHALLENGE_COLUMNS + (
-    "observed_at", "after_dose_sequence", "minutes_after_dose", "item_code", "item_label", "objective", "severity",
-    "severity_label", "note", "source", "recorded_by", "entered_in_error", "entered_in_error_reason",
-)  # fmt: skip
+    "observed_at",
+    "after_dose_sequence",
+    "minutes_after_dose",
+    "item_code",
+    "item_label",
+    "objective",
+    "severity",
+    "severity_label",
+    "note",
+    "source",
+    "recorded_by",
+    "entered_in_error",
+    "entered_in_error_reason",
+)
 
 
 def doses_csv(challenges: Iterable[Challenge]) -> bytes:
@@ -71,11 +109,23 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
             total += dose.protein_mg
         cumulative = "" if dose.entered_in_error or hidden else _decimal(total)
         yield shared + [
-            str(dose.sequence), str(dose.step_number), _time(dose.given_at, tz), _placebo(dose, hidden),
-            _decimal(dose.planned_protein_mg), _decimal(dose.protein_mg), _decimal(dose.planned_food_amount),
-            _decimal(dose.food_amount), unit, cumulative, dose.source, dose.given_by.display_name,
-            dose.early_override_reason, dose.notes, _yes_no(dose.entered_in_error), dose.entered_in_error_reason,
-        ]  # fmt: skip
+            str(dose.sequence),
+            str(dose.step_number),
+            _time(dose.given_at, tz),
+            _placebo(dose, hidden),
+            _decimal(dose.planned_protein_mg),
+            _decimal(dose.protein_mg),
+            _decimal(dose.planned_food_amount),
+            _decimal(dose.food_amount),
+            unit,
+            cumulative,
+            dose.source,
+            dose.given_by.display_name,
+            dose.early_override_reason,
+            dose.notes,
+            _yes_no(dose.entered_in_error),
+            dose.entered_in_error_reason,
+        ]
 
 
 def observation_rows(challenge: Challenge) -> Iterator[list[str]]:
@@ -87,21 +137,43 @@ def observation_rows(challenge: Challenge) -> Iterator[list[str]]:
         item = ITEMS.get(finding.item_code)
         minutes = "" if dose is None else str(int((finding.observed_at - dose.given_at).total_seconds() // 60))
         yield shared + [
-            _time(finding.observed_at, tz), str(dose.sequence) if dose else "", minutes, finding.item_code,
-            item.label if item else "", _yes_no(item.objective) if item else "", str(finding.severity),
-            SEVERITY_LABELS.get(finding.severity, ""), finding.note, finding.source, finding.recorded_by.display_name,
-            _yes_no(finding.entered_in_error), finding.entered_in_error_reason,
-        ]  # fmt: skip
+            _time(finding.observed_at, tz),
+            str(dose.sequence) if dose else "",
+            minutes,
+            finding.item_code,
+            item.label if item else "",
+            _yes_no(item.objective) if item else "",
+            str(finding.severity),
+            SEVERITY_LABELS.get(finding.severity, ""),
+            finding.note,
+            finding.source,
+            finding.recorded_by.display_name,
+            _yes_no(finding.entered_in_error),
+            finding.entered_in_error_reason,
+        ]
 
 
 def _challenge_cells(challenge: Challenge) -> list[str]:
     patient, protocol = challenge.patient, challenge.protocol
     return [
-        str(challenge.pk), challenge.clinic.name, patient.mrn, patient.given_name, patient.family_name,
-        protocol.food.name, protocol.food.form, protocol.name, str(protocol.version), protocol.kind, challenge.setting,
-        challenge.status, _yes_no(challenge.entered_in_error), _time(challenge.scheduled_at, challenge.clinic.tzinfo),
-        challenge.outcome, challenge.grade_scale, challenge.grade,
-    ]  # fmt: skip
+        str(challenge.pk),
+        challenge.clinic.name,
+        patient.mrn,
+        patient.given_name,
+        patient.family_name,
+        protocol.food.name,
+        protocol.food.form,
+        protocol.name,
+        str(protocol.version),
+        protocol.kind,
+        challenge.setting,
+        challenge.status,
+        _yes_no(challenge.entered_in_error),
+        _time(challenge.scheduled_at, challenge.clinic.tzinfo),
+        challenge.outcome,
+        challenge.grade_scale,
+        challenge.grade,
+    ]
 
 
 def _dose_before(doses: Sequence[Dose], finding: Observation) -> Dose | None:

@@ -18,10 +18,10 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from clinical.checklist import ITEMS, SEVERITY_LABELS
-from clinical.kinds import KINDS
 from challenges.models import Challenge, Outcome, Status, Treatment, TreatmentKind, VitalSigns
 from challenges.run.selectors import RunState
+from clinical.checklist import ITEMS, SEVERITY_LABELS
+from clinical.kinds import KINDS
 from patients.models import Patient
 
 JSON = dict[str, Any]
@@ -124,9 +124,12 @@ def patient_bundle(patient: Patient, states: Sequence[RunState], *, now: datetim
     for state in states:
         entries.extend(_challenge_entries(state, _ref(patient_entry)))
     return {
-        "resourceType": "Bundle", "type": "collection", "timestamp": _dt(now, tz),
-        "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"}, "entry": entries,
-    }  # fmt: skip
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": _dt(now, tz),
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
+        "entry": entries,
+    }
 
 
 def reaction_severity(scale: str, grade: str) -> str | None:
@@ -176,13 +179,19 @@ def _challenge_entries(state: RunState, patient_ref: JSON) -> list[JSON]:
 
 
 def _patient(patient: Patient) -> JSON:
-    mrn_type = {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical record number"}], "text": "MRN"}
+    mrn_type = {
+        "coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical record number"}],
+        "text": "MRN",
+    }
     mrn = {"use": "usual", "type": mrn_type, "system": mrn_system(patient.clinic_id), "value": patient.mrn}
     name = {"use": "official", "family": patient.family_name, "given": [patient.given_name], "text": patient.full_name}
     return {
-        "resourceType": "Patient", "identifier": [mrn], "name": [name],
-        "gender": patient.sex, "birthDate": patient.date_of_birth.isoformat(),
-    }  # fmt: skip
+        "resourceType": "Patient",
+        "identifier": [mrn],
+        "name": [name],
+        "gender": patient.sex,
+        "birthDate": patient.date_of_birth.isoformat(),
+    }
 
 
 def _procedure(challenge: Challenge, patient_ref: JSON, tz: tzinfo) -> JSON:
@@ -298,11 +307,15 @@ def _figures(state: RunState, context: _Context) -> list[JSON]:
 
 def _figure(code: str, value: Decimal, when: datetime | None, note: str, context: _Context) -> JSON:
     resource: JSON = {
-        "resourceType": "Observation", "status": "final", "partOf": [context.procedure],
+        "resourceType": "Observation",
+        "status": "final",
+        "partOf": [context.procedure],
         "category": [_coded(OBSERVATION_CATEGORY, "procedure", "Procedure")],
         "code": {"coding": [{"system": FIGURE_SYSTEM, "code": code, "display": FIGURES[code]}], "text": FIGURES[code]},
-        "subject": context.patient, "valueQuantity": _quantity(value, "mg"), "note": [{"text": note}],
-    }  # fmt: skip
+        "subject": context.patient,
+        "valueQuantity": _quantity(value, "mg"),
+        "note": [{"text": note}],
+    }
     if when is not None:
         resource["effectiveDateTime"] = _dt(when, context.tz)
     return resource
@@ -311,9 +324,13 @@ def _figure(code: str, value: Decimal, when: datetime | None, note: str, context
 def _vitals(vitals: VitalSigns, context: _Context) -> list[JSON]:
     """One Observation per measured value (blood pressure as the LOINC panel with its two components)."""
     base: JSON = {
-        "resourceType": "Observation", "status": "final", "partOf": [context.procedure], "subject": context.patient,
-        "effectiveDateTime": _dt(vitals.taken_at, context.tz), "note": [{"text": vitals.get_kind_display()}],
-    }  # fmt: skip
+        "resourceType": "Observation",
+        "status": "final",
+        "partOf": [context.procedure],
+        "subject": context.patient,
+        "effectiveDateTime": _dt(vitals.taken_at, context.tz),
+        "note": [{"text": vitals.get_kind_display()}],
+    }
     resources = []
     if vitals.systolic is not None or vitals.diastolic is not None:
         components = [
@@ -321,14 +338,26 @@ def _vitals(vitals: VitalSigns, context: _Context) -> list[JSON]:
             for code, value in ((SYSTOLIC, vitals.systolic), (DIASTOLIC, vitals.diastolic))
             if value is not None
         ]
-        resources.append({**base, "category": [_category("vital-signs")], "code": _coded(LOINC, *BLOOD_PRESSURE),
-                          "component": components})  # fmt: skip
+        resources.append(
+            {
+                **base,
+                "category": [_category("vital-signs")],
+                "code": _coded(LOINC, *BLOOD_PRESSURE),
+                "component": components,
+            }
+        )
     for spec in VITAL_CODES:
         value = getattr(vitals, spec.field)
         if value is not None:
             code = _coded(LOINC, spec.loinc, spec.display)
-            resources.append({**base, "category": [_category(spec.category)], "code": code,
-                              "valueQuantity": _quantity(value, spec.unit)})  # fmt: skip
+            resources.append(
+                {
+                    **base,
+                    "category": [_category(spec.category)],
+                    "code": code,
+                    "valueQuantity": _quantity(value, spec.unit),
+                }
+            )
     return resources
 
 
@@ -338,12 +367,15 @@ def _medication(treatment: Treatment, context: _Context) -> JSON:
     if treatment.route in ROUTE_CODES:
         route = {**_coded(SNOMED, *ROUTE_CODES[treatment.route]), "text": treatment.get_route_display()}
     resource: JSON = {
-        "resourceType": "MedicationAdministration", "status": "completed", "partOf": [context.procedure],
-        "medicationCodeableConcept": {"text": treatment.drug}, "subject": context.patient,
+        "resourceType": "MedicationAdministration",
+        "status": "completed",
+        "partOf": [context.procedure],
+        "medicationCodeableConcept": {"text": treatment.drug},
+        "subject": context.patient,
         "effectiveDateTime": _dt(treatment.given_at, context.tz),
         "reasonCode": [{"text": f"{reason} ({treatment.get_kind_display()})"}],
         "dosage": {"text": treatment.dose, "route": route},
-    }  # fmt: skip
+    }
     if treatment.notes:
         resource["note"] = [{"text": treatment.notes}]
     return resource

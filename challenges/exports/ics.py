@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
+from challenges.library.facts import food_spec, protocol_steps
+from challenges.models import Challenge
 from clinical import home_plan
 from clinical.display import amount_text
-from challenges.models import Challenge
 from clinical.plan import StepLine, step_lines
-from challenges.library.facts import food_spec, protocol_steps
 
 PRODID = "-//Stepwise//Home reintroduction plan//EN"
 UID_DOMAIN = "stepwise"
@@ -113,10 +113,13 @@ def _step(challenge: Challenge, line: StepLine, total: int, moment: datetime) ->
     if watch:
         description += f" Watch for symptoms for {watch} hours afterwards; do not take the next step if you have any."
     return PlanEvent(
-        uid=_uid(challenge, f"step-{line.number}"), summary=f"Step {line.number} of {total}: {_amount(line)} of {food}",
-        description=description, starts_at=moment, minutes=STEP_MINUTES,
+        uid=_uid(challenge, f"step-{line.number}"),
+        summary=f"Step {line.number} of {total}: {_amount(line)} of {food}",
+        description=description,
+        starts_at=moment,
+        minutes=STEP_MINUTES,
         alarm=f"Time for step {line.number}: {_amount(line)} of {food}",
-    )  # fmt: skip
+    )
 
 
 def _premedications(challenge: Challenge, number: int, step_at: datetime) -> list[PlanEvent]:
@@ -126,12 +129,16 @@ def _premedications(challenge: Challenge, number: int, step_at: datetime) -> lis
         if not item.before_each_step:
             continue
         text = f"Take {item.drug} {item.dose}"
-        events.append(PlanEvent(
-            uid=_uid(challenge, f"step-{number}-premedication-{item.pk}"),
-            summary=f"{text} (before step {number})",
-            description=f"{text} {item.minutes_before} minutes before step {number}. {item.notes}".strip(),
-            starts_at=_shift(step_at, -item.minutes_before), minutes=REMINDER_MINUTES, alarm=text,
-        ))  # fmt: skip
+        events.append(
+            PlanEvent(
+                uid=_uid(challenge, f"step-{number}-premedication-{item.pk}"),
+                summary=f"{text} (before step {number})",
+                description=f"{text} {item.minutes_before} minutes before step {number}. {item.notes}".strip(),
+                starts_at=_shift(step_at, -item.minutes_before),
+                minutes=REMINDER_MINUTES,
+                alarm=text,
+            )
+        )
     return events
 
 
@@ -153,9 +160,14 @@ def _check_ins(challenge: Challenge, last_step_at: datetime | None, tz: ZoneInfo
             due, when = _shift(last_step_at, hours * 60), " This time assumes the last step is taken as planned."
         else:
             continue
-        events.append(PlanEvent(
-            uid=_uid(challenge, f"check-in-{hours}h"), summary=f"Check-in {hours} h after your last step",
-            description=f"Tell your clinic how you are {hours} hours after your last step.{when}",
-            starts_at=due, minutes=CHECK_IN_MINUTES, alarm=f"Check-in: {hours} h after your last step",
-        ))  # fmt: skip
+        events.append(
+            PlanEvent(
+                uid=_uid(challenge, f"check-in-{hours}h"),
+                summary=f"Check-in {hours} h after your last step",
+                description=f"Tell your clinic how you are {hours} hours after your last step.{when}",
+                starts_at=due,
+                minutes=CHECK_IN_MINUTES,
+                alarm=f"Check-in: {hours} h after your last step",
+            )
+        )
     return events

@@ -13,14 +13,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from challenges import access
-from challenges.run import selectors
-from challenges.exports import csv_export, fhir, ics
-from challenges.models import Challenge, Dose, Observation, Setting
-from clinics.access import require_clinic_staff
-from clinics.models import User
 from audit.models import Action
 from audit.services import log_access
+from challenges import access
+from challenges.exports import csv_export, fhir, ics
+from challenges.models import Challenge, Dose, Observation, Setting
+from challenges.run import selectors
+from clinics.access import require_clinic_staff
+from clinics.models import User
 from patients.access import get_patient_for_staff
 
 
@@ -75,10 +75,11 @@ def _csv_challenges(user: User) -> QuerySet[Challenge]:
     doses = Dose.objects.select_related("given_by").order_by("sequence")
     findings = Observation.objects.select_related("recorded_by").order_by("observed_at", "pk")
     return (
-        access.challenges_for(user).select_related("clinic", "patient", "protocol__food")
+        access.challenges_for(user)
+        .select_related("clinic", "patient", "protocol__food")
         .prefetch_related(Prefetch("doses", queryset=doses), Prefetch("observations", queryset=findings))
         .order_by("scheduled_at", "pk")
-    )  # fmt: skip
+    )
 
 
 def _csv_name(what: str) -> str:

@@ -40,7 +40,10 @@ class HomeDoseForm(_Helped):
     given_at = WhenField(label=_("Eaten at"), initial=_now_local)
     ate_all = forms.BooleanField(label=_("I ate the whole amount"), required=False, initial=True)
     food_amount = StrictDecimalField(
-        label=_("If not, how much did you eat (g)?"), min_value=Decimal("0.001"), max_value=MAX_DOSE_AMOUNT, required=False
+        label=_("If not, how much did you eat (g)?"),
+        min_value=Decimal("0.001"),
+        max_value=MAX_DOSE_AMOUNT,
+        required=False,
     )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
@@ -55,9 +58,13 @@ class HomeDoseForm(_Helped):
 
 class SymptomForm(_Helped):
     item_code = forms.ChoiceField(label=_("What did you notice?"))
-    severity = forms.TypedChoiceField(label=_("How bad is it?"), coerce=int, choices=PATIENT_SEVERITY, widget=forms.RadioSelect)
+    severity = forms.TypedChoiceField(
+        label=_("How bad is it?"), coerce=int, choices=PATIENT_SEVERITY, widget=forms.RadioSelect
+    )
     observed_at = WhenField(label=_("When did it start?"), initial=_now_local)
-    note = forms.CharField(label=_("Anything else?"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Anything else?"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, checklist: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,10 +81,13 @@ class ReleaseForm(_Helped):
 
 class PlanChangeForm(_Helped):
     steps = forms.CharField(
-        label=_("Remaining steps"), widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("Remaining steps"),
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One step per line: grams of food, then days to wait after it, e.g. “12.5 g, 4 days”."),
-    )  # fmt: skip
-    reason = forms.CharField(label=_("Reason for the change"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean_steps(self) -> list[PlannedStep]:
         lines = [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]
@@ -93,7 +103,9 @@ class PlanChangeForm(_Helped):
             days = int(days_text.strip().split()[0]) if days_text.strip() else 3
         except (forms.ValidationError, ValueError) as exc:
             message = exc.messages[0] if isinstance(exc, forms.ValidationError) else _("days must be a whole number")
-            raise forms.ValidationError(_("Line %(n)s (“%(line)s”): %(error)s") % {"n": number, "line": line, "error": message}) from None
+            raise forms.ValidationError(
+                _("Line %(n)s (“%(line)s”): %(error)s") % {"n": number, "line": line, "error": message}
+            ) from None
         if not 1 <= days <= 60:
             raise forms.ValidationError(_("Line %(n)s: wait 1 to 60 days.") % {"n": number})
         return PlannedStep(number, None, amount, "", days * DAY)
@@ -102,10 +114,14 @@ class PlanChangeForm(_Helped):
 class FollowUpForm(_Helped):
     method = forms.ChoiceField(label=_("How"), choices=FollowUpMethod.choices)
     symptoms = forms.TypedChoiceField(
-        label=_("New symptoms since the challenge?"), choices=[("no", _("No")), ("yes", _("Yes"))],
-        coerce=lambda value: value == "yes", widget=forms.RadioSelect,
-    )  # fmt: skip
-    findings = forms.CharField(label=_("What was found"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+        label=_("New symptoms since the challenge?"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    findings = forms.CharField(
+        label=_("What was found"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -60,14 +60,21 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
     waiting = facts.needs_release(challenge, run.next_step)
     now = timezone.now()
     can_take = (
-        challenge.status in (Status.PLANNED, Status.DOSING) and run.next_step.number is not None
-        and run.open_alert is None and not waiting and (run.next_step.due_at is None or run.next_step.due_at <= now)
-    )  # fmt: skip
+        challenge.status in (Status.PLANNED, Status.DOSING)
+        and run.next_step.number is not None
+        and run.open_alert is None
+        and not waiting
+        and (run.next_step.due_at is None or run.next_step.due_at <= now)
+    )
     return HomePlanState(
-        run=run, calendar=home_plan.calendar(start, [s.interval_minutes for s in steps], taken),
-        watch_until=watch_until, unlocks_at=run.next_step.due_at, waiting_for_release=waiting,
-        can_take_step=can_take, paused=challenge.status == Status.PAUSED or run.open_alert is not None,
-    )  # fmt: skip
+        run=run,
+        calendar=home_plan.calendar(start, [s.interval_minutes for s in steps], taken),
+        watch_until=watch_until,
+        unlocks_at=run.next_step.due_at,
+        waiting_for_release=waiting,
+        can_take_step=can_take,
+        paused=challenge.status == Status.PAUSED or run.open_alert is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,10 @@ def attention_row(challenge: Challenge, now: datetime) -> AttentionRow:
     if challenge.status == Status.PAUSED or facts.open_alert(challenge):
         reasons.append(_("Paused: symptoms met a stop rule"))
     recent = tuple(
-        o for o in challenge.observations.all()
+        o
+        for o in challenge.observations.all()
         if not o.entered_in_error and o.severity > 0 and o.observed_at >= now - RECENT
-    )  # fmt: skip
+    )
     if recent:
         reasons.append(_("Symptoms reported in the last 72 h"))
     step = facts.upcoming_step(challenge)

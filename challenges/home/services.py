@@ -72,9 +72,15 @@ def patient_premedication(*, challenge: Challenge, by: User, drug: str, dose: st
     """Premedication the patient took before a step (by mouth)."""
     _require_own_home_plan(challenge, by)
     return runs.treatment_record(
-        challenge=challenge, by=by, kind=TreatmentKind.PREMEDICATION, drug=drug, dose=dose, route=Route.ORAL,
-        given_at=given_at, source=_source(by),
-    )  # fmt: skip
+        challenge=challenge,
+        by=by,
+        kind=TreatmentKind.PREMEDICATION,
+        drug=drug,
+        dose=dose,
+        route=Route.ORAL,
+        given_at=given_at,
+        source=_source(by),
+    )
 
 
 def patient_symptom(
@@ -82,14 +88,26 @@ def patient_symptom(
 ) -> Observation:
     _require_own_home_plan(challenge, by)
     return runs.observation_record(
-        challenge=challenge, by=by, item_code=item_code, severity=severity, observed_at=observed_at, note=note,
+        challenge=challenge,
+        by=by,
+        item_code=item_code,
+        severity=severity,
+        observed_at=observed_at,
+        note=note,
         source=_source(by),
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
 def patient_correct_symptom(
-    *, original: Observation, by: User, reason: str, item_code: str, severity: int, observed_at: datetime, note: str = ""
+    *,
+    original: Observation,
+    by: User,
+    reason: str,
+    item_code: str,
+    severity: int,
+    observed_at: datetime,
+    note: str = "",
 ) -> Observation:
     """A correction adds: the original is kept, marked entered in error with the reason; the right entry is new."""
     challenge = locked(original.challenge)
@@ -98,7 +116,9 @@ def patient_correct_symptom(
     reason = require_reason(reason)
     if original.source != Source.PATIENT or (by.is_patient and original.recorded_by_id != by.pk):
         raise ChallengeRuleError(_("You can correct only what you recorded yourself."), code="not_own_entry")
-    clinical_record_mark_entered_in_error(record=original, by=by, reason=_("Corrected: %(reason)s") % {"reason": reason})
+    clinical_record_mark_entered_in_error(
+        record=original, by=by, reason=_("Corrected: %(reason)s") % {"reason": reason}
+    )
     return patient_symptom(
         challenge=challenge, by=by, item_code=item_code, severity=severity, observed_at=observed_at, note=note
     )
@@ -116,7 +136,9 @@ def step_release(*, challenge: Challenge, by: User, reason: str = "") -> StepRel
     if challenge.setting != Setting.HOME or challenge.status not in (Status.PLANNED, Status.DOSING):
         raise ChallengeRuleError(_("Only a running home plan has steps to release."), code="not_running_home")
     if facts.open_alert(challenge):
-        raise ChallengeRuleError(_("Decide the reported symptoms first (stop, repeat or continue)."), code="stop_alert_open")
+        raise ChallengeRuleError(
+            _("Decide the reported symptoms first (stop, repeat or continue)."), code="stop_alert_open"
+        )
     step = facts.upcoming_step(challenge)
     if step.number is None:
         raise ChallengeRuleError(_("Every step has been taken."), code="no_more_steps")
@@ -134,10 +156,15 @@ def plan_change(*, challenge: Challenge, by: User, steps: list[PlannedStep], rea
     challenge = locked(challenge)
     require_open(challenge)
     done = {d.step_number for d in facts.valid_doses(challenge)}
-    kept = [PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
-            for s in challenge.protocol.steps.all() if s.number in done]  # fmt: skip
-    renumbered = [PlannedStep(len(kept) + i, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
-                  for i, s in enumerate(steps, start=1)]  # fmt: skip
+    kept = [
+        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
+        for s in challenge.protocol.steps.all()
+        if s.number in done
+    ]
+    renumbered = [
+        PlannedStep(len(kept) + i, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
+        for i, s in enumerate(steps, start=1)
+    ]
     draft = draft_from_protocol(challenge.protocol, name=_personal_name(challenge))
     protocol = protocol_create(
         clinic=challenge.clinic, by=by, draft=ProtocolDraft(**{**draft.__dict__, "steps": tuple(kept + renumbered)})

@@ -45,12 +45,14 @@ def _plan(request: HttpRequest, pk: int) -> Challenge:
 def _page(request: HttpRequest, challenge: Challenge, status: int = 200, **context: Any) -> HttpResponse:
     checklist = challenge.protocol.checklist_items
     page = {
-        "plan": home_selectors.home_plan_state(challenge), "challenge": challenge,
+        "plan": home_selectors.home_plan_state(challenge),
+        "challenge": challenge,
         "premed_form": context.get("premed_form") or PremedTakenForm(initial=_premed_initial(challenge)),
         "dose_form": context.get("dose_form") or HomeDoseForm(),
         "symptom_form": context.get("symptom_form") or SymptomForm(checklist=checklist),
-        "is_patient": request.user.is_patient, "error": context.get("error"),
-    }  # fmt: skip
+        "is_patient": request.user.is_patient,
+        "error": context.get("error"),
+    }
     return render(request, "challenges/home_plan.html", page, status=status)
 
 
@@ -92,9 +94,12 @@ def take_step(request: HttpRequest, pk: int) -> HttpResponse:
 
     def write(data: dict[str, Any]) -> runs.DoseRecorded:
         return home.patient_dose(
-            challenge=challenge, by=request.user, given_at=data["given_at"], food_amount=data["food_amount"],
+            challenge=challenge,
+            by=request.user,
+            given_at=data["given_at"],
+            food_amount=data["food_amount"],
             key=data["idempotency_key"],
-        )  # fmt: skip
+        )
 
     def recorded(result: runs.DoseRecorded) -> None:
         if result.created:
@@ -116,9 +121,15 @@ def symptom(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def correct_symptom(request: HttpRequest, pk: int, observation_pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
-    original = get_object_or_404(Observation.objects.filter(challenge=challenge, entered_in_error=False), pk=observation_pk)
-    initial = {"item_code": original.item_code, "severity": original.severity, "note": original.note,
-               "observed_at": timezone.localtime(original.observed_at).strftime("%Y-%m-%dT%H:%M")}  # fmt: skip
+    original = get_object_or_404(
+        Observation.objects.filter(challenge=challenge, entered_in_error=False), pk=observation_pk
+    )
+    initial = {
+        "item_code": original.item_code,
+        "severity": original.severity,
+        "note": original.note,
+        "observed_at": timezone.localtime(original.observed_at).strftime("%Y-%m-%dT%H:%M"),
+    }
     form = CorrectionForm(request.POST or None, checklist=challenge.protocol.checklist_items, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,9 +10,11 @@ from clinical.plan import PlannedStep
 def food_spec(food: Food) -> dosing.FoodSpec:
     """The food as the dosing rules see it: protein content, liquid or not, density, a display name."""
     return dosing.FoodSpec(
-        protein_g_per_100=food.protein_g_per_100, is_liquid=food.is_liquid,
-        density_g_per_ml=food.density_g_per_ml, name=f"{food.name}, {food.form}",
-    )  # fmt: skip
+        protein_g_per_100=food.protein_g_per_100,
+        is_liquid=food.is_liquid,
+        density_g_per_ml=food.density_g_per_ml,
+        name=f"{food.name}, {food.form}",
+    )
 
 
 def protocol_steps(protocol: Protocol) -> list[PlannedStep]:

@@ -17,13 +17,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from challenges.library.services.foods import FoodDraft
+from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
+from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
 from clinical import dosing, step_checks, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.kinds import KIND_CHOICES, KINDS, kind_defaults
-from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
 from clinical.plan import GENERATORS, GeneratorInput, PlannedStep, generate_steps
-from challenges.library.services.foods import FoodDraft
-from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
 from clinical.stopping import StopRuleError, StopRules
 from clinical.units import QuantityError, format_quantity, parse_decimal
 from clinics.forms import StrictDecimalField, crispy_helper
@@ -119,17 +119,26 @@ class ProtocolHeaderForm(forms.Form):
         _("Observation after the last dose (minutes)"), unit="min", max_value=MAX_OBSERVATION_MINUTES
     )
     watch_hours = _whole(
-        _("Watch window after each step (hours)"), unit="h", required=False, max_value=MAX_WATCH_HOURS,
+        _("Watch window after each step (hours)"),
+        unit="h",
+        required=False,
+        max_value=MAX_WATCH_HOURS,
         help_text=_("For home steps: how long to watch for delayed symptoms. Leave blank for none."),
-    )  # fmt: skip
+    )
     min_top_dose_mg = AmountField(
-        label=_("Minimum top dose to call it negative (mg protein)"), places=3, max_digits=10, unit="mg",
-        min_value=Decimal("0.001"), required=False,
-    )  # fmt: skip
+        label=_("Minimum top dose to call it negative (mg protein)"),
+        places=3,
+        max_digits=10,
+        unit="mg",
+        min_value=Decimal("0.001"),
+        required=False,
+    )
     follow_up_hours = forms.CharField(
-        label=_("Follow-up check-ins (hours after the last dose)"), required=False, max_length=100,
+        label=_("Follow-up check-ins (hours after the last dose)"),
+        required=False,
+        max_length=100,
         help_text=_("Whole hours separated by commas, e.g. 2, 24."),
-    )  # fmt: skip
+    )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     references = forms.CharField(label=_("Sources"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -200,36 +209,79 @@ class GeneratorForm(forms.Form):
         _("Interval between doses (minutes)"), unit="min", initial=30, min_value=1, max_value=MAX_WAIT
     )
     start_mg = AmountField(
-        label=_("Start dose (mg protein)"), places=3, max_digits=12, unit="mg", min_value=Decimal("0.001"),
-        required=False, help_text=_("Geometric ladder."),
-    )  # fmt: skip
+        label=_("Start dose (mg protein)"),
+        places=3,
+        max_digits=12,
+        unit="mg",
+        min_value=Decimal("0.001"),
+        required=False,
+        help_text=_("Geometric ladder."),
+    )
     top_mg = AmountField(
-        label=_("Top dose (mg protein)"), places=3, max_digits=12, unit="mg", min_value=Decimal("0.001"),
-        required=False, help_text=_("Geometric ladder."),
-    )  # fmt: skip
-    steps = _whole(_("Number of steps"), required=False, min_value=2, max_value=dosing.MAX_LADDER_STEPS,
-                   help_text=_("Geometric ladder: give the number of steps or the factor."))  # fmt: skip
+        label=_("Top dose (mg protein)"),
+        places=3,
+        max_digits=12,
+        unit="mg",
+        min_value=Decimal("0.001"),
+        required=False,
+        help_text=_("Geometric ladder."),
+    )
+    steps = _whole(
+        _("Number of steps"),
+        required=False,
+        min_value=2,
+        max_value=dosing.MAX_LADDER_STEPS,
+        help_text=_("Geometric ladder: give the number of steps or the factor."),
+    )
     factor = StrictDecimalField(label=_("Factor between steps"), required=False, help_text=_("Geometric ladder."))
     weight_kg = StrictDecimalField(
-        label=_("Patient weight (kg)"), unit="kg", min_value=Decimal("0.5"), max_value=Decimal("500"),
-        required=False, help_text=_("FPIES."),
-    )  # fmt: skip
+        label=_("Patient weight (kg)"),
+        unit="kg",
+        min_value=Decimal("0.5"),
+        max_value=Decimal("500"),
+        required=False,
+        help_text=_("FPIES."),
+    )
     protein_g_per_kg = StrictDecimalField(
-        label=_("Protein per kg (g/kg)"), unit="g/kg", min_value=Decimal("0.001"), required=False,
+        label=_("Protein per kg (g/kg)"),
+        unit="g/kg",
+        min_value=Decimal("0.001"),
+        required=False,
         help_text=_("FPIES: 0.06 to 0.6 g/kg; blank for 0.3 g/kg."),
-    )  # fmt: skip
+    )
     grams_per_measure = AmountField(
-        label=_("Grams per teaspoon"), places=3, max_digits=10, unit="g", min_value=Decimal("0.001"),
-        required=False, help_text=_("Household ladder; blank for 5 g (ASCIA)."),
-    )  # fmt: skip
+        label=_("Grams per teaspoon"),
+        places=3,
+        max_digits=10,
+        unit="g",
+        min_value=Decimal("0.001"),
+        required=False,
+        help_text=_("Household ladder; blank for 5 g (ASCIA)."),
+    )
     serving = AmountField(
-        label=_("Full serving (g)"), places=3, max_digits=10, unit="g", min_value=Decimal("0.01"),
-        required=False, help_text=_("Home reintroduction."),
-    )  # fmt: skip
-    days_between = _whole(_("Days between steps"), required=False, min_value=1, max_value=60,
-                          help_text=_("Home reintroduction; blank for 3 days."))  # fmt: skip
-    watch_hours = _whole(_("Watch after each step (hours)"), unit="h", required=False, min_value=1,
-                         max_value=MAX_WATCH_HOURS, help_text=_("Home reintroduction; blank for 48 h."))  # fmt: skip
+        label=_("Full serving (g)"),
+        places=3,
+        max_digits=10,
+        unit="g",
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text=_("Home reintroduction."),
+    )
+    days_between = _whole(
+        _("Days between steps"),
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text=_("Home reintroduction; blank for 3 days."),
+    )
+    watch_hours = _whole(
+        _("Watch after each step (hours)"),
+        unit="h",
+        required=False,
+        min_value=1,
+        max_value=MAX_WATCH_HOURS,
+        help_text=_("Home reintroduction; blank for 48 h."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -296,9 +348,12 @@ def step_initial(step: PlannedStep) -> dict[str, Any]:
             wait, unit = step.interval_minutes // _MINUTES_PER[candidate], candidate
             break
     return {
-        "protein_mg": step.protein_mg, "food_amount": step.food_amount,
-        "household_measure": step.household_measure, "wait": wait, "wait_unit": unit,
-    }  # fmt: skip
+        "protein_mg": step.protein_mg,
+        "food_amount": step.food_amount,
+        "household_measure": step.household_measure,
+        "wait": wait,
+        "wait_unit": unit,
+    }
 
 
 def _kept_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
@@ -487,7 +542,7 @@ class ProtocolEditor:
             stop_rules=dict(self.stop_rules.cleaned_data),
             washout_rules=self.washout.rules_data(self.protocol.washout_rules),
             premeds=tuple(PremedSpec(**spec) for spec in premeds),
-        )  # fmt: skip
+        )
 
     def add_errors(self, exc: Exception) -> None:
         """Put a refused save's problems in the summary and, where they belong to one part, next to it."""
@@ -531,23 +586,35 @@ class FoodForm(forms.Form):
     form = forms.CharField(label=_("Form"), max_length=160, help_text=_("e.g. smooth, Brand X (label 2026)"))
     allergen_group = forms.ChoiceField(label=_("Allergen group"), choices=AllergenGroup.choices)
     protein_g_per_100 = AmountField(
-        label=_("Protein (g per 100 g, or per 100 mL for a liquid)"), places=3, max_digits=6, unit="g",
-        min_value=Decimal("0.001"), max_value=Decimal("100"),
-    )  # fmt: skip
+        label=_("Protein (g per 100 g, or per 100 mL for a liquid)"),
+        places=3,
+        max_digits=6,
+        unit="g",
+        min_value=Decimal("0.001"),
+        max_value=Decimal("100"),
+    )
     protein_source = forms.CharField(
-        label=_("Source of the protein figure"), max_length=200,
+        label=_("Source of the protein figure"),
+        max_length=200,
         help_text=_("e.g. product label, photographed 3 Mar 2026"),
     )
     is_liquid = forms.BooleanField(label=_("Liquid (amounts in mL)"), required=False)
     density_g_per_ml = AmountField(
-        label=_("Density (g/mL)"), places=3, max_digits=5, unit="g/mL", required=False,
+        label=_("Density (g/mL)"),
+        places=3,
+        max_digits=5,
+        unit="g/mL",
+        required=False,
         # 2 g/mL is what the dose arithmetic accepts (dosing.MAX_DENSITY_G_PER_ML): above it is a typo.
-        min_value=Decimal("0.1"), max_value=dosing.MAX_DENSITY_G_PER_ML,
-    )  # fmt: skip
+        min_value=Decimal("0.1"),
+        max_value=dosing.MAX_DENSITY_G_PER_ML,
+    )
     household_measures = forms.CharField(
-        label=_("Household measures"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Household measures"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One a line: name=grams (mL for a liquid), e.g. tsp=5."),
-    )  # fmt: skip
+    )
     serving_size = AmountField(
         label=_("Typical serving (g or mL)"), places=2, max_digits=7, required=False, min_value=Decimal("0.01")
     )
@@ -583,26 +650,36 @@ class FoodForm(forms.Form):
 
 class FoodFilterForm(forms.Form):
     group = forms.ChoiceField(
-        label=_("Allergen group"), choices=[("", _("All groups")), *AllergenGroup.choices], required=False,
+        label=_("Allergen group"),
+        choices=[("", _("All groups")), *AllergenGroup.choices],
+        required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
-    )  # fmt: skip
+    )
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=100,
+        label=_("Search"),
+        required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search", "placeholder": _("Food or form")}),
-    )  # fmt: skip
+    )
 
 
 class ProtocolFilterForm(forms.Form):
     food = FoodChoiceField(
-        label=_("Food"), queryset=Food.objects.none(), required=False, empty_label=_("All foods"),
+        label=_("Food"),
+        queryset=Food.objects.none(),
+        required=False,
+        empty_label=_("All foods"),
         widget=forms.Select(attrs={"class": "form-select"}),
-    )  # fmt: skip
+    )
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("All kinds")), *KIND_CHOICES], required=False,
+        label=_("Kind"),
+        choices=[("", _("All kinds")), *KIND_CHOICES],
+        required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
-    )  # fmt: skip
+    )
     all_versions = forms.BooleanField(
-        label=_("Show earlier versions"), required=False,
+        label=_("Show earlier versions"),
+        required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 

@@ -41,28 +41,42 @@ class Food(models.Model):
     """A food in the exact form given, with its protein content and where that figure comes from."""
 
     clinic = models.ForeignKey(
-        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="foods",
+        Clinic,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="foods",
         help_text=_("Empty for the standard library; set for a clinic's own food or label override."),
-    )  # fmt: skip
+    )
     name = models.CharField(_("food"), max_length=120)
     form = models.CharField(_("form"), max_length=160, help_text=_("e.g. peanut butter, smooth"))
     allergen_group = models.CharField(_("allergen group"), max_length=12, choices=AllergenGroup)
     protein_g_per_100 = models.DecimalField(
-        _("protein (g per 100 g, or per 100 mL for liquids)"), max_digits=6, decimal_places=3,
+        _("protein (g per 100 g, or per 100 mL for liquids)"),
+        max_digits=6,
+        decimal_places=3,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("100"))],
-    )  # fmt: skip
+    )
     is_liquid = models.BooleanField(_("liquid"), default=False)
     density_g_per_ml = models.DecimalField(
-        _("density (g/mL)"), max_digits=5, decimal_places=3, null=True, blank=True,
+        _("density (g/mL)"),
+        max_digits=5,
+        decimal_places=3,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("5"))],
-    )  # fmt: skip
+    )
     protein_source = models.CharField(_("source of the protein figure"), max_length=200)
     # {"tsp": "5", "biscuit": "12"}: grams (or mL for liquids) of this food in one household measure.
     household_measures = models.JSONField(_("household measures"), default=dict, blank=True)
     serving_size = models.DecimalField(
-        _("typical serving (g or mL)"), max_digits=7, decimal_places=2, null=True, blank=True,
+        _("typical serving (g or mL)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-    )  # fmt: skip
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     objects = FoodQuerySet.as_manager()
@@ -72,7 +86,8 @@ class Food(models.Model):
         ordering = ["name", "form"]
         constraints = [
             models.UniqueConstraint(
-                fields=["clinic", "name", "form"], name="challenges_food_unique_per_clinic",
+                fields=["clinic", "name", "form"],
+                name="challenges_food_unique_per_clinic",
                 violation_error_message=_("This clinic already has a food with this name and form."),
             ),
             models.CheckConstraint(
@@ -80,7 +95,7 @@ class Food(models.Model):
                 name="challenges_food_protein_range",
                 violation_error_message=_("Protein must be more than 0 and at most 100 g per 100 g."),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.form})"
@@ -111,26 +126,38 @@ class Protocol(models.Model):
     version = models.PositiveSmallIntegerField(default=1, editable=False)
     is_current = models.BooleanField(default=True, editable=False)
     clinic = models.ForeignKey(
-        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="protocols",
+        Clinic,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="protocols",
         help_text=_("Empty for the standard library (read-only; clone it to change it)."),
-    )  # fmt: skip
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES)
     food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="protocols")
-    dose_basis = models.CharField(_("doses are planned in"), max_length=10, choices=DoseBasis, default=DoseBasis.PROTEIN)
+    dose_basis = models.CharField(
+        _("doses are planned in"), max_length=10, choices=DoseBasis, default=DoseBasis.PROTEIN
+    )
     observation_minutes = models.PositiveIntegerField(_("observation after the last dose (minutes)"), default=120)
     watch_hours = models.PositiveIntegerField(_("watch window after each step (hours)"), default=0)
     min_top_dose_mg = models.DecimalField(
-        _("minimum top dose to call it negative (mg protein)"), max_digits=10, decimal_places=3, null=True, blank=True,
+        _("minimum top dose to call it negative (mg protein)"),
+        max_digits=10,
+        decimal_places=3,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.001"))],
-    )  # fmt: skip
+    )
     checklist_items = models.JSONField(_("observation checklist"), default=list)
     stop_rules = models.JSONField(_("stop rules"), default=dict)
     washout_rules = models.JSONField(_("wash-out rules"), default=list, blank=True)
     follow_up_hours = models.JSONField(_("follow-up check-ins (hours after the last dose)"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     references = models.TextField(_("sources"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ProtocolQuerySet.as_manager()

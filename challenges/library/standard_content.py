@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal as D
 
-TSP_PB_G = "5"  # ASCIA peanut challenge protocol 2011: 1 teaspoon of peanut butter = 5 g (docs/clinical-sources.md §1.3)
+TSP_PB_G = (
+    "5"  # ASCIA peanut challenge protocol 2011: 1 teaspoon of peanut butter = 5 g (docs/clinical-sources.md §1.3)
+)
 
 
 @dataclass(frozen=True)
@@ -34,23 +36,56 @@ WET, DRY = D("100"), D("10")
 FOODS: tuple[FoodSeed, ...] = (
     FoodSeed("Peanut", "peanuts, raw", "peanut", D("25.80"), "CNF 2015; USDA SR 16087", serving=DRY),
     FoodSeed("Peanut", "peanuts, dry-roasted", "peanut", D("24.35"), "CNF 2015 (USDA SR 16390: 23.68)", serving=DRY),
-    FoodSeed("Peanut butter", "smooth", "peanut", D("22.21"), "CNF 2015 (USDA SR 16098: 25.09); prefer the label",
-             measures={"tsp": TSP_PB_G}, serving=D("20")),
-    FoodSeed("Peanut butter", "chunky", "peanut", D("24.06"), "CNF 2015; USDA SR 16397", measures={"tsp": TSP_PB_G}, serving=D("20")),
+    FoodSeed(
+        "Peanut butter",
+        "smooth",
+        "peanut",
+        D("22.21"),
+        "CNF 2015 (USDA SR 16098: 25.09); prefer the label",
+        measures={"tsp": TSP_PB_G},
+        serving=D("20"),
+    ),
+    FoodSeed(
+        "Peanut butter",
+        "chunky",
+        "peanut",
+        D("24.06"),
+        "CNF 2015; USDA SR 16397",
+        measures={"tsp": TSP_PB_G},
+        serving=D("20"),
+    ),
     FoodSeed("Peanut flour", "defatted", "peanut", D("52.2"), "CNF 2015; USDA SR 16099", serving=DRY),
     FoodSeed("Peanut flour", "low fat", "peanut", D("33.8"), "CNF 2015; USDA SR 16100", serving=DRY),
-    FoodSeed("Powdered peanut butter", "PB2 Original", "peanut", D("46.15"), "product label (allergyguide custom_foods.json)", serving=DRY),
+    FoodSeed(
+        "Powdered peanut butter",
+        "PB2 Original",
+        "peanut",
+        D("46.15"),
+        "product label (allergyguide custom_foods.json)",
+        serving=DRY,
+    ),
     FoodSeed("Cow's milk", "whole, 3.25 %", "milk", D("3.15"), "CNF 2015; USDA SR 01077", liquid=True, serving=WET),
     FoodSeed("Cow's milk", "2 %", "milk", D("3.30"), "CNF 2015; USDA SR 01079", liquid=True, serving=WET),
     FoodSeed("Cow's milk", "skim", "milk", D("3.37"), "CNF 2015", liquid=True, serving=WET),
     FoodSeed("Milk powder", "whole", "milk", D("26.32"), "CNF 2015; USDA SR 01090", serving=DRY),
     FoodSeed("Milk powder", "skim", "milk", D("36.16"), "CNF 2015; USDA SR 01091", serving=DRY),
     FoodSeed("Cheese", "cheddar", "milk", D("24.04"), "CNF 2015 (USDA SR 01009: 24.90)", serving=D("25")),
-    FoodSeed("Cheese", "cream cheese", "milk", D("5.93"), "CNF 2015; USDA SR 01017", measures={"tsp": "5"}, serving=D("30")),
+    FoodSeed(
+        "Cheese", "cream cheese", "milk", D("5.93"), "CNF 2015; USDA SR 01017", measures={"tsp": "5"}, serving=D("30")
+    ),
     FoodSeed("Cheese", "ricotta, whole milk", "milk", D("11.26"), "CNF 2015", serving=WET),
-    FoodSeed("Cheesecake", "baked, commercial", "milk", D("5.5"), "CNF 2015; USDA SR 18147",
-             serving=WET, notes="Protein is the whole cake's (milk, egg, wheat); a home-made figure was not found."),
-    FoodSeed("Yogurt", "plain, whole milk", "milk", D("4.6"), "CNF 2015, 2-3.9 % MF (USDA SR 01116: 3.47)", serving=WET),
+    FoodSeed(
+        "Cheesecake",
+        "baked, commercial",
+        "milk",
+        D("5.5"),
+        "CNF 2015; USDA SR 18147",
+        serving=WET,
+        notes="Protein is the whole cake's (milk, egg, wheat); a home-made figure was not found.",
+    ),
+    FoodSeed(
+        "Yogurt", "plain, whole milk", "milk", D("4.6"), "CNF 2015, 2-3.9 % MF (USDA SR 01116: 3.47)", serving=WET
+    ),
     FoodSeed("Greek yogurt", "plain, nonfat", "milk", D("10.19"), "USDA SR 01256", serving=WET),
     FoodSeed("Egg", "whole, raw", "egg", D("11.8"), "CNF 2015 (USDA SR 01123: 12.56)", serving=D("50")),
     FoodSeed("Egg", "whole, hard-boiled", "egg", D("11.8"), "CNF 2015 (USDA SR 01129: 12.58)", serving=D("50")),
@@ -59,13 +94,17 @@ FOODS: tuple[FoodSeed, ...] = (
     FoodSeed("Egg yolk", "raw", "egg", D("15.9"), "CNF 2015; USDA SR 01125: 15.86", serving=D("17")),
     FoodSeed("Egg powder", "whole", "egg", D("48.37"), "CNF 2015; USDA SR 01133", serving=DRY),
     FoodSeed("Egg white powder", "dried", "egg", D("81.1"), "CNF 2015; USDA SR 01173", serving=DRY),
-    FoodSeed("Wheat flour", "white, all-purpose, enriched", "wheat", D("10.33"), "CNF 2015; USDA SR 20081", serving=DRY),
+    FoodSeed(
+        "Wheat flour", "white, all-purpose, enriched", "wheat", D("10.33"), "CNF 2015; USDA SR 20081", serving=DRY
+    ),
     FoodSeed("Wheat flour", "whole-wheat", "wheat", D("14.64"), "CNF 2015", serving=DRY),
     FoodSeed("Bread", "white, commercial", "wheat", D("9.14"), "CNF 2015 (USDA SR 18069: 9.15)", serving=D("30")),
     FoodSeed("Bread", "whole wheat, commercial", "wheat", D("10.7"), "CNF 2015", serving=D("30")),
     FoodSeed("Spaghetti", "dry", "wheat", D("13.04"), "CNF 2015; USDA SR 20120", serving=DRY),
     FoodSeed("Spaghetti", "cooked", "wheat", D("5.8"), "CNF 2015; USDA SR 20121", serving=WET),
-    FoodSeed("Soy beverage", "original, unenriched", "soy", D("3.27"), "CNF 2015; USDA SR 16120", liquid=True, serving=WET),
+    FoodSeed(
+        "Soy beverage", "original, unenriched", "soy", D("3.27"), "CNF 2015; USDA SR 16120", liquid=True, serving=WET
+    ),
     FoodSeed("Cashew", "raw", "tree_nut", D("18.22"), "USDA SR 12087", serving=DRY),
     FoodSeed("Cashew", "dry roasted", "tree_nut", D("15.31"), "CNF 2015; USDA SR 12085", serving=DRY),
     FoodSeed("Cashew butter", "plain", "tree_nut", D("17.56"), "CNF 2015; USDA SR 12088", serving=D("20")),
@@ -82,7 +121,7 @@ FOODS: tuple[FoodSeed, ...] = (
     FoodSeed("Corn", "sweet, yellow, raw", "other", D("3.27"), "CNF 2015; USDA SR 11167", serving=WET),
     FoodSeed("Cornmeal", "whole-grain, yellow", "other", D("8.12"), "CNF 2015; USDA SR 20020", serving=DRY),
     FoodSeed("Corn grain", "yellow", "other", D("9.42"), "USDA SR 20014", serving=DRY),
-)  # fmt: skip
+)
 
 
 # --- standard protocols ------------------------------------------------------------------------------------
@@ -107,9 +146,14 @@ class ProtocolSeed:
 
 PROTOCOLS: tuple[ProtocolSeed, ...] = (
     ProtocolSeed(
-        "PRACTALL 7-step peanut OFC", "open", ("Peanut butter", "smooth"), "protein",
-        {"generator": "practall7", "interval_minutes": 30}, observation_minutes=120,
-        min_top_dose_mg=D("3000"), follow_up_hours=(24,),
+        "PRACTALL 7-step peanut OFC",
+        "open",
+        ("Peanut butter", "smooth"),
+        "protein",
+        {"generator": "practall7", "interval_minutes": 30},
+        observation_minutes=120,
+        min_top_dose_mg=D("3000"),
+        follow_up_hours=(24,),
         notes="Open challenge; doses in mg of peanut protein, 30 min apart; observe 2 h after the last dose.",
         references=(
             "Doses 3-3000 mg: PRACTALL semi-log schedule (allergyguide food_protein_index.js; docs/clinical-sources.md §1.1). "
@@ -118,8 +162,12 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         ),
     ),
     ProtocolSeed(
-        "ASCIA peanut butter household ladder", "ladder", ("Peanut butter", "smooth"), "food",
-        {"generator": "household", "interval_minutes": 20}, observation_minutes=120,
+        "ASCIA peanut butter household ladder",
+        "ladder",
+        ("Peanut butter", "smooth"),
+        "food",
+        {"generator": "household", "interval_minutes": 20},
+        observation_minutes=120,
         min_top_dose_mg=D("1110.5"),
         notes=(
             "Start with a smear inside the lower lip (not the outer lip), wait 20 min, then the teaspoon steps. "
@@ -129,8 +177,13 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         references="ASCIA Food Challenge Protocols, Sept 2011, peanut sheet; 1 tsp = 5 g (docs/clinical-sources.md §1.3).",
     ),
     ProtocolSeed(
-        "Baked milk (cheesecake) open OFC", "open", ("Cheesecake", "baked, commercial"), "protein",
-        {"generator": "practall7", "interval_minutes": 30}, observation_minutes=120, min_top_dose_mg=D("3000"),
+        "Baked milk (cheesecake) open OFC",
+        "open",
+        ("Cheesecake", "baked, commercial"),
+        "protein",
+        {"generator": "practall7", "interval_minutes": 30},
+        observation_minutes=120,
+        min_top_dose_mg=D("3000"),
         follow_up_hours=(24,),
         notes="Baked milk challenge with commercial baked cheesecake; the cumulative 4,443 mg is about 81 g (a slice).",
         references=(
@@ -139,14 +192,23 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         ),
     ),
     ProtocolSeed(
-        "Hard-boiled egg OFC", "open", ("Egg", "whole, hard-boiled"), "protein",
-        {"generator": "practall7", "interval_minutes": 30}, observation_minutes=120, min_top_dose_mg=D("3000"),
+        "Hard-boiled egg OFC",
+        "open",
+        ("Egg", "whole, hard-boiled"),
+        "protein",
+        {"generator": "practall7", "interval_minutes": 30},
+        observation_minutes=120,
+        min_top_dose_mg=D("3000"),
         follow_up_hours=(24,),
         references="PRACTALL doses (§1.1); hard-boiled egg 11.8 g/100 g, CNF 2015 (§2); 2 h observation (§6.3).",
     ),
     ProtocolSeed(
-        "FPIES oral food challenge (egg, 10 kg)", "fpies", ("Egg", "whole, hard-boiled"), "protein",
-        {"generator": "fpies", "interval_minutes": 30, "weight_kg": D("10")}, observation_minutes=240,
+        "FPIES oral food challenge (egg, 10 kg)",
+        "fpies",
+        ("Egg", "whole, hard-boiled"),
+        "protein",
+        {"generator": "fpies", "interval_minutes": 30, "weight_kg": D("10")},
+        observation_minutes=240,
         follow_up_hours=(2, 6, 24),
         notes=(
             "0.3 g protein/kg in 3 equal portions over about 1 h, capped at 3 g protein; observe at least 4 h. "
@@ -160,19 +222,46 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         ),
     ),
     ProtocolSeed(
-        "MCAS slow home reintroduction: cheesecake", "home", ("Cheesecake", "baked, commercial"), "food",
+        "MCAS slow home reintroduction: cheesecake",
+        "home",
+        ("Cheesecake", "baked, commercial"),
+        "food",
         {"generator": "home", "serving": D("100"), "days_between": 3, "watch_hours": 48},
-        observation_minutes=0, watch_hours=48, follow_up_hours=(2, 24, 72), washout="none",
+        observation_minutes=0,
+        watch_hours=48,
+        follow_up_hours=(2, 24, 72),
+        washout="none",
         premeds=(
-            {"drug": "Cromolyn sodium (oral)", "med_class": "mast_cell_stabiliser", "dose": "200 mg",
-             "route": "oral", "minutes_before": 30, "before_each_step": True, "required": True,
-             "notes": "30 min before each step, as before meals."},
-            {"drug": "H1 antihistamine (usual)", "med_class": "h1_antihistamine", "dose": "usual dose",
-             "route": "oral", "minutes_before": 0, "continue_regular": True, "required": True,
-             "notes": "Keep taking as usual; do not stop for this plan."},
-            {"drug": "H2 blocker (usual)", "med_class": "h2_blocker", "dose": "usual dose",
-             "route": "oral", "minutes_before": 0, "continue_regular": True, "required": True,
-             "notes": "Keep taking as usual; do not stop for this plan."},
+            {
+                "drug": "Cromolyn sodium (oral)",
+                "med_class": "mast_cell_stabiliser",
+                "dose": "200 mg",
+                "route": "oral",
+                "minutes_before": 30,
+                "before_each_step": True,
+                "required": True,
+                "notes": "30 min before each step, as before meals.",
+            },
+            {
+                "drug": "H1 antihistamine (usual)",
+                "med_class": "h1_antihistamine",
+                "dose": "usual dose",
+                "route": "oral",
+                "minutes_before": 0,
+                "continue_regular": True,
+                "required": True,
+                "notes": "Keep taking as usual; do not stop for this plan.",
+            },
+            {
+                "drug": "H2 blocker (usual)",
+                "med_class": "h2_blocker",
+                "dose": "usual dose",
+                "route": "oral",
+                "minutes_before": 0,
+                "continue_regular": True,
+                "required": True,
+                "notes": "Keep taking as usual; do not stop for this plan.",
+            },
         ),
         notes=(
             "One step every 3 days from a crumb to a full serving (100 g); watch 48 h after each step for delayed "
@@ -184,4 +273,4 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
             "unconfirmed (§5.3); H1/H2 continued as the basic MCAD regimen (Molderings 2011, §5.3)."
         ),
     ),
-)  # fmt: skip
+)

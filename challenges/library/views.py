@@ -19,10 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from challenges import access
-from clinical import dosing, plan, washout
-from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
-from clinical.durations import format_hours, format_minutes
-from clinical.kinds import kind_defaults
 from challenges.library.forms import (
     FoodFilterForm,
     FoodForm,
@@ -32,7 +28,6 @@ from challenges.library.forms import (
     ProtocolHeaderForm,
     error_messages,
 )
-from challenges.models import Food, Protocol
 from challenges.library.services.foods import food_create
 from challenges.library.services.protocols import (
     ProtocolDraft,
@@ -45,6 +40,11 @@ from challenges.library.services.protocols import (
     protocol_in_use,
     protocol_update,
 )
+from challenges.models import Food, Protocol
+from clinical import dosing, plan, washout
+from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
+from clinical.durations import format_hours, format_minutes
+from clinical.kinds import kind_defaults
 from clinical.stopping import StopRuleError, StopRules
 from clinics.access import require_allergist, require_clinic_staff
 

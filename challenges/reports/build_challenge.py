@@ -7,12 +7,6 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from challenges.run import selectors
-from clinical.checklist import ITEMS, SEVERITY_LABELS
-from clinical.display import amount_text, mg_text
-from clinical.durations import format_hours, format_minutes
-from clinical.grading import SCALES
-from clinical.kinds import KINDS
 from challenges.models import (
     Advice,
     Challenge,
@@ -24,7 +18,7 @@ from challenges.models import (
     Status,
     TreatmentKind,
     VitalsKind,
-)  # fmt: skip
+)
 from challenges.reports import chart_data, history
 from challenges.reports.snapshot import (
     AlertRow,
@@ -38,7 +32,7 @@ from challenges.reports.snapshot import (
     Signature,
     TreatmentRow,
     VitalsRow,
-)  # fmt: skip
+)
 from challenges.reports.text import (
     DASH,
     Clock,
@@ -53,7 +47,13 @@ from challenges.reports.text import (
     vitals_summary,
     when,
     yes_no,
-)  # fmt: skip
+)
+from challenges.run import selectors
+from clinical.checklist import ITEMS, SEVERITY_LABELS
+from clinical.display import amount_text, mg_text
+from clinical.durations import format_hours, format_minutes
+from clinical.grading import SCALES
+from clinical.kinds import KINDS
 from clinical.units import format_quantity
 from clinics.models import User
 
@@ -93,21 +93,37 @@ def challenge_report(
     food = c.protocol.food
     return ChallengeReport(
         title="Home reintroduction report" if c.setting == Setting.HOME else "Oral food challenge report",
-        letterhead=letterhead(c.clinic), patient=patient_block(c.patient, ctx.clock.day_of),
+        letterhead=letterhead(c.clinic),
+        patient=patient_block(c.patient, ctx.clock.day_of),
         generated_at=when(timezone.now(), zone),
         reference=f"Challenge {c.pk}: {food.name}, {day(c.scheduled_at, zone)}",
-        summary=_summary(ctx), indication=c.indication, conditions=tuple(c.patient.condition_labels()),
-        triggers=history.triggers(c.patient, zone, names), medications=history.medications(c.patient, zone, names),
-        food=history.food_lines(food), protocol=_protocol(ctx), checks=tuple(_check(ctx, k) for k in c.checks.all()),
-        check_override=_check_override(c), conflicts=_conflicts(ctx),
+        summary=_summary(ctx),
+        indication=c.indication,
+        conditions=tuple(c.patient.condition_labels()),
+        triggers=history.triggers(c.patient, zone, names),
+        medications=history.medications(c.patient, zone, names),
+        food=history.food_lines(food),
+        protocol=_protocol(ctx),
+        checks=tuple(_check(ctx, k) for k in c.checks.all()),
+        check_override=_check_override(c),
+        conflicts=_conflicts(ctx),
         planned_premedication=history.planned_premedication(c.protocol),
-        premedication=_treatments(ctx, premedication=True), baseline=_baseline(ctx), doses=tuple(_doses(ctx)),
-        dose_note=_dose_note(ctx), observations=tuple(_observations(ctx)), vitals=tuple(_vitals(ctx)),
-        chart=chart_data.vitals_chart(c), alerts=tuple(_alerts(ctx)), treatments=_treatments(ctx, premedication=False),
-        result=_result(ctx), discharge=_discharge(ctx), follow_ups=history.follow_ups(c, zone, names),
-        addenda=history.addenda(c, zone), deviations=tuple(_deviations(ctx)),
+        premedication=_treatments(ctx, premedication=True),
+        baseline=_baseline(ctx),
+        doses=tuple(_doses(ctx)),
+        dose_note=_dose_note(ctx),
+        observations=tuple(_observations(ctx)),
+        vitals=tuple(_vitals(ctx)),
+        chart=chart_data.vitals_chart(c),
+        alerts=tuple(_alerts(ctx)),
+        treatments=_treatments(ctx, premedication=False),
+        result=_result(ctx),
+        discharge=_discharge(ctx),
+        follow_ups=history.follow_ups(c, zone, names),
+        addenda=history.addenda(c, zone),
+        deviations=tuple(_deviations(ctx)),
         signature=_signature(c, ctx, signed_by or c.signed_by, signed_at or c.signed_at),
-    )  # fmt: skip
+    )
 
 
 def _summary(ctx: Context) -> tuple[Line, ...]:
@@ -116,9 +132,11 @@ def _summary(ctx: Context) -> tuple[Line, ...]:
     if c.entered_in_error:  # the whole challenge: said at the top, never left out
         status = f"{status}. {error_note(c, ctx.zone, ctx.names)}"
     return (
-        Line("Scheduled", when(c.scheduled_at, ctx.zone)), Line("Status", status),
-        Line("Supervising allergist", person(c.allergist)), Line("Nurse", person(c.nurse)),
-    )  # fmt: skip
+        Line("Scheduled", when(c.scheduled_at, ctx.zone)),
+        Line("Status", status),
+        Line("Supervising allergist", person(c.allergist)),
+        Line("Nurse", person(c.nurse)),
+    )
 
 
 def _protocol(ctx: Context) -> tuple[Line, ...]:
@@ -128,12 +146,18 @@ def _protocol(ctx: Context) -> tuple[Line, ...]:
     lines = [
         Line("Protocol", p.name),
         Line("Version", f"{p.version} ({'standard library' if p.is_standard else 'clinic protocol'})"),
-        Line("Kind", KINDS[p.kind].label), Line("Setting", str(Setting(c.setting).label)),
+        Line("Kind", KINDS[p.kind].label),
+        Line("Setting", str(Setting(c.setting).label)),
         Line("Steps", f"{len(plan)}; wait between steps: {', '.join(waits)}"),
-    ]  # fmt: skip
+    ]
     if plan:
-        lines.append(Line("Planned doses", f"{mg_text(plan[0].protein_mg)} to {mg_text(plan[-1].protein_mg)} protein; "
-                                           f"cumulative {mg_text(plan[-1].cumulative_protein_mg)}"))  # fmt: skip
+        lines.append(
+            Line(
+                "Planned doses",
+                f"{mg_text(plan[0].protein_mg)} to {mg_text(plan[-1].protein_mg)} protein; "
+                f"cumulative {mg_text(plan[-1].cumulative_protein_mg)}",
+            )
+        )
     if p.min_top_dose_mg is not None:
         lines.append(Line("Minimum top dose to call it negative", mg_text(p.min_top_dose_mg)))
     lines.append(Line("Observation after the last dose", format_minutes(p.observation_minutes)))
@@ -159,8 +183,11 @@ def _check(ctx: Context, check: PreChallengeCheck) -> CheckBlock:
         Line(_capital(str(check._meta.get_field(name).verbose_name)), yes_no(getattr(check, name)))
         for name in PreChallengeCheck.CHECK_FIELDS
     )
-    baseline = (Line("Skin", check.baseline_skin or DASH), Line("Mouth/oropharynx", check.baseline_mouth or DASH),
-                Line("Chest", check.baseline_chest or DASH))  # fmt: skip
+    baseline = (
+        Line("Skin", check.baseline_skin or DASH),
+        Line("Mouth/oropharynx", check.baseline_mouth or DASH),
+        Line("Chest", check.baseline_chest or DASH),
+    )
     recorded = f"{when(check.recorded_at, ctx.zone)} by {ctx.names.get(check.recorded_by_id, DASH)}"
     failed = tuple(_capital(item) for item in check.failed_items())
     return CheckBlock(recorded, items, failed, baseline, check.notes, check.entered_in_error, ctx.error(check))
@@ -188,12 +215,20 @@ def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...
     for t in ctx.challenge.treatments.all():
         if (t.kind == TreatmentKind.PREMEDICATION) != premedication:
             continue
-        rows.append(TreatmentRow(
-            time=ctx.clock(t.given_at), relative=relative_to_doses(t.given_at, ctx.dose_times),
-            kind=str(TreatmentKind(t.kind).label), drug=t.drug, dose=t.dose, route=str(Route(t.route).label),
-            by=ctx.names.get(t.recorded_by_id, DASH), notes=t.notes, in_error=t.entered_in_error,
-            error_note=ctx.error(t),
-        ))  # fmt: skip
+        rows.append(
+            TreatmentRow(
+                time=ctx.clock(t.given_at),
+                relative=relative_to_doses(t.given_at, ctx.dose_times),
+                kind=str(TreatmentKind(t.kind).label),
+                drug=t.drug,
+                dose=t.dose,
+                route=str(Route(t.route).label),
+                by=ctx.names.get(t.recorded_by_id, DASH),
+                notes=t.notes,
+                in_error=t.entered_in_error,
+                error_note=ctx.error(t),
+            )
+        )
     return tuple(rows)
 
 
@@ -225,13 +260,23 @@ def _doses(ctx: Context) -> list[DoseRow]:
             flags.append("patient-recorded")
         findings = tuple(_finding(ctx, o) for o in line.findings if o.severity > 0)
         cumulative = "blinded" if blind else (DASH if d.entered_in_error else mg_text(line.cumulative_protein_mg))
-        rows.append(DoseRow(
-            number=str(d.sequence), step=str(d.step_number), planned_protein=mg_text(d.planned_protein_mg),
-            planned_food=amount_text(d.planned_food_amount, ctx.unit), eaten=amount_text(d.food_amount, ctx.unit),
-            protein_eaten=mg_text(d.protein_mg), time=ctx.clock(d.given_at), by=person(d.given_by),
-            cumulative=cumulative, findings=findings or ("none",), flags=tuple(flags),
-            in_error=d.entered_in_error, error_note=ctx.error(d),
-        ))  # fmt: skip
+        rows.append(
+            DoseRow(
+                number=str(d.sequence),
+                step=str(d.step_number),
+                planned_protein=mg_text(d.planned_protein_mg),
+                planned_food=amount_text(d.planned_food_amount, ctx.unit),
+                eaten=amount_text(d.food_amount, ctx.unit),
+                protein_eaten=mg_text(d.protein_mg),
+                time=ctx.clock(d.given_at),
+                by=person(d.given_by),
+                cumulative=cumulative,
+                findings=findings or ("none",),
+                flags=tuple(flags),
+                in_error=d.entered_in_error,
+                error_note=ctx.error(d),
+            )
+        )
     return rows
 
 
@@ -259,25 +304,36 @@ def _dose_note(ctx: Context) -> str:
 def _observations(ctx: Context) -> list[ObservationRow]:
     return [
         ObservationRow(
-            time=ctx.clock(o.observed_at), after_dose=relative_to_doses(o.observed_at, ctx.dose_times),
-            item=_item(o.item_code), severity=_severity(o.severity), note=o.note,
+            time=ctx.clock(o.observed_at),
+            after_dose=relative_to_doses(o.observed_at, ctx.dose_times),
+            item=_item(o.item_code),
+            severity=_severity(o.severity),
+            note=o.note,
             by=person(o.recorded_by) + (" (patient)" if o.source == "patient" else ""),
-            in_error=o.entered_in_error, error_note=ctx.error(o),
+            in_error=o.entered_in_error,
+            error_note=ctx.error(o),
         )
         for o in ctx.challenge.observations.all()
-    ]  # fmt: skip
+    ]
 
 
 def _vitals(ctx: Context) -> list[VitalsRow]:
     return [
         VitalsRow(
-            time=ctx.clock(v.taken_at), kind=str(VitalsKind(v.kind).label), heart_rate=number(v.heart_rate),
-            blood_pressure=blood_pressure(v.systolic, v.diastolic), resp_rate=number(v.resp_rate),
-            spo2=number(v.spo2), temperature=number(v.temperature_c), pef=number(v.pef), by=person(v.recorded_by),
-            in_error=v.entered_in_error, error_note=ctx.error(v),
+            time=ctx.clock(v.taken_at),
+            kind=str(VitalsKind(v.kind).label),
+            heart_rate=number(v.heart_rate),
+            blood_pressure=blood_pressure(v.systolic, v.diastolic),
+            resp_rate=number(v.resp_rate),
+            spo2=number(v.spo2),
+            temperature=number(v.temperature_c),
+            pef=number(v.pef),
+            by=person(v.recorded_by),
+            in_error=v.entered_in_error,
+            error_note=ctx.error(v),
         )
         for v in ctx.challenge.vitals.all()
-    ]  # fmt: skip
+    ]
 
 
 def _alerts(ctx: Context) -> list[AlertRow]:
@@ -309,8 +365,9 @@ def _result(ctx: Context) -> ResultBlock:
         Line("Highest tolerated dose (discrete)", mg_text(r.highest_tolerated_mg)),
         Line("Highest tolerated dose (cumulative)", mg_text(r.highest_tolerated_cumulative_mg)),
         Line("Total eaten", f"{mg_text(r.total_protein_mg)} protein ({amount_text(r.total_food_amount, ctx.unit)})"),
-        Line("First symptom", _first_symptom(ctx)), Line("Reaction grade", _grade(ctx)),
-    ]  # fmt: skip
+        Line("First symptom", _first_symptom(ctx)),
+        Line("Reaction grade", _grade(ctx)),
+    ]
     return ResultBlock(tuple(lines), ctx.state.grade.reasons if ctx.state.grade else (), "")
 
 
@@ -353,8 +410,11 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
     if c.observation_started_at:
         observed = f"from {ctx.clock(c.observation_started_at)}, due to end {ctx.clock(ctx.state.observation_ends_at)}"
     observation = format_minutes(c.protocol.observation_minutes)
-    lines = [Line("Observation period", f"{observation} after the last dose (protocol)"),
-             Line("Observed", observed), Line("Status", str(Status(c.status).label))]  # fmt: skip
+    lines = [
+        Line("Observation period", f"{observation} after the last dose (protocol)"),
+        Line("Observed", observed),
+        Line("Status", str(Status(c.status).label)),
+    ]
     if ended:
         lines.append(Line("Observation ended", f"{ctx.clock(ended.at)} by {person(ended.by)}"))
     if early:
@@ -380,9 +440,11 @@ def _deviations(ctx: Context) -> list[str]:
             out.append(f"Step {d.step_number} repeated as dose {d.sequence}")
         seen.add(d.step_number)
         if d.food_amount < d.planned_food_amount:
-            out.append(f"Dose {d.sequence} partly eaten: {amount_text(d.food_amount, ctx.unit)} of "
-                       f"{amount_text(d.planned_food_amount, ctx.unit)} planned ({mg_text(d.protein_mg)} of "
-                       f"{mg_text(d.planned_protein_mg)} protein)")  # fmt: skip
+            out.append(
+                f"Dose {d.sequence} partly eaten: {amount_text(d.food_amount, ctx.unit)} of "
+                f"{amount_text(d.planned_food_amount, ctx.unit)} planned ({mg_text(d.protein_mg)} of "
+                f"{mg_text(d.planned_protein_mg)} protein)"
+            )
     if c.checks_override_reason:
         out.append(_check_override(c))
     for alert in c.alerts.all():

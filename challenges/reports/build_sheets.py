@@ -7,11 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from challenges.run import selectors
-from clinical.checklist import ITEMS
-from clinical.display import amount_text, mg_text
 from challenges.models import Challenge, PremedicationItem, Route, Setting
-from clinical.plan import StepLine
 from challenges.reports import history
 from challenges.reports.build_challenge import load
 from challenges.reports.plain_words import EMERGENCY_SIGNS, SYMPTOMS
@@ -25,8 +21,12 @@ from challenges.reports.snapshot import (
     PrepStepRow,
 )
 from challenges.reports.text import DASH, Clock, day, letterhead, patient_block, person, when
+from challenges.run import selectors
 from clinical.adrenaline import dose_rule_text
+from clinical.checklist import ITEMS
+from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes, plain_duration
+from clinical.plan import StepLine
 from clinical.units import format_quantity
 
 LOG_ROWS = 14  # blank lines in the home symptom log: about two a step for a typical 6-7 step plan
@@ -62,26 +62,35 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
     food = c.protocol.food
     details = (
         Line("Scheduled", when(c.scheduled_at, zone)),
-        Line("Protocol", f"{c.protocol.name} (version {c.protocol.version})"), *history.food_lines(food)[:3],
-        Line("Supervising allergist", person(c.allergist)), Line("Nurse", person(c.nurse)),
-    )  # fmt: skip
+        Line("Protocol", f"{c.protocol.name} (version {c.protocol.version})"),
+        *history.food_lines(food)[:3],
+        Line("Supervising allergist", person(c.allergist)),
+        Line("Nurse", person(c.nurse)),
+    )
     steps = tuple(
         PrepStepRow(
-            step=str(line.number), time=clock(at), protein=mg_text(line.protein_mg),
-            food_amount=amount_text(line.food_amount, line.food_unit), measure=line.household_measure or DASH,
+            step=str(line.number),
+            time=clock(at),
+            protein=mg_text(line.protein_mg),
+            food_amount=amount_text(line.food_amount, line.food_unit),
+            measure=line.household_measure or DASH,
             instructions=line.instructions,
             cumulative=mg_text(line.cumulative_protein_mg),
             wait_after=line.interval_text if index < len(state.plan) - 1 else _after_last(c),
         )
         for index, (line, at) in enumerate(zip(state.plan, times, strict=True))
-    )  # fmt: skip
+    )
     return PreparationSheet(
-        title="Dose-preparation sheet", letterhead=letterhead(c.clinic), patient=patient_block(c.patient, clock.day_of),
-        generated_at=when(timezone.now(), zone), details=details, steps=steps,
+        title="Dose-preparation sheet",
+        letterhead=letterhead(c.clinic),
+        patient=patient_block(c.patient, clock.day_of),
+        generated_at=when(timezone.now(), zone),
+        details=details,
+        steps=steps,
         premedication=tuple(_premed_row(item, times, clock) for item in c.protocol.premedications.all()),
         checklist=tuple(_checklist_row(code) for code in c.protocol.checklist_items if code in ITEMS),
         notes=_prep_notes(c, state),
-    )  # fmt: skip
+    )
 
 
 def _after_last(c: Challenge) -> str:
@@ -109,12 +118,16 @@ def _checklist_row(code: str) -> ChecklistRow:
 def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
     notes = []
     if c.blinded and c.unblinded_at is None:
-        notes.append("Blinded challenge: which doses are placebo is not printed here; the placebo key is kept "
-                     "by whoever prepares the blinded doses.")  # fmt: skip
+        notes.append(
+            "Blinded challenge: which doses are placebo is not printed here; the placebo key is kept "
+            "by whoever prepares the blinded doses."
+        )
     if state.adrenaline_mg is not None:
-        notes.append(f"Emergency: adrenaline {format_quantity(state.adrenaline_mg, 'mg')} IM for "
-                     f"{format_quantity(c.patient.weight_kg, 'kg')} ({dose_rule_text()}); "
-                     f"auto-injector strength for this weight: {state.autoinjector}.")  # fmt: skip
+        notes.append(
+            f"Emergency: adrenaline {format_quantity(state.adrenaline_mg, 'mg')} IM for "
+            f"{format_quantity(c.patient.weight_kg, 'kg')} ({dose_rule_text()}); "
+            f"auto-injector strength for this weight: {state.autoinjector}."
+        )
     else:
         notes.append("Emergency: no weight recorded, so no adrenaline dose is printed; weigh the patient first.")
     if c.protocol.notes:
@@ -136,22 +149,35 @@ def home_plan(challenge: Challenge) -> HomePlan:
     start = c.scheduled_at.astimezone(zone).date()
     days = day_offsets(state.plan)
     steps = tuple(
-        HomeStepRow(str(line.number), day(start + timedelta(days=offset)), _home_amount(line),
-                    f"taken {day(taken[line.number], zone)}" if line.number in taken else "")
+        HomeStepRow(
+            str(line.number),
+            day(start + timedelta(days=offset)),
+            _home_amount(line),
+            f"taken {day(taken[line.number], zone)}" if line.number in taken else "",
+        )
         for line, offset in zip(state.plan, days, strict=True)
-    )  # fmt: skip
+    )
     watch = protocol.watch_hours
     return HomePlan(
-        title=f"Your home plan: {food.name}", letterhead=letterhead(c.clinic), patient=patient_block(c.patient, start),
+        title=f"Your home plan: {food.name}",
+        letterhead=letterhead(c.clinic),
+        patient=patient_block(c.patient, start),
         generated_at=when(timezone.now(), zone),
-        intro=(f"This plan is for {c.patient.full_name}. It brings {food.name.lower()} ({food.form}) back into your "
-               f"diet in {len(steps)} small steps, starting on {day(start)}.",
-               "Eat the amount for each step on its date, one step at a time, and write down how you feel. "
-               "Nothing else new in your diet while the plan runs."),
-        steps=steps, premedication=tuple(_home_premed(item) for item in _premeds_first_to_take(protocol)),
-        watch=_watch(watch), symptoms=tuple(SYMPTOMS[code] for code in protocol.checklist_items if code in SYMPTOMS),
-        stop=_stop(c), emergency=_emergency(c), contacts=_contacts(c), log_rows=LOG_ROWS,
-    )  # fmt: skip
+        intro=(
+            f"This plan is for {c.patient.full_name}. It brings {food.name.lower()} ({food.form}) back into your "
+            f"diet in {len(steps)} small steps, starting on {day(start)}.",
+            "Eat the amount for each step on its date, one step at a time, and write down how you feel. "
+            "Nothing else new in your diet while the plan runs.",
+        ),
+        steps=steps,
+        premedication=tuple(_home_premed(item) for item in _premeds_first_to_take(protocol)),
+        watch=_watch(watch),
+        symptoms=tuple(SYMPTOMS[code] for code in protocol.checklist_items if code in SYMPTOMS),
+        stop=_stop(c),
+        emergency=_emergency(c),
+        contacts=_contacts(c),
+        log_rows=LOG_ROWS,
+    )
 
 
 def _home_amount(line: StepLine) -> str:
@@ -180,9 +206,10 @@ def _watch(hours: int) -> tuple[str, ...]:
     if not hours:
         return ("Watch for symptoms for the rest of the day after each step.",)
     watch = plain_duration(timedelta(hours=hours))
-    return (f"After each step, watch for symptoms for {watch}: reactions to this food can come late.",
-            f"Take the next step only on its date, and only if you have had no symptoms for {watch} since the last "
-            "step.")  # fmt: skip
+    return (
+        f"After each step, watch for symptoms for {watch}: reactions to this food can come late.",
+        f"Take the next step only on its date, and only if you have had no symptoms for {watch} since the last step.",
+    )
 
 
 def _stop(c: Challenge) -> tuple[str, ...]:
@@ -198,9 +225,11 @@ def _emergency(c: Challenge) -> tuple[str, ...]:
     signs = "; ".join(EMERGENCY_SIGNS)
     dose = c.patient.autoinjector_dose
     if dose:
-        act = (f"Use your adrenaline auto-injector ({format_quantity(Decimal(dose), 'mg')}) straight away, into "
-               "the outer thigh, then call an ambulance on your local emergency number. Lie down (sit up if "
-               "breathing is hard).")  # fmt: skip
+        act = (
+            f"Use your adrenaline auto-injector ({format_quantity(Decimal(dose), 'mg')}) straight away, into "
+            "the outer thigh, then call an ambulance on your local emergency number. Lie down (sit up if "
+            "breathing is hard)."
+        )
     else:
         act = "Call an ambulance on your local emergency number straight away. Lie down (sit up if breathing is hard)."
     lines = [f"This is an emergency if you have any of: {signs}.", act]
@@ -212,5 +241,8 @@ def _emergency(c: Challenge) -> tuple[str, ...]:
 def _contacts(c: Challenge) -> tuple[Line, ...]:
     p = c.patient
     contact = " · ".join(part for part in (p.emergency_contact_name, p.emergency_contact_phone) if part) or DASH
-    return (Line("Clinic", f"{c.clinic.name} · {c.clinic.phone or DASH}"), Line("Your allergist", person(c.allergist)),
-            Line("Emergency contact", contact))  # fmt: skip
+    return (
+        Line("Clinic", f"{c.clinic.name} · {c.clinic.phone or DASH}"),
+        Line("Your allergist", person(c.allergist)),
+        Line("Emergency contact", contact),
+    )

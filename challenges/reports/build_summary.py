@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from challenges.run import selectors
-from clinical.display import mg_text
-from clinical.grading import SCALES
 from challenges.models import Challenge, Outcome, Status
 from challenges.reports import history
 from challenges.reports.snapshot import PatientSummary, SummaryRow
 from challenges.reports.text import DASH, day, error_note, letterhead, patient_block, person, when
+from challenges.run import selectors
+from clinical.display import mg_text
+from clinical.grading import SCALES
 from clinics.models import User
 from patients.models import Patient
 
 GROUPS = ("passed", "failed", "inconclusive", "pending", "not_done")  # PatientSummary fields, in report order
-PENDING = (Status.PLANNED, Status.CHECKED_IN, Status.DOSING, Status.OBSERVING, Status.PAUSED, Status.COMPLETED,
-           Status.STOPPED)  # fmt: skip
+PENDING = (
+    Status.PLANNED,
+    Status.CHECKED_IN,
+    Status.DOSING,
+    Status.OBSERVING,
+    Status.PAUSED,
+    Status.COMPLETED,
+    Status.STOPPED,
+)
 
 
 def patient_summary(patient: Patient) -> PatientSummary:
@@ -29,12 +36,15 @@ def patient_summary(patient: Patient) -> PatientSummary:
         group, row = _row(challenge, zone, people)
         groups[group].append(row)
     return PatientSummary(
-        title="Patient summary: food challenges", letterhead=letterhead(patient.clinic),
+        title="Patient summary: food challenges",
+        letterhead=letterhead(patient.clinic),
         patient=patient_block(patient, timezone.localdate(timezone.now(), zone)),
         generated_at=when(timezone.now(), zone),
-        conditions=tuple(patient.condition_labels()), triggers=history.triggers(patient, zone, people),
-        medications=history.medications(patient, zone, people), **{name: tuple(rows) for name, rows in groups.items()},
-    )  # fmt: skip
+        conditions=tuple(patient.condition_labels()),
+        triggers=history.triggers(patient, zone, people),
+        medications=history.medications(patient, zone, people),
+        **{name: tuple(rows) for name, rows in groups.items()},
+    )
 
 
 def _names(patient: Patient, challenges: list[Challenge]) -> dict[int, str]:
@@ -48,10 +58,15 @@ def _row(c: Challenge, zone: object, people: dict[int, str]) -> tuple[str, Summa
     signed = f"Signed by {person(c.signed_by)}, {day(c.signed_at, zone)}" if c.signed_at else "Unsigned"  # type: ignore[arg-type]
     group, outcome, detail = _classify(c)
     row = SummaryRow(
-        date=day(c.scheduled_at, zone), food=f"{food.name}, {food.form}",  # type: ignore[arg-type]
-        protocol=f"{c.protocol.name} (v{c.protocol.version})", outcome=outcome, detail=detail, signed=signed,
-        in_error=c.entered_in_error, error_note=error_note(c, zone, people),  # type: ignore[arg-type]
-    )  # fmt: skip
+        date=day(c.scheduled_at, zone),
+        food=f"{food.name}, {food.form}",  # type: ignore[arg-type]
+        protocol=f"{c.protocol.name} (v{c.protocol.version})",
+        outcome=outcome,
+        detail=detail,
+        signed=signed,
+        in_error=c.entered_in_error,
+        error_note=error_note(c, zone, people),  # type: ignore[arg-type]
+    )
     return group, row
 
 
@@ -69,14 +84,18 @@ def _classify(c: Challenge) -> tuple[str, str, str]:
         return _group(c.outcome), label, "Blinded: dose figures are withheld until unblinding."
     result = selectors.run_state(c).result
     if c.outcome == Outcome.PASSED:
-        detail = (f"Highest dose tolerated {mg_text(result.highest_tolerated_mg)} "
-                  f"(cumulative {mg_text(result.highest_tolerated_cumulative_mg)})")  # fmt: skip
+        detail = (
+            f"Highest dose tolerated {mg_text(result.highest_tolerated_mg)} "
+            f"(cumulative {mg_text(result.highest_tolerated_cumulative_mg)})"
+        )
     elif c.outcome == Outcome.FAILED:
-        detail = (f"Eliciting dose {mg_text(result.eliciting_dose_mg)} (cumulative "
-                  f"{mg_text(result.cumulative_at_reaction_mg)}); "
-                  f"highest tolerated {mg_text(result.highest_tolerated_mg)} "
-                  f"(cumulative {mg_text(result.highest_tolerated_cumulative_mg)}); grade {c.grade or DASH}"
-                  f"{f' on {SCALES.get(c.grade_scale, c.grade_scale)}' if c.grade else ''}")  # fmt: skip
+        detail = (
+            f"Eliciting dose {mg_text(result.eliciting_dose_mg)} (cumulative "
+            f"{mg_text(result.cumulative_at_reaction_mg)}); "
+            f"highest tolerated {mg_text(result.highest_tolerated_mg)} "
+            f"(cumulative {mg_text(result.highest_tolerated_cumulative_mg)}); grade {c.grade or DASH}"
+            f"{f' on {SCALES.get(c.grade_scale, c.grade_scale)}' if c.grade else ''}"
+        )
     else:
         detail = c.outcome_reason or DASH
     return _group(c.outcome), label, detail

@@ -67,8 +67,12 @@ def vitals_drawing(chart: VitalsChart, width: float) -> Drawing:
     def x_of(minute: float) -> float:
         return LEFT + (minute - x_min) / (x_max - x_min) * plot_width
 
-    drawing = Drawing(width, BOTTOM + BOTTOM_HEIGHT + GAP + TOP_HEIGHT + TOP, initialFontName=fonts.REGULAR,
-                      initialFontSize=SMALL_SIZE)  # fmt: skip
+    drawing = Drawing(
+        width,
+        BOTTOM + BOTTOM_HEIGHT + GAP + TOP_HEIGHT + TOP,
+        initialFontName=fonts.REGULAR,
+        initialFontSize=SMALL_SIZE,
+    )
     top_y = BOTTOM + BOTTOM_HEIGHT + GAP
     ticks = range(x_min, x_max + 1, x_step)
     if chart.circulation:
@@ -107,14 +111,28 @@ def _y_range(values: list[int]) -> tuple[int, int]:
     return max(0, math.floor((low - 10) / 20) * 20), math.ceil((high + 10) / 20) * 20
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "start", colour: colors.Color = MUTED,
-          bold: bool = False) -> String:  # fmt: skip
-    return String(x, y, text, fontName=fonts.BOLD if bold else fonts.REGULAR, fontSize=SMALL_SIZE, fillColor=colour,
-                  textAnchor=anchor)  # fmt: skip
+def _text(
+    x: float, y: float, text: str, *, anchor: str = "start", colour: colors.Color = MUTED, bold: bool = False
+) -> String:
+    return String(
+        x,
+        y,
+        text,
+        fontName=fonts.BOLD if bold else fonts.REGULAR,
+        fontSize=SMALL_SIZE,
+        fillColor=colour,
+        textAnchor=anchor,
+    )
 
 
-def _panel(drawing: Drawing, box: Box, x_of: Callable[[float], float], ticks: range, y_step: int,
-           series: Iterable[tuple[ChartSeries, Look]]) -> None:  # fmt: skip
+def _panel(
+    drawing: Drawing,
+    box: Box,
+    x_of: Callable[[float], float],
+    ticks: range,
+    y_step: int,
+    series: Iterable[tuple[ChartSeries, Look]],
+) -> None:
     right, top = box.x + box.width, box.y + box.height
     for value in range(box.y_min, box.y_max + 1, y_step):
         y = box.y_of(value)
@@ -127,8 +145,14 @@ def _panel(drawing: Drawing, box: Box, x_of: Callable[[float], float], ticks: ra
     drawing.add(Rect(box.x, box.y, box.width, box.height, strokeColor=RULE, strokeWidth=0.6, fillColor=None))
     for one, look in series:
         points = [(x_of(p.minute), box.y_of(p.value)) for p in one.points]
-        drawing.add(PolyLine([c for point in points for c in point], strokeColor=look.colour, strokeWidth=1.1,
-                             strokeDashArray=look.dash))  # fmt: skip
+        drawing.add(
+            PolyLine(
+                [c for point in points for c in point],
+                strokeColor=look.colour,
+                strokeWidth=1.1,
+                strokeDashArray=look.dash,
+            )
+        )
         for x, y in points:
             drawing.add(_marker(look, x, y))
 
@@ -138,8 +162,12 @@ def _marker(look: Look, x: float, y: float) -> Circle | Rect | Polygon:
     if look.marker == "circle":
         return Circle(x, y, half, fillColor=look.colour, strokeColor=look.colour, strokeWidth=0.5)
     if look.marker == "triangle":
-        return Polygon([x - half, y - half, x + half, y - half, x, y + half], fillColor=look.colour,
-                       strokeColor=look.colour, strokeWidth=0.5)  # fmt: skip
+        return Polygon(
+            [x - half, y - half, x + half, y - half, x, y + half],
+            fillColor=look.colour,
+            strokeColor=look.colour,
+            strokeWidth=0.5,
+        )
     fill = colors.white if look.marker == "open_square" else look.colour
     return Rect(x - half, y - half, MARKER, MARKER, fillColor=fill, strokeColor=look.colour, strokeWidth=0.7)
 
@@ -166,8 +194,9 @@ def _legend(drawing: Drawing, chart: VitalsChart, x: float, top: float) -> None:
         if look is None:
             sample.add(Line(x + 6, y - 3, x + 6, y + 5, strokeColor=ACCENT, strokeWidth=0.6, strokeDashArray=(2, 2)))
         else:
-            sample.add(Line(x, y + 1, x + 12, y + 1, strokeColor=look.colour, strokeWidth=1.1,
-                            strokeDashArray=look.dash))  # fmt: skip
+            sample.add(
+                Line(x, y + 1, x + 12, y + 1, strokeColor=look.colour, strokeWidth=1.1, strokeDashArray=look.dash)
+            )
             sample.add(_marker(look, x + 6, y + 1))
         drawing.add(sample)
         drawing.add(_text(x + 16, y - 1.5, label, colour=INK))

@@ -8,8 +8,10 @@ from challenges.reports.snapshot import ChartSeries, DoseMark, Point, VitalsChar
 # (series name, unit, VitalSigns field); circulation and oxygen are drawn on separate axes, because a fall of
 # SpO2 from 98 to 90 % would be invisible on a heart-rate scale.
 CIRCULATION = (
-    ("Heart rate", "/min", "heart_rate"), ("Systolic BP", "mmHg", "systolic"), ("Diastolic BP", "mmHg", "diastolic"),
-)  # fmt: skip
+    ("Heart rate", "/min", "heart_rate"),
+    ("Systolic BP", "mmHg", "systolic"),
+    ("Diastolic BP", "mmHg", "diastolic"),
+)
 OXYGEN = (("SpO₂", "%", "spo2"),)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from clinical.durations import format_hours, format_minutes
 from challenges.models import Challenge, Food, Protocol, Route
 from challenges.reports.snapshot import FollowUpRow, Line, MedicationRow, NoteRow, TriggerRow
 from challenges.reports.text import DASH, day, error_note, when, yes_no
+from clinical.durations import format_hours, format_minutes
 from clinical.units import format_quantity
 from clinical.washout import MED_CLASS_LABELS
 from clinics.models import User
@@ -18,26 +18,42 @@ def names(challenge: Challenge) -> dict[int, str]:
     """Display names of everyone the report mentions that the prefetch did not join, in one query."""
     ids: set[int] = {challenge.entered_in_error_by_id} if challenge.entered_in_error_by_id else set()
     records = [
-        *challenge.treatments.all(), *challenge.checks.all(), *challenge.observations.all(), *challenge.vitals.all(),
-        *challenge.doses.all(), *challenge.patient.triggers.all(), *challenge.patient.medications.all(),
+        *challenge.treatments.all(),
+        *challenge.checks.all(),
+        *challenge.observations.all(),
+        *challenge.vitals.all(),
+        *challenge.doses.all(),
+        *challenge.patient.triggers.all(),
+        *challenge.patient.medications.all(),
         *_follow_ups(challenge),
-    ]  # fmt: skip
+    ]
     for record in records:
-        ids.update(filter(None, (getattr(record, "recorded_by_id", None), getattr(record, "done_by_id", None),
-                                 record.entered_in_error_by_id)))  # fmt: skip
+        ids.update(
+            filter(
+                None,
+                (
+                    getattr(record, "recorded_by_id", None),
+                    getattr(record, "done_by_id", None),
+                    record.entered_in_error_by_id,
+                ),
+            )
+        )
     return {pk: user.display_name for pk, user in User.objects.in_bulk(ids).items()}
 
 
 def triggers(patient: Patient, zone: tzinfo, people: dict[int, str]) -> tuple[TriggerRow, ...]:
     return tuple(
         TriggerRow(
-            substance=t.substance, reaction_type=str(ReactionType(t.reaction_type).label),
+            substance=t.substance,
+            reaction_type=str(ReactionType(t.reaction_type).label),
             worst=_reaction(t.worst_reaction_severity, t.worst_reaction_on),
             last=_reaction(t.last_reaction_severity, t.last_reaction_on),
-            notes=t.notes, in_error=t.entered_in_error, error_note=error_note(t, zone, people),
+            notes=t.notes,
+            in_error=t.entered_in_error,
+            error_note=error_note(t, zone, people),
         )
         for t in patient.triggers.all()
-    )  # fmt: skip
+    )
 
 
 def _reaction(severity: str, on: object) -> str:
@@ -49,12 +65,15 @@ def _reaction(severity: str, on: object) -> str:
 def medications(patient: Patient, zone: tzinfo, people: dict[int, str]) -> tuple[MedicationRow, ...]:
     return tuple(
         MedicationRow(
-            name=m.name, dose=m.dose, schedule=m.schedule + (f" (stopped {day(m.stopped_on)})" if m.stopped_on else ""),
-            med_class=MED_CLASS_LABELS.get(m.med_class, m.med_class), in_error=m.entered_in_error,
+            name=m.name,
+            dose=m.dose,
+            schedule=m.schedule + (f" (stopped {day(m.stopped_on)})" if m.stopped_on else ""),
+            med_class=MED_CLASS_LABELS.get(m.med_class, m.med_class),
+            in_error=m.entered_in_error,
             error_note=error_note(m, zone, people),
         )
         for m in patient.medications.all()
-    )  # fmt: skip
+    )
 
 
 def food_lines(food: Food) -> tuple[Line, ...]:
@@ -79,8 +98,9 @@ def premedication_timing(minutes_before: int, *, before_each_step: bool, continu
 def planned_premedication(protocol: Protocol) -> tuple[str, ...]:
     lines = []
     for p in protocol.premedications.all():
-        timing = premedication_timing(p.minutes_before, before_each_step=p.before_each_step,
-                                      continue_regular=p.continue_regular)  # fmt: skip
+        timing = premedication_timing(
+            p.minutes_before, before_each_step=p.before_each_step, continue_regular=p.continue_regular
+        )
         lines.append(f"{p.drug} {p.dose}, {Route(p.route).label}: {timing}" + ("" if p.required else " (optional)"))
     return tuple(lines)
 
@@ -96,11 +116,18 @@ def follow_ups(challenge: Challenge, zone: tzinfo, people: dict[int, str]) -> tu
     rows = []
     for f in _follow_ups(challenge):
         done = f"{when(f.done_at, zone)} by {people.get(f.done_by_id, DASH)}" if f.done_at else "not done yet"
-        rows.append(FollowUpRow(
-            due=when(f.due_at, zone), after=f"+{format_hours(f.hours_after)}", done=done,
-            method=f.get_method_display() if f.method else DASH, symptoms=yes_no(f.symptoms), findings=f.findings,
-            in_error=f.entered_in_error, error_note=error_note(f, zone, people),
-        ))  # fmt: skip
+        rows.append(
+            FollowUpRow(
+                due=when(f.due_at, zone),
+                after=f"+{format_hours(f.hours_after)}",
+                done=done,
+                method=f.get_method_display() if f.method else DASH,
+                symptoms=yes_no(f.symptoms),
+                findings=f.findings,
+                in_error=f.entered_in_error,
+                error_note=error_note(f, zone, people),
+            )
+        )
     return tuple(rows)
 
 

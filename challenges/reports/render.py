@@ -81,7 +81,7 @@ STYLES: dict[str, ParagraphStyle] = {
     "big_bullet": _style("big_bullet", fontSize=11, leading=15, leftIndent=12, bulletIndent=2, spaceAfter=2),
     "alert": _style("alert", fontName=fonts.BOLD, textColor=ALERT),
     "alert_big": _style("alert_big", fontName=fonts.BOLD, fontSize=12, leading=16, textColor=ALERT),
-}  # fmt: skip
+}
 
 
 # --- text ---------------------------------------------------------------------------------------------------
@@ -127,8 +127,9 @@ def bullets(items: Sequence[str], style: str = "bullet") -> list[Flowable]:
 
 def table_style(commands: Sequence[tuple]) -> TableStyle:
     """A TableStyle in the report font (a Table's own default is Helvetica, which is not embedded)."""
-    return TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR), ("FONTSIZE", (0, 0), (-1, -1), TABLE_SIZE),
-                       *commands])  # fmt: skip
+    return TableStyle(
+        [("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR), ("FONTSIZE", (0, 0), (-1, -1), TABLE_SIZE), *commands]
+    )
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,9 @@ class Column:
     share: float  # of the frame width
 
 
-def table(columns: Sequence[Column], rows: Sequence[Sequence[Flowable | str]], width: float,
-          row_height: float | None = None) -> Table:  # fmt: skip
+def table(
+    columns: Sequence[Column], rows: Sequence[Sequence[Flowable | str]], width: float, row_height: float | None = None
+) -> Table:
     """A data table: the header row repeats on every page (repeatRows=1) and rows are never split.
 
     Cells are Paragraphs (cell(): wrapped, escaped, struck) or plain strings (plain(): short figures, drawn as is).
@@ -148,14 +150,24 @@ def table(columns: Sequence[Column], rows: Sequence[Sequence[Flowable | str]], w
     body = [list(row) for row in rows]
     shares = sum(c.share for c in columns)
     heights = None if row_height is None else [None] + [row_height] * len(body)
-    result = Table([header, *body], colWidths=[width * c.share / shares for c in columns], rowHeights=heights,
-                   repeatRows=1, splitByRow=1, hAlign="LEFT")  # fmt: skip
+    result = Table(
+        [header, *body],
+        colWidths=[width * c.share / shares for c in columns],
+        rowHeights=heights,
+        repeatRows=1,
+        splitByRow=1,
+        hAlign="LEFT",
+    )
     commands: list[tuple] = [
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL), ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]  # fmt: skip
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
     commands += [("BACKGROUND", (0, i), (-1, i), ZEBRA_FILL) for i in range(2, len(body) + 1, 2)]
     result.setStyle(table_style(commands))
     return result
@@ -165,10 +177,16 @@ def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL
     """A two-column block of labels and values (values may be long; labels stay narrow)."""
     rows = [[Paragraph(markup(line.label), STYLES["label"]), cell(line.value, style="value")] for line in lines]
     result = Table(rows, colWidths=[width * label_share, width * (1 - label_share)], hAlign="LEFT")
-    result.setStyle(table_style([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-    ]))  # fmt: skip
+    result.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return result
 
 
@@ -185,32 +203,53 @@ def letterhead_block(letterhead: Letterhead, title: str, patient: PatientBlock, 
     contact += [p(line, "small") for line in letterhead.address]
     if letterhead.phone:
         contact.append(p(f"Phone {letterhead.phone}", "small"))
-    who = [p(title, "title"), rich([("b", patient.name)], "big"),
-           p(f"Born {patient.date_of_birth} ({patient.age}) · MRN {patient.mrn}", "body"),
-           p(f"Sex {patient.sex} · Weight {patient.weight}", "body")]  # fmt: skip
+    who = [
+        p(title, "title"),
+        rich([("b", patient.name)], "big"),
+        p(f"Born {patient.date_of_birth} ({patient.age}) · MRN {patient.mrn}", "body"),
+        p(f"Sex {patient.sex} · Weight {patient.weight}", "body"),
+    ]
     block = Table([[contact, who]], colWidths=[width * 0.38, width * 0.62], hAlign="LEFT")
-    block.setStyle(table_style([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("LINEBELOW", (0, 0), (-1, -1), 1, ACCENT), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-    ]))  # fmt: skip
+    block.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("LINEBELOW", (0, 0), (-1, -1), 1, ACCENT),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
     return [block, Spacer(1, 4)]
 
 
 def side_by_side(left: Flowable, right: Flowable, width: float, gap: float = 6 * mm) -> Table:
     """Two blocks next to each other (e.g. food and protocol), each (width - gap) / 2 wide."""
     block = Table([[left, "", right]], colWidths=[(width - gap) / 2, gap, (width - gap) / 2], hAlign="LEFT")
-    block.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+    block.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return block
 
 
-def boxed(flowables: Sequence[Flowable], width: float, *, border: colors.Color = ACCENT,
-          fill: colors.Color | None = None) -> Table:  # fmt: skip
+def boxed(
+    flowables: Sequence[Flowable], width: float, *, border: colors.Color = ACCENT, fill: colors.Color | None = None
+) -> Table:
     """Flowables in a ruled box (the result at a glance, the signature, the emergency advice)."""
     box = Table([[flowable] for flowable in flowables], colWidths=[width], hAlign="LEFT")
-    commands: list[tuple] = [("BOX", (0, 0), (-1, -1), 1.2, border), ("LEFTPADDING", (0, 0), (-1, -1), 6),
-                             ("RIGHTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-                             ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]  # fmt: skip
+    commands: list[tuple] = [
+        ("BOX", (0, 0), (-1, -1), 1.2, border),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
     if fill is not None:
         commands.append(("BACKGROUND", (0, 0), (-1, -1), fill))
     box.setStyle(table_style(commands))
@@ -252,12 +291,24 @@ def build_pdf(page: Page, story: list[Flowable], *, title: str) -> bytes:
     fonts.register()
     buffer = BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=PAGE_SIZES[page.page_size], leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM, title=title, creator="Stepwise", invariant=1,
-        initialFontName=fonts.REGULAR, initialFontSize=BODY_SIZE,  # no unembedded Helvetica in the page resources
-    )  # fmt: skip
-    doc.build(story, onFirstPage=_decorator(page, first=True), onLaterPages=_decorator(page, first=False),
-              canvasmaker=_NumberedCanvas)  # fmt: skip
+        buffer,
+        pagesize=PAGE_SIZES[page.page_size],
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=title,
+        creator="Stepwise",
+        invariant=1,
+        initialFontName=fonts.REGULAR,
+        initialFontSize=BODY_SIZE,  # no unembedded Helvetica in the page resources
+    )
+    doc.build(
+        story,
+        onFirstPage=_decorator(page, first=True),
+        onLaterPages=_decorator(page, first=False),
+        canvasmaker=_NumberedCanvas,
+    )
     return buffer.getvalue()
 
 

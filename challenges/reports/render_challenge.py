@@ -26,7 +26,7 @@ from challenges.reports.render import (
     side_by_side,
     table,
     table_style,
-)  # fmt: skip
+)
 from challenges.reports.snapshot import (
     ChallengeReport,
     CheckBlock,
@@ -36,7 +36,7 @@ from challenges.reports.snapshot import (
     TreatmentRow,
     TriggerRow,
     VitalsRow,
-)  # fmt: skip
+)
 
 WATERMARK_TEXT = "UNSIGNED DRAFT"
 GAP = 6 * mm  # between side-by-side blocks
@@ -46,12 +46,13 @@ CHECKS_KEEP = 60 * mm  # the pre-challenge checklist block does not split: keep 
 
 def render_challenge_report(report: ChallengeReport) -> bytes:
     page = Page(
-        page_size=report.letterhead.page_size, header_left=f"{report.letterhead.clinic} · {report.title}",
+        page_size=report.letterhead.page_size,
+        header_left=f"{report.letterhead.clinic} · {report.title}",
         header_right=f"{report.patient.name} · MRN {report.patient.mrn} · born {report.patient.date_of_birth}",
         footer=f"{report.reference} · generated {report.generated_at}"
         + ("" if report.signature.signed else f" · {WATERMARK_TEXT}"),
         watermark="" if report.signature.signed else WATERMARK_TEXT,
-    )  # fmt: skip
+    )
     return build_pdf(page, _story(report, frame_width(page)), title=f"{report.title}: {report.patient.name}")
 
 
@@ -108,18 +109,37 @@ def _history(r: ChallengeReport, width: float) -> list[Flowable]:
 
 
 def triggers_table(rows: tuple[TriggerRow, ...], width: float) -> Table:
-    columns = [Column("Known trigger", 0.2), Column("Type", 0.14), Column("Worst reaction", 0.16),
-               Column("Last reaction", 0.16), Column("Notes", 0.34)]  # fmt: skip
-    body = [[cell(t.substance, struck=t.in_error), cell(t.reaction_type, struck=t.in_error),
-             cell(t.worst, struck=t.in_error), cell(t.last, struck=t.in_error),
-             cell(t.notes, struck=t.in_error, note=t.error_note)] for t in rows]  # fmt: skip
+    columns = [
+        Column("Known trigger", 0.2),
+        Column("Type", 0.14),
+        Column("Worst reaction", 0.16),
+        Column("Last reaction", 0.16),
+        Column("Notes", 0.34),
+    ]
+    body = [
+        [
+            cell(t.substance, struck=t.in_error),
+            cell(t.reaction_type, struck=t.in_error),
+            cell(t.worst, struck=t.in_error),
+            cell(t.last, struck=t.in_error),
+            cell(t.notes, struck=t.in_error, note=t.error_note),
+        ]
+        for t in rows
+    ]
     return table(columns, body, width)
 
 
 def medications_table(rows: tuple[MedicationRow, ...], width: float) -> Table:
     columns = [Column("Medication", 0.28), Column("Dose", 0.14), Column("Schedule", 0.3), Column("Class", 0.28)]
-    body = [[cell(m.name, struck=m.in_error), cell(m.dose, struck=m.in_error), cell(m.schedule, struck=m.in_error),
-             cell(m.med_class, struck=m.in_error, note=m.error_note)] for m in rows]  # fmt: skip
+    body = [
+        [
+            cell(m.name, struck=m.in_error),
+            cell(m.dose, struck=m.in_error),
+            cell(m.schedule, struck=m.in_error),
+            cell(m.med_class, struck=m.in_error, note=m.error_note),
+        ]
+        for m in rows
+    ]
     return table(columns, body, width)
 
 
@@ -152,8 +172,15 @@ def _check(check: CheckBlock, width: float) -> list[Flowable]:
     items = [cell(f"{line.label}: {line.value}", struck=check.in_error) for line in check.items]
     pairs = [items[i : i + 2] + [""] * (2 - len(items[i : i + 2])) for i in range(0, len(items), 2)]
     grid = Table(pairs, colWidths=[width / 2, width / 2], hAlign="LEFT")
-    grid.setStyle(table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0.5),
-                              ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))  # fmt: skip
+    grid.setStyle(
+        table_style(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+            ]
+        )
+    )
     out: list[Flowable] = [p(title, "h3"), grid]
     if check.failed:
         out.append(p(f"Not passed: {', '.join(check.failed)}", "alert"))
@@ -168,10 +195,18 @@ def _check(check: CheckBlock, width: float) -> list[Flowable]:
 def _doses(r: ChallengeReport, width: float) -> list[Flowable]:
     if not r.doses:
         return [p("No dose given.")]
-    columns = [Column("Dose", 0.05), Column("Step", 0.05), Column("Planned protein", 0.09),
-               Column("Planned food", 0.085), Column("Eaten", 0.08), Column("Protein eaten", 0.09),
-               Column("Time", 0.07), Column("Given by", 0.11), Column("Cumulative protein", 0.1),
-               Column("Findings at this step", 0.27)]  # fmt: skip
+    columns = [
+        Column("Dose", 0.05),
+        Column("Step", 0.05),
+        Column("Planned protein", 0.09),
+        Column("Planned food", 0.085),
+        Column("Eaten", 0.08),
+        Column("Protein eaten", 0.09),
+        Column("Time", 0.07),
+        Column("Given by", 0.11),
+        Column("Cumulative protein", 0.1),
+        Column("Findings at this step", 0.27),
+    ]
     out: list[Flowable] = [table(columns, [_dose(d) for d in r.doses], width)]
     if r.dose_note:
         out.append(p(r.dose_note, "small"))
@@ -183,18 +218,40 @@ def _dose(d: DoseRow) -> list[Flowable | str]:
     findings = "\n".join(d.findings)
     if d.flags:
         findings = f"[{'; '.join(d.flags)}]\n{findings}"
-    return [plain(d.number, struck=s), plain(d.step, struck=s), plain(d.planned_protein, struck=s),
-            plain(d.planned_food, struck=s), plain(d.eaten, struck=s), plain(d.protein_eaten, struck=s),
-            plain(d.time, struck=s), cell(d.by, struck=s), cell(d.cumulative, struck=s, style="head"),
-            cell(findings, struck=s, note=d.error_note)]  # fmt: skip
+    return [
+        plain(d.number, struck=s),
+        plain(d.step, struck=s),
+        plain(d.planned_protein, struck=s),
+        plain(d.planned_food, struck=s),
+        plain(d.eaten, struck=s),
+        plain(d.protein_eaten, struck=s),
+        plain(d.time, struck=s),
+        cell(d.by, struck=s),
+        cell(d.cumulative, struck=s, style="head"),
+        cell(findings, struck=s, note=d.error_note),
+    ]
 
 
 def _observations(rows: tuple[ObservationRow, ...], width: float) -> Table:
-    columns = [Column("Time", 0.07), Column("After", 0.175), Column("Finding", 0.19), Column("Severity", 0.11),
-               Column("Note", 0.305), Column("Recorded by", 0.15)]  # fmt: skip
-    body = [[plain(o.time, struck=o.in_error), cell(o.after_dose, struck=o.in_error), cell(o.item, struck=o.in_error),
-             plain(o.severity, struck=o.in_error), cell(o.note, struck=o.in_error, note=o.error_note),
-             cell(o.by, struck=o.in_error)] for o in rows]  # fmt: skip
+    columns = [
+        Column("Time", 0.07),
+        Column("After", 0.175),
+        Column("Finding", 0.19),
+        Column("Severity", 0.11),
+        Column("Note", 0.305),
+        Column("Recorded by", 0.15),
+    ]
+    body = [
+        [
+            plain(o.time, struck=o.in_error),
+            cell(o.after_dose, struck=o.in_error),
+            cell(o.item, struck=o.in_error),
+            plain(o.severity, struck=o.in_error),
+            cell(o.note, struck=o.in_error, note=o.error_note),
+            cell(o.by, struck=o.in_error),
+        ]
+        for o in rows
+    ]
     return table(columns, body, width)
 
 
@@ -208,43 +265,98 @@ def _vitals(r: ChallengeReport, width: float) -> list[Flowable]:
 
 
 def _vitals_table(rows: tuple[VitalsRow, ...], width: float) -> Table:
-    columns = [Column("Time", 0.08), Column("Kind", 0.09), Column("HR (/min)", 0.08), Column("BP (mmHg)", 0.1),
-               Column("RR (/min)", 0.08), Column("SpO₂ (%)", 0.08), Column("Temp (°C)", 0.08),
-               Column("PEF (L/min)", 0.09), Column("Recorded by", 0.32)]  # fmt: skip
-    body = [[plain(v.time, struck=v.in_error), plain(v.kind, struck=v.in_error), plain(v.heart_rate, struck=v.in_error),
-             plain(v.blood_pressure, struck=v.in_error), plain(v.resp_rate, struck=v.in_error),
-             plain(v.spo2, struck=v.in_error), plain(v.temperature, struck=v.in_error), plain(v.pef, struck=v.in_error),
-             cell(v.by, struck=v.in_error, note=v.error_note)] for v in rows]  # fmt: skip
+    columns = [
+        Column("Time", 0.08),
+        Column("Kind", 0.09),
+        Column("HR (/min)", 0.08),
+        Column("BP (mmHg)", 0.1),
+        Column("RR (/min)", 0.08),
+        Column("SpO₂ (%)", 0.08),
+        Column("Temp (°C)", 0.08),
+        Column("PEF (L/min)", 0.09),
+        Column("Recorded by", 0.32),
+    ]
+    body = [
+        [
+            plain(v.time, struck=v.in_error),
+            plain(v.kind, struck=v.in_error),
+            plain(v.heart_rate, struck=v.in_error),
+            plain(v.blood_pressure, struck=v.in_error),
+            plain(v.resp_rate, struck=v.in_error),
+            plain(v.spo2, struck=v.in_error),
+            plain(v.temperature, struck=v.in_error),
+            plain(v.pef, struck=v.in_error),
+            cell(v.by, struck=v.in_error, note=v.error_note),
+        ]
+        for v in rows
+    ]
     return table(columns, body, width)
 
 
 def _alerts(r: ChallengeReport, width: float) -> Table:
-    columns = [Column("Raised", 0.08), Column("Stop rule met", 0.34), Column("Decision", 0.18), Column("Reason", 0.24),
-               Column("Decided by", 0.16)]  # fmt: skip
-    rows = [[plain(a.raised), cell("\n".join(a.hits)), cell(a.decision), cell(a.reason or "—"), cell(a.decided)]
-            for a in r.alerts]  # fmt: skip
+    columns = [
+        Column("Raised", 0.08),
+        Column("Stop rule met", 0.34),
+        Column("Decision", 0.18),
+        Column("Reason", 0.24),
+        Column("Decided by", 0.16),
+    ]
+    rows = [
+        [plain(a.raised), cell("\n".join(a.hits)), cell(a.decision), cell(a.reason or "—"), cell(a.decided)]
+        for a in r.alerts
+    ]
     return table(columns, rows, width)
 
 
 def _treatments(rows: tuple[TreatmentRow, ...], width: float) -> Table:
-    columns = [Column("Time", 0.07), Column("When", 0.15), Column("Kind", 0.135), Column("Drug", 0.17),
-               Column("Dose", 0.09), Column("Route", 0.09), Column("Recorded by", 0.13),
-               Column("Notes", 0.165)]  # fmt: skip
-    body = [[plain(t.time, struck=t.in_error), cell(t.relative, struck=t.in_error), cell(t.kind, struck=t.in_error),
-             cell(t.drug, struck=t.in_error), cell(t.dose, struck=t.in_error), cell(t.route, struck=t.in_error),
-             cell(t.by, struck=t.in_error), cell(t.notes, struck=t.in_error, note=t.error_note)]
-            for t in rows]  # fmt: skip
+    columns = [
+        Column("Time", 0.07),
+        Column("When", 0.15),
+        Column("Kind", 0.135),
+        Column("Drug", 0.17),
+        Column("Dose", 0.09),
+        Column("Route", 0.09),
+        Column("Recorded by", 0.13),
+        Column("Notes", 0.165),
+    ]
+    body = [
+        [
+            plain(t.time, struck=t.in_error),
+            cell(t.relative, struck=t.in_error),
+            cell(t.kind, struck=t.in_error),
+            cell(t.drug, struck=t.in_error),
+            cell(t.dose, struck=t.in_error),
+            cell(t.route, struck=t.in_error),
+            cell(t.by, struck=t.in_error),
+            cell(t.notes, struck=t.in_error, note=t.error_note),
+        ]
+        for t in rows
+    ]
     return table(columns, body, width)
 
 
 def _follow_up(r: ChallengeReport, width: float) -> list[Flowable]:
     flowables: list[Flowable] = []
     if r.follow_ups:
-        columns = [Column("Due", 0.2), Column("After last dose", 0.1), Column("Done", 0.22), Column("How", 0.1),
-                   Column("New symptoms", 0.1), Column("Findings", 0.28)]  # fmt: skip
-        body = [[cell(f.due, struck=f.in_error), cell(f.after, struck=f.in_error), cell(f.done, struck=f.in_error),
-                 cell(f.method, struck=f.in_error), cell(f.symptoms, struck=f.in_error),
-                 cell(f.findings or "—", struck=f.in_error, note=f.error_note)] for f in r.follow_ups]  # fmt: skip
+        columns = [
+            Column("Due", 0.2),
+            Column("After last dose", 0.1),
+            Column("Done", 0.22),
+            Column("How", 0.1),
+            Column("New symptoms", 0.1),
+            Column("Findings", 0.28),
+        ]
+        body = [
+            [
+                cell(f.due, struck=f.in_error),
+                cell(f.after, struck=f.in_error),
+                cell(f.done, struck=f.in_error),
+                cell(f.method, struck=f.in_error),
+                cell(f.symptoms, struck=f.in_error),
+                cell(f.findings or "—", struck=f.in_error, note=f.error_note),
+            ]
+            for f in r.follow_ups
+        ]
         flowables.append(table(columns, body, width))
     for note in r.addenda:
         flowables.append(rich([("b", f"Addendum, {note.at}, {note.by}: "), ("", note.text)]))
@@ -255,6 +367,7 @@ def _follow_up(r: ChallengeReport, width: float) -> list[Flowable]:
 
 def _signature(r: ChallengeReport, width: float) -> Flowable:
     text = p(r.signature.text, "big" if r.signature.signed else "alert")
-    box = boxed([text, p(f"Report generated {r.generated_at}", "small")], width,
-                border=ACCENT if r.signature.signed else ALERT)  # fmt: skip
+    box = boxed(
+        [text, p(f"Report generated {r.generated_at}", "small")], width, border=ACCENT if r.signature.signed else ALERT
+    )
     return KeepTogether([p("Signature", "h2"), box])

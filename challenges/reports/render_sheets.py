@@ -22,7 +22,7 @@ from challenges.reports.render import (
     table,
     table_style,
     tick_box,
-)  # fmt: skip
+)
 from challenges.reports.snapshot import HomePlan, PreparationSheet
 
 LOG_ROW_HEIGHT = 9 * mm  # room to write by hand
@@ -30,10 +30,11 @@ LOG_ROW_HEIGHT = 9 * mm  # room to write by hand
 
 def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
     page = Page(
-        page_size=sheet.letterhead.page_size, header_left=f"{sheet.letterhead.clinic} · {sheet.title}",
+        page_size=sheet.letterhead.page_size,
+        header_left=f"{sheet.letterhead.clinic} · {sheet.title}",
         header_right=f"{sheet.patient.name} · MRN {sheet.patient.mrn} · born {sheet.patient.date_of_birth}",
         footer=f"{sheet.title} · generated {sheet.generated_at}",
-    )  # fmt: skip
+    )
     width = frame_width(page)
     story: list[Flowable] = [*letterhead_block(sheet.letterhead, sheet.title, sheet.patient, width)]
     story.append(label_values(sheet.details, width))
@@ -45,26 +46,61 @@ def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
 
 
 def _steps(sheet: PreparationSheet, width: float) -> Table:
-    columns = [Column("Step", 0.045), Column("Time", 0.065), Column("Protein", 0.075), Column("Food", 0.075),
-               Column("How to prepare", 0.32), Column("Cumulative", 0.085), Column("Wait after", 0.08),
-               Column("Ready", 0.057), Column("Given", 0.057), Column("Initials", 0.08)]  # fmt: skip
-    rows = [[plain(s.step), cell(s.time), plain(s.protein), plain(s.food_amount), cell(s.instructions),
-             cell(s.cumulative, style="head"), cell(s.wait_after), tick_box(), tick_box(), ""]
-            for s in sheet.steps]  # fmt: skip
+    columns = [
+        Column("Step", 0.045),
+        Column("Time", 0.065),
+        Column("Protein", 0.075),
+        Column("Food", 0.075),
+        Column("How to prepare", 0.32),
+        Column("Cumulative", 0.085),
+        Column("Wait after", 0.08),
+        Column("Ready", 0.057),
+        Column("Given", 0.057),
+        Column("Initials", 0.08),
+    ]
+    rows = [
+        [
+            plain(s.step),
+            cell(s.time),
+            plain(s.protein),
+            plain(s.food_amount),
+            cell(s.instructions),
+            cell(s.cumulative, style="head"),
+            cell(s.wait_after),
+            tick_box(),
+            tick_box(),
+            "",
+        ]
+        for s in sheet.steps
+    ]
     return table(columns, rows, width)
 
 
 def _premedication(sheet: PreparationSheet, width: float) -> Table:
-    columns = [Column("Drug", 0.22), Column("Dose", 0.1), Column("Route", 0.09), Column("When", 0.22),
-               Column("Notes", 0.21), Column("Given", 0.06), Column("Time / initials", 0.1)]  # fmt: skip
-    rows = [[cell(m.drug), cell(m.dose), cell(m.route), cell(m.timing), cell(m.notes or "—"), tick_box(), ""]
-            for m in sheet.premedication]  # fmt: skip
+    columns = [
+        Column("Drug", 0.22),
+        Column("Dose", 0.1),
+        Column("Route", 0.09),
+        Column("When", 0.22),
+        Column("Notes", 0.21),
+        Column("Given", 0.06),
+        Column("Time / initials", 0.1),
+    ]
+    rows = [
+        [cell(m.drug), cell(m.dose), cell(m.route), cell(m.timing), cell(m.notes or "—"), tick_box(), ""]
+        for m in sheet.premedication
+    ]
     return table(columns, rows, width)
 
 
 def _checklist(sheet: PreparationSheet, width: float) -> Table:
-    columns = [Column("Finding", 0.2), Column("Kind", 0.1), Column("1 mild", 0.23), Column("2 moderate", 0.23),
-               Column("3 severe", 0.24)]  # fmt: skip
+    columns = [
+        Column("Finding", 0.2),
+        Column("Kind", 0.1),
+        Column("1 mild", 0.23),
+        Column("2 moderate", 0.23),
+        Column("3 severe", 0.24),
+    ]
     rows = [[cell(c.item), cell(c.kind), cell(c.mild), cell(c.moderate), cell(c.severe)] for c in sheet.checklist]
     return table(columns, rows, width)
 
@@ -74,9 +110,11 @@ def _checklist(sheet: PreparationSheet, width: float) -> Table:
 
 def render_home_plan(plan: HomePlan) -> bytes:
     page = Page(
-        page_size=plan.letterhead.page_size, header_left=f"{plan.letterhead.clinic} · {plan.title}",
-        header_right=plan.patient.name, footer=f"{plan.title} · printed {plan.generated_at}",
-    )  # fmt: skip
+        page_size=plan.letterhead.page_size,
+        header_left=f"{plan.letterhead.clinic} · {plan.title}",
+        header_right=plan.patient.name,
+        footer=f"{plan.title} · printed {plan.generated_at}",
+    )
     width = frame_width(page)
     story: list[Flowable] = [*letterhead_block(plan.letterhead, plan.title, plan.patient, width)]
     story += [p(line, "big") for line in plan.intro]
@@ -93,16 +131,32 @@ def render_home_plan(plan: HomePlan) -> bytes:
 
 
 def _home_steps(plan: HomePlan, width: float) -> Table:
-    columns = [Column("Step", 0.07), Column("Date", 0.2), Column("How much", 0.3), Column("Done", 0.07),
-               Column("Time taken", 0.13), Column("Notes", 0.23)]  # fmt: skip
-    rows = [[cell(s.step, style="big"), cell(s.date, style="big"), cell(s.amount, style="big"), tick_box(), "",
-             cell(s.taken)] for s in plan.steps]  # fmt: skip
+    columns = [
+        Column("Step", 0.07),
+        Column("Date", 0.2),
+        Column("How much", 0.3),
+        Column("Done", 0.07),
+        Column("Time taken", 0.13),
+        Column("Notes", 0.23),
+    ]
+    rows = [
+        [
+            cell(s.step, style="big"),
+            cell(s.date, style="big"),
+            cell(s.amount, style="big"),
+            tick_box(),
+            "",
+            cell(s.taken),
+        ]
+        for s in plan.steps
+    ]
     return table(columns, rows, width)
 
 
 def _emergency(plan: HomePlan, width: float) -> Flowable:
-    return KeepTogether([boxed([p("In an emergency", "alert_big"), *[p(line, "big") for line in plan.emergency]],
-                               width, border=ALERT)])  # fmt: skip
+    return KeepTogether(
+        [boxed([p("In an emergency", "alert_big"), *[p(line, "big") for line in plan.emergency]], width, border=ALERT)]
+    )
 
 
 def _two_columns(flowables: list[Flowable], width: float) -> Table:
@@ -114,6 +168,11 @@ def _two_columns(flowables: list[Flowable], width: float) -> Table:
 
 
 def _log(plan: HomePlan, width: float) -> Table:
-    columns = [Column("Date and time", 0.16), Column("Step", 0.07), Column("What you noticed", 0.37),
-               Column("How bad (mild, moderate, severe)", 0.17), Column("What you did", 0.23)]  # fmt: skip
+    columns = [
+        Column("Date and time", 0.16),
+        Column("Step", 0.07),
+        Column("What you noticed", 0.37),
+        Column("How bad (mild, moderate, severe)", 0.17),
+        Column("What you did", 0.23),
+    ]
     return table(columns, [[""] * len(columns) for _row in range(plan.log_rows)], width, row_height=LOG_ROW_HEIGHT)

@@ -15,7 +15,7 @@ from challenges.reports.render import (
     rich,
     section,
     table,
-)  # fmt: skip
+)
 from challenges.reports.render_challenge import medications_table, triggers_table
 from challenges.reports.snapshot import PatientSummary, SummaryRow
 
@@ -30,10 +30,11 @@ GROUPS = (
 
 def render_patient_summary(summary: PatientSummary) -> bytes:
     page = Page(
-        page_size=summary.letterhead.page_size, header_left=f"{summary.letterhead.clinic} · {summary.title}",
+        page_size=summary.letterhead.page_size,
+        header_left=f"{summary.letterhead.clinic} · {summary.title}",
         header_right=f"{summary.patient.name} · MRN {summary.patient.mrn} · born {summary.patient.date_of_birth}",
         footer=f"Patient summary · generated {summary.generated_at}",
-    )  # fmt: skip
+    )
     width = frame_width(page)
     story: list[Flowable] = [*letterhead_block(summary.letterhead, summary.title, summary.patient, width)]
     history: list[Flowable] = [rich([("b", "Conditions: "), ("", ", ".join(summary.conditions) or "none recorded")])]
@@ -48,9 +49,23 @@ def render_patient_summary(summary: PatientSummary) -> bytes:
 
 
 def _rows(rows: tuple[SummaryRow, ...], width: float) -> Table:
-    columns = [Column("Date", 0.13), Column("Food", 0.17), Column("Protocol", 0.18), Column("Outcome", 0.12),
-               Column("Figures", 0.27), Column("Signature", 0.13)]  # fmt: skip
-    body = [[cell(r.date, struck=r.in_error), cell(r.food, struck=r.in_error), cell(r.protocol, struck=r.in_error),
-             cell(r.outcome, struck=r.in_error, style="head"), cell(r.detail, struck=r.in_error, note=r.error_note),
-             cell(r.signed, struck=r.in_error)] for r in rows]  # fmt: skip
+    columns = [
+        Column("Date", 0.13),
+        Column("Food", 0.17),
+        Column("Protocol", 0.18),
+        Column("Outcome", 0.12),
+        Column("Figures", 0.27),
+        Column("Signature", 0.13),
+    ]
+    body = [
+        [
+            cell(r.date, struck=r.in_error),
+            cell(r.food, struck=r.in_error),
+            cell(r.protocol, struck=r.in_error),
+            cell(r.outcome, struck=r.in_error, style="head"),
+            cell(r.detail, struck=r.in_error, note=r.error_note),
+            cell(r.signed, struck=r.in_error),
+        ]
+        for r in rows
+    ]
     return table(columns, body, width)

@@ -20,7 +20,7 @@ from challenges.reports.snapshot import (
     Snapshot,
     snapshot_from_dict,
     snapshot_to_dict,
-)  # fmt: skip
+)
 from clinics.models import User
 
 

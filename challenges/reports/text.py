@@ -34,9 +34,13 @@ def patient_block(patient: Patient, on: date) -> PatientBlock:
     # A date before the birth (a data error) shows no age rather than a made-up one.
     age = format_age(patient.date_of_birth, on) if on >= patient.date_of_birth else DASH
     return PatientBlock(
-        name=patient.full_name, date_of_birth=format_day(patient.date_of_birth), mrn=patient.mrn, age=age,
-        sex=str(Sex(patient.sex).label) if patient.sex in Sex.values else DASH, weight=weight,
-    )  # fmt: skip
+        name=patient.full_name,
+        date_of_birth=format_day(patient.date_of_birth),
+        mrn=patient.mrn,
+        age=age,
+        sex=str(Sex(patient.sex).label) if patient.sex in Sex.values else DASH,
+        weight=weight,
+    )
 
 
 def when(moment: datetime | None, zone: tzinfo) -> str:

@@ -8,12 +8,12 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from audit.models import Action
+from audit.services import log_access
 from challenges import access
 from challenges.reports import build_sheets, build_summary, challenge_report_pdf
 from challenges.reports.render_sheets import render_home_plan, render_preparation_sheet
 from challenges.reports.render_summary import render_patient_summary
-from audit.models import Action
-from audit.services import log_access
 from clinics.access import require_clinic_staff
 from patients.access import get_patient_for
 

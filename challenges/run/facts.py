@@ -71,9 +71,10 @@ def upcoming_step(challenge: Challenge) -> run_rules.NextStep:
     watch = challenge.protocol.watch_hours * 60 if challenge.setting == Setting.HOME else 0
     return run_rules.next_step(
         [run_rules.GivenStep(d.step_number, d.given_at) for d in doses],
-        interval_after={s.number: max(s.interval_minutes, watch) for s in steps}, planned_steps=len(steps),
+        interval_after={s.number: max(s.interval_minutes, watch) for s in steps},
+        planned_steps=len(steps),
         repeat_requested=repeat_requested(challenge, doses),
-    )  # fmt: skip
+    )
 
 
 def needs_release(challenge: Challenge, step: run_rules.NextStep) -> bool:
@@ -111,10 +112,12 @@ def washout_conflicts(challenge: Challenge) -> list[washout.Conflict]:
     ]
     premeds = [washout.PremedItem(drug=p.drug, med_class=p.med_class) for p in protocol.premedications.all()]
     return washout.check_washout(
-        medications=medications, rules=washout.rules_from_data(protocol.washout_rules),
-        challenge_start=timezone.localtime(challenge.scheduled_at), diagnostic=KINDS[protocol.kind].diagnostic,
+        medications=medications,
+        rules=washout.rules_from_data(protocol.washout_rules),
+        challenge_start=timezone.localtime(challenge.scheduled_at),
+        diagnostic=KINDS[protocol.kind].diagnostic,
         premedication=premeds,
-    )  # fmt: skip
+    )
 
 
 def age_years(challenge: Challenge) -> Decimal:
@@ -130,7 +133,9 @@ def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
     """The protocol's stop rules against everything recorded so far (pure evaluation in clinical.stopping)."""
     doses = valid_doses(challenge)
     findings = [
-        stopping.Finding(o.item_code, o.severity, timezone.localtime(o.observed_at), _after_dose_number(doses, o.observed_at))
+        stopping.Finding(
+            o.item_code, o.severity, timezone.localtime(o.observed_at), _after_dose_number(doses, o.observed_at)
+        )
         for o in challenge.observations.all()
         if not o.entered_in_error
     ]
@@ -138,10 +143,13 @@ def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
     readings = [_vitals_value(v) for v in vitals if v.kind != VitalsKind.BASELINE]
     baselines = [v for v in vitals if v.kind == VitalsKind.BASELINE]
     return stopping.evaluate(
-        stopping.StopRules.from_dict(challenge.protocol.stop_rules), findings=findings, vitals=readings,
-        baseline=_vitals_value(baselines[-1]) if baselines else None, age_years=age_years(challenge),
+        stopping.StopRules.from_dict(challenge.protocol.stop_rules),
+        findings=findings,
+        vitals=readings,
+        baseline=_vitals_value(baselines[-1]) if baselines else None,
+        age_years=age_years(challenge),
         dose_times={d.sequence: d.given_at for d in doses},
-    )  # fmt: skip
+    )
 
 
 def hit_evidence(hit: stopping.RuleHit) -> tuple[str, ...]:
@@ -156,9 +164,15 @@ def _after_dose_number(doses: Sequence[Dose], moment: datetime) -> int | None:
 
 def _vitals_value(v: VitalSigns) -> stopping.Vitals:
     return stopping.Vitals(
-        taken_at=timezone.localtime(v.taken_at), heart_rate=v.heart_rate, systolic=v.systolic, diastolic=v.diastolic,
-        resp_rate=v.resp_rate, spo2=v.spo2, temperature_c=v.temperature_c, pef=v.pef,
-    )  # fmt: skip
+        taken_at=timezone.localtime(v.taken_at),
+        heart_rate=v.heart_rate,
+        systolic=v.systolic,
+        diastolic=v.diastolic,
+        resp_rate=v.resp_rate,
+        spo2=v.spo2,
+        temperature_c=v.temperature_c,
+        pef=v.pef,
+    )
 
 
 def reaction_onset(challenge: Challenge) -> datetime | None:
@@ -185,17 +199,21 @@ def suggest_grade(challenge: Challenge, onset: datetime | None, scale: str = gra
     vitals = [v for v in challenge.vitals.all() if not v.entered_in_error]
     during = [v for v in vitals if v.kind != VitalsKind.BASELINE]
     baseline = next((v for v in reversed(vitals) if v.kind == VitalsKind.BASELINE), None)
-    adrenaline = [t.given_at for t in challenge.treatments.all() if t.kind == TreatmentKind.ADRENALINE and not t.entered_in_error]
+    adrenaline = [
+        t.given_at for t in challenge.treatments.all() if t.kind == TreatmentKind.ADRENALINE and not t.entered_in_error
+    ]
     data = grading.GradeInput(
         findings=[(code, severity) for code, severity in worst.items() if severity > 0],
         min_systolic=min((v.systolic for v in during if v.systolic), default=None),
         baseline_systolic=baseline.systolic if baseline else None,
         max_heart_rate=max((v.heart_rate for v in during if v.heart_rate), default=None),
         baseline_heart_rate=baseline.heart_rate if baseline else None,
-        min_spo2=min((v.spo2 for v in during if v.spo2), default=None), pef_drop_pct=_pef_drop_pct(baseline, during),
+        min_spo2=min((v.spo2 for v in during if v.spo2), default=None),
+        pef_drop_pct=_pef_drop_pct(baseline, during),
         age_years=age_years(challenge),
-        first_symptom_at=onset, adrenaline_at=min((a for a in adrenaline if onset and a >= onset), default=None),
-    )  # fmt: skip
+        first_symptom_at=onset,
+        adrenaline_at=min((a for a in adrenaline if onset and a >= onset), default=None),
+    )
     return grading.suggest(scale, data)
 
 

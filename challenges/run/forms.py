@@ -11,9 +11,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from challenges.models import Advice, Decision, Outcome, PreChallengeCheck, Protocol, Route, TreatmentKind
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
-from challenges.models import Advice, Decision, Outcome, PreChallengeCheck, Protocol, Route, TreatmentKind
 from clinics.forms import DateTimeInput, StrictDecimalField, crispy_helper
 from clinics.models import Role, User
 
@@ -38,11 +38,15 @@ class ScheduleForm(forms.Form):
     scheduled_at = WhenField(label=_("Date and time"))
     allergist = forms.ModelChoiceField(label=_("Supervising allergist"), queryset=User.objects.none())
     nurse = forms.ModelChoiceField(label=_("Nurse"), queryset=User.objects.none(), required=False)
-    indication = forms.CharField(label=_("Indication"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    indication = forms.CharField(
+        label=_("Indication"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
     placebo_steps = forms.CharField(
-        label=_("Placebo steps (DBPCFC only)"), required=False, max_length=100,
+        label=_("Placebo steps (DBPCFC only)"),
+        required=False,
+        max_length=100,
         help_text=_("Step numbers separated by commas, e.g. 2, 5. Hidden from the recording nurse until unblinding."),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, protocols: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,7 +73,9 @@ class ChecksForm(forms.ModelForm):
     diastolic = forms.IntegerField(label=_("Diastolic BP (mmHg)"), min_value=10, max_value=200)
     resp_rate = forms.IntegerField(label=_("Respiratory rate (/min)"), min_value=4, max_value=120)
     spo2 = forms.IntegerField(label=_("SpO₂ (%)"), min_value=50, max_value=100)
-    temperature_c = StrictDecimalField(label=_("Temperature (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C")
+    temperature_c = StrictDecimalField(
+        label=_("Temperature (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C"
+    )
     pef = forms.IntegerField(label=_("PEF (L/min), where relevant"), min_value=30, max_value=900, required=False)
 
     class Meta:
@@ -104,9 +110,11 @@ class ReasonForm(forms.Form):
     """A written reason (cancel, stop, override): stripped, required, at most MAX_REASON characters."""
 
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_REASON,
         error_messages={"required": _("Give a written reason.")},
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,32 +123,41 @@ class ReasonForm(forms.Form):
 
 class AddendumForm(ReasonForm):
     reason = forms.CharField(
-        label=_("Addendum"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON,
+        label=_("Addendum"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_REASON,
         error_messages={"required": _("Write the addendum.")},
-    )  # fmt: skip
+    )
 
 
 class ObservationEndForm(ReasonForm):
     """Ending the observation: no reason needed once the period has run; an allergist ending it early gives one."""
 
     reason = forms.CharField(
-        label=_("Reason to end early"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON,
+        label=_("Reason to end early"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_REASON,
         required=False,
-    )  # fmt: skip
+    )
 
 
 class DoseForm(forms.Form):
     ate_all = forms.BooleanField(label=_("The whole planned dose was eaten"), required=False, initial=True)
     food_amount = StrictDecimalField(
-        label=_("Amount actually eaten"), min_value=Decimal("0.001"), max_value=MAX_DOSE_AMOUNT, required=False,
+        label=_("Amount actually eaten"),
+        min_value=Decimal("0.001"),
+        max_value=MAX_DOSE_AMOUNT,
+        required=False,
         help_text=_("Only when less than the planned dose was eaten."),
-    )  # fmt: skip
+    )
     given_at = WhenField(label=_("Given at"), initial=_now_local)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
     override_reason = forms.CharField(
-        label=_("Allergist: reason to give it early"), required=False, max_length=1000,
+        label=_("Allergist: reason to give it early"),
+        required=False,
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args: Any, unit: str = "g", allow_override: bool = False, **kwargs: Any) -> None:
@@ -172,9 +189,11 @@ def _checklist_choices(codes: list[str]) -> list[tuple[str, list[tuple[str, str]
 class ObservationForm(forms.Form):
     item_code = forms.ChoiceField(label=_("Finding"))
     severity = forms.TypedChoiceField(
-        label=_("Severity"), coerce=int,
-        choices=[(n, f"{n}: {label}") for n, label in SEVERITY_LABELS.items()], initial=1,
-    )  # fmt: skip
+        label=_("Severity"),
+        coerce=int,
+        choices=[(n, f"{n}: {label}") for n, label in SEVERITY_LABELS.items()],
+        initial=1,
+    )
     observed_at = WhenField(label=_("Observed at"), initial=_now_local)
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
@@ -191,7 +210,9 @@ class VitalsForm(forms.Form):
     diastolic = forms.IntegerField(label=_("Diastolic (mmHg)"), min_value=10, max_value=200, required=False)
     resp_rate = forms.IntegerField(label=_("RR (/min)"), min_value=4, max_value=120, required=False)
     spo2 = forms.IntegerField(label=_("SpO₂ (%)"), min_value=50, max_value=100, required=False)
-    temperature_c = StrictDecimalField(label=_("Temp (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C", required=False)
+    temperature_c = StrictDecimalField(
+        label=_("Temp (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C", required=False
+    )
     pef = forms.IntegerField(label=_("PEF (L/min)"), min_value=30, max_value=900, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -203,7 +224,9 @@ class VitalsForm(forms.Form):
         systolic, diastolic = data.get("systolic"), data.get("diastolic")
         if systolic and diastolic and diastolic >= systolic:
             self.add_error("diastolic", _("Diastolic pressure must be lower than systolic."))
-        values = [data.get(n) for n in ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")]
+        values = [
+            data.get(n) for n in ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
+        ]
         if not self.errors and all(v is None for v in values):
             raise forms.ValidationError(_("Enter at least one vital sign."))
         return data
@@ -238,10 +261,13 @@ class OutcomeForm(forms.Form):
     grade = forms.CharField(label=_("Reaction grade"), max_length=10, required=False, help_text=_("e.g. 2a, or none"))
     advice = forms.ChoiceField(label=_("Advice"), choices=Advice.choices)
     new_adrenaline_prescription = forms.TypedChoiceField(
-        label=_("New adrenaline prescription"), choices=[("no", _("No")), ("yes", _("Yes"))],
+        label=_("New adrenaline prescription"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
         coerce=lambda value: value == "yes",
-    )  # fmt: skip
-    discharge_notes = forms.CharField(label=_("Discharge notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    )
+    discharge_notes = forms.CharField(
+        label=_("Discharge notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -60,7 +60,9 @@ class Challenge(ClinicalRecord):
     protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="challenges")
     setting = models.CharField(_("setting"), max_length=10, choices=Setting, default=Setting.CLINIC)
     scheduled_at = models.DateTimeField(_("scheduled for"))
-    allergist = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("supervising allergist"))
+    allergist = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("supervising allergist")
+    )
     nurse = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
     indication = models.TextField(_("indication"), blank=True)
@@ -194,9 +196,14 @@ class PreChallengeCheck(ClinicalRecord):
     history = HistoricalRecords()
 
     CHECK_FIELDS = (
-        "no_illness", "asthma_eczema_controlled", "no_recent_exercise", "washout_confirmed",
-        "premedication_taken", "consent_recorded", "emergency_ready",
-    )  # fmt: skip
+        "no_illness",
+        "asthma_eczema_controlled",
+        "no_recent_exercise",
+        "washout_confirmed",
+        "premedication_taken",
+        "consent_recorded",
+        "emergency_ready",
+    )
 
     class Meta:
         ordering = ["recorded_at"]
@@ -272,20 +279,32 @@ class VitalSigns(ClinicalRecord):
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="vitals")
     kind = models.CharField(max_length=10, choices=VitalsKind, default=VitalsKind.DURING)
     taken_at = models.DateTimeField(_("taken at"))
-    heart_rate = models.PositiveSmallIntegerField(_("heart rate (/min)"), null=True, blank=True,
-                                                  validators=[MinValueValidator(20), MaxValueValidator(300)])
-    systolic = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True,
-                                                validators=[MinValueValidator(30), MaxValueValidator(300)])
-    diastolic = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), null=True, blank=True,
-                                                 validators=[MinValueValidator(10), MaxValueValidator(200)])
-    resp_rate = models.PositiveSmallIntegerField(_("respiratory rate (/min)"), null=True, blank=True,
-                                                 validators=[MinValueValidator(4), MaxValueValidator(120)])
-    spo2 = models.PositiveSmallIntegerField(_("SpO₂ (%)"), null=True, blank=True,
-                                            validators=[MinValueValidator(50), MaxValueValidator(100)])
-    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=4, decimal_places=1, null=True, blank=True,
-                                        validators=[MinValueValidator(Decimal("30")), MaxValueValidator(Decimal("44"))])
-    pef = models.PositiveSmallIntegerField(_("PEF (L/min)"), null=True, blank=True,
-                                           validators=[MinValueValidator(30), MaxValueValidator(900)])
+    heart_rate = models.PositiveSmallIntegerField(
+        _("heart rate (/min)"), null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(300)]
+    )
+    systolic = models.PositiveSmallIntegerField(
+        _("systolic BP (mmHg)"), null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(300)]
+    )
+    diastolic = models.PositiveSmallIntegerField(
+        _("diastolic BP (mmHg)"), null=True, blank=True, validators=[MinValueValidator(10), MaxValueValidator(200)]
+    )
+    resp_rate = models.PositiveSmallIntegerField(
+        _("respiratory rate (/min)"), null=True, blank=True, validators=[MinValueValidator(4), MaxValueValidator(120)]
+    )
+    spo2 = models.PositiveSmallIntegerField(
+        _("SpO₂ (%)"), null=True, blank=True, validators=[MinValueValidator(50), MaxValueValidator(100)]
+    )
+    temperature_c = models.DecimalField(
+        _("temperature (°C)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("30")), MaxValueValidator(Decimal("44"))],
+    )
+    pef = models.PositiveSmallIntegerField(
+        _("PEF (L/min)"), null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(900)]
+    )
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
 
     history = HistoricalRecords()
@@ -298,7 +317,7 @@ class VitalSigns(ClinicalRecord):
                 name="challenges_vitals_systolic_above_diastolic",
                 violation_error_message=_("Systolic pressure must be higher than diastolic."),
             ),
-        ]  # fmt: skip
+        ]
 
 
 class TreatmentKind(models.TextChoices):

@@ -35,24 +35,43 @@ from clinics.models import User
 def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
     """Everything the challenge page and report read, in a fixed number of queries."""
     return queryset.select_related(
-        "patient", "patient__clinic", "protocol", "protocol__food", "clinic", "allergist", "nurse", "signed_by",
-        "grade_confirmed_by", "checks_override_by", "unblinded_by",
+        "patient",
+        "patient__clinic",
+        "protocol",
+        "protocol__food",
+        "clinic",
+        "allergist",
+        "nurse",
+        "signed_by",
+        "grade_confirmed_by",
+        "checks_override_by",
+        "unblinded_by",
     ).prefetch_related(
-        "protocol__steps", "protocol__premedications", "patient__medications", "patient__triggers",
+        "protocol__steps",
+        "protocol__premedications",
+        "patient__medications",
+        "patient__triggers",
         Prefetch("doses", queryset=Dose.objects.select_related("given_by", "entered_in_error_by").order_by("sequence")),
-        Prefetch("observations", queryset=Observation.objects.select_related("recorded_by").order_by("observed_at", "pk")),
+        Prefetch(
+            "observations", queryset=Observation.objects.select_related("recorded_by").order_by("observed_at", "pk")
+        ),
         Prefetch("vitals", queryset=VitalSigns.objects.select_related("recorded_by").order_by("taken_at", "pk")),
-        "treatments", "checks", "events__by", "releases__released_by", "follow_ups__done_by",
+        "treatments",
+        "checks",
+        "events__by",
+        "releases__released_by",
+        "follow_ups__done_by",
         Prefetch("alerts", queryset=StopAlert.objects.select_related("decided_by").order_by("raised_at", "pk")),
-    )  # fmt: skip
+    )
 
 
 def with_board_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
     """What a row of today's board reads (the patient, the plan, doses and alerts), in a fixed number of queries."""
     return queryset.select_related("patient", "protocol").prefetch_related(
-        "protocol__steps", Prefetch("doses", queryset=Dose.objects.order_by("sequence")),
+        "protocol__steps",
+        Prefetch("doses", queryset=Dose.objects.order_by("sequence")),
         Prefetch("alerts", queryset=StopAlert.objects.order_by("raised_at", "pk")),
-    )  # fmt: skip
+    )
 
 
 BOARD_RUNNING = (Status.CHECKED_IN, Status.DOSING, Status.OBSERVING)
@@ -128,23 +147,30 @@ def run_state(challenge: Challenge) -> RunState:
     weight = challenge.patient.weight_kg
     baselines = [v for v in challenge.vitals.all() if v.kind == VitalsKind.BASELINE and not v.entered_in_error]
     return RunState(
-        challenge=challenge, plan=plan, doses=_dose_lines(challenge), next_step=step,
+        challenge=challenge,
+        plan=plan,
+        doses=_dose_lines(challenge),
+        next_step=step,
         next_line=plan[step.number - 1] if step.number else None,
         cumulative_after_next=result.total_protein_mg + plan[step.number - 1].protein_mg if step.number else None,
         due_at=step.due_at if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.PLANNED) else None,
-        open_alert=facts.open_alert(challenge), conflicts=facts.washout_conflicts(challenge),
-        checks_passed=facts.checks_passed(challenge), result=result,
+        open_alert=facts.open_alert(challenge),
+        conflicts=facts.washout_conflicts(challenge),
+        checks_passed=facts.checks_passed(challenge),
+        result=result,
         suggested_outcome=_suggest_outcome(challenge, valid, plan),
         grade=facts.suggest_grade(challenge, onset) if onset else None,
         observation_ends_at=facts.observation_ends_at(challenge),
         adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
         baseline=baselines[-1] if baselines else None,
-    )  # fmt: skip
+    )
 
 
 def _given(valid: list[Dose], unit: str) -> list[outcome.GivenDose]:
-    return [outcome.GivenDose(d.sequence, d.protein_mg, d.food_amount, unit, d.given_at) for d in valid if not d.is_placebo]
+    return [
+        outcome.GivenDose(d.sequence, d.protein_mg, d.food_amount, unit, d.given_at) for d in valid if not d.is_placebo
+    ]
 
 
 def _dose_lines(challenge: Challenge) -> list[DoseLine]:
@@ -155,7 +181,9 @@ def _dose_lines(challenge: Challenge) -> list[DoseLine]:
         if not dose.entered_in_error and not dose.is_placebo:
             total += dose.protein_mg
         until = next((d.given_at for d in doses[index + 1 :] if not d.entered_in_error), None)
-        findings = tuple(o for o in observations if o.observed_at >= dose.given_at and (until is None or o.observed_at < until))
+        findings = tuple(
+            o for o in observations if o.observed_at >= dose.given_at and (until is None or o.observed_at < until)
+        )
         lines.append(DoseLine(dose, total, findings if not dose.entered_in_error else ()))
     return lines
 
@@ -163,8 +191,10 @@ def _dose_lines(challenge: Challenge) -> list[DoseLine]:
 def _suggest_outcome(challenge: Challenge, valid: list[Dose], plan: list[StepLine]) -> str:
     active = [d for d in valid if not d.is_placebo]
     return outcome.suggest_outcome(
-        doses_given=len(active), planned_steps=max(len(plan), 1), min_top_dose_mg=challenge.protocol.min_top_dose_mg,
+        doses_given=len(active),
+        planned_steps=max(len(plan), 1),
+        min_top_dose_mg=challenge.protocol.min_top_dose_mg,
         highest_dose_mg=max((d.protein_mg for d in active), default=None),
         stop_hits=any(a.decision != Decision.CONTINUE for a in challenge.alerts.all()),
         stopped_early=challenge.status == Status.STOPPED,
-    )  # fmt: skip
+    )

@@ -30,7 +30,9 @@ urlpatterns = [
         {"kind": "observation"},
         name="observation-error",
     ),
-    path("<int:pk>/vitals/<int:record_pk>/entered-in-error/", run.record_error, {"kind": "vitals"}, name="vitals-error"),
+    path(
+        "<int:pk>/vitals/<int:record_pk>/entered-in-error/", run.record_error, {"kind": "vitals"}, name="vitals-error"
+    ),
     path(
         "<int:pk>/treatment/<int:record_pk>/entered-in-error/",
         run.record_error,

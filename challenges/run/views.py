@@ -35,8 +35,8 @@ from challenges.run.forms import (
     VitalsForm,
 )
 from challenges.run.models import Challenge, Dose, Observation, Treatment, VitalSigns
-from clinical.errors import DomainError
 from clinical.dates import format_clock
+from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
 from patients.access import get_patient_for_staff
@@ -48,9 +48,14 @@ REFUSED = 400  # bad input, or a rule refused the write: the page again with the
 
 
 def act(
-    request: HttpRequest, form: forms.Form | None, write: Callable[[dict[str, Any]], Any], *, success: str | Callable[[Any], None],
-    done: str, refused: Callable[[str], HttpResponse],
-) -> HttpResponse:  # fmt: skip
+    request: HttpRequest,
+    form: forms.Form | None,
+    write: Callable[[dict[str, Any]], Any],
+    *,
+    success: str | Callable[[Any], None],
+    done: str,
+    refused: Callable[[str], HttpResponse],
+) -> HttpResponse:
     """Validate the bound form, run the write with its cleaned data, then redirect to `done` (Post/Redirect/Get).
 
     Bad input, or a rule the write refuses (any DomainError), answers `refused(message)`: the page the post came
@@ -101,9 +106,12 @@ def detail_page(request: HttpRequest, challenge: Challenge, status: int = 200, *
     state = selectors.run_state(challenge)
     unit = challenge.protocol.food.amount_unit
     page = {
-        "state": state, "challenge": challenge, "can_decide": request.user.is_allergist,
+        "state": state,
+        "challenge": challenge,
+        "can_decide": request.user.is_allergist,
         "dose_form": context.get("dose_form") or DoseForm(unit=unit, allow_override=request.user.is_allergist),
-        "observation_form": context.get("observation_form") or ObservationForm(checklist=challenge.protocol.checklist_items),
+        "observation_form": context.get("observation_form")
+        or ObservationForm(checklist=challenge.protocol.checklist_items),
         "vitals_form": context.get("vitals_form") or VitalsForm(),
         "treatment_form": context.get("treatment_form") or TreatmentForm(),
         "decision_form": context.get("decision_form") or DecisionForm(),
@@ -111,7 +119,7 @@ def detail_page(request: HttpRequest, challenge: Challenge, status: int = 200, *
         "reason_form": context.get("reason_form"),  # bound, when a reason was refused
         "show_placebo": not challenge.blinded or challenge.unblinded_at is not None,
         "error": context.get("error"),
-    }  # fmt: skip
+    }
     return render(request, "challenges/challenge_detail.html", page, status=status)
 
 
@@ -120,10 +128,11 @@ def _outcome_form(challenge: Challenge, state: selectors.RunState) -> OutcomeFor
         "outcome": challenge.outcome or state.suggested_outcome,
         "grade_scale": challenge.grade_scale or (state.grade.scale if state.grade else "wao_2010"),
         "grade": challenge.grade or (state.grade.grade if state.grade else ""),
-        "advice": challenge.advice, "reason": challenge.outcome_reason,
+        "advice": challenge.advice,
+        "reason": challenge.outcome_reason,
         "new_adrenaline_prescription": "yes" if challenge.new_adrenaline_prescription else "no",
         "discharge_notes": challenge.discharge_notes,
-    }  # fmt: skip
+    }
     return OutcomeForm(initial=initial)
 
 
@@ -175,7 +184,9 @@ def checks(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChecksForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            check = runs.checks_record(challenge=challenge, by=request.user, answers=form.answers(), baseline=form.baseline())
+            check = runs.checks_record(
+                challenge=challenge, by=request.user, answers=form.answers(), baseline=form.baseline()
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
@@ -183,8 +194,11 @@ def checks(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             failed = check.failed_items()
             if failed:
-                messages.warning(request, _("Not passed: %(items)s. The first dose is blocked unless an allergist overrides.")
-                                 % {"items": ", ".join(failed)})  # fmt: skip
+                messages.warning(
+                    request,
+                    _("Not passed: %(items)s. The first dose is blocked unless an allergist overrides.")
+                    % {"items": ", ".join(failed)},
+                )
             else:
                 messages.success(request, _("Pre-challenge checks passed."))
             return redirect("challenges:detail", pk=challenge.pk)
@@ -218,16 +232,24 @@ def record_dose(request: HttpRequest, pk: int) -> HttpResponse:
 
     def write(data: dict[str, Any]) -> runs.DoseRecorded:
         return runs.dose_record(
-            challenge=challenge, by=request.user, food_amount=data["food_amount"], given_at=data["given_at"],
-            idempotency_key=data["idempotency_key"], override_reason=data.get("override_reason", ""), notes=data["notes"],
-        )  # fmt: skip
+            challenge=challenge,
+            by=request.user,
+            food_amount=data["food_amount"],
+            given_at=data["given_at"],
+            idempotency_key=data["idempotency_key"],
+            override_reason=data.get("override_reason", ""),
+            notes=data["notes"],
+        )
 
     def recorded(result: runs.DoseRecorded) -> None:
         if result.created:
             messages.success(request, _("Dose recorded."))
         else:  # the same form again (back button, resubmit): say so; nothing was added
-            messages.info(request, _("This dose was already recorded at %(time)s; nothing was added.")
-                          % {"time": format_clock(timezone.localtime(result.dose.given_at))})  # fmt: skip
+            messages.info(
+                request,
+                _("This dose was already recorded at %(time)s; nothing was added.")
+                % {"time": format_clock(timezone.localtime(result.dose.given_at))},
+            )
 
     return act(request, form, write, success=recorded, **on_detail_page(request, pk, dose_form=form))
 
@@ -237,7 +259,9 @@ def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ObservationForm(request.POST, checklist=challenge.protocol.checklist_items)
     write = lambda data: runs.observation_record(challenge=challenge, by=request.user, **data)  # noqa: E731
-    return act(request, form, write, success=_("Finding recorded."), **on_detail_page(request, pk, observation_form=form))
+    return act(
+        request, form, write, success=_("Finding recorded."), **on_detail_page(request, pk, observation_form=form)
+    )
 
 
 @require_POST
@@ -245,7 +269,9 @@ def record_vitals(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = VitalsForm(request.POST)
     write = lambda data: runs.vitals_record(challenge=challenge, by=request.user, values=dict(data))  # noqa: E731
-    return act(request, form, write, success=_("Vital signs recorded."), **on_detail_page(request, pk, vitals_form=form))
+    return act(
+        request, form, write, success=_("Vital signs recorded."), **on_detail_page(request, pk, vitals_form=form)
+    )
 
 
 @require_POST
@@ -253,7 +279,9 @@ def record_treatment(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = TreatmentForm(request.POST)
     write = lambda data: runs.treatment_record(challenge=challenge, by=request.user, **data)  # noqa: E731
-    return act(request, form, write, success=_("Treatment recorded."), **on_detail_page(request, pk, treatment_form=form))
+    return act(
+        request, form, write, success=_("Treatment recorded."), **on_detail_page(request, pk, treatment_form=form)
+    )
 
 
 @require_POST
@@ -295,7 +323,9 @@ def finish_observation(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ObservationEndForm(request.POST)
     write = lambda data: runs.observation_finish(challenge=challenge, by=request.user, override_reason=data["reason"])  # noqa: E731
-    return act(request, form, write, success=_("Observation period ended."), **on_detail_page(request, pk, reason_form=form))
+    return act(
+        request, form, write, success=_("Observation period ended."), **on_detail_page(request, pk, reason_form=form)
+    )
 
 
 @require_POST

@@ -16,10 +16,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from challenges.demo import CHECKS_PASSED
-from challenges.models import Protocol
 from challenges.home import services as home
-from challenges.run import services as runs
 from challenges.library.services.protocols import protocol_clone
+from challenges.models import Protocol
+from challenges.run import services as runs
 from challenges.run.services import OutcomeInput
 from clinics.models import Role
 from tests.factories import ClinicFactory, MedicationFactory, PatientFactory, TriggerFactory, UserFactory
@@ -31,7 +31,14 @@ LOGIN, OK, NOT_FOUND, NOT_ALLOWED = 302, 200, 404, 405
 
 def staff(ok: int = OK) -> dict[str, int]:
     """Clinic staff only; patients and the other clinic get 404 (the object's existence is not revealed)."""
-    return {"anonymous": LOGIN, "patient_a": NOT_FOUND, "patient_b": NOT_FOUND, "nurse": ok, "allergist": ok, "other_nurse": NOT_FOUND}
+    return {
+        "anonymous": LOGIN,
+        "patient_a": NOT_FOUND,
+        "patient_b": NOT_FOUND,
+        "nurse": ok,
+        "allergist": ok,
+        "other_nurse": NOT_FOUND,
+    }
 
 
 def staff_list() -> dict[str, int]:
@@ -174,29 +181,67 @@ def world(library):
     start = timezone.now() - timedelta(hours=3)
     with time_machine.travel(start, tick=False) as clock:
         practall = Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
-        challenge = runs.challenge_schedule(patient=a, protocol=practall, scheduled_at=start, allergist=allergist, nurse=nurse, by=nurse)
-        runs.checks_record(challenge=challenge, by=nurse, answers=CHECKS_PASSED, baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70})
-        dose = runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=start, idempotency_key=uuid.uuid4()).dose
+        challenge = runs.challenge_schedule(
+            patient=a, protocol=practall, scheduled_at=start, allergist=allergist, nurse=nurse, by=nurse
+        )
+        runs.checks_record(
+            challenge=challenge,
+            by=nurse,
+            answers=CHECKS_PASSED,
+            baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70},
+        )
+        dose = runs.dose_record(
+            challenge=challenge, by=nurse, food_amount=None, given_at=start, idempotency_key=uuid.uuid4()
+        ).dose
         clock.shift(timedelta(minutes=10))
-        observation = runs.observation_record(challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=timezone.now())
+        observation = runs.observation_record(
+            challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=timezone.now()
+        )
         vitals = runs.vitals_record(challenge=challenge, by=nurse, values={"heart_rate": 90})
-        treatment = runs.treatment_record(challenge=challenge, by=nurse, kind="antihistamine", drug="Cetirizine", dose="10 mg", route="oral", given_at=timezone.now())
+        treatment = runs.treatment_record(
+            challenge=challenge,
+            by=nurse,
+            kind="antihistamine",
+            drug="Cetirizine",
+            dose="10 mg",
+            route="oral",
+            given_at=timezone.now(),
+        )
         alert = challenge.alerts.get()
         runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Urticaria")
-        runs.outcome_confirm(challenge=challenge, by=allergist,
-                             data=OutcomeInput("failed", "Urticaria", "wao_2010", "1", "strict_avoidance", False))  # fmt: skip
-        plan = runs.challenge_schedule(patient=a, protocol=Protocol.objects.get(name="MCAS slow home reintroduction: cheesecake"),
-                                       scheduled_at=start, allergist=allergist, nurse=None, by=allergist)  # fmt: skip
+        runs.outcome_confirm(
+            challenge=challenge,
+            by=allergist,
+            data=OutcomeInput("failed", "Urticaria", "wao_2010", "1", "strict_avoidance", False),
+        )
+        plan = runs.challenge_schedule(
+            patient=a,
+            protocol=Protocol.objects.get(name="MCAS slow home reintroduction: cheesecake"),
+            scheduled_at=start,
+            allergist=allergist,
+            nurse=None,
+            by=allergist,
+        )
         home.patient_dose(challenge=plan, by=users["patient_a"], given_at=start, food_amount=None, key=uuid.uuid4())
-        symptom = home.patient_symptom(challenge=plan, by=users["patient_a"], item_code="mcas_itch", severity=1, observed_at=timezone.now())
+        symptom = home.patient_symptom(
+            challenge=plan, by=users["patient_a"], item_code="mcas_itch", severity=1, observed_at=timezone.now()
+        )
     args = {
-        "pk": challenge.pk, "patient_pk": a.pk, "record_pk": dose.pk, "alert_pk": alert.pk,
-        "follow_up_pk": challenge.follow_ups.get().pk, "observation_pk": symptom.pk,
-    }  # fmt: skip
+        "pk": challenge.pk,
+        "patient_pk": a.pk,
+        "record_pk": dose.pk,
+        "alert_pk": alert.pk,
+        "follow_up_pk": challenge.follow_ups.get().pk,
+        "observation_pk": symptom.pk,
+    }
     special = {
-        "patients:detail": {"pk": a.pk}, "patients:edit": {"pk": a.pk}, "patients:history": {"pk": a.pk},
-        "patients:trigger-create": {"pk": a.pk}, "patients:medication-create": {"pk": a.pk},
-        "patients:patient-error": {"pk": a.pk}, "patients:trigger-edit": {"pk": TriggerFactory(patient=a).pk},
+        "patients:detail": {"pk": a.pk},
+        "patients:edit": {"pk": a.pk},
+        "patients:history": {"pk": a.pk},
+        "patients:trigger-create": {"pk": a.pk},
+        "patients:medication-create": {"pk": a.pk},
+        "patients:patient-error": {"pk": a.pk},
+        "patients:trigger-edit": {"pk": TriggerFactory(patient=a).pk},
         "patients:trigger-error": {"pk": TriggerFactory(patient=a).pk},
         "patients:medication-edit": {"pk": MedicationFactory(patient=a).pk},
         "patients:medication-error": {"pk": MedicationFactory(patient=a).pk},
@@ -204,12 +249,16 @@ def world(library):
         "challenges:observation-error": {"pk": challenge.pk, "record_pk": observation.pk},
         "challenges:vitals-error": {"pk": challenge.pk, "record_pk": vitals.pk},
         "challenges:treatment-error": {"pk": challenge.pk, "record_pk": treatment.pk},
-        "challenges:home-plan": {"pk": plan.pk}, "challenges:home-premedication": {"pk": plan.pk},
-        "challenges:home-step": {"pk": plan.pk}, "challenges:home-symptom": {"pk": plan.pk},
+        "challenges:home-plan": {"pk": plan.pk},
+        "challenges:home-premedication": {"pk": plan.pk},
+        "challenges:home-step": {"pk": plan.pk},
+        "challenges:home-symptom": {"pk": plan.pk},
         "challenges:home-correct": {"pk": plan.pk, "observation_pk": symptom.pk},
-        "challenges:home-release": {"pk": plan.pk}, "challenges:home-change": {"pk": plan.pk},
-        "challenges:plan-ics": {"pk": plan.pk}, "challenges:home-plan-pdf": {"pk": plan.pk},
-    }  # fmt: skip
+        "challenges:home-release": {"pk": plan.pk},
+        "challenges:home-change": {"pk": plan.pk},
+        "challenges:plan-ics": {"pk": plan.pk},
+        "challenges:home-plan-pdf": {"pk": plan.pk},
+    }
     special["challenges:protocol-edit"] = special["challenges:protocol-clone"] = special["challenges:protocol-detail"]
     return {"users": users, "args": args, "special": special}
 
@@ -264,7 +313,11 @@ def test_access_matrix(client, world):
 def test_outsiders_cannot_change_anything(client, world, role):
     from challenges.models import Challenge, Dose, Observation
 
-    before = (Dose.objects.count(), Observation.objects.count(), list(Challenge.objects.values_list("status", "outcome")))
+    before = (
+        Dose.objects.count(),
+        Observation.objects.count(),
+        list(Challenge.objects.values_list("status", "outcome")),
+    )
     client.force_login(world["users"][role])
     for name in _url_names():
         if not name.startswith(("patients:", "challenges:")):
@@ -272,5 +325,9 @@ def test_outsiders_cannot_change_anything(client, world, role):
         if EXPECTED[name]["nurse"] == NOT_ALLOWED or name.endswith(("-edit", "-error", "change", "correct")):
             response = client.post(_url(name, world), {"reason": "x", "decision": "stop", "food_amount": "1"})
             assert response.status_code in (NOT_FOUND, 400), f"{name} as {role}: {response.status_code}"
-    after = (Dose.objects.count(), Observation.objects.count(), list(Challenge.objects.values_list("status", "outcome")))
+    after = (
+        Dose.objects.count(),
+        Observation.objects.count(),
+        list(Challenge.objects.values_list("status", "outcome")),
+    )
     assert after == before

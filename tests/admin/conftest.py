@@ -57,10 +57,17 @@ class World:
 
 
 def _library(clinic: Clinic | None, tag: str) -> dict[type[Model], Model]:
-    food = Food.objects.create(clinic=clinic, name=f"Peanut {tag}", form="butter", allergen_group="peanut",
-                               protein_g_per_100=Decimal("25.8"), protein_source="label")  # fmt: skip
-    protocol = Protocol.objects.create(clinic=clinic, name=f"Peanut OFC {tag}", kind="ofc", food=food,
-                                       checklist_items=["urticaria"], stop_rules={})  # fmt: skip
+    food = Food.objects.create(
+        clinic=clinic,
+        name=f"Peanut {tag}",
+        form="butter",
+        allergen_group="peanut",
+        protein_g_per_100=Decimal("25.8"),
+        protein_source="label",
+    )
+    protocol = Protocol.objects.create(
+        clinic=clinic, name=f"Peanut OFC {tag}", kind="ofc", food=food, checklist_items=["urticaria"], stop_rules={}
+    )
     step = ProtocolStep.objects.create(protocol=protocol, number=1, protein_mg=Decimal("3"), interval_minutes=20)
     premed = PremedicationItem.objects.create(protocol=protocol, drug=f"Cetirizine {tag}", dose="10 mg")
     return {Food: food, Protocol: protocol, ProtocolStep: step, PremedicationItem: premed}
@@ -70,46 +77,79 @@ def _site(name: str, tag: str) -> Site:
     clinic = ClinicFactory(name=name)
     allergist = UserFactory(username=f"{tag}-allergist", role=Role.ALLERGIST, clinic=clinic)
     nurse = UserFactory(username=f"{tag}-nurse", role=Role.NURSE, clinic=clinic)
-    patient = PatientFactory(clinic=clinic, given_name=f"Sentinel{tag.upper()}", family_name=f"Patient{tag.upper()}",
-                             mrn=f"MRN-{tag.upper()}")  # fmt: skip
+    patient = PatientFactory(
+        clinic=clinic,
+        given_name=f"Sentinel{tag.upper()}",
+        family_name=f"Patient{tag.upper()}",
+        mrn=f"MRN-{tag.upper()}",
+    )
     rows: dict[type[Model], Model] = {Clinic: clinic, User: nurse, Patient: patient}
     rows[Trigger] = TriggerFactory(patient=patient, substance=f"Sesame {tag}")
     rows[Medication] = MedicationFactory(patient=patient, name=f"Loratadine {tag}")
     rows.update(_library(clinic, tag))
     now = timezone.now()
     challenge = Challenge.objects.create(
-        clinic=clinic, patient=patient, protocol=rows[Protocol], scheduled_at=now - timedelta(hours=5),
-        allergist=allergist, nurse=nurse, status="completed", outcome="passed", signed_at=now - timedelta(hours=1),
+        clinic=clinic,
+        patient=patient,
+        protocol=rows[Protocol],
+        scheduled_at=now - timedelta(hours=5),
+        allergist=allergist,
+        nurse=nurse,
+        status="completed",
+        outcome="passed",
+        signed_at=now - timedelta(hours=1),
         signed_by=allergist,
-    )  # fmt: skip
+    )
     rows[Challenge] = challenge
     rows[Dose] = Dose.objects.create(
-        challenge=challenge, sequence=1, step_number=1, planned_protein_mg=Decimal("3"),
-        planned_food_amount=Decimal("0.012"), food_amount=Decimal("0.012"), protein_mg=Decimal("3"),
-        given_at=now - timedelta(hours=4), given_by=nurse,
-    )  # fmt: skip
-    rows[Observation] = Observation.objects.create(challenge=challenge, item_code="urticaria", severity=1,
-                                                   observed_at=now - timedelta(hours=3), recorded_by=nurse)  # fmt: skip
+        challenge=challenge,
+        sequence=1,
+        step_number=1,
+        planned_protein_mg=Decimal("3"),
+        planned_food_amount=Decimal("0.012"),
+        food_amount=Decimal("0.012"),
+        protein_mg=Decimal("3"),
+        given_at=now - timedelta(hours=4),
+        given_by=nurse,
+    )
+    rows[Observation] = Observation.objects.create(
+        challenge=challenge, item_code="urticaria", severity=1, observed_at=now - timedelta(hours=3), recorded_by=nurse
+    )
     rows[VitalSigns] = VitalSigns.objects.create(
-        challenge=challenge, taken_at=now - timedelta(hours=4), heart_rate=80, systolic=120, diastolic=80,
+        challenge=challenge,
+        taken_at=now - timedelta(hours=4),
+        heart_rate=80,
+        systolic=120,
+        diastolic=80,
         recorded_by=nurse,
-    )  # fmt: skip
+    )
     rows[Treatment] = Treatment.objects.create(
-        challenge=challenge, kind="antihistamine", drug="Cetirizine", dose="10 mg", given_at=now - timedelta(hours=3),
+        challenge=challenge,
+        kind="antihistamine",
+        drug="Cetirizine",
+        dose="10 mg",
+        given_at=now - timedelta(hours=3),
         recorded_by=nurse,
-    )  # fmt: skip
+    )
     rows[PreChallengeCheck] = PreChallengeCheck.objects.create(
-        challenge=challenge, no_illness=True, asthma_eczema_controlled=True, no_recent_exercise=True,
-        washout_confirmed=True, premedication_taken=True, consent_recorded=True, emergency_ready=True,
+        challenge=challenge,
+        no_illness=True,
+        asthma_eczema_controlled=True,
+        no_recent_exercise=True,
+        washout_confirmed=True,
+        premedication_taken=True,
+        consent_recorded=True,
+        emergency_ready=True,
         recorded_by=nurse,
-    )  # fmt: skip
+    )
     rows[StopAlert] = StopAlert.objects.create(challenge=challenge, hits=[{"code": "x", "message": "m"}])
     rows[ChallengeEvent] = ChallengeEvent.objects.create(challenge=challenge, kind="signed", by=allergist)
     rows[StepRelease] = StepRelease.objects.create(challenge=challenge, step_number=1, released_by=allergist)
     rows[FollowUp] = FollowUp.objects.create(challenge=challenge, due_at=now + timedelta(hours=20), hours_after=24)
     common = {"user_agent": "pytest", "ip_address": "10.0.0.1", "http_accept": "*/*", "path_info": "/accounts/login/"}
-    rows[AccessAttempt] = AccessAttempt.objects.create(username=allergist.username, get_data="", post_data="",
-                                                       failures_since_start=2, **common)  # fmt: skip
+    rows[AccessAttempt] = AccessAttempt.objects.create(
+        username=allergist.username, get_data="", post_data="", failures_since_start=2, **common
+    )
     rows[AccessLog] = AccessLog.objects.create(username=allergist.username, **common)
     rows[AccessFailureLog] = AccessFailureLog.objects.create(username=allergist.username, **common)
     rows[TOTPDevice] = TOTPDevice.objects.create(user=nurse, name=f"phone {tag}", confirmed=True)

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit import verify
-from audit.signals import log_admin_change
 from audit.models import AuditEvent
-from clinics.signals import admin_changed
+from audit.signals import log_admin_change
 from clinics.models import Role, User
+from clinics.signals import admin_changed
 from patients.models import Patient
 from tests.admin.conftest import model_permissions
 from tests.admin.support import admin_url, db_state, refused
@@ -51,8 +51,11 @@ def _access(user: User) -> tuple:
 
 
 def _access_events(target: User | Group | TOTPDevice) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action="access.change", object_type=target._meta.label_lower,
-                                          object_id=str(target.pk)).order_by("seq"))  # fmt: skip
+    return list(
+        AuditEvent.objects.filter(
+            action="access.change", object_type=target._meta.label_lower, object_id=str(target.pk)
+        ).order_by("seq")
+    )
 
 
 @pytest.fixture
@@ -68,12 +71,18 @@ def test_no_one_but_a_superuser_makes_superusers_or_moves_clinics(client, world,
     before_nurse, before_self = _access(nurse), _access(clinic_admin)
     for target in (nurse, clinic_admin):
         url = admin_url(User, "change", target.pk)
-        data = {**_form_data(client, url), "is_superuser": "on", "clinic": world.b.clinic.pk,
-                "groups": [world.group.pk]}  # fmt: skip
+        data = {
+            **_form_data(client, url),
+            "is_superuser": "on",
+            "clinic": world.b.clinic.pk,
+            "groups": [world.group.pk],
+        }
         assert client.post(url, data).status_code in (HTTPStatus.FOUND, HTTPStatus.OK)
     assert (_access(nurse), _access(clinic_admin)) == (before_nurse, before_self)
     page = client.get(admin_url(User, "change", nurse.pk)).content.decode()
-    assert 'name="is_superuser"' not in page and 'name="groups"' not in page and 'name="clinic"' not in page
+    assert 'name="is_superuser"' not in page
+    assert 'name="groups"' not in page
+    assert 'name="clinic"' not in page
 
 
 def test_nobody_changes_their_own_access(client, world, clinic_admin):
@@ -94,8 +103,10 @@ def test_grants_only_permissions_the_admin_holds_and_the_trail_says_so(client, w
     lacking = Permission.objects.get(codename="delete_patient")
     before = _access(nurse)
     refused_page = client.post(url, {**_form_data(client, url), "user_permissions": [held.pk, lacking.pk]})
-    assert refused_page.status_code == HTTPStatus.OK and refused_page.context["adminform"].form.errors
-    assert _access(nurse) == before and _access_events(nurse) == []
+    assert refused_page.status_code == HTTPStatus.OK
+    assert refused_page.context["adminform"].form.errors
+    assert _access(nurse) == before
+    assert _access_events(nurse) == []
 
     assert client.post(url, {**_form_data(client, url), "user_permissions": [held.pk]}).status_code == HTTPStatus.FOUND
     assert list(nurse.user_permissions.all()) == [held]
@@ -110,7 +121,8 @@ def test_staff_access_only_for_allergists_and_nurses(client, world, clinic_admin
     url = admin_url(User, "change", patient_login.pk)
     before = _access(patient_login)
     response = client.post(url, {**_form_data(client, url), "is_staff": "on"})
-    assert response.status_code == HTTPStatus.OK and response.context["adminform"].form.errors
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["adminform"].form.errors
     assert _access(patient_login) == before
 
 
@@ -120,7 +132,8 @@ def test_a_colleague_with_wider_rights_is_out_of_reach(client, world, clinic_adm
     before = db_state()
     url = admin_url(User, "change", senior.pk)
     page = client.get(url)
-    assert page.status_code == HTTPStatus.OK and 'name="_save"' not in page.content.decode()  # view only
+    assert page.status_code == HTTPStatus.OK
+    assert 'name="_save"' not in page.content.decode()
     assert client.post(url, {"username": "a-senior", "is_superuser": "on"}).status_code == HTTPStatus.FORBIDDEN
     password = reverse("admin:auth_user_password_change", args=[senior.pk])
     assert client.get(password).status_code == HTTPStatus.FORBIDDEN
@@ -142,18 +155,28 @@ def test_a_nurse_admin_neither_makes_nor_takes_over_an_allergist(client, world, 
     assert client.post(password, new).status_code == HTTPStatus.FORBIDDEN
     assert client.post(admin_url(User, "change", allergist.pk), {"username": "x"}).status_code == 403
     promoted = client.post(nurse_url, promote)
-    assert promoted.status_code == HTTPStatus.OK and "role" in promoted.context["adminform"].form.errors
-    created = client.post(admin_url(User, "add"), {"username": "a-fake-allergist", "role": Role.ALLERGIST,
-                                                   "password1": "a-long-enough-passphrase",
-                                                   "password2": "a-long-enough-passphrase", "usable_password": "true"})
-    assert created.status_code == HTTPStatus.OK and "role" in created.context["adminform"].form.errors
+    assert promoted.status_code == HTTPStatus.OK
+    assert "role" in promoted.context["adminform"].form.errors
+    created = client.post(
+        admin_url(User, "add"),
+        {
+            "username": "a-fake-allergist",
+            "role": Role.ALLERGIST,
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+            "usable_password": "true",
+        },
+    )
+    assert created.status_code == HTTPStatus.OK
+    assert "role" in created.context["adminform"].form.errors
     assert db_state() == before
 
 
 def test_superusers_are_invisible_to_a_clinic_admin(client, world, clinic_admin):
     root_in_a = UserFactory(username="a-root", role="", clinic=world.a.clinic, is_staff=True, is_superuser=True)
     listed = client.get(admin_url(User, "changelist")).context["cl"].queryset
-    assert not listed.filter(pk=root_in_a.pk).exists() and not listed.filter(clinic=world.b.clinic).exists()
+    assert not listed.filter(pk=root_in_a.pk).exists()
+    assert not listed.filter(clinic=world.b.clinic).exists()
     before = db_state()
     assert refused(client.get(admin_url(User, "change", root_in_a.pk)))
     password = reverse("admin:auth_user_password_change", args=[root_in_a.pk])
@@ -164,14 +187,22 @@ def test_superusers_are_invisible_to_a_clinic_admin(client, world, clinic_admin)
 
 
 def test_new_accounts_join_the_admins_clinic_and_are_in_the_trail(client, world, clinic_admin):
-    data = {"username": "a-new-nurse", "password1": "a-long-enough-passphrase", "password2": "a-long-enough-passphrase",
-            "usable_password": "true", "role": Role.NURSE, "clinic": world.b.clinic.pk, "is_superuser": "on",
-            "is_staff": "on"}  # fmt: skip
+    data = {
+        "username": "a-new-nurse",
+        "password1": "a-long-enough-passphrase",
+        "password2": "a-long-enough-passphrase",
+        "usable_password": "true",
+        "role": Role.NURSE,
+        "clinic": world.b.clinic.pk,
+        "is_superuser": "on",
+        "is_staff": "on",
+    }
     assert client.post(admin_url(User, "add"), data).status_code == HTTPStatus.FOUND
     created = User.objects.get(username="a-new-nurse")
     assert (created.clinic, created.is_superuser, created.is_staff) == (world.a.clinic, False, False)
     (event,) = _access_events(created)
-    assert event.details["change"]["created"]["clinic_id"] == world.a.clinic.pk and event.clinic == world.a.clinic
+    assert event.details["change"]["created"]["clinic_id"] == world.a.clinic.pk
+    assert event.clinic == world.a.clinic
 
 
 def test_a_password_set_by_an_admin_is_in_the_trail(client, world, clinic_admin):
@@ -181,7 +212,8 @@ def test_a_password_set_by_an_admin_is_in_the_trail(client, world, clinic_admin)
     assert client.post(reverse("admin:auth_user_password_change", args=[nurse.pk]), new).status_code == HTTPStatus.FOUND
     assert User.objects.get(pk=nurse.pk).password != old
     (event,) = _access_events(nurse)
-    assert event.details["change"] == {"password": ["(set by an admin)"]} and old not in str(event.details)
+    assert event.details["change"] == {"password": ["(set by an admin)"]}
+    assert old not in str(event.details)
 
 
 def test_a_superusers_access_changes_are_in_the_trail(client, world, superuser):
@@ -196,7 +228,8 @@ def test_a_superusers_access_changes_are_in_the_trail(client, world, superuser):
         "groups": [[], [world.group.name]],
         "is_superuser": [False, True],
     }
-    assert event.clinic == world.b.clinic and event.user == superuser
+    assert event.clinic == world.b.clinic
+    assert event.user == superuser
 
     group_url = admin_url(Group, "change", world.group.pk)
     added = Permission.objects.get(codename="delete_patient")
@@ -234,13 +267,15 @@ def test_two_factor_devices_keys_stay_hidden_and_only_reachable_devices_are_remo
         for view in ("config", "qrcode"):
             assert client.get(reverse(f"admin:otp_totp_totpdevice_{view}", args=[device.pk])).status_code == 403
     page = client.get(admin_url(TOTPDevice, "change", own.pk)).content.decode()
-    assert own.key not in page and "qrcode" not in page
+    assert own.key not in page
+    assert "qrcode" not in page
     assert own.key not in client.get(admin_url(TOTPDevice, "changelist")).content.decode()
     senior_device = TOTPDevice.objects.create(
-        user=UserFactory(username="a-senior", clinic=world.a.clinic, role=Role.ALLERGIST, is_staff=True,
-                         is_superuser=False),
+        user=UserFactory(
+            username="a-senior", clinic=world.a.clinic, role=Role.ALLERGIST, is_staff=True, is_superuser=False
+        ),
         name="senior phone",
-    )  # fmt: skip
+    )
     senior_device.user.user_permissions.set(model_permissions(Patient, ["delete"]))
     before = db_state()
     assert refused(client.post(admin_url(TOTPDevice, "delete", other.pk), {"post": "yes"}))
@@ -250,17 +285,27 @@ def test_two_factor_devices_keys_stay_hidden_and_only_reachable_devices_are_remo
     assert client.post(admin_url(TOTPDevice, "delete", own.pk), {"post": "yes"}).status_code == HTTPStatus.FOUND
     assert not TOTPDevice.objects.filter(pk=own.pk).exists()
     (event,) = AuditEvent.objects.filter(action="access.change", object_type="otp_totp.totpdevice")
-    assert event.details["change"]["deleted"]["user_id"] == own.user_id and event.clinic == world.a.clinic
+    assert event.details["change"]["deleted"]["user_id"] == own.user_id
+    assert event.clinic == world.a.clinic
 
 
 def test_lockout_records_of_the_clinics_accounts_only_whatever_the_spelling(client, world, make_staff, superuser):
-    common = {"user_agent": "x", "ip_address": "10.0.0.9", "http_accept": "*/*", "path_info": "/accounts/login/",
-              "get_data": "", "post_data": "", "failures_since_start": 1}  # fmt: skip
+    common = {
+        "user_agent": "x",
+        "ip_address": "10.0.0.9",
+        "http_accept": "*/*",
+        "path_info": "/accounts/login/",
+        "get_data": "",
+        "post_data": "",
+        "failures_since_start": 1,
+    }
     shouted = AccessAttempt.objects.create(username=world.a[User].username.upper(), **common)
     unknown = AccessAttempt.objects.create(username="nobody-at-all", **common)
     client.force_login(make_staff(*model_permissions(AccessAttempt, USER_PERMS)))
     listed = set(client.get(admin_url(AccessAttempt, "changelist")).context["cl"].queryset.values_list("pk", flat=1))
-    assert shouted.pk in listed and unknown.pk not in listed and world.b[AccessAttempt].pk not in listed
+    assert shouted.pk in listed
+    assert unknown.pk not in listed
+    assert world.b[AccessAttempt].pk not in listed
     before = db_state()
     assert client.post(admin_url(AccessAttempt, "delete", shouted.pk), {"post": "yes"}).status_code == 403
     changelist = admin_url(AccessAttempt, "changelist")

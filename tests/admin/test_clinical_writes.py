@@ -52,13 +52,23 @@ def test_a_patient_is_edited_through_the_apps_form_and_service(client, world, pa
     patient = world.a[Patient]
     url = admin_url(Patient, "change", patient.pk)
     form = client.get(url).context["adminform"].form
-    assert "seen_version" in form.fields and not {"clinic", "user", "entered_in_error"} & set(form.fields)
-    data = {**_form_data(client, url), "notes": "Seen in the admin", "clinic": world.b.clinic.pk,
-            "entered_in_error": "on", "version": 99}  # fmt: skip
+    assert "seen_version" in form.fields
+    assert not {"clinic", "user", "entered_in_error"} & set(form.fields)
+    data = {
+        **_form_data(client, url),
+        "notes": "Seen in the admin",
+        "clinic": world.b.clinic.pk,
+        "entered_in_error": "on",
+        "version": 99,
+    }
     assert client.post(url, data).status_code == HTTPStatus.FOUND
     patient.refresh_from_db()
     assert (patient.notes, patient.clinic, patient.entered_in_error, patient.version) == (
-        "Seen in the admin", world.a.clinic, False, 2)  # fmt: skip
+        "Seen in the admin",
+        world.a.clinic,
+        False,
+        2,
+    )
     latest = patient.history.order_by("-history_id").first()
     assert latest.history_user == patient_editor
 
@@ -72,9 +82,11 @@ def test_a_stale_or_missing_version_saves_nothing(client, world, patient_editor)
     clinical_record_save(record=newer, by=world.a[User])  # someone else saves meanwhile: version 2
     before = db_state()
     stale = client.post(url, data)
-    assert stale.status_code == HTTPStatus.OK and stale.context["adminform"].form.non_field_errors()
+    assert stale.status_code == HTTPStatus.OK
+    assert stale.context["adminform"].form.non_field_errors()
     missing = client.post(url, {k: v for k, v in data.items() if k != "seen_version"})
-    assert missing.status_code == HTTPStatus.OK and "seen_version" in missing.context["adminform"].form.errors
+    assert missing.status_code == HTTPStatus.OK
+    assert "seen_version" in missing.context["adminform"].form.errors
     assert db_state() == before
 
 
@@ -84,9 +96,11 @@ def test_the_apps_checks_apply(client, world, patient_editor):
     before = db_state()
     future = (timezone.localdate() + timedelta(days=2)).isoformat()
     response = client.post(url, {**_form_data(client, url), "date_of_birth": future})
-    assert response.status_code == HTTPStatus.OK and "date_of_birth" in response.context["adminform"].form.errors
+    assert response.status_code == HTTPStatus.OK
+    assert "date_of_birth" in response.context["adminform"].form.errors
     response = client.post(url, {**_form_data(client, url), "mrn": "mrn-taken"})  # the app's MRN check ignores case
-    assert response.status_code == HTTPStatus.OK and "mrn" in response.context["adminform"].form.errors
+    assert response.status_code == HTTPStatus.OK
+    assert "mrn" in response.context["adminform"].form.errors
     assert db_state() == before
 
 
@@ -173,7 +187,8 @@ def test_every_page_opens_for_a_superuser(client, world, superuser, model):
     assert client.get(admin_url(model, "history", row.pk)).status_code == HTTPStatus.OK
     if keeps_history(model):
         page = client.get(history_form_url(row, latest_history_id(row)))
-        assert page.status_code == HTTPStatus.OK and 'name="_save"' not in page.content.decode()
+        assert page.status_code == HTTPStatus.OK
+        assert 'name="_save"' not in page.content.decode()
 
 
 def test_every_history_keeping_admin_refuses_to_revert():
@@ -184,4 +199,3 @@ def test_every_history_keeping_admin_refuses_to_revert():
         if isinstance(model_admin, SimpleHistoryAdmin):
             assert model_admin.revert_disabled(None) is True, model
             assert model_admin.has_change_history_permission(None) is False, model
-

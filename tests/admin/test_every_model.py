@@ -48,11 +48,25 @@ from tests.admin.support import (
 
 # Every model registered in the admin, and what a clinic's staff may write there (with the model permissions).
 READ_ONLY = {
-    Food, Protocol, ProtocolStep, PremedicationItem,  # the library: written by the app's protocol editor only
-    Challenge, Dose, Observation, VitalSigns, Treatment, PreChallengeCheck, StopAlert, ChallengeEvent, StepRelease,
+    Food,
+    Protocol,
+    ProtocolStep,
+    PremedicationItem,  # the library: written by the app's protocol editor only
+    Challenge,
+    Dose,
+    Observation,
+    VitalSigns,
+    Treatment,
+    PreChallengeCheck,
+    StopAlert,
+    ChallengeEvent,
+    StepRelease,
     FollowUp,  # the challenge records: written by the run and home services only
-    AuditEvent, AccessAttempt, AccessLog, AccessFailureLog,  # logs
-}  # fmt: skip
+    AuditEvent,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,  # logs
+}
 CHANGE_ONLY = {Clinic, Patient, Trigger, Medication}  # edited through the app's rules; added in the app only
 USERS = {User}  # within the clinic, never beyond the editor's own rights (tests/admin/test_access_rights.py)
 DELETE_ONLY = {TOTPDevice}  # a lost phone: the device is removed
@@ -111,7 +125,8 @@ def _assert_invisible_everywhere(client, world: World, model: type[Model]) -> No
     changelist = client.get(admin_url(model, "changelist"))
     assert changelist.status_code == HTTPStatus.OK
     listed = set(changelist.context["cl"].queryset.values_list("pk", flat=True))
-    assert own.pk in listed and other.pk not in listed
+    assert own.pk in listed
+    assert other.pk not in listed
     assert admin_url(model, "change", other.pk) not in changelist.content.decode()
     assert refused(client.get(admin_url(model, "change", other.pk)))
     assert refused(client.get(admin_url(model, "history", other.pk)))
@@ -143,7 +158,8 @@ def _assert_no_revert(client, own: Model) -> None:
         version = history_form_url(own, latest_history_id(own))
         page = client.get(version)
         assert page.status_code == HTTPStatus.OK
-        assert 'name="_save"' not in page.content.decode() and "Revert" not in page.content.decode()
+        assert 'name="_save"' not in page.content.decode()
+        assert "Revert" not in page.content.decode()
         assert client.post(version, tampered_form_data(own)).status_code == HTTPStatus.FORBIDDEN
 
 
@@ -178,7 +194,8 @@ def test_view_permission_only(client, world, make_staff, model):
         own = world.a[model]
         _assert_invisible_everywhere(client, world, model)
         page = client.get(admin_url(model, "change", own.pk))
-        assert page.status_code == HTTPStatus.OK and 'name="_save"' not in page.content.decode()
+        assert page.status_code == HTTPStatus.OK
+        assert 'name="_save"' not in page.content.decode()
         _assert_no_foreign_choices(page, world, user)
         assert client.get(admin_url(model, "history", own.pk)).status_code == HTTPStatus.OK
         _assert_no_revert(client, own)

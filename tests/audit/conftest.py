@@ -16,10 +16,18 @@ from audit import guards
 from challenges.run import services as runs
 from tests.run.helpers import PASSING_CHECKS
 
-CHECK_ANSWERS = {name: True for name in (
-    "no_illness", "asthma_eczema_controlled", "no_recent_exercise", "washout_confirmed", "premedication_taken",
-    "consent_recorded", "emergency_ready",
-)}  # fmt: skip
+CHECK_ANSWERS = {
+    name: True
+    for name in (
+        "no_illness",
+        "asthma_eczema_controlled",
+        "no_recent_exercise",
+        "washout_confirmed",
+        "premedication_taken",
+        "consent_recorded",
+        "emergency_ready",
+    )
+}
 assert set(CHECK_ANSWERS) <= set(PASSING_CHECKS)
 
 
@@ -27,7 +35,12 @@ assert set(CHECK_ANSWERS) <= set(PASSING_CHECKS)
 def dosing_challenge(challenge, nurse):
     """The PRACTALL challenge checked in, with passing pre-challenge checks: the next step is dose 1."""
     runs.challenge_check_in(challenge=challenge, by=nurse)
-    runs.checks_record(challenge=challenge, by=nurse, answers=CHECK_ANSWERS, baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70})
+    runs.checks_record(
+        challenge=challenge,
+        by=nurse,
+        answers=CHECK_ANSWERS,
+        baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70},
+    )
     challenge.refresh_from_db()
     return challenge
 

@@ -28,7 +28,9 @@ def _counts() -> tuple[int, ...]:
 
 
 def _record(challenge, nurse, clock) -> Dose:
-    return runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()).dose
+    return runs.dose_record(
+        challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+    ).dose
 
 
 def _fail_audit_append(original):

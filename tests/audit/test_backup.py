@@ -28,7 +28,9 @@ ROOT = Path(settings.BASE_DIR)
 def some_records(client, dosing_challenge, nurse, clock, patient):
     """A challenge with two doses, a chart read and a sign-in: every kind of row the trail holds."""
     for _ in range(2):
-        runs.dose_record(challenge=dosing_challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
+        runs.dose_record(
+            challenge=dosing_challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+        )
         clock.move(minutes=30)
     client.force_login(nurse)
     client.get(f"/patients/{patient.pk}/")
@@ -55,7 +57,8 @@ def _verify_in_subprocess(database_url: str, manifest: Path) -> subprocess.Compl
 def test_sqlite_backup_restores_into_an_empty_database(tmp_path, some_records):
     live_counts = live_table_counts()
     target, manifest = _backup(tmp_path)
-    assert manifest["tables"] == live_counts and manifest["tables"]["challenges_dose"] == 2
+    assert manifest["tables"] == live_counts
+    assert manifest["tables"]["challenges_dose"] == 2
     assert manifest["audit"] == {"head_seq": some_records.seq, "head_hash": some_records.hash}
     restored = tmp_path / "restored.sqlite3"
     shutil.copyfile(target, restored)  # the documented SQLite restore: copy the file into place
@@ -69,7 +72,8 @@ def test_sqlite_backup_restores_into_an_empty_database(tmp_path, some_records):
             assert db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() == cursor.fetchall(), table  # noqa: S608
     result = _verify_in_subprocess(f"sqlite:///{restored}", target.with_suffix(".json"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK: ") and f"hash {some_records.hash}" in result.stdout
+    assert result.stdout.startswith("OK: ")
+    assert f"hash {some_records.hash}" in result.stdout
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql" or not shutil.which("pg_restore"), reason="PostgreSQL drill")
@@ -77,25 +81,45 @@ def test_sqlite_backup_restores_into_an_empty_database(tmp_path, some_records):
 def test_pg_dump_restores_into_an_empty_database(tmp_path, some_records):
     live_counts = live_table_counts()
     target, manifest = _backup(tmp_path)
-    assert manifest["tables"] == live_counts and manifest["audit"]["head_hash"] == some_records.hash
+    assert manifest["tables"] == live_counts
+    assert manifest["audit"]["head_hash"] == some_records.hash
     settings_dict = connection.settings_dict
     restore_db = f"stepwise_restore_{uuid.uuid4().hex[:8]}"
-    psql = [shutil.which("psql"), "--no-password", "-v", "ON_ERROR_STOP=1", *pg_connection_args(settings_dict, "postgres")]
+    psql = [
+        shutil.which("psql"),
+        "--no-password",
+        "-v",
+        "ON_ERROR_STOP=1",
+        *pg_connection_args(settings_dict, "postgres"),
+    ]
     env = pg_env(settings_dict)
     subprocess.run([*psql, "-c", f"CREATE DATABASE {restore_db}"], env=env, check=True, capture_output=True)  # noqa: S603
     try:
-        restore = [shutil.which("pg_restore"), "--no-owner", "--exit-on-error", *pg_connection_args(settings_dict, restore_db), str(target)]
+        restore = [
+            shutil.which("pg_restore"),
+            "--no-owner",
+            "--exit-on-error",
+            *pg_connection_args(settings_dict, restore_db),
+            str(target),
+        ]
         subprocess.run(restore, env=env, check=True, capture_output=True)  # noqa: S603
         user = settings_dict.get("USER") or ""
         url = f"postgres://{user}@{settings_dict.get('HOST') or 'localhost'}:{settings_dict.get('PORT') or 5432}/{restore_db}"
         result = _verify_in_subprocess(url, target.with_suffix(".json"))
         assert result.returncode == 0, result.stderr
         assert f"hash {some_records.hash}" in result.stdout
-        count = subprocess.run([*psql[:-1], f"--dbname={restore_db}", "-At", "-c", "SELECT COUNT(*) FROM challenges_dose"],
-                               env=env, check=True, capture_output=True, text=True)  # fmt: skip  # noqa: S603
+        count = subprocess.run(
+            [*psql[:-1], f"--dbname={restore_db}", "-At", "-c", "SELECT COUNT(*) FROM challenges_dose"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )  # noqa: S603
         assert int(count.stdout) == manifest["tables"]["challenges_dose"] == 2
     finally:
-        subprocess.run([*psql, "-c", f"DROP DATABASE IF EXISTS {restore_db}"], env=env, check=False, capture_output=True)  # noqa: S603
+        subprocess.run(
+            [*psql, "-c", f"DROP DATABASE IF EXISTS {restore_db}"], env=env, check=False, capture_output=True
+        )  # noqa: S603
 
 
 def test_backup_refuses_to_run_inside_a_transaction(tmp_path, db):

@@ -17,8 +17,20 @@ from audit.services import Entry, audit_append, log_access
 from clinics.services import clinical_record_save
 from patients.models import Trigger
 
-FIELDS = ("seq", "at", "user_id", "username", "clinic_id", "patient_id", "action", "object_type", "object_id", "ip",
-          "user_agent", "details")  # fmt: skip
+FIELDS = (
+    "seq",
+    "at",
+    "user_id",
+    "username",
+    "clinic_id",
+    "patient_id",
+    "action",
+    "object_type",
+    "object_id",
+    "ip",
+    "user_agent",
+    "details",
+)
 
 
 def _expected_hash(event: AuditEvent) -> str:
@@ -32,13 +44,22 @@ def _expected_hash(event: AuditEvent) -> str:
 def test_a_clinical_write_appends_a_linked_record_change(nurse, patient):
     before = AuditEvent.objects.order_by("-seq").first()
     trigger = clinical_record_save(record=Trigger(patient=patient, substance="Sesame"), by=nurse)
-    event = AuditEvent.objects.get(action=Action.RECORD_CHANGE, object_type="patients.trigger", object_id=str(trigger.pk))
+    event = AuditEvent.objects.get(
+        action=Action.RECORD_CHANGE, object_type="patients.trigger", object_id=str(trigger.pk)
+    )
     history = trigger.history.get()
-    assert event.seq == before.seq + 1 and event.previous_hash == before.hash
-    assert (event.user, event.username, event.patient, event.clinic_id) == (nurse, "t-nurse", patient, patient.clinic_id)
+    assert event.seq == before.seq + 1
+    assert event.previous_hash == before.hash
+    assert (event.user, event.username, event.patient, event.clinic_id) == (
+        nurse,
+        "t-nurse",
+        patient,
+        patient.clinic_id,
+    )
     assert event.details["model"] == "patients.historicaltrigger"
     assert (event.details["history_id"], event.details["history_type"]) == (history.history_id, "+")
-    assert "substance" in event.details["fields"] and len(event.details["row_sha256"]) == 64
+    assert "substance" in event.details["fields"]
+    assert len(event.details["row_sha256"]) == 64
     assert event.hash == _expected_hash(event)
 
 
@@ -59,7 +80,12 @@ def test_sign_in_sign_out_and_failed_sign_in_are_logged(client, nurse):
     login = reverse("login")
     client.post(login, {"username": "t-nurse", "password": "wrong-password-123"}, REMOTE_ADDR="192.0.2.7")
     failed = AuditEvent.objects.get(action=Action.LOGIN_FAILED)
-    assert (failed.user, failed.username, failed.clinic_id, failed.ip) == (None, "t-nurse", nurse.clinic_id, "192.0.2.7")
+    assert (failed.user, failed.username, failed.clinic_id, failed.ip) == (
+        None,
+        "t-nurse",
+        nurse.clinic_id,
+        "192.0.2.7",
+    )
     client.post(login, {"username": "t-nurse", "password": "correct-horse-battery"}, HTTP_USER_AGENT="Bedside/1.0")
     signed_in = AuditEvent.objects.get(action=Action.LOGIN)
     assert (signed_in.user, signed_in.ip, signed_in.user_agent) == (nurse, "127.0.0.1", "Bedside/1.0")
@@ -80,10 +106,17 @@ def test_text_a_column_cannot_hold_is_cleaned(db):
 
 def test_chart_and_history_reads_are_logged(client, nurse, patient):
     client.force_login(nurse)
-    assert client.get(reverse("patients:detail", args=[patient.pk]), REMOTE_ADDR="198.51.100.4").status_code == HTTPStatus.OK
+    assert (
+        client.get(reverse("patients:detail", args=[patient.pk]), REMOTE_ADDR="198.51.100.4").status_code
+        == HTTPStatus.OK
+    )
     view = AuditEvent.objects.get(action=Action.CHART_VIEW)
     assert (view.user, view.patient, view.clinic_id, view.ip) == (nurse, patient, patient.clinic_id, "198.51.100.4")
-    assert (view.object_type, view.object_id, view.details) == ("patients.patient", str(patient.pk), {"path": f"/patients/{patient.pk}/"})
+    assert (view.object_type, view.object_id, view.details) == (
+        "patients.patient",
+        str(patient.pk),
+        {"path": f"/patients/{patient.pk}/"},
+    )
     client.get(reverse("patients:history", args=[patient.pk]))
     assert AuditEvent.objects.filter(action=Action.CHART_HISTORY, patient=patient, user=nurse).count() == 1
 
@@ -95,8 +128,9 @@ def test_a_refused_chart_read_is_not_logged_as_a_view(client, other_clinic_nurse
 
 
 def test_forwarded_for_is_used_only_behind_a_trusted_proxy(settings, nurse, patient):
-    request = RequestFactory().get("/x", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5",
-                                   HTTP_USER_AGENT="A" * 400 + "\x00")  # fmt: skip
+    request = RequestFactory().get(
+        "/x", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5", HTTP_USER_AGENT="A" * 400 + "\x00"
+    )
     request.user = nurse
     settings.STEPWISE_PROXY_COUNT = 0
     assert log_access(request, patient=patient, action=Action.PDF_DOWNLOAD).ip == "10.0.0.1"
@@ -109,7 +143,8 @@ def test_forwarded_for_is_used_only_behind_a_trusted_proxy(settings, nurse, pati
 def test_details_are_hashed_as_the_database_returns_them(db):
     event = audit_append(Entry(action=Action.LOGIN, details={1: ("a", None)}))
     stored = AuditEvent.objects.get(pk=event.pk)
-    assert stored.details == {"1": ["a", None]} and stored.hash == _expected_hash(stored)
+    assert stored.details == {"1": ["a", None]}
+    assert stored.hash == _expected_hash(stored)
 
 
 @pytest.mark.skipif("axes" not in settings.INSTALLED_APPS, reason="lockouts come from django-axes")

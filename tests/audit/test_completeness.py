@@ -38,7 +38,11 @@ def _clinical_models() -> set[type]:
 
 
 def _with_history() -> set[type]:
-    return {m for m in apps.get_models() if m._meta.app_label in CLINICAL_APPS and hasattr(m._meta, "simple_history_manager_attribute")}
+    return {
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in CLINICAL_APPS and hasattr(m._meta, "simple_history_manager_attribute")
+    }
 
 
 def test_history_is_registered_on_exactly_the_clinical_models():
@@ -64,11 +68,14 @@ def test_save_still_works_and_keeps_history(nurse, patient):
     patient.notes = "Saved one by one"
     patient.save()
     patient.refresh_from_db()
-    assert patient.notes == "Saved one by one" and patient.history.first().notes == "Saved one by one"
+    assert patient.notes == "Saved one by one"
+    assert patient.history.first().notes == "Saved one by one"
 
 
 def _chained(history_row) -> AuditEvent:
-    return AuditEvent.objects.get(details__model=history_row._meta.label_lower, details__history_id=history_row.history_id)
+    return AuditEvent.objects.get(
+        details__model=history_row._meta.label_lower, details__history_id=history_row.history_id
+    )
 
 
 def test_a_form_post_leaves_who_when_and_the_old_value(client, nurse, patient):
@@ -78,7 +85,8 @@ def test_a_form_post_leaves_who_when_and_the_old_value(client, nurse, patient):
     latest = patient.history.order_by("-history_id").first()
     assert (latest.history_user, latest.history_type, latest.weight_kg) == (nurse, "~", Decimal("64.00"))
     assert latest.prev_record.weight_kg == Decimal("60.00")  # the old value
-    assert latest.history_date is not None and latest.history_date.utcoffset().total_seconds() == 0
+    assert latest.history_date is not None
+    assert latest.history_date.utcoffset().total_seconds() == 0
     event = _chained(latest)
     assert (event.user, event.patient, event.ip) == (nurse, patient, "127.0.0.1")
 

@@ -16,10 +16,20 @@ from patients.models import Patient
 from tests.audit.conftest import raw_fails
 
 CLINICAL_TABLES = {
-    "patients_patient", "patients_trigger", "patients_medication", "challenges_challenge", "challenges_dose",
-    "challenges_observation", "challenges_vitalsigns", "challenges_treatment", "challenges_prechallengecheck",
-    "challenges_followup", "challenges_challengeevent", "challenges_stopalert", "challenges_steprelease",
-}  # fmt: skip
+    "patients_patient",
+    "patients_trigger",
+    "patients_medication",
+    "challenges_challenge",
+    "challenges_dose",
+    "challenges_observation",
+    "challenges_vitalsigns",
+    "challenges_treatment",
+    "challenges_prechallengecheck",
+    "challenges_followup",
+    "challenges_challengeevent",
+    "challenges_stopalert",
+    "challenges_steprelease",
+}
 
 
 def _history_tables() -> set[str]:
@@ -53,9 +63,14 @@ def test_orm_cannot_change_or_delete_audit_events(patient):
 
 def test_raw_sql_cannot_change_or_delete_audit_or_history_rows(patient):
     for table in ("audit_auditevent", "patients_historicalpatient"):
-        assert raw_fails(f"UPDATE {table} SET history_change_reason = 'x'" if "historical" in table else f"UPDATE {table} SET username = 'x'")
+        assert raw_fails(
+            f"UPDATE {table} SET history_change_reason = 'x'"
+            if "historical" in table
+            else f"UPDATE {table} SET username = 'x'"
+        )
         assert raw_fails(f"DELETE FROM {table}")
-    assert AuditEvent.objects.exists() and Patient.history.exists()
+    assert AuditEvent.objects.exists()
+    assert Patient.history.exists()
 
 
 def test_raw_sql_cannot_delete_clinical_rows_but_can_change_them(patient):
@@ -116,7 +131,8 @@ def test_manage_py_flush_is_djangos_own_and_the_guards_refuse_it(patient):
     with pytest.raises(CommandError, match="couldn't be flushed") as refused:
         call_command("flush", interactive=False, verbosity=0)
     assert guards.MESSAGE in str(refused.value.__cause__)
-    assert Patient.objects.filter(pk=patient.pk).exists() and AuditEvent.objects.exists()
+    assert Patient.objects.filter(pk=patient.pk).exists()
+    assert AuditEvent.objects.exists()
 
 
 def test_the_plugin_wraps_only_the_test_frameworks_teardown():
@@ -128,7 +144,9 @@ def test_the_plugin_wraps_only_the_test_frameworks_teardown():
 def test_the_test_frameworks_flush_suspends_the_guards_and_puts_them_back(clinic, patient):
     """What pytest-django runs after each transactional test: TransactionTestCase's teardown, which flushes."""
     before = sorted(guards.existing(connection))
-    assert before and AuditEvent.objects.exists()
+    assert before
+    assert AuditEvent.objects.exists()
     TransactionTestCase()._fixture_teardown()
-    assert not Patient.objects.exists() and not AuditEvent.objects.exists()
+    assert not Patient.objects.exists()
+    assert not AuditEvent.objects.exists()
     assert sorted(guards.existing(connection)) == before

@@ -59,35 +59,50 @@ def test_an_altered_audit_row_is_found(history):
     attacker_sql("UPDATE audit_auditevent SET username = 'someone-else' WHERE seq = 5")
     out, err = _run()
     assert out == ""
-    assert "PROBLEM seq 5: altered" in err and "FAILED: 1 problem(s); the first is at seq 5" in err
+    assert "PROBLEM seq 5: altered" in err
+    assert "FAILED: 1 problem(s); the first is at seq 5" in err
 
 
 def test_a_removed_audit_row_is_found(history):
     attacker_sql("DELETE FROM audit_auditevent WHERE seq = 4")
     _, err = _run()
-    assert "seq 4: removed" in err and "seq 5: broken link" in err and "the first is at seq 4" in err
+    assert "seq 4: removed" in err
+    assert "seq 5: broken link" in err
+    assert "the first is at seq 4" in err
 
 
 def test_two_swapped_audit_rows_are_found(history):
     """Rows 3 and 7 trade every column but their id: each still matches its own hash, but the order is wrong."""
     columns = "seq, at, user_id, username, clinic_id, patient_id, action, object_type, object_id, ip, user_agent, details, previous_hash, hash"
     a, b = AuditEvent.objects.filter(seq__in=(3, 7)).order_by("seq").values_list("id", flat=True)
-    attacker_sql(f"CREATE TEMPORARY TABLE swapped AS SELECT id, {columns} FROM audit_auditevent WHERE id IN (%s, %s)", [a, b])
-    attacker_sql("UPDATE audit_auditevent SET seq = seq + 1000000, hash = 'tmp' || id, previous_hash = 'tmp' || id WHERE id IN (%s, %s)", [a, b])
+    attacker_sql(
+        f"CREATE TEMPORARY TABLE swapped AS SELECT id, {columns} FROM audit_auditevent WHERE id IN (%s, %s)", [a, b]
+    )
+    attacker_sql(
+        "UPDATE audit_auditevent SET seq = seq + 1000000, hash = 'tmp' || id, previous_hash = 'tmp' || id WHERE id IN (%s, %s)",
+        [a, b],
+    )
     for target, source in ((a, b), (b, a)):
-        attacker_sql(f"UPDATE audit_auditevent SET ({columns}) = (SELECT {columns} FROM swapped WHERE id = %s) WHERE id = %s", [source, target])
+        attacker_sql(
+            f"UPDATE audit_auditevent SET ({columns}) = (SELECT {columns} FROM swapped WHERE id = %s) WHERE id = %s",
+            [source, target],
+        )
     attacker_sql("DROP TABLE swapped")
     assert sorted(AuditEvent.objects.values_list("seq", flat=True))[:8] == [1, 2, 3, 4, 5, 6, 7, 8]
     _, err = _run()
-    assert "FAILED" in err and "seq 3: out of order" in err and "seq 7: broken link" in err
+    assert "FAILED" in err
+    assert "seq 3: out of order" in err
+    assert "seq 7: broken link" in err
 
 
 def test_a_changed_removed_or_unchained_history_row_is_found(history):
     rows = list(Patient.history.filter(id=history.pk).order_by("history_id"))
     attacker_sql("UPDATE patients_historicalpatient SET weight_kg = 99 WHERE history_id = %s", [rows[1].history_id])
     attacker_sql("DELETE FROM patients_historicalpatient WHERE history_id = %s", [rows[2].history_id])
-    attacker_sql("UPDATE patients_historicalpatient SET history_date = %s WHERE history_id = %s",
-                 [rows[0].history_date, rows[3].history_id])  # fmt: skip  # moved back in time: reordered
+    attacker_sql(
+        "UPDATE patients_historicalpatient SET history_date = %s WHERE history_id = %s",
+        [rows[0].history_date, rows[3].history_id],
+    )  # moved back in time: reordered
     _, err = _run()
     assert f"patients.historicalpatient history_id {rows[1].history_id} differs from what was written" in err
     assert f"patients.historicalpatient history_id {rows[2].history_id} was removed" in err
@@ -96,11 +111,13 @@ def test_a_changed_removed_or_unchained_history_row_is_found(history):
 
 def test_a_history_row_written_behind_the_apps_back_is_found(history):
     with connection.cursor() as cursor:  # INSERT is allowed; it is simply never chained
-        cursor.execute("INSERT INTO patients_historicaltrigger (id, entered_in_error, entered_in_error_reason, created_at, "
-                       "substance, reaction_type, worst_reaction_severity, last_reaction_severity, notes, history_date, "
-                       "history_type, patient_id) SELECT id, entered_in_error, entered_in_error_reason, created_at, 'Egg', "
-                       "reaction_type, worst_reaction_severity, last_reaction_severity, notes, history_date, '~', patient_id "
-                       "FROM patients_historicaltrigger")  # fmt: skip
+        cursor.execute(
+            "INSERT INTO patients_historicaltrigger (id, entered_in_error, entered_in_error_reason, created_at, "
+            "substance, reaction_type, worst_reaction_severity, last_reaction_severity, notes, history_date, "
+            "history_type, patient_id) SELECT id, entered_in_error, entered_in_error_reason, created_at, 'Egg', "
+            "reaction_type, worst_reaction_severity, last_reaction_severity, notes, history_date, '~', patient_id "
+            "FROM patients_historicaltrigger"
+        )
     _, err = _run()
     assert "history not chained" in err
 
@@ -125,7 +142,10 @@ def test_random_tampering_is_always_found_at_the_right_row(history):
         elif kind == "delete":
             attacker_sql("DELETE FROM audit_auditevent WHERE seq = %s", [seq])
         else:
-            attacker_sql("UPDATE audit_auditevent SET action = CASE WHEN action = 'login' THEN 'logout' ELSE 'login' END WHERE seq = %s", [seq])
+            attacker_sql(
+                "UPDATE audit_auditevent SET action = CASE WHEN action = 'login' THEN 'logout' ELSE 'login' END WHERE seq = %s",
+                [seq],
+            )
         report = verify.verify_all()
         transaction.savepoint_rollback(sid)
         assert not report.ok and report.sorted_problems()[0].seq == seq, (kind, seq, report.sorted_problems()[:2])

@@ -28,7 +28,9 @@ DOSE_KEY = "form:has([data-testid=record-dose]) input[name$=idempotency_key]"
 def cast(library):
     clinic = ClinicFactory(name="Browser Clinic", phone="+44 113 496 0000")
     nurse = UserFactory(username="b-nurse", role=Role.NURSE, clinic=clinic, first_name="Nia", last_name="Nurse")
-    allergist = UserFactory(username="b-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Ada", last_name="Allergist")
+    allergist = UserFactory(
+        username="b-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Ada", last_name="Allergist"
+    )
     patient = PatientFactory(clinic=clinic, given_name="Zoë", family_name="Ångström-Nguyễn", autoinjector_dose="0.3")
     return {"clinic": clinic, "nurse": nurse, "allergist": allergist, "patient": patient}
 
@@ -41,8 +43,14 @@ def clock():
 
 def _practall_today(cast) -> Challenge:
     protocol = Protocol.objects.get(name="PRACTALL 7-step peanut OFC")
-    return runs.challenge_schedule(patient=cast["patient"], protocol=protocol, scheduled_at=timezone.now(),
-                                   allergist=cast["allergist"], nurse=cast["nurse"], by=cast["nurse"])  # fmt: skip
+    return runs.challenge_schedule(
+        patient=cast["patient"],
+        protocol=protocol,
+        scheduled_at=timezone.now(),
+        allergist=cast["allergist"],
+        nurse=cast["nurse"],
+        by=cast["nurse"],
+    )
 
 
 def _wait_for_next_dose(page, clock, minutes: int = 30) -> None:
@@ -54,11 +62,24 @@ def _wait_for_next_dose(page, clock, minutes: int = 30) -> None:
 
 def _complete_checks(page) -> None:
     page.click("text=Pre-challenge checks")
-    for name in ("no_illness", "asthma_eczema_controlled", "no_recent_exercise", "washout_confirmed",
-                 "premedication_taken", "consent_recorded", "emergency_ready"):  # fmt: skip
+    for name in (
+        "no_illness",
+        "asthma_eczema_controlled",
+        "no_recent_exercise",
+        "washout_confirmed",
+        "premedication_taken",
+        "consent_recorded",
+        "emergency_ready",
+    ):
         page.check(f"#id_{name}")
-    for name, value in {"heart_rate": "84", "systolic": "118", "diastolic": "72", "resp_rate": "16", "spo2": "98",
-                        "temperature_c": "36.7"}.items():  # fmt: skip
+    for name, value in {
+        "heart_rate": "84",
+        "systolic": "118",
+        "diastolic": "72",
+        "resp_rate": "16",
+        "spo2": "98",
+        "temperature_c": "36.7",
+    }.items():
         page.fill(f"#id_{name}", value)
     page.click("text=Save the checks")
     page.wait_for_selector("text=Pre-challenge checks passed")
@@ -183,9 +204,17 @@ def test_patient_on_a_phone_records_a_step_and_a_delayed_symptom(browser, live_s
     cast["patient"].user = patient_user
     cast["patient"].save()
     protocol = Protocol.objects.get(name="MCAS slow home reintroduction: cheesecake")
-    plan = runs.challenge_schedule(patient=cast["patient"], protocol=protocol, scheduled_at=timezone.now(),
-                                   allergist=cast["allergist"], nurse=None, by=cast["allergist"])  # fmt: skip
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True, has_touch=True)
+    plan = runs.challenge_schedule(
+        patient=cast["patient"],
+        protocol=protocol,
+        scheduled_at=timezone.now(),
+        allergist=cast["allergist"],
+        nurse=None,
+        by=cast["allergist"],
+    )
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     sign_in(page, "b-patient")
     page.wait_for_selector("[data-testid=today]")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from challenges.models import Challenge, Protocol
 from challenges.library.services.protocols import draft_from_protocol
+from challenges.models import Challenge, Protocol
 from clinical.stopping import StopRules
 from clinics.models import User
 from patients.models import Patient
@@ -21,21 +21,31 @@ def edit_data(protocol: Protocol, **changes: Any) -> dict[str, Any]:
     """What the edit page posts for `protocol` unchanged (waits in minutes), with `changes` applied."""
     draft = draft_from_protocol(protocol)
     data: dict[str, Any] = {
-        "name": draft.name, "kind": draft.kind, "food": str(draft.food.pk), "dose_basis": draft.dose_basis,
-        "observation_minutes": str(draft.observation_minutes), "watch_hours": str(draft.watch_hours),
+        "name": draft.name,
+        "kind": draft.kind,
+        "food": str(draft.food.pk),
+        "dose_basis": draft.dose_basis,
+        "observation_minutes": str(draft.observation_minutes),
+        "watch_hours": str(draft.watch_hours),
         "min_top_dose_mg": _number(draft.min_top_dose_mg),
         "follow_up_hours": ", ".join(str(hours) for hours in draft.follow_up_hours),
-        "notes": draft.notes, "references": draft.references, "save": "",
-        **_management("steps", len(draft.steps)), **_management("premeds", len(draft.premeds)),
+        "notes": draft.notes,
+        "references": draft.references,
+        "save": "",
+        **_management("steps", len(draft.steps)),
+        **_management("premeds", len(draft.premeds)),
         "checklist-items": list(draft.checklist_items),
-    }  # fmt: skip
+    }
     for index, step in enumerate(draft.steps):
-        data.update({
-            f"steps-{index}-protein_mg": _number(step.protein_mg),
-            f"steps-{index}-food_amount": _number(step.food_amount),
-            f"steps-{index}-household_measure": step.household_measure,
-            f"steps-{index}-wait": str(step.interval_minutes), f"steps-{index}-wait_unit": "min",
-        })  # fmt: skip
+        data.update(
+            {
+                f"steps-{index}-protein_mg": _number(step.protein_mg),
+                f"steps-{index}-food_amount": _number(step.food_amount),
+                f"steps-{index}-household_measure": step.household_measure,
+                f"steps-{index}-wait": str(step.interval_minutes),
+                f"steps-{index}-wait_unit": "min",
+            }
+        )
     for index, spec in enumerate(draft.premeds):
         for name, value in spec.__dict__.items():
             if isinstance(value, bool):
@@ -54,14 +64,19 @@ def edit_data(protocol: Protocol, **changes: Any) -> dict[str, Any]:
 
 def _management(prefix: str, count: int) -> dict[str, str]:
     return {
-        f"{prefix}-TOTAL_FORMS": str(count), f"{prefix}-INITIAL_FORMS": str(count),
-        f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000",
-    }  # fmt: skip
+        f"{prefix}-TOTAL_FORMS": str(count),
+        f"{prefix}-INITIAL_FORMS": str(count),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 def challenge_using(protocol: Protocol, *, patient: Patient, allergist: User) -> Challenge:
     """A planned challenge on this protocol version, which freezes the version (edits then make a new one)."""
     return Challenge.objects.create(
-        clinic=patient.clinic, patient=patient, protocol=protocol, allergist=allergist,
+        clinic=patient.clinic,
+        patient=patient,
+        protocol=protocol,
+        allergist=allergist,
         scheduled_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
-    )  # fmt: skip
+    )

@@ -591,7 +591,9 @@ def test_a_liquid_planned_as_food_is_measured():
 def test_a_food_amount_far_from_its_protein_target_says_so():
     # 1 g of peanut butter holds 222.1 mg, 11 % more than a 200 mg target.
     preparation = dosing.food_preparation(D("1"), PEANUT_BUTTER, target_protein_mg=D("200"))
-    assert preparation.instructions == "Weigh 1 g of peanut butter, smooth. This is 11.1 % away from the 200 mg planned."
+    assert (
+        preparation.instructions == "Weigh 1 g of peanut butter, smooth. This is 11.1 % away from the 200 mg planned."
+    )
 
 
 def test_a_protein_dose_keeps_the_household_measure_next_to_the_amount():

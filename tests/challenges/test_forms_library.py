@@ -12,10 +12,18 @@ from clinical.plan import PlannedStep
 
 
 @pytest.mark.parametrize(
-    "typed, code",
-    [("５", "non_ascii_digits"), ("١٢", "non_ascii_digits"), (".5", "leading_zero"), ("1e3", "exponent"),
-     ("1,5", "separator"), ("NaN", "not_finite"), ("0.0001", "places"), ("1000000000", "too_large")],
-)  # fmt: skip
+    ("typed", "code"),
+    [
+        ("５", "non_ascii_digits"),
+        ("١٢", "non_ascii_digits"),
+        (".5", "leading_zero"),
+        ("1e3", "exponent"),
+        ("1,5", "separator"),
+        ("NaN", "not_finite"),
+        ("0.0001", "places"),
+        ("1000000000", "too_large"),
+    ],
+)
 def test_amount_field_refuses(typed, code):
     field = AmountField(places=3, max_digits=12, unit="mg")
     with pytest.raises(forms.ValidationError) as caught:
@@ -31,7 +39,9 @@ def test_amount_field_keeps_what_was_typed():
     assert AmountField(places=3, max_digits=12, required=False).clean("") is None
 
 
-@pytest.mark.parametrize("typed, code", [("1.5", "not_whole"), ("３０", "non_ascii_digits"), ("-1", "out_of_range")])
+@pytest.mark.parametrize(
+    ("typed", "code"), [("1.5", "not_whole"), ("３０", "non_ascii_digits"), ("-1", "out_of_range")]
+)
 def test_whole_number_field_refuses(typed, code):
     with pytest.raises(forms.ValidationError) as caught:
         WholeNumberField(min_value=Decimal(0)).clean(typed)
@@ -39,11 +49,13 @@ def test_whole_number_field_refuses(typed, code):
 
 
 def test_whole_number_field_gives_an_int():
-    assert WholeNumberField().clean("30") == 30 and isinstance(WholeNumberField().clean("30"), int)
+    assert WholeNumberField().clean("30") == 30
+    assert isinstance(WholeNumberField().clean("30"), int)
 
 
 @pytest.mark.parametrize(
-    "minutes, wait, unit", [(30, 30, "min"), (60, 1, "h"), (90, 90, "min"), (4320, 3, "d"), (1500, 25, "h"), (0, 0, "min")]
+    ("minutes", "wait", "unit"),
+    [(30, 30, "min"), (60, 1, "h"), (90, 90, "min"), (4320, 3, "d"), (1500, 25, "h"), (0, 0, "min")],
 )
 def test_step_wait_is_shown_in_the_largest_whole_unit(minutes, wait, unit):
     initial = step_initial(PlannedStep(1, Decimal(3), None, "", minutes))
@@ -57,10 +69,18 @@ def test_step_form_turns_the_wait_into_minutes():
 
 
 def test_food_form_reads_measure_lines():
-    form = FoodForm({
-        "name": "Oat drink", "form": "Brand O", "allergen_group": "other", "protein_g_per_100": "1.1",
-        "protein_source": "label", "is_liquid": "on", "household_measures": "cup = 250\n\ntbsp=15",
-    })  # fmt: skip
+    form = FoodForm(
+        {
+            "name": "Oat drink",
+            "form": "Brand O",
+            "allergen_group": "other",
+            "protein_g_per_100": "1.1",
+            "protein_source": "label",
+            "is_liquid": "on",
+            "household_measures": "cup = 250\n\ntbsp=15",
+        }
+    )
     assert form.is_valid(), form.errors
     draft = form.draft()
-    assert draft.household_measures == {"cup": "250", "tbsp": "15"} and draft.is_liquid
+    assert draft.household_measures == {"cup": "250", "tbsp": "15"}
+    assert draft.is_liquid

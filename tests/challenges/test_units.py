@@ -247,9 +247,18 @@ def test_parse_of_format_round_trips_signed_values(value):
 
 
 PARSE_CODES = {
-    "empty", "non_ascii_digits", "not_finite", "exponent", "hex", "separator", "leading_zero",
-    "trailing_point", "fraction", "not_a_number", "too_long",
-}  # fmt: skip
+    "empty",
+    "non_ascii_digits",
+    "not_finite",
+    "exponent",
+    "hex",
+    "separator",
+    "leading_zero",
+    "trailing_point",
+    "fraction",
+    "not_a_number",
+    "too_long",
+}
 
 
 def _parse_or_error(text: str) -> Decimal | QuantityError:

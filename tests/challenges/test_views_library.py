@@ -8,11 +8,11 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from clinical.checklist import default_item_codes
-from challenges.models import Food, PremedicationItem, Protocol
-from challenges.library.services.foods import FoodDraft, food_create
 from challenges.library.facts import protocol_steps
+from challenges.library.services.foods import FoodDraft, food_create
 from challenges.library.services.protocols import protocol_clone
+from challenges.models import Food, PremedicationItem, Protocol
+from clinical.checklist import default_item_codes
 from clinical.washout import DEFAULT_WASHOUT
 from tests.challenges.factories_library import challenge_using, edit_data
 
@@ -52,10 +52,17 @@ def peanut_butter(library) -> Food:
 
 
 @pytest.mark.parametrize(
-    "name, needs_pk",
-    [("protocol-list", False), ("protocol-create", False), ("protocol-detail", True), ("protocol-edit", True),
-     ("protocol-clone", True), ("food-list", False), ("food-create", False)],
-)  # fmt: skip
+    ("name", "needs_pk"),
+    [
+        ("protocol-list", False),
+        ("protocol-create", False),
+        ("protocol-detail", True),
+        ("protocol-edit", True),
+        ("protocol-clone", True),
+        ("food-list", False),
+        ("food-create", False),
+    ],
+)
 def test_anonymous_is_sent_to_login(client, clinic_protocol, name, needs_pk):
     response = client.get(_url(name, clinic_protocol if needs_pk else None))
     assert response.status_code == HTTPStatus.FOUND
@@ -63,10 +70,17 @@ def test_anonymous_is_sent_to_login(client, clinic_protocol, name, needs_pk):
 
 
 @pytest.mark.parametrize(
-    "name, needs_pk",
-    [("protocol-list", False), ("protocol-create", False), ("protocol-detail", True), ("protocol-edit", True),
-     ("protocol-clone", True), ("food-list", False), ("food-create", False)],
-)  # fmt: skip
+    ("name", "needs_pk"),
+    [
+        ("protocol-list", False),
+        ("protocol-create", False),
+        ("protocol-detail", True),
+        ("protocol-edit", True),
+        ("protocol-clone", True),
+        ("food-list", False),
+        ("food-create", False),
+    ],
+)
 def test_patient_gets_404_everywhere(client, patient_user, clinic_protocol, name, needs_pk):
     client.force_login(patient_user)
     url = _url(name, clinic_protocol if needs_pk else None)
@@ -80,10 +94,15 @@ def test_nurse_reads_but_cannot_write(client, nurse, practall, clinic_protocol, 
     assert client.get(_url("protocol-detail", practall)).status_code == HTTPStatus.OK
     detail = client.get(_url("protocol-detail", clinic_protocol)).content.decode()
     assert "4,443 mg" in detail
-    assert _url("protocol-edit", clinic_protocol) not in detail and "Clone to my clinic" not in detail
+    assert _url("protocol-edit", clinic_protocol) not in detail
+    assert "Clone to my clinic" not in detail
     before = Protocol.objects.count(), Food.objects.count()
-    for name, protocol in [("protocol-create", None), ("protocol-edit", clinic_protocol),
-                           ("protocol-clone", practall), ("food-create", None)]:  # fmt: skip
+    for name, protocol in [
+        ("protocol-create", None),
+        ("protocol-edit", clinic_protocol),
+        ("protocol-clone", practall),
+        ("food-create", None),
+    ]:
         assert client.get(_url(name, protocol)).status_code == HTTPStatus.NOT_FOUND, name
     assert client.post(_url("protocol-create"), _new_data(peanut_butter)).status_code == HTTPStatus.NOT_FOUND
     edit = edit_data(clinic_protocol, name="Nurse edit")
@@ -95,7 +114,9 @@ def test_nurse_reads_but_cannot_write(client, nurse, practall, clinic_protocol, 
     assert clinic_protocol.name == "PRACTALL 7-step peanut OFC (copy)"
 
 
-def test_other_clinic_cannot_reach_a_clinic_protocol(client, other_clinic_nurse, other_clinic_allergist, clinic_protocol, practall):
+def test_other_clinic_cannot_reach_a_clinic_protocol(
+    client, other_clinic_nurse, other_clinic_allergist, clinic_protocol, practall
+):
     client.force_login(other_clinic_nurse)
     assert client.get(_url("protocol-detail", clinic_protocol)).status_code == HTTPStatus.NOT_FOUND
     assert client.get(_url("protocol-detail", practall)).status_code == HTTPStatus.OK  # standard: every clinic
@@ -118,13 +139,17 @@ def test_standard_protocols_are_not_editable_in_place(client, allergist, practal
     assert practall.name == "PRACTALL 7-step peanut OFC"
 
 
-@pytest.mark.parametrize("name, needs_pk", [("protocol-list", False), ("protocol-detail", True), ("food-list", False)])
+@pytest.mark.parametrize(
+    ("name", "needs_pk"), [("protocol-list", False), ("protocol-detail", True), ("food-list", False)]
+)
 def test_read_only_pages_refuse_post(client, nurse, practall, name, needs_pk):
     client.force_login(nurse)
     assert client.post(_url(name, practall if needs_pk else None)).status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-@pytest.mark.parametrize("name, needs_pk", [("protocol-create", False), ("protocol-edit", True), ("food-create", False)])
+@pytest.mark.parametrize(
+    ("name", "needs_pk"), [("protocol-create", False), ("protocol-edit", True), ("food-create", False)]
+)
 def test_forms_refuse_other_methods(client, allergist, clinic_protocol, name, needs_pk):
     client.force_login(allergist)
     assert client.put(_url(name, clinic_protocol if needs_pk else None)).status_code == HTTPStatus.METHOD_NOT_ALLOWED
@@ -133,7 +158,9 @@ def test_forms_refuse_other_methods(client, allergist, clinic_protocol, name, ne
 # --- protocol list -----------------------------------------------------------------------------------------
 
 
-def test_list_shows_current_standard_and_own_protocols(client, nurse, other_clinic_allergist, practall, clinic_protocol, patient, allergist):
+def test_list_shows_current_standard_and_own_protocols(
+    client, nurse, other_clinic_allergist, practall, clinic_protocol, patient, allergist
+):
     protocol_clone(protocol=practall, clinic=other_clinic_allergist.clinic, by=other_clinic_allergist)
     other = Protocol.objects.get(clinic=other_clinic_allergist.clinic)
     other.name = "Harbour secret ladder"
@@ -143,22 +170,26 @@ def test_list_shows_current_standard_and_own_protocols(client, nurse, other_clin
     client.post(_url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, name="Clinic peanut v2"))
     client.force_login(nurse)
     page = client.get(_url("protocol-list")).content.decode()
-    assert "PRACTALL 7-step peanut OFC" in page and "Hard-boiled egg OFC" in page
+    assert "PRACTALL 7-step peanut OFC" in page
+    assert "Hard-boiled egg OFC" in page
     assert "Clinic peanut v2" in page
     assert "PRACTALL 7-step peanut OFC (copy)" not in page  # version 1 is no longer current
     assert "Harbour secret ladder" not in page
     every = client.get(_url("protocol-list"), {"all_versions": "on"}).content.decode()
-    assert "PRACTALL 7-step peanut OFC (copy)" in every and "earlier version" in every
+    assert "PRACTALL 7-step peanut OFC (copy)" in every
+    assert "earlier version" in every
 
 
 def test_list_filters_by_food_and_kind(client, nurse, library):
     client.force_login(nurse)
     egg = Food.objects.get(clinic=None, name="Egg", form="whole, hard-boiled")
     by_food = client.get(_url("protocol-list"), {"food": egg.pk}).content.decode()
-    assert "Hard-boiled egg OFC" in by_food and "FPIES oral food challenge (egg, 10 kg)" in by_food
+    assert "Hard-boiled egg OFC" in by_food
+    assert "FPIES oral food challenge (egg, 10 kg)" in by_food
     assert "PRACTALL 7-step peanut OFC" not in by_food
     by_kind = client.get(_url("protocol-list"), {"kind": "fpies"}).content.decode()
-    assert "FPIES oral food challenge (egg, 10 kg)" in by_kind and "Hard-boiled egg OFC" not in by_kind
+    assert "FPIES oral food challenge (egg, 10 kg)" in by_kind
+    assert "Hard-boiled egg OFC" not in by_kind
 
 
 def test_list_query_count_does_not_grow_with_protocols(client, nurse, library, django_assert_num_queries):
@@ -180,10 +211,14 @@ def test_practall_detail_shows_the_plan(client, nurse, practall):
     assert "13.51 g" in page  # peanut butter for the 3,000 mg step
     assert "Weigh 13.51 g of Peanut butter, smooth" in page
     assert "Mix 1 g of Peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL of the mix" in page
-    assert "3,000 mg" in page and "1,443 mg" in page
-    assert "Gastrointestinal" in page and "occasional scratching" in page and "objective" in page
+    assert "3,000 mg" in page
+    assert "1,443 mg" in page
+    assert "Gastrointestinal" in page
+    assert "occasional scratching" in page
+    assert "objective" in page
     assert "Any objective sign graded mild (1) or worse." in page
-    assert "H1 antihistamine" in page and "7 days" in page
+    assert "H1 antihistamine" in page
+    assert "7 days" in page
     assert "observe 2 h" in page
     assert "NCT02070263" in page  # sources
     assert "Version 1" in page
@@ -193,7 +228,8 @@ def test_detail_shows_warnings_and_premedication(client, nurse, library):
     mcas = Protocol.objects.get(clinic=None, name="MCAS slow home reintroduction: cheesecake")
     client.force_login(nurse)
     page = client.get(_url("protocol-detail", mcas)).content.decode()
-    assert "Cromolyn sodium (oral)" in page and "30 min before each step" in page
+    assert "Cromolyn sodium (oral)" in page
+    assert "30 min before each step" in page
     assert "Weigh 0.1 g (crumb) of Cheesecake, baked, commercial." in page
     assert "No wash-out rules" in page
     assert "48 h" in page  # watch window
@@ -224,9 +260,11 @@ def test_version_history_links_every_version(client, allergist, clinic_protocol,
     client.post(_url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, name="Peanut v2"))
     v2 = Protocol.objects.get(lineage=clinic_protocol.lineage, version=2)
     page = client.get(_url("protocol-detail", v2)).content.decode()
-    assert _url("protocol-detail", clinic_protocol) in page and "Version 2" in page
+    assert _url("protocol-detail", clinic_protocol) in page
+    assert "Version 2" in page
     old = client.get(_url("protocol-detail", clinic_protocol)).content.decode()
-    assert "This is an earlier version" in old and _url("protocol-detail", v2) in old
+    assert "This is an earlier version" in old
+    assert _url("protocol-detail", v2) in old
     assert _url("protocol-edit", clinic_protocol) not in old
 
 
@@ -236,22 +274,30 @@ def test_version_history_links_every_version(client, allergist, clinic_protocol,
 def test_new_page_offers_every_generator(client, allergist, library):
     client.force_login(allergist)
     page = client.get(_url("protocol-create")).content.decode()
-    for label in ("PRACTALL 7 steps", "Geometric ladder", "FPIES weight-based", "ASCIA household ladder",
-                  "Slow home reintroduction (crumb"):  # fmt: skip
+    for label in (
+        "PRACTALL 7 steps",
+        "Geometric ladder",
+        "FPIES weight-based",
+        "ASCIA household ladder",
+        "Slow home reintroduction (crumb",
+    ):
         assert label in page
 
 
 @pytest.mark.parametrize(
-    "kind, params, expected",
+    ("kind", "params", "expected"),
     [
         ("open", {"gen-generator": "practall7"}, ["3", "10", "30", "100", "300", "1000", "3000"]),
         ("open", {"gen-generator": "practall5"}, ["30", "100", "300", "1000", "3000"]),
-        ("open", {"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "1000", "gen-steps": "4"},
-         ["1", "10", "100", "1000"]),
+        (
+            "open",
+            {"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "1000", "gen-steps": "4"},
+            ["1", "10", "100", "1000"],
+        ),
         ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "8"}, ["800", "800", "800"]),  # 0.3 g/kg
         ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "12"}, ["1000", "1000", "1000"]),  # 3 g cap
     ],
-)  # fmt: skip
+)
 def test_create_with_a_protein_generator(client, allergist, peanut_butter, kind, params, expected):
     client.force_login(allergist)
     response = client.post(_url("protocol-create"), _new_data(peanut_butter, kind=kind, **params))
@@ -259,7 +305,9 @@ def test_create_with_a_protein_generator(client, allergist, peanut_butter, kind,
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == _url("protocol-edit", protocol)
     assert _proteins(protocol) == [Decimal(dose) for dose in expected]
-    assert protocol.created_by == allergist and protocol.version == 1 and protocol.follow_up_hours == [2, 24]
+    assert protocol.created_by == allergist
+    assert protocol.version == 1
+    assert protocol.follow_up_hours == [2, 24]
     assert protocol.checklist_items == list(default_item_codes(kind))
     assert protocol.stop_rules["fpies_rule"] is (kind == "fpies")
     assert [rule["med_class"] for rule in protocol.washout_rules] == [rule.med_class for rule in DEFAULT_WASHOUT]
@@ -267,12 +315,20 @@ def test_create_with_a_protein_generator(client, allergist, peanut_butter, kind,
 
 def test_create_household_ladder(client, allergist, peanut_butter):
     client.force_login(allergist)
-    data = _new_data(peanut_butter, kind="ladder", dose_basis="food", **{"gen-generator": "household", "gen-interval_minutes": "20"})
+    data = _new_data(
+        peanut_butter, kind="ladder", dose_basis="food", **{"gen-generator": "household", "gen-interval_minutes": "20"}
+    )
     response = client.post(_url("protocol-create"), data)
     protocol = Protocol.objects.get(clinic=allergist.clinic)
     assert response.status_code == HTTPStatus.FOUND
     steps = list(protocol.steps.all())
-    assert [s.food_amount for s in steps] == [Decimal("0.625"), Decimal("1.25"), Decimal("2.5"), Decimal("5"), Decimal("10")]
+    assert [s.food_amount for s in steps] == [
+        Decimal("0.625"),
+        Decimal("1.25"),
+        Decimal("2.5"),
+        Decimal("5"),
+        Decimal("10"),
+    ]
     assert [s.household_measure for s in steps] == ["1/8 tsp", "1/4 tsp", "1/2 tsp", "1 tsp", "2 tsp"]
     assert {s.interval_minutes for s in steps} == {20}
 
@@ -281,9 +337,13 @@ def test_create_home_reintroduction_has_no_washout(client, allergist, library):
     cheesecake = Food.objects.get(clinic=None, name="Cheesecake")
     client.force_login(allergist)
     data = _new_data(
-        cheesecake, kind="home", dose_basis="food", observation_minutes="0", watch_hours="48",
+        cheesecake,
+        kind="home",
+        dose_basis="food",
+        observation_minutes="0",
+        watch_hours="48",
         **{"gen-generator": "home", "gen-serving": "80", "gen-days_between": "4"},
-    )  # fmt: skip
+    )
     response = client.post(_url("protocol-create"), data)
     protocol = Protocol.objects.get(clinic=allergist.clinic)
     assert response.status_code == HTTPStatus.FOUND
@@ -294,18 +354,31 @@ def test_create_home_reintroduction_has_no_washout(client, allergist, library):
 
 
 @pytest.mark.parametrize(
-    "params, field_message",
+    ("params", "field_message"),
     [
-        ({"gen-generator": "geometric", "gen-start_mg": "100", "gen-top_mg": "10", "gen-steps": "5"},
-         "The top dose must be above the start dose."),
+        (
+            {"gen-generator": "geometric", "gen-start_mg": "100", "gen-top_mg": "10", "gen-steps": "5"},
+            "The top dose must be above the start dose.",
+        ),
         ({"gen-generator": "geometric", "gen-top_mg": "10", "gen-steps": "5"}, "Give the start and top doses."),
-        ({"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "10", "gen-steps": "3", "gen-factor": "2"},
-         "Give either the number of steps or the factor, not both."),
+        (
+            {
+                "gen-generator": "geometric",
+                "gen-start_mg": "1",
+                "gen-top_mg": "10",
+                "gen-steps": "3",
+                "gen-factor": "2",
+            },
+            "Give either the number of steps or the factor, not both.",
+        ),
         ({"gen-generator": "fpies"}, "Give the patient&#x27;s weight for an FPIES challenge."),
-        ({"gen-generator": "fpies", "gen-weight_kg": "10", "gen-protein_g_per_kg": "0.9"}, "An FPIES challenge uses 0.06 to 0.6 g/kg"),
+        (
+            {"gen-generator": "fpies", "gen-weight_kg": "10", "gen-protein_g_per_kg": "0.9"},
+            "An FPIES challenge uses 0.06 to 0.6 g/kg",
+        ),
         ({"gen-generator": "home"}, "Give the size of a full serving."),
     ],
-)  # fmt: skip
+)
 def test_generator_refusals_are_shown_and_nothing_saved(client, allergist, peanut_butter, params, field_message):
     client.force_login(allergist)
     response = client.post(_url("protocol-create"), _new_data(peanut_butter, **params))
@@ -323,14 +396,23 @@ def test_create_refuses_an_interval_too_short_for_an_ofc(client, allergist, pean
 
 
 @pytest.mark.parametrize(
-    "typed, message",
-    [("５", "Use the digits 0-9 only."), ("١٢", "Use the digits 0-9 only."), (".5", "Write 0.5, not .5."),
-     ("1e3", "without an exponent"), ("1,5", "Use a point as the decimal separator"), ("NaN", "not NaN or Infinity")],
-)  # fmt: skip
+    ("typed", "message"),
+    [
+        ("５", "Use the digits 0-9 only."),
+        ("١٢", "Use the digits 0-9 only."),
+        (".5", "Write 0.5, not .5."),
+        ("1e3", "without an exponent"),
+        ("1,5", "Use a point as the decimal separator"),
+        ("NaN", "not NaN or Infinity"),
+    ],
+)
 def test_create_rejects_malformed_numbers(client, allergist, peanut_butter, typed, message):
     client.force_login(allergist)
-    data = _new_data(peanut_butter, min_top_dose_mg=typed, **{"gen-generator": "geometric", "gen-start_mg": typed,
-                                                              "gen-top_mg": "1000", "gen-steps": "5"})  # fmt: skip
+    data = _new_data(
+        peanut_butter,
+        min_top_dose_mg=typed,
+        **{"gen-generator": "geometric", "gen-start_mg": typed, "gen-top_mg": "1000", "gen-steps": "5"},
+    )
     response = client.post(_url("protocol-create"), data)
     assert response.status_code == HTTPStatus.OK
     assert response.content.decode().count(message) >= 2  # on the start dose and on the minimum top dose
@@ -339,9 +421,10 @@ def test_create_rejects_malformed_numbers(client, allergist, peanut_butter, type
 
 def test_create_needs_a_food_the_clinic_can_see(client, allergist, other_clinic_allergist, library):
     theirs = food_create(
-        clinic=other_clinic_allergist.clinic, by=other_clinic_allergist,
+        clinic=other_clinic_allergist.clinic,
+        by=other_clinic_allergist,
         draft=FoodDraft("Peanut butter", "Harbour brand", "peanut", Decimal("25"), "label"),
-    )  # fmt: skip
+    )
     client.force_login(allergist)
     response = client.post(_url("protocol-create"), _new_data(theirs))
     assert response.status_code == HTTPStatus.OK
@@ -351,8 +434,16 @@ def test_create_needs_a_food_the_clinic_can_see(client, allergist, other_clinic_
 
 def test_create_with_a_clinic_food(client, allergist, library):
     client.force_login(allergist)
-    client.post(_url("food-create"), {"name": "Peanut butter", "form": "Brand X", "allergen_group": "peanut",
-                                      "protein_g_per_100": "25", "protein_source": "label"})  # fmt: skip
+    client.post(
+        _url("food-create"),
+        {
+            "name": "Peanut butter",
+            "form": "Brand X",
+            "allergen_group": "peanut",
+            "protein_g_per_100": "25",
+            "protein_source": "label",
+        },
+    )
     food = Food.objects.get(clinic=allergist.clinic)
     assert f'value="{food.pk}"' in client.get(_url("protocol-create")).content.decode()
     client.post(_url("protocol-create"), _new_data(food))
@@ -369,20 +460,30 @@ def test_edit_page_shows_the_current_steps(client, allergist, clinic_protocol):
     page = client.get(_url("protocol-edit", clinic_protocol)).content.decode()
     assert 'name="steps-6-protein_mg" value="3000"' in page
     assert 'name="washout-h1_antihistamine" value="168"' in page
-    assert 'value="skin_urticaria"' in page and 'data-testid="in-use"' not in page
+    assert 'value="skin_urticaria"' in page
+    assert 'data-testid="in-use"' not in page
 
 
 def test_edit_of_an_unused_protocol_changes_it_in_place(client, allergist, clinic_protocol):
     history_before = clinic_protocol.history.count()
     client.force_login(allergist)
-    data = edit_data(clinic_protocol, name="Clinic peanut", **{
-        "steps-6-protein_mg": "2000", "steps-0-wait": "1", "steps-0-wait_unit": "h", "follow_up_hours": "2, 24, 72",
-    })  # fmt: skip
+    data = edit_data(
+        clinic_protocol,
+        name="Clinic peanut",
+        **{
+            "steps-6-protein_mg": "2000",
+            "steps-0-wait": "1",
+            "steps-0-wait_unit": "h",
+            "follow_up_hours": "2, 24, 72",
+        },
+    )
     response = client.post(_url("protocol-edit", clinic_protocol), data)
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == _url("protocol-detail", clinic_protocol)
     clinic_protocol.refresh_from_db()
-    assert clinic_protocol.name == "Clinic peanut" and clinic_protocol.version == 1 and clinic_protocol.is_current
+    assert clinic_protocol.name == "Clinic peanut"
+    assert clinic_protocol.version == 1
+    assert clinic_protocol.is_current
     assert _proteins(clinic_protocol)[-1] == Decimal("2000")
     assert clinic_protocol.steps.get(number=1).interval_minutes == 60
     assert clinic_protocol.follow_up_hours == [2, 24, 72]
@@ -401,7 +502,9 @@ def test_edit_of_a_used_protocol_makes_version_2(client, allergist, clinic_proto
     v2 = Protocol.objects.get(lineage=clinic_protocol.lineage, version=2)
     assert response.redirect_chain[-1][0] == _url("protocol-detail", v2)
     assert "Saved as version 2; version 1 stays as it was for the challenges that used it." in response.content.decode()
-    assert v2.is_current and v2.name == "Clinic peanut v2" and _proteins(v2)[-1] == Decimal("2000")
+    assert v2.is_current
+    assert v2.name == "Clinic peanut v2"
+    assert _proteins(v2)[-1] == Decimal("2000")
     clinic_protocol.refresh_from_db()
     assert not clinic_protocol.is_current
     assert clinic_protocol.name == "PRACTALL 7-step peanut OFC (copy)"
@@ -423,22 +526,28 @@ def test_edit_of_an_earlier_version_is_refused(client, allergist, clinic_protoco
 
 
 @pytest.mark.parametrize(
-    "changes, message",
+    ("changes", "message"),
     [
         ({"steps-0-protein_mg": "0"}, "Step 1: the dose must be more than 0 (got 0 mg)."),
         ({"steps-0-wait": "5"}, "Step 2 comes 5 min after step 1; allow at least 15 min between doses."),
-        ({"steps-2-protein_mg": "", "steps-2-food_amount": ""}, "Step 3 has no dose; enter the protein or the amount of food."),
+        (
+            {"steps-2-protein_mg": "", "steps-2-food_amount": ""},
+            "Step 3 has no dose; enter the protein or the amount of food.",
+        ),
         ({"checklist-items": []}, "Choose the checklist items to watch."),
         ({"follow_up_hours": "0, 24"}, "Follow-up times must be hours after the last dose."),
         ({"stop-spo2_below": "10"}, "“SpO2 below (%)” must be from 50 to 100 %, not 10."),
     ],
-)  # fmt: skip
+)
 def test_edit_errors_block_and_name_the_problem(client, allergist, clinic_protocol, changes, message):
     client.force_login(allergist)
-    response = client.post(_url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, name="Changed", **changes))
+    response = client.post(
+        _url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, name="Changed", **changes)
+    )
     assert response.status_code == HTTPStatus.OK
     page = response.content.decode().replace("&#x27;", "'")
-    assert page.count(message) >= 1 and "Nothing was saved" in page
+    assert page.count(message) >= 1
+    assert "Nothing was saved" in page
     clinic_protocol.refresh_from_db()
     assert clinic_protocol.name == "PRACTALL 7-step peanut OFC (copy)"
     assert _proteins(clinic_protocol)[0] == Decimal("3")
@@ -446,17 +555,21 @@ def test_edit_errors_block_and_name_the_problem(client, allergist, clinic_protoc
 
 def test_step_error_is_shown_next_to_its_row(client, allergist, clinic_protocol):
     client.force_login(allergist)
-    response = client.post(_url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, **{"steps-3-protein_mg": "-1"}))
+    response = client.post(
+        _url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, **{"steps-3-protein_mg": "-1"})
+    )
     page = response.content.decode()
-    editor = page[page.index('data-testid="step-editor"'):]
-    row_4 = editor[editor.index('name="steps-3-protein_mg"'):editor.index('name="steps-4-protein_mg"')]
+    editor = page[page.index('data-testid="step-editor"') :]
+    row_4 = editor[editor.index('name="steps-3-protein_mg"') : editor.index('name="steps-4-protein_mg"')]
     assert "Step 4: the dose must be more than 0 (got -1 mg)." in row_4
 
 
 @pytest.mark.parametrize("typed", ["５", "١٢", ".5", "1e3", "1,5", "NaN"])
 def test_edit_rejects_malformed_doses(client, allergist, clinic_protocol, typed):
     client.force_login(allergist)
-    response = client.post(_url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, **{"steps-0-protein_mg": typed}))
+    response = client.post(
+        _url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, **{"steps-0-protein_mg": typed})
+    )
     assert response.status_code == HTTPStatus.OK
     assert "Some entries need correcting; nothing was saved." in response.content.decode()
     assert _proteins(clinic_protocol)[0] == Decimal("3")
@@ -464,7 +577,9 @@ def test_edit_rejects_malformed_doses(client, allergist, clinic_protocol, typed)
 
 def test_edit_rejects_more_decimals_than_stored(client, allergist, clinic_protocol):
     client.force_login(allergist)
-    response = client.post(_url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, **{"steps-0-protein_mg": "3.0005"}))
+    response = client.post(
+        _url("protocol-edit", clinic_protocol), edit_data(clinic_protocol, **{"steps-0-protein_mg": "3.0005"})
+    )
     assert "Use at most 3 decimal places." in response.content.decode()
     assert _proteins(clinic_protocol)[0] == Decimal("3")
 
@@ -480,29 +595,47 @@ def test_edit_warnings_are_shown_after_saving(client, allergist, clinic_protocol
 
 def test_edit_removes_and_adds_rows(client, allergist, clinic_protocol):
     client.force_login(allergist)
-    data = edit_data(clinic_protocol, **{
-        "steps-0-DELETE": "on",
-        "premeds-TOTAL_FORMS": "2",
-        "premeds-0-drug": "Cetirizine", "premeds-0-med_class": "h1_antihistamine", "premeds-0-dose": "10 mg",
-        "premeds-0-route": "oral", "premeds-0-minutes_before": "60", "premeds-0-required": "on",
-        # a blank extra row as the page renders it: selects and the ticked "required" box, nothing typed
-        "premeds-1-med_class": "other", "premeds-1-route": "oral", "premeds-1-minutes_before": "30", "premeds-1-required": "on",
-    })  # fmt: skip
+    data = edit_data(
+        clinic_protocol,
+        **{
+            "steps-0-DELETE": "on",
+            "premeds-TOTAL_FORMS": "2",
+            "premeds-0-drug": "Cetirizine",
+            "premeds-0-med_class": "h1_antihistamine",
+            "premeds-0-dose": "10 mg",
+            "premeds-0-route": "oral",
+            "premeds-0-minutes_before": "60",
+            "premeds-0-required": "on",
+            # a blank extra row as the page renders it: selects and the ticked "required" box, nothing typed
+            "premeds-1-med_class": "other",
+            "premeds-1-route": "oral",
+            "premeds-1-minutes_before": "30",
+            "premeds-1-required": "on",
+        },
+    )
     response = client.post(_url("protocol-edit", clinic_protocol), data)
     assert response.status_code == HTTPStatus.FOUND
     assert _proteins(clinic_protocol) == [Decimal(d) for d in ("10", "30", "100", "300", "1000", "3000")]
     premed = PremedicationItem.objects.get(protocol=clinic_protocol)
-    assert (premed.drug, premed.minutes_before, premed.required, premed.before_each_step) == ("Cetirizine", 60, True, False)
+    assert (premed.drug, premed.minutes_before, premed.required, premed.before_each_step) == (
+        "Cetirizine",
+        60,
+        True,
+        False,
+    )
 
 
 def test_edit_washout_hours(client, allergist, clinic_protocol):
     client.force_login(allergist)
-    data = edit_data(clinic_protocol, **{"washout-h1_antihistamine": "", "washout-nsaid": "48", "washout-mast_cell_stabiliser": "0"})
+    data = edit_data(
+        clinic_protocol, **{"washout-h1_antihistamine": "", "washout-nsaid": "48", "washout-mast_cell_stabiliser": "0"}
+    )
     assert client.post(_url("protocol-edit", clinic_protocol), data).status_code == HTTPStatus.FOUND
     clinic_protocol.refresh_from_db()
     rules = {rule["med_class"]: rule for rule in clinic_protocol.washout_rules}
     assert "h1_antihistamine" not in rules
-    assert rules["nsaid"]["hours"] == 48 and rules["nsaid"]["source"] == ""  # changed: the old source no longer applies
+    assert rules["nsaid"]["hours"] == 48
+    assert rules["nsaid"]["source"] == ""
     assert rules["mast_cell_stabiliser"]["hours"] == 0
     assert rules["ppi"]["source"].startswith("allergyguide")  # unchanged: keeps its source
 
@@ -514,8 +647,10 @@ def test_regenerate_replaces_the_rows_without_saving(client, allergist, clinic_p
     response = client.post(_url("protocol-edit", clinic_protocol), data)
     page = response.content.decode()
     assert response.status_code == HTTPStatus.OK
-    assert 'name="steps-0-protein_mg" value="30"' in page and 'name="steps-0-wait" value="20"' in page
-    assert 'name="steps-4-protein_mg" value="3000"' in page and 'name="steps-6-protein_mg" value="3000"' not in page
+    assert 'name="steps-0-protein_mg" value="30"' in page
+    assert 'name="steps-0-wait" value="20"' in page
+    assert 'name="steps-4-protein_mg" value="3000"' in page
+    assert 'name="steps-6-protein_mg" value="3000"' not in page
     assert _proteins(clinic_protocol)[0] == Decimal("3")  # nothing saved yet
 
 
@@ -540,10 +675,13 @@ def test_clone_of_a_standard_protocol_makes_a_clinic_copy(client, allergist, pra
     copy = Protocol.objects.get(clinic=allergist.clinic)
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == _url("protocol-edit", copy)
-    assert copy.lineage != practall.lineage and copy.version == 1 and copy.created_by == allergist
+    assert copy.lineage != practall.lineage
+    assert copy.version == 1
+    assert copy.created_by == allergist
     assert copy.name == "PRACTALL 7-step peanut OFC (copy)"
     assert protocol_steps(copy) == protocol_steps(practall)
-    assert copy.washout_rules == practall.washout_rules and copy.checklist_items == practall.checklist_items
+    assert copy.washout_rules == practall.washout_rules
+    assert copy.checklist_items == practall.checklist_items
 
 
 def test_clone_needs_post(client, allergist, practall):
@@ -567,18 +705,30 @@ VALID_FOOD = {
 
 
 def test_food_list_shows_standard_and_own_foods(client, nurse, allergist, other_clinic_allergist, library):
-    food_create(clinic=allergist.clinic, by=allergist, draft=FoodDraft("Oat drink", "Brand O", "other", Decimal("1"), "label", is_liquid=True))
-    food_create(clinic=other_clinic_allergist.clinic, by=other_clinic_allergist,
-                draft=FoodDraft("Harbour cracker", "plain", "wheat", Decimal("9"), "label"))  # fmt: skip
+    food_create(
+        clinic=allergist.clinic,
+        by=allergist,
+        draft=FoodDraft("Oat drink", "Brand O", "other", Decimal("1"), "label", is_liquid=True),
+    )
+    food_create(
+        clinic=other_clinic_allergist.clinic,
+        by=other_clinic_allergist,
+        draft=FoodDraft("Harbour cracker", "plain", "wheat", Decimal("9"), "label"),
+    )
     client.force_login(nurse)
     page = client.get(_url("food-list")).content.decode()
-    assert "Oat drink" in page and "Peanut butter, smooth" in page and "Harbour cracker" not in page
-    assert "1 tsp = 5 g" in page and "22.21 g" in page
+    assert "Oat drink" in page
+    assert "Peanut butter, smooth" in page
+    assert "Harbour cracker" not in page
+    assert "1 tsp = 5 g" in page
+    assert "22.21 g" in page
     assert "Add a clinic food" not in page  # nurses read only
     eggs = client.get(_url("food-list"), {"group": "egg"}).content.decode()
-    assert "Egg white powder" in eggs and "Peanut butter" not in eggs
+    assert "Egg white powder" in eggs
+    assert "Peanut butter" not in eggs
     found = client.get(_url("food-list"), {"q": "butter smooth"}).content.decode()
-    assert "Peanut butter, smooth" in found and "chunky" not in found
+    assert "Peanut butter, smooth" in found
+    assert "chunky" not in found
 
 
 def test_add_a_clinic_food(client, allergist, library):
@@ -587,14 +737,16 @@ def test_add_a_clinic_food(client, allergist, library):
     food = Food.objects.get(clinic=allergist.clinic)
     assert response.redirect_chain[-1][0] == _url("food-list")
     assert (food.protein_g_per_100, food.household_measures, food.serving_size) == (
-        Decimal("25.5"), {"tsp": "5", "scoop": "32.5"}, Decimal("20"),
-    )  # fmt: skip
+        Decimal("25.5"),
+        {"tsp": "5", "scoop": "32.5"},
+        Decimal("20"),
+    )
     assert food.history.first().history_user == allergist
     assert "smooth, Brand X (label)" in response.content.decode()
 
 
 @pytest.mark.parametrize(
-    "changes, message",
+    ("changes", "message"),
     [
         ({"protein_g_per_100": "１２"}, "Use the digits 0-9 only."),
         ({"protein_g_per_100": "120"}, "Must be between 0.001 g and 100 g."),
@@ -604,7 +756,7 @@ def test_add_a_clinic_food(client, allergist, library):
         ({"household_measures": "tsp=.5"}, "Line 1: Write 0.5, not .5."),
         ({"density_g_per_ml": "3"}, "Must be between 0.1 g/mL and 2 g/mL."),
     ],
-)  # fmt: skip
+)
 def test_food_form_errors(client, allergist, library, changes, message):
     client.force_login(allergist)
     response = client.post(_url("food-create"), {**VALID_FOOD, **changes})

@@ -74,5 +74,7 @@ def _grade_counts_hypotension(systolic: int, age: int) -> bool:
 
 @pytest.mark.parametrize(("age", "limit"), AGES_AND_LIMITS)
 def test_stop_rules_and_grading_read_the_same_limit(age, limit):
-    assert _stop_rule_fires(limit - 1, age) and not _stop_rule_fires(limit, age)
-    assert _grade_counts_hypotension(limit - 1, age) and not _grade_counts_hypotension(limit, age)
+    assert _stop_rule_fires(limit - 1, age)
+    assert not _stop_rule_fires(limit, age)
+    assert _grade_counts_hypotension(limit - 1, age)
+    assert not _grade_counts_hypotension(limit, age)

@@ -16,8 +16,12 @@ from tests.factories import UserFactory
 def test_every_model_is_registered_and_lists(client, library):
     from django.apps import apps
 
-    ours = [m for m in apps.get_models() if m._meta.app_label in ("clinics", "patients", "challenges", "audit")
-            and not m.__name__.startswith("Historical")]  # fmt: skip
+    ours = [
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in ("clinics", "patients", "challenges", "audit")
+        and not m.__name__.startswith("Historical")
+    ]
     unregistered = [m.__name__ for m in ours if m not in admin.site._registry]
     assert unregistered == []
     root = UserFactory(username="root", is_superuser=True, is_staff=True, role="", clinic=None)
@@ -30,10 +34,22 @@ def test_every_model_is_registered_and_lists(client, library):
 def test_challenge_records_are_read_only_and_scoped(client, clinic, other_clinic, patient, allergist, rf, library):
     from challenges.admin import ChallengeAdmin, FoodAdmin
 
-    own_food = Food.objects.create(clinic=clinic, name="Label peanut butter", form="brand X", allergen_group="peanut",
-                                   protein_g_per_100=25, protein_source="product label")  # fmt: skip
-    Food.objects.create(clinic=other_clinic, name="Other food", form="x", allergen_group="other", protein_g_per_100=5,
-                        protein_source="label")  # fmt: skip
+    own_food = Food.objects.create(
+        clinic=clinic,
+        name="Label peanut butter",
+        form="brand X",
+        allergen_group="peanut",
+        protein_g_per_100=25,
+        protein_source="product label",
+    )
+    Food.objects.create(
+        clinic=other_clinic,
+        name="Other food",
+        form="x",
+        allergen_group="other",
+        protein_g_per_100=5,
+        protein_source="label",
+    )
     request = rf.get("/")
     request.user = allergist
     foods = FoodAdmin(Food, admin.site).get_queryset(request)

@@ -20,7 +20,8 @@ def test_demo_challenges_in_every_state(settings):
     assert ("open", "stopped", "equivocal") in states
     assert any(kind == "fpies" for kind, _status, _outcome in states)
     failed = Challenge.objects.get(outcome="failed")
-    assert failed.treatments.filter(kind="adrenaline").exists() and failed.is_signed
+    assert failed.treatments.filter(kind="adrenaline").exists()
+    assert failed.is_signed
     dosing = Challenge.objects.get(status="dosing")
     assert dosing.doses.count() == 3
 
@@ -36,4 +37,5 @@ def test_demo_home_plan_paused_after_flushing_30_hours_later(settings):
     flushing = plan.observations.get(item_code="mcas_flushing")
     assert (flushing.observed_at - doses[2].given_at).total_seconds() == 30 * 3600
     completed = Challenge.objects.filter(setting="home", status="completed", outcome="passed")
-    assert completed.count() == 1 and completed.get().doses.count() == 6
+    assert completed.count() == 1
+    assert completed.get().doses.count() == 6

@@ -11,7 +11,8 @@ def test_login_page_uses_local_bootstrap(client, db):
     page = client.get(reverse("login")).content.decode()
     assert "/static/vendor/bootstrap-5.3.8/css/bootstrap.min.css" in page
     assert "cdn" not in page.lower()
-    assert "http://" not in page and "https://" not in page
+    assert "http://" not in page
+    assert "https://" not in page
 
 
 def test_wrong_password_shows_error(client, nurse):

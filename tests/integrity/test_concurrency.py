@@ -47,13 +47,26 @@ def _running_challenges(count: int, protocol, clinic, allergist, nurse) -> list:
     challenges = []
     for _ in range(count):
         person = PatientFactory(clinic=clinic)
-        challenge = runs.challenge_schedule(patient=person, protocol=protocol, scheduled_at=start, allergist=allergist, nurse=nurse, by=nurse)
+        challenge = runs.challenge_schedule(
+            patient=person, protocol=protocol, scheduled_at=start, allergist=allergist, nurse=nurse, by=nurse
+        )
         runs.checks_record(
-            challenge=challenge, by=nurse,
-            answers={name: True for name in ("no_illness", "asthma_eczema_controlled", "no_recent_exercise",
-                                             "washout_confirmed", "premedication_taken", "consent_recorded", "emergency_ready")},
+            challenge=challenge,
+            by=nurse,
+            answers={
+                name: True
+                for name in (
+                    "no_illness",
+                    "asthma_eczema_controlled",
+                    "no_recent_exercise",
+                    "washout_confirmed",
+                    "premedication_taken",
+                    "consent_recorded",
+                    "emergency_ready",
+                )
+            },
             baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70},
-        )  # fmt: skip
+        )
         challenges.append(challenge)
     return challenges
 
@@ -62,7 +75,13 @@ def test_fifty_concurrent_doses_to_fifty_challenges(practall, clinic, allergist,
     challenges = _running_challenges(50, practall, clinic, allergist, nurse)
 
     def dose(index: int) -> Dose:
-        return runs.dose_record(challenge=challenges[index], by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=uuid.uuid4()).dose
+        return runs.dose_record(
+            challenge=challenges[index],
+            by=nurse,
+            food_amount=None,
+            given_at=timezone.now(),
+            idempotency_key=uuid.uuid4(),
+        ).dose
 
     results = run_in_threads(50, dose)
     assert failures(results) == []
@@ -76,7 +95,9 @@ def test_the_same_dose_form_posted_ten_times_gives_one_dose(practall, clinic, al
     key = uuid.uuid4()
 
     def dose(_index: int) -> Dose:
-        return runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=key).dose
+        return runs.dose_record(
+            challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=key
+        ).dose
 
     results = run_in_threads(10, dose)
     assert failures(results) == []

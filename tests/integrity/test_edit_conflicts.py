@@ -15,10 +15,16 @@ def test_stale_edit_is_refused_and_names_who_changed_it(client, nurse, allergist
     seen = form["seen_version"].value()
     assert seen == 1
     client.force_login(allergist)
-    first = client.post(reverse("patients:edit", args=[patient.pk]), {**VALID_PATIENT, "mrn": patient.mrn, "weight_kg": "61", "seen_version": seen})
+    first = client.post(
+        reverse("patients:edit", args=[patient.pk]),
+        {**VALID_PATIENT, "mrn": patient.mrn, "weight_kg": "61", "seen_version": seen},
+    )
     assert first.status_code == HTTPStatus.FOUND
     client.force_login(nurse)
-    stale = client.post(reverse("patients:edit", args=[patient.pk]), {**VALID_PATIENT, "mrn": patient.mrn, "weight_kg": "59", "seen_version": seen})
+    stale = client.post(
+        reverse("patients:edit", args=[patient.pk]),
+        {**VALID_PATIENT, "mrn": patient.mrn, "weight_kg": "59", "seen_version": seen},
+    )
     assert stale.status_code == HTTPStatus.OK
     page = stale.content.decode()
     assert allergist.display_name in page  # "Amira Okafor"

@@ -15,9 +15,30 @@ from tests.patients.test_views import VALID_PATIENT
 from tests.run.helpers import give_dose, local, pass_checks
 
 BAD_NUMBERS = [
-    "", " ", "-1", "0", "-0", ".5", "5.", "1,5", "1 000", "1e3", "1e309", "NaN", "Infinity", "0x10", "١٢", "５",
-    "½", "10mg", "1" * 25, "1.000000000000000000001", "\x00", "<script>", "' OR 1=1 --",
-]  # fmt: skip
+    "",
+    " ",
+    "-1",
+    "0",
+    "-0",
+    ".5",
+    "5.",
+    "1,5",
+    "1 000",
+    "1e3",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "0x10",
+    "١٢",
+    "５",
+    "½",
+    "10mg",
+    "1" * 25,
+    "1.000000000000000000001",
+    "\x00",
+    "<script>",
+    "' OR 1=1 --",
+]
 
 
 @pytest.mark.parametrize("value", [v for v in BAD_NUMBERS if v.strip()])  # blank is allowed: no weight
@@ -41,10 +62,15 @@ def test_bad_eaten_amount_is_a_field_error(client, challenge, nurse, clock, valu
 
 
 @pytest.mark.parametrize(
-    "values, field",
-    [({"temperature_c": "375"}, "temperature_c"), ({"spo2": "101"}, "spo2"), ({"heart_rate": "0"}, "heart_rate"),
-     ({"systolic": "80", "diastolic": "95"}, "diastolic"), ({"pef": "-5"}, "pef")],
-)  # fmt: skip
+    ("values", "field"),
+    [
+        ({"temperature_c": "375"}, "temperature_c"),
+        ({"spo2": "101"}, "spo2"),
+        ({"heart_rate": "0"}, "heart_rate"),
+        ({"systolic": "80", "diastolic": "95"}, "diastolic"),
+        ({"pef": "-5"}, "pef"),
+    ],
+)
 def test_impossible_vitals_are_refused(client, challenge, nurse, clock, values, field):
     client.force_login(nurse)
     pass_checks(client, challenge, clock.now)
@@ -60,9 +86,11 @@ def test_dose_time_in_the_future_or_before_the_challenge_is_refused(client, chal
     client.force_login(nurse)
     pass_checks(client, challenge, clock.now)
     future = give_dose(client, challenge, clock.now + timedelta(minutes=10))
-    assert future.status_code == HTTPStatus.BAD_REQUEST and "cannot be in the future" in future.content.decode()
+    assert future.status_code == HTTPStatus.BAD_REQUEST
+    assert "cannot be in the future" in future.content.decode()
     past = give_dose(client, challenge, clock.now - timedelta(days=2))
-    assert past.status_code == HTTPStatus.BAD_REQUEST and "before the challenge was scheduled" in past.content.decode()
+    assert past.status_code == HTTPStatus.BAD_REQUEST
+    assert "before the challenge was scheduled" in past.content.decode()
     assert not challenge.doses.exists()
 
 
@@ -82,15 +110,17 @@ def test_markup_is_shown_as_text_never_run(client, challenge, nurse, clock):
     pass_checks(client, challenge, clock.now)
     give_dose(client, challenge, clock.now)
     note = '<script>alert("x")</script>\u202egnp.exe'
-    response = client.post(reverse("challenges:observation", args=[challenge.pk]),
-                           {"item_code": "skin_pruritus", "severity": "1", "observed_at": local(clock.now), "note": note})  # fmt: skip
+    response = client.post(
+        reverse("challenges:observation", args=[challenge.pk]),
+        {"item_code": "skin_pruritus", "severity": "1", "observed_at": local(clock.now), "note": note},
+    )
     assert response.status_code == HTTPStatus.FOUND
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
     assert '<script>alert("x")</script>' not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
 
 
-@pytest.mark.parametrize("text, error", [("a" * 10_001, "at most"), ("bad\x00byte", "Null characters")])
+@pytest.mark.parametrize(("text", "error"), [("a" * 10_001, "at most"), ("bad\x00byte", "Null characters")])
 def test_oversized_or_null_text_is_refused(client, nurse, text, error):
     client.force_login(nurse)
     response = client.post(reverse("patients:create"), {**VALID_PATIENT, "notes": text})
@@ -102,9 +132,13 @@ def test_oversized_or_null_text_is_refused(client, nurse, text, error):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(st.text(max_size=60), st.from_regex(r"-?[0-9]{0,14}(\.[0-9]{0,6})?", fullmatch=True)))
 def test_any_text_in_the_dose_amount_is_either_a_number_in_range_or_a_field_error(text):
-    form = DoseForm({"food_amount": text, "given_at": "2026-11-26T09:00", "idempotency_key": "6a1c1f4e-5e4b-4e43-9f55-7a2f4f9b8d10"})
+    form = DoseForm(
+        {"food_amount": text, "given_at": "2026-11-26T09:00", "idempotency_key": "6a1c1f4e-5e4b-4e43-9f55-7a2f4f9b8d10"}
+    )
     if form.is_valid():
         amount = form.cleaned_data["food_amount"]
-        assert amount is not None and 0 < amount <= 10000 and amount.is_finite()
+        assert amount is not None
+        assert 0 < amount <= 10000
+        assert amount.is_finite()
     else:
         assert set(form.errors) <= {"food_amount", "__all__"}

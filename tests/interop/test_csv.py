@@ -43,7 +43,12 @@ def test_dose_rows_with_cumulative_protein(client, nurse, failed_challenge):
     first = rows[0]
     assert first["challenge_id"] == str(failed_challenge.pk)
     assert first["given_at"] == "2026-11-26T09:00:00+00:00"
-    assert (first["food"], first["food_unit"], first["outcome"], first["grade"]) == ("Peanut butter", "g", "failed", "2b")
+    assert (first["food"], first["food_unit"], first["outcome"], first["grade"]) == (
+        "Peanut butter",
+        "g",
+        "failed",
+        "2b",
+    )
     assert (first["placebo"], first["entered_in_error"], first["given_by"]) == ("no", "no", nurse.display_name)
     # Non-ASCII names come through intact.
     assert (first["patient_given_name"], first["patient_family_name"]) == ("Zoë", "Ångström-Nguyễn")
@@ -52,8 +57,9 @@ def test_dose_rows_with_cumulative_protein(client, nurse, failed_challenge):
 def test_observation_rows_name_the_dose_they_followed(client, nurse, failed_challenge):
     rows = download(client, nurse, "observations")
     assert [(r["item_code"], r["severity"], r["after_dose_sequence"], r["minutes_after_dose"]) for r in rows] == [
-        ("skin_urticaria", "2", "5", "12"), ("lower_resp_wheeze", "2", "5", "15"),
-    ]  # fmt: skip
+        ("skin_urticaria", "2", "5", "12"),
+        ("lower_resp_wheeze", "2", "5", "15"),
+    ]
     assert rows[0]["observed_at"] == "2026-11-26T11:12:00+00:00"
     first = rows[0]
     assert (first["objective"], first["severity_label"]) == ("yes", "moderate")
@@ -66,8 +72,9 @@ def test_entered_in_error_dose_is_kept_flagged_and_left_out_of_the_total(client,
     runs.record_mark_entered_in_error(record=challenge.doses.get(sequence=2), by=nurse, reason="Wrong patient")
     rows = download(client, nurse, "doses")
     assert [(r["entered_in_error"], r["entered_in_error_reason"], r["cumulative_protein_mg"]) for r in rows] == [
-        ("no", "", "3"), ("yes", "Wrong patient", ""),
-    ]  # fmt: skip
+        ("no", "", "3"),
+        ("yes", "Wrong patient", ""),
+    ]
 
 
 def test_other_clinics_rows_never_appear(client, nurse, other_clinic_nurse, failed_challenge, other_clinic_challenge):
@@ -75,7 +82,7 @@ def test_other_clinics_rows_never_appear(client, nurse, other_clinic_nurse, fail
         client.force_login(nurse)
         response = client.get(reverse(f"challenges:export-{name}"))
         assert b"OTHER-CLINIC-SENTINEL" not in response.content
-        assert "Farawaysentinel".encode() not in response.content
+        assert b"Farawaysentinel" not in response.content
     ours = download(client, nurse, "doses")
     assert {r["challenge_id"] for r in ours} == {str(failed_challenge.pk)}
     theirs = download(client, other_clinic_nurse, "doses")
@@ -87,15 +94,22 @@ def test_other_clinics_rows_never_appear(client, nurse, other_clinic_nurse, fail
 
 
 def test_formula_cells_are_defused(client, nurse, allergist, practall, clock):
-    sly = PatientFactory(clinic=nurse.clinic, given_name="@SUM(A1:A9)", family_name="=HYPERLINK(\"http://x\")", mrn="+44")
-    challenge = challenge_schedule(patient=sly, protocol=practall, scheduled_at=clock.now, allergist=allergist,
-                                   nurse=nurse, by=nurse)  # fmt: skip
+    sly = PatientFactory(clinic=nurse.clinic, given_name="@SUM(A1:A9)", family_name='=HYPERLINK("http://x")', mrn="+44")
+    challenge = challenge_schedule(
+        patient=sly, protocol=practall, scheduled_at=clock.now, allergist=allergist, nurse=nurse, by=nurse
+    )
     check_in(challenge, nurse, clock.now)
-    runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4(),
-                     notes="-2+3 spat some out")  # fmt: skip
+    runs.dose_record(
+        challenge=challenge,
+        by=nurse,
+        food_amount=None,
+        given_at=clock.now,
+        idempotency_key=uuid.uuid4(),
+        notes="-2+3 spat some out",
+    )
     (row,) = download(client, nurse, "doses")
     assert row["patient_given_name"] == "'@SUM(A1:A9)"
-    assert row["patient_family_name"] == "'=HYPERLINK(\"http://x\")"
+    assert row["patient_family_name"] == '\'=HYPERLINK("http://x")'
     assert row["patient_mrn"] == "'+44"
     assert row["notes"] == "'-2+3 spat some out"
     assert row["protein_mg"] == "3"  # numbers untouched
@@ -103,16 +117,32 @@ def test_formula_cells_are_defused(client, nurse, allergist, practall, clock):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-     ("a=b", "a=b"), ("", ""), ("Zoë", "Zoë")],
-)  # fmt: skip
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=b", "a=b"),
+        ("", ""),
+        ("Zoë", "Zoë"),
+    ],
+)
 def test_escape_cell(value, expected):
     assert escape_cell(value) == expected
 
 
 def test_blinded_challenge_hides_placebo_until_unblinded(client, nurse, allergist, other_patient, practall, clock):
-    blinded = challenge_schedule(patient=other_patient, protocol=practall, scheduled_at=clock.now, allergist=allergist,
-                                 nurse=nurse, by=nurse, placebo_steps=[2])  # fmt: skip
+    blinded = challenge_schedule(
+        patient=other_patient,
+        protocol=practall,
+        scheduled_at=clock.now,
+        allergist=allergist,
+        nurse=nurse,
+        by=nurse,
+        placebo_steps=[2],
+    )
     check_in(blinded, nurse, clock.now)
     give_doses(blinded, nurse, clock, 2)
     rows = download(client, nurse, "doses")
@@ -141,11 +171,12 @@ def test_patients_and_anonymous_cannot_export(client, failed_challenge, patient_
         url = reverse(f"challenges:export-{name}")
         client.logout()
         response = client.get(url)
-        assert response.status_code == HTTPStatus.FOUND and response["Location"].startswith(reverse("login"))
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"].startswith(reverse("login"))
         client.force_login(patient_user)
         response = client.get(url)
         assert response.status_code == HTTPStatus.NOT_FOUND
-        assert "Ngu".encode() not in response.content
+        assert b"Ngu" not in response.content
 
 
 def test_data_dictionary_describes_every_column():

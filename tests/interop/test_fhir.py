@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
-from challenges.run import selectors
 from challenges.exports.fhir import (
     FIGURE_SYSTEM,
     LOINC,
@@ -21,6 +20,7 @@ from challenges.exports.fhir import (
     reaction_severity,
 )
 from challenges.models import Challenge, Status
+from challenges.run import selectors
 from challenges.run.services import challenge_schedule
 from tests.interop.conftest import move_to, run_passed
 from tests.run.conftest import START
@@ -67,8 +67,13 @@ def test_failed_challenge_bundle_carries_the_dose_figures(client, nurse, failed_
     assert bundle["type"] == "collection"
     kinds = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
     # 13 observations: 4 dose figures; baseline BP, heart rate, resp rate, SpO2, PEF; during BP, HR, SpO2, PEF.
-    assert kinds == {"Patient": 1, "Procedure": 1, "AllergyIntolerance": 1, "Observation": 13,
-                     "MedicationAdministration": 2}  # fmt: skip
+    assert kinds == {
+        "Patient": 1,
+        "Procedure": 1,
+        "AllergyIntolerance": 1,
+        "Observation": 13,
+        "MedicationAdministration": 2,
+    }
     values = figures(bundle)
     assert values["eliciting-dose"] == {"value": 300, "unit": "mg", "system": UCUM, "code": "mg"}
     assert values["cumulative-dose-at-reaction"]["value"] == 443
@@ -105,8 +110,10 @@ def test_procedure_patient_vitals_and_treatments(client, nurse, failed_challenge
     (person,) = resources(bundle, "Patient")
     assert person["identifier"][0]["system"] == mrn_system(patient.clinic_id)
     assert person["identifier"][0]["value"] == "A-0001"
-    assert person["name"][0]["family"] == "Ångström-Nguyễn" and person["name"][0]["given"] == ["Zoë"]
-    assert person["birthDate"] == patient.date_of_birth.isoformat() and person["gender"] == "female"
+    assert person["name"][0]["family"] == "Ångström-Nguyễn"
+    assert person["name"][0]["given"] == ["Zoë"]
+    assert person["birthDate"] == patient.date_of_birth.isoformat()
+    assert person["gender"] == "female"
     assert loinc_values(bundle, "8867-4") == [72, 112]  # heart rate: baseline, during the reaction
     assert loinc_values(bundle, "59408-5") == [98, 94]
     assert loinc_values(bundle, "19935-6") == [520, 360]  # PEF
@@ -148,8 +155,9 @@ def test_patient_bundle_holds_every_completed_challenge_once(
 ):
     move_to(clock, START.replace(day=27))
     passed = run_passed(patient, practall, allergist, nurse, clock)
-    pending = challenge_schedule(patient=patient, protocol=practall, scheduled_at=clock.now, allergist=allergist,
-                                 nurse=nurse, by=nurse)  # fmt: skip
+    pending = challenge_schedule(
+        patient=patient, protocol=practall, scheduled_at=clock.now, allergist=allergist, nurse=nurse, by=nurse
+    )
     assert pending.status == Status.PLANNED
     bundle = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
     (person,) = resources(bundle, "Patient")
@@ -201,11 +209,20 @@ def test_post_not_allowed(client, nurse, failed_challenge):
 @pytest.mark.parametrize(
     ("scale", "grade", "severity"),
     [
-        ("wao_2010", "1a", "mild"), ("wao_2010", "2b", "moderate"), ("wao_2010", "3z", "severe"),
-        ("wao_2010", "5", "severe"), ("wao_2010", "none", None), ("sampson_2003", "2", "mild"),
-        ("sampson_2003", "3", "moderate"), ("sampson_2003", "4", "severe"), ("sampson_2003", "0", None),
-        ("brown_2004", "Severe", "severe"), ("brown_2004", "none", None), ("", "2", None), ("wao_2010", "", None),
+        ("wao_2010", "1a", "mild"),
+        ("wao_2010", "2b", "moderate"),
+        ("wao_2010", "3z", "severe"),
+        ("wao_2010", "5", "severe"),
+        ("wao_2010", "none", None),
+        ("sampson_2003", "2", "mild"),
+        ("sampson_2003", "3", "moderate"),
+        ("sampson_2003", "4", "severe"),
+        ("sampson_2003", "0", None),
+        ("brown_2004", "Severe", "severe"),
+        ("brown_2004", "none", None),
+        ("", "2", None),
+        ("wao_2010", "", None),
     ],
-)  # fmt: skip
+)
 def test_reaction_severity_from_the_confirmed_grade(scale, grade, severity):
     assert reaction_severity(scale, grade) == severity

@@ -33,18 +33,26 @@ def events(calendar: Calendar, starting: str) -> list:
 def autumn_plan(home_protocol, patient, patient_user, allergist):
     """Patient A's cheesecake plan from Tuesday 20 October 2026, 09:00 London; clocks go back on Sunday 25th."""
     return challenge_schedule(
-        patient=patient, protocol=home_protocol, scheduled_at=datetime(2026, 10, 20, 9, 0, tzinfo=LONDON),
-        allergist=allergist, nurse=None, by=allergist,
-    )  # fmt: skip
+        patient=patient,
+        protocol=home_protocol,
+        scheduled_at=datetime(2026, 10, 20, 9, 0, tzinfo=LONDON),
+        allergist=allergist,
+        nurse=None,
+        by=allergist,
+    )
 
 
 def test_steps_keep_their_local_time_across_the_dst_change(client, patient_user, autumn_plan):
     calendar = download(client, patient_user, autumn_plan)
     steps = sorted(events(calendar, "Step "), key=lambda e: e.start)
     assert [e.start.date() for e in steps] == [
-        date(2026, 10, 20), date(2026, 10, 23), date(2026, 10, 26), date(2026, 10, 29), date(2026, 11, 1),
+        date(2026, 10, 20),
+        date(2026, 10, 23),
+        date(2026, 10, 26),
+        date(2026, 10, 29),
+        date(2026, 11, 1),
         date(2026, 11, 4),
-    ]  # fmt: skip
+    ]
     assert {e.start.time() for e in steps} == {time(9, 0)}  # 09:00 on the wall clock every time
     assert [e.start.utcoffset() for e in steps] == [timedelta(hours=1)] * 2 + [timedelta(0)] * 4  # BST, then GMT
     assert all(e["dtstart"].params["TZID"] == "Europe/London" for e in steps)
@@ -63,9 +71,10 @@ def test_premedication_reminders_and_check_ins_with_alarms(client, patient_user,
     assert reminders[2].start == datetime(2026, 10, 26, 8, 30, tzinfo=LONDON)
     check_ins = sorted(events(calendar, "Check-in"), key=lambda e: e.start)
     assert [e.start for e in check_ins] == [
-        datetime(2026, 11, 4, 11, 0, tzinfo=LONDON), datetime(2026, 11, 5, 9, 0, tzinfo=LONDON),
+        datetime(2026, 11, 4, 11, 0, tzinfo=LONDON),
+        datetime(2026, 11, 5, 9, 0, tzinfo=LONDON),
         datetime(2026, 11, 7, 9, 0, tzinfo=LONDON),
-    ]  # fmt: skip
+    ]
     alarms = [alarm for event in every for alarm in event.walk("VALARM")]
     assert len(alarms) == 15
     assert {str(a["action"]) for a in alarms} == {"DISPLAY"}
@@ -75,7 +84,8 @@ def test_premedication_reminders_and_check_ins_with_alarms(client, patient_user,
 def test_uids_are_stable_between_downloads(client, patient_user, autumn_plan):
     first = {str(e["uid"]) for e in download(client, patient_user, autumn_plan).walk("VEVENT")}
     second = {str(e["uid"]) for e in download(client, patient_user, autumn_plan).walk("VEVENT")}
-    assert first == second and len(first) == 15
+    assert first == second
+    assert len(first) == 15
     assert f"challenge-{autumn_plan.pk}-step-3@stepwise" in first
 
 
@@ -84,8 +94,9 @@ def test_check_ins_follow_the_real_last_step_and_done_ones_drop_out(client, pati
     check_ins = sorted(events(calendar, "Check-in"), key=lambda e: e.start)
     # Step 6 was taken at 10:30 on 11 December (planned 09:00); the 2 h check-in is done.
     assert [e.start for e in check_ins] == [
-        datetime(2026, 12, 12, 10, 30, tzinfo=LONDON), datetime(2026, 12, 14, 10, 30, tzinfo=LONDON),
-    ]  # fmt: skip
+        datetime(2026, 12, 12, 10, 30, tzinfo=LONDON),
+        datetime(2026, 12, 14, 10, 30, tzinfo=LONDON),
+    ]
 
 
 def test_staff_of_the_clinic_may_download(client, nurse, autumn_plan):

@@ -33,12 +33,21 @@ VALID_PATIENT = {
 
 # --- anonymous -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
-    "name, args",
-    [("patients:list", []), ("patients:create", []), ("patients:detail", ["pk"]), ("patients:edit", ["pk"]),
-     ("patients:history", ["pk"]), ("patients:trigger-create", ["pk"]), ("patients:medication-create", ["pk"]),
-     ("patients:patient-error", ["pk"]), ("home", [])],
-)  # fmt: skip
+    ("name", "args"),
+    [
+        ("patients:list", []),
+        ("patients:create", []),
+        ("patients:detail", ["pk"]),
+        ("patients:edit", ["pk"]),
+        ("patients:history", ["pk"]),
+        ("patients:trigger-create", ["pk"]),
+        ("patients:medication-create", ["pk"]),
+        ("patients:patient-error", ["pk"]),
+        ("home", []),
+    ],
+)
 def test_anonymous_is_sent_to_login(client, patient, name, args):
     url = reverse(name, args=[patient.pk if a == "pk" else a for a in args])
     response = client.get(url)
@@ -47,6 +56,7 @@ def test_anonymous_is_sent_to_login(client, patient, name, args):
 
 
 # --- list and search -------------------------------------------------------------------------------------
+
 
 def test_list_shows_only_own_clinic_and_hides_entered_in_error(client, nurse, patient, other_clinic_patient):
     hidden = PatientFactory(clinic=patient.clinic, family_name="Hiddenerror", entered_in_error=True)
@@ -88,6 +98,7 @@ def test_patient_role_cannot_list(client, patient_user):
 
 
 # --- detail ----------------------------------------------------------------------------------------------
+
 
 def test_detail_shows_summary_triggers_and_medications(client, allergist, patient):
     TriggerFactory(patient=patient, substance="Dairy")
@@ -142,6 +153,7 @@ def test_home_sends_patient_to_own_record(client, patient_user, patient):
 
 # --- create and edit -------------------------------------------------------------------------------------
 
+
 def test_nurse_creates_patient(client, nurse):
     client.force_login(nurse)
     response = client.post(reverse("patients:create"), VALID_PATIENT)
@@ -157,7 +169,7 @@ def test_nurse_creates_patient(client, nurse):
 
 
 @pytest.mark.parametrize(
-    "field, value, message",
+    ("field", "value", "message"),
     [
         ("date_of_birth", (date.today() + timedelta(days=2)).isoformat(), "cannot be in the future"),
         ("date_of_birth", "2026-02-30", "Enter a valid date"),
@@ -225,10 +237,18 @@ def test_edit_wrong_method(client, nurse, patient):
 
 # --- triggers and medications ----------------------------------------------------------------------------
 
+
 def test_add_and_edit_trigger(client, nurse, patient):
     client.force_login(nurse)
-    data = {"substance": "Corn", "reaction_type": "mcas", "worst_reaction_on": "2025-03-01",
-            "worst_reaction_severity": "moderate", "last_reaction_on": "", "last_reaction_severity": "", "notes": ""}  # fmt: skip
+    data = {
+        "substance": "Corn",
+        "reaction_type": "mcas",
+        "worst_reaction_on": "2025-03-01",
+        "worst_reaction_severity": "moderate",
+        "last_reaction_on": "",
+        "last_reaction_severity": "",
+        "notes": "",
+    }
     assert client.post(reverse("patients:trigger-create", args=[patient.pk]), data).status_code == HTTPStatus.FOUND
     trigger = Trigger.objects.get(patient=patient)
     assert trigger.substance == "Corn"
@@ -264,6 +284,7 @@ def test_add_medication_and_other_clinic_cannot_edit_it(client, nurse, other_cli
 
 
 # --- entered in error ------------------------------------------------------------------------------------
+
 
 def test_mark_medication_entered_in_error_keeps_it(client, nurse, patient):
     medication = MedicationFactory(patient=patient, name="Wrongazole")

@@ -13,10 +13,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from challenges.models import FollowUp
-from challenges.run import services as runs
 from challenges.library.services.foods import FoodDraft, food_create
 from challenges.library.services.protocols import protocol_clone
+from challenges.models import FollowUp
+from challenges.run import services as runs
 from tests.factories import PatientFactory
 from tests.performance.test_query_counts import _count, _long_protocol, _run
 
@@ -27,8 +27,14 @@ def _clinic_day(patient, practall, allergist, nurse, clock, *, challenges: int) 
     """Today's clinic list: the first challenge is dosing, the others are booked or checked in."""
     people = [patient] + [PatientFactory(clinic=patient.clinic) for _ in range(challenges - 1)]
     for n, person in enumerate(people):
-        challenge = runs.challenge_schedule(patient=person, protocol=practall, scheduled_at=clock.now + timedelta(minutes=n),
-                                            allergist=allergist, nurse=nurse, by=nurse)  # fmt: skip
+        challenge = runs.challenge_schedule(
+            patient=person,
+            protocol=practall,
+            scheduled_at=clock.now + timedelta(minutes=n),
+            allergist=allergist,
+            nurse=nurse,
+            by=nurse,
+        )
         if n == 0:
             _run(challenge, nurse, clock, doses=2, findings=1)
         elif n % 2:
@@ -48,14 +54,27 @@ def _home_plans(patient, home_protocol, allergist, nurse, clock, *, plans: int, 
     people = [patient] + [PatientFactory(clinic=patient.clinic) for _ in range(plans - 1)]
     made = []
     for person in people:
-        plan = runs.challenge_schedule(patient=person, protocol=home_protocol, scheduled_at=clock.now, allergist=allergist,
-                                       nurse=None, by=allergist)  # fmt: skip
+        plan = runs.challenge_schedule(
+            patient=person,
+            protocol=home_protocol,
+            scheduled_at=clock.now,
+            allergist=allergist,
+            nurse=None,
+            by=allergist,
+        )
         for _ in range(doses):
-            runs.dose_record(challenge=plan, by=allergist, food_amount=None, given_at=clock.now,
-                             idempotency_key=uuid.uuid4(), override_reason="Bench of the query count")  # fmt: skip
+            runs.dose_record(
+                challenge=plan,
+                by=allergist,
+                food_amount=None,
+                given_at=clock.now,
+                idempotency_key=uuid.uuid4(),
+                override_reason="Bench of the query count",
+            )
             clock.move(minutes=5)
-        runs.observation_record(challenge=plan, by=nurse, item_code=home_protocol.checklist_items[0], severity=1,
-                                observed_at=clock.now)  # fmt: skip
+        runs.observation_record(
+            challenge=plan, by=nurse, item_code=home_protocol.checklist_items[0], severity=1, observed_at=clock.now
+        )
         for hours in (2, 24):
             FollowUp.objects.create(challenge=plan, due_at=clock.now - timedelta(hours=1), hours_after=hours)
         made.append(plan)
@@ -66,8 +85,15 @@ def _home_plans(patient, home_protocol, allergist, nurse, clock, *, plans: int, 
 def test_attention_and_home_plan_queries_do_not_grow(
     client, patient, patient_user, home_protocol, allergist, nurse, clock, size
 ):
-    plans = _home_plans(patient, home_protocol, allergist, nurse, clock,
-                        plans=1 if size == "small" else 6, doses=1 if size == "small" else 5)  # fmt: skip
+    plans = _home_plans(
+        patient,
+        home_protocol,
+        allergist,
+        nurse,
+        clock,
+        plans=1 if size == "small" else 6,
+        doses=1 if size == "small" else 5,
+    )
     client.force_login(nurse)
     assert _count(client, reverse("challenges:home-attention")) == ATTENTION_QUERIES
     assert _count(client, reverse("challenges:home-plan", args=[plans[0].pk])) == HOME_PLAN_STAFF_QUERIES
@@ -90,11 +116,22 @@ def test_protocol_pages_queries_do_not_grow(client, practall, clinic, allergist,
 @SIZES
 def test_food_list_queries_do_not_grow(client, library, clinic, allergist, size):
     for n in range(0 if size == "small" else 15):
-        food_create(clinic=clinic, by=allergist, draft=FoodDraft(
-            name=f"Clinic food {n}", form="powder", allergen_group="milk", protein_g_per_100=Decimal("30"),
-            is_liquid=False, density_g_per_ml=None, protein_source="Label", household_measures={"tsp": "3"},
-            serving_size=Decimal("30"), notes="",
-        ))  # fmt: skip
+        food_create(
+            clinic=clinic,
+            by=allergist,
+            draft=FoodDraft(
+                name=f"Clinic food {n}",
+                form="powder",
+                allergen_group="milk",
+                protein_g_per_100=Decimal("30"),
+                is_liquid=False,
+                density_g_per_ml=None,
+                protein_source="Label",
+                household_measures={"tsp": "3"},
+                serving_size=Decimal("30"),
+                notes="",
+            ),
+        )
     client.force_login(allergist)
     assert _count(client, reverse("challenges:food-list")) == FOOD_LIST_QUERIES
 
@@ -110,7 +147,9 @@ def test_patient_history_queries_do_not_grow(client, patient, nurse, size):
     assert response_count == PATIENT_HISTORY_QUERIES
 
 
-def test_attention_still_lists_a_stopped_plan_with_a_recent_symptom(client, patient, home_protocol, allergist, nurse, clock):
+def test_attention_still_lists_a_stopped_plan_with_a_recent_symptom(
+    client, patient, home_protocol, allergist, nurse, clock
+):
     """The attention page skips stopped plans unless something recent needs the clinic (the query that keeps it fast)."""
     (plan,) = _home_plans(patient, home_protocol, allergist, nurse, clock, plans=1, doses=1)
     runs.challenge_stop(challenge=plan, by=allergist, reason="Patient asked to stop")

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from challenges.library.services.protocols import ProtocolDraft, draft_from_protocol, protocol_create
 from challenges.models import Protocol
 from challenges.run import services as runs
-from challenges.library.services.protocols import ProtocolDraft, draft_from_protocol, protocol_create
 from clinical.plan import PlannedStep
 from tests.factories import MedicationFactory, PatientFactory, TriggerFactory
 from tests.run.helpers import PASSING_CHECKS
@@ -38,21 +38,38 @@ def _long_protocol(practall, steps: int) -> Protocol:
 
 
 def _run(challenge, nurse, clock, doses: int, findings: int) -> None:
-    answers = {k: True for k in PASSING_CHECKS if not k.startswith("baseline") and k not in
-               ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")}  # fmt: skip
-    runs.checks_record(challenge=challenge, by=nurse, answers=answers, baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70})
+    answers = {
+        k: True
+        for k in PASSING_CHECKS
+        if not k.startswith("baseline")
+        and k not in ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
+    }
+    runs.checks_record(
+        challenge=challenge, by=nurse, answers=answers, baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70}
+    )
     for _ in range(doses):
-        runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
+        runs.dose_record(
+            challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+        )
         clock.move(minutes=30)
     for n in range(findings):
-        runs.vitals_record(challenge=challenge, by=nurse, values={"taken_at": clock.now - timedelta(minutes=n % 10), "heart_rate": 80 + n % 5}, evaluate=False)
-        runs.treatment_record(challenge=challenge, by=nurse, kind="other", drug="Water", dose="50 mL", route="oral", given_at=clock.now)
+        runs.vitals_record(
+            challenge=challenge,
+            by=nurse,
+            values={"taken_at": clock.now - timedelta(minutes=n % 10), "heart_rate": 80 + n % 5},
+            evaluate=False,
+        )
+        runs.treatment_record(
+            challenge=challenge, by=nurse, kind="other", drug="Water", dose="50 mL", route="oral", given_at=clock.now
+        )
 
 
 @pytest.mark.parametrize("size", ["small", "large"])
 def test_challenge_page_queries_do_not_grow(client, practall, patient, allergist, nurse, clock, size):
     protocol = practall if size == "small" else _long_protocol(practall, 30)
-    challenge = runs.challenge_schedule(patient=patient, protocol=protocol, scheduled_at=clock.now, allergist=allergist, nurse=nurse, by=nurse)
+    challenge = runs.challenge_schedule(
+        patient=patient, protocol=protocol, scheduled_at=clock.now, allergist=allergist, nurse=nurse, by=nurse
+    )
     _run(challenge, nurse, clock, doses=3 if size == "small" else 25, findings=2 if size == "small" else 60)
     for _ in range(2 if size == "small" else 20):
         MedicationFactory(patient=patient)

@@ -16,23 +16,40 @@ from challenges.run import services as runs
 from challenges.run.models import Challenge
 from tests.performance.test_query_counts import _run
 
-OUTCOME = {"outcome": "failed", "reason": "Urticaria after the last dose", "grade_scale": "wao_2010", "grade": "1",
-           "advice": "strict_avoidance", "new_adrenaline_prescription": "no", "discharge_notes": ""}  # fmt: skip
+OUTCOME = {
+    "outcome": "failed",
+    "reason": "Urticaria after the last dose",
+    "grade_scale": "wao_2010",
+    "grade": "1",
+    "advice": "strict_avoidance",
+    "new_adrenaline_prescription": "no",
+    "discharge_notes": "",
+}
 
 
 def _stopped_after_a_reaction(patient, practall, allergist, nurse, clock, *, doses: int, findings: int) -> Challenge:
-    challenge = runs.challenge_schedule(patient=patient, protocol=practall, scheduled_at=clock.now, allergist=allergist,
-                                        nurse=nurse, by=nurse)  # fmt: skip
+    challenge = runs.challenge_schedule(
+        patient=patient, protocol=practall, scheduled_at=clock.now, allergist=allergist, nurse=nurse, by=nurse
+    )
     _run(challenge, nurse, clock, doses=doses, findings=findings)
-    runs.observation_record(challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=clock.now)
+    runs.observation_record(
+        challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=clock.now
+    )
     runs.alert_decide(alert=challenge.alerts.get(), by=allergist, decision="stop", reason="Objective urticaria")
     return challenge
 
 
 @pytest.mark.parametrize("size", ["small", "large"])
 def test_outcome_post_queries_do_not_grow(client, practall, patient, allergist, nurse, clock, size):
-    challenge = _stopped_after_a_reaction(patient, practall, allergist, nurse, clock, doses=3 if size == "small" else 6,
-                                          findings=2 if size == "small" else 40)  # fmt: skip
+    challenge = _stopped_after_a_reaction(
+        patient,
+        practall,
+        allergist,
+        nurse,
+        clock,
+        doses=3 if size == "small" else 6,
+        findings=2 if size == "small" else 40,
+    )
     client.force_login(allergist)
     client.get(reverse("challenges:detail", args=[challenge.pk]))  # steady state: the session is extended
     with CaptureQueriesContext(connection) as queries:
@@ -41,7 +58,8 @@ def test_outcome_post_queries_do_not_grow(client, practall, patient, allergist, 
     assert len(queries) == OUTCOME_POST_QUERIES
     challenge.refresh_from_db()
     page = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get())
-    assert challenge.outcome == "failed" and challenge.grade == "1"
+    assert challenge.outcome == "failed"
+    assert challenge.grade == "1"
     assert challenge.grade_suggested == page.grade.grade != ""  # what the page suggests, stored by the service
 
 

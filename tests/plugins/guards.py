@@ -56,4 +56,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         from django.test import TransactionTestCase
 
         TransactionTestCase._fixture_teardown = original
-

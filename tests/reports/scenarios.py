@@ -25,14 +25,28 @@ LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
 
 PASSING = {
-    "no_illness": True, "asthma_eczema_controlled": True, "no_recent_exercise": True, "washout_confirmed": True,
-    "premedication_taken": True, "consent_recorded": True, "emergency_ready": True,
-    "baseline_skin": "mild eczema in the elbow creases", "baseline_mouth": "normal", "baseline_chest": "clear",
+    "no_illness": True,
+    "asthma_eczema_controlled": True,
+    "no_recent_exercise": True,
+    "washout_confirmed": True,
+    "premedication_taken": True,
+    "consent_recorded": True,
+    "emergency_ready": True,
+    "baseline_skin": "mild eczema in the elbow creases",
+    "baseline_mouth": "normal",
+    "baseline_chest": "clear",
     "notes": "",
-}  # fmt: skip
+}
 INDICATION = "Peanut sensitised (SPT 6 mm), no ingestion for 3 years; confirm tolerance."
-BASELINE = {"heart_rate": 88, "systolic": 120, "diastolic": 75, "resp_rate": 16, "spo2": 98,
-            "temperature_c": Decimal("36.8"), "pef": 400}  # fmt: skip
+BASELINE = {
+    "heart_rate": 88,
+    "systolic": 120,
+    "diastolic": 75,
+    "resp_rate": 16,
+    "spo2": 98,
+    "temperature_c": Decimal("36.8"),
+    "pef": 400,
+}
 
 
 class Clock:
@@ -64,39 +78,73 @@ def record_vitals(challenge: Challenge, by: User, at: datetime, **values: Any) -
 
 def _start(patient: Patient, protocol: Protocol, nurse: User, allergist: User, clock: Clock, **extra: Any) -> Challenge:
     challenge = runs.challenge_schedule(
-        patient=patient, protocol=protocol, scheduled_at=clock.now, allergist=allergist, nurse=nurse, by=nurse,
+        patient=patient,
+        protocol=protocol,
+        scheduled_at=clock.now,
+        allergist=allergist,
+        nurse=nurse,
+        by=nurse,
         indication=extra.pop("indication", INDICATION),
         **extra,
-    )  # fmt: skip
+    )
     baseline = {"taken_at": clock.now - timedelta(minutes=5), **BASELINE}
     runs.checks_record(challenge=challenge, by=nurse, answers=dict(PASSING), baseline=baseline)
     return challenge
 
 
-def practall_failed_at_dose_5(patient: Patient, protocol: Protocol, nurse: User, allergist: User, *,
-                              sign: bool = False, note: str = "hives on the trunk") -> Challenge:  # fmt: skip
+def practall_failed_at_dose_5(
+    patient: Patient,
+    protocol: Protocol,
+    nurse: User,
+    allergist: User,
+    *,
+    sign: bool = False,
+    note: str = "hives on the trunk",
+) -> Challenge:
     """PRACTALL peanut: doses 1-5 given 30 min apart, urticaria 10 min after dose 5, stopped, treated, failed."""
     with clock_at(START) as clock:
         challenge = _start(patient, protocol, nurse, allergist, clock)
         for number in range(1, 6):
             give_dose(challenge, nurse, clock.now)
-            record_vitals(challenge, nurse, clock.move(minutes=15), heart_rate=88 + number, systolic=118, diastolic=74,
-                    spo2=98)  # fmt: skip
+            record_vitals(
+                challenge, nurse, clock.move(minutes=15), heart_rate=88 + number, systolic=118, diastolic=74, spo2=98
+            )
             if number == 2:
-                wrong = runs.observation_record(challenge=challenge, by=nurse, item_code="gi_subjective", severity=1,
-                                                observed_at=clock.now, note="recorded on the wrong chart")  # fmt: skip
+                wrong = runs.observation_record(
+                    challenge=challenge,
+                    by=nurse,
+                    item_code="gi_subjective",
+                    severity=1,
+                    observed_at=clock.now,
+                    note="recorded on the wrong chart",
+                )
                 runs.record_mark_entered_in_error(record=wrong, by=nurse, reason="Recorded for the wrong patient")
             if number < 5:
                 clock.move(minutes=15)
-        runs.observation_record(challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2,
-                                observed_at=clock.move(minutes=-5), note=note)  # 10 min after dose 5  # fmt: skip
+        runs.observation_record(
+            challenge=challenge,
+            by=nurse,
+            item_code="skin_urticaria",
+            severity=2,
+            observed_at=clock.move(minutes=-5),
+            note=note,
+        )  # 10 min after dose 5
         alert = StopAlert.objects.get(challenge=challenge)
         clock.move(minutes=3)
         runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Objective urticaria after dose 5")
-        runs.treatment_record(challenge=challenge, by=nurse, kind="antihistamine", drug="Cetirizine", dose="10 mg",
-                              route="oral", given_at=clock.move(minutes=2), notes="for the urticaria")  # fmt: skip
-        record_vitals(challenge, nurse, clock.move(minutes=5), heart_rate=104, systolic=110, diastolic=70, spo2=97,
-                resp_rate=18)  # fmt: skip
+        runs.treatment_record(
+            challenge=challenge,
+            by=nurse,
+            kind="antihistamine",
+            drug="Cetirizine",
+            dose="10 mg",
+            route="oral",
+            given_at=clock.move(minutes=2),
+            notes="for the urticaria",
+        )
+        record_vitals(
+            challenge, nurse, clock.move(minutes=5), heart_rate=104, systolic=110, diastolic=70, spo2=97, resp_rate=18
+        )
         record_vitals(challenge, nurse, clock.move(minutes=30), heart_rate=92, systolic=116, diastolic=72, spo2=98)
         _confirm(challenge, allergist, clock, outcome="failed", advice="strict_avoidance")
         if sign:
@@ -105,8 +153,15 @@ def practall_failed_at_dose_5(patient: Patient, protocol: Protocol, nurse: User,
     return challenge
 
 
-def practall_passed(patient: Patient, protocol: Protocol, nurse: User, allergist: User, *, sign: bool = False,
-                    placebo_steps: tuple[int, ...] = ()) -> Challenge:  # fmt: skip
+def practall_passed(
+    patient: Patient,
+    protocol: Protocol,
+    nurse: User,
+    allergist: User,
+    *,
+    sign: bool = False,
+    placebo_steps: tuple[int, ...] = (),
+) -> Challenge:
     """All seven PRACTALL doses, 2 h observation, no reaction."""
     with clock_at(START) as clock:
         challenge = _start(patient, protocol, nurse, allergist, clock, placebo_steps=placebo_steps)
@@ -129,10 +184,14 @@ def _confirm(challenge: Challenge, allergist: User, clock: Clock, *, outcome: st
     state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get())
     grade = state.grade.grade if state.grade else "none"
     data = OutcomeInput(
-        outcome=outcome, reason="Objective urticaria" if outcome == "failed" else "All doses tolerated",
-        grade_scale="wao_2010", grade=grade, advice=advice, new_adrenaline_prescription=outcome == "failed",
+        outcome=outcome,
+        reason="Objective urticaria" if outcome == "failed" else "All doses tolerated",
+        grade_scale="wao_2010",
+        grade=grade,
+        advice=advice,
+        new_adrenaline_prescription=outcome == "failed",
         discharge_notes="Well at discharge; written action plan given.",
-    )  # fmt: skip
+    )
     runs.outcome_confirm(challenge=challenge, by=allergist, data=data)
     clock.move(minutes=5)
 
@@ -149,15 +208,27 @@ def _sign(challenge: Challenge, allergist: User, clock: Clock) -> None:
 def long_protocol(food: Any, *, steps: int = 30, clinic: Any = None) -> Protocol:
     """A 30-step open challenge, 20 min apart, doses rising 1 mg -> about 3 g (library data, made directly)."""
     protocol = Protocol.objects.create(
-        name=f"Long {steps}-step ladder", kind="open", food=food, dose_basis=DoseBasis.PROTEIN, observation_minutes=120,
-        checklist_items=["skin_pruritus", "skin_urticaria", "skin_erythema", "oral_symptoms", "gi_subjective",
-                         "lower_resp_wheeze"],
-        stop_rules={}, clinic=clinic,
-    )  # fmt: skip
+        name=f"Long {steps}-step ladder",
+        kind="open",
+        food=food,
+        dose_basis=DoseBasis.PROTEIN,
+        observation_minutes=120,
+        checklist_items=[
+            "skin_pruritus",
+            "skin_urticaria",
+            "skin_erythema",
+            "oral_symptoms",
+            "gi_subjective",
+            "lower_resp_wheeze",
+        ],
+        stop_rules={},
+        clinic=clinic,
+    )
     dose = Decimal(1)
     for number in range(1, steps + 1):
-        ProtocolStep.objects.create(protocol=protocol, number=number, protein_mg=dose.quantize(Decimal("0.1")),
-                                    interval_minutes=20)  # fmt: skip
+        ProtocolStep.objects.create(
+            protocol=protocol, number=number, protein_mg=dose.quantize(Decimal("0.1")), interval_minutes=20
+        )
         dose *= Decimal("1.32")
     return protocol
 
@@ -176,12 +247,22 @@ def long_challenge(
             give_dose(challenge, nurse, dose_at)
             for index in range(per_dose[number]):
                 runs.observation_record(
-                    challenge=challenge, by=nurse, item_code=items[(number + index) % len(items)], severity=0,
+                    challenge=challenge,
+                    by=nurse,
+                    item_code=items[(number + index) % len(items)],
+                    severity=0,
                     observed_at=clock.to(dose_at + timedelta(minutes=2 + index * 2)),
                     note=f"check {index + 1} after dose {number + 1}",
-                )  # fmt: skip
-            record_vitals(challenge, nurse, clock.to(dose_at + timedelta(minutes=15)), heart_rate=80 + number % 7,
-                    systolic=118, diastolic=74, spo2=98)  # fmt: skip
+                )
+            record_vitals(
+                challenge,
+                nurse,
+                clock.to(dose_at + timedelta(minutes=15)),
+                heart_rate=80 + number % 7,
+                systolic=118,
+                diastolic=74,
+                spo2=98,
+            )
             clock.to(dose_at + timedelta(minutes=20))
     challenge.refresh_from_db()
     return challenge
@@ -190,10 +271,18 @@ def long_challenge(
 def home_plan_started(patient: Patient, protocol: Protocol, nurse: User, allergist: User) -> Challenge:
     """A home reintroduction plan scheduled for the scenario day, premedication and step 1 taken."""
     with clock_at(START) as clock:
-        challenge = runs.challenge_schedule(patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist,
-                                            nurse=nurse, by=nurse)  # fmt: skip
-        runs.treatment_record(challenge=challenge, by=nurse, kind="premedication", drug="Cromolyn sodium (oral)",
-                              dose="200 mg", route="oral", given_at=clock.move(minutes=30))  # fmt: skip
+        challenge = runs.challenge_schedule(
+            patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist, nurse=nurse, by=nurse
+        )
+        runs.treatment_record(
+            challenge=challenge,
+            by=nurse,
+            kind="premedication",
+            drug="Cromolyn sodium (oral)",
+            dose="200 mg",
+            route="oral",
+            given_at=clock.move(minutes=30),
+        )
         give_dose(challenge, nurse, clock.move(minutes=30))
     challenge.refresh_from_db()
     return challenge

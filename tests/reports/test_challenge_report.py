@@ -181,8 +181,9 @@ def test_deviations_from_protocol_are_listed(patient, practall, nurse, allergist
     from challenges.models import StopAlert
 
     with scenarios.clock_at(scenarios.START) as clock:
-        challenge = runs.challenge_schedule(patient=patient, protocol=practall, scheduled_at=clock.now,
-                                            allergist=allergist, nurse=nurse, by=nurse)  # fmt: skip
+        challenge = runs.challenge_schedule(
+            patient=patient, protocol=practall, scheduled_at=clock.now, allergist=allergist, nurse=nurse, by=nurse
+        )
         answers = {**scenarios.PASSING, "no_illness": False}
         runs.checks_record(
             challenge=challenge, by=nurse, answers=answers, baseline={"taken_at": clock.now, **scenarios.BASELINE}
@@ -191,10 +192,12 @@ def test_deviations_from_protocol_are_listed(patient, practall, nurse, allergist
         scenarios.give_dose(challenge, nurse, clock.now)
         scenarios.give_dose(challenge, allergist, clock.move(minutes=10), override_reason="Needs to leave early")
         scenarios.give_dose(challenge, nurse, clock.move(minutes=30), amount=Decimal("0.1"))  # of 0.135 g planned
-        runs.observation_record(challenge=challenge, by=nurse, item_code="oral_symptoms", severity=1,
-                                observed_at=clock.move(minutes=5))  # fmt: skip
-        runs.observation_record(challenge=challenge, by=nurse, item_code="skin_erythema", severity=1,
-                                observed_at=clock.move(minutes=1))  # fmt: skip
+        runs.observation_record(
+            challenge=challenge, by=nurse, item_code="oral_symptoms", severity=1, observed_at=clock.move(minutes=5)
+        )
+        runs.observation_record(
+            challenge=challenge, by=nurse, item_code="skin_erythema", severity=1, observed_at=clock.move(minutes=1)
+        )
         alert = StopAlert.objects.get(challenge=challenge)
         runs.alert_decide(alert=alert, by=allergist, decision="repeat", reason="Doubtful; contact rash")
         scenarios.give_dose(challenge, nurse, clock.move(minutes=30))

@@ -13,9 +13,18 @@ from challenges.reports.render import STYLES
 from tests.reports.helpers import text
 
 NAMES = (
-    "Zoë Ångström-Nguyễn", "Ελένη Παπαδοπούλου", "Kōji Watanabe", "Nguyễn Thị Minh Khai", "Trần Đức Lương",
-    "Þórunn Ægisdóttir", "Łukasz Żółć", "Søren Ørsted", "Mateo García López", "Владимир Соколов", "Çağla Şahin",
-)  # fmt: skip
+    "Zoë Ångström-Nguyễn",
+    "Ελένη Παπαδοπούλου",
+    "Kōji Watanabe",
+    "Nguyễn Thị Minh Khai",
+    "Trần Đức Lương",
+    "Þórunn Ægisdóttir",
+    "Łukasz Żółć",
+    "Søren Ørsted",
+    "Mateo García López",
+    "Владимир Соколов",
+    "Çağla Şahin",
+)
 CLINICAL = "≤ ≥ → ± × µ ° ₂ ½ ¼ ⅛ — – · • “ ” ‘ ’ … %"
 
 

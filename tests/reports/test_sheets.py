@@ -21,14 +21,16 @@ def planned(patient, practall, nurse, allergist):
     from challenges.run import services as runs
 
     with scenarios.clock_at(scenarios.START):
-        return runs.challenge_schedule(patient=patient, protocol=practall, scheduled_at=scenarios.START,
-                                       allergist=allergist, nurse=nurse, by=nurse)  # fmt: skip
+        return runs.challenge_schedule(
+            patient=patient, protocol=practall, scheduled_at=scenarios.START, allergist=allergist, nurse=nurse, by=nurse
+        )
 
 
 def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
     pdf = render_preparation_sheet(preparation_sheet(planned))
     body = text(pdf)
-    assert "Zoë Ångström-Nguyễn" in body and "Page 1 of" in body
+    assert "Zoë Ångström-Nguyễn" in body
+    assert "Page 1 of" in body
     # 3 mg is too small to weigh: a dilution recipe (dosing.prepare_dose); the next steps are weighed.
     assert "1 09:00 3 mg 0.014 g Mix 1 g of Peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL" in body
     assert (
@@ -48,8 +50,15 @@ def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key
     from challenges.run import services as runs
 
     with scenarios.clock_at(scenarios.START):
-        challenge = runs.challenge_schedule(patient=patient, protocol=practall, scheduled_at=scenarios.START,
-                                            allergist=allergist, nurse=nurse, by=nurse, placebo_steps=[3])  # fmt: skip
+        challenge = runs.challenge_schedule(
+            patient=patient,
+            protocol=practall,
+            scheduled_at=scenarios.START,
+            allergist=allergist,
+            nurse=nurse,
+            by=nurse,
+            placebo_steps=[3],
+        )
     body = text(render_preparation_sheet(preparation_sheet(challenge)))
     assert "which doses are placebo is not printed here" in body
     steps = body[body.index("Doses: prepare") : body.index("Notes")]
@@ -61,7 +70,8 @@ def test_preparation_sheet_lists_premedication_with_its_timing(home_challenge):
     assert "Cromolyn sodium (oral) 200 mg oral 30 min before each dose" in body
     assert "H1 antihistamine (usual) usual dose oral keep taking the usual dose" in body
     # Days apart: each time is printed with its full date (clinical.dates.format_when).
-    assert "1 Thu 26 Nov 2026 09:00" in body and "2 Sun 29 Nov 2026 09:00" in body
+    assert "1 Thu 26 Nov 2026 09:00" in body
+    assert "2 Sun 29 Nov 2026 09:00" in body
     assert "watch 2 days" in body  # 48 h, in the one duration wording (clinical.durations)
 
 
@@ -79,7 +89,8 @@ def test_home_plan_calendar_amounts_and_safety_advice(home_challenge):
     assert "Take Cromolyn sodium (oral) 200 mg by mouth, 30 minutes before each step." in body
     assert "Keep taking your H1 antihistamine (usual) as usual." in body
     assert "watch for symptoms for 2 days" in body  # 48 h, in words (clinical.durations.plain_duration)
-    assert "Hives (raised, itchy bumps or welts)" in body and "Brain fog" in body
+    assert "Hives (raised, itchy bumps or welts)" in body
+    assert "Brain fog" in body
     assert "Stop the plan if you get any of the symptoms above" in body
     assert "Use your adrenaline auto-injector (0.3 mg) straight away" in body
     assert "Emergency contact Linh Nguyễn · +44 7700 900123" in body

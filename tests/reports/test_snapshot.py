@@ -21,8 +21,10 @@ def _round_trip(snapshot):
 def test_challenge_report_round_trips_through_json(failed):
     snapshot = challenge_report(failed)
     rebuilt = _round_trip(snapshot)
-    assert isinstance(rebuilt, ChallengeReport) and rebuilt == snapshot
-    assert rebuilt.chart is not None and rebuilt.chart.doses[4].label == "D5"
+    assert isinstance(rebuilt, ChallengeReport)
+    assert rebuilt == snapshot
+    assert rebuilt.chart is not None
+    assert rebuilt.chart.doses[4].label == "D5"
     assert render_snapshot(snapshot_to_dict(snapshot)) == render_challenge_report(snapshot)
 
 
@@ -30,7 +32,8 @@ def test_other_snapshots_round_trip(failed):
     cases = ((preparation_sheet(failed), PreparationSheet), (patient_summary(failed.patient), PatientSummary))
     for snapshot, kind in cases:
         rebuilt = _round_trip(snapshot)
-        assert isinstance(rebuilt, kind) and rebuilt == snapshot
+        assert isinstance(rebuilt, kind)
+        assert rebuilt == snapshot
 
 
 def test_snapshots_are_frozen(failed):

@@ -34,7 +34,9 @@ def test_clinic_staff_download_every_report(client, request, failed, who):
     client.force_login(request.getfixturevalue(who))
     urls = _urls(failed)
     body = _assert_pdf(client.get(urls["report"]), f"challenge-report-{failed.pk}.pdf")
-    assert "Zoë Ångström-Nguyễn" in body and "Eliciting dose (discrete) 300 mg" in body and "UNSIGNED DRAFT" in body
+    assert "Zoë Ångström-Nguyễn" in body
+    assert "Eliciting dose (discrete) 300 mg" in body
+    assert "UNSIGNED DRAFT" in body
     body = _assert_pdf(client.get(urls["preparation"]), f"dose-preparation-{failed.pk}.pdf")
     assert "Dose-preparation sheet" in body
     body = _assert_pdf(client.get(urls["summary"]), "patient-summary-a-0001.pdf")
@@ -66,8 +68,9 @@ def test_anonymous_users_are_sent_to_log_in(client, failed, home_challenge):
 
 def test_the_patient_gets_their_home_plan_and_summary_only(client, patient_user, failed, home_challenge):
     client.force_login(patient_user)
-    body = _assert_pdf(client.get(reverse("challenges:home-plan-pdf", args=[home_challenge.pk])),
-                       f"home-plan-{home_challenge.pk}.pdf")  # fmt: skip
+    body = _assert_pdf(
+        client.get(reverse("challenges:home-plan-pdf", args=[home_challenge.pk])), f"home-plan-{home_challenge.pk}.pdf"
+    )
     assert "Your home plan: Cheesecake" in body
     _assert_pdf(client.get(_urls(failed)["summary"]), "patient-summary-a-0001.pdf")
     # Clinical documents are for staff.

@@ -10,12 +10,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 PASSING_CHECKS = {
-    "no_illness": "on", "asthma_eczema_controlled": "on", "no_recent_exercise": "on", "washout_confirmed": "on",
-    "premedication_taken": "on", "consent_recorded": "on", "emergency_ready": "on",
-    "baseline_skin": "clear", "baseline_mouth": "normal", "baseline_chest": "clear",
-    "heart_rate": "88", "systolic": "120", "diastolic": "75", "resp_rate": "16", "spo2": "98",
-    "temperature_c": "36.8", "pef": "400",
-}  # fmt: skip
+    "no_illness": "on",
+    "asthma_eczema_controlled": "on",
+    "no_recent_exercise": "on",
+    "washout_confirmed": "on",
+    "premedication_taken": "on",
+    "consent_recorded": "on",
+    "emergency_ready": "on",
+    "baseline_skin": "clear",
+    "baseline_mouth": "normal",
+    "baseline_chest": "clear",
+    "heart_rate": "88",
+    "systolic": "120",
+    "diastolic": "75",
+    "resp_rate": "16",
+    "spo2": "98",
+    "temperature_c": "36.8",
+    "pef": "400",
+}
 
 
 def local(moment: datetime) -> str:
@@ -23,7 +35,9 @@ def local(moment: datetime) -> str:
 
 
 def pass_checks(client, challenge, now: datetime):
-    response = client.post(reverse("challenges:checks", args=[challenge.pk]), {**PASSING_CHECKS, "taken_at": local(now)})
+    response = client.post(
+        reverse("challenges:checks", args=[challenge.pk]), {**PASSING_CHECKS, "taken_at": local(now)}
+    )
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
     return response
 

@@ -12,14 +12,23 @@ from challenges.templatetags.stepwise import event_label
 
 
 def test_every_event_a_challenge_writes_is_a_known_kind_shown_by_its_label(client, challenge, nurse, allergist, clock):
-    runs.checks_record(challenge=challenge, by=nurse, answers=dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True),
-                       baseline={"heart_rate": 80, "taken_at": clock.now})  # fmt: skip
+    runs.checks_record(
+        challenge=challenge,
+        by=nurse,
+        answers=dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True),
+        baseline={"heart_rate": 80, "taken_at": clock.now},
+    )
     runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
     clock.move(minutes=10)
-    runs.observation_record(challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=clock.now)
+    runs.observation_record(
+        challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=clock.now
+    )
     runs.alert_decide(alert=challenge.alerts.get(), by=allergist, decision="stop", reason="Objective urticaria")
-    runs.outcome_confirm(challenge=challenge, by=allergist, data=runs.OutcomeInput(
-        "failed", "Urticaria", "wao_2010", "1", "strict_avoidance", False))  # fmt: skip
+    runs.outcome_confirm(
+        challenge=challenge,
+        by=allergist,
+        data=runs.OutcomeInput("failed", "Urticaria", "wao_2010", "1", "strict_avoidance", False),
+    )
     runs.challenge_sign(challenge=challenge, by=allergist)
     runs.addendum_add(challenge=challenge, by=allergist, text="Phoned next day: well")
     kinds = set(ChallengeEvent.objects.filter(challenge=challenge).values_list("kind", flat=True))

@@ -11,6 +11,7 @@ from django.urls import reverse
 from challenges.models import Dose, Status, StopAlert
 from tests.run.helpers import give_dose, observe, pass_checks, vitals
 
+
 def _run_doses(client, challenge, clock, count: int) -> None:
     """Give the next `count` planned doses in full, 30 min apart."""
     for _index in range(count):
@@ -22,7 +23,8 @@ def _run_doses(client, challenge, clock, count: int) -> None:
 def test_complete_passed_practall_challenge(client, challenge, nurse, allergist, clock):
     client.force_login(nurse)
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
-    assert "Pre-challenge checks" in page and "Planned" in page
+    assert "Pre-challenge checks" in page
+    assert "Planned" in page
     pass_checks(client, challenge, clock.now)
     challenge.refresh_from_db()
     assert challenge.status == Status.CHECKED_IN
@@ -43,15 +45,23 @@ def test_complete_passed_practall_challenge(client, challenge, nurse, allergist,
     clock.move(hours=2)
     assert client.post(reverse("challenges:finish-observation", args=[challenge.pk])).status_code == HTTPStatus.FOUND
     client.force_login(allergist)
-    outcome = {"outcome": "passed", "reason": "All doses tolerated", "grade_scale": "wao_2010", "grade": "none",
-               "advice": "eat_regularly", "new_adrenaline_prescription": "no", "discharge_notes": "Peanut weekly."}  # fmt: skip
+    outcome = {
+        "outcome": "passed",
+        "reason": "All doses tolerated",
+        "grade_scale": "wao_2010",
+        "grade": "none",
+        "advice": "eat_regularly",
+        "new_adrenaline_prescription": "no",
+        "discharge_notes": "Peanut weekly.",
+    }
     assert client.post(reverse("challenges:outcome", args=[challenge.pk]), outcome).status_code == HTTPStatus.FOUND
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
     assert "Passed (tolerated)" in page
     assert "4,443 mg" in page  # highest tolerated cumulative
     assert client.post(reverse("challenges:sign", args=[challenge.pk])).status_code == HTTPStatus.FOUND
     challenge.refresh_from_db()
-    assert challenge.is_signed and challenge.signed_by == allergist
+    assert challenge.is_signed
+    assert challenge.signed_by == allergist
 
 
 def test_failed_challenge_objective_sign_at_dose_5(client, challenge, nurse, allergist, clock):
@@ -62,9 +72,12 @@ def test_failed_challenge_objective_sign_at_dose_5(client, challenge, nurse, all
     response = observe(client, challenge, "skin_urticaria", 2, clock.now, "hives on the trunk")
     assert response.status_code == HTTPStatus.FOUND
     alert = StopAlert.objects.get(challenge=challenge)
-    assert alert.is_open and alert.hits[0]["code"] == "objective_sign"
+    assert alert.is_open
+    assert alert.hits[0]["code"] == "objective_sign"
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
-    assert "Stop rule met" in page and "Urticaria/angioedema" in page and "after dose 5" in page
+    assert "Stop rule met" in page
+    assert "Urticaria/angioedema" in page
+    assert "after dose 5" in page
     clock.move(minutes=30)
     blocked = give_dose(client, challenge, clock.now)
     assert blocked.status_code == HTTPStatus.BAD_REQUEST
@@ -189,12 +202,15 @@ def test_pef_and_spo2_rules(client, challenge, nurse, allergist, clock):
     assert [hit["code"] for hit in StopAlert.objects.get().hits] == ["pef_drop"]
     client.force_login(allergist)
     alert = StopAlert.objects.get()
-    client.post(reverse("challenges:decide", args=[challenge.pk, alert.pk]),
-                {"decision": "continue", "reason": "Poor technique; repeat PEF 390"})  # fmt: skip
+    client.post(
+        reverse("challenges:decide", args=[challenge.pk, alert.pk]),
+        {"decision": "continue", "reason": "Poor technique; repeat PEF 390"},
+    )
     clock.move(minutes=1)
     vitals(client, challenge, clock.now, spo2="90")
     latest = StopAlert.objects.order_by("-pk").first()
-    assert latest.is_open and "spo2_low" in {hit["code"] for hit in latest.hits}
+    assert latest.is_open
+    assert "spo2_low" in {hit["code"] for hit in latest.hits}
 
 
 def test_continue_decision_keeps_its_reason_and_unblocks(client, challenge, nurse, allergist, clock):
@@ -206,9 +222,13 @@ def test_continue_decision_keeps_its_reason_and_unblocks(client, challenge, nurs
     client.force_login(allergist)
     decide = reverse("challenges:decide", args=[challenge.pk, alert.pk])
     assert client.post(decide, {"decision": "continue", "reason": ""}).status_code == HTTPStatus.BAD_REQUEST
-    assert client.post(decide, {"decision": "continue", "reason": "Contact erythema only"}).status_code == HTTPStatus.FOUND
+    assert (
+        client.post(decide, {"decision": "continue", "reason": "Contact erythema only"}).status_code == HTTPStatus.FOUND
+    )
     alert.refresh_from_db()
-    assert alert.decision == "continue" and alert.reason == "Contact erythema only" and alert.decided_by == allergist
+    assert alert.decision == "continue"
+    assert alert.reason == "Contact erythema only"
+    assert alert.decided_by == allergist
     client.force_login(nurse)
     assert give_dose(client, challenge, clock.now).status_code == HTTPStatus.FOUND
 
@@ -222,7 +242,9 @@ def test_repeat_decision_gives_the_same_step_again(client, challenge, nurse, all
     observe(client, challenge, "skin_erythema", 1, clock.now)
     alert = StopAlert.objects.get()
     client.force_login(allergist)
-    client.post(reverse("challenges:decide", args=[challenge.pk, alert.pk]), {"decision": "repeat", "reason": "Doubtful"})
+    client.post(
+        reverse("challenges:decide", args=[challenge.pk, alert.pk]), {"decision": "repeat", "reason": "Doubtful"}
+    )
     client.force_login(nurse)
     assert give_dose(client, challenge, clock.now).status_code == HTTPStatus.FOUND
     assert list(challenge.doses.order_by("sequence").values_list("step_number", flat=True)) == [1, 2, 3, 3]
@@ -234,15 +256,23 @@ def test_signing_locks_the_record(client, challenge, nurse, allergist, clock):
     _run_doses(client, challenge, clock, 1)
     client.post(reverse("challenges:stop", args=[challenge.pk]), {"reason": "Child refused further doses"})
     client.force_login(allergist)
-    outcome = {"outcome": "dose_not_reached", "reason": "Refusal", "grade_scale": "wao_2010", "grade": "",
-               "advice": "rechallenge", "new_adrenaline_prescription": "no"}  # fmt: skip
+    outcome = {
+        "outcome": "dose_not_reached",
+        "reason": "Refusal",
+        "grade_scale": "wao_2010",
+        "grade": "",
+        "advice": "rechallenge",
+        "new_adrenaline_prescription": "no",
+    }
     client.post(reverse("challenges:outcome", args=[challenge.pk]), outcome)
     assert client.post(reverse("challenges:sign", args=[challenge.pk])).status_code == HTTPStatus.FOUND
     response = observe(client, challenge, "skin_urticaria", 1, clock.now)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "signed and locked" in response.content.decode()
     assert not challenge.observations.exists()
-    assert client.post(reverse("challenges:addendum", args=[challenge.pk]), {"reason": "Phoned: well"}).status_code == 302
+    assert (
+        client.post(reverse("challenges:addendum", args=[challenge.pk]), {"reason": "Phoned: well"}).status_code == 302
+    )
     assert challenge.events.filter(kind="addendum", reason="Phoned: well").exists()
 
 
@@ -251,12 +281,20 @@ def test_nurse_cannot_sign_or_confirm_outcome(client, challenge, nurse, clock):
     pass_checks(client, challenge, clock.now)
     _run_doses(client, challenge, clock, 1)
     client.post(reverse("challenges:stop", args=[challenge.pk]), {"reason": "Refused"})
-    outcome = {"outcome": "passed", "reason": "x", "grade_scale": "wao_2010", "advice": "eat_regularly",
-               "new_adrenaline_prescription": "no"}  # fmt: skip
-    assert client.post(reverse("challenges:outcome", args=[challenge.pk]), outcome).status_code == HTTPStatus.BAD_REQUEST
+    outcome = {
+        "outcome": "passed",
+        "reason": "x",
+        "grade_scale": "wao_2010",
+        "advice": "eat_regularly",
+        "new_adrenaline_prescription": "no",
+    }
+    assert (
+        client.post(reverse("challenges:outcome", args=[challenge.pk]), outcome).status_code == HTTPStatus.BAD_REQUEST
+    )
     assert client.post(reverse("challenges:sign", args=[challenge.pk])).status_code == HTTPStatus.BAD_REQUEST
     challenge.refresh_from_db()
-    assert challenge.outcome == "" and not challenge.is_signed
+    assert challenge.outcome == ""
+    assert not challenge.is_signed
 
 
 def test_dose_entered_in_error_is_kept_and_excluded(client, challenge, nurse, clock):
@@ -267,7 +305,8 @@ def test_dose_entered_in_error_is_kept_and_excluded(client, challenge, nurse, cl
     url = reverse("challenges:dose-error", args=[challenge.pk, dose.pk])
     assert client.post(url, {"reason": "Recorded for the wrong patient"}).status_code == HTTPStatus.FOUND
     dose.refresh_from_db()
-    assert dose.entered_in_error and Dose.objects.filter(pk=dose.pk).exists()
+    assert dose.entered_in_error
+    assert Dose.objects.filter(pk=dose.pk).exists()
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
     assert 'class="entered-in-error"' in page
     # Step 2 is due again: the plan continues from what was validly given.

@@ -51,7 +51,9 @@ def _refused(code: str, write: Callable[[], object]) -> ChallengeRuleError:
 
 
 def _check_in(challenge: Challenge, by, clock, **answers: bool) -> None:
-    runs.checks_record(challenge=challenge, by=by, answers={**ANSWERS, **answers}, baseline={**BASELINE, "taken_at": clock.now})
+    runs.checks_record(
+        challenge=challenge, by=by, answers={**ANSWERS, **answers}, baseline={**BASELINE, "taken_at": clock.now}
+    )
 
 
 def _dose(challenge: Challenge, by, clock, **extra) -> runs.DoseRecorded:
@@ -83,8 +85,9 @@ def _stopped_with_outcome(challenge: Challenge, nurse, allergist, clock) -> Chal
 
 
 def _schedule(patient, protocol, allergist, nurse, by, **extra) -> Challenge:
-    return runs.challenge_schedule(patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist,
-                                   nurse=nurse, by=by, **extra)  # fmt: skip
+    return runs.challenge_schedule(
+        patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist, nurse=nurse, by=by, **extra
+    )
 
 
 # --- scheduling ---------------------------------------------------------------------------------------------
@@ -179,8 +182,16 @@ def test_more_than_the_planned_amount_is_refused(challenge, nurse, clock):
 
 def test_a_dose_time_in_the_future_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused("future_time", lambda: runs.dose_record(challenge=challenge, by=nurse, food_amount=None,
-                                                     given_at=clock.now + timedelta(hours=1), idempotency_key=uuid.uuid4()))  # fmt: skip
+    _refused(
+        "future_time",
+        lambda: runs.dose_record(
+            challenge=challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=clock.now + timedelta(hours=1),
+            idempotency_key=uuid.uuid4(),
+        ),
+    )
 
 
 def test_a_dose_form_used_for_another_challenge_is_refused(challenge, practall, other_patient, allergist, nurse, clock):
@@ -198,7 +209,9 @@ def test_the_same_dose_form_again_adds_nothing_and_says_so(challenge, nurse, clo
     first = _dose(challenge, nurse, clock, idempotency_key=key)
     before = db_state()
     again = _dose(challenge, nurse, clock, idempotency_key=key)
-    assert first.created and not again.created and again.dose == first.dose
+    assert first.created
+    assert not again.created
+    assert again.dose == first.dose
     assert db_state() == before
 
 
@@ -214,8 +227,12 @@ def test_a_home_step_waits_for_its_release(plan, patient_user, clock):  # noqa: 
     plan.clinic.save()
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     clock.move(hours=73)
-    _refused("not_released", lambda: home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now,
-                                                      food_amount=None, key=uuid.uuid4()))  # fmt: skip
+    _refused(
+        "not_released",
+        lambda: home.patient_dose(
+            challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
 
 
 # --- findings, vitals and the stop rules --------------------------------------------------------------------
@@ -227,28 +244,47 @@ def test_a_finding_in_clinic_waits_for_check_in(challenge, nurse, clock):
 
 
 def test_a_symptom_at_home_waits_for_the_first_step(plan, patient_user, clock):  # noqa: F811
-    error = _refused("not_started", lambda: home.patient_symptom(challenge=plan, by=patient_user, item_code="mcas_itch",
-                                                                severity=1, observed_at=clock.now))  # fmt: skip
+    error = _refused(
+        "not_started",
+        lambda: home.patient_symptom(
+            challenge=plan, by=patient_user, item_code="mcas_itch", severity=1, observed_at=clock.now
+        ),
+    )
     assert "after you have taken the first step" in error.message
 
 
 def test_a_finding_off_the_checklist_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused("unknown_item", lambda: runs.observation_record(challenge=challenge, by=nurse, item_code="not_an_item",
-                                                             severity=1, observed_at=clock.now))  # fmt: skip
+    _refused(
+        "unknown_item",
+        lambda: runs.observation_record(
+            challenge=challenge, by=nurse, item_code="not_an_item", severity=1, observed_at=clock.now
+        ),
+    )
 
 
 def test_a_finding_before_the_challenge_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused("time_before_start", lambda: runs.observation_record(
-        challenge=challenge, by=nurse, item_code="skin_urticaria", severity=1, observed_at=clock.now - timedelta(days=2),
-    ))  # fmt: skip
+    _refused(
+        "time_before_start",
+        lambda: runs.observation_record(
+            challenge=challenge,
+            by=nurse,
+            item_code="skin_urticaria",
+            severity=1,
+            observed_at=clock.now - timedelta(days=2),
+        ),
+    )
 
 
 def test_vitals_need_a_value(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused("no_values", lambda: runs.vitals_record(challenge=challenge, by=nurse,
-                                                     values={"taken_at": clock.now, "heart_rate": None, "spo2": None}))  # fmt: skip
+    _refused(
+        "no_values",
+        lambda: runs.vitals_record(
+            challenge=challenge, by=nurse, values={"taken_at": clock.now, "heart_rate": None, "spo2": None}
+        ),
+    )
 
 
 def _alert(challenge: Challenge, nurse, clock):
@@ -271,7 +307,9 @@ def test_a_decision_must_be_stop_repeat_or_continue(challenge, nurse, allergist,
 def test_a_decided_alert_is_not_decided_again(challenge, nurse, allergist, clock):
     alert = _alert(challenge, nurse, clock)
     runs.alert_decide(alert=alert, by=allergist, decision="continue", reason="Contact erythema only")
-    _refused("already_decided", lambda: runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Changed mind"))
+    _refused(
+        "already_decided", lambda: runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Changed mind")
+    )
 
 
 def test_a_decision_needs_a_reason(challenge, nurse, allergist, clock):
@@ -303,8 +341,11 @@ def test_the_outcome_waits_until_dosing_has_ended(challenge, nurse, allergist, c
 def test_a_challenge_still_observing_cannot_be_signed(challenge, nurse, allergist, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 7)
-    runs.outcome_confirm(challenge=challenge, by=allergist, data=runs.OutcomeInput(
-        "passed", "All doses tolerated", "wao_2010", "none", "eat_regularly", False))  # fmt: skip
+    runs.outcome_confirm(
+        challenge=challenge,
+        by=allergist,
+        data=runs.OutcomeInput("passed", "All doses tolerated", "wao_2010", "none", "eat_regularly", False),
+    )
     _refused("not_finished", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
 
 
@@ -339,8 +380,12 @@ def test_an_open_challenge_cannot_be_unblinded(challenge, allergist, clock):
 
 
 def test_a_clinic_challenge_is_not_a_home_plan(challenge, patient_user, clock):
-    _refused("not_home", lambda: home.patient_dose(challenge=challenge, by=patient_user, given_at=clock.now,
-                                                  food_amount=None, key=uuid.uuid4()))  # fmt: skip
+    _refused(
+        "not_home",
+        lambda: home.patient_dose(
+            challenge=challenge, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
 
 
 @pytest.fixture
@@ -352,16 +397,30 @@ def other_patient_user(other_patient):
 
 
 def test_a_patient_records_only_in_their_own_plan(plan, other_patient_user, clock):  # noqa: F811
-    _refused("not_yours", lambda: home.patient_dose(challenge=plan, by=other_patient_user, given_at=clock.now,
-                                                   food_amount=None, key=uuid.uuid4()))  # fmt: skip
+    _refused(
+        "not_yours",
+        lambda: home.patient_dose(
+            challenge=plan, by=other_patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
 
 
 def test_a_patient_corrects_only_their_own_entries(plan, patient_user, allergist, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
-    entry = runs.observation_record(challenge=plan, by=allergist, item_code="mcas_itch", severity=1, observed_at=clock.now)
-    _refused("not_own_entry", lambda: home.patient_correct_symptom(
-        original=entry, by=patient_user, reason="Worse than that", item_code="mcas_itch", severity=2, observed_at=clock.now,
-    ))  # fmt: skip
+    entry = runs.observation_record(
+        challenge=plan, by=allergist, item_code="mcas_itch", severity=1, observed_at=clock.now
+    )
+    _refused(
+        "not_own_entry",
+        lambda: home.patient_correct_symptom(
+            original=entry,
+            by=patient_user,
+            reason="Worse than that",
+            item_code="mcas_itch",
+            severity=2,
+            observed_at=clock.now,
+        ),
+    )
     entry.refresh_from_db()
     assert not entry.entered_in_error
 
@@ -404,16 +463,24 @@ def _follow_up(challenge: Challenge, nurse, clock) -> FollowUp:
 def test_a_check_in_is_recorded_once(challenge, nurse, clock):
     follow_up = _follow_up(challenge, nurse, clock)
     home.follow_up_record(follow_up=follow_up, by=nurse, method="phone", symptoms=False, findings="Well")
-    _refused("already_done", lambda: home.follow_up_record(follow_up=follow_up, by=nurse, method="phone",
-                                                          symptoms=True, findings="Now with hives"))  # fmt: skip
+    _refused(
+        "already_done",
+        lambda: home.follow_up_record(
+            follow_up=follow_up, by=nurse, method="phone", symptoms=True, findings="Now with hives"
+        ),
+    )
 
 
 def test_a_patient_records_only_their_own_check_in(plan, patient_user, other_patient_user, allergist, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     runs.challenge_stop(challenge=plan, by=allergist, reason="Patient asked to stop")
     follow_up = plan.follow_ups.order_by("hours_after").first()
-    _refused("not_yours", lambda: home.follow_up_record(follow_up=follow_up, by=other_patient_user, method="patient",
-                                                       symptoms=False, findings=""))  # fmt: skip
+    _refused(
+        "not_yours",
+        lambda: home.follow_up_record(
+            follow_up=follow_up, by=other_patient_user, method="patient", symptoms=False, findings=""
+        ),
+    )
 
 
 # --- every code has its test --------------------------------------------------------------------------------

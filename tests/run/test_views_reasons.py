@@ -40,13 +40,17 @@ def _field_error(response) -> str:
 
 
 def _check_in(challenge: Challenge, nurse, clock, **answers: bool) -> None:
-    runs.checks_record(challenge=challenge, by=nurse, answers={**ANSWERS, **answers}, baseline={**BASELINE, "taken_at": clock.now})
+    runs.checks_record(
+        challenge=challenge, by=nurse, answers={**ANSWERS, **answers}, baseline={**BASELINE, "taken_at": clock.now}
+    )
 
 
 def _dosing(challenge: Challenge, nurse, clock, doses: int = 1) -> None:
     _check_in(challenge, nurse, clock)
     for _ in range(doses):
-        runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
+        runs.dose_record(
+            challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+        )
         clock.move(minutes=30)
 
 
@@ -84,8 +88,11 @@ def test_stop_refuses_a_reason_too_long_or_blank(client, challenge, nurse, clock
 def test_addendum_refuses_text_too_long_or_blank(client, challenge, nurse, allergist, clock, reason, error):
     _dosing(challenge, nurse, clock)
     runs.challenge_stop(challenge=challenge, by=nurse, reason="Child refused further doses")
-    runs.outcome_confirm(challenge=challenge, by=allergist, data=runs.OutcomeInput(
-        "dose_not_reached", "Refusal", "wao_2010", "", "rechallenge", False))  # fmt: skip
+    runs.outcome_confirm(
+        challenge=challenge,
+        by=allergist,
+        data=runs.OutcomeInput("dose_not_reached", "Refusal", "wao_2010", "", "rechallenge", False),
+    )
     runs.challenge_sign(challenge=challenge, by=allergist)
     client.force_login(allergist)
     response = _post_refused(client, reverse("challenges:addendum", args=[challenge.pk]), reason, error)
@@ -100,7 +107,8 @@ def test_checks_override_refuses_a_reason_too_long_or_blank(client, challenge, n
     response = _post_refused(client, reverse("challenges:checks-override", args=[challenge.pk]), reason, error)
     assert error in _field_error(response)
     challenge.refresh_from_db()
-    assert challenge.checks_override_reason == "" and challenge.checks_override_by is None
+    assert challenge.checks_override_reason == ""
+    assert challenge.checks_override_by is None
 
 
 def test_finish_observation_refuses_an_early_end_reason_too_long(client, challenge, nurse, allergist, clock):
@@ -132,7 +140,8 @@ def test_entered_in_error_refuses_a_reason_too_long_or_blank(client, challenge, 
     assert error in _field_error(response)
     assert "Why was this entered in error?" in response.content.decode()  # the field named by its label
     dose.refresh_from_db()
-    assert not dose.entered_in_error and dose.entered_in_error_reason == ""
+    assert not dose.entered_in_error
+    assert dose.entered_in_error_reason == ""
 
 
 def test_release_refuses_a_note_too_long(client, plan, patient_user, allergist, clock):  # noqa: F811
@@ -158,7 +167,12 @@ def test_a_refused_rule_is_a_400_with_its_message_never_a_500(client, challenge,
     """A DomainError from the service (here: a nurse may not override the checks) comes back as the page, 400."""
     _check_in(challenge, nurse, clock, no_illness=False)
     client.force_login(nurse)
-    _post_refused(client, reverse("challenges:checks-override", args=[challenge.pk]), "Mild cold", "Only an allergist can do this.")
+    _post_refused(
+        client,
+        reverse("challenges:checks-override", args=[challenge.pk]),
+        "Mild cold",
+        "Only an allergist can do this.",
+    )
 
 
 def test_a_follow_up_form_error_names_the_field_by_its_label(client, challenge, nurse, clock):
@@ -167,8 +181,10 @@ def test_a_follow_up_form_error_names_the_field_by_its_label(client, challenge, 
     follow_up = challenge.follow_ups.order_by("hours_after").first()
     client.force_login(nurse)
     before = db_state()
-    response = client.post(reverse("challenges:follow-up", args=[challenge.pk, follow_up.pk]),
-                           {"method": "phone", "symptoms": "yes", "findings": " "})  # fmt: skip
+    response = client.post(
+        reverse("challenges:follow-up", args=[challenge.pk, follow_up.pk]),
+        {"method": "phone", "symptoms": "yes", "findings": " "},
+    )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     page = response.content.decode()
     assert "What was found: Describe the symptoms." in page

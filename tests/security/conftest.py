@@ -38,8 +38,12 @@ def token_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
 # A sample value for every path converter and regex group the project uses. A new one fails the sweep until a
 # sample is added here.
 CONVERTER_SAMPLES = {
-    "int": "1", "str": "sample", "slug": "sample", "path": "1", "uuid": "00000000-0000-0000-0000-000000000001",
-}  # fmt: skip
+    "int": "1",
+    "str": "sample",
+    "slug": "sample",
+    "path": "1",
+    "uuid": "00000000-0000-0000-0000-000000000001",
+}
 REGEX_GROUP_SAMPLES = {"app_label": "clinics", "url": "sample", "content_type_id": "1", "object_id": "1"}
 ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 GROUP = re.compile(r"\((?:\?P<(?P<name>\w+)>)?")  # a named or plain capturing group

@@ -13,8 +13,15 @@ from tests.security.conftest import all_url_paths
 
 def test_the_sweep_covers_the_project():
     paths = dict(all_url_paths())
-    for expected in ("/accounts/login/", "/accounts/logout/", "/accounts/password/change/", "/accounts/two-factor/",
-                     "/patients/1/edit/", "/challenges/1/dose/", "/admin/clinics/user/1/change/"):  # fmt: skip
+    for expected in (
+        "/accounts/login/",
+        "/accounts/logout/",
+        "/accounts/password/change/",
+        "/accounts/two-factor/",
+        "/patients/1/edit/",
+        "/challenges/1/dose/",
+        "/admin/clinics/user/1/change/",
+    ):
         assert expected in paths
     assert len(paths) > 60
 

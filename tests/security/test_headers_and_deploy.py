@@ -49,8 +49,13 @@ def test_check_deploy_reports_no_warnings_with_production_settings():
     )
     result = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
@@ -58,9 +63,14 @@ def test_check_deploy_reports_no_warnings_with_production_settings():
     # finding left is axes.W006, which settings.py explains (the per-IP limit lives in TwoLimitAxesHandler and is
     # tested in test_login_throttling.py).
     unsilenced = subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-c", UNSILENCED_DEPLOY_CHECKS], cwd=BASE_DIR, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "-c", UNSILENCED_DEPLOY_CHECKS],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert unsilenced.returncode == 0, unsilenced.stderr
     assert set(unsilenced.stdout.split()) <= {"axes.W006"}, unsilenced.stdout
 

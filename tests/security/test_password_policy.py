@@ -39,9 +39,12 @@ CASES = [
 @pytest.fixture
 def margaret(clinic):
     return UserFactory(
-        username="margaret.hamilton", first_name="Margaret", last_name="Hamilton",
-        email="margaret.hamilton@clinic.example", clinic=clinic,
-    )  # fmt: skip
+        username="margaret.hamilton",
+        first_name="Margaret",
+        last_name="Hamilton",
+        email="margaret.hamilton@clinic.example",
+        clinic=clinic,
+    )
 
 
 @pytest.mark.parametrize(("password", "accepted", "code"), CASES)

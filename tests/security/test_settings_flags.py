@@ -28,9 +28,14 @@ def _load_production_settings(**flags: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL", *FLAGS))}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY="stepwise-flag-tests-only", **flags)
     return subprocess.run(  # noqa: S603 - our own settings, fixed code
-        [sys.executable, "-c", LOAD_SETTINGS], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", LOAD_SETTINGS],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("word", ["1", "true", "TRUE", "Yes", "on", " On "])

@@ -10,14 +10,14 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clinical import dosing, step_checks, stopping, washout
-from clinical.errors import DomainError
-from clinical.checklist import ITEMS
-from clinical.kinds import KINDS
+from challenges.library.facts import food_spec, protocol_steps  # reads; imported here by library.views too
 from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
+from clinical import dosing, step_checks, stopping, washout
+from clinical.checklist import ITEMS
+from clinical.errors import DomainError
+from clinical.kinds import KINDS
 from clinical.plan import PlannedStep, validation_issues
 from clinics.models import Clinic, User
-from challenges.library.facts import food_spec, protocol_steps  # reads; imported here by library.views too
 
 
 class ProtocolError(DomainError):
@@ -87,7 +87,14 @@ def _preparation_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
         try:
             dosing.prepare_dose(step.protein_mg, spec)
         except dosing.DosingError as exc:
-            issues.append(step_checks.StepIssue("error", exc.code, _("Step %(n)s: %(error)s") % {"n": step.number, "error": exc.message}, step.number))
+            issues.append(
+                step_checks.StepIssue(
+                    "error",
+                    exc.code,
+                    _("Step %(n)s: %(error)s") % {"n": step.number, "error": exc.message},
+                    step.number,
+                )
+            )
     return issues
 
 
@@ -105,7 +112,9 @@ def _rule_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     except washout.WashoutError as exc:
         issues.append(step_checks.StepIssue("error", "washout_rules", exc.message, None))
     if any(hours <= 0 for hours in draft.follow_up_hours):
-        issues.append(step_checks.StepIssue("error", "follow_up", _("Follow-up times must be hours after the last dose."), None))
+        issues.append(
+            step_checks.StepIssue("error", "follow_up", _("Follow-up times must be hours after the last dose."), None)
+        )
     return issues
 
 
@@ -145,9 +154,7 @@ def protocol_update(*, protocol: Protocol, by: User, draft: ProtocolDraft) -> Pr
     protocol.is_current = False
     protocol._history_user = by  # type: ignore[attr-defined]
     protocol.save(update_fields=["is_current"])
-    successor = Protocol(
-        lineage=protocol.lineage, version=protocol.version + 1, clinic=protocol.clinic, created_by=by
-    )
+    successor = Protocol(lineage=protocol.lineage, version=protocol.version + 1, clinic=protocol.clinic, created_by=by)
     _write(successor, draft, by)
     return successor
 
@@ -161,23 +168,51 @@ def protocol_clone(*, protocol: Protocol, clinic: Clinic, by: User) -> Protocol:
 
 def draft_from_protocol(protocol: Protocol, *, name: str | None = None) -> ProtocolDraft:
     return ProtocolDraft(
-        name=name or protocol.name, kind=protocol.kind, food=protocol.food, dose_basis=protocol.dose_basis,
-        steps=tuple(protocol_steps(protocol)), observation_minutes=protocol.observation_minutes,
-        watch_hours=protocol.watch_hours, min_top_dose_mg=protocol.min_top_dose_mg,
-        checklist_items=tuple(protocol.checklist_items), stop_rules=dict(protocol.stop_rules),
-        washout_rules=list(protocol.washout_rules), follow_up_hours=tuple(protocol.follow_up_hours),
+        name=name or protocol.name,
+        kind=protocol.kind,
+        food=protocol.food,
+        dose_basis=protocol.dose_basis,
+        steps=tuple(protocol_steps(protocol)),
+        observation_minutes=protocol.observation_minutes,
+        watch_hours=protocol.watch_hours,
+        min_top_dose_mg=protocol.min_top_dose_mg,
+        checklist_items=tuple(protocol.checklist_items),
+        stop_rules=dict(protocol.stop_rules),
+        washout_rules=list(protocol.washout_rules),
+        follow_up_hours=tuple(protocol.follow_up_hours),
         premeds=tuple(
-            PremedSpec(p.drug, p.med_class, p.dose, p.route, p.minutes_before, p.before_each_step,
-                       p.continue_regular, p.required, p.notes)
+            PremedSpec(
+                p.drug,
+                p.med_class,
+                p.dose,
+                p.route,
+                p.minutes_before,
+                p.before_each_step,
+                p.continue_regular,
+                p.required,
+                p.notes,
+            )
             for p in protocol.premedications.all()
         ),
-        notes=protocol.notes, references=protocol.references,
-    )  # fmt: skip
+        notes=protocol.notes,
+        references=protocol.references,
+    )
 
 
 def _write(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
-    for name in ("name", "kind", "food", "dose_basis", "observation_minutes", "watch_hours", "min_top_dose_mg",
-                 "stop_rules", "washout_rules", "notes", "references"):  # fmt: skip
+    for name in (
+        "name",
+        "kind",
+        "food",
+        "dose_basis",
+        "observation_minutes",
+        "watch_hours",
+        "min_top_dose_mg",
+        "stop_rules",
+        "washout_rules",
+        "notes",
+        "references",
+    ):
         setattr(protocol, name, getattr(draft, name))
     protocol.checklist_items = list(draft.checklist_items)
     protocol.follow_up_hours = list(draft.follow_up_hours)
@@ -186,9 +221,13 @@ def _write(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
     protocol.save()
     for step in draft.steps:
         row = ProtocolStep(
-            protocol=protocol, number=step.number, protein_mg=step.protein_mg, food_amount=step.food_amount,
-            household_measure=step.household_measure, interval_minutes=step.interval_minutes,
-        )  # fmt: skip
+            protocol=protocol,
+            number=step.number,
+            protein_mg=step.protein_mg,
+            food_amount=step.food_amount,
+            household_measure=step.household_measure,
+            interval_minutes=step.interval_minutes,
+        )
         row.full_clean()
         row.save()
     for spec in draft.premeds:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from clinical import plan
-from clinical.kinds import kind_defaults
-from challenges.models import Food, Protocol
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, protocol_create
 from challenges.library.standard_content import FOODS, PROTOCOLS, ProtocolSeed
+from challenges.models import Food, Protocol
+from clinical import plan
+from clinical.kinds import kind_defaults
 
 
 @transaction.atomic
@@ -21,13 +21,19 @@ def load_standard_library() -> tuple[int, int]:
 
 def _food(seed) -> bool:
     _food_row, created = Food.objects.get_or_create(
-        clinic=None, name=seed.name, form=seed.form,
+        clinic=None,
+        name=seed.name,
+        form=seed.form,
         defaults={
-            "allergen_group": seed.group, "protein_g_per_100": seed.protein, "is_liquid": seed.liquid,
-            "protein_source": seed.source, "household_measures": dict(seed.measures),
-            "serving_size": seed.serving, "notes": seed.notes,
+            "allergen_group": seed.group,
+            "protein_g_per_100": seed.protein,
+            "is_liquid": seed.liquid,
+            "protein_source": seed.source,
+            "household_measures": dict(seed.measures),
+            "serving_size": seed.serving,
+            "notes": seed.notes,
         },
-    )  # fmt: skip
+    )
     return created
 
 
@@ -36,12 +42,19 @@ def _protocol(seed: ProtocolSeed) -> bool:
         return False
     food = Food.objects.get(clinic=None, name=seed.food[0], form=seed.food[1])
     draft = ProtocolDraft(
-        name=seed.name, kind=seed.kind, food=food, dose_basis=seed.dose_basis,
+        name=seed.name,
+        kind=seed.kind,
+        food=food,
+        dose_basis=seed.dose_basis,
         steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator))),
-        observation_minutes=seed.observation_minutes, watch_hours=seed.watch_hours,
-        min_top_dose_mg=seed.min_top_dose_mg, **kind_defaults(seed.kind).as_data(),
-        follow_up_hours=seed.follow_up_hours, premeds=tuple(PremedSpec(**p) for p in seed.premeds),
-        notes=seed.notes, references=seed.references,
-    )  # fmt: skip
+        observation_minutes=seed.observation_minutes,
+        watch_hours=seed.watch_hours,
+        min_top_dose_mg=seed.min_top_dose_mg,
+        **kind_defaults(seed.kind).as_data(),
+        follow_up_hours=seed.follow_up_hours,
+        premeds=tuple(PremedSpec(**p) for p in seed.premeds),
+        notes=seed.notes,
+        references=seed.references,
+    )
     protocol_create(clinic=None, by=None, draft=draft)
     return True

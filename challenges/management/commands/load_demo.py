@@ -30,4 +30,6 @@ class Command(BaseCommand):
             users = demo.load_people()
             challenge_demo.load_clinic_challenges(users)
             challenge_demo.load_home_plans(users)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(users)} logins, password '{settings.STEPWISE_DEMO_PASSWORD}'."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {len(users)} logins, password '{settings.STEPWISE_DEMO_PASSWORD}'.")
+        )

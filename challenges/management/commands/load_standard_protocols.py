@@ -14,4 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         foods, protocols = load_standard_library()
-        self.stdout.write(self.style.SUCCESS(f"Standard library ready ({foods} foods and {protocols} protocols added)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Standard library ready ({foods} foods and {protocols} protocols added).")
+        )

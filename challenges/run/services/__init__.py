@@ -31,8 +31,24 @@ from challenges.run.services.schedule import (
 )
 
 __all__ = [
-    "ChallengeRuleError", "DoseRecorded", "OutcomeInput",
-    "addendum_add", "alert_decide", "challenge_cancel", "challenge_check_in", "challenge_schedule", "challenge_sign",
-    "challenge_stop", "challenge_unblind", "checks_override", "checks_record", "dose_record", "observation_finish",
-    "observation_record", "outcome_confirm", "record_mark_entered_in_error", "treatment_record", "vitals_record",
-]  # fmt: skip
+    "ChallengeRuleError",
+    "DoseRecorded",
+    "OutcomeInput",
+    "addendum_add",
+    "alert_decide",
+    "challenge_cancel",
+    "challenge_check_in",
+    "challenge_schedule",
+    "challenge_sign",
+    "challenge_stop",
+    "challenge_unblind",
+    "checks_override",
+    "checks_record",
+    "dose_record",
+    "observation_finish",
+    "observation_record",
+    "outcome_confirm",
+    "record_mark_entered_in_error",
+    "treatment_record",
+    "vitals_record",
+]

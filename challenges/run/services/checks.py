@@ -30,7 +30,9 @@ from clinics.models import User
 
 
 @transaction.atomic
-def checks_record(*, challenge: Challenge, by: User, answers: dict[str, Any], baseline: dict[str, Any]) -> PreChallengeCheck:
+def checks_record(
+    *, challenge: Challenge, by: User, answers: dict[str, Any], baseline: dict[str, Any]
+) -> PreChallengeCheck:
     """Record the pre-challenge checklist and the baseline vital signs (docs/clinical-sources.md §5.2)."""
     challenge = locked(challenge)
     require_open(challenge)

@@ -25,8 +25,8 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import schedule_follow_ups
-from clinical.dates import format_clock
 from clinical import dosing, run_rules
+from clinical.dates import format_clock
 from clinics.models import User
 
 OVERFILL = Decimal("1.05")  # up to 5 % over the planned amount is a weighing tolerance, not a bigger dose
@@ -40,9 +40,16 @@ class DoseRecorded:
 
 @transaction.atomic
 def dose_record(
-    *, challenge: Challenge, by: User, food_amount: Decimal | None, given_at: datetime, idempotency_key: uuid.UUID,
-    override_reason: str = "", source: str = Source.CLINICIAN, notes: str = "",
-) -> DoseRecorded:  # fmt: skip
+    *,
+    challenge: Challenge,
+    by: User,
+    food_amount: Decimal | None,
+    given_at: datetime,
+    idempotency_key: uuid.UUID,
+    override_reason: str = "",
+    source: str = Source.CLINICIAN,
+    notes: str = "",
+) -> DoseRecorded:
     """Record a dose actually given (`food_amount` None: the whole planned dose). Same key twice: one dose."""
     challenge = locked(challenge)
     # Checked under the challenge's lock, so a resubmission racing the first post finds the dose it made.
@@ -63,14 +70,25 @@ def dose_record(
     check_time(given_at, challenge, _("The dose time"))
     override_reason = override_reason.strip()
     _check_wait(step, given_at, by, override_reason)
-    amounts = _amounts(challenge.protocol.steps.get(number=step.number), food_amount, food_spec(challenge.protocol.food))
+    amounts = _amounts(
+        challenge.protocol.steps.get(number=step.number), food_amount, food_spec(challenge.protocol.food)
+    )
     dose = Dose(
-        challenge=challenge, sequence=challenge.doses.count() + 1, step_number=step.number,
-        planned_protein_mg=amounts.planned_protein_mg, planned_food_amount=amounts.planned_food_amount,
-        food_amount=amounts.food_amount, protein_mg=amounts.protein_mg, given_at=given_at, given_by=by,
-        source=source, is_placebo=step.number in challenge.placebo_steps, early_override_reason=override_reason,
-        notes=notes, idempotency_key=idempotency_key,
-    )  # fmt: skip
+        challenge=challenge,
+        sequence=challenge.doses.count() + 1,
+        step_number=step.number,
+        planned_protein_mg=amounts.planned_protein_mg,
+        planned_food_amount=amounts.planned_food_amount,
+        food_amount=amounts.food_amount,
+        protein_mg=amounts.protein_mg,
+        given_at=given_at,
+        given_by=by,
+        source=source,
+        is_placebo=step.number in challenge.placebo_steps,
+        early_override_reason=override_reason,
+        notes=notes,
+        idempotency_key=idempotency_key,
+    )
     dose._history_user = by  # type: ignore[attr-defined]  # for writes outside a request (commands, scripts)
     try:
         with transaction.atomic():
@@ -89,7 +107,8 @@ def _check_can_dose(challenge: Challenge) -> None:
     allowed = (Status.PLANNED, Status.DOSING) if home else (Status.CHECKED_IN, Status.DOSING)
     if challenge.status not in allowed:
         raise ChallengeRuleError(
-            _("No dose can be given while the challenge is %(status)s.") % {"status": challenge.get_status_display().lower()},
+            _("No dose can be given while the challenge is %(status)s.")
+            % {"status": challenge.get_status_display().lower()},
             code="not_dosing",
         )
     if not home and not facts.checks_passed(challenge):

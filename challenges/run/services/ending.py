@@ -57,9 +57,10 @@ def schedule_follow_ups(challenge: Challenge) -> None:
         return
     for hours in challenge.protocol.follow_up_hours:
         FollowUp.objects.get_or_create(
-            challenge=challenge, hours_after=hours,
+            challenge=challenge,
+            hours_after=hours,
             defaults={"due_at": doses[-1].given_at + timezone.timedelta(hours=hours)},
-        )  # fmt: skip
+        )
 
 
 @transaction.atomic

@@ -43,9 +43,15 @@ from clinics.models import User
 
 @transaction.atomic
 def observation_record(
-    *, challenge: Challenge, by: User, item_code: str, severity: int, observed_at: datetime, note: str = "",
+    *,
+    challenge: Challenge,
+    by: User,
+    item_code: str,
+    severity: int,
+    observed_at: datetime,
+    note: str = "",
     source: str = Source.CLINICIAN,
-) -> Observation:  # fmt: skip
+) -> Observation:
     """Record a checklist finding; the stop rules are evaluated with it."""
     challenge = locked(challenge)
     require_open(challenge)
@@ -54,9 +60,14 @@ def observation_record(
     if item_code not in challenge.protocol.checklist_items:
         raise ChallengeRuleError(_("That finding is not on this protocol's checklist."), code="unknown_item")
     observation = Observation(
-        challenge=challenge, item_code=item_code, severity=severity, observed_at=observed_at, note=note,
-        source=source, recorded_by=by,
-    )  # fmt: skip
+        challenge=challenge,
+        item_code=item_code,
+        severity=severity,
+        observed_at=observed_at,
+        note=note,
+        source=source,
+        recorded_by=by,
+    )
     save_new(observation, by)
     _check_stop_rules(challenge, by)
     return observation
@@ -64,8 +75,13 @@ def observation_record(
 
 @transaction.atomic
 def vitals_record(
-    *, challenge: Challenge, by: User, values: dict[str, Any], kind: str = VitalsKind.DURING, evaluate: bool = True,
-) -> VitalSigns:  # fmt: skip
+    *,
+    challenge: Challenge,
+    by: User,
+    values: dict[str, Any],
+    kind: str = VitalsKind.DURING,
+    evaluate: bool = True,
+) -> VitalSigns:
     """Record vital signs (`taken_at` in `values`, default now); the stop rules are evaluated unless `evaluate` is off."""
     challenge = locked(challenge)
     require_open(challenge)
@@ -83,17 +99,32 @@ def vitals_record(
 
 @transaction.atomic
 def treatment_record(
-    *, challenge: Challenge, by: User, kind: str, drug: str, dose: str, route: str, given_at: datetime,
-    notes: str = "", source: str = Source.CLINICIAN,
-) -> Treatment:  # fmt: skip
+    *,
+    challenge: Challenge,
+    by: User,
+    kind: str,
+    drug: str,
+    dose: str,
+    route: str,
+    given_at: datetime,
+    notes: str = "",
+    source: str = Source.CLINICIAN,
+) -> Treatment:
     """Record a medicine given: premedication taken, or treatment of a reaction."""
     challenge = locked(challenge)
     require_open(challenge)
     check_time(given_at, challenge, _("The time the medicine was given"))
     treatment = Treatment(
-        challenge=challenge, kind=kind, drug=drug, dose=dose, route=route, given_at=given_at, notes=notes,
-        source=source, recorded_by=by,
-    )  # fmt: skip
+        challenge=challenge,
+        kind=kind,
+        drug=drug,
+        dose=dose,
+        route=route,
+        given_at=given_at,
+        notes=notes,
+        source=source,
+        recorded_by=by,
+    )
     save_new(treatment, by)
     return treatment
 

@@ -26,26 +26,45 @@ from patients.models import Patient
 
 @transaction.atomic
 def challenge_schedule(
-    *, patient: Patient, protocol: Protocol, scheduled_at: datetime, allergist: User, nurse: User | None, by: User,
-    indication: str = "", placebo_steps: Sequence[int] = (),
-) -> Challenge:  # fmt: skip
+    *,
+    patient: Patient,
+    protocol: Protocol,
+    scheduled_at: datetime,
+    allergist: User,
+    nurse: User | None,
+    by: User,
+    indication: str = "",
+    placebo_steps: Sequence[int] = (),
+) -> Challenge:
     """Book a challenge on the current version of a protocol; the version is frozen for this challenge."""
     if patient.clinic_id != by.clinic_id or patient.entered_in_error:
         raise ChallengeRuleError(_("Choose a patient of your clinic."), code="bad_patient")
     if protocol.clinic_id not in (None, by.clinic_id) or not protocol.is_current:
-        raise ChallengeRuleError(_("Choose a current protocol of your clinic or the standard library."), code="bad_protocol")
+        raise ChallengeRuleError(
+            _("Choose a current protocol of your clinic or the standard library."), code="bad_protocol"
+        )
     if not allergist.is_allergist or allergist.clinic_id != by.clinic_id:
-        raise ChallengeRuleError(_("The supervising allergist must be an allergist of your clinic."), code="bad_allergist")
+        raise ChallengeRuleError(
+            _("The supervising allergist must be an allergist of your clinic."), code="bad_allergist"
+        )
     if nurse is not None and (not nurse.is_clinic_staff or nurse.clinic_id != by.clinic_id):
         raise ChallengeRuleError(_("The nurse must work in your clinic."), code="bad_nurse")
     steps = protocol.steps.count()
     if any(not 1 <= n <= steps for n in placebo_steps):
         raise ChallengeRuleError(_("Placebo steps must be step numbers of the protocol."), code="bad_placebo")
     challenge = Challenge(
-        clinic_id=patient.clinic_id, patient=patient, protocol=protocol, setting=KINDS[protocol.kind].setting,
-        scheduled_at=scheduled_at, allergist=allergist, nurse=nurse, indication=indication,
-        blinded=bool(placebo_steps), placebo_steps=sorted(set(placebo_steps)), status=Status.PLANNED,
-    )  # fmt: skip
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        protocol=protocol,
+        setting=KINDS[protocol.kind].setting,
+        scheduled_at=scheduled_at,
+        allergist=allergist,
+        nurse=nurse,
+        indication=indication,
+        blinded=bool(placebo_steps),
+        placebo_steps=sorted(set(placebo_steps)),
+        status=Status.PLANNED,
+    )
     save_new(challenge, by)
     event(challenge, EventKind.SCHEDULED, by)
     return challenge
