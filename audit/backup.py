@@ -103,7 +103,7 @@ def _postgres_backup(target: Path) -> tuple[Path, dict[str, int], tuple[int, str
             "--no-password",
             *pg_connection_args(connection.settings_dict),
         ]
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - fixed argv (pg_dump and its options), no shell
             command, env=pg_env(connection.settings_dict), capture_output=True, text=True, check=False
         )  # noqa: S603
         if result.returncode != 0:

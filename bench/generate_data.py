@@ -638,7 +638,8 @@ class Generator:
             )
 
     def _reaction(self, c: Any, at: datetime) -> None:
-        """The stop alert the findings raised (decided `stop`, or still open on a paused home plan), vitals, treatment."""
+        """The stop alert the findings raised (decided `stop`, or still open on a paused home plan), vitals,
+        treatment."""
         from challenges.models import StopAlert, Treatment, VitalSigns
 
         decided = c.status == "stopped"
@@ -754,7 +755,8 @@ def main() -> None:
     result["vendor"] = connection.vendor
     rows = ", ".join(f"{name} {count:,}" for name, count in sorted(result["rows"].items()))
     print(
-        f"generated on {connection.vendor} in {result['seconds']:.0f} s (patients {result['patients_seconds']:.0f} s): {rows}"
+        f"generated on {connection.vendor} in {result['seconds']:.0f} s (patients {result['patients_seconds']:.0f} "
+        f"s): {rows}"
     )
     write_json(args.json, result)
 

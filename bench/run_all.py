@@ -1,6 +1,7 @@
 """`make bench`: build the bench databases, run every measurement, print one table (metric, value, target, result).
 
-Run: .venv/bin/python bench/run_all.py [--full] [--scale 0.1] [--dose-seconds 15] [--clinic-seconds 30] [--no-pg] [--keep]
+Run: .venv/bin/python bench/run_all.py [--full] [--scale 0.1] [--dose-seconds 15] [--clinic-seconds 30] [--no-pg]
+[--keep]
 
 Default scale 0.1 (2,000 patients, 5,000 challenges, 100,000 observations) so the whole run stays under 10 minutes
 on the 2-core reference machine; --full is the issue's scale (20,000 / 50,000 / 1,000,000; generation alone takes

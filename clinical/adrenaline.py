@@ -1,6 +1,7 @@
 """The emergency adrenaline dose for a patient's weight, and the rule in words for printed sheets.
 
-Every number below: docs/clinical-sources.md §10 (standard IM dosing, ASCIA and EAACI anaphylaxis guidance). The printed rule
+Every number below: docs/clinical-sources.md §10 (standard IM dosing, ASCIA and EAACI anaphylaxis guidance). The
+printed rule
 (`dose_rule_text`) is built from these constants, so a sheet can never say one rule while the dose follows another.
 """
 

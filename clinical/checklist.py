@@ -1,7 +1,8 @@
 """The observation checklist: what the nurse watches for after each dose, and how each item is graded.
 
 Items and their 1-3 wording follow the PRACTALL symptom score (docs/clinical-sources.md §3.1: 0 = absent, 1 = mild,
-2 = moderate, 3 = severe). Subjective (S) vs objective (O) follows the Utrecht stop rule (docs/clinical-sources.md §3.2), which is
+2 = moderate, 3 = severe). Subjective (S) vs objective (O) follows the Utrecht stop rule (docs/clinical-sources.md
+§3.2), which is
 what stopping.py acts on. This module is data only: no rules and no Django.
 """
 
@@ -49,7 +50,8 @@ ORGAN_LABELS: dict[Organ, str] = {
 PROTOCOL_KINDS: tuple[str, ...] = ("open", "single_blind", "dbpcfc", "fpies", "home", "ladder")
 
 _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
-    # Anchor wording: PRACTALL column of docs/clinical-sources.md §3.1 (TrakCare OFC form; Clin Transl Allergy 2016, Table 3),
+    # Anchor wording: PRACTALL column of docs/clinical-sources.md §3.1 (TrakCare OFC form; Clin Transl Allergy 2016,
+    # Table 3),
     # with the item name added where the source cell is a fragment ("generalised", "2-3 episodes").
     ChecklistItem(
         "skin_pruritus",
@@ -88,7 +90,8 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
         "upper_resp_sneezing",
         "Sneezing/itching (nose, eyes)",
         Organ.UPPER_RESP,
-        True,  # S/O in docs/clinical-sources.md §3.1; rhinoconjunctivitis is objective for Utrecht (3.2), so we treat it as O
+        # S/O in docs/clinical-sources.md §3.1; rhinoconjunctivitis is objective for Utrecht (3.2), so we treat it as O
+        True,
         (
             "rare bursts, occasional sniffing",
             "bursts of <10, intermittent rubbing of nose/eyes",
@@ -186,7 +189,8 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
     ),
 )
 
-# MCAS items: no published per-item anchors exist (docs/clinical-sources.md §5.4 found no standardised MCAS protocol), so the
+# MCAS items: no published per-item anchors exist (docs/clinical-sources.md §5.4 found no standardised MCAS protocol),
+# so the
 # wording of all five is ours. Objective = a sign someone else can see or measure.
 _MCAS_ITEMS: tuple[ChecklistItem, ...] = (
     ChecklistItem(
@@ -268,9 +272,11 @@ _DEFAULT_CODES: dict[str, tuple[str, ...]] = {
     "single_blind": _IGE_CODES,
     "dbpcfc": _IGE_CODES,
     "fpies": _FPIES_CODES,
-    # Home reintroduction is where MCAS patients step up trigger foods (docs/clinical-sources.md §5.4), so watch everything.
+    # Home reintroduction is where MCAS patients step up trigger foods (docs/clinical-sources.md §5.4), so watch
+    # everything.
     "home": _ALL_CODES,
-    # Household-measure ladders run in clinic (ASCIA peanut, docs/clinical-sources.md §1.3) are IgE challenges; MCAS is opt-in.
+    # Household-measure ladders run in clinic (ASCIA peanut, docs/clinical-sources.md §1.3) are IgE challenges; MCAS is
+    # opt-in.
     "ladder": _IGE_CODES,
 }
 

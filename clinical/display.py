@@ -17,7 +17,8 @@ def _step(value: Decimal, steps: tuple[tuple[Decimal, Decimal], ...], smallest: 
 
 # Protein: 0.1 mg is finer than any label or scale can deliver above 10 mg; small doses keep more digits.
 _MG_STEPS = ((Decimal(10), Decimal("0.1")), (Decimal(1), Decimal("0.01")))
-# Food: a 0.01 g kitchen scale and a 0.1 mL syringe (docs/clinical-sources.md §2, allergyguide assumptions); amounts below
+# Food: a 0.01 g kitchen scale and a 0.1 mL syringe (docs/clinical-sources.md §2, allergyguide assumptions); amounts
+# below
 # 1 g/1 mL keep one more digit so 0.625 g (1/8 tsp, ASCIA) is shown as planned.
 _G_STEPS = ((Decimal(1), Decimal("0.01")),)
 _ML_STEPS = ((Decimal(1), Decimal("0.1")),)

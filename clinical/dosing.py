@@ -103,7 +103,8 @@ class FoodSpec:
 def food_amount_for_protein(protein_mg: Decimal, food: FoodSpec) -> Decimal:
     """Food holding protein_mg of protein: g for a solid, mL for a liquid; exact, not rounded."""
     _require_amount(protein_mg, "protein_mg")
-    # docs/clinical-sources.md §2: food g = protein mg × 0.001 ÷ (protein g per 100 g ÷ 100) (allergyguide food_protein_index.js)
+    # docs/clinical-sources.md §2: food g = protein mg × 0.001 ÷ (protein g per 100 g ÷ 100) (allergyguide
+    # food_protein_index.js)
     with localcontext(_CONTEXT):
         return protein_mg / MG_PER_G / (food.protein_g_per_100 / 100)
 
@@ -115,14 +116,16 @@ def protein_for_food_amount(amount: Decimal, food: FoodSpec) -> Decimal:
         return amount * (food.protein_g_per_100 / 100) * MG_PER_G
 
 
-# docs/clinical-sources.md §2: allergyguide's PRACTALL tables show food to 0.01 g, the kitchen-scale resolution it assumes.
+# docs/clinical-sources.md §2: allergyguide's PRACTALL tables show food to 0.01 g, the kitchen-scale resolution it
+# assumes.
 SCALE_RESOLUTION_G: Final = Decimal("0.01")
 # docs/clinical-sources.md §2: allergyguide assumes a 0.1 mL oral syringe for liquids.
 SYRINGE_RESOLUTION_ML: Final = Decimal("0.1")
 
 
 def grams_rounded(protein_mg: Decimal, food: FoodSpec) -> Decimal:
-    """Food for protein_mg rounded half-up to 0.01, as in the table of grams of food per PRACTALL step (docs/clinical-sources.md §2).
+    """Food for protein_mg rounded half-up to 0.01, as in the table of grams of food per PRACTALL step
+    (docs/clinical-sources.md §2).
 
     For a liquid the result is mL (100 g is taken as 100 mL, docs/clinical-sources.md §2).
     """
@@ -142,10 +145,12 @@ def cumulative(doses: Sequence[Decimal]) -> list[Decimal]:
 # Schedules (mg protein unless said otherwise)
 # ---------------------------------------------------------------------------------------------------------
 
-# docs/clinical-sources.md §1.1: PRACTALL 7 steps, mg protein (allergyguide food_protein_index.js, practall_seven_doses_mg);
+# docs/clinical-sources.md §1.1: PRACTALL 7 steps, mg protein (allergyguide food_protein_index.js,
+# practall_seven_doses_mg);
 # cumulative 4,443 mg.
 PRACTALL_7_MG: Final = tuple(Decimal(dose) for dose in ("3", "10", "30", "100", "300", "1000", "3000"))
-# docs/clinical-sources.md §1.1: allergyguide's "PRACTALL-5" (practall_five_doses_mg); cumulative 4,430 mg. Whether PRACTALL
+# docs/clinical-sources.md §1.1: allergyguide's "PRACTALL-5" (practall_five_doses_mg); cumulative 4,430 mg. Whether
+# PRACTALL
 # itself publishes a 5-step variant is unconfirmed, so this is allergyguide's label.
 PRACTALL_5_MG: Final = tuple(Decimal(dose) for dose in ("30", "100", "300", "1000", "3000"))
 
@@ -405,7 +410,8 @@ def _fraction_label(fraction: HomeFraction) -> str:
 # Preparing one dose
 # ---------------------------------------------------------------------------------------------------------
 
-# docs/clinical-sources.md §2 (allergyguide OIT docs): below 0.2 g or 0.2 mL the undiluted amount cannot be measured; dilute.
+# docs/clinical-sources.md §2 (allergyguide OIT docs): below 0.2 g or 0.2 mL the undiluted amount cannot be measured;
+# dilute.
 MIN_DIRECT_AMOUNT: Final = Decimal("0.2")
 # docs/clinical-sources.md §2 (allergyguide OIT checks): a calculated dose more than 5 % from the target is critical.
 MAX_DEVIATION_PCT: Final = Decimal(5)

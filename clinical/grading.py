@@ -1,7 +1,8 @@
 """Suggested reaction grades on three published scales, from checklist findings and vital signs.
 
 A suggestion only: the clinician confirms or changes it. Every mapping from a checklist item (PRACTALL 0-3
-severity, docs/clinical-sources.md §3.1) to a scale feature is a documented judgement; the section numbers in comments refer to
+severity, docs/clinical-sources.md §3.1) to a scale feature is a documented judgement; the section numbers in
+comments refer to
 docs/clinical-sources.md, whose "[unconfirmed]" marks are repeated where they apply.
 """
 
@@ -243,7 +244,8 @@ def _no_reaction(scale: str, data: GradeInput) -> GradeSuggestion:
     return GradeSuggestion(scale, SCALES[scale], NO_REACTION[scale], reasons)
 
 
-# --- Sampson 2003 (docs/clinical-sources.md §4.1): grade = the worst organ system. -------------------------------------------
+# --- Sampson 2003 (docs/clinical-sources.md §4.1): grade = the worst organ system.
+# -------------------------------------------
 # Values are (organ system, Sampson grade for PRACTALL severity 1, 2, 3); 0 = not a Sampson feature.
 _SAMPSON_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
     # PRACTALL scores itch by intensity, not extent; only severe (excoriating) itch is read as Sampson's
@@ -304,7 +306,8 @@ def suggest_sampson(data: GradeInput) -> GradeSuggestion:
     return GradeSuggestion(SAMPSON, SCALES[SAMPSON], str(grade), reasons)
 
 
-# --- WAO 2010 (docs/clinical-sources.md §4.3): grade 1 = one organ system; 2 = more than one, or GI, or mild asthma; 3 = severe
+# --- WAO 2010 (docs/clinical-sources.md §4.3): grade 1 = one organ system; 2 = more than one, or GI, or mild asthma; 3
+# = severe
 # asthma or laryngeal oedema; 4 = respiratory failure or hypotension; 5 = death (never suggested: the clinician
 # records it). Lower-airway findings are graded by _wao_lower_airway, not by this table.
 _WAO_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
@@ -397,7 +400,8 @@ def suggest_wao2010(data: GradeInput) -> GradeSuggestion:
     return GradeSuggestion(WAO, SCALES[WAO], f"{grade}{letter}", (*reasons, timing))
 
 
-# --- Brown 2004 (docs/clinical-sources.md §4.2): 1 mild = skin/subcutaneous only; 2 moderate = respiratory, cardiovascular or GI
+# --- Brown 2004 (docs/clinical-sources.md §4.2): 1 mild = skin/subcutaneous only; 2 moderate = respiratory,
+# cardiovascular or GI
 # involvement; 3 severe = hypoxia, hypotension or neurological compromise.
 BROWN_LEVELS: dict[int, str] = {1: "mild", 2: "moderate", 3: "severe"}
 _BROWN_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {

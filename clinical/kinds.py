@@ -29,9 +29,11 @@ class KindRules:
 
 
 # Intervals: "15-30 min" in most diagnostic protocols (docs/clinical-sources.md §1.2, Bock 1988 / Bindslev-Jensen 2004);
-# PRACTALL 2024 abstract 20-30 min (1.1). Observation: 2 h after an IgE OFC (ASCIA peanut, IFAN; docs/clinical-sources.md §6.3),
+# PRACTALL 2024 abstract 20-30 min (1.1). Observation: 2 h after an IgE OFC (ASCIA peanut, IFAN; docs/clinical-
+# sources.md §6.3),
 # at least 4 h for FPIES (fpies.org; 1.5). Home reintroduction: new foods every 3-5 days with a 24-48 h watch
-# (SM Companion; docs/clinical-sources.md §5.4); daily home steps exist (ASCIA home continuation, 1.3), so one day is the floor.
+# (SM Companion; docs/clinical-sources.md §5.4); daily home steps exist (ASCIA home continuation, 1.3), so one day is
+# the floor.
 KINDS: dict[str, KindRules] = {
     rules.code: rules
     for rules in (

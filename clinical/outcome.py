@@ -1,6 +1,7 @@
 """Challenge results computed from the doses actually given (docs/clinical-sources.md §6.1, 6.2), never typed in.
 
-Terms (docs/clinical-sources.md §6.2): the eliciting dose is the dose at which the reaction began (Utrecht); NOAEL, the highest
+Terms (docs/clinical-sources.md §6.2): the eliciting dose is the dose at which the reaction began (Utrecht); NOAEL,
+the highest
 tolerated dose, is the highest dose given without an observed reaction; both are reported discrete and cumulative
 (Blom et al. 2022). Amounts are what the patient actually ate, so a partly eaten dose counts as eaten.
 """
@@ -22,7 +23,8 @@ class OutcomeError(DomainError, ValueError):
 
 
 class OutcomeVerdict(StrEnum):
-    """The outcome the figures suggest (docs/clinical-sources.md §6.1; TrakCare "Tolerated / Not tolerated / Equivocal / Dose not
+    """The outcome the figures suggest (docs/clinical-sources.md §6.1; TrakCare "Tolerated / Not tolerated /
+    Equivocal / Dose not
     reached"). Its values are those of challenges.models.Outcome, the outcome the allergist confirms and stores."""
 
     PASSED = "passed"
@@ -121,7 +123,8 @@ def suggest_outcome(
        1 tsp peanut butter), the highest dose eaten reaches it. With a minimum set, it alone decides, so a
        half-eaten last dose does not pass by step count.
     4. `stopped_early` -> equivocal. `stopped_early` means the clinician stopped dosing on clinical judgement
-       although no rule was met; doubtful symptoms are the usual reason (Niggemann 2010, docs/clinical-sources.md §3.2), so
+       although no rule was met; doubtful symptoms are the usual reason (Niggemann 2010, docs/clinical-sources.md
+       §3.2), so
        whether a reaction occurred is unclear (TrakCare "Equivocal").
     5. Otherwise -> dose_not_reached: ended before the top dose for a non-clinical reason such as refusal, time or
        illness (docs/clinical-sources.md §6.1; TrakCare "Dose not reached"). Callers pass stopped_early=False for these.

@@ -45,7 +45,8 @@ class DoseCheckRules:
 
 
 DOSE_CHECK_RULES: Final[dict[str, DoseCheckRules]] = {
-    # docs/clinical-sources.md §1.2: 15-30 min between doses in most diagnostic protocols. docs/clinical-sources.md §2: PRACTALL steps rise
+    # docs/clinical-sources.md §1.2: 15-30 min between doses in most diagnostic protocols. docs/clinical-sources.md §2:
+    # PRACTALL steps rise
     # about 3.3× (so allergyguide's OIT ">2×" caution does not apply to an OFC); 3.5× flags only unusual jumps.
     KIND_OFC: DoseCheckRules(min_interval_minutes=15, big_jump_factor=Decimal("3.5"), warn_repeats=True),
     # docs/clinical-sources.md §1.5: FPIES gives 3 EQUAL portions over about 1 h, so repeats are the design, not a slip;

@@ -237,7 +237,8 @@ def _counts(finding: Finding, min_severity: int, pre_dose: Mapping[str, int]) ->
 
 
 def _objective_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Mapping[str, int]) -> list[RuleHit]:
-    """One hit per objective item that reached the grade (Utrecht: stop on objective symptoms, docs/clinical-sources.md §3.2)."""
+    """One hit per objective item that reached the grade (Utrecht: stop on objective symptoms,
+    docs/clinical-sources.md §3.2)."""
     by_item: dict[str, list[Finding]] = {}
     for finding in findings:
         if ITEMS[finding.item_code].objective and _counts(finding, rules.objective_min_severity, pre_dose):
@@ -338,7 +339,8 @@ def _sbp_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals
 
 
 def _sbp_pct_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals | None) -> RuleHit | None:
-    """Systolic BP more than N % below baseline: NIAID/FAAN hypotension at any age (docs/clinical-sources.md §4.5, 7)."""
+    """Systolic BP more than N % below baseline: NIAID/FAAN hypotension at any age (docs/clinical-sources.md §4.5,
+    7)."""
     base = _baseline_value(baseline, lambda v: v.systolic)
     if base is None:
         return None
@@ -430,7 +432,8 @@ def _vital_hits(
 FPIES_VOMIT_FROM = timedelta(hours=1)
 FPIES_VOMIT_TO = timedelta(hours=4)
 FPIES_MIN_MINORS = 2  # "plus at least 2 minor criteria" (docs/clinical-sources.md §1.5)
-# Leonard 2018 lists hypothermia without a number (docs/clinical-sources.md §1.5). 35 °C is the usual clinical definition of
+# Leonard 2018 lists hypothermia without a number (docs/clinical-sources.md §1.5). 35 °C is the usual clinical
+# definition of
 # hypothermia and has no source in docs/clinical-sources.md (§9, [unconfirmed]): check it with the clinical lead.
 HYPOTHERMIA_BELOW_C = Decimal("35")
 
@@ -503,7 +506,8 @@ def _fpies_hit(
     age_years: Decimal,
     dose_times: Mapping[int, datetime] | None,
 ) -> RuleHit | None:
-    """FPIES OFC positive: vomiting 1-4 h after the food plus >=2 minor criteria (Leonard 2018, docs/clinical-sources.md §1.5)."""
+    """FPIES OFC positive: vomiting 1-4 h after the food plus >=2 minor criteria (Leonard 2018,
+    docs/clinical-sources.md §1.5)."""
     major = _fpies_major(findings, pre_dose, dose_times)
     if major is None:
         return None

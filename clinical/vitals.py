@@ -1,6 +1,7 @@
 """Vital-sign limits shared by the stop rules (clinical.stopping) and the reaction grades (clinical.grading).
 
-Low systolic blood pressure, NIAID/FAAN 2006 (Sampson et al., J Allergy Clin Immunol 2006;117:391-7; docs/clinical-sources.md §7):
+Low systolic blood pressure, NIAID/FAAN 2006 (Sampson et al., J Allergy Clin Immunol 2006;117:391-7;
+docs/clinical-sources.md §7):
 - 1 month to 1 year: below 70 mmHg;
 - 1 to 10 years: below 70 + 2 x age mmHg;
 - 11 to 17 years and adults: below 90 mmHg;

@@ -73,7 +73,8 @@ class WashoutRule:
             raise WashoutError(f"Note and source for {self.med_class} must be text.", code="bad_type")
 
 
-# Seeded defaults, docs/clinical-sources.md §5.1. No default exists there for mast-cell stabilisers or "other"; add them per
+# Seeded defaults, docs/clinical-sources.md §5.1. No default exists there for mast-cell stabilisers or "other"; add them
+# per
 # protocol.
 DEFAULT_WASHOUT: tuple[WashoutRule, ...] = (
     WashoutRule(
@@ -223,11 +224,13 @@ def _washout_conflict(med: Medication, hours: int, challenge_start: datetime, di
 def _risk_conflict(med: Medication) -> Conflict | None:
     """A warning for drugs that make a reaction more dangerous, whatever the challenge kind."""
     if med.med_class == "beta_blocker":
-        # Beta-blocker use is a risk factor for a severe OFC reaction (Nowak-Wegrzyn 2009, docs/clinical-sources.md §5.1 / 5.2).
+        # Beta-blocker use is a risk factor for a severe OFC reaction (Nowak-Wegrzyn 2009, docs/clinical-sources.md §5.1
+        # / 5.2).
         message = f"{med.name} is a beta-blocker: a risk factor for a severe reaction during a food challenge."
         return Conflict("beta_blocker_risk", WARN, med.name, message)
     if med.med_class == "ace_inhibitor":
-        # The pre-challenge checklist lists ACE inhibitors with beta-blockers (allergyguide, docs/clinical-sources.md §5.1).
+        # The pre-challenge checklist lists ACE inhibitors with beta-blockers (allergyguide, docs/clinical-sources.md
+        # §5.1).
         message = (
             f"{med.name} is an ACE inhibitor: the pre-challenge checklist asks that none be taken in the 24 h "
             "before a challenge. Review with the prescriber."

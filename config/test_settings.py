@@ -16,6 +16,7 @@ WHITENOISE_AUTOREFRESH = True
 
 # SQLite tests use a real file, so tests with threads (tests/integrity) lock as production does; the default
 # shared-cache in-memory database locks differently (reliability plan, test 16).
+DATABASES = DATABASES  # noqa: F405 - from the star import of config.settings; named for the checks below
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABASES["default"]["TEST"].get("NAME"):
     import tempfile
 

@@ -39,7 +39,8 @@ FIGURE_SYSTEM = "urn:stepwise:fhir:challenge-figure"
 EXPORTABLE_STATUSES = (Status.COMPLETED, Status.STOPPED)
 
 # Checklist item -> SNOMED CT clinical finding, only where the code was confirmed in public sources. The PRACTALL
-# item "Urticaria/angioedema" is scored on hives first (docs/clinical-sources.md §3.1), so it is coded as urticaria; likewise
+# item "Urticaria/angioedema" is scored on hives first (docs/clinical-sources.md §3.1), so it is coded as urticaria;
+# likewise
 # "Vomiting/diarrhoea" as vomiting. Items left out (flushing, oral, nausea/abdominal pain, sneezing, laryngeal,
 # cardiovascular, behaviour, brain fog) go as text only.
 MANIFESTATION_CODES: dict[str, tuple[str, str]] = {
@@ -135,7 +136,8 @@ def patient_bundle(patient: Patient, states: Sequence[RunState], *, now: datetim
 def reaction_severity(scale: str, grade: str) -> str | None:
     """FHIR reaction severity (mild | moderate | severe) from the confirmed grade; None if no reaction or unknown.
 
-    Brown 2004 is already mild/moderate/severe (docs/clinical-sources.md §4.2). WAO 2010 (4.3): grade 1 (one organ system) is mild,
+    Brown 2004 is already mild/moderate/severe (docs/clinical-sources.md §4.2). WAO 2010 (4.3): grade 1 (one organ
+    system) is mild,
     2 (several systems, GI, asthma responding) moderate, 3-5 severe. Sampson 2003 (4.1): 1-2 mild, 3 moderate,
     4-5 severe (wheeze, hypotension, impending doom and worse). The WAO and Sampson mappings are our judgement.
     """

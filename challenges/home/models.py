@@ -32,6 +32,9 @@ class StepRelease(models.Model):
     class Meta:
         ordering = ["challenge", "released_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"Step {self.step_number} released on challenge {self.challenge_id}"
+
     def delete(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         raise ClinicalRecordError("Step releases are never deleted.", code="no_delete")
 

@@ -1,9 +1,11 @@
 """The standard library: challenge foods with their protein content, and the seeded standard protocols.
 
 Every figure carries its source; docs/clinical-sources.md §2 lists each food with its table entry. Protein values are
-g protein per 100 g of food as sold/prepared (docs/clinical-sources.md §2): CNF 2015 = Canadian Nutrient File 2015 as extracted
+g protein per 100 g of food as sold/prepared (docs/clinical-sources.md §2): CNF 2015 = Canadian Nutrient File 2015 as
+extracted
 in jay-joshy/allergyguide `cnf_extracted.csv`; USDA SR = USDA Standard Reference `ABBREV.txt` (NDB number given).
-For liquids the same figure is used per 100 mL (allergyguide: 100 g of a liquid is taken as 100 mL, docs/clinical-sources.md §2).
+For liquids the same figure is used per 100 mL (allergyguide: 100 g of a liquid is taken as 100 mL,
+docs/clinical-sources.md §2).
 """
 
 from __future__ import annotations
@@ -156,7 +158,8 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         follow_up_hours=(24,),
         notes="Open challenge; doses in mg of peanut protein, 30 min apart; observe 2 h after the last dose.",
         references=(
-            "Doses 3-3000 mg: PRACTALL semi-log schedule (allergyguide food_protein_index.js; docs/clinical-sources.md §1.1). "
+            "Doses 3-3000 mg: PRACTALL semi-log schedule (allergyguide food_protein_index.js; "
+            "docs/clinical-sources.md §1.1). "
             "20-30 min intervals: PRACTALL 2024 update abstract (§1.1). 2 h observation: ASCIA 2011, IFAN (§6.3). "
             "24 h phone follow-up: tree-nut OFC study NCT02070263 (§6.3; not a guideline requirement)."
         ),
@@ -174,7 +177,9 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
             "1 teaspoon is the minimum last dose to call the challenge negative. Home: 2 tsp/day on days 2-7, "
             "then peanut at least weekly."
         ),
-        references="ASCIA Food Challenge Protocols, Sept 2011, peanut sheet; 1 tsp = 5 g (docs/clinical-sources.md §1.3).",
+        references=(
+            "ASCIA Food Challenge Protocols, Sept 2011, peanut sheet; 1 tsp = 5 g (docs/clinical-sources.md §1.3)."
+        ),
     ),
     ProtocolSeed(
         "Baked milk (cheesecake) open OFC",
@@ -187,7 +192,8 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         follow_up_hours=(24,),
         notes="Baked milk challenge with commercial baked cheesecake; the cumulative 4,443 mg is about 81 g (a slice).",
         references=(
-            "Baked-milk challenges are an exception to 'least processed form' (AAAAI work group, docs/clinical-sources.md §1.2). "
+            "Baked-milk challenges are an exception to 'least processed form' (AAAAI work group, "
+            "docs/clinical-sources.md §1.2). "
             "Cheesecake protein 5.5 g/100 g: CNF 2015 / USDA SR 18147 (§2). PRACTALL doses (§1.1)."
         ),
     ),
@@ -217,7 +223,8 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         ),
         references=(
             "Total 0.06-0.6 g/kg, 3 g cap, 3 equal portions, ≥4 h observation: Dimov 2012 summary; fpies.org "
-            "(docs/clinical-sources.md §1.5). 0.3 g/kg is marked unconfirmed there. Positive: vomiting 1-4 h plus ≥2 minor "
+            "(docs/clinical-sources.md §1.5). 0.3 g/kg is marked unconfirmed there. Positive: vomiting 1-4 h plus ≥2 "
+            "minor "
             "criteria (Leonard 2018)."
         ),
     ),
@@ -268,7 +275,8 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
             "symptoms and do not move on until the window has passed without symptoms. Nothing else new in the diet."
         ),
         references=(
-            "No published MCAS reintroduction protocol exists (docs/clinical-sources.md §5.4). Spacing 3-5 days, 24-48 h watch, "
+            "No published MCAS reintroduction protocol exists (docs/clinical-sources.md §5.4). Spacing 3-5 days, "
+            "24-48 h watch, "
             "one food at a time: SM Companion (§5.4). Cromolyn 200 mg 30 min before meals: label dosing, marked "
             "unconfirmed (§5.3); H1/H2 continued as the basic MCAD regimen (Molderings 2011, §5.3)."
         ),

@@ -1,4 +1,5 @@
-"""The challenge report snapshot (docs/clinical-sources.md §6.4), built from one challenge and its records in a fixed number of
+"""The challenge report snapshot (docs/clinical-sources.md §6.4), built from one challenge and its records in a fixed
+number of
 queries. Figures come from selectors.run_state (clinical.outcome, clinical.grading), never recomputed here."""
 
 from __future__ import annotations

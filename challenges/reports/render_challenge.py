@@ -89,7 +89,8 @@ def _story(r: ChallengeReport, width: float) -> list[Flowable]:
 
 
 def _result(r: ChallengeReport, width: float) -> Flowable:
-    """The result at a glance, on page 1: outcome, eliciting and tolerated doses, grade (docs/clinical-sources.md §6.4 items 7-8)."""
+    """The result at a glance, on page 1: outcome, eliciting and tolerated doses, grade (docs/clinical-sources.md
+    §6.4 items 7-8)."""
     inner = width - 12
     parts: list[Flowable] = [p("Result", "h2"), label_values(r.result.lines, inner)]
     if r.result.withheld:

@@ -171,6 +171,9 @@ class ChallengeEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.challenge_id})"
+
     def delete(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         raise ClinicalRecordError("Challenge events are never deleted.", code="no_delete")
 
@@ -366,6 +369,9 @@ class StopAlert(models.Model):
 
     class Meta:
         ordering = ["challenge", "raised_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Stop alert {self.pk} on challenge {self.challenge_id} ({self.decision or 'undecided'})"
 
     def delete(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         raise ClinicalRecordError("Stop alerts are never deleted.", code="no_delete")

@@ -104,7 +104,8 @@ def test_pg_dump_restores_into_an_empty_database(tmp_path, some_records):
         ]
         subprocess.run(restore, env=env, check=True, capture_output=True)  # noqa: S603
         user = settings_dict.get("USER") or ""
-        url = f"postgres://{user}@{settings_dict.get('HOST') or 'localhost'}:{settings_dict.get('PORT') or 5432}/{restore_db}"
+        host, port = settings_dict.get("HOST") or "localhost", settings_dict.get("PORT") or 5432
+        url = f"postgres://{user}@{host}:{port}/{restore_db}"
         result = _verify_in_subprocess(url, target.with_suffix(".json"))
         assert result.returncode == 0, result.stderr
         assert f"hash {some_records.hash}" in result.stdout

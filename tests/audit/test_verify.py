@@ -51,7 +51,8 @@ def test_an_untouched_trail_verifies(history):
     history_rows = sum(m._base_manager.count() for m in verify._history_models())
     assert err == ""
     assert out.strip() == (
-        f"OK: {AuditEvent.objects.count()} audit events, {history_rows} history rows; head seq {head.seq} hash {head.hash}"
+        f"OK: {AuditEvent.objects.count()} audit events, {history_rows} history rows; "
+        f"head seq {head.seq} hash {head.hash}"
     )
 
 
@@ -73,13 +74,17 @@ def test_a_removed_audit_row_is_found(history):
 
 def test_two_swapped_audit_rows_are_found(history):
     """Rows 3 and 7 trade every column but their id: each still matches its own hash, but the order is wrong."""
-    columns = "seq, at, user_id, username, clinic_id, patient_id, action, object_type, object_id, ip, user_agent, details, previous_hash, hash"
+    columns = (
+        "seq, at, user_id, username, clinic_id, patient_id, action, object_type, object_id, ip, user_agent, details, "
+        "previous_hash, hash"
+    )
     a, b = AuditEvent.objects.filter(seq__in=(3, 7)).order_by("seq").values_list("id", flat=True)
     attacker_sql(
         f"CREATE TEMPORARY TABLE swapped AS SELECT id, {columns} FROM audit_auditevent WHERE id IN (%s, %s)", [a, b]
     )
     attacker_sql(
-        "UPDATE audit_auditevent SET seq = seq + 1000000, hash = 'tmp' || id, previous_hash = 'tmp' || id WHERE id IN (%s, %s)",
+        "UPDATE audit_auditevent SET seq = seq + 1000000, hash = 'tmp' || id, previous_hash = 'tmp' || id WHERE id IN "
+        "(%s, %s)",
         [a, b],
     )
     for target, source in ((a, b), (b, a)):
@@ -143,12 +148,14 @@ def test_random_tampering_is_always_found_at_the_right_row(history):
             attacker_sql("DELETE FROM audit_auditevent WHERE seq = %s", [seq])
         else:
             attacker_sql(
-                "UPDATE audit_auditevent SET action = CASE WHEN action = 'login' THEN 'logout' ELSE 'login' END WHERE seq = %s",
+                "UPDATE audit_auditevent SET action = CASE WHEN action = 'login' THEN 'logout' ELSE 'login' END WHERE "
+                "seq = %s",
                 [seq],
             )
         report = verify.verify_all()
         transaction.savepoint_rollback(sid)
-        assert not report.ok and report.sorted_problems()[0].seq == seq, (kind, seq, report.sorted_problems()[:2])
+        assert not report.ok, (kind, seq)
+        assert report.sorted_problems()[0].seq == seq, (kind, seq, report.sorted_problems()[:2])
     assert verify.verify_all().ok
 
 

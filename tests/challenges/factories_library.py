@@ -1,4 +1,5 @@
-"""Helpers for the protocol-library pages: POST data that mirrors the edit page, and a challenge that uses a protocol."""
+"""Helpers for the protocol-library pages: POST data that mirrors the edit page, and a challenge that uses a
+protocol."""
 
 from __future__ import annotations
 

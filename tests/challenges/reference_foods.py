@@ -1,4 +1,5 @@
-"""Reference foods for the dose-math tests: docs/clinical-sources.md §2, CNF 2015 values (g protein per 100 g; milk used as per
+"""Reference foods for the dose-math tests: docs/clinical-sources.md §2, CNF 2015 values (g protein per 100 g; milk
+used as per
 100 mL, docs/clinical-sources.md §2 "100 g ≈ 100 mL")."""
 
 from decimal import Decimal as D

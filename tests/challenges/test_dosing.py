@@ -189,7 +189,8 @@ def test_practall_lists_are_fresh_copies():
     assert len(practall_7()) == 7
 
 
-# docs/clinical-sources.md §2 "Grams of food per PRACTALL step" (0.01 g, allergyguide rounding); the total is the rounded
+# docs/clinical-sources.md §2 "Grams of food per PRACTALL step" (0.01 g, allergyguide rounding); the total is the
+# rounded
 # total of 4,443 mg, not the sum of the rounded steps.
 PRACTALL_GRAMS = [
     ("22.21", False, "0.01 0.05 0.14 0.45 1.35 4.50 13.51", "20.00"),

@@ -85,7 +85,7 @@ def test_plain_duration_for_patients(value, text):
 
 
 def test_a_negative_duration_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative"):
         format_duration(timedelta(seconds=-1))
 
 

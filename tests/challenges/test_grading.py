@@ -144,7 +144,8 @@ def test_sampson_realistic_peanut_reaction_in_a_child():
     assert reasons == ("Wheeze: moderate (2)", "SpO2 90 %")
 
 
-# --- Hypotension by age (docs/clinical-sources.md §7) ------------------------------------------------------------------------
+# --- Hypotension by age (docs/clinical-sources.md §7)
+# ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

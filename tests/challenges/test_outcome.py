@@ -9,7 +9,8 @@ from clinical.outcome import GivenDose, OutcomeError, OutcomeVerdict, compute_re
 
 TZ = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
-# PRACTALL 7-step schedule in mg protein, 30 min apart (docs/clinical-sources.md §1.1); food as g of a 25 % protein powder.
+# PRACTALL 7-step schedule in mg protein, 30 min apart (docs/clinical-sources.md §1.1); food as g of a 25 % protein
+# powder.
 PRACTALL_MG = ("3", "10", "30", "100", "300", "1000", "3000")
 
 

@@ -42,7 +42,7 @@ def test_limit_takes_completed_years_only(age):
 
 
 def test_limit_refuses_a_negative_age():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="-1"):
         systolic_hypotension_limit(-1)
 
 

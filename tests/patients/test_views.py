@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from http import HTTPStatus
 
@@ -171,7 +171,7 @@ def test_nurse_creates_patient(client, nurse):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("date_of_birth", (date.today() + timedelta(days=2)).isoformat(), "cannot be in the future"),
+        ("date_of_birth", (timezone.localdate() + timedelta(days=2)).isoformat(), "cannot be in the future"),
         ("date_of_birth", "2026-02-30", "Enter a valid date"),
         ("date_of_birth", "1850-01-01", "on or after 1 Jan 1900"),
         ("weight_kg", "0", "Must be between 0.5 kg and 350 kg"),

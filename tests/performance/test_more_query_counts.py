@@ -150,7 +150,8 @@ def test_patient_history_queries_do_not_grow(client, patient, nurse, size):
 def test_attention_still_lists_a_stopped_plan_with_a_recent_symptom(
     client, patient, home_protocol, allergist, nurse, clock
 ):
-    """The attention page skips stopped plans unless something recent needs the clinic (the query that keeps it fast)."""
+    """The attention page skips stopped plans unless something recent needs the clinic (the query that keeps it
+    fast)."""
     (plan,) = _home_plans(patient, home_protocol, allergist, nurse, clock, plans=1, doses=1)
     runs.challenge_stop(challenge=plan, by=allergist, reason="Patient asked to stop")
     client.force_login(nurse)

@@ -82,7 +82,8 @@ def vitals_record(
     kind: str = VitalsKind.DURING,
     evaluate: bool = True,
 ) -> VitalSigns:
-    """Record vital signs (`taken_at` in `values`, default now); the stop rules are evaluated unless `evaluate` is off."""
+    """Record vital signs (`taken_at` in `values`, default now); the stop rules are evaluated unless `evaluate` is
+    off."""
     challenge = locked(challenge)
     require_open(challenge)
     values = dict(values)
