@@ -37,7 +37,9 @@ def other_clinic(db):
 
 @pytest.fixture
 def allergist(clinic):
-    return UserFactory(username="t-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Amira", last_name="Okafor")
+    return UserFactory(
+        username="t-allergist", role=Role.ALLERGIST, clinic=clinic, first_name="Amira", last_name="Okafor"
+    )
 
 
 @pytest.fixture
@@ -95,10 +97,13 @@ def other_clinic_patient(other_clinic):
 # transaction that is rolled back, so it sees the library and cannot remove it. A transactional test
 # (`transactional_db`, `django_db(transaction=True)`, `live_server`) commits, and the test framework empties every
 # table after it (Django's flush): pytest_runtest_teardown below loads the library again after such a test.
-# (serialized_rollback is no help: it re-inserts rows with save(), which the append-only triggers refuse.)
+# (Not serialized_rollback: every such test would have to opt in, the snapshot is taken before the library is
+# loaded, and its restore save()s each row over the one already there, an UPDATE the append-only triggers refuse.)
 
 _DB_BLOCKER = pytest.StashKey[object]()
-_TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+_TRANSACTIONAL_FIXTURES = {
+    "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="session")
