@@ -97,7 +97,8 @@ def other_clinic_patient(other_clinic):
 # transaction that is rolled back, so it sees the library and cannot remove it. A transactional test
 # (`transactional_db`, `django_db(transaction=True)`, `live_server`) commits, and the test framework empties every
 # table after it (Django's flush): pytest_runtest_teardown below loads the library again after such a test.
-# (serialized_rollback is no help: it re-inserts rows with save(), which the append-only triggers refuse.)
+# (Not serialized_rollback: every such test would have to opt in, the snapshot is taken before the library is
+# loaded, and its restore save()s each row over the one already there, an UPDATE the append-only triggers refuse.)
 
 _DB_BLOCKER = pytest.StashKey[object]()
 _TRANSACTIONAL_FIXTURES = {

@@ -9,7 +9,7 @@ from django.urls import reverse
 from challenges.models import FollowUp, Protocol
 from challenges.run import services as runs
 from challenges.run.services import OutcomeInput, challenge_schedule
-from tests.run.conftest import START
+from tests.helpers import START
 
 
 def _finished_fpies(allergist, patient, clock):

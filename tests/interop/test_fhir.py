@@ -22,8 +22,8 @@ from challenges.exports.fhir import (
 from challenges.models import Challenge, Status
 from challenges.run import selectors
 from challenges.run.services import challenge_schedule
+from tests.helpers import START
 from tests.interop.conftest import move_to, run_passed
-from tests.run.conftest import START
 
 
 def download(client, user, url: str) -> dict:
