@@ -8,12 +8,15 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from challenges.library.services.standard import load_standard_library
 from challenges.models import Challenge, Protocol
@@ -115,6 +118,36 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
         load_standard_library()
     request.config.stash[_DB_BLOCKER] = django_db_blocker
+    yield
+    with django_db_blocker.unblock():
+        _end_stray_sessions()
+
+
+def _end_stray_sessions(wait_seconds: float = 20) -> None:
+    """Before pytest-django drops the PostgreSQL test database, wait for other sessions on it to end.
+
+    A test that ran a subprocess or a server thread (backup, live server) leaves a backend that PostgreSQL may not
+    have reaped yet, and DROP DATABASE refuses while one remains. Wait for them; if any outlive the wait, name them
+    on stderr (so a real leak is visible) and end them, so the suite's result is the tests', not the clean-up's.
+    """
+    if connection.vendor != "postgresql":
+        return
+    query = (
+        "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + wait_seconds
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(query)
+            stray = cursor.fetchall()
+            if not stray or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        for pid, application, state, last_query in stray:
+            sys.stderr.write(f"\nstray session on the test database: pid {pid} {application!r} {state}: {last_query}\n")
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.close()
 
 
 def _is_transactional(item: pytest.Item) -> bool:
