@@ -17,9 +17,9 @@ PAGE_SIZE = 50
 
 @require_GET
 def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    require_allergist(request.user)
-    form = EventFilterForm(request.GET or None, clinic_id=request.user.clinic_id)
-    events = AuditEvent.objects.for_clinic(request.user.clinic_id).select_related("user", "patient")
+    clinic_id = require_allergist(request.user)
+    form = EventFilterForm(request.GET or None, clinic_id=clinic_id)
+    events = AuditEvent.objects.for_clinic(clinic_id).select_related("user", "patient")
     if form.is_bound and form.is_valid():
         events = form.filter(events)
     page = Paginator(events.order_by("-seq"), PAGE_SIZE).get_page(request.GET.get("page"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -11,15 +13,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from clinics.access import require_clinic_staff
+from clinics.access import require_clinic_staff, staff_clinic
 from clinics.forms import EnteredInErrorForm
 from clinics.http import AuthenticatedHttpRequest
-from clinics.models import ClinicalRecord, ClinicalRecordError
+from clinics.models import ClinicalRecord, ClinicalRecordError, User
 from clinics.services import clinical_record_mark_entered_in_error, clinical_record_save
 from clinics.signals import ChartAccess, announce_chart_opened
 from patients import access
 from patients.forms import MedicationForm, PatientForm, PatientSearchForm, TriggerForm
-from patients.models import Patient, fold_for_search
+from patients.models import Medication, Patient, Trigger, fold_for_search
 
 PAGE_SIZE = 25
 
@@ -79,7 +81,7 @@ def _save_form(request: AuthenticatedHttpRequest, form: ModelForm) -> ClinicalRe
 @require_http_methods(["GET", "POST"])
 def patient_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_clinic_staff(request.user)
-    form = PatientForm(request.POST or None, clinic=request.user.clinic)
+    form = PatientForm(request.POST or None, clinic=staff_clinic(request.user))
     if request.method == "POST" and (patient := _save_form(request, form)):
         messages.success(request, _("Patient created."))
         return redirect("patients:detail", pk=patient.pk)
@@ -144,7 +146,7 @@ def _new_child(patient: Patient, related_name: str) -> ClinicalRecord:
     return getattr(patient, related_name).model(patient=patient)
 
 
-_ERROR_TARGETS = {
+_ERROR_TARGETS: dict[str, Callable[[User, int], Patient | Trigger | Medication]] = {
     "patient": access.get_patient_for_staff,
     "trigger": access.get_trigger_for_staff,
     "medication": access.get_medication_for_staff,

@@ -46,7 +46,7 @@ from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.durations import format_hours, format_minutes
 from clinical.kinds import kind_defaults
 from clinical.stopping import StopRuleError, StopRules
-from clinics.access import require_allergist, require_clinic_staff
+from clinics.access import require_allergist, require_clinic_staff, staff_clinic
 from clinics.http import AuthenticatedHttpRequest
 
 # What can go wrong when a protocol is saved; each becomes a message on the page, never a 500.
@@ -148,7 +148,7 @@ def protocol_clone_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     if request.method != "POST":  # checked after access, so a nurse learns nothing (404) from a GET either
         return HttpResponseNotAllowed(["POST"])
     try:
-        copy = protocol_clone(protocol=protocol, clinic=request.user.clinic, by=request.user)
+        copy = protocol_clone(protocol=protocol, clinic=staff_clinic(request.user), by=request.user)
     except SAVE_ERRORS as exc:
         for message in error_messages(exc):
             messages.error(request, message)
@@ -196,7 +196,7 @@ def food_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FoodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            food = food_create(clinic=request.user.clinic, by=request.user, draft=form.draft())
+            food = food_create(clinic=staff_clinic(request.user), by=request.user, draft=form.draft())
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

@@ -21,7 +21,10 @@ from patients.access import get_patient_for
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    disposition = content_disposition_header(as_attachment=True, filename=filename)
+    if disposition is None:  # Django returns None only for an inline response without a filename
+        raise ValueError("No Content-Disposition header for an attachment")
+    response["Content-Disposition"] = disposition
     return response
 
 

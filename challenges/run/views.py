@@ -83,7 +83,7 @@ def form_errors_text(form: forms.Form) -> str:
     parts = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else None
-        text = " ".join(errors)
+        text = " ".join(str(error) for error in errors)
         parts.append(f"{label}: {text}" if label else text)
     return " ".join(parts)
 
@@ -154,8 +154,9 @@ def on_detail_page(request: AuthenticatedHttpRequest, pk: int, **bound: forms.Fo
 @require_http_methods(["GET", "POST"])
 def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for_staff(request.user, patient_pk)
+    clinic_id = require_clinic_staff(request.user)  # passed already, in get_patient_for_staff
     protocols = access.protocols_for(request.user).current().select_related("food")
-    form = ScheduleForm(request.POST or None, protocols=protocols, clinic_id=request.user.clinic_id)
+    form = ScheduleForm(request.POST or None, protocols=protocols, clinic_id=clinic_id)
     if request.method == "POST" and form.is_valid():
         try:
             challenge = runs.challenge_schedule(patient=patient, by=request.user, **form.cleaned_data)
@@ -353,7 +354,12 @@ def unblind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return act(request, None, write, success=_("Unblinded."), **on_detail_page(request, pk))
 
 
-_RECORDS = {"dose": Dose, "observation": Observation, "vitals": VitalSigns, "treatment": Treatment}
+_RECORDS: dict[str, type[Dose | Observation | VitalSigns | Treatment]] = {
+    "dose": Dose,
+    "observation": Observation,
+    "vitals": VitalSigns,
+    "treatment": Treatment,
+}
 
 
 @require_POST
