@@ -53,11 +53,13 @@ class _Clock:
 def _clock(start: datetime) -> Iterator[_Clock]:
     clock = _Clock(start)
 
-    class DemoTime(datetime):  # what django.utils.timezone imports as `datetime`, with the clock's now()
-        # Returns the clock's plain datetime, not a DemoTime as datetime.now()'s Self promises: timezone.now(), the
-        # only caller, passes it on as a datetime. Hence the ignore.
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+    class DemoTime:
+        """Stands in for django.utils.timezone's `datetime` while the clock runs. That module only calls its now()
+        (in timezone.now()) and tests isinstance(value, datetime) in template_localtime(), which no value passes
+        meanwhile."""
+
+        @staticmethod
+        def now(tz: tzinfo | None = None) -> datetime:
             return clock.now.astimezone(tz) if tz else clock.now.replace(tzinfo=None)
 
     with mock.patch("django.utils.timezone.datetime", DemoTime):
