@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from audit.models import AuditEvent
-from clinics.admin import ClinicScopedMixin, is_superuser
+from audit.models import AuditEvent, AuditEventQuerySet
+from clinics.admin import ClinicScopedMixin, admin_user, is_superuser
 
 
 @admin.register(AuditEvent)
@@ -19,7 +19,7 @@ class AuditEventAdmin(ClinicScopedMixin, admin.ModelAdmin):
     search_fields = ["username", "object_id"]
     list_select_related = ["patient"]
     ordering = ["-seq"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "seq",
         "at",
         "action",
@@ -34,12 +34,12 @@ class AuditEventAdmin(ClinicScopedMixin, admin.ModelAdmin):
         "details",
         "previous_hash",
         "hash",
-    ]
+    )
 
     def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if is_superuser(request):
             return queryset
-        return queryset.for_clinic(request.user.clinic_id)  # type: ignore[attr-defined]
+        return cast(AuditEventQuerySet, queryset).for_clinic(admin_user(request).clinic_id)  # from AuditEvent.objects
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

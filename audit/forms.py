@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import Action
+from audit.models import Action, AuditEvent
 from clinics.forms import crispy_helper
 from patients.models import Patient
+
+_Events = TypeVar("_Events", bound=QuerySet[AuditEvent])
 
 
 class EventFilterForm(forms.Form):
@@ -23,18 +25,20 @@ class EventFilterForm(forms.Form):
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = Patient.objects.filter(clinic_id=clinic_id)  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["patient"]).queryset = Patient.objects.filter(clinic_id=clinic_id)
         self.helper = crispy_helper()
         self.helper.disable_csrf = True  # a GET search form
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
 
-    def filter(self, events: QuerySet) -> QuerySet:
+    def filter(self, events: _Events) -> _Events:
         data = self.cleaned_data
         if data.get("patient"):
             events = events.filter(patient=data["patient"])

@@ -33,7 +33,7 @@ def _refuse(*args: Any, **kwargs: Any) -> Any:
 class AuditEventQuerySet(models.QuerySet):
     update = _refuse
     bulk_update = _refuse
-    delete = _refuse  # type: ignore[assignment]
+    delete = _refuse
 
     def for_clinic(self, clinic_id: int | None) -> AuditEventQuerySet:
         return self.filter(clinic_id=clinic_id) if clinic_id else self.none()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import connection, models, transaction
 from django.http import HttpRequest
@@ -95,7 +95,12 @@ def _clean(text: str, limit: int) -> str:
     return (text or "").replace("\x00", "")[:limit]
 
 
-def _from_request(request: HttpRequest | None) -> dict[str, str]:
+class _RequestFacts(TypedDict):
+    ip: str
+    user_agent: str
+
+
+def _from_request(request: HttpRequest | None) -> _RequestFacts:
     if request is None:
         return {"ip": "", "user_agent": ""}
     return {"ip": client_ip(request) or "", "user_agent": request.META.get("HTTP_USER_AGENT", "")}

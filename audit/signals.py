@@ -77,7 +77,7 @@ def log_admin_change(
             object_type=target._meta.label_lower,
             object_id=str(target.pk),
             details={"change": change, "path": request.path},
-            ip=client_ip(request),
+            ip=client_ip(request) or "",  # unknown: "", as every other audit row has it
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     )

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from challenges.library.models import ProtocolQuerySet
 from challenges.models import Challenge, Food, Protocol
 from clinics.access import require_allergist, require_clinic_staff
 from clinics.models import User
@@ -23,7 +24,7 @@ def get_food_for_staff(user: User, pk: int) -> Food:
     return get_object_or_404(foods_for(user), pk=pk)
 
 
-def protocols_for(user: User) -> QuerySet[Protocol]:
+def protocols_for(user: User) -> ProtocolQuerySet:
     """Staff see the standard library and their clinic's protocols (every version)."""
     if not (user.is_authenticated and user.is_clinic_staff):
         return Protocol.objects.none()

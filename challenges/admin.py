@@ -9,6 +9,8 @@ challenge record's page is logged as a read of the patient's chart.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -29,7 +31,7 @@ from challenges.models import (
     Treatment,
     VitalSigns,
 )
-from clinics.admin import ReadOnlyAdmin, is_superuser
+from clinics.admin import ReadOnlyAdmin, admin_user, is_superuser
 
 
 class LibraryAdmin(ReadOnlyAdmin):
@@ -38,7 +40,8 @@ class LibraryAdmin(ReadOnlyAdmin):
     def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if is_superuser(request):
             return queryset
-        own = {self.clinic_path: request.user.clinic_id} if request.user.clinic_id else {"pk__in": []}
+        clinic_id = admin_user(request).clinic_id
+        own: dict[str, Any] = {self.clinic_path: clinic_id} if clinic_id else {"pk__in": []}
         return queryset.filter(Q(**{f"{self.clinic_path}__isnull": True}) | Q(**own))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypedDict
 
 from clinical.errors import DomainError
 from clinical.units import UNIT_ALIASES
@@ -62,6 +63,14 @@ class ChallengeResult:
     minutes_from_last_dose_to_first_symptom: int | None
 
 
+class _Totals(TypedDict):
+    """The ChallengeResult fields that count every valid dose, whatever the reaction."""
+
+    total_protein_mg: Decimal
+    total_food_amount: Decimal
+    food_unit: str
+
+
 def compute_result(doses: Sequence[GivenDose], *, reaction_onset: datetime | None) -> ChallengeResult:
     """Eliciting dose, NOAEL (discrete and cumulative), totals and time to first symptom from the doses given.
 
@@ -69,7 +78,7 @@ def compute_result(doses: Sequence[GivenDose], *, reaction_onset: datetime | Non
     Doses marked entered-in-error are ignored. Doses given after the onset count in the totals only.
     """
     valid = _valid_doses(doses)
-    totals = {
+    totals: _Totals = {
         "total_protein_mg": _sum(d.protein_mg for d in valid),
         "total_food_amount": _sum(d.food_amount for d in valid),
         "food_unit": _food_unit(valid),

@@ -50,6 +50,14 @@ def is_superuser(request: HttpRequest) -> bool:
     return bool(request.user.is_active and request.user.is_superuser)
 
 
+def admin_user(request: HttpRequest) -> User:
+    """The user of an admin page: AdminSite.admin_view lets only signed-in, active staff reach a ModelAdmin."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user
+
+
 def visible_rows(request: HttpRequest, site: admin.AdminSite, model: type[models.Model]) -> QuerySet:
     """The rows of `model` this user may see in the admin: for dropdowns, filters and autocompletes.
 
@@ -68,13 +76,17 @@ class ClinicScopedMixin:
     """Non-superusers see only rows of their own clinic (`clinic_path` leads from the model to its clinic id)."""
 
     clinic_path = "clinic"
+    # Set by ModelAdmin, which every class using this mixin also inherits.
+    model: type[models.Model]
+    admin_site: admin.AdminSite
 
     def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if is_superuser(request):
             return queryset
-        if not request.user.clinic_id:
+        clinic_id = admin_user(request).clinic_id
+        if not clinic_id:
             return queryset.none()
-        return queryset.filter(**{self.clinic_path: request.user.clinic_id})
+        return queryset.filter(**{self.clinic_path: clinic_id})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return self.scope(request, super().get_queryset(request))  # type: ignore[misc]
@@ -86,13 +98,13 @@ class ClinicScopedMixin:
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if not is_superuser(request):
             related = db_field.remote_field.model
-            kwargs["queryset"] = visible_rows(request, self.admin_site, related)  # type: ignore[attr-defined]
+            kwargs["queryset"] = visible_rows(request, self.admin_site, related)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if not is_superuser(request) and "queryset" not in kwargs:
             related = db_field.remote_field.model
-            kwargs["queryset"] = visible_rows(request, self.admin_site, related)  # type: ignore[attr-defined]
+            kwargs["queryset"] = visible_rows(request, self.admin_site, related)
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 
@@ -245,7 +257,7 @@ class ClinicalRecordAdmin(ScopedAdmin):
         return AppForm
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        clinical_record_save(record=obj, by=request.user, expected_version=form.cleaned_data.get("seen_version"))
+        clinical_record_save(record=obj, by=admin_user(request), expected_version=form.cleaned_data.get("seen_version"))
 
 
 CLINIC_SETTINGS = ["name", "time_zone", "address", "phone", "report_page_size", "home_steps_need_release"]
@@ -324,7 +336,7 @@ def access_snapshot(user: User) -> dict[str, Any]:
     }
 
 
-def _delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
+def _delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {
         key: [before.get(key), after.get(key)]
         for key in sorted(set(before) | set(after))
@@ -381,7 +393,8 @@ class StepwiseUserAdmin(ClinicScopedMixin, UserAdmin):
         if is_superuser(request):
             return form_class
 
-        clinic_id, rank = request.user.clinic_id, ROLE_RANK.get(request.user.role, 0)
+        editor = admin_user(request)
+        clinic_id, rank = editor.clinic_id, ROLE_RANK.get(editor.role, 0)
 
         class ClinicAdminUserForm(form_class):  # type: ignore[misc, valid-type]
             def __init__(self, *args: Any, **form_kwargs: Any) -> None:
@@ -422,7 +435,7 @@ class StepwiseUserAdmin(ClinicScopedMixin, UserAdmin):
         """A clinic's admin changes (and sets the password of) only a non-superuser of their clinic, in a role no
         higher than their own, whose every permission they hold too: otherwise a password reset would be a way into
         wider rights."""
-        editor = request.user
+        editor = admin_user(request)
         if obj.is_superuser or not editor.clinic_id or obj.clinic_id != editor.clinic_id:
             return False
         if ROLE_RANK.get(obj.role, 99) > ROLE_RANK.get(editor.role, 0):
@@ -434,7 +447,7 @@ class StepwiseUserAdmin(ClinicScopedMixin, UserAdmin):
         before = User.objects.get(pk=obj.pk) if change else None
         if not is_superuser(request):
             obj.is_superuser = before.is_superuser if before else False
-            obj.clinic_id = before.clinic_id if before else request.user.clinic_id
+            obj.clinic_id = before.clinic_id if before else admin_user(request).clinic_id
         form.access_before = (access_snapshot(before), before.password) if before else ({}, "")
         super().save_model(request, obj, form, change)
 
@@ -534,7 +547,7 @@ class _ByClinicUserMixin(ClinicScopedMixin):
     """Rows about a user: a non-superuser sees those of the accounts they see in the user admin."""
 
     def visible_users(self, request: HttpRequest) -> QuerySet:
-        return self.admin_site._registry[User].get_queryset(request)  # type: ignore[attr-defined]
+        return self.admin_site._registry[User].get_queryset(request)
 
 
 class _AxesAdminMixin(_ByClinicUserMixin):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
@@ -27,6 +27,14 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 LOGIN_AT_SESSION_KEY = "stepwise_login_at"  # epoch seconds of the password sign-in
+
+
+class AxesHttpRequest(HttpRequest):
+    """A request as axes' handlers see it: AxesProxyHandler.update_request has set these attributes (a type only)."""
+
+    axes_ip_address: str | None
+    axes_locked_out: bool
+    axes_credentials: dict | None
 
 
 def _ip_failures(request: HttpRequest) -> int:
@@ -55,10 +63,11 @@ class TwoLimitAxesHandler(AxesDatabaseHandler):
         if request is None or getattr(request, "axes_locked_out", False) or self.is_whitelisted(request, credentials):
             return
         if _ip_failures(request) >= settings.STEPWISE_AXES_IP_FAILURE_LIMIT:
-            request.axes_locked_out = True
-            request.axes_credentials = credentials
+            axes_request = cast(AxesHttpRequest, request)
+            axes_request.axes_locked_out = True
+            axes_request.axes_credentials = credentials
             username = get_client_username(request, credentials)
-            user_locked_out.send("axes", request=request, username=username, ip_address=request.axes_ip_address)
+            user_locked_out.send("axes", request=request, username=username, ip_address=axes_request.axes_ip_address)
 
 
 # --- session lifetimes ------------------------------------------------------------------------------------------

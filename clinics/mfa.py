@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from base64 import b32encode
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -23,13 +23,18 @@ from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinics.models import User
+
 ENROLLED_SESSION_KEY = "stepwise_mfa_enrolled"  # set at sign-in so the gate costs no query per request
 # Views a staff member may reach before verifying: sign-in and out (ours and the admin's), the two-factor pages.
 OPEN_VIEW_NAMES = frozenset({"login", "logout", "mfa-setup", "mfa-verify", "admin:login", "admin:logout"})
 
 
-def mfa_applies_to(user: Any) -> bool:
-    """Clinic staff and admin-site users see patient data, so they may (or must) use a second factor."""
+def mfa_applies_to(user: Any) -> TypeGuard[User]:
+    """Clinic staff and admin-site users see patient data, so they may (or must) use a second factor.
+
+    True only for a signed-in user: a TypeGuard, so where it holds, `user` is a `User` to mypy.
+    """
     return bool(user.is_authenticated and (user.is_clinic_staff or user.is_staff or user.is_superuser))
 
 
@@ -110,7 +115,10 @@ class MFAGateMiddleware:
         user = request.user
         if not mfa_applies_to(user) or user.is_verified():
             return None
-        if request.resolver_match.view_name in OPEN_VIEW_NAMES or getattr(view_func, "login_required", True) is False:
+        match = request.resolver_match
+        if match is None:  # Django resolves the URL before any process_view runs
+            raise RuntimeError("MFAGateMiddleware.process_view called for a request without a resolved URL")
+        if match.view_name in OPEN_VIEW_NAMES or getattr(view_func, "login_required", True) is False:
             return None
         if ENROLLED_SESSION_KEY not in request.session:  # signed in before this key existed
             request.session[ENROLLED_SESSION_KEY] = confirmed_device(user) is not None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -63,6 +64,9 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role, blank=True)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
 
+    # Not a field: django_otp's OTPMiddleware sets it on each request's user (True once the session passed a token).
+    is_verified: Callable[[], bool]
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -97,7 +101,10 @@ class ClinicalRecordError(DomainError):
     """A rule about clinical records was broken."""
 
 
-class HistoryKeepingQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model, covariant=True)  # as QuerySet's own model parameter
+
+
+class HistoryKeepingQuerySet(models.QuerySet[_M]):
     """Rows whose every change leaves a history row. `update()` and `bulk_update()` write no history, so they raise.
 
     `Model.save()` is unaffected: it updates through the base manager's private `_update()`.
@@ -114,20 +121,20 @@ class HistoryKeepingQuerySet(models.QuerySet):
         )
 
 
-class NoDeleteQuerySet(HistoryKeepingQuerySet):
+class NoDeleteQuerySet(HistoryKeepingQuerySet[_M]):
     """Rows that are never deleted (a database trigger refuses DELETE too; see audit.guards)."""
 
-    def delete(self) -> Any:  # type: ignore[override]
+    def delete(self) -> Any:
         raise ClinicalRecordError("Clinical records are never deleted; mark them entered in error.", code="no_delete")
 
 
-class ClinicalQuerySet(NoDeleteQuerySet):
+class ClinicalQuerySet(NoDeleteQuerySet[_M]):
     """Clinical rows are never deleted: they are marked entered in error, with a reason."""
 
-    def current(self) -> ClinicalQuerySet:
+    def current(self) -> Self:
         return self.filter(entered_in_error=False)
 
-    def for_reader(self, user: Any) -> ClinicalQuerySet:
+    def for_reader(self, user: Any) -> Self:
         """Staff see rows entered in error (marked as such); a patient sees only current rows."""
         return self if getattr(user, "is_clinic_staff", False) else self.current()
 

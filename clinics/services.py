@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,12 +36,16 @@ def clinical_record_save(*, record: R, by: User | None, expected_version: int | 
 
 
 def _claim_version(record: ClinicalRecord, expected_version: int) -> None:
-    """Bump the version only if it is still the one the editor saw (one UPDATE ... WHERE version = ?)."""
-    model = type(record)
+    """Bump the version only if it is still the one the editor saw (one UPDATE ... WHERE version = ?).
+
+    For any clinical model with a `version` field (Patient, Challenge); ClinicalRecord has none, so the concrete
+    model is typed as a model whose fields mypy cannot know.
+    """
+    model: type[models.Model] = type(record)
     claimed = model._base_manager.filter(pk=record.pk, version=expected_version).update(version=F("version") + 1)
     if not claimed:
         raise EditConflictError(_conflict_message(record), code="conflict")
-    record.version = expected_version + 1  # type: ignore[attr-defined]
+    record.version = expected_version + 1  # type: ignore[attr-defined]  # on the concrete model, see above
 
 
 def _conflict_message(record: ClinicalRecord) -> str:

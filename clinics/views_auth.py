@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from clinics.http import AuthenticatedHttpRequest
 from clinics.mfa import (
     ENROLLED_SESSION_KEY,
     confirmed_device,
@@ -38,7 +39,7 @@ class TokenForm(forms.Form):
         return self.cleaned_data["token"].strip()
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: AuthenticatedHttpRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     host = {request.get_host()}
     if url_has_allowed_host_and_scheme(candidate, allowed_hosts=host, require_https=request.is_secure()):
@@ -46,18 +47,18 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
-def _redirect_keeping_next(url_name: str, request: HttpRequest) -> HttpResponse:
+def _redirect_keeping_next(url_name: str, request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect(f"{reverse(url_name)}?{urlencode({'next': _next_url(request)})}")
 
 
-def _require_staff(request: HttpRequest) -> None:
+def _require_staff(request: AuthenticatedHttpRequest) -> None:
     if not mfa_applies_to(request.user):
         raise Http404
 
 
 @never_cache
 @sensitive_post_parameters("token")
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show a new authenticator's secret and otpauth:// URI (as text, no QR service); confirm it with a token."""
     _require_staff(request)
     if confirmed_device(request.user) is not None:
@@ -81,7 +82,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @sensitive_post_parameters("token")
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for the current token from the staff member's authenticator app."""
     _require_staff(request)
     if request.user.is_verified():

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from clinics.access import require_clinic_staff
-from clinics.models import User
+from clinics.models import ClinicalQuerySet, User
 from patients.models import Medication, Patient, Trigger
 
 
-def patients_for(user: User) -> QuerySet[Patient]:
+def patients_for(user: User) -> ClinicalQuerySet[Patient]:
     """Staff see their clinic's patients; a patient sees only their own record; others see none."""
     if not user.is_authenticated or not user.is_active:
         return Patient.objects.none()

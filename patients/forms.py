@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -13,10 +13,13 @@ from clinics.forms import DateInput, StrictDecimalField, crispy_helper
 from clinics.models import Clinic
 from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Condition, Medication, Patient, Trigger
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
-def _not_in_future(value: date | None, label: str) -> None:
+def _not_in_future(value: date | None, label: StrOrPromise) -> None:
     if value and value > timezone.localdate():
         raise forms.ValidationError(_("%(label)s cannot be in the future.") % {"label": label})
 
@@ -85,6 +88,8 @@ class PatientForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
         if data.get("weight_kg") is not None and not data.get("weight_measured_on"):
             self.add_error(
                 "weight_measured_on", _("Say when the weight was measured; weight-based doses depend on it.")

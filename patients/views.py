@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from clinics.access import require_clinic_staff
+from clinics.access import require_clinic_staff, staff_clinic
 from clinics.forms import EnteredInErrorForm
-from clinics.models import ClinicalRecord, ClinicalRecordError
+from clinics.http import AuthenticatedHttpRequest
+from clinics.models import ClinicalRecord, ClinicalRecordError, User
 from clinics.services import clinical_record_mark_entered_in_error, clinical_record_save
 from clinics.signals import ChartAccess, announce_chart_opened
 from patients import access
 from patients.forms import MedicationForm, PatientForm, PatientSearchForm, TriggerForm
-from patients.models import Patient, fold_for_search
+from patients.models import Medication, Patient, Trigger, fold_for_search
 
 PAGE_SIZE = 25
 
 
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_clinic_staff(request.user)
     form = PatientSearchForm(request.GET)
     patients = access.patients_for(request.user).current()
@@ -34,7 +37,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/patient_list.html", {"form": form, "page": page, "query": query})
 
 
-def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for(request.user, pk)
     announce_chart_opened(request, patient=patient, action=ChartAccess.VIEW)
     context = {
@@ -47,7 +50,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "patients/patient_detail.html", context)
 
 
-def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for_staff(request.user, pk)
     announce_chart_opened(request, patient=patient, action=ChartAccess.HISTORY)
     # Newest first. Each record is compared with the latest one dated before it, as `record.prev_record` would
@@ -61,7 +64,7 @@ def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "patients/patient_history.html", {"patient": patient, "changes": changes})
 
 
-def _save_form(request: HttpRequest, form: ModelForm) -> ClinicalRecord | None:
+def _save_form(request: AuthenticatedHttpRequest, form: ModelForm) -> ClinicalRecord | None:
     """Save a valid form through the service; on a model-level error or an edit conflict put it on the form."""
     if not form.is_valid():
         return None
@@ -76,9 +79,9 @@ def _save_form(request: HttpRequest, form: ModelForm) -> ClinicalRecord | None:
 
 
 @require_http_methods(["GET", "POST"])
-def patient_create(request: HttpRequest) -> HttpResponse:
+def patient_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_clinic_staff(request.user)
-    form = PatientForm(request.POST or None, clinic=request.user.clinic)
+    form = PatientForm(request.POST or None, clinic=staff_clinic(request.user))
     if request.method == "POST" and (patient := _save_form(request, form)):
         messages.success(request, _("Patient created."))
         return redirect("patients:detail", pk=patient.pk)
@@ -86,7 +89,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for_staff(request.user, pk)
     form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
     if request.method == "POST" and _save_form(request, form):
@@ -97,7 +100,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def trigger_create(request: HttpRequest, pk: int) -> HttpResponse:
+def trigger_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for_staff(request.user, pk)
     form = TriggerForm(request.POST or None, instance=_new_child(patient, "triggers"))
     if request.method == "POST" and _save_form(request, form):
@@ -107,7 +110,7 @@ def trigger_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def trigger_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def trigger_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trigger = access.get_trigger_for_staff(request.user, pk)
     form = TriggerForm(request.POST or None, instance=trigger)
     if request.method == "POST" and _save_form(request, form):
@@ -118,7 +121,7 @@ def trigger_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def medication_create(request: HttpRequest, pk: int) -> HttpResponse:
+def medication_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for_staff(request.user, pk)
     form = MedicationForm(request.POST or None, instance=_new_child(patient, "medications"))
     if request.method == "POST" and _save_form(request, form):
@@ -129,7 +132,7 @@ def medication_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def medication_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def medication_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     medication = access.get_medication_for_staff(request.user, pk)
     form = MedicationForm(request.POST or None, instance=medication)
     if request.method == "POST" and _save_form(request, form):
@@ -143,7 +146,7 @@ def _new_child(patient: Patient, related_name: str) -> ClinicalRecord:
     return getattr(patient, related_name).model(patient=patient)
 
 
-_ERROR_TARGETS = {
+_ERROR_TARGETS: dict[str, Callable[[User, int], Patient | Trigger | Medication]] = {
     "patient": access.get_patient_for_staff,
     "trigger": access.get_trigger_for_staff,
     "medication": access.get_medication_for_staff,
@@ -151,7 +154,7 @@ _ERROR_TARGETS = {
 
 
 @require_http_methods(["GET", "POST"])
-def mark_entered_in_error(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def mark_entered_in_error(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     record = _ERROR_TARGETS[kind](request.user, pk)
     patient = record if isinstance(record, Patient) else record.patient
     form = EnteredInErrorForm(request.POST or None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -20,6 +20,7 @@ from challenges.exports import csv_export, fhir, ics
 from challenges.models import Challenge, Dose, Observation, Setting
 from challenges.run import selectors
 from clinics.access import require_clinic_staff
+from clinics.http import AuthenticatedHttpRequest
 from clinics.models import User
 from patients.access import get_patient_for_staff
 
@@ -40,7 +41,7 @@ def _fhir_json(bundle: dict) -> bytes:
 
 
 @require_safe
-def challenge_fhir(request: HttpRequest, pk: int) -> HttpResponse:
+def challenge_fhir(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_clinic_staff(request.user)
     challenge = get_object_or_404(selectors.with_run_data(_exportable(access.challenges_for(request.user))), pk=pk)
     log_access(request, patient=challenge.patient, action=Action.EXPORT_DOWNLOAD, obj=challenge)
@@ -49,7 +50,7 @@ def challenge_fhir(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def patient_fhir(request: HttpRequest, patient_pk: int) -> HttpResponse:
+def patient_fhir(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for_staff(request.user, patient_pk)
     log_access(request, patient=patient, action=Action.EXPORT_DOWNLOAD)
     challenges = _exportable(access.challenges_for(request.user).filter(patient=patient))
@@ -60,7 +61,7 @@ def patient_fhir(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 
 @require_safe
-def plan_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plans = access.challenges_for(request.user).filter(setting=Setting.HOME).select_related("clinic", "protocol__food")
     plans = plans.prefetch_related("protocol__steps", "protocol__premedications", "follow_ups")
     challenge = get_object_or_404(plans, pk=pk)
@@ -87,14 +88,14 @@ def _csv_name(what: str) -> str:
 
 
 @require_safe
-def doses_csv(request: HttpRequest) -> HttpResponse:
+def doses_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     content = csv_export.doses_csv(_csv_challenges(request.user))
     log_access(request, patient=None, action=Action.EXPORT_DOWNLOAD)
     return _download(content, content_type="text/csv; charset=utf-8", filename=_csv_name("doses"))
 
 
 @require_safe
-def observations_csv(request: HttpRequest) -> HttpResponse:
+def observations_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     content = csv_export.observations_csv(_csv_challenges(request.user))
     log_access(request, patient=None, action=Action.EXPORT_DOWNLOAD)
     return _download(content, content_type="text/csv; charset=utf-8", filename=_csv_name("observations"))

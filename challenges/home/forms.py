@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +49,8 @@ class HomeDoseForm(_Helped):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
         if data.get("ate_all"):
             data["food_amount"] = None
         elif data.get("food_amount") is None and "food_amount" not in self.errors:
@@ -68,7 +70,9 @@ class SymptomForm(_Helped):
 
     def __init__(self, *args: Any, checklist: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item_code"].choices = [(i.code, i.label) for i in CHECKLIST if i.code in checklist]
+        cast(forms.ChoiceField, self.fields["item_code"]).choices = [
+            (i.code, i.label) for i in CHECKLIST if i.code in checklist
+        ]
 
 
 class CorrectionForm(SymptomForm):
@@ -125,6 +129,8 @@ class FollowUpForm(_Helped):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
         if data.get("symptoms") and not (data.get("findings") or "").strip():
             self.add_error("findings", _("Describe the symptoms."))
         return data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -25,7 +25,7 @@ from clinics.models import User
 from patients.models import Patient
 
 ENDED = (Status.CANCELLED, Status.COMPLETED, Status.STOPPED)
-RECENT = timezone.timedelta(hours=72)  # symptoms this recent put a plan on the clinic's attention list
+RECENT = timedelta(hours=72)  # symptoms this recent put a plan on the clinic's attention list
 
 
 def plan_in_progress(patient: Patient) -> Challenge | None:
@@ -56,7 +56,7 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
     steps = list(challenge.protocol.steps.all())
     start = timezone.localdate(challenge.scheduled_at)
     taken = [home_plan.TakenStep(d.step_number, timezone.localtime(d.given_at)) for d in doses]
-    watch_until = doses[-1].given_at + timezone.timedelta(hours=challenge.protocol.watch_hours) if doses else None
+    watch_until = doses[-1].given_at + timedelta(hours=challenge.protocol.watch_hours) if doses else None
     waiting = facts.needs_release(challenge, run.next_step)
     now = timezone.now()
     can_take = (

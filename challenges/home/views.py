@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,16 +33,17 @@ from challenges.run.models import Challenge, Observation, Setting
 from challenges.run.views import REFUSED, act, on_detail_page
 from clinical.errors import DomainError
 from clinics.access import require_allergist, require_clinic_staff
+from clinics.http import AuthenticatedHttpRequest
 
 
-def _plan(request: HttpRequest, pk: int) -> Challenge:
+def _plan(request: AuthenticatedHttpRequest, pk: int) -> Challenge:
     challenge = get_object_or_404(selectors.with_run_data(access.challenges_for(request.user)), pk=pk)
     if challenge.setting != Setting.HOME:
         raise Http404
     return challenge
 
 
-def _page(request: HttpRequest, challenge: Challenge, status: int = 200, **context: Any) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, challenge: Challenge, status: int = 200, **context: Any) -> HttpResponse:
     checklist = challenge.protocol.checklist_items
     page = {
         "plan": home_selectors.home_plan_state(challenge),
@@ -61,7 +62,7 @@ def _premed_initial(challenge: Challenge) -> dict[str, str]:
     return {"drug": first.drug, "dose": first.dose} if first else {}
 
 
-def _on_plan(request: HttpRequest, pk: int, **bound: forms.Form) -> dict[str, Any]:
+def _on_plan(request: AuthenticatedHttpRequest, pk: int, **bound: forms.Form) -> dict[str, Any]:
     """`act`'s way back for a write posted from the plan page: to it, or it again with the error and the form."""
 
     def refused(message: str) -> HttpResponse:
@@ -70,7 +71,7 @@ def _on_plan(request: HttpRequest, pk: int, **bound: forms.Form) -> dict[str, An
     return {"done": reverse("challenges:home-plan", args=[pk]), "refused": refused}
 
 
-def home_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def home_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
     log_access(request, patient=challenge.patient, action=Action.CHART_VIEW, obj=challenge)
     return _page(request, challenge)
@@ -80,7 +81,7 @@ def home_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def premedication(request: HttpRequest, pk: int) -> HttpResponse:
+def premedication(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
     form = PremedTakenForm(request.POST)
     write = lambda data: home.patient_premedication(challenge=challenge, by=request.user, **data)  # noqa: E731
@@ -88,7 +89,7 @@ def premedication(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def take_step(request: HttpRequest, pk: int) -> HttpResponse:
+def take_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
     form = HomeDoseForm(request.POST)
 
@@ -111,7 +112,7 @@ def take_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def symptom(request: HttpRequest, pk: int) -> HttpResponse:
+def symptom(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
     form = SymptomForm(request.POST, checklist=challenge.protocol.checklist_items)
     write = lambda data: home.patient_symptom(challenge=challenge, by=request.user, **data)  # noqa: E731
@@ -119,7 +120,7 @@ def symptom(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def correct_symptom(request: HttpRequest, pk: int, observation_pk: int) -> HttpResponse:
+def correct_symptom(request: AuthenticatedHttpRequest, pk: int, observation_pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
     original = get_object_or_404(
         Observation.objects.filter(challenge=challenge, entered_in_error=False), pk=observation_pk
@@ -145,7 +146,7 @@ def correct_symptom(request: HttpRequest, pk: int, observation_pk: int) -> HttpR
 # --- the clinic's side --------------------------------------------------------------------------------------
 
 
-def attention(request: HttpRequest) -> HttpResponse:
+def attention(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Home plans needing attention, and overdue follow-up check-ins, for the clinic."""
     require_clinic_staff(request.user)
     now = timezone.now()
@@ -157,7 +158,7 @@ def attention(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def release(request: HttpRequest, pk: int) -> HttpResponse:
+def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_allergist(request.user)
     challenge = _plan(request, pk)
     form = ReleaseForm(request.POST)
@@ -166,7 +167,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def change_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def change_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_allergist(request.user)
     challenge = _plan(request, pk)
     form = PlanChangeForm(request.POST or None)
@@ -183,7 +184,7 @@ def change_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def follow_up(request: HttpRequest, pk: int, follow_up_pk: int) -> HttpResponse:
+def follow_up(request: AuthenticatedHttpRequest, pk: int, follow_up_pk: int) -> HttpResponse:
     """A follow-up check-in, from the patient's plan page or the clinic's challenge page (the page it came from)."""
     challenge = get_object_or_404(access.challenges_for(request.user), pk=pk)
     item = get_object_or_404(challenge.follow_ups.all(), pk=follow_up_pk)

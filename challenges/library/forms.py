@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,6 +28,9 @@ from clinical.stopping import StopRuleError, StopRules
 from clinical.units import QuantityError, format_quantity, parse_decimal
 from clinics.forms import StrictDecimalField, crispy_helper
 from patients.models import MedicationClass
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Sanity bounds on typed input (typos, not clinical limits; the service checks the clinical ones).
 MAX_OBSERVATION_MINUTES = 7 * 24 * 60
@@ -83,7 +86,7 @@ class WholeNumberField(StrictDecimalField):
         return attrs
 
 
-def _whole(label: str, *, unit: str = "", required: bool = True, **kwargs: Any) -> WholeNumberField:
+def _whole(label: StrOrPromise, *, unit: str = "", required: bool = True, **kwargs: Any) -> WholeNumberField:
     return WholeNumberField(label=label, unit=unit, required=required, min_value=kwargs.pop("min_value", 0), **kwargs)
 
 
@@ -144,7 +147,7 @@ class ProtocolHeaderForm(forms.Form):
 
     def __init__(self, *args: Any, foods: QuerySet[Food], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["food"].queryset = foods
+        cast(forms.ModelChoiceField, self.fields["food"]).queryset = foods
         self.helper = crispy_helper()
 
     def clean_follow_up_hours(self) -> tuple[int, ...]:
@@ -356,7 +359,10 @@ def step_initial(step: PlannedStep) -> dict[str, Any]:
     }
 
 
-def _kept_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
+_F = TypeVar("_F", bound=forms.Form)
+
+
+def _kept_forms(formset: forms.BaseFormSet[_F]) -> list[_F]:
     """Rows that are neither removed nor left blank (a blank extra row has empty cleaned_data)."""
     return [form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
 
@@ -519,7 +525,7 @@ class ProtocolEditor:
         self.washout = WashoutForm(data, prefix="washout", initial=washout_initial(protocol.washout_rules))
         self.generator = GeneratorForm(data, prefix="gen")
         self.errors: list[str] = []
-        self._step_forms: dict[int, forms.Form] = {}
+        self._step_forms: dict[int, StepForm] = {}
 
     def is_valid(self) -> bool:
         parts = (self.header, self.steps, self.premeds, self.checklist, self.stop_rules, self.washout)
@@ -685,4 +691,4 @@ class ProtocolFilterForm(forms.Form):
 
     def __init__(self, *args: Any, foods: QuerySet[Food], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["food"].queryset = foods
+        cast(forms.ModelChoiceField, self.fields["food"]).queryset = foods

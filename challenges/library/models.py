@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Self
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -31,8 +32,8 @@ class AllergenGroup(models.TextChoices):
     OTHER = "other", _("Other / MCAS trigger")
 
 
-class FoodQuerySet(HistoryKeepingQuerySet):
-    def for_clinic(self, clinic_id: int | None) -> FoodQuerySet:
+class FoodQuerySet(HistoryKeepingQuerySet["Food"]):
+    def for_clinic(self, clinic_id: int | None) -> Self:
         """The standard foods plus the clinic's own."""
         return self.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
 
@@ -110,12 +111,12 @@ class DoseBasis(models.TextChoices):
     FOOD = "food", _("amount of food (g, mL or servings)")
 
 
-class ProtocolQuerySet(HistoryKeepingQuerySet):
-    def for_clinic(self, clinic_id: int | None) -> ProtocolQuerySet:
+class ProtocolQuerySet(HistoryKeepingQuerySet["Protocol"]):
+    def for_clinic(self, clinic_id: int | None) -> Self:
         """The standard library plus the clinic's own protocols."""
         return self.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
 
-    def current(self) -> ProtocolQuerySet:
+    def current(self) -> Self:
         return self.filter(is_current=True)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -46,7 +46,8 @@ from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.durations import format_hours, format_minutes
 from clinical.kinds import kind_defaults
 from clinical.stopping import StopRuleError, StopRules
-from clinics.access import require_allergist, require_clinic_staff
+from clinics.access import require_allergist, require_clinic_staff, staff_clinic
+from clinics.http import AuthenticatedHttpRequest
 
 # What can go wrong when a protocol is saved; each becomes a message on the page, never a 500.
 SAVE_ERRORS = (ProtocolError, dosing.DosingError, ValidationError)
@@ -56,7 +57,7 @@ SAVE_ERRORS = (ProtocolError, dosing.DosingError, ValidationError)
 
 
 @require_GET
-def protocol_list(request: HttpRequest) -> HttpResponse:
+def protocol_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_clinic_staff(request.user)
     form = ProtocolFilterForm(request.GET, foods=access.foods_for(request.user))
     protocols = access.protocols_for(request.user).select_related("food").annotate(step_count=Count("steps"))
@@ -72,7 +73,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     protocol = access.get_protocol_for_staff(request.user, pk)
     prefetch_related_objects([protocol], "steps", "premedications")
     draft = draft_from_protocol(protocol)
@@ -96,7 +97,7 @@ _NEW_INITIAL = {"observation_minutes": 120, "dose_basis": "protein", "kind": "op
 
 
 @require_http_methods(["GET", "POST"])
-def protocol_new(request: HttpRequest) -> HttpResponse:
+def protocol_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_allergist(request.user)
     header = ProtocolHeaderForm(request.POST or None, foods=access.foods_for(request.user), initial=_NEW_INITIAL)
     generator = GeneratorForm(request.POST or None, prefix="gen")
@@ -123,7 +124,7 @@ def _new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) ->
 
 
 @require_http_methods(["GET", "POST"])
-def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     protocol = access.get_protocol_for_allergist(request.user, pk)
     editor = ProtocolEditor(request.POST or None, protocol=protocol, foods=access.foods_for(request.user))
     if request.method == "POST" and "regenerate" in request.POST:
@@ -141,13 +142,13 @@ def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "challenges/protocol_form.html", context)
 
 
-def protocol_clone_view(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_clone_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     protocol = access.get_protocol_for_staff(request.user, pk)
     require_allergist(request.user)
     if request.method != "POST":  # checked after access, so a nurse learns nothing (404) from a GET either
         return HttpResponseNotAllowed(["POST"])
     try:
-        copy = protocol_clone(protocol=protocol, clinic=request.user.clinic, by=request.user)
+        copy = protocol_clone(protocol=protocol, clinic=staff_clinic(request.user), by=request.user)
     except SAVE_ERRORS as exc:
         for message in error_messages(exc):
             messages.error(request, message)
@@ -156,7 +157,7 @@ def protocol_clone_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("challenges:protocol-edit", pk=copy.pk)
 
 
-def _report_saved(request: HttpRequest, before: Protocol, saved: Protocol) -> None:
+def _report_saved(request: AuthenticatedHttpRequest, before: Protocol, saved: Protocol) -> None:
     if saved.pk != before.pk:
         text = _("Saved as version %(new)d; version %(old)d stays as it was for the challenges that used it.")
         messages.success(request, text % {"new": saved.version, "old": before.version})
@@ -165,7 +166,7 @@ def _report_saved(request: HttpRequest, before: Protocol, saved: Protocol) -> No
     _warn(request, saved)
 
 
-def _warn(request: HttpRequest, protocol: Protocol) -> None:
+def _warn(request: AuthenticatedHttpRequest, protocol: Protocol) -> None:
     """Warnings do not block a save; they are shown after it (and on the detail page)."""
     for issue in draft_issues(draft_from_protocol(protocol)):
         if issue.level == "warning":
@@ -176,7 +177,7 @@ def _warn(request: HttpRequest, protocol: Protocol) -> None:
 
 
 @require_GET
-def food_list(request: HttpRequest) -> HttpResponse:
+def food_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_clinic_staff(request.user)
     form = FoodFilterForm(request.GET)
     foods = access.foods_for(request.user)
@@ -190,12 +191,12 @@ def food_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def food_new(request: HttpRequest) -> HttpResponse:
+def food_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_allergist(request.user)
     form = FoodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            food = food_create(clinic=request.user.clinic, by=request.user, draft=form.draft())
+            food = food_create(clinic=staff_clinic(request.user), by=request.user, draft=form.draft())
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

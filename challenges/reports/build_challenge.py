@@ -181,7 +181,7 @@ def _blinding(ctx: Context) -> str:
 
 def _check(ctx: Context, check: PreChallengeCheck) -> CheckBlock:
     items = tuple(
-        Line(_capital(str(check._meta.get_field(name).verbose_name)), yes_no(getattr(check, name)))
+        Line(_capital(PreChallengeCheck.check_label(name)), yes_no(getattr(check, name)))
         for name in PreChallengeCheck.CHECK_FIELDS
     )
     baseline = (

@@ -122,10 +122,11 @@ def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
             "Blinded challenge: which doses are placebo is not printed here; the placebo key is kept "
             "by whoever prepares the blinded doses."
         )
-    if state.adrenaline_mg is not None:
+    weight = c.patient.weight_kg
+    if state.adrenaline_mg is not None and weight is not None:  # the dose is worked out from the weight
         notes.append(
             f"Emergency: adrenaline {format_quantity(state.adrenaline_mg, 'mg')} IM for "
-            f"{format_quantity(c.patient.weight_kg, 'kg')} ({dose_rule_text()}); "
+            f"{format_quantity(weight, 'kg')} ({dose_rule_text()}); "
             f"auto-injector strength for this weight: {state.autoinjector}."
         )
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from django.utils import timezone
 
 from challenges.models import Challenge, Outcome, Status
@@ -53,19 +55,19 @@ def _names(patient: Patient, challenges: list[Challenge]) -> dict[int, str]:
     return {pk: user.display_name for pk, user in User.objects.in_bulk(ids).items()}
 
 
-def _row(c: Challenge, zone: object, people: dict[int, str]) -> tuple[str, SummaryRow]:
+def _row(c: Challenge, zone: tzinfo, people: dict[int, str]) -> tuple[str, SummaryRow]:
     food = c.protocol.food
-    signed = f"Signed by {person(c.signed_by)}, {day(c.signed_at, zone)}" if c.signed_at else "Unsigned"  # type: ignore[arg-type]
+    signed = f"Signed by {person(c.signed_by)}, {day(c.signed_at, zone)}" if c.signed_at else "Unsigned"
     group, outcome, detail = _classify(c)
     row = SummaryRow(
         date=day(c.scheduled_at, zone),
-        food=f"{food.name}, {food.form}",  # type: ignore[arg-type]
+        food=f"{food.name}, {food.form}",
         protocol=f"{c.protocol.name} (v{c.protocol.version})",
         outcome=outcome,
         detail=detail,
         signed=signed,
         in_error=c.entered_in_error,
-        error_note=error_note(c, zone, people),  # type: ignore[arg-type]
+        error_note=error_note(c, zone, people),
     )
     return group, row
 
@@ -102,4 +104,5 @@ def _classify(c: Challenge) -> tuple[str, str, str]:
 
 
 def _group(outcome: str) -> str:
-    return {Outcome.PASSED: "passed", Outcome.FAILED: "failed"}.get(outcome, "inconclusive")
+    groups: dict[str, str] = {Outcome.PASSED: "passed", Outcome.FAILED: "failed"}
+    return groups.get(outcome, "inconclusive")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -28,6 +29,7 @@ BOTTOM = 30
 TOP = 16  # dose labels
 MARKER = 3.2  # marker size, points
 LABEL_SPACING = 16  # points between dose labels ("D12" is about 12 pt wide)
+TextAnchor = Literal["start", "middle", "end", "numeric"]  # reportlab String.textAnchor
 SPO2_RANGE = (80, 100)  # %: the band where a fall matters (SpO2 <92 % is severe, docs/clinical-sources.md §7)
 
 
@@ -112,7 +114,7 @@ def _y_range(values: list[int]) -> tuple[int, int]:
 
 
 def _text(
-    x: float, y: float, text: str, *, anchor: str = "start", colour: colors.Color = MUTED, bold: bool = False
+    x: float, y: float, text: str, *, anchor: TextAnchor = "start", colour: colors.Color = MUTED, bold: bool = False
 ) -> String:
     return String(
         x,
@@ -142,7 +144,8 @@ def _panel(
         x = x_of(minute)
         drawing.add(Line(x, box.y, x, top, strokeColor=RULE, strokeWidth=0.15))
         drawing.add(_text(x, box.y - 9, str(minute), anchor="middle"))
-    drawing.add(Rect(box.x, box.y, box.width, box.height, strokeColor=RULE, strokeWidth=0.6, fillColor=None))
+    # The ignore: types-reportlab types Rect's **kw without Unpack[...], so no style keyword type-checks.
+    drawing.add(Rect(box.x, box.y, box.width, box.height, strokeColor=RULE, strokeWidth=0.6, fillColor=None))  # type: ignore[arg-type]
     for one, look in series:
         points = [(x_of(p.minute), box.y_of(p.value)) for p in one.points]
         drawing.add(
@@ -150,7 +153,7 @@ def _panel(
                 [c for point in points for c in point],
                 strokeColor=look.colour,
                 strokeWidth=1.1,
-                strokeDashArray=look.dash,
+                strokeDashArray=look.dash,  # type: ignore[arg-type]  # None (solid, the default) is valid; the stub leaves it out
             )
         )
         for x, y in points:
@@ -169,11 +172,12 @@ def _marker(look: Look, x: float, y: float) -> Circle | Rect | Polygon:
             strokeWidth=0.5,
         )
     fill = colors.white if look.marker == "open_square" else look.colour
-    return Rect(x - half, y - half, MARKER, MARKER, fillColor=fill, strokeColor=look.colour, strokeWidth=0.7)
+    # The ignore: types-reportlab types Rect's **kw without Unpack[...] (see _panel).
+    return Rect(x - half, y - half, MARKER, MARKER, fillColor=fill, strokeColor=look.colour, strokeWidth=0.7)  # type: ignore[arg-type]
 
 
 def _dose_marks(drawing: Drawing, chart: VitalsChart, x_of: Callable[[float], float], top: float) -> None:
-    labelled_at = -LABEL_SPACING
+    labelled_at: float = -LABEL_SPACING
     for mark in chart.doses:
         x = x_of(mark.minute)
         drawing.add(Line(x, BOTTOM, x, top, strokeColor=ACCENT, strokeWidth=0.6, strokeDashArray=(2, 2)))
@@ -195,7 +199,7 @@ def _legend(drawing: Drawing, chart: VitalsChart, x: float, top: float) -> None:
             sample.add(Line(x + 6, y - 3, x + 6, y + 5, strokeColor=ACCENT, strokeWidth=0.6, strokeDashArray=(2, 2)))
         else:
             sample.add(
-                Line(x, y + 1, x + 12, y + 1, strokeColor=look.colour, strokeWidth=1.1, strokeDashArray=look.dash)
+                Line(x, y + 1, x + 12, y + 1, strokeColor=look.colour, strokeWidth=1.1, strokeDashArray=look.dash)  # type: ignore[arg-type]  # as in _panel
             )
             sample.add(_marker(look, x + 6, y + 1))
         drawing.add(sample)

@@ -12,6 +12,7 @@ import functools
 import io
 import re
 import unicodedata
+from typing import Literal
 from xml.sax.saxutils import escape
 
 import pymupdf_fonts
@@ -27,6 +28,13 @@ FALLBACK = "NotoSans"
 
 # reportlab face name -> pymupdf_fonts buffer name
 _FACES = {REGULAR: "figo", BOLD: "figbo", ITALIC: "figit", BOLD_ITALIC: "figbi"}
+# (bold, italic, face) for reportlab's font mapping, which takes 0 or 1 for bold and italic
+_STYLES: tuple[tuple[Literal[0, 1], Literal[0, 1], str], ...] = (
+    (0, 0, REGULAR),
+    (1, 0, BOLD),
+    (0, 1, ITALIC),
+    (1, 1, BOLD_ITALIC),
+)
 
 
 @functools.cache
@@ -34,7 +42,7 @@ def register() -> None:
     """Register the report fonts with reportlab (once per process)."""
     for face, buffer_name in _FACES.items():
         pdfmetrics.registerFont(TTFont(face, io.BytesIO(pymupdf_fonts.myfont(buffer_name))))
-    for bold, italic, face in ((0, 0, REGULAR), (1, 0, BOLD), (0, 1, ITALIC), (1, 1, BOLD_ITALIC)):
+    for bold, italic, face in _STYLES:
         addMapping(REGULAR, bold, italic, face)
 
 
@@ -49,7 +57,10 @@ def _fallback_glyphs() -> frozenset[int]:
 def glyphs(face: str = REGULAR) -> frozenset[int] | dict[int, int]:
     """The code points a registered face can draw."""
     register()
-    return pdfmetrics.getFont(face).face.charToGlyph
+    font = pdfmetrics.getFont(face)
+    if not isinstance(font, TTFont):  # every face register() adds is a TrueType font
+        raise TypeError(f"{face} is not a registered TrueType font")
+    return font.face.charToGlyph
 
 
 def missing(text: str, face: str = REGULAR) -> list[str]:

@@ -349,6 +349,10 @@ def _nfc(text: str) -> str:
 class _NumberedCanvas(Canvas):
     """A canvas that holds its pages back until the end, so each can say "Page X of Y"."""
 
+    # reportlab's Canvas has these at run time; types-reportlab leaves its private members out.
+    _pagesize: tuple[float, float]
+    _startPage: Callable[[], None]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []

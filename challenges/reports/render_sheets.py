@@ -86,7 +86,7 @@ def _premedication(sheet: PreparationSheet, width: float) -> Table:
         Column("Given", 0.06),
         Column("Time / initials", 0.1),
     ]
-    rows = [
+    rows: list[list[Flowable | str]] = [
         [cell(m.drug), cell(m.dose), cell(m.route), cell(m.timing), cell(m.notes or "—"), tick_box(), ""]
         for m in sheet.premedication
     ]
@@ -139,7 +139,7 @@ def _home_steps(plan: HomePlan, width: float) -> Table:
         Column("Time taken", 0.13),
         Column("Notes", 0.23),
     ]
-    rows = [
+    rows: list[list[Flowable | str]] = [
         [
             cell(s.step, style="big"),
             cell(s.date, style="big"),

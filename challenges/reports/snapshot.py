@@ -391,7 +391,7 @@ def _build(kind: Any, value: Any) -> Any:
     """Rebuild `value` (parsed JSON) as the annotated type `kind`: dataclasses, tuple[X, ...], X | None, scalars."""
     if value is None:
         return None
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = _hints(kind)
         return kind(**{f.name: _build(hints[f.name], value[f.name]) for f in dataclasses.fields(kind)})
     origin = typing.get_origin(kind)

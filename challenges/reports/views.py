@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
@@ -15,18 +15,22 @@ from challenges.reports import build_sheets, build_summary, challenge_report_pdf
 from challenges.reports.render_sheets import render_home_plan, render_preparation_sheet
 from challenges.reports.render_summary import render_patient_summary
 from clinics.access import require_clinic_staff
+from clinics.http import AuthenticatedHttpRequest
 from patients.access import get_patient_for
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    disposition = content_disposition_header(as_attachment=True, filename=filename)
+    if disposition is None:  # Django returns None only for an inline response without a filename
+        raise ValueError("No Content-Disposition header for an attachment")
+    response["Content-Disposition"] = disposition
     return response
 
 
 @login_required
 @require_GET
-def challenge_report(request: HttpRequest, pk: int) -> HttpResponse:
+def challenge_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The allergist's report; a signed challenge serves the PDF stored when it was signed, byte for byte."""
     require_clinic_staff(request.user)
     challenge = access.get_challenge_for(request.user, pk)
@@ -36,7 +40,7 @@ def challenge_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def preparation_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def preparation_sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_clinic_staff(request.user)
     challenge = access.get_challenge_for(request.user, pk)
     log_access(request, patient=challenge.patient, action=Action.PDF_DOWNLOAD, obj=challenge)
@@ -46,7 +50,7 @@ def preparation_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def home_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def home_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Staff of the clinic, or the patient whose plan it is; only a home challenge has one."""
     challenge = access.get_challenge_for(request.user, pk)
     if not challenge.is_home:
@@ -57,7 +61,7 @@ def home_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def patient_summary(request: HttpRequest, patient_pk: int) -> HttpResponse:
+def patient_summary(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse:
     """Staff of the patient's clinic, or the patient themself."""
     patient = get_patient_for(request.user, patient_pk)
     log_access(request, patient=patient, action=Action.PDF_DOWNLOAD)

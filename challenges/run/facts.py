@@ -8,7 +8,7 @@ loaded under its lock), so the selectors and the services compute the same facts
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -99,7 +99,7 @@ def observation_ends_at(challenge: Challenge) -> datetime | None:
     minutes = challenge.protocol.observation_minutes
     if challenge.setting == Setting.HOME:
         minutes = max(minutes, challenge.protocol.watch_hours * 60)
-    return challenge.observation_started_at + timezone.timedelta(minutes=minutes)
+    return challenge.observation_started_at + timedelta(minutes=minutes)
 
 
 def washout_conflicts(challenge: Challenge) -> list[washout.Conflict]:

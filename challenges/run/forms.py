@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -50,10 +50,12 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, protocols: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["protocol"].queryset = protocols
+        cast(forms.ModelChoiceField, self.fields["protocol"]).queryset = protocols
         staff = User.objects.filter(clinic_id=clinic_id, is_active=True)
-        self.fields["allergist"].queryset = staff.filter(role=Role.ALLERGIST)
-        self.fields["nurse"].queryset = staff.filter(role__in=[Role.NURSE, Role.ALLERGIST])
+        cast(forms.ModelChoiceField, self.fields["allergist"]).queryset = staff.filter(role=Role.ALLERGIST)
+        cast(forms.ModelChoiceField, self.fields["nurse"]).queryset = staff.filter(
+            role__in=[Role.NURSE, Role.ALLERGIST]
+        )
         self.helper = crispy_helper()
 
     def clean_placebo_steps(self) -> list[int]:
@@ -91,6 +93,8 @@ class ChecksForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
         if data.get("systolic") and data.get("diastolic") and data["diastolic"] >= data["systolic"]:
             self.add_error("diastolic", _("Diastolic pressure must be lower than systolic."))
         return data
@@ -163,13 +167,15 @@ class DoseForm(forms.Form):
     def __init__(self, *args: Any, unit: str = "g", allow_override: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["food_amount"].label = _("Amount actually eaten (%(unit)s)") % {"unit": unit}
-        self.fields["food_amount"].unit = unit
+        cast(StrictDecimalField, self.fields["food_amount"]).unit = unit
         if not allow_override:
             del self.fields["override_reason"]
         self.helper = crispy_helper()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
         if data.get("ate_all"):
             data["food_amount"] = None
         elif data.get("food_amount") is None and "food_amount" not in self.errors:
@@ -199,7 +205,7 @@ class ObservationForm(forms.Form):
 
     def __init__(self, *args: Any, checklist: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item_code"].choices = _checklist_choices(checklist)
+        cast(forms.ChoiceField, self.fields["item_code"]).choices = _checklist_choices(checklist)
         self.helper = crispy_helper()
 
 
@@ -221,6 +227,8 @@ class VitalsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
         systolic, diastolic = data.get("systolic"), data.get("diastolic")
         if systolic and diastolic and diastolic >= systolic:
             self.add_error("diastolic", _("Diastolic pressure must be lower than systolic."))

@@ -211,8 +211,16 @@ class PreChallengeCheck(ClinicalRecord):
     class Meta:
         ordering = ["recorded_at"]
 
+    @classmethod
+    def check_label(cls, name: str) -> str:
+        """The label of one of CHECK_FIELDS (its field's verbose name)."""
+        field = cls._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{name} is not a field of PreChallengeCheck")
+        return str(field.verbose_name)
+
     def failed_items(self) -> list[str]:
-        return [str(self._meta.get_field(name).verbose_name) for name in self.CHECK_FIELDS if not getattr(self, name)]
+        return [self.check_label(name) for name in self.CHECK_FIELDS if not getattr(self, name)]
 
 
 class Source(models.TextChoices):

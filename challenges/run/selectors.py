@@ -7,7 +7,7 @@ challenges.run.facts and the pure clinical modules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
@@ -85,7 +85,7 @@ def board_challenges(user: User, day: date) -> QuerySet[Challenge]:
     """
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
     clinic = access.challenges_for(user).filter(setting=Setting.CLINIC, entered_in_error=False)
-    booked = clinic.filter(scheduled_at__gte=start, scheduled_at__lt=start + timezone.timedelta(days=1))
+    booked = clinic.filter(scheduled_at__gte=start, scheduled_at__lt=start + timedelta(days=1))
     running = clinic.filter(status__in=BOARD_RUNNING)
     ids = booked.values("pk").order_by().union(running.values("pk").order_by())
     return with_board_data(Challenge.objects.filter(pk__in=ids)).order_by("scheduled_at")

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from clinical.dates import format_clock
 from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
+from clinics.http import AuthenticatedHttpRequest
 from patients.access import get_patient_for_staff
 
 REFUSED = 400  # bad input, or a rule refused the write: the page again with the message; nothing was stored
@@ -48,7 +49,7 @@ REFUSED = 400  # bad input, or a rule refused the write: the page again with the
 
 
 def act(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: forms.Form | None,
     write: Callable[[dict[str, Any]], Any],
     *,
@@ -82,7 +83,7 @@ def form_errors_text(form: forms.Form) -> str:
     parts = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else None
-        text = " ".join(errors)
+        text = " ".join(str(error) for error in errors)
         parts.append(f"{label}: {text}" if label else text)
     return " ".join(parts)
 
@@ -90,18 +91,20 @@ def form_errors_text(form: forms.Form) -> str:
 # --- loading and showing a challenge ------------------------------------------------------------------------
 
 
-def _challenge(request: HttpRequest, pk: int) -> Challenge:
+def _challenge(request: AuthenticatedHttpRequest, pk: int) -> Challenge:
     require_clinic_staff(request.user)
     return get_object_or_404(selectors.with_run_data(access.challenges_for(request.user)), pk=pk)
 
 
-def _target(request: HttpRequest, pk: int) -> Challenge:
+def _target(request: AuthenticatedHttpRequest, pk: int) -> Challenge:
     """The challenge an action writes to: access-checked, without the page's data (the service loads its own)."""
     require_clinic_staff(request.user)
     return get_object_or_404(access.challenges_for(request.user).select_related("protocol__food", "patient"), pk=pk)
 
 
-def detail_page(request: HttpRequest, challenge: Challenge, status: int = 200, **context: Any) -> HttpResponse:
+def detail_page(
+    request: AuthenticatedHttpRequest, challenge: Challenge, status: int = 200, **context: Any
+) -> HttpResponse:
     """The bedside page (load the challenge with with_run_data); `context` passes bound forms and an error."""
     state = selectors.run_state(challenge)
     unit = challenge.protocol.food.amount_unit
@@ -136,7 +139,7 @@ def _outcome_form(challenge: Challenge, state: selectors.RunState) -> OutcomeFor
     return OutcomeForm(initial=initial)
 
 
-def on_detail_page(request: HttpRequest, pk: int, **bound: forms.Form) -> dict[str, Any]:
+def on_detail_page(request: AuthenticatedHttpRequest, pk: int, **bound: forms.Form) -> dict[str, Any]:
     """`act`'s way back for a write posted from the bedside page: to it, or it again with the error and the form."""
 
     def refused(message: str) -> HttpResponse:
@@ -149,10 +152,11 @@ def on_detail_page(request: HttpRequest, pk: int, **bound: forms.Form) -> dict[s
 
 
 @require_http_methods(["GET", "POST"])
-def schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
+def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for_staff(request.user, patient_pk)
+    clinic_id = require_clinic_staff(request.user)  # passed already, in get_patient_for_staff
     protocols = access.protocols_for(request.user).current().select_related("food")
-    form = ScheduleForm(request.POST or None, protocols=protocols, clinic_id=request.user.clinic_id)
+    form = ScheduleForm(request.POST or None, protocols=protocols, clinic_id=clinic_id)
     if request.method == "POST" and form.is_valid():
         try:
             challenge = runs.challenge_schedule(patient=patient, by=request.user, **form.cleaned_data)
@@ -164,13 +168,13 @@ def schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
     return render(request, "challenges/challenge_schedule.html", {"form": form, "patient": patient})
 
 
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
     log_access(request, patient=challenge.patient, action=Action.CHART_VIEW, obj=challenge)
     return detail_page(request, challenge)
 
 
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Today's clinic challenges with their state, next-dose time and waiting stop alerts."""
     require_clinic_staff(request.user)
     today = timezone.localdate()
@@ -179,7 +183,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def checks(request: HttpRequest, pk: int) -> HttpResponse:
+def checks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
     form = ChecksForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -211,14 +215,14 @@ def checks(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+def check_in(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     write = lambda _data: runs.challenge_check_in(challenge=challenge, by=request.user)  # noqa: E731
     return act(request, None, write, success=_("Checked in."), **on_detail_page(request, pk))
 
 
 @require_POST
-def checks_override(request: HttpRequest, pk: int) -> HttpResponse:
+def checks_override(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ReasonForm(request.POST)
     write = lambda data: runs.checks_override(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
@@ -226,7 +230,7 @@ def checks_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def record_dose(request: HttpRequest, pk: int) -> HttpResponse:
+def record_dose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = DoseForm(request.POST, unit=challenge.protocol.food.amount_unit, allow_override=request.user.is_allergist)
 
@@ -255,7 +259,7 @@ def record_dose(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
+def record_observation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ObservationForm(request.POST, checklist=challenge.protocol.checklist_items)
     write = lambda data: runs.observation_record(challenge=challenge, by=request.user, **data)  # noqa: E731
@@ -265,7 +269,7 @@ def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def record_vitals(request: HttpRequest, pk: int) -> HttpResponse:
+def record_vitals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = VitalsForm(request.POST)
     write = lambda data: runs.vitals_record(challenge=challenge, by=request.user, values=dict(data))  # noqa: E731
@@ -275,7 +279,7 @@ def record_vitals(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def record_treatment(request: HttpRequest, pk: int) -> HttpResponse:
+def record_treatment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = TreatmentForm(request.POST)
     write = lambda data: runs.treatment_record(challenge=challenge, by=request.user, **data)  # noqa: E731
@@ -285,7 +289,7 @@ def record_treatment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def decide(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, pk: int, alert_pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     alert = get_object_or_404(challenge.alerts.all(), pk=alert_pk)
     form = DecisionForm(request.POST)
@@ -294,7 +298,7 @@ def decide(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
 
 
 @require_POST
-def stop(request: HttpRequest, pk: int) -> HttpResponse:
+def stop(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ReasonForm(request.POST)
     write = lambda data: runs.challenge_stop(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
@@ -303,7 +307,7 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ReasonForm(request.POST)
     write = lambda data: runs.challenge_cancel(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
@@ -311,7 +315,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def addendum(request: HttpRequest, pk: int) -> HttpResponse:
+def addendum(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = AddendumForm(request.POST)
     write = lambda data: runs.addendum_add(challenge=challenge, by=request.user, text=data["reason"])  # noqa: E731
@@ -319,7 +323,7 @@ def addendum(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def finish_observation(request: HttpRequest, pk: int) -> HttpResponse:
+def finish_observation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = ObservationEndForm(request.POST)
     write = lambda data: runs.observation_finish(challenge=challenge, by=request.user, override_reason=data["reason"])  # noqa: E731
@@ -329,7 +333,7 @@ def finish_observation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def confirm_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm_outcome(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     form = OutcomeForm(request.POST)
     write = lambda data: runs.outcome_confirm(challenge=challenge, by=request.user, data=runs.OutcomeInput(**data))  # noqa: E731
@@ -337,24 +341,29 @@ def confirm_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def sign(request: HttpRequest, pk: int) -> HttpResponse:
+def sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     write = lambda _data: runs.challenge_sign(challenge=challenge, by=request.user, render=build_signed_report)  # noqa: E731
     return act(request, None, write, success=_("Signed. The record is now locked."), **on_detail_page(request, pk))
 
 
 @require_POST
-def unblind(request: HttpRequest, pk: int) -> HttpResponse:
+def unblind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     write = lambda _data: runs.challenge_unblind(challenge=challenge, by=request.user)  # noqa: E731
     return act(request, None, write, success=_("Unblinded."), **on_detail_page(request, pk))
 
 
-_RECORDS = {"dose": Dose, "observation": Observation, "vitals": VitalSigns, "treatment": Treatment}
+_RECORDS: dict[str, type[Dose | Observation | VitalSigns | Treatment]] = {
+    "dose": Dose,
+    "observation": Observation,
+    "vitals": VitalSigns,
+    "treatment": Treatment,
+}
 
 
 @require_POST
-def record_error(request: HttpRequest, pk: int, kind: str, record_pk: int) -> HttpResponse:
+def record_error(request: AuthenticatedHttpRequest, pk: int, kind: str, record_pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     record = get_object_or_404(_RECORDS[kind].objects.filter(challenge=challenge), pk=record_pk)
     form = EnteredInErrorForm(request.POST)

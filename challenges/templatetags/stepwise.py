@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
 
 from django import template
 from django.utils import timezone
@@ -14,7 +15,15 @@ from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes
 from clinical.units import format_decimal, format_quantity
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
 register = template.Library()
+
+
+def _blank(value: object) -> TypeIs[Literal[""] | None]:
+    """No value: None, or the "" a template passes for a variable it cannot resolve (string_if_invalid)."""
+    return value is None or value == ""
 
 
 @register.filter
@@ -26,41 +35,41 @@ def qty(value: Decimal | int | None, unit: str = "") -> str:
 
 
 @register.filter
-def mg(value: Decimal | None) -> str:
+def mg(value: Decimal | Literal[""] | None) -> str:
     """{{ line.cumulative_protein_mg|mg }} renders "4,443 mg" (rounded for reading, see clinical.display)."""
-    return mg_text(None if value in (None, "") else Decimal(value))
+    return mg_text(None if _blank(value) else Decimal(value))
 
 
 @register.filter
-def amount(value: Decimal | None, unit: str) -> str:
+def amount(value: Decimal | Literal[""] | None, unit: str) -> str:
     """{{ line.food_amount|amount:line.food_unit }} renders "13.51 g" or "95.2 mL"."""
-    return amount_text(None if value in (None, "") else Decimal(value), unit)
+    return amount_text(None if _blank(value) else Decimal(value), unit)
 
 
 @register.filter
-def minutes(value: int | None) -> str:
+def minutes(value: int | Literal[""] | None) -> str:
     """{{ protocol.observation_minutes|minutes }} renders "2 h 30 min" (clinical.durations); "—" for no value."""
-    return "—" if value in (None, "") else format_minutes(int(value))
+    return "—" if _blank(value) else format_minutes(int(value))
 
 
 @register.filter
-def hours(value: int | None) -> str:
+def hours(value: int | Literal[""] | None) -> str:
     """{{ protocol.watch_hours|hours }} renders "2 days" (clinical.durations); "—" for no value."""
-    return "—" if value in (None, "") else format_hours(int(value))
+    return "—" if _blank(value) else format_hours(int(value))
 
 
 @register.filter
-def day(value: date | None) -> str:
+def day(value: date | Literal[""] | None) -> str:
     """{{ patient.date_of_birth|day }} renders "Thu 10 Dec 2026" (clinical.dates); "—" for no value."""
-    if value in (None, ""):
+    if _blank(value):
         return "—"
     return format_day(timezone.localdate(value) if isinstance(value, datetime) else value)
 
 
 @register.filter
-def when(value: datetime | None) -> str:
+def when(value: datetime | Literal[""] | None) -> str:
     """{{ challenge.scheduled_at|when }} renders "Thu 10 Dec 2026 09:30" in the current (clinic's) zone."""
-    return "—" if value in (None, "") else format_when(value, timezone.get_current_timezone())
+    return "—" if _blank(value) else format_when(value, timezone.get_current_timezone())
 
 
 @register.filter

@@ -231,6 +231,6 @@ def _write(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
         row.full_clean()
         row.save()
     for spec in draft.premeds:
-        row = PremedicationItem(protocol=protocol, **spec.__dict__)
-        row.full_clean()
-        row.save()
+        item = PremedicationItem(protocol=protocol, **spec.__dict__)
+        item.full_clean()
+        item.save()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, protocol_create
-from challenges.library.standard_content import FOODS, PROTOCOLS, ProtocolSeed
+from challenges.library.standard_content import FOODS, PROTOCOLS, FoodSeed, ProtocolSeed
 from challenges.models import Food, Protocol
 from clinical import plan
 from clinical.kinds import kind_defaults
@@ -19,7 +19,7 @@ def load_standard_library() -> tuple[int, int]:
     return foods_created, protocols_created
 
 
-def _food(seed) -> bool:
+def _food(seed: FoodSeed) -> bool:
     _food_row, created = Food.objects.get_or_create(
         clinic=None,
         name=seed.name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import QuerySet
@@ -14,7 +14,7 @@ from clinical import run_rules
 from clinical.errors import DomainError
 from clinics.models import User
 
-GRACE = timezone.timedelta(hours=12)  # a challenge may start a little earlier than booked
+GRACE = timedelta(hours=12)  # a challenge may start a little earlier than booked
 
 
 class ChallengeRuleError(DomainError):

@@ -139,10 +139,21 @@ class _Amounts(NamedTuple):
     protein_mg: Decimal  # eaten
 
 
+def _step_amount(amount: Decimal | None, step: ProtocolStep) -> Decimal:
+    """The step's other amount, when one is missing: a check constraint keeps at least one of the two set."""
+    if amount is None:
+        raise ValueError(f"Protocol step {step.pk} has neither a protein nor a food amount")
+    return amount
+
+
 def _amounts(planned: ProtocolStep, food_amount: Decimal | None, spec: dosing.FoodSpec) -> _Amounts:
     """The planned dose in protein and food, and what was eaten (None: all of it); more than planned is refused."""
-    planned_protein = planned.protein_mg or dosing.protein_for_food_amount(planned.food_amount, spec)
-    planned_food = planned.food_amount or dosing.food_amount_for_protein(planned.protein_mg, spec)
+    planned_protein = planned.protein_mg or dosing.protein_for_food_amount(
+        _step_amount(planned.food_amount, planned), spec
+    )
+    planned_food = planned.food_amount or dosing.food_amount_for_protein(
+        _step_amount(planned.protein_mg, planned), spec
+    )
     eaten = planned_food if food_amount is None else food_amount
     if eaten <= 0:
         raise ChallengeRuleError(_("The amount eaten must be more than 0."), code="amount_not_positive")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -59,7 +60,7 @@ def schedule_follow_ups(challenge: Challenge) -> None:
         FollowUp.objects.get_or_create(
             challenge=challenge,
             hours_after=hours,
-            defaults={"due_at": doses[-1].given_at + timezone.timedelta(hours=hours)},
+            defaults={"due_at": doses[-1].given_at + timedelta(hours=hours)},
         )
 
 
