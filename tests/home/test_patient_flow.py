@@ -56,7 +56,8 @@ def test_premedication_and_step_recorded_by_the_patient(client, plan, patient_us
 
 def test_next_step_locked_until_the_watch_window_passes(client, plan, patient_user, clock):
     client.force_login(patient_user)
-    take_step(client, plan, clock.now)
+    first = take_step(client, plan, clock.now)
+    assert first.status_code == HTTPStatus.FOUND, first.content.decode()[-3000:]
     clock.move(hours=47)
     page = client.get(reverse("challenges:home-plan", args=[plan.pk])).content.decode()
     assert 'data-testid="locked"' in page
