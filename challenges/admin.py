@@ -28,6 +28,7 @@ from challenges.models import (
     StopAlert,
     Treatment,
     VitalSigns,
+    WashoutDecision,
 )
 from clinics.admin import ReadOnlyAdmin, is_superuser
 
@@ -90,5 +91,6 @@ for model in (
     ChallengeEvent,
     StepRelease,
     FollowUp,
+    WashoutDecision,
 ):
     admin.site.register(model, ReadOnlyRecordAdmin)
