@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -95,7 +95,7 @@ class _MedicationForm(forms.Form):
 
     def __init__(self, *args: Any, medications: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["medication"].queryset = medications
+        cast(forms.ModelChoiceField, self.fields["medication"]).queryset = medications
         self.helper = crispy_helper()
 
 

@@ -161,7 +161,7 @@ def schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
     data = request.POST.copy() if request.method == "POST" else None
     preview = data is not None and ("check" in data or "use_date" in data)
     if data is not None and data.get("use_date"):
-        data["scheduled_at"] = data["use_date"]
+        data["scheduled_at"] = str(data["use_date"])
     form = ScheduleForm(data, protocols=protocols, clinic_id=request.user.clinic_id)
     check = None
     if data is not None and form.is_valid():
