@@ -30,6 +30,7 @@ from challenges.models import (
     StopAlert,
     Treatment,
     VitalSigns,
+    WashoutDecision,
 )
 from clinics.admin import ReadOnlyAdmin, admin_user, is_superuser
 
@@ -93,5 +94,6 @@ for model in (
     ChallengeEvent,
     StepRelease,
     FollowUp,
+    WashoutDecision,
 ):
     admin.site.register(model, ReadOnlyRecordAdmin)

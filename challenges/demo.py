@@ -166,6 +166,11 @@ def _mid_dosing(patient: Patient, allergist: User, nurse: User, now: datetime) -
             "[demo-dosing]",
             "Peanut sIgE falling; last reaction at age 2. Diagnostic OFC.",
         )
+        # His cetirizine was stopped 8 days before: the nurse confirms it, or the first dose would be refused.
+        cetirizine = patient.medications.get(name="Cetirizine")
+        runs.washout_confirm_stop(
+            challenge=challenge, by=nurse, medication=cetirizine, stopped_on=(clock.now - timedelta(days=8)).date()
+        )
         _checks(challenge, nurse, clock, hr=96, sbp=102, dbp=64)
         clock.move(minutes=10)
         _doses(challenge, nurse, clock, 3, minutes=30)  # doses at -70, -40 and -10 min: step 4 due in 20 min

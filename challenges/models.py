@@ -27,6 +27,8 @@ from challenges.run.models import (
     TreatmentKind,
     VitalSigns,
     VitalsKind,
+    WashoutAction,
+    WashoutDecision,
 )
 
 __all__ = [
@@ -56,4 +58,6 @@ __all__ = [
     "TreatmentKind",
     "VitalSigns",
     "VitalsKind",
+    "WashoutAction",
+    "WashoutDecision",
 ]

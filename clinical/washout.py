@@ -1,13 +1,31 @@
-"""Medication washout before a challenge, and premedication conflicts.
+"""The patient's medicines before a challenge: what each one means, and what has to happen before the first dose.
 
-Default washout times come from docs/clinical-sources.md §5.1,
-where sources disagree; they are seeded defaults, and each protocol stores its own rules as data.
+Every medication falls into one kind of conflict, each with its own action (docs/clinical-sources.md §5.1-5.3):
+
+- masking (H1 antihistamines per drug and route, H2 blockers, tricyclic antidepressants, mast-cell stabilisers,
+  montelukast outside asthma, a finished course of systemic steroid): the drug can hide a reaction, so a diagnostic
+  challenge taken on it can read falsely negative. Action: a stop-by date (or, past it, the earliest date the
+  challenge can go ahead). On a diagnostic challenge it blocks the first dose until the nurse confirms the stop date
+  or the allergist overrides with a reason.
+- risk review (beta-blockers, ACE inhibitors): the drug makes a reaction more dangerous, it does not hide one.
+  Action: the allergist decides with the prescriber (proceed with precautions, defer, switch). Never "stop".
+- do not stop (a systemic steroid still being taken): defer the challenge, or accept and document the limitation.
+- biologic (omalizumab and other long-acting biologics): a warning to defer by months, not a block.
+- warnings, not blocks: montelukast in a patient with asthma (continued as asthma maintenance), proton-pump
+  inhibitors, NSAIDs (a cofactor).
+- continues by design: on a non-diagnostic (MCAS/home) protocol, the classes its premedication gives on purpose.
+
+Wash-out times are protocol data (seeded from DEFAULT_WASHOUT; a rule can name a class, a class by route, or one
+drug). What was decided about a conflict (a stop date confirmed, an override, a risk review) comes in as Decision
+values; `review` lays them over the conflicts, and `first_dose_refusal` says whether the first dose may be given.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -20,6 +38,8 @@ MED_CLASS_LABELS: dict[str, str] = {
     "h2_blocker": "H2 blocker",
     "leukotriene_antagonist": "leukotriene antagonist",
     "mast_cell_stabiliser": "mast-cell stabiliser",
+    "tricyclic_antidepressant": "tricyclic antidepressant",
+    "biologic": "long-acting biologic",
     "beta_blocker": "beta-blocker",
     "ace_inhibitor": "ACE inhibitor",
     "nsaid": "NSAID",
@@ -29,20 +49,92 @@ MED_CLASS_LABELS: dict[str, str] = {
 }
 MED_CLASSES: tuple[str, ...] = tuple(MED_CLASS_LABELS)
 
-# Mediator blockers, mast-cell stabilisers and steroids can hide a reaction, so a diagnostic challenge taken on
-# them may read falsely negative; in MCAS they are given on purpose (docs/clinical-sources.md §5.1 and 5.3).
+# How a medicine is taken; a wash-out rule may name one (antihistamine eye drops and nasal sprays differ from
+# tablets, docs/clinical-sources.md §5.1). The codes match patients.models.MedicationRoute.
+ROUTE_LABELS: dict[str, str] = {
+    "oral": "by mouth",
+    "nasal": "nasal spray",
+    "eye": "eye drops",
+    "skin": "on the skin",
+    "inhaled": "inhaled",
+    "injection": "injection",
+}
+
+# Mediator blockers, mast-cell stabilisers, steroids and anti-IgE can hide a reaction, so a diagnostic challenge
+# taken on them may read falsely negative; in MCAS some are given on purpose (docs/clinical-sources.md §5.1, 5.3).
 MASKING_CLASSES: frozenset[str] = frozenset(
-    {"h1_antihistamine", "h2_blocker", "mast_cell_stabiliser", "leukotriene_antagonist", "systemic_steroid"}
+    {
+        "h1_antihistamine",
+        "h2_blocker",
+        "mast_cell_stabiliser",
+        "leukotriene_antagonist",
+        "systemic_steroid",
+        "tricyclic_antidepressant",
+        "biologic",
+    }
+)
+RISK_CLASSES: frozenset[str] = frozenset({"beta_blocker", "ace_inhibitor"})
+# Patient conditions (patients.models.Condition codes) that change what a medicine means.
+ASTHMA, MCAS = "asthma", "mcas"
+
+# A sanity bound on rule data: a year, so a biologic can be deferred by months (the old 90-day cap could not say
+# that, clinical review W4). [project choice]
+MAX_WASHOUT_HOURS = 365 * 24
+
+BLOCK, WARN, INFO = "block", "warn", "info"
+
+# Conflict kinds. The first three are "masking": a stop-by date, resolved by a confirmed stop date or an override.
+MUST_STOP = "must_stop"
+STOPPED_TOO_LATE = "stopped_too_late"
+NO_WASHOUT_TIME = "no_washout_time"
+RISK_REVIEW = "risk_review"
+DO_NOT_STOP = "do_not_stop"
+BIOLOGIC = "biologic"
+CONTINUE_IN_ASTHMA = "continue_in_asthma"
+PPI_WARNING = "ppi_warning"
+COFACTOR = "cofactor"
+CONTINUES_BY_DESIGN = "continues_by_design"
+MASKING_PREMEDICATION = "masking_premedication"
+MASKING_KINDS = frozenset({MUST_STOP, STOPPED_TOO_LATE, NO_WASHOUT_TIME})
+CONFLICT_KINDS = (
+    MUST_STOP,
+    STOPPED_TOO_LATE,
+    NO_WASHOUT_TIME,
+    RISK_REVIEW,
+    DO_NOT_STOP,
+    BIOLOGIC,
+    CONTINUE_IN_ASTHMA,
+    PPI_WARNING,
+    COFACTOR,
+    CONTINUES_BY_DESIGN,
+    MASKING_PREMEDICATION,
 )
 
-MAX_WASHOUT_HOURS = 90 * 24  # sanity bound for rule data (90 days); the longest default is 3 days
-
-CONFLICT_KINDS = ("must_stop", "stopped_too_late", "masking_premedication", "beta_blocker_risk", "ace_inhibitor_risk")
-BLOCK, WARN = "block", "warn"
+# What can be decided about a blocking conflict, and which decisions let the first dose go ahead.
+STOP_CONFIRMED = "stop_confirmed"
+OVERRIDDEN = "overridden"
+PROCEED = "proceed"
+DEFER = "defer"
+SWITCH = "switch"
+ACCEPT_LIMITATION = "accept_limitation"
+ACTION_LABELS: dict[str, str] = {
+    STOP_CONFIRMED: "Stop date confirmed",
+    OVERRIDDEN: "Overridden",
+    PROCEED: "Proceed with precautions",
+    DEFER: "Defer the challenge",
+    SWITCH: "Switch the medication (with the prescriber)",
+    ACCEPT_LIMITATION: "Accept and document the limitation",
+}
+ACTIONS_FOR_KIND: dict[str, frozenset[str]] = {
+    **dict.fromkeys(MASKING_KINDS, frozenset({STOP_CONFIRMED, OVERRIDDEN})),
+    RISK_REVIEW: frozenset({PROCEED, DEFER, SWITCH}),
+    DO_NOT_STOP: frozenset({ACCEPT_LIMITATION, DEFER}),
+}
+CLEARING_ACTIONS = frozenset({STOP_CONFIRMED, OVERRIDDEN, PROCEED, ACCEPT_LIMITATION})
 
 
 class WashoutError(DomainError):
-    """Bad washout rule data, medication or weight."""
+    """Bad wash-out rule data, medication or decision."""
 
 
 def _check_med_class(med_class: object) -> None:
@@ -51,14 +143,35 @@ def _check_med_class(med_class: object) -> None:
         raise WashoutError(f"Unknown medication class: {med_class!r}.", code="unknown_class")
 
 
+def _check_route(route: object, *, blank: bool) -> None:
+    if route not in ROUTE_LABELS and not (blank and route == ""):
+        raise WashoutError(f"Unknown route: {route!r}.", code="unknown_route")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text, for matching a drug's name: "Cétirizine 10 mg" -> "cetirizine 10 mg"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+_DRUG_NAME = re.compile(r"[a-z][a-z -]*[a-z]")
+
+
 @dataclass(frozen=True)
 class WashoutRule:
-    """Stop this class of medication this many hours before a diagnostic challenge (0 = keep taking it)."""
+    """Stop this medication this many hours before a diagnostic challenge (0 = keep taking it).
+
+    A rule names a class, and may narrow it to one route ("eye") and/or one drug ("loratadine", matched as a whole
+    word in the medication's name). For a medication the most specific rule wins: route before drug before the
+    class alone; among equally specific rules the longest (the cautious choice).
+    """
 
     med_class: str
     hours: int
     note: str = ""
     source: str = ""
+    drug: str = ""
+    route: str = ""
 
     def __post_init__(self) -> None:
         _check_med_class(self.med_class)
@@ -66,59 +179,89 @@ class WashoutRule:
             raise WashoutError(f"Hours for {self.med_class} must be a whole number.", code="bad_type")
         if not 0 <= self.hours <= MAX_WASHOUT_HOURS:
             raise WashoutError(
-                f"Hours for {self.med_class} must be 0 to {MAX_WASHOUT_HOURS} (90 days), not {self.hours}.",
+                f"Hours for {self.med_class} must be 0 to {MAX_WASHOUT_HOURS} (365 days), not {self.hours}.",
                 code="bad_hours",
             )
-        if not isinstance(self.note, str) or not isinstance(self.source, str):
-            raise WashoutError(f"Note and source for {self.med_class} must be text.", code="bad_type")
+        if not all(isinstance(value, str) for value in (self.note, self.source, self.drug, self.route)):
+            raise WashoutError(f"Note, source, drug and route for {self.med_class} must be text.", code="bad_type")
+        if self.drug and not _DRUG_NAME.fullmatch(self.drug):
+            raise WashoutError(
+                f"A drug in a wash-out rule is a lower-case generic name, not {self.drug!r}.", code="bad_drug"
+            )
+        _check_route(self.route, blank=True)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.med_class, self.route, self.drug)
+
+    @property
+    def label(self) -> str:
+        """ "H1 antihistamine", "H1 antihistamine: eye drops", "H1 antihistamine: loratadine, by mouth"."""
+        detail = ", ".join(part for part in (self.drug, ROUTE_LABELS.get(self.route, "")) if part)
+        return f"{MED_CLASS_LABELS[self.med_class]}: {detail}" if detail else MED_CLASS_LABELS[self.med_class]
+
+    def matches(self, med: Medication) -> bool:
+        if med.med_class != self.med_class or (self.route and self.route != med.route):
+            return False
+        return not self.drug or re.search(rf"\b{re.escape(self.drug)}\b", fold(med.name)) is not None
 
 
-# Seeded defaults, docs/clinical-sources.md §5.1. No default exists there for mast-cell stabilisers or "other"; add them
-# per
-# protocol.
+_UPMC = "UPMC Children's Hospital of Pittsburgh food challenge page"
+_LATITUDE = "Latitude Food Allergy Care, oral food challenge preparation page"
+_CHECKLIST = "allergyguide pre-challenge checklist (none in the past 24 h)"
+
+# Seeded defaults, docs/clinical-sources.md §5.1. Per-drug values come from the one source that gives them per drug
+# (UPMC); where another per-drug statement disagrees (cetirizine, hydroxyzine) the drug keeps the class value, the
+# longer one. Beta-blockers and ACE inhibitors have no rule: they are risk factors, never washed out. Mast-cell
+# stabilisers, tricyclic antidepressants and biologics have none either: no source gives a time, so on a
+# diagnostic challenge the allergist decides.
 DEFAULT_WASHOUT: tuple[WashoutRule, ...] = (
     WashoutRule(
         "h1_antihistamine",
         7 * 24,
-        note="Sources range from 3 to 10 days; UPMC allows 3 days for cetirizine and fexofenadine, 7 for loratadine.",
+        note="All oral antihistamines 7 days. Sources range from 3 to 10 days; per-drug rules below.",
         source="Children's Mercy Kansas City OFC page (7 days); BMC Pediatrics 2020, Table 1 (3-10 days)",
     ),
+    WashoutRule("h1_antihistamine", 3 * 24, drug="diphenhydramine", route="oral", source=f"{_UPMC} (3 days)"),
+    WashoutRule("h1_antihistamine", 3 * 24, drug="fexofenadine", route="oral", source=f"{_UPMC} (3 days)"),
+    WashoutRule("h1_antihistamine", 3 * 24, drug="cyproheptadine", route="oral", source=f"{_UPMC} (3 days)"),
+    WashoutRule("h1_antihistamine", 7 * 24, drug="loratadine", route="oral", source=f"{_UPMC} (7 days)"),
+    WashoutRule("h1_antihistamine", 5 * 24, route="nasal", source=f"{_LATITUDE} (antihistamine nasal sprays 5 days)"),
+    WashoutRule("h1_antihistamine", 2 * 24, route="eye", source=f"{_LATITUDE} (antihistamine eye drops 2 days)"),
     WashoutRule(
         "h2_blocker",
         24,
         note="BMC Pediatrics 2020 table gives 12 h; Latitude Food Allergy Care gives 2 days.",
-        source="allergyguide pre-challenge checklist (none in the past 24 h)",
+        source=_CHECKLIST,
     ),
     WashoutRule(
         "leukotriene_antagonist",
         24,
-        note="UPMC lists montelukast as a maintenance asthma drug to continue; decide per protocol.",
+        note="Applies without asthma; in asthma montelukast is continued as maintenance (UPMC), with a warning.",
         source="BMC Pediatrics 2020, Table 1 (24 h)",
     ),
     WashoutRule(
         "systemic_steroid",
         3 * 24,
-        note="Range 3 days to 2 weeks.",
+        note="Range 3 days to 2 weeks, after a finished course; a steroid still being taken is never stopped for "
+        "a challenge (defer, or accept the limitation).",
         source="BMC Pediatrics 2020, Table 1 (3 days to 2 weeks)",
     ),
-    WashoutRule(
-        "beta_blocker",
-        24,
-        note="Also a risk factor for a severe reaction (Nowak-Wegrzyn 2009). "
-        "Stop only with the prescriber's agreement.",
-        source="allergyguide pre-challenge checklist (none in the past 24 h)",
-    ),
-    WashoutRule("ace_inhibitor", 24, source="allergyguide pre-challenge checklist (none in the past 24 h)"),
-    WashoutRule("nsaid", 24, source="allergyguide pre-challenge checklist (none in the past 24 h)"),
-    WashoutRule("ppi", 24, source="allergyguide pre-challenge checklist (none in the past 24 h)"),
+    WashoutRule("nsaid", 24, note="A cofactor: a warning, not a block.", source=_CHECKLIST),
+    WashoutRule("ppi", 24, note="No masking effect: a warning, not a block.", source=_CHECKLIST),
 )
 
-_RULE_FIELDS = ("med_class", "hours", "note", "source")
+_RULE_FIELDS = ("med_class", "hours", "note", "source", "drug", "route")
 
 
 def rules_to_data(rules: Sequence[WashoutRule]) -> list[dict[str, Any]]:
-    """Rules as JSON-ready dicts, for a protocol's JSON field."""
-    return [{"med_class": r.med_class, "hours": r.hours, "note": r.note, "source": r.source} for r in rules]
+    """Rules as JSON-ready dicts, for a protocol's JSON field (drug and route only where a rule names them)."""
+    data = []
+    for r in rules:
+        item: dict[str, Any] = {"med_class": r.med_class, "hours": r.hours, "note": r.note, "source": r.source}
+        item.update({name: getattr(r, name) for name in ("drug", "route") if getattr(r, name)})
+        data.append(item)
+    return data
 
 
 def _rule_from_item(index: int, item: object) -> WashoutRule:
@@ -131,7 +274,7 @@ def _rule_from_item(index: int, item: object) -> WashoutRule:
     missing = [key for key in ("med_class", "hours") if key not in item]
     if missing:
         raise WashoutError(f"Washout rule {index + 1} lacks: {', '.join(missing)}.", code="missing_field")
-    return WashoutRule(item["med_class"], item["hours"], item.get("note", ""), item.get("source", ""))
+    return WashoutRule(**{"note": "", "source": "", **item})
 
 
 def rules_from_data(data: object) -> tuple[WashoutRule, ...]:
@@ -139,8 +282,8 @@ def rules_from_data(data: object) -> tuple[WashoutRule, ...]:
     if not isinstance(data, list):
         raise WashoutError("Washout rules must be a list.", code="bad_type")
     rules = tuple(_rule_from_item(index, item) for index, item in enumerate(data))
-    classes = [rule.med_class for rule in rules]
-    duplicated = sorted({c for c in classes if classes.count(c) > 1})
+    keys = [rule.key for rule in rules]
+    duplicated = sorted({rule.label for rule in rules if keys.count(rule.key) > 1})
     if duplicated:
         raise WashoutError(f"More than one washout rule for: {', '.join(duplicated)}.", code="duplicate_class")
     return rules
@@ -148,14 +291,20 @@ def rules_from_data(data: object) -> tuple[WashoutRule, ...]:
 
 @dataclass(frozen=True)
 class Medication:
-    """A medication the patient currently takes; stopped_on is the day of the last dose, if stopped."""
+    """A medication the patient takes; stopped_on is the day of the last dose, if stopped.
+
+    `medication_id` names the patient's medication row, so a decision about it can find its conflict.
+    """
 
     name: str
     med_class: str
     stopped_on: date | None = None
+    route: str = "oral"
+    medication_id: int | None = None
 
     def __post_init__(self) -> None:
         _check_med_class(self.med_class)
+        _check_route(self.route, blank=False)
 
 
 @dataclass(frozen=True)
@@ -171,13 +320,31 @@ class PremedItem:
 
 @dataclass(frozen=True)
 class Conflict:
-    """A medication problem to show before the challenge; 'block' must be resolved, 'warn' acknowledged."""
+    """A medication problem to show before the challenge.
+
+    severity: "block" must be resolved (or decided) before the first dose, "warn" is shown, "info" says why nothing
+    is needed. stop_by: the last moment for the last dose. earliest: the first moment the challenge can go ahead
+    (at the booked time of day), when the booked one is too soon. too_late: the stop-by moment has passed.
+    """
 
     kind: str
     severity: str
     medication: str
     message: str
     stop_by: datetime | None = None
+    earliest: datetime | None = None
+    too_late: bool = False
+    hours: int | None = None
+    medication_id: int | None = None
+
+    @property
+    def masking(self) -> bool:
+        return self.kind in MASKING_KINDS
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """What can be decided about it (nothing for a warning)."""
+        return ACTIONS_FOR_KIND.get(self.kind, frozenset()) if self.severity == BLOCK else frozenset()
 
 
 def hours_before(moment: datetime, hours: int) -> datetime:
@@ -186,66 +353,226 @@ def hours_before(moment: datetime, hours: int) -> datetime:
     return (moment.astimezone(UTC) - timedelta(hours=hours)).astimezone(moment.tzinfo)
 
 
-def _washout_hours(rules: Sequence[WashoutRule]) -> dict[str, int]:
-    """Hours per class; if a class has several rules, the longest wins (the cautious choice)."""
-    hours: dict[str, int] = {}
-    for rule in rules:
-        hours[rule.med_class] = max(rule.hours, hours.get(rule.med_class, 0))
-    return hours
+def _hours_after(moment: datetime, hours: int) -> datetime:
+    return (moment.astimezone(UTC) + timedelta(hours=hours)).astimezone(moment.tzinfo)
 
 
-def _last_dose_could_be(stopped_on: date, challenge_start: datetime) -> datetime:
-    """The latest the last dose could have been taken: the end of stopped_on, in the challenge's zone."""
+def _last_dose_could_be(last_day: date, challenge_start: datetime) -> datetime:
+    """The latest the last dose could have been taken: the end of its day, in the challenge's zone."""
     # We do not know the hour of the last dose, so we assume the worst case: just before midnight.
-    return datetime.combine(stopped_on + timedelta(days=1), time(0), tzinfo=challenge_start.tzinfo)
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=challenge_start.tzinfo)
 
 
-def _washout_conflict(med: Medication, hours: int, challenge_start: datetime, diagnostic: bool) -> Conflict | None:
-    """must_stop or stopped_too_late for one medication under one rule, or None if the washout is met."""
-    stop_by = hours_before(challenge_start, hours)
+def washout_met(stopped_on: date, hours: int, challenge_start: datetime) -> bool:
+    """True when a last dose on `stopped_on` is at least `hours` before the challenge starts."""
+    last_dose = _last_dose_could_be(stopped_on, challenge_start)
+    return last_dose.astimezone(UTC) <= hours_before(challenge_start, hours).astimezone(UTC)
+
+
+def earliest_start(last_day: date, hours: int, challenge_start: datetime) -> datetime:
+    """The first moment at the booked time of day that is `hours` after a last dose on `last_day`."""
+    zone = challenge_start.tzinfo
+    ready = _hours_after(_last_dose_could_be(last_day, challenge_start), hours)
+    day = ready.astimezone(zone).date()
+    while True:
+        slot = datetime.combine(day, challenge_start.astimezone(zone).time(), tzinfo=zone)
+        if slot.astimezone(UTC) >= ready.astimezone(UTC):
+            return slot
+        day += timedelta(days=1)
+
+
+def _rule_for(med: Medication, rules: Sequence[WashoutRule]) -> WashoutRule | None:
+    """The most specific rule for this medication (route, then drug, then class); the longest among equals."""
+    candidates = [rule for rule in rules if rule.matches(med)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda rule: (bool(rule.route), bool(rule.drug), rule.hours))
+
+
+@dataclass(frozen=True)
+class _Context:
+    start: datetime
+    diagnostic: bool
+    now: datetime | None
+    conditions: frozenset[str]
+    deliberate: frozenset[str] = field(default_factory=frozenset)
+
+
+def _label(med: Medication) -> str:
+    """ "H1 antihistamine", or "H1 antihistamine, eye drops" when not by mouth."""
     label = MED_CLASS_LABELS[med.med_class]
-    wait = format_hours(hours)
-    # Washout exists to keep a diagnostic result valid, so it blocks a diagnostic challenge; for home and
-    # reintroduction challenges it is a warning the clinician may accept.
-    severity = BLOCK if diagnostic else WARN
-    if med.stopped_on is None:
-        message = f"Stop {med.name} ({label}) by {format_when(stop_by)}, {wait} before the challenge."
-        return Conflict("must_stop", severity, med.name, message, stop_by)
-    last_dose = _last_dose_could_be(med.stopped_on, challenge_start)
-    if last_dose.astimezone(UTC) <= stop_by.astimezone(UTC):
+    return label if med.route == "oral" else f"{label}, {ROUTE_LABELS[med.route]}"
+
+
+def _masking(med: Medication, rule: WashoutRule | None, ctx: _Context) -> Conflict | None:
+    """must_stop, stopped_too_late or no_washout_time for one masking medication, or None if nothing is needed."""
+    severity = BLOCK if ctx.diagnostic else WARN
+    label = _label(med)
+    prescriber = (
+        " Do not stop it without the prescriber's agreement." if med.med_class == "tricyclic_antidepressant" else ""
+    )
+    mcas = _mcas_note(med, ctx)
+    if rule is None:
+        if not ctx.diagnostic:
+            return None  # a non-diagnostic protocol washes out only what its rules name
+        message = (
+            f"{med.name} ({label}) can mask a reaction, and this protocol sets no wash-out time for it (no source in "
+            f"the fact sheet gives one).{prescriber} The allergist decides: override with a reason, or defer."
+        )
+        return Conflict(NO_WASHOUT_TIME, severity, med.name, message + mcas, medication_id=med.medication_id)
+    if rule.hours == 0:
+        return None
+    stop_by = hours_before(ctx.start, rule.hours)
+    wait = format_hours(rule.hours)
+    if med.stopped_on is not None:
+        if washout_met(med.stopped_on, rule.hours, ctx.start):
+            return None
+        earliest = earliest_start(med.stopped_on, rule.hours, ctx.start)
+        message = (
+            f"{med.name} ({label}) was last taken on {format_day(med.stopped_on)}, but had to be stopped by "
+            f"{format_when(stop_by)}, {wait} before the challenge; earliest date {format_day(earliest.date())}."
+        )
+        return Conflict(
+            STOPPED_TOO_LATE, severity, med.name, message + mcas, stop_by, earliest, True, rule.hours, med.medication_id
+        )
+    too_late = ctx.now is not None and stop_by.astimezone(UTC) < ctx.now.astimezone(UTC)
+    if too_late and ctx.now is not None:
+        earliest = earliest_start(ctx.now.astimezone(ctx.start.tzinfo).date(), rule.hours, ctx.start)
+        message = (
+            f"Too late to stop {med.name} ({label}) {wait} before: the last dose had to be by {format_when(stop_by)}; "
+            f"earliest date {format_day(earliest.date())}.{prescriber}"
+        )
+        return Conflict(
+            MUST_STOP, severity, med.name, message + mcas, stop_by, earliest, True, rule.hours, med.medication_id
+        )
+    message = f"Stop {med.name} ({label}) by {format_when(stop_by)}, {wait} before the challenge.{prescriber}"
+    return Conflict(MUST_STOP, severity, med.name, message + mcas, stop_by, None, False, rule.hours, med.medication_id)
+
+
+def _mcas_note(med: Medication, ctx: _Context) -> str:
+    """On a diagnostic challenge, an MCAS patient's mediator blockers are usually taken on purpose (§5.3)."""
+    usual = {"h1_antihistamine", "h2_blocker", "mast_cell_stabiliser"}
+    if not ctx.diagnostic or MCAS not in ctx.conditions or med.med_class not in usual:
+        return ""
+    return (
+        " The patient has MCAS, where H1/H2 blockers and cromolyn are taken on purpose: check that a diagnostic "
+        "challenge is right for this patient."
+    )
+
+
+def _risk_review(med: Medication) -> Conflict:
+    """Beta-blockers and ACE inhibitors: a decision with the prescriber, never an instruction to change the drug."""
+    if med.med_class == "beta_blocker":
+        # Beta-blocker use is a risk factor for a severe OFC reaction (AAAAI 2009, docs/clinical-sources.md §5.2).
+        why = "a risk factor for a severe reaction during a food challenge"
+    else:
+        # The pre-challenge checklist lists ACE inhibitors with beta-blockers (allergyguide, §5.1).
+        why = "listed with beta-blockers on the pre-challenge checklist as a risk to review"
+    message = (
+        f"{med.name} ({MED_CLASS_LABELS[med.med_class]}) is {why}. Risk review: the allergist decides with the "
+        "prescriber whether to proceed with extra precautions, defer the challenge or switch the medication. Do not "
+        "change it without the prescriber."
+    )
+    return Conflict(RISK_REVIEW, BLOCK, med.name, message, medication_id=med.medication_id)
+
+
+def _steroid(med: Medication, rule: WashoutRule | None, ctx: _Context) -> Conflict | None:
+    """A steroid still taken is never stopped for a challenge; a finished course is washed out like any masking drug."""
+    if med.stopped_on is not None:
+        return _masking(med, rule, ctx)
+    if not ctx.diagnostic:
+        return None  # nothing to mask on a non-diagnostic protocol, and a steroid being taken is never stopped
+    after = f" {format_hours(rule.hours)}" if rule and rule.hours else ""
+    message = (
+        f"{med.name} (systemic steroid) can mask a reaction, but it must not be stopped to make way for a challenge. "
+        "The allergist decides: defer the challenge, or accept and document the limitation. If it is a short "
+        f"course, record the day of the last dose when it ends: the challenge can go ahead{after} later."
+    )
+    return Conflict(DO_NOT_STOP, BLOCK, med.name, message, medication_id=med.medication_id)
+
+
+def _biologic(med: Medication, rule: WashoutRule | None, ctx: _Context) -> Conflict | None:
+    """Omalizumab and other long-acting biologics: a warning to defer by months (clinical review W4)."""
+    if not ctx.diagnostic or (rule is not None and rule.hours == 0):
         return None
     message = (
-        f"{med.name} ({label}) was last taken on {format_day(med.stopped_on)}, but had to be stopped by "
-        f"{format_when(stop_by)}, {wait} before the challenge."
+        f"{med.name} (long-acting biologic) can raise the amount of food that causes a reaction, and its effect "
+        "lasts months after the last dose: a diagnostic challenge may pass falsely. Consider deferring it."
     )
-    return Conflict("stopped_too_late", severity, med.name, message, stop_by)
+    earliest = None
+    if rule is not None:
+        last_day = med.stopped_on or (ctx.now.astimezone(ctx.start.tzinfo).date() if ctx.now else None)
+        if last_day is not None:
+            earliest = earliest_start(last_day, rule.hours, ctx.start)
+            if earliest.astimezone(UTC) <= ctx.start.astimezone(UTC):
+                return None
+            message += f" This protocol defers {format_hours(rule.hours)}: earliest date {format_day(earliest.date())}."
+    return Conflict(BIOLOGIC, WARN, med.name, message, earliest=earliest, medication_id=med.medication_id)
 
 
-def _risk_conflict(med: Medication) -> Conflict | None:
-    """A warning for drugs that make a reaction more dangerous, whatever the challenge kind."""
-    if med.med_class == "beta_blocker":
-        # Beta-blocker use is a risk factor for a severe OFC reaction (Nowak-Wegrzyn 2009, docs/clinical-sources.md §5.1
-        # / 5.2).
-        message = f"{med.name} is a beta-blocker: a risk factor for a severe reaction during a food challenge."
-        return Conflict("beta_blocker_risk", WARN, med.name, message)
-    if med.med_class == "ace_inhibitor":
-        # The pre-challenge checklist lists ACE inhibitors with beta-blockers (allergyguide, docs/clinical-sources.md
-        # §5.1).
+def _warning(med: Medication, rule: WashoutRule | None, ctx: _Context) -> Conflict | None:
+    """Montelukast in asthma, PPIs, NSAIDs: a warning, not a block, where the protocol has a rule for them."""
+    if rule is None or rule.hours == 0:
+        return None
+    stop_by = hours_before(ctx.start, rule.hours)
+    wait = format_hours(rule.hours)
+    if med.med_class == "leukotriene_antagonist":
         message = (
-            f"{med.name} is an ACE inhibitor: the pre-challenge checklist asks that none be taken in the 24 h "
-            "before a challenge. Review with the prescriber."
+            f"{med.name} (leukotriene antagonist): the patient has asthma, so it is continued as asthma maintenance "
+            f"(the protocol's {wait} wash-out is for patients without asthma). A warning, not a block."
         )
-        return Conflict("ace_inhibitor_risk", WARN, med.name, message)
+        return Conflict(CONTINUE_IN_ASTHMA, WARN, med.name, message, medication_id=med.medication_id)
+    if med.med_class == "ppi":
+        message = (
+            f"{med.name} (proton-pump inhibitor): the pre-challenge checklist lists PPIs ({wait} before), but they do "
+            "not mask a reaction. A warning, not a block."
+        )
+        return Conflict(PPI_WARNING, WARN, med.name, message, medication_id=med.medication_id)
+    if med.stopped_on is not None and washout_met(med.stopped_on, rule.hours, ctx.start):
+        return None
+    message = (
+        f"{med.name} (NSAID) is a cofactor that can make a reaction more likely: the pre-challenge checklist asks for "
+        f"none in the {wait} before the challenge (after {format_when(stop_by)}). A warning, not a block."
+    )
+    return Conflict(COFACTOR, WARN, med.name, message, stop_by=stop_by, medication_id=med.medication_id)
+
+
+def _by_design(med: Medication) -> Conflict:
+    message = (
+        f"{med.name} ({_label(med)}) continues by design: this protocol gives "
+        f"{MED_CLASS_LABELS[med.med_class]}s as premedication (MCAS practice)."
+    )
+    return Conflict(CONTINUES_BY_DESIGN, INFO, med.name, message, medication_id=med.medication_id)
+
+
+def _one(med: Medication, rules: Sequence[WashoutRule], ctx: _Context) -> Conflict | None:
+    """The conflict one medication gives, by its class (module docstring)."""
+    rule = _rule_for(med, rules)
+    cls = med.med_class
+    if cls in RISK_CLASSES:
+        return _risk_review(med)
+    if cls in ctx.deliberate:
+        return _by_design(med)
+    if cls == "systemic_steroid":
+        return _steroid(med, rule, ctx)
+    if cls == "biologic":
+        return _biologic(med, rule, ctx)
+    if cls == "leukotriene_antagonist" and ASTHMA in ctx.conditions:
+        return _warning(med, rule, ctx)
+    if cls in MASKING_CLASSES:
+        return _masking(med, rule, ctx)
+    if cls in ("ppi", "nsaid"):
+        return _warning(med, rule, ctx)
     return None
 
 
-def _masking_conflict(item: PremedItem) -> Conflict:
+def _masking_premedication(item: PremedItem) -> Conflict:
     """A warning that a diagnostic challenge's premedication can hide a reaction (docs/clinical-sources.md §5.3)."""
     message = (
         f"Premedication {item.drug} ({MED_CLASS_LABELS[item.med_class]}) can mask a reaction and make a "
         "diagnostic challenge unreliable. Check that a diagnostic protocol is right for this patient."
     )
-    return Conflict("masking_premedication", WARN, item.drug, message)
+    return Conflict(MASKING_PREMEDICATION, WARN, item.drug, message)
 
 
 def check_washout(
@@ -255,19 +582,144 @@ def check_washout(
     challenge_start: datetime,
     diagnostic: bool,
     premedication: Sequence[PremedItem] = (),
+    conditions: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> list[Conflict]:
-    """Medication conflicts for one challenge: per medication (washout, then risk), then masking premedication."""
-    if challenge_start.utcoffset() is None:
-        raise WashoutError("The challenge start must include a time zone.", code="naive_datetime")
-    washout = _washout_hours(rules)
-    # In a home/MCAS reintroduction, classes the premedication plan gives on purpose are not washed out (5.3).
-    deliberate = set() if diagnostic else {item.med_class for item in premedication}
-    conflicts: list[Conflict | None] = []
-    for med in medications:
-        hours = washout.get(med.med_class, 0)
-        if hours and med.med_class not in deliberate:
-            conflicts.append(_washout_conflict(med, hours, challenge_start, diagnostic))
-        conflicts.append(_risk_conflict(med))
+    """Medication conflicts for one challenge: one per medication that needs anything, then masking premedication.
+
+    `now` (when given) tells a stop-by date still ahead from one already past, and dates the earliest start.
+    """
+    for moment in (challenge_start, now):
+        if moment is not None and moment.utcoffset() is None:
+            raise WashoutError("The challenge start must include a time zone.", code="naive_datetime")
+    # In a non-diagnostic (home/MCAS) protocol, classes the premedication gives on purpose continue (§5.3).
+    deliberate = frozenset() if diagnostic else frozenset(item.med_class for item in premedication)
+    ctx = _Context(challenge_start, diagnostic, now, frozenset(conditions), deliberate)
+    conflicts = [_one(med, rules, ctx) for med in medications]
     if diagnostic:
-        conflicts.extend(_masking_conflict(item) for item in premedication if item.med_class in MASKING_CLASSES)
+        conflicts.extend(_masking_premedication(item) for item in premedication if item.med_class in MASKING_CLASSES)
     return [conflict for conflict in conflicts if conflict is not None]
+
+
+def earliest_for_all(conflicts: Sequence[Conflict], challenge_start: datetime) -> datetime | None:
+    """The earliest moment the challenge can go ahead for every blocking conflict, when the booked one is too soon."""
+    dates = [c.earliest for c in conflicts if c.severity == BLOCK and c.earliest is not None]
+    latest = max(dates, key=lambda moment: moment.astimezone(UTC), default=None)
+    if latest is None or latest.astimezone(UTC) <= challenge_start.astimezone(UTC):
+        return None
+    return latest
+
+
+# --- decisions laid over the conflicts -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What was recorded about one medication: a confirmed stop date, an override, a review decision."""
+
+    medication_id: int
+    action: str
+    by: str
+    at: datetime
+    reason: str = ""
+    stopped_on: date | None = None
+    record_id: int | None = None  # the stored row, so a page can mark it entered in error
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTION_LABELS:
+            raise WashoutError(f"Unknown decision: {self.action!r}.", code="bad_action")
+
+    def text(self) -> str:
+        """ "Stop date confirmed by Sam Lee on Thu 26 Nov 2026 08:30: last dose Wed 18 Nov 2026"."""
+        head = f"{ACTION_LABELS[self.action]} by {self.by} on {format_when(self.at)}"
+        if self.action == STOP_CONFIRMED and self.stopped_on is not None:
+            return f"{head}: last dose {format_day(self.stopped_on)}"
+        return f"{head}: {self.reason}" if self.reason else head
+
+
+OPEN, CLEARED, HELD = "open", "cleared", "held"
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A conflict with what was decided about it. state: open, cleared, held (deferred or switching), warn, info."""
+
+    conflict: Conflict
+    decision: Decision | None
+    state: str
+
+    @property
+    def status(self) -> str:
+        """A short status for the page and the report ("Must be resolved", "Overridden by the allergist")."""
+        if self.decision is not None:
+            return ACTION_LABELS[self.decision.action]
+        if self.state == OPEN:
+            return {RISK_REVIEW: "Risk review needed", DO_NOT_STOP: "Allergist's decision needed"}.get(
+                self.conflict.kind, "Must be resolved"
+            )
+        return "For information" if self.state == INFO else "Warning"
+
+    @property
+    def decision_text(self) -> str:
+        return self.decision.text() if self.decision is not None else ""
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """The decisions that answer this conflict, as (code, label), in a fixed order."""
+        return [(code, label) for code, label in ACTION_LABELS.items() if code in self.conflict.actions]
+
+
+def _applies(conflict: Conflict, decision: Decision, challenge_start: datetime) -> bool:
+    if decision.medication_id != conflict.medication_id or decision.action not in conflict.actions:
+        return False
+    if decision.action != STOP_CONFIRMED:
+        return True
+    # A confirmed stop date counts only if it meets the wash-out for this challenge.
+    stopped = decision.stopped_on
+    return stopped is not None and conflict.hours is not None and washout_met(stopped, conflict.hours, challenge_start)
+
+
+def review(conflicts: Sequence[Conflict], decisions: Sequence[Decision], challenge_start: datetime) -> list[Reviewed]:
+    """Each conflict with the latest decision that answers it (decisions in the order they were made)."""
+    reviewed = []
+    for conflict in conflicts:
+        if conflict.severity != BLOCK:
+            reviewed.append(Reviewed(conflict, None, conflict.severity))
+            continue
+        decision = next((d for d in reversed(decisions) if _applies(conflict, d, challenge_start)), None)
+        if decision is None:
+            state = OPEN
+        else:
+            state = CLEARED if decision.action in CLEARING_ACTIONS else HELD
+        reviewed.append(Reviewed(conflict, decision, state))
+    return reviewed
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+
+
+def first_dose_refusal(reviewed: Sequence[Reviewed]) -> Refusal | None:
+    """Why the first dose may not be given yet, if it may not: an open masking conflict first, then the rest."""
+    open_masking = [r for r in reviewed if r.state == OPEN and r.conflict.masking]
+    if open_masking:
+        names = ", ".join(r.conflict.medication for r in open_masking)
+        return Refusal(
+            "washout_unresolved",
+            f"Wash-out not resolved for {names}: the nurse confirms the stop date, or the allergist overrides with a "
+            "reason, before the first dose.",
+        )
+    open_review = [r for r in reviewed if r.state == OPEN]
+    if open_review:
+        names = ", ".join(r.conflict.medication for r in open_review)
+        return Refusal(
+            "medication_review_required",
+            f"The allergist's medication decision for {names} is needed before the first dose.",
+        )
+    held = [r for r in reviewed if r.state == HELD]
+    if held:
+        names = ", ".join(f"{r.conflict.medication} ({r.status.lower()})" for r in held)
+        return Refusal("medication_deferred", f"The allergist decided not to go ahead yet: {names}.")
+    return None

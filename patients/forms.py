@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.forms import DateInput, StrictDecimalField, crispy_helper
 from clinics.models import Clinic
-from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Condition, Medication, Patient, Trigger
+from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Condition, Medication, MedicationRoute, Patient, Trigger
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -136,12 +136,17 @@ class TriggerForm(forms.ModelForm):
 class MedicationForm(forms.ModelForm):
     class Meta:
         model = Medication
-        fields = ["name", "dose", "schedule", "med_class", "stopped_on"]
+        fields = ["name", "dose", "schedule", "med_class", "route", "stopped_on"]
         widgets = {"stopped_on": DateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "route" in self.fields:  # the admin's read-only pages leave it out
+            self.fields["route"].required = False  # not posted: by mouth, as every medication was before routes
         self.helper = crispy_helper()
+
+    def clean_route(self) -> str:
+        return self.cleaned_data.get("route") or MedicationRoute.ORAL
 
 
 class PatientSearchForm(forms.Form):

@@ -183,6 +183,8 @@ class MedicationClass(models.TextChoices):
     H2_BLOCKER = "h2_blocker", _("H2 blocker")
     LEUKOTRIENE_ANTAGONIST = "leukotriene_antagonist", _("Leukotriene antagonist")
     MAST_CELL_STABILISER = "mast_cell_stabiliser", _("Mast-cell stabiliser")
+    TRICYCLIC_ANTIDEPRESSANT = "tricyclic_antidepressant", _("Tricyclic antidepressant")
+    BIOLOGIC = "biologic", _("Long-acting biologic (e.g. omalizumab)")
     BETA_BLOCKER = "beta_blocker", _("Beta-blocker")
     ACE_INHIBITOR = "ace_inhibitor", _("ACE inhibitor")
     NSAID = "nsaid", _("NSAID")
@@ -191,14 +193,26 @@ class MedicationClass(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class MedicationRoute(models.TextChoices):
+    """How a medicine is taken: antihistamine eye drops and nasal sprays wash out sooner than tablets (§5.1)."""
+
+    ORAL = "oral", _("By mouth")
+    NASAL = "nasal", _("Nasal spray")
+    EYE = "eye", _("Eye drops")
+    SKIN = "skin", _("On the skin")
+    INHALED = "inhaled", _("Inhaled")
+    INJECTION = "injection", _("Injection")
+
+
 class Medication(ClinicalRecord):
-    """A medicine the patient currently takes; the class drives wash-out and masking checks."""
+    """A medicine the patient currently takes; the class and route drive the wash-out and risk checks."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     name = models.CharField(_("name"), max_length=200)
     dose = models.CharField(_("dose"), max_length=100, help_text=_("e.g. 10 mg"))
     schedule = models.CharField(_("schedule"), max_length=200, blank=True, help_text=_("e.g. twice daily"))
     med_class = models.CharField(_("class"), max_length=30, choices=MedicationClass, default=MedicationClass.OTHER)
+    route = models.CharField(_("route"), max_length=10, choices=MedicationRoute, default=MedicationRoute.ORAL)
     stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
 
     history = HistoricalRecords()

@@ -45,6 +45,7 @@ class HomePlanState:
     watch_until: datetime | None  # the watch window after the latest step
     unlocks_at: datetime | None  # when the next step may be taken
     waiting_for_release: bool
+    waiting_for_medication_review: bool  # the allergist's medication decision comes before the first step
     can_take_step: bool
     paused: bool
 
@@ -64,6 +65,7 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         and run.next_step.number is not None
         and run.open_alert is None
         and not waiting
+        and run.first_dose_refusal is None
         and (run.next_step.due_at is None or run.next_step.due_at <= now)
     )
     return HomePlanState(
@@ -72,6 +74,7 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         watch_until=watch_until,
         unlocks_at=run.next_step.due_at,
         waiting_for_release=waiting,
+        waiting_for_medication_review=run.first_dose_refusal is not None,
         can_take_step=can_take,
         paused=challenge.status == Status.PAUSED or run.open_alert is not None,
     )

@@ -468,35 +468,69 @@ def stop_rules_initial(data: dict[str, Any], kind: str) -> dict[str, Any]:
         return kind_defaults(kind).stop_rules.to_dict() if kind in KINDS else {}
 
 
-class WashoutForm(forms.Form):
-    """Hours to stop each medication class before the challenge; blank means no rule for that class."""
+# Classes a wash-out rule can name: not the risk factors (beta-blockers, ACE inhibitors get a risk review, never a
+# wash-out) nor "other" (clinical.washout gives it no conflict).
+WASHOUT_CLASSES = tuple(c for c in washout.MED_CLASS_LABELS if c not in washout.RISK_CLASSES and c != "other")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+def washout_field_name(rule: dict[str, Any]) -> str:
+    """The form field of one rule: "h1_antihistamine", "h1_antihistamine__eye", "h1_antihistamine__oral__loratadine"."""
+    med_class, route, drug = rule.get("med_class", ""), rule.get("route", ""), rule.get("drug", "")
+    if drug:
+        return f"{med_class}__{route or 'any'}__{drug}"
+    return f"{med_class}__{route}" if route else str(med_class)
+
+
+def _specific_rules(existing: Iterable[Any]) -> list[dict[str, Any]]:
+    """Rules narrowed to a route or a drug: the seeded ones, then any the protocol adds."""
+    rules = [rule for rule in washout.rules_to_data(washout.DEFAULT_WASHOUT) if "drug" in rule or "route" in rule]
+    for rule in existing:
+        if isinstance(rule, dict) and ("drug" in rule or "route" in rule) and rule.get("med_class") in WASHOUT_CLASSES:
+            if washout_field_name(rule) not in {washout_field_name(r) for r in rules}:
+                rules.append(rule)
+    return rules
+
+
+class WashoutForm(forms.Form):
+    """Hours to stop each medication class (or one route or drug of it) before the challenge; blank: no rule."""
+
+    def __init__(self, *args: Any, existing: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for med_class, label in washout.MED_CLASS_LABELS.items():
-            self.fields[med_class] = _whole(
-                label[:1].upper() + label[1:], unit="h", required=False, max_value=washout.MAX_WASHOUT_HOURS
-            )
+        specific = _specific_rules(list(existing))
+        self.keys: dict[str, dict[str, str]] = {}
+        for med_class in WASHOUT_CLASSES:
+            self._add({"med_class": med_class})
+            for rule in specific:
+                if rule["med_class"] == med_class:
+                    self._add({name: rule[name] for name in ("med_class", "route", "drug") if rule.get(name)})
         self.helper = crispy_helper()
+
+    def _add(self, key: dict[str, str]) -> None:
+        name = washout_field_name(key)
+        label = washout.WashoutRule(key["med_class"], 0, drug=key.get("drug", ""), route=key.get("route", "")).label
+        self.keys[name] = key
+        self.fields[name] = _whole(
+            label[:1].upper() + label[1:], unit="h", required=False, max_value=washout.MAX_WASHOUT_HOURS
+        )
 
     def rules_data(self, existing: Iterable[Any]) -> list[dict[str, Any]]:
         """Rules as protocol JSON; a rule whose hours did not change keeps its note and source."""
-        before = {rule.get("med_class"): rule for rule in existing if isinstance(rule, dict)}
+        before = {washout_field_name(rule): rule for rule in existing if isinstance(rule, dict)}
         rules = []
-        for med_class in washout.MED_CLASS_LABELS:
-            hours = self.cleaned_data.get(med_class)
+        for name, key in self.keys.items():
+            hours = self.cleaned_data.get(name)
             if hours is None:
                 continue
-            old = before.get(med_class, {})
+            old = before.get(name, {})
             source = old.get("source", "") if old.get("hours") == hours else ""
-            rules.append({"med_class": med_class, "hours": hours, "note": old.get("note", ""), "source": source})
+            rules.append({**key, "hours": hours, "note": old.get("note", ""), "source": source})
         return rules
 
 
 def washout_initial(data: Any) -> dict[str, int]:
     if not isinstance(data, list):
         return {}
-    return {rule["med_class"]: rule["hours"] for rule in data if isinstance(rule, dict) and "med_class" in rule}
+    return {washout_field_name(rule): rule["hours"] for rule in data if isinstance(rule, dict) and "med_class" in rule}
 
 
 # --- the whole edit page -------------------------------------------------------------------------------------
@@ -522,7 +556,12 @@ class ProtocolEditor:
         self.stop_rules = StopRulesForm(
             data, prefix="stop", initial=stop_rules_initial(protocol.stop_rules, protocol.kind)
         )
-        self.washout = WashoutForm(data, prefix="washout", initial=washout_initial(protocol.washout_rules))
+        self.washout = WashoutForm(
+            data,
+            prefix="washout",
+            initial=washout_initial(protocol.washout_rules),
+            existing=protocol.washout_rules if isinstance(protocol.washout_rules, list) else (),
+        )
         self.generator = GeneratorForm(data, prefix="gen")
         self.errors: list[str] = []
         self._step_forms: dict[int, StepForm] = {}

@@ -294,7 +294,7 @@ def washout_rows(data: Any) -> dict[str, Any]:
         return {"error": exc.message, "rows": []}
     rows = [
         {
-            "label": washout.MED_CLASS_LABELS[rule.med_class],
+            "label": rule.label,
             "how_long": _washout_duration(rule.hours),
             "note": rule.note,
             "source": rule.source,

@@ -50,6 +50,7 @@ from challenges.reports.text import (
     yes_no,
 )
 from challenges.run import selectors
+from clinical import washout
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes
@@ -59,6 +60,8 @@ from clinical.units import format_quantity
 from clinics.models import User
 
 UNSIGNED = "UNSIGNED DRAFT"
+# Medication decisions that let a challenge go ahead on a drug that was not washed out or is a risk: deviations.
+GOING_AHEAD_ANYWAY = frozenset({washout.OVERRIDDEN, washout.ACCEPT_LIMITATION, washout.PROCEED})
 
 
 class Context:
@@ -205,9 +208,10 @@ def _check_override(c: Challenge) -> str:
 
 
 def _conflicts(ctx: Context) -> tuple[ConflictRow, ...]:
+    """Each medication conflict with its status and, where one was recorded, the decision (who, when, why)."""
     return tuple(
-        ConflictRow("Must be resolved" if c.severity == "block" else "Warning", c.medication, c.message)
-        for c in ctx.state.conflicts
+        ConflictRow(r.status, r.conflict.medication, f"{r.conflict.message} {r.decision_text}".strip())
+        for r in ctx.state.conflicts
     )
 
 
@@ -448,6 +452,9 @@ def _deviations(ctx: Context) -> list[str]:
             )
     if c.checks_override_reason:
         out.append(_check_override(c))
+    for r in ctx.state.conflicts:
+        if r.decision is not None and r.decision.action in GOING_AHEAD_ANYWAY:
+            out.append(f"{r.conflict.medication}: {r.decision_text}")
     for alert in c.alerts.all():
         if alert.decision == Decision.CONTINUE:
             out.append(f"Continued after a stop rule was met ({person(alert.decided_by)}): {alert.reason}")

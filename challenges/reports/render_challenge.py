@@ -152,13 +152,13 @@ def _before_first_dose(r: ChallengeReport, width: float) -> list[Flowable]:
         flowables.append(p("No pre-challenge checklist recorded."))
     if r.check_override:
         flowables.append(p(r.check_override, "alert"))
-    flowables.append(p("Wash-out", "h3"))
+    flowables.append(p("Medication check (wash-out and risk review)", "h3"))
     if r.conflicts:
-        columns = [Column("Severity", 0.16), Column("Medication", 0.24), Column("Problem", 0.6)]
+        columns = [Column("Status", 0.16), Column("Medication", 0.24), Column("Problem and decision", 0.6)]
         rows = [[cell(c.severity), cell(c.medication), cell(c.message)] for c in r.conflicts]
         flowables.append(table(columns, rows, width))
     else:
-        flowables.append(p("No wash-out conflicts with the patient's current medications."))
+        flowables.append(p("No medication conflicts with the patient's current medications."))
     flowables.append(p("Premedication", "h3"))
     flowables += bullets([f"Planned: {line}" for line in r.planned_premedication]) or [p("None planned.")]
     taken = _treatments(r.premedication, width) if r.premedication else p("No premedication recorded as taken.")

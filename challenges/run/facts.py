@@ -1,5 +1,5 @@
 """What the recorded rows of a challenge say, as domain values: valid doses, the next step, open alerts, wash-out
-conflicts, stop-rule hits, the reaction onset and the suggested grade.
+conflicts and the decisions about them, stop-rule hits, the reaction onset and the suggested grade.
 
 Reads only, no writes. Each function works on the rows already loaded (a page's prefetch, or the rows a service
 loaded under its lock), so the selectors and the services compute the same facts the same way.
@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from challenges.library.models import Protocol
 from challenges.run.models import (
     Challenge,
     Decision,
@@ -27,6 +28,7 @@ from challenges.run.models import (
 from clinical import grading, run_rules, stopping, washout
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
+from patients.models import Patient
 
 
 def valid_doses(challenge: Challenge) -> list[Dose]:
@@ -102,22 +104,76 @@ def observation_ends_at(challenge: Challenge) -> datetime | None:
     return challenge.observation_started_at + timedelta(minutes=minutes)
 
 
-def washout_conflicts(challenge: Challenge) -> list[washout.Conflict]:
-    """The patient's current medications against the protocol's wash-out rules and premedication."""
-    protocol = challenge.protocol
-    medications = [
-        washout.Medication(name=f"{m.name} {m.dose}", med_class=m.med_class, stopped_on=m.stopped_on)
-        for m in challenge.patient.medications.all()
+def _medications(patient: Patient) -> list[washout.Medication]:
+    """The patient's medication rows (not entered in error) as the wash-out check reads them."""
+    return [
+        washout.Medication(
+            name=str(m), med_class=m.med_class, stopped_on=m.stopped_on, route=m.route, medication_id=m.pk
+        )
+        for m in patient.medications.all()
         if not m.entered_in_error
     ]
-    premeds = [washout.PremedItem(drug=p.drug, med_class=p.med_class) for p in protocol.premedications.all()]
+
+
+def booking_conflicts(
+    patient: Patient, protocol: Protocol, scheduled_at: datetime, now: datetime | None = None
+) -> list[washout.Conflict]:
+    """The patient's current medications against a protocol's wash-out rules and premedication, for a start time.
+
+    Computed from the rows as they are now (a changed medication list or date gives a new answer), in the clinic's
+    time zone; `now` dates what is already too late (default: the current time).
+    """
+    zone = patient.clinic.tzinfo
     return washout.check_washout(
-        medications=medications,
+        medications=_medications(patient),
         rules=washout.rules_from_data(protocol.washout_rules),
-        challenge_start=timezone.localtime(challenge.scheduled_at),
+        challenge_start=scheduled_at.astimezone(zone),
         diagnostic=KINDS[protocol.kind].diagnostic,
-        premedication=premeds,
+        premedication=[washout.PremedItem(drug=p.drug, med_class=p.med_class) for p in protocol.premedications.all()],
+        conditions=patient.conditions,
+        now=(now or timezone.now()).astimezone(zone),
     )
+
+
+def washout_conflicts(challenge: Challenge) -> list[washout.Conflict]:
+    """The patient's current medications against the challenge's protocol, for its booked start.
+
+    Once the booked start has come, the check stands as it was then: a report printed next week does not move the
+    earliest date on with the calendar.
+    """
+    now = min(timezone.now(), challenge.scheduled_at)
+    return booking_conflicts(challenge.patient, challenge.protocol, challenge.scheduled_at, now=now)
+
+
+def washout_decisions(challenge: Challenge) -> list[washout.Decision]:
+    """What was decided about the medication conflicts, oldest first, without decisions entered in error."""
+    zone = challenge.clinic.tzinfo
+    return [
+        washout.Decision(
+            medication_id=d.medication_id,
+            action=d.action,
+            by=d.decided_by.display_name,
+            at=d.decided_at.astimezone(zone),
+            reason=d.reason,
+            stopped_on=d.stopped_on,
+            record_id=d.pk,
+        )
+        for d in sorted(challenge.washout_decisions.all(), key=lambda d: (d.decided_at, d.pk))
+        if not d.entered_in_error
+    ]
+
+
+def washout_review(challenge: Challenge) -> list[washout.Reviewed]:
+    """Each medication conflict with what was decided about it (clinical.washout.review)."""
+    start = challenge.scheduled_at.astimezone(challenge.clinic.tzinfo)
+    return washout.review(washout_conflicts(challenge), washout_decisions(challenge), start)
+
+
+def first_dose_refusal(challenge: Challenge) -> washout.Refusal | None:
+    """Why the first dose must wait for a medication decision, if it must (later doses are not held back)."""
+    if valid_doses(challenge):
+        return None
+    return washout.first_dose_refusal(washout_review(challenge))
 
 
 def age_years(challenge: Challenge) -> Decimal:

@@ -11,11 +11,21 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from challenges.models import Advice, Decision, Outcome, PreChallengeCheck, Protocol, Route, TreatmentKind
+from challenges.models import (
+    Advice,
+    Decision,
+    Outcome,
+    PreChallengeCheck,
+    Protocol,
+    Route,
+    TreatmentKind,
+    WashoutAction,
+)
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
-from clinics.forms import DateTimeInput, StrictDecimalField, crispy_helper
+from clinics.forms import DateInput, DateTimeInput, StrictDecimalField, crispy_helper
 from clinics.models import Role, User
+from patients.models import Medication
 
 MAX_DOSE_AMOUNT = Decimal("10000")  # g or mL: a plausibility bound on typing, far above any serving
 
@@ -47,6 +57,9 @@ class ScheduleForm(forms.Form):
         max_length=100,
         help_text=_("Step numbers separated by commas, e.g. 2, 5. Hidden from the recording nurse until unblinding."),
     )
+    # The medication check the user was last shown (challenges.run.views.schedule): booking goes ahead only once
+    # the check for exactly this protocol, date and medication list has been on the screen.
+    reviewed = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args: Any, protocols: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,6 +79,66 @@ class ScheduleForm(forms.Form):
             return sorted({int(part) for part in text.replace(" ", "").split(",") if part})
         except ValueError:
             raise forms.ValidationError(_("Write step numbers separated by commas, e.g. 2, 5.")) from None
+
+    def booking_data(self) -> dict[str, Any]:
+        """The cleaned data the booking service takes."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "reviewed"}
+
+
+class _MedicationChoice(forms.ModelChoiceField):
+    """One of the patient's current medications, posted as its id from the medication check."""
+
+    def __init__(self) -> None:
+        super().__init__(queryset=Medication.objects.none(), widget=forms.HiddenInput)
+
+
+class _MedicationForm(forms.Form):
+    medication = _MedicationChoice()
+
+    def __init__(self, *args: Any, medications: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["medication"]).queryset = medications
+        self.helper = crispy_helper()
+
+
+class WashoutStopForm(_MedicationForm):
+    """The nurse confirms the day the patient took the last dose of a drug that must be washed out."""
+
+    stopped_on = forms.DateField(label=_("Last dose taken on"), widget=DateInput())
+
+
+MAX_REASON = 2000  # characters: a written reason, not a document
+
+
+class WashoutOverrideForm(_MedicationForm):
+    """The allergist lets the challenge go ahead on a drug that was not washed out."""
+
+    reason = forms.CharField(
+        label=_("Reason to go ahead"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_REASON,
+        error_messages={"required": _("Give a written reason.")},
+    )
+
+
+class MedicationDecisionForm(_MedicationForm):
+    """The allergist's risk review (proceed with precautions, defer, switch) or steroid decision."""
+
+    action = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (a.value, a.label)
+            for a in WashoutAction
+            if a not in (WashoutAction.STOP_CONFIRMED, WashoutAction.OVERRIDDEN)
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (agreed with the prescriber where it applies)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_REASON,
+        error_messages={"required": _("Give a written reason.")},
+    )
 
 
 class ChecksForm(forms.ModelForm):
@@ -105,9 +178,6 @@ class ChecksForm(forms.ModelForm):
     def baseline(self) -> dict[str, Any]:
         names = ("taken_at", "heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
         return {name: self.cleaned_data.get(name) for name in names}
-
-
-MAX_REASON = 2000  # characters: a written reason, not a document
 
 
 class ReasonForm(forms.Form):

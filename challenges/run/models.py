@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from challenges.library.models import Protocol, Route
 from clinics.models import Clinic, ClinicalRecord, ClinicalRecordError, NoDeleteQuerySet
-from patients.models import Patient
+from patients.models import Medication, Patient
 
 USER = settings.AUTH_USER_MODEL
 
@@ -145,6 +145,9 @@ class EventKind(models.TextChoices):
     STEP_RELEASED = "step_released", _("home step released")
     PLAN_CHANGED = "plan_changed", _("plan changed")
     LATE_FINDING = "late_finding", _("late finding")
+    WASHOUT_STOP_CONFIRMED = "washout_stop_confirmed", _("wash-out: stop date confirmed")
+    WASHOUT_OVERRIDE = "washout_override", _("wash-out overridden")
+    MEDICATION_DECISION = "medication_decision", _("medication decision")
 
 
 DECISION_EVENTS = {
@@ -221,6 +224,55 @@ class PreChallengeCheck(ClinicalRecord):
 
     def failed_items(self) -> list[str]:
         return [self.check_label(name) for name in self.CHECK_FIELDS if not getattr(self, name)]
+
+
+class WashoutAction(models.TextChoices):
+    """What was decided about one medication conflict before the first dose (clinical.washout.ACTION_LABELS)."""
+
+    STOP_CONFIRMED = "stop_confirmed", _("Stop date confirmed")
+    OVERRIDDEN = "overridden", _("Overridden")
+    PROCEED = "proceed", _("Proceed with precautions")
+    DEFER = "defer", _("Defer the challenge")
+    SWITCH = "switch", _("Switch the medication (with the prescriber)")
+    ACCEPT_LIMITATION = "accept_limitation", _("Accept and document the limitation")
+
+
+class WashoutDecision(ClinicalRecord):
+    """A decision about one medication conflict of a challenge (docs/clinical-sources.md §5.1).
+
+    The nurse confirms the day of the last dose, or the allergist overrides with a reason, or records a risk review
+    (proceed with precautions, defer, switch) or a steroid decision (accept the limitation, defer). The conflicts
+    themselves are computed from the current medication rows, never stored; a later decision about the same
+    medication supersedes an earlier one, and a wrong one is marked entered in error, never deleted.
+    """
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="washout_decisions")
+    medication = models.ForeignKey(Medication, on_delete=models.PROTECT, related_name="+")
+    medication_text = models.CharField(_("medication"), max_length=320)  # as it read when decided
+    conflict_kind = models.CharField(max_length=30)  # clinical.washout conflict kind it answered
+    action = models.CharField(_("decision"), max_length=20, choices=WashoutAction)
+    stopped_on = models.DateField(_("last dose taken on"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["challenge", "decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action="stop_confirmed") | Q(stopped_on__isnull=False),
+                name="challenges_washout_stop_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(action="stop_confirmed") | ~Q(reason=""),
+                name="challenges_washout_decision_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.medication_text} (challenge {self.challenge_id})"
 
 
 class Source(models.TextChoices):

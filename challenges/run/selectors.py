@@ -6,6 +6,7 @@ challenges.run.facts and the pure clinical modules.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from challenges import access
 from challenges.library.facts import food_spec, protocol_steps
+from challenges.library.models import Protocol
 from challenges.run import facts
 from challenges.run.models import (
     Challenge,
@@ -26,10 +28,13 @@ from challenges.run.models import (
     StopAlert,
     VitalSigns,
     VitalsKind,
+    WashoutDecision,
 )
 from clinical import adrenaline, grading, outcome, run_rules, washout
+from clinical.dates import format_day, format_when
 from clinical.plan import StepLine, step_lines
 from clinics.models import User
+from patients.models import Patient
 
 
 def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
@@ -62,6 +67,12 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         "releases__released_by",
         "follow_ups__done_by",
         Prefetch("alerts", queryset=StopAlert.objects.select_related("decided_by").order_by("raised_at", "pk")),
+        Prefetch(
+            "washout_decisions",
+            queryset=WashoutDecision.objects.select_related("decided_by", "entered_in_error_by").order_by(
+                "decided_at", "pk"
+            ),
+        ),
     )
 
 
@@ -126,7 +137,9 @@ class RunState:
     cumulative_after_next: Decimal | None
     due_at: datetime | None
     open_alert: StopAlert | None
-    conflicts: list[washout.Conflict]
+    conflicts: list[washout.Reviewed]  # each medication conflict with what was decided about it
+    medication_decisions_open: bool  # before the first dose: decisions can still be recorded
+    first_dose_refusal: washout.Refusal | None  # why the first dose must wait for a medication decision
     checks_passed: bool
     result: outcome.ChallengeResult
     suggested_outcome: str
@@ -146,6 +159,7 @@ def run_state(challenge: Challenge) -> RunState:
     result = outcome.compute_result(_given(valid, challenge.protocol.food.amount_unit), reaction_onset=onset)
     weight = challenge.patient.weight_kg
     baselines = [v for v in challenge.vitals.all() if v.kind == VitalsKind.BASELINE and not v.entered_in_error]
+    conflicts = facts.washout_review(challenge)
     return RunState(
         challenge=challenge,
         plan=plan,
@@ -155,7 +169,9 @@ def run_state(challenge: Challenge) -> RunState:
         cumulative_after_next=result.total_protein_mg + plan[step.number - 1].protein_mg if step.number else None,
         due_at=step.due_at if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.PLANNED) else None,
         open_alert=facts.open_alert(challenge),
-        conflicts=facts.washout_conflicts(challenge),
+        conflicts=conflicts,
+        medication_decisions_open=_medication_decisions_open(challenge, valid),
+        first_dose_refusal=None if valid else washout.first_dose_refusal(conflicts),
         checks_passed=facts.checks_passed(challenge),
         result=result,
         suggested_outcome=_suggest_outcome(challenge, valid, plan),
@@ -165,6 +181,11 @@ def run_state(challenge: Challenge) -> RunState:
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
         baseline=baselines[-1] if baselines else None,
     )
+
+
+def _medication_decisions_open(challenge: Challenge, valid: list[Dose]) -> bool:
+    before_first = (Status.PLANNED,) if challenge.setting == Setting.HOME else (Status.PLANNED, Status.CHECKED_IN)
+    return not challenge.is_signed and not valid and challenge.status in before_first
 
 
 def _given(valid: list[Dose], unit: str) -> list[outcome.GivenDose]:
@@ -197,4 +218,45 @@ def _suggest_outcome(challenge: Challenge, valid: list[Dose], plan: list[StepLin
         highest_dose_mg=max((d.protein_mg for d in active), default=None),
         stop_hits=any(a.decision != Decision.CONTINUE for a in challenge.alerts.all()),
         stopped_early=challenge.status == Status.STOPPED,
+    )
+
+
+@dataclass(frozen=True)
+class BookingCheck:
+    """The medication check the scheduling form shows before it saves anything."""
+
+    conflicts: list[washout.Reviewed]
+    earliest: datetime | None  # when the booked start is too soon for a wash-out: the first start that is not
+    fingerprint: str  # names exactly this check (protocol, start, wording), so a changed one is shown again
+
+    @property
+    def blocking(self) -> list[washout.Reviewed]:
+        return [r for r in self.conflicts if r.state == washout.OPEN]
+
+    @property
+    def earliest_day(self) -> str:
+        return format_day(self.earliest.date()) if self.earliest else ""
+
+    @property
+    def earliest_when(self) -> str:
+        return format_when(self.earliest) if self.earliest else ""
+
+    @property
+    def earliest_value(self) -> str:
+        """The earliest start as the date-and-time field takes it (the clinic's wall clock)."""
+        return self.earliest.strftime("%Y-%m-%dT%H:%M") if self.earliest else ""
+
+
+def booking_check(patient: Patient, protocol: Protocol, scheduled_at: datetime) -> BookingCheck:
+    """The patient's current medications against a protocol and a start, before the challenge exists."""
+    patient = Patient.objects.select_related("clinic").prefetch_related("medications").get(pk=patient.pk)
+    protocol = Protocol.objects.prefetch_related("premedications").get(pk=protocol.pk)
+    conflicts = facts.booking_conflicts(patient, protocol, scheduled_at)
+    start = scheduled_at.astimezone(patient.clinic.tzinfo)
+    parts = [str(protocol.pk), start.isoformat(), *(c.message for c in conflicts)]
+    fingerprint = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    return BookingCheck(
+        conflicts=washout.review(conflicts, (), start),
+        earliest=washout.earliest_for_all(conflicts, start),
+        fingerprint=fingerprint,
     )

@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/check-in/", run.check_in, name="check-in"),
     path("<int:pk>/checks/", run.checks, name="checks"),
     path("<int:pk>/checks/override/", run.checks_override, name="checks-override"),
+    path("<int:pk>/washout/confirm/", run.washout_confirm, name="washout-confirm"),
+    path("<int:pk>/washout/override/", run.washout_override, name="washout-override"),
+    path("<int:pk>/washout/decide/", run.medication_decide, name="medication-decide"),
     path("<int:pk>/dose/", run.record_dose, name="dose"),
     path("<int:pk>/observation/", run.record_observation, name="observation"),
     path("<int:pk>/vitals/", run.record_vitals, name="vitals"),
@@ -38,5 +41,11 @@ urlpatterns = [
         run.record_error,
         {"kind": "treatment"},
         name="treatment-error",
+    ),
+    path(
+        "<int:pk>/washout/<int:record_pk>/entered-in-error/",
+        run.record_error,
+        {"kind": "washout"},
+        name="washout-error",
     ),
 ]

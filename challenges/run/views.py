@@ -26,6 +26,7 @@ from challenges.run.forms import (
     ChecksForm,
     DecisionForm,
     DoseForm,
+    MedicationDecisionForm,
     ObservationEndForm,
     ObservationForm,
     OutcomeForm,
@@ -33,8 +34,10 @@ from challenges.run.forms import (
     ScheduleForm,
     TreatmentForm,
     VitalsForm,
+    WashoutOverrideForm,
+    WashoutStopForm,
 )
-from challenges.run.models import Challenge, Dose, Observation, Treatment, VitalSigns
+from challenges.run.models import Challenge, Dose, Observation, Treatment, VitalSigns, WashoutDecision
 from clinical.dates import format_clock
 from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
@@ -153,19 +156,34 @@ def on_detail_page(request: AuthenticatedHttpRequest, pk: int, **bound: forms.Fo
 
 @require_http_methods(["GET", "POST"])
 def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse:
+    """Book a challenge. The medication check runs first, on the posted protocol and date, and nothing is saved
+    until the user has seen the check for exactly that protocol, date and medication list ("Check medicines"
+    shows it without saving; "Use this date" moves the booking to the earliest date and checks again)."""
     patient = get_patient_for_staff(request.user, patient_pk)
     clinic_id = require_clinic_staff(request.user)  # passed already, in get_patient_for_staff
     protocols = access.protocols_for(request.user).current().select_related("food")
-    form = ScheduleForm(request.POST or None, protocols=protocols, clinic_id=clinic_id)
-    if request.method == "POST" and form.is_valid():
-        try:
-            challenge = runs.challenge_schedule(patient=patient, by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
+    data = request.POST.copy() if request.method == "POST" else None
+    preview = data is not None and ("check" in data or "use_date" in data)
+    if data is not None and data.get("use_date"):
+        data["scheduled_at"] = str(data["use_date"])
+    form = ScheduleForm(data, protocols=protocols, clinic_id=clinic_id)
+    check = None
+    if data is not None and form.is_valid():
+        check = selectors.booking_check(patient, form.cleaned_data["protocol"], form.cleaned_data["scheduled_at"])
+        seen = not check.conflicts or form.cleaned_data["reviewed"] == check.fingerprint
+        if not preview and seen:
+            try:
+                challenge = runs.challenge_schedule(patient=patient, by=request.user, **form.booking_data())
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Challenge scheduled."))
+                return redirect("challenges:detail", pk=challenge.pk)
         else:
-            messages.success(request, _("Challenge scheduled."))
-            return redirect("challenges:detail", pk=challenge.pk)
-    return render(request, "challenges/challenge_schedule.html", {"form": form, "patient": patient})
+            data["reviewed"] = check.fingerprint
+            form = ScheduleForm(data, protocols=protocols, clinic_id=clinic_id)
+    context = {"form": form, "patient": patient, "check": check}
+    return render(request, "challenges/challenge_schedule.html", context)
 
 
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -227,6 +245,37 @@ def checks_override(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     write = lambda data: runs.checks_override(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
     return act(request, form, write, success=_("Override recorded."), **on_detail_page(request, pk, reason_form=form))
+
+
+def _current_medications(challenge: Challenge) -> Any:
+    return challenge.patient.medications.filter(entered_in_error=False)
+
+
+@require_POST
+def washout_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The nurse confirms the day of the last dose of a drug that must be washed out."""
+    challenge = _target(request, pk)
+    form = WashoutStopForm(request.POST, medications=_current_medications(challenge))
+    write = lambda data: runs.washout_confirm_stop(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(request, form, write, success=_("Stop date confirmed."), **on_detail_page(request, pk))
+
+
+@require_POST
+def washout_override(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The allergist lets the challenge go ahead on a drug that was not washed out, with a reason."""
+    challenge = _target(request, pk)
+    form = WashoutOverrideForm(request.POST, medications=_current_medications(challenge))
+    write = lambda data: runs.washout_override(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(request, form, write, success=_("Wash-out override recorded."), **on_detail_page(request, pk))
+
+
+@require_POST
+def medication_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The allergist's risk review or steroid decision for one medication."""
+    challenge = _target(request, pk)
+    form = MedicationDecisionForm(request.POST, medications=_current_medications(challenge))
+    write = lambda data: runs.medication_decide(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(request, form, write, success=_("Medication decision recorded."), **on_detail_page(request, pk))
 
 
 @require_POST
@@ -354,11 +403,12 @@ def unblind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return act(request, None, write, success=_("Unblinded."), **on_detail_page(request, pk))
 
 
-_RECORDS: dict[str, type[Dose | Observation | VitalSigns | Treatment]] = {
+_RECORDS: dict[str, type[Dose | Observation | VitalSigns | Treatment | WashoutDecision]] = {
     "dose": Dose,
     "observation": Observation,
     "vitals": VitalSigns,
     "treatment": Treatment,
+    "washout": WashoutDecision,
 }
 
 

@@ -31,6 +31,7 @@ from challenges.models import (
     StopAlert,
     Treatment,
     VitalSigns,
+    WashoutDecision,
 )
 from clinics.models import Clinic, Role, User
 from patients.models import Medication, Patient, Trigger
@@ -146,6 +147,15 @@ def _site(name: str, tag: str) -> Site:
     rows[ChallengeEvent] = ChallengeEvent.objects.create(challenge=challenge, kind="signed", by=allergist)
     rows[StepRelease] = StepRelease.objects.create(challenge=challenge, step_number=1, released_by=allergist)
     rows[FollowUp] = FollowUp.objects.create(challenge=challenge, due_at=now + timedelta(hours=20), hours_after=24)
+    rows[WashoutDecision] = WashoutDecision.objects.create(
+        challenge=challenge,
+        medication=rows[Medication],
+        medication_text=f"Loratadine {tag}",
+        conflict_kind="must_stop",
+        action="stop_confirmed",
+        stopped_on=(now - timedelta(days=9)).date(),
+        decided_by=nurse,
+    )
     common = {"user_agent": "pytest", "ip_address": "10.0.0.1", "http_accept": "*/*", "path_info": "/accounts/login/"}
     rows[AccessAttempt] = AccessAttempt.objects.create(
         username=allergist.username, get_data="", post_data="", failures_since_start=2, **common

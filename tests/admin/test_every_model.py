@@ -30,6 +30,7 @@ from challenges.models import (
     StopAlert,
     Treatment,
     VitalSigns,
+    WashoutDecision,
 )
 from clinics.models import Clinic, User
 from patients.models import Medication, Patient, Trigger
@@ -61,7 +62,8 @@ READ_ONLY = {
     StopAlert,
     ChallengeEvent,
     StepRelease,
-    FollowUp,  # the challenge records: written by the run and home services only
+    FollowUp,
+    WashoutDecision,  # the challenge records: written by the run and home services only
     AuditEvent,
     AccessAttempt,
     AccessLog,

@@ -632,8 +632,13 @@ def test_edit_washout_hours(client, allergist, clinic_protocol):
     )
     assert client.post(_url("protocol-edit", clinic_protocol), data).status_code == HTTPStatus.FOUND
     clinic_protocol.refresh_from_db()
-    rules = {rule["med_class"]: rule for rule in clinic_protocol.washout_rules}
-    assert "h1_antihistamine" not in rules
+    rules = {
+        rule["med_class"]: rule for rule in clinic_protocol.washout_rules if "drug" not in rule and "route" not in rule
+    }
+    assert "h1_antihistamine" not in rules  # the class rule went; its per-drug and per-route rules stay
+    specific = {(r["route"], r.get("drug", "")): r["hours"] for r in clinic_protocol.washout_rules if "route" in r}
+    assert specific[("oral", "loratadine")] == 168
+    assert specific[("eye", "")] == 48
     assert rules["nsaid"]["hours"] == 48
     assert rules["nsaid"]["source"] == ""
     assert rules["mast_cell_stabiliser"]["hours"] == 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from challenges.run.services import ChallengeRuleError
 from clinical.plan import PlannedStep
 from clinics.models import Role
 from clinics.services import clinical_record_mark_entered_in_error
-from tests.factories import UserFactory
+from tests.factories import MedicationFactory, UserFactory
 from tests.run.conftest import START
 from tests.run.helpers import db_state
 
@@ -482,13 +482,100 @@ def test_a_patient_records_only_their_own_check_in(plan, patient_user, other_pat
     )
 
 
+# --- medication decisions before the first dose (services.washout; the first dose in services.doses) ------------
+
+
+def _medication(patient, med_class: str, name: str = "Cetirizine", **extra):
+    return MedicationFactory(patient=patient, name=name, med_class=med_class, **extra)
+
+
+def test_the_first_dose_waits_for_every_medication_decision(challenge, patient, nurse, allergist, clock):
+    cetirizine = _medication(patient, "h1_antihistamine")
+    bisoprolol = _medication(patient, "beta_blocker", "Bisoprolol")
+    _check_in(challenge, nurse, clock)
+    _refused("washout_unresolved", lambda: _dose(challenge, nurse, clock))
+    runs.washout_override(challenge=challenge, by=allergist, medication=cetirizine, reason="Chronic urticaria")
+    _refused("medication_review_required", lambda: _dose(challenge, nurse, clock))
+    runs.medication_decide(challenge=challenge, by=allergist, medication=bisoprolol, action="switch", reason="GP")
+    _refused("medication_deferred", lambda: _dose(challenge, nurse, clock))
+
+
+def test_stop_dates_are_confirmed_by_staff_in_time_and_not_in_the_future(
+    challenge, patient, patient_user, nurse, clock
+):
+    cetirizine = _medication(patient, "h1_antihistamine")
+
+    def confirm(stopped_on: date, by=nurse):
+        return lambda: runs.washout_confirm_stop(
+            challenge=challenge, by=by, medication=cetirizine, stopped_on=stopped_on
+        )
+
+    _refused("staff_only", confirm(date(2026, 11, 1), by=patient_user))
+    _refused("future_date", confirm(date(2026, 11, 27)))
+    _refused("washout_too_short", confirm(date(2026, 11, 19)))
+
+
+def test_a_drug_with_no_wash_out_time_is_for_the_allergist(challenge, patient, nurse, clock):
+    doxepin = _medication(patient, "tricyclic_antidepressant", "Doxepin")
+    _refused(
+        "no_washout_time",
+        lambda: runs.washout_confirm_stop(
+            challenge=challenge, by=nurse, medication=doxepin, stopped_on=date(2026, 11, 1)
+        ),
+    )
+
+
+def test_medication_decisions_name_one_of_this_patients_conflicts(challenge, patient, other_patient, allergist, clock):
+    theirs = _medication(other_patient, "h1_antihistamine")
+    omeprazole = _medication(patient, "ppi", "Omeprazole")
+    in_error = _medication(patient, "h1_antihistamine", entered_in_error=True)
+    for medication in (theirs, in_error):
+        _refused(
+            "bad_medication",
+            lambda medication=medication: runs.washout_override(
+                challenge=challenge, by=allergist, medication=medication, reason="x"
+            ),
+        )
+    # A PPI is a warning: there is nothing to decide.
+    _refused(
+        "no_conflict",
+        lambda: runs.washout_override(challenge=challenge, by=allergist, medication=omeprazole, reason="x"),
+    )
+
+
+def test_a_risk_review_is_one_of_its_own_decisions_with_a_short_reason(challenge, patient, allergist, clock):
+    bisoprolol = _medication(patient, "beta_blocker", "Bisoprolol")
+
+    def decide(action: str, reason: str = "Cardiology agree"):
+        return lambda: runs.medication_decide(
+            challenge=challenge, by=allergist, medication=bisoprolol, action=action, reason=reason
+        )
+
+    _refused("bad_action", decide("accept_limitation"))
+    _refused("reason_required", decide("proceed", reason="  "))
+    _refused("reason_too_long", decide("proceed", reason="x" * 2001))
+
+
+def test_medication_decisions_end_with_the_first_dose(challenge, patient, nurse, allergist, clock):
+    _check_in(challenge, nurse, clock)
+    _dose(challenge, nurse, clock)
+    cetirizine = _medication(patient, "h1_antihistamine")  # added after dose 1: shown, but no longer decided here
+    _refused(
+        "after_first_dose",
+        lambda: runs.washout_override(challenge=challenge, by=allergist, medication=cetirizine, reason="x"),
+    )
+
+
 # --- every code has its test --------------------------------------------------------------------------------
 
 SERVICES = [*sorted((ROOT / "challenges/run/services").glob("*.py")), ROOT / "challenges/home/services.py"]
+# The first dose's medication refusals: services.doses raises the code clinical.washout.first_dose_refusal names.
+FIRST_DOSE_REFUSALS = ROOT / "clinical/washout.py"
 
 
 def test_every_code_the_services_raise_is_asserted_here():
     raised = {code for path in SERVICES for code in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))}
+    raised |= set(re.findall(r'Refusal\(\s*"([a-z_]+)"', FIRST_DOSE_REFUSALS.read_text(encoding="utf-8")))
     asserted = set(re.findall(r'_refused\(\s*"([a-z_]+)"', Path(__file__).read_text(encoding="utf-8")))
     assert len(raised) > 30  # positive control: the pattern finds the codes
     assert raised == asserted

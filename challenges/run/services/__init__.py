@@ -29,6 +29,11 @@ from challenges.run.services.schedule import (
     challenge_check_in,
     challenge_schedule,
 )
+from challenges.run.services.washout import (
+    medication_decide,
+    washout_confirm_stop,
+    washout_override,
+)
 
 __all__ = [
     "ChallengeRuleError",
@@ -45,10 +50,13 @@ __all__ = [
     "checks_override",
     "checks_record",
     "dose_record",
+    "medication_decide",
     "observation_finish",
     "observation_record",
     "outcome_confirm",
     "record_mark_entered_in_error",
     "treatment_record",
     "vitals_record",
+    "washout_confirm_stop",
+    "washout_override",
 ]

@@ -119,6 +119,11 @@ def _check_can_dose(challenge: Challenge) -> None:
         raise ChallengeRuleError(
             _("A stop rule was met: no further dose until the allergist decides."), code="stop_alert_open"
         )
+    # A masking drug not washed out, or a risk factor without the allergist's review, holds back the first dose
+    # (clinical.washout.first_dose_refusal; docs/clinical-sources.md §5.1).
+    refusal = facts.first_dose_refusal(challenge)
+    if refusal is not None:
+        raise ChallengeRuleError(refusal.message, code=refusal.code)
 
 
 def _check_wait(step: run_rules.NextStep, given_at: datetime, by: User, override_reason: str) -> None:
