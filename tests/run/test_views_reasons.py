@@ -15,7 +15,6 @@ from django.urls import reverse
 from challenges.home import services as home
 from challenges.run import services as runs
 from challenges.run.models import Challenge, PreChallengeCheck, Status
-from tests.home.conftest import home_protocol, plan  # noqa: F401  (fixtures)
 from tests.run.helpers import db_state
 
 LONG = "x" * 100_000
