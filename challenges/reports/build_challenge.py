@@ -369,6 +369,8 @@ def _result(ctx: Context) -> ResultBlock:
         Line("First symptom", _first_symptom(ctx)),
         Line("Reaction grade", _grade(ctx)),
     ]
+    if ctx.state.grade_problem:
+        lines.append(Line("Adrenaline timing", f"CHECK THE TIMES: {ctx.state.grade_problem}"))
     return ResultBlock(tuple(lines), ctx.state.grade.reasons if ctx.state.grade else (), "")
 
 

@@ -131,6 +131,7 @@ class RunState:
     result: outcome.ChallengeResult
     suggested_outcome: str
     grade: grading.GradeSuggestion | None
+    grade_problem: str  # why no WAO suffix can be given: adrenaline recorded before the first symptom (G2)
     observation_ends_at: datetime | None
     adrenaline_mg: Decimal | None
     autoinjector: str
@@ -159,7 +160,8 @@ def run_state(challenge: Challenge) -> RunState:
         checks_passed=facts.checks_passed(challenge),
         result=result,
         suggested_outcome=_suggest_outcome(challenge, valid, plan),
-        grade=facts.suggest_grade(challenge, onset) if onset else None,
+        grade=facts.suggest_grade(challenge, onset),
+        grade_problem=facts.adrenaline_timing_problem(challenge, onset),
         observation_ends_at=facts.observation_ends_at(challenge),
         adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",

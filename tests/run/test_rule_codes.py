@@ -375,6 +375,34 @@ def test_an_open_challenge_cannot_be_unblinded(challenge, allergist, clock):
     _refused("not_blinded", lambda: runs.challenge_unblind(challenge=challenge, by=allergist))
 
 
+# --- the reaction ------------------------------------------------------------------------------------------
+
+
+def _reaction_stopped(challenge: Challenge, nurse, allergist, clock) -> Challenge:
+    """Hives 30 min after dose 2 (a stop alert), decided "stop" by the allergist."""
+    alert = _alert(challenge, nurse, clock)
+    runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Objective urticaria")
+    return challenge
+
+
+def _adrenaline(challenge: Challenge, nurse, given_at) -> None:
+    runs.treatment_record(
+        challenge=challenge,
+        by=nurse,
+        kind="adrenaline",
+        drug="Adrenaline 1 mg/mL",
+        dose="0.5 mg",
+        route="im",
+        given_at=given_at,
+    )
+
+
+def test_adrenaline_timed_before_the_first_symptom_is_refused(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)  # hives at clock.now
+    error = _refused("adrenaline_before_onset", lambda: _adrenaline(challenge, nurse, clock.now - timedelta(minutes=1)))
+    assert "Check both times" in error.message
+
+
 # --- home plans ---------------------------------------------------------------------------------------------
 
 
