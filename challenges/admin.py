@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from challenges.models import (
     Challenge,
     ChallengeEvent,
+    Discharge,
     Dose,
     FollowUp,
     Food,
@@ -90,5 +91,6 @@ for model in (
     ChallengeEvent,
     StepRelease,
     FollowUp,
+    Discharge,
 ):
     admin.site.register(model, ReadOnlyRecordAdmin)

@@ -17,15 +17,18 @@ from django.utils import timezone
 from challenges.run.models import (
     Challenge,
     Decision,
+    Discharge,
     Dose,
+    EventKind,
     PreChallengeCheck,
     Setting,
+    Status,
     StopAlert,
     TreatmentKind,
     VitalSigns,
     VitalsKind,
 )
-from clinical import grading, run_rules, stopping, washout
+from clinical import grading, observation, run_rules, stopping, washout
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
@@ -94,16 +97,6 @@ def needs_release(challenge: Challenge, step: run_rules.NextStep) -> bool:
     return not any(r.step_number == step.number and r.released_at >= last_at for r in challenge.releases.all())
 
 
-def observation_ends_at(challenge: Challenge) -> datetime | None:
-    """After the last dose: the protocol's observation period (in clinic) or its watch window (at home)."""
-    if challenge.observation_started_at is None:
-        return None
-    minutes = challenge.protocol.observation_minutes
-    if challenge.setting == Setting.HOME:
-        minutes = max(minutes, challenge.protocol.watch_hours * 60)
-    return challenge.observation_started_at + timezone.timedelta(minutes=minutes)
-
-
 def washout_conflicts(challenge: Challenge) -> list[washout.Conflict]:
     """The patient's current medications against the protocol's wash-out rules and premedication."""
     protocol = challenge.protocol
@@ -151,6 +144,19 @@ def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
         baseline=_vitals_value(baselines[-1]) if baselines else None,
         age_years=age_years(challenge),
         dose_times={d.sequence: d.given_at for d in doses},
+    )
+
+
+def reading_hits(challenge: Challenge, reading: VitalSigns) -> list[stopping.RuleHit]:
+    """The protocol's stop rules against one set of vital signs alone (and the baseline): is this reading abnormal?"""
+    vitals = [v for v in challenge.vitals.all() if not v.entered_in_error]
+    baselines = [v for v in vitals if v.kind == VitalsKind.BASELINE]
+    return stopping.evaluate(
+        stopping.StopRules.from_dict(challenge.protocol.stop_rules),
+        findings=[],
+        vitals=[_vitals_value(reading)],
+        baseline=_vitals_value(baselines[-1]) if baselines else None,
+        age_years=age_years(challenge),
     )
 
 
@@ -288,6 +294,82 @@ def suggest_grade(
 def suggested_grade(challenge: Challenge) -> grading.GradeSuggestion | None:
     """The suggested grade when there was a reaction (a stop alert), else None."""
     return suggest_grade(challenge, reaction_onset(challenge))
+
+
+# --- observation after dosing, and discharge ----------------------------------------------------------------
+
+
+def observation_period(challenge: Challenge) -> observation.ObservationPeriod | None:
+    """The observation after dosing ended (clinical.observation); None while dosing has not ended.
+
+    In clinic, a reaction (a stop alert's onset, any adrenaline, or a recorded resolution) is observed from the
+    time its symptoms resolved, for as long as Resuscitation Council UK 2021 asks. A home plan keeps the protocol's
+    watch window after the last step: its patient is not on a ward to be observed.
+    """
+    if challenge.observation_started_at is None:
+        return None
+    doses = valid_doses(challenge)
+    minutes = challenge.protocol.observation_minutes
+    last_dose_at = doses[-1].given_at if doses else None
+    if challenge.setting == Setting.HOME:
+        minutes = max(minutes, challenge.protocol.watch_hours * 60)
+        return observation.observation_period(last_dose_at=last_dose_at, protocol_minutes=minutes, reaction=None)
+    return observation.observation_period(
+        last_dose_at=last_dose_at, protocol_minutes=minutes, reaction=_reaction(challenge)
+    )
+
+
+def _reaction(challenge: Challenge) -> observation.Reaction | None:
+    onset = reaction_onset(challenge)
+    adrenaline = adrenaline_times(challenge)
+    if onset is None and not adrenaline and challenge.symptoms_resolved_at is None:
+        return None
+    symptoms = [o.observed_at for o in challenge.observations.all() if not o.entered_in_error and o.severity > 0]
+    # The reaction's SpO2: from its onset (or its first adrenaline); a reading judged "continue" before it is not.
+    since = onset or (adrenaline[0] if adrenaline else None)
+    readings = [
+        v.spo2
+        for v in challenge.vitals.all()
+        if not v.entered_in_error
+        and v.kind == VitalsKind.DURING
+        and v.spo2 is not None
+        and (since is None or v.taken_at >= since)
+    ]
+    return observation.Reaction(
+        adrenaline_doses=len(adrenaline),
+        good_response=challenge.adrenaline_good_response,
+        severe_respiratory=challenge.severe_respiratory_compromise,
+        lowest_spo2=min(readings, default=None),
+        resolved_at=timezone.localtime(challenge.symptoms_resolved_at) if challenge.symptoms_resolved_at else None,
+        last_symptom_at=timezone.localtime(max(symptoms)) if symptoms else None,
+    )
+
+
+def observation_ends_at(challenge: Challenge) -> datetime | None:
+    """When the observation ends; None while dosing, with nothing to observe, or before the symptoms resolved."""
+    period = observation_period(challenge)
+    return period.ends_at if period else None
+
+
+def observation_overridden(challenge: Challenge) -> bool:
+    """True when an allergist ended the observation early, with a reason (an observation_override event)."""
+    return any(e.kind == EventKind.OBSERVATION_OVERRIDE for e in challenge.events.all())
+
+
+def observation_over(challenge: Challenge, at: datetime, period: observation.ObservationPeriod | None = None) -> bool:
+    """True once the observation has run its course at `at`, or an allergist ended it early with a reason.
+
+    `period`: the challenge's observation_period, when the caller has it already.
+    """
+    if challenge.status == Status.COMPLETED or observation_overridden(challenge):
+        return True
+    period = period or observation_period(challenge)
+    return period is not None and observation.is_over(period, at)
+
+
+def discharge(challenge: Challenge) -> Discharge | None:
+    """The valid discharge record, if the patient was discharged."""
+    return next((d for d in challenge.discharges.all() if not d.entered_in_error), None)
 
 
 def _pef_drop_pct(baseline: VitalSigns | None, during: list[VitalSigns]) -> Decimal | None:

@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from challenges.models import (
     Challenge,
     ChallengeEvent,
+    Discharge,
     Dose,
     FollowUp,
     Food,
@@ -146,6 +147,13 @@ def _site(name: str, tag: str) -> Site:
     rows[ChallengeEvent] = ChallengeEvent.objects.create(challenge=challenge, kind="signed", by=allergist)
     rows[StepRelease] = StepRelease.objects.create(challenge=challenge, step_number=1, released_by=allergist)
     rows[FollowUp] = FollowUp.objects.create(challenge=challenge, due_at=now + timedelta(hours=20), hours_after=24)
+    rows[Discharge] = Discharge.objects.create(
+        challenge=challenge,
+        discharged_at=now - timedelta(minutes=90),
+        condition="well",
+        vitals=rows[VitalSigns],
+        discharged_by=nurse,
+    )
     common = {"user_agent": "pytest", "ip_address": "10.0.0.1", "http_accept": "*/*", "path_info": "/accounts/login/"}
     rows[AccessAttempt] = AccessAttempt.objects.create(
         username=allergist.username, get_data="", post_data="", failures_since_start=2, **common

@@ -18,6 +18,7 @@ from audit.models import AuditEvent
 from challenges.models import (
     Challenge,
     ChallengeEvent,
+    Discharge,
     Dose,
     FollowUp,
     Food,
@@ -61,7 +62,8 @@ READ_ONLY = {
     StopAlert,
     ChallengeEvent,
     StepRelease,
-    FollowUp,  # the challenge records: written by the run and home services only
+    FollowUp,
+    Discharge,  # the challenge records: written by the run and home services only
     AuditEvent,
     AccessAttempt,
     AccessLog,
