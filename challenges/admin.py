@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from challenges.models import (
     Challenge,
     ChallengeEvent,
+    Discharge,
     Dose,
     FollowUp,
     Food,
@@ -95,5 +96,6 @@ for model in (
     StepRelease,
     FollowUp,
     WashoutDecision,
+    Discharge,
 ):
     admin.site.register(model, ReadOnlyRecordAdmin)

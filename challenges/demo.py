@@ -17,6 +17,7 @@ from django.utils import timezone
 from challenges.home import services as home
 from challenges.models import Challenge, FollowUp, Protocol
 from challenges.reports import build_signed_report
+from challenges.run import facts
 from challenges.run import services as runs
 from challenges.run.services import OutcomeInput
 from clinics.models import User
@@ -115,12 +116,31 @@ def _doses(challenge: Challenge, by: User, clock: _Clock, count: int, minutes: i
         runs.dose_record(challenge=challenge, by=by, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
 
 
-def _finish(challenge: Challenge, allergist: User, clock: _Clock, outcome: OutcomeInput, *, sign: bool) -> None:
+def _finish(
+    challenge: Challenge,
+    allergist: User,
+    clock: _Clock,
+    outcome: OutcomeInput,
+    *,
+    sign: bool,
+    nurse: User | None = None,
+) -> None:
+    """Wait out the observation, confirm the outcome, discharge (when a nurse is named) and sign."""
     challenge.refresh_from_db()
+    ends = facts.observation_ends_at(challenge)
+    if ends is not None and clock.now < ends + timedelta(minutes=5):
+        clock.at(ends + timedelta(minutes=5))
     if challenge.status == "observing":
-        clock.move(minutes=challenge.protocol.observation_minutes + 5)
         runs.observation_finish(challenge=challenge, by=allergist)
     runs.outcome_confirm(challenge=challenge, by=allergist, data=outcome)
+    if nurse is not None:
+        runs.discharge_record(
+            challenge=challenge,
+            by=nurse,
+            discharged_at=clock.now,
+            condition="well",
+            vitals={"heart_rate": 84, "systolic": 118, "diastolic": 72, "spo2": 98},
+        )
     if sign:
         clock.move(minutes=10)
         runs.challenge_sign(challenge=challenge, by=allergist, render=build_signed_report)
@@ -209,6 +229,7 @@ def _equivocal_then_passed(patient: Patient, allergist: User, nurse: User, now: 
                 "Re-challenge in 6-8 weeks.",
             ),
             sign=True,
+            nurse=nurse,
         )
     with _clock(now - timedelta(days=14, hours=-1)) as clock:
         second = _start(
@@ -230,6 +251,7 @@ def _equivocal_then_passed(patient: Patient, allergist: User, nurse: User, now: 
                 "Baked milk daily; review in 3 months.",
             ),
             sign=True,
+            nurse=nurse,
         )
 
 
@@ -301,6 +323,7 @@ def _failed_with_adrenaline(patient: Patient, allergist: User, nurse: User, now:
             values={"taken_at": clock.now, "heart_rate": 96, "systolic": 120, "diastolic": 76, "spo2": 98, "pef": 500},
             evaluate=False,
         )
+        runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now, good_response=True)
         clock.move(hours=4)
         _finish(
             challenge,
@@ -316,6 +339,7 @@ def _failed_with_adrenaline(patient: Patient, allergist: User, nurse: User, now:
                 "Discharged well after 4 h. Two auto-injectors prescribed.",
             ),
             sign=True,
+            nurse=nurse,
         )
 
 

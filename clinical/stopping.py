@@ -137,11 +137,16 @@ class Vitals:
 
 @dataclass(frozen=True)
 class RuleHit:
-    """A rule that was met, in clinician language, with the observations that met it."""
+    """A rule that was met, in clinician language, with the observations that met it.
+
+    `evidence_at` says when each piece of `evidence` was observed (same order), so the reaction's onset can be read
+    from the hits that led to a stop (clinical.onset) rather than from every finding recorded.
+    """
 
     code: str
     message: str
     evidence: tuple[str, ...]
+    evidence_at: tuple[datetime, ...] = ()
 
 
 def _age_limit(age_years: Decimal) -> int:
@@ -251,7 +256,11 @@ def _objective_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Map
             message += f" (before the first dose: {SEVERITY_LABELS[grade]} ({grade}))"
         if rules.objective_min_severity > 1:
             message += f" (limit: {SEVERITY_LABELS[rules.objective_min_severity]} or worse)"
-        hits.append(RuleHit("objective_sign", message, tuple(_describe(f) for f in matched)))
+        hits.append(
+            RuleHit(
+                "objective_sign", message, tuple(_describe(f) for f in matched), tuple(f.observed_at for f in matched)
+            )
+        )
     return hits
 
 
@@ -284,7 +293,8 @@ def _subjective_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Ma
             f"Subjective symptom on {len(run)} consecutive doses: {ITEMS[code].label} after {doses} "
             f"(limit: same symptom on {limit} consecutive doses)"
         )
-        hits.append(RuleHit("subjective_repeated", message, tuple(_describe(per_dose[n]) for n in run)))
+        evidence = tuple(_describe(per_dose[n]) for n in run)
+        hits.append(RuleHit("subjective_repeated", message, evidence, tuple(per_dose[n].observed_at for n in run)))
     return hits
 
 
@@ -311,7 +321,7 @@ def _breaches(
 def _hit(code: str, message: str, breaches: Sequence[tuple[Vitals, int]], name: str, unit: str) -> RuleHit:
     """A vital-sign hit whose evidence lists every reading that met the rule."""
     evidence = tuple(f"{_hhmm(reading.taken_at)} {name} {value}{unit}" for reading, value in breaches)
-    return RuleHit(code, message, evidence)
+    return RuleHit(code, message, evidence, tuple(reading.taken_at for reading, _ in breaches))
 
 
 def _baseline_value(baseline: Vitals | None, value_of: Callable[[Vitals], int | None]) -> int | None:
@@ -470,29 +480,31 @@ def _fpies_minors(
     baseline: Vitals | None,
     age_years: Decimal,
     sbp_drop_pct: int,
-) -> list[tuple[str, str]]:
-    """(criterion, evidence) for each FPIES minor criterion we can see in the record (docs/clinical-sources.md §1.5).
+) -> list[tuple[str, str, datetime]]:
+    """(criterion, evidence, when seen) for each FPIES minor criterion we can see in the record
+    (docs/clinical-sources.md §1.5).
 
     Lethargy is read from the mood/activity item and pallor from the cardiovascular/neurological item.
     Diarrhoea 5-10 h and a neutrophil rise cannot be told apart in our data (one vomiting/diarrhoea item; no lab
     values), so the clinician must add them; this rule can therefore under-call, never over-call, on them.
     """
-    minors: list[tuple[str, str]] = []
+    minors: list[tuple[str, str, datetime]] = []
     for criterion, code in (("lethargy", "behaviour_change"), ("pallor/poor circulation", "cardio_neuro")):
         match = next((f for f in findings if f.item_code == code and _counts(f, 1, pre_dose)), None)
         if match is not None:
-            minors.append((criterion, _describe(match)))
+            minors.append((criterion, _describe(match), match.observed_at))
     limit = _age_limit(age_years)
     base = _baseline_value(baseline, lambda v: v.systolic)
     for reading in readings:
         sbp = reading.systolic
         if sbp is not None and (sbp < limit or (base is not None and systolic_drop_exceeds(sbp, base, sbp_drop_pct))):
-            minors.append(("hypotension", f"{_hhmm(reading.taken_at)} systolic BP {sbp} mmHg"))
+            minors.append(("hypotension", f"{_hhmm(reading.taken_at)} systolic BP {sbp} mmHg", reading.taken_at))
             break
     for reading in readings:
         temperature = reading.temperature_c
         if temperature is not None and temperature < HYPOTHERMIA_BELOW_C:
-            minors.append(("hypothermia", f"{_hhmm(reading.taken_at)} temperature {format_decimal(temperature)} °C"))
+            text = f"{_hhmm(reading.taken_at)} temperature {format_decimal(temperature)} °C"
+            minors.append(("hypothermia", text, reading.taken_at))
             break
     return minors
 
@@ -517,8 +529,9 @@ def _fpies_hit(
     vomit, timing = major
     message = (
         f"FPIES challenge positive: vomiting at {_hhmm(vomit.observed_at)}, {timing}, plus {len(minors)} minor "
-        f"criteria ({', '.join(name for name, _ in minors)}) "
+        f"criteria ({', '.join(name for name, _, _ in minors)}) "
         f"(limit: vomiting 1-4 h after the food plus ≥ {FPIES_MIN_MINORS} minor criteria)"
     )
-    evidence = (_describe(vomit), *(f"{name}: {detail}" for name, detail in minors))
-    return RuleHit("fpies_positive", message, evidence)
+    evidence = (_describe(vomit), *(f"{name}: {detail}" for name, detail, _ in minors))
+    evidence_at = (vomit.observed_at, *(at for _, _, at in minors))
+    return RuleHit("fpies_positive", message, evidence, evidence_at)

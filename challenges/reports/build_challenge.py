@@ -12,6 +12,7 @@ from challenges.models import (
     Advice,
     Challenge,
     Decision,
+    DischargeCondition,
     Outcome,
     PreChallengeCheck,
     Route,
@@ -50,6 +51,7 @@ from challenges.reports.text import (
     yes_no,
 )
 from challenges.run import selectors
+from challenges.run.models import EventKind
 from clinical import washout
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.display import amount_text, mg_text
@@ -373,6 +375,8 @@ def _result(ctx: Context) -> ResultBlock:
         Line("First symptom", _first_symptom(ctx)),
         Line("Reaction grade", _grade(ctx)),
     ]
+    if ctx.state.grade_problem:
+        lines.append(Line("Adrenaline timing", f"CHECK THE TIMES: {ctx.state.grade_problem}"))
     return ResultBlock(tuple(lines), ctx.state.grade.reasons if ctx.state.grade else (), "")
 
 
@@ -410,22 +414,20 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
     events = list(c.events.all())
     ended = next((e for e in reversed(events) if e.to_status == Status.COMPLETED), None)
     stopped = next((e for e in reversed(events) if e.to_status == Status.STOPPED), None)
-    early = next((e for e in reversed(events) if e.kind == "observation_override"), None)
-    observed = DASH
-    if c.observation_started_at:
-        observed = f"from {ctx.clock(c.observation_started_at)}, due to end {ctx.clock(ctx.state.observation_ends_at)}"
     observation = format_minutes(c.protocol.observation_minutes)
     lines = [
         Line("Observation period", f"{observation} after the last dose (protocol)"),
-        Line("Observed", observed),
+        *_observed(ctx),
         Line("Status", str(Status(c.status).label)),
     ]
     if ended:
         lines.append(Line("Observation ended", f"{ctx.clock(ended.at)} by {person(ended.by)}"))
-    if early:
-        lines.append(Line("Ended early", f"{person(early.by)}: {early.reason}"))
+    for early in (e for e in events if e.kind == EventKind.OBSERVATION_OVERRIDE):
+        lines.append(Line("Ended early (override)", f"{person(early.by)}, {ctx.clock(early.at)}: {early.reason}"))
     if stopped:
         lines.append(Line("Stopped", f"{ctx.clock(stopped.at)} by {person(stopped.by)}: {stopped.reason or DASH}"))
+    if c.setting == Setting.CLINIC:
+        lines.append(_discharged(ctx))
     lines += [
         Line("Advice", str(Advice(c.advice).label) if c.advice else DASH),
         Line("New adrenaline prescription", yes_no(c.new_adrenaline_prescription)),
@@ -434,6 +436,40 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
     if ctx.state.adrenaline_mg is not None:
         lines.append(Line("Adrenaline IM dose for weight", format_quantity(ctx.state.adrenaline_mg, "mg")))
     return tuple(lines)
+
+
+def _observed(ctx: Context) -> list[Line]:
+    """When the observation ran and why that long (clinical.observation); the resolution it started from."""
+    c, state = ctx.challenge, ctx.state.observation
+    if state is None:  # a home plan's watch window, or dosing not ended
+        ends = ctx.state.observation_ends_at
+        if c.observation_started_at is None or ends is None:
+            return [Line("Observed", DASH)]
+        return [Line("Observed", f"from {ctx.clock(c.observation_started_at)}, due to end {ctx.clock(ends)}")]
+    period, lines = state.period, []
+    if c.symptoms_resolved_at:
+        resolved = f"{ctx.clock(c.symptoms_resolved_at)} (recorded by {person(c.symptoms_resolved_by)})"
+        lines.append(Line("Symptoms resolved", resolved))
+    if period.starts_at is None or period.ends_at is None:
+        lines.append(Line("Observed", period.explanation))
+    else:
+        window = f"from {ctx.clock(period.starts_at)}, due to end {ctx.clock(period.ends_at)}"
+        lines.append(Line("Observed", f"{window}: {period.explanation}"))
+    return lines
+
+
+def _discharged(ctx: Context) -> Line:
+    state = ctx.state.observation
+    d = state.discharge if state else None
+    if d is None:
+        return Line("Discharged", "not recorded")
+    parts = [
+        f"{ctx.clock(d.discharged_at)} by {person(d.discharged_by)}",
+        str(DischargeCondition(d.condition).label),
+        f"vital signs {vitals_summary(d.vitals)}" if d.vitals else "",
+        d.notes,
+    ]
+    return Line("Discharged", "; ".join(part for part in parts if part))
 
 
 def _deviations(ctx: Context) -> list[str]:
@@ -459,7 +495,7 @@ def _deviations(ctx: Context) -> list[str]:
         if alert.decision == Decision.CONTINUE:
             out.append(f"Continued after a stop rule was met ({person(alert.decided_by)}): {alert.reason}")
     for event in c.events.all():
-        if event.kind == "observation_override":
+        if event.kind == EventKind.OBSERVATION_OVERRIDE:
             out.append(f"Observation ended early ({person(event.by)}): {event.reason}")
     return out
 

@@ -8,8 +8,9 @@ loaded under its lock), so the selectors and the services compute the same facts
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -17,15 +18,19 @@ from challenges.library.models import Protocol
 from challenges.run.models import (
     Challenge,
     Decision,
+    Discharge,
     Dose,
+    EventKind,
     PreChallengeCheck,
     Setting,
+    Status,
     StopAlert,
     TreatmentKind,
     VitalSigns,
     VitalsKind,
 )
-from clinical import grading, run_rules, stopping, washout
+from clinical import grading, observation, run_rules, stopping, washout
+from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
 from patients.models import Patient
@@ -92,16 +97,6 @@ def needs_release(challenge: Challenge, step: run_rules.NextStep) -> bool:
         return False
     last_at = doses[-1].given_at
     return not any(r.step_number == step.number and r.released_at >= last_at for r in challenge.releases.all())
-
-
-def observation_ends_at(challenge: Challenge) -> datetime | None:
-    """After the last dose: the protocol's observation period (in clinic) or its watch window (at home)."""
-    if challenge.observation_started_at is None:
-        return None
-    minutes = challenge.protocol.observation_minutes
-    if challenge.setting == Setting.HOME:
-        minutes = max(minutes, challenge.protocol.watch_hours * 60)
-    return challenge.observation_started_at + timedelta(minutes=minutes)
 
 
 def _medications(patient: Patient) -> list[washout.Medication]:
@@ -208,6 +203,19 @@ def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
     )
 
 
+def reading_hits(challenge: Challenge, reading: VitalSigns) -> list[stopping.RuleHit]:
+    """The protocol's stop rules against one set of vital signs alone (and the baseline): is this reading abnormal?"""
+    vitals = [v for v in challenge.vitals.all() if not v.entered_in_error]
+    baselines = [v for v in vitals if v.kind == VitalsKind.BASELINE]
+    return stopping.evaluate(
+        stopping.StopRules.from_dict(challenge.protocol.stop_rules),
+        findings=[],
+        vitals=[_vitals_value(reading)],
+        baseline=_vitals_value(baselines[-1]) if baselines else None,
+        age_years=age_years(challenge),
+    )
+
+
 def hit_evidence(hit: stopping.RuleHit) -> tuple[str, ...]:
     """What a stop-rule hit rests on (its message when it lists no separate evidence)."""
     return hit.evidence or (hit.message,)
@@ -231,33 +239,99 @@ def _vitals_value(v: VitalSigns) -> stopping.Vitals:
     )
 
 
+def alert_hit_data(hits: Sequence[stopping.RuleHit]) -> list[dict[str, Any]]:
+    """Stop-rule hits as a StopAlert stores them: code, message, evidence, and when each piece was seen."""
+    data = []
+    for hit in hits:
+        evidence = hit_evidence(hit)
+        times = [timezone.localtime(at).isoformat() for at in hit.evidence_at]
+        row: dict[str, Any] = {"code": hit.code, "message": hit.message, "evidence": list(evidence)}
+        if len(times) == len(evidence):
+            row["evidence_at"] = times
+        data.append(row)
+    return data
+
+
+def _alert_record(alert: StopAlert, on_record: set[tuple[str, datetime | None]]) -> onset_rules.AlertRecord:
+    """A stored alert as clinical.onset reads it, keeping only the evidence still on record (`on_record` keys)."""
+    evidence = []
+    for hit in alert.hits:
+        texts = hit.get("evidence") or [hit.get("message", "")]
+        times = hit.get("evidence_at") or [None] * len(texts)
+        for text, at in zip(texts, times, strict=False):
+            piece = onset_rules.Evidence(text, datetime.fromisoformat(at) if at else None)
+            if piece.at is None or piece.key in on_record:
+                evidence.append(piece)
+    return onset_rules.AlertRecord(alert.raised_at, alert.decision, tuple(evidence))
+
+
+def _doses_given(challenge: Challenge) -> list[onset_rules.DoseGiven]:
+    return [onset_rules.DoseGiven(d.given_at, d.is_placebo) for d in valid_doses(challenge)]
+
+
 def reaction_onset(challenge: Challenge) -> datetime | None:
-    """When the reaction began: the first post-dose finding of an item that a stop alert named, if any alert."""
-    alerts = list(challenge.alerts.all())
-    if not alerts:
+    """When the reaction began: the first evidence of the stop alert (clinical.onset, the one rule for it).
+
+    The stop rules are evaluated again on the rows as they are now, so evidence whose finding or reading was since
+    marked entered in error is not read as the onset.
+    """
+    stored = sorted(challenge.alerts.all(), key=lambda a: (a.raised_at, a.pk))
+    if not stored:
         return None
-    doses = valid_doses(challenge)
-    first_dose_at = doses[0].given_at if doses else None
-    for observation in challenge.observations.all():
-        if observation.entered_in_error or observation.severity == 0:
-            continue
-        if first_dose_at is not None and observation.observed_at >= first_dose_at:
-            return observation.observed_at
-    return alerts[0].raised_at
+    on_record = {
+        onset_rules.Evidence(text, at).key
+        for hit in stop_rule_hits(challenge)
+        for text, at in zip(hit.evidence, hit.evidence_at, strict=False)
+    }
+    alerts = [_alert_record(a, on_record) for a in stored]
+    onset = onset_rules.reaction_onset(alerts, _doses_given(challenge))
+    return timezone.localtime(onset) if onset else None
 
 
-def suggest_grade(challenge: Challenge, onset: datetime | None, scale: str = grading.WAO) -> grading.GradeSuggestion:
-    """The system's suggested grade from the recorded findings and vitals; the allergist confirms or changes it."""
-    worst: dict[str, int] = {}
-    for o in challenge.observations.all():
-        if not o.entered_in_error and o.item_code in ITEMS:
-            worst[o.item_code] = max(worst.get(o.item_code, 0), o.severity)
-    vitals = [v for v in challenge.vitals.all() if not v.entered_in_error]
-    during = [v for v in vitals if v.kind != VitalsKind.BASELINE]
-    baseline = next((v for v in reversed(vitals) if v.kind == VitalsKind.BASELINE), None)
-    adrenaline = [
+def adrenaline_times(challenge: Challenge) -> list[datetime]:
+    """When each valid dose of adrenaline was given, in order."""
+    return sorted(
         t.given_at for t in challenge.treatments.all() if t.kind == TreatmentKind.ADRENALINE and not t.entered_in_error
+    )
+
+
+def adrenaline_timing_problem(challenge: Challenge, onset: datetime | None) -> str:
+    """Why the WAO suffix cannot be given ('' when it can): adrenaline recorded before the first symptom (G2)."""
+    try:
+        onset_rules.first_adrenaline(onset, [timezone.localtime(t) for t in adrenaline_times(challenge)])
+    except onset_rules.OnsetError as error:
+        return error.message
+    return ""
+
+
+def suggest_grade(
+    challenge: Challenge, onset: datetime | None, scale: str = grading.WAO
+) -> grading.GradeSuggestion | None:
+    """The system's suggested grade from the reaction's findings and vitals; the allergist confirms or changes it.
+
+    Only what belongs to the reaction is graded (clinical.onset.reaction_findings: from the onset, after an active
+    dose, worse than baseline). None when there is no onset, or adrenaline is recorded before it
+    (adrenaline_timing_problem says so): a grade with a made-up suffix would be worse than none.
+    """
+    if onset is None or adrenaline_timing_problem(challenge, onset):
+        return None
+    doses = _doses_given(challenge)
+    recorded = [
+        (o.item_code, o.severity, o.observed_at)
+        for o in challenge.observations.all()
+        if not o.entered_in_error and o.item_code in ITEMS
     ]
+    worst: dict[str, int] = {}
+    for code, severity in onset_rules.reaction_findings(recorded, onset=onset, doses=doses):
+        worst[code] = max(worst.get(code, 0), severity)
+    vitals = [v for v in challenge.vitals.all() if not v.entered_in_error]
+    during = [
+        v
+        for v in vitals
+        if v.kind != VitalsKind.BASELINE and v.taken_at >= onset and onset_rules.after_active_dose(v.taken_at, doses)
+    ]
+    baseline = next((v for v in reversed(vitals) if v.kind == VitalsKind.BASELINE), None)
+    adrenaline = adrenaline_times(challenge)
     data = grading.GradeInput(
         findings=[(code, severity) for code, severity in worst.items() if severity > 0],
         min_systolic=min((v.systolic for v in during if v.systolic), default=None),
@@ -268,15 +342,90 @@ def suggest_grade(challenge: Challenge, onset: datetime | None, scale: str = gra
         pef_drop_pct=_pef_drop_pct(baseline, during),
         age_years=age_years(challenge),
         first_symptom_at=onset,
-        adrenaline_at=min((a for a in adrenaline if onset and a >= onset), default=None),
+        adrenaline_at=adrenaline[0] if adrenaline else None,
     )
     return grading.suggest(scale, data)
 
 
 def suggested_grade(challenge: Challenge) -> grading.GradeSuggestion | None:
     """The suggested grade when there was a reaction (a stop alert), else None."""
+    return suggest_grade(challenge, reaction_onset(challenge))
+
+
+# --- observation after dosing, and discharge ----------------------------------------------------------------
+
+
+def observation_period(challenge: Challenge) -> observation.ObservationPeriod | None:
+    """The observation after dosing ended (clinical.observation); None while dosing has not ended.
+
+    In clinic, a reaction (a stop alert's onset, any adrenaline, or a recorded resolution) is observed from the
+    time its symptoms resolved, for as long as Resuscitation Council UK 2021 asks. A home plan keeps the protocol's
+    watch window after the last step: its patient is not on a ward to be observed.
+    """
+    if challenge.observation_started_at is None:
+        return None
+    doses = valid_doses(challenge)
+    minutes = challenge.protocol.observation_minutes
+    last_dose_at = doses[-1].given_at if doses else None
+    if challenge.setting == Setting.HOME:
+        minutes = max(minutes, challenge.protocol.watch_hours * 60)
+        return observation.observation_period(last_dose_at=last_dose_at, protocol_minutes=minutes, reaction=None)
+    return observation.observation_period(
+        last_dose_at=last_dose_at, protocol_minutes=minutes, reaction=_reaction(challenge)
+    )
+
+
+def _reaction(challenge: Challenge) -> observation.Reaction | None:
     onset = reaction_onset(challenge)
-    return suggest_grade(challenge, onset) if onset else None
+    adrenaline = adrenaline_times(challenge)
+    if onset is None and not adrenaline and challenge.symptoms_resolved_at is None:
+        return None
+    symptoms = [o.observed_at for o in challenge.observations.all() if not o.entered_in_error and o.severity > 0]
+    # The reaction's SpO2: from its onset (or its first adrenaline); a reading judged "continue" before it is not.
+    since = onset or (adrenaline[0] if adrenaline else None)
+    readings = [
+        v.spo2
+        for v in challenge.vitals.all()
+        if not v.entered_in_error
+        and v.kind == VitalsKind.DURING
+        and v.spo2 is not None
+        and (since is None or v.taken_at >= since)
+    ]
+    return observation.Reaction(
+        adrenaline_doses=len(adrenaline),
+        good_response=challenge.adrenaline_good_response,
+        severe_respiratory=challenge.severe_respiratory_compromise,
+        lowest_spo2=min(readings, default=None),
+        resolved_at=timezone.localtime(challenge.symptoms_resolved_at) if challenge.symptoms_resolved_at else None,
+        last_symptom_at=timezone.localtime(max(symptoms)) if symptoms else None,
+    )
+
+
+def observation_ends_at(challenge: Challenge) -> datetime | None:
+    """When the observation ends; None while dosing, with nothing to observe, or before the symptoms resolved."""
+    period = observation_period(challenge)
+    return period.ends_at if period else None
+
+
+def observation_overridden(challenge: Challenge) -> bool:
+    """True when an allergist ended the observation early, with a reason (an observation_override event)."""
+    return any(e.kind == EventKind.OBSERVATION_OVERRIDE for e in challenge.events.all())
+
+
+def observation_over(challenge: Challenge, at: datetime, period: observation.ObservationPeriod | None = None) -> bool:
+    """True once the observation has run its course at `at`, or an allergist ended it early with a reason.
+
+    `period`: the challenge's observation_period, when the caller has it already.
+    """
+    if challenge.status == Status.COMPLETED or observation_overridden(challenge):
+        return True
+    period = period or observation_period(challenge)
+    return period is not None and observation.is_over(period, at)
+
+
+def discharge(challenge: Challenge) -> Discharge | None:
+    """The valid discharge record, if the patient was discharged."""
+    return next((d for d in challenge.discharges.all() if not d.entered_in_error), None)
 
 
 def _pef_drop_pct(baseline: VitalSigns | None, during: list[VitalSigns]) -> Decimal | None:

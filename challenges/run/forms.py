@@ -21,6 +21,7 @@ from challenges.models import (
     TreatmentKind,
     WashoutAction,
 )
+from challenges.run.models import DischargeCondition
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
 from clinics.forms import DateInput, DateTimeInput, StrictDecimalField, crispy_helper
@@ -279,6 +280,9 @@ class ObservationForm(forms.Form):
         self.helper = crispy_helper()
 
 
+VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
+
+
 class VitalsForm(forms.Form):
     taken_at = WhenField(label=_("Taken at"), initial=_now_local)
     heart_rate = forms.IntegerField(label=_("HR (/min)"), min_value=20, max_value=300, required=False)
@@ -302,9 +306,7 @@ class VitalsForm(forms.Form):
         systolic, diastolic = data.get("systolic"), data.get("diastolic")
         if systolic and diastolic and diastolic >= systolic:
             self.add_error("diastolic", _("Diastolic pressure must be lower than systolic."))
-        values = [
-            data.get(n) for n in ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
-        ]
+        values = [data.get(n) for n in VITAL_FIELDS]
         if not self.errors and all(v is None for v in values):
             raise forms.ValidationError(_("Enter at least one vital sign."))
         return data
@@ -346,7 +348,73 @@ class OutcomeForm(forms.Form):
     discharge_notes = forms.CharField(
         label=_("Discharge notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    observation_override_reason = forms.CharField(
+        label=_("Passed before the observation has ended: reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_REASON,
+        required=False,
+        help_text=_("Only to confirm a pass before the observation period is over; printed on the report."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
+
+
+class SignForm(forms.Form):
+    """Signing: no reason needed once the observation has ended; an allergist signing earlier gives one."""
+
+    observation_override_reason = forms.CharField(
+        label=_("Signing before the observation has ended: reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_REASON,
+        required=False,
+        help_text=_("Printed on the report."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_sign_%s")  # the outcome form on the same page has a field of this name
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class SymptomsResolvedForm(forms.Form):
+    """When the reaction's symptoms resolved, and what decides how long the observation lasts after it."""
+
+    resolved_at = WhenField(label=_("Symptoms resolved at"), initial=_now_local)
+    good_response = forms.TypedChoiceField(
+        label=_("Response to a single dose of adrenaline"),
+        choices=[
+            ("", _("No adrenaline, or more than one dose")),
+            ("yes", _("Good (within 10-15 min)")),
+            ("no", _("Not good")),
+        ],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+    )
+    severe_respiratory = forms.BooleanField(
+        label=_("Severe asthma or severe respiratory compromise during the reaction"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class DischargeForm(VitalsForm):
+    """The discharge: when, the patient's condition, the vital signs taken then (at least one), and a note."""
+
+    discharged_at = WhenField(label=_("Discharged at"), initial=_now_local)
+    condition = forms.ChoiceField(label=_("Condition at discharge"), choices=DischargeCondition.choices)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=1000)
+
+    field_order = ["discharged_at", "condition"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_discharge_%s")  # the vital-signs form on the same page has these fields
+        super().__init__(*args, **kwargs)
+        del self.fields["taken_at"]
+
+    def vitals(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in VITAL_FIELDS}

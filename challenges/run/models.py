@@ -84,7 +84,15 @@ class Challenge(ClinicalRecord):
     grade_suggested = models.CharField(max_length=10, blank=True)
     grade = models.CharField(_("reaction grade"), max_length=10, blank=True)
     grade_confirmed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    observation_started_at = models.DateTimeField(null=True, blank=True)
+    observation_started_at = models.DateTimeField(null=True, blank=True)  # dosing ended (last dose, or the stop)
+    # After a reaction, observation starts when the symptoms resolved; its length follows the reaction
+    # (clinical.observation, Resuscitation Council UK 2021). Recorded by services.observation.symptoms_resolved_record.
+    symptoms_resolved_at = models.DateTimeField(_("symptoms resolved at"), null=True, blank=True)
+    symptoms_resolved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    adrenaline_good_response = models.BooleanField(
+        _("good response to a single dose of adrenaline"), null=True, blank=True
+    )
+    severe_respiratory_compromise = models.BooleanField(_("severe respiratory compromise"), default=False)
     advice = models.CharField(_("advice"), max_length=20, choices=Advice, blank=True)
     new_adrenaline_prescription = models.BooleanField(_("new adrenaline prescription"), null=True, blank=True)
     discharge_notes = models.TextField(_("discharge notes"), blank=True)
@@ -148,6 +156,8 @@ class EventKind(models.TextChoices):
     WASHOUT_STOP_CONFIRMED = "washout_stop_confirmed", _("wash-out: stop date confirmed")
     WASHOUT_OVERRIDE = "washout_override", _("wash-out overridden")
     MEDICATION_DECISION = "medication_decision", _("medication decision")
+    SYMPTOMS_RESOLVED = "symptoms_resolved", _("symptoms resolved")
+    DISCHARGED = "discharged", _("discharged")
 
 
 DECISION_EVENTS = {
@@ -476,3 +486,32 @@ class FollowUp(ClinicalRecord):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class DischargeCondition(models.TextChoices):
+    WELL = "well", _("Well, no symptoms")
+    RESIDUAL = "residual", _("Mild residual symptoms, improving")
+    TRANSFERRED = "transferred", _("Transferred for further care (ward or emergency department)")
+
+
+class Discharge(ClinicalRecord):
+    """The patient leaves the clinic's care after the challenge: when, in what condition, with which vital signs
+    (a VitalSigns row of kind "discharge"), and who discharged them (clinical review R5). Append-only: a wrong one
+    is marked entered in error and recorded anew (services.observation.discharge_record)."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="discharges")
+    discharged_at = models.DateTimeField(_("discharged at"))
+    condition = models.CharField(_("condition at discharge"), max_length=12, choices=DischargeCondition)
+    vitals = models.ForeignKey(
+        VitalSigns, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("vital signs")
+    )
+    discharged_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    notes = models.CharField(_("notes"), max_length=1000, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["challenge", "discharged_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Discharge from challenge {self.challenge_id} at {self.discharged_at:%Y-%m-%d %H:%M}"

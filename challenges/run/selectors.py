@@ -20,8 +20,11 @@ from challenges.library.models import Protocol
 from challenges.run import facts
 from challenges.run.models import (
     Challenge,
+    ChallengeEvent,
     Decision,
+    Discharge,
     Dose,
+    EventKind,
     Observation,
     Setting,
     Status,
@@ -30,7 +33,7 @@ from challenges.run.models import (
     VitalsKind,
     WashoutDecision,
 )
-from clinical import adrenaline, grading, outcome, run_rules, washout
+from clinical import adrenaline, grading, observation, outcome, run_rules, washout
 from clinical.dates import format_day, format_when
 from clinical.plan import StepLine, step_lines
 from clinics.models import User
@@ -51,6 +54,7 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         "grade_confirmed_by",
         "checks_override_by",
         "unblinded_by",
+        "symptoms_resolved_by",
     ).prefetch_related(
         "protocol__steps",
         "protocol__premedications",
@@ -73,15 +77,22 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
                 "decided_at", "pk"
             ),
         ),
+        Prefetch("discharges", queryset=Discharge.objects.select_related("vitals", "discharged_by")),
     )
 
 
 def with_board_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
-    """What a row of today's board reads (the patient, the plan, doses and alerts), in a fixed number of queries."""
+    """What a row of today's board reads (the patient, the plan, doses, alerts, and what the end of the observation
+    rests on: findings, vital signs, treatments, events and the discharge), in a fixed number of queries."""
     return queryset.select_related("patient", "protocol").prefetch_related(
         "protocol__steps",
         Prefetch("doses", queryset=Dose.objects.order_by("sequence")),
         Prefetch("alerts", queryset=StopAlert.objects.order_by("raised_at", "pk")),
+        Prefetch("observations", queryset=Observation.objects.order_by("observed_at", "pk")),
+        Prefetch("vitals", queryset=VitalSigns.objects.order_by("taken_at", "pk")),
+        "treatments",
+        "events",
+        "discharges",
     )
 
 
@@ -89,16 +100,21 @@ BOARD_RUNNING = (Status.CHECKED_IN, Status.DOSING, Status.OBSERVING)
 
 
 def board_challenges(user: User, day: date) -> QuerySet[Challenge]:
-    """The clinic challenges on today's board: booked for `day` (in the clinic's time zone), or running now.
+    """The clinic challenges on today's board: booked for `day` (in the clinic's time zone), running now, or booked
+    the day before and not yet discharged (a 12 h observation runs past midnight).
 
-    The union of two id queries, each on its own index (clinic+scheduled_at, clinic+status): an OR of the two
-    conditions makes SQLite and PostgreSQL read every challenge the clinic ever had (bench/README.md).
+    The union of id queries, each on its own index (clinic+scheduled_at, clinic+status): an OR of the conditions
+    makes SQLite and PostgreSQL read every challenge the clinic ever had (bench/README.md).
     """
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
     clinic = access.challenges_for(user).filter(setting=Setting.CLINIC, entered_in_error=False)
     booked = clinic.filter(scheduled_at__gte=start, scheduled_at__lt=start + timedelta(days=1))
     running = clinic.filter(status__in=BOARD_RUNNING)
-    ids = booked.values("pk").order_by().union(running.values("pk").order_by())
+    ended = clinic.filter(status__in=(Status.STOPPED, Status.COMPLETED))
+    yesterday = ended.filter(scheduled_at__gte=start - timedelta(days=1), scheduled_at__lt=start).exclude(
+        discharges__entered_in_error=False
+    )
+    ids = booked.values("pk").order_by().union(running.values("pk").order_by(), yesterday.values("pk").order_by())
     return with_board_data(Challenge.objects.filter(pk__in=ids)).order_by("scheduled_at")
 
 
@@ -108,16 +124,50 @@ class BoardRow:
     next_step: run_rules.NextStep
     due_at: datetime | None
     open_alert: StopAlert | None
+    observation: ObservationState | None  # after dosing, until the patient is discharged
 
 
 def board_row(challenge: Challenge) -> BoardRow:
-    """A row of today's board: the next step, when it is due, a waiting stop alert (load with with_board_data).
+    """A row of today's board: the next step, when it is due, a waiting stop alert, the end of the observation until
+    discharge (load with with_board_data).
 
     The same figures as run_state's, without the plan, outcome and grade that only the challenge page shows.
     """
     step = facts.upcoming_step(challenge)
     due = step.due_at if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.PLANNED) else None
-    return BoardRow(challenge=challenge, next_step=step, due_at=due, open_alert=facts.open_alert(challenge))
+    state = observation_state(challenge)
+    return BoardRow(
+        challenge=challenge,
+        next_step=step,
+        due_at=due,
+        open_alert=facts.open_alert(challenge),
+        observation=state if state and not state.discharge else None,
+    )
+
+
+@dataclass(frozen=True)
+class ObservationState:
+    """The observation after dosing, as the bedside page and the board show it."""
+
+    period: observation.ObservationPeriod
+    over: bool  # run its course now, or ended early by an allergist with a reason
+    overrides: tuple[ChallengeEvent, ...]  # the allergists' reasons for ending it early
+    discharge: Discharge | None
+
+
+def observation_state(challenge: Challenge) -> ObservationState | None:
+    """The observation after dosing ended (None before, and for home plans: they have a watch window instead)."""
+    if challenge.setting == Setting.HOME:
+        return None
+    period = facts.observation_period(challenge)
+    if period is None:
+        return None
+    return ObservationState(
+        period=period,
+        over=facts.observation_over(challenge, timezone.now(), period),
+        overrides=tuple(e for e in challenge.events.all() if e.kind == EventKind.OBSERVATION_OVERRIDE),
+        discharge=facts.discharge(challenge),
+    )
 
 
 @dataclass(frozen=True)
@@ -144,7 +194,9 @@ class RunState:
     result: outcome.ChallengeResult
     suggested_outcome: str
     grade: grading.GradeSuggestion | None
+    grade_problem: str  # why no WAO suffix can be given: adrenaline recorded before the first symptom (G2)
     observation_ends_at: datetime | None
+    observation: ObservationState | None
     adrenaline_mg: Decimal | None
     autoinjector: str
     baseline: VitalSigns | None
@@ -160,6 +212,7 @@ def run_state(challenge: Challenge) -> RunState:
     weight = challenge.patient.weight_kg
     baselines = [v for v in challenge.vitals.all() if v.kind == VitalsKind.BASELINE and not v.entered_in_error]
     conflicts = facts.washout_review(challenge)
+    observed = observation_state(challenge)
     return RunState(
         challenge=challenge,
         plan=plan,
@@ -175,8 +228,10 @@ def run_state(challenge: Challenge) -> RunState:
         checks_passed=facts.checks_passed(challenge),
         result=result,
         suggested_outcome=_suggest_outcome(challenge, valid, plan),
-        grade=facts.suggest_grade(challenge, onset) if onset else None,
-        observation_ends_at=facts.observation_ends_at(challenge),
+        grade=facts.suggest_grade(challenge, onset),
+        grade_problem=facts.adrenaline_timing_problem(challenge, onset),
+        observation_ends_at=observed.period.ends_at if observed else facts.observation_ends_at(challenge),
+        observation=observed,
         adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
         baseline=baselines[-1] if baselines else None,

@@ -25,6 +25,7 @@ from challenges.run.forms import (
     AddendumForm,
     ChecksForm,
     DecisionForm,
+    DischargeForm,
     DoseForm,
     MedicationDecisionForm,
     ObservationEndForm,
@@ -32,6 +33,8 @@ from challenges.run.forms import (
     OutcomeForm,
     ReasonForm,
     ScheduleForm,
+    SignForm,
+    SymptomsResolvedForm,
     TreatmentForm,
     VitalsForm,
     WashoutOverrideForm,
@@ -123,6 +126,9 @@ def detail_page(
         "decision_form": context.get("decision_form") or DecisionForm(),
         "outcome_form": context.get("outcome_form") or _outcome_form(challenge, state),
         "reason_form": context.get("reason_form"),  # bound, when a reason was refused
+        "sign_form": context.get("sign_form") or SignForm(),
+        "resolution_form": context.get("resolution_form") or _resolution_form(challenge),
+        "discharge_form": context.get("discharge_form") or DischargeForm(),
         "show_placebo": not challenge.blinded or challenge.unblinded_at is not None,
         "error": context.get("error"),
     }
@@ -140,6 +146,18 @@ def _outcome_form(challenge: Challenge, state: selectors.RunState) -> OutcomeFor
         "discharge_notes": challenge.discharge_notes,
     }
     return OutcomeForm(initial=initial)
+
+
+def _resolution_form(challenge: Challenge) -> SymptomsResolvedForm:
+    """The last recorded answers, so a resolution recorded again after a recurrence starts from them."""
+    if challenge.symptoms_resolved_at is None:
+        return SymptomsResolvedForm()
+    response = challenge.adrenaline_good_response
+    initial = {
+        "good_response": "" if response is None else ("yes" if response else "no"),
+        "severe_respiratory": challenge.severe_respiratory_compromise,
+    }
+    return SymptomsResolvedForm(initial=initial)
 
 
 def on_detail_page(request: AuthenticatedHttpRequest, pk: int, **bound: forms.Form) -> dict[str, Any]:
@@ -392,8 +410,46 @@ def confirm_outcome(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
-    write = lambda _data: runs.challenge_sign(challenge=challenge, by=request.user, render=build_signed_report)  # noqa: E731
-    return act(request, None, write, success=_("Signed. The record is now locked."), **on_detail_page(request, pk))
+    form = SignForm(request.POST)
+
+    def write(data: dict[str, Any]) -> Challenge:
+        return runs.challenge_sign(
+            challenge=challenge,
+            by=request.user,
+            render=build_signed_report,
+            observation_override_reason=data["observation_override_reason"],
+        )
+
+    success = _("Signed. The record is now locked.")
+    return act(request, form, write, success=success, **on_detail_page(request, pk, sign_form=form))
+
+
+@require_POST
+def symptoms_resolved(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = SymptomsResolvedForm(request.POST)
+    write = lambda data: runs.symptoms_resolved_record(challenge=challenge, by=request.user, **data)  # noqa: E731
+    success = _("Symptoms resolved: the observation period has started.")
+    return act(request, form, write, success=success, **on_detail_page(request, pk, resolution_form=form))
+
+
+@require_POST
+def discharge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = DischargeForm(request.POST)
+
+    def write(data: dict[str, Any]) -> object:
+        return runs.discharge_record(
+            challenge=challenge,
+            by=request.user,
+            discharged_at=data["discharged_at"],
+            condition=data["condition"],
+            vitals=form.vitals(),
+            notes=data["notes"],
+        )
+
+    success = _("Discharge recorded.")
+    return act(request, form, write, success=success, **on_detail_page(request, pk, discharge_form=form))
 
 
 @require_POST

@@ -125,3 +125,11 @@ EVENT_LABELS = dict(EventKind.choices)  # labels live next to the kinds, in chal
 def event_label(kind: str) -> str:
     """{{ event.kind|event_label }} renders "stop rule met"; an unknown kind reads as its words."""
     return str(EVENT_LABELS.get(kind, kind.replace("_", " ")))
+
+
+@register.filter
+def vitals_text(vitals: object) -> str:
+    """{{ discharge.vitals|vitals_text }} renders "HR 88/min · BP 120/75 mmHg" (the values recorded)."""
+    from challenges.reports.text import vitals_summary
+
+    return vitals_summary(vitals)  # type: ignore[arg-type]

@@ -105,6 +105,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:stop": post_only(),
     "challenges:cancel": post_only(),
     "challenges:finish-observation": post_only(),
+    "challenges:symptoms-resolved": post_only(),
+    "challenges:discharge": post_only(),
     "challenges:outcome": post_only(),
     "challenges:sign": post_only(),
     "challenges:unblind": post_only(),

@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from challenges.models import (
     Challenge,
     ChallengeEvent,
+    Discharge,
     Dose,
     FollowUp,
     Food,
@@ -155,6 +156,13 @@ def _site(name: str, tag: str) -> Site:
         action="stop_confirmed",
         stopped_on=(now - timedelta(days=9)).date(),
         decided_by=nurse,
+    )
+    rows[Discharge] = Discharge.objects.create(
+        challenge=challenge,
+        discharged_at=now - timedelta(minutes=90),
+        condition="well",
+        vitals=rows[VitalSigns],
+        discharged_by=nurse,
     )
     common = {"user_agent": "pytest", "ip_address": "10.0.0.1", "http_accept": "*/*", "path_info": "/accounts/login/"}
     rows[AccessAttempt] = AccessAttempt.objects.create(

@@ -18,6 +18,7 @@ from audit.models import AuditEvent
 from challenges.models import (
     Challenge,
     ChallengeEvent,
+    Discharge,
     Dose,
     FollowUp,
     Food,
@@ -63,7 +64,8 @@ READ_ONLY = {
     ChallengeEvent,
     StepRelease,
     FollowUp,
-    WashoutDecision,  # the challenge records: written by the run and home services only
+    WashoutDecision,
+    Discharge,  # the challenge records: written by the run and home services only
     AuditEvent,
     AccessAttempt,
     AccessLog,

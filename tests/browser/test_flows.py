@@ -136,9 +136,25 @@ def test_nurse_runs_practall_to_a_stop_and_the_allergist_signs(page, live_server
     page.select_option("#id_advice", "strict_avoidance")
     page.click("[data-testid=confirm-outcome]")
     page.wait_for_selector("[data-testid=confirmed-outcome]")
+    # The observation stays on the page once the outcome is confirmed, and sign-off waits for it (ux-walk 3, O5).
+    waiting = "Observation starts when the symptoms have resolved"
+    assert waiting in page.inner_text("[data-testid=observation]")
+    page.click("[data-testid=sign]")
+    assert waiting in page.inner_text("[data-testid=error]")
+    page.click("[data-testid=symptoms-resolved]")
+    ends = page.locator("[data-testid=observation-end]")
+    ends.wait_for()
+    assert "2 h after the symptoms resolved (no adrenaline)" in ends.inner_text()
+    page.click("[data-testid=sign]")
+    assert "to run (until" in page.inner_text("[data-testid=error]")
+    screenshot(page, "04-observation-running")
+    clock.shift(timedelta(hours=2, minutes=1))
+    sign_in(page, "b-allergist")  # two hours on, the session has timed out
+    page.goto(f"/challenges/{challenge.pk}/")
+    assert "Observation complete" in page.inner_text("[data-testid=observation]")
     page.click("[data-testid=sign]")
     page.wait_for_selector("text=Locked.")
-    screenshot(page, "04-signed")
+    screenshot(page, "05-signed")
     challenge.refresh_from_db()
     assert challenge.is_signed
     assert challenge.outcome == "failed"

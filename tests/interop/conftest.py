@@ -92,6 +92,8 @@ def failed_challenge(challenge, nurse, allergist, clock):
         decision="stop",
         reason="Urticaria and wheeze after 300 mg",
     )
+    clock.move(minutes=30)
+    runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now, good_response=True)
     clock.move(hours=4)
     runs.outcome_confirm(
         challenge=challenge,

@@ -146,8 +146,10 @@ def practall_failed_at_dose_5(
             challenge, nurse, clock.move(minutes=5), heart_rate=104, systolic=110, diastolic=70, spo2=97, resp_rate=18
         )
         record_vitals(challenge, nurse, clock.move(minutes=30), heart_rate=92, systolic=116, diastolic=72, spo2=98)
+        runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now)
         _confirm(challenge, allergist, clock, outcome="failed", advice="strict_avoidance")
         if sign:
+            clock.move(hours=2)  # the observation: 2 h after the symptoms resolved (no adrenaline)
             _sign(challenge, allergist, clock)
     challenge.refresh_from_db()
     return challenge

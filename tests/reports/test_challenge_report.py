@@ -99,7 +99,8 @@ def test_signed_report_says_who_signed_and_has_no_watermark(signed_failed, aller
     assert signed_failed.signed_pdf
     texts = pages(bytes(signed_failed.signed_pdf))
     assert all("UNSIGNED DRAFT" not in page for page in texts)
-    assert f"Signed by {allergist.display_name} on Thu 26 Nov 2026 11:" in " ".join(texts)
+    # Signed once the observation was over: symptoms resolved 11:50, observed 2 h.
+    assert f"Signed by {allergist.display_name} on Thu 26 Nov 2026 13:" in " ".join(texts)
 
 
 def test_signed_download_is_the_stored_pdf_and_the_snapshot_rebuilds_it(signed_failed):

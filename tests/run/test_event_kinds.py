@@ -29,10 +29,27 @@ def test_every_event_a_challenge_writes_is_a_known_kind_shown_by_its_label(clien
         by=allergist,
         data=runs.OutcomeInput("failed", "Urticaria", "wao_2010", "1", "strict_avoidance", False),
     )
-    runs.challenge_sign(challenge=challenge, by=allergist)
+    clock.move(minutes=20)
+    runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now)
+    runs.challenge_sign(challenge=challenge, by=allergist, observation_override_reason="Report needed for the ward")
+    clock.move(hours=2)
+    runs.discharge_record(
+        challenge=challenge, by=nurse, discharged_at=clock.now, condition="well", vitals={"heart_rate": 80}
+    )
     runs.addendum_add(challenge=challenge, by=allergist, text="Phoned next day: well")
     kinds = set(ChallengeEvent.objects.filter(challenge=challenge).values_list("kind", flat=True))
-    assert kinds == {"scheduled", "status", "stop_alert", "decision_stop", "outcome", "signed", "addendum"}
+    assert kinds == {
+        "scheduled",
+        "status",
+        "stop_alert",
+        "decision_stop",
+        "outcome",
+        "symptoms_resolved",
+        "observation_override",
+        "signed",
+        "discharged",
+        "addendum",
+    }
     assert kinds <= set(EventKind.values)
     client.force_login(allergist)
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()

@@ -265,6 +265,7 @@ def test_signing_locks_the_record(client, challenge, nurse, allergist, clock):
         "new_adrenaline_prescription": "no",
     }
     client.post(reverse("challenges:outcome", args=[challenge.pk]), outcome)
+    clock.move(hours=2)  # the protocol's 2 h after the last dose (the stop came 30 min after it)
     assert client.post(reverse("challenges:sign", args=[challenge.pk])).status_code == HTTPStatus.FOUND
     response = observe(client, challenge, "skin_urticaria", 1, clock.now)
     assert response.status_code == HTTPStatus.BAD_REQUEST

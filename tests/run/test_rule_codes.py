@@ -340,10 +340,11 @@ def test_the_outcome_waits_until_dosing_has_ended(challenge, nurse, allergist, c
 def test_a_challenge_still_observing_cannot_be_signed(challenge, nurse, allergist, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 7)
+    early = "Parent must leave; phone review at 2 h"
     runs.outcome_confirm(
         challenge=challenge,
         by=allergist,
-        data=runs.OutcomeInput("passed", "All doses tolerated", "wao_2010", "none", "eat_regularly", False),
+        data=runs.OutcomeInput("passed", "All doses tolerated", "wao_2010", "none", "eat_regularly", False, "", early),
     )
     _refused("not_finished", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
 
@@ -365,6 +366,7 @@ def test_signing_waits_for_an_open_stop_alert(challenge, nurse, allergist, clock
 
 def test_a_signed_challenge_takes_only_addenda(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(hours=2)
     runs.challenge_sign(challenge=challenge, by=allergist)
     _refused("signed", lambda: _urticaria(challenge, nurse, clock))
     runs.addendum_add(challenge=challenge, by=allergist, text="Phoned next day: well")
@@ -373,6 +375,203 @@ def test_a_signed_challenge_takes_only_addenda(challenge, nurse, allergist, cloc
 
 def test_an_open_challenge_cannot_be_unblinded(challenge, allergist, clock):
     _refused("not_blinded", lambda: runs.challenge_unblind(challenge=challenge, by=allergist))
+
+
+# --- the reaction, the observation and the discharge ----------------------------------------------------------
+
+
+def _reaction_stopped(challenge: Challenge, nurse, allergist, clock) -> Challenge:
+    """Hives 30 min after dose 2 (a stop alert), decided "stop" by the allergist."""
+    alert = _alert(challenge, nurse, clock)
+    runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Objective urticaria")
+    return challenge
+
+
+def _adrenaline(challenge: Challenge, nurse, given_at) -> None:
+    runs.treatment_record(
+        challenge=challenge,
+        by=nurse,
+        kind="adrenaline",
+        drug="Adrenaline 1 mg/mL",
+        dose="0.5 mg",
+        route="im",
+        given_at=given_at,
+    )
+
+
+def _discharge(challenge: Challenge, nurse, clock, **vitals):
+    return runs.discharge_record(
+        challenge=challenge,
+        by=nurse,
+        discharged_at=clock.now,
+        condition="well",
+        vitals=vitals or {"heart_rate": 84, "systolic": 118, "diastolic": 72, "spo2": 98},
+    )
+
+
+def test_adrenaline_timed_before_the_first_symptom_is_refused(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)  # hives at clock.now
+    error = _refused("adrenaline_before_onset", lambda: _adrenaline(challenge, nurse, clock.now - timedelta(minutes=1)))
+    assert "Check both times" in error.message
+
+
+def test_a_reaction_is_not_signed_before_its_symptoms_resolved(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    runs.outcome_confirm(
+        challenge=challenge,
+        by=allergist,
+        data=runs.OutcomeInput("failed", "Urticaria", "wao_2010", "1z", "strict_avoidance", True),
+    )
+    clock.move(hours=3)
+    _refused("symptoms_not_resolved", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+
+
+def test_a_reaction_is_not_signed_before_its_observation_ends(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    runs.outcome_confirm(
+        challenge=challenge,
+        by=allergist,
+        data=runs.OutcomeInput("failed", "Urticaria", "wao_2010", "1z", "strict_avoidance", True),
+    )
+    clock.move(minutes=40)
+    runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now)
+    clock.move(hours=2, seconds=-1)
+    _refused("observation_running", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+    _refused(
+        "allergist_only",
+        lambda: runs.challenge_sign(challenge=challenge, by=nurse, observation_override_reason="Ward is closing"),
+    )
+
+
+def test_passed_is_not_confirmed_while_the_observation_runs(challenge, nurse, allergist, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 7)  # the last dose 30 min ago: 1 h 30 min of observation left
+    passed = runs.OutcomeInput("passed", "All doses tolerated", "wao_2010", "none", "eat_regularly", False)
+    _refused("observation_running", lambda: runs.outcome_confirm(challenge=challenge, by=allergist, data=passed))
+
+
+def test_no_resolution_without_a_symptom(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    _refused("no_symptoms", lambda: runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now))
+
+
+def test_symptoms_cannot_resolve_before_the_last_one_recorded(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    _refused(
+        "resolved_before_symptom",
+        lambda: runs.symptoms_resolved_record(
+            challenge=challenge, by=nurse, resolved_at=clock.now - timedelta(minutes=5)
+        ),
+    )
+
+
+def test_a_single_dose_of_adrenaline_needs_its_response(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    clock.move(minutes=3)
+    _adrenaline(challenge, nurse, clock.now)
+    clock.move(minutes=30)
+    _refused(
+        "response_required",
+        lambda: runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now),
+    )
+
+
+def test_symptoms_resolve_only_after_dosing_ended(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    runs.observation_record(challenge=challenge, by=nurse, item_code="oral_symptoms", severity=1, observed_at=clock.now)
+    _refused(
+        "still_dosing",
+        lambda: runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now),
+    )
+
+
+def test_a_home_plan_records_no_resolution_or_discharge(plan, patient_user, allergist, clock):
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    runs.challenge_stop(challenge=plan, by=allergist, reason="Patient asked to stop")
+    _refused("home_plan", lambda: runs.symptoms_resolved_record(challenge=plan, by=allergist, resolved_at=clock.now))
+    _refused("home_plan", lambda: _discharge(plan, allergist, clock))
+
+
+def test_a_nurse_cannot_end_the_observation_while_dosing(challenge, nurse, allergist, clock):
+    """Security review H2: ending "the observation" mid-dosing would skip the remaining doses and the observation."""
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    _refused("allergist_only", lambda: runs.observation_finish(challenge=challenge, by=nurse))
+    _refused(
+        "allergist_only",
+        lambda: runs.observation_finish(challenge=challenge, by=nurse, override_reason="Patient wants to go"),
+    )
+    _refused("reason_required", lambda: runs.observation_finish(challenge=challenge, by=allergist))
+
+
+def test_only_an_observing_challenge_ends_its_observation(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(hours=3)
+    _refused("bad_transition", lambda: runs.observation_finish(challenge=challenge, by=allergist))
+
+
+def test_the_observation_does_not_end_over_an_open_alert(challenge, nurse, allergist, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 7)
+    _urticaria(challenge, nurse, clock)
+    clock.move(hours=3)
+    _refused(
+        "stop_alert_open",
+        lambda: runs.observation_finish(challenge=challenge, by=allergist, override_reason="Going home"),
+    )
+
+
+def test_no_discharge_before_the_observation_ends(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)  # the last dose 30 min ago
+    clock.move(minutes=89)
+    _refused("observation_running", lambda: _discharge(challenge, nurse, clock))
+
+
+def test_no_discharge_before_a_reaction_resolved(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    clock.move(hours=3)
+    _refused("symptoms_not_resolved", lambda: _discharge(challenge, nurse, clock))
+
+
+def test_no_discharge_while_dosing(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    _refused("still_dosing", lambda: _discharge(challenge, nurse, clock))
+
+
+def test_no_discharge_over_an_open_alert(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(hours=2)
+    _urticaria(challenge, nurse, clock)
+    _refused("stop_alert_open", lambda: _discharge(challenge, nurse, clock))
+
+
+def test_a_patient_is_discharged_once(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(hours=2)
+    _discharge(challenge, nurse, clock)
+    _refused("already_discharged", lambda: _discharge(challenge, nurse, clock))
+
+
+def test_a_discharge_needs_its_vital_signs(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(hours=2)
+    _refused("no_values", lambda: _discharge(challenge, nurse, clock, spo2=None))
+
+
+def test_discharge_vital_signs_that_meet_a_stop_rule_refuse_the_discharge(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(hours=2)
+    error = _refused("discharge_vitals_abnormal", lambda: _discharge(challenge, nurse, clock, spo2=89))
+    assert "SpO2 89 %" in error.message
+
+
+def test_a_challenge_entered_in_error_is_not_discharged(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(hours=2)
+    clinical_record_mark_entered_in_error(record=challenge, by=allergist, reason="Wrong patient")
+    _refused("in_error", lambda: _discharge(challenge, nurse, clock))
 
 
 # --- home plans ---------------------------------------------------------------------------------------------

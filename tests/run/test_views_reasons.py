@@ -92,6 +92,7 @@ def test_addendum_refuses_text_too_long_or_blank(client, challenge, nurse, aller
         by=allergist,
         data=runs.OutcomeInput("dose_not_reached", "Refusal", "wao_2010", "", "rechallenge", False),
     )
+    clock.move(hours=2)  # the observation after the last dose has run
     runs.challenge_sign(challenge=challenge, by=allergist)
     client.force_login(allergist)
     response = _post_refused(client, reverse("challenges:addendum", args=[challenge.pk]), reason, error)

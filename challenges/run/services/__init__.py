@@ -24,6 +24,7 @@ from challenges.run.services.findings import (
     treatment_record,
     vitals_record,
 )
+from challenges.run.services.observation import discharge_record, symptoms_resolved_record
 from challenges.run.services.schedule import (
     challenge_cancel,
     challenge_check_in,
@@ -49,12 +50,14 @@ __all__ = [
     "challenge_unblind",
     "checks_override",
     "checks_record",
+    "discharge_record",
     "dose_record",
     "medication_decide",
     "observation_finish",
     "observation_record",
     "outcome_confirm",
     "record_mark_entered_in_error",
+    "symptoms_resolved_record",
     "treatment_record",
     "vitals_record",
     "washout_confirm_stop",

@@ -20,6 +20,7 @@ from challenges.run.models import (
     Decision,
     EventKind,
     FollowUp,
+    Outcome,
     Status,
 )
 from challenges.run.services._guards import (
@@ -33,6 +34,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from clinical import run_rules
+from clinical.dates import format_clock
 from clinics.models import User
 from clinics.services import clinical_record_mark_entered_in_error
 
@@ -81,20 +83,54 @@ def challenge_stop(*, challenge: Challenge, by: User, reason: str) -> Challenge:
 
 @transaction.atomic
 def observation_finish(*, challenge: Challenge, by: User, override_reason: str = "") -> Challenge:
-    """End the observation period after the last dose; early only for an allergist with a reason."""
+    """End the observation period after the last dose; early only for an allergist with a reason.
+
+    Before dosing has ended there is no observation to end: ending it then skips the remaining doses and the whole
+    observation, so only an allergist may, with a reason that the report prints (security review H2).
+    """
     challenge = locked(challenge)
     require_open(challenge)
     override_reason = override_reason.strip()
-    ends = facts.observation_ends_at(challenge)
-    if ends and timezone.now() < ends and not (by.is_allergist and override_reason):
-        left = run_rules.describe_wait(ends - timezone.now())
+    if challenge.status == Status.DOSING:
+        require_allergist(by)
+        event(challenge, EventKind.OBSERVATION_OVERRIDE, by, reason=require_reason(override_reason))
+        transition(challenge, Status.COMPLETED, by)
+        return challenge
+    if challenge.status != Status.OBSERVING:
         raise ChallengeRuleError(
-            _("The observation period has %(left)s to run.") % {"left": left}, code="observation_running"
+            _("A challenge that is %(current)s has no observation to end.")
+            % {"current": Status(challenge.status).label.lower()},
+            code="bad_transition",
         )
-    if override_reason:
-        event(challenge, EventKind.OBSERVATION_OVERRIDE, by, reason=override_reason)
+    if facts.open_alert(challenge) is not None:
+        raise ChallengeRuleError(_("Decide the open stop alert before ending the observation."), code="stop_alert_open")
+    require_observation_over(challenge, by, override_reason)
     transition(challenge, Status.COMPLETED, by)
     return challenge
+
+
+def require_observation_over(challenge: Challenge, by: User, override_reason: str) -> None:
+    """Refuse while the observation is running, unless an allergist ends it early with a reason (under the lock).
+
+    The reason is kept as an observation_override event, which the report prints. Without one, the refusal says
+    what is left: the time to run, or (after a reaction) that the symptoms have not been recorded as resolved.
+    """
+    now = timezone.now()
+    if facts.observation_over(challenge, now):
+        return
+    if override_reason.strip():
+        require_allergist(by)
+        event(challenge, EventKind.OBSERVATION_OVERRIDE, by, reason=override_reason.strip())
+        return
+    period = facts.observation_period(challenge)
+    if period is None or period.ends_at is None:
+        why = period.explanation if period else _("Dosing has not ended")
+        raise ChallengeRuleError(f"{why}.", code="symptoms_not_resolved")
+    left, end = run_rules.describe_wait(period.ends_at - now), format_clock(timezone.localtime(period.ends_at))
+    raise ChallengeRuleError(
+        _("The observation period has %(left)s to run (until %(end)s).") % {"left": left, "end": end},
+        code="observation_running",
+    )
 
 
 @dataclass(frozen=True)
@@ -106,6 +142,7 @@ class OutcomeInput:
     advice: str
     new_adrenaline_prescription: bool
     discharge_notes: str = ""
+    observation_override_reason: str = ""  # an allergist confirming "passed" before the observation has ended
 
 
 @transaction.atomic
@@ -120,6 +157,9 @@ def outcome_confirm(*, challenge: Challenge, by: User, data: OutcomeInput) -> Ch
     require_open(challenge)
     if challenge.status not in (Status.OBSERVING, Status.COMPLETED, Status.STOPPED):
         raise ChallengeRuleError(_("The outcome is recorded once dosing has ended."), code="still_dosing")
+    if data.outcome == Outcome.PASSED:
+        # The observation is part of the test: "passed" means nothing happened in it either (clinical review O3).
+        require_observation_over(challenge, by, data.observation_override_reason)
     prefetch_related_objects([challenge], "doses", "observations", "vitals", "treatments", "alerts")
     suggestion = facts.suggested_grade(challenge)
     for name in ("outcome", "grade_scale", "grade", "advice", "new_adrenaline_prescription", "discharge_notes"):
@@ -138,12 +178,18 @@ def outcome_confirm(*, challenge: Challenge, by: User, data: OutcomeInput) -> Ch
 
 @transaction.atomic
 def challenge_sign(
-    *, challenge: Challenge, by: User, render: Callable[[Challenge], tuple[bytes, dict]] | None = None
+    *,
+    challenge: Challenge,
+    by: User,
+    render: Callable[[Challenge], tuple[bytes, dict]] | None = None,
+    observation_override_reason: str = "",
 ) -> Challenge:
     """Sign a finished challenge: its records are locked from now on; only addenda can be added.
 
-    `render` builds the signed report (PDF bytes and its snapshot) from the challenge as signed, so the stored
-    PDF carries exactly the stored signature; it runs inside the transaction, so a failed render signs nothing.
+    Not before the observation has ended (clinical review O5), unless the allergist gives a reason to sign earlier,
+    which the report prints. `render` builds the signed report (PDF bytes and its snapshot) from the challenge as
+    signed, so the stored PDF carries exactly the stored signature; it runs inside the transaction, so a failed
+    render signs nothing.
     """
     require_allergist(by)
     challenge = locked(challenge)
@@ -154,6 +200,7 @@ def challenge_sign(
         raise ChallengeRuleError(_("Confirm the outcome before signing."), code="no_outcome")
     if facts.open_alert(challenge) is not None:
         raise ChallengeRuleError(_("Decide the open stop alert before signing."), code="stop_alert_open")
+    require_observation_over(challenge, by, observation_override_reason)
     challenge.signed_at, challenge.signed_by = timezone.now(), by
     if render is not None:
         challenge.signed_pdf, challenge.signed_snapshot = render(challenge)

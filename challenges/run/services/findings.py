@@ -21,6 +21,7 @@ from challenges.run.models import (
     Status,
     StopAlert,
     Treatment,
+    TreatmentKind,
     VitalSigns,
     VitalsKind,
 )
@@ -38,6 +39,7 @@ from challenges.run.services._guards import (
 )
 from challenges.run.services.ending import end_dosing
 from clinical import run_rules
+from clinical.dates import format_clock
 from clinics.models import User
 
 
@@ -111,10 +113,26 @@ def treatment_record(
     notes: str = "",
     source: str = Source.CLINICIAN,
 ) -> Treatment:
-    """Record a medicine given: premedication taken, or treatment of a reaction."""
+    """Record a medicine given: premedication taken, or treatment of a reaction.
+
+    Adrenaline timed before the reaction's first symptom is refused: the WAO suffix is measured from that symptom,
+    and one of the two times must be wrong (clinical review G2). If the onset only becomes known, or moves, later,
+    the page and the report flag the conflict instead (facts.adrenaline_timing_problem).
+    """
     challenge = locked(challenge)
     require_open(challenge)
     check_time(given_at, challenge, _("The time the medicine was given"))
+    onset = facts.reaction_onset(challenge)
+    if kind == TreatmentKind.ADRENALINE and onset is not None and given_at < onset:
+        raise ChallengeRuleError(
+            _(
+                "Adrenaline at %(given)s is before the first symptom of the reaction at %(onset)s. Check both times: "
+                "if the finding was timed after the treatment, mark it entered in error and record it again at the "
+                "time it was seen."
+            )
+            % {"given": format_clock(timezone.localtime(given_at)), "onset": format_clock(onset)},
+            code="adrenaline_before_onset",
+        )
     treatment = Treatment(
         challenge=challenge,
         kind=kind,
@@ -146,7 +164,7 @@ def _check_stop_rules(challenge: Challenge, by: User | None) -> StopAlert | None
     seen = {item for alert in challenge.alerts.all() for hit in alert.hits for item in hit["evidence"]}
     if not hits or not run_rules.new_evidence([facts.hit_evidence(h) for h in hits], seen):
         return None
-    data = [{"code": h.code, "message": h.message, "evidence": list(facts.hit_evidence(h))} for h in hits]
+    data = facts.alert_hit_data(hits)
     alert = facts.open_alert(challenge)
     if alert is None:
         alert = StopAlert.objects.create(challenge=challenge, hits=data)
