@@ -416,8 +416,8 @@ def _masking(med: Medication, rule: WashoutRule | None, ctx: _Context) -> Confli
         if not ctx.diagnostic:
             return None  # a non-diagnostic protocol washes out only what its rules name
         message = (
-            f"{med.name} ({label}) can mask a reaction, and this protocol sets no wash-out time for it (no source in "
-            f"the fact sheet gives one).{prescriber} The allergist decides: override with a reason, or defer."
+            f"{med.name} ({label}) can mask a reaction, and this protocol sets no wash-out time for it (no published "
+            f"source we use gives one).{prescriber} The allergist decides: override with a reason, or defer."
         )
         return Conflict(NO_WASHOUT_TIME, severity, med.name, message + mcas, medication_id=med.medication_id)
     if rule.hours == 0:

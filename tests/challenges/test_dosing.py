@@ -1,6 +1,6 @@
 """Dose arithmetic: conversions, schedules, dose preparation and protocol step checks.
 
-Expected numbers come from the clinical fact sheet (shared/reference/clinical-facts.md), sections 1 and 2.
+Expected numbers come from docs/clinical-sources.md, sections 1 and 2, and the primary sources named there.
 """
 
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
@@ -390,7 +390,7 @@ def test_ascia_peanut_teaspoons_in_grams():
 
 def test_ascia_peanut_protein_matches_the_fact_sheet():
     # docs/clinical-sources.md §1.3 [computed] at 22.21 g/100 g: 139, 278, 555, 1110, 2221 mg; total 4303 mg. 5 g holds
-    # 1110.5 mg, which the fact sheet shows as 1110, i.e. rounded half to even.
+    # 1110.5 mg, which the source table shows as 1110, i.e. rounded half to even.
     grams = household_ladder(ASCIA_PEANUT_TSP, grams_per_measure=ASCIA_GRAMS_PER_TSP)
     protein = [protein_for_food_amount(g, PEANUT_BUTTER) for g in grams]
     rounded = [mg.quantize(D(1), rounding=ROUND_HALF_EVEN) for mg in protein]
