@@ -39,7 +39,7 @@ BASELINE = {"heart_rate": 80, "systolic": 120, "diastolic": 70}
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _refused(code: str, write: Callable[[], object]) -> ChallengeRuleError:
+def assert_refused(code: str, write: Callable[[], object]) -> ChallengeRuleError:
     """The write is refused with `code`, and the database is unchanged."""
     before = db_state()
     with pytest.raises(ChallengeRuleError) as excinfo:
@@ -93,40 +93,40 @@ def _schedule(patient, protocol, allergist, nurse, by, **extra) -> Challenge:
 
 
 def test_schedule_refuses_a_patient_of_another_clinic(practall, other_clinic_patient, allergist, nurse, clock):
-    _refused("bad_patient", lambda: _schedule(other_clinic_patient, practall, allergist, nurse, nurse))
+    assert_refused("bad_patient", lambda: _schedule(other_clinic_patient, practall, allergist, nurse, nurse))
 
 
 def test_schedule_refuses_another_clinics_protocol(practall, patient, allergist, nurse, other_clinic_nurse, clock):
     theirs = protocol_clone(protocol=practall, clinic=other_clinic_nurse.clinic, by=other_clinic_nurse)
-    _refused("bad_protocol", lambda: _schedule(patient, theirs, allergist, nurse, nurse))
+    assert_refused("bad_protocol", lambda: _schedule(patient, theirs, allergist, nurse, nurse))
 
 
 def test_schedule_refuses_a_nurse_as_supervising_allergist(practall, patient, nurse, clock):
-    _refused("bad_allergist", lambda: _schedule(patient, practall, nurse, nurse, nurse))
+    assert_refused("bad_allergist", lambda: _schedule(patient, practall, nurse, nurse, nurse))
 
 
 def test_schedule_refuses_a_nurse_of_another_clinic(practall, patient, allergist, nurse, other_clinic_nurse, clock):
-    _refused("bad_nurse", lambda: _schedule(patient, practall, allergist, other_clinic_nurse, nurse))
+    assert_refused("bad_nurse", lambda: _schedule(patient, practall, allergist, other_clinic_nurse, nurse))
 
 
 def test_schedule_refuses_placebo_steps_outside_the_protocol(practall, patient, allergist, nurse, clock):
-    _refused("bad_placebo", lambda: _schedule(patient, practall, allergist, nurse, nurse, placebo_steps=[2, 8]))
+    assert_refused("bad_placebo", lambda: _schedule(patient, practall, allergist, nurse, nurse, placebo_steps=[2, 8]))
 
 
 def test_check_in_refuses_a_cancelled_challenge(challenge, nurse, clock):
     runs.challenge_cancel(challenge=challenge, by=nurse, reason="Unwell today")
-    _refused("bad_transition", lambda: runs.challenge_check_in(challenge=challenge, by=nurse))
+    assert_refused("bad_transition", lambda: runs.challenge_check_in(challenge=challenge, by=nurse))
 
 
 def test_cancel_refuses_a_blank_reason(challenge, nurse, clock):
-    _refused("reason_required", lambda: runs.challenge_cancel(challenge=challenge, by=nurse, reason=" \n\t "))
+    assert_refused("reason_required", lambda: runs.challenge_cancel(challenge=challenge, by=nurse, reason=" \n\t "))
     challenge.refresh_from_db()
     assert challenge.status == Status.PLANNED
 
 
 def test_a_challenge_entered_in_error_takes_no_more_writes(challenge, nurse, allergist, clock):
     clinical_record_mark_entered_in_error(record=challenge, by=allergist, reason="Booked for the wrong patient")
-    _refused("in_error", lambda: runs.challenge_check_in(challenge=challenge, by=nurse))
+    assert_refused("in_error", lambda: runs.challenge_check_in(challenge=challenge, by=nurse))
 
 
 # --- the checks before the first dose -----------------------------------------------------------------------
@@ -135,53 +135,53 @@ def test_a_challenge_entered_in_error_takes_no_more_writes(challenge, nurse, all
 def test_checks_refused_after_the_first_dose(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 1)
-    _refused("too_late", lambda: _check_in(challenge, nurse, clock))
+    assert_refused("too_late", lambda: _check_in(challenge, nurse, clock))
 
 
 def test_only_an_allergist_overrides_failed_checks(challenge, nurse, clock):
     _check_in(challenge, nurse, clock, no_illness=False)
-    _refused("allergist_only", lambda: runs.checks_override(challenge=challenge, by=nurse, reason="Mild cold"))
+    assert_refused("allergist_only", lambda: runs.checks_override(challenge=challenge, by=nurse, reason="Mild cold"))
 
 
 # --- doses --------------------------------------------------------------------------------------------------
 
 
 def test_a_dose_needs_a_checked_in_challenge(challenge, nurse, clock):
-    _refused("not_dosing", lambda: _dose(challenge, nurse, clock))
+    assert_refused("not_dosing", lambda: _dose(challenge, nurse, clock))
 
 
 def test_a_dose_needs_passed_checks(challenge, nurse, clock):
     _check_in(challenge, nurse, clock, emergency_ready=False)
-    _refused("checks", lambda: _dose(challenge, nurse, clock))
+    assert_refused("checks", lambda: _dose(challenge, nurse, clock))
 
 
 def test_a_dose_waits_for_the_allergist_after_a_stop_rule(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 2)
     _urticaria(challenge, nurse, clock)
-    _refused("stop_alert_open", lambda: _dose(challenge, nurse, clock))
+    assert_refused("stop_alert_open", lambda: _dose(challenge, nurse, clock))
 
 
 def test_a_dose_before_its_time_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _dose(challenge, nurse, clock)
     clock.move(minutes=10)
-    _refused("too_early", lambda: _dose(challenge, nurse, clock))
+    assert_refused("too_early", lambda: _dose(challenge, nurse, clock))
 
 
 def test_a_dose_of_nothing_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused("amount_not_positive", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(0)))
+    assert_refused("amount_not_positive", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(0)))
 
 
 def test_more_than_the_planned_amount_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused("more_than_planned", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(14)))
+    assert_refused("more_than_planned", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(14)))
 
 
 def test_a_dose_time_in_the_future_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused(
+    assert_refused(
         "future_time",
         lambda: runs.dose_record(
             challenge=challenge,
@@ -199,7 +199,7 @@ def test_a_dose_form_used_for_another_challenge_is_refused(challenge, practall, 
         _check_in(each, nurse, clock)
     key = uuid.uuid4()
     assert _dose(challenge, nurse, clock, idempotency_key=key).created
-    _refused("key_reused", lambda: _dose(other, nurse, clock, idempotency_key=key))
+    assert_refused("key_reused", lambda: _dose(other, nurse, clock, idempotency_key=key))
 
 
 def test_the_same_dose_form_again_adds_nothing_and_says_so(challenge, nurse, clock):
@@ -218,7 +218,7 @@ def test_no_dose_after_the_plan_was_cut_short(plan, patient_user, allergist, clo
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     home.plan_change(challenge=plan, by=allergist, steps=[], reason="Stop after the first step; reassess in clinic")
     clock.move(days=4)
-    _refused("no_more_steps", lambda: _dose(plan, allergist, clock))
+    assert_refused("no_more_steps", lambda: _dose(plan, allergist, clock))
 
 
 def test_a_home_step_waits_for_its_release(plan, patient_user, clock):  # noqa: F811
@@ -226,7 +226,7 @@ def test_a_home_step_waits_for_its_release(plan, patient_user, clock):  # noqa: 
     plan.clinic.save()
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     clock.move(hours=73)
-    _refused(
+    assert_refused(
         "not_released",
         lambda: home.patient_dose(
             challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
@@ -238,12 +238,12 @@ def test_a_home_step_waits_for_its_release(plan, patient_user, clock):  # noqa: 
 
 
 def test_a_finding_in_clinic_waits_for_check_in(challenge, nurse, clock):
-    error = _refused("not_started", lambda: _urticaria(challenge, nurse, clock))
+    error = assert_refused("not_started", lambda: _urticaria(challenge, nurse, clock))
     assert "Check the patient in" in error.message
 
 
 def test_a_symptom_at_home_waits_for_the_first_step(plan, patient_user, clock):  # noqa: F811
-    error = _refused(
+    error = assert_refused(
         "not_started",
         lambda: home.patient_symptom(
             challenge=plan, by=patient_user, item_code="mcas_itch", severity=1, observed_at=clock.now
@@ -254,7 +254,7 @@ def test_a_symptom_at_home_waits_for_the_first_step(plan, patient_user, clock): 
 
 def test_a_finding_off_the_checklist_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused(
+    assert_refused(
         "unknown_item",
         lambda: runs.observation_record(
             challenge=challenge, by=nurse, item_code="not_an_item", severity=1, observed_at=clock.now
@@ -264,7 +264,7 @@ def test_a_finding_off_the_checklist_is_refused(challenge, nurse, clock):
 
 def test_a_finding_before_the_challenge_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused(
+    assert_refused(
         "time_before_start",
         lambda: runs.observation_record(
             challenge=challenge,
@@ -278,7 +278,7 @@ def test_a_finding_before_the_challenge_is_refused(challenge, nurse, clock):
 
 def test_vitals_need_a_value(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    _refused(
+    assert_refused(
         "no_values",
         lambda: runs.vitals_record(
             challenge=challenge, by=nurse, values={"taken_at": clock.now, "heart_rate": None, "spo2": None}
@@ -295,25 +295,29 @@ def _alert(challenge: Challenge, nurse, clock):
 
 def test_only_an_allergist_decides_a_stop_alert(challenge, nurse, clock):
     alert = _alert(challenge, nurse, clock)
-    _refused("allergist_only", lambda: runs.alert_decide(alert=alert, by=nurse, decision="stop", reason="Hives"))
+    assert_refused("allergist_only", lambda: runs.alert_decide(alert=alert, by=nurse, decision="stop", reason="Hives"))
 
 
 def test_a_decision_must_be_stop_repeat_or_continue(challenge, nurse, allergist, clock):
     alert = _alert(challenge, nurse, clock)
-    _refused("bad_decision", lambda: runs.alert_decide(alert=alert, by=allergist, decision="maybe", reason="Unsure"))
+    assert_refused(
+        "bad_decision", lambda: runs.alert_decide(alert=alert, by=allergist, decision="maybe", reason="Unsure")
+    )
 
 
 def test_a_decided_alert_is_not_decided_again(challenge, nurse, allergist, clock):
     alert = _alert(challenge, nurse, clock)
     runs.alert_decide(alert=alert, by=allergist, decision="continue", reason="Contact erythema only")
-    _refused(
+    assert_refused(
         "already_decided", lambda: runs.alert_decide(alert=alert, by=allergist, decision="stop", reason="Changed mind")
     )
 
 
 def test_a_decision_needs_a_reason(challenge, nurse, allergist, clock):
     alert = _alert(challenge, nurse, clock)
-    _refused("reason_required", lambda: runs.alert_decide(alert=alert, by=allergist, decision="continue", reason="  "))
+    assert_refused(
+        "reason_required", lambda: runs.alert_decide(alert=alert, by=allergist, decision="continue", reason="  ")
+    )
     alert.refresh_from_db()
     assert alert.is_open
 
@@ -322,19 +326,23 @@ def test_a_decision_needs_a_reason(challenge, nurse, allergist, clock):
 
 
 def test_a_challenge_not_running_cannot_be_stopped(challenge, nurse, clock):
-    _refused("bad_transition", lambda: runs.challenge_stop(challenge=challenge, by=nurse, reason="Changed our minds"))
+    assert_refused(
+        "bad_transition", lambda: runs.challenge_stop(challenge=challenge, by=nurse, reason="Changed our minds")
+    )
 
 
 def test_the_observation_period_runs_its_course(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 7)
-    _refused("observation_running", lambda: runs.observation_finish(challenge=challenge, by=nurse))
+    assert_refused("observation_running", lambda: runs.observation_finish(challenge=challenge, by=nurse))
 
 
 def test_the_outcome_waits_until_dosing_has_ended(challenge, nurse, allergist, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 1)
-    _refused("still_dosing", lambda: runs.outcome_confirm(challenge=challenge, by=allergist, data=_refused_outcome()))
+    assert_refused(
+        "still_dosing", lambda: runs.outcome_confirm(challenge=challenge, by=allergist, data=_refused_outcome())
+    )
 
 
 def test_a_challenge_still_observing_cannot_be_signed(challenge, nurse, allergist, clock):
@@ -346,14 +354,14 @@ def test_a_challenge_still_observing_cannot_be_signed(challenge, nurse, allergis
         by=allergist,
         data=runs.OutcomeInput("passed", "All doses tolerated", "wao_2010", "none", "eat_regularly", False, "", early),
     )
-    _refused("not_finished", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+    assert_refused("not_finished", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
 
 
 def test_signing_needs_a_confirmed_outcome(challenge, nurse, allergist, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 1)
     runs.challenge_stop(challenge=challenge, by=nurse, reason="Child refused further doses")
-    _refused("no_outcome", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+    assert_refused("no_outcome", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
 
 
 def test_signing_waits_for_an_open_stop_alert(challenge, nurse, allergist, clock):
@@ -361,20 +369,20 @@ def test_signing_waits_for_an_open_stop_alert(challenge, nurse, allergist, clock
     clock.move(minutes=20)
     _urticaria(challenge, nurse, clock)  # a late finding after the stop raises a new alert
     assert challenge.alerts.filter(decision="").exists()
-    _refused("stop_alert_open", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+    assert_refused("stop_alert_open", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
 
 
 def test_a_signed_challenge_takes_only_addenda(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
     clock.move(hours=2)
     runs.challenge_sign(challenge=challenge, by=allergist)
-    _refused("signed", lambda: _urticaria(challenge, nurse, clock))
+    assert_refused("signed", lambda: _urticaria(challenge, nurse, clock))
     runs.addendum_add(challenge=challenge, by=allergist, text="Phoned next day: well")
     assert challenge.events.filter(kind="addendum").count() == 1
 
 
 def test_an_open_challenge_cannot_be_unblinded(challenge, allergist, clock):
-    _refused("not_blinded", lambda: runs.challenge_unblind(challenge=challenge, by=allergist))
+    assert_refused("not_blinded", lambda: runs.challenge_unblind(challenge=challenge, by=allergist))
 
 
 # --- the reaction, the observation and the discharge ----------------------------------------------------------
@@ -411,7 +419,9 @@ def _discharge(challenge: Challenge, nurse, clock, **vitals):
 
 def test_adrenaline_timed_before_the_first_symptom_is_refused(challenge, nurse, allergist, clock):
     _reaction_stopped(challenge, nurse, allergist, clock)  # hives at clock.now
-    error = _refused("adrenaline_before_onset", lambda: _adrenaline(challenge, nurse, clock.now - timedelta(minutes=1)))
+    error = assert_refused(
+        "adrenaline_before_onset", lambda: _adrenaline(challenge, nurse, clock.now - timedelta(minutes=1))
+    )
     assert "Check both times" in error.message
 
 
@@ -423,7 +433,7 @@ def test_a_reaction_is_not_signed_before_its_symptoms_resolved(challenge, nurse,
         data=runs.OutcomeInput("failed", "Urticaria", "wao_2010", "1z", "strict_avoidance", True),
     )
     clock.move(hours=3)
-    _refused("symptoms_not_resolved", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+    assert_refused("symptoms_not_resolved", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
 
 
 def test_a_reaction_is_not_signed_before_its_observation_ends(challenge, nurse, allergist, clock):
@@ -436,8 +446,8 @@ def test_a_reaction_is_not_signed_before_its_observation_ends(challenge, nurse, 
     clock.move(minutes=40)
     runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now)
     clock.move(hours=2, seconds=-1)
-    _refused("observation_running", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
-    _refused(
+    assert_refused("observation_running", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
+    assert_refused(
         "allergist_only",
         lambda: runs.challenge_sign(challenge=challenge, by=nurse, observation_override_reason="Ward is closing"),
     )
@@ -447,17 +457,19 @@ def test_passed_is_not_confirmed_while_the_observation_runs(challenge, nurse, al
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 7)  # the last dose 30 min ago: 1 h 30 min of observation left
     passed = runs.OutcomeInput("passed", "All doses tolerated", "wao_2010", "none", "eat_regularly", False)
-    _refused("observation_running", lambda: runs.outcome_confirm(challenge=challenge, by=allergist, data=passed))
+    assert_refused("observation_running", lambda: runs.outcome_confirm(challenge=challenge, by=allergist, data=passed))
 
 
 def test_no_resolution_without_a_symptom(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
-    _refused("no_symptoms", lambda: runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now))
+    assert_refused(
+        "no_symptoms", lambda: runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now)
+    )
 
 
 def test_symptoms_cannot_resolve_before_the_last_one_recorded(challenge, nurse, allergist, clock):
     _reaction_stopped(challenge, nurse, allergist, clock)
-    _refused(
+    assert_refused(
         "resolved_before_symptom",
         lambda: runs.symptoms_resolved_record(
             challenge=challenge, by=nurse, resolved_at=clock.now - timedelta(minutes=5)
@@ -470,7 +482,7 @@ def test_a_single_dose_of_adrenaline_needs_its_response(challenge, nurse, allerg
     clock.move(minutes=3)
     _adrenaline(challenge, nurse, clock.now)
     clock.move(minutes=30)
-    _refused(
+    assert_refused(
         "response_required",
         lambda: runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now),
     )
@@ -480,7 +492,7 @@ def test_symptoms_resolve_only_after_dosing_ended(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 1)
     runs.observation_record(challenge=challenge, by=nurse, item_code="oral_symptoms", severity=1, observed_at=clock.now)
-    _refused(
+    assert_refused(
         "still_dosing",
         lambda: runs.symptoms_resolved_record(challenge=challenge, by=nurse, resolved_at=clock.now),
     )
@@ -489,26 +501,28 @@ def test_symptoms_resolve_only_after_dosing_ended(challenge, nurse, clock):
 def test_a_home_plan_records_no_resolution_or_discharge(plan, patient_user, allergist, clock):
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     runs.challenge_stop(challenge=plan, by=allergist, reason="Patient asked to stop")
-    _refused("home_plan", lambda: runs.symptoms_resolved_record(challenge=plan, by=allergist, resolved_at=clock.now))
-    _refused("home_plan", lambda: _discharge(plan, allergist, clock))
+    assert_refused(
+        "home_plan", lambda: runs.symptoms_resolved_record(challenge=plan, by=allergist, resolved_at=clock.now)
+    )
+    assert_refused("home_plan", lambda: _discharge(plan, allergist, clock))
 
 
 def test_a_nurse_cannot_end_the_observation_while_dosing(challenge, nurse, allergist, clock):
     """Security review H2: ending "the observation" mid-dosing would skip the remaining doses and the observation."""
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 1)
-    _refused("allergist_only", lambda: runs.observation_finish(challenge=challenge, by=nurse))
-    _refused(
+    assert_refused("allergist_only", lambda: runs.observation_finish(challenge=challenge, by=nurse))
+    assert_refused(
         "allergist_only",
         lambda: runs.observation_finish(challenge=challenge, by=nurse, override_reason="Patient wants to go"),
     )
-    _refused("reason_required", lambda: runs.observation_finish(challenge=challenge, by=allergist))
+    assert_refused("reason_required", lambda: runs.observation_finish(challenge=challenge, by=allergist))
 
 
 def test_only_an_observing_challenge_ends_its_observation(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
     clock.move(hours=3)
-    _refused("bad_transition", lambda: runs.observation_finish(challenge=challenge, by=allergist))
+    assert_refused("bad_transition", lambda: runs.observation_finish(challenge=challenge, by=allergist))
 
 
 def test_the_observation_does_not_end_over_an_open_alert(challenge, nurse, allergist, clock):
@@ -516,7 +530,7 @@ def test_the_observation_does_not_end_over_an_open_alert(challenge, nurse, aller
     _doses(challenge, nurse, clock, 7)
     _urticaria(challenge, nurse, clock)
     clock.move(hours=3)
-    _refused(
+    assert_refused(
         "stop_alert_open",
         lambda: runs.observation_finish(challenge=challenge, by=allergist, override_reason="Going home"),
     )
@@ -525,45 +539,45 @@ def test_the_observation_does_not_end_over_an_open_alert(challenge, nurse, aller
 def test_no_discharge_before_the_observation_ends(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)  # the last dose 30 min ago
     clock.move(minutes=89)
-    _refused("observation_running", lambda: _discharge(challenge, nurse, clock))
+    assert_refused("observation_running", lambda: _discharge(challenge, nurse, clock))
 
 
 def test_no_discharge_before_a_reaction_resolved(challenge, nurse, allergist, clock):
     _reaction_stopped(challenge, nurse, allergist, clock)
     clock.move(hours=3)
-    _refused("symptoms_not_resolved", lambda: _discharge(challenge, nurse, clock))
+    assert_refused("symptoms_not_resolved", lambda: _discharge(challenge, nurse, clock))
 
 
 def test_no_discharge_while_dosing(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 1)
-    _refused("still_dosing", lambda: _discharge(challenge, nurse, clock))
+    assert_refused("still_dosing", lambda: _discharge(challenge, nurse, clock))
 
 
 def test_no_discharge_over_an_open_alert(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
     clock.move(hours=2)
     _urticaria(challenge, nurse, clock)
-    _refused("stop_alert_open", lambda: _discharge(challenge, nurse, clock))
+    assert_refused("stop_alert_open", lambda: _discharge(challenge, nurse, clock))
 
 
 def test_a_patient_is_discharged_once(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
     clock.move(hours=2)
     _discharge(challenge, nurse, clock)
-    _refused("already_discharged", lambda: _discharge(challenge, nurse, clock))
+    assert_refused("already_discharged", lambda: _discharge(challenge, nurse, clock))
 
 
 def test_a_discharge_needs_its_vital_signs(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
     clock.move(hours=2)
-    _refused("no_values", lambda: _discharge(challenge, nurse, clock, spo2=None))
+    assert_refused("no_values", lambda: _discharge(challenge, nurse, clock, spo2=None))
 
 
 def test_discharge_vital_signs_that_meet_a_stop_rule_refuse_the_discharge(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
     clock.move(hours=2)
-    error = _refused("discharge_vitals_abnormal", lambda: _discharge(challenge, nurse, clock, spo2=89))
+    error = assert_refused("discharge_vitals_abnormal", lambda: _discharge(challenge, nurse, clock, spo2=89))
     assert "SpO2 89 %" in error.message
 
 
@@ -571,14 +585,14 @@ def test_a_challenge_entered_in_error_is_not_discharged(challenge, nurse, allerg
     _stopped_with_outcome(challenge, nurse, allergist, clock)
     clock.move(hours=2)
     clinical_record_mark_entered_in_error(record=challenge, by=allergist, reason="Wrong patient")
-    _refused("in_error", lambda: _discharge(challenge, nurse, clock))
+    assert_refused("in_error", lambda: _discharge(challenge, nurse, clock))
 
 
 # --- home plans ---------------------------------------------------------------------------------------------
 
 
 def test_a_clinic_challenge_is_not_a_home_plan(challenge, patient_user, clock):
-    _refused(
+    assert_refused(
         "not_home",
         lambda: home.patient_dose(
             challenge=challenge, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
@@ -595,7 +609,7 @@ def other_patient_user(other_patient):
 
 
 def test_a_patient_records_only_in_their_own_plan(plan, other_patient_user, clock):  # noqa: F811
-    _refused(
+    assert_refused(
         "not_yours",
         lambda: home.patient_dose(
             challenge=plan, by=other_patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
@@ -608,7 +622,7 @@ def test_a_patient_corrects_only_their_own_entries(plan, patient_user, allergist
     entry = runs.observation_record(
         challenge=plan, by=allergist, item_code="mcas_itch", severity=1, observed_at=clock.now
     )
-    _refused(
+    assert_refused(
         "not_own_entry",
         lambda: home.patient_correct_symptom(
             original=entry,
@@ -624,12 +638,12 @@ def test_a_patient_corrects_only_their_own_entries(plan, patient_user, allergist
 
 
 def test_only_a_home_plan_has_steps_to_release(challenge, allergist, clock):
-    _refused("not_running_home", lambda: home.step_release(challenge=challenge, by=allergist))
+    assert_refused("not_running_home", lambda: home.step_release(challenge=challenge, by=allergist))
 
 
 def test_only_an_allergist_releases_a_step(plan, patient_user, nurse, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
-    _refused("allergist_only", lambda: home.step_release(challenge=plan, by=nurse))
+    assert_refused("allergist_only", lambda: home.step_release(challenge=plan, by=nurse))
 
 
 def test_an_open_stop_alert_is_decided_before_a_release(plan, nurse, allergist, clock):  # noqa: F811
@@ -637,18 +651,18 @@ def test_an_open_stop_alert_is_decided_before_a_release(plan, nurse, allergist, 
     # is not paused), but no step is released until the allergist decides.
     runs.vitals_record(challenge=plan, by=nurse, values={"taken_at": clock.now, "spo2": 88})
     assert plan.alerts.get().is_open
-    _refused("stop_alert_open", lambda: home.step_release(challenge=plan, by=allergist))
+    assert_refused("stop_alert_open", lambda: home.step_release(challenge=plan, by=allergist))
 
 
 def test_no_release_after_the_plan_was_cut_short(plan, patient_user, allergist, clock):  # noqa: F811
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     home.plan_change(challenge=plan, by=allergist, steps=[], reason="Stop after the first step; reassess in clinic")
-    _refused("no_more_steps", lambda: home.step_release(challenge=plan, by=allergist))
+    assert_refused("no_more_steps", lambda: home.step_release(challenge=plan, by=allergist))
 
 
 def test_a_plan_change_needs_a_reason(plan, allergist, clock):  # noqa: F811
     steps = [PlannedStep(1, None, Decimal(3), "", 3 * 24 * 60)]
-    _refused("reason_required", lambda: home.plan_change(challenge=plan, by=allergist, steps=steps, reason=" "))
+    assert_refused("reason_required", lambda: home.plan_change(challenge=plan, by=allergist, steps=steps, reason=" "))
 
 
 def _follow_up(challenge: Challenge, nurse, clock) -> FollowUp:
@@ -661,7 +675,7 @@ def _follow_up(challenge: Challenge, nurse, clock) -> FollowUp:
 def test_a_check_in_is_recorded_once(challenge, nurse, clock):
     follow_up = _follow_up(challenge, nurse, clock)
     home.follow_up_record(follow_up=follow_up, by=nurse, method="phone", symptoms=False, findings="Well")
-    _refused(
+    assert_refused(
         "already_done",
         lambda: home.follow_up_record(
             follow_up=follow_up, by=nurse, method="phone", symptoms=True, findings="Now with hives"
@@ -673,7 +687,7 @@ def test_a_patient_records_only_their_own_check_in(plan, patient_user, other_pat
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     runs.challenge_stop(challenge=plan, by=allergist, reason="Patient asked to stop")
     follow_up = plan.follow_ups.order_by("hours_after").first()
-    _refused(
+    assert_refused(
         "not_yours",
         lambda: home.follow_up_record(
             follow_up=follow_up, by=other_patient_user, method="patient", symptoms=False, findings=""
@@ -692,11 +706,11 @@ def test_the_first_dose_waits_for_every_medication_decision(challenge, patient, 
     cetirizine = _medication(patient, "h1_antihistamine")
     bisoprolol = _medication(patient, "beta_blocker", "Bisoprolol")
     _check_in(challenge, nurse, clock)
-    _refused("washout_unresolved", lambda: _dose(challenge, nurse, clock))
+    assert_refused("washout_unresolved", lambda: _dose(challenge, nurse, clock))
     runs.washout_override(challenge=challenge, by=allergist, medication=cetirizine, reason="Chronic urticaria")
-    _refused("medication_review_required", lambda: _dose(challenge, nurse, clock))
+    assert_refused("medication_review_required", lambda: _dose(challenge, nurse, clock))
     runs.medication_decide(challenge=challenge, by=allergist, medication=bisoprolol, action="switch", reason="GP")
-    _refused("medication_deferred", lambda: _dose(challenge, nurse, clock))
+    assert_refused("medication_deferred", lambda: _dose(challenge, nurse, clock))
 
 
 def test_stop_dates_are_confirmed_by_staff_in_time_and_not_in_the_future(
@@ -709,14 +723,14 @@ def test_stop_dates_are_confirmed_by_staff_in_time_and_not_in_the_future(
             challenge=challenge, by=by, medication=cetirizine, stopped_on=stopped_on
         )
 
-    _refused("staff_only", confirm(date(2026, 11, 1), by=patient_user))
-    _refused("future_date", confirm(date(2026, 11, 27)))
-    _refused("washout_too_short", confirm(date(2026, 11, 19)))
+    assert_refused("staff_only", confirm(date(2026, 11, 1), by=patient_user))
+    assert_refused("future_date", confirm(date(2026, 11, 27)))
+    assert_refused("washout_too_short", confirm(date(2026, 11, 19)))
 
 
 def test_a_drug_with_no_wash_out_time_is_for_the_allergist(challenge, patient, nurse, clock):
     doxepin = _medication(patient, "tricyclic_antidepressant", "Doxepin")
-    _refused(
+    assert_refused(
         "no_washout_time",
         lambda: runs.washout_confirm_stop(
             challenge=challenge, by=nurse, medication=doxepin, stopped_on=date(2026, 11, 1)
@@ -729,14 +743,14 @@ def test_medication_decisions_name_one_of_this_patients_conflicts(challenge, pat
     omeprazole = _medication(patient, "ppi", "Omeprazole")
     in_error = _medication(patient, "h1_antihistamine", entered_in_error=True)
     for medication in (theirs, in_error):
-        _refused(
+        assert_refused(
             "bad_medication",
             lambda medication=medication: runs.washout_override(
                 challenge=challenge, by=allergist, medication=medication, reason="x"
             ),
         )
     # A PPI is a warning: there is nothing to decide.
-    _refused(
+    assert_refused(
         "no_conflict",
         lambda: runs.washout_override(challenge=challenge, by=allergist, medication=omeprazole, reason="x"),
     )
@@ -750,16 +764,16 @@ def test_a_risk_review_is_one_of_its_own_decisions_with_a_short_reason(challenge
             challenge=challenge, by=allergist, medication=bisoprolol, action=action, reason=reason
         )
 
-    _refused("bad_action", decide("accept_limitation"))
-    _refused("reason_required", decide("proceed", reason="  "))
-    _refused("reason_too_long", decide("proceed", reason="x" * 2001))
+    assert_refused("bad_action", decide("accept_limitation"))
+    assert_refused("reason_required", decide("proceed", reason="  "))
+    assert_refused("reason_too_long", decide("proceed", reason="x" * 2001))
 
 
 def test_medication_decisions_end_with_the_first_dose(challenge, patient, nurse, allergist, clock):
     _check_in(challenge, nurse, clock)
     _dose(challenge, nurse, clock)
     cetirizine = _medication(patient, "h1_antihistamine")  # added after dose 1: shown, but no longer decided here
-    _refused(
+    assert_refused(
         "after_first_dose",
         lambda: runs.washout_override(challenge=challenge, by=allergist, medication=cetirizine, reason="x"),
     )

@@ -24,7 +24,7 @@ ANSWERS = dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True)
 BASELINE = {"heart_rate": 80, "systolic": 120, "diastolic": 70}
 
 
-def _post_refused(client, url: str, reason: str, error: str):
+def assert_post_refused(client, url: str, reason: str, error: str):
     before = db_state()
     response = client.post(url, {"reason": reason})
     assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -56,7 +56,7 @@ def _dosing(challenge: Challenge, nurse, clock, doses: int = 1) -> None:
 @pytest.mark.parametrize(("reason", "error"), [(LONG, TOO_LONG), (BLANK, "Give a written reason.")])
 def test_cancel_refuses_a_reason_too_long_or_blank(client, challenge, nurse, clock, reason, error):
     client.force_login(nurse)
-    response = _post_refused(client, reverse("challenges:cancel", args=[challenge.pk]), reason, error)
+    response = assert_post_refused(client, reverse("challenges:cancel", args=[challenge.pk]), reason, error)
     assert error in _field_error(response)
     challenge.refresh_from_db()
     assert challenge.status == Status.PLANNED
@@ -77,7 +77,7 @@ def test_cancel_keeps_a_reason_of_the_longest_allowed_length(client, challenge, 
 def test_stop_refuses_a_reason_too_long_or_blank(client, challenge, nurse, clock, reason, error):
     _dosing(challenge, nurse, clock)
     client.force_login(nurse)
-    response = _post_refused(client, reverse("challenges:stop", args=[challenge.pk]), reason, error)
+    response = assert_post_refused(client, reverse("challenges:stop", args=[challenge.pk]), reason, error)
     assert error in _field_error(response)
     challenge.refresh_from_db()
     assert challenge.status == Status.DOSING
@@ -95,7 +95,7 @@ def test_addendum_refuses_text_too_long_or_blank(client, challenge, nurse, aller
     clock.move(hours=2)  # the observation after the last dose has run
     runs.challenge_sign(challenge=challenge, by=allergist)
     client.force_login(allergist)
-    response = _post_refused(client, reverse("challenges:addendum", args=[challenge.pk]), reason, error)
+    response = assert_post_refused(client, reverse("challenges:addendum", args=[challenge.pk]), reason, error)
     assert error in _field_error(response)
     assert not challenge.events.filter(kind="addendum").exists()
 
@@ -104,7 +104,7 @@ def test_addendum_refuses_text_too_long_or_blank(client, challenge, nurse, aller
 def test_checks_override_refuses_a_reason_too_long_or_blank(client, challenge, nurse, allergist, clock, reason, error):
     _check_in(challenge, nurse, clock, no_illness=False)
     client.force_login(allergist)
-    response = _post_refused(client, reverse("challenges:checks-override", args=[challenge.pk]), reason, error)
+    response = assert_post_refused(client, reverse("challenges:checks-override", args=[challenge.pk]), reason, error)
     assert error in _field_error(response)
     challenge.refresh_from_db()
     assert challenge.checks_override_reason == ""
@@ -114,7 +114,9 @@ def test_checks_override_refuses_a_reason_too_long_or_blank(client, challenge, n
 def test_finish_observation_refuses_an_early_end_reason_too_long(client, challenge, nurse, allergist, clock):
     _dosing(challenge, nurse, clock, doses=7)
     client.force_login(allergist)
-    response = _post_refused(client, reverse("challenges:finish-observation", args=[challenge.pk]), LONG, TOO_LONG)
+    response = assert_post_refused(
+        client, reverse("challenges:finish-observation", args=[challenge.pk]), LONG, TOO_LONG
+    )
     assert TOO_LONG in _field_error(response)
     challenge.refresh_from_db()
     assert challenge.status == Status.OBSERVING
@@ -124,7 +126,9 @@ def test_finish_observation_early_with_a_blank_reason_is_refused(client, challen
     """The reason is optional once the period has run; to end it early, a blank one counts as none."""
     _dosing(challenge, nurse, clock, doses=7)
     client.force_login(allergist)
-    response = _post_refused(client, reverse("challenges:finish-observation", args=[challenge.pk]), BLANK, "to run")
+    response = assert_post_refused(
+        client, reverse("challenges:finish-observation", args=[challenge.pk]), BLANK, "to run"
+    )
     assert not response.context["reason_form"].errors
     challenge.refresh_from_db()
     assert challenge.status == Status.OBSERVING
@@ -136,7 +140,9 @@ def test_entered_in_error_refuses_a_reason_too_long_or_blank(client, challenge, 
     _dosing(challenge, nurse, clock, doses=2)
     dose = challenge.doses.get(sequence=2)
     client.force_login(nurse)
-    response = _post_refused(client, reverse("challenges:dose-error", args=[challenge.pk, dose.pk]), reason, error)
+    response = assert_post_refused(
+        client, reverse("challenges:dose-error", args=[challenge.pk, dose.pk]), reason, error
+    )
     assert error in _field_error(response)
     assert "Why was this entered in error?" in response.content.decode()  # the field named by its label
     dose.refresh_from_db()
@@ -148,7 +154,7 @@ def test_release_refuses_a_note_too_long(client, plan, patient_user, allergist, 
     home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     client.force_login(allergist)
     error = "at most 1000 characters (it has 100000)"
-    response = _post_refused(client, reverse("challenges:home-release", args=[plan.pk]), LONG, error)
+    response = assert_post_refused(client, reverse("challenges:home-release", args=[plan.pk]), LONG, error)
     assert error in _field_error(response)
     assert not plan.releases.exists()
 
@@ -167,7 +173,7 @@ def test_a_refused_rule_is_a_400_with_its_message_never_a_500(client, challenge,
     """A DomainError from the service (here: a nurse may not override the checks) comes back as the page, 400."""
     _check_in(challenge, nurse, clock, no_illness=False)
     client.force_login(nurse)
-    _post_refused(
+    assert_post_refused(
         client,
         reverse("challenges:checks-override", args=[challenge.pk]),
         "Mild cold",
