@@ -31,7 +31,7 @@ class Clinic(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
-    address = models.TextField(_("address"), blank=True)
+    address = models.TextField(_("address"), blank=True, max_length=500)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     report_page_size = models.CharField(_("report page size"), max_length=10, choices=PageSize, default=PageSize.A4)
     # When on, a home reintroduction step is released only by an allergist.
@@ -143,7 +143,7 @@ class ClinicalRecord(models.Model):
     """Fields and rules every clinical record shares: never deleted, only marked entered in error."""
 
     entered_in_error = models.BooleanField(_("entered in error"), default=False)
-    entered_in_error_reason = models.TextField(_("reason it was entered in error"), blank=True)
+    entered_in_error_reason = models.TextField(_("reason it was entered in error"), blank=True, max_length=2000)
     entered_in_error_at = models.DateTimeField(null=True, blank=True)
     entered_in_error_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

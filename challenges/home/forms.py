@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from challenges.library.forms import MAX_STEPS
 from challenges.models import FollowUpMethod
 from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
 from clinical.checklist import CHECKLIST
@@ -86,6 +87,7 @@ class ReleaseForm(_Helped):
 class PlanChangeForm(_Helped):
     steps = forms.CharField(
         label=_("Remaining steps"),
+        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One step per line: grams of food, then days to wait after it, e.g. “12.5 g, 4 days”."),
     )
@@ -97,6 +99,11 @@ class PlanChangeForm(_Helped):
         lines = [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]
         if not lines:
             raise forms.ValidationError(_("Give at least one step."))
+        if len(lines) > MAX_STEPS:
+            raise forms.ValidationError(
+                _("A plan has at most %(limit)d steps; this change gives %(count)d.")
+                % {"limit": MAX_STEPS, "count": len(lines)}
+            )
         return [self._parse(number, line) for number, line in enumerate(lines, start=1)]
 
     def _parse(self, number: int, line: str) -> PlannedStep:

@@ -142,8 +142,10 @@ class ProtocolHeaderForm(forms.Form):
         max_length=100,
         help_text=_("Whole hours separated by commas, e.g. 2, 24."),
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    references = forms.CharField(label=_("Sources"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    references = forms.CharField(
+        label=_("Sources"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, foods: QuerySet[Food], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -657,13 +659,14 @@ class FoodForm(forms.Form):
     household_measures = forms.CharField(
         label=_("Household measures"),
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One a line: name=grams (mL for a liquid), e.g. tsp=5."),
     )
     serving_size = AmountField(
         label=_("Typical serving (g or mL)"), places=2, max_digits=7, required=False, min_value=Decimal("0.01")
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

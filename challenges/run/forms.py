@@ -346,7 +346,7 @@ class OutcomeForm(forms.Form):
         coerce=lambda value: value == "yes",
     )
     discharge_notes = forms.CharField(
-        label=_("Discharge notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Discharge notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MAX_REASON
     )
     observation_override_reason = forms.CharField(
         label=_("Passed before the observation has ended: reason"),
