@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from clinics.forms import PlainTextForm
 from clinics.http import AuthenticatedHttpRequest
 from clinics.mfa import (
     ENROLLED_SESSION_KEY,
@@ -26,7 +27,7 @@ from clinics.mfa import (
 )
 
 
-class TokenForm(forms.Form):
+class TokenForm(PlainTextForm):
     token = forms.RegexField(
         regex=r"^\s*\d{6}\s*$",
         max_length=12,

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinics.forms import DateInput, StrictDecimalField, crispy_helper
+from clinics.forms import DateInput, PlainTextForm, PlainTextModelForm, StrictDecimalField, crispy_helper
 from clinics.models import Clinic
 from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Condition, Medication, MedicationRoute, Patient, Trigger
 
@@ -24,7 +24,7 @@ def _not_in_future(value: date | None, label: StrOrPromise) -> None:
         raise forms.ValidationError(_("%(label)s cannot be in the future.") % {"label": label})
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(PlainTextModelForm):
     conditions = forms.MultipleChoiceField(
         label=_("Conditions"), choices=Condition.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -100,7 +100,7 @@ class PatientForm(forms.ModelForm):
         return data
 
 
-class TriggerForm(forms.ModelForm):
+class TriggerForm(PlainTextModelForm):
     class Meta:
         model = Trigger
         fields = [
@@ -133,7 +133,7 @@ class TriggerForm(forms.ModelForm):
         return value
 
 
-class MedicationForm(forms.ModelForm):
+class MedicationForm(PlainTextModelForm):
     class Meta:
         model = Medication
         fields = ["name", "dose", "schedule", "med_class", "route", "stopped_on"]
@@ -149,5 +149,5 @@ class MedicationForm(forms.ModelForm):
         return self.cleaned_data.get("route") or MedicationRoute.ORAL
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(PlainTextForm):
     q = forms.CharField(label=_("Search by name or MRN"), required=False, max_length=100)

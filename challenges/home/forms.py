@@ -15,7 +15,7 @@ from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
 from clinical.checklist import CHECKLIST
 from clinical.kinds import DAY
 from clinical.plan import PlannedStep
-from clinics.forms import StrictDecimalField, crispy_helper
+from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
 
 # Plain words for patients (PRACTALL 0-3, docs/clinical-sources.md §3.1).
 PATIENT_SEVERITY = [
@@ -25,7 +25,7 @@ PATIENT_SEVERITY = [
 ]
 
 
-class _Helped(forms.Form):
+class _Helped(PlainTextForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()

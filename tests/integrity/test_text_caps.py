@@ -1,4 +1,5 @@
-"""Every free-text field has a cap (security review H1/M1: long ordinary text must never reach a report uncapped).
+"""Every free-text field has a cap (security review H1/M1: long ordinary text must never reach a report uncapped),
+and every form with text refuses control and bidirectional-override characters (M6, L10).
 
 A census over every form class of the project (its declared and model-derived fields) and every model text field:
 a text field without a maximum length fails here, naming itself.
@@ -14,6 +15,8 @@ import pytest
 from django import forms
 from django.apps import apps
 from django.db import models
+
+from clinics.forms import PlainTextMixin
 
 PROJECT_PACKAGES = ("audit", "challenges", "clinics", "patients")
 
@@ -46,6 +49,12 @@ def test_every_text_field_of_every_form_has_a_maximum_length(form_class):
         if isinstance(field, forms.CharField) and not isinstance(field, forms.UUIDField) and field.max_length is None
     ]
     assert not uncapped, f"{form_class.__name__}: {uncapped}"
+
+
+@pytest.mark.parametrize("form_class", project_forms(), ids=lambda form: f"{form.__module__}.{form.__name__}")
+def test_every_form_with_text_refuses_control_characters(form_class):
+    has_text = any(isinstance(field, forms.CharField) for field in form_class.base_fields.values())
+    assert not has_text or issubclass(form_class, PlainTextMixin), form_class.__name__
 
 
 def test_every_text_column_of_the_project_has_a_maximum_length():
