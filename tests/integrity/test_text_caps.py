@@ -19,6 +19,8 @@ from django.db import models
 from clinics.forms import PlainTextMixin
 
 PROJECT_PACKAGES = ("audit", "challenges", "clinics", "patients")
+# Django's own password forms: a password is hashed, never stored or printed as text, and any character may be in it.
+PASSWORD_FORMS = {"ThrottledPasswordChangeForm"}
 
 
 def project_forms() -> list[type[forms.BaseForm]]:
@@ -31,7 +33,12 @@ def project_forms() -> list[type[forms.BaseForm]]:
             module = importlib.import_module(info.name)
             for obj in vars(module).values():
                 is_form = inspect.isclass(obj) and issubclass(obj, forms.BaseForm)
-                if is_form and obj.__module__ == module.__name__ and obj not in found:
+                if (
+                    is_form
+                    and obj.__module__ == module.__name__
+                    and obj not in found
+                    and obj.__name__ not in PASSWORD_FORMS
+                ):
                     found.append(obj)
     return found
 
