@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,18 @@ def clinical_record_save(*, record: R, by: User | None, expected_version: int | 
     record.full_clean()
     if record.pk and hasattr(record, "version"):
         _claim_version(record, record.version if expected_version is None else expected_version)
-    record.save()
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as exc:
+        # A unique row saved by a parallel request after our full_clean (the same MRN twice at once, security
+        # review L2): validating again names the field, as it would have a moment later.
+        if record._state.adding:
+            record.pk = None
+        record.full_clean()
+        raise ClinicalRecordError(
+            _("This conflicts with a record saved at the same moment. Reload the page and check."), code="integrity"
+        ) from exc
     return record
 
 
@@ -61,18 +72,25 @@ def _conflict_message(record: ClinicalRecord) -> str:
 
 
 @transaction.atomic
+@transaction.atomic
 def clinical_record_mark_entered_in_error(*, record: R, by: User, reason: str) -> R:
-    """Hide a record from default lists without deleting it; the reason, who and when are kept."""
+    """Hide a record from default lists without deleting it; the reason, who and when are kept.
+
+    The row is read again under a lock, so a second click, a second nurse or a retried request finds it already
+    marked and gets a clear refusal instead of a second marking (security review M4, M5).
+    """
     reason = reason.strip()
     if not reason:
         raise ClinicalRecordError(_("Give the reason this record was entered in error."), code="reason_required")
-    if record.entered_in_error:
+    current = type(record)._base_manager.select_for_update().get(pk=record.pk)
+    if current.entered_in_error:
         raise ClinicalRecordError(_("This record is already marked as entered in error."), code="already_in_error")
-    record.entered_in_error = True
-    record.entered_in_error_reason = reason
-    record.entered_in_error_by = by
-    record.entered_in_error_at = timezone.now()
-    record._history_user = by  # type: ignore[attr-defined]
-    record._change_reason = reason  # type: ignore[attr-defined]
-    record.save()
+    for target in (current, record):  # the caller's copy shows the marking too
+        target.entered_in_error = True
+        target.entered_in_error_reason = reason
+        target.entered_in_error_by = by
+        target.entered_in_error_at = timezone.now()
+    current._history_user = by  # type: ignore[attr-defined]
+    current._change_reason = reason  # type: ignore[attr-defined]
+    current.save()
     return record
