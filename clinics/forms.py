@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +46,15 @@ class PlainTextMixin:
         for field in self.fields.values():
             if isinstance(field, forms.CharField):
                 field.validators.append(refuse_control_characters)
+
+
+class SubmissionKeyField(forms.UUIDField):
+    """A form's one-time key (clinics.services.once): a new one each time the form is drawn; sent back as is."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, initial=uuid.uuid4, **kwargs)
 
 
 class PlainTextForm(PlainTextMixin, forms.Form):

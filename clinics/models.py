@@ -157,3 +157,26 @@ class ClinicalRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ClinicalRecordError("Clinical records are never deleted; mark them entered in error.", code="no_delete")
+
+
+class SubmissionKey(models.Model):
+    """A form's one-time key (security review M4, L3): the first request that brings it writes; a repeat (double
+    tap, retry after a slow answer, Back and send again) is told it was already recorded and shown the result.
+
+    Keys are kept (a few bytes each) so a form resent days later is still recognised.
+    """
+
+    key = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    result_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, null=True, related_name="+")
+    result_id = models.PositiveBigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return str(self.key)
+
+    def result(self) -> models.Model | None:
+        if self.result_type is None or self.result_id is None:
+            return None
+        model = self.result_type.model_class()
+        return None if model is None else model._base_manager.filter(pk=self.result_id).first()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import ClinicalRecord, ClinicalRecordError, User
+from clinical.errors import DomainError
+from clinics.models import ClinicalRecord, ClinicalRecordError, SubmissionKey, User
 
 R = TypeVar("R", bound=ClinicalRecord)
 
@@ -94,3 +98,43 @@ def clinical_record_mark_entered_in_error(*, record: R, by: User, reason: str) -
     current._change_reason = reason  # type: ignore[attr-defined]
     current.save()
     return record
+
+
+# --- one-time form keys ----------------------------------------------------------------------------------------
+
+
+class AlreadySubmitted(DomainError):
+    """The form's one-time key was used before: the write was done once, by that earlier request."""
+
+    def __init__(self, message: str, *, code: str, result: models.Model | None) -> None:
+        super().__init__(message, code=code)
+        self.result = result
+
+
+W = TypeVar("W", bound=models.Model)
+
+
+@transaction.atomic
+def once(key: uuid.UUID | None, by: User, write: Callable[[], W]) -> W:
+    """Run `write` at most once for this form key (security review M4, L3); a form without a key writes as before.
+
+    The key is claimed in the same transaction as the write: a repeat waits for the first (PostgreSQL) or queues
+    behind it (SQLite's IMMEDIATE transactions), then finds the key and raises AlreadySubmitted with what the first
+    request made, when it was the same user's. A write that fails releases the key with its rollback.
+    """
+    if key is None:
+        return write()
+    try:
+        with transaction.atomic():
+            claim = SubmissionKey.objects.create(key=key, user=by)
+    except IntegrityError:
+        earlier = SubmissionKey.objects.filter(key=key).first()
+        result = earlier.result() if earlier is not None and earlier.user_id == by.pk else None
+        raise AlreadySubmitted(
+            _("This was already recorded: the form was sent more than once."), code="already_recorded", result=result
+        ) from None
+    result = write()
+    claim.result_type = ContentType.objects.get_for_model(result)
+    claim.result_id = result.pk
+    claim.save(update_fields=["result_type", "result_id"])
+    return result

@@ -9,7 +9,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinics.forms import DateInput, PlainTextForm, PlainTextModelForm, StrictDecimalField, crispy_helper
+from clinics.forms import (
+    DateInput,
+    PlainTextForm,
+    PlainTextModelForm,
+    StrictDecimalField,
+    SubmissionKeyField,
+    crispy_helper,
+)
 from clinics.models import Clinic
 from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Condition, Medication, MedicationRoute, Patient, Trigger
 
@@ -33,6 +40,7 @@ class PatientForm(PlainTextModelForm):
     )
     # The version the editor saw: a save over someone else's newer change is refused (optimistic locking).
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    submission_key = SubmissionKeyField()  # a new patient is created once, however often the form is sent
 
     class Meta:
         model = Patient
@@ -101,6 +109,8 @@ class PatientForm(PlainTextModelForm):
 
 
 class TriggerForm(PlainTextModelForm):
+    submission_key = SubmissionKeyField()
+
     class Meta:
         model = Trigger
         fields = [
@@ -134,6 +144,8 @@ class TriggerForm(PlainTextModelForm):
 
 
 class MedicationForm(PlainTextModelForm):
+    submission_key = SubmissionKeyField()
+
     class Meta:
         model = Medication
         fields = ["name", "dose", "schedule", "med_class", "route", "stopped_on"]

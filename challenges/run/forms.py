@@ -24,7 +24,15 @@ from challenges.models import (
 from challenges.run.models import DischargeCondition
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
-from clinics.forms import DateInput, DateTimeInput, PlainTextForm, PlainTextModelForm, StrictDecimalField, crispy_helper
+from clinics.forms import (
+    DateInput,
+    DateTimeInput,
+    PlainTextForm,
+    PlainTextModelForm,
+    StrictDecimalField,
+    SubmissionKeyField,
+    crispy_helper,
+)
 from clinics.models import Role, User
 from patients.models import Medication
 
@@ -61,6 +69,7 @@ class ScheduleForm(PlainTextForm):
     # The medication check the user was last shown (challenges.run.views.schedule): booking goes ahead only once
     # the check for exactly this protocol, date and medication list has been on the screen.
     reviewed = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args: Any, protocols: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,7 +92,7 @@ class ScheduleForm(PlainTextForm):
 
     def booking_data(self) -> dict[str, Any]:
         """The cleaned data the booking service takes."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "reviewed"}
+        return {name: value for name, value in self.cleaned_data.items() if name not in ("reviewed", "submission_key")}
 
 
 class _MedicationChoice(forms.ModelChoiceField):
