@@ -167,3 +167,17 @@ def test_a_cut_off_tail_is_found_against_the_backup_manifest(history, tmp_path):
     assert _run()[1] == ""  # the chain alone cannot tell
     with pytest.raises(CommandError):
         call_command("verify_audit", manifest=manifest, stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_manifest_check_ignores_tables_that_shrink_in_normal_use_and_names_a_clinical_one(history, tmp_path):
+    """Security review L9: sessions end and sign-ins clear axes attempts; a lost clinical row is still found."""
+    from audit.backup import live_table_counts
+
+    counts = live_table_counts()
+    head = AuditEvent.objects.order_by("-seq").first()
+    inflated = {**counts, "django_session": counts.get("django_session", 0) + 5, "axes_accessattempt": 3}
+    manifest = {"audit": {"head_seq": head.seq, "head_hash": head.hash}, "tables": inflated}
+    assert verify.manifest_problems(verify.Report(), manifest, live_table_counts()) == []
+    lost = {**inflated, "patients_patient": counts["patients_patient"] + 1}
+    problems = verify.manifest_problems(verify.Report(), {**manifest, "tables": lost}, live_table_counts())
+    assert [(p.kind, p.message.split(":")[0]) for p in problems] == [("rows lost", "patients_patient")]
