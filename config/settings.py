@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # backup codes for a lost phone
     "csp",
     "clinics",
     "patients",
