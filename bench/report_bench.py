@@ -129,7 +129,8 @@ def _text_series(challenge: object, runs: int) -> None:
 
         total = _median_ms(build, runs)
         per_kb.append(total / kilobytes)
-        print(f"text    {kilobytes:3} KB of addenda ({added:3} addenda): median {total:7.1f} ms, {per_kb[-1]:5.1f} ms/KB")
+        size = f"{kilobytes:3} KB of addenda ({added:3} addenda)"
+        print(f"text    {size}: median {total:7.1f} ms, {per_kb[-1]:5.1f} ms/KB")
     growth = per_kb[-1] / per_kb[0]
     verdict = "linear" if growth <= 1.5 else "GROWS FASTER THAN THE TEXT"
     print(f"time per KB at 200 KB / at 25 KB: {growth:.2f} ({verdict}; 1.0 is exactly linear)")
