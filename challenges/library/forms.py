@@ -17,10 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from challenges.library.models import IfNotTaken, PremedDoseRule
 from challenges.library.services.foods import FoodDraft
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
 from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
-from clinical import dosing, step_checks, washout
+from clinical import dosing, premedication, step_checks, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.kinds import KIND_CHOICES, KINDS, kind_defaults
 from clinical.plan import GENERATORS, GeneratorInput, PlannedStep, generate_steps
@@ -377,13 +378,41 @@ class PremedForm(forms.Form):
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices, initial=Route.ORAL)
     minutes_before = _whole(_("Minutes before the dose"), unit="min", initial=30, max_value=MAX_OBSERVATION_MINUTES)
     before_each_step = forms.BooleanField(label=_("Before each step"), required=False)
-    continue_regular = forms.BooleanField(label=_("Continue the regular medicine"), required=False)
+    continue_regular = forms.BooleanField(label=_("Established regimen (continue it)"), required=False)
+    established_weeks = _whole(
+        _("Established for at least (weeks)"),
+        unit="weeks",
+        initial=0,
+        max_value=premedication.MAX_ESTABLISHED_WEEKS,
+        required=False,
+    )
+    dose_rule = forms.ChoiceField(label=_("Dose by age"), choices=PremedDoseRule.choices, required=False)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+    if_not_taken = forms.ChoiceField(
+        label=_("A step without it, or too soon after it"),
+        choices=IfNotTaken.choices,
+        initial=IfNotTaken.REFUSE,
+        required=False,
+    )
     notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _small_widgets(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
+        if data.get("before_each_step") and data.get("continue_regular"):
+            raise ValidationError(
+                _("Either an established regimen, or taken a set time before each step: not both."),
+                code="two_timings",
+            )
+        data["established_weeks"] = data.get("established_weeks") or 0
+        data["dose_rule"] = data.get("dose_rule") or ""
+        data["if_not_taken"] = data.get("if_not_taken") or IfNotTaken.REFUSE  # safe default: hold the step
+        return data
 
     def has_changed(self) -> bool:
         # A new row counts once something is typed; its ticked "required" box and selects alone are defaults.

@@ -113,7 +113,7 @@ def challenge_report(
         checks=tuple(_check(ctx, k) for k in c.checks.all()),
         check_override=_check_override(c),
         conflicts=_conflicts(ctx),
-        planned_premedication=history.planned_premedication(c.protocol),
+        planned_premedication=history.planned_premedication(c.protocol, c.patient.age_on(ctx.clock.day_of)),
         premedication=_treatments(ctx, premedication=True),
         baseline=_baseline(ctx),
         doses=tuple(_doses(ctx)),
@@ -187,7 +187,7 @@ def _blinding(ctx: Context) -> str:
 def _check(ctx: Context, check: PreChallengeCheck) -> CheckBlock:
     items = tuple(
         Line(_capital(PreChallengeCheck.check_label(name)), yes_no(getattr(check, name)))
-        for name in PreChallengeCheck.CHECK_FIELDS
+        for name in check.asked_fields()
     )
     baseline = (
         Line("Skin", check.baseline_skin or DASH),

@@ -159,10 +159,12 @@ class ChecksForm(forms.ModelForm):
         fields = [*PreChallengeCheck.CHECK_FIELDS, "baseline_skin", "baseline_mouth", "baseline_chest", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, premedication_planned: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in PreChallengeCheck.CHECK_FIELDS:
             self.fields[name].required = False
+        if not premedication_planned:  # nothing to ask (and the report prints nothing)
+            del self.fields["premedication_taken"]
         self.helper = crispy_helper()
 
     def clean(self) -> dict[str, Any]:
@@ -174,7 +176,8 @@ class ChecksForm(forms.ModelForm):
         return data
 
     def answers(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """The answers; premedication_taken is None when it was not asked."""
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
 
     def baseline(self) -> dict[str, Any]:
         names = ("taken_at", "heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")

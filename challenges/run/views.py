@@ -221,7 +221,8 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def checks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
-    form = ChecksForm(request.POST or None)
+    planned = bool(challenge.protocol.premedications.all())
+    form = ChecksForm(request.POST or None, premedication_planned=planned)
     if request.method == "POST" and form.is_valid():
         try:
             check = runs.checks_record(

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from challenges.library.models import PremedicationItem
 from challenges.run import facts
 from challenges.run.models import (
     DECISION_EVENTS,
@@ -112,6 +113,7 @@ def treatment_record(
     given_at: datetime,
     notes: str = "",
     source: str = Source.CLINICIAN,
+    premedication_item: PremedicationItem | None = None,
 ) -> Treatment:
     """Record a medicine given: premedication taken, or treatment of a reaction.
 
@@ -143,6 +145,7 @@ def treatment_record(
         notes=notes,
         source=source,
         recorded_by=by,
+        premedication_item=premedication_item,
     )
     save_new(treatment, by)
     return treatment
