@@ -67,7 +67,7 @@ def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key
 
 def test_preparation_sheet_lists_premedication_with_its_timing(home_challenge):
     body = text(render_preparation_sheet(preparation_sheet(home_challenge)))
-    assert "Cromolyn sodium (oral) 200 mg oral 30 min before each dose" in body
+    assert "Cromolyn sodium (oral) 200 mg, dissolved in water only oral 30 min before each dose" in body
     assert "H1 antihistamine (usual) usual dose oral keep taking the usual dose" in body
     # Days apart: each time is printed with its full date (clinical.dates.format_when).
     assert "1 Thu 26 Nov 2026 09:00" in body
@@ -86,7 +86,11 @@ def test_home_plan_calendar_amounts_and_safety_advice(home_challenge):
     ):
         assert row in body
     assert "taken Thu 26 Nov 2026" in body  # step 1 was recorded
-    assert "Take Cromolyn sodium (oral) 200 mg by mouth, 30 minutes before each step." in body
+    assert (
+        "Take Cromolyn sodium (oral) 200 mg by mouth, 30 minutes before each step. Squeeze the ampule into half a "
+        "glass of water, stir and drink it all. Do not mix it with fruit juice, milk or food." in body
+    )
+    assert "This plan is for someone who has taken it for at least 4 weeks." in body
     assert "Keep taking your H1 antihistamine (usual) as usual." in body
     assert "watch for symptoms for 2 days" in body  # 48 h, in words (clinical.durations.plain_duration)
     assert "Hives (raised, itchy bumps or welts)" in body

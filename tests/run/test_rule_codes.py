@@ -779,16 +779,71 @@ def test_medication_decisions_end_with_the_first_dose(challenge, patient, nurse,
     )
 
 
+# --- premedication (clinical.premedication) -------------------------------------------------------------------
+
+
+def _premed_refuses(plan: Challenge):
+    item = plan.protocol.premedications.get(before_each_step=True)
+    item.if_not_taken = "refuse"
+    item.save()
+    return item
+
+
+def test_a_step_without_its_premedication_is_refused_when_the_item_says_so(plan, patient_user, clock):  # noqa: F811
+    _premed_refuses(plan)
+    assert_refused(
+        "premedication_not_taken",
+        lambda: home.patient_dose(
+            challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
+
+
+def test_a_step_sooner_than_the_premedication_lead_time_is_refused(plan, patient_user, clock):  # noqa: F811
+    item = _premed_refuses(plan)
+    home.patient_premedication(challenge=plan, by=patient_user, item_id=item.pk, given_at=clock.now)
+    clock.move(minutes=29)
+    error = assert_refused(
+        "premedication_too_soon",
+        lambda: home.patient_dose(
+            challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
+    assert "The step can be taken from 09:30." in error.message
+
+
+def test_only_a_timed_premedication_is_recorded_as_taken(plan, patient_user, clock):  # noqa: F811
+    regimen = plan.protocol.premedications.filter(continue_regular=True).first()
+    assert_refused(
+        "not_planned",
+        lambda: home.patient_premedication(challenge=plan, by=patient_user, item_id=regimen.pk, given_at=clock.now),
+    )
+
+
+def test_no_premedication_below_the_labels_youngest_age(plan, patient_user, clock):  # noqa: F811
+    plan.patient.date_of_birth = date(2025, 6, 1)  # 1 year old: the label gives no dose under 2 years
+    plan.patient.save()
+    item = plan.protocol.premedications.get(before_each_step=True)
+    assert_refused(
+        "premedication_dose_unset",
+        lambda: home.patient_premedication(challenge=plan, by=patient_user, item_id=item.pk, given_at=clock.now),
+    )
+
+
 # --- every code has its test --------------------------------------------------------------------------------
 
 SERVICES = [*sorted((ROOT / "challenges/run/services").glob("*.py")), ROOT / "challenges/home/services.py"]
 # The first dose's medication refusals: services.doses raises the code clinical.washout.first_dose_refusal names.
 FIRST_DOSE_REFUSALS = ROOT / "clinical/washout.py"
+# A step's premedication refusals: services.doses raises the code clinical.premedication.step_problems names.
+PREMEDICATION_REFUSALS = ROOT / "clinical/premedication.py"
 
 
 def test_every_code_the_services_raise_is_asserted_here():
     raised = {code for path in SERVICES for code in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))}
     raised |= set(re.findall(r'Refusal\(\s*"([a-z_]+)"', FIRST_DOSE_REFUSALS.read_text(encoding="utf-8")))
+    premedication = PREMEDICATION_REFUSALS.read_text(encoding="utf-8")
+    raised |= set(re.findall(r'^PREMED_[A-Z_]+ = "([a-z_]+)"', premedication, re.MULTILINE))
     asserted = set(re.findall(r'_refused\(\s*"([a-z_]+)"', Path(__file__).read_text(encoding="utf-8")))
     assert len(raised) > 30  # positive control: the pattern finds the codes
     assert raised == asserted
