@@ -153,6 +153,8 @@ class ChecksForm(forms.ModelForm):
         label=_("Temperature (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C"
     )
     pef = forms.IntegerField(label=_("PEF (L/min), where relevant"), min_value=30, max_value=900, required=False)
+    # A tick box (the model field is nullable only because the question is not always asked).
+    premedication_taken = forms.BooleanField(label=_("Premedication taken as planned"), required=False)
 
     class Meta:
         model = PreChallengeCheck
