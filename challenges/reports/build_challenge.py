@@ -53,12 +53,12 @@ from challenges.reports.text import (
 from challenges.run import selectors
 from challenges.run.models import EventKind
 from clinical import washout
+from clinical.adrenaline import emergency_text
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes
 from clinical.grading import SCALES
 from clinical.kinds import KINDS
-from clinical.units import format_quantity
 from clinics.models import User
 
 UNSIGNED = "UNSIGNED DRAFT"
@@ -434,7 +434,7 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
         Line("Discharge notes", c.discharge_notes or DASH),
     ]
     if ctx.state.adrenaline_mg is not None:
-        lines.append(Line("Adrenaline IM dose for weight", format_quantity(ctx.state.adrenaline_mg, "mg")))
+        lines.append(Line("Adrenaline IM dose for weight", emergency_text(ctx.state.adrenaline_mg)))
     return tuple(lines)
 
 

@@ -23,7 +23,7 @@ from challenges.reports.snapshot import (
 from challenges.reports.text import DASH, Clock, day, letterhead, patient_block, person, when
 from challenges.run import selectors
 from clinical import premedication
-from clinical.adrenaline import dose_rule_text
+from clinical.adrenaline import REPEAT_AFTER_MINUTES, adrenaline_dose_mg, dose_rule_text, emergency_text
 from clinical.checklist import ITEMS
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes, plain_duration
@@ -127,9 +127,8 @@ def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
     weight = c.patient.weight_kg
     if state.adrenaline_mg is not None and weight is not None:  # the dose is worked out from the weight
         notes.append(
-            f"Emergency: adrenaline {format_quantity(state.adrenaline_mg, 'mg')} IM for "
-            f"{format_quantity(weight, 'kg')} ({dose_rule_text()}); "
-            f"auto-injector strength for this weight: {state.autoinjector}."
+            f"Emergency: {emergency_text(state.adrenaline_mg)} For {format_quantity(weight, 'kg')} "
+            f"({dose_rule_text()}); auto-injector strength for this weight: {state.autoinjector}."
         )
     else:
         notes.append("Emergency: no weight recorded, so no adrenaline dose is printed; weigh the patient first.")
@@ -238,11 +237,18 @@ def _emergency(c: Challenge) -> tuple[str, ...]:
         act = (
             f"Use your adrenaline auto-injector ({format_quantity(Decimal(dose), 'mg')}) straight away, into "
             "the outer thigh, then call an ambulance on your local emergency number. Lie down (sit up if "
-            "breathing is hard)."
+            f"breathing is hard). If you are no better after {REPEAT_AFTER_MINUTES} minutes, use a second "
+            "auto-injector if you have one."
         )
     else:
         act = "Call an ambulance on your local emergency number straight away. Lie down (sit up if breathing is hard)."
     lines = [f"This is an emergency if you have any of: {signs}.", act]
+    weight = c.patient.weight_kg
+    if weight is not None:  # for the ambulance or hospital team, who draw up from an ampoule
+        lines.append(
+            f"For the ambulance or hospital team: weight {format_quantity(weight, 'kg')}. "
+            f"{emergency_text(adrenaline_dose_mg(weight))}"
+        )
     if c.patient.emergency_plan_notes:
         lines.append(f"Your own emergency plan: {c.patient.emergency_plan_notes}")
     return tuple(lines)

@@ -159,6 +159,7 @@ class EventKind(models.TextChoices):
     SYMPTOMS_RESOLVED = "symptoms_resolved", _("symptoms resolved")
     DISCHARGED = "discharged", _("discharged")
     PREMEDICATION_FLAG = "premedication_flag", _("premedication not taken as planned")
+    ADRENALINE_ABOVE_MAX = "adrenaline_above_max", _("adrenaline above the weight-based maximum")
 
 
 DECISION_EVENTS = {

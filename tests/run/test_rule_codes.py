@@ -425,6 +425,37 @@ def test_adrenaline_timed_before_the_first_symptom_is_refused(challenge, nurse, 
     assert "Check both times" in error.message
 
 
+def _adrenaline_dose(challenge: Challenge, nurse, clock, dose: str, notes: str = ""):
+    return runs.treatment_record(
+        challenge=challenge,
+        by=nurse,
+        kind="adrenaline",
+        drug="Adrenaline 1 mg/mL",
+        dose=dose,
+        route="im",
+        given_at=clock.now,
+        notes=notes,
+    )
+
+
+def test_adrenaline_above_the_weight_based_maximum_needs_a_reason(challenge, nurse, allergist, clock):
+    challenge.patient.weight_kg = Decimal(20)  # at most 0.2 mg (0.01 mg/kg; the 0.15 mg device for 20 kg)
+    challenge.patient.save()
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    error = assert_refused("adrenaline_above_max", lambda: _adrenaline_dose(challenge, nurse, clock, "0.21 mg"))
+    assert "Adrenaline 0.21 mg is more than 0.2 mg, the most for 20 kg" in error.message
+    _adrenaline_dose(challenge, nurse, clock, "0.2 mg")  # at the maximum: recorded, not flagged
+    assert not challenge.events.filter(kind="adrenaline_above_max").exists()
+    _adrenaline_dose(challenge, nurse, clock, "0.3 mg", notes="Only a 0.3 mg auto-injector was at hand")
+    flag = challenge.events.get(kind="adrenaline_above_max")
+    assert flag.reason.endswith("Reason: Only a 0.3 mg auto-injector was at hand")
+
+
+def test_adrenaline_dose_must_be_written_in_mg(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    assert_refused("adrenaline_dose_unreadable", lambda: _adrenaline_dose(challenge, nurse, clock, "0.5"))
+
+
 def test_a_reaction_is_not_signed_before_its_symptoms_resolved(challenge, nurse, allergist, clock):
     _reaction_stopped(challenge, nurse, allergist, clock)
     runs.outcome_confirm(
