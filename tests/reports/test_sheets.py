@@ -43,7 +43,7 @@ def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
     assert "Ready Given Initials" in body
     assert "Urticaria/angioedema objective <3 hives, or mild lip oedema" in body
     assert "Premedication None planned." in body
-    assert "adrenaline 0.5 mg IM for 60 kg" in body  # 0.01 mg/kg capped at 0.5 mg
+    assert "Adrenaline 0.5 mg = 0.5 mL of 1 mg/mL (1:1000) IM into the anterolateral thigh." in body  # capped
 
 
 def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key(patient, practall, nurse, allergist):
@@ -152,11 +152,15 @@ def test_the_printed_adrenaline_rule_is_the_constants(planned):
         f"{format_quantity(adrenaline.ADRENALINE_MG_PER_KG, 'mg/kg')}, "
         f"at most {format_quantity(adrenaline.ADRENALINE_MAX_MG, 'mg')}"
     )
-    assert f"adrenaline 0.5 mg IM for 60 kg ({rule});" in body
+    instruction = (
+        "0.5 mg = 0.5 mL of 1 mg/mL (1:1000) IM into the anterolateral thigh. Repeat after 5 minutes if no improvement."
+    )
+    assert f"{instruction} For 60 kg ({rule});" in body
     assert "(0.01 mg/kg, at most 0.5 mg)" in body  # as a nurse reads it: leading zero, no trailing zero
 
 
 def test_the_printed_adrenaline_rule_follows_a_changed_constant(planned, monkeypatch):
     monkeypatch.setattr(adrenaline, "ADRENALINE_MAX_MG", Decimal("0.30"))
     body = text(render_preparation_sheet(preparation_sheet(planned)))
-    assert "adrenaline 0.3 mg IM for 60 kg (0.01 mg/kg, at most 0.3 mg);" in body
+    assert "Adrenaline 0.3 mg = 0.3 mL of 1 mg/mL (1:1000)" in body
+    assert "For 60 kg (0.01 mg/kg, at most 0.3 mg);" in body
