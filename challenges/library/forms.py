@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django import forms
@@ -520,8 +520,40 @@ def _specific_rules(existing: Iterable[Any]) -> list[dict[str, Any]]:
     return rules
 
 
+HOURS_PER_DAY = 24
+DAYS_SHOWN_TO = Decimal("0.0001")  # a rule of 10 h shows as 0.4167 days and saves back as 10 h
+
+
+def hours_as_days(hours: int) -> Decimal:
+    """A rule's hours as the days the editor shows: 168 -> 7, 12 -> 0.5."""
+    return (Decimal(hours) / HOURS_PER_DAY).quantize(DAYS_SHOWN_TO).normalize()
+
+
+class WashoutDaysField(StrictDecimalField):
+    """Days to stop a medicine before the challenge (clinicians think in days); cleaned to whole hours (stored)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            unit="days",
+            min_value=Decimal(0),
+            max_value=Decimal(washout.MAX_WASHOUT_HOURS) / HOURS_PER_DAY,
+            required=False,
+            help_text=_("in days (0.5 = 12 h)"),
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        days = super().clean(value)
+        if days is None:
+            return None
+        return int((days * HOURS_PER_DAY).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 class WashoutForm(forms.Form):
-    """Hours to stop each medication class (or one route or drug of it) before the challenge; blank: no rule."""
+    """Days to stop each medication class (or one route or drug of it) before the challenge; blank: no rule.
+
+    Typed in days, stored in whole hours (the rule data, clinical.washout.WashoutRule.hours).
+    """
 
     def __init__(self, *args: Any, existing: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -538,9 +570,7 @@ class WashoutForm(forms.Form):
         name = washout_field_name(key)
         label = washout.WashoutRule(key["med_class"], 0, drug=key.get("drug", ""), route=key.get("route", "")).label
         self.keys[name] = key
-        self.fields[name] = _whole(
-            label[:1].upper() + label[1:], unit="h", required=False, max_value=washout.MAX_WASHOUT_HOURS
-        )
+        self.fields[name] = WashoutDaysField(label=label[:1].upper() + label[1:])
 
     def rules_data(self, existing: Iterable[Any]) -> list[dict[str, Any]]:
         """Rules as protocol JSON; a rule whose hours did not change keeps its note and source."""
@@ -556,10 +586,15 @@ class WashoutForm(forms.Form):
         return rules
 
 
-def washout_initial(data: Any) -> dict[str, int]:
+def washout_initial(data: Any) -> dict[str, Decimal]:
+    """The editor's initial values: each rule's hours in days."""
     if not isinstance(data, list):
         return {}
-    return {washout_field_name(rule): rule["hours"] for rule in data if isinstance(rule, dict) and "med_class" in rule}
+    return {
+        washout_field_name(rule): hours_as_days(rule["hours"])
+        for rule in data
+        if isinstance(rule, dict) and "med_class" in rule
+    }
 
 
 # --- the whole edit page -------------------------------------------------------------------------------------
