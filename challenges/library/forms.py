@@ -542,7 +542,7 @@ class WashoutDaysField(StrictDecimalField):
             **kwargs,
         )
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         days = super().clean(value)
         if days is None:
             return None
