@@ -309,6 +309,15 @@ class BookingCheck:
         return self.earliest.strftime("%Y-%m-%dT%H:%M") if self.earliest else ""
 
 
+def moved_booking_seen(before: BookingCheck, after: BookingCheck, reviewed: str) -> bool:
+    """A booking moved to the earliest date may be saved in the same click when the user saw the check for the old
+    date (still the same: same medicines, same wording), the new date is not too soon for any wash-out, and no
+    medicine conflicts on the new date that did not on the old one."""
+    if reviewed != before.fingerprint or after.earliest is not None:
+        return False
+    return {r.conflict.medication for r in after.conflicts} <= {r.conflict.medication for r in before.conflicts}
+
+
 def booking_check(patient: Patient, protocol: Protocol, scheduled_at: datetime) -> BookingCheck:
     """The patient's current medications against a protocol and a start, before the challenge exists."""
     patient = Patient.objects.select_related("clinic").prefetch_related("medications").get(pk=patient.pk)
