@@ -51,7 +51,7 @@ from challenges.reports.text import (
     yes_no,
 )
 from challenges.run import selectors
-from challenges.run.models import EventKind
+from challenges.run.models import ChallengeEvent, EventKind
 from clinical import washout
 from clinical.adrenaline import emergency_text
 from clinical.checklist import ITEMS, SEVERITY_LABELS
@@ -494,10 +494,20 @@ def _deviations(ctx: Context) -> list[str]:
     for alert in c.alerts.all():
         if alert.decision == Decision.CONTINUE:
             out.append(f"Continued after a stop rule was met ({person(alert.decided_by)}): {alert.reason}")
-    for event in c.events.all():
-        if event.kind == EventKind.OBSERVATION_OVERRIDE:
-            out.append(f"Observation ended early ({person(event.by)}): {event.reason}")
+    out += [_event_deviation(e) for e in c.events.all() if e.kind in DEVIATION_EVENTS]
     return out
+
+
+# Events that are deviations from the protocol, and how the report words them.
+DEVIATION_EVENTS = {
+    EventKind.OBSERVATION_OVERRIDE: "Observation ended early ({by}): {reason}",
+    EventKind.PREMEDICATION_FLAG: "Premedication not taken as planned: {reason}",
+    EventKind.ADRENALINE_ABOVE_MAX: "Adrenaline above the weight-based maximum ({by}): {reason}",
+}
+
+
+def _event_deviation(event: ChallengeEvent) -> str:
+    return DEVIATION_EVENTS[EventKind(event.kind)].format(by=person(event.by), reason=event.reason)
 
 
 def _signature(c: Challenge, ctx: Context, by: User | None, at: datetime | None) -> Signature:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from challenges.library.models import PremedicationItem
 from challenges.run.models import ChallengeEvent, EventKind, Treatment
+from tests.reports.helpers import text
 from tests.run.helpers import local
 
 
@@ -116,3 +117,11 @@ def test_the_plan_warns_when_the_medication_list_lacks_the_regimen(client, plan,
     client.force_login(allergist)
     detail = client.get(reverse("challenges:detail", args=[plan.pk])).content.decode()
     assert "The plan expects Cromolyn sodium (oral) as an established regimen, for at least 4 weeks" in detail
+
+
+def test_the_report_lists_a_flagged_step_as_a_deviation(client, plan, patient_user, allergist, clock):
+    client.force_login(patient_user)
+    take_step(client, plan, clock.now)  # no premedication recorded: flagged (the standard plan flags)
+    client.force_login(allergist)
+    body = text(client.get(reverse("challenges:report", args=[plan.pk])).content)
+    assert "Premedication not taken as planned: Step 1: Cromolyn sodium (oral) is not recorded as taken" in body
