@@ -19,7 +19,7 @@ from audit.models import Action
 from audit.services import log_access
 from challenges import access
 from challenges.reports import build_signed_report
-from challenges.run import selectors
+from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.forms import (
     AddendumForm,
@@ -256,7 +256,13 @@ def checks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Pre-challenge checks passed."))
             return redirect("challenges:detail", pk=challenge.pk)
     state = selectors.run_state(challenge)
-    context = {"form": form, "challenge": challenge, "conflicts": state.conflicts, "state": state}
+    context = {
+        "form": form,
+        "challenge": challenge,
+        "conflicts": state.conflicts,
+        "state": state,
+        "premeds": facts.planned_premedication(challenge),
+    }
     return render(request, "challenges/challenge_checks.html", context)
 
 
