@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from icalendar import Alarm, Calendar, Event
 
 from challenges.library.facts import food_spec, protocol_steps
@@ -125,7 +126,7 @@ def _step(challenge: Challenge, line: StepLine, total: int, moment: datetime) ->
 def _premedications(challenge: Challenge, number: int, step_at: datetime) -> list[PlanEvent]:
     """A reminder `minutes_before` each step for premedication the protocol gives before every step."""
     events = []
-    age = challenge.patient.age_on(challenge.scheduled_at.date())
+    age = challenge.patient.age_on(timezone.localdate(challenge.scheduled_at))
     for item in challenge.protocol.premedications.all():
         if not item.before_each_step:
             continue

@@ -50,7 +50,6 @@ def _page(request: AuthenticatedHttpRequest, challenge: Challenge, status: int =
         "plan": home_selectors.home_plan_state(challenge),
         "challenge": challenge,
         "premeds": premeds,
-        "timed_premeds": [p for p in premeds if p.timed],
         "premed_form": context.get("premed_form") or PremedTakenForm(planned=_premed_choices(premeds)),
         "dose_form": context.get("dose_form") or HomeDoseForm(),
         "symptom_form": context.get("symptom_form") or SymptomForm(checklist=checklist),
