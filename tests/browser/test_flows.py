@@ -67,11 +67,11 @@ def _complete_checks(page) -> None:
         "asthma_eczema_controlled",
         "no_recent_exercise",
         "washout_confirmed",
-        "premedication_taken",
         "consent_recorded",
         "emergency_ready",
     ):
         page.check(f"#id_{name}")
+    assert page.locator("#id_premedication_taken").count() == 0  # none planned: not asked (clinical review P13)
     for name, value in {
         "heart_rate": "84",
         "systolic": "118",
