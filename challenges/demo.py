@@ -349,7 +349,7 @@ def _fpies(patient: Patient, allergist: User, nurse: User, now: datetime) -> Non
     with _clock(now - timedelta(days=5, hours=-1)) as clock:
         challenge = _start(
             patient,
-            _protocol("FPIES oral food challenge (egg, 10 kg)"),
+            _protocol("FPIES oral food challenge (egg, dosed per kg)"),
             clock.now,
             allergist,
             nurse,

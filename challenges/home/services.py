@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -157,14 +158,11 @@ def plan_change(*, challenge: Challenge, by: User, steps: list[PlannedStep], rea
     require_open(challenge)
     done = {d.step_number for d in facts.valid_doses(challenge)}
     kept = [
-        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
+        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes, s.role)
         for s in challenge.protocol.steps.all()
         if s.number in done
     ]
-    renumbered = [
-        PlannedStep(len(kept) + i, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
-        for i, s in enumerate(steps, start=1)
-    ]
+    renumbered = [dataclasses.replace(s, number=len(kept) + i) for i, s in enumerate(steps, start=1)]
     draft = draft_from_protocol(challenge.protocol, name=_personal_name(challenge))
     protocol = protocol_create(
         clinic=challenge.clinic, by=by, draft=ProtocolDraft(**{**draft.__dict__, "steps": tuple(kept + renumbered)})

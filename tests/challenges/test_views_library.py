@@ -185,10 +185,10 @@ def test_list_filters_by_food_and_kind(client, nurse, library):
     egg = Food.objects.get(clinic=None, name="Egg", form="whole, hard-boiled")
     by_food = client.get(_url("protocol-list"), {"food": egg.pk}).content.decode()
     assert "Hard-boiled egg OFC" in by_food
-    assert "FPIES oral food challenge (egg, 10 kg)" in by_food
+    assert "FPIES oral food challenge (egg, dosed per kg)" in by_food
     assert "PRACTALL 7-step peanut OFC" not in by_food
     by_kind = client.get(_url("protocol-list"), {"kind": "fpies"}).content.decode()
-    assert "FPIES oral food challenge (egg, 10 kg)" in by_kind
+    assert "FPIES oral food challenge (egg, dosed per kg)" in by_kind
     assert "Hard-boiled egg OFC" not in by_kind
 
 
@@ -294,8 +294,9 @@ def test_new_page_offers_every_generator(client, allergist, library):
             {"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "1000", "gen-steps": "4"},
             ["1", "10", "100", "1000"],
         ),
-        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "8"}, ["800", "800", "800"]),  # 0.3 g/kg
-        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "12"}, ["1000", "1000", "1000"]),  # 3 g cap
+        # docs/clinical-sources.md §1.5: 0.3 g/kg, capped at 3 g of protein or 10 g of food, whichever is lower.
+        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "4"}, ["400", "400", "400"]),  # 0.3 g/kg
+        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "8"}, ["740.3", "740.3", "740.4"]),  # 10 g: 2,221 mg
     ],
 )
 def test_create_with_a_protein_generator(client, allergist, peanut_butter, kind, params, expected):

@@ -13,7 +13,7 @@ from tests.helpers import START
 
 
 def _finished_fpies(allergist, patient, clock):
-    protocol = Protocol.objects.get(name="FPIES oral food challenge (egg, 10 kg)")
+    protocol = Protocol.objects.get(name="FPIES oral food challenge (egg, dosed per kg)")
     challenge = challenge_schedule(
         patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist, nurse=None, by=allergist
     )

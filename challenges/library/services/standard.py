@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from challenges.library.facts import food_spec
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, protocol_create
 from challenges.library.standard_content import FOODS, PROTOCOLS, FoodSeed, ProtocolSeed
 from challenges.models import Food, Protocol
@@ -32,6 +33,7 @@ def _food(seed: FoodSeed) -> bool:
             "household_measures": dict(seed.measures),
             "serving_size": seed.serving,
             "notes": seed.notes,
+            "is_composite": seed.composite,
         },
     )
     return created
@@ -46,7 +48,7 @@ def _protocol(seed: ProtocolSeed) -> bool:
         kind=seed.kind,
         food=food,
         dose_basis=seed.dose_basis,
-        steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator))),
+        steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator), food=food_spec(food))),
         observation_minutes=seed.observation_minutes,
         watch_hours=seed.watch_hours,
         min_top_dose_mg=seed.min_top_dose_mg,
@@ -55,6 +57,9 @@ def _protocol(seed: ProtocolSeed) -> bool:
         premeds=tuple(PremedSpec(**p) for p in seed.premeds),
         notes=seed.notes,
         references=seed.references,
+        first_step_in_clinic=seed.first_step_in_clinic,
+        keep_eating_between_steps=seed.keep_eating_between_steps,
+        fpies_protein_g_per_kg=seed.fpies_protein_g_per_kg,
     )
     protocol_create(clinic=None, by=None, draft=draft)
     return True
