@@ -92,10 +92,11 @@ def _start(
 def _checks(
     challenge: Challenge, by: User, clock: _Clock, hr: int = 88, sbp: int = 118, dbp: int = 74, pef: int | None = None
 ) -> None:
+    fpies = {"iv_access_ready": True} if challenge.protocol.kind == "fpies" else {}
     runs.checks_record(
         challenge=challenge,
         by=by,
-        answers=CHECKS_PASSED,
+        answers={**CHECKS_PASSED, **fpies},
         baseline={
             "taken_at": clock.now,
             "heart_rate": hr,
@@ -357,7 +358,9 @@ def _fpies(patient: Patient, allergist: User, nurse: User, now: datetime) -> Non
             "Egg FPIES at 8 months; 12 months since the last episode.",
         )
         _checks(challenge, nurse, clock, hr=118, sbp=92, dbp=56)
-        _doses(challenge, nurse, clock, 3)
+        _doses(challenge, nurse, clock, 3)  # the portions, 30 min apart
+        clock.move(minutes=150)  # then the age-appropriate serving, 2.5 h later
+        _doses(challenge, nurse, clock, 1)
         clock.move(hours=2)
         follow_up = FollowUp.objects.get(challenge=challenge, hours_after=2)
         home.follow_up_record(

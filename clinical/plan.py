@@ -238,3 +238,31 @@ def _home_steps(params: GeneratorInput) -> list[PlannedStep]:
 
 def _serving_label(label: str) -> str:
     return label if label in ("", "crumb", "full serving") else f"{label} serving"
+
+
+def fpies_steps_for_weight(
+    steps: Sequence[PlannedStep], *, weight_kg: Decimal, protein_g_per_kg: Decimal, food: dosing.FoodSpec
+) -> list[PlannedStep]:
+    """A protocol's FPIES steps with the portions (its dose steps) regenerated for this weight.
+
+    As many equal portions as the protocol has dose steps, under both caps (docs/clinical-sources.md §1.5); each
+    keeps its wait, and the serving step (and any other non-dose step) is kept as it is.
+    """
+    doses = [step for step in steps if step.role == step_checks.ROLE_DOSE]
+    if not doses:
+        raise dosing.DosingError("An FPIES protocol needs its portions as dose steps.", code="no_portions")
+    cap_g = fpies.total_cap_mg(food) / dosing.MG_PER_G
+    portions = iter(
+        dosing.fpies_weight_based(weight_kg, protein_g_per_kg=protein_g_per_kg, cap_g=cap_g, portions=len(doses))
+    )
+    return [
+        dataclasses.replace(step, protein_mg=next(portions), food_amount=None)
+        if step.role == step_checks.ROLE_DOSE
+        else step
+        for step in steps
+    ]
+
+
+def portions_protein_mg(lines: Sequence[StepLine]) -> Decimal:
+    """Protein of the dose steps (the FPIES initial feeding; the serving and a lip smear are not counted)."""
+    return sum((line.protein_mg for line in lines if line.role == step_checks.ROLE_DOSE), Decimal(0))

@@ -62,8 +62,17 @@ def _source(by: User) -> str:
 def patient_dose(
     *, challenge: Challenge, by: User, given_at: datetime, food_amount: Decimal | None, key: uuid.UUID
 ) -> runs.DoseRecorded:
-    """A home step taken (the same form twice records it once: `created` is then False)."""
+    """A home step taken (the same form twice records it once: `created` is then False).
+
+    When the plan's first step is taken in clinic (docs/clinical-sources.md §11.1), the patient cannot record it:
+    the clinic team records it, at the supervised visit.
+    """
     _require_own_home_plan(challenge, by)
+    if by.is_patient and challenge.first_step_in_clinic and not facts.valid_doses(challenge):
+        raise ChallengeRuleError(
+            _("Your first step is taken in clinic, with the clinic team; it is recorded there."),
+            code="first_step_in_clinic",
+        )
     return runs.dose_record(
         challenge=challenge, by=by, food_amount=food_amount, given_at=given_at, idempotency_key=key, source=_source(by)
     )

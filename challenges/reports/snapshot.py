@@ -318,6 +318,7 @@ class HomePlan:
     steps: tuple[HomeStepRow, ...]
     premedication: tuple[str, ...]
     watch: tuple[str, ...]
+    advice: tuple[str, ...]  # around each step: supervised first step, adult present, cofactors, maintenance
     symptoms: tuple[str, ...]
     stop: tuple[str, ...]
     emergency: tuple[str, ...]

@@ -58,6 +58,12 @@ class ScheduleForm(forms.Form):
         max_length=100,
         help_text=_("Step numbers separated by commas, e.g. 2, 5. Hidden from the recording nurse until unblinding."),
     )
+    first_step_in_clinic = forms.NullBooleanField(
+        label=_("Home plans: first step taken in clinic"),
+        required=False,
+        widget=forms.Select(choices=[("unknown", _("As the protocol says")), ("true", _("Yes")), ("false", _("No"))]),
+        help_text=_("Under supervision, before the patient goes on at home."),
+    )
     # The medication check the user was last shown (challenges.run.views.schedule): booking goes ahead only once
     # the check for exactly this protocol, date and medication list has been on the screen.
     reviewed = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -156,13 +162,27 @@ class ChecksForm(forms.ModelForm):
 
     class Meta:
         model = PreChallengeCheck
-        fields = [*PreChallengeCheck.CHECK_FIELDS, "baseline_skin", "baseline_mouth", "baseline_chest", "notes"]
+        fields = [
+            *PreChallengeCheck.CHECK_FIELDS,
+            "iv_access_ready",
+            "baseline_skin",
+            "baseline_mouth",
+            "baseline_chest",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, fpies: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in PreChallengeCheck.CHECK_FIELDS:
             self.fields[name].required = False
+        # IV access is an FPIES item: a plain tick box there, left out (empty) elsewhere.
+        if fpies:
+            self.fields["iv_access_ready"] = forms.BooleanField(
+                label=PreChallengeCheck.check_label("iv_access_ready"), required=False
+            )
+        else:
+            del self.fields["iv_access_ready"]
         self.helper = crispy_helper()
 
     def clean(self) -> dict[str, Any]:
@@ -174,7 +194,7 @@ class ChecksForm(forms.ModelForm):
         return data
 
     def answers(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
 
     def baseline(self) -> dict[str, Any]:
         names = ("taken_at", "heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")

@@ -208,6 +208,8 @@ class PreChallengeCheck(ClinicalRecord):
     premedication_taken = models.BooleanField(_("premedication taken as planned"))
     consent_recorded = models.BooleanField(_("consent recorded"))
     emergency_ready = models.BooleanField(_("emergency medication ready"))
+    # FPIES (docs/clinical-sources.md §1.5): IV access in place and fluids ready; required before an FPIES first dose.
+    iv_access_ready = models.BooleanField(_("IV access in place and fluids ready (FPIES)"), null=True, blank=True)
     baseline_skin = models.CharField(_("baseline skin"), max_length=300, blank=True)
     baseline_mouth = models.CharField(_("baseline mouth/oropharynx"), max_length=300, blank=True)
     baseline_chest = models.CharField(_("baseline chest"), max_length=300, blank=True)
@@ -239,7 +241,10 @@ class PreChallengeCheck(ClinicalRecord):
         return str(field.verbose_name)
 
     def failed_items(self) -> list[str]:
-        return [self.check_label(name) for name in self.CHECK_FIELDS if not getattr(self, name)]
+        failed = [self.check_label(name) for name in self.CHECK_FIELDS if not getattr(self, name)]
+        if self.challenge.protocol.kind == "fpies" and not self.iv_access_ready:
+            failed.append(self.check_label("iv_access_ready"))
+        return failed
 
 
 class WashoutAction(models.TextChoices):

@@ -198,6 +198,8 @@ class RunState:
     observation_ends_at: datetime | None
     observation: ObservationState | None
     adrenaline_mg: Decimal | None
+    fpies_rescue: tuple[str, ...]  # FPIES: the rescue doses for the patient's weight (docs/clinical-sources.md §1.5)
+    stale_weight: str  # FPIES: the doses come from an old weight
     autoinjector: str
     baseline: VitalSigns | None
 
@@ -233,6 +235,8 @@ def run_state(challenge: Challenge) -> RunState:
         observation_ends_at=observed.period.ends_at if observed else facts.observation_ends_at(challenge),
         observation=observed,
         adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
+        fpies_rescue=rescue.lines() if (rescue := facts.fpies_rescue(challenge)) else (),
+        stale_weight=facts.stale_dose_weight(challenge),
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
         baseline=baselines[-1] if baselines else None,
     )

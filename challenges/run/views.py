@@ -19,7 +19,7 @@ from audit.models import Action
 from audit.services import log_access
 from challenges import access
 from challenges.reports import build_signed_report
-from challenges.run import selectors
+from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.forms import (
     AddendumForm,
@@ -196,6 +196,8 @@ def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Challenge scheduled."))
+                if stale := facts.stale_dose_weight(challenge):
+                    messages.warning(request, stale)
                 return redirect("challenges:detail", pk=challenge.pk)
         else:
             data["reviewed"] = check.fingerprint
@@ -221,7 +223,7 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def checks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
-    form = ChecksForm(request.POST or None)
+    form = ChecksForm(request.POST or None, fpies=challenge.protocol.kind == "fpies")
     if request.method == "POST" and form.is_valid():
         try:
             check = runs.checks_record(
