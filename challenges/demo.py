@@ -403,17 +403,13 @@ def load_home_plans(users: dict[str, User]) -> None:
             for step in range(3):
                 if step:
                     clock.at(step3 - timedelta(days=3 * (2 - step), minutes=30))
+                # The first step is taken in clinic and recorded by the allergist; the next ones at home.
+                by = allergist if step == 0 else users["patient"]
                 home.patient_premedication(
-                    challenge=plan,
-                    by=users["patient"],
-                    drug="Cromolyn sodium (oral)",
-                    dose="200 mg",
-                    given_at=clock.now,
+                    challenge=plan, by=by, drug="Cromolyn sodium (oral)", dose="200 mg", given_at=clock.now
                 )
                 clock.move(minutes=30)
-                home.patient_dose(
-                    challenge=plan, by=users["patient"], given_at=clock.now, food_amount=None, key=uuid.uuid4()
-                )
+                home.patient_dose(challenge=plan, by=by, given_at=clock.now, food_amount=None, key=uuid.uuid4())
             clock.move(hours=30)
             home.patient_symptom(
                 challenge=plan,
@@ -441,7 +437,7 @@ def _completed_home_plan(users: dict[str, User]) -> None:
             "[demo-home-done]",
             "Dairy-triggered flushing; reintroduction at home.",
         )
-        for step in range(6):
+        for step in range(plan.protocol.steps.count()):
             if step:
                 clock.move(days=3)
             runs.dose_record(
