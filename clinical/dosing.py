@@ -265,7 +265,7 @@ def _nearest_in_series(value: Decimal, series: Sequence[Decimal]) -> Decimal:
         decade = Decimal(1).scaleb(value.adjusted())
         candidates = [base * decade for base in series] + [series[0] * decade * 10]
         best = min(candidates, key=lambda candidate: abs((candidate / value).ln()))
-        return _plain(best)
+        return plain_amount(best)
 
 
 def round_significant(value: Decimal, figures: int) -> Decimal:
@@ -450,10 +450,10 @@ def gentle_home_amounts(serving_g: Decimal, *, crumb_g: Decimal = CRUMB_G) -> li
             smallest = _series_at_least(smallest / HOME_MAX_RISE)
             lower.insert(0, smallest)
     labelled = [(crumb_g, CRUMB), *((grams, "") for grams in lower)]
-    return labelled + [(_plain(grams), _fraction_label(fraction)) for grams, fraction in upper]
+    return labelled + [(plain_amount(grams), _fraction_label(fraction)) for grams, fraction in upper]
 
 
-def _plain(value: Decimal) -> Decimal:
+def plain_amount(value: Decimal) -> Decimal:
     """value without trailing zeros or an exponent: 12.50 -> 12.5, 1E+1 -> 10."""
     with localcontext(_CONTEXT):
         normal = value.normalize()
@@ -466,7 +466,7 @@ def _series_at_least(value: Decimal) -> Decimal:
         decade = Decimal(1).scaleb(value.adjusted())
         for base in (*HOME_SMALL_SERIES, Decimal(10)):
             if base * decade >= value:
-                return _plain(base * decade)
+                return plain_amount(base * decade)
     raise AssertionError("unreachable: 10 × the decade is always above the value")  # pragma: no cover
 
 

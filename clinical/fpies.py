@@ -20,7 +20,7 @@ from clinical.dosing import (
     PORTION_RESOLUTION_MG,
     FoodSpec,
     _display,
-    _plain,
+    plain_amount,
     protein_for_food_amount,
 )
 from clinical.units import format_decimal, format_quantity
@@ -64,7 +64,7 @@ def total_cap_mg(food: FoodSpec) -> Decimal:
     rounded down to 0.1 mg (the portions' resolution), so the portions stay under both caps."""
     with localcontext(_CONTEXT):
         cap = min(FPIES_CAP_G * MG_PER_G, protein_for_food_amount(food_cap(food), food))
-        return _plain(cap.quantize(PORTION_RESOLUTION_MG, rounding=ROUND_DOWN))
+        return plain_amount(cap.quantize(PORTION_RESOLUTION_MG, rounding=ROUND_DOWN))
 
 
 def cap_issues(total_protein_mg: Decimal, total_food: Decimal, food: FoodSpec | None) -> list[CapIssue]:
@@ -159,8 +159,8 @@ def rescue_plan(weight_kg: Decimal) -> RescuePlan:
         return RescuePlan(
             weight_kg=weight_kg,
             saline_ml=saline,
-            ondansetron_mg=_plain(ondansetron.quantize(DRUG_RESOLUTION_MG, rounding=ROUND_HALF_UP)),
-            methylprednisolone_mg=_plain(steroid.quantize(DRUG_RESOLUTION_MG, rounding=ROUND_HALF_UP)),
+            ondansetron_mg=plain_amount(ondansetron.quantize(DRUG_RESOLUTION_MG, rounding=ROUND_HALF_UP)),
+            methylprednisolone_mg=plain_amount(steroid.quantize(DRUG_RESOLUTION_MG, rounding=ROUND_HALF_UP)),
         )
 
 

@@ -201,7 +201,9 @@ def _fpies_steps(params: GeneratorInput, food: dosing.FoodSpec | None) -> list[P
     per_kg = params.protein_g_per_kg or dosing.FPIES_DEFAULT_G_PER_KG
     cap_g = dosing.FPIES_CAP_G if food is None else fpies.total_cap_mg(food) / dosing.MG_PER_G
     doses = dosing.fpies_weight_based(params.weight_kg, protein_g_per_kg=per_kg, cap_g=cap_g)
-    steps = [PlannedStep(n, dose, None, "", params.interval_minutes) for n, dose in enumerate(doses, start=1)]
+    steps = [
+        PlannedStep(n, dosing.plain_amount(dose), None, "", params.interval_minutes) for n, dose in enumerate(doses, start=1)
+    ]
     if params.serving is None:
         return steps
     wait = params.serving_wait_minutes or fpies.FPIES_SERVING_WAIT_MINUTES
@@ -256,7 +258,7 @@ def fpies_steps_for_weight(
         dosing.fpies_weight_based(weight_kg, protein_g_per_kg=protein_g_per_kg, cap_g=cap_g, portions=len(doses))
     )
     return [
-        dataclasses.replace(step, protein_mg=next(portions), food_amount=None)
+        dataclasses.replace(step, protein_mg=dosing.plain_amount(next(portions)), food_amount=None)
         if step.role == step_checks.ROLE_DOSE
         else step
         for step in steps

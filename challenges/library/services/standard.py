@@ -43,7 +43,36 @@ def _protocol(seed: ProtocolSeed) -> bool:
     if Protocol.objects.filter(clinic=None, name=seed.name).exists():
         return False
     food = Food.objects.get(clinic=None, name=seed.food[0], form=seed.food[1])
-    draft = ProtocolDraft(
+    protocol_create(clinic=None, by=None, draft=seed_draft(seed, food))
+    return True
+
+
+def seed_food(seed: FoodSeed) -> Food:
+    """A food seed as an unsaved Food (what the checks need, without writing)."""
+    return Food(
+        clinic=None,
+        name=seed.name,
+        form=seed.form,
+        allergen_group=seed.group,
+        protein_g_per_100=seed.protein,
+        is_liquid=seed.liquid,
+        protein_source=seed.source,
+        household_measures=dict(seed.measures),
+        serving_size=seed.serving,
+        notes=seed.notes,
+        is_composite=seed.composite,
+    )
+
+
+def seed_drafts() -> list[ProtocolDraft]:
+    """Every standard protocol seed as the draft it would be saved as (its food unsaved): for check_library."""
+    foods = {(seed.name, seed.form): seed for seed in FOODS}
+    return [seed_draft(seed, seed_food(foods[seed.food])) for seed in PROTOCOLS]
+
+
+def seed_draft(seed: ProtocolSeed, food: Food) -> ProtocolDraft:
+    """What a protocol seed says, with its generated steps and the kind's default rules."""
+    return ProtocolDraft(
         name=seed.name,
         kind=seed.kind,
         food=food,
@@ -61,5 +90,3 @@ def _protocol(seed: ProtocolSeed) -> bool:
         keep_eating_between_steps=seed.keep_eating_between_steps,
         fpies_protein_g_per_kg=seed.fpies_protein_g_per_kg,
     )
-    protocol_create(clinic=None, by=None, draft=draft)
-    return True
