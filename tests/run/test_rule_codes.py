@@ -129,6 +129,15 @@ def test_a_patient_does_not_record_a_first_step_taken_in_clinic(home_protocol, p
     )
 
 
+def test_a_lip_smear_has_no_quantity_to_record(library, patient, allergist, nurse, clock):
+    from challenges.library.models import Protocol
+
+    ascia = Protocol.objects.get(clinic=None, name="ASCIA peanut butter household ladder")
+    challenge = _schedule(patient, ascia, allergist, nurse, nurse)
+    _check_in(challenge, nurse, clock)
+    assert_refused("lip_smear_quantity", lambda: _dose(challenge, nurse, clock, food_amount=Decimal("0.5")))
+
+
 def test_schedule_refuses_a_patient_of_another_clinic(practall, other_clinic_patient, allergist, nurse, clock):
     assert_refused("bad_patient", lambda: _schedule(other_clinic_patient, practall, allergist, nurse, nurse))
 

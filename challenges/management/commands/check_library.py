@@ -24,16 +24,17 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        errors = 0
+        counts: list[int] = []
         self.stdout.write("Standard library, as shipped:")
         for draft in seed_drafts():
-            errors += self._report(f"[standard] {draft.name}", draft_issues(draft))
+            counts.append(self._report(f"[standard] {draft.name}", draft_issues(draft)))
         self.stdout.write("Protocols in the database (current versions):")
         for protocol in _current_protocols():
             owner = protocol.clinic.name if protocol.clinic else "standard"
-            errors += self._report(f"[{owner}] {protocol.name} (v{protocol.version})", _issues(protocol))
-        if errors:
-            raise CommandError(f"{errors} protocol error(s) found.")
+            counts.append(self._report(f"[{owner}] {protocol.name} (v{protocol.version})", _issues(protocol)))
+        if any(counts):
+            failing = sum(1 for count in counts if count)
+            raise CommandError(f"{sum(counts)} error(s) in {failing} protocol(s).")
         self.stdout.write(self.style.SUCCESS("No protocol errors."))
 
     def _report(self, title: str, issues: Iterable[StepIssue]) -> int:
