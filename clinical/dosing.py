@@ -370,7 +370,13 @@ HOME_FRACTIONS: Final[tuple[HomeFraction, ...]] = (
 # the step checks warn above HOME_MAX_RISE for home protocols too).
 HOME_MAX_RISE: Final = Decimal(3)
 # docs/clinical-sources.md §11.1: the top of the gentle ladder halves the serving (each rise 2×) down to 1/16 …
-HOME_HALVINGS: Final[tuple[Fraction, ...]] = (Fraction(1, 16), Fraction(1, 8), Fraction(1, 4), Fraction(1, 2), Fraction(1))
+HOME_HALVINGS: Final[tuple[Fraction, ...]] = (
+    Fraction(1, 16),
+    Fraction(1, 8),
+    Fraction(1, 4),
+    Fraction(1, 2),
+    Fraction(1),
+)
 # … and below that the amounts are 1, 2.5 and 5 in each decade (0.25, 0.5, 1, 2.5 g …): numbers a scale shows.
 HOME_SMALL_SERIES: Final[tuple[Decimal, ...]] = (Decimal(1), Decimal("2.5"), Decimal(5))
 # docs/clinical-sources.md §5.4: a new amount every 3-5 days (SM Companion); the default is the shortest.

@@ -67,7 +67,8 @@ def safety_advice(*, food: str, keep_eating: bool, composite: bool, first_step_i
     lines += [
         f"After each step, rest and have an adult stay with you for {REST_HOURS} hours.",
         f"For {REST_HOURS} hours before and after a step, avoid {', '.join(COFACTORS[:-1])} and {COFACTORS[-1]}.",
-        "Do not take a step while you are unwell (a cold, a fever, a flare of your symptoms): wait, and ask the clinic.",
+        "Do not take a step while you are unwell (a cold, a fever, a flare of your symptoms): wait, and ask the "
+        "clinic.",
     ]
     if keep_eating:
         lines.append(

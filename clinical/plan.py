@@ -190,7 +190,10 @@ def _household_steps(params: GeneratorInput) -> list[PlannedStep]:
     labels = [f"{measure} tsp" for measure in dosing.ASCIA_PEANUT_TSP]
     steps = [PlannedStep(0, None, None, "lip smear", params.interval_minutes, step_checks.ROLE_LIP_SMEAR)]
     steps = steps if params.lip_smear else []
-    steps += [PlannedStep(0, None, amount, label, params.interval_minutes) for amount, label in zip(amounts, labels, strict=True)]
+    steps += [
+        PlannedStep(0, None, amount, label, params.interval_minutes)
+        for amount, label in zip(amounts, labels, strict=True)
+    ]
     return [dataclasses.replace(step, number=n) for n, step in enumerate(steps, start=1)]
 
 
@@ -202,14 +205,20 @@ def _fpies_steps(params: GeneratorInput, food: dosing.FoodSpec | None) -> list[P
     cap_g = dosing.FPIES_CAP_G if food is None else fpies.total_cap_mg(food) / dosing.MG_PER_G
     doses = dosing.fpies_weight_based(params.weight_kg, protein_g_per_kg=per_kg, cap_g=cap_g)
     steps = [
-        PlannedStep(n, dosing.plain_amount(dose), None, "", params.interval_minutes) for n, dose in enumerate(doses, start=1)
+        PlannedStep(n, dosing.plain_amount(dose), None, "", params.interval_minutes)
+        for n, dose in enumerate(doses, start=1)
     ]
     if params.serving is None:
         return steps
     wait = params.serving_wait_minutes or fpies.FPIES_SERVING_WAIT_MINUTES
     steps[-1] = dataclasses.replace(steps[-1], interval_minutes=wait)
     serving = PlannedStep(
-        len(steps) + 1, None, params.serving, "age-appropriate serving", params.interval_minutes, step_checks.ROLE_SERVING
+        len(steps) + 1,
+        None,
+        params.serving,
+        "age-appropriate serving",
+        params.interval_minutes,
+        step_checks.ROLE_SERVING,
     )
     return [*steps, serving]
 

@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from challenges.library.services.foods import FoodDraft
-from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
 from challenges.library.facts import food_spec
 from challenges.library.models import StepRole
+from challenges.library.services.foods import FoodDraft
+from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
 from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
 from clinical import dosing, step_checks, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
@@ -204,7 +204,9 @@ class ProtocolHeaderForm(forms.Form):
         observation = data["observation_minutes"]
         return {
             **{name: data[name] for name in fields},
-            "observation_minutes": KINDS[data["kind"]].default_observation_minutes if observation is None else observation,
+            "observation_minutes": KINDS[data["kind"]].default_observation_minutes
+            if observation is None
+            else observation,
             "watch_hours": data["watch_hours"] or 0,
             "notes": data["notes"].strip(),
             "references": data["references"].strip(),
@@ -366,7 +368,10 @@ class StepForm(forms.Form):
     # A blank choice is a plain dose, so a blank row stays unchanged (and is ignored).
     role = forms.ChoiceField(
         label=_("Step"),
-        choices=[("", StepRole.DOSE.label), *((v, l) for v, l in StepRole.choices if v != StepRole.DOSE)],
+        choices=[
+            ("", StepRole.DOSE.label),
+            *((value, label) for value, label in StepRole.choices if value != StepRole.DOSE),
+        ],
         required=False,
     )
     protein_mg = AmountField(label=_("Protein (mg)"), places=3, max_digits=12, unit="mg", required=False)

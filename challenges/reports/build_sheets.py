@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from challenges.home import selectors as home_selectors
 from challenges.models import Challenge, PremedicationItem, Route, Setting
 from challenges.reports import history
 from challenges.reports.build_challenge import load
@@ -21,7 +22,6 @@ from challenges.reports.snapshot import (
     PrepStepRow,
 )
 from challenges.reports.text import DASH, Clock, day, letterhead, patient_block, person, when
-from challenges.home import selectors as home_selectors
 from challenges.run import selectors
 from clinical.adrenaline import dose_rule_text
 from clinical.checklist import ITEMS

@@ -73,7 +73,7 @@ class Challenge(ClinicalRecord):
     unblinded_at = models.DateTimeField(null=True, blank=True)
     unblinded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
-    # Home plans: the first step is taken in clinic (copied from the protocol at booking, docs/clinical-sources.md §11.1).
+    # Home plans: the first step is taken in clinic (from the protocol at booking, docs/clinical-sources.md §11.1).
     first_step_in_clinic = models.BooleanField(_("first step taken in clinic"), default=False)
     # Weight-based doses (FPIES): the weight and its date the doses were generated from at booking (§11.2).
     dose_weight_kg = models.DecimalField(_("dosing weight (kg)"), max_digits=5, decimal_places=2, null=True, blank=True)

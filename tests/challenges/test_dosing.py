@@ -420,7 +420,18 @@ def test_home_ladder_for_a_cheesecake_serving():
     # docs/clinical-sources.md §11.1: steps of at most about 3×.
     grams = ("0.1", "0.25", "0.5", "1", "2.5", "6.25", "12.5", "25", "50", "100")
     assert [step.food_g for step in steps] == [D(n) for n in grams]
-    assert [step.fraction_label for step in steps] == ["crumb", "", "", "", "", "1/16", "1/8", "1/4", "1/2", "full serving"]
+    assert [step.fraction_label for step in steps] == [
+        "crumb",
+        "",
+        "",
+        "",
+        "",
+        "1/16",
+        "1/8",
+        "1/4",
+        "1/2",
+        "full serving",
+    ]
     # docs/clinical-sources.md §5.4: a new amount every 3-5 days, watch 24-48 h.
     assert [step.day_offset for step in steps] == [0, 3, 6, 9, 12, 15, 18, 21, 24, 27]
     assert {step.watch_hours for step in steps} == {48}

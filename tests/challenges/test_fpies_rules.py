@@ -62,7 +62,9 @@ def test_the_serving_after_the_portions_is_not_counted_in_the_caps():
 
 def test_the_caps_apply_only_to_fpies():
     steps = _portions("5", "10", "20")
-    assert "fpies_food_cap" not in [i.code for i in validate_steps(steps, food=EGG, kind="ofc", min_interval_minutes=None)]
+    assert "fpies_food_cap" not in [
+        i.code for i in validate_steps(steps, food=EGG, kind="ofc", min_interval_minutes=None)
+    ]
 
 
 def test_the_protein_cap_for_a_food_is_the_lower_of_the_two():
@@ -128,7 +130,11 @@ def test_the_stale_weight_warning_names_the_weight_and_its_age():
 )
 def test_rescue_doses_for_a_weight(weight, saline, ondansetron, steroid):
     rescue = fpies.rescue_plan(D(weight))
-    assert (rescue.saline_ml, rescue.ondansetron_mg, rescue.methylprednisolone_mg) == (D(saline), D(ondansetron), D(steroid))
+    assert (rescue.saline_ml, rescue.ondansetron_mg, rescue.methylprednisolone_mg) == (
+        D(saline),
+        D(ondansetron),
+        D(steroid),
+    )
 
 
 def test_rescue_refuses_a_missing_weight():
@@ -143,8 +149,16 @@ def test_rescue_refuses_a_missing_weight():
     ("steps", "kind", "code"),
     [
         ([StepInput(1, role="lip_smear", food_amount=D(1))], "ofc", "lip_smear_quantity"),
-        ([StepInput(1, protein_mg=D(3)), StepInput(2, role="lip_smear", interval_minutes=20)], "ofc", "lip_smear_not_first"),
-        ([StepInput(1, protein_mg=D(3)), StepInput(2, role="serving", food_amount=D(25), interval_minutes=20)], "ofc", "serving_not_fpies"),
+        (
+            [StepInput(1, protein_mg=D(3)), StepInput(2, role="lip_smear", interval_minutes=20)],
+            "ofc",
+            "lip_smear_not_first",
+        ),
+        (
+            [StepInput(1, protein_mg=D(3)), StepInput(2, role="serving", food_amount=D(25), interval_minutes=20)],
+            "ofc",
+            "serving_not_fpies",
+        ),
         ([StepInput(1, role="serving", food_amount=D(25))], "fpies", "serving_first"),
         ([StepInput(1, role="snack", food_amount=D(25))], "ofc", "unknown_role"),
     ],
@@ -157,7 +171,9 @@ def test_step_roles_are_checked(steps, kind, code):
 def test_a_lip_smear_first_is_valid_and_adds_nothing():
     steps = [StepInput(1, role="lip_smear"), StepInput(2, food_amount=D("0.625"), unit="g", interval_minutes=20)]
     assert validate_steps(steps, food=EGG, kind="ofc", min_interval_minutes=None) == []
-    lines = plan.step_lines(EGG, [plan.PlannedStep(1, None, None, "", 20, "lip_smear"), plan.PlannedStep(2, None, D(1), "", 20)])
+    lines = plan.step_lines(
+        EGG, [plan.PlannedStep(1, None, None, "", 20, "lip_smear"), plan.PlannedStep(2, None, D(1), "", 20)]
+    )
     assert (lines[0].protein_mg, lines[0].food_amount, lines[0].is_lip_smear) == (D(0), D(0), True)
     assert lines[1].cumulative_protein_mg == D(118)
     assert lines[0].instructions.startswith("Smear a small amount of egg on the inside of the lower lip")

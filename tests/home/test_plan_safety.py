@@ -17,9 +17,7 @@ from tests.run.helpers import local
 COMPOSITE = "Cheesecake is made of several ingredients: if you react, the reaction cannot be pinned on one of them"
 IN_CLINIC = "Your first step is taken in clinic, with the clinic team watching."
 ADULT = "After each step, rest and have an adult stay with you for 2 hours."
-COFACTORS = (
-    "avoid exercise, hot baths or showers, alcohol and anti-inflammatory painkillers (NSAIDs such as ibuprofen)"
-)
+COFACTORS = "avoid exercise, hot baths or showers, alcohol and anti-inflammatory painkillers (NSAIDs such as ibuprofen)"
 KEEP_EATING = "Between steps, keep eating the last amount of cheesecake you tolerated every day, until the next step."
 
 

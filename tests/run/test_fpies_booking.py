@@ -95,7 +95,9 @@ def test_a_fixed_dose_protocol_is_booked_up_to_0_6_g_per_kg(patient, fpies, alle
     protocol.fpies_protein_g_per_kg = None
     protocol.save()
     _weigh(patient, "2", date(2026, 11, 20))
-    challenge = fixed(patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist, nurse=nurse, by=nurse)
+    challenge = fixed(
+        patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist, nurse=nurse, by=nurse
+    )
     assert challenge.protocol == protocol
 
 
