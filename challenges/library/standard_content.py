@@ -29,7 +29,7 @@ class FoodSeed:
     measures: dict[str, str] = field(default_factory=dict)
     serving: D | None = None
     notes: str = ""
-    composite: bool = False  # several ingredients: a reaction cannot be pinned on one (P11)
+    composite: bool = False  # several ingredients: a reaction cannot be pinned on one of them
 
 
 # Servings: the top dose of an OFC is about one serving, "8-10 g dried food or 60-100 g wet food" (Bock 1988;
