@@ -11,6 +11,7 @@ Problems found (each names the chain position, `seq`, where it can):
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -65,7 +66,27 @@ def verify_all() -> Report:
     refs = _check_chain(report)
     _check_history(report, refs)
     _check_current_rows(report)
+    _check_file_digests(report)
     return report
+
+
+def _check_file_digests(report: Report) -> None:
+    """Files kept out of the history (a signed PDF) must match the SHA-256 their history row chained.
+
+    A model lists them as AUDIT_FILE_DIGESTS = {file field: digest field}; the digest field is tracked by the
+    history, so _check_current_rows already proves it unchanged, and this proves the file matches it.
+    """
+    for model in apps.get_models():
+        digests: dict[str, str] = getattr(model, "AUDIT_FILE_DIGESTS", {})
+        for file_field, digest_field in digests.items():
+            rows = model._base_manager.exclude(**{f"{file_field}__isnull": True}).values_list(
+                "pk", file_field, digest_field
+            )
+            for pk, content, digest in rows.iterator(chunk_size=100):
+                if hashlib.sha256(bytes(content)).hexdigest() != digest:
+                    where = f"{model._meta.label_lower} id {pk}"
+                    message = f"{where}: {file_field} does not match the SHA-256 recorded in its history"
+                    report.problems.append(Problem(None, "file changed", message))
 
 
 def _check_chain(report: Report) -> dict[str, list[_HistoryRef]]:

@@ -186,7 +186,10 @@ def _personal_name(challenge: Challenge) -> str:
     """The name of the patient's own version: the plan's name once it has been changed for them, else a new one."""
     if challenge.events.filter(kind=EventKind.PLAN_CHANGED).exists():
         return challenge.protocol.name  # already this patient's own plan
-    return _("%(name)s, for %(patient)s") % {"name": challenge.protocol.name, "patient": challenge.patient.full_name}
+    # The library is the clinic's: it names the patient by record number, never by name; and it fits the name's cap.
+    suffix = _(", for patient %(mrn)s") % {"mrn": challenge.patient.mrn}
+    limit = Protocol._meta.get_field("name").max_length or 200
+    return challenge.protocol.name[: limit - len(suffix)] + suffix
 
 
 # --- follow-up ----------------------------------------------------------------------------------------------

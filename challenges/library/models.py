@@ -78,7 +78,7 @@ class Food(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
     is_composite = models.BooleanField(
         _("made of several ingredients"),
         default=False,
@@ -175,8 +175,8 @@ class Protocol(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.06")), MaxValueValidator(Decimal("0.6"))],
     )
-    notes = models.TextField(_("notes"), blank=True)
-    references = models.TextField(_("sources"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    references = models.TextField(_("sources"), blank=True, max_length=4000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
