@@ -109,6 +109,16 @@ class TwoLimitAxesHandler(AxesDatabaseHandler):
 # --- session lifetimes ------------------------------------------------------------------------------------------
 
 
+def stamp_last_login(sender: Any, user: Any, **kwargs: Any) -> None:
+    """Django's update_last_login, without a history row for every sign-in (connected in ClinicsConfig.ready)."""
+    user.last_login = timezone.now()
+    user.skip_history_when_saving = True
+    try:
+        user.save(update_fields=["last_login"])
+    finally:
+        del user.skip_history_when_saving
+
+
 @receiver(user_logged_in, dispatch_uid="stepwise-stamp-login")
 def stamp_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     """Remember when the password was typed, for the absolute session limit."""

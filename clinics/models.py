@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from clinical.errors import DomainError
 
@@ -66,6 +67,11 @@ class User(AbstractUser):
 
     # Not a field: django_otp's OTPMiddleware sets it on each request's user (True once the session passed a token).
     is_verified: Callable[[], bool]
+
+    # Who may do what is in the hash-chained trail (security review M8): role, clinic, staff and superuser flags,
+    # active, name and the password hash keep a history row per change, so a raw UPDATE shows in verify_audit.
+    # The sign-in time is not history (clinics.auth.stamp_last_login saves it without a row).
+    history = HistoricalRecords(excluded_fields=["last_login"])
 
     class Meta:
         constraints = [

@@ -211,7 +211,9 @@ def follow_up_record(*, follow_up: FollowUp, by: User, method: str, symptoms: bo
     follow_up.save()
     if symptoms:
         event(challenge, EventKind.LATE_FINDING, by, reason=follow_up.findings)
-        if challenge.outcome:
+        # A signed record is never written again (security review L5): the late finding is its own row, shown on
+        # the page as a finding after signing, for an addendum; an unsigned outcome is re-opened for review.
+        if challenge.outcome and not challenge.is_signed:
             challenge.outcome_under_review = True
             save(challenge, by)
     return follow_up

@@ -458,6 +458,15 @@ def test_an_open_challenge_cannot_be_unblinded(challenge, allergist, clock):
     assert_refused("not_blinded", lambda: runs.challenge_unblind(challenge=challenge, by=allergist))
 
 
+def test_a_signed_blinded_challenge_is_not_unblinded_afterwards(patient, practall, nurse, allergist, clock):
+    """Security review L5: unblinding writes the challenge row, so it happens before signing, never after."""
+    blinded = _schedule(patient, practall, allergist, nurse, nurse, placebo_steps=[2])
+    _stopped_with_outcome(blinded, nurse, allergist, clock)
+    clock.move(hours=2)
+    runs.challenge_sign(challenge=blinded, by=allergist)
+    assert_refused("signed", lambda: runs.challenge_unblind(challenge=blinded, by=allergist))
+
+
 # --- the reaction, the observation and the discharge ----------------------------------------------------------
 
 

@@ -259,8 +259,10 @@ def addendum_add(*, challenge: Challenge, by: User, text: str) -> ChallengeEvent
 
 @transaction.atomic
 def challenge_unblind(*, challenge: Challenge, by: User) -> Challenge:
+    """Reveal the placebo steps. Before signing only: a signed record is never written again (review L5)."""
     require_allergist(by)
     challenge = locked(challenge)
+    require_open(challenge)
     if not challenge.blinded or challenge.unblinded_at:
         raise ChallengeRuleError(_("This challenge is not blinded."), code="not_blinded")
     challenge.unblinded_at, challenge.unblinded_by = timezone.now(), by
