@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from challenges.library.models import Protocol, ProtocolStep
 from challenges.library.services.protocols import protocol_clone
@@ -59,3 +60,19 @@ def test_a_home_plan_with_a_big_jump_is_warned_not_failed(library, allergist):
     output = _run()
     assert f"[{allergist.clinic.name}] {copy.name} (v1): 0 error(s), 1 warning(s)" in output
     assert "WARNING big_jump (step 2): Step 2" in output
+
+
+def test_the_protocol_page_shows_the_home_options_and_the_composite_note(client, library, allergist):
+    home = Protocol.objects.get(clinic=None, name="MCAS slow home reintroduction: cheesecake")
+    client.force_login(allergist)
+    page = client.get(reverse("challenges:protocol-detail", args=[home.pk])).content.decode()
+    assert "in clinic, supervised" in page
+    assert "keep eating the tolerated amount daily" in page
+    assert 'data-testid="composite"' in page
+
+
+def test_the_protocol_page_says_fpies_portions_are_generated_per_kg(client, library, allergist):
+    fpies = Protocol.objects.get(clinic=None, name="FPIES oral food challenge (egg, dosed per kg)")
+    client.force_login(allergist)
+    page = client.get(reverse("challenges:protocol-detail", args=[fpies.pk])).content.decode()
+    assert "generated at booking for the patient's weight, 0.3 g/kg" in page
