@@ -174,3 +174,19 @@ def initial_feeding_totals(
 
 def _show(value: Decimal) -> Decimal:
     return _display(value)
+
+
+# docs/clinical-sources.md §1.5 (Leonard 2018, Table 4): a neutrophil rise of at least 1,500 cells/µL over the baseline
+# (about 6 h after the food) is a minor criterion of a positive FPIES challenge; the limit is inclusive.
+NEUTROPHIL_RISE_CELLS_PER_UL: Final = 1500
+
+
+def neutrophil_rise(baseline: int | None, later: int | None) -> int | None:
+    """The rise in neutrophils (cells/µL) from the baseline to the later count; None when either is missing."""
+    return None if baseline is None or later is None else later - baseline
+
+
+def neutrophil_criterion_met(baseline: int | None, later: int | None) -> bool:
+    """True when the later count is at least 1,500 cells/µL above the baseline."""
+    rise = neutrophil_rise(baseline, later)
+    return rise is not None and rise >= NEUTROPHIL_RISE_CELLS_PER_UL

@@ -407,6 +407,21 @@ class SignForm(PlainTextForm):
         self.helper = crispy_helper()
 
 
+class NeutrophilsForm(PlainTextForm):
+    """FPIES neutrophil counts, in cells/µL (docs/clinical-sources.md §1.5); a blank keeps what was recorded."""
+
+    baseline_per_ul = forms.IntegerField(
+        label=_("Neutrophils at baseline (cells/µL)"), min_value=0, max_value=100000, required=False
+    )
+    six_hours_per_ul = forms.IntegerField(
+        label=_("Neutrophils at about 6 h (cells/µL)"), min_value=0, max_value=100000, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
 class SymptomsResolvedForm(PlainTextForm):
     """When the reaction's symptoms resolved, and what decides how long the observation lasts after it."""
 

@@ -78,6 +78,11 @@ class Challenge(ClinicalRecord):
     # Weight-based doses (FPIES): the weight and its date the doses were generated from at booking (§11.2).
     dose_weight_kg = models.DecimalField(_("dosing weight (kg)"), max_digits=5, decimal_places=2, null=True, blank=True)
     dose_weight_measured_on = models.DateField(_("dosing weight measured on"), null=True, blank=True)
+    # FPIES laboratory values (docs/clinical-sources.md §1.5): neutrophils at baseline and about 6 h after the food.
+    neutrophils_baseline_per_ul = models.PositiveIntegerField(
+        _("neutrophils at baseline (cells/µL)"), null=True, blank=True
+    )
+    neutrophils_6h_per_ul = models.PositiveIntegerField(_("neutrophils at about 6 h (cells/µL)"), null=True, blank=True)
 
     # Pre-challenge checklist override (a failed item blocks the first dose unless an allergist overrides).
     checks_override_reason = models.TextField(blank=True, max_length=2000)

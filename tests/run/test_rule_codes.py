@@ -138,6 +138,13 @@ def test_a_lip_smear_has_no_quantity_to_record(library, patient, allergist, nurs
     assert_refused("lip_smear_quantity", lambda: _dose(challenge, nurse, clock, food_amount=Decimal("0.5")))
 
 
+def test_neutrophils_are_recorded_only_for_fpies(challenge, nurse):
+    assert_refused(
+        "not_fpies",
+        lambda: runs.neutrophils_record(challenge=challenge, by=nurse, baseline_per_ul=4000, six_hours_per_ul=None),
+    )
+
+
 def test_schedule_refuses_a_patient_of_another_clinic(practall, other_clinic_patient, allergist, nurse, clock):
     assert_refused("bad_patient", lambda: _schedule(other_clinic_patient, practall, allergist, nurse, nurse))
 
