@@ -106,6 +106,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:cancel": post_only(),
     "challenges:finish-observation": post_only(),
     "challenges:symptoms-resolved": post_only(),
+    "challenges:neutrophils": post_only(),
     "challenges:discharge": post_only(),
     "challenges:outcome": post_only(),
     "challenges:sign": post_only(),
