@@ -3,6 +3,7 @@ step in clinic, an adult present, cofactors, the keep-eating instruction and the
 
 from __future__ import annotations
 
+import re
 import uuid
 from http import HTTPStatus
 
@@ -36,7 +37,12 @@ def booked(client, home_protocol, patient, patient_user, allergist, nurse):
             "placebo_steps": "",
             **extra,
         }
-        response = client.post(reverse("challenges:schedule", args=[patient.pk]), data)
+        url = reverse("challenges:schedule", args=[patient.pk])
+        response = client.post(url, data)
+        if response.status_code == HTTPStatus.OK:  # the medication check (premedication missing from the list):
+            reviewed = re.search(r'name="reviewed" value="([0-9a-f]+)"', response.content.decode())
+            assert reviewed, response.content.decode()[-2000:]  # shown, then booked with it seen
+            response = client.post(url, {**data, "reviewed": reviewed.group(1)})
         assert response.status_code == HTTPStatus.FOUND, response.content.decode()[-2000:]
         return Challenge.objects.get(patient=patient)
 
