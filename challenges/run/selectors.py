@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from challenges import access
-from challenges.library.facts import food_spec, protocol_steps
+from challenges.library.facts import food_spec, powder_alternatives, protocol_steps
 from challenges.library.models import Protocol
 from challenges.run import facts
 from challenges.run.models import (
@@ -204,7 +204,12 @@ class RunState:
 
 def run_state(challenge: Challenge) -> RunState:
     """Everything the bedside page shows, computed from the recorded rows (load with with_run_data)."""
-    plan = step_lines(food_spec(challenge.protocol.food), protocol_steps(challenge.protocol))
+    food = challenge.protocol.food
+    plan = step_lines(
+        food_spec(food),
+        protocol_steps(challenge.protocol),
+        alternatives=powder_alternatives(food, challenge.clinic_id),
+    )
     valid = facts.valid_doses(challenge)
     step = facts.upcoming_step(challenge)
     onset = facts.reaction_onset(challenge)

@@ -20,11 +20,17 @@ class FoodDraft:
     allergen_group: str
     protein_g_per_100: Decimal
     protein_source: str
-    is_liquid: bool = False
+    physical_form: str = "solid"  # PhysicalForm: liquid, powder, paste or solid
     density_g_per_ml: Decimal | None = None
-    # {"tsp": "5"}: grams (or mL for a liquid) in one household measure, kept as typed.
+    # {"tsp": "5"}: grams (or mL for a liquid) in one level household measure, kept as typed.
     household_measures: dict[str, str] = field(default_factory=dict)
     serving_size: Decimal | None = None
+    allergen_protein_g_per_100: Decimal | None = None  # a composite food's allergen protein (milk in a muffin)
+    processing: str = ""  # Processing: raw, baked, boiled…
+    processing_temperature_c: int | None = None
+    processing_minutes: int | None = None
+    matrix: str = ""
+    recipe: str = ""
     notes: str = ""
 
 

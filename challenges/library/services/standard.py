@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from challenges.library.facts import food_spec
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, protocol_create
 from challenges.library.standard_content import FOODS, PROTOCOLS, FoodSeed, ProtocolSeed
 from challenges.models import Food, Protocol
@@ -27,11 +28,17 @@ def _food(seed: FoodSeed) -> bool:
         defaults={
             "allergen_group": seed.group,
             "protein_g_per_100": seed.protein,
-            "is_liquid": seed.liquid,
+            "physical_form": seed.physical or ("liquid" if seed.liquid else "solid"),
             "protein_source": seed.source,
             "household_measures": dict(seed.measures),
             "serving_size": seed.serving,
             "notes": seed.notes,
+            "allergen_protein_g_per_100": seed.allergen_protein,
+            "processing": seed.processing,
+            "processing_temperature_c": seed.processing_temperature_c,
+            "processing_minutes": seed.processing_minutes,
+            "matrix": seed.matrix,
+            "recipe": seed.recipe,
         },
     )
     return created
@@ -46,7 +53,7 @@ def _protocol(seed: ProtocolSeed) -> bool:
         kind=seed.kind,
         food=food,
         dose_basis=seed.dose_basis,
-        steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator))),
+        steps=_steps(seed, food),
         observation_minutes=seed.observation_minutes,
         watch_hours=seed.watch_hours,
         min_top_dose_mg=seed.min_top_dose_mg,
@@ -58,3 +65,16 @@ def _protocol(seed: ProtocolSeed) -> bool:
     )
     protocol_create(clinic=None, by=None, draft=draft)
     return True
+
+
+def _steps(seed: ProtocolSeed, food: Food) -> tuple[plan.PlannedStep, ...]:
+    """The seed's explicit steps, else its generator's (a household ladder with the food's own teaspoon weight)."""
+    if seed.steps:
+        return tuple(
+            plan.PlannedStep(number, protein, None, measure, wait)
+            for number, (protein, measure, wait) in enumerate(seed.steps, start=1)
+        )
+    params = dict(seed.generator)
+    if params.get("generator") == "household" and "grams_per_measure" not in params:
+        params["grams_per_measure"] = food_spec(food).measure_weight("tsp")
+    return tuple(plan.generate_steps(plan.GeneratorInput(**params)))

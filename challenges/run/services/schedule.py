@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from challenges.library.facts import food_spec, powder_alternatives, protocol_steps
 from challenges.library.models import Protocol
 from challenges.run.models import Challenge, EventKind, Status
 from challenges.run.services._guards import (
@@ -20,6 +21,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from clinical.kinds import KINDS
+from clinical.plan import preparation_problems
 from clinics.models import User
 from patients.models import Patient
 
@@ -49,6 +51,7 @@ def challenge_schedule(
         )
     if nurse is not None and (not nurse.is_clinic_staff or nurse.clinic_id != by.clinic_id):
         raise ChallengeRuleError(_("The nurse must work in your clinic."), code="bad_nurse")
+    _require_preparable(protocol, by.clinic_id)
     steps = protocol.steps.count()
     if any(not 1 <= n <= steps for n in placebo_steps):
         raise ChallengeRuleError(_("Placebo steps must be step numbers of the protocol."), code="bad_placebo")
@@ -68,6 +71,21 @@ def challenge_schedule(
     save_new(challenge, by)
     event(challenge, EventKind.SCHEDULED, by)
     return challenge
+
+
+def _require_preparable(protocol: Protocol, clinic_id: int | None) -> None:
+    """Every dose must be preparable as the rules stand today: a protocol saved before a rule changed (a paste
+    "diluted" in water, P1) is refused at booking, naming the step and the powder the clinic could use instead."""
+    problems = preparation_problems(
+        food_spec(protocol.food), protocol_steps(protocol), alternatives=powder_alternatives(protocol.food, clinic_id)
+    )
+    if problems:
+        details = " ".join(problem.message for problem in problems)
+        raise ChallengeRuleError(
+            _("This protocol has doses that cannot be prepared; correct it (or a copy) first. %(details)s")
+            % {"details": details},
+            code="dose_not_preparable",
+        )
 
 
 @transaction.atomic
