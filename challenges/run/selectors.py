@@ -193,6 +193,7 @@ class RunState:
     checks_passed: bool
     result: outcome.ChallengeResult
     suggested_outcome: str
+    form_advice: str  # a passed baked-milk or boiled-egg challenge: the form tolerated and what to keep avoiding
     grade: grading.GradeSuggestion | None
     grade_problem: str  # why no WAO suffix can be given: adrenaline recorded before the first symptom (G2)
     observation_ends_at: datetime | None
@@ -200,6 +201,20 @@ class RunState:
     adrenaline_mg: Decimal | None
     autoinjector: str
     baseline: VitalSigns | None
+
+
+def _form_advice(challenge: Challenge, suggested: str) -> str:
+    """The form-specific advice, once the challenge is (or the figures suggest it is) passed."""
+    passed = outcome.OutcomeVerdict.PASSED
+    if challenge.outcome != passed and not (not challenge.outcome and suggested == passed):
+        return ""
+    food = challenge.protocol.food
+    return outcome.form_advice(
+        allergen=food.allergen_group,
+        processing=food.processing,
+        food_label=f"{food.name}, {food.form}",
+        processing_text=food.processing_text,
+    )
 
 
 def run_state(challenge: Challenge) -> RunState:
@@ -218,6 +233,7 @@ def run_state(challenge: Challenge) -> RunState:
     baselines = [v for v in challenge.vitals.all() if v.kind == VitalsKind.BASELINE and not v.entered_in_error]
     conflicts = facts.washout_review(challenge)
     observed = observation_state(challenge)
+    suggested = _suggest_outcome(challenge, valid, plan)
     return RunState(
         challenge=challenge,
         plan=plan,
@@ -232,7 +248,8 @@ def run_state(challenge: Challenge) -> RunState:
         first_dose_refusal=None if valid else washout.first_dose_refusal(conflicts),
         checks_passed=facts.checks_passed(challenge),
         result=result,
-        suggested_outcome=_suggest_outcome(challenge, valid, plan),
+        suggested_outcome=suggested,
+        form_advice=_form_advice(challenge, suggested),
         grade=facts.suggest_grade(challenge, onset),
         grade_problem=facts.adrenaline_timing_problem(challenge, onset),
         observation_ends_at=observed.period.ends_at if observed else facts.observation_ends_at(challenge),
