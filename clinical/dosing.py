@@ -73,6 +73,7 @@ HOUSEHOLD_MEASURES: Final = {
     "slice": "slice",
     "biscuit": "biscuit",
     "muffin": "muffin",
+    "cup": "cup",
 }
 
 

@@ -123,7 +123,7 @@ def preparation_problems(
 
 # "1/8 tsp", "1 1/2 tbsp", "2 slices", "1/2 muffin": a count of one of dosing.HOUSEHOLD_MEASURES.
 _HOUSEHOLD_LABEL = re.compile(
-    r"(?P<amount>[0-9][0-9 ./]*?)[ \t]*(?P<measure>tsp|tbsp|slices?|biscuits?|muffins?)", re.IGNORECASE
+    r"(?P<amount>[0-9][0-9 ./]*?)[ \t]*(?P<measure>tsp|tbsp|slices?|biscuits?|muffins?|cups?)", re.IGNORECASE
 )
 
 

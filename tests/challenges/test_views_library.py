@@ -48,6 +48,11 @@ def peanut_butter(library) -> Food:
     return Food.objects.get(clinic=None, name="Peanut butter", form="smooth")
 
 
+@pytest.fixture
+def peanut_flour(library) -> Food:
+    return Food.objects.get(clinic=None, name="Peanut flour", form="defatted")
+
+
 # --- who may see what ------------------------------------------------------------------------------------
 
 
@@ -208,9 +213,10 @@ def test_practall_detail_shows_the_plan(client, nurse, practall):
     client.force_login(nurse)
     page = client.get(_url("protocol-detail", practall)).content.decode()
     assert "4,443 mg" in page
-    assert "13.51 g" in page  # peanut butter for the 3,000 mg step
-    assert "Weigh 13.51 g of Peanut butter, smooth" in page
-    assert "Mix 1 g of Peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL of the mix" in page
+    assert "5.75 g" in page  # defatted peanut flour (52.2 g/100 g, CNF 2015; USDA SR 16099) for the 3,000 mg step
+    assert "Weigh 5.75 g of Peanut flour, defatted" in page
+    assert "Mix 1 g of Peanut flour, defatted into 200 mL of water; stir well; give 1.1 mL of the mix" in page
+    assert "Peanut butter" not in page  # never stirred into water (P1)
     assert "3,000 mg" in page
     assert "1,443 mg" in page
     assert "Gastrointestinal" in page
@@ -298,9 +304,9 @@ def test_new_page_offers_every_generator(client, allergist, library):
         ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "12"}, ["1000", "1000", "1000"]),  # 3 g cap
     ],
 )
-def test_create_with_a_protein_generator(client, allergist, peanut_butter, kind, params, expected):
+def test_create_with_a_protein_generator(client, allergist, peanut_flour, kind, params, expected):
     client.force_login(allergist)
-    response = client.post(_url("protocol-create"), _new_data(peanut_butter, kind=kind, **params))
+    response = client.post(_url("protocol-create"), _new_data(peanut_flour, kind=kind, **params))
     protocol = Protocol.objects.get(clinic=allergist.clinic)
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == _url("protocol-edit", protocol)
@@ -703,7 +709,8 @@ VALID_FOOD = {
     "allergen_group": "peanut",
     "protein_g_per_100": "25.5",
     "protein_source": "product label, Mar 2026",
-    "household_measures": "tsp=5\n\n scoop = 32.5 ",
+    "physical_form": "paste",
+    "household_measures": "tsp=5\n\n TBSP = 15 ",
     "serving_size": "20",
     "notes": "",
 }
@@ -713,7 +720,7 @@ def test_food_list_shows_standard_and_own_foods(client, nurse, allergist, other_
     food_create(
         clinic=allergist.clinic,
         by=allergist,
-        draft=FoodDraft("Oat drink", "Brand O", "other", Decimal("1"), "label", is_liquid=True),
+        draft=FoodDraft("Oat drink", "Brand O", "other", Decimal("1"), "label", physical_form="liquid"),
     )
     food_create(
         clinic=other_clinic_allergist.clinic,
@@ -743,7 +750,7 @@ def test_add_a_clinic_food(client, allergist, library):
     assert response.redirect_chain[-1][0] == _url("food-list")
     assert (food.protein_g_per_100, food.household_measures, food.serving_size) == (
         Decimal("25.5"),
-        {"tsp": "5", "scoop": "32.5"},
+        {"tsp": "5", "tbsp": "15"},
         Decimal("20"),
     )
     assert food.history.first().history_user == allergist
@@ -760,6 +767,14 @@ def test_add_a_clinic_food(client, allergist, library):
         ({"household_measures": "tsp=5\ntsp=6"}, "Line 2: “tsp” is given twice."),
         ({"household_measures": "tsp=.5"}, "Line 1: Write 0.5, not .5."),
         ({"density_g_per_ml": "3"}, "Must be between 0.1 g/mL and 2 g/mL."),
+        ({"household_measures": "scoop=32"}, "Line 1: “scoop” is not a measure; use one of tsp, tbsp"),
+        ({"physical_form": "gel"}, "Select a valid choice."),
+        ({"physical_form": ""}, "This field is required."),
+        (
+            {"allergen_protein_g_per_100": "30"},
+            "The allergen's protein cannot be more than the whole food's.",
+        ),
+        ({"processing_temperature_c": "400"}, "Must be between 20 °C and 300 °C."),
     ],
 )
 def test_food_form_errors(client, allergist, library, changes, message):
