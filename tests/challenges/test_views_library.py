@@ -297,8 +297,8 @@ def test_new_page_offers_every_generator(client, allergist, library):
         ("open", {"gen-generator": "practall5"}, ["30", "100", "300", "1000", "3000"]),
         (
             "open",
-            {"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "1000", "gen-steps": "4"},
-            ["1", "10", "100", "1000"],
+            {"gen-generator": "geometric", "gen-start_mg": "2", "gen-top_mg": "2000", "gen-steps": "4"},
+            ["2", "20", "200", "2000"],
         ),
         ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "8"}, ["800", "800", "800"]),  # 0.3 g/kg
         ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "12"}, ["1000", "1000", "1000"]),  # 3 g cap
@@ -443,19 +443,21 @@ def test_create_with_a_clinic_food(client, allergist, library):
     client.post(
         _url("food-create"),
         {
-            "name": "Peanut butter",
+            "name": "Peanut powder",
             "form": "Brand X",
             "allergen_group": "peanut",
-            "protein_g_per_100": "25",
+            "protein_g_per_100": "50",
             "protein_source": "label",
+            "physical_form": "powder",
         },
     )
     food = Food.objects.get(clinic=allergist.clinic)
+    assert food.physical_form == "powder"
     assert f'value="{food.pk}"' in client.get(_url("protocol-create")).content.decode()
     client.post(_url("protocol-create"), _new_data(food))
     protocol = Protocol.objects.get(clinic=allergist.clinic)
     assert protocol.food == food
-    assert "12 g" in client.get(_url("protocol-detail", protocol)).content.decode()  # 3,000 mg at 25 g/100 g
+    assert "6 g" in client.get(_url("protocol-detail", protocol)).content.decode()  # 3,000 mg at 50 g/100 g
 
 
 # --- edit --------------------------------------------------------------------------------------------------
