@@ -218,7 +218,10 @@ _KEEP_AVOIDING: dict[tuple[str, str], str] = {
         "as the first or second ingredient"
     ),
     ("egg", "baked"): "hard-boiled, scrambled, fried, soft-boiled and raw egg (mayonnaise, mousse, raw batter)",
-    ("egg", "boiled"): "raw and lightly cooked egg (soft-boiled, runny or scrambled egg, mayonnaise, mousse, raw batter)",
+    (
+        "egg",
+        "boiled",
+    ): "raw and lightly cooked egg (soft-boiled, runny or scrambled egg, mayonnaise, mousse, raw batter)",
 }
 _FORM_NAMES = {("milk", "baked"): "baked milk", ("egg", "baked"): "baked egg", ("egg", "boiled"): "hard-boiled egg"}
 

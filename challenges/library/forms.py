@@ -756,7 +756,7 @@ class FoodForm(PlainTextForm):
         return measures
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         protein, allergen_protein = data.get("protein_g_per_100"), data.get("allergen_protein_g_per_100")
         if protein is not None and allergen_protein is not None and allergen_protein > protein:
             self.add_error(

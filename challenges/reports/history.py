@@ -83,7 +83,9 @@ def food_lines(food: Food) -> tuple[Line, ...]:
     if food.allergen_protein_g_per_100 is not None:
         # A composite food is dosed in its allergen's protein (P3): say so wherever the figure is printed.
         allergen = format_quantity(food.allergen_protein_g_per_100, "g")
-        protein = f"{allergen} {food.protein_name} per {per} (whole food {protein}); doses are mg of {food.protein_name}"
+        protein = (
+            f"{allergen} {food.protein_name} per {per} (whole food {protein}); doses are mg of {food.protein_name}"
+        )
     return (
         Line("Food", f"{food.name}, {food.form} ({described})"),
         Line("Protein content", protein),

@@ -34,13 +34,12 @@ from clinical.dosing import (
 from clinical.units import QuantityError, format_quantity
 from tests.challenges.reference_foods import (
     CHEESECAKE,
-    PEANUT_BUTTER,
     DISPERSIBLE_FOODS,
     EGG_WHITE_POWDER,
     HARD_BOILED_EGG,
     NOT_DISPERSIBLE_FOODS,
+    PEANUT_BUTTER,
     PEANUT_FLOUR,
-    REFERENCE_FOODS,
     WHOLE_MILK,
 )
 

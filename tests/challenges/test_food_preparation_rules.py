@@ -229,9 +229,7 @@ def test_a_composite_food_is_dosed_in_its_allergens_protein():
 
 
 def test_the_muffin_protocol_adds_up_to_one_muffin():
-    steps = [
-        plan.PlannedStep(n, D(mg), None, "", 30) for n, mg in enumerate(("65", "130", "325", "780"), start=1)
-    ]
+    steps = [plan.PlannedStep(n, D(mg), None, "", 30) for n, mg in enumerate(("65", "130", "325", "780"), start=1)]
     lines = plan.step_lines(MUFFIN, steps)
     assert lines[-1].cumulative_protein_mg == D("1300")
     assert lines[-1].cumulative_food == D("100")

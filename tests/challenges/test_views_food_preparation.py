@@ -83,7 +83,7 @@ def test_the_food_list_shows_each_standard_foods_physical_form(client, nurse, li
     page = _page(client.get(_url("food-list")))
     assert 'Peanut flour, defatted</td> <td>Peanut</td> <td data-testid="physical-form">powder</td>' in page
     assert 'Peanut butter, smooth</td> <td>Peanut</td> <td data-testid="physical-form">paste</td>' in page
-    assert "Cow's milk, whole, 3.25 %</td> <td>Milk</td> <td data-testid=\"physical-form\">liquid</td>" in page
+    assert 'Cow\'s milk, whole, 3.25 %</td> <td>Milk</td> <td data-testid="physical-form">liquid</td>' in page
     muffin = _page(client.get(_url("food-list"), {"q": "muffin"}))
     assert "Baked at 180 °C for 30 min in a wheat matrix" in muffin
     assert "1.3 g milk protein" in muffin
