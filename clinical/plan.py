@@ -300,3 +300,33 @@ def _home_steps(params: GeneratorInput) -> list[PlannedStep]:
 
 def _serving_label(label: str) -> str:
     return label if label in ("crumb", "full serving") else f"{label} serving"
+
+
+# --- baked foods (X9) -------------------------------------------------------------------------------------
+
+# docs/clinical-sources.md §1.6, §1.7: milk counts as "baked" at 180 °C for at least 30 min in a wheat matrix (the
+# validated muffin); egg at 180 °C for at least 20 min as an ingredient (UK baked-egg leaflets).
+BAKED_MINIMUMS: dict[str, tuple[int, int]] = {"milk": (180, 30), "egg": (180, 20)}
+
+
+def baked_food_issues(
+    *, allergen: str, processing: str, temperature_c: int | None, minutes: int | None, matrix: str
+) -> list[step_checks.StepIssue]:
+    """A warning when a food called baked milk or egg is not baked hot and long enough in a wheat matrix."""
+    if processing != "baked" or allergen not in BAKED_MINIMUMS:
+        return []
+    hot, long = BAKED_MINIMUMS[allergen]
+    missing = []
+    if temperature_c is None or temperature_c < hot:
+        missing.append(f"at least {hot} °C")
+    if minutes is None or minutes < long:
+        missing.append(f"at least {long} min")
+    if "wheat" not in matrix.lower():
+        missing.append("a wheat matrix")
+    if not missing:
+        return []
+    message = (
+        f"The food is not recorded as baked {allergen} proper ({', '.join(missing)}): passing it may not show that "
+        f"baked {allergen} is tolerated."
+    )
+    return [step_checks.StepIssue("warning", "not_baked_enough", message, None)]

@@ -771,6 +771,13 @@ class FoodForm(PlainTextForm):
         return FoodDraft(**data)
 
 
+def food_initial(food: Food) -> dict[str, Any]:
+    """The edit form's values for a stored food (measures as the lines the form reads)."""
+    initial = {name: getattr(food, name) for name in FoodForm.base_fields if name != "household_measures"}
+    initial["household_measures"] = "\n".join(f"{name}={grams}" for name, grams in food.household_measures.items())
+    return initial
+
+
 class FoodFilterForm(PlainTextForm):
     group = forms.ChoiceField(
         label=_("Allergen group"),

@@ -27,8 +27,9 @@ from challenges.library.forms import (
     ProtocolFilterForm,
     ProtocolHeaderForm,
     error_messages,
+    food_initial,
 )
-from challenges.library.services.foods import food_create
+from challenges.library.services.foods import FoodError, food_create, food_update
 from challenges.library.services.protocols import (
     ProtocolDraft,
     ProtocolError,
@@ -204,6 +205,23 @@ def food_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Added %(food)s to your clinic's foods.") % {"food": food})
             return redirect("challenges:food-list")
     return render(request, "challenges/food_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def food_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    food = access.get_food_for_allergist(request.user, pk)
+    form = FoodForm(request.POST or None, initial=food_initial(food))
+    if request.method == "POST" and form.is_valid():
+        try:
+            food = food_update(food=food, by=request.user, draft=form.draft())
+        except FoodError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Saved %(food)s.") % {"food": food})
+            return redirect("challenges:food-list")
+    return render(request, "challenges/food_form.html", {"form": form, "food": food})
 
 
 # --- what the detail page shows (display only; the figures come from plan, checklist, stopping, washout) -------

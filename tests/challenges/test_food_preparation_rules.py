@@ -259,3 +259,29 @@ def test_passed_hard_boiled_egg_keeps_raw_and_lightly_cooked_egg_avoided():
 @pytest.mark.parametrize(("allergen", "processing"), [("peanut", "roasted"), ("milk", ""), ("egg", "raw")])
 def test_other_foods_get_no_form_advice(allergen, processing):
     assert form_advice(allergen=allergen, processing=processing, food_label="x") == ""
+
+
+# --- what counts as baked (X9) ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("allergen", "temperature", "minutes", "matrix", "warned"),
+    [
+        ("milk", 180, 30, "wheat", False),  # the validated muffin (Nowak-Węgrzyn 2008)
+        ("milk", 179, 30, "wheat", True),
+        ("milk", 180, 29, "wheat", True),
+        ("milk", 180, 30, "", True),  # a cheesecake: little flour
+        ("egg", 180, 20, "wheat", False),  # UK baked-egg leaflets: 20 min at 180 °C
+        ("egg", 180, 19, "wheat", True),
+        ("egg", None, None, "wheat", True),
+    ],
+)
+def test_baked_milk_and_egg_must_be_baked_hot_and_long_in_wheat(allergen, temperature, minutes, matrix, warned):
+    issues = plan.baked_food_issues(
+        allergen=allergen, processing="baked", temperature_c=temperature, minutes=minutes, matrix=matrix
+    )
+    assert [(i.level, i.code) for i in issues] == ([("warning", "not_baked_enough")] if warned else [])
+
+
+def test_unbaked_foods_are_not_checked_for_baking():
+    assert plan.baked_food_issues(allergen="milk", processing="", temperature_c=None, minutes=None, matrix="") == []

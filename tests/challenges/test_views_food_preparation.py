@@ -242,3 +242,68 @@ def test_the_muffin_sheet_says_the_doses_are_milk_protein(client, patient, nurse
     sheet = text(client.get(_url("preparation-sheet", challenge.pk)).content)
     assert "doses are mg of milk protein" in sheet
     assert "(about 65 mg of milk protein)" in sheet
+
+
+# --- editing a clinic food ------------------------------------------------------------------------------------
+
+
+def test_an_allergist_corrects_a_clinic_foods_form_and_measures(client, allergist, library):
+    from challenges.library.services.foods import FoodDraft, food_create
+
+    draft = FoodDraft("Peanut powder", "Brand P", "peanut", Decimal("50"), "label")
+    food = food_create(clinic=allergist.clinic, by=allergist, draft=draft)
+    assert food.physical_form == "solid"  # the safe default until someone says otherwise
+    client.force_login(allergist)
+    listing = _page(client.get(_url("food-list")))
+    assert _url("food-edit", food.pk) in listing
+    form_page = _page(client.get(_url("food-edit", food.pk)))
+    assert 'value="Peanut powder"' in form_page
+    data = {
+        "name": "Peanut powder",
+        "form": "Brand P",
+        "allergen_group": "peanut",
+        "protein_g_per_100": "50",
+        "protein_source": "label",
+        "physical_form": "powder",
+        "household_measures": "tsp=2.5",
+    }
+    assert client.post(_url("food-edit", food.pk), data).status_code == HTTPStatus.FOUND
+    food.refresh_from_db()
+    assert (food.physical_form, food.household_measures) == ("powder", {"tsp": "2.5"})
+    assert food.history.first().history_user == allergist
+
+
+def test_a_food_used_by_a_challenge_cannot_be_edited(client, patient, nurse, allergist, library):
+    from challenges.library.services.foods import FoodDraft, food_create
+
+    food = food_create(
+        clinic=allergist.clinic,
+        by=allergist,
+        draft=FoodDraft("Peanut powder", "Brand P", "peanut", Decimal("50"), "label", physical_form="powder"),
+    )
+    practall = Protocol.objects.get(clinic=None, name="PRACTALL 7-step peanut OFC")
+    ours = protocol_clone(protocol=practall, clinic=allergist.clinic, by=allergist)
+    ours.food = food
+    ours.save()
+    _book(patient, ours, nurse, allergist)
+    client.force_login(allergist)
+    data = {
+        "name": "Peanut powder",
+        "form": "Brand P",
+        "allergen_group": "peanut",
+        "protein_g_per_100": "40",
+        "protein_source": "label",
+        "physical_form": "powder",
+    }
+    page = _page(client.post(_url("food-edit", food.pk), data))
+    assert "A challenge has used this food" in page
+    food.refresh_from_db()
+    assert food.protein_g_per_100 == Decimal("50")
+
+
+def test_standard_foods_and_nurses_cannot_edit(client, nurse, allergist, library):
+    standard = _food("Peanut butter", "smooth")
+    client.force_login(allergist)
+    assert client.get(_url("food-edit", standard.pk)).status_code == HTTPStatus.NOT_FOUND
+    client.force_login(nurse)
+    assert client.get(_url("food-edit", standard.pk)).status_code == HTTPStatus.NOT_FOUND

@@ -20,7 +20,7 @@ from clinical import step_checks, stopping, washout
 from clinical.checklist import ITEMS
 from clinical.errors import DomainError
 from clinical.kinds import KINDS
-from clinical.plan import PlannedStep, preparation_problems, validation_issues
+from clinical.plan import PlannedStep, baked_food_issues, preparation_problems, validation_issues
 from clinics.models import Clinic, User
 
 
@@ -84,6 +84,14 @@ def draft_issues(draft: ProtocolDraft, *, clinic_id: int | None = None) -> list[
             food_spec(draft.food), draft.steps, alternatives=powder_alternatives(draft.food, clinic)
         )
     issues += _rule_issues(draft)
+    food = draft.food
+    issues += baked_food_issues(
+        allergen=food.allergen_group,
+        processing=food.processing,
+        temperature_c=food.processing_temperature_c,
+        minutes=food.processing_minutes,
+        matrix=food.matrix,
+    )
     return issues
 
 
