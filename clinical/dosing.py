@@ -162,27 +162,42 @@ class FoodSpec:
         )
 
 
-def parse_household_measures(data: object) -> tuple[tuple[str, Decimal], ...]:
-    """A food's stored household measures ({"tsp": "5"}) as checked pairs; raises DosingError for bad data."""
+def parse_household_measures(data: object, *, strict: bool = True) -> tuple[tuple[str, Decimal], ...]:
+    """A food's stored household measures ({"tsp": "5"}) as checked pairs; raises DosingError for bad data.
+
+    `strict=False` (reading rows stored before the measures were checked) skips what is not a known measure with a
+    weight above 0 instead of raising: a step in a skipped measure is then refused as having no weight.
+    """
     if not isinstance(data, dict):
-        raise DosingError("Household measures must be a table of measure and weight.", code="bad_household_measures")
+        if strict:
+            raise DosingError(
+                "Household measures must be a table of measure and weight.", code="bad_household_measures"
+            )
+        return ()
     pairs = []
     for name, value in data.items():
-        if name not in HOUSEHOLD_MEASURES:
-            known = ", ".join(HOUSEHOLD_MEASURES)
-            raise DosingError(
-                f"Unknown household measure “{name}”; use one of {known}.", code="unknown_household_measure"
-            )
         try:
-            weight = Decimal(str(value))
-        except InvalidOperation:
-            raise DosingError(
-                f"The weight of 1 {name} is not a number (got {value}).", code="bad_household_measures"
-            ) from None
-        if not weight.is_finite() or weight <= 0:
-            raise DosingError(f"The weight of 1 {name} must be more than 0.", code="measure_not_positive")
-        pairs.append((name, weight))
+            pairs.append((name, _measure_weight(name, value)))
+        except DosingError:
+            if strict:
+                raise
     return tuple(pairs)
+
+
+def _measure_weight(name: object, value: object) -> Decimal:
+    """The checked weight of one household measure."""
+    if name not in HOUSEHOLD_MEASURES:
+        known = ", ".join(HOUSEHOLD_MEASURES)
+        raise DosingError(f"Unknown household measure “{name}”; use one of {known}.", code="unknown_household_measure")
+    try:
+        weight = Decimal(str(value))
+    except InvalidOperation:
+        raise DosingError(
+            f"The weight of 1 {name} is not a number (got {value}).", code="bad_household_measures"
+        ) from None
+    if not weight.is_finite() or weight <= 0:
+        raise DosingError(f"The weight of 1 {name} must be more than 0.", code="measure_not_positive")
+    return weight
 
 
 def food_amount_for_protein(protein_mg: Decimal, food: FoodSpec) -> Decimal:

@@ -24,7 +24,8 @@ def food_spec(food: Food) -> dosing.FoodSpec:
         physical_form=food.physical_form,
         allergen=food.allergen_group,
         protein_name=food.protein_name,
-        measures=dosing.parse_household_measures(food.household_measures),
+        # Rows saved before the measures were checked may hold other names: those are skipped, not trusted.
+        measures=dosing.parse_household_measures(food.household_measures, strict=False),
     )
 
 

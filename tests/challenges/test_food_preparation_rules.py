@@ -285,3 +285,9 @@ def test_baked_milk_and_egg_must_be_baked_hot_and_long_in_wheat(allergen, temper
 
 def test_unbaked_foods_are_not_checked_for_baking():
     assert plan.baked_food_issues(allergen="milk", processing="", temperature_c=None, minutes=None, matrix="") == []
+
+
+def test_measures_stored_before_the_check_are_read_leniently():
+    stored = {"tsp": "5", "scoop": "32.5", "tbsp": "0"}
+    assert dosing.parse_household_measures(stored, strict=False) == (("tsp", D("5")),)
+    assert dosing.parse_household_measures("tsp=5", strict=False) == ()

@@ -38,12 +38,21 @@ class FoodDraft:
     matrix: str = ""
     recipe: str = ""
     notes: str = ""
+    is_liquid: bool | None = None  # the former flag, still accepted: True means physical_form "liquid"
+
+
+def _fields(draft: FoodDraft) -> dict[str, object]:
+    """The draft as model fields (the old `is_liquid` flag folded into the physical form)."""
+    data = asdict(draft)
+    if data.pop("is_liquid"):
+        data["physical_form"] = "liquid"
+    return data
 
 
 @transaction.atomic
 def food_create(*, clinic: Clinic, by: User, draft: FoodDraft) -> Food:
     """A clinic's own food; raises ValidationError (e.g. the clinic already has this name and form)."""
-    food = Food(clinic=clinic, **asdict(draft))
+    food = Food(clinic=clinic, **_fields(draft))
     food._history_user = by  # type: ignore[attr-defined]
     food.full_clean()
     food.save()
@@ -65,7 +74,7 @@ def food_update(*, food: Food, by: User, draft: FoodDraft) -> Food:
             _("A challenge has used this food, so its figures are part of that record; add a new food instead."),
             code="food_in_use",
         )
-    for name, value in asdict(draft).items():
+    for name, value in _fields(draft).items():
         setattr(food, name, value)
     food._history_user = by  # type: ignore[attr-defined]
     food.full_clean()
