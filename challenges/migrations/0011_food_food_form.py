@@ -60,7 +60,7 @@ def forms_from_old_data(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('challenges', '0009_symptoms_resolved_and_discharge'),
+        ('challenges', '0010_text_caps_and_signed_pdf_digest'),
         ('clinics', '0001_initial'),
     ]
 
@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='food',
             name='recipe',
-            field=models.TextField(blank=True, verbose_name='recipe'),
+            field=models.TextField(blank=True, max_length=4000, verbose_name='recipe'),
         ),
         migrations.AddField(
             model_name='historicalfood',
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalfood',
             name='recipe',
-            field=models.TextField(blank=True, verbose_name='recipe'),
+            field=models.TextField(blank=True, max_length=4000, verbose_name='recipe'),
         ),
         migrations.AddConstraint(
             model_name='food',
