@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from challenges.library.models import PremedicationItem
 from challenges.run import facts
 from challenges.run.models import (
     DECISION_EVENTS,
@@ -38,7 +39,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import end_dosing
-from clinical import run_rules
+from clinical import adrenaline, run_rules
 from clinical.dates import format_clock
 from clinics.models import User
 
@@ -112,6 +113,7 @@ def treatment_record(
     given_at: datetime,
     notes: str = "",
     source: str = Source.CLINICIAN,
+    premedication_item: PremedicationItem | None = None,
 ) -> Treatment:
     """Record a medicine given: premedication taken, or treatment of a reaction.
 
@@ -133,6 +135,7 @@ def treatment_record(
             % {"given": format_clock(timezone.localtime(given_at)), "onset": format_clock(onset)},
             code="adrenaline_before_onset",
         )
+    above_max = _check_adrenaline(challenge, kind, dose, notes) if kind == TreatmentKind.ADRENALINE else None
     treatment = Treatment(
         challenge=challenge,
         kind=kind,
@@ -143,9 +146,32 @@ def treatment_record(
         notes=notes,
         source=source,
         recorded_by=by,
+        premedication_item=premedication_item,
     )
     save_new(treatment, by)
+    if above_max:
+        event(challenge, EventKind.ADRENALINE_ABOVE_MAX, by, reason=f"{above_max} Reason: {notes.strip()}")
     return treatment
+
+
+def _check_adrenaline(challenge: Challenge, kind: str, dose: str, notes: str) -> str:
+    """Refuse an adrenaline dose not written in mg; one above the weight-based maximum needs a reason in the notes
+    (then it is recorded and flagged). Returns the flag's text, or "" (clinical.adrenaline.check_recorded_dose)."""
+    problem = adrenaline.check_recorded_dose(dose, challenge.patient.weight_kg)
+    if problem is None:
+        return ""
+    if problem.code == adrenaline.UNREADABLE:
+        raise ChallengeRuleError(problem.message, code="adrenaline_dose_unreadable")
+    if not notes.strip():
+        raise ChallengeRuleError(
+            _(
+                "%(problem)s Check the dose. If it really was given, say why in the notes: it is then recorded and "
+                "flagged."
+            )
+            % {"problem": problem.message},
+            code="adrenaline_above_max",
+        )
+    return problem.message
 
 
 def _require_recording(challenge: Challenge) -> None:

@@ -60,7 +60,7 @@ def forms_from_old_data(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('challenges', '0010_text_caps_and_signed_pdf_digest'),
+        ('challenges', '0011_meds_premedication_and_adrenaline'),
         ('clinics', '0001_initial'),
     ]
 
