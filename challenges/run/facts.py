@@ -313,7 +313,7 @@ def suggest_grade(
     dose, worse than baseline). None when there is no onset, or adrenaline is recorded before it
     (adrenaline_timing_problem says so): a grade with a made-up suffix would be worse than none.
     """
-    if onset is None or adrenaline_timing_problem(challenge, onset):
+    if onset is None or adrenaline_timing_problem(challenge, onset) or not grading.scale_fits(challenge.protocol.kind):
         return None
     doses = _doses_given(challenge)
     recorded = [
