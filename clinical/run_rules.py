@@ -82,6 +82,11 @@ def describe_wait(remaining: timedelta) -> str:
     return format_duration(remaining)
 
 
+# "Wait longer" after a hold: from 5 min to 4 h (a bound on typing, not a clinical number; the allergist chooses).
+MIN_WAIT_MINUTES = 5
+MAX_WAIT_MINUTES = 240
+
+
 def new_evidence(hits_evidence: Sequence[Sequence[str]], already_alerted: set[str]) -> bool:
     """True when a rule hit carries evidence that no earlier alert showed (so a new alert is due)."""
     return any(item not in already_alerted for evidence in hits_evidence for item in evidence)

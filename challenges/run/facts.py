@@ -7,6 +7,7 @@ loaded under its lock), so the selectors and the services compute the same facts
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -71,17 +72,35 @@ def repeat_requested(challenge: Challenge, doses: Sequence[Dose]) -> bool:
     return False
 
 
+def wait_requested(challenge: Challenge, doses: Sequence[Dose]) -> datetime | None:
+    """Until when a "wait longer" decision (after the last dose) holds back the next dose; None if none."""
+    last_dose_at = doses[-1].given_at if doses else None
+    waits = [
+        a.wait_until
+        for a in challenge.alerts.all()
+        if a.decision == Decision.WAIT
+        and a.wait_until is not None
+        and (last_dose_at is None or (a.decided_at is not None and a.decided_at >= last_dose_at))
+    ]
+    return max(waits, default=None)
+
+
 def upcoming_step(challenge: Challenge) -> run_rules.NextStep:
-    """The next planned step and when it is due; at home the watch window must pass too."""
+    """The next planned step and when it is due; at home the watch window must pass too, and after a "wait
+    longer" decision the time the allergist set."""
     doses = valid_doses(challenge)
     steps = list(challenge.protocol.steps.all())
     watch = challenge.protocol.watch_hours * 60 if challenge.setting == Setting.HOME else 0
-    return run_rules.next_step(
+    step = run_rules.next_step(
         [run_rules.GivenStep(d.step_number, d.given_at) for d in doses],
         interval_after={s.number: max(s.interval_minutes, watch) for s in steps},
         planned_steps=len(steps),
         repeat_requested=repeat_requested(challenge, doses),
     )
+    wait_until = wait_requested(challenge, doses)
+    if step.number is not None and wait_until is not None and (step.due_at is None or wait_until > step.due_at):
+        step = dataclasses.replace(step, due_at=wait_until)
+    return step
 
 
 def needs_release(challenge: Challenge, step: run_rules.NextStep) -> bool:
@@ -216,6 +235,16 @@ def reading_hits(challenge: Challenge, reading: VitalSigns) -> list[stopping.Rul
     )
 
 
+def blocking_hits(hits: Sequence[stopping.RuleHit]) -> list[stopping.RuleHit]:
+    """The hits that hold back the next dose until a clinician decides (stop and hold tiers)."""
+    return [hit for hit in hits if hit.blocks]
+
+
+def notices(challenge: Challenge) -> list[stopping.RuleHit]:
+    """What to watch without holding the next dose: contact redness (observe), a heart-rate rise alone (advisory)."""
+    return [hit for hit in stop_rule_hits(challenge) if not hit.blocks]
+
+
 def hit_evidence(hit: stopping.RuleHit) -> tuple[str, ...]:
     """What a stop-rule hit rests on (its message when it lists no separate evidence)."""
     return hit.evidence or (hit.message,)
@@ -236,6 +265,7 @@ def _vitals_value(v: VitalSigns) -> stopping.Vitals:
         spo2=v.spo2,
         temperature_c=v.temperature_c,
         pef=v.pef,
+        fev1_ml=v.fev1_ml,
     )
 
 
@@ -245,7 +275,7 @@ def alert_hit_data(hits: Sequence[stopping.RuleHit]) -> list[dict[str, Any]]:
     for hit in hits:
         evidence = hit_evidence(hit)
         times = [timezone.localtime(at).isoformat() for at in hit.evidence_at]
-        row: dict[str, Any] = {"code": hit.code, "message": hit.message, "evidence": list(evidence)}
+        row: dict[str, Any] = {"code": hit.code, "message": hit.message, "evidence": list(evidence), "tier": hit.tier}
         if len(times) == len(evidence):
             row["evidence_at"] = times
         data.append(row)

@@ -24,6 +24,7 @@ from challenges.models import (
 from challenges.run.models import DischargeCondition
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
+from clinical.run_rules import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES
 from clinics.forms import DateInput, DateTimeInput, StrictDecimalField, crispy_helper
 from clinics.models import Role, User
 from patients.models import Medication
@@ -280,7 +281,7 @@ class ObservationForm(forms.Form):
         self.helper = crispy_helper()
 
 
-VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
+VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef", "fev1_ml")
 
 
 class VitalsForm(forms.Form):
@@ -294,6 +295,7 @@ class VitalsForm(forms.Form):
         label=_("Temp (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C", required=False
     )
     pef = forms.IntegerField(label=_("PEF (L/min)"), min_value=30, max_value=900, required=False)
+    fev1_ml = forms.IntegerField(label=_("FEV1 (mL)"), min_value=100, max_value=8000, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -327,11 +329,25 @@ class TreatmentForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
+    wait_minutes = forms.IntegerField(
+        label=_("Wait longer: minutes before the next dose"),
+        min_value=MIN_WAIT_MINUTES,
+        max_value=MAX_WAIT_MINUTES,
+        required=False,
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data is None:
+            data = self.cleaned_data
+        if data.get("decision") == Decision.WAIT and not data.get("wait_minutes") and "wait_minutes" not in self.errors:
+            self.add_error("wait_minutes", _("Say how many minutes to wait before the next dose."))
+        return data
 
 
 class OutcomeForm(forms.Form):

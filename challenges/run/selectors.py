@@ -33,7 +33,7 @@ from challenges.run.models import (
     VitalsKind,
     WashoutDecision,
 )
-from clinical import adrenaline, grading, observation, outcome, run_rules, washout
+from clinical import adrenaline, grading, observation, outcome, run_rules, stopping, washout
 from clinical.dates import format_day, format_when
 from clinical.plan import StepLine, step_lines
 from clinics.models import User
@@ -187,6 +187,7 @@ class RunState:
     cumulative_after_next: Decimal | None
     due_at: datetime | None
     open_alert: StopAlert | None
+    notices: list[stopping.RuleHit]  # observe / advisory: shown, never block the next dose
     conflicts: list[washout.Reviewed]  # each medication conflict with what was decided about it
     medication_decisions_open: bool  # before the first dose: decisions can still be recorded
     first_dose_refusal: washout.Refusal | None  # why the first dose must wait for a medication decision
@@ -222,6 +223,7 @@ def run_state(challenge: Challenge) -> RunState:
         cumulative_after_next=result.total_protein_mg + plan[step.number - 1].protein_mg if step.number else None,
         due_at=step.due_at if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.PLANNED) else None,
         open_alert=facts.open_alert(challenge),
+        notices=facts.notices(challenge),
         conflicts=conflicts,
         medication_decisions_open=_medication_decisions_open(challenge, valid),
         first_dose_refusal=None if valid else washout.first_dose_refusal(conflicts),

@@ -162,6 +162,14 @@ def test_a_dose_waits_for_the_allergist_after_a_stop_rule(challenge, nurse, cloc
     assert_refused("stop_alert_open", lambda: _dose(challenge, nurse, clock))
 
 
+def test_a_dose_waits_for_a_clinician_while_a_hold_is_undecided(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 3)
+    runs.observation_record(challenge=challenge, by=nurse, item_code="gi_subjective", severity=2, observed_at=clock.now)
+    error = assert_refused("hold_open", lambda: _dose(challenge, nurse, clock))
+    assert "Nausea/abdominal pain, moderate (2)" in error.message
+
+
 def test_a_dose_before_its_time_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _dose(challenge, nurse, clock)
@@ -296,6 +304,17 @@ def _alert(challenge: Challenge, nurse, clock):
 def test_only_an_allergist_decides_a_stop_alert(challenge, nurse, clock):
     alert = _alert(challenge, nurse, clock)
     assert_refused("allergist_only", lambda: runs.alert_decide(alert=alert, by=nurse, decision="stop", reason="Hives"))
+
+
+def test_wait_longer_needs_how_long(challenge, nurse, allergist, clock):
+    alert = _alert(challenge, nurse, clock)
+    for minutes in (None, 4, 241):
+        assert_refused(
+            "wait_minutes",
+            lambda m=minutes: runs.alert_decide(
+                alert=alert, by=allergist, decision="wait", reason="Unsure", wait_minutes=m
+            ),
+        )
 
 
 def test_a_decision_must_be_stop_repeat_or_continue(challenge, nurse, allergist, clock):

@@ -115,7 +115,17 @@ def _check_can_dose(challenge: Challenge) -> None:
         raise ChallengeRuleError(
             _("Complete the pre-challenge checks first (or an allergist overrides a failed item)."), code="checks"
         )
-    if facts.open_alert(challenge) is not None:
+    alert = facts.open_alert(challenge)
+    if alert is not None and alert.is_hold:
+        raise ChallengeRuleError(
+            _(
+                "%(reason)s. No further dose until a clinician decides: continue, repeat the same dose, "
+                "wait longer or stop."
+            )
+            % {"reason": "; ".join(hit["message"] for hit in alert.hits)},
+            code="hold_open",
+        )
+    if alert is not None:
         raise ChallengeRuleError(
             _("A stop rule was met: no further dose until the allergist decides."), code="stop_alert_open"
         )

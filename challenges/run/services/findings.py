@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -160,7 +160,7 @@ def _check_stop_rules(challenge: Challenge, by: User | None) -> StopAlert | None
 
     While an alert is still waiting for the allergist, new findings are added to it (one decision covers them).
     """
-    hits = facts.stop_rule_hits(challenge)
+    hits = facts.blocking_hits(facts.stop_rule_hits(challenge))
     seen = {item for alert in challenge.alerts.all() for hit in alert.hits for item in hit["evidence"]}
     if not hits or not run_rules.new_evidence([facts.hit_evidence(h) for h in hits], seen):
         return None
@@ -178,8 +178,13 @@ def _check_stop_rules(challenge: Challenge, by: User | None) -> StopAlert | None
 
 
 @transaction.atomic
-def alert_decide(*, alert: StopAlert, by: User, decision: str, reason: str) -> StopAlert:
-    """The allergist's decision on a stop alert: stop, hold and repeat the same dose, or continue."""
+def alert_decide(
+    *, alert: StopAlert, by: User, decision: str, reason: str, wait_minutes: int | None = None
+) -> StopAlert:
+    """The allergist's decision on a stop alert or a hold: stop, repeat the same dose, wait longer, or continue.
+
+    "Wait longer" needs how long (`wait_minutes`): the next dose is then not due before that time has passed.
+    """
     require_allergist(by)
     challenge = locked(alert.challenge)
     require_open(challenge)
@@ -187,9 +192,17 @@ def alert_decide(*, alert: StopAlert, by: User, decision: str, reason: str) -> S
     if not alert.is_open:
         raise ChallengeRuleError(_("This alert was already decided."), code="already_decided")
     if decision not in Decision.values:
-        raise ChallengeRuleError(_("Choose stop, repeat or continue."), code="bad_decision")
+        raise ChallengeRuleError(_("Choose stop, repeat, wait longer or continue."), code="bad_decision")
+    if decision == Decision.WAIT and not (wait_minutes and run_rules.MIN_WAIT_MINUTES <= wait_minutes <= run_rules.MAX_WAIT_MINUTES):
+        raise ChallengeRuleError(
+            _("Say how long to wait before the next dose (%(low)s to %(high)s min).")
+            % {"low": run_rules.MIN_WAIT_MINUTES, "high": run_rules.MAX_WAIT_MINUTES},
+            code="wait_minutes",
+        )
     alert.decision, alert.reason = decision, require_reason(reason)
     alert.decided_by, alert.decided_at = by, timezone.now()
+    if decision == Decision.WAIT and wait_minutes:
+        alert.wait_until = alert.decided_at + timedelta(minutes=wait_minutes)
     save(alert, by)
     event(challenge, DECISION_EVENTS[Decision(decision)], by, reason=alert.reason)
     if decision == Decision.STOP:
