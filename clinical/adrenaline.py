@@ -61,3 +61,23 @@ def adrenaline_autoinjector(weight_kg: Decimal) -> str:
 def dose_rule_text() -> str:
     """The dose rule as printed: '0.01 mg/kg, at most 0.5 mg', from the constants above."""
     return f"{format_quantity(ADRENALINE_MG_PER_KG, 'mg/kg')}, at most {format_quantity(ADRENALINE_MAX_MG, 'mg')}"
+
+
+ADRENALINE_SITE = "anterolateral thigh"  # IM into the mid-outer thigh (docs/clinical-sources.md §10)
+
+
+def dose_text(dose_mg: Decimal) -> str:
+    """'0.24 mg (0.24 mL of 1 mg/mL, 1:1000)': the dose and the volume to draw up."""
+    volume = (dose_mg / ADRENALINE_MG_PER_ML).quantize(ADRENALINE_DOSE_STEP, rounding=ROUND_HALF_UP)
+    return (
+        f"{format_quantity(dose_mg, 'mg')} ({format_quantity(volume, 'mL')} of "
+        f"{format_quantity(ADRENALINE_MG_PER_ML, 'mg/mL')}, 1:1000)"
+    )
+
+
+def ordinal(number: int) -> str:
+    """'1st', '2nd', '3rd', '4th', '11th', '21st': which adrenaline dose this is."""
+    if number < 1:
+        raise AdrenalineError(f"A dose number is 1 or more, not {number}.", code="bad_number")
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

@@ -234,6 +234,8 @@ def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...
                 notes=t.notes,
                 in_error=t.entered_in_error,
                 error_note=ctx.error(t),
+                site=t.site,
+                response=t.response,
             )
         )
     return tuple(rows)
@@ -373,11 +375,22 @@ def _result(ctx: Context) -> ResultBlock:
         Line("Highest tolerated dose (cumulative)", mg_text(r.highest_tolerated_cumulative_mg)),
         Line("Total eaten", f"{mg_text(r.total_protein_mg)} protein ({amount_text(r.total_food_amount, ctx.unit)})"),
         Line("First symptom", _first_symptom(ctx)),
+        Line("Anaphylaxis", _anaphylaxis(ctx)),
         Line("Reaction grade", _grade(ctx)),
     ]
     if ctx.state.grade_problem:
         lines.append(Line("Adrenaline timing", f"CHECK THE TIMES: {ctx.state.grade_problem}"))
     return ResultBlock(tuple(lines), ctx.state.grade.reasons if ctx.state.grade else (), "")
+
+
+def _anaphylaxis(ctx: Context) -> str:
+    """'Yes: NIAID/FAAN 2006 criterion 1 (...)', 'No (...)', or why it was not assessed (clinical.anaphylaxis)."""
+    assessment = ctx.state.anaphylaxis
+    if assessment is None:
+        return "not assessed (no dose given, or an FPIES challenge)"
+    if assessment.met:
+        return f"Yes: {assessment.summary}"
+    return "No (no NIAID/FAAN 2006 or WAO 2020 criterion met)"
 
 
 def _outcome(ctx: Context) -> str:

@@ -26,11 +26,13 @@ from challenges.run.models import (
     Setting,
     Status,
     StopAlert,
+    Treatment,
     TreatmentKind,
     VitalSigns,
     VitalsKind,
 )
 from clinical import grading, observation, run_rules, stopping, washout
+from clinical import anaphylaxis as anaphylaxis_rules
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
@@ -375,6 +377,49 @@ def suggest_grade(
         adrenaline_at=adrenaline[0] if adrenaline else None,
     )
     return grading.suggest(scale, data)
+
+
+_ANAPHYLAXIS_VITALS = {
+    "hypotension": "hypotension",
+    "spo2_low": "hypoxaemia",
+    "pef_drop": "airflow_drop",
+    "fev1_drop": "airflow_drop",
+}
+
+
+def anaphylaxis(challenge: Challenge) -> anaphylaxis_rules.Assessment | None:
+    """The NIAID/FAAN 2006 and WAO 2020 criteria against what was seen after the food (clinical.anaphylaxis).
+
+    Every finding after an active dose that is worse than the item's baseline counts, whatever was decided about
+    it: the criteria say whether adrenaline is indicated now, not whether the challenge failed. The vital signs
+    count through the stop rules (low BP for age or a > 30 % drop, SpO2, PEF, FEV1). None before the first dose and
+    for an FPIES challenge, which these criteria do not describe.
+    """
+    doses = _doses_given(challenge)
+    if not doses or not grading.scale_fits(challenge.protocol.kind):
+        return None
+    recorded = [
+        (o.item_code, o.severity, o.observed_at)
+        for o in challenge.observations.all()
+        if not o.entered_in_error and o.item_code in ITEMS
+    ]
+    worst: dict[str, int] = {}
+    first = min(d.given_at for d in doses)
+    for code, severity in onset_rules.reaction_findings(recorded, onset=first, doses=doses):
+        worst[code] = max(worst.get(code, 0), severity)
+    flags = {"hypotension": False, "hypoxaemia": False, "airflow_drop": False}
+    for hit in stop_rule_hits(challenge):
+        if hit.code in _ANAPHYLAXIS_VITALS and any(onset_rules.after_active_dose(at, doses) for at in hit.evidence_at):
+            flags[_ANAPHYLAXIS_VITALS[hit.code]] = True
+    return anaphylaxis_rules.assess(anaphylaxis_rules.ReactionSigns(findings=worst, **flags))
+
+
+def adrenaline_given(challenge: Challenge) -> list[Treatment]:
+    """The valid adrenaline doses, in the order given (the first is dose 1)."""
+    return sorted(
+        (t for t in challenge.treatments.all() if t.kind == TreatmentKind.ADRENALINE and not t.entered_in_error),
+        key=lambda t: (t.given_at, t.pk),
+    )
 
 
 def suggested_grade(challenge: Challenge) -> grading.GradeSuggestion | None:

@@ -319,8 +319,20 @@ class TreatmentForm(forms.Form):
     drug = forms.CharField(label=_("Drug"), max_length=120)
     dose = forms.CharField(label=_("Dose"), max_length=60, help_text=_("with its unit, e.g. 0.3 mg"))
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices)
+    site = forms.CharField(label=_("Site"), required=False, max_length=60, help_text=_("e.g. anterolateral thigh"))
     given_at = WhenField(label=_("Given at"), initial=_now_local)
+    response = forms.CharField(label=_("Response"), required=False, max_length=200)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class AdrenalineForm(forms.Form):
+    """The one-tap adrenaline record: nothing to type; the key makes a double tap one dose."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

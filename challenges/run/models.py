@@ -434,6 +434,8 @@ class Treatment(ClinicalRecord):
     given_at = models.DateTimeField(_("given at"))
     site = models.CharField(_("site"), max_length=60, blank=True)  # e.g. "anterolateral thigh" for IM adrenaline
     response = models.CharField(_("response"), max_length=200, blank=True)
+    # The one-tap adrenaline form's key: a double tap records one dose, not two.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     source = models.CharField(max_length=10, choices=Source, default=Source.CLINICIAN)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     notes = models.CharField(max_length=500, blank=True)

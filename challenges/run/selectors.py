@@ -33,6 +33,7 @@ from challenges.run.models import (
     VitalsKind,
     WashoutDecision,
 )
+from clinical import anaphylaxis as anaphylaxis_rules
 from clinical import adrenaline, grading, observation, outcome, run_rules, stopping, washout
 from clinical.dates import format_day, format_when
 from clinical.plan import StepLine, step_lines
@@ -200,6 +201,8 @@ class RunState:
     observation: ObservationState | None
     adrenaline_mg: Decimal | None
     autoinjector: str
+    anaphylaxis: anaphylaxis_rules.Assessment | None  # NIAID/FAAN 2006 and WAO 2020, live (clinical.anaphylaxis)
+    adrenaline_doses: int  # valid adrenaline doses recorded so far
     baseline: VitalSigns | None
 
 
@@ -236,6 +239,8 @@ def run_state(challenge: Challenge) -> RunState:
         observation=observed,
         adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
+        anaphylaxis=facts.anaphylaxis(challenge),
+        adrenaline_doses=len(facts.adrenaline_given(challenge)),
         baseline=baselines[-1] if baselines else None,
     )
 

@@ -23,6 +23,7 @@ from challenges.run import selectors
 from challenges.run import services as runs
 from challenges.run.forms import (
     AddendumForm,
+    AdrenalineForm,
     ChecksForm,
     DecisionForm,
     DischargeForm,
@@ -124,6 +125,7 @@ def detail_page(
         "vitals_form": context.get("vitals_form") or VitalsForm(),
         "treatment_form": context.get("treatment_form") or TreatmentForm(),
         "decision_form": context.get("decision_form") or DecisionForm(),
+        "adrenaline_form": context.get("adrenaline_form") or AdrenalineForm(),
         "outcome_form": context.get("outcome_form") or _outcome_form(challenge, state),
         "reason_form": context.get("reason_form"),  # bound, when a reason was refused
         "sign_form": context.get("sign_form") or SignForm(),
@@ -352,6 +354,16 @@ def record_treatment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     write = lambda data: runs.treatment_record(challenge=challenge, by=request.user, **data)  # noqa: E731
     return act(
         request, form, write, success=_("Treatment recorded."), **on_detail_page(request, pk, treatment_form=form)
+    )
+
+
+@require_POST
+def record_adrenaline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = AdrenalineForm(request.POST)
+    write = lambda data: runs.adrenaline_record(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(
+        request, form, write, success=_("Adrenaline recorded."), **on_detail_page(request, pk, adrenaline_form=form)
     )
 
 

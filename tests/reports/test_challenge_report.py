@@ -42,8 +42,10 @@ def test_failed_challenge_figures(failed):
     assert "Highest tolerated dose (discrete) 100 mg" in body
     assert "Highest tolerated dose (cumulative) 143 mg" in body
     assert "First symptom 10 min after dose 5 (11:10)" in body
-    # Urticaria (skin) and heart rate 104/min from 88 (cardiovascular): two organ systems, WAO 2; no adrenaline: z.
-    assert "Reaction grade 2z on WAO 2010 (Cox et al" in body
+    # Urticaria (skin) with a heart rate up from 88: a measured tachycardia is no WAO organ system, so one system,
+    # WAO 1; no adrenaline: z. Hives alone meet no anaphylaxis criterion.
+    assert "Reaction grade 1z on WAO 2010 (Cox et al" in body
+    assert "Anaphylaxis No (no NIAID/FAAN 2006 or WAO 2020 criterion met)" in body
     assert "Planned doses 3 mg to 3,000 mg protein; cumulative 4,443 mg" in body
 
 

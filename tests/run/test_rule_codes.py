@@ -170,6 +170,14 @@ def test_a_dose_waits_for_a_clinician_while_a_hold_is_undecided(challenge, nurse
     assert "Nausea/abdominal pain, moderate (2)" in error.message
 
 
+def test_one_tap_adrenaline_needs_the_patients_weight(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    challenge.patient.weight_kg = None
+    challenge.patient.save()
+    assert_refused("no_weight", lambda: runs.adrenaline_record(challenge=challenge, by=nurse, idempotency_key=uuid.uuid4()))
+
+
 def test_a_dose_before_its_time_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _dose(challenge, nurse, clock)

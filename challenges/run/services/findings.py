@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +39,9 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import end_dosing
-from clinical import run_rules
+from challenges.library.models import Route
+from clinical import adrenaline, run_rules
+from clinical.units import format_quantity
 from clinical.dates import format_clock
 from clinics.models import User
 
@@ -112,8 +115,11 @@ def treatment_record(
     given_at: datetime,
     notes: str = "",
     source: str = Source.CLINICIAN,
+    site: str = "",
+    response: str = "",
+    idempotency_key: uuid.UUID | None = None,
 ) -> Treatment:
-    """Record a medicine given: premedication taken, or treatment of a reaction.
+    """Record a medicine given: premedication taken, or treatment of a reaction (with its site and response).
 
     Adrenaline timed before the reaction's first symptom is refused: the WAO suffix is measured from that symptom,
     and one of the two times must be wrong (clinical review G2). If the onset only becomes known, or moves, later,
@@ -143,9 +149,47 @@ def treatment_record(
         notes=notes,
         source=source,
         recorded_by=by,
+        site=site,
+        response=response,
+        idempotency_key=idempotency_key,
     )
     save_new(treatment, by)
     return treatment
+
+
+@transaction.atomic
+def adrenaline_record(*, challenge: Challenge, by: User, idempotency_key: uuid.UUID) -> Treatment:
+    """One tap at the bedside: IM adrenaline at the patient's weight-based dose (clinical.adrenaline), in the
+    anterolateral thigh, timed by the server now. Repeat doses are numbered (1st, 2nd...) and count for the
+    observation after the reaction (clinical.observation). The same form twice records one dose."""
+    challenge = locked(challenge)
+    existing = Treatment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.challenge_id != challenge.pk:
+            raise ChallengeRuleError(_("This form was already used for another challenge."), code="key_reused")
+        return existing
+    require_open(challenge)
+    weight = challenge.patient.weight_kg
+    if not weight:
+        raise ChallengeRuleError(
+            _("No weight is recorded, so no dose can be worked out: record the adrenaline given in the form below."),
+            code="no_weight",
+        )
+    dose_mg = adrenaline.adrenaline_dose_mg(weight)
+    number = len(facts.adrenaline_given(challenge)) + 1
+    return treatment_record(
+        challenge=challenge,
+        by=by,
+        kind=TreatmentKind.ADRENALINE,
+        drug=_("Adrenaline 1 mg/mL (1:1000)"),
+        dose=adrenaline.dose_text(dose_mg),
+        route=Route.IM,
+        given_at=timezone.now(),
+        notes=_("%(nth)s dose, for %(weight)s")
+        % {"nth": adrenaline.ordinal(number), "weight": format_quantity(weight, "kg")},
+        site=adrenaline.ADRENALINE_SITE,
+        idempotency_key=idempotency_key,
+    )
 
 
 def _require_recording(challenge: Challenge) -> None:
