@@ -206,3 +206,48 @@ def _food_unit(valid: Sequence[GivenDose]) -> str:
     if len(units) > 1:
         raise OutcomeError(f"Food amounts are in different units ({', '.join(sorted(units))}).", code="mixed_units")
     return units.pop() if units else ""
+
+
+# --- Advice follows the outcome (docs/clinical-sources.md §6.3) ------------------------------------------------
+
+EAT_REGULARLY = "eat_regularly"
+STRICT_AVOIDANCE = "strict_avoidance"
+RECHALLENGE = "rechallenge"
+
+_DEFAULT_ADVICE: dict[str, str] = {
+    OutcomeVerdict.PASSED: EAT_REGULARLY,
+    OutcomeVerdict.FAILED: STRICT_AVOIDANCE,
+    OutcomeVerdict.EQUIVOCAL: RECHALLENGE,
+    OutcomeVerdict.DOSE_NOT_REACHED: RECHALLENGE,
+}
+
+# Advice that contradicts the outcome, and why.
+_CONTRADICTIONS: dict[tuple[str, str], str] = {
+    (OutcomeVerdict.FAILED, EAT_REGULARLY): (
+        "A failed challenge cannot be followed by “eat the food regularly”: the food caused a reaction. "
+        "Choose strict avoidance, or a re-challenge."
+    ),
+    (OutcomeVerdict.PASSED, STRICT_AVOIDANCE): (
+        "A passed challenge cannot be followed by “strict avoidance”: the food was tolerated. Choose eat the food "
+        "regularly, or record another outcome."
+    ),
+}
+
+
+def default_advice(outcome: str) -> str:
+    """The advice a form starts from for this outcome: never "eat regularly" after a failed challenge."""
+    try:
+        return _DEFAULT_ADVICE[outcome]
+    except KeyError:
+        raise OutcomeError(f"Unknown outcome {outcome!r}.", code="unknown_outcome") from None
+
+
+def default_adrenaline_prescription(outcome: str, *, systemic_reaction: bool) -> bool:
+    """A failed challenge with a systemic reaction (beyond the skin, or anaphylaxis) starts from "prescribe
+    adrenaline"; the allergist may change it."""
+    return outcome == OutcomeVerdict.FAILED and systemic_reaction
+
+
+def advice_conflict(outcome: str, advice: str) -> str | None:
+    """Why this advice contradicts this outcome, or None when it does not."""
+    return _CONTRADICTIONS.get((outcome, advice))

@@ -358,9 +358,7 @@ def _episodes(findings: Sequence[Finding], pre_dose: Mapping[str, int]) -> list[
     return episodes
 
 
-def _subjective_hold_hits(
-    rules: StopRules, findings: Sequence[Finding], pre_dose: Mapping[str, int]
-) -> list[RuleHit]:
+def _subjective_hold_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Mapping[str, int]) -> list[RuleHit]:
     """HOLD: a subjective symptom of grade >= 2, or one persisting > 45 min (Niggemann & Beyer 2010; EuroPrevall;
     docs/clinical-sources.md §3.2). One hit per item and kind; the evidence is the finding that met the rule."""
     by_item: dict[str, list[Finding]] = {}

@@ -276,7 +276,7 @@ def _doses(ctx: Context) -> list[DoseRow]:
                 planned_protein=mg_text(d.planned_protein_mg),
                 planned_food=amount_text(d.planned_food_amount, ctx.unit),
                 eaten=amount_text(d.food_amount, ctx.unit),
-                protein_eaten=mg_text(d.protein_mg),
+                protein_eaten="none (placebo)" if ctx.show_placebo and d.is_placebo else mg_text(d.protein_mg),
                 time=ctx.clock(d.given_at),
                 by=person(d.given_by),
                 cumulative=cumulative,

@@ -31,8 +31,8 @@ from challenges.run.models import (
     VitalSigns,
     VitalsKind,
 )
-from clinical import grading, observation, run_rules, stopping, washout
 from clinical import anaphylaxis as anaphylaxis_rules
+from clinical import grading, observation, run_rules, stopping, washout
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS

@@ -21,7 +21,7 @@ from challenges.models import (
     TreatmentKind,
     WashoutAction,
 )
-from challenges.run.models import DischargeCondition
+from challenges.run.models import DischargeCondition, StopKind
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
 from clinical.run_rules import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES
@@ -327,6 +327,15 @@ class TreatmentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
+
+
+class StopForm(ReasonForm):
+    """Stop the challenge: why (a reaction, or refusal, time, illness: clinical review O2) and a written reason."""
+
+    kind = forms.ChoiceField(label=_("Why"), choices=StopKind.choices, required=False)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or StopKind.REACTION
 
 
 class AdrenalineForm(forms.Form):

@@ -147,7 +147,6 @@ class Decision(models.TextChoices):
     CONTINUE = "continue", _("Continue (with a written justification)")
 
 
-
 class EventKind(models.TextChoices):
     """What a ChallengeEvent records; the label is what the challenge page's event log shows."""
 
@@ -476,7 +475,7 @@ class StopAlert(models.Model):
 
     @property
     def tier(self) -> str:
-        """'stop' or 'hold' (clinical.stopping tiers): the most urgent of its hits; hits stored before tiers are stops."""
+        """'stop' or 'hold' (clinical.stopping tiers): the most urgent of its hits (stored before tiers: 'stop')."""
         return stopping.worst_tier([hit.get("tier", stopping.STOP) for hit in self.hits]) or stopping.STOP
 
     @property

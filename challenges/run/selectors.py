@@ -29,12 +29,13 @@ from challenges.run.models import (
     Setting,
     Status,
     StopAlert,
+    StopKind,
     VitalSigns,
     VitalsKind,
     WashoutDecision,
 )
-from clinical import anaphylaxis as anaphylaxis_rules
 from clinical import adrenaline, grading, observation, outcome, run_rules, stopping, washout
+from clinical import anaphylaxis as anaphylaxis_rules
 from clinical.dates import format_day, format_when
 from clinical.plan import StepLine, step_lines
 from clinics.models import User
@@ -203,6 +204,13 @@ class RunState:
     autoinjector: str
     anaphylaxis: anaphylaxis_rules.Assessment | None  # NIAID/FAAN 2006 and WAO 2020, live (clinical.anaphylaxis)
     adrenaline_doses: int  # valid adrenaline doses recorded so far
+
+    @property
+    def systemic_reaction(self) -> bool:
+        """Anaphylaxis, or involvement beyond the skin (what makes an adrenaline prescription the default)."""
+        found = self.anaphylaxis
+        return found is not None and (found.met or any(i != "skin/mucosal" for i in found.involvement))
+
     baseline: VitalSigns | None
 
 
@@ -278,8 +286,11 @@ def _suggest_outcome(challenge: Challenge, valid: list[Dose], plan: list[StepLin
         planned_steps=max(len(plan), 1),
         min_top_dose_mg=challenge.protocol.min_top_dose_mg,
         highest_dose_mg=max((d.protein_mg for d in active), default=None),
-        stop_hits=any(a.decision != Decision.CONTINUE for a in challenge.alerts.all()),
-        stopped_early=challenge.status == Status.STOPPED,
+        # Only a stop counts (clinical review O1): an alert decided "repeat", "wait" or "continue" is not a failure,
+        # nor is a hold still waiting for its decision; an open stop alert is (the safe reading).
+        stop_hits=any(a.decision == Decision.STOP or (a.is_open and not a.is_hold) for a in challenge.alerts.all()),
+        # Stopped for refusal, time or illness says nothing about tolerance: "dose not reached" (O2).
+        stopped_early=challenge.status == Status.STOPPED and challenge.stop_kind in ("", StopKind.REACTION),
     )
 
 

@@ -497,7 +497,8 @@ def test_a_grade_1_subjective_symptom_alone_raises_nothing():
 
 def test_a_grade_2_subjective_symptom_raises_a_hold():
     hit = only(check([seen("gi_subjective", 2, 3, at(10, 5))]), "subjective_severe")
-    assert hit.tier == HOLD and hit.blocks
+    assert hit.tier == HOLD
+    assert hit.blocks
     assert hit.message == (
         "Hold: Nausea/abdominal pain, moderate (2) at 10:05 after dose 3 "
         "(limit: a subjective symptom moderate (2) or worse)"
@@ -543,18 +544,21 @@ def test_the_hold_limits_are_settings():
 
 def test_contact_redness_is_observe_not_stop():
     hit = only(check([seen("skin_contact", 2, 1, at(10, 3))]), "contact_redness")
-    assert hit.tier == OBSERVE and not hit.blocks
+    assert hit.tier == OBSERVE
+    assert not hit.blocks
     assert hit.message.startswith("Observe: Redness round the mouth or where the food touched (contact only)")
 
 
 def test_spreading_erythema_is_still_a_stop():
     hit = only(check([seen("skin_erythema", 1, 1)]), "objective_sign")
-    assert hit.tier == STOP and hit.blocks
+    assert hit.tier == STOP
+    assert hit.blocks
 
 
 def test_a_heart_rate_rise_alone_is_advisory():
     hit = only(check(vitals=[Vitals(at(10), heart_rate=121)], baseline=Vitals(at(9), heart_rate=100)), "hr_rise")
-    assert hit.tier == ADVISORY and not hit.blocks
+    assert hit.tier == ADVISORY
+    assert not hit.blocks
 
 
 def test_worst_tier_orders_stop_hold_observe_advisory():

@@ -56,7 +56,9 @@ def _tap(client, challenge: Challenge, key: uuid.UUID | None = None):
 def test_no_anaphylaxis_banner_for_hives_alone(client, challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 1)
-    runs.observation_record(challenge=challenge, by=nurse, item_code="skin_urticaria", severity=3, observed_at=clock.now)
+    runs.observation_record(
+        challenge=challenge, by=nurse, item_code="skin_urticaria", severity=3, observed_at=clock.now
+    )
     client.force_login(nurse)
     page = _page(client, challenge)
     assert 'data-testid="anaphylaxis"' not in page

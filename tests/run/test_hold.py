@@ -58,7 +58,8 @@ def _severe_nausea_after_dose_3(challenge: Challenge, nurse, clock) -> None:
 def test_a_severe_subjective_symptom_at_dose_3_holds_dose_4_until_decided(challenge, nurse, allergist, clock):
     _severe_nausea_after_dose_3(challenge, nurse, clock)
     alert = challenge.alerts.get()
-    assert alert.is_hold and alert.tier == "hold"
+    assert alert.is_hold
+    assert alert.tier == "hold"
     clock.move(minutes=30)
     with pytest.raises(ChallengeRuleError) as caught:
         _dose(challenge, nurse, clock)
@@ -134,7 +135,8 @@ def test_wait_longer_through_the_page_needs_minutes(client, challenge, nurse, al
     response = client.post(url, {"decision": "wait", "reason": "Watch", "wait_minutes": "30"})
     assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND)
     alert.refresh_from_db()
-    assert alert.decision == "wait" and alert.wait_until is not None
+    assert alert.decision == "wait"
+    assert alert.wait_until is not None
 
 
 def test_contact_redness_and_a_heart_rate_rise_are_shown_and_hold_nothing(client, challenge, nurse, clock):
@@ -163,3 +165,57 @@ def test_an_fev1_drop_over_12_percent_recorded_through_the_page_stops(client, ch
     assert "FEV1 2199 mL is 12.04 % below baseline 2500 mL" in alert.hits[0]["message"]
     challenge.refresh_from_db()
     assert challenge.status == Status.DOSING
+
+
+# --- outcome rules: hold and repeat is no failure; a stop for refusal is "dose not reached" (O1, O2) -------------
+
+
+def _suggested(challenge: Challenge) -> str:
+    from challenges.run import selectors
+
+    return selectors.run_state(
+        selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get()
+    ).suggested_outcome
+
+
+def test_hold_and_repeat_then_every_dose_tolerated_is_suggested_passed(challenge, nurse, allergist, clock):
+    _severe_nausea_after_dose_3(challenge, nurse, clock)
+    runs.alert_decide(alert=challenge.alerts.get(), by=allergist, decision="repeat", reason="Unclear, repeat")
+    for _ in range(5):  # step 3 again, then 4 to 7
+        clock.move(minutes=30)
+        _dose(challenge, nurse, clock)
+    assert _suggested(challenge) == "passed"
+
+
+def test_a_stop_for_refusal_through_the_page_is_suggested_dose_not_reached(client, challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 2)
+    client.force_login(nurse)
+    response = client.post(
+        reverse("challenges:stop", args=[challenge.pk]), {"kind": "refusal", "reason": "Would not eat more"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    challenge.refresh_from_db()
+    assert challenge.stop_kind == "refusal"
+    assert _suggested(challenge) == "dose_not_reached"
+
+
+def test_a_stop_for_doubtful_symptoms_is_suggested_equivocal(client, challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 2)
+    client.force_login(nurse)
+    client.post(reverse("challenges:stop", args=[challenge.pk]), {"kind": "reaction", "reason": "Unsure, quiet"})
+    assert _suggested(challenge) == "equivocal"
+
+
+def test_the_outcome_form_defaults_advice_and_adrenaline_from_the_reaction(client, challenge, nurse, allergist, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 2)
+    at = clock.move(minutes=10)
+    for item in ("skin_urticaria", "lower_resp_wheeze"):
+        runs.observation_record(challenge=challenge, by=nurse, item_code=item, severity=2, observed_at=at)
+    runs.alert_decide(alert=challenge.alerts.get(), by=allergist, decision="stop", reason="Anaphylaxis")
+    client.force_login(allergist)
+    page = _page(client, challenge)
+    assert '<option value="strict_avoidance" selected>' in page
+    assert '<option value="yes" selected>' in page

@@ -175,7 +175,9 @@ def test_one_tap_adrenaline_needs_the_patients_weight(challenge, nurse, clock):
     _doses(challenge, nurse, clock, 1)
     challenge.patient.weight_kg = None
     challenge.patient.save()
-    assert_refused("no_weight", lambda: runs.adrenaline_record(challenge=challenge, by=nurse, idempotency_key=uuid.uuid4()))
+    assert_refused(
+        "no_weight", lambda: runs.adrenaline_record(challenge=challenge, by=nurse, idempotency_key=uuid.uuid4())
+    )
 
 
 def test_a_dose_before_its_time_is_refused(challenge, nurse, clock):
@@ -477,6 +479,24 @@ def test_a_reaction_is_not_signed_before_its_observation_ends(challenge, nurse, 
     assert_refused(
         "allergist_only",
         lambda: runs.challenge_sign(challenge=challenge, by=nurse, observation_override_reason="Ward is closing"),
+    )
+
+
+def test_a_failed_challenge_is_not_advised_to_eat_the_food_regularly(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    contradiction = runs.OutcomeInput("failed", "Urticaria", "wao_2010", "1z", "eat_regularly", False)
+    error = assert_refused(
+        "advice_conflict", lambda: runs.outcome_confirm(challenge=challenge, by=allergist, data=contradiction)
+    )
+    assert "A failed challenge cannot be followed by “eat the food regularly”" in error.message
+
+
+def test_a_stop_needs_a_known_kind(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    assert_refused(
+        "bad_stop_kind",
+        lambda: runs.challenge_stop(challenge=challenge, by=nurse, reason="Bored", kind="boredom"),
     )
 
 

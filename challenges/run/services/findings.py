@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from challenges.library.models import Route
 from challenges.run import facts
 from challenges.run.models import (
     DECISION_EVENTS,
@@ -39,10 +40,9 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import end_dosing
-from challenges.library.models import Route
 from clinical import adrenaline, run_rules
-from clinical.units import format_quantity
 from clinical.dates import format_clock
+from clinical.units import format_quantity
 from clinics.models import User
 
 
@@ -237,10 +237,10 @@ def alert_decide(
         raise ChallengeRuleError(_("This alert was already decided."), code="already_decided")
     if decision not in Decision.values:
         raise ChallengeRuleError(_("Choose stop, repeat, wait longer or continue."), code="bad_decision")
-    if decision == Decision.WAIT and not (wait_minutes and run_rules.MIN_WAIT_MINUTES <= wait_minutes <= run_rules.MAX_WAIT_MINUTES):
+    low, high = run_rules.MIN_WAIT_MINUTES, run_rules.MAX_WAIT_MINUTES
+    if decision == Decision.WAIT and not (wait_minutes and low <= wait_minutes <= high):
         raise ChallengeRuleError(
-            _("Say how long to wait before the next dose (%(low)s to %(high)s min).")
-            % {"low": run_rules.MIN_WAIT_MINUTES, "high": run_rules.MAX_WAIT_MINUTES},
+            _("Say how long to wait before the next dose (%(low)s to %(high)s min).") % {"low": low, "high": high},
             code="wait_minutes",
         )
     alert.decision, alert.reason = decision, require_reason(reason)
