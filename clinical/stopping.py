@@ -203,8 +203,12 @@ def evaluate(
     baseline: Vitals | None,
     age_years: Decimal,
     dose_times: Mapping[int, datetime] | None = None,
+    usual: Mapping[str, int] | None = None,
 ) -> list[RuleHit]:
     """Every stop rule met by the observations so far; empty means no rule was met.
+
+    `usual` (item -> grade): a patient's usual symptoms (MCAS, "my usual symptoms") are judged like baseline
+    findings: a finding counts only when it is worse than its usual grade.
 
     `dose_times` (dose number -> when it was given) is only used by the FPIES rule to check that vomiting
     began 1-4 h after the food; without it that rule still fires and says the timing was not checked.
@@ -214,6 +218,8 @@ def evaluate(
         _check_finding(finding)
     ordered = sorted(findings, key=lambda f: f.observed_at)
     pre_dose = _pre_dose_severity(ordered)
+    for code, severity in (usual or {}).items():
+        pre_dose[code] = max(pre_dose.get(code, 0), severity)
     readings = sorted(vitals, key=lambda v: v.taken_at)
     hits = _objective_hits(rules, ordered, pre_dose)
     hits += _subjective_hits(rules, ordered, pre_dose)

@@ -75,6 +75,28 @@ class SymptomForm(_Helped):
         ]
 
 
+class UsualSymptomsForm(_Helped):
+    """ "My usual symptoms" (MCAS): one choice per item on the plan's checklist, "not usual for me" or the usual
+    grade. They are recorded, but only a symptom worse than its usual grade pauses the plan."""
+
+    def __init__(self, *args: Any, checklist: list[str], usual: dict[str, int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        usual = usual or {}
+        for item in CHECKLIST:
+            if item.code in checklist:
+                self.fields[item.code] = forms.TypedChoiceField(
+                    label=item.label,
+                    coerce=int,
+                    choices=[(0, _("Not usual for me")), *PATIENT_SEVERITY],
+                    initial=usual.get(item.code, 0),
+                    required=False,
+                    empty_value=0,
+                )
+
+    def usual(self) -> dict[str, int]:
+        return {code: grade for code, grade in self.cleaned_data.items() if grade}
+
+
 class CorrectionForm(SymptomForm):
     reason = forms.CharField(label=_("Why are you correcting it?"), max_length=500)
 

@@ -124,6 +124,21 @@ def patient_correct_symptom(
     )
 
 
+@transaction.atomic
+def usual_symptoms_set(*, challenge: Challenge, by: User, usual: dict[str, int]) -> Challenge:
+    """Record "my usual symptoms" for a home plan (MCAS): item -> usual grade 1-3. The patient of the plan or clinic
+    staff may; every symptom is still recorded, but one no worse than its usual grade pauses nothing."""
+    challenge = locked(challenge)
+    _require_own_home_plan(challenge, by)
+    require_open(challenge)
+    unknown = [code for code in usual if code not in challenge.protocol.checklist_items]
+    if unknown or any(grade not in (1, 2, 3) for grade in usual.values()):
+        raise ChallengeRuleError(_("Choose usual symptoms from the plan's list, graded 1 to 3."), code="bad_usual")
+    challenge.usual_symptoms = dict(usual)
+    save(challenge, by)
+    return challenge
+
+
 # --- the clinic's side --------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ from challenges.run.models import (
     VitalsKind,
 )
 from clinical import anaphylaxis as anaphylaxis_rules
-from clinical import grading, observation, run_rules, stopping, washout
+from clinical import grading, home_plan, observation, run_rules, stopping, washout
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
@@ -99,10 +99,40 @@ def upcoming_step(challenge: Challenge) -> run_rules.NextStep:
         planned_steps=len(steps),
         repeat_requested=repeat_requested(challenge, doses),
     )
+    pause = symptom_pause(challenge)
+    if step.number is not None and pause is not None and (step.due_at is None or pause[1] > step.due_at):
+        step = dataclasses.replace(step, due_at=pause[1])
     wait_until = wait_requested(challenge, doses)
     if step.number is not None and wait_until is not None and (step.due_at is None or wait_until > step.due_at):
         step = dataclasses.replace(step, due_at=wait_until)
     return step
+
+
+def usual_symptoms(challenge: Challenge) -> dict[str, int]:
+    """A home plan's "my usual symptoms" (item -> usual grade); empty in clinic."""
+    if challenge.setting != Setting.HOME:
+        return {}
+    return {str(code): int(grade) for code, grade in (challenge.usual_symptoms or {}).items()}
+
+
+def symptom_pause(challenge: Challenge) -> tuple[datetime, datetime] | None:
+    """At home: (last symptom, end of pause) while a symptom after the first step pauses the next one
+    (clinical.home_plan.symptom_pause_until); None in clinic or when nothing pauses. The watch window is the
+    protocol's (the one the printed plan names)."""
+    if challenge.setting != Setting.HOME:
+        return None
+    doses = valid_doses(challenge)
+    findings = [(o.item_code, o.severity, o.observed_at) for o in challenge.observations.all() if not o.entered_in_error]
+    # The clinic lifts the pause by releasing the step, or by deciding on the symptoms (continue, repeat, wait).
+    releases = [r.released_at for r in challenge.releases.all()]
+    releases += [a.decided_at for a in challenge.alerts.all() if a.decided_at and a.decision != Decision.STOP]
+    return home_plan.symptom_pause_until(
+        findings,
+        first_dose_at=doses[0].given_at if doses else None,
+        watch=timedelta(hours=challenge.protocol.watch_hours),
+        usual=usual_symptoms(challenge),
+        released_at=max(releases, default=None),
+    )
 
 
 def needs_release(challenge: Challenge, step: run_rules.NextStep) -> bool:
@@ -221,6 +251,7 @@ def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
         baseline=_vitals_value(baselines[-1]) if baselines else None,
         age_years=age_years(challenge),
         dose_times={d.sequence: d.given_at for d in doses},
+        usual=usual_symptoms(challenge),
     )
 
 

@@ -109,6 +109,8 @@ class Challenge(ClinicalRecord):
     discharge_notes = models.TextField(_("discharge notes"), blank=True)
     outcome_under_review = models.BooleanField(default=False)  # a late finding re-opened it for the allergist
     stop_kind = models.CharField(_("why dosing stopped"), max_length=10, choices=StopKind, blank=True)
+    # Home plan (MCAS): "my usual symptoms", item code -> usual grade 1-3; judged as baseline (clinical.home_plan).
+    usual_symptoms = models.JSONField(_("usual symptoms"), default=dict, blank=True)
 
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -647,6 +647,25 @@ def test_a_clinic_challenge_is_not_a_home_plan(challenge, patient_user, clock):
     )
 
 
+def test_at_home_a_symptom_pauses_the_next_step(plan, patient_user, clock):
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    clock.move(hours=40)
+    home.patient_symptom(challenge=plan, by=patient_user, item_code="mcas_itch", severity=1, observed_at=clock.now)
+    clock.move(hours=32)
+    assert_refused(
+        "symptom_pause",
+        lambda: home.patient_dose(
+            challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
+
+
+def test_usual_symptoms_come_from_the_plans_list(plan, patient_user, clock):
+    assert_refused(
+        "bad_usual", lambda: home.usual_symptoms_set(challenge=plan, by=patient_user, usual={"made_up_item": 1})
+    )
+
+
 @pytest.fixture
 def other_patient_user(other_patient):
     user = UserFactory(username="t-other-patient", role=Role.PATIENT, clinic=other_patient.clinic)

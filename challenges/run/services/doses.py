@@ -26,7 +26,7 @@ from challenges.run.services._guards import (
 )
 from challenges.run.services.ending import schedule_follow_ups
 from clinical import dosing, run_rules
-from clinical.dates import format_clock
+from clinical.dates import format_clock, format_when
 from clinics.models import User
 
 OVERFILL = Decimal("1.05")  # up to 5 % over the planned amount is a weighing tolerance, not a bigger dose
@@ -68,6 +68,19 @@ def dose_record(
             _("Step %(n)s is waiting for your allergist to release it.") % {"n": step.number}, code="not_released"
         )
     check_time(given_at, challenge, _("The dose time"))
+    pause = facts.symptom_pause(challenge)
+    if pause is not None and given_at < pause[1]:
+        raise ChallengeRuleError(
+            _(
+                "A symptom at %(at)s pauses the next step until %(until)s (the watch window), unless your clinic "
+                "releases it."
+            )
+            % {
+                "at": format_when(timezone.localtime(pause[0])),
+                "until": format_when(timezone.localtime(pause[1])),
+            },
+            code="symptom_pause",
+        )
     override_reason = override_reason.strip()
     _check_wait(step, given_at, by, override_reason)
     amounts = _amounts(
