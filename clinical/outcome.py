@@ -251,3 +251,15 @@ def default_adrenaline_prescription(outcome: str, *, systemic_reaction: bool) ->
 def advice_conflict(outcome: str, advice: str) -> str | None:
     """Why this advice contradicts this outcome, or None when it does not."""
     return _CONTRADICTIONS.get((outcome, advice))
+
+
+def highest_symptom_free_mg(doses: Sequence[tuple[Decimal, bool]]) -> Decimal | None:
+    """The highest active dose (mg protein) eaten before the first dose followed by a symptom: what an equivocal
+    result can still say was tolerated (clinical review O4). `doses` in the order given, (protein mg, symptoms
+    after it); placebo doses are left out by the caller. None when the first dose was followed by a symptom."""
+    free: list[Decimal] = []
+    for protein_mg, symptoms in doses:
+        if symptoms:
+            break
+        free.append(protein_mg)
+    return max(free, default=None)

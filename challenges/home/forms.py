@@ -90,7 +90,7 @@ class UsualSymptomsForm(_Helped):
                     choices=[(0, _("Not usual for me")), *PATIENT_SEVERITY],
                     initial=usual.get(item.code, 0),
                     required=False,
-                    empty_value=0,
+                    empty_value=0,  # type: ignore[arg-type]  # an unchosen item is "not usual" (0)
                 )
 
     def usual(self) -> dict[str, int]:

@@ -13,6 +13,7 @@ from challenges.models import (
     Challenge,
     Decision,
     DischargeCondition,
+    Observation,
     Outcome,
     PreChallengeCheck,
     Route,
@@ -52,6 +53,7 @@ from challenges.reports.text import (
 )
 from challenges.run import selectors
 from challenges.run.models import EventKind
+from clinical import outcome as outcome_rules
 from clinical import washout
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.display import amount_text, mg_text
@@ -378,9 +380,31 @@ def _result(ctx: Context) -> ResultBlock:
         Line("Anaphylaxis", _anaphylaxis(ctx)),
         Line("Reaction grade", _grade(ctx)),
     ]
+    if (c.outcome or ctx.state.suggested_outcome) == Outcome.EQUIVOCAL:
+        lines += _equivocal_lines(ctx)
     if ctx.state.grade_problem:
         lines.append(Line("Adrenaline timing", f"CHECK THE TIMES: {ctx.state.grade_problem}"))
     return ResultBlock(tuple(lines), ctx.state.grade.reasons if ctx.state.grade else (), "")
+
+
+def _equivocal_lines(ctx: Context) -> list[Line]:
+    """An equivocal result shows its symptoms and the highest dose eaten before any (clinical review O4)."""
+    first = min((line.dose.given_at for line in ctx.state.doses if not line.dose.entered_in_error), default=None)
+    baseline: dict[str, int] = {}
+    for o in ctx.challenge.observations.all():
+        if not o.entered_in_error and (first is None or o.observed_at < first):
+            baseline[o.item_code] = max(baseline.get(o.item_code, 0), o.severity)
+
+    def symptoms(line: selectors.DoseLine) -> list[Observation]:
+        return [o for o in line.findings if not o.entered_in_error and o.severity > baseline.get(o.item_code, 0)]
+
+    active = [line for line in ctx.state.doses if not line.dose.entered_in_error and not line.dose.is_placebo]
+    seen = [f"{_finding(ctx, o)} after dose {line.dose.sequence}" for line in active for o in symptoms(line)]
+    free = outcome_rules.highest_symptom_free_mg([(line.dose.protein_mg, bool(symptoms(line))) for line in active])
+    return [
+        Line("Symptoms (equivocal)", "; ".join(seen) or "none recorded after an active dose"),
+        Line("Highest symptom-free dose", mg_text(free) if free is not None else "none (symptoms after dose 1)"),
+    ]
 
 
 def _anaphylaxis(ctx: Context) -> str:

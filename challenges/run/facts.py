@@ -122,7 +122,9 @@ def symptom_pause(challenge: Challenge) -> tuple[datetime, datetime] | None:
     if challenge.setting != Setting.HOME:
         return None
     doses = valid_doses(challenge)
-    findings = [(o.item_code, o.severity, o.observed_at) for o in challenge.observations.all() if not o.entered_in_error]
+    findings = [
+        (o.item_code, o.severity, o.observed_at) for o in challenge.observations.all() if not o.entered_in_error
+    ]
     # The clinic lifts the pause by releasing the step, or by deciding on the symptoms (continue, repeat, wait).
     releases = [r.released_at for r in challenge.releases.all()]
     releases += [a.decided_at for a in challenge.alerts.all() if a.decided_at and a.decision != Decision.STOP]

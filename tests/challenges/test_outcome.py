@@ -280,3 +280,14 @@ def test_a_failed_challenge_with_a_systemic_reaction_defaults_to_adrenaline():
     assert default_adrenaline_prescription("failed", systemic_reaction=True) is True
     assert default_adrenaline_prescription("failed", systemic_reaction=False) is False
     assert default_adrenaline_prescription("passed", systemic_reaction=True) is False
+
+
+def test_highest_symptom_free_dose_is_the_highest_before_the_first_symptom():
+    from decimal import Decimal as D
+
+    from clinical.outcome import highest_symptom_free_mg
+
+    assert highest_symptom_free_mg([(D(3), False), (D(10), False), (D(30), True), (D(100), False)]) == D(10)
+    assert highest_symptom_free_mg([(D(3), True)]) is None
+    assert highest_symptom_free_mg([(D(3), False), (D(10), False)]) == D(10)
+    assert highest_symptom_free_mg([]) is None

@@ -219,3 +219,30 @@ def test_the_outcome_form_defaults_advice_and_adrenaline_from_the_reaction(clien
     page = _page(client, challenge)
     assert '<option value="strict_avoidance" selected>' in page
     assert '<option value="yes" selected>' in page
+
+
+def test_an_equivocal_report_shows_its_symptoms_and_the_highest_symptom_free_dose(client, challenge, nurse, clock):
+    from tests.reports.helpers import text
+
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 3)
+    _finding(challenge, nurse, clock.move(minutes=10), "oral_symptoms", 1)
+    client.force_login(nurse)
+    client.post(reverse("challenges:stop", args=[challenge.pk]), {"kind": "reaction", "reason": "Unsure, tingling"})
+    response = client.get(reverse("challenges:report", args=[challenge.pk]))
+    body = " ".join(text(b"".join(response.streaming_content) if response.streaming else response.content).split())
+    assert "Not yet confirmed (suggested: Equivocal)" in body
+    assert "Symptoms (equivocal)" in body
+    assert "Oral itch/tingling" in body
+    assert "after dose 3" in body
+    assert "Highest symptom-free dose 10 mg" in body
+
+
+def test_placebo_doses_show_no_protein_eaten_once_unblinded(client, challenge, nurse, allergist, clock):
+    challenge.placebo_steps = [1]
+    challenge.save()
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 2)
+    client.force_login(allergist)
+    page = _page(client, challenge)
+    assert "none (placebo)" in page
