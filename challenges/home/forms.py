@@ -148,6 +148,23 @@ class FollowUpForm(_Helped):
     findings = forms.CharField(
         label=_("What was found"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    recurrence_at = WhenField(label=_("Late reaction: symptoms came back at"), required=False)
+    home_treatment = forms.CharField(label=_("Treatment taken at home"), required=False, max_length=200)
+    emergency_attendance = forms.TypedChoiceField(
+        label=_("Went to an emergency department"),
+        choices=[("", _("Not asked")), ("no", _("No")), ("yes", _("Yes"))],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+    )
+    tryptase_ug_l = StrictDecimalField(
+        label=_("Tryptase after the reaction (µg/L)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("1000"),
+        unit="µg/L",
+        required=False,
+    )
+    tryptase_taken_at = WhenField(label=_("Tryptase sample taken at"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

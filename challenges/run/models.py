@@ -506,6 +506,19 @@ class FollowUp(ClinicalRecord):
     symptoms = models.BooleanField(_("new symptoms"), null=True, blank=True)
     findings = models.TextField(_("what was found"), blank=True)
     source = models.CharField(max_length=10, choices=Source, blank=True)
+    # A biphasic or late reaction (clinical review X6) and a post-reaction tryptase (X10).
+    recurrence_at = models.DateTimeField(_("symptoms came back at"), null=True, blank=True)
+    home_treatment = models.CharField(_("treatment taken at home"), max_length=200, blank=True)
+    emergency_attendance = models.BooleanField(_("went to an emergency department"), null=True, blank=True)
+    tryptase_ug_l = models.DecimalField(
+        _("tryptase (µg/L)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("1000"))],
+    )
+    tryptase_taken_at = models.DateTimeField(_("tryptase taken at"), null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -738,6 +738,16 @@ def _follow_up(challenge: Challenge, nurse, clock) -> FollowUp:
     return challenge.follow_ups.order_by("hours_after").first()
 
 
+def test_a_tryptase_needs_the_time_its_sample_was_taken(challenge, nurse, clock):
+    follow_up = _follow_up(challenge, nurse, clock)
+    assert_refused(
+        "tryptase_time",
+        lambda: home.follow_up_record(
+            follow_up=follow_up, by=nurse, method="phone", symptoms=False, findings="", tryptase_ug_l=Decimal(9)
+        ),
+    )
+
+
 def test_a_check_in_is_recorded_once(challenge, nurse, clock):
     follow_up = _follow_up(challenge, nurse, clock)
     home.follow_up_record(follow_up=follow_up, by=nurse, method="phone", symptoms=False, findings="Well")
