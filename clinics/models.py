@@ -63,6 +63,8 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role, blank=True)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    # A clinician's professional registration (e.g. "GMC 1234567"), printed beside their signature on a report.
+    registration_number = models.CharField(_("professional registration number"), max_length=40, blank=True)
 
     # Not a field: django_otp's OTPMiddleware sets it on each request's user (True once the session passed a token).
     is_verified: Callable[[], bool]

@@ -540,4 +540,5 @@ def _deviations(ctx: Context) -> list[str]:
 def _signature(c: Challenge, ctx: Context, by: User | None, at: datetime | None) -> Signature:
     if by is None or at is None:
         return Signature(False, f"{UNSIGNED}: not yet signed by the supervising allergist ({person(c.allergist)}).")
-    return Signature(True, f"Signed by {person(by)} on {when(at, ctx.zone)}")
+    registration = f" ({by.registration_number})" if by.registration_number else ""
+    return Signature(True, f"Signed by {person(by)}{registration} on {when(at, ctx.zone)}")

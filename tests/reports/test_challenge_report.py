@@ -234,3 +234,13 @@ def test_a_challenge_entered_in_error_says_so_at_the_top(failed, allergist):
     first_page = pages(_pdf(failed))[0]
     assert "Status Stopped. Entered in error by Amira Okafor on" in first_page
     assert "Booked for the wrong patient" in first_page
+
+
+def test_the_signature_prints_the_signers_registration_number(patient, practall, nurse, allergist):
+    from tests.reports import scenarios
+
+    allergist.registration_number = "GMC 7654321"
+    allergist.save()
+    signed = scenarios.practall_failed_at_dose_5(patient, practall, nurse, allergist, sign=True)
+    texts = " ".join(pages(bytes(signed.signed_pdf)))
+    assert f"Signed by {allergist.display_name} (GMC 7654321) on Thu 26 Nov 2026" in texts
