@@ -317,6 +317,9 @@ def alert_hit_data(hits: Sequence[stopping.RuleHit]) -> list[dict[str, Any]]:
     return data
 
 
+UNDECIDED_HOLD = "hold-undecided"
+
+
 def _alert_record(alert: StopAlert, on_record: set[tuple[str, datetime | None]]) -> onset_rules.AlertRecord:
     """A stored alert as clinical.onset reads it, keeping only the evidence still on record (`on_record` keys)."""
     evidence = []
@@ -327,7 +330,9 @@ def _alert_record(alert: StopAlert, on_record: set[tuple[str, datetime | None]])
             piece = onset_rules.Evidence(text, datetime.fromisoformat(at) if at else None)
             if piece.at is None or piece.key in on_record:
                 evidence.append(piece)
-    return onset_rules.AlertRecord(alert.raised_at, alert.decision, tuple(evidence))
+    # An undecided hold is not a provisional stop (a hold is no failure, clinical review O1): it makes no onset.
+    decision = alert.decision or (UNDECIDED_HOLD if alert.is_hold else "")
+    return onset_rules.AlertRecord(alert.raised_at, decision, tuple(evidence))
 
 
 def _doses_given(challenge: Challenge) -> list[onset_rules.DoseGiven]:

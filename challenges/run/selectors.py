@@ -204,6 +204,7 @@ class RunState:
     autoinjector: str
     anaphylaxis: anaphylaxis_rules.Assessment | None  # NIAID/FAAN 2006 and WAO 2020, live (clinical.anaphylaxis)
     adrenaline_doses: int  # valid adrenaline doses recorded so far
+    vitals_prompt: str  # vital signs due now, in words ('' when none): clinical.run_rules.vitals_prompt
 
     @property
     def systemic_reaction(self) -> bool:
@@ -249,7 +250,23 @@ def run_state(challenge: Challenge) -> RunState:
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
         anaphylaxis=facts.anaphylaxis(challenge),
         adrenaline_doses=len(facts.adrenaline_given(challenge)),
+        vitals_prompt=_vitals_prompt(challenge, valid),
         baseline=baselines[-1] if baselines else None,
+    )
+
+
+def _vitals_prompt(challenge: Challenge, valid: list[Dose]) -> str:
+    """Vital signs due now (clinic, while dosing): at a reaction, and before each next dose."""
+    if challenge.setting != Setting.CLINIC or challenge.status != Status.DOSING:
+        return ""
+    readings = [v.taken_at for v in challenge.vitals.all() if not v.entered_in_error]
+    alert = facts.open_alert(challenge)
+    last = valid[-1] if valid else None
+    return run_rules.vitals_prompt(
+        last_dose_at=timezone.localtime(last.given_at) if last else None,
+        last_dose_number=last.sequence if last else None,
+        last_vitals_at=max(readings, default=None),
+        alert_raised_at=timezone.localtime(alert.raised_at) if alert else None,
     )
 
 

@@ -246,3 +246,21 @@ def test_placebo_doses_show_no_protein_eaten_once_unblinded(client, challenge, n
     client.force_login(allergist)
     page = _page(client, challenge)
     assert "none (placebo)" in page
+
+
+def test_an_undecided_hold_makes_no_reaction_onset(challenge, nurse, clock):
+    _severe_nausea_after_dose_3(challenge, nurse, clock)
+    assert challenge.alerts.get().is_open
+    assert facts.reaction_onset(challenge) is None
+
+
+def test_the_bedside_page_prompts_for_vital_signs_before_the_next_dose_and_at_a_hold(client, challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    clock.move(minutes=5)  # the baseline was taken before the first dose
+    _doses(challenge, nurse, clock, 1)
+    client.force_login(nurse)
+    assert "Record vital signs before the next dose: none since dose 1" in _page(client, challenge)
+    runs.vitals_record(challenge=challenge, by=nurse, values={"taken_at": clock.move(minutes=5), "heart_rate": 100})
+    assert 'data-testid="vitals-prompt"' not in _page(client, challenge)
+    _finding(challenge, nurse, clock.move(minutes=5), "gi_subjective", 2)
+    assert "Record vital signs now: a stop rule or hold was raised" in _page(client, challenge)
