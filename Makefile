@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser check lint format audit clean bench
+.PHONY: run test install install-dev browser fonts check lint format audit clean bench
 
 $(BIN)/python:
 	@echo "==> Creating the virtual environment in $(VENV) (with $(PYTHON))"
@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-run: install
+run: install fonts
 	@echo "==> Creating or updating the SQLite database (db.sqlite3)"
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	@echo "==> Loading the standard foods and protocols and the demo clinics, people and challenges"
@@ -41,7 +41,7 @@ run: install
 	@echo ""
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install-dev browser
+test: install-dev browser fonts
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's chromium (never a downloaded browser); install it when missing and we can.
@@ -50,6 +50,15 @@ browser:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; fi; }
+
+# Chinese, Japanese and Korean names in the PDFs need a CJK TrueType face (challenges/reports/fonts.py): Debian's
+# fonts-wqy-microhei. Installed when missing and we can; without it such names print as empty boxes.
+fonts:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "==> Installing the CJK report font (Debian fonts-wqy-microhei)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+		else echo "fonts-wqy-microhei is missing: install it so Chinese, Japanese and Korean names print in PDFs"; fi; }
 
 # Performance figures (bench/README.md): page latency small vs large data on SQLite and PostgreSQL, gunicorn overhead,
 # dose throughput, a clinic-sized load and reports; one table. `make bench BENCH_ARGS=--full` for the full scale.

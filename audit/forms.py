@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Action, AuditEvent
-from clinics.forms import crispy_helper
+from clinics.forms import PlainTextForm, crispy_helper
 from patients.models import Patient
 
 _Events = TypeVar("_Events", bound=QuerySet[AuditEvent])
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(PlainTextForm):
     patient = forms.ModelChoiceField(queryset=Patient.objects.none(), required=False, label=_("Patient"))
     action = forms.ChoiceField(choices=[("", _("Any action")), *Action.choices], required=False, label=_("Action"))
     date_from = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))

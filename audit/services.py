@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -138,6 +139,14 @@ def log_sign_in_event(request: HttpRequest | None, *, action: str, user: User | 
     return audit_append(
         Entry(action=action, user=user, username=username, clinic_id=clinic_id, **_from_request(request))
     )
+
+
+def log_lockout_once(request: HttpRequest | None, *, username: str) -> AuditEvent | None:
+    """A lockout, unless one for this username and address is already logged within the sign-in cool-off."""
+    ip = _from_request(request).get("ip", "")
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    logged = AuditEvent.objects.filter(action=Action.LOCKOUT, username=username, ip=ip, at__gte=since).exists()
+    return None if logged else log_sign_in_event(request, action=Action.LOCKOUT, user=None, username=username)
 
 
 def log_record_change(*, instance: models.Model, history_instance: models.Model) -> AuditEvent:

@@ -39,13 +39,19 @@ def log_logout(sender: Any, request: HttpRequest | None, user: User | None, **kw
 def log_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    if getattr(request, "axes_locked_out", False):
+        return  # refused by a lock already in force: its lockout row stands for it (security review L6)
     username = str(credentials.get("username") or "")
     services.log_sign_in_event(request, action=Action.LOGIN_FAILED, user=None, username=username)
 
 
 def log_lockout(sender: Any, request: HttpRequest | None = None, username: str = "", **kwargs: Any) -> None:
-    """django-axes locked an account or address out (connected in apps.py when axes is installed)."""
-    services.log_sign_in_event(request, action=Action.LOCKOUT, user=None, username=str(username or ""))
+    """django-axes locked an account or address out (connected in apps.py when axes is installed).
+
+    Axes signals a lockout on every refused attempt; the log keeps the first for a username and address within
+    the cool-off, so an attacker hammering a lock cannot flood the hash chain (security review L6).
+    """
+    services.log_lockout_once(request, username=str(username or ""))
 
 
 @receiver(chart_opened, dispatch_uid="audit.chart_opened")

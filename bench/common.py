@@ -33,6 +33,7 @@ BASE_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.bench_settings",
     "DEBUG": "0",
     "SECRET_KEY": "stepwise-bench-only-not-a-secret",
+    "STEPWISE_PROXY_COUNT": "0",
     "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "ERROR",
     "PYTHONWARNINGS": "ignore:No directory at",  # whitenoise: no collected static files (none are requested)

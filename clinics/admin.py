@@ -37,7 +37,7 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinics.models import Clinic, Role, User
+from clinics.models import Clinic, Role, SubmissionKey, User
 from clinics.services import clinical_record_save
 from clinics.signals import ChartAccess, announce_admin_change, announce_chart_opened
 
@@ -648,3 +648,23 @@ class ScopedTOTPDeviceAdmin(_ByClinicUserMixin, TOTPDeviceAdmin):
             change = {"deleted": {"two_factor_device": obj.name, "user_id": obj.user_id}}
             announce_access_change(request, target=obj, clinic_id=obj.user.clinic_id, change=change)
         super().delete_queryset(request, queryset)
+
+
+# --- one-time form keys ----------------------------------------------------------------------------------------
+
+
+@admin.register(SubmissionKey)
+class SubmissionKeyAdmin(_superuser_only(admin.ModelAdmin)):  # type: ignore[misc]
+    """One-time form keys (clinics.services.once): for a superuser to read; never added, changed or deleted."""
+
+    list_display = ["key", "user", "created_at", "result_type", "result_id"]
+    list_select_related = ["user", "result_type"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

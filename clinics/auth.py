@@ -1,30 +1,37 @@
-"""Sign-in hardening: two lockout limits for django-axes, session lifetimes by role, no-store for signed-in pages.
+"""Sign-in hardening: lockout limits an attacker cannot turn on the clinic, session lifetimes by role, no-store.
 
 The client address axes counts by is clinics.http.client_ip (`AXES_CLIENT_IP_CALLABLE`).
 
-Axes counts failures by one set of lockout parameters against one limit. We want two limits (ASVS 5.0 V6.3.1, NIST
-SP 800-63B 5.2.2, our reliability plan test 7): 5 failures per username and 20 per client IP within the 30-minute
-cool-off. The per-username count is axes' own (`AXES_LOCKOUT_PARAMETERS = ["username"]`, reset on success). The
-per-IP count is taken from axes' failure log (`AccessFailureLog`), which a successful sign-in (say, by an attacker's own
-patient account) does not clear.
+Three limits within the 30-minute cool-off (ASVS 5.0 V6.3.1, NIST SP 800-63B 5.2.2; security review M2/M3):
+- 5 failures for one username from one address lock that pair only (axes' own count,
+  `AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]`, reset on success): an anonymous client elsewhere
+  cannot lock a clinician out at the clinic's computers;
+- 50 failures for one username from any address (`STEPWISE_AXES_USERNAME_FAILURE_LIMIT`: guessing spread over
+  many addresses) and 20 from one address across usernames (`STEPWISE_AXES_IP_FAILURE_LIMIT`: password spraying),
+  counted from axes' failure log (`AccessFailureLog`, which a successful sign-in does not clear).
+The two wide limits never lock a username at an address it signed in from successfully in the last 30 days
+(`KNOWN_ADDRESS_DAYS`, from axes' access log): the clinician at their usual computer keeps working while an
+attacker elsewhere is stopped. The pair limit still applies there.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, cast
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_failure_limit
-from axes.models import AccessFailureLog
+from axes.models import AccessFailureLog, AccessLog
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 LOGIN_AT_SESSION_KEY = "stepwise_login_at"  # epoch seconds of the password sign-in
 
@@ -37,6 +44,9 @@ class AxesHttpRequest(HttpRequest):
     axes_credentials: dict | None
 
 
+KNOWN_ADDRESS_DAYS = 30
+
+
 def _ip_failures(request: HttpRequest) -> int:
     ip_address = getattr(request, "axes_ip_address", None)
     if not ip_address:
@@ -45,24 +55,50 @@ def _ip_failures(request: HttpRequest) -> int:
     return AccessFailureLog.objects.filter(ip_address=ip_address, attempt_time__gte=since).count()
 
 
+def _username_failures(username: str | None, request: HttpRequest) -> int:
+    if not username:
+        return 0
+    since = get_cool_off_threshold(request)
+    return AccessFailureLog.objects.filter(username=username, attempt_time__gte=since).count()
+
+
+def known_address(username: str | None, request: HttpRequest) -> bool:
+    """This username signed in successfully from this address within KNOWN_ADDRESS_DAYS."""
+    ip_address = getattr(request, "axes_ip_address", None)
+    if not username or not ip_address:
+        return False
+    since = timezone.now() - timedelta(days=KNOWN_ADDRESS_DAYS)
+    return AccessLog.objects.filter(username=username, ip_address=ip_address, attempt_time__gte=since).exists()
+
+
+def _wide_limit_reached(request: HttpRequest, credentials: dict | None) -> bool:
+    username = get_client_username(request, credentials)
+    if known_address(username, request):
+        return False
+    return (
+        _ip_failures(request) >= settings.STEPWISE_AXES_IP_FAILURE_LIMIT
+        or _username_failures(username, request) >= settings.STEPWISE_AXES_USERNAME_FAILURE_LIMIT
+    )
+
+
 class TwoLimitAxesHandler(AxesDatabaseHandler):
-    """Axes' database handler with a second, per-IP limit (`STEPWISE_AXES_IP_FAILURE_LIMIT`)."""
+    """Axes' database handler (the username-and-address pair) with the two wide limits above."""
 
     def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
-        by_username = super().get_failures(request, credentials)
-        if _ip_failures(request) >= settings.STEPWISE_AXES_IP_FAILURE_LIMIT:
-            # Report the IP's lock as a username count at the limit, so every axes check sees it.
-            return max(by_username, get_failure_limit(request, credentials))
-        return by_username
+        by_pair = super().get_failures(request, credentials)
+        if _wide_limit_reached(request, credentials):
+            # Report the wide lock as a pair count at the limit, so every axes check sees it.
+            return max(by_pair, get_failure_limit(request, credentials))
+        return by_pair
 
     def user_login_failed(
         self, sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
     ) -> None:
         super().user_login_failed(sender, credentials, request=request, **kwargs)
-        # The failure just logged may be the IP's 20th: lock now, as axes does for the username's 5th.
+        # The failure just logged may reach a wide limit: lock now, as axes does for the pair's 5th.
         if request is None or getattr(request, "axes_locked_out", False) or self.is_whitelisted(request, credentials):
             return
-        if _ip_failures(request) >= settings.STEPWISE_AXES_IP_FAILURE_LIMIT:
+        if _wide_limit_reached(request, credentials):
             axes_request = cast(AxesHttpRequest, request)
             axes_request.axes_locked_out = True
             axes_request.axes_credentials = credentials
@@ -71,6 +107,16 @@ class TwoLimitAxesHandler(AxesDatabaseHandler):
 
 
 # --- session lifetimes ------------------------------------------------------------------------------------------
+
+
+def stamp_last_login(sender: Any, user: Any, **kwargs: Any) -> None:
+    """Django's update_last_login, without a history row for every sign-in (connected in ClinicsConfig.ready)."""
+    user.last_login = timezone.now()
+    user.skip_history_when_saving = True
+    try:
+        user.save(update_fields=["last_login"])
+    finally:
+        del user.skip_history_when_saving
 
 
 @receiver(user_logged_in, dispatch_uid="stepwise-stamp-login")

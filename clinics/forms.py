@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +13,56 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clinical.units import QuantityError, parse_decimal
+
+# Characters no typed clinical text needs, refused on every form (security review M6, L10): C0 and C1 control
+# characters other than tab, line feed and carriage return (NUL included), and the bidirectional embedding, override
+# and isolate controls that make a name display reversed. Left-to-right and right-to-left marks stay allowed.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_control_characters(value: Any) -> None:
+    """A clear refusal naming the invisible character, instead of storing it (or a database error on NUL)."""
+    if not isinstance(value, str):
+        return
+    found = CONTROL_CHARACTERS.search(value)
+    if found is None:
+        return
+    char = found.group()
+    name = unicodedata.name(char, "control character")
+    raise forms.ValidationError(
+        _("Remove the invisible character U+%(code)04X (%(name)s): it cannot be stored."),
+        code="control_character",
+        params={"code": ord(char), "name": name.lower()},
+    )
+
+
+class PlainTextMixin:
+    """Every text field of the form refuses control and bidirectional-override characters."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(refuse_control_characters)
+
+
+class SubmissionKeyField(forms.UUIDField):
+    """A form's one-time key (clinics.services.once): a new one each time the form is drawn; sent back as is."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, initial=uuid.uuid4, **kwargs)
+
+
+class PlainTextForm(PlainTextMixin, forms.Form):
+    """The base of every form of the project (tests/integrity/test_text_caps.py checks it)."""
+
+
+class PlainTextModelForm(PlainTextMixin, forms.ModelForm):
+    """The base of every model form of the project."""
 
 
 class StrictDecimalField(forms.Field):
@@ -71,7 +124,7 @@ def crispy_helper() -> FormHelper:
     return helper
 
 
-class EnteredInErrorForm(forms.Form):
+class EnteredInErrorForm(PlainTextForm):
     reason = forms.CharField(
         label=_("Why was this entered in error?"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )

@@ -5,7 +5,9 @@ Depends only on Django, so audit and clinics can both import it without clinics 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import logging
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -13,6 +15,8 @@ from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from clinics.models import User
+
+logger = logging.getLogger(__name__)
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -38,9 +42,21 @@ def client_ip(request: HttpRequest) -> str | None:
     candidate = request.META.get("REMOTE_ADDR")
     proxies = settings.STEPWISE_PROXY_COUNT
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if forwarded and proxies == 0:
+        _warn_unconfigured_proxy()
     if proxies > 0 and len(forwarded) >= proxies:
         candidate = forwarded[-proxies]
     try:
         return str(ipaddress.ip_address(candidate or ""))
     except ValueError:
         return None
+
+
+@functools.cache
+def _warn_unconfigured_proxy() -> None:
+    """Once per process: a proxy seems to stand in front, but STEPWISE_PROXY_COUNT is 0 (security review M3)."""
+    logger.error(
+        "Requests carry X-Forwarded-For but STEPWISE_PROXY_COUNT is 0: every user shares the proxy's address, so "
+        "sign-in limits by address apply to the whole clinic. Set STEPWISE_PROXY_COUNT to the number of trusted "
+        "proxies (or 0 and strip the header if none)."
+    )

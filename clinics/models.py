@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from clinical.errors import DomainError
 
@@ -31,7 +32,7 @@ class Clinic(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
-    address = models.TextField(_("address"), blank=True)
+    address = models.TextField(_("address"), blank=True, max_length=500)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     report_page_size = models.CharField(_("report page size"), max_length=10, choices=PageSize, default=PageSize.A4)
     # When on, a home reintroduction step is released only by an allergist.
@@ -68,6 +69,11 @@ class User(AbstractUser):
 
     # Not a field: django_otp's OTPMiddleware sets it on each request's user (True once the session passed a token).
     is_verified: Callable[[], bool]
+
+    # Who may do what is in the hash-chained trail (security review M8): role, clinic, staff and superuser flags,
+    # active, name and the password hash keep a history row per change, so a raw UPDATE shows in verify_audit.
+    # The sign-in time is not history (clinics.auth.stamp_last_login saves it without a row).
+    history = HistoricalRecords(excluded_fields=["last_login"])
 
     class Meta:
         constraints = [
@@ -145,7 +151,7 @@ class ClinicalRecord(models.Model):
     """Fields and rules every clinical record shares: never deleted, only marked entered in error."""
 
     entered_in_error = models.BooleanField(_("entered in error"), default=False)
-    entered_in_error_reason = models.TextField(_("reason it was entered in error"), blank=True)
+    entered_in_error_reason = models.TextField(_("reason it was entered in error"), blank=True, max_length=2000)
     entered_in_error_at = models.DateTimeField(null=True, blank=True)
     entered_in_error_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -159,3 +165,26 @@ class ClinicalRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ClinicalRecordError("Clinical records are never deleted; mark them entered in error.", code="no_delete")
+
+
+class SubmissionKey(models.Model):
+    """A form's one-time key (security review M4, L3): the first request that brings it writes; a repeat (double
+    tap, retry after a slow answer, Back and send again) is told it was already recorded and shown the result.
+
+    Keys are kept (a few bytes each) so a form resent days later is still recognised.
+    """
+
+    key = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    result_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, null=True, related_name="+")
+    result_id = models.PositiveBigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return str(self.key)
+
+    def result(self) -> models.Model | None:
+        if self.result_type is None or self.result_id is None:
+            return None
+        model = self.result_type.model_class()
+        return None if model is None else model._base_manager.filter(pk=self.result_id).first()

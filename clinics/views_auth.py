@@ -1,4 +1,4 @@
-"""Two-factor pages: set up an authenticator app, and verify a token after signing in with a password."""
+"""Two-factor pages (set up an authenticator app, verify a token after signing in) and the throttled password change."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import PasswordChangeView
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from clinics.forms import PlainTextForm
 from clinics.http import AuthenticatedHttpRequest
 from clinics.mfa import (
     ENROLLED_SESSION_KEY,
@@ -26,7 +31,7 @@ from clinics.mfa import (
 )
 
 
-class TokenForm(forms.Form):
+class TokenForm(PlainTextForm):
     token = forms.RegexField(
         regex=r"^\s*\d{6}\s*$",
         max_length=12,
@@ -96,3 +101,33 @@ def mfa_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
         form.add_error("token", _("That code did not match, or too many codes were tried: wait a moment and retry."))
     return render(request, "clinics/mfa_verify.html", {"form": form, "next": _next_url(request)})
+
+
+# --- changing the password ------------------------------------------------------------------------------------
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's form, with the old password checked through authenticate(), so django-axes counts wrong ones and
+    pauses the form as it pauses sign-in (security review L7: the old password could be guessed without limit)."""
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        checked = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if getattr(self.request, "axes_locked_out", False):
+            raise ValidationError(
+                _("Too many wrong passwords: changing the password is paused for 30 minutes."), code="locked_out"
+            )
+        if checked is None or checked.pk != self.user.pk:
+            raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class ThrottledPasswordChangeView(PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}

@@ -132,21 +132,23 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "clinics.auth.TwoLimitAxesHandler"
-AXES_LOCKOUT_PARAMETERS = ["username"]  # counted per username, whatever the address
-AXES_FAILURE_LIMIT = 5  # per username within the cool-off (NIST allows up to 100; axes' default is 3)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # counted per username at one address (review M2)
+AXES_FAILURE_LIMIT = 5  # per username and address within the cool-off (NIST allows up to 100; axes' default is 3)
 STEPWISE_AXES_IP_FAILURE_LIMIT = 20  # per client IP within the cool-off, across usernames (password spraying)
+STEPWISE_AXES_USERNAME_FAILURE_LIMIT = 50  # per username from any address (guessing spread over many addresses)
 AXES_COOLOFF_TIME = timedelta(minutes=30)  # axes' default is None: locked until an admin resets
-AXES_RESET_ON_SUCCESS = True  # a correct sign-in clears that username's count (not the IP's)
+AXES_RESET_ON_SUCCESS = True  # a correct sign-in clears that pair's count (not the IP's or the username's log)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the pause is a fixed 30 min, as the lockout page says
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept (up to 1,000 per username); also the per-IP count
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "clinics.http.client_ip"
 AXES_VERBOSE = False  # no start-up banner; failure log lines name only the username (the lockout parameter)
-STEPWISE_PROXY_COUNT = env.int("STEPWISE_PROXY_COUNT", default=0)  # trusted proxies appending X-Forwarded-For
-# axes.W006 wants 'ip_address' among the lockout parameters. Ours has its per-IP limit in TwoLimitAxesHandler; put
-# in AXES_LOCKOUT_PARAMETERS, a successful sign-in from an address would also clear other usernames' counts there.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Trusted reverse proxies appending X-Forwarded-For. Required in production (no default): with a proxy in front and
+# the count left at 0, every user would share the proxy's address and one client could lock them all out (review M3).
+# Set 0 only when nothing stands in front of the app. clinics.http.client_ip logs an error when it sees the header
+# with a count of 0.
+STEPWISE_PROXY_COUNT = env.int("STEPWISE_PROXY_COUNT", default=0) if DEBUG else env.int("STEPWISE_PROXY_COUNT")
 
 # Two-factor sign-in (django-otp, TOTP): optional for staff unless this is on; see clinics/mfa.py.
 STEPWISE_REQUIRE_MFA = strict_bool("STEPWISE_REQUIRE_MFA", default=False)

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "stepwise-tests-only")
+os.environ.setdefault("STEPWISE_PROXY_COUNT", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from config.settings import *  # noqa: E402,F403

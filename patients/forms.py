@@ -9,7 +9,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinics.forms import DateInput, StrictDecimalField, crispy_helper
+from clinics.forms import (
+    DateInput,
+    PlainTextForm,
+    PlainTextModelForm,
+    StrictDecimalField,
+    SubmissionKeyField,
+    crispy_helper,
+)
 from clinics.models import Clinic
 from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Condition, Medication, MedicationRoute, Patient, Trigger
 
@@ -24,7 +31,7 @@ def _not_in_future(value: date | None, label: StrOrPromise) -> None:
         raise forms.ValidationError(_("%(label)s cannot be in the future.") % {"label": label})
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(PlainTextModelForm):
     conditions = forms.MultipleChoiceField(
         label=_("Conditions"), choices=Condition.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -33,6 +40,7 @@ class PatientForm(forms.ModelForm):
     )
     # The version the editor saw: a save over someone else's newer change is refused (optimistic locking).
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    submission_key = SubmissionKeyField()  # a new patient is created once, however often the form is sent
 
     class Meta:
         model = Patient
@@ -100,7 +108,9 @@ class PatientForm(forms.ModelForm):
         return data
 
 
-class TriggerForm(forms.ModelForm):
+class TriggerForm(PlainTextModelForm):
+    submission_key = SubmissionKeyField()
+
     class Meta:
         model = Trigger
         fields = [
@@ -133,7 +143,9 @@ class TriggerForm(forms.ModelForm):
         return value
 
 
-class MedicationForm(forms.ModelForm):
+class MedicationForm(PlainTextModelForm):
+    submission_key = SubmissionKeyField()
+
     class Meta:
         model = Medication
         fields = ["name", "dose", "schedule", "med_class", "route", "stopped_on"]
@@ -149,5 +161,5 @@ class MedicationForm(forms.ModelForm):
         return self.cleaned_data.get("route") or MedicationRoute.ORAL
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(PlainTextForm):
     q = forms.CharField(label=_("Search by name or MRN"), required=False, max_length=100)

@@ -17,7 +17,7 @@ from clinics.access import require_clinic_staff, staff_clinic
 from clinics.forms import EnteredInErrorForm
 from clinics.http import AuthenticatedHttpRequest
 from clinics.models import ClinicalRecord, ClinicalRecordError, User
-from clinics.services import clinical_record_mark_entered_in_error, clinical_record_save
+from clinics.services import AlreadySubmitted, clinical_record_mark_entered_in_error, clinical_record_save, once
 from clinics.signals import ChartAccess, announce_chart_opened
 from patients import access
 from patients.forms import MedicationForm, PatientForm, PatientSearchForm, TriggerForm
@@ -68,9 +68,18 @@ def _save_form(request: AuthenticatedHttpRequest, form: ModelForm) -> ClinicalRe
     """Save a valid form through the service; on a model-level error or an edit conflict put it on the form."""
     if not form.is_valid():
         return None
+    record = form.save(commit=False)
+    seen = form.cleaned_data.get("seen_version")
+    key = form.cleaned_data.get("submission_key") if record.pk is None else None  # creating: once per form
     try:
-        seen = form.cleaned_data.get("seen_version")
-        return clinical_record_save(record=form.save(commit=False), by=request.user, expected_version=seen)
+        return once(
+            key, request.user, lambda: clinical_record_save(record=record, by=request.user, expected_version=seen)
+        )
+    except AlreadySubmitted as exc:
+        if isinstance(exc.result, ClinicalRecord):
+            messages.info(request, exc.message)
+            return exc.result
+        form.add_error(None, exc.message)
     except ValidationError as exc:
         form.add_error(None, exc)
     except ClinicalRecordError as exc:

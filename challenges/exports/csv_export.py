@@ -21,7 +21,7 @@ from clinical.checklist import ITEMS, SEVERITY_LABELS
 
 # Spreadsheets treat a cell starting with one of these as a formula (OWASP CSV injection; tab and carriage return
 # too, as some programs strip them and read what follows).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d")  # and the fullwidth equals sign
 BLINDED = "blinded"  # placebo flag of a blinded challenge that is not yet unblinded
 
 CHALLENGE_COLUMNS: tuple[str, ...] = (
@@ -88,15 +88,19 @@ def observations_csv(challenges: Iterable[Challenge]) -> bytes:
 
 def render_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every value quoted (RFC 4180 allows it): where a spreadsheet splits on ";" (continental Excel), an unquoted
+    # "x;=cmd" would start a new cell with a live formula (security review L1).
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     writer.writerows([escape_cell(cell) for cell in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def escape_cell(value: str) -> str:
-    """A leading apostrophe on text a spreadsheet would run as a formula; every other value unchanged."""
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
+    """A leading apostrophe on text a spreadsheet would run as a formula (also after leading spaces, which
+    spreadsheets skip); every other value unchanged."""
+    runs_as_formula = value.startswith(FORMULA_TRIGGERS) or value.lstrip(" \n").startswith(FORMULA_TRIGGERS)
+    return f"'{value}" if runs_as_formula else value
 
 
 def dose_rows(challenge: Challenge) -> Iterator[list[str]]:

@@ -9,12 +9,13 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from challenges.library.forms import MAX_STEPS
 from challenges.models import FollowUpMethod
 from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
 from clinical.checklist import CHECKLIST
 from clinical.kinds import DAY
 from clinical.plan import PlannedStep
-from clinics.forms import StrictDecimalField, crispy_helper
+from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
 
 # Plain words for patients (PRACTALL 0-3, docs/clinical-sources.md §3.1).
 PATIENT_SEVERITY = [
@@ -24,7 +25,7 @@ PATIENT_SEVERITY = [
 ]
 
 
-class _Helped(forms.Form):
+class _Helped(PlainTextForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
@@ -108,6 +109,7 @@ class ReleaseForm(_Helped):
 class PlanChangeForm(_Helped):
     steps = forms.CharField(
         label=_("Remaining steps"),
+        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One step per line: grams of food, then days to wait after it, e.g. “12.5 g, 4 days”."),
     )
@@ -119,6 +121,11 @@ class PlanChangeForm(_Helped):
         lines = [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]
         if not lines:
             raise forms.ValidationError(_("Give at least one step."))
+        if len(lines) > MAX_STEPS:
+            raise forms.ValidationError(
+                _("A plan has at most %(limit)d steps; this change gives %(count)d.")
+                % {"limit": MAX_STEPS, "count": len(lines)}
+            )
         return [self._parse(number, line) for number, line in enumerate(lines, start=1)]
 
     def _parse(self, number: int, line: str) -> PlannedStep:

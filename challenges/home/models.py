@@ -24,7 +24,7 @@ class StepRelease(models.Model):
     step_number = models.PositiveSmallIntegerField()
     released_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     released_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=2000)
 
     objects = NoDeleteQuerySet.as_manager()
     history = HistoricalRecords()

@@ -194,7 +194,10 @@ def _personal_name(challenge: Challenge) -> str:
     """The name of the patient's own version: the plan's name once it has been changed for them, else a new one."""
     if challenge.events.filter(kind=EventKind.PLAN_CHANGED).exists():
         return challenge.protocol.name  # already this patient's own plan
-    return _("%(name)s, for %(patient)s") % {"name": challenge.protocol.name, "patient": challenge.patient.full_name}
+    # The library is the clinic's: it names the patient by record number, never by name; and it fits the name's cap.
+    suffix = _(", for patient %(mrn)s") % {"mrn": challenge.patient.mrn}
+    limit = Protocol._meta.get_field("name").max_length or 200
+    return challenge.protocol.name[: limit - len(suffix)] + suffix
 
 
 # --- follow-up ----------------------------------------------------------------------------------------------
@@ -235,7 +238,9 @@ def follow_up_record(
     follow_up.save()
     if symptoms:
         event(challenge, EventKind.LATE_FINDING, by, reason=follow_up.findings)
-        if challenge.outcome:
+        # A signed record is never written again (security review L5): the late finding is its own row, shown on
+        # the page as a finding after signing, for an addendum; an unsigned outcome is re-opened for review.
+        if challenge.outcome and not challenge.is_signed:
             challenge.outcome_under_review = True
             save(challenge, by)
     return follow_up

@@ -26,7 +26,7 @@ from clinical.kinds import KIND_CHOICES, KINDS, kind_defaults
 from clinical.plan import GENERATORS, GeneratorInput, PlannedStep, generate_steps
 from clinical.stopping import StopRuleError, StopRules
 from clinical.units import QuantityError, format_quantity, parse_decimal
-from clinics.forms import StrictDecimalField, crispy_helper
+from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
 from patients.models import MedicationClass
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def _small_widgets(form: forms.Form) -> None:
 # --- the protocol header (new and edit pages) ---------------------------------------------------------------
 
 
-class ProtocolHeaderForm(forms.Form):
+class ProtocolHeaderForm(PlainTextForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
     food = FoodChoiceField(label=_("Food"), queryset=Food.objects.none())
@@ -142,8 +142,10 @@ class ProtocolHeaderForm(forms.Form):
         max_length=100,
         help_text=_("Whole hours separated by commas, e.g. 2, 24."),
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    references = forms.CharField(label=_("Sources"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    references = forms.CharField(
+        label=_("Sources"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, foods: QuerySet[Food], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -204,7 +206,7 @@ _GENERATOR_ERROR_FIELDS = {
 }
 
 
-class GeneratorForm(forms.Form):
+class GeneratorForm(PlainTextForm):
     """A generator and its parameters; each generator reads only the ones it needs."""
 
     generator = forms.ChoiceField(label=_("Generator"), choices=list(GENERATORS.items()))
@@ -312,7 +314,7 @@ def error_messages(exc: Exception) -> list[str]:
 # --- the step editor -----------------------------------------------------------------------------------------
 
 
-class StepForm(forms.Form):
+class StepForm(PlainTextForm):
     protein_mg = AmountField(label=_("Protein (mg)"), places=3, max_digits=12, unit="mg", required=False)
     food_amount = AmountField(label=_("Food amount (g or mL)"), places=3, max_digits=10, required=False)
     household_measure = forms.CharField(label=_("Household measure"), max_length=60, required=False)
@@ -370,7 +372,7 @@ def _kept_forms(formset: forms.BaseFormSet[_F]) -> list[_F]:
 # --- premedication -------------------------------------------------------------------------------------------
 
 
-class PremedForm(forms.Form):
+class PremedForm(PlainTextForm):
     drug = forms.CharField(label=_("Drug"), max_length=120)
     med_class = forms.ChoiceField(label=_("Class"), choices=MedicationClass.choices, initial=MedicationClass.OTHER)
     dose = forms.CharField(label=_("Dose"), max_length=60, help_text=_("e.g. 200 mg"))
@@ -411,7 +413,7 @@ def _checklist_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-class ChecklistForm(forms.Form):
+class ChecklistForm(PlainTextForm):
     items = forms.MultipleChoiceField(
         label=_("Watch for"), choices=_checklist_choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -424,7 +426,7 @@ class ChecklistForm(forms.Form):
 _GRADES = [(grade, f"{SEVERITY_LABELS[grade]} ({grade})") for grade in (1, 2, 3)]
 
 
-class StopRulesForm(forms.Form):
+class StopRulesForm(PlainTextForm):
     """One field per StopRules setting; the field names are the setting names."""
 
     objective_min_severity = forms.TypedChoiceField(
@@ -496,7 +498,7 @@ def _specific_rules(existing: Iterable[Any]) -> list[dict[str, Any]]:
     return rules
 
 
-class WashoutForm(forms.Form):
+class WashoutForm(PlainTextForm):
     """Hours to stop each medication class (or one route or drug of it) before the challenge; blank: no rule."""
 
     def __init__(self, *args: Any, existing: Iterable[Any] = (), **kwargs: Any) -> None:
@@ -631,7 +633,7 @@ class ProtocolEditor:
 # --- foods -------------------------------------------------------------------------------------------------
 
 
-class FoodForm(forms.Form):
+class FoodForm(PlainTextForm):
     name = forms.CharField(label=_("Food"), max_length=120, help_text=_("e.g. Peanut butter"))
     form = forms.CharField(label=_("Form"), max_length=160, help_text=_("e.g. smooth, Brand X (label 2026)"))
     allergen_group = forms.ChoiceField(label=_("Allergen group"), choices=AllergenGroup.choices)
@@ -662,13 +664,14 @@ class FoodForm(forms.Form):
     household_measures = forms.CharField(
         label=_("Household measures"),
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One a line: name=grams (mL for a liquid), e.g. tsp=5."),
     )
     serving_size = AmountField(
         label=_("Typical serving (g or mL)"), places=2, max_digits=7, required=False, min_value=Decimal("0.01")
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -698,7 +701,7 @@ class FoodForm(forms.Form):
         return FoodDraft(**data)
 
 
-class FoodFilterForm(forms.Form):
+class FoodFilterForm(PlainTextForm):
     group = forms.ChoiceField(
         label=_("Allergen group"),
         choices=[("", _("All groups")), *AllergenGroup.choices],
@@ -713,7 +716,7 @@ class FoodFilterForm(forms.Form):
     )
 
 
-class ProtocolFilterForm(forms.Form):
+class ProtocolFilterForm(PlainTextForm):
     food = FoodChoiceField(
         label=_("Food"),
         queryset=Food.objects.none(),

@@ -78,7 +78,7 @@ class Food(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
 
     objects = FoodQuerySet.as_manager()
     history = HistoricalRecords()
@@ -154,8 +154,8 @@ class Protocol(models.Model):
     stop_rules = models.JSONField(_("stop rules"), default=dict)
     washout_rules = models.JSONField(_("wash-out rules"), default=list, blank=True)
     follow_up_hours = models.JSONField(_("follow-up check-ins (hours after the last dose)"), default=list, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-    references = models.TextField(_("sources"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    references = models.TextField(_("sources"), blank=True, max_length=4000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

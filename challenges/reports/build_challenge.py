@@ -103,7 +103,7 @@ def challenge_report(
         title="Home reintroduction report" if c.setting == Setting.HOME else "Oral food challenge report",
         letterhead=letterhead(c.clinic),
         patient=patient_block(c.patient, ctx.clock.day_of),
-        generated_at=when(timezone.now(), zone),
+        generated_at=when(signed_at or timezone.now(), zone),  # a signed report is made at its signature
         reference=f"Challenge {c.pk}: {food.name}, {day(c.scheduled_at, zone)}",
         summary=_summary(ctx),
         indication=c.indication,

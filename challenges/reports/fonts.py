@@ -1,4 +1,5 @@
-"""The report typeface: FiraGO (TrueType, embedded), with Noto Sans for the few characters FiraGO lacks.
+"""The report typeface: FiraGO (TrueType, embedded), with Noto Sans for the few characters FiraGO lacks and
+WenQuanYi Micro Hei for Chinese, Japanese and Korean names.
 
 Both come from the pymupdf-fonts wheel (see requirements.txt): static TrueType outlines, which reportlab needs
 (it cannot read CFF/OpenType-PostScript or variable fonts), covering Latin with Vietnamese, Greek and Cyrillic,
@@ -12,6 +13,7 @@ import functools
 import io
 import re
 import unicodedata
+from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape
 
@@ -46,12 +48,30 @@ def register() -> None:
         addMapping(REGULAR, bold, italic, face)
 
 
+# CJK names (Chinese, Japanese kana and kanji, Korean hangul): WenQuanYi Micro Hei, TrueType from Debian's
+# fonts-wqy-microhei (`make run` and `make test` install it); without it, such characters print as empty boxes and
+# missing() names them.
+CJK = "WenQuanYiMicroHei"
+CJK_FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
+
+
 @functools.cache
-def _fallback_glyphs() -> frozenset[int]:
-    """Code points of the fallback face (loaded only when a character is missing from FiraGO)."""
-    font = TTFont(FALLBACK, io.BytesIO(pymupdf_fonts.myfont("notos")))
-    pdfmetrics.registerFont(font)
-    return frozenset(font.face.charToGlyph)
+def _fallbacks() -> tuple[tuple[str, frozenset[int]], ...]:
+    """The faces that draw what FiraGO lacks, in order, with their code points (loaded on first need)."""
+    noto = TTFont(FALLBACK, io.BytesIO(pymupdf_fonts.myfont("notos")))
+    pdfmetrics.registerFont(noto)
+    faces = [(FALLBACK, frozenset(noto.face.charToGlyph))]
+    for path in CJK_FONT_FILES:
+        if path.is_file():
+            cjk = TTFont(CJK, str(path), subfontIndex=0)
+            pdfmetrics.registerFont(cjk)
+            faces.append((CJK, frozenset(cjk.face.charToGlyph)))
+            break
+    return tuple(faces)
+
+
+def _fallback_face(char: str) -> str | None:
+    return next((face for face, covered in _fallbacks() if ord(char) in covered), None)
 
 
 def glyphs(face: str = REGULAR) -> frozenset[int] | dict[int, int]:
@@ -67,7 +87,7 @@ def missing(text: str, face: str = REGULAR) -> list[str]:
     """Characters of `text` (after NFC) that neither the face nor the fallback can draw; [] means no black boxes."""
     covered = glyphs(face)
     gaps = [c for c in unicodedata.normalize("NFC", text) if not c.isspace() and ord(c) not in covered]
-    return [c for c in gaps if ord(c) not in _fallback_glyphs()]
+    return [c for c in gaps if _fallback_face(c) is None]
 
 
 # A number and its unit stay on one line ("4,443 mg", never "4,443" / "mg"): a no-break space joins them.
@@ -87,8 +107,8 @@ def markup(text: object) -> str:
     for char in plain:
         if char == "\n":
             parts.append("<br/>")
-        elif ord(char) in covered or ord(char) not in _fallback_glyphs():
+        elif ord(char) in covered or (face := _fallback_face(char)) is None:
             parts.append(escape(char))
         else:
-            parts.append(f'<font name="{FALLBACK}">{escape(char)}</font>')
+            parts.append(f'<font name="{face}">{escape(char)}</font>')
     return "".join(parts)

@@ -125,6 +125,15 @@ def bullets(items: Sequence[str], style: str = "bullet") -> list[Flowable]:
 # --- tables -------------------------------------------------------------------------------------------------
 
 
+def grid(rows: Sequence[list[Any]], col_widths: Sequence[float], **options: Any) -> Table:
+    """A reportlab Table whose rows, and the text inside a row, split across pages.
+
+    A row taller than the space left continues on the next page (splitInRow), so no length of ordinary text in a
+    cell can make a report fail with a LayoutError.
+    """
+    return Table(rows, colWidths=list(col_widths), hAlign="LEFT", splitByRow=1, splitInRow=1, **options)
+
+
 def table_style(commands: Sequence[tuple]) -> TableStyle:
     """A TableStyle in the report font (a Table's own default is Helvetica, which is not embedded)."""
     return TableStyle(
@@ -141,7 +150,7 @@ class Column:
 def table(
     columns: Sequence[Column], rows: Sequence[Sequence[Flowable | str]], width: float, row_height: float | None = None
 ) -> Table:
-    """A data table: the header row repeats on every page (repeatRows=1) and rows are never split.
+    """A data table: the header row repeats on every page (repeatRows=1); a row taller than a page splits (grid()).
 
     Cells are Paragraphs (cell(): wrapped, escaped, struck) or plain strings (plain(): short figures, drawn as is).
     `row_height` fixes the height of the body rows (blank rows to write in by hand).
@@ -150,14 +159,7 @@ def table(
     body = [list(row) for row in rows]
     shares = sum(c.share for c in columns)
     heights = None if row_height is None else [None] + [row_height] * len(body)
-    result = Table(
-        [header, *body],
-        colWidths=[width * c.share / shares for c in columns],
-        rowHeights=heights,
-        repeatRows=1,
-        splitByRow=1,
-        hAlign="LEFT",
-    )
+    result = grid([header, *body], [width * c.share / shares for c in columns], rowHeights=heights, repeatRows=1)
     commands: list[tuple] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
@@ -176,7 +178,7 @@ def table(
 def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL_WIDTH) -> Table:
     """A two-column block of labels and values (values may be long; labels stay narrow)."""
     rows = [[Paragraph(markup(line.label), STYLES["label"]), cell(line.value, style="value")] for line in lines]
-    result = Table(rows, colWidths=[width * label_share, width * (1 - label_share)], hAlign="LEFT")
+    result = grid(rows, [width * label_share, width * (1 - label_share)])
     result.setStyle(
         table_style(
             [
@@ -209,7 +211,7 @@ def letterhead_block(letterhead: Letterhead, title: str, patient: PatientBlock, 
         p(f"Born {patient.date_of_birth} ({patient.age}) · MRN {patient.mrn}", "body"),
         p(f"Sex {patient.sex} · Weight {patient.weight}", "body"),
     ]
-    block = Table([[contact, who]], colWidths=[width * 0.38, width * 0.62], hAlign="LEFT")
+    block = grid([[contact, who]], [width * 0.38, width * 0.62])
     block.setStyle(
         table_style(
             [
@@ -225,7 +227,7 @@ def letterhead_block(letterhead: Letterhead, title: str, patient: PatientBlock, 
 
 def side_by_side(left: Flowable, right: Flowable, width: float, gap: float = 6 * mm) -> Table:
     """Two blocks next to each other (e.g. food and protocol), each (width - gap) / 2 wide."""
-    block = Table([[left, "", right]], colWidths=[(width - gap) / 2, gap, (width - gap) / 2], hAlign="LEFT")
+    block = grid([[left, "", right]], [(width - gap) / 2, gap, (width - gap) / 2])
     block.setStyle(
         table_style(
             [
@@ -242,7 +244,7 @@ def boxed(
     flowables: Sequence[Flowable], width: float, *, border: colors.Color = ACCENT, fill: colors.Color | None = None
 ) -> Table:
     """Flowables in a ruled box (the result at a glance, the signature, the emergency advice)."""
-    box = Table([[flowable] for flowable in flowables], colWidths=[width], hAlign="LEFT")
+    box = grid([[flowable] for flowable in flowables], [width])
     commands: list[tuple] = [
         ("BOX", (0, 0), (-1, -1), 1.2, border),
         ("LEFTPADDING", (0, 0), (-1, -1), 6),

@@ -17,6 +17,7 @@ from challenges.reports.render import (
     bullets,
     cell,
     frame_width,
+    grid,
     label_values,
     letterhead_block,
     p,
@@ -172,8 +173,8 @@ def _check(check: CheckBlock, width: float) -> list[Flowable]:
     title = f"Pre-challenge checklist, {check.recorded}"
     items = [cell(f"{line.label}: {line.value}", struck=check.in_error) for line in check.items]
     pairs = [items[i : i + 2] + [""] * (2 - len(items[i : i + 2])) for i in range(0, len(items), 2)]
-    grid = Table(pairs, colWidths=[width / 2, width / 2], hAlign="LEFT")
-    grid.setStyle(
+    items_grid = grid(pairs, [width / 2, width / 2])
+    items_grid.setStyle(
         table_style(
             [
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -182,7 +183,7 @@ def _check(check: CheckBlock, width: float) -> list[Flowable]:
             ]
         )
     )
-    out: list[Flowable] = [p(title, "h3"), grid]
+    out: list[Flowable] = [p(title, "h3"), items_grid]
     if check.failed:
         out.append(p(f"Not passed: {', '.join(check.failed)}", "alert"))
     out.append(label_values([*check.baseline], width))

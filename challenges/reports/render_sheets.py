@@ -14,6 +14,7 @@ from challenges.reports.render import (
     bullets,
     cell,
     frame_width,
+    grid,
     label_values,
     letterhead_block,
     p,
@@ -162,7 +163,7 @@ def _emergency(plan: HomePlan, width: float) -> Flowable:
 def _two_columns(flowables: list[Flowable], width: float) -> Table:
     """A long list in two columns, row by row, so it can break across pages between rows."""
     rows = [flowables[i : i + 2] + [""] * (2 - len(flowables[i : i + 2])) for i in range(0, len(flowables), 2)]
-    block = Table(rows, colWidths=[width / 2, width / 2], hAlign="LEFT")
+    block = grid(rows, [width / 2, width / 2])
     block.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return block
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -24,20 +25,40 @@ from challenges.reports.snapshot import (
 from clinics.models import User
 
 
-def build_signed_report(
-    challenge: Challenge, *, signed_by: User | None = None, signed_at: datetime | None = None
-) -> tuple[bytes, dict[str, Any]]:
-    """The signed report's PDF and its JSON-serialisable snapshot, for runs.challenge_sign(render=...).
+class SignedReport:
+    """What runs.challenge_sign needs from the reports: the snapshot (a quick read) and the PDF drawn from it.
 
-    The signature is the challenge's own (already signed) or the one being made: pass the signer (and the time,
-    default now) when building it just before runs.challenge_sign stores it.
+    Signing draws the PDF before it takes the challenge's write lock and rebuilds only the snapshot under the lock,
+    so a long report never holds up other writes (security review M1). Calling it builds both at once.
     """
-    signed_by = signed_by or challenge.signed_by
-    signed_at = signed_at or challenge.signed_at or timezone.now()
-    if signed_by is None:
-        raise ValueError("A signed report needs the signer: the challenge is not signed and no signer was given.")
-    snapshot = challenge_report(challenge, signed_by=signed_by, signed_at=signed_at)
-    return render_challenge_report(snapshot), snapshot_to_dict(snapshot)
+
+    def snapshot(self, challenge: Challenge, *, signed_by: User, signed_at: datetime) -> dict[str, Any]:
+        return snapshot_to_dict(challenge_report(challenge, signed_by=signed_by, signed_at=signed_at))
+
+    def draw(self, snapshot: dict[str, Any]) -> bytes:
+        return render_snapshot(snapshot)
+
+    def __call__(
+        self, challenge: Challenge, *, signed_by: User | None = None, signed_at: datetime | None = None
+    ) -> tuple[bytes, dict[str, Any]]:
+        """The signed report's PDF and snapshot; the signer defaults to the challenge's own signature."""
+        signed_by = signed_by or challenge.signed_by
+        signed_at = signed_at or challenge.signed_at or timezone.now()
+        if signed_by is None:
+            raise ValueError("A signed report needs the signer: the challenge is not signed and no signer was given.")
+        snapshot = self.snapshot(challenge, signed_by=signed_by, signed_at=signed_at)
+        return self.draw(snapshot), snapshot
+
+
+build_signed_report = SignedReport()
+
+
+class SignedCopyAltered(Exception):
+    """The stored signed PDF no longer matches the digest chained when it was signed (security review M7)."""
+
+
+def pdf_digest(pdf: bytes) -> str:
+    return hashlib.sha256(pdf).hexdigest()
 
 
 def challenge_report_pdf(challenge: Challenge) -> bytes:
@@ -46,7 +67,10 @@ def challenge_report_pdf(challenge: Challenge) -> bytes:
     A challenge signed without a stored PDF is re-rendered from its stored snapshot (never from today's rows).
     """
     if challenge.is_signed and challenge.signed_pdf:
-        return bytes(challenge.signed_pdf)
+        pdf = bytes(challenge.signed_pdf)
+        if challenge.signed_pdf_sha256 and pdf_digest(pdf) != challenge.signed_pdf_sha256:
+            raise SignedCopyAltered(f"challenge {challenge.pk}: the stored signed PDF does not match its digest")
+        return pdf
     if challenge.is_signed and challenge.signed_snapshot:
         return render_snapshot(challenge.signed_snapshot)
     return render_challenge_report(challenge_report(challenge))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from http import HTTPStatus
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit.models import Action
@@ -14,9 +18,12 @@ from challenges import access
 from challenges.reports import build_sheets, build_summary, challenge_report_pdf
 from challenges.reports.render_sheets import render_home_plan, render_preparation_sheet
 from challenges.reports.render_summary import render_patient_summary
+from challenges.reports.signed import SignedCopyAltered
 from clinics.access import require_clinic_staff
 from clinics.http import AuthenticatedHttpRequest
 from patients.access import get_patient_for
+
+logger = logging.getLogger(__name__)
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -35,7 +42,16 @@ def challenge_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     require_clinic_staff(request.user)
     challenge = access.get_challenge_for(request.user, pk)
     log_access(request, patient=challenge.patient, action=Action.PDF_DOWNLOAD, obj=challenge)
-    return _pdf(challenge_report_pdf(challenge), f"challenge-report-{challenge.pk}.pdf")
+    try:
+        pdf = challenge_report_pdf(challenge)
+    except SignedCopyAltered:
+        logger.error("Signed report of challenge %s does not match its recorded SHA-256; not served", challenge.pk)
+        message = _(
+            "The stored signed report does not match the copy recorded when it was signed, so it is not shown. "
+            "Tell your administrator: the audit check (verify_audit) names the record."
+        )
+        return HttpResponse(message, status=HTTPStatus.CONFLICT, content_type="text/plain; charset=utf-8")
+    return _pdf(pdf, f"challenge-report-{challenge.pk}.pdf")
 
 
 @login_required

@@ -25,7 +25,15 @@ from challenges.run.models import DischargeCondition, StopKind
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
 from clinical.run_rules import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES
-from clinics.forms import DateInput, DateTimeInput, StrictDecimalField, crispy_helper
+from clinics.forms import (
+    DateInput,
+    DateTimeInput,
+    PlainTextForm,
+    PlainTextModelForm,
+    StrictDecimalField,
+    SubmissionKeyField,
+    crispy_helper,
+)
 from clinics.models import Role, User
 from patients.models import Medication
 
@@ -45,7 +53,7 @@ class WhenField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(PlainTextForm):
     protocol = forms.ModelChoiceField(label=_("Protocol"), queryset=Protocol.objects.none())
     scheduled_at = WhenField(label=_("Date and time"))
     allergist = forms.ModelChoiceField(label=_("Supervising allergist"), queryset=User.objects.none())
@@ -62,6 +70,7 @@ class ScheduleForm(forms.Form):
     # The medication check the user was last shown (challenges.run.views.schedule): booking goes ahead only once
     # the check for exactly this protocol, date and medication list has been on the screen.
     reviewed = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args: Any, protocols: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,7 +93,7 @@ class ScheduleForm(forms.Form):
 
     def booking_data(self) -> dict[str, Any]:
         """The cleaned data the booking service takes."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "reviewed"}
+        return {name: value for name, value in self.cleaned_data.items() if name not in ("reviewed", "submission_key")}
 
 
 class _MedicationChoice(forms.ModelChoiceField):
@@ -94,7 +103,7 @@ class _MedicationChoice(forms.ModelChoiceField):
         super().__init__(queryset=Medication.objects.none(), widget=forms.HiddenInput)
 
 
-class _MedicationForm(forms.Form):
+class _MedicationForm(PlainTextForm):
     medication = _MedicationChoice()
 
     def __init__(self, *args: Any, medications: Any, **kwargs: Any) -> None:
@@ -143,7 +152,7 @@ class MedicationDecisionForm(_MedicationForm):
     )
 
 
-class ChecksForm(forms.ModelForm):
+class ChecksForm(PlainTextModelForm):
     taken_at = WhenField(label=_("Baseline vitals taken at"), initial=_now_local)
     heart_rate = forms.IntegerField(label=_("Heart rate (/min)"), min_value=20, max_value=300)
     systolic = forms.IntegerField(label=_("Systolic BP (mmHg)"), min_value=30, max_value=300)
@@ -182,7 +191,7 @@ class ChecksForm(forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in names}
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainTextForm):
     """A written reason (cancel, stop, override): stripped, required, at most MAX_REASON characters."""
 
     reason = forms.CharField(
@@ -217,7 +226,7 @@ class ObservationEndForm(ReasonForm):
     )
 
 
-class DoseForm(forms.Form):
+class DoseForm(PlainTextForm):
     ate_all = forms.BooleanField(label=_("The whole planned dose was eaten"), required=False, initial=True)
     food_amount = StrictDecimalField(
         label=_("Amount actually eaten"),
@@ -264,7 +273,7 @@ def _checklist_choices(codes: list[str]) -> list[tuple[str, list[tuple[str, str]
     return list(groups.items())
 
 
-class ObservationForm(forms.Form):
+class ObservationForm(PlainTextForm):
     item_code = forms.ChoiceField(label=_("Finding"))
     severity = forms.TypedChoiceField(
         label=_("Severity"),
@@ -284,7 +293,7 @@ class ObservationForm(forms.Form):
 VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef", "fev1_ml")
 
 
-class VitalsForm(forms.Form):
+class VitalsForm(PlainTextForm):
     taken_at = WhenField(label=_("Taken at"), initial=_now_local)
     heart_rate = forms.IntegerField(label=_("HR (/min)"), min_value=20, max_value=300, required=False)
     systolic = forms.IntegerField(label=_("Systolic (mmHg)"), min_value=30, max_value=300, required=False)
@@ -314,7 +323,7 @@ class VitalsForm(forms.Form):
         return data
 
 
-class TreatmentForm(forms.Form):
+class TreatmentForm(PlainTextForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=TreatmentKind.choices)
     drug = forms.CharField(label=_("Drug"), max_length=120)
     dose = forms.CharField(label=_("Dose"), max_length=60, help_text=_("with its unit, e.g. 0.3 mg"))
@@ -338,7 +347,7 @@ class StopForm(ReasonForm):
         return self.cleaned_data.get("kind") or StopKind.REACTION
 
 
-class AdrenalineForm(forms.Form):
+class AdrenalineForm(PlainTextForm):
     """The one-tap adrenaline record: nothing to type; the key makes a double tap one dose."""
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
@@ -348,7 +357,7 @@ class AdrenalineForm(forms.Form):
         self.helper = crispy_helper()
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PlainTextForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
     wait_minutes = forms.IntegerField(
         label=_("Wait longer: minutes before the next dose"),
@@ -371,7 +380,7 @@ class DecisionForm(forms.Form):
         return data
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(PlainTextForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON)
     grade_scale = forms.ChoiceField(label=_("Grading scale"), choices=list(SCALES.items()))
@@ -383,7 +392,7 @@ class OutcomeForm(forms.Form):
         coerce=lambda value: value == "yes",
     )
     discharge_notes = forms.CharField(
-        label=_("Discharge notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Discharge notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MAX_REASON
     )
     observation_override_reason = forms.CharField(
         label=_("Passed before the observation has ended: reason"),
@@ -398,7 +407,7 @@ class OutcomeForm(forms.Form):
         self.helper = crispy_helper()
 
 
-class SignForm(forms.Form):
+class SignForm(PlainTextForm):
     """Signing: no reason needed once the observation has ended; an allergist signing earlier gives one."""
 
     observation_override_reason = forms.CharField(
@@ -415,7 +424,7 @@ class SignForm(forms.Form):
         self.helper = crispy_helper()
 
 
-class SymptomsResolvedForm(forms.Form):
+class SymptomsResolvedForm(PlainTextForm):
     """When the reaction's symptoms resolved, and what decides how long the observation lasts after it."""
 
     resolved_at = WhenField(label=_("Symptoms resolved at"), initial=_now_local)

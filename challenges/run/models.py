@@ -76,7 +76,7 @@ class Challenge(ClinicalRecord):
     )
     nurse = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
-    indication = models.TextField(_("indication"), blank=True)
+    indication = models.TextField(_("indication"), blank=True, max_length=2000)
 
     # DBPCFC: which planned steps are placebo; hidden from the recording nurse until unblinding.
     blinded = models.BooleanField(_("blinded"), default=False)
@@ -85,12 +85,12 @@ class Challenge(ClinicalRecord):
     unblinded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     # Pre-challenge checklist override (a failed item blocks the first dose unless an allergist overrides).
-    checks_override_reason = models.TextField(blank=True)
+    checks_override_reason = models.TextField(blank=True, max_length=2000)
     checks_override_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     # The end: confirmed by the allergist; the computed figures live in clinical.outcome, never typed in.
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome, blank=True)
-    outcome_reason = models.TextField(_("reason"), blank=True)
+    outcome_reason = models.TextField(_("reason"), blank=True, max_length=2000)
     grade_scale = models.CharField(_("grading scale"), max_length=20, blank=True)
     grade_suggested = models.CharField(max_length=10, blank=True)
     grade = models.CharField(_("reaction grade"), max_length=10, blank=True)
@@ -106,7 +106,7 @@ class Challenge(ClinicalRecord):
     severe_respiratory_compromise = models.BooleanField(_("severe respiratory compromise"), default=False)
     advice = models.CharField(_("advice"), max_length=20, choices=Advice, blank=True)
     new_adrenaline_prescription = models.BooleanField(_("new adrenaline prescription"), null=True, blank=True)
-    discharge_notes = models.TextField(_("discharge notes"), blank=True)
+    discharge_notes = models.TextField(_("discharge notes"), blank=True, max_length=2000)
     outcome_under_review = models.BooleanField(default=False)  # a late finding re-opened it for the allergist
     stop_kind = models.CharField(_("why dosing stopped"), max_length=10, choices=StopKind, blank=True)
     # Home plan (MCAS): "my usual symptoms", item code -> usual grade 1-3; judged as baseline (clinical.home_plan).
@@ -116,10 +116,14 @@ class Challenge(ClinicalRecord):
     signed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     signed_pdf = models.BinaryField(null=True, blank=True, editable=False)
     signed_snapshot = models.JSONField(null=True, blank=True, editable=False)
+    # The signed PDF is kept out of the history (its size); its SHA-256 is in it, so the hash chain covers the PDF:
+    # audit.verify checks every model's AUDIT_FILE_DIGESTS, and the download refuses a PDF that does not match.
+    signed_pdf_sha256 = models.CharField(max_length=64, blank=True, editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)  # optimistic lock for edits of this row
 
     history = HistoricalRecords(excluded_fields=["signed_pdf"])
+    AUDIT_FILE_DIGESTS = {"signed_pdf": "signed_pdf_sha256"}  # file field -> its SHA-256 field (kept in history)
 
     class Meta:
         ordering = ["-scheduled_at"]
@@ -191,7 +195,7 @@ class ChallengeEvent(models.Model):
     kind = models.CharField(max_length=30, choices=EventKind)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=4000)  # a typed reason (2,000) with what it changed
     by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
@@ -222,7 +226,7 @@ class PreChallengeCheck(ClinicalRecord):
     baseline_skin = models.CharField(_("baseline skin"), max_length=300, blank=True)
     baseline_mouth = models.CharField(_("baseline mouth/oropharynx"), max_length=300, blank=True)
     baseline_chest = models.CharField(_("baseline chest"), max_length=300, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=2000)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -321,7 +325,7 @@ class Dose(ClinicalRecord):
     given_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=10, choices=Source, default=Source.CLINICIAN)
     is_placebo = models.BooleanField(default=False)
-    early_override_reason = models.TextField(blank=True)
+    early_override_reason = models.TextField(blank=True, max_length=2000)
     notes = models.CharField(max_length=500, blank=True)
     idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4)
 
@@ -454,7 +458,7 @@ class StopAlert(models.Model):
     raised_at = models.DateTimeField(default=timezone.now)
     hits = models.JSONField()  # [{"code", "message", "evidence": [...]}] from clinical.stopping
     decision = models.CharField(max_length=10, choices=Decision, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=2000)
     decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     wait_until = models.DateTimeField(null=True, blank=True)  # "wait longer": no next dose before this
@@ -504,7 +508,7 @@ class FollowUp(ClinicalRecord):
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     symptoms = models.BooleanField(_("new symptoms"), null=True, blank=True)
-    findings = models.TextField(_("what was found"), blank=True)
+    findings = models.TextField(_("what was found"), blank=True, max_length=2000)
     source = models.CharField(max_length=10, choices=Source, blank=True)
     # A biphasic or late reaction (clinical review X6) and a post-reaction tryptase (X10).
     recurrence_at = models.DateTimeField(_("symptoms came back at"), null=True, blank=True)

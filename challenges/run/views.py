@@ -49,6 +49,7 @@ from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
 from clinics.http import AuthenticatedHttpRequest
+from clinics.services import AlreadySubmitted, once
 from patients.access import get_patient_for_staff
 
 REFUSED = 400  # bad input, or a rule refused the write: the page again with the message; nothing was stored
@@ -201,8 +202,15 @@ def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse
         check = selectors.booking_check(patient, form.cleaned_data["protocol"], form.cleaned_data["scheduled_at"])
         seen = not check.conflicts or form.cleaned_data["reviewed"] == check.fingerprint
         if not preview and seen:
+            book = lambda: runs.challenge_schedule(patient=patient, by=request.user, **form.booking_data())  # noqa: E731
             try:
-                challenge = runs.challenge_schedule(patient=patient, by=request.user, **form.booking_data())
+                challenge = once(form.cleaned_data["submission_key"], request.user, book)
+            except AlreadySubmitted as exc:
+                if exc.result is None:
+                    form.add_error(None, exc.message)
+                else:
+                    messages.info(request, exc.message)
+                    return redirect("challenges:detail", pk=exc.result.pk)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -167,3 +167,55 @@ def test_a_cut_off_tail_is_found_against_the_backup_manifest(history, tmp_path):
     assert _run()[1] == ""  # the chain alone cannot tell
     with pytest.raises(CommandError):
         call_command("verify_audit", manifest=manifest, stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_manifest_check_ignores_tables_that_shrink_in_normal_use_and_names_a_clinical_one(history, tmp_path):
+    """Security review L9: sessions end and sign-ins clear axes attempts; a lost clinical row is still found."""
+    from audit.backup import live_table_counts
+
+    counts = live_table_counts()
+    head = AuditEvent.objects.order_by("-seq").first()
+    inflated = {**counts, "django_session": counts.get("django_session", 0) + 5, "axes_accessattempt": 3}
+    manifest = {"audit": {"head_seq": head.seq, "head_hash": head.hash}, "tables": inflated}
+    assert verify.manifest_problems(verify.Report(), manifest, live_table_counts()) == []
+    lost = {**inflated, "patients_patient": counts["patients_patient"] + 1}
+    problems = verify.manifest_problems(verify.Report(), {**manifest, "tables": lost}, live_table_counts())
+    assert [(p.kind, p.message.split(":")[0]) for p in problems] == [("rows lost", "patients_patient")]
+
+
+def test_a_raw_change_of_a_users_role_or_password_is_found(history, nurse):
+    """Security review M8: who may do what is in the hash-chained trail."""
+    assert verify.verify_all().ok
+    attacker_sql("UPDATE clinics_user SET role = 'allergist', password = 'x' WHERE id = %s", [nurse.pk])
+    problems = verify.verify_all().problems
+    assert [p.kind for p in problems] == ["changed without history"]
+    assert f"clinics.user id {nurse.pk}" in problems[0].message
+
+
+def test_signing_in_stamps_the_time_without_a_history_row_and_a_role_change_keeps_one(client, nurse):
+    from tests.security.conftest import sign_in
+
+    before = nurse.history.count()
+    assert sign_in(client, nurse.username).status_code == 302
+    nurse.refresh_from_db()
+    assert nurse.last_login is not None
+    assert nurse.history.count() == before
+    nurse.role = "allergist"
+    nurse.save()
+    assert nurse.history.count() == before + 1
+    assert nurse.history.first().role == "allergist"
+    assert verify.verify_all().ok
+
+
+def test_accounts_made_before_user_history_get_a_first_row_after_migrate(history, clinic):
+    from clinics.apps import start_user_history
+    from clinics.models import User
+
+    old = User(username="t-from-before", role="nurse", clinic=clinic)
+    old.skip_history_when_saving = True
+    old.save()
+    assert not old.history.exists()
+    start_user_history()
+    start_user_history()  # once only
+    assert old.history.count() == 1
+    assert verify.verify_all().ok

@@ -84,6 +84,32 @@ def test_late_finding_reopens_the_outcome_for_review(client, library, allergist,
     assert follow_up.findings == "Vomited twice at 5 h, pale"
 
 
+def test_a_late_finding_after_signing_leaves_the_signed_row_alone(client, library, allergist, patient, clock):
+    """Security review L5: only addenda and linked rows are written after signing; the page points to an addendum."""
+    challenge = _finished_fpies(allergist, patient, clock)
+    clock.move(hours=4)
+    runs.observation_finish(challenge=challenge, by=allergist)
+    runs.outcome_confirm(
+        challenge=challenge,
+        by=allergist,
+        data=OutcomeInput("passed", "No vomiting", "wao_2010", "", "eat_regularly", False),
+    )
+    runs.challenge_sign(challenge=challenge, by=allergist)
+    challenge.refresh_from_db()
+    versions = challenge.history.count()
+    follow_up = FollowUp.objects.get(challenge=challenge, hours_after=24)
+    clock.move(hours=20)
+    client.force_login(allergist)
+    url = reverse("challenges:follow-up", args=[challenge.pk, follow_up.pk])
+    assert client.post(url, {"method": "phone", "symptoms": "yes", "findings": "Vomited at 5 h"}).status_code == 302
+    challenge.refresh_from_db()
+    assert not challenge.outcome_under_review
+    assert challenge.history.count() == versions
+    assert challenge.events.filter(kind="late_finding").exists()
+    page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
+    assert 'data-testid="after-signing"' in page
+
+
 def test_overdue_check_ins_listed_for_the_clinic(client, library, allergist, patient, clock):
     challenge = _finished_fpies(allergist, patient, clock)
     clock.move(hours=3)

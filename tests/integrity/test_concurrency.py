@@ -104,3 +104,46 @@ def test_the_same_dose_form_posted_ten_times_gives_one_dose(practall, clinic, al
     assert all(isinstance(r, Dose) for r in results)
     assert Dose.objects.count() == 1
     assert {r.pk for r in results} == {Dose.objects.get().pk}
+
+
+def test_twenty_parallel_entered_in_error_markings_give_one(practall, clinic, allergist, nurse):
+    """Security review M5: a second nurse or a retried click finds the dose already marked (no second marking)."""
+    from clinics.models import ClinicalRecordError
+    from clinics.services import clinical_record_mark_entered_in_error
+
+    (challenge,) = _running_challenges(1, practall, clinic, allergist, nurse)
+    dose = runs.dose_record(
+        challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=uuid.uuid4()
+    ).dose
+
+    def mark(index: int) -> object:
+        stale = Dose.objects.get(pk=dose.pk)
+        return clinical_record_mark_entered_in_error(record=stale, by=nurse, reason=f"wrong patient ({index})")
+
+    results = run_in_threads(20, mark)
+    refused = [r for r in results if isinstance(r, ClinicalRecordError)]
+    assert len(refused) == 19
+    assert {r.code for r in refused} == {"already_in_error"}
+    assert failures([r for r in results if not isinstance(r, ClinicalRecordError)]) == []
+    assert Dose.history.filter(id=dose.pk, entered_in_error=True).count() == 1
+
+
+def test_twenty_parallel_new_patients_with_one_record_number_give_one_and_form_errors(clinic, nurse):
+    """Security review L2: the same MRN created 20 times at once gives one patient and 19 form errors, no 500."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.patients.test_views import VALID_PATIENT
+
+    def create(_index: int) -> int:
+        client = Client()
+        client.force_login(nurse)
+        response = client.post(reverse("patients:create"), {**VALID_PATIENT, "mrn": "RACE-1"})
+        if response.status_code == 200:
+            assert "A patient with this MRN already exists" in response.context["form"].errors.as_text()
+        return response.status_code
+
+    results = run_in_threads(20, create)
+    assert failures(results) == []
+    assert sorted(results) == [200] * 19 + [302]
+    assert Patient.objects.filter(mrn="RACE-1").count() == 1

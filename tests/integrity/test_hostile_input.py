@@ -109,7 +109,7 @@ def test_markup_is_shown_as_text_never_run(client, challenge, nurse, clock):
     client.force_login(nurse)
     pass_checks(client, challenge, clock.now)
     give_dose(client, challenge, clock.now)
-    note = '<script>alert("x")</script>\u202egnp.exe'
+    note = '<script>alert("x")</script>gnp.exe'
     response = client.post(
         reverse("challenges:observation", args=[challenge.pk]),
         {"item_code": "skin_pruritus", "severity": "1", "observed_at": local(clock.now), "note": note},
@@ -127,6 +127,39 @@ def test_oversized_or_null_text_is_refused(client, nurse, text, error):
     assert response.status_code == HTTPStatus.OK
     assert error in " ".join(response.context["form"].errors["notes"])
     assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Zo\u00eb\u202eevil\u202c", "U+202E (right-to-left override)"),
+        ("Ann\x07a", "U+0007 (control character)"),
+        ("Jo\u2066hn", "U+2066 (left-to-right isolate)"),
+    ],
+)
+def test_control_and_bidi_override_characters_in_a_name_are_refused(client, nurse, name, shown):
+    client.force_login(nurse)
+    response = client.post(reverse("patients:create"), {**VALID_PATIENT, "given_name": name})
+    assert response.status_code == HTTPStatus.OK
+    assert f"Remove the invisible character {shown}" in " ".join(response.context["form"].errors["given_name"])
+    assert not Patient.objects.exists()
+
+
+def test_right_to_left_names_without_overrides_are_kept(client, nurse):
+    client.force_login(nurse)
+    response = client.post(reverse("patients:create"), {**VALID_PATIENT, "given_name": "\u0633\u0627\u0631\u0629"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert Patient.objects.get().given_name == "\u0633\u0627\u0631\u0629"
+
+
+@pytest.mark.parametrize("reason", ["Phoned\x00 next day", "Phoned\x1b[31m next day"])
+def test_a_control_character_in_a_reason_is_a_clear_refusal_not_a_500(client, challenge, allergist, reason):
+    client.force_login(allergist)
+    response = client.post(reverse("challenges:addendum", args=[challenge.pk]), {"reason": reason})
+    assert response.status_code == HTTPStatus.BAD_REQUEST  # the page again, with the message
+    page = response.content.decode()
+    assert "Remove the invisible character" in page or "Null characters are not allowed" in page
+    assert not challenge.events.filter(kind="addendum").exists()
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

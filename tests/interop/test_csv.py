@@ -115,6 +115,29 @@ def test_formula_cells_are_defused(client, nurse, allergist, practall, clock):
     assert row["protein_mg"] == "3"  # numbers untouched
 
 
+def test_a_semicolon_never_lets_a_spreadsheet_start_a_cell_inside_a_value(client, nurse, allergist, practall, clock):
+    """Continental Excel splits on ";": every value is quoted, so "x;=cmd" stays one cell of text (review L1)."""
+    challenge = challenge_schedule(
+        patient=PatientFactory(clinic=nurse.clinic),
+        protocol=practall,
+        scheduled_at=clock.now,
+        allergist=allergist,
+        nurse=nurse,
+        by=nurse,
+    )
+    check_in(challenge, nurse, clock.now)
+    note = "x;=cmd|' /C calc'!A0;y"
+    runs.dose_record(
+        challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4(), notes=note
+    )
+    client.force_login(nurse)
+    raw = client.get(reverse("challenges:export-doses")).content.decode("utf-8-sig")
+    header, line = raw.splitlines()[:2]
+    assert all(field.startswith('"') and field.endswith('"') for field in header.split(","))
+    assert f'"{note}"' in line
+    assert download(client, nurse, "doses")[0]["notes"] == note
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -125,6 +148,9 @@ def test_formula_cells_are_defused(client, nurse, allergist, practall, clock):
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
         ("a=b", "a=b"),
+        ("  =1+1", "'  =1+1"),
+        ("\n@x", "'\n@x"),
+        ("\uff1dcmd", "'\uff1dcmd"),
         ("", ""),
         ("Zoë", "Zoë"),
     ],

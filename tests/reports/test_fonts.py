@@ -70,9 +70,36 @@ def test_pdf_embeds_the_font_and_the_names_read_back(patient, failed):
         for font in page["/Resources"]["/Font"].values():
             descriptor = font.get_object()["/FontDescriptor"].get_object()  # a core (unembedded) font has none
             assert "/FontFile2" in descriptor  # the TrueType program is embedded
-            assert "FiraGO" in str(descriptor["/FontName"])
+            assert "FiraGO" in str(descriptor["/FontName"])  # Greek needs no fallback face
 
 
 def test_a_number_keeps_its_unit_on_the_same_line():
     assert fonts.markup("cumulative 4,443 mg, 0.3 mg/kg, 98 %") == "cumulative 4,443\u00a0mg, 0.3\u00a0mg/kg, 98\u00a0%"
     assert fonts.markup("3 hives, 2 go") == "3 hives, 2 go"  # only units
+
+
+CJK_NAMES = ("王 小明", "山田 花子", "やまだ はなこ", "김 민준")
+
+
+@pytest.mark.parametrize("name", CJK_NAMES)
+def test_chinese_japanese_and_korean_names_have_glyphs(name):
+    assert fonts.missing(name) == []
+    assert f'<font name="{fonts.CJK}">' in fonts.markup(name)
+
+
+def test_a_cjk_name_prints_in_the_patient_summary_with_the_font_embedded(client, allergist, patient, failed):
+    """Security review L10: "王 小明" printed as empty boxes; now the CJK face is embedded and the name reads back."""
+    from django.urls import reverse
+
+    patient.given_name, patient.family_name = "小明", "王"
+    patient.save()
+    client.force_login(allergist)
+    pdf = client.get(reverse("challenges:patient-summary", args=[patient.pk])).content
+    assert "小明 王" in text(pdf) or "王 小明" in text(pdf)
+    faces = set()
+    for page in PdfReader(BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor
+            faces.add(str(descriptor["/FontName"]))
+    assert any("WenQuanYi" in face for face in faces)

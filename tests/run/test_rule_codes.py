@@ -401,6 +401,33 @@ def test_signing_waits_for_an_open_stop_alert(challenge, nurse, allergist, clock
     assert_refused("stop_alert_open", lambda: runs.challenge_sign(challenge=challenge, by=allergist))
 
 
+class _ChangesWhileDrawing:
+    """A signed-report maker whose first snapshot differs from the one rebuilt under the lock: as if a nurse saved a
+    finding while the PDF was being drawn (tests/reports/test_signing.py makes that write for real)."""
+
+    def __init__(self) -> None:
+        from challenges.reports import build_signed_report
+
+        self.real, self.calls = build_signed_report, 0
+
+    def snapshot(self, challenge, *, signed_by, signed_at):
+        self.calls += 1
+        snapshot = self.real.snapshot(challenge, signed_by=signed_by, signed_at=signed_at)
+        return {**snapshot, "drawn_before_a_change": True} if self.calls == 1 else snapshot
+
+    def draw(self, snapshot):
+        return b"%PDF-drawn"
+
+
+def test_signing_refuses_a_record_that_changed_while_its_report_was_drawn(challenge, nurse, allergist, clock):
+    _stopped_with_outcome(challenge, nurse, allergist, clock)
+    clock.move(hours=2)
+    maker = _ChangesWhileDrawing()
+    assert_refused(
+        "changed_while_signing", lambda: runs.challenge_sign(challenge=challenge, by=allergist, render=maker)
+    )
+
+
 def test_a_signed_challenge_takes_only_addenda(challenge, nurse, allergist, clock):
     _stopped_with_outcome(challenge, nurse, allergist, clock)
     clock.move(hours=2)
@@ -412,6 +439,15 @@ def test_a_signed_challenge_takes_only_addenda(challenge, nurse, allergist, cloc
 
 def test_an_open_challenge_cannot_be_unblinded(challenge, allergist, clock):
     assert_refused("not_blinded", lambda: runs.challenge_unblind(challenge=challenge, by=allergist))
+
+
+def test_a_signed_blinded_challenge_is_not_unblinded_afterwards(patient, practall, nurse, allergist, clock):
+    """Security review L5: unblinding writes the challenge row, so it happens before signing, never after."""
+    blinded = _schedule(patient, practall, allergist, nurse, nurse, placebo_steps=[2])
+    _stopped_with_outcome(blinded, nurse, allergist, clock)
+    clock.move(hours=2)
+    runs.challenge_sign(challenge=blinded, by=allergist)
+    assert_refused("signed", lambda: runs.challenge_unblind(challenge=blinded, by=allergist))
 
 
 # --- the reaction, the observation and the discharge ----------------------------------------------------------

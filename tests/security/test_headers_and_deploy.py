@@ -42,6 +42,7 @@ def test_check_deploy_reports_no_warnings_with_production_settings():
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
+        STEPWISE_PROXY_COUNT="1",
         ALLOWED_HOSTS="stepwise.example.org",
         CSRF_TRUSTED_ORIGINS="https://stepwise.example.org",
         SECURE_SSL_REDIRECT="1",

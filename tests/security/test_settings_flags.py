@@ -26,7 +26,12 @@ LOAD_SETTINGS = (
 
 def _load_production_settings(**flags: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL", *FLAGS))}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY="stepwise-flag-tests-only", **flags)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        SECRET_KEY="stepwise-flag-tests-only",
+        STEPWISE_PROXY_COUNT="0",
+        **flags,
+    )
     return subprocess.run(  # noqa: S603 - our own settings, fixed code
         [sys.executable, "-c", LOAD_SETTINGS],
         cwd=BASE_DIR,

@@ -3,10 +3,10 @@ and marking a record entered in error."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -188,23 +188,70 @@ def outcome_confirm(*, challenge: Challenge, by: User, data: OutcomeInput) -> Ch
     return challenge
 
 
-@transaction.atomic
+class SignedReportMaker(Protocol):
+    """The signed report (challenges.reports.signed.SignedReport): its snapshot, and the PDF drawn from it."""
+
+    def snapshot(self, challenge: Challenge, *, signed_by: User, signed_at: datetime) -> dict[str, Any]: ...
+
+    def draw(self, snapshot: dict[str, Any]) -> bytes: ...
+
+
 def challenge_sign(
     *,
     challenge: Challenge,
     by: User,
-    render: Callable[[Challenge], tuple[bytes, dict]] | None = None,
+    render: SignedReportMaker | None = None,
     observation_override_reason: str = "",
 ) -> Challenge:
     """Sign a finished challenge: its records are locked from now on; only addenda can be added.
 
     Not before the observation has ended (clinical review O5), unless the allergist gives a reason to sign earlier,
-    which the report prints. `render` builds the signed report (PDF bytes and its snapshot) from the challenge as
-    signed, so the stored PDF carries exactly the stored signature; it runs inside the transaction, so a failed
-    render signs nothing.
+    which the report prints. `render` makes the signed report, so the stored PDF carries exactly the stored
+    signature. The PDF is drawn before the write lock is taken (security review M1: a long report must not hold up
+    every other write); under the lock the snapshot is rebuilt, and a record that changed in between is refused
+    ("sign again"), so what is stored is what was drawn. The PDF's SHA-256 is stored in the chained history
+    (security review M7), so a replaced PDF is found by verify_audit and refused on download.
     """
-    require_allergist(by)
+    signed_at = timezone.now()
+    drawn: tuple[bytes, dict[str, Any]] | None = None
+    if render is not None and not observation_override_reason.strip():
+        _require_signable(Challenge.objects.get(pk=challenge.pk), by, "")
+        snapshot = render.snapshot(challenge, signed_by=by, signed_at=signed_at)
+        drawn = render.draw(snapshot), snapshot
+    return _store_signature(challenge, by, signed_at, render, drawn, observation_override_reason)
+
+
+@transaction.atomic
+def _store_signature(
+    challenge: Challenge,
+    by: User,
+    signed_at: datetime,
+    render: SignedReportMaker | None,
+    drawn: tuple[bytes, dict[str, Any]] | None,
+    observation_override_reason: str,
+) -> Challenge:
     challenge = locked(challenge)
+    _require_signable(challenge, by, observation_override_reason)
+    if render is not None:
+        snapshot = render.snapshot(challenge, signed_by=by, signed_at=signed_at)
+        if drawn is None:  # signing before the observation ended writes the override first: draw it now (capped text)
+            drawn = render.draw(snapshot), snapshot
+        if drawn[1] != snapshot:
+            raise ChallengeRuleError(
+                _("The record changed while the report was being prepared; sign again to sign what it shows now."),
+                code="changed_while_signing",
+            )
+        pdf = drawn[0]
+        challenge.signed_pdf, challenge.signed_snapshot = pdf, snapshot
+        challenge.signed_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    challenge.signed_at, challenge.signed_by = signed_at, by
+    save(challenge, by)
+    event(challenge, EventKind.SIGNED, by)
+    return challenge
+
+
+def _require_signable(challenge: Challenge, by: User, observation_override_reason: str) -> None:
+    require_allergist(by)
     require_open(challenge)
     if challenge.status not in (Status.COMPLETED, Status.STOPPED):
         raise ChallengeRuleError(_("Only a completed or stopped challenge can be signed."), code="not_finished")
@@ -213,12 +260,6 @@ def challenge_sign(
     if facts.open_alert(challenge) is not None:
         raise ChallengeRuleError(_("Decide the open stop alert before signing."), code="stop_alert_open")
     require_observation_over(challenge, by, observation_override_reason)
-    challenge.signed_at, challenge.signed_by = timezone.now(), by
-    if render is not None:
-        challenge.signed_pdf, challenge.signed_snapshot = render(challenge)
-    save(challenge, by)
-    event(challenge, EventKind.SIGNED, by)
-    return challenge
 
 
 @transaction.atomic
@@ -230,8 +271,10 @@ def addendum_add(*, challenge: Challenge, by: User, text: str) -> ChallengeEvent
 
 @transaction.atomic
 def challenge_unblind(*, challenge: Challenge, by: User) -> Challenge:
+    """Reveal the placebo steps. Before signing only: a signed record is never written again (review L5)."""
     require_allergist(by)
     challenge = locked(challenge)
+    require_open(challenge)
     if not challenge.blinded or challenge.unblinded_at:
         raise ChallengeRuleError(_("This challenge is not blinded."), code="not_blinded")
     challenge.unblinded_at, challenge.unblinded_by = timezone.now(), by
