@@ -4,6 +4,9 @@ Run: .venv/bin/python bench/report_bench.py [--runs N]
 Standalone: uses the test settings and a throwaway in-memory SQLite database (never db.sqlite3). Needs the dev
 requirements (`make test` installs them): the challenges are driven by tests/reports/scenarios.py.
 Targets on the 2-core reference machine: typical (7 steps) < 150 ms, large (30 steps, 200 findings) < 1 s.
+Then text size (security review M1: 200 KB of addenda once took 53 s, doubling the text took 5x the time): the
+typical report with 25, 50, 100 and 200 KB of addenda (2,000-character addenda, the form's cap), and the time per
+KB at each size; linear means the time per KB does not grow with the size.
 """
 
 from __future__ import annotations
@@ -104,6 +107,35 @@ def _case(name: str, challenge: object, runs: int) -> float:
     return total
 
 
+ADDENDUM = ("Phoned the next day: the rash settled overnight and the child ate normally at breakfast. " * 30)[:2000]
+
+
+def _text_series(challenge: object, runs: int) -> None:
+    """Report time against the size of the addenda: the PDF must grow linearly with its text."""
+    from challenges.reports.build_challenge import challenge_report
+    from challenges.reports.render_challenge import render_challenge_report
+    from challenges.run import services as runs_services
+
+    allergist = challenge.allergist  # type: ignore[attr-defined]
+    per_kb = []
+    added = 0
+    for kilobytes in (25, 50, 100, 200):
+        while added * len(ADDENDUM) < kilobytes * 1000:
+            runs_services.addendum_add(challenge=challenge, by=allergist, text=ADDENDUM)  # type: ignore[arg-type]
+            added += 1
+
+        def build() -> bytes:
+            return render_challenge_report(challenge_report(challenge))  # type: ignore[arg-type]
+
+        total = _median_ms(build, runs)
+        per_kb.append(total / kilobytes)
+        size = f"{kilobytes:3} KB of addenda ({added:3} addenda)"
+        print(f"text    {size}: median {total:7.1f} ms, {per_kb[-1]:5.1f} ms/KB")
+    growth = per_kb[-1] / per_kb[0]
+    verdict = "linear" if growth <= 1.5 else "GROWS FASTER THAN THE TEXT"
+    print(f"time per KB at 200 KB / at 25 KB: {growth:.2f} ({verdict}; 1.0 is exactly linear)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="timed runs per case (median reported)")
@@ -116,6 +148,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, load average {load} (wall-clock times suffer when other work shares the cores)")
     results = {name: _case(name, challenge, args.runs) for name, challenge in (("typical", typical), ("large", large))}
     print(f"ratio large / typical: {results['large'] / results['typical']:.1f}x")
+    _text_series(typical, max(3, args.runs // 5))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -668,3 +670,9 @@ class SubmissionKeyAdmin(_superuser_only(admin.ModelAdmin)):  # type: ignore[mis
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Backup codes (django-otp's static device): the account's own; a superuser may read or remove them, nobody else.
+if admin.site.is_registered(StaticDevice):
+    admin.site.unregister(StaticDevice)
+admin.site.register(StaticDevice, _superuser_only(StaticDeviceAdmin))

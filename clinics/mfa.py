@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
@@ -21,6 +22,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django_otp import login as otp_login
 from django_otp import verify_token
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinics.models import User
@@ -67,25 +70,61 @@ def totp_device_pending(*, user: Any) -> TOTPDevice:
 
 @transaction.atomic
 def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> bool:
-    """Confirm a new authenticator with its first token; the session counts as verified from then on."""
+    """Confirm a new authenticator with its first token; the session counts as verified from then on.
+
+    Every other session of the account ends (security review L8): one opened with the password alone before the
+    second factor was turned on must not keep its access. This session is kept (update_session_auth_hash).
+    """
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=request.user, confirmed=False)
     if not device.verify_token(token):
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    user = User.objects.select_for_update().get(pk=device.user_id)
+    user.sessions_epoch += 1
+    user._change_reason = "two-factor sign-in turned on: other sessions ended"  # type: ignore[attr-defined]
+    user.save(update_fields=["sessions_epoch"])
+    update_session_auth_hash(request, user)
     _mark_verified(request, device)
     request.session[ENROLLED_SESSION_KEY] = True
     return True
 
 
 def totp_verify(*, request: HttpRequest, token: str) -> bool:
-    """Check a token against the user's authenticator (django-otp throttles repeated failures)."""
-    device = confirmed_device(request.user)
-    # django_otp.verify_token locks the device row, so one code cannot be used twice by racing requests.
-    verified = device is not None and verify_token(request.user, device.persistent_id, token)
-    if verified:
-        _mark_verified(request, verified)
-    return bool(verified)
+    """Check a code from the authenticator, or one of the backup codes (each works once); django-otp throttles
+    repeated failures and locks the device row, so one code cannot be used twice by racing requests."""
+    devices: list[Device] = [d for d in (confirmed_device(request.user), backup_device(request.user)) if d]
+    for device in devices:
+        verified = verify_token(request.user, device.persistent_id, token)
+        if verified:
+            _mark_verified(request, verified)
+            return True
+    return False
+
+
+BACKUP_CODES = 10
+BACKUP_DEVICE_NAME = "Backup codes"
+
+
+def backup_device(user: Any) -> StaticDevice | None:
+    return StaticDevice.objects.filter(user=user, name=BACKUP_DEVICE_NAME, confirmed=True).first()
+
+
+def backup_codes_left(user: Any) -> int:
+    device = backup_device(user)
+    return 0 if device is None else device.token_set.count()
+
+
+@transaction.atomic
+def backup_codes_make(*, user: Any) -> list[str]:
+    """New backup codes for a lost phone (django-otp's static device): the earlier ones stop working. Shown once."""
+    device, _created = StaticDevice.objects.select_for_update().get_or_create(
+        user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
 
 
 def _mark_verified(request: HttpRequest, device: TOTPDevice) -> None:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -66,6 +67,9 @@ class User(AbstractUser):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     # A clinician's professional registration (e.g. "GMC 1234567"), printed beside their signature on a report.
     registration_number = models.CharField(_("professional registration number"), max_length=40, blank=True)
+    # Raised to end every other session of the account (a second factor turned on: security review L8). Part of
+    # the session hash Django checks on each request, as a password change is.
+    sessions_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     # Not a field: django_otp's OTPMiddleware sets it on each request's user (True once the session passed a token).
     is_verified: Callable[[], bool]
@@ -103,6 +107,15 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's HMAC of the password hash, with the sessions epoch once it has been raised (so sessions made
+        before this field existed stay valid until then)."""
+        if not self.sessions_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        key_salt = "clinics.models.User.session_auth_hash"
+        value = f"{self.password}|{self.sessions_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class ClinicalRecordError(DomainError):

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
@@ -22,6 +23,8 @@ from clinics.forms import PlainTextForm
 from clinics.http import AuthenticatedHttpRequest
 from clinics.mfa import (
     ENROLLED_SESSION_KEY,
+    backup_codes_left,
+    backup_codes_make,
     confirmed_device,
     mfa_applies_to,
     totp_device_confirm,
@@ -42,6 +45,48 @@ class TokenForm(PlainTextForm):
 
     def clean_token(self) -> str:
         return self.cleaned_data["token"].strip()
+
+
+class PasswordAgainMixin(PlainTextForm):
+    """The account's password, typed again: checked through authenticate(), so django-axes counts wrong ones."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Asked again so that an open session alone cannot change how you sign in."),
+    )
+
+    def password_matches(self, request: HttpRequest) -> bool:
+        user = authenticate(request, username=request.user.get_username(), password=self.cleaned_data["password"])
+        if user is None or user.pk != request.user.pk:
+            self.add_error("password", _("That is not your password."))
+            return False
+        return True
+
+
+class SetupForm(PasswordAgainMixin, TokenForm):
+    """A new authenticator is confirmed with the password and its first code (security review L8)."""
+
+
+class VerifyForm(TokenForm):
+    """At sign-in: the authenticator's six digits, or one of the eight-character backup codes."""
+
+    token = forms.RegexField(
+        regex=r"^\s*(\d{6}|[A-Za-z2-7]{8})\s*$",
+        max_length=16,
+        label=_("Six-digit code from your authenticator app, or a backup code"),
+        error_messages={"invalid": _("Enter the six digits your authenticator app shows, or a backup code.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def clean_token(self) -> str:
+        return self.cleaned_data["token"].strip().lower()
+
+
+class BackupCodesForm(PasswordAgainMixin, PlainTextForm):
+    """Make new backup codes (the earlier ones stop working)."""
 
 
 def _next_url(request: AuthenticatedHttpRequest) -> str:
@@ -68,12 +113,19 @@ def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_staff(request)
     if confirmed_device(request.user) is not None:
         if request.user.is_verified():
-            return render(request, "clinics/mfa_status.html", {})
+            return _status(request)
         return _redirect_keeping_next("mfa-verify", request)
     device = totp_device_pending(user=request.user)
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = SetupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and form.password_matches(request):
         if totp_device_confirm(request=request, device=device, token=form.cleaned_data["token"]):
+            messages.info(
+                request,
+                _(
+                    "Two-factor sign-in is on; your other sessions were signed out. Make backup codes on the "
+                    "Two-factor page, in case you lose your phone."
+                ),
+            )
             return redirect(_next_url(request))
         form.add_error("token", _("That code did not match. Check the time on your phone and try the next code."))
     context: dict[str, Any] = {
@@ -95,12 +147,21 @@ def mfa_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     if confirmed_device(request.user) is None:  # removed by an administrator since sign-in
         request.session[ENROLLED_SESSION_KEY] = False
         return _redirect_keeping_next("mfa-setup", request)
-    form = TokenForm(request.POST or None)
+    form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if totp_verify(request=request, token=form.cleaned_data["token"]):
             return redirect(_next_url(request))
         form.add_error("token", _("That code did not match, or too many codes were tried: wait a moment and retry."))
     return render(request, "clinics/mfa_verify.html", {"form": form, "next": _next_url(request)})
+
+
+def _status(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Two-factor is on: how many backup codes are left, and a form (with the password) to make new ones."""
+    form = BackupCodesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and form.password_matches(request):
+        codes = backup_codes_make(user=request.user)
+        return render(request, "clinics/mfa_backup_codes.html", {"codes": codes})
+    return render(request, "clinics/mfa_status.html", {"form": form, "codes_left": backup_codes_left(request.user)})
 
 
 # --- changing the password ------------------------------------------------------------------------------------

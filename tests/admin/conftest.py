@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,6 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
@@ -34,7 +36,7 @@ from challenges.models import (
     VitalSigns,
     WashoutDecision,
 )
-from clinics.models import Clinic, Role, User
+from clinics.models import Clinic, Role, SubmissionKey, User
 from patients.models import Medication, Patient, Trigger
 from tests.factories import ClinicFactory, MedicationFactory, PatientFactory, TriggerFactory, UserFactory
 
@@ -56,6 +58,7 @@ class World:
     b: Site  # the other clinic: none of its rows may ever show
     standard: dict[type[Model], Model]  # the shared library (clinic=None)
     group: Group  # belongs to no clinic
+    unscoped: dict[type[Model], Model]  # rows only a superuser may see: the group, a form key, backup codes
 
 
 def _library(clinic: Clinic | None, tag: str) -> dict[type[Model], Model]:
@@ -182,7 +185,11 @@ def world(db) -> World:
     standard = _library(None, "standard")
     group = Group.objects.create(name="Every clinic's allergists")
     group.permissions.set(Permission.objects.filter(codename__in=["view_patient", "change_patient"]))
-    return World(a=a, b=b, standard=standard, group=group)
+    nurse = a[TOTPDevice].user
+    key = SubmissionKey.objects.create(key=uuid.uuid4(), user=nurse)
+    codes = StaticDevice.objects.create(user=nurse, name="Backup codes", confirmed=True)
+    unscoped = {Group: group, SubmissionKey: key, StaticDevice: codes}
+    return World(a=a, b=b, standard=standard, group=group, unscoped=unscoped)
 
 
 def model_permissions(model: type[Model], actions: Iterable[str]) -> list[Permission]:

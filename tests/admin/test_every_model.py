@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Model
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
@@ -33,7 +34,7 @@ from challenges.models import (
     VitalSigns,
     WashoutDecision,
 )
-from clinics.models import Clinic, User
+from clinics.models import Clinic, SubmissionKey, User
 from patients.models import Medication, Patient, Trigger
 from tests.admin.conftest import World, model_permissions
 from tests.admin.support import (
@@ -74,7 +75,7 @@ READ_ONLY = {
 CHANGE_ONLY = {Clinic, Patient, Trigger, Medication}  # edited through the app's rules; added in the app only
 USERS = {User}  # within the clinic, never beyond the editor's own rights (tests/admin/test_access_rights.py)
 DELETE_ONLY = {TOTPDevice}  # a lost phone: the device is removed
-SUPERUSER_ONLY = {Group}  # belongs to no clinic
+SUPERUSER_ONLY = {Group, SubmissionKey, StaticDevice}  # belong to no clinic, or hold secrets (backup codes)
 ADMIN_MODELS = sorted(READ_ONLY | CHANGE_ONLY | USERS | DELETE_ONLY | SUPERUSER_ONLY, key=lambda m: m._meta.label)
 ALL = ("view", "add", "change", "delete")
 
@@ -145,7 +146,7 @@ def _assert_invisible_everywhere(client, world: World, model: type[Model]) -> No
 
 
 def _assert_superuser_only(client, world: World, model: type[Model]) -> None:
-    row = world.group
+    row = world.unscoped[model]
     assert client.get(admin_url(model, "changelist")).status_code == HTTPStatus.FORBIDDEN
     assert client.get(admin_url(model, "change", row.pk)).status_code == HTTPStatus.FORBIDDEN
     assert client.get(admin_url(model, "history", row.pk)).status_code == HTTPStatus.FORBIDDEN

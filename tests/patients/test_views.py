@@ -314,3 +314,15 @@ def test_mark_patient_entered_in_error_hides_from_list(client, allergist, patien
     # Still reachable and editable no more.
     response = client.post(reverse("patients:edit", args=[patient.pk]), {**VALID_PATIENT, "mrn": patient.mrn})
     assert "entered in error" in response.content.decode()
+
+
+def test_the_clinics_notes_are_shown_to_staff_not_to_the_patient(client, patient_user, patient, nurse):
+    """Security review I2: the clinician's notes field was shown on the patient's own record."""
+    patient.notes = "Anxious parent; consider a longer first visit"
+    patient.save()
+    client.force_login(patient_user)
+    own = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "Anxious parent" not in own
+    assert 'data-testid="clinic-notes"' not in own
+    client.force_login(nurse)
+    assert "Anxious parent" in client.get(reverse("patients:detail", args=[patient.pk])).content.decode()

@@ -152,3 +152,14 @@ def test_templates_have_no_inline_script_or_style():
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["TRACE", "PUT", "DELETE", "PATCH", "CONNECT"])
+def test_methods_the_app_does_not_use_get_405_everywhere(client, nurse, method):
+    """Security review I2: a view without a method decorator answered TRACE with 200."""
+    client.force_login(nurse)
+    for url in (reverse("home"), reverse("health"), reverse("login"), reverse("patients:list")):
+        response = client.generic(method, url)
+        assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED, (method, url)
+        assert response["Allow"] == "GET, HEAD, POST, OPTIONS"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlparse
@@ -11,7 +12,7 @@ from django.urls import resolve, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from challenges.run.services import challenge_schedule
-from tests.security.conftest import NOW, all_url_paths, sign_in, token_for
+from tests.security.conftest import NOW, PASSWORD, all_url_paths, sign_in, token_for
 
 SETUP = reverse("mfa-setup")
 VERIFY = reverse("mfa-verify")
@@ -47,7 +48,7 @@ def _goes_to(response, page: str) -> bool:
 def _enrol(client, frozen) -> TOTPDevice:
     client.get(SETUP)
     device = TOTPDevice.objects.get(confirmed=False)
-    response = client.post(SETUP, {"token": token_for(device), "next": reverse("patients:list")})
+    response = client.post(SETUP, {"token": token_for(device), "password": PASSWORD, "next": reverse("patients:list")})
     assert _goes_to(response, reverse("patients:list"))
     device.refresh_from_db()
     assert device.confirmed
@@ -73,7 +74,7 @@ def test_required_mfa_sends_every_staff_url_to_setup_then_they_work(client, nurs
     assert "otpauth://totp/Stepwise%3At-nurse?secret=" in page
     assert "https://" not in page  # no external QR service
     assert "http://" not in page
-    response = client.post(SETUP, {"token": token_for(device), "next": staff_urls[1]})
+    response = client.post(SETUP, {"token": token_for(device), "password": PASSWORD, "next": staff_urls[1]})
     assert _goes_to(response, staff_urls[1])
     for url in staff_urls[:-1]:
         assert client.get(url).status_code == HTTPStatus.OK, url
@@ -153,5 +154,54 @@ def test_next_must_stay_on_this_site(client, nurse, require_mfa, frozen):
     sign_in(client, nurse.username)
     client.get(SETUP)
     device = TOTPDevice.objects.get(user=nurse)
-    response = client.post(SETUP, {"token": token_for(device), "next": "https://evil.example/"})
+    response = client.post(SETUP, {"token": token_for(device), "password": PASSWORD, "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+# --- security review L8 and backup codes ------------------------------------------------------------------------
+
+
+def test_setting_up_an_authenticator_needs_the_password_again(client, nurse, frozen):
+    sign_in(client, nurse.username)
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(confirmed=False)
+    response = client.post(SETUP, {"token": token_for(device), "password": "not-my-password"})
+    assert response.status_code == HTTPStatus.OK
+    assert "That is not your password." in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_turning_on_two_factor_ends_the_other_sessions_and_keeps_this_one(client, nurse, patient, frozen):
+    from django.test import Client
+
+    older = Client()
+    sign_in(older, nurse.username)  # a session opened with the password alone, elsewhere
+    assert older.get(reverse("patients:list")).status_code == HTTPStatus.OK
+    sign_in(client, nurse.username)
+    _enrol(client, frozen)
+    assert client.get(reverse("patients:list")).status_code == HTTPStatus.OK
+    assert older.get(reverse("patients:list")).status_code == HTTPStatus.FOUND  # signed out: to the sign-in page
+    assert "_auth_user_id" not in older.session
+
+
+def test_backup_codes_are_made_with_the_password_shown_once_and_each_works_once(client, nurse, frozen):
+    sign_in(client, nurse.username)
+    _enrol(client, frozen)
+    status = client.get(SETUP).content.decode()
+    assert "You have no backup codes" in status
+    assert "That is not your password." in client.post(SETUP, {"password": "wrong"}).content.decode()
+    page = client.post(SETUP, {"password": PASSWORD}).content.decode()
+    codes = re.findall(r"<li>([a-z2-7]{8})</li>", page)
+    assert len(codes) == 10
+    assert "You have 10 unused backup codes" in client.get(SETUP).content.decode()
+    client.post(reverse("logout"))
+
+    sign_in(client, nurse.username)  # the phone is lost: a backup code instead
+    assert client.post(VERIFY, {"token": codes[0].upper(), "next": reverse("patients:list")}).status_code == 302
+    assert client.get(reverse("patients:list")).status_code == HTTPStatus.OK
+    client.post(reverse("logout"))
+    sign_in(client, nurse.username)
+    frozen.shift(timedelta(seconds=2))
+    assert client.post(VERIFY, {"token": codes[0]}).status_code == HTTPStatus.OK  # used: refused
+    assert _goes_to(client.get(reverse("patients:list")), VERIFY)
