@@ -400,13 +400,8 @@ def load_home_plans(users: dict[str, User]) -> None:
             for step in range(3):
                 if step:
                     clock.at(step3 - timedelta(days=3 * (2 - step), minutes=30))
-                home.patient_premedication(
-                    challenge=plan,
-                    by=users["patient"],
-                    drug="Cromolyn sodium (oral)",
-                    dose="200 mg",
-                    given_at=clock.now,
-                )
+                for item in plan.protocol.premedications.filter(before_each_step=True):
+                    home.patient_premedication(challenge=plan, by=users["patient"], item_id=item.pk, given_at=clock.now)
                 clock.move(minutes=30)
                 home.patient_dose(
                     challenge=plan, by=users["patient"], given_at=clock.now, food_amount=None, key=uuid.uuid4()

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from clinical import premedication as premedication_rules
 from clinical.dates import format_day, format_when
 from clinical.durations import format_hours
 from clinical.errors import DomainError
@@ -95,6 +96,7 @@ PPI_WARNING = "ppi_warning"
 COFACTOR = "cofactor"
 CONTINUES_BY_DESIGN = "continues_by_design"
 MASKING_PREMEDICATION = "masking_premedication"
+PREMEDICATION_NOT_ON_LIST = "premedication_not_on_list"
 MASKING_KINDS = frozenset({MUST_STOP, STOPPED_TOO_LATE, NO_WASHOUT_TIME})
 CONFLICT_KINDS = (
     MUST_STOP,
@@ -108,6 +110,7 @@ CONFLICT_KINDS = (
     COFACTOR,
     CONTINUES_BY_DESIGN,
     MASKING_PREMEDICATION,
+    PREMEDICATION_NOT_ON_LIST,
 )
 
 # What can be decided about a blocking conflict, and which decisions let the first dose go ahead.
@@ -313,6 +316,8 @@ class PremedItem:
 
     drug: str
     med_class: str
+    regimen: bool = False  # an established regimen the patient should already be on (clinical.premedication)
+    established_weeks: int = 0
 
     def __post_init__(self) -> None:
         _check_med_class(self.med_class)
@@ -575,6 +580,24 @@ def _masking_premedication(item: PremedItem) -> Conflict:
     return Conflict(MASKING_PREMEDICATION, WARN, item.drug, message)
 
 
+def _regimen_not_on_list(item: PremedItem) -> Conflict:
+    """A warning that the plan expects a regimen the medication list lacks (docs/clinical-sources.md §5.5)."""
+    regimen = premedication_rules.regimen_text(
+        premedication_rules.Item(
+            key=0,
+            drug=item.drug,
+            med_class=item.med_class,
+            timing=premedication_rules.REGIMEN,
+            established_weeks=item.established_weeks,
+        )
+    )
+    message = (
+        f"The plan expects {item.drug} as {regimen}, but the patient's medication list has no "
+        f"{MED_CLASS_LABELS[item.med_class]}. Check with the patient (and add it to the list) before the first step."
+    )
+    return Conflict(PREMEDICATION_NOT_ON_LIST, WARN, item.drug, message)
+
+
 def check_washout(
     *,
     medications: Sequence[Medication],
@@ -598,6 +621,23 @@ def check_washout(
     conflicts = [_one(med, rules, ctx) for med in medications]
     if diagnostic:
         conflicts.extend(_masking_premedication(item) for item in premedication if item.med_class in MASKING_CLASSES)
+    else:
+        current = [
+            premedication_rules.CurrentMedication(m.name, m.med_class) for m in medications if m.stopped_on is None
+        ]
+        regimens = [
+            premedication_rules.Item(
+                key=index,
+                drug=item.drug,
+                med_class=item.med_class,
+                timing=premedication_rules.REGIMEN,
+                established_weeks=item.established_weeks,
+            )
+            for index, item in enumerate(premedication)
+            if item.regimen
+        ]
+        missing = {item.key for item in premedication_rules.missing_regimens(regimens, current)}
+        conflicts.extend(_regimen_not_on_list(premedication[index]) for index in sorted(missing))
     return [conflict for conflict in conflicts if conflict is not None]
 
 

@@ -110,13 +110,10 @@ class TwoLimitAxesHandler(AxesDatabaseHandler):
 
 
 def stamp_last_login(sender: Any, user: Any, **kwargs: Any) -> None:
-    """Django's update_last_login, without a history row for every sign-in (connected in ClinicsConfig.ready)."""
+    """Django's update_last_login, without a history row for every sign-in (connected in ClinicsConfig.ready):
+    one UPDATE of the column, which the user's history does not track."""
     user.last_login = timezone.now()
-    user.skip_history_when_saving = True
-    try:
-        user.save(update_fields=["last_login"])
-    finally:
-        del user.skip_history_when_saving
+    type(user)._base_manager.filter(pk=user.pk).update(last_login=user.last_login)
 
 
 @receiver(user_logged_in, dispatch_uid="stepwise-stamp-login")

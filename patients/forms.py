@@ -72,7 +72,13 @@ class PatientForm(PlainTextModelForm):
         self.clinic = clinic
         self.instance.clinic = clinic
         if self.instance.pk:
+            # An edit must say which version it was made on (security review L4): without it, a save would land
+            # silently over a newer one.
             self.fields["seen_version"].initial = self.instance.version
+            self.fields["seen_version"].required = True
+            self.fields["seen_version"].error_messages["required"] = _(
+                "This form is missing the version it was opened on. Reload the page and make the change again."
+            )
         self.helper = crispy_helper()
 
     def clean_mrn(self) -> str:

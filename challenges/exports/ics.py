@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from icalendar import Alarm, Calendar, Event
 
 from challenges.library.facts import food_spec, protocol_steps
 from challenges.models import Challenge
-from clinical import home_plan
+from clinical import home_plan, premedication
 from clinical.display import amount_text
 from clinical.plan import StepLine, step_lines
 
@@ -125,10 +126,12 @@ def _step(challenge: Challenge, line: StepLine, total: int, moment: datetime) ->
 def _premedications(challenge: Challenge, number: int, step_at: datetime) -> list[PlanEvent]:
     """A reminder `minutes_before` each step for premedication the protocol gives before every step."""
     events = []
+    age = challenge.patient.age_on(timezone.localdate(challenge.scheduled_at))
     for item in challenge.protocol.premedications.all():
         if not item.before_each_step:
             continue
-        text = f"Take {item.drug} {item.dose}"
+        dose = premedication.planned_dose(item.dose_rule, item.dose, age)  # by age where the label gives one
+        text = f"Take {item.drug} {dose.text}" if not dose.clinician_decides else f"Ask your clinic: {item.drug}"
         events.append(
             PlanEvent(
                 uid=_uid(challenge, f"step-{number}-premedication-{item.pk}"),

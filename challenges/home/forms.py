@@ -32,9 +32,17 @@ class _Helped(PlainTextForm):
 
 
 class PremedTakenForm(_Helped):
-    drug = forms.CharField(label=_("Medicine"), max_length=120)
-    dose = forms.CharField(label=_("Dose"), max_length=60)
+    """When the patient took a planned premedication (`planned`: the plan's timed items as (id, label))."""
+
+    item = forms.TypedChoiceField(label=_("Medicine"), coerce=int)
     given_at = WhenField(label=_("Taken at"), initial=_now_local)
+
+    def __init__(self, *args: Any, planned: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["item"])
+        field.choices = planned
+        if len(planned) == 1:
+            field.initial = planned[0][0]
 
 
 class HomeDoseForm(_Helped):

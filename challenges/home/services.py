@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges.home.models import StepRelease
-from challenges.library.models import Protocol, Route
+from challenges.library.models import Protocol
 from challenges.library.services.protocols import (
     ProtocolDraft,
     draft_from_protocol,
@@ -39,6 +39,7 @@ from challenges.run.services._guards import (
     require_reason,
     save,
 )
+from clinical import premedication
 from clinical.plan import PlannedStep
 from clinics.models import User
 from clinics.services import clinical_record_mark_entered_in_error
@@ -68,18 +69,32 @@ def patient_dose(
     )
 
 
-def patient_premedication(*, challenge: Challenge, by: User, drug: str, dose: str, given_at: datetime) -> Treatment:
-    """Premedication the patient took before a step (by mouth)."""
+def patient_premedication(*, challenge: Challenge, by: User, item_id: int, given_at: datetime) -> Treatment:
+    """A planned premedication the patient took before a step, at its dose for the patient's age (by mouth).
+
+    The time is what the next step is checked against (clinical.premedication.step_problems).
+    """
     _require_own_home_plan(challenge, by)
+    planned = {p.item.pk: p for p in facts.planned_premedication(challenge) if p.item.timing != premedication.REGIMEN}
+    if item_id not in planned:
+        raise ChallengeRuleError(_("This medicine is not planned before the steps of this plan."), code="not_planned")
+    item = planned[item_id]
+    if item.dose.clinician_decides:
+        raise ChallengeRuleError(
+            _("Your clinic has not set a dose of %(drug)s for your age: ask them before you take it.")
+            % {"drug": item.item.drug},
+            code="premedication_dose_unset",
+        )
     return runs.treatment_record(
         challenge=challenge,
         by=by,
         kind=TreatmentKind.PREMEDICATION,
-        drug=drug,
-        dose=dose,
-        route=Route.ORAL,
+        drug=item.item.drug,
+        dose=item.dose.text,
+        route=item.item.route,
         given_at=given_at,
         source=_source(by),
+        premedication_item=item.item,
     )
 
 

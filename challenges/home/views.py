@@ -28,7 +28,7 @@ from challenges.home.forms import (
     SymptomForm,
     UsualSymptomsForm,
 )
-from challenges.run import selectors
+from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.models import Challenge, Observation, Setting
 from challenges.run.views import REFUSED, act, on_detail_page
@@ -46,10 +46,12 @@ def _plan(request: AuthenticatedHttpRequest, pk: int) -> Challenge:
 
 def _page(request: AuthenticatedHttpRequest, challenge: Challenge, status: int = 200, **context: Any) -> HttpResponse:
     checklist = challenge.protocol.checklist_items
+    premeds = facts.planned_premedication(challenge)
     page = {
         "plan": home_selectors.home_plan_state(challenge),
         "challenge": challenge,
-        "premed_form": context.get("premed_form") or PremedTakenForm(initial=_premed_initial(challenge)),
+        "premeds": premeds,
+        "premed_form": context.get("premed_form") or PremedTakenForm(planned=_premed_choices(premeds)),
         "dose_form": context.get("dose_form") or HomeDoseForm(),
         "symptom_form": context.get("symptom_form") or SymptomForm(checklist=checklist),
         "usual_form": context.get("usual_form")
@@ -60,9 +62,9 @@ def _page(request: AuthenticatedHttpRequest, challenge: Challenge, status: int =
     return render(request, "challenges/home_plan.html", page, status=status)
 
 
-def _premed_initial(challenge: Challenge) -> dict[str, str]:
-    first = next((p for p in challenge.protocol.premedications.all() if p.before_each_step), None)
-    return {"drug": first.drug, "dose": first.dose} if first else {}
+def _premed_choices(premeds: list[facts.PlannedPremedication]) -> list[tuple[int, str]]:
+    """The timed items the patient records taking, as (id, "Cromolyn sodium (oral) 100 mg")."""
+    return [(p.item.pk, f"{p.item.drug} {p.dose.text}") for p in premeds if p.timed and not p.dose.clinician_decides]
 
 
 def _on_plan(request: AuthenticatedHttpRequest, pk: int, **bound: forms.Form) -> dict[str, Any]:
@@ -86,8 +88,13 @@ def home_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def premedication(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
-    form = PremedTakenForm(request.POST)
-    write = lambda data: home.patient_premedication(challenge=challenge, by=request.user, **data)  # noqa: E731
+    form = PremedTakenForm(request.POST, planned=_premed_choices(facts.planned_premedication(challenge)))
+
+    def write(data: dict[str, Any]) -> object:
+        return home.patient_premedication(
+            challenge=challenge, by=request.user, item_id=data["item"], given_at=data["given_at"]
+        )
+
     return act(request, form, write, success=_("Premedication recorded."), **_on_plan(request, pk, premed_form=form))
 
 
@@ -108,6 +115,8 @@ def take_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def recorded(result: runs.DoseRecorded) -> None:
         if result.created:
             messages.success(request, _("Step recorded. Watch for symptoms and record any you notice."))
+            for flag in result.flags:
+                messages.warning(request, _("Your clinic will see this: %(flag)s") % {"flag": flag})
         else:  # the same form again (back button, resubmit)
             messages.info(request, _("This step was already recorded; nothing was added."))
 

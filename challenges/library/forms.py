@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django import forms
@@ -17,10 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from challenges.library.models import IfNotTaken, PremedDoseRule
 from challenges.library.services.foods import FoodDraft
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
 from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
-from clinical import dosing, step_checks, washout
+from clinical import dosing, premedication, step_checks, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.kinds import KIND_CHOICES, KINDS, kind_defaults
 from clinical.plan import GENERATORS, GeneratorInput, PlannedStep, generate_steps
@@ -379,13 +380,41 @@ class PremedForm(PlainTextForm):
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices, initial=Route.ORAL)
     minutes_before = _whole(_("Minutes before the dose"), unit="min", initial=30, max_value=MAX_OBSERVATION_MINUTES)
     before_each_step = forms.BooleanField(label=_("Before each step"), required=False)
-    continue_regular = forms.BooleanField(label=_("Continue the regular medicine"), required=False)
+    continue_regular = forms.BooleanField(label=_("Established regimen (continue it)"), required=False)
+    established_weeks = _whole(
+        _("Established for at least (weeks)"),
+        unit="weeks",
+        initial=0,
+        max_value=premedication.MAX_ESTABLISHED_WEEKS,
+        required=False,
+    )
+    dose_rule = forms.ChoiceField(label=_("Dose by age"), choices=PremedDoseRule.choices, required=False)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+    if_not_taken = forms.ChoiceField(
+        label=_("A step without it, or too soon after it"),
+        choices=IfNotTaken.choices,
+        initial=IfNotTaken.REFUSE,
+        required=False,
+    )
     notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _small_widgets(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
+        if data.get("before_each_step") and data.get("continue_regular"):
+            raise ValidationError(
+                _("Either an established regimen, or taken a set time before each step: not both."),
+                code="two_timings",
+            )
+        data["established_weeks"] = data.get("established_weeks") or 0
+        data["dose_rule"] = data.get("dose_rule") or ""
+        data["if_not_taken"] = data.get("if_not_taken") or IfNotTaken.REFUSE  # safe default: hold the step
+        return data
 
     def has_changed(self) -> bool:
         # A new row counts once something is typed; its ticked "required" box and selects alone are defaults.
@@ -498,8 +527,40 @@ def _specific_rules(existing: Iterable[Any]) -> list[dict[str, Any]]:
     return rules
 
 
+HOURS_PER_DAY = 24
+DAYS_SHOWN_TO = Decimal("0.0001")  # a rule of 10 h shows as 0.4167 days and saves back as 10 h
+
+
+def hours_as_days(hours: int) -> Decimal:
+    """A rule's hours as the days the editor shows: 168 -> 7, 12 -> 0.5."""
+    return (Decimal(hours) / HOURS_PER_DAY).quantize(DAYS_SHOWN_TO).normalize()
+
+
+class WashoutDaysField(StrictDecimalField):
+    """Days to stop a medicine before the challenge (clinicians think in days); cleaned to whole hours (stored)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            unit="days",
+            min_value=Decimal(0),
+            max_value=Decimal(washout.MAX_WASHOUT_HOURS) / HOURS_PER_DAY,
+            required=False,
+            help_text=_("in days (0.5 = 12 h)"),
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> int | None:
+        days = super().clean(value)
+        if days is None:
+            return None
+        return int((days * HOURS_PER_DAY).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 class WashoutForm(PlainTextForm):
-    """Hours to stop each medication class (or one route or drug of it) before the challenge; blank: no rule."""
+    """Days to stop each medication class (or one route or drug of it) before the challenge; blank: no rule.
+
+    Typed in days, stored in whole hours (the rule data, clinical.washout.WashoutRule.hours).
+    """
 
     def __init__(self, *args: Any, existing: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -516,9 +577,7 @@ class WashoutForm(PlainTextForm):
         name = washout_field_name(key)
         label = washout.WashoutRule(key["med_class"], 0, drug=key.get("drug", ""), route=key.get("route", "")).label
         self.keys[name] = key
-        self.fields[name] = _whole(
-            label[:1].upper() + label[1:], unit="h", required=False, max_value=washout.MAX_WASHOUT_HOURS
-        )
+        self.fields[name] = WashoutDaysField(label=label[:1].upper() + label[1:])
 
     def rules_data(self, existing: Iterable[Any]) -> list[dict[str, Any]]:
         """Rules as protocol JSON; a rule whose hours did not change keeps its note and source."""
@@ -534,10 +593,15 @@ class WashoutForm(PlainTextForm):
         return rules
 
 
-def washout_initial(data: Any) -> dict[str, int]:
+def washout_initial(data: Any) -> dict[str, Decimal]:
+    """The editor's initial values: each rule's hours in days."""
     if not isinstance(data, list):
         return {}
-    return {washout_field_name(rule): rule["hours"] for rule in data if isinstance(rule, dict) and "med_class" in rule}
+    return {
+        washout_field_name(rule): hours_as_days(rule["hours"])
+        for rule in data
+        if isinstance(rule, dict) and "med_class" in rule
+    }
 
 
 # --- the whole edit page -------------------------------------------------------------------------------------

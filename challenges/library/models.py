@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinical import premedication
 from clinical.kinds import KIND_CHOICES
 from clinics.models import Clinic, HistoryKeepingQuerySet
 from patients.models import MedicationClass
@@ -221,6 +222,20 @@ class Route(models.TextChoices):
     TOPICAL = "topical", _("topical")
 
 
+class PremedDoseRule(models.TextChoices):
+    """A dose by age from the drug's label (clinical.premedication.DOSE_RULES)."""
+
+    FIXED = premedication.FIXED, _("the dose as written")
+    CROMOLYN_ORAL = premedication.CROMOLYN_ORAL, _("oral cromolyn by age (100 mg aged 2-12, 200 mg from 13)")
+
+
+class IfNotTaken(models.TextChoices):
+    """What a step recorded without the premedication, or too soon after it, does."""
+
+    REFUSE = premedication.REFUSE, _("refuse the step")
+    FLAG = premedication.FLAG, _("record it and flag it")
+
+
 class PremedicationItem(models.Model):
     """Medication the protocol gives on purpose (MCAS practice, docs/clinical-sources.md §5.3), with its timing."""
 
@@ -232,7 +247,19 @@ class PremedicationItem(models.Model):
     minutes_before = models.PositiveIntegerField(_("minutes before the dose"), default=30)
     before_each_step = models.BooleanField(_("before each dose step"), default=False)
     continue_regular = models.BooleanField(_("continue the regular medicine"), default=False)
+    # An established regimen (continue_regular): for at least this many weeks (0: the current regimen).
+    established_weeks = models.PositiveSmallIntegerField(
+        _("established for at least (weeks)"),
+        default=0,
+        validators=[MaxValueValidator(premedication.MAX_ESTABLISHED_WEEKS)],
+    )
+    dose_rule = models.CharField(
+        _("dose by age"), max_length=30, choices=PremedDoseRule, default=PremedDoseRule.FIXED, blank=True
+    )
     required = models.BooleanField(_("required"), default=True)
+    if_not_taken = models.CharField(
+        _("a step without it, or too soon after it"), max_length=10, choices=IfNotTaken, default=IfNotTaken.REFUSE
+    )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
 
     objects = HistoryKeepingQuerySet.as_manager()
@@ -240,6 +267,34 @@ class PremedicationItem(models.Model):
 
     class Meta:
         ordering = ["protocol", "minutes_before", "drug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(before_each_step=True, continue_regular=True),
+                name="challenges_premedicationitem_one_timing",
+                violation_error_message=_(
+                    "A premedication is either an established regimen or taken before the steps, not both."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.drug} {self.dose}"
+
+    @property
+    def timing(self) -> str:
+        """clinical.premedication's timing: an established regimen, before each step, or before the first dose."""
+        if self.continue_regular:
+            return premedication.REGIMEN
+        return premedication.BEFORE_EACH_STEP if self.before_each_step else premedication.BEFORE_FIRST_DOSE
+
+    def as_item(self) -> premedication.Item:
+        return premedication.Item(
+            key=self.pk,
+            drug=self.drug,
+            med_class=self.med_class,
+            timing=self.timing,
+            minutes_before=self.minutes_before,
+            established_weeks=self.established_weeks,
+            required=self.required,
+            if_not_taken=self.if_not_taken,
+        )

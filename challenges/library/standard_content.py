@@ -239,15 +239,33 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         follow_up_hours=(2, 24, 72),
         washout="none",
         premeds=(
+            # Oral cromolyn builds its effect over weeks: the plan is for a patient already established on it
+            # (docs/clinical-sources.md §5.5). One of the usual four daily doses is timed 30 min before the step.
             {
                 "drug": "Cromolyn sodium (oral)",
                 "med_class": "mast_cell_stabiliser",
-                "dose": "200 mg",
+                "dose": "by age",
+                "dose_rule": "cromolyn_oral",
+                "route": "oral",
+                "minutes_before": 0,
+                "continue_regular": True,
+                "established_weeks": 4,
+                "required": True,
+                "notes": "Four times a day as prescribed, before meals and at bedtime; do not stop for this plan.",
+            },
+            {
+                "drug": "Cromolyn sodium (oral)",
+                "med_class": "mast_cell_stabiliser",
+                "dose": "by age",
+                "dose_rule": "cromolyn_oral",
                 "route": "oral",
                 "minutes_before": 30,
                 "before_each_step": True,
                 "required": True,
-                "notes": "30 min before each step, as before meals.",
+                # A home step already eaten must still be recorded: a step without it, or too soon after it, is
+                # recorded and flagged for the clinic (docs/clinical-sources.md §5.5).
+                "if_not_taken": "flag",
+                "notes": "The usual dose before that meal, taken 30 min before the step; not an extra dose.",
             },
             {
                 "drug": "H1 antihistamine (usual)",
@@ -277,8 +295,9 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         references=(
             "No published MCAS reintroduction protocol exists (docs/clinical-sources.md §5.4). Spacing 3-5 days, "
             "24-48 h watch, "
-            "one food at a time: SM Companion (§5.4). Cromolyn 200 mg 30 min before meals: label dosing, marked "
-            "unconfirmed (§5.3); H1/H2 continued as the basic MCAD regimen (Molderings 2011, §5.3)."
+            "one food at a time: SM Companion (§5.4). Oral cromolyn by age (100 mg aged 2-12, 200 mg from 13), "
+            "30 min before meals, in water only, for a patient established on it: FDA label (§5.5); "
+            "H1/H2 continued as the basic MCAD regimen (Molderings 2011, §5.3)."
         ),
     ),
 )

@@ -52,15 +52,15 @@ from challenges.reports.text import (
     yes_no,
 )
 from challenges.run import selectors
-from challenges.run.models import EventKind
+from challenges.run.models import ChallengeEvent, EventKind
 from clinical import outcome as outcome_rules
 from clinical import washout
+from clinical.adrenaline import emergency_text
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes
 from clinical.grading import SCALES
 from clinical.kinds import KINDS
-from clinical.units import format_quantity
 from clinics.models import User
 
 UNSIGNED = "UNSIGNED DRAFT"
@@ -115,7 +115,7 @@ def challenge_report(
         checks=tuple(_check(ctx, k) for k in c.checks.all()),
         check_override=_check_override(c),
         conflicts=_conflicts(ctx),
-        planned_premedication=history.planned_premedication(c.protocol),
+        planned_premedication=history.planned_premedication(c.protocol, c.patient.age_on(ctx.clock.day_of)),
         premedication=_treatments(ctx, premedication=True),
         baseline=_baseline(ctx),
         doses=tuple(_doses(ctx)),
@@ -189,7 +189,7 @@ def _blinding(ctx: Context) -> str:
 def _check(ctx: Context, check: PreChallengeCheck) -> CheckBlock:
     items = tuple(
         Line(_capital(PreChallengeCheck.check_label(name)), yes_no(getattr(check, name)))
-        for name in PreChallengeCheck.CHECK_FIELDS
+        for name in check.asked_fields()
     )
     baseline = (
         Line("Skin", check.baseline_skin or DASH),
@@ -471,7 +471,7 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
         Line("Discharge notes", c.discharge_notes or DASH),
     ]
     if ctx.state.adrenaline_mg is not None:
-        lines.append(Line("Adrenaline IM dose for weight", format_quantity(ctx.state.adrenaline_mg, "mg")))
+        lines.append(Line("Adrenaline IM dose for weight", emergency_text(ctx.state.adrenaline_mg)))
     return tuple(lines)
 
 
@@ -531,10 +531,20 @@ def _deviations(ctx: Context) -> list[str]:
     for alert in c.alerts.all():
         if alert.decision == Decision.CONTINUE:
             out.append(f"Continued after a stop rule was met ({person(alert.decided_by)}): {alert.reason}")
-    for event in c.events.all():
-        if event.kind == EventKind.OBSERVATION_OVERRIDE:
-            out.append(f"Observation ended early ({person(event.by)}): {event.reason}")
+    out += [_event_deviation(e) for e in c.events.all() if e.kind in DEVIATION_EVENTS]
     return out
+
+
+# Events that are deviations from the protocol, and how the report words them.
+DEVIATION_EVENTS = {
+    EventKind.OBSERVATION_OVERRIDE: "Observation ended early ({by}): {reason}",
+    EventKind.PREMEDICATION_FLAG: "Premedication not taken as planned: {reason}",
+    EventKind.ADRENALINE_ABOVE_MAX: "Adrenaline above the weight-based maximum ({by}): {reason}",
+}
+
+
+def _event_deviation(event: ChallengeEvent) -> str:
+    return DEVIATION_EVENTS[EventKind(event.kind)].format(by=person(event.by), reason=event.reason)
 
 
 def _signature(c: Challenge, ctx: Context, by: User | None, at: datetime | None) -> Signature:

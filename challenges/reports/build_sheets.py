@@ -22,7 +22,8 @@ from challenges.reports.snapshot import (
 )
 from challenges.reports.text import DASH, Clock, day, letterhead, patient_block, person, when
 from challenges.run import selectors
-from clinical.adrenaline import dose_rule_text
+from clinical import premedication
+from clinical.adrenaline import REPEAT_AFTER_MINUTES, adrenaline_dose_mg, dose_rule_text, emergency_text
 from clinical.checklist import ITEMS
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes, plain_duration
@@ -87,7 +88,9 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         generated_at=when(timezone.now(), zone),
         details=details,
         steps=steps,
-        premedication=tuple(_premed_row(item, times, clock) for item in c.protocol.premedications.all()),
+        premedication=tuple(
+            _premed_row(item, times, clock, c.patient.age_on(clock.day_of)) for item in c.protocol.premedications.all()
+        ),
         checklist=tuple(_checklist_row(code) for code in c.protocol.checklist_items if code in ITEMS),
         notes=_prep_notes(c, state),
     )
@@ -99,14 +102,13 @@ def _after_last(c: Challenge) -> str:
     return f"watch {format_hours(c.protocol.watch_hours)}" if c.protocol.watch_hours else DASH
 
 
-def _premed_row(item: PremedicationItem, times: list[datetime], clock: Clock) -> PremedRow:
-    timing = history.premedication_timing(
-        item.minutes_before, before_each_step=item.before_each_step, continue_regular=item.continue_regular
-    )
+def _premed_row(item: PremedicationItem, times: list[datetime], clock: Clock, age_years: int) -> PremedRow:
+    timing = history.item_timing(item)
     if times and not item.continue_regular and not item.before_each_step:
         timing += f" (at {clock(times[0] - timedelta(minutes=item.minutes_before))})"
     notes = item.notes + ("" if item.required else " Optional.")
-    return PremedRow(item.drug, item.dose, str(Route(item.route).label), timing, notes.strip())
+    dose = history.premedication_dose(item, age_years)
+    return PremedRow(item.drug, dose, str(Route(item.route).label), timing, notes.strip())
 
 
 def _checklist_row(code: str) -> ChecklistRow:
@@ -125,9 +127,8 @@ def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
     weight = c.patient.weight_kg
     if state.adrenaline_mg is not None and weight is not None:  # the dose is worked out from the weight
         notes.append(
-            f"Emergency: adrenaline {format_quantity(state.adrenaline_mg, 'mg')} IM for "
-            f"{format_quantity(weight, 'kg')} ({dose_rule_text()}); "
-            f"auto-injector strength for this weight: {state.autoinjector}."
+            f"Emergency: {emergency_text(state.adrenaline_mg)} For {format_quantity(weight, 'kg')} "
+            f"({dose_rule_text()}); auto-injector strength for this weight: {state.autoinjector}."
         )
     else:
         notes.append("Emergency: no weight recorded, so no adrenaline dose is printed; weigh the patient first.")
@@ -171,7 +172,7 @@ def home_plan(challenge: Challenge) -> HomePlan:
             "Nothing else new in your diet while the plan runs.",
         ),
         steps=steps,
-        premedication=tuple(_home_premed(item) for item in _premeds_first_to_take(protocol)),
+        premedication=tuple(_home_premed(item, c.patient.age_on(start)) for item in _premeds_first_to_take(protocol)),
         watch=_watch(watch),
         symptoms=tuple(SYMPTOMS[code] for code in protocol.checklist_items if code in SYMPTOMS),
         stop=_stop(c),
@@ -186,16 +187,23 @@ def _home_amount(line: StepLine) -> str:
     return f"{line.household_measure} ({grams})" if line.household_measure else grams
 
 
-def _home_premed(item: PremedicationItem) -> str:
+def _home_premed(item: PremedicationItem, age_years: int) -> str:
     """Plain words; the protocol's notes are written for clinicians, so they stay on the preparation sheet."""
+    planned = premedication.planned_dose(item.dose_rule, item.dose, age_years)
     if item.continue_regular:
-        dose = "" if "usual" in item.dose.lower() else f" ({item.dose})"
-        return f"Keep taking your {item.drug}{dose} as usual. Do not stop it for this plan."
+        dose = "" if item.dose_rule or "usual" in item.dose.lower() else f" ({item.dose})"
+        weeks = item.established_weeks
+        plural = "" if weeks == 1 else "s"
+        since = f" This plan is for someone who has taken it for at least {weeks} week{plural}." if weeks else ""
+        return f"Keep taking your {item.drug}{dose} as usual. Do not stop it for this plan.{since}"
+    if planned.clinician_decides:
+        return f"Ask your clinic what dose of {item.drug} to take before you start."
     how = "by mouth" if item.route == Route.ORAL else str(Route(item.route).label)
     when_text = "each step" if item.before_each_step else "the first step"
     before = timedelta(minutes=item.minutes_before)
     wait = f"{plain_duration(before)} before" if before else "at the same time as"
-    return f"Take {item.drug} {item.dose} {how}, {wait} {when_text}."
+    taking = f" {planned.how_to_take}" if planned.how_to_take else ""
+    return f"Take {item.drug} {planned.text} {how}, {wait} {when_text}.{taking}"
 
 
 def _premeds_first_to_take(protocol: object) -> list[PremedicationItem]:
@@ -229,11 +237,18 @@ def _emergency(c: Challenge) -> tuple[str, ...]:
         act = (
             f"Use your adrenaline auto-injector ({format_quantity(Decimal(dose), 'mg')}) straight away, into "
             "the outer thigh, then call an ambulance on your local emergency number. Lie down (sit up if "
-            "breathing is hard)."
+            f"breathing is hard). If you are no better after {REPEAT_AFTER_MINUTES} minutes, use a second "
+            "auto-injector if you have one."
         )
     else:
         act = "Call an ambulance on your local emergency number straight away. Lie down (sit up if breathing is hard)."
     lines = [f"This is an emergency if you have any of: {signs}.", act]
+    weight = c.patient.weight_kg
+    if weight is not None:  # for the ambulance or hospital team, who draw up from an ampoule
+        lines.append(
+            f"For the ambulance or hospital team: weight {format_quantity(weight, 'kg')}. "
+            f"{emergency_text(adrenaline_dose_mg(weight))}"
+        )
     if c.patient.emergency_plan_notes:
         lines.append(f"Your own emergency plan: {c.patient.emergency_plan_notes}")
     return tuple(lines)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from challenges.models import Challenge, FollowUp, Food, Protocol, Route
+from challenges.models import Challenge, FollowUp, Food, PremedicationItem, Protocol, Route
 from challenges.reports.snapshot import FollowUpRow, Line, MedicationRow, NoteRow, TriggerRow
 from challenges.reports.text import DASH, day, error_note, when, yes_no
+from clinical import premedication
 from clinical.durations import format_hours, format_minutes
 from clinical.units import format_quantity
 from clinical.washout import MED_CLASS_LABELS
@@ -86,7 +87,12 @@ def food_lines(food: Food) -> tuple[Line, ...]:
     )
 
 
-def premedication_timing(minutes_before: int, *, before_each_step: bool, continue_regular: bool) -> str:
+def premedication_timing(
+    minutes_before: int, *, before_each_step: bool, continue_regular: bool, established_weeks: int = 0
+) -> str:
+    if continue_regular and established_weeks:
+        weeks = f"{established_weeks} week{'' if established_weeks == 1 else 's'}"
+        return f"established regimen (at least {weeks}): keep taking the usual dose"
     if continue_regular:
         return "keep taking the usual dose"
     if minutes_before == 0:
@@ -95,13 +101,28 @@ def premedication_timing(minutes_before: int, *, before_each_step: bool, continu
     return f"{wait} before each dose" if before_each_step else f"{wait} before the first dose"
 
 
-def planned_premedication(protocol: Protocol) -> tuple[str, ...]:
+def premedication_dose(item: PremedicationItem, age_years: int) -> str:
+    """The item's dose for this age: by the label's age bands where it has a dose rule (clinical.premedication)."""
+    planned = premedication.planned_dose(item.dose_rule, item.dose, age_years)
+    return f"{planned.text}, {planned.short_note}" if planned.short_note else planned.text
+
+
+def item_timing(item: PremedicationItem) -> str:
+    return premedication_timing(
+        item.minutes_before,
+        before_each_step=item.before_each_step,
+        continue_regular=item.continue_regular,
+        established_weeks=item.established_weeks,
+    )
+
+
+def planned_premedication(protocol: Protocol, age_years: int) -> tuple[str, ...]:
     lines = []
     for p in protocol.premedications.all():
-        timing = premedication_timing(
-            p.minutes_before, before_each_step=p.before_each_step, continue_regular=p.continue_regular
+        dose = premedication_dose(p, age_years)
+        lines.append(
+            f"{p.drug} {dose}, {Route(p.route).label}: {item_timing(p)}" + ("" if p.required else " (optional)")
         )
-        lines.append(f"{p.drug} {p.dose}, {Route(p.route).label}: {timing}" + ("" if p.required else " (optional)"))
     return tuple(lines)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from challenges.library.models import Protocol
+from challenges.library.models import PremedicationItem, Protocol
 from challenges.run.models import (
     Challenge,
     Decision,
@@ -32,7 +33,7 @@ from challenges.run.models import (
     VitalsKind,
 )
 from clinical import anaphylaxis as anaphylaxis_rules
-from clinical import grading, home_plan, observation, run_rules, stopping, washout
+from clinical import grading, home_plan, observation, premedication, run_rules, stopping, washout
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
@@ -177,7 +178,15 @@ def booking_conflicts(
         rules=washout.rules_from_data(protocol.washout_rules),
         challenge_start=scheduled_at.astimezone(zone),
         diagnostic=KINDS[protocol.kind].diagnostic,
-        premedication=[washout.PremedItem(drug=p.drug, med_class=p.med_class) for p in protocol.premedications.all()],
+        premedication=[
+            washout.PremedItem(
+                drug=p.drug,
+                med_class=p.med_class,
+                regimen=p.continue_regular and p.required,
+                established_weeks=p.established_weeks,
+            )
+            for p in protocol.premedications.all()
+        ],
         conditions=patient.conditions,
         now=(now or timezone.now()).astimezone(zone),
     )
@@ -222,6 +231,79 @@ def first_dose_refusal(challenge: Challenge) -> washout.Refusal | None:
     if valid_doses(challenge):
         return None
     return washout.first_dose_refusal(washout_review(challenge))
+
+
+# --- premedication -------------------------------------------------------------------------------------------
+
+
+def premedication_items(challenge: Challenge) -> list[premedication.Item]:
+    return [p.as_item() for p in challenge.protocol.premedications.all()]
+
+
+def _same_drug(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def premedication_taken(challenge: Challenge) -> dict[int, list[datetime]]:
+    """When each planned item was recorded as taken: by the item it names, else by the same drug name."""
+    items = list(challenge.protocol.premedications.all())
+    taken: dict[int, list[datetime]] = {item.pk: [] for item in items}
+    for t in challenge.treatments.all():
+        if t.entered_in_error or t.kind != TreatmentKind.PREMEDICATION:
+            continue
+        if t.premedication_item_id in taken:
+            taken[t.premedication_item_id].append(t.given_at)
+            continue
+        for item in items:
+            if t.premedication_item_id is None and _same_drug(item.drug, t.drug):
+                taken[item.pk].append(t.given_at)
+    return taken
+
+
+def premedication_problems(challenge: Challenge, given_at: datetime) -> list[premedication.Problem]:
+    """What a step given at `given_at` breaks of the planned premedication (clinical.premedication.step_problems)."""
+    doses = valid_doses(challenge)
+    return premedication.step_problems(
+        premedication_items(challenge),
+        premedication_taken(challenge),
+        step_at=given_at,
+        first_step=not doses,
+        since=max((d.given_at for d in doses), default=None),
+    )
+
+
+@dataclass(frozen=True)
+class PlannedPremedication:
+    """One premedication item as the patient's pages and sheets show it: the dose for this patient's age."""
+
+    item: PremedicationItem
+    dose: premedication.PlannedDose
+
+    @property
+    def regimen_text(self) -> str:
+        return premedication.regimen_text(self.item.as_item())
+
+    taken_at: datetime | None = None  # a timed item: taken since the last step, at
+    ready_at: datetime | None = None  # ... so the step can be taken from
+
+    @property
+    def timed(self) -> bool:
+        return not self.item.continue_regular
+
+
+def planned_premedication(challenge: Challenge) -> list[PlannedPremedication]:
+    """Each item with its dose for the patient's age and, for a timed item, when it was taken for the next step."""
+    age = challenge.patient.age_on(timezone.localdate(challenge.scheduled_at))
+    taken = premedication_taken(challenge)
+    since = max((d.given_at for d in valid_doses(challenge)), default=None)
+    planned = []
+    for p in challenge.protocol.premedications.all():
+        times = [t for t in taken.get(p.pk, ()) if since is None or t > since]
+        last = max(times, default=None)
+        ready = last + timedelta(minutes=p.minutes_before) if last is not None and not p.continue_regular else None
+        dose = premedication.planned_dose(p.dose_rule, p.dose, age)
+        planned.append(PlannedPremedication(p, dose, last if ready else None, ready))
+    return planned
 
 
 def age_years(challenge: Challenge) -> Decimal:

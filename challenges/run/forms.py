@@ -163,16 +163,20 @@ class ChecksForm(PlainTextModelForm):
         label=_("Temperature (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C"
     )
     pef = forms.IntegerField(label=_("PEF (L/min), where relevant"), min_value=30, max_value=900, required=False)
+    # A tick box (the model field is nullable only because the question is not always asked).
+    premedication_taken = forms.BooleanField(label=_("Premedication taken as planned"), required=False)
 
     class Meta:
         model = PreChallengeCheck
         fields = [*PreChallengeCheck.CHECK_FIELDS, "baseline_skin", "baseline_mouth", "baseline_chest", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, premedication_planned: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in PreChallengeCheck.CHECK_FIELDS:
             self.fields[name].required = False
+        if not premedication_planned:  # nothing to ask (and the report prints nothing)
+            del self.fields["premedication_taken"]
         self.helper = crispy_helper()
 
     def clean(self) -> dict[str, Any]:
@@ -184,7 +188,8 @@ class ChecksForm(PlainTextModelForm):
         return data
 
     def answers(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """The answers; premedication_taken is None when it was not asked."""
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
 
     def baseline(self) -> dict[str, Any]:
         names = ("taken_at", "heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from challenges.library.models import Protocol, Route
+from challenges.library.models import PremedicationItem, Protocol, Route
 from clinical import stopping
 from clinics.models import Clinic, ClinicalRecord, ClinicalRecordError, NoDeleteQuerySet
 from patients.models import Medication, Patient
@@ -178,6 +178,8 @@ class EventKind(models.TextChoices):
     MEDICATION_DECISION = "medication_decision", _("medication decision")
     SYMPTOMS_RESOLVED = "symptoms_resolved", _("symptoms resolved")
     DISCHARGED = "discharged", _("discharged")
+    PREMEDICATION_FLAG = "premedication_flag", _("premedication not taken as planned")
+    ADRENALINE_ABOVE_MAX = "adrenaline_above_max", _("adrenaline above the weight-based maximum")
 
 
 DECISION_EVENTS = {
@@ -220,7 +222,8 @@ class PreChallengeCheck(ClinicalRecord):
     asthma_eczema_controlled = models.BooleanField(_("asthma and eczema controlled"))
     no_recent_exercise = models.BooleanField(_("no strenuous exercise in the last 2 h"))
     washout_confirmed = models.BooleanField(_("wash-out confirmed"))
-    premedication_taken = models.BooleanField(_("premedication taken as planned"))
+    # None: the protocol plans no premedication, so the question was not asked (and the report does not print it).
+    premedication_taken = models.BooleanField(_("premedication taken as planned"), null=True, blank=True)
     consent_recorded = models.BooleanField(_("consent recorded"))
     emergency_ready = models.BooleanField(_("emergency medication ready"))
     baseline_skin = models.CharField(_("baseline skin"), max_length=300, blank=True)
@@ -254,7 +257,11 @@ class PreChallengeCheck(ClinicalRecord):
         return str(field.verbose_name)
 
     def failed_items(self) -> list[str]:
-        return [self.check_label(name) for name in self.CHECK_FIELDS if not getattr(self, name)]
+        return [self.check_label(name) for name in self.asked_fields() if not getattr(self, name)]
+
+    def asked_fields(self) -> list[str]:
+        """CHECK_FIELDS without the questions not asked (premedication when none is planned)."""
+        return [name for name in self.CHECK_FIELDS if getattr(self, name) is not None]
 
 
 class WashoutAction(models.TextChoices):
@@ -441,6 +448,10 @@ class Treatment(ClinicalRecord):
     response = models.CharField(_("response"), max_length=200, blank=True)
     # The one-tap adrenaline form's key: a double tap records one dose, not two.
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The protocol's premedication item this dose answers (a premedication taken as planned), when known.
+    premedication_item = models.ForeignKey(
+        PremedicationItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     source = models.CharField(max_length=10, choices=Source, default=Source.CLINICIAN)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     notes = models.CharField(max_length=500, blank=True)

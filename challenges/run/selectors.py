@@ -86,8 +86,12 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
 def with_board_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
     """What a row of today's board reads (the patient, the plan, doses, alerts, and what the end of the observation
     rests on: findings, vital signs, treatments, events and the discharge), in a fixed number of queries."""
-    return queryset.select_related("patient", "protocol").prefetch_related(
+    return queryset.select_related("patient", "patient__clinic", "clinic", "protocol").prefetch_related(
         "protocol__steps",
+        # the medication check before the first dose: "override needed" while a wash-out waits for the allergist
+        "protocol__premedications",
+        "patient__medications",
+        Prefetch("washout_decisions", queryset=WashoutDecision.objects.select_related("decided_by")),
         Prefetch("doses", queryset=Dose.objects.order_by("sequence")),
         Prefetch("alerts", queryset=StopAlert.objects.order_by("raised_at", "pk")),
         Prefetch("observations", queryset=Observation.objects.order_by("observed_at", "pk")),
@@ -99,6 +103,7 @@ def with_board_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
 
 
 BOARD_RUNNING = (Status.CHECKED_IN, Status.DOSING, Status.OBSERVING)
+BEFORE_DOSING = (Status.PLANNED, Status.CHECKED_IN)
 
 
 def board_challenges(user: User, day: date) -> QuerySet[Challenge]:
@@ -127,6 +132,7 @@ class BoardRow:
     due_at: datetime | None
     open_alert: StopAlert | None
     observation: ObservationState | None  # after dosing, until the patient is discharged
+    medication_hold: washout.Refusal | None = None  # the first dose waits for a medication decision
 
 
 def board_row(challenge: Challenge) -> BoardRow:
@@ -144,6 +150,7 @@ def board_row(challenge: Challenge) -> BoardRow:
         due_at=due,
         open_alert=facts.open_alert(challenge),
         observation=state if state and not state.discharge else None,
+        medication_hold=facts.first_dose_refusal(challenge) if challenge.status in BEFORE_DOSING else None,
     )
 
 
@@ -335,6 +342,15 @@ class BookingCheck:
     def earliest_value(self) -> str:
         """The earliest start as the date-and-time field takes it (the clinic's wall clock)."""
         return self.earliest.strftime("%Y-%m-%dT%H:%M") if self.earliest else ""
+
+
+def moved_booking_seen(before: BookingCheck, after: BookingCheck, reviewed: str) -> bool:
+    """A booking moved to the earliest date may be saved in the same click when the user saw the check for the old
+    date (still the same: same medicines, same wording), the new date is not too soon for any wash-out, and no
+    medicine conflicts on the new date that did not on the old one."""
+    if reviewed != before.fingerprint or after.earliest is not None:
+        return False
+    return {r.conflict.medication for r in after.conflicts} <= {r.conflict.medication for r in before.conflicts}
 
 
 def booking_check(patient: Patient, protocol: Protocol, scheduled_at: datetime) -> BookingCheck:

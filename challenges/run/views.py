@@ -19,7 +19,7 @@ from audit.models import Action
 from audit.services import log_access
 from challenges import access
 from challenges.reports import build_signed_report
-from challenges.run import selectors
+from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.forms import (
     AddendumForm,
@@ -194,13 +194,25 @@ def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse
     protocols = access.protocols_for(request.user).current().select_related("food")
     data = request.POST.copy() if request.method == "POST" else None
     preview = data is not None and ("check" in data or "use_date" in data)
-    if data is not None and data.get("use_date"):
+    seen_before: selectors.BookingCheck | None = None
+    if data is not None and data.get("book_earliest"):
+        # "Move the booking to the earliest date": one click that checks again on that date and books it when the
+        # check shown for the old date is still the one on file and nothing new comes up.
+        old = ScheduleForm(data, protocols=protocols, clinic_id=clinic_id)
+        if old.is_valid():
+            seen_before = selectors.booking_check(
+                patient, old.cleaned_data["protocol"], old.cleaned_data["scheduled_at"]
+            )
+        data["scheduled_at"] = str(data["book_earliest"])
+    elif data is not None and data.get("use_date"):
         data["scheduled_at"] = str(data["use_date"])
     form = ScheduleForm(data, protocols=protocols, clinic_id=clinic_id)
     check = None
     if data is not None and form.is_valid():
         check = selectors.booking_check(patient, form.cleaned_data["protocol"], form.cleaned_data["scheduled_at"])
         seen = not check.conflicts or form.cleaned_data["reviewed"] == check.fingerprint
+        if seen_before is not None:
+            seen = selectors.moved_booking_seen(seen_before, check, form.cleaned_data["reviewed"])
         if not preview and seen:
             book = lambda: runs.challenge_schedule(patient=patient, by=request.user, **form.booking_data())  # noqa: E731
             try:
@@ -240,7 +252,8 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def checks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
-    form = ChecksForm(request.POST or None)
+    planned = bool(challenge.protocol.premedications.all())
+    form = ChecksForm(request.POST or None, premedication_planned=planned)
     if request.method == "POST" and form.is_valid():
         try:
             check = runs.checks_record(
@@ -262,7 +275,13 @@ def checks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Pre-challenge checks passed."))
             return redirect("challenges:detail", pk=challenge.pk)
     state = selectors.run_state(challenge)
-    context = {"form": form, "challenge": challenge, "conflicts": state.conflicts, "state": state}
+    context = {
+        "form": form,
+        "challenge": challenge,
+        "conflicts": state.conflicts,
+        "state": state,
+        "premeds": facts.planned_premedication(challenge),
+    }
     return render(request, "challenges/challenge_checks.html", context)
 
 

@@ -10,6 +10,7 @@ from django import template
 from django.utils import timezone
 
 from challenges.run.models import EventKind
+from clinical.adrenaline import adrenaline_dose_mg, emergency_text
 from clinical.dates import format_day, format_when
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes
@@ -32,6 +33,19 @@ def qty(value: Decimal | int | None, unit: str = "") -> str:
     if value is None or value == "":
         return "—"
     return format_quantity(Decimal(value), unit) if unit else format_decimal(Decimal(value))
+
+
+@register.filter
+def adrenaline_text(value: Decimal | Literal[""] | None) -> str:
+    """{{ s.adrenaline_mg|adrenaline_text }}: "Adrenaline 0.24 mg = 0.24 mL of 1 mg/mL (1:1000) IM into the
+    anterolateral thigh. Repeat after 5 minutes if no improvement." (clinical.adrenaline.emergency_text)."""
+    return "—" if _blank(value) else emergency_text(Decimal(value))
+
+
+@register.filter
+def adrenaline_for_weight(weight_kg: Decimal | Literal[""] | None) -> str:
+    """{{ patient.weight_kg|adrenaline_for_weight }}: the weight-based dose as adrenaline_text gives it."""
+    return "—" if _blank(weight_kg) else emergency_text(adrenaline_dose_mg(Decimal(weight_kg)))
 
 
 @register.filter

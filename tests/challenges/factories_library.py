@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from challenges.library.forms import washout_field_name
+from challenges.library.forms import hours_as_days, washout_field_name
 from challenges.library.services.protocols import draft_from_protocol
 from challenges.models import Challenge, Protocol
 from clinical.stopping import StopRules
@@ -59,7 +59,7 @@ def edit_data(protocol: Protocol, **changes: Any) -> dict[str, Any]:
         if value is not False:
             data[f"stop-{name}"] = "on" if value is True else str(value)
     for rule in draft.washout_rules:
-        data[f"washout-{washout_field_name(rule)}"] = str(rule["hours"])
+        data[f"washout-{washout_field_name(rule)}"] = format(hours_as_days(rule["hours"]), "f")  # typed in days
     data.update(changes)
     return data
 

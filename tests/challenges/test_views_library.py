@@ -459,7 +459,7 @@ def test_edit_page_shows_the_current_steps(client, allergist, clinic_protocol):
     client.force_login(allergist)
     page = client.get(_url("protocol-edit", clinic_protocol)).content.decode()
     assert 'name="steps-6-protein_mg" value="3000"' in page
-    assert 'name="washout-h1_antihistamine" value="168"' in page
+    assert 'name="washout-h1_antihistamine" value="7"' in page  # 168 h, edited in days
     assert 'value="skin_urticaria"' in page
     assert 'data-testid="in-use"' not in page
 
@@ -625,10 +625,10 @@ def test_edit_removes_and_adds_rows(client, allergist, clinic_protocol):
     )
 
 
-def test_edit_washout_hours(client, allergist, clinic_protocol):
+def test_edit_washout_in_days(client, allergist, clinic_protocol):
     client.force_login(allergist)
     data = edit_data(
-        clinic_protocol, **{"washout-h1_antihistamine": "", "washout-nsaid": "48", "washout-mast_cell_stabiliser": "0"}
+        clinic_protocol, **{"washout-h1_antihistamine": "", "washout-nsaid": "2", "washout-mast_cell_stabiliser": "0"}
     )
     assert client.post(_url("protocol-edit", clinic_protocol), data).status_code == HTTPStatus.FOUND
     clinic_protocol.refresh_from_db()
@@ -643,6 +643,23 @@ def test_edit_washout_hours(client, allergist, clinic_protocol):
     assert rules["nsaid"]["source"] == ""
     assert rules["mast_cell_stabiliser"]["hours"] == 0
     assert rules["ppi"]["source"].startswith("allergyguide")  # unchanged: keeps its source
+
+
+@pytest.mark.parametrize(("days", "hours"), [("0.5", 12), ("1.25", 30), ("0.4167", 10), ("365", 8760)])
+def test_washout_days_are_stored_as_whole_hours(client, allergist, clinic_protocol, days, hours):
+    client.force_login(allergist)
+    data = edit_data(clinic_protocol, **{"washout-h2_blocker": days})
+    assert client.post(_url("protocol-edit", clinic_protocol), data).status_code == HTTPStatus.FOUND
+    clinic_protocol.refresh_from_db()
+    (rule,) = [r for r in clinic_protocol.washout_rules if r["med_class"] == "h2_blocker"]
+    assert rule["hours"] == hours
+
+
+@pytest.mark.parametrize("days", ["0,5", ".5", "366", "-1", "7 days"])
+def test_washout_days_typed_wrongly_are_refused(client, allergist, clinic_protocol, days):
+    client.force_login(allergist)
+    data = edit_data(clinic_protocol, **{"washout-h2_blocker": days})
+    assert client.post(_url("protocol-edit", clinic_protocol), data).status_code == HTTPStatus.OK
 
 
 def test_regenerate_replaces_the_rows_without_saving(client, allergist, clinic_protocol):

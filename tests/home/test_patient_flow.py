@@ -41,7 +41,8 @@ def test_patient_lands_on_plan_with_todays_step_and_premedication(client, plan, 
 
 def test_premedication_and_step_recorded_by_the_patient(client, plan, patient_user, clock):
     client.force_login(patient_user)
-    premed = {"drug": "Cromolyn sodium (oral)", "dose": "200 mg", "given_at": local(clock.now)}
+    item = plan.protocol.premedications.get(before_each_step=True)
+    premed = {"item": str(item.pk), "given_at": local(clock.now)}
     assert client.post(reverse("challenges:home-premedication", args=[plan.pk]), premed).status_code == HTTPStatus.FOUND
     clock.move(minutes=30)
     assert take_step(client, plan, clock.now).status_code == HTTPStatus.FOUND

@@ -141,9 +141,8 @@ def finished_home_plan(plan, patient_user, allergist, clock):
     one at 10:30, an hour late); the 2 h check-in done; outcome passed."""
     for step in range(6):
         move_to(clock, START + timedelta(days=3 * step))
-        home.patient_premedication(
-            challenge=plan, by=patient_user, drug="Cromolyn sodium (oral)", dose="200 mg", given_at=clock.now
-        )
+        cromolyn = plan.protocol.premedications.get(before_each_step=True)
+        home.patient_premedication(challenge=plan, by=patient_user, item_id=cromolyn.pk, given_at=clock.now)
         clock.move(minutes=90 if step == 5 else 30)
         home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     clock.move(hours=3)

@@ -217,7 +217,7 @@ def test_weight_needs_its_date(client, nurse):
 
 def test_edit_keeps_old_value_in_history(client, allergist, patient):
     client.force_login(allergist)
-    data = {**VALID_PATIENT, "mrn": patient.mrn, "weight_kg": "58.25"}
+    data = {**VALID_PATIENT, "mrn": patient.mrn, "weight_kg": "58.25", "seen_version": patient.version}
     response = client.post(reverse("patients:edit", args=[patient.pk]), data)
     assert response.status_code == HTTPStatus.FOUND
     patient.refresh_from_db()
@@ -312,7 +312,8 @@ def test_mark_patient_entered_in_error_hides_from_list(client, allergist, patien
     assert patient.entered_in_error
     assert patient.family_name not in client.get(reverse("patients:list")).content.decode()
     # Still reachable and editable no more.
-    response = client.post(reverse("patients:edit", args=[patient.pk]), {**VALID_PATIENT, "mrn": patient.mrn})
+    data = {**VALID_PATIENT, "mrn": patient.mrn, "seen_version": patient.version}
+    response = client.post(reverse("patients:edit", args=[patient.pk]), data)
     assert "entered in error" in response.content.decode()
 
 
@@ -326,3 +327,16 @@ def test_the_clinics_notes_are_shown_to_staff_not_to_the_patient(client, patient
     assert 'data-testid="clinic-notes"' not in own
     client.force_login(nurse)
     assert "Anxious parent" in client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+
+
+def test_an_edit_without_the_version_it_was_opened_on_is_refused(client, nurse, patient):
+    """Security review L4: optimistic locking is not optional; an edit that omits the version saves nothing."""
+    client.force_login(nurse)
+    versions = patient.history.count()
+    data = {**VALID_PATIENT, "mrn": patient.mrn, "weight_kg": "70"}
+    response = client.post(reverse("patients:edit", args=[patient.pk]), data)
+    assert response.status_code == HTTPStatus.OK
+    assert "missing the version it was opened on" in " ".join(response.context["form"].errors["seen_version"])
+    assert patient.history.count() == versions
+    patient.refresh_from_db()
+    assert patient.weight_kg != Decimal("70")

@@ -224,7 +224,12 @@ def test_home_report_times_premedication_from_the_first_dose(home_challenge):
     body = text(_pdf(home_challenge))
     assert "Home reintroduction report" in body
     assert "09:30 30 min before dose 1 Premedication Cromolyn sodium (oral) 200 mg oral" in body
-    assert "Planned: Cromolyn sodium (oral) 200 mg, oral: 30 min before each dose" in body
+    # The dose follows the label's age bands (200 mg from 13 years), taken in water only (P10).
+    assert "Planned: Cromolyn sodium (oral) 200 mg, dissolved in water only, oral: 30 min before each dose" in body
+    assert (
+        "Planned: Cromolyn sodium (oral) 200 mg, dissolved in water only, oral: established regimen (at least 4 "
+        "weeks): keep taking the usual dose" in body
+    )
 
 
 def test_a_challenge_entered_in_error_says_so_at_the_top(failed, allergist):

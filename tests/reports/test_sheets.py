@@ -43,7 +43,7 @@ def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
     assert "Ready Given Initials" in body
     assert "Urticaria/angioedema objective <3 hives, or mild lip oedema" in body
     assert "Premedication None planned." in body
-    assert "adrenaline 0.5 mg IM for 60 kg" in body  # 0.01 mg/kg capped at 0.5 mg
+    assert "Adrenaline 0.5 mg = 0.5 mL of 1 mg/mL (1:1000) IM into the anterolateral thigh." in body  # capped
 
 
 def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key(patient, practall, nurse, allergist):
@@ -67,7 +67,7 @@ def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key
 
 def test_preparation_sheet_lists_premedication_with_its_timing(home_challenge):
     body = text(render_preparation_sheet(preparation_sheet(home_challenge)))
-    assert "Cromolyn sodium (oral) 200 mg oral 30 min before each dose" in body
+    assert "Cromolyn sodium (oral) 200 mg, dissolved in water only oral 30 min before each dose" in body
     assert "H1 antihistamine (usual) usual dose oral keep taking the usual dose" in body
     # Days apart: each time is printed with its full date (clinical.dates.format_when).
     assert "1 Thu 26 Nov 2026 09:00" in body
@@ -86,7 +86,11 @@ def test_home_plan_calendar_amounts_and_safety_advice(home_challenge):
     ):
         assert row in body
     assert "taken Thu 26 Nov 2026" in body  # step 1 was recorded
-    assert "Take Cromolyn sodium (oral) 200 mg by mouth, 30 minutes before each step." in body
+    assert (
+        "Take Cromolyn sodium (oral) 200 mg by mouth, 30 minutes before each step. Squeeze the ampule into half a "
+        "glass of water, stir and drink it all. Do not mix it with fruit juice, milk or food." in body
+    )
+    assert "This plan is for someone who has taken it for at least 4 weeks." in body
     assert "Keep taking your H1 antihistamine (usual) as usual." in body
     assert "watch for symptoms for 2 days" in body  # 48 h, in words (clinical.durations.plain_duration)
     assert "Hives (raised, itchy bumps or welts)" in body
@@ -148,11 +152,15 @@ def test_the_printed_adrenaline_rule_is_the_constants(planned):
         f"{format_quantity(adrenaline.ADRENALINE_MG_PER_KG, 'mg/kg')}, "
         f"at most {format_quantity(adrenaline.ADRENALINE_MAX_MG, 'mg')}"
     )
-    assert f"adrenaline 0.5 mg IM for 60 kg ({rule});" in body
+    instruction = (
+        "0.5 mg = 0.5 mL of 1 mg/mL (1:1000) IM into the anterolateral thigh. Repeat after 5 minutes if no improvement."
+    )
+    assert f"{instruction} For 60 kg ({rule});" in body
     assert "(0.01 mg/kg, at most 0.5 mg)" in body  # as a nurse reads it: leading zero, no trailing zero
 
 
 def test_the_printed_adrenaline_rule_follows_a_changed_constant(planned, monkeypatch):
     monkeypatch.setattr(adrenaline, "ADRENALINE_MAX_MG", Decimal("0.30"))
     body = text(render_preparation_sheet(preparation_sheet(planned)))
-    assert "adrenaline 0.3 mg IM for 60 kg (0.01 mg/kg, at most 0.3 mg);" in body
+    assert "Adrenaline 0.3 mg = 0.3 mL of 1 mg/mL (1:1000)" in body
+    assert "For 60 kg (0.01 mg/kg, at most 0.3 mg);" in body

@@ -84,7 +84,7 @@ def test_niaid_criterion_2_is_named_and_two_taps_observe_six_hours(client, chall
     given = facts.adrenaline_given(challenge)
     assert [t.given_at for t in given] == [first_at, first_at + timedelta(minutes=5)]
     assert {(t.dose, t.route, t.site) for t in given} == {
-        ("0.5 mg (0.5 mL of 1 mg/mL, 1:1000)", "im", "anterolateral thigh")
+        ("0.5 mg = 0.5 mL of 1 mg/mL (1:1000)", "im", "anterolateral thigh")
     }
     assert [t.notes for t in given] == ["1st dose, for 60 kg", "2nd dose, for 60 kg"]
     assert "2 doses of adrenaline recorded." in _page(client, challenge)

@@ -490,6 +490,37 @@ def test_adrenaline_timed_before_the_first_symptom_is_refused(challenge, nurse, 
     assert "Check both times" in error.message
 
 
+def _adrenaline_dose(challenge: Challenge, nurse, clock, dose: str, notes: str = ""):
+    return runs.treatment_record(
+        challenge=challenge,
+        by=nurse,
+        kind="adrenaline",
+        drug="Adrenaline 1 mg/mL",
+        dose=dose,
+        route="im",
+        given_at=clock.now,
+        notes=notes,
+    )
+
+
+def test_adrenaline_above_the_weight_based_maximum_needs_a_reason(challenge, nurse, allergist, clock):
+    challenge.patient.weight_kg = Decimal(20)  # at most 0.2 mg (0.01 mg/kg; the 0.15 mg device for 20 kg)
+    challenge.patient.save()
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    error = assert_refused("adrenaline_above_max", lambda: _adrenaline_dose(challenge, nurse, clock, "0.21 mg"))
+    assert "Adrenaline 0.21 mg is more than 0.2 mg, the most for 20 kg" in error.message
+    _adrenaline_dose(challenge, nurse, clock, "0.2 mg")  # at the maximum: recorded, not flagged
+    assert not challenge.events.filter(kind="adrenaline_above_max").exists()
+    _adrenaline_dose(challenge, nurse, clock, "0.3 mg", notes="Only a 0.3 mg auto-injector was at hand")
+    flag = challenge.events.get(kind="adrenaline_above_max")
+    assert flag.reason.endswith("Reason: Only a 0.3 mg auto-injector was at hand")
+
+
+def test_adrenaline_dose_must_be_written_in_mg(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    assert_refused("adrenaline_dose_unreadable", lambda: _adrenaline_dose(challenge, nurse, clock, "0.5"))
+
+
 def test_a_reaction_is_not_signed_before_its_symptoms_resolved(challenge, nurse, allergist, clock):
     _reaction_stopped(challenge, nurse, allergist, clock)
     runs.outcome_confirm(
@@ -891,16 +922,71 @@ def test_medication_decisions_end_with_the_first_dose(challenge, patient, nurse,
     )
 
 
+# --- premedication (clinical.premedication) -------------------------------------------------------------------
+
+
+def _premed_refuses(plan: Challenge):
+    item = plan.protocol.premedications.get(before_each_step=True)
+    item.if_not_taken = "refuse"
+    item.save()
+    return item
+
+
+def test_a_step_without_its_premedication_is_refused_when_the_item_says_so(plan, patient_user, clock):  # noqa: F811
+    _premed_refuses(plan)
+    assert_refused(
+        "premedication_not_taken",
+        lambda: home.patient_dose(
+            challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
+
+
+def test_a_step_sooner_than_the_premedication_lead_time_is_refused(plan, patient_user, clock):  # noqa: F811
+    item = _premed_refuses(plan)
+    home.patient_premedication(challenge=plan, by=patient_user, item_id=item.pk, given_at=clock.now)
+    clock.move(minutes=29)
+    error = assert_refused(
+        "premedication_too_soon",
+        lambda: home.patient_dose(
+            challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
+    assert "The step can be taken from 09:30." in error.message
+
+
+def test_only_a_timed_premedication_is_recorded_as_taken(plan, patient_user, clock):  # noqa: F811
+    regimen = plan.protocol.premedications.filter(continue_regular=True).first()
+    assert_refused(
+        "not_planned",
+        lambda: home.patient_premedication(challenge=plan, by=patient_user, item_id=regimen.pk, given_at=clock.now),
+    )
+
+
+def test_no_premedication_below_the_labels_youngest_age(plan, patient_user, clock):  # noqa: F811
+    plan.patient.date_of_birth = date(2025, 6, 1)  # 1 year old: the label gives no dose under 2 years
+    plan.patient.save()
+    item = plan.protocol.premedications.get(before_each_step=True)
+    assert_refused(
+        "premedication_dose_unset",
+        lambda: home.patient_premedication(challenge=plan, by=patient_user, item_id=item.pk, given_at=clock.now),
+    )
+
+
 # --- every code has its test --------------------------------------------------------------------------------
 
 SERVICES = [*sorted((ROOT / "challenges/run/services").glob("*.py")), ROOT / "challenges/home/services.py"]
 # The first dose's medication refusals: services.doses raises the code clinical.washout.first_dose_refusal names.
 FIRST_DOSE_REFUSALS = ROOT / "clinical/washout.py"
+# A step's premedication refusals: services.doses raises the code clinical.premedication.step_problems names.
+PREMEDICATION_REFUSALS = ROOT / "clinical/premedication.py"
 
 
 def test_every_code_the_services_raise_is_asserted_here():
     raised = {code for path in SERVICES for code in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))}
     raised |= set(re.findall(r'Refusal\(\s*"([a-z_]+)"', FIRST_DOSE_REFUSALS.read_text(encoding="utf-8")))
+    premedication = PREMEDICATION_REFUSALS.read_text(encoding="utf-8")
+    raised |= set(re.findall(r'^PREMED_[A-Z_]+ = "([a-z_]+)"', premedication, re.MULTILINE))
     asserted = set(re.findall(r'_refused\(\s*"([a-z_]+)"', Path(__file__).read_text(encoding="utf-8")))
     assert len(raised) > 30  # positive control: the pattern finds the codes
     assert raised == asserted

@@ -39,6 +39,9 @@ class PremedSpec:
     continue_regular: bool = False
     required: bool = True
     notes: str = ""
+    established_weeks: int = 0
+    dose_rule: str = ""
+    if_not_taken: str = "refuse"
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,9 @@ def draft_from_protocol(protocol: Protocol, *, name: str | None = None) -> Proto
                 p.continue_regular,
                 p.required,
                 p.notes,
+                p.established_weeks,
+                p.dose_rule,
+                p.if_not_taken,
             )
             for p in protocol.premedications.all()
         ),

@@ -38,6 +38,10 @@ def checks_record(
     require_open(challenge)
     if challenge.status not in (Status.PLANNED, Status.CHECKED_IN):
         raise ChallengeRuleError(_("The pre-challenge checks are done before the first dose."), code="too_late")
+    answers = dict(answers)
+    # Asked only when the protocol plans premedication (not asked: None, and the report leaves it out).
+    planned = challenge.protocol.premedications.exists()
+    answers["premedication_taken"] = bool(answers.get("premedication_taken")) if planned else None
     check = PreChallengeCheck(challenge=challenge, recorded_by=by, **answers)
     save_new(check, by)
     vitals_record(challenge=challenge, by=by, kind=VitalsKind.BASELINE, values=baseline, evaluate=False)

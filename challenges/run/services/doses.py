@@ -25,7 +25,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import schedule_follow_ups
-from clinical import dosing, run_rules
+from clinical import dosing, premedication, run_rules
 from clinical.dates import format_clock, format_when
 from clinics.models import User
 
@@ -36,6 +36,7 @@ OVERFILL = Decimal("1.05")  # up to 5 % over the planned amount is a weighing to
 class DoseRecorded:
     dose: Dose
     created: bool  # False: this form (its idempotency key) was already recorded, and nothing was added
+    flags: tuple[str, ...] = ()  # premedication not taken as planned, on items that flag rather than refuse
 
 
 @transaction.atomic
@@ -83,6 +84,7 @@ def dose_record(
         )
     override_reason = override_reason.strip()
     _check_wait(step, given_at, by, override_reason)
+    flags = _check_premedication(challenge, given_at)
     amounts = _amounts(
         challenge.protocol.steps.get(number=step.number), food_amount, food_spec(challenge.protocol.food)
     )
@@ -111,8 +113,15 @@ def dose_record(
         return DoseRecorded(Dose.objects.get(idempotency_key=idempotency_key), created=False)
     if override_reason:
         event(challenge, EventKind.EARLY_DOSE_OVERRIDE, by, reason=override_reason)
+    for flag in flags:
+        event(
+            challenge,
+            EventKind.PREMEDICATION_FLAG,
+            by,
+            reason=_("Step %(n)s: %(flag)s") % {"n": step.number, "flag": flag},
+        )
     _after_dose(challenge, by)
-    return DoseRecorded(dose, created=True)
+    return DoseRecorded(dose, created=True, flags=flags)
 
 
 def _check_can_dose(challenge: Challenge) -> None:
@@ -147,6 +156,25 @@ def _check_can_dose(challenge: Challenge) -> None:
     refusal = facts.first_dose_refusal(challenge)
     if refusal is not None:
         raise ChallengeRuleError(refusal.message, code=refusal.code)
+
+
+def _check_premedication(challenge: Challenge, given_at: datetime) -> tuple[str, ...]:
+    """Refuse a step the premedication plan refuses; the problems of items that only flag, to record with the dose.
+
+    clinical.premedication.step_problems: a required timed item not taken since the last step, or taken less than
+    its lead time before this one (docs/clinical-sources.md §5.5).
+    """
+    problems = facts.premedication_problems(challenge, given_at)
+    refusal = premedication.first_refusal(problems)
+    if refusal is not None:
+        if refusal.ready_at is None:
+            then = _("Record when it was taken first.")
+        else:
+            then = _("The step can be taken from %(time)s.") % {
+                "time": format_clock(timezone.localtime(refusal.ready_at))
+            }
+        raise ChallengeRuleError(f"{refusal.message} {then}", code=refusal.code)
+    return tuple(p.message for p in problems)
 
 
 def _check_wait(step: run_rules.NextStep, given_at: datetime, by: User, override_reason: str) -> None:

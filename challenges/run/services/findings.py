@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.library.models import Route
+from challenges.library.models import PremedicationItem, Route
 from challenges.run import facts
 from challenges.run.models import (
     DECISION_EVENTS,
@@ -118,6 +118,7 @@ def treatment_record(
     site: str = "",
     response: str = "",
     idempotency_key: uuid.UUID | None = None,
+    premedication_item: PremedicationItem | None = None,
 ) -> Treatment:
     """Record a medicine given: premedication taken, or treatment of a reaction (with its site and response).
 
@@ -139,6 +140,7 @@ def treatment_record(
             % {"given": format_clock(timezone.localtime(given_at)), "onset": format_clock(onset)},
             code="adrenaline_before_onset",
         )
+    above_max = _check_adrenaline(challenge, kind, dose, notes) if kind == TreatmentKind.ADRENALINE else None
     treatment = Treatment(
         challenge=challenge,
         kind=kind,
@@ -152,8 +154,11 @@ def treatment_record(
         site=site,
         response=response,
         idempotency_key=idempotency_key,
+        premedication_item=premedication_item,
     )
     save_new(treatment, by)
+    if above_max:
+        event(challenge, EventKind.ADRENALINE_ABOVE_MAX, by, reason=f"{above_max} Reason: {notes.strip()}")
     return treatment
 
 
@@ -182,7 +187,7 @@ def adrenaline_record(*, challenge: Challenge, by: User, idempotency_key: uuid.U
         by=by,
         kind=TreatmentKind.ADRENALINE,
         drug=_("Adrenaline 1 mg/mL (1:1000)"),
-        dose=adrenaline.dose_text(dose_mg),
+        dose=adrenaline.dose_with_volume(dose_mg),
         route=Route.IM,
         given_at=timezone.now(),
         notes=_("%(nth)s dose, for %(weight)s")
@@ -190,6 +195,26 @@ def adrenaline_record(*, challenge: Challenge, by: User, idempotency_key: uuid.U
         site=adrenaline.ADRENALINE_SITE,
         idempotency_key=idempotency_key,
     )
+
+
+def _check_adrenaline(challenge: Challenge, kind: str, dose: str, notes: str) -> str:
+    """Refuse an adrenaline dose not written in mg; one above the weight-based maximum needs a reason in the notes
+    (then it is recorded and flagged). Returns the flag's text, or "" (clinical.adrenaline.check_recorded_dose)."""
+    problem = adrenaline.check_recorded_dose(dose, challenge.patient.weight_kg)
+    if problem is None:
+        return ""
+    if problem.code == adrenaline.UNREADABLE:
+        raise ChallengeRuleError(problem.message, code="adrenaline_dose_unreadable")
+    if not notes.strip():
+        raise ChallengeRuleError(
+            _(
+                "%(problem)s Check the dose. If it really was given, say why in the notes: it is then recorded and "
+                "flagged."
+            )
+            % {"problem": problem.message},
+            code="adrenaline_above_max",
+        )
+    return problem.message
 
 
 def _require_recording(challenge: Challenge) -> None:
