@@ -92,10 +92,11 @@ def _start(
 def _checks(
     challenge: Challenge, by: User, clock: _Clock, hr: int = 88, sbp: int = 118, dbp: int = 74, pef: int | None = None
 ) -> None:
+    fpies = {"iv_access_ready": True} if challenge.protocol.kind == "fpies" else {}
     runs.checks_record(
         challenge=challenge,
         by=by,
-        answers=CHECKS_PASSED,
+        answers={**CHECKS_PASSED, **fpies},
         baseline={
             "taken_at": clock.now,
             "heart_rate": hr,
@@ -349,7 +350,7 @@ def _fpies(patient: Patient, allergist: User, nurse: User, now: datetime) -> Non
     with _clock(now - timedelta(days=5, hours=-1)) as clock:
         challenge = _start(
             patient,
-            _protocol("FPIES oral food challenge (egg, 10 kg)"),
+            _protocol("FPIES oral food challenge (egg, dosed per kg)"),
             clock.now,
             allergist,
             nurse,
@@ -357,7 +358,9 @@ def _fpies(patient: Patient, allergist: User, nurse: User, now: datetime) -> Non
             "Egg FPIES at 8 months; 12 months since the last episode.",
         )
         _checks(challenge, nurse, clock, hr=118, sbp=92, dbp=56)
-        _doses(challenge, nurse, clock, 3)
+        _doses(challenge, nurse, clock, 3)  # the portions, 30 min apart
+        clock.move(minutes=150)  # then the age-appropriate serving, 2.5 h later
+        _doses(challenge, nurse, clock, 1)
         clock.move(hours=2)
         follow_up = FollowUp.objects.get(challenge=challenge, hours_after=2)
         home.follow_up_record(
@@ -400,12 +403,12 @@ def load_home_plans(users: dict[str, User]) -> None:
             for step in range(3):
                 if step:
                     clock.at(step3 - timedelta(days=3 * (2 - step), minutes=30))
+                # The first step is taken in clinic and recorded by the allergist; the next ones at home.
+                by = allergist if step == 0 else users["patient"]
                 for item in plan.protocol.premedications.filter(before_each_step=True):
-                    home.patient_premedication(challenge=plan, by=users["patient"], item_id=item.pk, given_at=clock.now)
+                    home.patient_premedication(challenge=plan, by=by, item_id=item.pk, given_at=clock.now)
                 clock.move(minutes=30)
-                home.patient_dose(
-                    challenge=plan, by=users["patient"], given_at=clock.now, food_amount=None, key=uuid.uuid4()
-                )
+                home.patient_dose(challenge=plan, by=by, given_at=clock.now, food_amount=None, key=uuid.uuid4())
             clock.move(hours=30)
             home.patient_symptom(
                 challenge=plan,
@@ -433,7 +436,7 @@ def _completed_home_plan(users: dict[str, User]) -> None:
             "[demo-home-done]",
             "Dairy-triggered flushing; reintroduction at home.",
         )
-        for step in range(6):
+        for step in range(plan.protocol.steps.count()):
             if step:
                 clock.move(days=3)
             runs.dose_record(

@@ -227,6 +227,47 @@ def _round_between_ends(doses: list[Decimal]) -> list[Decimal]:
     return doses
 
 
+# docs/clinical-sources.md §1.1, §11.3: clinicians' doses are semi-logarithmic, 1 and 3 in each decade (3, 10, 30, 100,
+# 300, 1,000, 3,000 mg, PRACTALL). When 1-3 would make two doses equal, the finer 1-2-5 series, then
+# 1-1.5-2-3-5-7, is used [project choice: the usual preferred-number series].
+SEMILOG_SERIES: Final[tuple[tuple[Decimal, ...], ...]] = (
+    (Decimal(1), Decimal(3)),
+    (Decimal(1), Decimal(2), Decimal(5)),
+    tuple(Decimal(v) for v in ("1", "1.5", "2", "3", "5", "7")),
+)
+
+# Not clinical: rounding may widen the largest rise of the ladder by at most 30 % (3.16× -> 3.33× for PRACTALL,
+# 2× -> 2.5× for a doubling ladder); otherwise a finer series is tried.
+SEMILOG_RISE_TOLERANCE: Final = Decimal("1.3")
+
+
+def round_ladder_semilog(doses: Sequence[Decimal]) -> list[Decimal]:
+    """The inner doses rounded to the nearest (on a log scale) number of the coarsest series that keeps the ladder
+    strictly rising; the first and last doses stay as given. 9.5 -> 10, 95 -> 100, 949 -> 1000; unchanged when no
+    series keeps it rising."""
+    for value in doses:
+        _require_positive(value, "dose", code="dose_not_positive")
+    if len(doses) < 3:
+        return list(doses)
+    largest = max_rise(doses)
+    assert largest is not None  # noqa: S101 - three or more positive doses
+    for series in SEMILOG_SERIES:
+        rounded = [doses[0], *(_nearest_in_series(dose, series) for dose in doses[1:-1]), doses[-1]]
+        rise = max_rise(rounded)
+        if _strictly_rising(rounded) and rise is not None and rise <= largest * SEMILOG_RISE_TOLERANCE:
+            return rounded
+    return list(doses)
+
+
+def _nearest_in_series(value: Decimal, series: Sequence[Decimal]) -> Decimal:
+    """The number of the series (repeated in every decade) nearest to value on a log scale."""
+    with localcontext(_CONTEXT):
+        decade = Decimal(1).scaleb(value.adjusted())
+        candidates = [base * decade for base in series] + [series[0] * decade * 10]
+        best = min(candidates, key=lambda candidate: abs((candidate / value).ln()))
+        return plain_amount(best)
+
+
 def round_significant(value: Decimal, figures: int) -> Decimal:
     """value rounded half-up to `figures` significant figures, without an exponent: 1174 -> 1200 (2 figures)."""
     with localcontext(_CONTEXT):
@@ -325,6 +366,19 @@ HOME_FRACTIONS: Final[tuple[HomeFraction, ...]] = (
     Fraction(1, 2),
     Fraction(1),
 )
+# docs/clinical-sources.md §11.1: a home step rises at most about 3× over the one before (the gentle ladder below;
+# the step checks warn above HOME_MAX_RISE for home protocols too).
+HOME_MAX_RISE: Final = Decimal(3)
+# docs/clinical-sources.md §11.1: the top of the gentle ladder halves the serving (each rise 2×) down to 1/16 …
+HOME_HALVINGS: Final[tuple[Fraction, ...]] = (
+    Fraction(1, 16),
+    Fraction(1, 8),
+    Fraction(1, 4),
+    Fraction(1, 2),
+    Fraction(1),
+)
+# … and below that the amounts are 1, 2.5 and 5 in each decade (0.25, 0.5, 1, 2.5 g …): numbers a scale shows.
+HOME_SMALL_SERIES: Final[tuple[Decimal, ...]] = (Decimal(1), Decimal("2.5"), Decimal(5))
 # docs/clinical-sources.md §5.4: a new amount every 3-5 days (SM Companion); the default is the shortest.
 HOME_DAYS_BETWEEN: Final = 3
 # docs/clinical-sources.md §5.4: watch 24-48 h after each test for delayed symptoms; the default is the longest.
@@ -344,16 +398,22 @@ class HomeStep:
 
 def home_serving_ladder(
     serving_g: Decimal,
-    fractions: Sequence[HomeFraction] = HOME_FRACTIONS,
+    fractions: Sequence[HomeFraction] | None = None,
     *,
     crumb_g: Decimal = CRUMB_G,
     days_between: int = HOME_DAYS_BETWEEN,
     watch_hours: int = HOME_WATCH_HOURS,
 ) -> list[HomeStep]:
-    """Steps from a crumb to a full serving, one every `days_between` days, amounts in g of food (0.01 g)."""
+    """Steps from a crumb to a full serving, one every `days_between` days, amounts in g of food (0.01 g).
+
+    Without `fractions` the ladder is the gentle one (gentle_home_amounts): no step more than about 3× the one
+    before. With `fractions` (e.g. HOME_FRACTIONS) the steps are exactly those fractions of the serving.
+    """
     _require_positive(serving_g, "serving_g", code="serving_not_positive")
     _require_positive(crumb_g, "crumb_g", code="crumb_not_positive")
     _check_home_timing(days_between, watch_hours)
+    if fractions is None:
+        return _gentle_home_steps(serving_g, crumb_g, days_between, watch_hours)
     amounts = [_home_amount(fraction, serving_g, crumb_g, index) for index, fraction in enumerate(fractions)]
     if not amounts or not _strictly_rising(amounts):
         raise DosingError(
@@ -370,6 +430,70 @@ def home_serving_ladder(
         )
         for index, (fraction, amount) in enumerate(zip(fractions, amounts, strict=True))
     ]
+
+
+def gentle_home_amounts(serving_g: Decimal, *, crumb_g: Decimal = CRUMB_G) -> list[tuple[Decimal, str]]:
+    """The gentle home ladder as (grams, label) pairs, from the crumb up to the full serving.
+
+    From the top: the serving halved down to 1/16 (HOME_HALVINGS); below that, from the smallest amount so far,
+    the smallest 1-2.5-5 number at least a third of it (so no rise exceeds HOME_MAX_RISE), until the crumb is
+    within 3× of it. A 100 g serving gives 0.1, 0.25, 0.5, 1, 2.5, 6.25, 12.5, 25, 50, 100 g
+    (docs/clinical-sources.md §11.1). Halvings not above the crumb are left out.
+    """
+    _require_positive(serving_g, "serving_g", code="serving_not_positive")
+    _require_positive(crumb_g, "crumb_g", code="crumb_not_positive")
+    if serving_g <= crumb_g:
+        raise DosingError("The serving must be larger than the crumb.", code="not_increasing")
+    with localcontext(_CONTEXT):
+        upper = [
+            ((_fraction_to_decimal(f) * serving_g).quantize(SCALE_RESOLUTION_G, rounding=ROUND_HALF_UP), f)
+            for f in HOME_HALVINGS
+        ]
+        upper = [(grams, fraction) for grams, fraction in upper if grams > crumb_g]
+        lower: list[Decimal] = []
+        smallest = upper[0][0]
+        while smallest > crumb_g * HOME_MAX_RISE:
+            smallest = _series_at_least(smallest / HOME_MAX_RISE)
+            lower.insert(0, smallest)
+    labelled = [(crumb_g, CRUMB), *((grams, "") for grams in lower)]
+    return labelled + [(plain_amount(grams), _fraction_label(fraction)) for grams, fraction in upper]
+
+
+def plain_amount(value: Decimal) -> Decimal:
+    """value without trailing zeros or an exponent: 12.50 -> 12.5, 1E+1 -> 10."""
+    with localcontext(_CONTEXT):
+        normal = value.normalize()
+        return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+
+
+def _series_at_least(value: Decimal) -> Decimal:
+    """The smallest 1-2.5-5 number (…, 0.25, 0.5, 1, 2.5, 5, 10, …) that is at least `value`."""
+    with localcontext(_CONTEXT):
+        decade = Decimal(1).scaleb(value.adjusted())
+        for base in (*HOME_SMALL_SERIES, Decimal(10)):
+            if base * decade >= value:
+                return plain_amount(base * decade)
+    raise AssertionError("unreachable: 10 × the decade is always above the value")  # pragma: no cover
+
+
+def _gentle_home_steps(serving_g: Decimal, crumb_g: Decimal, days_between: int, watch_hours: int) -> list[HomeStep]:
+    return [
+        HomeStep(
+            number=index + 1,
+            food_g=grams,
+            fraction_label=label,
+            day_offset=index * days_between,
+            watch_hours=watch_hours,
+        )
+        for index, (grams, label) in enumerate(gentle_home_amounts(serving_g, crumb_g=crumb_g))
+    ]
+
+
+def max_rise(amounts: Sequence[Decimal]) -> Decimal | None:
+    """The largest factor by which an amount exceeds the one before (None for fewer than two amounts)."""
+    with localcontext(_CONTEXT):
+        rises = [b / a for a, b in itertools.pairwise(amounts) if a > 0]
+    return max(rises) if rises else None
 
 
 def _check_home_timing(days_between: int, watch_hours: int) -> None:

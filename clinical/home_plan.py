@@ -53,6 +53,42 @@ def timing_label(days_off: int | None) -> str:
     return f"{format_duration(timedelta(days=abs(days_off)))} {word}"
 
 
+# docs/clinical-sources.md §11.1: the usual safety framing of a home step. An adult stays for 2 h after each step
+# while the patient rests; cofactors that lower the threshold are avoided around a step; no step up when unwell.
+REST_HOURS = 2
+COFACTORS = ("exercise", "hot baths or showers", "alcohol", "anti-inflammatory painkillers (NSAIDs such as ibuprofen)")
+
+
+def safety_advice(*, food: str, keep_eating: bool, composite: bool, first_step_in_clinic: bool) -> tuple[str, ...]:
+    """What the patient's plan says around each step, in plain words (the plan page and the printed plan)."""
+    lines = []
+    if first_step_in_clinic:
+        lines.append("Your first step is taken in clinic, with the clinic team watching. The next steps are at home.")
+    lines += [
+        f"After each step, rest and have an adult stay with you for {REST_HOURS} hours.",
+        f"For {REST_HOURS} hours before and after a step, avoid {', '.join(COFACTORS[:-1])} and {COFACTORS[-1]}.",
+        "Do not take a step while you are unwell (a cold, a fever, a flare of your symptoms): wait, and ask the "
+        "clinic.",
+    ]
+    if keep_eating:
+        lines.append(
+            f"Between steps, keep eating the last amount of {food} you tolerated every day, until the next step."
+        )
+    else:
+        lines.append(f"Between steps, do not eat {food} apart from the planned steps.")
+    if composite:
+        lines.append(composite_note(food))
+    return tuple(lines)
+
+
+def composite_note(food: str) -> str:
+    """The note for a food made of several ingredients (a cheesecake: milk, egg, wheat)."""
+    return (
+        f"{food[:1].upper()}{food[1:]} is made of several ingredients: if you react, the reaction cannot be pinned "
+        "on one of them, and tolerating it does not show which ingredient is safe."
+    )
+
+
 # --- At home, every symptom pauses the next step (clinical review S1, D4) ---------------------------------------
 
 

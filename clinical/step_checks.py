@@ -11,9 +11,11 @@ from decimal import Decimal, localcontext
 from typing import Final, Literal
 
 # The arithmetic context and display helpers are dosing's own, shared so both modules round alike.
+from clinical import fpies
 from clinical.dosing import (
     _CONTEXT,
     ASCIA_GRAMS_PER_TSP,
+    HOME_MAX_RISE,
     MAX_DEVIATION_PCT,
     DosingError,
     FoodSpec,
@@ -52,8 +54,9 @@ DOSE_CHECK_RULES: Final[dict[str, DoseCheckRules]] = {
     # docs/clinical-sources.md §1.5: FPIES gives 3 EQUAL portions over about 1 h, so repeats are the design, not a slip;
     # the 15 min floor is the general OFC one (docs/clinical-sources.md §1.2).
     KIND_FPIES: DoseCheckRules(min_interval_minutes=15, big_jump_factor=None, warn_repeats=False),
-    # docs/clinical-sources.md §5.4: home steps 3-5 days apart; the crumb-to-1/16-serving rise is large by design.
-    KIND_HOME: DoseCheckRules(min_interval_minutes=3 * 24 * 60, big_jump_factor=None, warn_repeats=True),
+    # docs/clinical-sources.md §5.4: home steps 3-5 days apart. docs/clinical-sources.md §11.1: an unsupervised home
+    # step rises at most about 3× (dosing.HOME_MAX_RISE), so the big-jump warning is on for home plans too.
+    KIND_HOME: DoseCheckRules(min_interval_minutes=3 * 24 * 60, big_jump_factor=HOME_MAX_RISE, warn_repeats=True),
 }
 
 # docs/clinical-sources.md §2 (allergyguide OIT checks): an amount above 250 g or 250 mL is impractically high.
@@ -73,6 +76,13 @@ class StepInput:
     food_amount: Decimal | None = None
     unit: str = "g"  # unit of food_amount: "g", "mL" or "tsp"
     interval_minutes: int | None = None
+    role: str = "dose"  # ROLE_DOSE, ROLE_LIP_SMEAR (no quantity) or ROLE_SERVING (FPIES serving after the portions)
+
+
+ROLE_DOSE: Final = "dose"
+ROLE_LIP_SMEAR: Final = "lip_smear"
+ROLE_SERVING: Final = "serving"
+ROLES: Final = (ROLE_DOSE, ROLE_LIP_SMEAR, ROLE_SERVING)
 
 
 @dataclass(frozen=True)
@@ -112,16 +122,52 @@ def validate_steps(
     minimum = rules.min_interval_minutes if min_interval_minutes is None else min_interval_minutes
     issues = _check_numbering(steps)
     sized: list[_Sized] = []
+    portions: list[_Sized] = []  # FPIES: the initial feeding (dose steps), which the caps apply to
     for index, step in enumerate(steps):
         if index > 0:
             issues += _check_interval(step, steps[index - 1], minimum)
+        role_issues = _check_role(step, kind, index)
+        if role_issues or step.role == ROLE_LIP_SMEAR:
+            issues += role_issues
+            continue
         step_issues, step_size = _size_step(step, food)
         issues += step_issues
         if step_size is not None:
-            if sized:
+            if sized and step.role == ROLE_DOSE:
                 issues += _compare_steps(sized[-1], step_size, rules)
             sized.append(step_size)
+            if step.role == ROLE_DOSE:
+                portions.append(step_size)
+    if kind == KIND_FPIES:
+        issues += _check_fpies_caps(portions, food)
     return issues + _check_cumulative(sized, serving_limit)
+
+
+def _check_role(step: StepInput, kind: str, index: int) -> list[StepIssue]:
+    """A lip smear has no quantity and comes first; a serving step belongs to an FPIES challenge, after a dose."""
+    if step.role not in ROLES:
+        return [_error("unknown_role", f"Step {step.number} has an unknown kind of step “{step.role}”.", step.number)]
+    if step.role == ROLE_LIP_SMEAR:
+        if step.protein_mg is not None or step.food_amount is not None:
+            message = f"Step {step.number} is a lip smear: it has no quantity (leave the dose and amount empty)."
+            return [_error("lip_smear_quantity", message, step.number)]
+        if index != 0:
+            return [_error("lip_smear_not_first", f"Step {step.number}: a lip smear comes first.", step.number)]
+    if step.role == ROLE_SERVING:
+        if kind != KIND_FPIES:
+            message = f"Step {step.number}: a serving after the portions is a step of an FPIES challenge."
+            return [_error("serving_not_fpies", message, step.number)]
+        if index == 0:
+            message = f"Step {step.number}: the serving comes after the portions have been tolerated."
+            return [_error("serving_first", message, step.number)]
+    return []
+
+
+def _check_fpies_caps(portions: Sequence[_Sized], food: FoodSpec | None) -> list[StepIssue]:
+    """Errors for FPIES portions above 3 g of protein or 10 g (100 mL) of food (docs/clinical-sources.md §1.5)."""
+    protein = sum((p.size for p in portions if p.size_unit == "mg"), Decimal(0))
+    amount = sum((p.food for p in portions if p.food is not None), Decimal(0))
+    return [_error(issue.code, issue.message, None) for issue in fpies.cap_issues(protein, amount, food)]
 
 
 def _dose_check_rules(kind: str) -> DoseCheckRules:

@@ -224,9 +224,18 @@ def challenge(practall, patient, allergist, nurse, clock) -> Challenge:
 
 @pytest.fixture
 def plan(home_protocol, patient, patient_user, allergist, clock) -> Challenge:
-    """Patient A's (MCAS) home cheesecake reintroduction, scheduled for the morning the clock starts."""
+    """Patient A's (MCAS) home cheesecake reintroduction, scheduled for the morning the clock starts.
+
+    Booked with the first step at home, so the patient records every step (the protocol's default, a first step
+    taken in clinic, is tested in tests/home/test_plan_safety.py)."""
     patient.autoinjector_dose = "0.3"
     patient.save()
     return challenge_schedule(
-        patient=patient, protocol=home_protocol, scheduled_at=START, allergist=allergist, nurse=None, by=allergist
+        patient=patient,
+        protocol=home_protocol,
+        scheduled_at=START,
+        allergist=allergist,
+        nurse=None,
+        by=allergist,
+        first_step_in_clinic=False,
     )

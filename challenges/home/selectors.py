@@ -49,6 +49,8 @@ class HomePlanState:
     can_take_step: bool
     paused: bool
     symptom_pause: tuple[datetime, datetime] | None  # (last symptom, end of the pause) while a symptom pauses the plan
+    step_in_clinic: bool  # the next step is the first, taken in clinic under supervision (not by the patient)
+    advice: tuple[str, ...]  # the safety framing around each step (clinical.home_plan.safety_advice)
 
 
 def home_plan_state(challenge: Challenge) -> HomePlanState:
@@ -69,8 +71,11 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         and run.first_dose_refusal is None
         and (run.next_step.due_at is None or run.next_step.due_at <= now)
     )
+    in_clinic = challenge.first_step_in_clinic and not doses and run.next_step.number is not None
     return HomePlanState(
         run=run,
+        step_in_clinic=in_clinic,
+        advice=plan_advice(challenge),
         calendar=home_plan.calendar(start, [s.interval_minutes for s in steps], taken),
         watch_until=watch_until,
         unlocks_at=run.next_step.due_at,
@@ -84,6 +89,17 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
 
 def _local_pair(pair: tuple[datetime, datetime] | None) -> tuple[datetime, datetime] | None:
     return (timezone.localtime(pair[0]), timezone.localtime(pair[1])) if pair else None
+
+
+def plan_advice(challenge: Challenge) -> tuple[str, ...]:
+    """The safety framing of a home plan: supervised first step, adult present, cofactors, maintenance, composite."""
+    protocol, food = challenge.protocol, challenge.protocol.food
+    return home_plan.safety_advice(
+        food=food.name.lower(),
+        keep_eating=protocol.keep_eating_between_steps,
+        composite=food.is_composite,
+        first_step_in_clinic=challenge.first_step_in_clinic,
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -62,8 +63,17 @@ def _source(by: User) -> str:
 def patient_dose(
     *, challenge: Challenge, by: User, given_at: datetime, food_amount: Decimal | None, key: uuid.UUID
 ) -> runs.DoseRecorded:
-    """A home step taken (the same form twice records it once: `created` is then False)."""
+    """A home step taken (the same form twice records it once: `created` is then False).
+
+    When the plan's first step is taken in clinic (docs/clinical-sources.md §11.1), the patient cannot record it:
+    the clinic team records it, at the supervised visit.
+    """
     _require_own_home_plan(challenge, by)
+    if by.is_patient and challenge.first_step_in_clinic and not facts.valid_doses(challenge):
+        raise ChallengeRuleError(
+            _("Your first step is taken in clinic, with the clinic team; it is recorded there."),
+            code="first_step_in_clinic",
+        )
     return runs.dose_record(
         challenge=challenge, by=by, food_amount=food_amount, given_at=given_at, idempotency_key=key, source=_source(by)
     )
@@ -187,14 +197,11 @@ def plan_change(*, challenge: Challenge, by: User, steps: list[PlannedStep], rea
     require_open(challenge)
     done = {d.step_number for d in facts.valid_doses(challenge)}
     kept = [
-        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
+        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes, s.role)
         for s in challenge.protocol.steps.all()
         if s.number in done
     ]
-    renumbered = [
-        PlannedStep(len(kept) + i, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
-        for i, s in enumerate(steps, start=1)
-    ]
+    renumbered = [dataclasses.replace(s, number=len(kept) + i) for i, s in enumerate(steps, start=1)]
     draft = draft_from_protocol(challenge.protocol, name=_personal_name(challenge))
     protocol = protocol_create(
         clinic=challenge.clinic, by=by, draft=ProtocolDraft(**{**draft.__dict__, "steps": tuple(kept + renumbered)})

@@ -20,6 +20,6 @@ def food_spec(food: Food) -> dosing.FoodSpec:
 def protocol_steps(protocol: Protocol) -> list[PlannedStep]:
     """The stored steps as plan inputs (uses a prefetched `steps` when there is one)."""
     return [
-        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes)
+        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes, s.role)
         for s in protocol.steps.all()
     ]

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from challenges.library.models import IfNotTaken, PremedDoseRule
+from challenges.library.facts import food_spec
+from challenges.library.models import IfNotTaken, PremedDoseRule, StepRole
 from challenges.library.services.foods import FoodDraft
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
 from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
@@ -120,7 +121,11 @@ class ProtocolHeaderForm(PlainTextForm):
     food = FoodChoiceField(label=_("Food"), queryset=Food.objects.none())
     dose_basis = forms.ChoiceField(label=_("Doses are planned in"), choices=DoseBasis.choices)
     observation_minutes = _whole(
-        _("Observation after the last dose (minutes)"), unit="min", max_value=MAX_OBSERVATION_MINUTES
+        _("Observation after the last dose (minutes)"),
+        unit="min",
+        required=False,
+        max_value=MAX_OBSERVATION_MINUTES,
+        help_text=_("Blank for the kind's default: 2 h, or 4 h for FPIES."),
     )
     watch_hours = _whole(
         _("Watch window after each step (hours)"),
@@ -142,6 +147,23 @@ class ProtocolHeaderForm(PlainTextForm):
         required=False,
         max_length=100,
         help_text=_("Whole hours separated by commas, e.g. 2, 24."),
+    )
+    first_step_in_clinic = forms.BooleanField(
+        label=_("Home plans: the first step is taken in clinic"),
+        required=False,
+        initial=True,
+        help_text=_("Under supervision; the patient's plan shows it and the patient cannot record it at home."),
+    )
+    keep_eating_between_steps = forms.BooleanField(
+        label=_("Home plans: keep eating the tolerated amount daily until the next step"), required=False
+    )
+    fpies_protein_g_per_kg = StrictDecimalField(
+        label=_("FPIES: protein per kg, doses generated for the patient's weight at booking (g/kg)"),
+        unit="g/kg",
+        min_value=dosing.FPIES_MIN_G_PER_KG,
+        max_value=dosing.FPIES_MAX_G_PER_KG,
+        required=False,
+        help_text=_("Blank: the steps are given as written (the booking still checks 0.6 g/kg)."),
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     references = forms.CharField(
@@ -170,9 +192,23 @@ class ProtocolHeaderForm(PlainTextForm):
     def draft_fields(self) -> dict[str, Any]:
         """The header part of a ProtocolDraft."""
         data = self.cleaned_data
-        fields = ("name", "kind", "food", "dose_basis", "observation_minutes", "min_top_dose_mg", "follow_up_hours")
+        fields = (
+            "name",
+            "kind",
+            "food",
+            "dose_basis",
+            "min_top_dose_mg",
+            "follow_up_hours",
+            "first_step_in_clinic",
+            "keep_eating_between_steps",
+            "fpies_protein_g_per_kg",
+        )
+        observation = data["observation_minutes"]
         return {
             **{name: data[name] for name in fields},
+            "observation_minutes": KINDS[data["kind"]].default_observation_minutes
+            if observation is None
+            else observation,
             "watch_hours": data["watch_hours"] or 0,
             "notes": data["notes"].strip(),
             "references": data["references"].strip(),
@@ -288,16 +324,31 @@ class GeneratorForm(PlainTextForm):
         max_value=MAX_WATCH_HOURS,
         help_text=_("Home reintroduction; blank for 48 h."),
     )
+    exact = forms.BooleanField(
+        label=_("Keep exact values"),
+        required=False,
+        help_text=_("Geometric ladder: keep the computed doses instead of rounding to 1-3 numbers (10, 30, 100 mg)."),
+    )
+    lip_smear = forms.BooleanField(
+        label=_("Start with a lip smear"),
+        required=False,
+        help_text=_("Household ladder (ASCIA): a lip smear with no quantity, then the same wait, before step 2."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
 
-    def steps_from_generator(self, *, watch_hours: int | None = None) -> tuple[PlannedStep, ...]:
-        """The generated steps; raises dosing.DosingError for parameters the generator refuses."""
+    def steps_from_generator(
+        self, *, watch_hours: int | None = None, food: dosing.FoodSpec | None = None
+    ) -> tuple[PlannedStep, ...]:
+        """The generated steps; raises dosing.DosingError for parameters the generator refuses.
+
+        With the food, the FPIES portions also stay under the 10 g (100 mL) food cap.
+        """
         data = dict(self.cleaned_data)
         data["watch_hours"] = data["watch_hours"] or watch_hours or None
-        return tuple(generate_steps(GeneratorInput(**data)))
+        return tuple(generate_steps(GeneratorInput(**data), food=food))
 
     def add_dosing_error(self, exc: dosing.DosingError) -> None:
         self.add_error(_GENERATOR_ERROR_FIELDS.get(exc.code), exc.message)
@@ -316,6 +367,15 @@ def error_messages(exc: Exception) -> list[str]:
 
 
 class StepForm(PlainTextForm):
+    # A blank choice is a plain dose, so a blank row stays unchanged (and is ignored).
+    role = forms.ChoiceField(
+        label=_("Step"),
+        choices=[
+            ("", StepRole.DOSE.label),
+            *((value, label) for value, label in StepRole.choices if value != StepRole.DOSE),
+        ],
+        required=False,
+    )
     protein_mg = AmountField(label=_("Protein (mg)"), places=3, max_digits=12, unit="mg", required=False)
     food_amount = AmountField(label=_("Food amount (g or mL)"), places=3, max_digits=10, required=False)
     household_measure = forms.CharField(label=_("Household measure"), max_length=60, required=False)
@@ -329,7 +389,10 @@ class StepForm(PlainTextForm):
     def planned_step(self, number: int) -> PlannedStep:
         data = self.cleaned_data
         minutes = data["wait"] * _MINUTES_PER[data["wait_unit"]]
-        return PlannedStep(number, data["protein_mg"], data["food_amount"], data["household_measure"].strip(), minutes)
+        role = data["role"] or StepRole.DOSE
+        return PlannedStep(
+            number, data["protein_mg"], data["food_amount"], data["household_measure"].strip(), minutes, role
+        )
 
 
 class RowFormSet(forms.BaseFormSet):
@@ -354,6 +417,7 @@ def step_initial(step: PlannedStep) -> dict[str, Any]:
             wait, unit = step.interval_minutes // _MINUTES_PER[candidate], candidate
             break
     return {
+        "role": "" if step.role == StepRole.DOSE else step.role,
         "protein_mg": step.protein_mg,
         "food_amount": step.food_amount,
         "household_measure": step.household_measure,
@@ -685,8 +749,9 @@ class ProtocolEditor:
         """Replace the step rows with a generator's steps (not saved until the page is saved)."""
         if not self.generator.is_valid():
             return False
+        food = self.header.cleaned_data.get("food") if self.header.is_valid() else self.protocol.food
         try:
-            steps = self.generator.steps_from_generator()
+            steps = self.generator.steps_from_generator(food=food_spec(food or self.protocol.food))
         except dosing.DosingError as exc:
             self.generator.add_dosing_error(exc)
             return False

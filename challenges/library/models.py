@@ -80,6 +80,11 @@ class Food(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    is_composite = models.BooleanField(
+        _("made of several ingredients"),
+        default=False,
+        help_text=_("e.g. a cheesecake (milk, egg, wheat): a reaction cannot be pinned on one ingredient."),
+    )
 
     objects = FoodQuerySet.as_manager()
     history = HistoricalRecords()
@@ -155,6 +160,22 @@ class Protocol(models.Model):
     stop_rules = models.JSONField(_("stop rules"), default=dict)
     washout_rules = models.JSONField(_("wash-out rules"), default=list, blank=True)
     follow_up_hours = models.JSONField(_("follow-up check-ins (hours after the last dose)"), default=list, blank=True)
+    # Home plans (docs/clinical-sources.md §11.1): the first step is taken in clinic, under supervision, unless the
+    # clinician turns it off; and whether the patient keeps eating the tolerated amount daily until the next step.
+    first_step_in_clinic = models.BooleanField(_("first step taken in clinic (home plans)"), default=True)
+    keep_eating_between_steps = models.BooleanField(
+        _("keep eating the tolerated amount daily until the next step (home plans)"), default=False
+    )
+    # FPIES (docs/clinical-sources.md §1.5, §11.2): when set, the doses are generated for the patient's own weight
+    # at booking, at this many g of protein per kg.
+    fpies_protein_g_per_kg = models.DecimalField(
+        _("FPIES: g of protein per kg, doses generated for the patient's weight at booking"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.06")), MaxValueValidator(Decimal("0.6"))],
+    )
     notes = models.TextField(_("notes"), blank=True, max_length=4000)
     references = models.TextField(_("sources"), blank=True, max_length=4000)
     created_by = models.ForeignKey(
@@ -182,11 +203,21 @@ class Protocol(models.Model):
         return self.clinic_id is None
 
 
+class StepRole(models.TextChoices):
+    """What a step is: a measured dose, a lip smear (no quantity, docs/clinical-sources.md §1.3), or the
+    age-appropriate serving given after the FPIES portions (docs/clinical-sources.md §1.5)."""
+
+    DOSE = "dose", _("dose")
+    LIP_SMEAR = "lip_smear", _("lip smear (no quantity)")
+    SERVING = "serving", _("age-appropriate serving")
+
+
 class ProtocolStep(models.Model):
     """One dose of the plan; the wait after it is `interval_minutes` (minutes, hours or days)."""
 
     protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="steps")
     number = models.PositiveSmallIntegerField()
+    role = models.CharField(_("step"), max_length=10, choices=StepRole, default=StepRole.DOSE)
     protein_mg = models.DecimalField(_("protein (mg)"), max_digits=12, decimal_places=3, null=True, blank=True)
     food_amount = models.DecimalField(_("food amount"), max_digits=10, decimal_places=3, null=True, blank=True)
     household_measure = models.CharField(_("household measure"), max_length=60, blank=True)
@@ -203,7 +234,10 @@ class ProtocolStep(models.Model):
             models.CheckConstraint(
                 condition=(Q(protein_mg__isnull=True) | Q(protein_mg__gt=0))
                 & (Q(food_amount__isnull=True) | Q(food_amount__gt=0))
-                & (Q(protein_mg__isnull=False) | Q(food_amount__isnull=False)),
+                & (
+                    Q(role="lip_smear", protein_mg__isnull=True, food_amount__isnull=True)
+                    | (~Q(role="lip_smear") & (Q(protein_mg__isnull=False) | Q(food_amount__isnull=False)))
+                ),
                 name="challenges_protocolstep_dose_positive",
                 violation_error_message=_("Each step needs a dose above zero."),
             ),

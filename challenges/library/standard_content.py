@@ -29,6 +29,7 @@ class FoodSeed:
     measures: dict[str, str] = field(default_factory=dict)
     serving: D | None = None
     notes: str = ""
+    composite: bool = False  # several ingredients: a reaction cannot be pinned on one of them
 
 
 # Servings: the top dose of an OFC is about one serving, "8-10 g dried food or 60-100 g wet food" (Bock 1988;
@@ -84,6 +85,7 @@ FOODS: tuple[FoodSeed, ...] = (
         "CNF 2015; USDA SR 18147",
         serving=WET,
         notes="Protein is the whole cake's (milk, egg, wheat); a home-made figure was not found.",
+        composite=True,
     ),
     FoodSeed(
         "Yogurt", "plain, whole milk", "milk", D("4.6"), "CNF 2015, 2-3.9 % MF (USDA SR 01116: 3.47)", serving=WET
@@ -144,6 +146,9 @@ class ProtocolSeed:
     washout: str = "default"  # "default" (docs/clinical-sources.md §5.1) or "none" (premedicated home plan)
     notes: str = ""
     references: str = ""
+    first_step_in_clinic: bool = True  # home plans: step 1 under supervision (docs/clinical-sources.md §11.1)
+    keep_eating_between_steps: bool = False  # home plans: eat the tolerated amount daily until the next step
+    fpies_protein_g_per_kg: D | None = None  # FPIES: doses generated for the patient's weight at booking
 
 
 PROTOCOLS: tuple[ProtocolSeed, ...] = (
@@ -173,9 +178,9 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         observation_minutes=120,
         min_top_dose_mg=D("1110.5"),
         notes=(
-            "Start with a smear inside the lower lip (not the outer lip), wait 20 min, then the teaspoon steps. "
-            "1 teaspoon is the minimum last dose to call the challenge negative. Home: 2 tsp/day on days 2-7, "
-            "then peanut at least weekly."
+            "Step 1 is a smear inside the lower lip (not the outer lip), recorded like a dose with no quantity, "
+            "then 20 min before the teaspoon steps. 1 teaspoon is the minimum last dose to call the challenge "
+            "negative. Home: 2 tsp/day on days 2-7, then peanut at least weekly."
         ),
         references=(
             "ASCIA Food Challenge Protocols, Sept 2011, peanut sheet; 1 tsp = 5 g (docs/clinical-sources.md §1.3)."
@@ -209,23 +214,27 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         references="PRACTALL doses (§1.1); hard-boiled egg 11.8 g/100 g, CNF 2015 (§2); 2 h observation (§6.3).",
     ),
     ProtocolSeed(
-        "FPIES oral food challenge (egg, 10 kg)",
+        "FPIES oral food challenge (egg, dosed per kg)",
         "fpies",
         ("Egg", "whole, hard-boiled"),
         "protein",
-        {"generator": "fpies", "interval_minutes": 30, "weight_kg": D("10")},
+        # The stored steps are an example for 10 kg; booking generates the portions for the patient's own weight.
+        # The serving after the portions, 25 g of hard-boiled egg (about 3 g of protein), follows Bird 2020's
+        # "second, higher dose, e.g. 3 g protein" (docs/clinical-sources.md §1.5).
+        {"generator": "fpies", "interval_minutes": 30, "weight_kg": D("10"), "serving": D("25")},
         observation_minutes=240,
         follow_up_hours=(2, 6, 24),
+        fpies_protein_g_per_kg=D("0.3"),
         notes=(
-            "0.3 g protein/kg in 3 equal portions over about 1 h, capped at 3 g protein; observe at least 4 h. "
-            "Steps are for a 10 kg child: clone and regenerate for the patient's weight. IV access and fluids "
-            "ready; baseline neutrophil count, repeat at about 6 h."
+            "0.3 g protein/kg in 3 equal portions 30 min apart, at most 3 g of protein and at most 10 g of egg; "
+            "booking generates them for the patient's own recent weight. If tolerated, an age-appropriate serving "
+            "2.5 h after the last portion; observe at least 4 h after it. IV access and fluids ready (the rescue "
+            "doses are printed on the preparation sheet); baseline neutrophil count, repeat at about 6 h."
         ),
         references=(
-            "Total 0.06-0.6 g/kg, 3 g cap, 3 equal portions, ≥4 h observation: Dimov 2012 summary; fpies.org "
-            "(docs/clinical-sources.md §1.5). 0.3 g/kg is marked unconfirmed there. Positive: vomiting 1-4 h plus ≥2 "
-            "minor "
-            "criteria (Leonard 2018)."
+            "Total 0.06-0.6 g/kg, 3 g protein or 10 g food cap, 3 equal portions, ≥4 h observation, serving after "
+            "2-3 h, rescue doses: Dimov 2012 summary; fpies.org; Bird 2020 (docs/clinical-sources.md §1.5, §11.2). "
+            "0.3 g/kg is marked unconfirmed there. Positive: vomiting 1-4 h plus ≥2 minor criteria (Leonard 2018)."
         ),
     ),
     ProtocolSeed(
@@ -288,15 +297,23 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
                 "notes": "Keep taking as usual; do not stop for this plan.",
             },
         ),
+        keep_eating_between_steps=True,
         notes=(
-            "One step every 3 days from a crumb to a full serving (100 g); watch 48 h after each step for delayed "
-            "symptoms and do not move on until the window has passed without symptoms. Nothing else new in the diet."
+            "One step every 3 days from a crumb (0.1 g) to a full serving (100 g), each step at most about 3× the "
+            "one before: 0.1, 0.25, 0.5, 1, 2.5, 6.25, 12.5, 25, 50, 100 g. The first step is taken in clinic. "
+            "An adult stays with the patient, who rests, for 2 h after each step; no exercise, hot baths, alcohol "
+            "or NSAIDs around a step, and no step up when unwell. Keep eating the tolerated amount daily until the "
+            "next step. Watch 48 h after each step for delayed symptoms and do not move on until the window has "
+            "passed without symptoms. Nothing else new in the diet. Cheesecake is a composite food (milk, egg, "
+            "wheat): a reaction cannot be pinned on one ingredient; prefer a single-ingredient food when the "
+            "trigger is one of them."
         ),
         references=(
             "No published MCAS reintroduction protocol exists (docs/clinical-sources.md §5.4). Spacing 3-5 days, "
             "24-48 h watch, "
-            "one food at a time: SM Companion (§5.4). Oral cromolyn by age (100 mg aged 2-12, 200 mg from 13), "
-            "30 min before meals, in water only, for a patient established on it: FDA label (§5.5); "
+            "one food at a time: SM Companion (§5.4). Steps of at most about 3×, a supervised first step, an adult "
+            "present for 2 h, cofactors and daily maintenance: §11.1. Oral cromolyn by age (100 mg aged 2-12, 200 mg "
+            "from 13), 30 min before meals, in water only, for a patient established on it: FDA label (§5.5); "
             "H1/H2 continued as the basic MCAD regimen (Molderings 2011, §5.3)."
         ),
     ),

@@ -93,7 +93,7 @@ def protocol_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "challenges/protocol_detail.html", context)
 
 
-_NEW_INITIAL = {"observation_minutes": 120, "dose_basis": "protein", "kind": "open"}
+_NEW_INITIAL = {"dose_basis": "protein", "kind": "open"}
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,7 +119,10 @@ def protocol_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) -> ProtocolDraft:
     """What the two forms say, plus the kind's default checklist, stop rules and wash-out (clinical.kinds)."""
     fields = header.draft_fields()
-    steps = generator.steps_from_generator(watch_hours=fields["watch_hours"])
+    steps = generator.steps_from_generator(watch_hours=fields["watch_hours"], food=food_spec(fields["food"]))
+    if generator.cleaned_data["generator"] == "fpies" and fields["fpies_protein_g_per_kg"] is None:
+        # Generated per kg: booking regenerates the portions for the patient's own weight.
+        fields["fpies_protein_g_per_kg"] = generator.cleaned_data["protein_g_per_kg"] or dosing.FPIES_DEFAULT_G_PER_KG
     return ProtocolDraft(**fields, steps=steps, **kind_defaults(fields["kind"]).as_data())
 
 

@@ -191,6 +191,8 @@ def _check(ctx: Context, check: PreChallengeCheck) -> CheckBlock:
         Line(_capital(PreChallengeCheck.check_label(name)), yes_no(getattr(check, name)))
         for name in check.asked_fields()
     )
+    if check.iv_access_ready is not None:
+        items += (Line(_capital(PreChallengeCheck.check_label("iv_access_ready")), yes_no(check.iv_access_ready)),)
     baseline = (
         Line("Skin", check.baseline_skin or DASH),
         Line("Mouth/oropharynx", check.baseline_mouth or DASH),

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from challenges.home import selectors as home_selectors
 from challenges.models import Challenge, PremedicationItem, Route, Setting
 from challenges.reports import history
 from challenges.reports.build_challenge import load
@@ -72,8 +73,8 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         PrepStepRow(
             step=str(line.number),
             time=clock(at),
-            protein=mg_text(line.protein_mg),
-            food_amount=amount_text(line.food_amount, line.food_unit),
+            protein=DASH if line.is_lip_smear else mg_text(line.protein_mg),
+            food_amount=DASH if line.is_lip_smear else amount_text(line.food_amount, line.food_unit),
             measure=line.household_measure or DASH,
             instructions=line.instructions,
             cumulative=mg_text(line.cumulative_protein_mg),
@@ -132,6 +133,11 @@ def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
         )
     else:
         notes.append("Emergency: no weight recorded, so no adrenaline dose is printed; weigh the patient first.")
+    notes += state.fpies_rescue
+    if c.protocol.kind == "fpies" and not state.fpies_rescue:
+        notes.append("FPIES rescue: no weight recorded, so no fluid or ondansetron dose is printed.")
+    if state.stale_weight:
+        notes.append(state.stale_weight)
     if c.protocol.notes:
         notes.append(f"Protocol notes: {c.protocol.notes}")
     return tuple(notes)
@@ -174,6 +180,7 @@ def home_plan(challenge: Challenge) -> HomePlan:
         steps=steps,
         premedication=tuple(_home_premed(item, c.patient.age_on(start)) for item in _premeds_first_to_take(protocol)),
         watch=_watch(watch),
+        advice=home_selectors.plan_advice(c),
         symptoms=tuple(SYMPTOMS[code] for code in protocol.checklist_items if code in SYMPTOMS),
         stop=_stop(c),
         emergency=_emergency(c),

@@ -123,6 +123,7 @@ def render_home_plan(plan: HomePlan) -> bytes:
     story += [Spacer(1, 8), _emergency(plan, width)]  # on page 1, next to the steps, where it is found first
     medicines = bullets(plan.premedication, "big_bullet") or [p("No extra medicines for this plan.", "big")]
     story += section("Your medicines", *medicines)
+    story += section("Around each step", *bullets(plan.advice, "big_bullet"))
     story += section("After each step", *bullets(plan.watch, "big_bullet"))
     story += section("Symptoms to look out for", _two_columns(bullets(plan.symptoms, "big_bullet"), width))
     story += section("When to stop", *bullets(plan.stop, "big_bullet"))

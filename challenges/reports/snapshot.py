@@ -320,6 +320,7 @@ class HomePlan:
     steps: tuple[HomeStepRow, ...]
     premedication: tuple[str, ...]
     watch: tuple[str, ...]
+    advice: tuple[str, ...]  # around each step: supervised first step, adult present, cofactors, maintenance
     symptoms: tuple[str, ...]
     stop: tuple[str, ...]
     emergency: tuple[str, ...]
@@ -371,7 +372,7 @@ _KINDS: dict[str, type] = {
 def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
     """A JSON-serialisable dict (only str, bool, int, None, lists and dicts) that snapshot_from_dict reverses."""
     kind = next(name for name, cls in _KINDS.items() if isinstance(snapshot, cls))
-    return {"report": kind, "schema": SCHEMA, "data": _plain(snapshot)}
+    return {"report": kind, "schema": SCHEMA, "data": plain_amount(snapshot)}
 
 
 def snapshot_from_dict(data: dict[str, Any]) -> Snapshot:
@@ -381,11 +382,11 @@ def snapshot_from_dict(data: dict[str, Any]) -> Snapshot:
     return _build(_KINDS[data["report"]], data["data"])
 
 
-def _plain(value: Any) -> Any:
+def plain_amount(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain_amount(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
+        return [plain_amount(item) for item in value]
     return value
 
 

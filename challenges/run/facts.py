@@ -33,7 +33,7 @@ from challenges.run.models import (
     VitalsKind,
 )
 from clinical import anaphylaxis as anaphylaxis_rules
-from clinical import grading, home_plan, observation, premedication, run_rules, stopping, washout
+from clinical import fpies, grading, home_plan, observation, premedication, run_rules, stopping, washout
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
@@ -628,3 +628,21 @@ def _pef_drop_pct(baseline: VitalSigns | None, during: list[VitalSigns]) -> Deci
     if not baseline or not baseline.pef or lowest is None or lowest >= baseline.pef:
         return None
     return (Decimal(baseline.pef - lowest) * 100 / baseline.pef).quantize(Decimal("0.1"))
+
+
+def stale_dose_weight(challenge: Challenge) -> str:
+    """The warning when an FPIES challenge's doses come from a weight older than the limit on the challenge day
+    (docs/clinical-sources.md §11.2), else ""."""
+    weight, measured_on = challenge.dose_weight_kg, challenge.dose_weight_measured_on
+    if weight is None:
+        return ""
+    day = timezone.localdate(challenge.scheduled_at)
+    return fpies.stale_weight_text(weight, measured_on, day) if fpies.weight_is_stale(measured_on, day) else ""
+
+
+def fpies_rescue(challenge: Challenge) -> fpies.RescuePlan | None:
+    """The FPIES rescue doses for the patient's weight (the dosing weight, else the chart's), None when unknown."""
+    if challenge.protocol.kind != "fpies":
+        return None
+    weight = challenge.dose_weight_kg or challenge.patient.weight_kg
+    return fpies.rescue_plan(weight) if weight is not None else None

@@ -67,6 +67,12 @@ class ScheduleForm(PlainTextForm):
         max_length=100,
         help_text=_("Step numbers separated by commas, e.g. 2, 5. Hidden from the recording nurse until unblinding."),
     )
+    first_step_in_clinic = forms.NullBooleanField(
+        label=_("Home plans: first step taken in clinic"),
+        required=False,
+        widget=forms.Select(choices=[("unknown", _("As the protocol says")), ("true", _("Yes")), ("false", _("No"))]),
+        help_text=_("Under supervision, before the patient goes on at home."),
+    )
     # The medication check the user was last shown (challenges.run.views.schedule): booking goes ahead only once
     # the check for exactly this protocol, date and medication list has been on the screen.
     reviewed = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -168,15 +174,29 @@ class ChecksForm(PlainTextModelForm):
 
     class Meta:
         model = PreChallengeCheck
-        fields = [*PreChallengeCheck.CHECK_FIELDS, "baseline_skin", "baseline_mouth", "baseline_chest", "notes"]
+        fields = [
+            *PreChallengeCheck.CHECK_FIELDS,
+            "iv_access_ready",
+            "baseline_skin",
+            "baseline_mouth",
+            "baseline_chest",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, premedication_planned: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, premedication_planned: bool = True, fpies: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in PreChallengeCheck.CHECK_FIELDS:
             self.fields[name].required = False
         if not premedication_planned:  # nothing to ask (and the report prints nothing)
             del self.fields["premedication_taken"]
+        # IV access is an FPIES item: a plain tick box there, left out (empty) elsewhere.
+        if fpies:
+            self.fields["iv_access_ready"] = forms.BooleanField(
+                label=PreChallengeCheck.check_label("iv_access_ready"), required=False
+            )
+        else:
+            del self.fields["iv_access_ready"]
         self.helper = crispy_helper()
 
     def clean(self) -> dict[str, Any]:
@@ -188,7 +208,7 @@ class ChecksForm(PlainTextModelForm):
         return data
 
     def answers(self) -> dict[str, Any]:
-        """The answers; premedication_taken is None when it was not asked."""
+        """The answers; a question not asked (premedication none planned, IV access outside FPIES) is None."""
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
 
     def baseline(self) -> dict[str, Any]:
@@ -425,6 +445,21 @@ class SignForm(PlainTextForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_sign_%s")  # the outcome form on the same page has a field of this name
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class NeutrophilsForm(PlainTextForm):
+    """FPIES neutrophil counts, in cells/µL (docs/clinical-sources.md §1.5); a blank keeps what was recorded."""
+
+    baseline_per_ul = forms.IntegerField(
+        label=_("Neutrophils at baseline (cells/µL)"), min_value=0, max_value=100000, required=False
+    )
+    six_hours_per_ul = forms.IntegerField(
+        label=_("Neutrophils at about 6 h (cells/µL)"), min_value=0, max_value=100000, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
 

@@ -84,6 +84,17 @@ class Challenge(ClinicalRecord):
     unblinded_at = models.DateTimeField(null=True, blank=True)
     unblinded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    # Home plans: the first step is taken in clinic (from the protocol at booking, docs/clinical-sources.md §11.1).
+    first_step_in_clinic = models.BooleanField(_("first step taken in clinic"), default=False)
+    # Weight-based doses (FPIES): the weight and its date the doses were generated from at booking (§11.2).
+    dose_weight_kg = models.DecimalField(_("dosing weight (kg)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    dose_weight_measured_on = models.DateField(_("dosing weight measured on"), null=True, blank=True)
+    # FPIES laboratory values (docs/clinical-sources.md §1.5): neutrophils at baseline and about 6 h after the food.
+    neutrophils_baseline_per_ul = models.PositiveIntegerField(
+        _("neutrophils at baseline (cells/µL)"), null=True, blank=True
+    )
+    neutrophils_6h_per_ul = models.PositiveIntegerField(_("neutrophils at about 6 h (cells/µL)"), null=True, blank=True)
+
     # Pre-challenge checklist override (a failed item blocks the first dose unless an allergist overrides).
     checks_override_reason = models.TextField(blank=True, max_length=2000)
     checks_override_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -226,6 +237,8 @@ class PreChallengeCheck(ClinicalRecord):
     premedication_taken = models.BooleanField(_("premedication taken as planned"), null=True, blank=True)
     consent_recorded = models.BooleanField(_("consent recorded"))
     emergency_ready = models.BooleanField(_("emergency medication ready"))
+    # FPIES (docs/clinical-sources.md §1.5): IV access in place and fluids ready; required before an FPIES first dose.
+    iv_access_ready = models.BooleanField(_("IV access in place and fluids ready (FPIES)"), null=True, blank=True)
     baseline_skin = models.CharField(_("baseline skin"), max_length=300, blank=True)
     baseline_mouth = models.CharField(_("baseline mouth/oropharynx"), max_length=300, blank=True)
     baseline_chest = models.CharField(_("baseline chest"), max_length=300, blank=True)
@@ -257,7 +270,10 @@ class PreChallengeCheck(ClinicalRecord):
         return str(field.verbose_name)
 
     def failed_items(self) -> list[str]:
-        return [self.check_label(name) for name in self.asked_fields() if not getattr(self, name)]
+        failed = [self.check_label(name) for name in self.asked_fields() if not getattr(self, name)]
+        if self.challenge.protocol.kind == "fpies" and not self.iv_access_ready:
+            failed.append(self.check_label("iv_access_ready"))
+        return failed
 
     def asked_fields(self) -> list[str]:
         """CHECK_FIELDS without the questions not asked (premedication when none is planned)."""

@@ -34,7 +34,7 @@ from challenges.run.models import (
     VitalsKind,
     WashoutDecision,
 )
-from clinical import adrenaline, grading, observation, outcome, run_rules, stopping, washout
+from clinical import adrenaline, fpies, grading, observation, outcome, run_rules, stopping, washout
 from clinical import anaphylaxis as anaphylaxis_rules
 from clinical.dates import format_day, format_when
 from clinical.plan import StepLine, step_lines
@@ -208,6 +208,10 @@ class RunState:
     observation_ends_at: datetime | None
     observation: ObservationState | None
     adrenaline_mg: Decimal | None
+    fpies_rescue: tuple[str, ...]  # FPIES: the rescue doses for the patient's weight (docs/clinical-sources.md §1.5)
+    stale_weight: str  # FPIES: the doses come from an old weight
+    neutrophil_rise: int | None  # FPIES: cells/µL from baseline to about 6 h
+    neutrophil_criterion: bool  # FPIES: the rise is a minor criterion (at least 1,500 cells/µL)
     autoinjector: str
     anaphylaxis: anaphylaxis_rules.Assessment | None  # NIAID/FAAN 2006 and WAO 2020, live (clinical.anaphylaxis)
     adrenaline_doses: int  # valid adrenaline doses recorded so far
@@ -254,6 +258,12 @@ def run_state(challenge: Challenge) -> RunState:
         observation_ends_at=observed.period.ends_at if observed else facts.observation_ends_at(challenge),
         observation=observed,
         adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
+        fpies_rescue=rescue.lines() if (rescue := facts.fpies_rescue(challenge)) else (),
+        stale_weight=facts.stale_dose_weight(challenge),
+        neutrophil_rise=fpies.neutrophil_rise(challenge.neutrophils_baseline_per_ul, challenge.neutrophils_6h_per_ul),
+        neutrophil_criterion=fpies.neutrophil_criterion_met(
+            challenge.neutrophils_baseline_per_ul, challenge.neutrophils_6h_per_ul
+        ),
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
         anaphylaxis=facts.anaphylaxis(challenge),
         adrenaline_doses=len(facts.adrenaline_given(challenge)),

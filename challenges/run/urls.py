@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", run.cancel, name="cancel"),
     path("<int:pk>/finish-observation/", run.finish_observation, name="finish-observation"),
     path("<int:pk>/symptoms-resolved/", run.symptoms_resolved, name="symptoms-resolved"),
+    path("<int:pk>/neutrophils/", run.neutrophils, name="neutrophils"),
     path("<int:pk>/discharge/", run.discharge, name="discharge"),
     path("<int:pk>/outcome/", run.confirm_outcome, name="outcome"),
     path("<int:pk>/sign/", run.sign, name="sign"),

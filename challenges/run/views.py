@@ -29,6 +29,7 @@ from challenges.run.forms import (
     DischargeForm,
     DoseForm,
     MedicationDecisionForm,
+    NeutrophilsForm,
     ObservationEndForm,
     ObservationForm,
     OutcomeForm,
@@ -135,6 +136,7 @@ def detail_page(
         "sign_form": context.get("sign_form") or SignForm(),
         "resolution_form": context.get("resolution_form") or _resolution_form(challenge),
         "discharge_form": context.get("discharge_form") or DischargeForm(),
+        "labs_form": context.get("labs_form") or NeutrophilsForm(),
         "show_placebo": not challenge.blinded or challenge.unblinded_at is not None,
         "error": context.get("error"),
     }
@@ -227,6 +229,8 @@ def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Challenge scheduled."))
+                if stale := facts.stale_dose_weight(challenge):
+                    messages.warning(request, stale)
                 return redirect("challenges:detail", pk=challenge.pk)
         else:
             data["reviewed"] = check.fingerprint
@@ -253,7 +257,7 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
 def checks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
     planned = bool(challenge.protocol.premedications.all())
-    form = ChecksForm(request.POST or None, premedication_planned=planned)
+    form = ChecksForm(request.POST or None, premedication_planned=planned, fpies=challenge.protocol.kind == "fpies")
     if request.method == "POST" and form.is_valid():
         try:
             check = runs.checks_record(
@@ -481,6 +485,16 @@ def symptoms_resolved(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     write = lambda data: runs.symptoms_resolved_record(challenge=challenge, by=request.user, **data)  # noqa: E731
     success = _("Symptoms resolved: the observation period has started.")
     return act(request, form, write, success=success, **on_detail_page(request, pk, resolution_form=form))
+
+
+@require_POST
+def neutrophils(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = NeutrophilsForm(request.POST)
+    write = lambda data: runs.neutrophils_record(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(
+        request, form, write, success=_("Neutrophil counts recorded."), **on_detail_page(request, pk, labs_form=form)
+    )
 
 
 @require_POST

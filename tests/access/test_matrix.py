@@ -107,6 +107,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:cancel": post_only(),
     "challenges:finish-observation": post_only(),
     "challenges:symptoms-resolved": post_only(),
+    "challenges:neutrophils": post_only(),
     "challenges:discharge": post_only(),
     "challenges:outcome": post_only(),
     "challenges:sign": post_only(),
@@ -230,7 +231,7 @@ def world(library):
             nurse=None,
             by=allergist,
         )
-        home.patient_dose(challenge=plan, by=users["patient_a"], given_at=start, food_amount=None, key=uuid.uuid4())
+        home.patient_dose(challenge=plan, by=allergist, given_at=start, food_amount=None, key=uuid.uuid4())
         symptom = home.patient_symptom(
             challenge=plan, by=users["patient_a"], item_code="mcas_itch", severity=1, observed_at=timezone.now()
         )

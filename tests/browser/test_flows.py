@@ -67,11 +67,11 @@ def _complete_checks(page) -> None:
         "asthma_eczema_controlled",
         "no_recent_exercise",
         "washout_confirmed",
-        "premedication_taken",
         "consent_recorded",
         "emergency_ready",
     ):
         page.check(f"#id_{name}")
+    assert page.locator("#id_premedication_taken").count() == 0  # none planned: not asked (clinical review P13)
     for name, value in {
         "heart_rate": "84",
         "systolic": "118",
@@ -227,6 +227,7 @@ def test_patient_on_a_phone_records_a_step_and_a_delayed_symptom(browser, live_s
         allergist=cast["allergist"],
         nurse=None,
         by=cast["allergist"],
+        first_step_in_clinic=False,  # the allergist lets her start at home (the default is a supervised first step)
     )
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True, has_touch=True

@@ -417,12 +417,101 @@ def test_household_ladder_rejects_bad_measures(measures, grams_per_measure):
 
 def test_home_ladder_for_a_cheesecake_serving():
     steps = home_serving_ladder(D("100"))
-    assert [step.food_g for step in steps] == [D(n) for n in ("0.1", "6.25", "12.5", "25", "50", "100")]
-    assert [step.fraction_label for step in steps] == ["crumb", "1/16", "1/8", "1/4", "1/2", "full serving"]
+    # docs/clinical-sources.md §11.1: steps of at most about 3×.
+    grams = ("0.1", "0.25", "0.5", "1", "2.5", "6.25", "12.5", "25", "50", "100")
+    assert [step.food_g for step in steps] == [D(n) for n in grams]
+    assert [step.fraction_label for step in steps] == [
+        "crumb",
+        "",
+        "",
+        "",
+        "",
+        "1/16",
+        "1/8",
+        "1/4",
+        "1/2",
+        "full serving",
+    ]
     # docs/clinical-sources.md §5.4: a new amount every 3-5 days, watch 24-48 h.
-    assert [step.day_offset for step in steps] == [0, 3, 6, 9, 12, 15]
+    assert [step.day_offset for step in steps] == [0, 3, 6, 9, 12, 15, 18, 21, 24, 27]
     assert {step.watch_hours for step in steps} == {48}
-    assert [step.number for step in steps] == [1, 2, 3, 4, 5, 6]
+    assert [step.number for step in steps] == list(range(1, 11))
+
+
+def test_the_old_fractions_still_give_the_old_ladder():
+    steps = home_serving_ladder(D("100"), dosing.HOME_FRACTIONS)
+    assert [step.food_g for step in steps] == [D(n) for n in ("0.1", "6.25", "12.5", "25", "50", "100")]
+    assert dosing.max_rise([step.food_g for step in steps]) == D("62.5")  # the jump the gentle ladder removes
+
+
+@pytest.mark.parametrize("serving", ["2", "10", "30", "100", "250", "1000"])
+def test_gentle_home_ladder_never_rises_more_than_3_times(serving):
+    grams = [g for g, _label in dosing.gentle_home_amounts(D(serving))]
+    rise = dosing.max_rise(grams)
+    assert rise is not None
+    assert rise <= dosing.HOME_MAX_RISE
+    assert grams[0] == dosing.CRUMB_G
+    assert grams[-1] == D(serving)
+
+
+def test_gentle_home_ladder_below_the_crumb_limit():
+    # 0.3 g: the crumb within 3× of 1/16 … no, 1/16 of 0.3 g is below the crumb and left out.
+    assert [g for g, _ in dosing.gentle_home_amounts(D("0.3"))] == [D("0.1"), D("0.15"), D("0.3")]
+    with pytest.raises(DosingError) as excinfo:
+        dosing.gentle_home_amounts(D("0.1"))
+    assert excinfo.value.code == "not_increasing"
+
+
+@pytest.mark.parametrize(
+    ("rise_limit_side", "amounts", "expected"),
+    [
+        ("at the limit", ("1", "3"), "3"),
+        ("just above", ("1", "3.01"), "3.01"),
+        ("one amount", ("1",), None),
+    ],
+)
+def test_max_rise(rise_limit_side, amounts, expected):
+    result = dosing.max_rise([D(a) for a in amounts])
+    assert result == (None if expected is None else D(expected))
+
+
+# --- semi-log rounding (docs/clinical-sources.md §1.1, §11.3) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ladder", "expected"),
+    [
+        ({"start": D(3), "top": D(3000), "steps": 7}, ("3", "10", "30", "100", "300", "1000", "3000")),
+        ({"start": D(1), "top": D(1000), "steps": 10}, ("1", "2", "5", "10", "20", "50", "100", "200", "500", "1000")),
+        ({"start": D(5), "top": D(800), "steps": 6}, ("5", "10", "30", "100", "300", "800")),
+    ],
+)
+def test_geometric_ladders_round_to_semilog_numbers(ladder, expected):
+    assert dosing.round_ladder_semilog(geometric_ladder(**ladder)) == [D(v) for v in expected]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1.73", "1"),  # just below √3: nearer 1 on a log scale
+        ("1.74", "3"),  # just above √3
+        ("5.47", "3"),  # just below √30
+        ("5.48", "10"),
+    ],
+)
+def test_semilog_rounding_is_nearest_on_a_log_scale(value, expected):
+    assert dosing._nearest_in_series(D(value), dosing.SEMILOG_SERIES[0]) == D(expected)
+
+
+def test_semilog_rounding_keeps_ends_and_short_ladders():
+    assert dosing.round_ladder_semilog([D("7"), D("9")]) == [D("7"), D("9")]
+    assert dosing.round_ladder_semilog([D("7"), D("9.5"), D("12")])[1] in (D("9.5"), D("10"))
+
+
+def test_semilog_rounding_refuses_zero():
+    with pytest.raises(DosingError) as excinfo:
+        dosing.round_ladder_semilog([D("0"), D("1"), D("2")])
+    assert excinfo.value.code == "dose_not_positive"
 
 
 def test_home_ladder_rounds_to_the_scale():
@@ -436,7 +525,7 @@ def test_home_ladder_rounds_to_the_scale():
 def test_home_ladder_custom_spacing_and_crumb():
     steps = home_serving_ladder(D("40"), crumb_g=D("0.05"), days_between=5, watch_hours=24)
     assert steps[0].food_g == D("0.05")
-    assert [step.day_offset for step in steps] == [0, 5, 10, 15, 20, 25]
+    assert [step.day_offset for step in steps] == [5 * i for i in range(len(steps))]
     assert steps[-1].watch_hours == 24
 
 

@@ -211,14 +211,23 @@ def test_protein_and_food_amount_that_disagree_are_warned():
 def test_cumulative_food_beyond_250_g_is_warned_once():
     steps = [StepInput(number=i, food_amount=D("100"), unit="mL", interval_minutes=30) for i in (1, 2, 3, 4)]
     issues = validate_steps(steps, food=WHOLE_MILK, kind="fpies", min_interval_minutes=None)
-    assert _codes(issues) == [("warning", "beyond_serving", 3)]
-    assert issues[0].message == "By step 3 the running total is 300 mL of food, more than a serving (250 mL)."
+    # docs/clinical-sources.md §1.5: 400 mL is also above the 100 mL FPIES cap.
+    assert _codes(issues) == [
+        ("error", "fpies_protein_cap", None),
+        ("error", "fpies_food_cap", None),
+        ("warning", "beyond_serving", 3),
+    ]
+    assert issues[-1].message == "By step 3 the running total is 300 mL of food, more than a serving (250 mL)."
 
 
 def test_cumulative_food_from_protein_uses_the_food():
     steps = _steps(1000, 3000, 3000, 3000)  # 31.7 + 95.2 × 3 mL of milk = 317 mL
-    issues = validate_steps(steps, food=WHOLE_MILK, kind="fpies", min_interval_minutes=None)
-    assert _codes(issues) == [("warning", "beyond_serving", 4)]
+    issues = validate_steps(steps, food=WHOLE_MILK, kind="ofc", min_interval_minutes=None)
+    assert _codes(issues) == [
+        ("warning", "repeated_step", 3),
+        ("warning", "repeated_step", 4),
+        ("warning", "beyond_serving", 4),
+    ]
 
 
 def test_without_a_food_steps_compare_by_typed_amount():

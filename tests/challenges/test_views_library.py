@@ -185,10 +185,10 @@ def test_list_filters_by_food_and_kind(client, nurse, library):
     egg = Food.objects.get(clinic=None, name="Egg", form="whole, hard-boiled")
     by_food = client.get(_url("protocol-list"), {"food": egg.pk}).content.decode()
     assert "Hard-boiled egg OFC" in by_food
-    assert "FPIES oral food challenge (egg, 10 kg)" in by_food
+    assert "FPIES oral food challenge (egg, dosed per kg)" in by_food
     assert "PRACTALL 7-step peanut OFC" not in by_food
     by_kind = client.get(_url("protocol-list"), {"kind": "fpies"}).content.decode()
-    assert "FPIES oral food challenge (egg, 10 kg)" in by_kind
+    assert "FPIES oral food challenge (egg, dosed per kg)" in by_kind
     assert "Hard-boiled egg OFC" not in by_kind
 
 
@@ -294,8 +294,9 @@ def test_new_page_offers_every_generator(client, allergist, library):
             {"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "1000", "gen-steps": "4"},
             ["1", "10", "100", "1000"],
         ),
-        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "8"}, ["800", "800", "800"]),  # 0.3 g/kg
-        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "12"}, ["1000", "1000", "1000"]),  # 3 g cap
+        # docs/clinical-sources.md §1.5: 0.3 g/kg, capped at 3 g of protein or 10 g of food, whichever is lower.
+        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "4"}, ["400", "400", "400"]),  # 0.3 g/kg
+        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "8"}, ["740.3", "740.3", "740.4"]),  # 10 g: 2,221 mg
     ],
 )
 def test_create_with_a_protein_generator(client, allergist, peanut_butter, kind, params, expected):
@@ -794,3 +795,45 @@ def test_food_twice_in_one_clinic_is_refused(client, allergist, library):
     assert response.status_code == HTTPStatus.OK
     assert "This clinic already has a food with this name and form." in response.content.decode()
     assert Food.objects.filter(clinic=allergist.clinic).count() == 1
+
+
+# --- FPIES and generator options (docs/clinical-sources.md §1.5, §11) ----------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "minutes"), [("fpies", 240), ("open", 120)])
+def test_a_new_protocol_without_an_observation_gets_the_kinds_default(client, allergist, peanut_butter, kind, minutes):
+    client.force_login(allergist)
+    generator = {"gen-generator": "fpies", "gen-weight_kg": "4"} if kind == "fpies" else {"gen-generator": "practall7"}
+    data = _new_data(peanut_butter, kind=kind, observation_minutes="", **generator)
+    assert client.post(_url("protocol-create"), data).status_code == HTTPStatus.FOUND
+    protocol = Protocol.objects.get(clinic=allergist.clinic)
+    assert protocol.observation_minutes == minutes
+    assert protocol.fpies_protein_g_per_kg == (Decimal("0.3") if kind == "fpies" else None)
+
+
+def test_a_short_fpies_observation_is_warned(client, allergist, peanut_butter):
+    client.force_login(allergist)
+    data = _new_data(
+        peanut_butter, kind="fpies", observation_minutes="120", **{"gen-generator": "fpies", "gen-weight_kg": "4"}
+    )
+    response = client.post(_url("protocol-create"), data, follow=True)
+    assert "An FPIES challenge observes at least 4 h after the last dose." in response.content.decode()
+
+
+@pytest.mark.parametrize(("exact", "second"), [("", Decimal("2")), ("on", Decimal("2.2"))])
+def test_the_generator_rounds_unless_asked_to_keep_exact_values(client, allergist, peanut_butter, exact, second):
+    client.force_login(allergist)
+    params = {"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "1000", "gen-steps": "10"}
+    if exact:
+        params["gen-exact"] = exact
+    assert client.post(_url("protocol-create"), _new_data(peanut_butter, **params)).status_code == HTTPStatus.FOUND
+    assert _proteins(Protocol.objects.get(clinic=allergist.clinic))[1] == second
+
+
+def test_the_household_ladder_can_start_with_a_lip_smear(client, allergist, peanut_butter):
+    client.force_login(allergist)
+    params = {"gen-generator": "household", "gen-interval_minutes": "20", "gen-lip_smear": "on"}
+    data = _new_data(peanut_butter, kind="ladder", dose_basis="food", **params)
+    assert client.post(_url("protocol-create"), data).status_code == HTTPStatus.FOUND
+    first = Protocol.objects.get(clinic=allergist.clinic).steps.first()
+    assert (first.role, first.protein_mg, first.food_amount, first.interval_minutes) == ("lip_smear", None, None, 20)

@@ -38,4 +38,4 @@ def test_demo_home_plan_paused_after_flushing_30_hours_later(settings):
     assert (flushing.observed_at - doses[2].given_at).total_seconds() == 30 * 3600
     completed = Challenge.objects.filter(setting="home", status="completed", outcome="passed")
     assert completed.count() == 1
-    assert completed.get().doses.count() == 6
+    assert completed.get().doses.count() == 10  # the gentle ladder (docs/clinical-sources.md §11.1)

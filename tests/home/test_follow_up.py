@@ -14,7 +14,7 @@ from tests.helpers import START
 
 
 def _finished_fpies(allergist, patient, clock):
-    protocol = Protocol.objects.get(name="FPIES oral food challenge (egg, 10 kg)")
+    protocol = Protocol.objects.get(name="FPIES oral food challenge (egg, dosed per kg)")
     challenge = challenge_schedule(
         patient=patient, protocol=protocol, scheduled_at=START, allergist=allergist, nurse=None, by=allergist
     )
@@ -31,11 +31,12 @@ def _finished_fpies(allergist, patient, clock):
                 "premedication_taken",
                 "consent_recorded",
                 "emergency_ready",
+                "iv_access_ready",  # an FPIES item (docs/clinical-sources.md §1.5)
             )
         },
         baseline={"heart_rate": 110, "systolic": 95, "diastolic": 60, "taken_at": clock.now},
     )
-    for _ in range(3):
+    for wait in (30, 30, 150, 30):  # three portions, then the serving 2.5 h later (docs/clinical-sources.md §1.5)
         runs.dose_record(
             challenge=challenge,
             by=allergist,
@@ -43,7 +44,7 @@ def _finished_fpies(allergist, patient, clock):
             given_at=clock.now,
             idempotency_key=__import__("uuid").uuid4(),
         )
-        clock.move(minutes=30)
+        clock.move(minutes=wait)
     return challenge
 
 

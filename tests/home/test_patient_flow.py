@@ -30,7 +30,7 @@ def test_patient_lands_on_plan_with_todays_step_and_premedication(client, plan, 
     page = client.get(home["Location"]).content.decode()
     today = page[page.index('data-testid="today"') :]
     assert "Today's step" in today
-    assert "step 1 of 6" in today
+    assert "step 1 of 10" in today  # the gentle ladder (docs/clinical-sources.md §11.1)
     assert "crumb" in today
     assert "0.1 g" in today
     assert "Take Cromolyn sodium (oral) 200 mg 30 minutes before you eat it." in today
@@ -220,7 +220,7 @@ def test_change_plan_creates_a_new_version_for_the_patient(client, plan, patient
         6,
         12.5,
     ]
-    assert old_protocol.steps.count() == 6  # the old version is untouched
+    assert old_protocol.steps.count() == 10  # the old version is untouched
     assert plan.events.filter(kind="plan_changed").exists()
     bad = client.post(reverse("challenges:home-change", args=[plan.pk]), {"steps": "١٢ g, 3 days", "reason": "x"})
     assert bad.status_code == HTTPStatus.OK

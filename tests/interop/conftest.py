@@ -137,13 +137,13 @@ def passed_challenge(practall, other_patient, allergist, nurse, clock):
 
 @pytest.fixture
 def finished_home_plan(plan, patient_user, allergist, clock):
-    """Patient A's six cheesecake steps from 26 Nov, 3 days apart: cromolyn at 09:00, the step at 09:30 (the last
+    """Patient A's ten cheesecake steps from 26 Nov, 3 days apart: cromolyn at 09:00, the step at 09:30 (the last
     one at 10:30, an hour late); the 2 h check-in done; outcome passed."""
-    for step in range(6):
+    for step in range(10):
         move_to(clock, START + timedelta(days=3 * step))
         cromolyn = plan.protocol.premedications.get(before_each_step=True)
         home.patient_premedication(challenge=plan, by=patient_user, item_id=cromolyn.pk, given_at=clock.now)
-        clock.move(minutes=90 if step == 5 else 30)
+        clock.move(minutes=90 if step == 9 else 30)
         home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
     clock.move(hours=3)
     home.follow_up_record(

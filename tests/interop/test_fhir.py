@@ -143,7 +143,7 @@ def test_passed_challenge_refutes_the_allergy(client, nurse, passed_challenge):
 def test_home_plan_premedication_exported_as_administrations(client, allergist, finished_home_plan):
     bundle = download(client, allergist, reverse("challenges:challenge-fhir", args=[finished_home_plan.pk]))
     given = resources(bundle, "MedicationAdministration")
-    assert len(given) == 6
+    assert len(given) == 10  # one before each of the ten steps
     assert {m["medicationCodeableConcept"]["text"] for m in given} == {"Cromolyn sodium (oral)"}
     assert all(m["reasonCode"][0]["text"].startswith("Premedication") for m in given)
     assert all(m["dosage"]["route"]["coding"][0]["code"] == "26643006" for m in given)

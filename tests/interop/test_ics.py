@@ -45,38 +45,33 @@ def autumn_plan(home_protocol, patient, patient_user, allergist):
 def test_steps_keep_their_local_time_across_the_dst_change(client, patient_user, autumn_plan):
     calendar = download(client, patient_user, autumn_plan)
     steps = sorted(events(calendar, "Step "), key=lambda e: e.start)
-    assert [e.start.date() for e in steps] == [
-        date(2026, 10, 20),
-        date(2026, 10, 23),
-        date(2026, 10, 26),
-        date(2026, 10, 29),
-        date(2026, 11, 1),
-        date(2026, 11, 4),
-    ]
+    # Ten steps 3 days apart (the gentle ladder, docs/clinical-sources.md §11.1).
+    assert [e.start.date() for e in steps] == [date(2026, 10, 20) + timedelta(days=3 * n) for n in range(10)]
     assert {e.start.time() for e in steps} == {time(9, 0)}  # 09:00 on the wall clock every time
-    assert [e.start.utcoffset() for e in steps] == [timedelta(hours=1)] * 2 + [timedelta(0)] * 4  # BST, then GMT
+    assert [e.start.utcoffset() for e in steps] == [timedelta(hours=1)] * 2 + [timedelta(0)] * 8  # BST, then GMT
     assert all(e["dtstart"].params["TZID"] == "Europe/London" for e in steps)
     assert [tz["tzid"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
-    assert str(steps[1]["summary"]) == "Step 2 of 6: 6.25 g (1/16 serving) of cheesecake"
+    assert str(steps[1]["summary"]) == "Step 2 of 10: 0.25 g of cheesecake"
+    assert str(steps[5]["summary"]) == "Step 6 of 10: 6.25 g (1/16 serving) of cheesecake"
     assert "Watch for symptoms for 48 hours" in str(steps[1]["description"])
 
 
 def test_premedication_reminders_and_check_ins_with_alarms(client, patient_user, autumn_plan):
     calendar = download(client, patient_user, autumn_plan)
     every = calendar.walk("VEVENT")
-    assert len(every) == 15  # 6 steps, 6 cromolyn reminders, 3 check-ins (2, 24, 72 h)
+    assert len(every) == 23  # 10 steps, 10 cromolyn reminders, 3 check-ins (2, 24, 72 h)
     reminders = sorted(events(calendar, "Take Cromolyn sodium (oral) 200 mg"), key=lambda e: e.start)
-    assert len(reminders) == 6
+    assert len(reminders) == 10
     assert {e.start.time() for e in reminders} == {time(8, 30)}  # 30 min before each step, local time
     assert reminders[2].start == datetime(2026, 10, 26, 8, 30, tzinfo=LONDON)
     check_ins = sorted(events(calendar, "Check-in"), key=lambda e: e.start)
     assert [e.start for e in check_ins] == [
-        datetime(2026, 11, 4, 11, 0, tzinfo=LONDON),
-        datetime(2026, 11, 5, 9, 0, tzinfo=LONDON),
-        datetime(2026, 11, 7, 9, 0, tzinfo=LONDON),
+        datetime(2026, 11, 16, 11, 0, tzinfo=LONDON),  # step 10 on 16 November at 09:00
+        datetime(2026, 11, 17, 9, 0, tzinfo=LONDON),
+        datetime(2026, 11, 19, 9, 0, tzinfo=LONDON),
     ]
     alarms = [alarm for event in every for alarm in event.walk("VALARM")]
-    assert len(alarms) == 15
+    assert len(alarms) == 23
     assert {str(a["action"]) for a in alarms} == {"DISPLAY"}
     assert {a["trigger"].dt for a in alarms} == {timedelta(0)}
 
@@ -85,22 +80,22 @@ def test_uids_are_stable_between_downloads(client, patient_user, autumn_plan):
     first = {str(e["uid"]) for e in download(client, patient_user, autumn_plan).walk("VEVENT")}
     second = {str(e["uid"]) for e in download(client, patient_user, autumn_plan).walk("VEVENT")}
     assert first == second
-    assert len(first) == 15
+    assert len(first) == 23
     assert f"challenge-{autumn_plan.pk}-step-3@stepwise" in first
 
 
 def test_check_ins_follow_the_real_last_step_and_done_ones_drop_out(client, patient_user, finished_home_plan):
     calendar = download(client, patient_user, finished_home_plan)
     check_ins = sorted(events(calendar, "Check-in"), key=lambda e: e.start)
-    # Step 6 was taken at 10:30 on 11 December (planned 09:00); the 2 h check-in is done.
+    # Step 10 was taken at 10:30 on 23 December (planned 09:00); the 2 h check-in is done.
     assert [e.start for e in check_ins] == [
-        datetime(2026, 12, 12, 10, 30, tzinfo=LONDON),
-        datetime(2026, 12, 14, 10, 30, tzinfo=LONDON),
+        datetime(2026, 12, 24, 10, 30, tzinfo=LONDON),
+        datetime(2026, 12, 26, 10, 30, tzinfo=LONDON),
     ]
 
 
 def test_staff_of_the_clinic_may_download(client, nurse, autumn_plan):
-    assert len(download(client, nurse, autumn_plan).walk("VEVENT")) == 15
+    assert len(download(client, nurse, autumn_plan).walk("VEVENT")) == 23
 
 
 def test_outsiders_get_404(client, autumn_plan, other_patient_user, other_clinic_nurse):

@@ -79,10 +79,11 @@ def test_home_plan_calendar_amounts_and_safety_advice(home_challenge):
     pdf = render_home_plan(home_plan(home_challenge))
     body = text(pdf)
     for row in (
+        # The gentle ladder, at most about 3× a step (docs/clinical-sources.md §11.1).
         "1 Thu 26 Nov 2026 crumb (0.1 g)",
-        "2 Sun 29 Nov 2026 1/16 serving (6.25 g)",
-        "3 Wed 2 Dec 2026 1/8 serving (12.5 g)",
-        "6 Fri 11 Dec 2026 full serving (100 g)",
+        "2 Sun 29 Nov 2026 0.25 g",
+        "6 Fri 11 Dec 2026 1/16 serving (6.25 g)",
+        "10 Wed 23 Dec 2026 full serving (100 g)",
     ):
         assert row in body
     assert "taken Thu 26 Nov 2026" in body  # step 1 was recorded

@@ -92,6 +92,59 @@ def _schedule(patient, protocol, allergist, nurse, by, **extra) -> Challenge:
 # --- scheduling ---------------------------------------------------------------------------------------------
 
 
+def _fpies_protocol(**changes):
+    from challenges.library.models import Protocol
+
+    protocol = Protocol.objects.get(clinic=None, name="FPIES oral food challenge (egg, dosed per kg)")
+    for name, value in changes.items():
+        setattr(protocol, name, value)
+    return protocol
+
+
+def test_schedule_refuses_fpies_without_a_weight(library, patient, allergist, nurse, clock):
+    patient.weight_kg = None
+    patient.save()
+    assert_refused("weight_missing", lambda: _schedule(patient, _fpies_protocol(), allergist, nurse, allergist))
+
+
+def test_schedule_refuses_fpies_doses_above_0_6_g_per_kg(library, patient, allergist, nurse, clock):
+    # A fixed-dose FPIES protocol (no per-kg generation) gives 3 × 393.3 mg = 1.18 g of egg protein; for 1.9 kg that
+    # is 0.62 g/kg, above the 0.6 g/kg maximum (docs/clinical-sources.md §1.5).
+    protocol = protocol_clone(protocol=_fpies_protocol(), clinic=patient.clinic, by=allergist)
+    protocol.fpies_protein_g_per_kg = None
+    protocol.save()
+    patient.weight_kg = Decimal("1.9")
+    patient.save()
+    assert_refused("dose_per_kg_too_high", lambda: _schedule(patient, protocol, allergist, nurse, allergist))
+
+
+def test_a_patient_does_not_record_a_first_step_taken_in_clinic(home_protocol, patient, patient_user, allergist, clock):
+    plan = _schedule(patient, home_protocol, allergist, None, allergist)
+    assert plan.first_step_in_clinic
+    assert_refused(
+        "first_step_in_clinic",
+        lambda: home.patient_dose(
+            challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
+
+
+def test_a_lip_smear_has_no_quantity_to_record(library, patient, allergist, nurse, clock):
+    from challenges.library.models import Protocol
+
+    ascia = Protocol.objects.get(clinic=None, name="ASCIA peanut butter household ladder")
+    challenge = _schedule(patient, ascia, allergist, nurse, nurse)
+    _check_in(challenge, nurse, clock)
+    assert_refused("lip_smear_quantity", lambda: _dose(challenge, nurse, clock, food_amount=Decimal("0.5")))
+
+
+def test_neutrophils_are_recorded_only_for_fpies(challenge, nurse):
+    assert_refused(
+        "not_fpies",
+        lambda: runs.neutrophils_record(challenge=challenge, by=nurse, baseline_per_ul=4000, six_hours_per_ul=None),
+    )
+
+
 def test_schedule_refuses_a_patient_of_another_clinic(practall, other_clinic_patient, allergist, nurse, clock):
     assert_refused("bad_patient", lambda: _schedule(other_clinic_patient, practall, allergist, nurse, nurse))
 

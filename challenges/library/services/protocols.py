@@ -63,6 +63,9 @@ class ProtocolDraft:
     premeds: tuple[PremedSpec, ...] = ()
     notes: str = ""
     references: str = ""
+    first_step_in_clinic: bool = True
+    keep_eating_between_steps: bool = False
+    fpies_protein_g_per_kg: Decimal | None = None
 
 
 def draft_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
@@ -77,6 +80,29 @@ def draft_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
         issues += validation_issues(food_spec(draft.food), draft.steps, kind=draft.kind, min_interval_minutes=minimum)
         issues += _preparation_issues(draft)
     issues += _rule_issues(draft)
+    issues += _kind_issues(draft)
+    return issues
+
+
+def _kind_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
+    """Rules of a kind beyond the steps: an FPIES challenge observes at least 4 h (docs/clinical-sources.md §1.5);
+    weight-based FPIES doses only on an FPIES protocol."""
+    issues = []
+    if draft.kind == "fpies" and draft.observation_minutes < KINDS["fpies"].default_observation_minutes:
+        issues.append(
+            step_checks.StepIssue(
+                "warning",
+                "fpies_observation_short",
+                _("An FPIES challenge observes at least 4 h after the last dose."),
+                None,
+            )
+        )
+    if draft.fpies_protein_g_per_kg is not None and draft.kind != "fpies":
+        issues.append(
+            step_checks.StepIssue(
+                "error", "per_kg_not_fpies", _("Doses per kg at booking are for FPIES challenges."), None
+            )
+        )
     return issues
 
 
@@ -202,6 +228,9 @@ def draft_from_protocol(protocol: Protocol, *, name: str | None = None) -> Proto
         ),
         notes=protocol.notes,
         references=protocol.references,
+        first_step_in_clinic=protocol.first_step_in_clinic,
+        keep_eating_between_steps=protocol.keep_eating_between_steps,
+        fpies_protein_g_per_kg=protocol.fpies_protein_g_per_kg,
     )
 
 
@@ -218,6 +247,9 @@ def _write(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
         "washout_rules",
         "notes",
         "references",
+        "first_step_in_clinic",
+        "keep_eating_between_steps",
+        "fpies_protein_g_per_kg",
     ):
         setattr(protocol, name, getattr(draft, name))
     protocol.checklist_items = list(draft.checklist_items)
@@ -233,6 +265,7 @@ def _write(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
             food_amount=step.food_amount,
             household_measure=step.household_measure,
             interval_minutes=step.interval_minutes,
+            role=step.role,
         )
         row.full_clean()
         row.save()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from challenges.library.facts import food_spec
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, protocol_create
 from challenges.library.standard_content import FOODS, PROTOCOLS, FoodSeed, ProtocolSeed
 from challenges.models import Food, Protocol
@@ -32,6 +33,7 @@ def _food(seed: FoodSeed) -> bool:
             "household_measures": dict(seed.measures),
             "serving_size": seed.serving,
             "notes": seed.notes,
+            "is_composite": seed.composite,
         },
     )
     return created
@@ -41,12 +43,41 @@ def _protocol(seed: ProtocolSeed) -> bool:
     if Protocol.objects.filter(clinic=None, name=seed.name).exists():
         return False
     food = Food.objects.get(clinic=None, name=seed.food[0], form=seed.food[1])
-    draft = ProtocolDraft(
+    protocol_create(clinic=None, by=None, draft=seed_draft(seed, food))
+    return True
+
+
+def seed_food(seed: FoodSeed) -> Food:
+    """A food seed as an unsaved Food (what the checks need, without writing)."""
+    return Food(
+        clinic=None,
+        name=seed.name,
+        form=seed.form,
+        allergen_group=seed.group,
+        protein_g_per_100=seed.protein,
+        is_liquid=seed.liquid,
+        protein_source=seed.source,
+        household_measures=dict(seed.measures),
+        serving_size=seed.serving,
+        notes=seed.notes,
+        is_composite=seed.composite,
+    )
+
+
+def seed_drafts() -> list[ProtocolDraft]:
+    """Every standard protocol seed as the draft it would be saved as (its food unsaved): for check_library."""
+    foods = {(seed.name, seed.form): seed for seed in FOODS}
+    return [seed_draft(seed, seed_food(foods[seed.food])) for seed in PROTOCOLS]
+
+
+def seed_draft(seed: ProtocolSeed, food: Food) -> ProtocolDraft:
+    """What a protocol seed says, with its generated steps and the kind's default rules."""
+    return ProtocolDraft(
         name=seed.name,
         kind=seed.kind,
         food=food,
         dose_basis=seed.dose_basis,
-        steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator))),
+        steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator), food=food_spec(food))),
         observation_minutes=seed.observation_minutes,
         watch_hours=seed.watch_hours,
         min_top_dose_mg=seed.min_top_dose_mg,
@@ -55,6 +86,7 @@ def _protocol(seed: ProtocolSeed) -> bool:
         premeds=tuple(PremedSpec(**p) for p in seed.premeds),
         notes=seed.notes,
         references=seed.references,
+        first_step_in_clinic=seed.first_step_in_clinic,
+        keep_eating_between_steps=seed.keep_eating_between_steps,
+        fpies_protein_g_per_kg=seed.fpies_protein_g_per_kg,
     )
-    protocol_create(clinic=None, by=None, draft=draft)
-    return True

@@ -25,7 +25,7 @@ from challenges.run.services.findings import (
     treatment_record,
     vitals_record,
 )
-from challenges.run.services.observation import discharge_record, symptoms_resolved_record
+from challenges.run.services.observation import discharge_record, neutrophils_record, symptoms_resolved_record
 from challenges.run.services.schedule import (
     challenge_cancel,
     challenge_check_in,
@@ -60,6 +60,7 @@ __all__ = [
     "outcome_confirm",
     "record_mark_entered_in_error",
     "symptoms_resolved_record",
+    "neutrophils_record",
     "treatment_record",
     "vitals_record",
     "washout_confirm_stop",

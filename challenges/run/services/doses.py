@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges.library.facts import food_spec
-from challenges.library.models import ProtocolStep
+from challenges.library.models import ProtocolStep, StepRole
 from challenges.run import facts
 from challenges.run.models import Challenge, Dose, EventKind, Setting, Source, Status
 from challenges.run.services._guards import (
@@ -203,7 +203,14 @@ def _step_amount(amount: Decimal | None, step: ProtocolStep) -> Decimal:
 
 
 def _amounts(planned: ProtocolStep, food_amount: Decimal | None, spec: dosing.FoodSpec) -> _Amounts:
-    """The planned dose in protein and food, and what was eaten (None: all of it); more than planned is refused."""
+    """The planned dose in protein and food, and what was eaten (None: all of it); more than planned is refused.
+
+    A lip smear (docs/clinical-sources.md §1.3) is recorded like any step, with no quantity and no protein.
+    """
+    if planned.role == StepRole.LIP_SMEAR:
+        if food_amount:
+            raise ChallengeRuleError(_("A lip smear has no quantity to record."), code="lip_smear_quantity")
+        return _Amounts(Decimal(0), Decimal(0), Decimal(0), Decimal(0))
     planned_protein = planned.protein_mg or dosing.protein_for_food_amount(
         _step_amount(planned.food_amount, planned), spec
     )

@@ -166,3 +166,21 @@ def _discharge_vitals(challenge: Challenge, by: User, taken_at: datetime, values
             code="discharge_vitals_abnormal",
         )
     return reading
+
+
+@transaction.atomic
+def neutrophils_record(
+    *, challenge: Challenge, by: User, baseline_per_ul: int | None, six_hours_per_ul: int | None
+) -> Challenge:
+    """The FPIES neutrophil counts (baseline and about 6 h; docs/clinical-sources.md §1.5). A blank keeps the value
+    already recorded; the challenge's history keeps every earlier value."""
+    challenge = locked(challenge)
+    require_open(challenge)
+    if challenge.protocol.kind != "fpies":
+        raise ChallengeRuleError(_("Neutrophil counts are recorded for FPIES challenges."), code="not_fpies")
+    if baseline_per_ul is not None:
+        challenge.neutrophils_baseline_per_ul = baseline_per_ul
+    if six_hours_per_ul is not None:
+        challenge.neutrophils_6h_per_ul = six_hours_per_ul
+    save(challenge, by)
+    return challenge

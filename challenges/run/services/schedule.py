@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from challenges.library.facts import food_spec, protocol_steps
 from challenges.library.models import Protocol
+from challenges.library.services.protocols import draft_from_protocol, protocol_create
 from challenges.run.models import Challenge, EventKind, Status
 from challenges.run.services._guards import (
     ChallengeRuleError,
@@ -19,7 +22,9 @@ from challenges.run.services._guards import (
     save_new,
     transition,
 )
+from clinical import fpies, plan
 from clinical.kinds import KINDS
+from clinical.units import format_decimal, format_quantity
 from clinics.models import User
 from patients.models import Patient
 
@@ -35,8 +40,15 @@ def challenge_schedule(
     by: User,
     indication: str = "",
     placebo_steps: Sequence[int] = (),
+    first_step_in_clinic: bool | None = None,
 ) -> Challenge:
-    """Book a challenge on the current version of a protocol; the version is frozen for this challenge."""
+    """Book a challenge on the current version of a protocol; the version is frozen for this challenge.
+
+    An FPIES challenge needs the patient's weight: a protocol dosed per kg gets the patient's own version, its
+    portions generated for that weight, and any FPIES protocol is refused above 0.6 g of protein per kg
+    (docs/clinical-sources.md §1.5, §11.2). A home plan's first step is taken in clinic unless
+    `first_step_in_clinic` is False (None: as the protocol says).
+    """
     if patient.clinic_id != by.clinic_id or patient.entered_in_error:
         raise ChallengeRuleError(_("Choose a patient of your clinic."), code="bad_patient")
     if protocol.clinic_id not in (None, by.clinic_id) or not protocol.is_current:
@@ -52,11 +64,18 @@ def challenge_schedule(
     steps = protocol.steps.count()
     if any(not 1 <= n <= steps for n in placebo_steps):
         raise ChallengeRuleError(_("Placebo steps must be step numbers of the protocol."), code="bad_placebo")
+    setting = KINDS[protocol.kind].setting
+    if protocol.kind == "fpies":
+        protocol = _fpies_protocol_for(patient, protocol, by)
+    in_clinic = protocol.first_step_in_clinic if first_step_in_clinic is None else first_step_in_clinic
     challenge = Challenge(
         clinic_id=patient.clinic_id,
         patient=patient,
         protocol=protocol,
-        setting=KINDS[protocol.kind].setting,
+        setting=setting,
+        first_step_in_clinic=setting == "home" and in_clinic,
+        dose_weight_kg=patient.weight_kg if protocol.kind == "fpies" else None,
+        dose_weight_measured_on=patient.weight_measured_on if protocol.kind == "fpies" else None,
         scheduled_at=scheduled_at,
         allergist=allergist,
         nurse=nurse,
@@ -68,6 +87,40 @@ def challenge_schedule(
     save_new(challenge, by)
     event(challenge, EventKind.SCHEDULED, by)
     return challenge
+
+
+def _fpies_protocol_for(patient: Patient, protocol: Protocol, by: User) -> Protocol:
+    """The protocol an FPIES challenge runs: the patient's own when doses are per kg; refused above 0.6 g/kg."""
+    weight = patient.weight_kg
+    if weight is None:
+        raise ChallengeRuleError(
+            _("Record the patient's weight before booking an FPIES challenge: its doses are worked out from it."),
+            code="weight_missing",
+        )
+    spec = food_spec(protocol.food)
+    if protocol.fpies_protein_g_per_kg is not None:
+        steps = plan.fpies_steps_for_weight(
+            protocol_steps(protocol), weight_kg=weight, protein_g_per_kg=protocol.fpies_protein_g_per_kg, food=spec
+        )
+        name = _("%(name)s — %(patient)s, %(weight)s") % {
+            "name": protocol.name,
+            "patient": patient.full_name,
+            "weight": format_quantity(weight, "kg"),
+        }
+        draft = draft_from_protocol(protocol, name=name[:200])
+        notes = _("Portions generated at booking for %(weight)s at %(per_kg)s g/kg.") % {
+            "weight": format_quantity(weight, "kg"),
+            "per_kg": format_decimal(protocol.fpies_protein_g_per_kg),
+        }
+        personal = dataclasses.replace(
+            draft, steps=tuple(steps), fpies_protein_g_per_kg=None, notes=f"{notes} {draft.notes}".strip()
+        )
+        protocol = protocol_create(clinic=patient.clinic, by=by, draft=personal)
+    lines = plan.step_lines(spec, protocol_steps(protocol))
+    issue = fpies.dose_per_kg_issue(plan.portions_protein_mg(lines), weight)
+    if issue is not None:
+        raise ChallengeRuleError(issue.message, code="dose_per_kg_too_high")
+    return protocol
 
 
 @transaction.atomic
