@@ -24,6 +24,15 @@ def get_food_for_staff(user: User, pk: int) -> Food:
     return get_object_or_404(foods_for(user), pk=pk)
 
 
+def get_food_for_allergist(user: User, pk: int) -> Food:
+    """A food the allergist may change: their own clinic's (standard foods are read-only)."""
+    require_allergist(user)
+    food = get_food_for_staff(user, pk)
+    if food.clinic_id != user.clinic_id:
+        raise Http404
+    return food
+
+
 def protocols_for(user: User) -> ProtocolQuerySet:
     """Staff see the standard library and their clinic's protocols (every version)."""
     if not (user.is_authenticated and user.is_clinic_staff):

@@ -200,11 +200,11 @@ def _mid_dosing(patient: Patient, allergist: User, nurse: User, now: datetime) -
 def _equivocal_then_passed(patient: Patient, allergist: User, nurse: User, now: datetime) -> None:
     if _exists(patient, "[demo-equivocal]"):
         return
-    protocol = _protocol("Baked milk (cheesecake) open OFC")
+    protocol = _protocol("Baked-milk muffin open OFC")
     with _clock(now - timedelta(days=60, hours=-1)) as clock:
         first = _start(patient, protocol, clock.now, allergist, nurse, "[demo-equivocal]", "Baked milk ladder entry.")
         _checks(first, nurse, clock, pef=280)
-        _doses(first, nurse, clock, 3)
+        _doses(first, nurse, clock, 2)
         clock.move(minutes=15)
         runs.observation_record(
             challenge=first,
@@ -222,7 +222,7 @@ def _equivocal_then_passed(patient: Patient, allergist: User, nurse: User, now: 
             clock,
             OutcomeInput(
                 "equivocal",
-                "Subjective oral symptoms after 43 mg; no objective signs",
+                "Subjective oral symptoms after 195 mg of milk protein; no objective signs",
                 "wao_2010",
                 "",
                 "rechallenge",
@@ -237,19 +237,19 @@ def _equivocal_then_passed(patient: Patient, allergist: User, nurse: User, now: 
             patient, protocol, clock.now, allergist, nurse, "[demo-passed]", "Re-challenge after equivocal OFC."
         )
         _checks(second, nurse, clock, pef=285)
-        _doses(second, nurse, clock, 7)
+        _doses(second, nurse, clock, 4)
         _finish(
             second,
             allergist,
             clock,
             OutcomeInput(
                 "passed",
-                "All seven doses tolerated; no symptoms in 2 h",
+                "All four doses (one baked-milk muffin) tolerated; no symptoms in 2 h",
                 "wao_2010",
                 "",
                 "eat_regularly",
                 False,
-                "Baked milk daily; review in 3 months.",
+                "Baked milk (muffin) daily; keep avoiding fresh milk, yogurt and cheese; review in 3 months.",
             ),
             sign=True,
             nurse=nurse,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import (
     ROUND_DOWN,
@@ -56,18 +56,54 @@ class DosingError(QuantityError):
 # Physical sanity bound, not a clinical number: foods lie around 0.3-1.5 g/mL; above 2 is a typo.
 MAX_DENSITY_G_PER_ML: Final = Decimal(2)
 
+# The physical form of a food decides how a dose too small to weigh can be prepared (docs/clinical-sources.md §2.1):
+# only a liquid or a free-flowing powder disperses evenly in water; a fat-based paste (peanut butter, tahini) or a
+# solid (egg, cake) does not, so a "dilution" of one can hold almost nothing or a clump of many doses.
+LIQUID: Final = "liquid"
+POWDER: Final = "powder"
+PASTE: Final = "paste"
+SOLID: Final = "solid"
+PHYSICAL_FORMS: Final = (LIQUID, POWDER, PASTE, SOLID)
+DISPERSIBLE_FORMS: Final = frozenset({LIQUID, POWDER})
+
+# Household measures a food can carry a weight for (g, or mL for a liquid, in one level measure).
+HOUSEHOLD_MEASURES: Final = {
+    "tsp": "level teaspoon",
+    "tbsp": "level tablespoon",
+    "slice": "slice",
+    "biscuit": "biscuit",
+    "muffin": "muffin",
+    "cup": "cup",
+}
+
 
 @dataclass(frozen=True)
 class FoodSpec:
-    """A challenge food: g protein per 100 g (solid) or per 100 mL (liquid)."""
+    """A challenge food: g protein per 100 g (solid) or per 100 mL (liquid).
+
+    `protein_g_per_100` is the protein doses are counted in: the whole food's, or, for a composite food that
+    declares it (a baked-milk muffin), the allergen's own protein; `protein_name` says which ("milk protein").
+    `physical_form` is one of PHYSICAL_FORMS; left empty it follows `is_liquid` (liquid, else solid, the form
+    that may never be diluted). `measures` maps a HOUSEHOLD_MEASURES name to its weight in the food's unit.
+    """
 
     protein_g_per_100: Decimal
     is_liquid: bool = False
     density_g_per_ml: Decimal | None = None
     name: str = ""
+    physical_form: str = ""
+    allergen: str = ""
+    protein_name: str = "protein"
+    measures: tuple[tuple[str, Decimal], ...] = ()
 
     def __post_init__(self) -> None:
         _require_decimal(self.protein_g_per_100, "protein_g_per_100")
+        if not self.physical_form:
+            object.__setattr__(self, "physical_form", LIQUID if self.is_liquid else SOLID)
+        if self.physical_form not in PHYSICAL_FORMS:
+            raise DosingError(f"Unknown physical form “{self.physical_form}”.", code="unknown_physical_form")
+        if (self.physical_form == LIQUID) != self.is_liquid:
+            object.__setattr__(self, "is_liquid", self.physical_form == LIQUID)
         # docs/clinical-sources.md §2 (allergyguide OIT checks): protein <= 0, or more protein than food, is critical.
         if not Decimal(0) < self.protein_g_per_100 <= Decimal(100):
             raise DosingError(
@@ -82,11 +118,18 @@ class FoodSpec:
                     f"Density must be more than 0 and at most {format_quantity(MAX_DENSITY_G_PER_ML, 'g/mL')}.",
                     code="density_out_of_range",
                 )
+        for measure, weight in self.measures:
+            _require_positive(weight, f"weight of 1 {measure}", code="measure_not_positive")
 
     @property
     def unit(self) -> str:
         """The unit food amounts are in: "mL" for a liquid, "g" for a solid."""
         return "mL" if self.is_liquid else "g"
+
+    @property
+    def disperses(self) -> bool:
+        """True for a liquid or a free-flowing powder: the only foods a water dilution may be made of."""
+        return self.physical_form in DISPERSIBLE_FORMS
 
     @property
     def label(self) -> str:
@@ -98,6 +141,63 @@ class FoodSpec:
         """mg of protein in 1 g (solid) or 1 mL (liquid)."""
         with localcontext(_CONTEXT):
             return self.protein_g_per_100 / 100 * MG_PER_G
+
+    def measure_weight(self, measure: str) -> Decimal:
+        """The food's own weight (g, or mL for a liquid) of one household measure; refused when it has none.
+
+        No food-independent default: a level teaspoon is 5 g of peanut butter (ASCIA) but about half that of a
+        light powder (docs/clinical-sources.md §2.2), so a guessed weight would misstate every dose typed in it.
+        """
+        for name, weight in self.measures:
+            if name == measure:
+                return weight
+        raise DosingError(self.measure_error(measure), code="no_household_weight")
+
+    def measure_error(self, measure: str) -> str:
+        """Why a step in `measure` is refused for this food: it has no weight for that measure."""
+        what = HOUSEHOLD_MEASURES.get(measure, measure)
+        return (
+            f"{self.label} has no weight for one {what}; weigh one and add it to the food's household measures, "
+            f"or plan the step in {self.unit}."
+        )
+
+
+def parse_household_measures(data: object, *, strict: bool = True) -> tuple[tuple[str, Decimal], ...]:
+    """A food's stored household measures ({"tsp": "5"}) as checked pairs; raises DosingError for bad data.
+
+    `strict=False` (reading rows stored before the measures were checked) skips what is not a known measure with a
+    weight above 0 instead of raising: a step in a skipped measure is then refused as having no weight.
+    """
+    if not isinstance(data, dict):
+        if strict:
+            raise DosingError(
+                "Household measures must be a table of measure and weight.", code="bad_household_measures"
+            )
+        return ()
+    pairs = []
+    for name, value in data.items():
+        try:
+            pairs.append((name, _measure_weight(name, value)))
+        except DosingError:
+            if strict:
+                raise
+    return tuple(pairs)
+
+
+def _measure_weight(name: object, value: object) -> Decimal:
+    """The checked weight of one household measure."""
+    if name not in HOUSEHOLD_MEASURES:
+        known = ", ".join(HOUSEHOLD_MEASURES)
+        raise DosingError(f"Unknown household measure “{name}”; use one of {known}.", code="unknown_household_measure")
+    try:
+        weight = Decimal(str(value))
+    except InvalidOperation:
+        raise DosingError(
+            f"The weight of 1 {name} is not a number (got {value}).", code="bad_household_measures"
+        ) from None
+    if not weight.is_finite() or weight <= 0:
+        raise DosingError(f"The weight of 1 {name} must be more than 0.", code="measure_not_positive")
+    return weight
 
 
 def food_amount_for_protein(protein_mg: Decimal, food: FoodSpec) -> Decimal:
@@ -539,7 +639,7 @@ def _fraction_label(fraction: HomeFraction) -> str:
 MIN_DIRECT_AMOUNT: Final = Decimal("0.2")
 # docs/clinical-sources.md §2 (allergyguide OIT checks): a calculated dose more than 5 % from the target is critical.
 MAX_DEVIATION_PCT: Final = Decimal(5)
-# docs/clinical-sources.md §2 (allergyguide OIT docs): a solid's volume is negligible when it is < 5 % w/v of the water.
+# docs/clinical-sources.md §2 (allergyguide OIT docs): a powder's volume is negligible below 5 % w/v of the water.
 MAX_NEGLIGIBLE_SOLID_W_V_PCT: Final = Decimal(5)
 # Not clinical: round, easy-to-measure totals for a mix (mL). The largest is 500 mL because docs/clinical-sources.md §2
 # (allergyguide OIT checks) calls more than 500 mL of dilution water impractical.
@@ -577,18 +677,27 @@ class Preparation:
         return abs(self.deviation_pct) <= MAX_DEVIATION_PCT
 
 
-def prepare_dose(protein_mg: Decimal, food: FoodSpec) -> Preparation:
+def prepare_dose(
+    protein_mg: Decimal, food: FoodSpec, *, alternatives: Callable[[], Sequence[FoodSpec]] | None = None
+) -> Preparation:
     """How to give protein_mg of food protein: weigh or measure it, or make a dilution when that is too small.
 
-    Order: a direct amount of at least 0.2 g/mL within 5 % of the target; else a dilution of 1 g/1 mL of
-    food within 5 %; else (a liquid of 0.2-1 mL that no mix fits) the direct amount with its deviation.
-    Raises DosingError("dilution_not_possible") when the dose is too small for one dilution.
+    Order: a direct amount of at least 0.2 g/mL within 5 % of the target; else, for a food that disperses (a
+    liquid or a free-flowing powder), a dilution of 1 g/1 mL of food within 5 %; else (a liquid of 0.2-1 mL that
+    no mix fits) the direct amount with its deviation.
+    Raises DosingError("food_does_not_disperse") for a paste or a solid below 0.2 g, naming the powder forms of
+    the same allergen that `alternatives()` (the clinic's food list) offers; DosingError("dilution_not_possible")
+    when the dose is too small for one dilution.
     """
     _require_positive(protein_mg, "protein_mg", code="dose_not_positive")
     exact = food_amount_for_protein(protein_mg, food)
     direct = _direct(protein_mg, food, exact) if exact >= MIN_DIRECT_AMOUNT else None
     if direct is not None and direct.within_tolerance:
         return direct
+    if not food.disperses:
+        if direct is not None:
+            return direct
+        raise not_dispersible_error(protein_mg, food, exact, alternatives() if alternatives else ())
     dilution = _dilution(protein_mg, food)
     if dilution is not None:
         return dilution
@@ -596,11 +705,50 @@ def prepare_dose(protein_mg: Decimal, food: FoodSpec) -> Preparation:
         return direct
     smallest = _smallest_dilutable_mg(food)
     raise DosingError(
-        f"{format_quantity(_display(protein_mg), 'mg')} of protein is too small to prepare from one dilution of "
-        f"{food.label} (the smallest is about {format_quantity(_display(smallest), 'mg')}); "
+        f"{format_quantity(_display(protein_mg), 'mg')} of {food.protein_name} is too small to prepare from one "
+        f"dilution of {food.label} (the smallest is about {format_quantity(_display(smallest), 'mg')}); "
         "it needs a two-stage dilution.",
         code="dilution_not_possible",
     )
+
+
+def powder_alternatives(food: FoodSpec, candidates: Iterable[FoodSpec]) -> list[FoodSpec]:
+    """The powder forms of the same allergen among `candidates` (the clinic's foods), richest in protein first."""
+    if not food.allergen:
+        return []
+    found = [
+        other
+        for other in candidates
+        if other.allergen == food.allergen and other.physical_form == POWDER and other.label != food.label
+    ]
+    return sorted(found, key=lambda other: (-other.protein_g_per_100, other.label))
+
+
+def not_dispersible_error(
+    protein_mg: Decimal, food: FoodSpec, exact: Decimal, candidates: Iterable[FoodSpec]
+) -> DosingError:
+    """The refusal for a paste or solid dose under 0.2 g, proposing powder forms of the same allergen.
+
+    A paste or a solid cannot be diluted in water (docs/clinical-sources.md §2.1), and under 0.2 g it cannot be
+    weighed either (docs/clinical-sources.md §2).
+    """
+    amount = format_quantity(_display(exact), food.unit)
+    text = (
+        f"{_mg(protein_mg)} of {food.protein_name} is {amount} of {food.label}: too little to weigh "
+        f"(under {format_quantity(MIN_DIRECT_AMOUNT, food.unit)}), and a {food.physical_form} does not mix evenly "
+        "into water, so it cannot be diluted."
+    )
+    powders = powder_alternatives(food, candidates)
+    if powders:
+        names = "; ".join(powder.label for powder in powders[:3])
+        text += f" Use a powder form of the same allergen for this step: {names}."
+    else:
+        text += (
+            " Add a powder form of the same allergen to the food list (a flour or dried powder with its label "
+            "protein) and use it for this step, or start at a dose of at least "
+            f"{_mg(protein_for_food_amount(MIN_DIRECT_AMOUNT, food))}."
+        )
+    return DosingError(text, code="food_does_not_disperse")
 
 
 def _direct(protein_mg: Decimal, food: FoodSpec, exact: Decimal) -> Preparation:
@@ -655,7 +803,10 @@ def _dilution(protein_mg: Decimal, food: FoodSpec) -> Preparation | None:
 
 
 def _mix_is_valid(mix_ml: Decimal, food: FoodSpec) -> bool:
-    """A liquid needs room for water; a solid must stay under 5 % w/v so its volume can be ignored."""
+    """A liquid needs room for water; a powder must stay under 5 % w/v so its volume can be ignored.
+
+    Only foods that disperse reach here (prepare_dose refuses pastes and solids first).
+    """
     if food.is_liquid:
         return mix_ml > DILUTION_FOOD_AMOUNT
     with localcontext(_CONTEXT):
@@ -666,7 +817,7 @@ def _dilution_preparation(
     protein_mg: Decimal, food: FoodSpec, mix_ml: Decimal, give_ml: Decimal, delivered: Decimal
 ) -> Preparation:
     """The Preparation for a chosen mix, with plain-English instructions."""
-    # A liquid food is part of the mix volume; a solid under 5 % w/v is not (docs/clinical-sources.md §2).
+    # A liquid food is part of the mix volume; a powder under 5 % w/v is not (docs/clinical-sources.md §2).
     water_ml = mix_ml - DILUTION_FOOD_AMOUNT if food.is_liquid else mix_ml
     preparation = Preparation(
         method="dilution",
@@ -690,11 +841,12 @@ def preparation_text(preparation: Preparation, food: FoodSpec, *, household_meas
 
     "Weigh 13.51 g of peanut butter (about 3,000 mg of protein)." for a protein dose (the "about" is the protein
     in the amount as rounded to the scale); "Weigh 0.1 g (crumb) of cheesecake." for a step planned as that amount
-    of food, whose protein the step's own column shows; for a dilution, "Mix 1 g of peanut butter into 100 mL of
-    water; stir well; give 1.4 mL of the mix (about 3 mg of protein). Throw the rest away."
+    of food, whose protein the step's own column shows; for a dilution, "Mix 1 g of peanut flour into 200 mL of
+    water; stir well; give 1.1 mL of the mix (about 2.9 mg of protein). Throw the rest away." Only a liquid or a
+    powder is ever diluted (prepare_dose).
     A dose more than 5 % from its protein target says so (docs/clinical-sources.md §2).
     """
-    about = f" (about {_mg(preparation.delivered_protein_mg)} of protein)"
+    about = f" (about {_mg(preparation.delivered_protein_mg)} of {food.protein_name})"
     if preparation.method == "dilution":
         text = f"{_mixing(preparation, food)}; stir well; give {_ml(preparation.give_ml)} of the mix{about}."
         text += " Throw the rest away."
@@ -712,7 +864,7 @@ def preparation_text(preparation: Preparation, food: FoodSpec, *, household_meas
 
 
 def _mixing(preparation: Preparation, food: FoodSpec) -> str:
-    """'Mix 1 g of peanut butter into 100 mL of water' (a liquid food: 'with 19 mL of water (20 mL in total)')."""
+    """'Mix 1 g of peanut flour into 200 mL of water' (a liquid food: 'with 19 mL of water (20 mL in total)')."""
     food_part = f"Mix {format_quantity(preparation.food_amount, preparation.food_unit)} of {food.label}"
     if food.is_liquid:
         return f"{food_part} with {_ml(preparation.diluent_ml)} of water ({_ml(preparation.mix_ml)} in total)"

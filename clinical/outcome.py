@@ -263,3 +263,38 @@ def highest_symptom_free_mg(doses: Sequence[tuple[Decimal, bool]]) -> Decimal | 
             break
         free.append(protein_mg)
     return max(free, default=None)
+
+
+# --- which form was tolerated (X9, P4) --------------------------------------------------------------------------
+
+# docs/clinical-sources.md §1.6, §1.7: passing baked milk or egg (extensively heated in a wheat matrix), or
+# hard-boiled egg, says nothing about the less-heated forms; each stays avoided until it is challenged.
+_KEEP_AVOIDING: dict[tuple[str, str], str] = {
+    ("milk", "baked"): (
+        "fresh milk, yogurt, cheese (including cheese on pizza), milk puddings, and shop-bought bakes that list milk "
+        "as the first or second ingredient"
+    ),
+    ("egg", "baked"): "hard-boiled, scrambled, fried, soft-boiled and raw egg (mayonnaise, mousse, raw batter)",
+    (
+        "egg",
+        "boiled",
+    ): "raw and lightly cooked egg (soft-boiled, runny or scrambled egg, mayonnaise, mousse, raw batter)",
+}
+_FORM_NAMES = {("milk", "baked"): "baked milk", ("egg", "baked"): "baked egg", ("egg", "boiled"): "hard-boiled egg"}
+
+
+def form_advice(*, allergen: str, processing: str, food_label: str, processing_text: str = "") -> str:
+    """After a passed challenge with a heated form of milk or egg: the form tolerated and what to keep avoiding.
+
+    "Tolerated: baked milk (Baked-milk muffin, baked at 180 °C for 30 min in a wheat matrix). Keep eating it in this
+    form regularly. Keep avoiding fresh milk, yogurt, … until each form is challenged." Empty for any other food,
+    whose advice needs no form qualifier.
+    """
+    key = (allergen, processing)
+    if key not in _KEEP_AVOIDING:
+        return ""
+    detail = f"{food_label}, {processing_text}" if processing_text else food_label
+    return (
+        f"Tolerated: {_FORM_NAMES[key]} ({detail}). Keep eating it in this form regularly. "
+        f"Keep avoiding {_KEEP_AVOIDING[key]} until each form is challenged."
+    )

@@ -7,12 +7,18 @@ preparation sheet and the challenge run all compute the same figures the same wa
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 from clinical import dosing, fpies, step_checks
+from clinical.display import amount_text
 from clinical.durations import format_minutes
+from clinical.units import QuantityError, parse_household_amount
+
+Alternatives = Callable[[], Sequence[dosing.FoodSpec]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class StepLine:
     interval_text: str
     preparation: dosing.Preparation | None  # None when the dose is planned as an amount of food
     instructions: str  # how to prepare it: dosing.preparation_text, the same sentence on every page and sheet
+    protein_name: str = "protein"  # what protein_mg counts: "protein", or an allergen's ("milk protein")
+    problem: str = ""  # why this dose cannot be prepared (then `instructions` says so and nothing else)
     role: str = step_checks.ROLE_DOSE
 
     @property
@@ -54,18 +62,34 @@ def lip_smear_text(food: dosing.FoodSpec) -> str:
     )
 
 
-def step_lines(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[StepLine]:
-    """Each step with its computed counterpart (food for protein, or protein for food) and running totals."""
+CANNOT_PREPARE = "Cannot be prepared: "
+
+
+def step_lines(
+    food: dosing.FoodSpec, steps: Sequence[PlannedStep], *, alternatives: Alternatives | None = None
+) -> list[StepLine]:
+    """Each step with its computed counterpart (food for protein, or protein for food) and running totals.
+
+    A dose that cannot be prepared (a paste under 0.2 g, a dose too small for one dilution) is not raised: its
+    line carries the refusal as `problem` and its exact food amount, so pages and sheets show why instead of a
+    recipe. Saving and booking refuse such a protocol (preparation_problems).
+    """
     lines: list[StepLine] = []
     total_protein = total_food = Decimal(0)
     for step in steps:
         if step.role == step_checks.ROLE_LIP_SMEAR:
             lines.append(_lip_smear_line(step, food, total_protein, total_food))
             continue
+        problem = ""
         if step.protein_mg is not None:
             protein = step.protein_mg
             amount = step.food_amount if step.food_amount is not None else dosing.food_amount_for_protein(protein, food)
-            preparation = dosing.prepare_dose(protein, food) if step.food_amount is None else None
+            preparation = None
+            if step.food_amount is None:
+                try:
+                    preparation = dosing.prepare_dose(protein, food, alternatives=alternatives)
+                except dosing.DosingError as exc:
+                    problem = exc.message
         else:
             assert step.food_amount is not None  # the model's check constraint guarantees one of the two
             amount = step.food_amount
@@ -73,8 +97,11 @@ def step_lines(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[Step
             preparation = None
         total_protein += protein
         total_food += amount
-        prepared = preparation or dosing.food_preparation(amount, food, target_protein_mg=step.protein_mg)
-        instructions = dosing.preparation_text(prepared, food, household_measure=step.household_measure)
+        if problem:
+            instructions = CANNOT_PREPARE + problem
+        else:
+            prepared = preparation or dosing.food_preparation(amount, food, target_protein_mg=step.protein_mg)
+            instructions = dosing.preparation_text(prepared, food, household_measure=step.household_measure)
         lines.append(
             StepLine(
                 number=step.number,
@@ -89,6 +116,8 @@ def step_lines(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[Step
                 preparation=preparation,
                 instructions=instructions,
                 role=step.role,
+                protein_name=food.protein_name,
+                problem=problem,
             )
         )
     return lines
@@ -112,6 +141,99 @@ def _lip_smear_line(step: PlannedStep, food: dosing.FoodSpec, protein: Decimal, 
     )
 
 
+def preparation_problems(
+    food: dosing.FoodSpec, steps: Sequence[PlannedStep], *, alternatives: Alternatives | None = None
+) -> list[step_checks.StepIssue]:
+    """An error for every protein dose that cannot be prepared: weighed, measured, or (for a liquid or a powder
+    only) diluted within 5 % (docs/clinical-sources.md §2, §2.1). Saving, checking and booking a protocol use this.
+    """
+    issues = []
+    for step in steps:
+        if step.protein_mg is None or step.food_amount is not None or step.protein_mg <= 0:
+            continue
+        try:
+            dosing.prepare_dose(step.protein_mg, food, alternatives=alternatives)
+        except dosing.DosingError as exc:
+            message = f"Step {step.number}: {exc.message}"
+            issues.append(step_checks.StepIssue("error", exc.code, message, step.number))
+    return issues
+
+
+# "1/8 tsp", "1 1/2 tbsp", "2 slices", "1/2 muffin": a count of one of dosing.HOUSEHOLD_MEASURES.
+_HOUSEHOLD_LABEL = re.compile(
+    r"(?P<amount>[0-9][0-9 ./]*?)[ \t]*(?P<measure>tsp|tbsp|slices?|biscuits?|muffins?|cups?)", re.IGNORECASE
+)
+
+
+def household_amount(label: str) -> tuple[Fraction, str] | None:
+    """(count, measure) for a label such as "1/8 tsp" or "1 1/2 slices"; None for free text ("crumb").
+
+    Raises QuantityError when the count in front of a known measure is malformed ("1//8 tsp").
+    """
+    match = _HOUSEHOLD_LABEL.fullmatch(label.strip())
+    if match is None:
+        return None
+    measure = match["measure"].lower().removesuffix("s") if match["measure"].lower() != "tsp" else "tsp"
+    return parse_household_amount(match["amount"]), measure
+
+
+def household_issues(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[step_checks.StepIssue]:
+    """Steps labelled in a household measure: the food must weigh that measure, and the food amount match it.
+
+    Refused: a malformed count, or a measure the food has no weight for (F8: one 5 g teaspoon for every food
+    overstated a powder's dose about twice). Warned: a food amount more than 5 % from count × the food's weight.
+    """
+    issues: list[step_checks.StepIssue] = []
+    for step in steps:
+        try:
+            parsed = household_amount(step.household_measure)
+        except QuantityError as exc:
+            message = f"Step {step.number}: {exc.message}"
+            issues.append(step_checks.StepIssue("error", "bad_household_amount", message, step.number))
+            continue
+        if parsed is None:
+            continue
+        count, measure = parsed
+        try:
+            weight = food.measure_weight(measure)
+        except dosing.DosingError as exc:
+            issues.append(step_checks.StepIssue("error", exc.code, f"Step {step.number}: {exc.message}", step.number))
+            continue
+        if step.food_amount is None:
+            continue
+        with localcontext(dosing._CONTEXT):
+            expected = dosing._fraction_to_decimal(count) * weight
+            deviation = abs(dosing._deviation_pct(step.food_amount, expected))
+        if deviation > dosing.MAX_DEVIATION_PCT:
+            message = (
+                f"Step {step.number}: {step.household_measure} of {food.label} weighs about "
+                f"{amount_text(expected, food.unit)}, not {amount_text(step.food_amount, food.unit)}."
+            )
+            issues.append(step_checks.StepIssue("warning", "household_mismatch", message, step.number))
+    return issues
+
+
+def with_household_amounts(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> list[PlannedStep]:
+    """Steps given only as a household measure get their food amount from the food's own weight for it.
+
+    A step whose measure the food has no weight for, or whose count is malformed, is left as it is:
+    household_issues refuses it when the protocol is checked.
+    """
+    filled = []
+    for step in steps:
+        if step.protein_mg is None and step.food_amount is None:
+            try:
+                parsed = household_amount(step.household_measure)
+                if parsed is not None:
+                    count, measure = parsed
+                    grams = dosing.household_ladder([count], grams_per_measure=food.measure_weight(measure))[0]
+                    step = dataclasses.replace(step, food_amount=grams)
+            except (QuantityError, dosing.DosingError):
+                pass
+        filled.append(step)
+    return filled
+
+
 def validation_issues(
     food: dosing.FoodSpec, steps: Sequence[PlannedStep], *, kind: str, min_interval_minutes: int
 ) -> list[step_checks.StepIssue]:
@@ -127,9 +249,10 @@ def validation_issues(
         )
         for index, step in enumerate(steps)
     ]
-    return step_checks.validate_steps(
+    issues = step_checks.validate_steps(
         inputs, food=food, kind=_dosing_kind(kind), min_interval_minutes=min_interval_minutes
     )
+    return issues + household_issues(food, steps)
 
 
 def _dosing_kind(kind: str) -> str:
@@ -143,7 +266,7 @@ GENERATORS = {
     "practall5": "PRACTALL-5 (30 → 3,000 mg protein)",
     "geometric": "Geometric ladder (start, top, steps or factor)",
     "fpies": "FPIES weight-based (3 equal portions)",
-    "household": "ASCIA household ladder (lip smear, then 1/8, 1/4, 1/2, 1, 2 tsp)",
+    "household": "ASCIA household ladder (lip smear, then 1/8, 1/4, 1/2, 1, 2 level tsp of the food)",
     "home": "Slow home reintroduction (crumb → full serving, at most about 3× a step)",
 }
 
@@ -163,7 +286,7 @@ class GeneratorInput:
     days_between: int | None = None
     watch_hours: int | None = None
     exact: bool = False  # keep the computed doses instead of rounding them to numbers a clinician uses
-    lip_smear: bool = True  # household ladder: start with a lip smear, with its own wait (ASCIA)
+    lip_smear: bool = False  # household ladder: start with a lip smear, with its own wait (ASCIA; the seed asks)
     serving_wait_minutes: int | None = None  # FPIES: wait after the portions before the serving step
 
 
@@ -185,7 +308,13 @@ def generate_steps(params: GeneratorInput, *, food: dosing.FoodSpec | None = Non
 
 def _household_steps(params: GeneratorInput) -> list[PlannedStep]:
     """ASCIA: a lip smear (no quantity), then the teaspoon steps, each followed by the same wait."""
-    grams = params.grams_per_measure or dosing.ASCIA_GRAMS_PER_TSP
+    # The food's own weight of a level teaspoon (FoodSpec.measure_weight), never one 5 g for every food (F8).
+    grams = params.grams_per_measure
+    if grams is None:
+        raise dosing.DosingError(
+            "Give the weight of one level teaspoon of this food (the food has none on file).",
+            code="no_household_weight",
+        )
     amounts = dosing.household_ladder(dosing.ASCIA_PEANUT_TSP, grams_per_measure=grams)
     labels = [f"{measure} tsp" for measure in dosing.ASCIA_PEANUT_TSP]
     steps = [PlannedStep(0, None, None, "lip smear", params.interval_minutes, step_checks.ROLE_LIP_SMEAR)]
@@ -277,3 +406,33 @@ def fpies_steps_for_weight(
 def portions_protein_mg(lines: Sequence[StepLine]) -> Decimal:
     """Protein of the dose steps (the FPIES initial feeding; the serving and a lip smear are not counted)."""
     return sum((line.protein_mg for line in lines if line.role == step_checks.ROLE_DOSE), Decimal(0))
+
+
+# --- baked foods (X9) -------------------------------------------------------------------------------------
+
+# docs/clinical-sources.md §1.6, §1.7: milk counts as "baked" at 180 °C for at least 30 min in a wheat matrix (the
+# validated muffin); egg at 180 °C for at least 20 min as an ingredient (UK baked-egg leaflets).
+BAKED_MINIMUMS: dict[str, tuple[int, int]] = {"milk": (180, 30), "egg": (180, 20)}
+
+
+def baked_food_issues(
+    *, allergen: str, processing: str, temperature_c: int | None, minutes: int | None, matrix: str
+) -> list[step_checks.StepIssue]:
+    """A warning when a food called baked milk or egg is not baked hot and long enough in a wheat matrix."""
+    if processing != "baked" or allergen not in BAKED_MINIMUMS:
+        return []
+    hot, long = BAKED_MINIMUMS[allergen]
+    missing = []
+    if temperature_c is None or temperature_c < hot:
+        missing.append(f"at least {hot} °C")
+    if minutes is None or minutes < long:
+        missing.append(f"at least {long} min")
+    if "wheat" not in matrix.lower():
+        missing.append("a wheat matrix")
+    if not missing:
+        return []
+    message = (
+        f"The food is not recorded as baked {allergen} proper ({', '.join(missing)}): passing it may not show that "
+        f"baked {allergen} is tolerated."
+    )
+    return [step_checks.StepIssue("warning", "not_baked_enough", message, None)]

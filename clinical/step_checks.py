@@ -14,8 +14,8 @@ from typing import Final, Literal
 from clinical import fpies
 from clinical.dosing import (
     _CONTEXT,
-    ASCIA_GRAMS_PER_TSP,
     HOME_MAX_RISE,
+    HOUSEHOLD_MEASURES,
     MAX_DEVIATION_PCT,
     DosingError,
     FoodSpec,
@@ -61,10 +61,9 @@ DOSE_CHECK_RULES: Final[dict[str, DoseCheckRules]] = {
 
 # docs/clinical-sources.md §2 (allergyguide OIT checks): an amount above 250 g or 250 mL is impractically high.
 DEFAULT_SERVING_LIMIT: Final = Decimal(250)
-# docs/clinical-sources.md §1.3: ASCIA's 1 teaspoon = 5 g (peanut butter), applied to any food typed in teaspoons
-# (5 g for a solid, 5 mL for a liquid). Household measures are approximate.
-FOOD_PER_TSP: Final = ASCIA_GRAMS_PER_TSP
-FOOD_UNITS: Final = ("g", "mL", "tsp")
+# A step typed in a household measure is converted with the food's own weight for it (FoodSpec.measure_weight):
+# 5 g per level teaspoon is ASCIA's figure for peanut butter only (docs/clinical-sources.md §1.3, §2.2).
+FOOD_UNITS: Final = ("g", "mL", *HOUSEHOLD_MEASURES)
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class StepInput:
     number: int
     protein_mg: Decimal | None = None
     food_amount: Decimal | None = None
-    unit: str = "g"  # unit of food_amount: "g", "mL" or "tsp"
+    unit: str = "g"  # unit of food_amount: "g", "mL" or a household measure ("tsp", "slice"…)
     interval_minutes: int | None = None
     role: str = "dose"  # ROLE_DOSE, ROLE_LIP_SMEAR (no quantity) or ROLE_SERVING (FPIES serving after the portions)
 
@@ -213,10 +212,13 @@ def _size_step(step: StepInput, food: FoodSpec | None) -> tuple[list[StepIssue],
         return [], _sized_by_protein(step.number, step.protein_mg, food)
     unit = _normalise_unit(step.unit)
     if unit not in FOOD_UNITS:
-        message = f"Step {step.number} has an unknown unit “{step.unit}”; use g, mL or tsp."
+        message = f"Step {step.number} has an unknown unit “{step.unit}”; use {', '.join(FOOD_UNITS)}."
         return [_error("unknown_unit", message, step.number)], None
     if food is None:
         return [], _sized_without_food(step, step.food_amount, unit)
+    if unit in HOUSEHOLD_MEASURES and not any(name == unit for name, _weight in food.measures):
+        message = f"Step {step.number}: {food.measure_error(unit)}"
+        return [_error("no_household_weight", message, step.number)], None
     amount = _to_food_unit(step.food_amount, unit, food)
     if amount is None:
         return [_unit_mismatch(step, unit, food)], None
@@ -241,14 +243,15 @@ def _check_positive(step: StepInput) -> list[StepIssue]:
 
 def _normalise_unit(unit: str) -> str:
     """ "ml"/"ML" -> "mL", "G" -> "g", "TSP" -> "tsp"; other text unchanged."""
-    return {"g": "g", "ml": "mL", "tsp": "tsp"}.get(unit.strip().lower(), unit.strip())
+    known = {"g": "g", "ml": "mL", **{name: name for name in HOUSEHOLD_MEASURES}}
+    return known.get(unit.strip().lower(), unit.strip())
 
 
 def _to_food_unit(amount: Decimal, unit: str, food: FoodSpec) -> Decimal | None:
-    """amount (g, mL or tsp) in the food's own unit, or None if that needs a density the food lacks."""
+    """amount (g, mL or a household measure) in the food's own unit, or None if that needs a density it lacks."""
     with localcontext(_CONTEXT):
-        if unit == "tsp":
-            return amount * FOOD_PER_TSP
+        if unit in HOUSEHOLD_MEASURES:
+            return amount * food.measure_weight(unit)
         if unit == food.unit:
             return amount
         if food.density_g_per_ml is None:
@@ -291,7 +294,7 @@ def _sized_by_protein(number: int, protein_mg: Decimal, food: FoodSpec | None) -
 
 def _sized_without_food(step: StepInput, amount: Decimal, unit: str) -> _Sized:
     """Without a food spec, steps compare by protein if given, else by the typed amount in its own unit."""
-    total_amount = amount if unit in ("g", "mL") else None  # a teaspoon's weight depends on the food
+    total_amount = amount if unit in ("g", "mL") else None  # a household measure's weight depends on the food
     if step.protein_mg is not None:
         return _Sized(step.number, step.protein_mg, "mg", total_amount, unit)
     return _Sized(step.number, amount, unit, total_amount, unit)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, localcontext
+from fractions import Fraction
 
 from clinical.errors import DomainError
 
@@ -144,3 +145,44 @@ def _check_range(value: Decimal, min_value: Decimal | None, max_value: Decimal |
 def _show(value: Decimal, unit: str) -> str:
     """A bound for a message, with its unit when there is one."""
     return format_quantity(value, unit) if unit else format_decimal(value)
+
+
+# Household measures are split in halves, thirds, quarters, eighths and sixteenths (the ASCIA ladder starts at 1/8 of
+# a teaspoon); a larger denominator is a typo, not a spoon.
+MAX_HOUSEHOLD_DENOMINATOR = 16
+_HOUSEHOLD_FRACTION = re.compile(r"(?:(?P<whole>[0-9]+)[ \t]+)?(?P<num>[0-9]+)/(?P<den>[0-9]+)")
+
+
+def parse_household_amount(text: str) -> Fraction:
+    """How many household measures a person typed: "1/8", "1 1/2", "2" or "0.5"; exact, as a Fraction.
+
+    Only where a household measure (teaspoons, slices, muffins) is typed: fractions are how such amounts are
+    written (ASCIA's 1/8 teaspoon). A mixed number's fraction must be below 1 and the denominator at most 16;
+    anything else is refused with QuantityError, as parse_decimal refuses a malformed number.
+    """
+    stripped = text.strip()
+    if "/" not in stripped:
+        value = parse_decimal(stripped, min_value=Decimal(0))
+        if value <= 0:
+            raise QuantityError("Enter an amount above 0, such as 1/8 or 1 1/2.", code="out_of_range")
+        return Fraction(value)
+    match = _HOUSEHOLD_FRACTION.fullmatch(stripped)
+    if match is None:
+        raise QuantityError(f"“{stripped}” is not a household amount; write it as 1/8, 1/2 or 1 1/2.", code="fraction")
+    whole = int(match["whole"] or 0)
+    numerator, denominator = int(match["num"]), int(match["den"])
+    if denominator == 0 or numerator == 0:
+        raise QuantityError("A fraction needs a numerator and a denominator above 0, such as 1/8.", code="fraction")
+    if denominator > MAX_HOUSEHOLD_DENOMINATOR:
+        raise QuantityError(
+            f"Household measures are split at most in {MAX_HOUSEHOLD_DENOMINATOR}ths; 1/{denominator} is not "
+            "measurable with a spoon.",
+            code="fraction",
+        )
+    if match["whole"] is not None and numerator >= denominator:
+        total = whole + Fraction(numerator, denominator)
+        mixed = f"{total.numerator // total.denominator} {total - total.numerator // total.denominator}"
+        raise QuantityError(
+            f"In {stripped} the fraction is 1 or more; write {mixed.removesuffix(' 0')} instead.", code="fraction"
+        )
+    return whole + Fraction(numerator, denominator)

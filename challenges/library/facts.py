@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
-from challenges.library.models import Food, Protocol
+from collections.abc import Sequence
+from functools import cache
+
+from challenges.library.models import Food, PhysicalForm, Protocol
 from clinical import dosing
-from clinical.plan import PlannedStep
+from clinical.plan import Alternatives, PlannedStep
 
 
 def food_spec(food: Food) -> dosing.FoodSpec:
-    """The food as the dosing rules see it: protein content, liquid or not, density, a display name."""
+    """The food as the dosing rules see it: protein, physical form, household measures, density, a display name.
+
+    A composite food that declares its allergen's protein (a baked-milk muffin) is dosed in that protein (P3).
+    """
+    allergen_protein = food.allergen_protein_g_per_100
     return dosing.FoodSpec(
-        protein_g_per_100=food.protein_g_per_100,
+        protein_g_per_100=allergen_protein if allergen_protein is not None else food.protein_g_per_100,
         is_liquid=food.is_liquid,
         density_g_per_ml=food.density_g_per_ml,
         name=f"{food.name}, {food.form}",
+        physical_form=food.physical_form,
+        allergen=food.allergen_group,
+        protein_name=food.protein_name,
+        # Rows saved before the measures were checked may hold other names: those are skipped, not trusted.
+        measures=dosing.parse_household_measures(food.household_measures, strict=False),
     )
+
+
+def powder_alternatives(food: Food, clinic_id: int | None) -> Alternatives:
+    """The powder foods of the same allergen that the clinic can use (its own and the standard ones), read only
+    when a dose is refused (one query, then kept)."""
+
+    @cache
+    def read() -> Sequence[dosing.FoodSpec]:
+        powders = Food.objects.for_clinic(clinic_id).filter(
+            allergen_group=food.allergen_group, physical_form=PhysicalForm.POWDER
+        )
+        return tuple(food_spec(powder) for powder in powders)
+
+    return read
 
 
 def protocol_steps(protocol: Protocol) -> list[PlannedStep]:

@@ -21,11 +21,18 @@ from challenges.library.facts import food_spec
 from challenges.library.models import IfNotTaken, PremedDoseRule, StepRole
 from challenges.library.services.foods import FoodDraft
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
-from challenges.models import AllergenGroup, DoseBasis, Food, Protocol, Route
+from challenges.models import AllergenGroup, DoseBasis, Food, PhysicalForm, Processing, Protocol, Route
 from clinical import dosing, premedication, step_checks, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.kinds import KIND_CHOICES, KINDS, kind_defaults
-from clinical.plan import GENERATORS, GeneratorInput, PlannedStep, generate_steps
+from clinical.plan import (
+    GENERATORS,
+    GeneratorInput,
+    PlannedStep,
+    generate_steps,
+    household_amount,
+    with_household_amounts,
+)
 from clinical.stopping import StopRuleError, StopRules
 from clinical.units import QuantityError, format_quantity, parse_decimal
 from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
@@ -236,6 +243,7 @@ _GENERATOR_ERROR_FIELDS = {
     "weight_not_positive": "weight_kg",
     "dose_per_kg_out_of_range": "protein_g_per_kg",
     "measure_not_positive": "grams_per_measure",
+    "no_household_weight": "grams_per_measure",
     "serving_missing": "serving",
     "serving_not_positive": "serving",
     "timing_not_positive": "days_between",
@@ -298,7 +306,7 @@ class GeneratorForm(PlainTextForm):
         unit="g",
         min_value=Decimal("0.001"),
         required=False,
-        help_text=_("Household ladder; blank for 5 g (ASCIA)."),
+        help_text=_("Household ladder; blank for the food's own weight of a level teaspoon."),
     )
     serving = AmountField(
         label=_("Full serving (g)"),
@@ -339,16 +347,18 @@ class GeneratorForm(PlainTextForm):
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
 
-    def steps_from_generator(
-        self, *, watch_hours: int | None = None, food: dosing.FoodSpec | None = None
-    ) -> tuple[PlannedStep, ...]:
+    def steps_from_generator(self, *, food: Food, watch_hours: int | None = None) -> tuple[PlannedStep, ...]:
         """The generated steps; raises dosing.DosingError for parameters the generator refuses.
 
-        With the food, the FPIES portions also stay under the 10 g (100 mL) food cap.
+        A household ladder uses the teaspoon weight typed here, else the food's own (never one 5 g for every food);
+        the FPIES portions also stay under the 10 g (100 mL) food cap.
         """
         data = dict(self.cleaned_data)
         data["watch_hours"] = data["watch_hours"] or watch_hours or None
-        return tuple(generate_steps(GeneratorInput(**data), food=food))
+        spec = food_spec(food)
+        if data["generator"] == "household" and data["grams_per_measure"] is None:
+            data["grams_per_measure"] = spec.measure_weight("tsp")
+        return tuple(generate_steps(GeneratorInput(**data), food=spec))
 
     def add_dosing_error(self, exc: dosing.DosingError) -> None:
         self.add_error(_GENERATOR_ERROR_FIELDS.get(exc.code), exc.message)
@@ -378,13 +388,27 @@ class StepForm(PlainTextForm):
     )
     protein_mg = AmountField(label=_("Protein (mg)"), places=3, max_digits=12, unit="mg", required=False)
     food_amount = AmountField(label=_("Food amount (g or mL)"), places=3, max_digits=10, required=False)
-    household_measure = forms.CharField(label=_("Household measure"), max_length=60, required=False)
+    household_measure = forms.CharField(
+        label=_("Household measure"),
+        max_length=60,
+        required=False,
+        help_text=_("e.g. 1/8 tsp, 1 1/2 tbsp, 1/2 muffin; with no amount, the food's own weight of it is used."),
+    )
     wait = _whole(_("Wait after this step"), initial=30, max_value=MAX_WAIT)
     wait_unit = forms.ChoiceField(label=_("Unit of the wait"), choices=WAIT_UNITS, initial="min")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _small_widgets(self)
+
+    def clean_household_measure(self) -> str:
+        """A count in front of a known measure ("1/8 tsp") must be a number or a household fraction."""
+        text: str = self.cleaned_data["household_measure"].strip()
+        try:
+            household_amount(text)
+        except QuantityError as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
+        return text
 
     def planned_step(self, number: int) -> PlannedStep:
         data = self.cleaned_data
@@ -715,9 +739,12 @@ class ProtocolEditor:
             {name: value for name, value in form.cleaned_data.items() if name != "DELETE"}
             for form in _kept_forms(self.premeds)
         ]
+        header = self.header.draft_fields()
+        steps = [form.planned_step(number) for number, form in self._step_forms.items()]
+        steps = with_household_amounts(food_spec(header["food"]), steps)
         return ProtocolDraft(
-            **self.header.draft_fields(),
-            steps=tuple(form.planned_step(number) for number, form in self._step_forms.items()),
+            **header,
+            steps=tuple(steps),
             checklist_items=tuple(self.checklist.cleaned_data["items"]),
             stop_rules=dict(self.stop_rules.cleaned_data),
             washout_rules=self.washout.rules_data(self.protocol.washout_rules),
@@ -749,9 +776,9 @@ class ProtocolEditor:
         """Replace the step rows with a generator's steps (not saved until the page is saved)."""
         if not self.generator.is_valid():
             return False
-        food = self.header.cleaned_data.get("food") if self.header.is_valid() else self.protocol.food
+        food = self.header.cleaned_data.get("food") if self.header.is_valid() else None
         try:
-            steps = self.generator.steps_from_generator(food=food_spec(food or self.protocol.food))
+            steps = self.generator.steps_from_generator(food=food or self.protocol.food)
         except dosing.DosingError as exc:
             self.generator.add_dosing_error(exc)
             return False
@@ -779,7 +806,11 @@ class FoodForm(PlainTextForm):
         max_length=200,
         help_text=_("e.g. product label, photographed 3 Mar 2026"),
     )
-    is_liquid = forms.BooleanField(label=_("Liquid (amounts in mL)"), required=False)
+    physical_form = forms.ChoiceField(
+        label=_("Physical form"),
+        choices=PhysicalForm.choices,
+        help_text=_("Small doses are diluted in water only for a liquid or a free-flowing powder."),
+    )
     density_g_per_ml = AmountField(
         label=_("Density (g/mL)"),
         places=3,
@@ -795,10 +826,33 @@ class FoodForm(PlainTextForm):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One a line: name=grams (mL for a liquid), e.g. tsp=5."),
+        help_text=_(
+            "One a line: measure=grams (mL for a liquid) of one level measure, e.g. tsp=2.5 for a powder. "
+            "Measures: %(names)s."
+        )
+        % {"names": ", ".join(dosing.HOUSEHOLD_MEASURES)},
     )
     serving_size = AmountField(
         label=_("Typical serving (g or mL)"), places=2, max_digits=7, required=False, min_value=Decimal("0.01")
+    )
+    allergen_protein_g_per_100 = AmountField(
+        label=_("Allergen protein (g per 100 g), composite foods only"),
+        places=3,
+        max_digits=6,
+        unit="g",
+        min_value=Decimal("0.001"),
+        max_value=Decimal("100"),
+        required=False,
+        help_text=_("e.g. the milk protein of a baked-milk muffin; doses are then counted in it."),
+    )
+    processing = forms.ChoiceField(label=_("Processing"), choices=Processing.choices, required=False)
+    processing_temperature_c = _whole(
+        _("Baking or cooking temperature (°C)"), unit="°C", required=False, min_value=20, max_value=300
+    )
+    processing_minutes = _whole(_("Baking or cooking time (minutes)"), unit="min", required=False, max_value=24 * 60)
+    matrix = forms.CharField(label=_("Matrix"), max_length=60, required=False, help_text=_("e.g. wheat (a muffin)"))
+    recipe = forms.CharField(
+        label=_("Recipe"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -814,6 +868,13 @@ class FoodForm(PlainTextForm):
             name, sign, amount = (part.strip() for part in line.partition("="))
             if not sign or not name or len(name) > 30:
                 raise ValidationError(_("Line %(n)d: write each measure as name=grams, e.g. tsp=5.") % {"n": number})
+            name = name.lower()
+            if name not in dosing.HOUSEHOLD_MEASURES:
+                known = ", ".join(dosing.HOUSEHOLD_MEASURES)
+                raise ValidationError(
+                    _("Line %(n)d: “%(name)s” is not a measure; use one of %(known)s.")
+                    % {"n": number, "name": name, "known": known}
+                )
             if name in measures:
                 raise ValidationError(_("Line %(n)d: “%(name)s” is given twice.") % {"n": number, "name": name})
             try:
@@ -823,11 +884,27 @@ class FoodForm(PlainTextForm):
             measures[name] = str(value)
         return measures
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        protein, allergen_protein = data.get("protein_g_per_100"), data.get("allergen_protein_g_per_100")
+        if protein is not None and allergen_protein is not None and allergen_protein > protein:
+            self.add_error(
+                "allergen_protein_g_per_100", _("The allergen's protein cannot be more than the whole food's.")
+            )
+        return data
+
     def draft(self) -> FoodDraft:
         data = {name: value for name, value in self.cleaned_data.items()}
-        for name in ("name", "form", "protein_source", "notes"):
+        for name in ("name", "form", "protein_source", "notes", "matrix", "recipe"):
             data[name] = data[name].strip()
         return FoodDraft(**data)
+
+
+def food_initial(food: Food) -> dict[str, Any]:
+    """The edit form's values for a stored food (measures as the lines the form reads)."""
+    initial = {name: getattr(food, name) for name in FoodForm.base_fields if name != "household_measures"}
+    initial["household_measures"] = "\n".join(f"{name}={grams}" for name, grams in food.household_measures.items())
+    return initial
 
 
 class FoodFilterForm(PlainTextForm):

@@ -7,14 +7,16 @@ from decimal import Decimal
 from typing import Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from clinical import premedication
+from clinical.dosing import DosingError, parse_household_measures
 from clinical.kinds import KIND_CHOICES
 from clinics.models import Clinic, HistoryKeepingQuerySet
 from patients.models import MedicationClass
@@ -31,6 +33,28 @@ class AllergenGroup(models.TextChoices):
     FISH = "fish", _("Fish")
     SHELLFISH = "shellfish", _("Shellfish")
     OTHER = "other", _("Other / MCAS trigger")
+
+
+class PhysicalForm(models.TextChoices):
+    """How the food behaves when a dose too small to weigh is prepared (clinical.dosing.PHYSICAL_FORMS)."""
+
+    LIQUID = "liquid", _("Liquid (amounts in mL; can be diluted)")
+    POWDER = "powder", _("Free-flowing powder (can be diluted in water)")
+    PASTE = "paste", _("Paste (e.g. peanut butter; never diluted)")
+    SOLID = "solid", _("Solid (e.g. egg, cake; never diluted)")
+
+
+class Processing(models.TextChoices):
+    """How the food was treated: baked milk or egg is a different challenge from raw or lightly cooked (X9)."""
+
+    NONE = "", _("Not stated")
+    RAW = "raw", _("Raw")
+    BAKED = "baked", _("Baked")
+    BOILED = "boiled", _("Boiled")
+    COOKED = "cooked", _("Cooked (other)")
+    ROASTED = "roasted", _("Roasted")
+    DRIED = "dried", _("Dried / powdered")
+    FERMENTED = "fermented", _("Fermented / cultured")
 
 
 class FoodQuerySet(HistoryKeepingQuerySet["Food"]):
@@ -59,7 +83,13 @@ class Food(models.Model):
         decimal_places=3,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("100"))],
     )
-    is_liquid = models.BooleanField(_("liquid"), default=False)
+    physical_form = models.CharField(
+        _("physical form"),
+        max_length=10,
+        choices=PhysicalForm,
+        default=PhysicalForm.SOLID,
+        help_text=_("Only a liquid or a free-flowing powder is ever diluted in water for a small dose."),
+    )
     density_g_per_ml = models.DecimalField(
         _("density (g/mL)"),
         max_digits=5,
@@ -69,8 +99,33 @@ class Food(models.Model):
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("5"))],
     )
     protein_source = models.CharField(_("source of the protein figure"), max_length=200)
-    # {"tsp": "5", "biscuit": "12"}: grams (or mL for liquids) of this food in one household measure.
+    # {"tsp": "5", "biscuit": "12"}: grams (or mL for liquids) of this food in one level household measure; the keys
+    # are clinical.dosing.HOUSEHOLD_MEASURES (checked by clean() and clinical.dosing.parse_household_measures).
     household_measures = models.JSONField(_("household measures"), default=dict, blank=True)
+    allergen_protein_g_per_100 = models.DecimalField(
+        _("allergen protein (g per 100 g)"),
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "For a composite food (a muffin, a cake): the protein of the allergen group alone, e.g. milk protein. "
+            "Doses are then counted in it, not in the whole food's protein."
+        ),
+    )
+    processing = models.CharField(_("processing"), max_length=10, choices=Processing, blank=True)
+    processing_temperature_c = models.PositiveSmallIntegerField(
+        _("baking or cooking temperature (°C)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(20), MaxValueValidator(300)],
+    )
+    processing_minutes = models.PositiveSmallIntegerField(
+        _("baking or cooking time (minutes)"), null=True, blank=True, validators=[MaxValueValidator(24 * 60)]
+    )
+    matrix = models.CharField(_("matrix"), max_length=60, blank=True, help_text=_("e.g. wheat (a muffin)"))
+    recipe = models.TextField(_("recipe"), blank=True, max_length=4000)
     serving_size = models.DecimalField(
         _("typical serving (g or mL)"),
         max_digits=7,
@@ -102,14 +157,70 @@ class Food(models.Model):
                 name="challenges_food_protein_range",
                 violation_error_message=_("Protein must be more than 0 and at most 100 g per 100 g."),
             ),
+            models.CheckConstraint(
+                condition=Q(physical_form__in=PhysicalForm.values),
+                name="challenges_food_physical_form_valid",
+                violation_error_message=_("Choose the food's physical form."),
+            ),
+            models.CheckConstraint(
+                condition=Q(allergen_protein_g_per_100__isnull=True)
+                | (Q(allergen_protein_g_per_100__gt=0) & Q(allergen_protein_g_per_100__lte=F("protein_g_per_100"))),
+                name="challenges_food_allergen_protein_range",
+                violation_error_message=_("The allergen's protein must be above 0 and at most the whole food's."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.form})"
 
+    def clean(self) -> None:
+        super().clean()
+        try:
+            parse_household_measures(self.household_measures)
+        except DosingError as exc:
+            raise ValidationError({"household_measures": exc.message}) from exc
+        if self.allergen_protein_g_per_100 is not None and self.allergen_protein_g_per_100 > self.protein_g_per_100:
+            raise ValidationError(
+                {"allergen_protein_g_per_100": _("The allergen's protein cannot be more than the whole food's.")}
+            )
+        if self.physical_form == PhysicalForm.LIQUID and self.processing == Processing.BAKED:
+            raise ValidationError({"processing": _("A liquid cannot be baked; choose its physical form again.")})
+
+    @property
+    def is_liquid(self) -> bool:
+        """Amounts are in mL: derived from the physical form (kept for the code and rows that ask it)."""
+        return self.physical_form == PhysicalForm.LIQUID
+
+    @is_liquid.setter
+    def is_liquid(self, value: bool) -> None:
+        # Food(is_liquid=True) still works: a liquid, or, when set False, a solid unless another form was chosen.
+        if value:
+            self.physical_form = PhysicalForm.LIQUID
+        elif self.physical_form == PhysicalForm.LIQUID:
+            self.physical_form = PhysicalForm.SOLID
+
     @property
     def amount_unit(self) -> str:
         return "mL" if self.is_liquid else "g"
+
+    @property
+    def protein_name(self) -> str:
+        """What the doses count: "milk protein" for a food that declares its allergen protein, else "protein"."""
+        if self.allergen_protein_g_per_100 is None:
+            return "protein"
+        return f"{AllergenGroup(self.allergen_group).label.lower()} protein"
+
+    @property
+    def processing_text(self) -> str:
+        """ "baked at 180 °C for 30 min in a wheat matrix"; empty when nothing is recorded."""
+        parts = [str(Processing(self.processing).label).lower()] if self.processing else []
+        if self.processing_temperature_c:
+            parts.append(f"at {self.processing_temperature_c} °C")
+        if self.processing_minutes:
+            parts.append(f"for {self.processing_minutes} min")
+        if self.matrix:
+            parts.append(f"in a {self.matrix} matrix")
+        return " ".join(parts)
 
 
 class DoseBasis(models.TextChoices):

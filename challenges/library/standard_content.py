@@ -30,7 +30,20 @@ class FoodSeed:
     serving: D | None = None
     notes: str = ""
     composite: bool = False  # several ingredients: a reaction cannot be pinned on one of them
+    # --- food helper (issue 13): physical form, a composite food's allergen protein, processing (X9) ---
+    physical: str = ""  # liquid, powder, paste or solid; empty: liquid if `liquid`, else solid
+    allergen_protein: D | None = None
+    processing: str = ""
+    processing_temperature_c: int | None = None
+    processing_minutes: int | None = None
+    matrix: str = ""
+    recipe: str = ""
 
+
+# Physical forms (clinical.dosing.PHYSICAL_FORMS): only a liquid or a powder is ever diluted (docs/clinical-sources.md
+# §2.1).
+POWDER, PASTE = "powder", "paste"
+_EGG_NOTE = "USDA SR gives 6-8 % more egg protein than this CNF figure: patients may get slightly more than planned."
 
 # Servings: the top dose of an OFC is about one serving, "8-10 g dried food or 60-100 g wet food" (Bock 1988;
 # Bindslev-Jensen 2004; docs/clinical-sources.md §1.2). We seed 100 g/mL for wet foods and 10 g for dried ones.
@@ -44,9 +57,14 @@ FOODS: tuple[FoodSeed, ...] = (
         "smooth",
         "peanut",
         D("22.21"),
-        "CNF 2015 (USDA SR 16098: 25.09); prefer the label",
+        "CNF 2015: 22.21; USDA SR 16098: 25.09; prefer the jar's label",
         measures={"tsp": TSP_PB_G},
         serving=D("20"),
+        physical=PASTE,
+        notes=(
+            "Products range from about 21.9 (USDA SR 16167) to 25 g/100 g: ask for the jar's label value. A fat-based "
+            "paste: never diluted in water; doses under 0.2 g use a peanut powder."
+        ),
     ),
     FoodSeed(
         "Peanut butter",
@@ -56,25 +74,52 @@ FOODS: tuple[FoodSeed, ...] = (
         "CNF 2015; USDA SR 16397",
         measures={"tsp": TSP_PB_G},
         serving=D("20"),
+        physical=PASTE,
     ),
-    FoodSeed("Peanut flour", "defatted", "peanut", D("52.2"), "CNF 2015; USDA SR 16099", serving=DRY),
-    FoodSeed("Peanut flour", "low fat", "peanut", D("33.8"), "CNF 2015; USDA SR 16100", serving=DRY),
+    FoodSeed(
+        "Peanut flour",
+        "defatted",
+        "peanut",
+        D("52.2"),
+        "CNF 2015; USDA SR 16099; no teaspoon weight on file: weigh on the kitchen scale",
+        serving=DRY,
+        physical=POWDER,
+    ),
+    FoodSeed(
+        "Peanut flour",
+        "low fat",
+        "peanut",
+        D("33.8"),
+        "CNF 2015; USDA SR 16100; no teaspoon weight on file: weigh on the kitchen scale",
+        serving=DRY,
+        physical=POWDER,
+    ),
     FoodSeed(
         "Powdered peanut butter",
         "PB2 Original",
         "peanut",
         D("46.15"),
-        "product label (allergyguide custom_foods.json)",
+        "product label (allergyguide custom_foods.json); 1 level tsp about 2 g from the label serving "
+        "(2 tbsp = 12 g): check the pack and the kitchen scale",
         serving=DRY,
+        physical=POWDER,
+        measures={"tsp": "2"},
     ),
     FoodSeed("Cow's milk", "whole, 3.25 %", "milk", D("3.15"), "CNF 2015; USDA SR 01077", liquid=True, serving=WET),
     FoodSeed("Cow's milk", "2 %", "milk", D("3.30"), "CNF 2015; USDA SR 01079", liquid=True, serving=WET),
     FoodSeed("Cow's milk", "skim", "milk", D("3.37"), "CNF 2015", liquid=True, serving=WET),
-    FoodSeed("Milk powder", "whole", "milk", D("26.32"), "CNF 2015; USDA SR 01090", serving=DRY),
-    FoodSeed("Milk powder", "skim", "milk", D("36.16"), "CNF 2015; USDA SR 01091", serving=DRY),
+    FoodSeed("Milk powder", "whole", "milk", D("26.32"), "CNF 2015; USDA SR 01090", serving=DRY, physical=POWDER),
+    FoodSeed("Milk powder", "skim", "milk", D("36.16"), "CNF 2015; USDA SR 01091", serving=DRY, physical=POWDER),
     FoodSeed("Cheese", "cheddar", "milk", D("24.04"), "CNF 2015 (USDA SR 01009: 24.90)", serving=D("25")),
     FoodSeed(
-        "Cheese", "cream cheese", "milk", D("5.93"), "CNF 2015; USDA SR 01017", measures={"tsp": "5"}, serving=D("30")
+        "Cheese",
+        "cream cheese",
+        "milk",
+        D("5.93"),
+        "CNF 2015; USDA SR 01017",
+        measures={"tsp": "5"},
+        serving=D("30"),
+        physical=PASTE,
     ),
     FoodSeed("Cheese", "ricotta, whole milk", "milk", D("11.26"), "CNF 2015", serving=WET),
     FoodSeed(
@@ -88,22 +133,107 @@ FOODS: tuple[FoodSeed, ...] = (
         composite=True,
     ),
     FoodSeed(
-        "Yogurt", "plain, whole milk", "milk", D("4.6"), "CNF 2015, 2-3.9 % MF (USDA SR 01116: 3.47)", serving=WET
+        "Baked-milk muffin",
+        "Nowak-Węgrzyn 2008 recipe, home-baked",
+        "milk",
+        D("6"),
+        "milk protein 1.3 g per muffin (Nowak-Węgrzyn 2008); a muffin taken as 100 g [unconfirmed: weigh one of the "
+        "batch]; whole-food protein 6 g/100 g is an estimate from the ingredients",
+        serving=D("100"),
+        measures={"muffin": "100"},
+        allergen_protein=D("1.3"),
+        processing="baked",
+        processing_temperature_c=180,
+        processing_minutes=30,
+        matrix="wheat",
+        recipe=(
+            "Batter of wheat flour, sugar, egg, oil and 1 cup (about 244 g) of cow's milk for 6 muffins, so about "
+            "1.3 g of milk protein in each; bake at 180 °C (350 °F) for 30 min. Weigh one muffin: if it is not "
+            "about 100 g, add a clinic food with milk protein per 100 g = 130 ÷ its weight in g."
+        ),
+        notes="Milk is the only dose-counted allergen; the muffin also holds egg and wheat.",
     ),
-    FoodSeed("Greek yogurt", "plain, nonfat", "milk", D("10.19"), "USDA SR 01256", serving=WET),
-    FoodSeed("Egg", "whole, raw", "egg", D("11.8"), "CNF 2015 (USDA SR 01123: 12.56)", serving=D("50")),
-    FoodSeed("Egg", "whole, hard-boiled", "egg", D("11.8"), "CNF 2015 (USDA SR 01129: 12.58)", serving=D("50")),
-    FoodSeed("Egg", "scrambled", "egg", D("10.39"), "CNF 2015 (USDA SR 01132: 9.99)", serving=D("50")),
-    FoodSeed("Egg white", "raw", "egg", D("9.99"), "CNF 2015 (USDA SR 01124: 10.90)", serving=D("35")),
-    FoodSeed("Egg yolk", "raw", "egg", D("15.9"), "CNF 2015; USDA SR 01125: 15.86", serving=D("17")),
-    FoodSeed("Egg powder", "whole", "egg", D("48.37"), "CNF 2015; USDA SR 01133", serving=DRY),
-    FoodSeed("Egg white powder", "dried", "egg", D("81.1"), "CNF 2015; USDA SR 01173", serving=DRY),
     FoodSeed(
-        "Wheat flour", "white, all-purpose, enriched", "wheat", D("10.33"), "CNF 2015; USDA SR 20081", serving=DRY
+        "Yogurt",
+        "plain, 2-3.9 % MF",
+        "milk",
+        D("4.6"),
+        "CNF 2015, plain yogourt 2-3.9 % MF: 4.6 (USDA SR 01116, whole milk: 3.47); prefer the pot's label",
+        serving=WET,
+        physical=PASTE,
     ),
-    FoodSeed("Wheat flour", "whole-wheat", "wheat", D("14.64"), "CNF 2015", serving=DRY),
+    FoodSeed(
+        "Yogurt",
+        "plain, whole milk",
+        "milk",
+        D("3.47"),
+        "USDA SR 01116: 3.47 (CNF 2015 has 4.6 only for 2-3.9 % MF); prefer the pot's label",
+        serving=WET,
+        physical=PASTE,
+    ),
+    FoodSeed("Greek yogurt", "plain, nonfat", "milk", D("10.19"), "USDA SR 01256", serving=WET, physical=PASTE),
+    FoodSeed(
+        "Egg",
+        "whole, raw",
+        "egg",
+        D("11.8"),
+        "CNF 2015: 11.8; USDA SR 01123: 12.56",
+        serving=D("50"),
+        processing="raw",
+        notes=_EGG_NOTE,
+    ),
+    FoodSeed(
+        "Egg",
+        "whole, hard-boiled",
+        "egg",
+        D("11.8"),
+        "CNF 2015: 11.8; USDA SR 01129: 12.58",
+        serving=D("50"),
+        processing="boiled",
+        notes=_EGG_NOTE,
+    ),
+    FoodSeed("Egg", "scrambled", "egg", D("10.39"), "CNF 2015 (USDA SR 01132: 9.99)", serving=D("50")),
+    FoodSeed(
+        "Egg white",
+        "raw",
+        "egg",
+        D("9.99"),
+        "CNF 2015: 9.99; USDA SR 01124: 10.90",
+        serving=D("35"),
+        processing="raw",
+        notes=_EGG_NOTE,
+    ),
+    FoodSeed("Egg yolk", "raw", "egg", D("15.9"), "CNF 2015; USDA SR 01125: 15.86", serving=D("17")),
+    FoodSeed("Egg powder", "whole", "egg", D("48.37"), "CNF 2015; USDA SR 01133", serving=DRY, physical=POWDER),
+    FoodSeed("Egg white powder", "dried", "egg", D("81.1"), "CNF 2015; USDA SR 01173", serving=DRY, physical=POWDER),
+    FoodSeed(
+        "Wheat flour",
+        "white, all-purpose, enriched",
+        "wheat",
+        D("10.33"),
+        "USDA SR 20081: 10.33 = CNF 2015 calcium-fortified AP flour; CNF plain AP: 12.08 bleached, 12.17 unbleached",
+        serving=DRY,
+        physical=POWDER,
+        notes="An ordinary (not calcium-fortified) AP flour holds about 17 % more protein: prefer the bag's label.",
+    ),
+    FoodSeed(
+        "Wheat flour",
+        "whole-wheat",
+        "wheat",
+        D("14.64"),
+        "CNF 2015: 14.64; USDA SR 20080: 13.21; prefer the bag's label",
+        serving=DRY,
+        physical=POWDER,
+    ),
     FoodSeed("Bread", "white, commercial", "wheat", D("9.14"), "CNF 2015 (USDA SR 18069: 9.15)", serving=D("30")),
-    FoodSeed("Bread", "whole wheat, commercial", "wheat", D("10.7"), "CNF 2015", serving=D("30")),
+    FoodSeed(
+        "Bread",
+        "whole wheat, commercial",
+        "wheat",
+        D("10.7"),
+        "CNF 2015: 10.7; USDA SR 18075: 12.45 (16 % more); prefer the loaf's label",
+        serving=D("30"),
+    ),
     FoodSeed("Spaghetti", "dry", "wheat", D("13.04"), "CNF 2015; USDA SR 20120", serving=DRY),
     FoodSeed("Spaghetti", "cooked", "wheat", D("5.8"), "CNF 2015; USDA SR 20121", serving=WET),
     FoodSeed(
@@ -111,16 +241,54 @@ FOODS: tuple[FoodSeed, ...] = (
     ),
     FoodSeed("Cashew", "raw", "tree_nut", D("18.22"), "USDA SR 12087", serving=DRY),
     FoodSeed("Cashew", "dry roasted", "tree_nut", D("15.31"), "CNF 2015; USDA SR 12085", serving=DRY),
-    FoodSeed("Cashew butter", "plain", "tree_nut", D("17.56"), "CNF 2015; USDA SR 12088", serving=D("20")),
+    FoodSeed(
+        "Cashew butter", "plain", "tree_nut", D("17.56"), "CNF 2015; USDA SR 12088", serving=D("20"), physical=PASTE
+    ),
     FoodSeed("Almond", "whole", "tree_nut", D("21.15"), "CNF 2015; USDA SR 12061", serving=DRY),
-    FoodSeed("Almond butter", "plain", "tree_nut", D("20.96"), "CNF 2015; USDA SR 12195", serving=D("20")),
+    FoodSeed(
+        "Almond butter", "plain", "tree_nut", D("20.96"), "CNF 2015; USDA SR 12195", serving=D("20"), physical=PASTE
+    ),
     FoodSeed("Hazelnut", "whole", "tree_nut", D("14.95"), "CNF 2015; USDA SR 12120", serving=DRY),
     FoodSeed("Walnut", "English", "tree_nut", D("15.23"), "CNF 2015; USDA SR 12155", serving=DRY),
-    FoodSeed("Sesame seeds", "kernels, dried", "sesame", D("20.45"), "CNF 2015", serving=DRY),
-    FoodSeed("Tahini", "roasted, toasted kernels", "sesame", D("17.0"), "CNF 2015; USDA SR 12166", serving=D("20")),
+    FoodSeed("Sesame seeds", "kernels, dried", "sesame", D("20.45"), "CNF 2015; USDA SR 12201", serving=DRY),
+    FoodSeed(
+        "Sesame seeds",
+        "whole, dried",
+        "sesame",
+        D("17.73"),
+        "USDA SR 12023: 17.73 (the kernel figure, 20.45, would over-state whole seeds by about 15 %)",
+        serving=DRY,
+    ),
+    FoodSeed(
+        "Tahini",
+        "roasted, toasted kernels",
+        "sesame",
+        D("17.0"),
+        "CNF 2015; USDA SR 12166",
+        serving=D("20"),
+        physical=PASTE,
+    ),
     FoodSeed("Cod", "Atlantic, raw", "fish", D("17.81"), "CNF 2015; USDA SR 15015", serving=WET),
     FoodSeed("Cod", "Atlantic, cooked (dry heat)", "fish", D("22.83"), "CNF 2015; USDA SR 15016", serving=WET),
-    FoodSeed("Shrimp", "mixed species, raw", "shellfish", D("13.61"), "CNF 2015; USDA SR 15149", serving=WET),
+    FoodSeed(
+        "Shrimp",
+        "mixed species, raw, commercially treated",
+        "shellfish",
+        D("13.61"),
+        "CNF 2015; USDA SR 15149 (treated, with added water)",
+        serving=WET,
+        processing="raw",
+        notes="For fresh untreated shrimp use the untreated entry (20.10); challenges are usually with cooked shrimp.",
+    ),
+    FoodSeed(
+        "Shrimp",
+        "mixed species, untreated, raw",
+        "shellfish",
+        D("20.10"),
+        "USDA SR 15270: 20.10 (CNF 2015 lists only the treated form, 13.61)",
+        serving=WET,
+        processing="raw",
+    ),
     FoodSeed("Shrimp", "cooked (moist heat)", "shellfish", D("22.78"), "CNF 2015; USDA SR 15151", serving=WET),
     FoodSeed("Corn", "sweet, yellow, raw", "other", D("3.27"), "CNF 2015; USDA SR 11167", serving=WET),
     FoodSeed("Cornmeal", "whole-grain, yellow", "other", D("8.12"), "CNF 2015; USDA SR 20020", serving=DRY),
@@ -149,24 +317,35 @@ class ProtocolSeed:
     first_step_in_clinic: bool = True  # home plans: step 1 under supervision (docs/clinical-sources.md §11.1)
     keep_eating_between_steps: bool = False  # home plans: eat the tolerated amount daily until the next step
     fpies_protein_g_per_kg: D | None = None  # FPIES: doses generated for the patient's weight at booking
+    # food helper (issue 13): explicit steps (protein mg, household measure, wait in minutes) instead of a generator
+    steps: tuple[tuple[D, str, int], ...] = ()
 
 
 PROTOCOLS: tuple[ProtocolSeed, ...] = (
     ProtocolSeed(
         "PRACTALL 7-step peanut OFC",
         "open",
-        ("Peanut butter", "smooth"),
+        # food helper (issue 13, P1): peanut flour, a powder, because 3-30 mg of peanut protein is 0.01-0.14 g of
+        # peanut butter, too little to weigh, and a paste cannot be diluted in water.
+        ("Peanut flour", "defatted"),
         "protein",
         {"generator": "practall7", "interval_minutes": 30},
         observation_minutes=120,
         min_top_dose_mg=D("3000"),
         follow_up_hours=(24,),
-        notes="Open challenge; doses in mg of peanut protein, 30 min apart; observe 2 h after the last dose.",
+        notes=(
+            "Open challenge; doses in mg of peanut protein, 30 min apart; observe 2 h after the last dose. "
+            "Defatted peanut flour throughout: the 3, 10 and 30 mg doses are under 0.2 g of any peanut food, so they "
+            "are given from a suspension of the flour in water (a powder disperses; peanut butter, a fat-based paste, "
+            "does not). From 100 mg the flour is weighed and mixed into a vehicle the patient eats (apple purée). "
+            "A clinic preferring peanut butter from 100 mg up can clone this protocol as two foods' steps."
+        ),
         references=(
             "Doses 3-3000 mg: PRACTALL semi-log schedule (allergyguide food_protein_index.js; "
             "docs/clinical-sources.md §1.1). "
             "20-30 min intervals: PRACTALL 2024 update abstract (§1.1). 2 h observation: ASCIA 2011, IFAN (§6.3). "
-            "24 h phone follow-up: tree-nut OFC study NCT02070263 (§6.3; not a guideline requirement)."
+            "24 h phone follow-up: tree-nut OFC study NCT02070263 (§6.3; not a guideline requirement). "
+            "Dilution only of a liquid or powder: §2.1."
         ),
     ),
     ProtocolSeed(
@@ -174,7 +353,7 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         "ladder",
         ("Peanut butter", "smooth"),
         "food",
-        {"generator": "household", "interval_minutes": 20},
+        {"generator": "household", "interval_minutes": 20, "lip_smear": True},
         observation_minutes=120,
         min_top_dose_mg=D("1110.5"),
         notes=(
@@ -187,19 +366,30 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         ),
     ),
     ProtocolSeed(
-        "Baked milk (cheesecake) open OFC",
+        "Baked-milk muffin open OFC",
         "open",
-        ("Cheesecake", "baked, commercial"),
+        ("Baked-milk muffin", "Nowak-Węgrzyn 2008 recipe, home-baked"),
         "protein",
-        {"generator": "practall7", "interval_minutes": 30},
+        {},
         observation_minutes=120,
-        min_top_dose_mg=D("3000"),
+        min_top_dose_mg=D("1300"),
         follow_up_hours=(24,),
-        notes="Baked milk challenge with commercial baked cheesecake; the cumulative 4,443 mg is about 81 g (a slice).",
+        # mg of MILK protein: 1/20, 1/10, 1/4 then the rest of one muffin (1.3 g milk protein in all).
+        steps=(
+            (D("65"), "1/20 of a muffin", 30),
+            (D("130"), "1/10 of a muffin", 30),
+            (D("325"), "1/4 of a muffin", 30),
+            (D("780"), "3/5 of a muffin", 30),
+        ),
+        notes=(
+            "Baked milk in a wheat matrix (muffin baked at 180 °C for 30 min); doses are mg of MILK protein, to one "
+            "whole muffin (about 1.3 g of milk protein). Passing it does not clear fresh milk, yogurt, cheese "
+            "(including cheese on pizza) or lightly heated milk: those are separate, later challenges."
+        ),
         references=(
-            "Baked-milk challenges are an exception to 'least processed form' (AAAAI work group, "
-            "docs/clinical-sources.md §1.2). "
-            "Cheesecake protein 5.5 g/100 g: CNF 2015 / USDA SR 18147 (§2). PRACTALL doses (§1.1)."
+            "Baked-milk muffin, 1.3 g milk protein, 180 °C (350 °F) for 30 min: Nowak-Węgrzyn 2008 "
+            "(docs/clinical-sources.md §1.6). Baked-milk challenges are an exception to 'least processed form' "
+            "(AAAAI work group, §1.2)."
         ),
     ),
     ProtocolSeed(
@@ -207,11 +397,21 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         "open",
         ("Egg", "whole, hard-boiled"),
         "protein",
-        {"generator": "practall7", "interval_minutes": 30},
+        # food helper (issue 13, P1): PRACTALL-5 (from 30 mg = 0.25 g of egg): 3 and 10 mg are under 0.2 g of a
+        # solid, which can be neither weighed nor diluted.
+        {"generator": "practall5", "interval_minutes": 30},
         observation_minutes=120,
         min_top_dose_mg=D("3000"),
         follow_up_hours=(24,),
-        references="PRACTALL doses (§1.1); hard-boiled egg 11.8 g/100 g, CNF 2015 (§2); 2 h observation (§6.3).",
+        notes=(
+            "Starts at 30 mg of egg protein (0.25 g of hard-boiled egg, the smallest amount that can be weighed): a "
+            "solid cannot be diluted. For a patient who needs a 3 mg start, use egg-white powder for the first steps "
+            "in a separate protocol. Passing hard-boiled egg does not clear raw or lightly cooked egg."
+        ),
+        references=(
+            "PRACTALL doses (§1.1); hard-boiled egg 11.8 g/100 g, CNF 2015 (§2); 2 h observation (§6.3); "
+            "no dilution of solids (§2.1)."
+        ),
     ),
     ProtocolSeed(
         "FPIES oral food challenge (egg, dosed per kg)",

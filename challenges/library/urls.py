@@ -12,4 +12,5 @@ urlpatterns = [
     path("protocols/<int:pk>/clone/", library.protocol_clone_view, name="protocol-clone"),
     path("foods/", library.food_list, name="food-list"),
     path("foods/new/", library.food_new, name="food-create"),
+    path("foods/<int:pk>/edit/", library.food_edit, name="food-edit"),
 ]

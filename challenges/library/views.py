@@ -7,7 +7,7 @@ and clone. Anyone else gets 404 (see challenges.access).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -27,14 +27,16 @@ from challenges.library.forms import (
     ProtocolFilterForm,
     ProtocolHeaderForm,
     error_messages,
+    food_initial,
 )
-from challenges.library.services.foods import food_create
+from challenges.library.services.foods import FoodError, food_create, food_update
 from challenges.library.services.protocols import (
     ProtocolDraft,
     ProtocolError,
     draft_from_protocol,
     draft_issues,
     food_spec,
+    powder_alternatives,
     protocol_clone,
     protocol_create,
     protocol_in_use,
@@ -80,8 +82,8 @@ def protocol_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mine = request.user.is_allergist and protocol.clinic_id == request.user.clinic_id
     context = {
         "protocol": protocol,
-        "steps": step_rows(protocol.food, draft.steps),
-        "issues": draft_issues(draft),
+        "steps": step_rows(protocol.food, draft.steps, clinic_id=request.user.clinic_id),
+        "issues": draft_issues(draft, clinic_id=request.user.clinic_id),
         "checklist": checklist_groups(protocol.checklist_items),
         "stop_rules": stop_rule_sentences(protocol.stop_rules),
         "washout": washout_rows(protocol.washout_rules),
@@ -119,7 +121,7 @@ def protocol_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) -> ProtocolDraft:
     """What the two forms say, plus the kind's default checklist, stop rules and wash-out (clinical.kinds)."""
     fields = header.draft_fields()
-    steps = generator.steps_from_generator(watch_hours=fields["watch_hours"], food=food_spec(fields["food"]))
+    steps = generator.steps_from_generator(food=fields["food"], watch_hours=fields["watch_hours"])
     if generator.cleaned_data["generator"] == "fpies" and fields["fpies_protein_g_per_kg"] is None:
         # Generated per kg: booking regenerates the portions for the patient's own weight.
         fields["fpies_protein_g_per_kg"] = generator.cleaned_data["protein_g_per_kg"] or dosing.FPIES_DEFAULT_G_PER_KG
@@ -208,6 +210,23 @@ def food_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "challenges/food_form.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
+def food_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    food = access.get_food_for_allergist(request.user, pk)
+    form = FoodForm(request.POST or None, initial=food_initial(food))
+    if request.method == "POST" and form.is_valid():
+        try:
+            food = food_update(food=food, by=request.user, draft=form.draft())
+        except FoodError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Saved %(food)s.") % {"food": food})
+            return redirect("challenges:food-list")
+    return render(request, "challenges/food_form.html", {"form": form, "food": food})
+
+
 # --- what the detail page shows (display only; the figures come from plan, checklist, stopping, washout) -------
 
 
@@ -218,32 +237,10 @@ class StepRow:
     problem: bool  # the dose cannot be prepared as planned; `instructions` says why
 
 
-def step_rows(food: Food, steps: Sequence[plan.PlannedStep]) -> list[StepRow]:
-    """The step table: plan.step_lines, plus how to prepare each dose."""
-    spec = food_spec(food)
-    problems: dict[int, str] = {}
-    try:
-        lines = plan.step_lines(spec, steps)
-    except dosing.DosingError:
-        steps, problems = _unpreparable(spec, steps)
-        lines = plan.step_lines(spec, steps)
-    return [StepRow(line, problems.get(line.number) or line.instructions, line.number in problems) for line in lines]
-
-
-def _unpreparable(
-    spec: dosing.FoodSpec, steps: Sequence[plan.PlannedStep]
-) -> tuple[list[plan.PlannedStep], dict[int, str]]:
-    """Steps whose dose cannot be prepared get their exact food amount (so totals still add up) and a reason."""
-    kept, problems = [], {}
-    for step in steps:
-        if step.protein_mg is not None and step.food_amount is None:
-            try:
-                dosing.prepare_dose(step.protein_mg, spec)
-            except dosing.DosingError as exc:
-                problems[step.number] = exc.message
-                step = replace(step, food_amount=dosing.food_amount_for_protein(step.protein_mg, spec))
-        kept.append(step)
-    return kept, problems
+def step_rows(food: Food, steps: Sequence[plan.PlannedStep], *, clinic_id: int | None) -> list[StepRow]:
+    """The step table: plan.step_lines, plus how to prepare each dose (or why it cannot be prepared)."""
+    lines = plan.step_lines(food_spec(food), steps, alternatives=powder_alternatives(food, clinic_id))
+    return [StepRow(line, line.instructions, bool(line.problem)) for line in lines]
 
 
 def checklist_groups(codes: Sequence[str]) -> list[dict[str, Any]]:

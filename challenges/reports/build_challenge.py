@@ -469,6 +469,7 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
         lines.append(_discharged(ctx))
     lines += [
         Line("Advice", str(Advice(c.advice).label) if c.advice else DASH),
+        *([Line("Form tolerated", ctx.state.form_advice)] if ctx.state.form_advice else []),
         Line("New adrenaline prescription", yes_no(c.new_adrenaline_prescription)),
         Line("Discharge notes", c.discharge_notes or DASH),
     ]

@@ -84,12 +84,15 @@ def _classify(c: Challenge) -> tuple[str, str, str]:
     label = str(Outcome(c.outcome).label)
     if c.blinded and c.unblinded_at is None:
         return _group(c.outcome), label, "Blinded: dose figures are withheld until unblinding."
-    result = selectors.run_state(c).result
+    state = selectors.run_state(c)
+    result = state.result
     if c.outcome == Outcome.PASSED:
         detail = (
             f"Highest dose tolerated {mg_text(result.highest_tolerated_mg)} "
             f"(cumulative {mg_text(result.highest_tolerated_cumulative_mg)})"
         )
+        if state.form_advice:  # which form was tolerated, and what stays avoided (P4, X9)
+            detail += f". {state.form_advice}"
     elif c.outcome == Outcome.FAILED:
         detail = (
             f"Eliciting dose {mg_text(result.eliciting_dose_mg)} (cumulative "

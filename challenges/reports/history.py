@@ -79,9 +79,17 @@ def medications(patient: Patient, zone: tzinfo, people: dict[int, str]) -> tuple
 
 def food_lines(food: Food) -> tuple[Line, ...]:
     per = "100 mL" if food.is_liquid else "100 g"
+    described = ", ".join(part for part in (food.physical_form, food.processing_text) if part)
+    protein = f"{format_quantity(food.protein_g_per_100, 'g')} protein per {per}"
+    if food.allergen_protein_g_per_100 is not None:
+        # A composite food is dosed in its allergen's protein (P3): say so wherever the figure is printed.
+        allergen = format_quantity(food.allergen_protein_g_per_100, "g")
+        protein = (
+            f"{allergen} {food.protein_name} per {per} (whole food {protein}); doses are mg of {food.protein_name}"
+        )
     return (
-        Line("Food", f"{food.name}, {food.form}"),
-        Line("Protein content", f"{format_quantity(food.protein_g_per_100, 'g')} protein per {per}"),
+        Line("Food", f"{food.name}, {food.form} ({described})"),
+        Line("Protein content", protein),
         Line("Source of the protein figure", food.protein_source),
         Line("Library", "standard library" if food.clinic_id is None else "this clinic's food (label or own figure)"),
     )

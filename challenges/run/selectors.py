@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from challenges import access
-from challenges.library.facts import food_spec, protocol_steps
+from challenges.library.facts import food_spec, powder_alternatives, protocol_steps
 from challenges.library.models import Protocol
 from challenges.run import facts
 from challenges.run.models import (
@@ -203,6 +203,7 @@ class RunState:
     checks_passed: bool
     result: outcome.ChallengeResult
     suggested_outcome: str
+    form_advice: str  # a passed baked-milk or boiled-egg challenge: the form tolerated and what to keep avoiding
     grade: grading.GradeSuggestion | None
     grade_problem: str  # why no WAO suffix can be given: adrenaline recorded before the first symptom (G2)
     observation_ends_at: datetime | None
@@ -226,9 +227,28 @@ class RunState:
     baseline: VitalSigns | None
 
 
+def _form_advice(challenge: Challenge, suggested: str) -> str:
+    """The form-specific advice, once the challenge is (or the figures suggest it is) passed."""
+    passed = outcome.OutcomeVerdict.PASSED
+    if challenge.outcome != passed and not (not challenge.outcome and suggested == passed):
+        return ""
+    food = challenge.protocol.food
+    return outcome.form_advice(
+        allergen=food.allergen_group,
+        processing=food.processing,
+        food_label=f"{food.name}, {food.form}",
+        processing_text=food.processing_text,
+    )
+
+
 def run_state(challenge: Challenge) -> RunState:
     """Everything the bedside page shows, computed from the recorded rows (load with with_run_data)."""
-    plan = step_lines(food_spec(challenge.protocol.food), protocol_steps(challenge.protocol))
+    food = challenge.protocol.food
+    plan = step_lines(
+        food_spec(food),
+        protocol_steps(challenge.protocol),
+        alternatives=powder_alternatives(food, challenge.clinic_id),
+    )
     valid = facts.valid_doses(challenge)
     step = facts.upcoming_step(challenge)
     onset = facts.reaction_onset(challenge)
@@ -237,6 +257,7 @@ def run_state(challenge: Challenge) -> RunState:
     baselines = [v for v in challenge.vitals.all() if v.kind == VitalsKind.BASELINE and not v.entered_in_error]
     conflicts = facts.washout_review(challenge)
     observed = observation_state(challenge)
+    suggested = _suggest_outcome(challenge, valid, plan)
     return RunState(
         challenge=challenge,
         plan=plan,
@@ -252,7 +273,8 @@ def run_state(challenge: Challenge) -> RunState:
         first_dose_refusal=None if valid else washout.first_dose_refusal(conflicts),
         checks_passed=facts.checks_passed(challenge),
         result=result,
-        suggested_outcome=_suggest_outcome(challenge, valid, plan),
+        suggested_outcome=suggested,
+        form_advice=_form_advice(challenge, suggested),
         grade=facts.suggest_grade(challenge, onset),
         grade_problem=facts.adrenaline_timing_problem(challenge, onset),
         observation_ends_at=observed.period.ends_at if observed else facts.observation_ends_at(challenge),

@@ -87,6 +87,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:protocol-clone": {**allergist_only(NOT_ALLOWED)},
     "challenges:food-list": staff_list(),
     "challenges:food-create": {**staff_list(), "nurse": NOT_FOUND, "other_nurse": NOT_FOUND},
+    "challenges:food-edit": allergist_only(),
     "challenges:board": staff_list(),
     "challenges:schedule": staff(),
     "challenges:detail": staff(),
@@ -268,9 +269,19 @@ def world(library):
         "challenges:home-change": {"pk": plan.pk},
         "challenges:plan-ics": {"pk": plan.pk},
         "challenges:home-plan-pdf": {"pk": plan.pk},
+        "challenges:food-edit": {"pk": _clinic_food(clinic, allergist).pk},
     }
     special["challenges:protocol-edit"] = special["challenges:protocol-clone"] = special["challenges:protocol-detail"]
     return {"users": users, "args": args, "special": special}
+
+
+def _clinic_food(clinic, allergist):
+    from decimal import Decimal
+
+    from challenges.library.services.foods import FoodDraft, food_create
+
+    draft = FoodDraft("Matrix oat drink", "Brand M", "other", Decimal("1"), "label", physical_form="liquid")
+    return food_create(clinic=clinic, by=allergist, draft=draft)
 
 
 def _url(name: str, world) -> str:

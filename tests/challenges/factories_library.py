@@ -44,6 +44,7 @@ def edit_data(protocol: Protocol, **changes: Any) -> dict[str, Any]:
                 f"steps-{index}-protein_mg": _number(step.protein_mg),
                 f"steps-{index}-food_amount": _number(step.food_amount),
                 f"steps-{index}-household_measure": step.household_measure,
+                f"steps-{index}-role": "" if step.role == "dose" else step.role,
                 f"steps-{index}-wait": str(step.interval_minutes),
                 f"steps-{index}-wait_unit": "min",
             }

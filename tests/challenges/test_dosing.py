@@ -34,8 +34,12 @@ from clinical.dosing import (
 from clinical.units import QuantityError, format_quantity
 from tests.challenges.reference_foods import (
     CHEESECAKE,
+    DISPERSIBLE_FOODS,
+    EGG_WHITE_POWDER,
+    HARD_BOILED_EGG,
+    NOT_DISPERSIBLE_FOODS,
     PEANUT_BUTTER,
-    REFERENCE_FOODS,
+    PEANUT_FLOUR,
     WHOLE_MILK,
 )
 
@@ -593,13 +597,13 @@ def assert_prepared_within_tolerance(preparation, target, food):
     assert format_quantity(preparation.food_amount, food.unit) in preparation.instructions
 
 
-@pytest.mark.parametrize("food", REFERENCE_FOODS, ids=food_ids)
+@pytest.mark.parametrize("food", DISPERSIBLE_FOODS, ids=food_ids)
 @pytest.mark.parametrize("dose", practall_7())
-def test_every_practall_step_is_prepared_within_5_percent(food, dose):
+def test_every_practall_step_is_prepared_within_5_percent_from_a_liquid_or_powder(food, dose):
     assert_prepared_within_tolerance(prepare_dose(dose, food), dose, food)
 
 
-@pytest.mark.parametrize("food", REFERENCE_FOODS, ids=food_ids)
+@pytest.mark.parametrize("food", DISPERSIBLE_FOODS, ids=food_ids)
 @pytest.mark.parametrize("dose", practall_7())
 def test_dilution_is_used_only_below_0_2_g_or_when_measuring_is_too_coarse(food, dose):
     preparation = prepare_dose(dose, food)
@@ -610,13 +614,53 @@ def test_dilution_is_used_only_below_0_2_g_or_when_measuring_is_too_coarse(food,
         assert preparation.method == "weigh"
 
 
-def test_peanut_butter_3_mg_instructions():
-    preparation = prepare_dose(D("3"), PEANUT_BUTTER)
+@pytest.mark.parametrize("food", NOT_DISPERSIBLE_FOODS, ids=food_ids)
+@pytest.mark.parametrize("dose", practall_7())
+def test_a_paste_or_solid_is_weighed_from_0_2_g_and_never_diluted(food, dose):
+    """P1: peanut butter, egg, tahini or cake stirred into water is not an even suspension
+    (docs/clinical-sources.md §2.1)."""
+    exact = food_amount_for_protein(dose, food)
+    if exact >= D("0.2"):
+        assert_prepared_within_tolerance(prepare_dose(dose, food), dose, food)
+    else:
+        with pytest.raises(DosingError) as excinfo:
+            prepare_dose(dose, food)
+        assert excinfo.value.code == "food_does_not_disperse"
+
+
+def test_peanut_flour_3_mg_instructions():
+    # 1 g of defatted peanut flour (52.2 g/100 g, CNF 2015; USDA SR 16099) holds 522 mg; 1.1 mL of 200 mL is 2.87 mg.
+    preparation = prepare_dose(D("3"), PEANUT_FLOUR)
     assert preparation.instructions == (
-        "Mix 1 g of peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL of the mix "
-        "(about 3.11 mg of protein). Throw the rest away."
+        "Mix 1 g of peanut flour, defatted into 200 mL of water; stir well; give 1.1 mL of the mix "
+        "(about 2.87 mg of protein). Throw the rest away."
     )
-    assert (preparation.food_amount, preparation.diluent_ml, preparation.give_ml) == (D("1"), D("100"), D("1.4"))
+    assert (preparation.food_amount, preparation.diluent_ml, preparation.give_ml) == (D("1"), D("200"), D("1.1"))
+
+
+def test_peanut_butter_3_mg_is_refused_and_a_peanut_powder_proposed():
+    with pytest.raises(DosingError) as excinfo:
+        prepare_dose(D("3"), PEANUT_BUTTER, alternatives=lambda: [EGG_WHITE_POWDER, PEANUT_FLOUR, WHOLE_MILK])
+    assert excinfo.value.code == "food_does_not_disperse"
+    message = excinfo.value.message
+    assert message.startswith("3 mg of protein is 0.0135 g of peanut butter, smooth: too little to weigh")
+    assert "a paste does not mix evenly into water" in message
+    assert message.endswith("Use a powder form of the same allergen for this step: peanut flour, defatted.")
+    assert "into" not in message.split("water")[-1]
+
+
+def test_a_refusal_without_a_powder_in_the_list_says_what_to_add():
+    with pytest.raises(DosingError) as excinfo:
+        prepare_dose(D("10"), HARD_BOILED_EGG, alternatives=lambda: [PEANUT_FLOUR])
+    assert "Add a powder form of the same allergen to the food list" in excinfo.value.message
+    assert "at least 23.6 mg" in excinfo.value.message  # 0.2 g of egg at 11.8 g/100 g
+
+
+def test_powder_alternatives_are_the_same_allergen_powders_richest_first():
+    weak_peanut_powder = FoodSpec(D("33.8"), name="peanut flour, low fat", physical_form="powder", allergen="peanut")
+    candidates = [weak_peanut_powder, EGG_WHITE_POWDER, PEANUT_FLOUR, PEANUT_BUTTER]
+    assert dosing.powder_alternatives(PEANUT_BUTTER, candidates) == [PEANUT_FLOUR, weak_peanut_powder]
+    assert dosing.powder_alternatives(FoodSpec(D("20")), candidates) == []  # no allergen named: nothing to match
 
 
 def test_peanut_butter_300_mg_is_weighed():
@@ -648,9 +692,23 @@ def test_exactly_5_percent_off_is_still_within_tolerance():
 
 
 def test_switch_from_dilution_to_weighing_at_0_2_g():
+    exactly_0_2_g = protein_for_food_amount(D("0.2"), PEANUT_FLOUR)  # 104.4 mg
+    assert prepare_dose(exactly_0_2_g, PEANUT_FLOUR).method == "weigh"
+    assert prepare_dose(exactly_0_2_g - D("0.01"), PEANUT_FLOUR).method == "dilution"
+
+
+def test_a_paste_is_weighed_at_0_2_g_and_refused_just_below():
     exactly_0_2_g = protein_for_food_amount(D("0.2"), PEANUT_BUTTER)  # 44.42 mg
     assert prepare_dose(exactly_0_2_g, PEANUT_BUTTER).method == "weigh"
-    assert prepare_dose(exactly_0_2_g - D("0.01"), PEANUT_BUTTER).method == "dilution"
+    with pytest.raises(DosingError) as excinfo:
+        prepare_dose(exactly_0_2_g - D("0.01"), PEANUT_BUTTER)
+    assert excinfo.value.code == "food_does_not_disperse"
+
+
+def test_a_powder_mix_stays_under_5_percent_w_v():
+    # 1 g of egg-white powder in 20 mL is exactly 5 % w/v: refused as a mix; 25 mL (4 %) is the first allowed.
+    assert not dosing._mix_is_valid(D("20"), EGG_WHITE_POWDER)
+    assert dosing._mix_is_valid(D("25"), EGG_WHITE_POWDER)
 
 
 def test_direct_measure_with_a_reported_deviation_when_no_mix_fits(monkeypatch):
@@ -701,10 +759,10 @@ def test_a_step_planned_as_food_must_be_more_than_nothing():
 
 def test_a_dose_too_small_for_one_dilution_is_refused():
     with pytest.raises(DosingError) as excinfo:
-        prepare_dose(D("0.1"), PEANUT_BUTTER)
+        prepare_dose(D("0.1"), PEANUT_FLOUR)
     assert excinfo.value.code == "dilution_not_possible"
     assert excinfo.value.message.startswith("0.1 mg of protein is too small")
-    assert "the smallest is about 0.444 mg" in excinfo.value.message
+    assert "the smallest is about 1.04 mg" in excinfo.value.message
 
 
 @pytest.mark.parametrize("dose", [D("0"), D("-3")])
@@ -722,8 +780,9 @@ def test_preparation_is_frozen():
 
 @FAST
 @given(
-    food=st.sampled_from(REFERENCE_FOODS),
-    dose=st.decimals(min_value=D("0.5"), max_value=D("10000"), places=3),
+    food=st.sampled_from(DISPERSIBLE_FOODS),
+    # 2 mg: above the one-dilution floor of the richest powder (811 mg in 500 mL, 1.62 mg per mL).
+    dose=st.decimals(min_value=D("2"), max_value=D("10000"), places=3),
 )
 def test_reference_foods_are_prepared_within_5_percent_over_a_wide_range(food, dose):
     assert_prepared_within_tolerance(prepare_dose(dose, food), dose, food)
@@ -732,11 +791,13 @@ def test_reference_foods_are_prepared_within_5_percent_over_a_wide_range(food, d
 @FAST
 @given(
     protein_per_100=st.decimals(min_value=D("0.5"), max_value=D("100"), places=2),
-    liquid=st.booleans(),
+    physical_form=st.sampled_from(["liquid", "powder"]),
     fraction_of_floor=st.decimals(min_value=D("1"), max_value=D("100000"), places=3),
 )
-def test_any_food_and_dose_above_the_dilution_floor_is_within_5_percent(protein_per_100, liquid, fraction_of_floor):
-    food = FoodSpec(protein_per_100, is_liquid=liquid)
+def test_any_food_and_dose_above_the_dilution_floor_is_within_5_percent(
+    protein_per_100, physical_form, fraction_of_floor
+):
+    food = FoodSpec(protein_per_100, physical_form=physical_form)
     floor = protein_for_food_amount(D("1"), food) / 500  # 1 mL of a 1 g (or 1 mL) in 500 mL mix
     dose = (floor * fraction_of_floor).quantize(D("0.001")) + D("0.001")
     assert_prepared_within_tolerance(prepare_dose(dose, food), dose, food)

@@ -76,11 +76,11 @@ def test_food_form_reads_measure_lines():
             "allergen_group": "other",
             "protein_g_per_100": "1.1",
             "protein_source": "label",
-            "is_liquid": "on",
+            "physical_form": "liquid",
             "household_measures": "cup = 250\n\ntbsp=15",
         }
     )
     assert form.is_valid(), form.errors
     draft = form.draft()
     assert draft.household_measures == {"cup": "250", "tbsp": "15"}
-    assert draft.is_liquid
+    assert draft.physical_form == "liquid"

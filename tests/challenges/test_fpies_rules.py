@@ -180,8 +180,8 @@ def test_a_lip_smear_first_is_valid_and_adds_nothing():
 
 
 def test_the_household_generator_can_start_with_a_lip_smear():
-    with_smear = plan.generate_steps(plan.GeneratorInput("household", 20))
-    without = plan.generate_steps(plan.GeneratorInput("household", 20, lip_smear=False))
+    with_smear = plan.generate_steps(plan.GeneratorInput("household", 20, grams_per_measure=D(5), lip_smear=True))
+    without = plan.generate_steps(plan.GeneratorInput("household", 20, grams_per_measure=D(5)))  # off by default
     assert [s.role for s in with_smear] == ["lip_smear"] + ["dose"] * 5
     assert [s.number for s in with_smear] == [1, 2, 3, 4, 5, 6]
     assert len(without) == 5

@@ -181,7 +181,7 @@ def test_unknown_unit_is_an_error():
     steps = [StepInput(number=1, food_amount=D("1"), unit="cups")]
     issues = validate_steps(steps, food=PEANUT_BUTTER, kind="ofc", min_interval_minutes=None)
     assert _codes(issues) == [("error", "unknown_unit", 1)]
-    assert issues[0].message == "Step 1 has an unknown unit “cups”; use g, mL or tsp."
+    assert issues[0].message == "Step 1 has an unknown unit “cups”; use g, mL, tsp, tbsp, slice, biscuit, muffin, cup."
 
 
 def test_ascia_teaspoons_are_checked_as_grams_of_peanut_butter():

@@ -48,6 +48,11 @@ def peanut_butter(library) -> Food:
     return Food.objects.get(clinic=None, name="Peanut butter", form="smooth")
 
 
+@pytest.fixture
+def peanut_flour(library) -> Food:
+    return Food.objects.get(clinic=None, name="Peanut flour", form="defatted")
+
+
 # --- who may see what ------------------------------------------------------------------------------------
 
 
@@ -208,9 +213,10 @@ def test_practall_detail_shows_the_plan(client, nurse, practall):
     client.force_login(nurse)
     page = client.get(_url("protocol-detail", practall)).content.decode()
     assert "4,443 mg" in page
-    assert "13.51 g" in page  # peanut butter for the 3,000 mg step
-    assert "Weigh 13.51 g of Peanut butter, smooth" in page
-    assert "Mix 1 g of Peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL of the mix" in page
+    assert "5.75 g" in page  # defatted peanut flour (52.2 g/100 g, CNF 2015; USDA SR 16099) for the 3,000 mg step
+    assert "Weigh 5.75 g of Peanut flour, defatted" in page
+    assert "Mix 1 g of Peanut flour, defatted into 200 mL of water; stir well; give 1.1 mL of the mix" in page
+    assert "Peanut butter" not in page  # never stirred into water (P1)
     assert "3,000 mg" in page
     assert "1,443 mg" in page
     assert "Gastrointestinal" in page
@@ -291,17 +297,18 @@ def test_new_page_offers_every_generator(client, allergist, library):
         ("open", {"gen-generator": "practall5"}, ["30", "100", "300", "1000", "3000"]),
         (
             "open",
-            {"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "1000", "gen-steps": "4"},
-            ["1", "10", "100", "1000"],
+            {"gen-generator": "geometric", "gen-start_mg": "2", "gen-top_mg": "2000", "gen-steps": "4"},
+            ["2", "20", "200", "2000"],
         ),
         # docs/clinical-sources.md §1.5: 0.3 g/kg, capped at 3 g of protein or 10 g of food, whichever is lower.
         ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "4"}, ["400", "400", "400"]),  # 0.3 g/kg
-        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "8"}, ["740.3", "740.3", "740.4"]),  # 10 g: 2,221 mg
+        # 0.3 g/kg × 8 kg = 2.4 g; peanut flour's 10 g food cap (5,220 mg) does not bind (test_fpies_rules has it)
+        ("fpies", {"gen-generator": "fpies", "gen-weight_kg": "8"}, ["800", "800", "800"]),
     ],
 )
-def test_create_with_a_protein_generator(client, allergist, peanut_butter, kind, params, expected):
+def test_create_with_a_protein_generator(client, allergist, peanut_flour, kind, params, expected):
     client.force_login(allergist)
-    response = client.post(_url("protocol-create"), _new_data(peanut_butter, kind=kind, **params))
+    response = client.post(_url("protocol-create"), _new_data(peanut_flour, kind=kind, **params))
     protocol = Protocol.objects.get(clinic=allergist.clinic)
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == _url("protocol-edit", protocol)
@@ -438,19 +445,21 @@ def test_create_with_a_clinic_food(client, allergist, library):
     client.post(
         _url("food-create"),
         {
-            "name": "Peanut butter",
+            "name": "Peanut powder",
             "form": "Brand X",
             "allergen_group": "peanut",
-            "protein_g_per_100": "25",
+            "protein_g_per_100": "50",
             "protein_source": "label",
+            "physical_form": "powder",
         },
     )
     food = Food.objects.get(clinic=allergist.clinic)
+    assert food.physical_form == "powder"
     assert f'value="{food.pk}"' in client.get(_url("protocol-create")).content.decode()
     client.post(_url("protocol-create"), _new_data(food))
     protocol = Protocol.objects.get(clinic=allergist.clinic)
     assert protocol.food == food
-    assert "12 g" in client.get(_url("protocol-detail", protocol)).content.decode()  # 3,000 mg at 25 g/100 g
+    assert "6 g" in client.get(_url("protocol-detail", protocol)).content.decode()  # 3,000 mg at 50 g/100 g
 
 
 # --- edit --------------------------------------------------------------------------------------------------
@@ -721,7 +730,8 @@ VALID_FOOD = {
     "allergen_group": "peanut",
     "protein_g_per_100": "25.5",
     "protein_source": "product label, Mar 2026",
-    "household_measures": "tsp=5\n\n scoop = 32.5 ",
+    "physical_form": "paste",
+    "household_measures": "tsp=5\n\n TBSP = 15 ",
     "serving_size": "20",
     "notes": "",
 }
@@ -731,7 +741,7 @@ def test_food_list_shows_standard_and_own_foods(client, nurse, allergist, other_
     food_create(
         clinic=allergist.clinic,
         by=allergist,
-        draft=FoodDraft("Oat drink", "Brand O", "other", Decimal("1"), "label", is_liquid=True),
+        draft=FoodDraft("Oat drink", "Brand O", "other", Decimal("1"), "label", physical_form="liquid"),
     )
     food_create(
         clinic=other_clinic_allergist.clinic,
@@ -761,7 +771,7 @@ def test_add_a_clinic_food(client, allergist, library):
     assert response.redirect_chain[-1][0] == _url("food-list")
     assert (food.protein_g_per_100, food.household_measures, food.serving_size) == (
         Decimal("25.5"),
-        {"tsp": "5", "scoop": "32.5"},
+        {"tsp": "5", "tbsp": "15"},
         Decimal("20"),
     )
     assert food.history.first().history_user == allergist
@@ -778,6 +788,14 @@ def test_add_a_clinic_food(client, allergist, library):
         ({"household_measures": "tsp=5\ntsp=6"}, "Line 2: “tsp” is given twice."),
         ({"household_measures": "tsp=.5"}, "Line 1: Write 0.5, not .5."),
         ({"density_g_per_ml": "3"}, "Must be between 0.1 g/mL and 2 g/mL."),
+        ({"household_measures": "scoop=32"}, "Line 1: “scoop” is not a measure; use one of tsp, tbsp"),
+        ({"physical_form": "gel"}, "Select a valid choice."),
+        ({"physical_form": ""}, "This field is required."),
+        (
+            {"allergen_protein_g_per_100": "30"},
+            "The allergen's protein cannot be more than the whole food's.",
+        ),
+        ({"processing_temperature_c": "400"}, "Must be between 20 °C and 300 °C."),
     ],
 )
 def test_food_form_errors(client, allergist, library, changes, message):
@@ -801,10 +819,10 @@ def test_food_twice_in_one_clinic_is_refused(client, allergist, library):
 
 
 @pytest.mark.parametrize(("kind", "minutes"), [("fpies", 240), ("open", 120)])
-def test_a_new_protocol_without_an_observation_gets_the_kinds_default(client, allergist, peanut_butter, kind, minutes):
+def test_a_new_protocol_without_an_observation_gets_the_kinds_default(client, allergist, peanut_flour, kind, minutes):
     client.force_login(allergist)
     generator = {"gen-generator": "fpies", "gen-weight_kg": "4"} if kind == "fpies" else {"gen-generator": "practall7"}
-    data = _new_data(peanut_butter, kind=kind, observation_minutes="", **generator)
+    data = _new_data(peanut_flour, kind=kind, observation_minutes="", **generator)
     assert client.post(_url("protocol-create"), data).status_code == HTTPStatus.FOUND
     protocol = Protocol.objects.get(clinic=allergist.clinic)
     assert protocol.observation_minutes == minutes
@@ -820,13 +838,14 @@ def test_a_short_fpies_observation_is_warned(client, allergist, peanut_butter):
     assert "An FPIES challenge observes at least 4 h after the last dose." in response.content.decode()
 
 
-@pytest.mark.parametrize(("exact", "second"), [("", Decimal("2")), ("on", Decimal("2.2"))])
-def test_the_generator_rounds_unless_asked_to_keep_exact_values(client, allergist, peanut_butter, exact, second):
+@pytest.mark.parametrize(("exact", "second"), [("", Decimal("7")), ("on", Decimal("6.5"))])
+def test_the_generator_rounds_unless_asked_to_keep_exact_values(client, allergist, peanut_flour, exact, second):
     client.force_login(allergist)
-    params = {"gen-generator": "geometric", "gen-start_mg": "1", "gen-top_mg": "1000", "gen-steps": "10"}
+    # From 3 mg: peanut flour is diluted for the low doses (a powder disperses); 1 mg would be too small to mix.
+    params = {"gen-generator": "geometric", "gen-start_mg": "3", "gen-top_mg": "3000", "gen-steps": "10"}
     if exact:
         params["gen-exact"] = exact
-    assert client.post(_url("protocol-create"), _new_data(peanut_butter, **params)).status_code == HTTPStatus.FOUND
+    assert client.post(_url("protocol-create"), _new_data(peanut_flour, **params)).status_code == HTTPStatus.FOUND
     assert _proteins(Protocol.objects.get(clinic=allergist.clinic))[1] == second
 
 

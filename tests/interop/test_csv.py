@@ -44,7 +44,7 @@ def test_dose_rows_with_cumulative_protein(client, nurse, failed_challenge):
     assert first["challenge_id"] == str(failed_challenge.pk)
     assert first["given_at"] == "2026-11-26T09:00:00+00:00"
     assert (first["food"], first["food_unit"], first["outcome"], first["grade"]) == (
-        "Peanut butter",
+        "Peanut flour",
         "g",
         "failed",
         "2b",

@@ -88,7 +88,7 @@ def test_failed_challenge_is_a_confirmed_allergy_with_coded_reaction(client, nur
     (allergy,) = resources(bundle, "AllergyIntolerance")
     assert allergy["verificationStatus"]["coding"][0]["code"] == "confirmed"
     assert allergy["clinicalStatus"]["coding"][0]["code"] == "active"
-    assert allergy["code"] == {"text": "Peanut butter (smooth)"}
+    assert allergy["code"] == {"text": "Peanut flour (defatted)"}
     (reaction,) = allergy["reaction"]
     codes = {m["coding"][0]["code"] for m in reaction["manifestation"]}
     assert codes == {"126485001", "56018004"}  # urticaria, wheezing

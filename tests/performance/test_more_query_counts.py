@@ -124,7 +124,7 @@ def test_food_list_queries_do_not_grow(client, library, clinic, allergist, size)
                 form="powder",
                 allergen_group="milk",
                 protein_g_per_100=Decimal("30"),
-                is_liquid=False,
+                physical_form="powder",
                 density_g_per_ml=None,
                 protein_source="Label",
                 household_measures={"tsp": "3"},

@@ -24,7 +24,7 @@ def signed_failed(patient, practall, nurse, allergist):
 
 @pytest.fixture
 def passed_egg(patient, library, nurse, allergist):
-    """A hard-boiled egg challenge passed: all seven PRACTALL doses, signed."""
+    """A hard-boiled egg challenge passed: all five PRACTALL-5 doses, signed."""
     egg = Protocol.objects.get(name="Hard-boiled egg OFC")
     return scenarios.practall_passed(patient, egg, nurse, allergist, sign=True)
 

@@ -164,10 +164,10 @@ def practall_passed(
     sign: bool = False,
     placebo_steps: tuple[int, ...] = (),
 ) -> Challenge:
-    """All seven PRACTALL doses, 2 h observation, no reaction."""
+    """Every planned dose (seven for PRACTALL), 2 h observation, no reaction."""
     with clock_at(START) as clock:
         challenge = _start(patient, protocol, nurse, allergist, clock, placebo_steps=placebo_steps)
-        for _number in range(7):
+        for _number in range(protocol.steps.count()):
             give_dose(challenge, nurse, clock.now)
             record_vitals(challenge, nurse, clock.move(minutes=20), heart_rate=86, systolic=121, diastolic=76, spo2=99)
             clock.move(minutes=10)
@@ -208,7 +208,8 @@ def _sign(challenge: Challenge, allergist: User, clock: Clock) -> None:
 
 
 def long_protocol(food: Any, *, steps: int = 30, clinic: Any = None) -> Protocol:
-    """A 30-step open challenge, 20 min apart, doses rising 1 mg -> about 3 g (library data, made directly)."""
+    """A 30-step open challenge, 20 min apart, doses rising 2 mg (above the one-dilution floor of peanut flour) -> about
+    6 g (library data, made directly)."""
     protocol = Protocol.objects.create(
         name=f"Long {steps}-step ladder",
         kind="open",
@@ -226,7 +227,7 @@ def long_protocol(food: Any, *, steps: int = 30, clinic: Any = None) -> Protocol
         stop_rules={},
         clinic=clinic,
     )
-    dose = Decimal(1)
+    dose = Decimal(2)
     for number in range(1, steps + 1):
         ProtocolStep.objects.create(
             protocol=protocol, number=number, protein_mg=dose.quantize(Decimal("0.1")), interval_minutes=20

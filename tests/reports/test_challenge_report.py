@@ -29,15 +29,16 @@ def test_failed_challenge_figures(failed):
     assert "Born Tue 1 May 1990 (36 years) · MRN A-0001" in body
     # Each dose row: dose, step, planned protein and food, eaten, protein eaten, time, by, cumulative protein.
     for row in (
-        "1 1 3 mg 0.014 g 0.014 g 3 mg 09:00 Sam Lee 3 mg none",
-        "2 2 10 mg 0.045 g 0.045 g 10 mg 09:30 Sam Lee 13 mg none",
-        "3 3 30 mg 0.135 g 0.135 g 30 mg 10:00 Sam Lee 43 mg none",
-        "4 4 100 mg 0.45 g 0.45 g 100 mg 10:30 Sam Lee 143 mg none",
-        "5 5 300 mg 1.35 g 1.35 g 300 mg 11:00 Sam Lee 443 mg 11:10 Urticaria/angioedema 2 (moderate)",
+        # Defatted peanut flour, 52.2 g/100 g (CNF 2015; USDA SR 16099).
+        "1 1 3 mg 0.006 g 0.006 g 3 mg 09:00 Sam Lee 3 mg none",
+        "2 2 10 mg 0.019 g 0.019 g 10 mg 09:30 Sam Lee 13 mg none",
+        "3 3 30 mg 0.057 g 0.057 g 30 mg 10:00 Sam Lee 43 mg none",
+        "4 4 100 mg 0.192 g 0.192 g 100 mg 10:30 Sam Lee 143 mg none",
+        "5 5 300 mg 0.575 g 0.575 g 300 mg 11:00 Sam Lee 443 mg 11:10 Urticaria/angioedema 2 (moderate)",
     ):
         assert row in body
     assert "Outcome Failed (not tolerated), confirmed by Amira Okafor" in body
-    assert "Eliciting dose (discrete) 300 mg (1.35 g), dose 5" in body
+    assert "Eliciting dose (discrete) 300 mg (0.575 g), dose 5" in body
     assert "Cumulative protein at reaction 443 mg" in body
     assert "Highest tolerated dose (discrete) 100 mg" in body
     assert "Highest tolerated dose (cumulative) 143 mg" in body
@@ -52,7 +53,8 @@ def test_failed_challenge_figures(failed):
 def test_failed_challenge_sections(failed):
     body = text(_pdf(failed))
     assert "Indication: Peanut sensitised (SPT 6 mm)" in body
-    assert "Protein content 22.21 g protein per 100 g" in body
+    assert "Protein content 52.2 g protein per 100 g" in body
+    assert "Food Peanut flour, defatted (powder)" in body
     assert "CNF 2015" in body
     assert "Protocol PRACTALL 7-step peanut OFC" in body
     assert "Version 1 (standard library)" in body
@@ -160,7 +162,7 @@ def test_long_challenge_paginates_with_headers_on_every_page(long_challenge):
     notes = re.findall(r"check \d+ after dose \d+", " ".join(texts))
     assert len(notes) == 200
     assert len(set(notes)) == 200
-    assert "30 30 3,137.9 mg" in " ".join(texts)
+    assert "30 30 6,275.9 mg" in " ".join(texts)  # 2 mg × 1.32^29
 
 
 def test_snapshot_queries_do_not_grow_with_the_challenge(failed, long_challenge):
@@ -194,7 +196,7 @@ def test_deviations_from_protocol_are_listed(patient, practall, nurse, allergist
         runs.checks_override(challenge=challenge, by=allergist, reason="Mild cold, afebrile; parent consents")
         scenarios.give_dose(challenge, nurse, clock.now)
         scenarios.give_dose(challenge, allergist, clock.move(minutes=10), override_reason="Needs to leave early")
-        scenarios.give_dose(challenge, nurse, clock.move(minutes=30), amount=Decimal("0.1"))  # of 0.135 g planned
+        scenarios.give_dose(challenge, nurse, clock.move(minutes=30), amount=Decimal("0.04"))  # of 0.057 g planned
         runs.observation_record(
             challenge=challenge, by=nurse, item_code="oral_symptoms", severity=1, observed_at=clock.move(minutes=5)
         )
@@ -207,7 +209,7 @@ def test_deviations_from_protocol_are_listed(patient, practall, nurse, allergist
     report = challenge_report(challenge)
     assert report.deviations == (
         "Dose 2 given before the wait was over (override): Needs to leave early",
-        "Dose 3 partly eaten: 0.1 g of 0.135 g planned (22.2 mg of 30 mg protein)",
+        "Dose 3 partly eaten: 0.04 g of 0.057 g planned (20.9 mg of 30 mg protein)",
         "Step 3 repeated as dose 4",
         "Failed items overridden by Amira Okafor: Mild cold, afebrile; parent consents",
     )

@@ -31,13 +31,14 @@ def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
     body = text(pdf)
     assert "Zoë Ångström-Nguyễn" in body
     assert "Page 1 of" in body
-    # 3 mg is too small to weigh: a dilution recipe (dosing.prepare_dose); the next steps are weighed.
-    assert "1 09:00 3 mg 0.014 g Mix 1 g of Peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL" in body
+    # 3-100 mg are under 0.2 g of peanut flour: a dilution of the powder (dosing.prepare_dose); then weighed.
+    # Defatted peanut flour, 52.2 g/100 g (CNF 2015; USDA SR 16099).
+    assert "1 09:00 3 mg 0.006 g Mix 1 g of Peanut flour, defatted into 200 mL of water; stir well; give 1.1 mL" in body
     assert (
-        "4 10:30 100 mg 0.45 g Weigh 0.45 g of Peanut butter, smooth (about 99.9 mg of protein). 143 mg 30 min" in body
+        "5 11:00 300 mg 0.575 g Weigh 0.57 g of Peanut flour, defatted (about 298 mg of protein). 443 mg 30 min" in body
     )
     assert (
-        "7 12:00 3,000 mg 13.51 g Weigh 13.51 g of Peanut butter, smooth (about 3,000 mg of protein). 4,443 mg" in body
+        "7 12:00 3,000 mg 5.75 g Weigh 5.75 g of Peanut flour, defatted (about 3,000 mg of protein). 4,443 mg" in body
     )
     assert "4,443 mg observe 2 h" in body
     assert "Ready Given Initials" in body
@@ -140,8 +141,8 @@ def test_the_protocol_page_and_the_preparation_sheet_print_the_same_sentence_for
 
 def test_the_sentences_cover_a_dilution_a_weighed_dose_and_a_household_measure(planned, home_challenge):
     prepared = [row.instructions for row in preparation_sheet(planned).steps]
-    assert prepared[0].startswith("Mix 1 g of Peanut butter, smooth into 100 mL of water; stir well; give 1.4 mL")
-    assert prepared[-1] == "Weigh 13.51 g of Peanut butter, smooth (about 3,000 mg of protein)."
+    assert prepared[0].startswith("Mix 1 g of Peanut flour, defatted into 200 mL of water; stir well; give 1.1 mL")
+    assert prepared[-1] == "Weigh 5.75 g of Peanut flour, defatted (about 3,000 mg of protein)."
     home = [row.instructions for row in preparation_sheet(home_challenge).steps]
     # A step planned as an amount of food: that amount, its household measure, no "about" (nothing was rounded).
     assert home[0] == "Weigh 0.1 g (crumb) of Cheesecake, baked, commercial."

@@ -15,9 +15,12 @@ def test_summary_groups_every_challenge_with_its_figures(patient, failed, passed
     failed_part = body[body.index("Foods failed (not tolerated)") : body.index("Inconclusive")]
     pending = body[body.index("Pending") : body.index("Not done")]
     assert "Egg, whole, hard-boiled" in passed
-    assert "Highest dose tolerated 3,000 mg (cumulative 4,443 mg)" in passed
+    # The hard-boiled egg OFC uses the PRACTALL-5 steps (30 mg = 0.25 g of egg is the smallest weighable dose).
+    assert "Highest dose tolerated 3,000 mg (cumulative 4,430 mg)" in passed
+    assert "Tolerated: hard-boiled egg" in passed  # and raw or lightly cooked egg stays avoided
+    assert "raw and lightly cooked egg" in passed
     assert "Signed by Amira Okafor, Thu 26 Nov 2026" in passed
-    assert "Peanut butter, smooth" in failed_part
+    assert "Peanut flour, defatted" in failed_part
     figures = "Eliciting dose 300 mg (cumulative 443 mg); highest tolerated 100 mg (cumulative 143 mg); grade 1z"
     assert figures in failed_part
     assert "WAO 2010" in failed_part

@@ -29,7 +29,7 @@ def test_complete_passed_practall_challenge(client, challenge, nurse, allergist,
     challenge.refresh_from_db()
     assert challenge.status == Status.CHECKED_IN
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
-    assert "Mix 1 g of Peanut butter, smooth" in page  # 3 mg is below what a scale weighs: a dilution recipe
+    assert "Mix 1 g of Peanut flour, defatted" in page  # 3 mg is below what a scale weighs: a powder's dilution
     _run_doses(client, challenge, clock, 7)
     challenge.refresh_from_db()
     assert challenge.status == Status.OBSERVING
@@ -142,14 +142,15 @@ def test_double_submit_gives_one_dose(client, challenge, nurse, clock):
 def test_dose_recorded_from_what_was_eaten(client, challenge, nurse, clock):
     client.force_login(nurse)
     pass_checks(client, challenge, clock.now)
-    _run_doses(client, challenge, clock, 3)
-    response = give_dose(client, challenge, clock.now, "0.3")  # planned 0.45 g; ate 0.3 g
+    _run_doses(client, challenge, clock, 4)
+    response = give_dose(client, challenge, clock.now, "0.3")  # planned 0.575 g of peanut flour; ate 0.3 g
     assert response.status_code == HTTPStatus.FOUND
-    dose = challenge.doses.get(step_number=4)
-    assert dose.planned_protein_mg == Decimal("100")
-    assert dose.protein_mg == Decimal("0.3") * Decimal("222.1")  # 22.21 g/100 g = 222.1 mg per g
+    dose = challenge.doses.get(step_number=5)
+    assert dose.planned_protein_mg == Decimal("300")
+    # Defatted peanut flour, 52.2 g/100 g (CNF 2015; USDA SR 16099) = 522 mg per g.
+    assert dose.protein_mg == Decimal("0.3") * Decimal("522")
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
-    assert "109.6 mg" in page  # cumulative 3 + 10 + 30 + 66.63 from what was eaten
+    assert "299.6 mg" in page  # cumulative 3 + 10 + 30 + 100 + 156.6 from what was eaten
 
 
 def test_more_than_planned_is_refused(client, challenge, nurse, clock):

@@ -154,6 +154,18 @@ def test_schedule_refuses_another_clinics_protocol(practall, patient, allergist,
     assert_refused("bad_protocol", lambda: _schedule(patient, theirs, allergist, nurse, nurse))
 
 
+def test_schedule_refuses_a_protocol_whose_paste_doses_cannot_be_prepared(practall, patient, allergist, nurse, clock):
+    """P1: a protocol saved before the dispersal rule (3 mg of peanut butter "diluted" in water) cannot be booked."""
+    from challenges.models import Food
+
+    ours = protocol_clone(protocol=practall, clinic=allergist.clinic, by=allergist)
+    ours.food = Food.objects.get(clinic=None, name="Peanut butter", form="smooth")
+    ours.save()
+    refusal = assert_refused("dose_not_preparable", lambda: _schedule(patient, ours, allergist, nurse, nurse))
+    assert "Step 1: 3 mg of protein is 0.0135 g of Peanut butter, smooth" in refusal.message
+    assert "Peanut flour, defatted" in refusal.message  # the standard peanut powder, proposed from the food list
+
+
 def test_schedule_refuses_a_nurse_as_supervising_allergist(practall, patient, nurse, clock):
     assert_refused("bad_allergist", lambda: _schedule(patient, practall, nurse, nurse, nurse))
 

@@ -10,13 +10,17 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from challenges.library.facts import food_spec, protocol_steps  # reads; imported here by library.views too
+from challenges.library.facts import (
+    food_spec,
+    powder_alternatives,
+    protocol_steps,
+)  # reads; imported here by library.views too
 from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
-from clinical import dosing, step_checks, stopping, washout
+from clinical import step_checks, stopping, washout
 from clinical.checklist import ITEMS
 from clinical.errors import DomainError
 from clinical.kinds import KINDS
-from clinical.plan import PlannedStep, validation_issues
+from clinical.plan import PlannedStep, baked_food_issues, preparation_problems, validation_issues
 from clinics.models import Clinic, User
 
 
@@ -68,8 +72,11 @@ class ProtocolDraft:
     fpies_protein_g_per_kg: Decimal | None = None
 
 
-def draft_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
-    """Errors and warnings for a draft: its steps (dosing rules) and its rule data."""
+def draft_issues(draft: ProtocolDraft, *, clinic_id: int | None = None) -> list[step_checks.StepIssue]:
+    """Errors and warnings for a draft: its steps (dosing rules) and its rule data.
+
+    `clinic_id` is the clinic whose food list a refused dose's powder proposal comes from (default: the food's).
+    """
     if draft.kind not in KINDS:
         return [step_checks.StepIssue("error", "unknown_kind", _("Choose a protocol kind."), None)]
     issues: list[step_checks.StepIssue] = []
@@ -78,9 +85,20 @@ def draft_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     else:
         minimum = KINDS[draft.kind].min_interval_minutes
         issues += validation_issues(food_spec(draft.food), draft.steps, kind=draft.kind, min_interval_minutes=minimum)
-        issues += _preparation_issues(draft)
+        clinic = draft.food.clinic_id if clinic_id is None else clinic_id
+        issues += preparation_problems(
+            food_spec(draft.food), draft.steps, alternatives=powder_alternatives(draft.food, clinic)
+        )
     issues += _rule_issues(draft)
     issues += _kind_issues(draft)
+    food = draft.food
+    issues += baked_food_issues(
+        allergen=food.allergen_group,
+        processing=food.processing,
+        temperature_c=food.processing_temperature_c,
+        minutes=food.processing_minutes,
+        matrix=food.matrix,
+    )
     return issues
 
 
@@ -106,27 +124,6 @@ def _kind_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     return issues
 
 
-def _preparation_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
-    """Every protein dose must be preparable (weighed, measured or diluted within 5 %)."""
-    issues = []
-    spec = food_spec(draft.food)
-    for step in draft.steps:
-        if step.protein_mg is None or step.food_amount is not None or step.protein_mg <= 0:
-            continue
-        try:
-            dosing.prepare_dose(step.protein_mg, spec)
-        except dosing.DosingError as exc:
-            issues.append(
-                step_checks.StepIssue(
-                    "error",
-                    exc.code,
-                    _("Step %(n)s: %(error)s") % {"n": step.number, "error": exc.message},
-                    step.number,
-                )
-            )
-    return issues
-
-
 def _rule_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     issues = []
     unknown = [code for code in draft.checklist_items if code not in ITEMS]
@@ -147,8 +144,8 @@ def _rule_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     return issues
 
 
-def _raise_on_errors(draft: ProtocolDraft) -> None:
-    errors = [issue for issue in draft_issues(draft) if issue.level == "error"]
+def _raise_on_errors(draft: ProtocolDraft, clinic_id: int | None) -> None:
+    errors = [issue for issue in draft_issues(draft, clinic_id=clinic_id) if issue.level == "error"]
     if errors:
         raise ProtocolError(_("The protocol has errors; nothing was saved."), code="invalid", issues=errors)
 
@@ -160,7 +157,7 @@ def protocol_in_use(protocol: Protocol) -> bool:
 
 @transaction.atomic
 def protocol_create(*, clinic: Clinic | None, by: User | None, draft: ProtocolDraft) -> Protocol:
-    _raise_on_errors(draft)
+    _raise_on_errors(draft, clinic.pk if clinic else None)
     protocol = Protocol(clinic=clinic, created_by=by)
     _write(protocol, draft, by)
     return protocol
@@ -174,7 +171,7 @@ def protocol_update(*, protocol: Protocol, by: User, draft: ProtocolDraft) -> Pr
         raise ProtocolError(_("Standard protocols are read-only; clone one to change it."), code="standard")
     if not protocol.is_current:
         raise ProtocolError(_("Only the current version of a protocol can be edited."), code="not_current")
-    _raise_on_errors(draft)
+    _raise_on_errors(draft, protocol.clinic_id)
     if not protocol_in_use(protocol):
         protocol.steps.all().delete()
         protocol.premedications.all().delete()

@@ -28,12 +28,18 @@ def _food(seed: FoodSeed) -> bool:
         defaults={
             "allergen_group": seed.group,
             "protein_g_per_100": seed.protein,
-            "is_liquid": seed.liquid,
+            "physical_form": seed.physical or ("liquid" if seed.liquid else "solid"),
             "protein_source": seed.source,
             "household_measures": dict(seed.measures),
             "serving_size": seed.serving,
             "notes": seed.notes,
             "is_composite": seed.composite,
+            "allergen_protein_g_per_100": seed.allergen_protein,
+            "processing": seed.processing,
+            "processing_temperature_c": seed.processing_temperature_c,
+            "processing_minutes": seed.processing_minutes,
+            "matrix": seed.matrix,
+            "recipe": seed.recipe,
         },
     )
     return created
@@ -55,12 +61,18 @@ def seed_food(seed: FoodSeed) -> Food:
         form=seed.form,
         allergen_group=seed.group,
         protein_g_per_100=seed.protein,
-        is_liquid=seed.liquid,
+        physical_form=seed.physical or ("liquid" if seed.liquid else "solid"),
         protein_source=seed.source,
         household_measures=dict(seed.measures),
         serving_size=seed.serving,
         notes=seed.notes,
         is_composite=seed.composite,
+        allergen_protein_g_per_100=seed.allergen_protein,
+        processing=seed.processing,
+        processing_temperature_c=seed.processing_temperature_c,
+        processing_minutes=seed.processing_minutes,
+        matrix=seed.matrix,
+        recipe=seed.recipe,
     )
 
 
@@ -77,7 +89,7 @@ def seed_draft(seed: ProtocolSeed, food: Food) -> ProtocolDraft:
         kind=seed.kind,
         food=food,
         dose_basis=seed.dose_basis,
-        steps=tuple(plan.generate_steps(plan.GeneratorInput(**seed.generator), food=food_spec(food))),
+        steps=_steps(seed, food),
         observation_minutes=seed.observation_minutes,
         watch_hours=seed.watch_hours,
         min_top_dose_mg=seed.min_top_dose_mg,
@@ -90,3 +102,17 @@ def seed_draft(seed: ProtocolSeed, food: Food) -> ProtocolDraft:
         keep_eating_between_steps=seed.keep_eating_between_steps,
         fpies_protein_g_per_kg=seed.fpies_protein_g_per_kg,
     )
+
+
+def _steps(seed: ProtocolSeed, food: Food) -> tuple[plan.PlannedStep, ...]:
+    """The seed's explicit steps, else its generator's (a household ladder with the food's own teaspoon weight)."""
+    if seed.steps:
+        return tuple(
+            plan.PlannedStep(number, protein, None, measure, wait)
+            for number, (protein, measure, wait) in enumerate(seed.steps, start=1)
+        )
+    params = dict(seed.generator)
+    spec = food_spec(food)
+    if params.get("generator") == "household" and "grams_per_measure" not in params:
+        params["grams_per_measure"] = spec.measure_weight("tsp")
+    return tuple(plan.generate_steps(plan.GeneratorInput(**params), food=spec))

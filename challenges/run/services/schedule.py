@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from challenges.library.facts import food_spec, protocol_steps
+from challenges.library.facts import food_spec, powder_alternatives, protocol_steps
 from challenges.library.models import Protocol
 from challenges.library.services.protocols import draft_from_protocol, protocol_create
 from challenges.run.models import Challenge, EventKind, Status
@@ -24,6 +24,7 @@ from challenges.run.services._guards import (
 )
 from clinical import fpies, plan
 from clinical.kinds import KINDS
+from clinical.plan import preparation_problems
 from clinical.units import format_decimal, format_quantity
 from clinics.models import User
 from patients.models import Patient
@@ -61,6 +62,7 @@ def challenge_schedule(
         )
     if nurse is not None and (not nurse.is_clinic_staff or nurse.clinic_id != by.clinic_id):
         raise ChallengeRuleError(_("The nurse must work in your clinic."), code="bad_nurse")
+    _require_preparable(protocol, by.clinic_id)
     steps = protocol.steps.count()
     if any(not 1 <= n <= steps for n in placebo_steps):
         raise ChallengeRuleError(_("Placebo steps must be step numbers of the protocol."), code="bad_placebo")
@@ -102,12 +104,9 @@ def _fpies_protocol_for(patient: Patient, protocol: Protocol, by: User) -> Proto
         steps = plan.fpies_steps_for_weight(
             protocol_steps(protocol), weight_kg=weight, protein_g_per_kg=protocol.fpies_protein_g_per_kg, food=spec
         )
-        name = _("%(name)s — %(patient)s, %(weight)s") % {
-            "name": protocol.name,
-            "patient": patient.full_name,
-            "weight": format_quantity(weight, "kg"),
-        }
-        draft = draft_from_protocol(protocol, name=name[:200])
+        # Named by record number, never the patient's name: the copy is in the clinic's library (review M9).
+        suffix = _(" — patient %(mrn)s, %(weight)s") % {"mrn": patient.mrn, "weight": format_quantity(weight, "kg")}
+        draft = draft_from_protocol(protocol, name=protocol.name[: 200 - len(suffix)] + suffix)
         notes = _("Portions generated at booking for %(weight)s at %(per_kg)s g/kg.") % {
             "weight": format_quantity(weight, "kg"),
             "per_kg": format_decimal(protocol.fpies_protein_g_per_kg),
@@ -121,6 +120,21 @@ def _fpies_protocol_for(patient: Patient, protocol: Protocol, by: User) -> Proto
     if issue is not None:
         raise ChallengeRuleError(issue.message, code="dose_per_kg_too_high")
     return protocol
+
+
+def _require_preparable(protocol: Protocol, clinic_id: int | None) -> None:
+    """Every dose must be preparable as the rules stand today: a protocol saved before a rule changed (a paste
+    "diluted" in water, P1) is refused at booking, naming the step and the powder the clinic could use instead."""
+    problems = preparation_problems(
+        food_spec(protocol.food), protocol_steps(protocol), alternatives=powder_alternatives(protocol.food, clinic_id)
+    )
+    if problems:
+        details = " ".join(problem.message for problem in problems)
+        raise ChallengeRuleError(
+            _("This protocol has doses that cannot be prepared; correct it (or a copy) first. %(details)s")
+            % {"details": details},
+            code="dose_not_preparable",
+        )
 
 
 @transaction.atomic
