@@ -140,3 +140,11 @@ def check_recorded_dose(text: str, weight_kg: Decimal | None) -> DoseProblem | N
     return DoseProblem(
         ABOVE_MAX, f"Adrenaline {format_quantity(dose, 'mg')} is more than {format_quantity(limit, 'mg')}, {basis}."
     )
+
+
+def ordinal(number: int) -> str:
+    """'1st', '2nd', '3rd', '4th', '11th', '21st': which adrenaline dose this is."""
+    if number < 1:
+        raise AdrenalineError(f"A dose number is 1 or more, not {number}.", code="bad_number")
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

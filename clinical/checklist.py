@@ -17,6 +17,7 @@ class Organ(StrEnum):
 
     SKIN = "skin"
     UPPER_RESP = "upper_resp"
+    EYES = "eyes"
     LOWER_RESP = "lower_resp"
     GI = "gi"
     CARDIO_NEURO = "cardio_neuro"
@@ -32,6 +33,9 @@ class ChecklistItem:
     organ: Organ
     objective: bool
     anchors: tuple[str, str, str]
+    # Redness round the mouth or where the food touched the skin: watched ("observe"), never a stop sign on its own
+    # (clinical.stopping tiers).
+    contact_only: bool = False
 
 
 # PRACTALL grades each item 0-3 (docs/clinical-sources.md §3.1).
@@ -40,6 +44,7 @@ SEVERITY_LABELS: dict[int, str] = {0: "absent", 1: "mild", 2: "moderate", 3: "se
 ORGAN_LABELS: dict[Organ, str] = {
     Organ.SKIN: "Skin",
     Organ.UPPER_RESP: "Upper respiratory",
+    Organ.EYES: "Eyes (conjunctival)",
     Organ.LOWER_RESP: "Lower respiratory",
     Organ.GI: "Gastrointestinal",
     Organ.CARDIO_NEURO: "Cardiovascular/neurological",
@@ -189,6 +194,109 @@ _PRACTALL_ITEMS: tuple[ChecklistItem, ...] = (
     ),
 )
 
+# What tells anaphylaxis from a mild reaction (airway, breathing, circulation, mental state; NIAID/FAAN 2006,
+# docs/clinical-sources.md §4.5), and what PRACTALL's upper-respiratory rows and the WAO organ systems name
+# (docs/clinical-sources.md §3.1, 4.3). Not in the PRACTALL table as separate rows: the anchor wording is ours
+# (docs/clinical-sources.md §3.1, items with no published anchors). Subjective = only the patient can report it.
+_REACTION_ITEMS: tuple[ChecklistItem, ...] = (
+    ChecklistItem(
+        "skin_contact",
+        "Redness round the mouth or where the food touched (contact only)",
+        Organ.SKIN,
+        True,
+        (
+            "faint redness round the mouth or at the contact site",
+            "clear redness round the mouth or at the contact site",
+            "marked redness or weals at the contact site only",
+        ),
+        contact_only=True,
+    ),
+    ChecklistItem(
+        "upper_resp_nasal",
+        "Nasal congestion/runny nose",
+        Organ.UPPER_RESP,
+        True,  # rhinoconjunctivitis is objective for Utrecht (docs/clinical-sources.md §3.2)
+        (
+            "occasional sniffing or a little clear discharge",
+            "blocked or runny nose most of the time",
+            "nose fully blocked or streaming, mouth breathing",
+        ),
+    ),
+    ChecklistItem(
+        "eyes_conjunctival",
+        "Red, itchy or watering eyes",
+        Organ.EYES,
+        True,  # rhinoconjunctivitis is objective for Utrecht (docs/clinical-sources.md §3.2)
+        (
+            "slight redness or watering of the eyes",
+            "red, watering eyes with rubbing",
+            "marked redness with eyelid swelling",
+        ),
+    ),
+    ChecklistItem(
+        "throat_tightness",
+        "Throat tightness/difficulty swallowing",
+        Organ.LOWER_RESP,
+        False,  # patient-reported; oropharyngeal symptoms are subjective for Utrecht (docs/clinical-sources.md §3.2)
+        (
+            "throat feels a little tight, swallows normally",
+            "persistent throat tightness or some difficulty swallowing",
+            "marked tightness, cannot swallow saliva or drooling",
+        ),
+    ),
+    ChecklistItem(
+        "breathlessness",
+        "Breathlessness/chest tightness",
+        Organ.LOWER_RESP,
+        True,  # dyspnoea is objective for Utrecht (docs/clinical-sources.md §3.2)
+        (
+            "slight breathlessness or chest tightness, talks in sentences",
+            "breathless at rest, talks in phrases",
+            "severe breathlessness, talks in words or cannot talk",
+        ),
+    ),
+    ChecklistItem(
+        "tongue_swelling",
+        "Tongue or uvula swelling",
+        Organ.LOWER_RESP,
+        True,  # WAO 2010 grade 3 feature (docs/clinical-sources.md §4.3)
+        (
+            "slight swelling of tongue or uvula",
+            "clear swelling of tongue or uvula",
+            "tongue or uvula swelling affecting speech, swallowing or breathing",
+        ),
+    ),
+    ChecklistItem(
+        "gi_diarrhoea",
+        "Diarrhoea",
+        Organ.GI,
+        True,  # objective for Utrecht (docs/clinical-sources.md §3.2); Sampson grades diarrhoea 4 (§4.1)
+        ("1 loose stool", "2-3 loose stools", ">3 loose stools"),
+    ),
+    ChecklistItem(
+        "infant_pallor",
+        "Pallor/floppiness (infant)",
+        Organ.CARDIO_NEURO,
+        True,  # a sign of a falling blood pressure in an infant (docs/clinical-sources.md §4.5)
+        (
+            "paler than usual, tone normal",
+            "pale and less responsive, reduced tone",
+            "pale and floppy, hard to rouse",
+        ),
+    ),
+    ChecklistItem(
+        "mental_state",
+        "Change in mental state (confusion, drowsiness)",
+        Organ.CARDIO_NEURO,
+        True,  # end-organ dysfunction in the NIAID/FAAN criteria (docs/clinical-sources.md §4.5)
+        (
+            "slightly drowsy or muddled",
+            "confused or drowsy, responds to voice",
+            "responds only to pain, or unresponsive",
+        ),
+    ),
+)
+
 # MCAS items: no published per-item anchors exist (docs/clinical-sources.md §5.4 found no standardised MCAS protocol),
 # so the
 # wording of all five is ours. Objective = a sign someone else can see or measure.
@@ -250,11 +358,11 @@ _MCAS_ITEMS: tuple[ChecklistItem, ...] = (
     ),
 )
 
-CHECKLIST: tuple[ChecklistItem, ...] = _PRACTALL_ITEMS + _MCAS_ITEMS
+CHECKLIST: tuple[ChecklistItem, ...] = _PRACTALL_ITEMS + _REACTION_ITEMS + _MCAS_ITEMS
 
 ITEMS: dict[str, ChecklistItem] = {item.code: item for item in CHECKLIST}
 
-_IGE_CODES: tuple[str, ...] = tuple(item.code for item in _PRACTALL_ITEMS)
+_IGE_CODES: tuple[str, ...] = tuple(item.code for item in _PRACTALL_ITEMS + _REACTION_ITEMS)
 _ALL_CODES: tuple[str, ...] = tuple(item.code for item in CHECKLIST)
 # FPIES: vomiting is the major criterion; lethargy, pallor and hypotension are minor ones (Leonard 2018, fact
 # sheet 1.5). Urticaria and wheeze are watched because the major criterion requires their absence.
@@ -265,6 +373,9 @@ _FPIES_CODES: tuple[str, ...] = (
     "gi_vomiting",
     "cardio_neuro",
     "behaviour_change",
+    "gi_diarrhoea",
+    "infant_pallor",
+    "mental_state",
 )
 
 _DEFAULT_CODES: dict[str, tuple[str, ...]] = {

@@ -47,6 +47,15 @@ ITEM_LABELS: dict[str, str] = {
     "gi_vomiting": "Vomiting/diarrhoea",
     "cardio_neuro": "Cardiovascular/neurological",
     "behaviour_change": "Behaviour change",
+    "skin_contact": "Contact/perioral redness",
+    "upper_resp_nasal": "Nasal congestion/runny nose",
+    "eyes_conjunctival": "Conjunctival redness/tearing",
+    "throat_tightness": "Throat tightness/difficulty swallowing",
+    "breathlessness": "Breathlessness/chest tightness",
+    "tongue_swelling": "Tongue/uvula swelling",
+    "gi_diarrhoea": "Diarrhoea",
+    "infant_pallor": "Pallor/floppiness",
+    "mental_state": "Change in mental state",
     "mcas_flushing": "Flushing",
     "mcas_itch": "Itch",
     "mcas_brain_fog": "Brain fog",
@@ -268,12 +277,28 @@ _SAMPSON_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "lower_resp_laryngeal": ("respiratory", (3, 4, 4)),
     # Nausea is Sampson GI 2 however often it is voiced.
     "gi_subjective": ("gastrointestinal", (2, 2, 2)),
-    # One episode = "one vomit" (2); 2-3 or >3 episodes = "repeated vomiting" (3). The PRACTALL item also counts
-    # diarrhoea, which Sampson grades 4; the item cannot tell them apart, so we read it as vomiting. Judgement.
+    # One episode = "one vomit" (2); 2-3 or >3 episodes = "repeated vomiting" (3). Diarrhoea has its own item now.
     "gi_vomiting": ("gastrointestinal", (2, 3, 3)),
-    # PRACTALL 1 = "weak, dizzy or tachycardia": suggested as tachycardia (3), although light-headedness alone
-    # would be neurological 4; 2 = BP drop = "mild hypotension" (4); 3 = collapse (5).
-    "cardio_neuro": ("cardiovascular", (3, 4, 5)),
+    # Diarrhoea is Sampson GI 4 at any amount.
+    "gi_diarrhoea": ("gastrointestinal", (4, 4, 4)),
+    # PRACTALL 1 = "weak, dizzy or tachycardia": the item cannot tell dizziness from tachycardia, so it is read as
+    # light-headedness (neurological 4), the cautious reading; 2 = BP drop = "mild hypotension" (4); 3 = collapse (5).
+    "cardio_neuro": ("cardiovascular", (4, 4, 5)),
+    # Contact redness alone is not a systemic sign; Sampson has no conjunctival feature.
+    "skin_contact": ("skin", (0, 0, 0)),
+    # Nasal congestion 2; rhinorrhoea or marked congestion 3.
+    "upper_resp_nasal": ("respiratory", (2, 3, 3)),
+    # Throat pruritus or tightness 3; difficulty swallowing with it is read as hoarseness/dysphagia (4).
+    "throat_tightness": ("respiratory", (3, 4, 4)),
+    # Dyspnoea is Sampson respiratory 4.
+    "breathlessness": ("respiratory", (4, 4, 4)),
+    # Tongue or uvula swelling is laryngeal/airway oedema: read with hoarseness and dysphagia (4).
+    "tongue_swelling": ("respiratory", (4, 4, 4)),
+    # Pallor is read as cardiovascular (3); reduced tone as light-headedness (4); floppy, hard to rouse as loss of
+    # consciousness (5).
+    "infant_pallor": ("neurological", (3, 4, 5)),
+    # Muddled = feeling of pending doom/light-headedness (4); responds only to pain = loss of consciousness (5).
+    "mental_state": ("neurological", (4, 4, 5)),
     # Not a PRACTALL item. "Change in activity level" (2); severe change read as "activity change + anxiety" (3).
     "behaviour_change": ("neurological", (2, 2, 3)),
     # MCAS items have no PRACTALL anchors; flushing and itch are read like erythema and pruritus.
@@ -322,14 +347,31 @@ _WAO_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
     # Throat clearing is upper respiratory (1). Hoarseness (2) and stridor (3) are read as laryngeal oedema
     # (grade 3, "with or without stridor"); reading hoarseness this way is the cautious judgement.
     "lower_resp_laryngeal": ("upper respiratory", (1, 3, 3)),
-    # The PRACTALL item mixes nausea and abdominal pain; it is read as nausea ("other", 1). Cramps would be
-    # grade 2: the clinician should raise it.
-    "gi_subjective": ("other", (1, 1, 1)),
+    # The PRACTALL item mixes nausea and abdominal pain. A single complaint is read as nausea ("other", 1);
+    # frequent complaints or distress are read as abdominal cramps, a WAO grade-2 GI feature.
+    "gi_subjective": ("other", (1, 2, 2)),
     "gi_vomiting": ("gastrointestinal", (2, 2, 2)),
-    # WAO 2010 has no cardiovascular feature short of hypotension; tachycardia or dizziness (1) is counted as a
-    # cardiovascular organ system so that, with another system, it makes grade 2. BP drop / collapse = 4.
-    "cardio_neuro": ("cardiovascular", (1, 4, 4)),
-    "mcas_tachycardia": ("cardiovascular", (1, 1, 1)),
+    "gi_diarrhoea": ("gastrointestinal", (2, 2, 2)),
+    # WAO 2010 has no cardiovascular feature short of hypotension. Dizziness or a fast pulse (1) sits under
+    # "other", so anxious tachycardia with hives stays grade 1; BP drop / collapse = 4.
+    "cardio_neuro": ("other", (1, 4, 4)),
+    "mcas_tachycardia": ("other", (1, 1, 1)),
+    # Contact redness alone is not a systemic reaction.
+    "skin_contact": ("skin", (0, 0, 0)),
+    "upper_resp_nasal": ("upper respiratory", (1, 1, 1)),
+    # Conjunctival erythema, itch or tearing is its own WAO grade-1 organ system.
+    "eyes_conjunctival": ("conjunctival", (1, 1, 1)),
+    # Slight throat tightness = itchy throat (1); persistent tightness or difficulty swallowing is read as
+    # laryngeal oedema (3), the cautious reading.
+    "throat_tightness": ("upper respiratory", (1, 3, 3)),
+    # Breathlessness is lower-airway asthma (2); severe breathlessness is read as severe asthma (3).
+    "breathlessness": ("lower respiratory", (2, 2, 3)),
+    # Tongue or uvula oedema is WAO grade 3 at any size.
+    "tongue_swelling": ("upper respiratory", (3, 3, 3)),
+    # Pallor alone (1); reduced tone or floppiness is read as collapse/hypotension (4).
+    "infant_pallor": ("cardiovascular", (1, 4, 4)),
+    # Confusion or drowsiness is read with hypotension/loss of consciousness (4) from moderate on.
+    "mental_state": ("neurological", (1, 4, 4)),
     # Behaviour change may be a child's only sign (4.3 note); it, brain fog and headache sit under "other"
     # (which lists headache).
     "behaviour_change": ("other", (1, 1, 1)),
@@ -337,12 +379,14 @@ _WAO_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "mcas_headache": ("other", (1, 1, 1)),
 }
 
-# SpO2 <92 % is read as respiratory failure (4), the cautious reading; loss of consciousness appears in WAO 2010
-# only with grade-4 features, so alone it is suggested as 4. PEF is graded by _wao_lower_airway (0 here).
+# SpO2 <92 % is hypoxaemia, not respiratory failure: read as severe lower-airway involvement (3); respiratory
+# failure (4) is the clinician's call. A measured tachycardia is not a WAO organ system (0), so it never turns a
+# one-system reaction into grade 2. Loss of consciousness appears in WAO 2010 only with grade-4 features, so alone
+# it is suggested as 4. PEF is graded by _wao_lower_airway (0 here).
 _WAO_VITALS = _VitalGrades(
     hypotension=4,
-    tachycardia=1,
-    hypoxaemia=4,
+    tachycardia=0,
+    hypoxaemia=3,
     bronchospasm=0,
     unconsciousness=4,
     spo2_at_or_below=HYPOXAEMIA_SPO2_BELOW - 1,
@@ -426,6 +470,17 @@ _BROWN_ITEMS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "behaviour_change": ("neurological", (2, 2, 2)),
     "mcas_tachycardia": ("cardiovascular", (2, 2, 2)),
     # Brain fog and headache are not Brown features.
+    "skin_contact": ("skin", (0, 0, 0)),
+    "upper_resp_nasal": ("upper respiratory", (1, 1, 1)),
+    "eyes_conjunctival": ("skin", (1, 1, 1)),
+    # Throat tightness, dyspnoea, diarrhoea are Brown's moderate features; swelling of the tongue is airway.
+    "throat_tightness": ("respiratory", (2, 2, 2)),
+    "breathlessness": ("respiratory", (2, 2, 2)),
+    "tongue_swelling": ("respiratory", (2, 2, 2)),
+    "gi_diarrhoea": ("gastrointestinal", (2, 2, 2)),
+    # Floppiness and confusion are neurological compromise or collapse (severe); pallor alone is presyncope.
+    "infant_pallor": ("cardiovascular", (2, 3, 3)),
+    "mental_state": ("neurological", (3, 3, 3)),
 }
 
 # Tachycardia (>15/min, Sampson's cut-off) and a PEF drop >20 % suggest cardiovascular / respiratory involvement
@@ -454,6 +509,16 @@ _SUGGESTERS: dict[str, Callable[[GradeInput], GradeSuggestion]] = {
     WAO: suggest_wao2010,
     BROWN: suggest_brown,
 }
+
+
+# Kinds of challenge whose reactions these scales do not describe: FPIES is not IgE-mediated, and Sampson, WAO and
+# Brown grade immediate systemic reactions (docs/clinical-sources.md §1.5, 4).
+UNGRADED_KINDS: frozenset[str] = frozenset({"fpies"})
+
+
+def scale_fits(kind: str) -> bool:
+    """False when no scale here fits the challenge kind, so no grade is suggested (an FPIES challenge)."""
+    return kind not in UNGRADED_KINDS
 
 
 def suggest(scale: str, data: GradeInput) -> GradeSuggestion:

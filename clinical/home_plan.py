@@ -87,3 +87,44 @@ def composite_note(food: str) -> str:
         f"{food[:1].upper()}{food[1:]} is made of several ingredients: if you react, the reaction cannot be pinned "
         "on one of them, and tolerating it does not show which ingredient is safe."
     )
+
+
+# --- At home, every symptom pauses the next step (clinical review S1, D4) ---------------------------------------
+
+
+def symptom_baseline(
+    findings: Sequence[tuple[str, int, datetime]], *, first_dose_at: datetime | None, usual: dict[str, int]
+) -> dict[str, int]:
+    """The grade each item is judged against: the patient's usual severity ("my usual symptoms", MCAS) or what was
+    recorded before the first step, whichever is higher."""
+    baseline = dict(usual)
+    for code, severity, at in findings:
+        if first_dose_at is None or at < first_dose_at:
+            baseline[code] = max(baseline.get(code, 0), severity)
+    return baseline
+
+
+def symptom_pause_until(
+    findings: Sequence[tuple[str, int, datetime]],
+    *,
+    first_dose_at: datetime | None,
+    watch: timedelta,
+    usual: dict[str, int],
+    released_at: datetime | None,
+) -> tuple[datetime, datetime] | None:
+    """(last symptom, end of the pause) when a symptom after the first step pauses the next one; None when none does.
+
+    Any symptom worse than its baseline (symptom_baseline) pauses the plan until the watch window has passed from the
+    latest such symptom (a recurrence starts it again), or until the clinic releases the step after that symptom. A
+    symptom at or below the patient's usual severity is recorded but pauses nothing.
+    """
+    if first_dose_at is None:
+        return None
+    baseline = symptom_baseline(findings, first_dose_at=first_dose_at, usual=usual)
+    counted = [at for code, severity, at in findings if at >= first_dose_at and severity > baseline.get(code, 0)]
+    if not counted:
+        return None
+    last = max(counted)
+    if released_at is not None and released_at >= last:
+        return None
+    return last, last + watch

@@ -208,6 +208,63 @@ def _food_unit(valid: Sequence[GivenDose]) -> str:
     return units.pop() if units else ""
 
 
+# --- Advice follows the outcome (docs/clinical-sources.md §6.3) ------------------------------------------------
+
+EAT_REGULARLY = "eat_regularly"
+STRICT_AVOIDANCE = "strict_avoidance"
+RECHALLENGE = "rechallenge"
+
+_DEFAULT_ADVICE: dict[str, str] = {
+    OutcomeVerdict.PASSED: EAT_REGULARLY,
+    OutcomeVerdict.FAILED: STRICT_AVOIDANCE,
+    OutcomeVerdict.EQUIVOCAL: RECHALLENGE,
+    OutcomeVerdict.DOSE_NOT_REACHED: RECHALLENGE,
+}
+
+# Advice that contradicts the outcome, and why.
+_CONTRADICTIONS: dict[tuple[str, str], str] = {
+    (OutcomeVerdict.FAILED, EAT_REGULARLY): (
+        "A failed challenge cannot be followed by “eat the food regularly”: the food caused a reaction. "
+        "Choose strict avoidance, or a re-challenge."
+    ),
+    (OutcomeVerdict.PASSED, STRICT_AVOIDANCE): (
+        "A passed challenge cannot be followed by “strict avoidance”: the food was tolerated. Choose eat the food "
+        "regularly, or record another outcome."
+    ),
+}
+
+
+def default_advice(outcome: str) -> str:
+    """The advice a form starts from for this outcome: never "eat regularly" after a failed challenge."""
+    try:
+        return _DEFAULT_ADVICE[outcome]
+    except KeyError:
+        raise OutcomeError(f"Unknown outcome {outcome!r}.", code="unknown_outcome") from None
+
+
+def default_adrenaline_prescription(outcome: str, *, systemic_reaction: bool) -> bool:
+    """A failed challenge with a systemic reaction (beyond the skin, or anaphylaxis) starts from "prescribe
+    adrenaline"; the allergist may change it."""
+    return outcome == OutcomeVerdict.FAILED and systemic_reaction
+
+
+def advice_conflict(outcome: str, advice: str) -> str | None:
+    """Why this advice contradicts this outcome, or None when it does not."""
+    return _CONTRADICTIONS.get((outcome, advice))
+
+
+def highest_symptom_free_mg(doses: Sequence[tuple[Decimal, bool]]) -> Decimal | None:
+    """The highest active dose (mg protein) eaten before the first dose followed by a symptom: what an equivocal
+    result can still say was tolerated (clinical review O4). `doses` in the order given, (protein mg, symptoms
+    after it); placebo doses are left out by the caller. None when the first dose was followed by a symptom."""
+    free: list[Decimal] = []
+    for protein_mg, symptoms in doses:
+        if symptoms:
+            break
+        free.append(protein_mg)
+    return max(free, default=None)
+
+
 # --- which form was tolerated (X9, P4) --------------------------------------------------------------------------
 
 # docs/clinical-sources.md §1.6, §1.7: passing baked milk or egg (extensively heated in a wheat matrix), or

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from clinical.dates import format_clock
 from clinical.durations import format_duration
 
 # planned → checked in → dosing → observing → completed, or stopped / cancelled (issue 4).
@@ -82,6 +83,29 @@ def describe_wait(remaining: timedelta) -> str:
     return format_duration(remaining)
 
 
+# "Wait longer" after a hold: from 5 min to 4 h (a bound on typing, not a clinical number; the allergist chooses).
+MIN_WAIT_MINUTES = 5
+MAX_WAIT_MINUTES = 240
+
+
 def new_evidence(hits_evidence: Sequence[Sequence[str]], already_alerted: set[str]) -> bool:
     """True when a rule hit carries evidence that no earlier alert showed (so a new alert is due)."""
     return any(item not in already_alerted for evidence in hits_evidence for item in evidence)
+
+
+def vitals_prompt(
+    *,
+    last_dose_at: datetime | None,
+    last_dose_number: int | None,
+    last_vitals_at: datetime | None,
+    alert_raised_at: datetime | None,
+) -> str:
+    """What vital signs are due now, in words ('' when none): at a reaction (a stop alert or hold raised since the
+    last reading), and before each next dose (none since the last dose), as PRACTALL-style sheets record them per
+    dose (clinical review V2). A prompt, not a block: the nurse may be busy treating."""
+    if alert_raised_at is not None and (last_vitals_at is None or last_vitals_at < alert_raised_at):
+        return f"Record vital signs now: a stop rule or hold was raised at {format_clock(alert_raised_at)}."
+    if last_dose_at is not None and (last_vitals_at is None or last_vitals_at < last_dose_at):
+        since = f"dose {last_dose_number} at {format_clock(last_dose_at)}"
+        return f"Record vital signs before the next dose: none since {since}."
+    return ""

@@ -12,6 +12,15 @@ Conventions chosen here (the sources leave them open):
   (5.9 years -> 5 -> 70 + 2 x 5 = 80 mmHg).
 - Vital-sign rules report one hit per rule: the message names the worst reading, the evidence lists every reading
   that met the rule.
+
+Three tiers, as PRACTALL 2024 frames them ("go on", "observation", "stop"; docs/clinical-sources.md §3.2): every hit
+carries a `tier`.
+- STOP: an objective sign, a repeated subjective symptom, a vital sign past its limit. Blocks the next dose.
+- HOLD: a subjective symptom of grade 2 or more, or one that persists more than 45 min (Niggemann & Beyer 2010:
+  "objective and/or severe, reproducible or persistent"; EuroPrevall: > 45 min). Blocks the next dose until a
+  clinician decides: continue, repeat the same dose, wait longer, or stop.
+- OBSERVE: redness round the mouth or where the food touched the skin (contact only). Shown, does not block.
+- ADVISORY: a heart-rate rise on its own (one soy DBPCFC trial; a crying child trips it). Shown, does not block.
 """
 
 from __future__ import annotations
@@ -35,6 +44,21 @@ class StopRuleError(DomainError, ValueError):
     """Bad stop-rule settings or bad input to the evaluator."""
 
 
+STOP = "stop"
+HOLD = "hold"
+OBSERVE = "observe"
+ADVISORY = "advisory"
+TIERS: tuple[str, ...] = (STOP, HOLD, OBSERVE, ADVISORY)  # most to least urgent
+BLOCKING_TIERS: frozenset[str] = frozenset({STOP, HOLD})  # these hold back the next dose until a clinician decides
+
+
+def worst_tier(tiers: Sequence[str]) -> str | None:
+    """The most urgent of the tiers given (an unknown or missing tier counts as STOP: safe default); None if none."""
+    if not tiers:
+        return None
+    return min((t if t in TIERS else STOP for t in tiers), key=TIERS.index)
+
+
 # Sanity bounds for stored settings: they catch typos in protocol JSON and are not clinical thresholds.
 _BOUNDS: dict[str, tuple[int, int, str]] = {
     "objective_min_severity": (
@@ -44,10 +68,13 @@ _BOUNDS: dict[str, tuple[int, int, str]] = {
     ),  # PRACTALL 0-3 scale (docs/clinical-sources.md §3.1); 0 would fire on "absent"
     "subjective_consecutive_doses": (1, 20, " doses"),
     "subjective_min_severity": (1, 3, ""),
+    "subjective_hold_severity": (1, 3, ""),
+    "subjective_hold_minutes": (5, 240, " min"),
     "sbp_drop_mmhg": (1, 100, " mmHg"),
     "sbp_drop_pct": (1, 99, " %"),
     "hr_rise_pct": (1, 200, " %"),
     "pef_drop_pct": (1, 99, " %"),
+    "fev1_drop_pct": (1, 99, " %"),
     "spo2_below": (50, 100, " %"),
 }
 
@@ -59,11 +86,16 @@ class StopRules:
     objective_min_severity: int = 1  # Utrecht: stop on objective symptoms (docs/clinical-sources.md §3.2)
     subjective_consecutive_doses: int = 3  # Utrecht: same subjective symptom on >=3 consecutive doses (3.2)
     subjective_min_severity: int = 1  # any grade counts for Utrecht (3.2)
+    # Hold: a subjective symptom this severe, or persisting longer than this (Niggemann & Beyer 2010; EuroPrevall
+    # > 45 min; docs/clinical-sources.md §3.2)
+    subjective_hold_severity: int = 2
+    subjective_hold_minutes: int = 45
     sbp_drop_mmhg: int = 20  # EuroPrevall: BP drop >20 mmHg (docs/clinical-sources.md §3.2, 7)
     sbp_drop_pct: int = SYSTOLIC_DROP_PCT  # NIAID/FAAN: >30 % drop in systolic BP is hypotension (clinical.vitals)
     use_age_hypotension: bool = True  # NIAID/FAAN low systolic BP for age (docs/clinical-sources.md §7)
     hr_rise_pct: int = 20  # soy DBPCFC: heart-rate rise >20 % (docs/clinical-sources.md §3.2, 7)
     pef_drop_pct: int = 20  # EuroPrevall: PEF drop >20 % (docs/clinical-sources.md §3.2, 7)
+    fev1_drop_pct: int = 12  # EuroPrevall: FEV1 drop >12 % (docs/clinical-sources.md §3.2, 7)
     spo2_below: int = 92  # SpO2 <92 % = severe (Japanese 3-grade table; Brown 2004) (docs/clinical-sources.md §4.1, 7)
     fpies_rule: bool = (
         False  # FPIES OFC positive: vomiting 1-4 h + >=2 minor criteria (Leonard 2018, docs/clinical-sources.md §1.5)
@@ -133,6 +165,7 @@ class Vitals:
     spo2: int | None = None
     temperature_c: Decimal | None = None
     pef: int | None = None
+    fev1_ml: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,13 +173,20 @@ class RuleHit:
     """A rule that was met, in clinician language, with the observations that met it.
 
     `evidence_at` says when each piece of `evidence` was observed (same order), so the reaction's onset can be read
-    from the hits that led to a stop (clinical.onset) rather than from every finding recorded.
+    from the hits that led to a stop (clinical.onset) rather than from every finding recorded. `tier` says what the
+    hit asks for: STOP, HOLD, OBSERVE or ADVISORY (module docstring).
     """
 
     code: str
     message: str
     evidence: tuple[str, ...]
     evidence_at: tuple[datetime, ...] = ()
+    tier: str = STOP
+
+    @property
+    def blocks(self) -> bool:
+        """True when the hit holds back the next dose until a clinician decides."""
+        return self.tier in BLOCKING_TIERS
 
 
 def _age_limit(age_years: Decimal) -> int:
@@ -163,8 +203,12 @@ def evaluate(
     baseline: Vitals | None,
     age_years: Decimal,
     dose_times: Mapping[int, datetime] | None = None,
+    usual: Mapping[str, int] | None = None,
 ) -> list[RuleHit]:
     """Every stop rule met by the observations so far; empty means no rule was met.
+
+    `usual` (item -> grade): a patient's usual symptoms (MCAS, "my usual symptoms") are judged like baseline
+    findings: a finding counts only when it is worse than its usual grade.
 
     `dose_times` (dose number -> when it was given) is only used by the FPIES rule to check that vomiting
     began 1-4 h after the food; without it that rule still fires and says the timing was not checked.
@@ -174,9 +218,12 @@ def evaluate(
         _check_finding(finding)
     ordered = sorted(findings, key=lambda f: f.observed_at)
     pre_dose = _pre_dose_severity(ordered)
+    for code, severity in (usual or {}).items():
+        pre_dose[code] = max(pre_dose.get(code, 0), severity)
     readings = sorted(vitals, key=lambda v: v.taken_at)
     hits = _objective_hits(rules, ordered, pre_dose)
     hits += _subjective_hits(rules, ordered, pre_dose)
+    hits += _subjective_hold_hits(rules, ordered, pre_dose)
     hits += _vital_hits(rules, readings, baseline, age_years)
     if rules.fpies_rule:
         fpies = _fpies_hit(rules, ordered, pre_dose, readings, baseline, age_years, dose_times)
@@ -256,11 +303,12 @@ def _objective_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Map
             message += f" (before the first dose: {SEVERITY_LABELS[grade]} ({grade}))"
         if rules.objective_min_severity > 1:
             message += f" (limit: {SEVERITY_LABELS[rules.objective_min_severity]} or worse)"
-        hits.append(
-            RuleHit(
-                "objective_sign", message, tuple(_describe(f) for f in matched), tuple(f.observed_at for f in matched)
-            )
-        )
+        evidence, evidence_at = tuple(_describe(f) for f in matched), tuple(f.observed_at for f in matched)
+        if ITEMS[code].contact_only:
+            message = f"Observe: {_describe(matched[0])} (contact or perioral redness alone is not a stop sign)"
+            hits.append(RuleHit("contact_redness", message, evidence, evidence_at, tier=OBSERVE))
+        else:
+            hits.append(RuleHit("objective_sign", message, evidence, evidence_at))
     return hits
 
 
@@ -298,6 +346,65 @@ def _subjective_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Ma
     return hits
 
 
+def _episodes(findings: Sequence[Finding], pre_dose: Mapping[str, int]) -> list[list[Finding]]:
+    """One item's post-dose findings (time order) cut into episodes: a run of findings that count (grade 1 or more,
+    worse than baseline), ended by a finding that does not (recorded absent or back to baseline)."""
+    episodes: list[list[Finding]] = []
+    current: list[Finding] = []
+    for finding in findings:
+        if finding.after_dose is None:
+            continue
+        if _counts(finding, 1, pre_dose):
+            current.append(finding)
+        elif current:
+            episodes.append(current)
+            current = []
+    if current:
+        episodes.append(current)
+    return episodes
+
+
+def _subjective_hold_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Mapping[str, int]) -> list[RuleHit]:
+    """HOLD: a subjective symptom of grade >= 2, or one persisting > 45 min (Niggemann & Beyer 2010; EuroPrevall;
+    docs/clinical-sources.md §3.2). One hit per item and kind; the evidence is the finding that met the rule."""
+    by_item: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if not ITEMS[finding.item_code].objective:
+            by_item.setdefault(finding.item_code, []).append(finding)
+    hits = []
+    severity, limit = rules.subjective_hold_severity, timedelta(minutes=rules.subjective_hold_minutes)
+    for code, item_findings in by_item.items():
+        severe = next((f for f in item_findings if _counts(f, severity, pre_dose)), None)
+        if severe is not None:
+            message = (
+                f"Hold: {_describe(severe)} "
+                f"(limit: a subjective symptom {SEVERITY_LABELS[severity]} ({severity}) or worse)"
+            )
+            hits.append(RuleHit("subjective_severe", message, (_describe(severe),), (severe.observed_at,), tier=HOLD))
+        for episode in _episodes(item_findings, pre_dose):
+            late = next((f for f in episode if f.observed_at - episode[0].observed_at > limit), None)
+            if late is None:
+                continue
+            lasted = format_duration(late.observed_at - episode[0].observed_at)
+            message = (
+                f"Hold: {ITEMS[code].label} persists {lasted}, from {_hhmm(episode[0].observed_at)} to "
+                f"{_hhmm(late.observed_at)} (limit: a subjective symptom lasting more than "
+                f"{rules.subjective_hold_minutes} min)"
+            )
+            evidence = (_describe(episode[0]), _describe(late))
+            hits.append(
+                RuleHit(
+                    "subjective_persistent",
+                    message,
+                    evidence,
+                    (episode[0].observed_at, late.observed_at),
+                    tier=HOLD,
+                )
+            )
+            break
+    return hits
+
+
 # --- Vital-sign rules ---------------------------------------------------------------------------------------
 
 
@@ -318,10 +425,12 @@ def _breaches(
     return [(reading, value) for reading, value in pairs if value is not None and breached(value)]
 
 
-def _hit(code: str, message: str, breaches: Sequence[tuple[Vitals, int]], name: str, unit: str) -> RuleHit:
+def _hit(
+    code: str, message: str, breaches: Sequence[tuple[Vitals, int]], name: str, unit: str, tier: str = STOP
+) -> RuleHit:
     """A vital-sign hit whose evidence lists every reading that met the rule."""
     evidence = tuple(f"{_hhmm(reading.taken_at)} {name} {value}{unit}" for reading, value in breaches)
-    return RuleHit(code, message, evidence, tuple(reading.taken_at for reading, _ in breaches))
+    return RuleHit(code, message, evidence, tuple(reading.taken_at for reading, _ in breaches), tier=tier)
 
 
 def _baseline_value(baseline: Vitals | None, value_of: Callable[[Vitals], int | None]) -> int | None:
@@ -393,8 +502,11 @@ def _hr_rise_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals 
         return None
     worst = max(value for _, value in breaches)
     rise = _percent(worst - base, base, rules.hr_rise_pct)
-    message = f"Heart rate {worst}/min is {rise} above baseline {base}/min (limit: rise > {rules.hr_rise_pct} %)"
-    return _hit("hr_rise", message, breaches, "heart rate", "/min")
+    message = (
+        f"Heart rate {worst}/min is {rise} above baseline {base}/min (limit: rise > {rules.hr_rise_pct} %); "
+        "advisory on its own: look for another sign"
+    )
+    return _hit("hr_rise", message, breaches, "heart rate", "/min", tier=ADVISORY)
 
 
 def _pef_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals | None) -> RuleHit | None:
@@ -409,6 +521,21 @@ def _pef_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals
     drop = _percent(base - worst, base, rules.pef_drop_pct)
     message = f"PEF {worst} L/min is {drop} below baseline {base} L/min (limit: drop > {rules.pef_drop_pct} %)"
     return _hit("pef_drop", message, breaches, "PEF", " L/min")
+
+
+def _fev1_drop_hit(rules: StopRules, readings: Sequence[Vitals], baseline: Vitals | None) -> RuleHit | None:
+    """FEV1 more than N % below baseline (EuroPrevall > 12 %, docs/clinical-sources.md §3.2)."""
+    base = _baseline_value(baseline, lambda v: v.fev1_ml)
+    if base is None:
+        return None
+    pct = rules.fev1_drop_pct
+    breaches = _breaches(readings, lambda v: v.fev1_ml, lambda fev1: (base - fev1) * 100 > pct * base)
+    if not breaches:
+        return None
+    worst = min(value for _, value in breaches)
+    drop = _percent(base - worst, base, pct)
+    message = f"FEV1 {worst} mL is {drop} below baseline {base} mL (limit: drop > {pct} %)"
+    return _hit("fev1_drop", message, breaches, "FEV1", " mL")
 
 
 def _spo2_hit(rules: StopRules, readings: Sequence[Vitals]) -> RuleHit | None:
@@ -431,6 +558,7 @@ def _vital_hits(
         _sbp_pct_hit(rules, readings, baseline),
         _hr_rise_hit(rules, readings, baseline),
         _pef_drop_hit(rules, readings, baseline),
+        _fev1_drop_hit(rules, readings, baseline),
         _spo2_hit(rules, readings),
     )
     return [hit for hit in candidates if hit is not None]

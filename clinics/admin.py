@@ -350,7 +350,10 @@ def _delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 class StepwiseUserAdmin(ClinicScopedMixin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "clinic", "is_active", "is_staff"]
     list_filter = ["role", "clinic", "is_active", "is_staff"]
-    fieldsets = [*UserAdmin.fieldsets, (_("Stepwise"), {"fields": ["role", "clinic"]})]  # type: ignore[misc]
+    fieldsets = [  # type: ignore[misc]
+        *UserAdmin.fieldsets,
+        (_("Stepwise"), {"fields": ["role", "clinic", "registration_number"]}),
+    ]
     add_fieldsets = [*UserAdmin.add_fieldsets, (_("Stepwise"), {"fields": ["role", "clinic"]})]
 
     def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -372,7 +375,7 @@ class StepwiseUserAdmin(ClinicScopedMixin, UserAdmin):
             (None, {"fields": ["username", "password"]}),
             (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
             (_("Permissions"), {"fields": ["is_active", "is_staff", "user_permissions"]}),
-            (_("Stepwise"), {"fields": ["role", "clinic"]}),
+            (_("Stepwise"), {"fields": ["role", "clinic", "registration_number"]}),
             (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
         ]
 

@@ -65,6 +65,8 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role, blank=True)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    # A clinician's professional registration (e.g. "GMC 1234567"), printed beside their signature on a report.
+    registration_number = models.CharField(_("professional registration number"), max_length=40, blank=True)
     # Raised to end every other session of the account (a second factor turned on: security review L8). Part of
     # the session hash Django checks on each request, as a password change is.
     sessions_epoch = models.PositiveIntegerField(default=0, editable=False)

@@ -84,6 +84,28 @@ class SymptomForm(_Helped):
         ]
 
 
+class UsualSymptomsForm(_Helped):
+    """ "My usual symptoms" (MCAS): one choice per item on the plan's checklist, "not usual for me" or the usual
+    grade. They are recorded, but only a symptom worse than its usual grade pauses the plan."""
+
+    def __init__(self, *args: Any, checklist: list[str], usual: dict[str, int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        usual = usual or {}
+        for item in CHECKLIST:
+            if item.code in checklist:
+                self.fields[item.code] = forms.TypedChoiceField(
+                    label=item.label,
+                    coerce=int,
+                    choices=[(0, _("Not usual for me")), *PATIENT_SEVERITY],
+                    initial=usual.get(item.code, 0),
+                    required=False,
+                    empty_value=0,  # type: ignore[arg-type]  # an unchosen item is "not usual" (0)
+                )
+
+    def usual(self) -> dict[str, int]:
+        return {code: grade for code, grade in self.cleaned_data.items() if grade}
+
+
 class CorrectionForm(SymptomForm):
     reason = forms.CharField(label=_("Why are you correcting it?"), max_length=500)
 
@@ -141,6 +163,23 @@ class FollowUpForm(_Helped):
     findings = forms.CharField(
         label=_("What was found"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    recurrence_at = WhenField(label=_("Late reaction: symptoms came back at"), required=False)
+    home_treatment = forms.CharField(label=_("Treatment taken at home"), required=False, max_length=200)
+    emergency_attendance = forms.TypedChoiceField(
+        label=_("Went to an emergency department"),
+        choices=[("", _("Not asked")), ("no", _("No")), ("yes", _("Yes"))],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+    )
+    tryptase_ug_l = StrictDecimalField(
+        label=_("Tryptase after the reaction (µg/L)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("1000"),
+        unit="µg/L",
+        required=False,
+    )
+    tryptase_taken_at = WhenField(label=_("Tryptase sample taken at"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

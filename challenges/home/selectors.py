@@ -48,6 +48,7 @@ class HomePlanState:
     waiting_for_medication_review: bool  # the allergist's medication decision comes before the first step
     can_take_step: bool
     paused: bool
+    symptom_pause: tuple[datetime, datetime] | None  # (last symptom, end of the pause) while a symptom pauses the plan
     step_in_clinic: bool  # the next step is the first, taken in clinic under supervision (not by the patient)
     advice: tuple[str, ...]  # the safety framing around each step (clinical.home_plan.safety_advice)
 
@@ -82,7 +83,12 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         waiting_for_medication_review=run.first_dose_refusal is not None,
         can_take_step=can_take,
         paused=challenge.status == Status.PAUSED or run.open_alert is not None,
+        symptom_pause=_local_pair(facts.symptom_pause(challenge)),
     )
+
+
+def _local_pair(pair: tuple[datetime, datetime] | None) -> tuple[datetime, datetime] | None:
+    return (timezone.localtime(pair[0]), timezone.localtime(pair[1])) if pair else None
 
 
 def plan_advice(challenge: Challenge) -> tuple[str, ...]:

@@ -149,6 +149,21 @@ def patient_correct_symptom(
     )
 
 
+@transaction.atomic
+def usual_symptoms_set(*, challenge: Challenge, by: User, usual: dict[str, int]) -> Challenge:
+    """Record "my usual symptoms" for a home plan (MCAS): item -> usual grade 1-3. The patient of the plan or clinic
+    staff may; every symptom is still recorded, but one no worse than its usual grade pauses nothing."""
+    challenge = locked(challenge)
+    _require_own_home_plan(challenge, by)
+    require_open(challenge)
+    unknown = [code for code in usual if code not in challenge.protocol.checklist_items]
+    if unknown or any(grade not in (1, 2, 3) for grade in usual.values()):
+        raise ChallengeRuleError(_("Choose usual symptoms from the plan's list, graded 1 to 3."), code="bad_usual")
+    challenge.usual_symptoms = dict(usual)
+    save(challenge, by)
+    return challenge
+
+
 # --- the clinic's side --------------------------------------------------------------------------------------
 
 
@@ -211,8 +226,22 @@ def _personal_name(challenge: Challenge) -> str:
 
 
 @transaction.atomic
-def follow_up_record(*, follow_up: FollowUp, by: User, method: str, symptoms: bool, findings: str) -> FollowUp:
-    """Record a check-in. A late finding re-opens a confirmed outcome for review instead of changing it."""
+def follow_up_record(
+    *,
+    follow_up: FollowUp,
+    by: User,
+    method: str,
+    symptoms: bool,
+    findings: str,
+    recurrence_at: datetime | None = None,
+    home_treatment: str = "",
+    emergency_attendance: bool | None = None,
+    tryptase_ug_l: Decimal | None = None,
+    tryptase_taken_at: datetime | None = None,
+) -> FollowUp:
+    """Record a check-in, with a late or biphasic reaction (when the symptoms came back, treatment at home, an
+    emergency visit) and a post-reaction tryptase. A late finding re-opens a confirmed outcome for review instead of
+    changing it."""
     challenge = locked(follow_up.challenge)
     if by.is_patient and challenge.patient.user_id != by.pk:
         raise ChallengeRuleError(_("This is not your plan."), code="not_yours")
@@ -220,6 +249,11 @@ def follow_up_record(*, follow_up: FollowUp, by: User, method: str, symptoms: bo
     if follow_up.is_done:
         raise ChallengeRuleError(_("This check-in is already recorded."), code="already_done")
     follow_up.method, follow_up.symptoms, follow_up.findings = method, symptoms, findings.strip()
+    if (tryptase_ug_l is None) != (tryptase_taken_at is None):
+        raise ChallengeRuleError(_("Give the tryptase value with the time the sample was taken."), code="tryptase_time")
+    follow_up.recurrence_at, follow_up.home_treatment = recurrence_at, home_treatment.strip()
+    follow_up.emergency_attendance = emergency_attendance
+    follow_up.tryptase_ug_l, follow_up.tryptase_taken_at = tryptase_ug_l, tryptase_taken_at
     follow_up.done_at, follow_up.done_by, follow_up.source = timezone.now(), by, _source(by)
     follow_up._history_user = by  # type: ignore[attr-defined]
     follow_up.full_clean()

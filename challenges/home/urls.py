@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/plan/premedication/", home.premedication, name="home-premedication"),
     path("<int:pk>/plan/step/", home.take_step, name="home-step"),
     path("<int:pk>/plan/symptom/", home.symptom, name="home-symptom"),
+    path("<int:pk>/plan/usual-symptoms/", home.usual_symptoms, name="home-usual"),
     path("<int:pk>/plan/symptom/<int:observation_pk>/correct/", home.correct_symptom, name="home-correct"),
     path("<int:pk>/plan/release/", home.release, name="home-release"),
     path("<int:pk>/plan/change/", home.change_plan, name="home-change"),

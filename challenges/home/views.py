@@ -26,6 +26,7 @@ from challenges.home.forms import (
     PremedTakenForm,
     ReleaseForm,
     SymptomForm,
+    UsualSymptomsForm,
 )
 from challenges.run import facts, selectors
 from challenges.run import services as runs
@@ -53,6 +54,8 @@ def _page(request: AuthenticatedHttpRequest, challenge: Challenge, status: int =
         "premed_form": context.get("premed_form") or PremedTakenForm(planned=_premed_choices(premeds)),
         "dose_form": context.get("dose_form") or HomeDoseForm(),
         "symptom_form": context.get("symptom_form") or SymptomForm(checklist=checklist),
+        "usual_form": context.get("usual_form")
+        or UsualSymptomsForm(checklist=checklist, usual=dict(challenge.usual_symptoms or {})),
         "is_patient": request.user.is_patient,
         "error": context.get("error"),
     }
@@ -126,6 +129,16 @@ def symptom(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = SymptomForm(request.POST, checklist=challenge.protocol.checklist_items)
     write = lambda data: home.patient_symptom(challenge=challenge, by=request.user, **data)  # noqa: E731
     return act(request, form, write, success=_("Symptom recorded."), **_on_plan(request, pk, symptom_form=form))
+
+
+@require_POST
+def usual_symptoms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    challenge = _plan(request, pk)
+    form = UsualSymptomsForm(request.POST, checklist=challenge.protocol.checklist_items)
+    write = lambda _data: home.usual_symptoms_set(challenge=challenge, by=request.user, usual=form.usual())  # noqa: E731
+    return act(
+        request, form, write, success=_("Your usual symptoms are saved."), **_on_plan(request, pk, usual_form=form)
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -555,13 +555,18 @@ class StopRulesForm(PlainTextForm):
     subjective_min_severity = forms.TypedChoiceField(
         label=_("…counting subjective symptoms graded at least"), choices=_GRADES, coerce=int
     )
+    subjective_hold_severity = forms.TypedChoiceField(
+        label=_("Hold the next dose for a subjective symptom graded at least"), choices=_GRADES, coerce=int
+    )
+    subjective_hold_minutes = _whole(_("…or one that lasts more than (min)"), unit="min")
     sbp_drop_mmhg = _whole(_("Systolic BP drop from baseline of more than (mmHg)"), unit="mmHg")
     sbp_drop_pct = _whole(_("Systolic BP drop from baseline of more than (%)"), unit="%")
     use_age_hypotension = forms.BooleanField(
         label=_("Systolic BP below the limit for age (NIAID/FAAN)"), required=False
     )
-    hr_rise_pct = _whole(_("Heart-rate rise from baseline of more than (%)"), unit="%")
+    hr_rise_pct = _whole(_("Heart-rate rise from baseline of more than (%) (advisory on its own)"), unit="%")
     pef_drop_pct = _whole(_("Peak-flow drop from baseline of more than (%)"), unit="%")
+    fev1_drop_pct = _whole(_("FEV1 drop from baseline of more than (%)"), unit="%")
     spo2_below = _whole(_("SpO2 below (%)"), unit="%")
     fpies_rule = forms.BooleanField(
         label=_("FPIES: vomiting 1-4 h after the food plus at least 2 minor criteria (Leonard 2018)"), required=False

@@ -272,14 +272,18 @@ def stop_rule_sentences(data: Any) -> list[str]:
         _("Any objective sign graded %(g)s or worse.") % {"g": grade(rules.objective_min_severity)},
         _("The same subjective symptom, graded %(g)s or worse, after %(n)d doses in a row.")
         % {"g": grade(rules.subjective_min_severity), "n": rules.subjective_consecutive_doses},
+        _("Hold (a clinician decides): a subjective symptom graded %(g)s or worse, or one lasting more than %(n)d min.")
+        % {"g": grade(rules.subjective_hold_severity), "n": rules.subjective_hold_minutes},
+        _("Observe only: redness round the mouth or where the food touched."),
         _("Systolic blood pressure more than %(n)d mmHg below baseline.") % {"n": rules.sbp_drop_mmhg},
         _("Systolic blood pressure more than %(n)d %% below baseline.") % {"n": rules.sbp_drop_pct},
     ]
     if rules.use_age_hypotension:
         sentences.append(_("Systolic blood pressure below the limit for age (NIAID/FAAN)."))
     sentences += [
-        _("Heart rate more than %(n)d %% above baseline.") % {"n": rules.hr_rise_pct},
+        _("Advisory on its own: heart rate more than %(n)d %% above baseline.") % {"n": rules.hr_rise_pct},
         _("Peak flow more than %(n)d %% below baseline.") % {"n": rules.pef_drop_pct},
+        _("FEV1 more than %(n)d %% below baseline.") % {"n": rules.fev1_drop_pct},
         _("SpO2 below %(n)d %%.") % {"n": rules.spo2_below},
     ]
     if rules.fpies_rule:

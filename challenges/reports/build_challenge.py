@@ -13,6 +13,7 @@ from challenges.models import (
     Challenge,
     Decision,
     DischargeCondition,
+    Observation,
     Outcome,
     PreChallengeCheck,
     Route,
@@ -52,6 +53,7 @@ from challenges.reports.text import (
 )
 from challenges.run import selectors
 from challenges.run.models import ChallengeEvent, EventKind
+from clinical import outcome as outcome_rules
 from clinical import washout
 from clinical.adrenaline import emergency_text
 from clinical.checklist import ITEMS, SEVERITY_LABELS
@@ -236,6 +238,8 @@ def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...
                 notes=t.notes,
                 in_error=t.entered_in_error,
                 error_note=ctx.error(t),
+                site=t.site,
+                response=t.response,
             )
         )
     return tuple(rows)
@@ -276,7 +280,7 @@ def _doses(ctx: Context) -> list[DoseRow]:
                 planned_protein=mg_text(d.planned_protein_mg),
                 planned_food=amount_text(d.planned_food_amount, ctx.unit),
                 eaten=amount_text(d.food_amount, ctx.unit),
-                protein_eaten=mg_text(d.protein_mg),
+                protein_eaten="none (placebo)" if ctx.show_placebo and d.is_placebo else mg_text(d.protein_mg),
                 time=ctx.clock(d.given_at),
                 by=person(d.given_by),
                 cumulative=cumulative,
@@ -375,11 +379,44 @@ def _result(ctx: Context) -> ResultBlock:
         Line("Highest tolerated dose (cumulative)", mg_text(r.highest_tolerated_cumulative_mg)),
         Line("Total eaten", f"{mg_text(r.total_protein_mg)} protein ({amount_text(r.total_food_amount, ctx.unit)})"),
         Line("First symptom", _first_symptom(ctx)),
+        Line("Anaphylaxis", _anaphylaxis(ctx)),
         Line("Reaction grade", _grade(ctx)),
     ]
+    if (c.outcome or ctx.state.suggested_outcome) == Outcome.EQUIVOCAL:
+        lines += _equivocal_lines(ctx)
     if ctx.state.grade_problem:
         lines.append(Line("Adrenaline timing", f"CHECK THE TIMES: {ctx.state.grade_problem}"))
     return ResultBlock(tuple(lines), ctx.state.grade.reasons if ctx.state.grade else (), "")
+
+
+def _equivocal_lines(ctx: Context) -> list[Line]:
+    """An equivocal result shows its symptoms and the highest dose eaten before any (clinical review O4)."""
+    first = min((line.dose.given_at for line in ctx.state.doses if not line.dose.entered_in_error), default=None)
+    baseline: dict[str, int] = {}
+    for o in ctx.challenge.observations.all():
+        if not o.entered_in_error and (first is None or o.observed_at < first):
+            baseline[o.item_code] = max(baseline.get(o.item_code, 0), o.severity)
+
+    def symptoms(line: selectors.DoseLine) -> list[Observation]:
+        return [o for o in line.findings if not o.entered_in_error and o.severity > baseline.get(o.item_code, 0)]
+
+    active = [line for line in ctx.state.doses if not line.dose.entered_in_error and not line.dose.is_placebo]
+    seen = [f"{_finding(ctx, o)} after dose {line.dose.sequence}" for line in active for o in symptoms(line)]
+    free = outcome_rules.highest_symptom_free_mg([(line.dose.protein_mg, bool(symptoms(line))) for line in active])
+    return [
+        Line("Symptoms (equivocal)", "; ".join(seen) or "none recorded after an active dose"),
+        Line("Highest symptom-free dose", mg_text(free) if free is not None else "none (symptoms after dose 1)"),
+    ]
+
+
+def _anaphylaxis(ctx: Context) -> str:
+    """'Yes: NIAID/FAAN 2006 criterion 1 (...)', 'No (...)', or why it was not assessed (clinical.anaphylaxis)."""
+    assessment = ctx.state.anaphylaxis
+    if assessment is None:
+        return "not assessed (no dose given, or an FPIES challenge)"
+    if assessment.met:
+        return f"Yes: {assessment.summary}"
+    return "No (no NIAID/FAAN 2006 or WAO 2020 criterion met)"
 
 
 def _outcome(ctx: Context) -> str:
@@ -516,4 +553,5 @@ def _event_deviation(event: ChallengeEvent) -> str:
 def _signature(c: Challenge, ctx: Context, by: User | None, at: datetime | None) -> Signature:
     if by is None or at is None:
         return Signature(False, f"{UNSIGNED}: not yet signed by the supervising allergist ({person(c.allergist)}).")
-    return Signature(True, f"Signed by {person(by)} on {when(at, ctx.zone)}")
+    registration = f" ({by.registration_number})" if by.registration_number else ""
+    return Signature(True, f"Signed by {person(by)}{registration} on {when(at, ctx.zone)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from challenges.models import Challenge, Food, PremedicationItem, Protocol, Route
+from challenges.models import Challenge, FollowUp, Food, PremedicationItem, Protocol, Route
 from challenges.reports.snapshot import FollowUpRow, Line, MedicationRow, NoteRow, TriggerRow
 from challenges.reports.text import DASH, day, error_note, when, yes_no
 from clinical import premedication
@@ -152,12 +152,27 @@ def follow_ups(challenge: Challenge, zone: tzinfo, people: dict[int, str]) -> tu
                 done=done,
                 method=f.get_method_display() if f.method else DASH,
                 symptoms=yes_no(f.symptoms),
-                findings=f.findings,
+                findings=_late_reaction(f, zone),
                 in_error=f.entered_in_error,
                 error_note=error_note(f, zone, people),
             )
         )
     return tuple(rows)
+
+
+def _late_reaction(f: FollowUp, zone: tzinfo) -> str:
+    """What was found, then a late or biphasic reaction and a tryptase, in words."""
+    parts = [f.findings] if f.findings else []
+    if f.recurrence_at:
+        parts.append(f"Symptoms came back at {when(f.recurrence_at, zone)}.")
+    if f.home_treatment:
+        parts.append(f"Treated at home: {f.home_treatment}.")
+    if f.emergency_attendance is not None:
+        parts.append("Went to an emergency department." if f.emergency_attendance else "No emergency attendance.")
+    if f.tryptase_ug_l is not None and f.tryptase_taken_at is not None:
+        value = format_quantity(f.tryptase_ug_l, "µg/L")
+        parts.append(f"Tryptase {value} at {when(f.tryptase_taken_at, zone)}.")
+    return " ".join(parts)
 
 
 def addenda(challenge: Challenge, zone: tzinfo) -> tuple[NoteRow, ...]:

@@ -313,13 +313,13 @@ def _alerts(r: ChallengeReport, width: float) -> Table:
 def _treatments(rows: tuple[TreatmentRow, ...], width: float) -> Table:
     columns = [
         Column("Time", 0.07),
-        Column("When", 0.15),
+        Column("When", 0.13),
         Column("Kind", 0.135),
-        Column("Drug", 0.17),
-        Column("Dose", 0.09),
-        Column("Route", 0.09),
-        Column("Recorded by", 0.13),
-        Column("Notes", 0.165),
+        Column("Drug", 0.15),
+        Column("Dose", 0.115),
+        Column("Route, site", 0.14),
+        Column("Recorded by", 0.1),
+        Column("Notes, response", 0.16),
     ]
     body = [
         [
@@ -328,9 +328,13 @@ def _treatments(rows: tuple[TreatmentRow, ...], width: float) -> Table:
             cell(t.kind, struck=t.in_error),
             cell(t.drug, struck=t.in_error),
             cell(t.dose, struck=t.in_error),
-            cell(t.route, struck=t.in_error),
+            cell(f"{t.route}, {t.site}" if t.site else t.route, struck=t.in_error),
             cell(t.by, struck=t.in_error),
-            cell(t.notes, struck=t.in_error, note=t.error_note),
+            cell(
+                " ".join(part for part in (f"Response: {t.response}." if t.response else "", t.notes) if part),
+                struck=t.in_error,
+                note=t.error_note,
+            ),
         ]
         for t in rows
     ]

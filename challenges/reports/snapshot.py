@@ -98,6 +98,8 @@ class TreatmentRow:
     notes: str
     in_error: bool = False
     error_note: str = ""
+    site: str = ""  # e.g. anterolateral thigh (IM adrenaline)
+    response: str = ""
 
 
 @dataclass(frozen=True)
@@ -394,7 +396,14 @@ def _build(kind: Any, value: Any) -> Any:
         return None
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = _hints(kind)
-        return kind(**{f.name: _build(hints[f.name], value[f.name]) for f in dataclasses.fields(kind)})
+        # A field added later (with a default) is missing from snapshots signed before it: the default stands.
+        return kind(
+            **{
+                f.name: _build(hints[f.name], value[f.name])
+                for f in dataclasses.fields(kind)
+                if f.name in value or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+            }
+        )
     origin = typing.get_origin(kind)
     if origin is tuple:
         (item, _ellipsis) = typing.get_args(kind)

@@ -7,6 +7,7 @@ loaded under its lock), so the selectors and the services compute the same facts
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,11 +27,13 @@ from challenges.run.models import (
     Setting,
     Status,
     StopAlert,
+    Treatment,
     TreatmentKind,
     VitalSigns,
     VitalsKind,
 )
-from clinical import fpies, grading, observation, premedication, run_rules, stopping, washout
+from clinical import anaphylaxis as anaphylaxis_rules
+from clinical import fpies, grading, home_plan, observation, premedication, run_rules, stopping, washout
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
@@ -72,16 +75,66 @@ def repeat_requested(challenge: Challenge, doses: Sequence[Dose]) -> bool:
     return False
 
 
+def wait_requested(challenge: Challenge, doses: Sequence[Dose]) -> datetime | None:
+    """Until when a "wait longer" decision (after the last dose) holds back the next dose; None if none."""
+    last_dose_at = doses[-1].given_at if doses else None
+    waits = [
+        a.wait_until
+        for a in challenge.alerts.all()
+        if a.decision == Decision.WAIT
+        and a.wait_until is not None
+        and (last_dose_at is None or (a.decided_at is not None and a.decided_at >= last_dose_at))
+    ]
+    return max(waits, default=None)
+
+
 def upcoming_step(challenge: Challenge) -> run_rules.NextStep:
-    """The next planned step and when it is due; at home the watch window must pass too."""
+    """The next planned step and when it is due; at home the watch window must pass too, and after a "wait
+    longer" decision the time the allergist set."""
     doses = valid_doses(challenge)
     steps = list(challenge.protocol.steps.all())
     watch = challenge.protocol.watch_hours * 60 if challenge.setting == Setting.HOME else 0
-    return run_rules.next_step(
+    step = run_rules.next_step(
         [run_rules.GivenStep(d.step_number, d.given_at) for d in doses],
         interval_after={s.number: max(s.interval_minutes, watch) for s in steps},
         planned_steps=len(steps),
         repeat_requested=repeat_requested(challenge, doses),
+    )
+    pause = symptom_pause(challenge)
+    if step.number is not None and pause is not None and (step.due_at is None or pause[1] > step.due_at):
+        step = dataclasses.replace(step, due_at=pause[1])
+    wait_until = wait_requested(challenge, doses)
+    if step.number is not None and wait_until is not None and (step.due_at is None or wait_until > step.due_at):
+        step = dataclasses.replace(step, due_at=wait_until)
+    return step
+
+
+def usual_symptoms(challenge: Challenge) -> dict[str, int]:
+    """A home plan's "my usual symptoms" (item -> usual grade); empty in clinic."""
+    if challenge.setting != Setting.HOME:
+        return {}
+    return {str(code): int(grade) for code, grade in (challenge.usual_symptoms or {}).items()}
+
+
+def symptom_pause(challenge: Challenge) -> tuple[datetime, datetime] | None:
+    """At home: (last symptom, end of pause) while a symptom after the first step pauses the next one
+    (clinical.home_plan.symptom_pause_until); None in clinic or when nothing pauses. The watch window is the
+    protocol's (the one the printed plan names)."""
+    if challenge.setting != Setting.HOME:
+        return None
+    doses = valid_doses(challenge)
+    findings = [
+        (o.item_code, o.severity, o.observed_at) for o in challenge.observations.all() if not o.entered_in_error
+    ]
+    # The clinic lifts the pause by releasing the step, or by deciding on the symptoms (continue, repeat, wait).
+    releases = [r.released_at for r in challenge.releases.all()]
+    releases += [a.decided_at for a in challenge.alerts.all() if a.decided_at and a.decision != Decision.STOP]
+    return home_plan.symptom_pause_until(
+        findings,
+        first_dose_at=doses[0].given_at if doses else None,
+        watch=timedelta(hours=challenge.protocol.watch_hours),
+        usual=usual_symptoms(challenge),
+        released_at=max(releases, default=None),
     )
 
 
@@ -282,6 +335,7 @@ def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
         baseline=_vitals_value(baselines[-1]) if baselines else None,
         age_years=age_years(challenge),
         dose_times={d.sequence: d.given_at for d in doses},
+        usual=usual_symptoms(challenge),
     )
 
 
@@ -296,6 +350,16 @@ def reading_hits(challenge: Challenge, reading: VitalSigns) -> list[stopping.Rul
         baseline=_vitals_value(baselines[-1]) if baselines else None,
         age_years=age_years(challenge),
     )
+
+
+def blocking_hits(hits: Sequence[stopping.RuleHit]) -> list[stopping.RuleHit]:
+    """The hits that hold back the next dose until a clinician decides (stop and hold tiers)."""
+    return [hit for hit in hits if hit.blocks]
+
+
+def notices(challenge: Challenge) -> list[stopping.RuleHit]:
+    """What to watch without holding the next dose: contact redness (observe), a heart-rate rise alone (advisory)."""
+    return [hit for hit in stop_rule_hits(challenge) if not hit.blocks]
 
 
 def hit_evidence(hit: stopping.RuleHit) -> tuple[str, ...]:
@@ -318,6 +382,7 @@ def _vitals_value(v: VitalSigns) -> stopping.Vitals:
         spo2=v.spo2,
         temperature_c=v.temperature_c,
         pef=v.pef,
+        fev1_ml=v.fev1_ml,
     )
 
 
@@ -327,11 +392,14 @@ def alert_hit_data(hits: Sequence[stopping.RuleHit]) -> list[dict[str, Any]]:
     for hit in hits:
         evidence = hit_evidence(hit)
         times = [timezone.localtime(at).isoformat() for at in hit.evidence_at]
-        row: dict[str, Any] = {"code": hit.code, "message": hit.message, "evidence": list(evidence)}
+        row: dict[str, Any] = {"code": hit.code, "message": hit.message, "evidence": list(evidence), "tier": hit.tier}
         if len(times) == len(evidence):
             row["evidence_at"] = times
         data.append(row)
     return data
+
+
+UNDECIDED_HOLD = "hold-undecided"
 
 
 def _alert_record(alert: StopAlert, on_record: set[tuple[str, datetime | None]]) -> onset_rules.AlertRecord:
@@ -344,7 +412,9 @@ def _alert_record(alert: StopAlert, on_record: set[tuple[str, datetime | None]])
             piece = onset_rules.Evidence(text, datetime.fromisoformat(at) if at else None)
             if piece.at is None or piece.key in on_record:
                 evidence.append(piece)
-    return onset_rules.AlertRecord(alert.raised_at, alert.decision, tuple(evidence))
+    # An undecided hold is not a provisional stop (a hold is no failure, clinical review O1): it makes no onset.
+    decision = alert.decision or (UNDECIDED_HOLD if alert.is_hold else "")
+    return onset_rules.AlertRecord(alert.raised_at, decision, tuple(evidence))
 
 
 def _doses_given(challenge: Challenge) -> list[onset_rules.DoseGiven]:
@@ -395,7 +465,7 @@ def suggest_grade(
     dose, worse than baseline). None when there is no onset, or adrenaline is recorded before it
     (adrenaline_timing_problem says so): a grade with a made-up suffix would be worse than none.
     """
-    if onset is None or adrenaline_timing_problem(challenge, onset):
+    if onset is None or adrenaline_timing_problem(challenge, onset) or not grading.scale_fits(challenge.protocol.kind):
         return None
     doses = _doses_given(challenge)
     recorded = [
@@ -427,6 +497,49 @@ def suggest_grade(
         adrenaline_at=adrenaline[0] if adrenaline else None,
     )
     return grading.suggest(scale, data)
+
+
+_ANAPHYLAXIS_VITALS = {
+    "hypotension": "hypotension",
+    "spo2_low": "hypoxaemia",
+    "pef_drop": "airflow_drop",
+    "fev1_drop": "airflow_drop",
+}
+
+
+def anaphylaxis(challenge: Challenge) -> anaphylaxis_rules.Assessment | None:
+    """The NIAID/FAAN 2006 and WAO 2020 criteria against what was seen after the food (clinical.anaphylaxis).
+
+    Every finding after an active dose that is worse than the item's baseline counts, whatever was decided about
+    it: the criteria say whether adrenaline is indicated now, not whether the challenge failed. The vital signs
+    count through the stop rules (low BP for age or a > 30 % drop, SpO2, PEF, FEV1). None before the first dose and
+    for an FPIES challenge, which these criteria do not describe.
+    """
+    doses = _doses_given(challenge)
+    if not doses or not grading.scale_fits(challenge.protocol.kind):
+        return None
+    recorded = [
+        (o.item_code, o.severity, o.observed_at)
+        for o in challenge.observations.all()
+        if not o.entered_in_error and o.item_code in ITEMS
+    ]
+    worst: dict[str, int] = {}
+    first = min(d.given_at for d in doses)
+    for code, severity in onset_rules.reaction_findings(recorded, onset=first, doses=doses):
+        worst[code] = max(worst.get(code, 0), severity)
+    flags = {"hypotension": False, "hypoxaemia": False, "airflow_drop": False}
+    for hit in stop_rule_hits(challenge):
+        if hit.code in _ANAPHYLAXIS_VITALS and any(onset_rules.after_active_dose(at, doses) for at in hit.evidence_at):
+            flags[_ANAPHYLAXIS_VITALS[hit.code]] = True
+    return anaphylaxis_rules.assess(anaphylaxis_rules.ReactionSigns(findings=worst, **flags))
+
+
+def adrenaline_given(challenge: Challenge) -> list[Treatment]:
+    """The valid adrenaline doses, in the order given (the first is dose 1)."""
+    return sorted(
+        (t for t in challenge.treatments.all() if t.kind == TreatmentKind.ADRENALINE and not t.entered_in_error),
+        key=lambda t: (t.given_at, t.pk),
+    )
 
 
 def suggested_grade(challenge: Challenge) -> grading.GradeSuggestion | None:

@@ -21,9 +21,10 @@ from challenges.models import (
     TreatmentKind,
     WashoutAction,
 )
-from challenges.run.models import DischargeCondition
+from challenges.run.models import DischargeCondition, StopKind
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
+from clinical.run_rules import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES
 from clinics.forms import (
     DateInput,
     DateTimeInput,
@@ -314,7 +315,7 @@ class ObservationForm(PlainTextForm):
         self.helper = crispy_helper()
 
 
-VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
+VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef", "fev1_ml")
 
 
 class VitalsForm(PlainTextForm):
@@ -328,6 +329,7 @@ class VitalsForm(PlainTextForm):
         label=_("Temp (°C)"), min_value=Decimal(30), max_value=Decimal(44), unit="°C", required=False
     )
     pef = forms.IntegerField(label=_("PEF (L/min)"), min_value=30, max_value=900, required=False)
+    fev1_ml = forms.IntegerField(label=_("FEV1 (mL)"), min_value=100, max_value=8000, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -351,8 +353,29 @@ class TreatmentForm(PlainTextForm):
     drug = forms.CharField(label=_("Drug"), max_length=120)
     dose = forms.CharField(label=_("Dose"), max_length=60, help_text=_("with its unit, e.g. 0.3 mg"))
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices)
+    site = forms.CharField(label=_("Site"), required=False, max_length=60, help_text=_("e.g. anterolateral thigh"))
     given_at = WhenField(label=_("Given at"), initial=_now_local)
+    response = forms.CharField(label=_("Response"), required=False, max_length=200)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+
+class StopForm(ReasonForm):
+    """Stop the challenge: why (a reaction, or refusal, time, illness: clinical review O2) and a written reason."""
+
+    kind = forms.ChoiceField(label=_("Why"), choices=StopKind.choices, required=False)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or StopKind.REACTION
+
+
+class AdrenalineForm(PlainTextForm):
+    """The one-tap adrenaline record: nothing to type; the key makes a double tap one dose."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -361,11 +384,25 @@ class TreatmentForm(PlainTextForm):
 
 class DecisionForm(PlainTextForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
+    wait_minutes = forms.IntegerField(
+        label=_("Wait longer: minutes before the next dose"),
+        min_value=MIN_WAIT_MINUTES,
+        max_value=MAX_WAIT_MINUTES,
+        required=False,
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data is None:
+            data = self.cleaned_data
+        if data.get("decision") == Decision.WAIT and not data.get("wait_minutes") and "wait_minutes" not in self.errors:
+            self.add_error("wait_minutes", _("Say how many minutes to wait before the next dose."))
+        return data
 
 
 class OutcomeForm(PlainTextForm):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from challenges.library.models import PremedicationItem, Protocol, Route
+from clinical import stopping
 from clinics.models import Clinic, ClinicalRecord, ClinicalRecordError, NoDeleteQuerySet
 from patients.models import Medication, Patient
 
@@ -52,6 +53,16 @@ class Advice(models.TextChoices):
     EAT_REGULARLY = "eat_regularly", _("Eat the food regularly")
     STRICT_AVOIDANCE = "strict_avoidance", _("Strict avoidance")
     RECHALLENGE = "rechallenge", _("Re-challenge")
+
+
+class StopKind(models.TextChoices):
+    """Why dosing was stopped early: a reaction, or a reason that says nothing about tolerance (O2)."""
+
+    REACTION = "reaction", _("Symptoms (possible reaction)")
+    REFUSAL = "refusal", _("Patient refused to eat more")
+    TIME = "time", _("Ran out of time")
+    ILLNESS = "illness", _("Intercurrent illness")
+    OTHER = "other", _("Other non-clinical reason")
 
 
 class Challenge(ClinicalRecord):
@@ -108,6 +119,9 @@ class Challenge(ClinicalRecord):
     new_adrenaline_prescription = models.BooleanField(_("new adrenaline prescription"), null=True, blank=True)
     discharge_notes = models.TextField(_("discharge notes"), blank=True, max_length=2000)
     outcome_under_review = models.BooleanField(default=False)  # a late finding re-opened it for the allergist
+    stop_kind = models.CharField(_("why dosing stopped"), max_length=10, choices=StopKind, blank=True)
+    # Home plan (MCAS): "my usual symptoms", item code -> usual grade 1-3; judged as baseline (clinical.home_plan).
+    usual_symptoms = models.JSONField(_("usual symptoms"), default=dict, blank=True)
 
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -146,6 +160,7 @@ class Challenge(ClinicalRecord):
 class Decision(models.TextChoices):
     STOP = "stop", _("Stop the challenge")
     REPEAT = "repeat", _("Hold and repeat the same dose")
+    WAIT = "wait", _("Wait longer before the next dose")
     CONTINUE = "continue", _("Continue (with a written justification)")
 
 
@@ -160,6 +175,7 @@ class EventKind(models.TextChoices):
     DECISION_STOP = "decision_stop", _("decision: stop")
     DECISION_REPEAT = "decision_repeat", _("decision: repeat the dose")
     DECISION_CONTINUE = "decision_continue", _("decision: continue")
+    DECISION_WAIT = "decision_wait", _("decision: wait longer")
     OBSERVATION_OVERRIDE = "observation_override", _("observation ended early")
     OUTCOME = "outcome", _("outcome confirmed")
     SIGNED = "signed", _("signed")
@@ -181,6 +197,7 @@ DECISION_EVENTS = {
     Decision.STOP: EventKind.DECISION_STOP,
     Decision.REPEAT: EventKind.DECISION_REPEAT,
     Decision.CONTINUE: EventKind.DECISION_CONTINUE,
+    Decision.WAIT: EventKind.DECISION_WAIT,
 }
 
 
@@ -405,6 +422,9 @@ class VitalSigns(ClinicalRecord):
     pef = models.PositiveSmallIntegerField(
         _("PEF (L/min)"), null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(900)]
     )
+    fev1_ml = models.PositiveSmallIntegerField(
+        _("FEV1 (mL)"), null=True, blank=True, validators=[MinValueValidator(100), MaxValueValidator(8000)]
+    )
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
 
     history = HistoricalRecords()
@@ -440,6 +460,10 @@ class Treatment(ClinicalRecord):
     dose = models.CharField(_("dose"), max_length=60)
     route = models.CharField(_("route"), max_length=10, choices=Route, default=Route.ORAL)
     given_at = models.DateTimeField(_("given at"))
+    site = models.CharField(_("site"), max_length=60, blank=True)  # e.g. "anterolateral thigh" for IM adrenaline
+    response = models.CharField(_("response"), max_length=200, blank=True)
+    # The one-tap adrenaline form's key: a double tap records one dose, not two.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # The protocol's premedication item this dose answers (a premedication taken as planned), when known.
     premedication_item = models.ForeignKey(
         PremedicationItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -464,6 +488,7 @@ class StopAlert(models.Model):
     reason = models.TextField(blank=True, max_length=2000)
     decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    wait_until = models.DateTimeField(null=True, blank=True)  # "wait longer": no next dose before this
 
     objects = NoDeleteQuerySet.as_manager()
     history = HistoricalRecords()
@@ -480,6 +505,15 @@ class StopAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return not self.decision
+
+    @property
+    def tier(self) -> str:
+        """'stop' or 'hold' (clinical.stopping tiers): the most urgent of its hits (stored before tiers: 'stop')."""
+        return stopping.worst_tier([hit.get("tier", stopping.STOP) for hit in self.hits]) or stopping.STOP
+
+    @property
+    def is_hold(self) -> bool:
+        return self.tier == stopping.HOLD
 
 
 class FollowUpMethod(models.TextChoices):
@@ -503,6 +537,19 @@ class FollowUp(ClinicalRecord):
     symptoms = models.BooleanField(_("new symptoms"), null=True, blank=True)
     findings = models.TextField(_("what was found"), blank=True, max_length=2000)
     source = models.CharField(max_length=10, choices=Source, blank=True)
+    # A biphasic or late reaction (clinical review X6) and a post-reaction tryptase (X10).
+    recurrence_at = models.DateTimeField(_("symptoms came back at"), null=True, blank=True)
+    home_treatment = models.CharField(_("treatment taken at home"), max_length=200, blank=True)
+    emergency_attendance = models.BooleanField(_("went to an emergency department"), null=True, blank=True)
+    tryptase_ug_l = models.DecimalField(
+        _("tryptase (µg/L)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("1000"))],
+    )
+    tryptase_taken_at = models.DateTimeField(_("tryptase taken at"), null=True, blank=True)
 
     history = HistoricalRecords()
 

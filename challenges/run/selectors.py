@@ -29,11 +29,13 @@ from challenges.run.models import (
     Setting,
     Status,
     StopAlert,
+    StopKind,
     VitalSigns,
     VitalsKind,
     WashoutDecision,
 )
-from clinical import adrenaline, fpies, grading, observation, outcome, run_rules, washout
+from clinical import adrenaline, fpies, grading, observation, outcome, run_rules, stopping, washout
+from clinical import anaphylaxis as anaphylaxis_rules
 from clinical.dates import format_day, format_when
 from clinical.plan import StepLine, step_lines
 from clinics.models import User
@@ -194,6 +196,7 @@ class RunState:
     cumulative_after_next: Decimal | None
     due_at: datetime | None
     open_alert: StopAlert | None
+    notices: list[stopping.RuleHit]  # observe / advisory: shown, never block the next dose
     conflicts: list[washout.Reviewed]  # each medication conflict with what was decided about it
     medication_decisions_open: bool  # before the first dose: decisions can still be recorded
     first_dose_refusal: washout.Refusal | None  # why the first dose must wait for a medication decision
@@ -211,6 +214,16 @@ class RunState:
     neutrophil_rise: int | None  # FPIES: cells/µL from baseline to about 6 h
     neutrophil_criterion: bool  # FPIES: the rise is a minor criterion (at least 1,500 cells/µL)
     autoinjector: str
+    anaphylaxis: anaphylaxis_rules.Assessment | None  # NIAID/FAAN 2006 and WAO 2020, live (clinical.anaphylaxis)
+    adrenaline_doses: int  # valid adrenaline doses recorded so far
+    vitals_prompt: str  # vital signs due now, in words ('' when none): clinical.run_rules.vitals_prompt
+
+    @property
+    def systemic_reaction(self) -> bool:
+        """Anaphylaxis, or involvement beyond the skin (what makes an adrenaline prescription the default)."""
+        found = self.anaphylaxis
+        return found is not None and (found.met or any(i != "skin/mucosal" for i in found.involvement))
+
     baseline: VitalSigns | None
 
 
@@ -254,6 +267,7 @@ def run_state(challenge: Challenge) -> RunState:
         cumulative_after_next=result.total_protein_mg + plan[step.number - 1].protein_mg if step.number else None,
         due_at=step.due_at if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.PLANNED) else None,
         open_alert=facts.open_alert(challenge),
+        notices=facts.notices(challenge),
         conflicts=conflicts,
         medication_decisions_open=_medication_decisions_open(challenge, valid),
         first_dose_refusal=None if valid else washout.first_dose_refusal(conflicts),
@@ -273,7 +287,25 @@ def run_state(challenge: Challenge) -> RunState:
             challenge.neutrophils_baseline_per_ul, challenge.neutrophils_6h_per_ul
         ),
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
+        anaphylaxis=facts.anaphylaxis(challenge),
+        adrenaline_doses=len(facts.adrenaline_given(challenge)),
+        vitals_prompt=_vitals_prompt(challenge, valid),
         baseline=baselines[-1] if baselines else None,
+    )
+
+
+def _vitals_prompt(challenge: Challenge, valid: list[Dose]) -> str:
+    """Vital signs due now (clinic, while dosing): at a reaction, and before each next dose."""
+    if challenge.setting != Setting.CLINIC or challenge.status != Status.DOSING:
+        return ""
+    readings = [v.taken_at for v in challenge.vitals.all() if not v.entered_in_error]
+    alert = facts.open_alert(challenge)
+    last = valid[-1] if valid else None
+    return run_rules.vitals_prompt(
+        last_dose_at=timezone.localtime(last.given_at) if last else None,
+        last_dose_number=last.sequence if last else None,
+        last_vitals_at=max(readings, default=None),
+        alert_raised_at=timezone.localtime(alert.raised_at) if alert else None,
     )
 
 
@@ -310,8 +342,11 @@ def _suggest_outcome(challenge: Challenge, valid: list[Dose], plan: list[StepLin
         planned_steps=max(len(plan), 1),
         min_top_dose_mg=challenge.protocol.min_top_dose_mg,
         highest_dose_mg=max((d.protein_mg for d in active), default=None),
-        stop_hits=any(a.decision != Decision.CONTINUE for a in challenge.alerts.all()),
-        stopped_early=challenge.status == Status.STOPPED,
+        # Only a stop counts (clinical review O1): an alert decided "repeat", "wait" or "continue" is not a failure,
+        # nor is a hold still waiting for its decision; an open stop alert is (the safe reading).
+        stop_hits=any(a.decision == Decision.STOP or (a.is_open and not a.is_hold) for a in challenge.alerts.all()),
+        # Stopped for refusal, time or illness says nothing about tolerance: "dose not reached" (O2).
+        stopped_early=challenge.status == Status.STOPPED and challenge.stop_kind in ("", StopKind.REACTION),
     )
 
 

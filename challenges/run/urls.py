@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/observation/", run.record_observation, name="observation"),
     path("<int:pk>/vitals/", run.record_vitals, name="vitals"),
     path("<int:pk>/treatment/", run.record_treatment, name="treatment"),
+    path("<int:pk>/adrenaline/", run.record_adrenaline, name="adrenaline"),
     path("<int:pk>/alerts/<int:alert_pk>/decide/", run.decide, name="decide"),
     path("<int:pk>/stop/", run.stop, name="stop"),
     path("<int:pk>/cancel/", run.cancel, name="cancel"),

@@ -23,6 +23,7 @@ from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.forms import (
     AddendumForm,
+    AdrenalineForm,
     ChecksForm,
     DecisionForm,
     DischargeForm,
@@ -35,13 +36,15 @@ from challenges.run.forms import (
     ReasonForm,
     ScheduleForm,
     SignForm,
+    StopForm,
     SymptomsResolvedForm,
     TreatmentForm,
     VitalsForm,
     WashoutOverrideForm,
     WashoutStopForm,
 )
-from challenges.run.models import Challenge, Dose, Observation, Treatment, VitalSigns, WashoutDecision
+from challenges.run.models import Challenge, Dose, Observation, StopKind, Treatment, VitalSigns, WashoutDecision
+from clinical import outcome as outcome_rules
 from clinical.dates import format_clock
 from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
@@ -126,6 +129,8 @@ def detail_page(
         "vitals_form": context.get("vitals_form") or VitalsForm(),
         "treatment_form": context.get("treatment_form") or TreatmentForm(),
         "decision_form": context.get("decision_form") or DecisionForm(),
+        "adrenaline_form": context.get("adrenaline_form") or AdrenalineForm(),
+        "stop_kinds": StopKind.choices,
         "outcome_form": context.get("outcome_form") or _outcome_form(challenge, state),
         "reason_form": context.get("reason_form"),  # bound, when a reason was refused
         "sign_form": context.get("sign_form") or SignForm(),
@@ -139,13 +144,19 @@ def detail_page(
 
 
 def _outcome_form(challenge: Challenge, state: selectors.RunState) -> OutcomeForm:
+    """The outcome form, starting from what was recorded, else from the suggestion: advice follows the outcome, and a
+    failed challenge with a systemic reaction starts from "prescribe adrenaline"."""
+    suggested = challenge.outcome or state.suggested_outcome
+    prescribe = challenge.new_adrenaline_prescription
+    if prescribe is None:
+        prescribe = outcome_rules.default_adrenaline_prescription(suggested, systemic_reaction=state.systemic_reaction)
     initial = {
         "outcome": challenge.outcome or state.suggested_outcome,
         "grade_scale": challenge.grade_scale or (state.grade.scale if state.grade else "wao_2010"),
         "grade": challenge.grade or (state.grade.grade if state.grade else ""),
-        "advice": challenge.advice,
+        "advice": challenge.advice or outcome_rules.default_advice(suggested),
         "reason": challenge.outcome_reason,
-        "new_adrenaline_prescription": "yes" if challenge.new_adrenaline_prescription else "no",
+        "new_adrenaline_prescription": "yes" if prescribe else "no",
         "discharge_notes": challenge.discharge_notes,
     }
     return OutcomeForm(initial=initial)
@@ -387,6 +398,16 @@ def record_treatment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 @require_POST
+def record_adrenaline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = AdrenalineForm(request.POST)
+    write = lambda data: runs.adrenaline_record(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(
+        request, form, write, success=_("Adrenaline recorded."), **on_detail_page(request, pk, adrenaline_form=form)
+    )
+
+
+@require_POST
 def decide(request: AuthenticatedHttpRequest, pk: int, alert_pk: int) -> HttpResponse:
     challenge = _target(request, pk)
     alert = get_object_or_404(challenge.alerts.all(), pk=alert_pk)
@@ -398,8 +419,10 @@ def decide(request: AuthenticatedHttpRequest, pk: int, alert_pk: int) -> HttpRes
 @require_POST
 def stop(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
-    form = ReasonForm(request.POST)
-    write = lambda data: runs.challenge_stop(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
+    form = StopForm(request.POST)
+    write = lambda data: runs.challenge_stop(  # noqa: E731
+        challenge=challenge, by=request.user, reason=data["reason"], kind=data["kind"]
+    )
     success = _("Challenge stopped; the observation period has started.")
     return act(request, form, write, success=success, **on_detail_page(request, pk, reason_form=form))
 

@@ -146,3 +146,12 @@ def test_max_recorded_dose_by_weight(weight, limit):
 def test_recorded_dose_checked_against_the_weight_based_maximum(dose, weight, code):
     problem = adrenaline.check_recorded_dose(dose, None if weight is None else Decimal(weight))
     assert (problem.code if problem else None) == code
+
+
+@pytest.mark.parametrize(
+    ("number", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (21, "21st")]
+)
+def test_adrenaline_doses_are_counted_in_words(number, text):
+    from clinical.adrenaline import ordinal
+
+    assert ordinal(number) == text

@@ -23,6 +23,15 @@ EXPECTED_OBJECTIVE = {
     "gi_vomiting": True,
     "cardio_neuro": True,
     "behaviour_change": False,
+    "skin_contact": True,
+    "upper_resp_nasal": True,
+    "eyes_conjunctival": True,
+    "throat_tightness": False,
+    "breathlessness": True,
+    "tongue_swelling": True,
+    "gi_diarrhoea": True,
+    "infant_pallor": True,
+    "mental_state": True,
     "mcas_flushing": True,
     "mcas_itch": False,
     "mcas_brain_fog": False,
@@ -116,3 +125,19 @@ def test_protocol_kinds_match_the_kinds_module():
     from clinical.kinds import KINDS
 
     assert set(PROTOCOL_KINDS) == set(KINDS)
+
+
+def test_the_signs_that_tell_anaphylaxis_apart_can_be_recorded_with_their_organ_system():
+    assert ITEMS["throat_tightness"].organ is Organ.LOWER_RESP
+    assert ITEMS["breathlessness"].organ is Organ.LOWER_RESP
+    assert ITEMS["tongue_swelling"].organ is Organ.LOWER_RESP
+    assert ITEMS["upper_resp_nasal"].organ is Organ.UPPER_RESP
+    assert ITEMS["eyes_conjunctival"].organ is Organ.EYES
+    assert ITEMS["gi_diarrhoea"].organ is Organ.GI
+    assert ITEMS["infant_pallor"].organ is Organ.CARDIO_NEURO
+    assert ITEMS["mental_state"].organ is Organ.CARDIO_NEURO
+    assert set(default_item_codes("open")) >= {"throat_tightness", "tongue_swelling", "gi_diarrhoea", "mental_state"}
+
+
+def test_only_contact_redness_is_contact_only():
+    assert [item.code for item in CHECKLIST if item.contact_only] == ["skin_contact"]

@@ -82,7 +82,7 @@ def test_sampson_absent_items_and_ungraded_items_give_grade_0():
         ([("gi_vomiting", 2)], {}, "3", "Vomiting/diarrhoea: moderate (2)"),
         ([("gi_vomiting", 3)], {}, "3", "Vomiting/diarrhoea: severe (3)"),
         ([("lower_resp_laryngeal", 1)], {}, "3", "Laryngeal symptoms: mild (1)"),
-        ([("cardio_neuro", 1)], {}, "3", "Cardiovascular/neurological: mild (1)"),
+        ([("cardio_neuro", 1)], {}, "4", "Cardiovascular/neurological: mild (1)"),
         ([("mcas_tachycardia", 1)], {}, "3", "Tachycardia (reported): mild (1)"),
         ([], {"max_heart_rate": 116, "baseline_heart_rate": 100}, "3", "Heart rate 116/min (up 16/min from 100/min)"),
         # grade 4: wheeze, hoarseness, hypoxaemia, mild hypotension
@@ -198,12 +198,40 @@ def test_wao_more_than_one_organ_system_is_grade_2():
     assert "Sneezing/nasal itch: mild (1)" in reasons
 
 
-def test_wao_tachycardia_counts_as_a_cardiovascular_system():
-    assert wao(max_heart_rate=130, baseline_heart_rate=100)[0] == "1z"
-    grade, reasons = wao(("skin_urticaria", 1), max_heart_rate=130, baseline_heart_rate=100)
-    assert grade == "2z"
-    assert "2 organ systems involved: cardiovascular, skin" in reasons
+def test_wao_a_measured_tachycardia_is_not_an_organ_system():
+    # Anxious tachycardia plus two hives is a one-system reaction (WAO 2010 lists no tachycardia feature).
+    assert wao(max_heart_rate=130, baseline_heart_rate=100)[0] == "none"
+    assert wao(("skin_urticaria", 1), max_heart_rate=130, baseline_heart_rate=100)[0] == "1z"
+    # Dizziness or weakness the nurse records is still a second system.
     assert wao(("skin_urticaria", 1), ("cardio_neuro", 1))[0] == "2z"
+
+
+def test_wao_abdominal_cramps_are_grade_2_and_a_single_nausea_complaint_grade_1():
+    assert wao(("gi_subjective", 1))[0] == "1z"
+    assert wao(("gi_subjective", 2))[0] == "2z"
+
+
+def test_wao_tongue_or_uvula_swelling_is_grade_3():
+    assert wao(("tongue_swelling", 1))[0] == "3z"
+
+
+def test_wao_conjunctival_signs_are_their_own_organ_system():
+    assert wao(("eyes_conjunctival", 1))[0] == "1z"
+    assert wao(("eyes_conjunctival", 1), ("skin_urticaria", 1))[0] == "2z"
+
+
+def test_wao_contact_redness_alone_is_no_systemic_reaction():
+    assert wao(("skin_contact", 3))[0] == "none"
+
+
+def test_sampson_diarrhoea_is_grade_4_and_dizziness_is_neurological_4():
+    assert suggest_sampson(_input(("gi_diarrhoea", 1))).grade == "4"
+    assert suggest_sampson(_input(("gi_vomiting", 3))).grade == "3"
+    assert suggest_sampson(_input(("cardio_neuro", 1))).grade == "4"
+
+
+def test_brown_confusion_is_severe():
+    assert suggest_brown(_input(("mental_state", 1))).grade == "severe"
 
 
 def test_wao_headache_counts_as_other_system():
@@ -222,7 +250,7 @@ def test_wao_headache_counts_as_other_system():
         ([("cardio_neuro", 2)], {}, "4z", "Cardiovascular/neurological: moderate (2)"),
         ([("cardio_neuro", 3)], {}, "4z", "Cardiovascular/neurological: severe (3)"),
         ([], {"min_systolic": 60, "age_years": Decimal(2)}, "4z", "Systolic BP 60 mmHg (below 74 mmHg for age 2 y)"),
-        ([], {"min_spo2": 90}, "4z", "SpO2 90 %"),
+        ([], {"min_spo2": 90}, "3z", "SpO2 90 %"),
         ([], {"loss_of_consciousness": True}, "4z", "Loss of consciousness"),
     ],
 )

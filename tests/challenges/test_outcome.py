@@ -5,7 +5,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinical.outcome import GivenDose, OutcomeError, OutcomeVerdict, compute_result, suggest_outcome
+from clinical.outcome import (
+    GivenDose,
+    OutcomeError,
+    OutcomeVerdict,
+    advice_conflict,
+    compute_result,
+    default_adrenaline_prescription,
+    default_advice,
+    suggest_outcome,
+)
 
 TZ = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
@@ -238,3 +247,47 @@ def test_the_suggested_verdicts_are_the_outcomes_an_allergist_can_confirm():
     from challenges.models import Outcome  # the stored outcome (TextChoices); OutcomeVerdict is the computed one
 
     assert {verdict.value for verdict in OutcomeVerdict} == set(Outcome.values)
+
+
+# --- Advice follows the outcome ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "advice"),
+    [
+        ("passed", "eat_regularly"),
+        ("failed", "strict_avoidance"),
+        ("equivocal", "rechallenge"),
+        ("dose_not_reached", "rechallenge"),
+    ],
+)
+def test_default_advice_follows_the_outcome(outcome, advice):
+    assert default_advice(outcome) == advice
+
+
+def test_failed_and_eat_regularly_contradict():
+    assert advice_conflict("failed", "eat_regularly")
+    assert advice_conflict("failed", "strict_avoidance") is None
+    assert advice_conflict("failed", "rechallenge") is None
+
+
+def test_passed_and_strict_avoidance_contradict():
+    assert advice_conflict("passed", "strict_avoidance")
+    assert advice_conflict("passed", "eat_regularly") is None
+
+
+def test_a_failed_challenge_with_a_systemic_reaction_defaults_to_adrenaline():
+    assert default_adrenaline_prescription("failed", systemic_reaction=True) is True
+    assert default_adrenaline_prescription("failed", systemic_reaction=False) is False
+    assert default_adrenaline_prescription("passed", systemic_reaction=True) is False
+
+
+def test_highest_symptom_free_dose_is_the_highest_before_the_first_symptom():
+    from decimal import Decimal as D
+
+    from clinical.outcome import highest_symptom_free_mg
+
+    assert highest_symptom_free_mg([(D(3), False), (D(10), False), (D(30), True), (D(100), False)]) == D(10)
+    assert highest_symptom_free_mg([(D(3), True)]) is None
+    assert highest_symptom_free_mg([(D(3), False), (D(10), False)]) == D(10)
+    assert highest_symptom_free_mg([]) is None

@@ -6,7 +6,11 @@ import pytest
 
 from clinical.checklist import PROTOCOL_KINDS
 from clinical.stopping import (
+    ADVISORY,
     DEFAULT_RULES,
+    HOLD,
+    OBSERVE,
+    STOP,
     Finding,
     RuleHit,
     StopRuleError,
@@ -14,6 +18,7 @@ from clinical.stopping import (
     Vitals,
     default_rules,
     evaluate,
+    worst_tier,
 )
 
 # Local wall-clock time; 10:42 here is 09:42 UTC, so messages prove they use the time as given.
@@ -147,7 +152,10 @@ def test_heart_rate_rise_of_exactly_20_percent_is_not_a_breach():
 def test_heart_rate_rise_above_20_percent_is_a_breach():
     hits = check(vitals=[Vitals(at(10), heart_rate=121)], baseline=Vitals(at(9), heart_rate=100))
     assert codes(hits) == ["hr_rise"]
-    assert hits[0].message == "Heart rate 121/min is 21 % above baseline 100/min (limit: rise > 20 %)"
+    assert hits[0].message == (
+        "Heart rate 121/min is 21 % above baseline 100/min (limit: rise > 20 %); advisory on its own: look for "
+        "another sign"
+    )
     assert hits[0].evidence == ("10:00 heart rate 121/min",)
 
 
@@ -255,7 +263,7 @@ def test_same_subjective_symptom_on_three_consecutive_doses_stops():
         seen("gi_subjective", 2, 4, at(10, 32)),
         seen("gi_subjective", 1, 5, at(11, 2)),
     ]
-    hits = check(findings)
+    hits = [hit for hit in check(findings) if hit.tier == STOP]
     assert codes(hits) == ["subjective_repeated"]
     assert hits[0].message == (
         "Subjective symptom on 3 consecutive doses: Nausea/abdominal pain after doses 3, 4, 5 "
@@ -310,7 +318,9 @@ def test_subjective_symptom_present_before_dosing_must_get_worse_to_count():
 
 
 def test_subjective_symptoms_never_count_as_objective():
-    assert check([seen("behaviour_change", 3, 1), seen("gi_subjective", 3, 1)]) == []
+    hits = check([seen("behaviour_change", 3, 1), seen("gi_subjective", 3, 1)])
+    assert codes(hits) == ["subjective_severe", "subjective_severe"]
+    assert {hit.tier for hit in hits} == {HOLD}
 
 
 # --- FPIES (Leonard 2018) ---------------------------------------------------------------------------------
@@ -411,11 +421,14 @@ def test_defaults_are_the_published_values():
         "objective_min_severity": 1,
         "subjective_consecutive_doses": 3,
         "subjective_min_severity": 1,
+        "subjective_hold_severity": 2,
+        "subjective_hold_minutes": 45,
         "sbp_drop_mmhg": 20,
         "sbp_drop_pct": 30,
         "use_age_hypotension": True,
         "hr_rise_pct": 20,
         "pef_drop_pct": 20,
+        "fev1_drop_pct": 12,
         "spo2_below": 92,
         "fpies_rule": False,
     }
@@ -473,3 +486,100 @@ def test_unknown_kind_has_no_default_rules():
     with pytest.raises(StopRuleError) as caught:
         default_rules("oit")
     assert caught.value.code == "unknown_kind"
+
+
+# --- Three tiers: continue, hold, stop (PRACTALL 2024; Niggemann & Beyer 2010; EuroPrevall) ---------------------
+
+
+def test_a_grade_1_subjective_symptom_alone_raises_nothing():
+    assert check([seen("gi_subjective", 1, 3)]) == []
+
+
+def test_a_grade_2_subjective_symptom_raises_a_hold():
+    hit = only(check([seen("gi_subjective", 2, 3, at(10, 5))]), "subjective_severe")
+    assert hit.tier == HOLD
+    assert hit.blocks
+    assert hit.message == (
+        "Hold: Nausea/abdominal pain, moderate (2) at 10:05 after dose 3 "
+        "(limit: a subjective symptom moderate (2) or worse)"
+    )
+    assert hit.evidence_at == (at(10, 5),)
+
+
+def test_a_subjective_symptom_no_worse_than_its_baseline_raises_no_hold():
+    findings = [seen("mcas_brain_fog", 2, None, at(9)), seen("mcas_brain_fog", 2, 1, at(10))]
+    assert check(findings) == []
+
+
+def test_a_subjective_symptom_lasting_45_min_raises_no_hold():
+    findings = [seen("oral_symptoms", 1, 2, at(10)), seen("oral_symptoms", 1, 2, at(10, 45))]
+    assert check(findings) == []
+
+
+def test_a_subjective_symptom_lasting_46_min_raises_a_hold():
+    findings = [seen("oral_symptoms", 1, 2, at(10)), seen("oral_symptoms", 1, 2, at(10, 46))]
+    hit = only(check(findings), "subjective_persistent")
+    assert hit.tier == HOLD
+    assert hit.message == (
+        "Hold: Oral itch/tingling persists 46 min, from 10:00 to 10:46 "
+        "(limit: a subjective symptom lasting more than 45 min)"
+    )
+    assert hit.evidence_at == (at(10), at(10, 46))
+
+
+def test_a_symptom_recorded_absent_in_between_ends_the_episode():
+    findings = [
+        seen("oral_symptoms", 1, 2, at(10)),
+        seen("oral_symptoms", 0, 2, at(10, 20)),
+        seen("oral_symptoms", 1, 2, at(10, 50)),
+    ]
+    assert check(findings) == []
+
+
+def test_the_hold_limits_are_settings():
+    rules = StopRules(subjective_hold_severity=3, subjective_hold_minutes=60)
+    assert check([seen("gi_subjective", 2, 3)], rules=rules) == []
+    assert codes(check([seen("gi_subjective", 3, 3)], rules=rules)) == ["subjective_severe"]
+
+
+def test_contact_redness_is_observe_not_stop():
+    hit = only(check([seen("skin_contact", 2, 1, at(10, 3))]), "contact_redness")
+    assert hit.tier == OBSERVE
+    assert not hit.blocks
+    assert hit.message.startswith("Observe: Redness round the mouth or where the food touched (contact only)")
+
+
+def test_spreading_erythema_is_still_a_stop():
+    hit = only(check([seen("skin_erythema", 1, 1)]), "objective_sign")
+    assert hit.tier == STOP
+    assert hit.blocks
+
+
+def test_a_heart_rate_rise_alone_is_advisory():
+    hit = only(check(vitals=[Vitals(at(10), heart_rate=121)], baseline=Vitals(at(9), heart_rate=100)), "hr_rise")
+    assert hit.tier == ADVISORY
+    assert not hit.blocks
+
+
+def test_worst_tier_orders_stop_hold_observe_advisory():
+    assert worst_tier([ADVISORY, HOLD, OBSERVE]) == HOLD
+    assert worst_tier([HOLD, STOP]) == STOP
+    assert worst_tier(["unknown"]) == STOP  # safe default
+    assert worst_tier([]) is None
+
+
+# --- FEV1 (EuroPrevall: drop > 12 %) -----------------------------------------------------------------------------
+
+
+def test_fev1_drop_of_exactly_12_percent_is_not_a_breach():
+    assert check(vitals=[Vitals(at(10), fev1_ml=2200)], baseline=Vitals(at(9), fev1_ml=2500)) == []
+
+
+def test_fev1_drop_above_12_percent_stops():
+    hit = only(check(vitals=[Vitals(at(10), fev1_ml=2199)], baseline=Vitals(at(9), fev1_ml=2500)), "fev1_drop")
+    assert hit.tier == STOP
+    assert hit.message == "FEV1 2199 mL is 12.04 % below baseline 2500 mL (limit: drop > 12 %)"
+
+
+def test_fev1_without_a_baseline_is_not_judged():
+    assert check(vitals=[Vitals(at(10), fev1_ml=1000)]) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from http import HTTPStatus
 
 from django.urls import reverse
@@ -119,3 +120,35 @@ def test_overdue_check_ins_listed_for_the_clinic(client, library, allergist, pat
     assert "+2 h check-in was due" in overdue
     assert "+6 h" not in overdue
     assert str(challenge.patient.full_name) in overdue
+
+
+def test_a_biphasic_reaction_and_a_tryptase_are_recorded_and_printed(client, library, allergist, patient, clock):
+    from tests.reports.helpers import text
+    from tests.run.helpers import local
+
+    challenge = _finished_fpies(allergist, patient, clock)
+    follow_up = FollowUp.objects.get(challenge=challenge, hours_after=24)
+    clock.move(hours=20)
+    client.force_login(allergist)
+    url = reverse("challenges:follow-up", args=[challenge.pk, follow_up.pk])
+    came_back, sampled = clock.now - timedelta(hours=6), clock.now - timedelta(hours=5)
+    data = {
+        "method": "phone",
+        "symptoms": "yes",
+        "findings": "Hives and cough in the evening",
+        "recurrence_at": local(came_back),
+        "home_treatment": "Cetirizine 5 mg",
+        "emergency_attendance": "yes",
+        "tryptase_ug_l": "14.2",
+        "tryptase_taken_at": local(sampled),
+    }
+    assert client.post(url, data).status_code == HTTPStatus.FOUND
+    follow_up.refresh_from_db()
+    assert follow_up.emergency_attendance is True
+    assert str(follow_up.tryptase_ug_l) == "14.2"
+    response = client.get(reverse("challenges:report", args=[challenge.pk]))
+    body = " ".join(text(b"".join(response.streaming_content) if response.streaming else response.content).split())
+    squeezed = body.replace(" ", "")
+    assert "Treatedathome:Cetirizine5mg." in squeezed
+    assert "Wenttoanemergencydepartment." in squeezed
+    assert "Tryptase14.2µg/L" in squeezed

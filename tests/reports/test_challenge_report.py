@@ -43,8 +43,10 @@ def test_failed_challenge_figures(failed):
     assert "Highest tolerated dose (discrete) 100 mg" in body
     assert "Highest tolerated dose (cumulative) 143 mg" in body
     assert "First symptom 10 min after dose 5 (11:10)" in body
-    # Urticaria (skin) and heart rate 104/min from 88 (cardiovascular): two organ systems, WAO 2; no adrenaline: z.
-    assert "Reaction grade 2z on WAO 2010 (Cox et al" in body
+    # Urticaria (skin) with a heart rate up from 88: a measured tachycardia is no WAO organ system, so one system,
+    # WAO 1; no adrenaline: z. Hives alone meet no anaphylaxis criterion.
+    assert "Reaction grade 1z on WAO 2010 (Cox et al" in body
+    assert "Anaphylaxis No (no NIAID/FAAN 2006 or WAO 2020 criterion met)" in body
     assert "Planned doses 3 mg to 3,000 mg protein; cumulative 4,443 mg" in body
 
 
@@ -239,3 +241,13 @@ def test_a_challenge_entered_in_error_says_so_at_the_top(failed, allergist):
     first_page = pages(_pdf(failed))[0]
     assert "Status Stopped. Entered in error by Amira Okafor on" in first_page
     assert "Booked for the wrong patient" in first_page
+
+
+def test_the_signature_prints_the_signers_registration_number(patient, practall, nurse, allergist):
+    from tests.reports import scenarios
+
+    allergist.registration_number = "GMC 7654321"
+    allergist.save()
+    signed = scenarios.practall_failed_at_dose_5(patient, practall, nurse, allergist, sign=True)
+    texts = " ".join(pages(bytes(signed.signed_pdf)))
+    assert f"Signed by {allergist.display_name} (GMC 7654321) on Thu 26 Nov 2026" in texts

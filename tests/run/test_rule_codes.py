@@ -227,6 +227,24 @@ def test_a_dose_waits_for_the_allergist_after_a_stop_rule(challenge, nurse, cloc
     assert_refused("stop_alert_open", lambda: _dose(challenge, nurse, clock))
 
 
+def test_a_dose_waits_for_a_clinician_while_a_hold_is_undecided(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 3)
+    runs.observation_record(challenge=challenge, by=nurse, item_code="gi_subjective", severity=2, observed_at=clock.now)
+    error = assert_refused("hold_open", lambda: _dose(challenge, nurse, clock))
+    assert "Nausea/abdominal pain, moderate (2)" in error.message
+
+
+def test_one_tap_adrenaline_needs_the_patients_weight(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    challenge.patient.weight_kg = None
+    challenge.patient.save()
+    assert_refused(
+        "no_weight", lambda: runs.adrenaline_record(challenge=challenge, by=nurse, idempotency_key=uuid.uuid4())
+    )
+
+
 def test_a_dose_before_its_time_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     _dose(challenge, nurse, clock)
@@ -361,6 +379,17 @@ def _alert(challenge: Challenge, nurse, clock):
 def test_only_an_allergist_decides_a_stop_alert(challenge, nurse, clock):
     alert = _alert(challenge, nurse, clock)
     assert_refused("allergist_only", lambda: runs.alert_decide(alert=alert, by=nurse, decision="stop", reason="Hives"))
+
+
+def test_wait_longer_needs_how_long(challenge, nurse, allergist, clock):
+    alert = _alert(challenge, nurse, clock)
+    for minutes in (None, 4, 241):
+        assert_refused(
+            "wait_minutes",
+            lambda m=minutes: runs.alert_decide(
+                alert=alert, by=allergist, decision="wait", reason="Unsure", wait_minutes=m
+            ),
+        )
 
 
 def test_a_decision_must_be_stop_repeat_or_continue(challenge, nurse, allergist, clock):
@@ -585,6 +614,24 @@ def test_a_reaction_is_not_signed_before_its_observation_ends(challenge, nurse, 
     )
 
 
+def test_a_failed_challenge_is_not_advised_to_eat_the_food_regularly(challenge, nurse, allergist, clock):
+    _reaction_stopped(challenge, nurse, allergist, clock)
+    contradiction = runs.OutcomeInput("failed", "Urticaria", "wao_2010", "1z", "eat_regularly", False)
+    error = assert_refused(
+        "advice_conflict", lambda: runs.outcome_confirm(challenge=challenge, by=allergist, data=contradiction)
+    )
+    assert "A failed challenge cannot be followed by “eat the food regularly”" in error.message
+
+
+def test_a_stop_needs_a_known_kind(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    _doses(challenge, nurse, clock, 1)
+    assert_refused(
+        "bad_stop_kind",
+        lambda: runs.challenge_stop(challenge=challenge, by=nurse, reason="Bored", kind="boredom"),
+    )
+
+
 def test_passed_is_not_confirmed_while_the_observation_runs(challenge, nurse, allergist, clock):
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 7)  # the last dose 30 min ago: 1 h 30 min of observation left
@@ -732,6 +779,25 @@ def test_a_clinic_challenge_is_not_a_home_plan(challenge, patient_user, clock):
     )
 
 
+def test_at_home_a_symptom_pauses_the_next_step(plan, patient_user, clock):
+    home.patient_dose(challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4())
+    clock.move(hours=40)
+    home.patient_symptom(challenge=plan, by=patient_user, item_code="mcas_itch", severity=1, observed_at=clock.now)
+    clock.move(hours=32)
+    assert_refused(
+        "symptom_pause",
+        lambda: home.patient_dose(
+            challenge=plan, by=patient_user, given_at=clock.now, food_amount=None, key=uuid.uuid4()
+        ),
+    )
+
+
+def test_usual_symptoms_come_from_the_plans_list(plan, patient_user, clock):
+    assert_refused(
+        "bad_usual", lambda: home.usual_symptoms_set(challenge=plan, by=patient_user, usual={"made_up_item": 1})
+    )
+
+
 @pytest.fixture
 def other_patient_user(other_patient):
     user = UserFactory(username="t-other-patient", role=Role.PATIENT, clinic=other_patient.clinic)
@@ -802,6 +868,16 @@ def _follow_up(challenge: Challenge, nurse, clock) -> FollowUp:
     _doses(challenge, nurse, clock, 1)
     runs.challenge_stop(challenge=challenge, by=nurse, reason="Child refused further doses")
     return challenge.follow_ups.order_by("hours_after").first()
+
+
+def test_a_tryptase_needs_the_time_its_sample_was_taken(challenge, nurse, clock):
+    follow_up = _follow_up(challenge, nurse, clock)
+    assert_refused(
+        "tryptase_time",
+        lambda: home.follow_up_record(
+            follow_up=follow_up, by=nurse, method="phone", symptoms=False, findings="", tryptase_ug_l=Decimal(9)
+        ),
+    )
 
 
 def test_a_check_in_is_recorded_once(challenge, nurse, clock):

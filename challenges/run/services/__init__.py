@@ -19,6 +19,7 @@ from challenges.run.services.ending import (
     record_mark_entered_in_error,
 )
 from challenges.run.services.findings import (
+    adrenaline_record,
     alert_decide,
     observation_record,
     treatment_record,
@@ -41,6 +42,7 @@ __all__ = [
     "DoseRecorded",
     "OutcomeInput",
     "addendum_add",
+    "adrenaline_record",
     "alert_decide",
     "challenge_cancel",
     "challenge_check_in",

@@ -26,7 +26,7 @@ from challenges.run.services._guards import (
 )
 from challenges.run.services.ending import schedule_follow_ups
 from clinical import dosing, premedication, run_rules
-from clinical.dates import format_clock
+from clinical.dates import format_clock, format_when
 from clinics.models import User
 
 OVERFILL = Decimal("1.05")  # up to 5 % over the planned amount is a weighing tolerance, not a bigger dose
@@ -69,6 +69,19 @@ def dose_record(
             _("Step %(n)s is waiting for your allergist to release it.") % {"n": step.number}, code="not_released"
         )
     check_time(given_at, challenge, _("The dose time"))
+    pause = facts.symptom_pause(challenge)
+    if pause is not None and given_at < pause[1]:
+        raise ChallengeRuleError(
+            _(
+                "A symptom at %(at)s pauses the next step until %(until)s (the watch window), unless your clinic "
+                "releases it."
+            )
+            % {
+                "at": format_when(timezone.localtime(pause[0])),
+                "until": format_when(timezone.localtime(pause[1])),
+            },
+            code="symptom_pause",
+        )
     override_reason = override_reason.strip()
     _check_wait(step, given_at, by, override_reason)
     flags = _check_premedication(challenge, given_at)
@@ -124,7 +137,17 @@ def _check_can_dose(challenge: Challenge) -> None:
         raise ChallengeRuleError(
             _("Complete the pre-challenge checks first (or an allergist overrides a failed item)."), code="checks"
         )
-    if facts.open_alert(challenge) is not None:
+    alert = facts.open_alert(challenge)
+    if alert is not None and alert.is_hold:
+        raise ChallengeRuleError(
+            _(
+                "%(reason)s. No further dose until a clinician decides: continue, repeat the same dose, "
+                "wait longer or stop."
+            )
+            % {"reason": "; ".join(hit["message"] for hit in alert.hits)},
+            code="hold_open",
+        )
+    if alert is not None:
         raise ChallengeRuleError(
             _("A stop rule was met: no further dose until the allergist decides."), code="stop_alert_open"
         )

@@ -22,6 +22,7 @@ from challenges.run.models import (
     FollowUp,
     Outcome,
     Status,
+    StopKind,
 )
 from challenges.run.services._guards import (
     ChallengeRuleError,
@@ -33,6 +34,7 @@ from challenges.run.services._guards import (
     save,
     transition,
 )
+from clinical import outcome as outcome_rules
 from clinical import run_rules
 from clinical.dates import format_clock
 from clinics.models import User
@@ -67,13 +69,20 @@ def schedule_follow_ups(challenge: Challenge) -> None:
 
 
 @transaction.atomic
-def challenge_stop(*, challenge: Challenge, by: User, reason: str) -> Challenge:
-    """Stop dosing now (staff may always stop for safety); the observation period starts."""
+def challenge_stop(*, challenge: Challenge, by: User, reason: str, kind: str = StopKind.REACTION) -> Challenge:
+    """Stop dosing now (staff may always stop for safety); the observation period starts.
+
+    `kind` says why (clinical review O2): symptoms, or refusal, time, intercurrent illness or another non-clinical
+    reason, which make the suggested outcome "dose not reached" rather than "equivocal".
+    """
     challenge = locked(challenge)
     require_open(challenge)
     reason = require_reason(reason)
+    if kind not in StopKind.values:
+        raise ChallengeRuleError(_("Say why dosing stopped."), code="bad_stop_kind")
     if challenge.status not in RUNNING:
         raise ChallengeRuleError(_("Only a running challenge can be stopped."), code="bad_transition")
+    challenge.stop_kind = kind
     for alert in challenge.alerts.filter(decision=""):
         alert.decision, alert.reason, alert.decided_by, alert.decided_at = Decision.STOP, reason, by, timezone.now()
         save(alert, by)
@@ -157,6 +166,9 @@ def outcome_confirm(*, challenge: Challenge, by: User, data: OutcomeInput) -> Ch
     require_open(challenge)
     if challenge.status not in (Status.OBSERVING, Status.COMPLETED, Status.STOPPED):
         raise ChallengeRuleError(_("The outcome is recorded once dosing has ended."), code="still_dosing")
+    conflict = outcome_rules.advice_conflict(data.outcome, data.advice)
+    if conflict:
+        raise ChallengeRuleError(conflict, code="advice_conflict")
     if data.outcome == Outcome.PASSED:
         # The observation is part of the test: "passed" means nothing happened in it either (clinical review O3).
         require_observation_over(challenge, by, data.observation_override_reason)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.library.models import PremedicationItem
+from challenges.library.models import PremedicationItem, Route
 from challenges.run import facts
 from challenges.run.models import (
     DECISION_EVENTS,
@@ -41,6 +42,7 @@ from challenges.run.services._guards import (
 from challenges.run.services.ending import end_dosing
 from clinical import adrenaline, run_rules
 from clinical.dates import format_clock
+from clinical.units import format_quantity
 from clinics.models import User
 
 
@@ -113,9 +115,12 @@ def treatment_record(
     given_at: datetime,
     notes: str = "",
     source: str = Source.CLINICIAN,
+    site: str = "",
+    response: str = "",
+    idempotency_key: uuid.UUID | None = None,
     premedication_item: PremedicationItem | None = None,
 ) -> Treatment:
-    """Record a medicine given: premedication taken, or treatment of a reaction.
+    """Record a medicine given: premedication taken, or treatment of a reaction (with its site and response).
 
     Adrenaline timed before the reaction's first symptom is refused: the WAO suffix is measured from that symptom,
     and one of the two times must be wrong (clinical review G2). If the onset only becomes known, or moves, later,
@@ -146,12 +151,50 @@ def treatment_record(
         notes=notes,
         source=source,
         recorded_by=by,
+        site=site,
+        response=response,
+        idempotency_key=idempotency_key,
         premedication_item=premedication_item,
     )
     save_new(treatment, by)
     if above_max:
         event(challenge, EventKind.ADRENALINE_ABOVE_MAX, by, reason=f"{above_max} Reason: {notes.strip()}")
     return treatment
+
+
+@transaction.atomic
+def adrenaline_record(*, challenge: Challenge, by: User, idempotency_key: uuid.UUID) -> Treatment:
+    """One tap at the bedside: IM adrenaline at the patient's weight-based dose (clinical.adrenaline), in the
+    anterolateral thigh, timed by the server now. Repeat doses are numbered (1st, 2nd...) and count for the
+    observation after the reaction (clinical.observation). The same form twice records one dose."""
+    challenge = locked(challenge)
+    existing = Treatment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.challenge_id != challenge.pk:
+            raise ChallengeRuleError(_("This form was already used for another challenge."), code="key_reused")
+        return existing
+    require_open(challenge)
+    weight = challenge.patient.weight_kg
+    if not weight:
+        raise ChallengeRuleError(
+            _("No weight is recorded, so no dose can be worked out: record the adrenaline given in the form below."),
+            code="no_weight",
+        )
+    dose_mg = adrenaline.adrenaline_dose_mg(weight)
+    number = len(facts.adrenaline_given(challenge)) + 1
+    return treatment_record(
+        challenge=challenge,
+        by=by,
+        kind=TreatmentKind.ADRENALINE,
+        drug=_("Adrenaline 1 mg/mL (1:1000)"),
+        dose=adrenaline.dose_with_volume(dose_mg),
+        route=Route.IM,
+        given_at=timezone.now(),
+        notes=_("%(nth)s dose, for %(weight)s")
+        % {"nth": adrenaline.ordinal(number), "weight": format_quantity(weight, "kg")},
+        site=adrenaline.ADRENALINE_SITE,
+        idempotency_key=idempotency_key,
+    )
 
 
 def _check_adrenaline(challenge: Challenge, kind: str, dose: str, notes: str) -> str:
@@ -186,7 +229,7 @@ def _check_stop_rules(challenge: Challenge, by: User | None) -> StopAlert | None
 
     While an alert is still waiting for the allergist, new findings are added to it (one decision covers them).
     """
-    hits = facts.stop_rule_hits(challenge)
+    hits = facts.blocking_hits(facts.stop_rule_hits(challenge))
     seen = {item for alert in challenge.alerts.all() for hit in alert.hits for item in hit["evidence"]}
     if not hits or not run_rules.new_evidence([facts.hit_evidence(h) for h in hits], seen):
         return None
@@ -204,8 +247,13 @@ def _check_stop_rules(challenge: Challenge, by: User | None) -> StopAlert | None
 
 
 @transaction.atomic
-def alert_decide(*, alert: StopAlert, by: User, decision: str, reason: str) -> StopAlert:
-    """The allergist's decision on a stop alert: stop, hold and repeat the same dose, or continue."""
+def alert_decide(
+    *, alert: StopAlert, by: User, decision: str, reason: str, wait_minutes: int | None = None
+) -> StopAlert:
+    """The allergist's decision on a stop alert or a hold: stop, repeat the same dose, wait longer, or continue.
+
+    "Wait longer" needs how long (`wait_minutes`): the next dose is then not due before that time has passed.
+    """
     require_allergist(by)
     challenge = locked(alert.challenge)
     require_open(challenge)
@@ -213,9 +261,17 @@ def alert_decide(*, alert: StopAlert, by: User, decision: str, reason: str) -> S
     if not alert.is_open:
         raise ChallengeRuleError(_("This alert was already decided."), code="already_decided")
     if decision not in Decision.values:
-        raise ChallengeRuleError(_("Choose stop, repeat or continue."), code="bad_decision")
+        raise ChallengeRuleError(_("Choose stop, repeat, wait longer or continue."), code="bad_decision")
+    low, high = run_rules.MIN_WAIT_MINUTES, run_rules.MAX_WAIT_MINUTES
+    if decision == Decision.WAIT and not (wait_minutes and low <= wait_minutes <= high):
+        raise ChallengeRuleError(
+            _("Say how long to wait before the next dose (%(low)s to %(high)s min).") % {"low": low, "high": high},
+            code="wait_minutes",
+        )
     alert.decision, alert.reason = decision, require_reason(reason)
     alert.decided_by, alert.decided_at = by, timezone.now()
+    if decision == Decision.WAIT and wait_minutes:
+        alert.wait_until = alert.decided_at + timedelta(minutes=wait_minutes)
     save(alert, by)
     event(challenge, DECISION_EVENTS[Decision(decision)], by, reason=alert.reason)
     if decision == Decision.STOP:
