@@ -204,8 +204,11 @@ def evaluate(
     age_years: Decimal,
     dose_times: Mapping[int, datetime] | None = None,
     usual: Mapping[str, int] | None = None,
+    neutrophil_rise: str | None = None,
 ) -> list[RuleHit]:
     """Every stop rule met by the observations so far; empty means no rule was met.
+
+    `neutrophil_rise`: the FPIES minor criterion met by the recorded counts (its evidence text), else None.
 
     `usual` (item -> grade): a patient's usual symptoms (MCAS, "my usual symptoms") are judged like baseline
     findings: a finding counts only when it is worse than its usual grade.
@@ -226,7 +229,7 @@ def evaluate(
     hits += _subjective_hold_hits(rules, ordered, pre_dose)
     hits += _vital_hits(rules, readings, baseline, age_years)
     if rules.fpies_rule:
-        fpies = _fpies_hit(rules, ordered, pre_dose, readings, baseline, age_years, dose_times)
+        fpies = _fpies_hit(rules, ordered, pre_dose, readings, baseline, age_years, dose_times, neutrophil_rise)
         if fpies is not None:
             hits.append(fpies)
     return hits
@@ -307,6 +310,12 @@ def _objective_hits(rules: StopRules, findings: Sequence[Finding], pre_dose: Map
         if ITEMS[code].contact_only:
             message = f"Observe: {_describe(matched[0])} (contact or perioral redness alone is not a stop sign)"
             hits.append(RuleHit("contact_redness", message, evidence, evidence_at, tier=OBSERVE))
+        elif rules.fpies_rule and code in FPIES_HOLD_ITEMS and max(f.severity for f in matched) < FPIES_HOLD_BELOW:
+            message = (
+                f"Hold: {_describe(matched[0])} in an FPIES challenge: give no further portion and watch; the "
+                f"challenge is positive with vomiting 1-4 h after the food plus ≥ {FPIES_MIN_MINORS} minor criteria"
+            )
+            hits.append(RuleHit("fpies_sign_hold", message, evidence, evidence_at, tier=HOLD))
         else:
             hits.append(RuleHit("objective_sign", message, evidence, evidence_at))
     return hits
@@ -570,6 +579,13 @@ def _vital_hits(
 FPIES_VOMIT_FROM = timedelta(hours=1)
 FPIES_VOMIT_TO = timedelta(hours=4)
 FPIES_MIN_MINORS = 2  # "plus at least 2 minor criteria" (docs/clinical-sources.md §1.5)
+# In an FPIES challenge these signs (below their worst grade) hold the next portion: a positive challenge is the
+# Leonard rule's to call, not the first vomit's or a pale moment's (clinical review S6). Their worst grade still stops.
+FPIES_HOLD_ITEMS = ("gi_vomiting", "gi_diarrhoea", "mental_state", "infant_pallor")
+FPIES_HOLD_BELOW = 3
+# Minor criterion: diarrhoea 5-10 h after the food (Leonard 2018, docs/clinical-sources.md §1.5); both ends inclusive.
+FPIES_DIARRHOEA_FROM = timedelta(hours=5)
+FPIES_DIARRHOEA_TO = timedelta(hours=10)
 # Leonard 2018 lists hypothermia without a number (docs/clinical-sources.md §1.5). 35 °C is the usual clinical
 # definition of
 # hypothermia and has no source in docs/clinical-sources.md (§9, [unconfirmed]): check it with the clinical lead.
@@ -601,6 +617,12 @@ def _fpies_major(
     return None
 
 
+def _diarrhoea_in_window(finding: Finding, dose_times: Mapping[int, datetime]) -> bool:
+    """Diarrhoea 5-10 h after the last dose given before it (both ends inclusive)."""
+    before = [when for when in dose_times.values() if when <= finding.observed_at]
+    return bool(before) and FPIES_DIARRHOEA_FROM <= finding.observed_at - max(before) <= FPIES_DIARRHOEA_TO
+
+
 def _fpies_minors(
     findings: Sequence[Finding],
     pre_dose: Mapping[str, int],
@@ -608,19 +630,45 @@ def _fpies_minors(
     baseline: Vitals | None,
     age_years: Decimal,
     sbp_drop_pct: int,
-) -> list[tuple[str, str, datetime]]:
+    dose_times: Mapping[int, datetime] | None = None,
+    neutrophil_rise: tuple[str, datetime] | None = None,
+) -> list[tuple[str, str, datetime]]:  # neutrophil_rise: (evidence, when it counts: the major vomiting's time)
     """(criterion, evidence, when seen) for each FPIES minor criterion we can see in the record
     (docs/clinical-sources.md §1.5).
 
-    Lethargy is read from the mood/activity item and pallor from the cardiovascular/neurological item.
-    Diarrhoea 5-10 h and a neutrophil rise cannot be told apart in our data (one vomiting/diarrhoea item; no lab
-    values), so the clinician must add them; this rule can therefore under-call, never over-call, on them.
+    Each is read from the item that names it (clinical review S6): lethargy from a change in mental state (drowsy,
+    hard to rouse) or an infant's reduced tone (pallor/floppiness grade 2 or worse), never from "quieter than usual";
+    pallor from the pallor item, never from "weak, dizzy or tachycardia"; diarrhoea from the diarrhoea item when it
+    began 5-10 h after the food; the neutrophil rise from the counts recorded on the challenge.
     """
     minors: list[tuple[str, str, datetime]] = []
-    for criterion, code in (("lethargy", "behaviour_change"), ("pallor/poor circulation", "cardio_neuro")):
-        match = next((f for f in findings if f.item_code == code and _counts(f, 1, pre_dose)), None)
-        if match is not None:
-            minors.append((criterion, _describe(match), match.observed_at))
+    lethargy = next(
+        (
+            f
+            for f in findings
+            if (f.item_code == "mental_state" and _counts(f, 1, pre_dose))
+            or (f.item_code == "infant_pallor" and _counts(f, 2, pre_dose))
+        ),
+        None,
+    )
+    if lethargy is not None:
+        minors.append(("lethargy", _describe(lethargy), lethargy.observed_at))
+    pallor = next((f for f in findings if f.item_code == "infant_pallor" and _counts(f, 1, pre_dose)), None)
+    if pallor is not None:
+        minors.append(("pallor", _describe(pallor), pallor.observed_at))
+    if dose_times:
+        diarrhoea = next(
+            (
+                f
+                for f in findings
+                if f.item_code == "gi_diarrhoea" and _counts(f, 1, pre_dose) and _diarrhoea_in_window(f, dose_times)
+            ),
+            None,
+        )
+        if diarrhoea is not None:
+            minors.append(("diarrhoea 5-10 h after the food", _describe(diarrhoea), diarrhoea.observed_at))
+    if neutrophil_rise is not None:
+        minors.append(("neutrophil rise", neutrophil_rise[0], neutrophil_rise[1]))
     limit = _age_limit(age_years)
     base = _baseline_value(baseline, lambda v: v.systolic)
     for reading in readings:
@@ -645,13 +693,16 @@ def _fpies_hit(
     baseline: Vitals | None,
     age_years: Decimal,
     dose_times: Mapping[int, datetime] | None,
+    neutrophil_rise: str | None = None,
 ) -> RuleHit | None:
     """FPIES OFC positive: vomiting 1-4 h after the food plus >=2 minor criteria (Leonard 2018,
     docs/clinical-sources.md §1.5)."""
     major = _fpies_major(findings, pre_dose, dose_times)
     if major is None:
         return None
-    minors = _fpies_minors(findings, pre_dose, readings, baseline, age_years, rules.sbp_drop_pct)
+    # The counts carry no time: the rise counts from the vomiting it goes with (so it never moves the onset earlier).
+    rise = (neutrophil_rise, major[0].observed_at) if neutrophil_rise else None
+    minors = _fpies_minors(findings, pre_dose, readings, baseline, age_years, rules.sbp_drop_pct, dose_times, rise)
     if len(minors) < FPIES_MIN_MINORS:
         return None
     vomit, timing = major

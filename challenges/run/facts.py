@@ -336,7 +336,16 @@ def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
         age_years=age_years(challenge),
         dose_times={d.sequence: d.given_at for d in doses},
         usual=usual_symptoms(challenge),
+        neutrophil_rise=_neutrophil_evidence(challenge),
     )
+
+
+def _neutrophil_evidence(challenge: Challenge) -> str | None:
+    """The FPIES neutrophil rise as evidence for the Leonard rule, when the counts meet it (clinical.fpies)."""
+    base, later = challenge.neutrophils_baseline_per_ul, challenge.neutrophils_6h_per_ul
+    if not fpies.neutrophil_criterion_met(base, later):
+        return None
+    return f"neutrophils {base:,} → {later:,} cells/µL (rise of {later - base:,})" if base and later else None
 
 
 def reading_hits(challenge: Challenge, reading: VitalSigns) -> list[stopping.RuleHit]:
