@@ -20,6 +20,7 @@ from challenges.models import (
     ChallengeEvent,
     Discharge,
     Dose,
+    FoodLot,
     FollowUp,
     Food,
     Observation,
@@ -97,5 +98,6 @@ for model in (
     FollowUp,
     WashoutDecision,
     Discharge,
+    FoodLot,
 ):
     admin.site.register(model, ReadOnlyRecordAdmin)

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from challenges import access
-from challenges.library.facts import food_spec, protocol_steps
+from challenges.library.facts import protocol_steps
 from challenges.library.models import Protocol
 from challenges.run import facts
 from challenges.run.models import (
@@ -25,6 +25,7 @@ from challenges.run.models import (
     Discharge,
     Dose,
     EventKind,
+    FoodLot,
     Observation,
     Setting,
     Status,
@@ -34,9 +35,10 @@ from challenges.run.models import (
     WashoutDecision,
 )
 from clinical import adrenaline, grading, observation, outcome, run_rules, washout
+from clinical.food_lot import LabelComparison
 from clinical.dates import format_day, format_when
 from clinical.plan import StepLine, step_lines
-from clinics.models import User
+from clinics.models import Role, User
 from patients.models import Patient
 
 
@@ -60,7 +62,12 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         "protocol__premedications",
         "patient__medications",
         "patient__triggers",
-        Prefetch("doses", queryset=Dose.objects.select_related("given_by", "entered_in_error_by").order_by("sequence")),
+        Prefetch(
+            "doses",
+            queryset=Dose.objects.select_related(
+                "given_by", "prepared_by", "checked_by", "entered_in_error_by"
+            ).order_by("sequence"),
+        ),
         Prefetch(
             "observations", queryset=Observation.objects.select_related("recorded_by").order_by("observed_at", "pk")
         ),
@@ -69,6 +76,7 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         "checks",
         "events__by",
         "releases__released_by",
+        Prefetch("food_lots", queryset=FoodLot.objects.select_related("recorded_by").order_by("recorded_at", "pk")),
         "follow_ups__done_by",
         Prefetch("alerts", queryset=StopAlert.objects.select_related("decided_by").order_by("raised_at", "pk")),
         Prefetch(
@@ -200,11 +208,14 @@ class RunState:
     adrenaline_mg: Decimal | None
     autoinjector: str
     baseline: VitalSigns | None
+    food_lot: FoodLot | None  # the pack of food used, when recorded
+    label: LabelComparison  # its label's protein against the library's: which one the doses use
+    food_lot_open: bool  # before the first dose: the food used can still be recorded
 
 
 def run_state(challenge: Challenge) -> RunState:
     """Everything the bedside page shows, computed from the recorded rows (load with with_run_data)."""
-    plan = step_lines(food_spec(challenge.protocol.food), protocol_steps(challenge.protocol))
+    plan = step_lines(facts.challenge_food_spec(challenge), protocol_steps(challenge.protocol))
     valid = facts.valid_doses(challenge)
     step = facts.upcoming_step(challenge)
     onset = facts.reaction_onset(challenge)
@@ -235,6 +246,18 @@ def run_state(challenge: Challenge) -> RunState:
         adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
         baseline=baselines[-1] if baselines else None,
+        food_lot=facts.food_lot(challenge),
+        label=facts.label_comparison(challenge),
+        food_lot_open=not challenge.is_signed and not valid and challenge.status in (Status.PLANNED, Status.CHECKED_IN),
+    )
+
+
+def dose_staff(challenge: Challenge) -> list[User]:
+    """The clinic's staff who may prepare or check a dose (one query)."""
+    return list(
+        User.objects.filter(
+            clinic_id=challenge.clinic_id, is_active=True, role__in=(Role.NURSE, Role.ALLERGIST)
+        ).order_by("last_name", "first_name", "pk")
     )
 
 

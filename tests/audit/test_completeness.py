@@ -46,7 +46,7 @@ def _with_history() -> set[type]:
 
 
 def test_history_is_registered_on_exactly_the_clinical_models():
-    assert len(_clinical_models()) == 19  # main: WashoutDecision; observe: Discharge
+    assert len(_clinical_models()) == 20  # main: WashoutDecision; observe: Discharge; lot: FoodLot
     assert _clinical_models() ^ _with_history() == set()
 
 

@@ -17,6 +17,7 @@ from challenges.exports.csv_export import DOSE_COLUMNS, OBSERVATION_COLUMNS, esc
 from challenges.run import services as runs
 from challenges.run.services import challenge_schedule
 from tests.factories import PatientFactory
+from tests.helpers import second_checker
 from tests.interop.conftest import check_in, give_doses, run_passed
 
 DICTIONARY = Path(settings.BASE_DIR) / "docs" / "csv-data-dictionary.md"
@@ -106,6 +107,7 @@ def test_formula_cells_are_defused(client, nurse, allergist, practall, clock):
         given_at=clock.now,
         idempotency_key=uuid.uuid4(),
         notes="-2+3 spat some out",
+        checked_by=second_checker(challenge, nurse),
     )
     (row,) = download(client, nurse, "doses")
     assert row["patient_given_name"] == "'@SUM(A1:A9)"

@@ -19,6 +19,7 @@ from challenges.models import Protocol
 from challenges.run import services as runs
 from clinical.plan import PlannedStep
 from tests.factories import MedicationFactory, PatientFactory, TriggerFactory
+from tests.helpers import second_checker
 from tests.run.helpers import PASSING_CHECKS
 
 
@@ -49,7 +50,12 @@ def _run(challenge, nurse, clock, doses: int, findings: int) -> None:
     )
     for _ in range(doses):
         runs.dose_record(
-            challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+            challenge=challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=clock.now,
+            idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenge, nurse),
         )
         clock.move(minutes=30)
     for n in range(findings):

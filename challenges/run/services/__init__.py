@@ -18,6 +18,7 @@ from challenges.run.services.ending import (
     outcome_confirm,
     record_mark_entered_in_error,
 )
+from challenges.run.services.food import food_lot_record
 from challenges.run.services.findings import (
     alert_decide,
     observation_record,
@@ -52,6 +53,7 @@ __all__ = [
     "checks_record",
     "discharge_record",
     "dose_record",
+    "food_lot_record",
     "medication_decide",
     "observation_finish",
     "observation_record",
