@@ -62,13 +62,17 @@ class LabelComparison:
         library = _per(self.library_g_per_100, self.per)
         if self.label_g_per_100 is None or self.difference_pct is None:
             return f"no label value recorded: the library figure ({library}) is used"
-        comparison = f"label {_per(self.label_g_per_100, self.per)} vs library {library} ({_signed(self.difference_pct)})"
+        comparison = (
+            f"label {_per(self.label_g_per_100, self.per)} vs library {library} ({_signed(self.difference_pct)})"
+        )
         if self.uses_label:
             return f"{comparison}: amounts recalculated from the label"
         return f"{comparison}: within {format_decimal(LABEL_TOLERANCE_PCT)} %, the library figure is kept"
 
 
-def compare_label(library_g_per_100: Decimal, label_g_per_100: Decimal | None, *, per: str = "100 g") -> LabelComparison:
+def compare_label(
+    library_g_per_100: Decimal, label_g_per_100: Decimal | None, *, per: str = "100 g"
+) -> LabelComparison:
     """Compare the label's protein per 100 g (or 100 mL) with the library's (docs/clinical-sources.md §11)."""
     _require_protein(library_g_per_100, "library")
     if label_g_per_100 is None:
@@ -142,4 +146,3 @@ def delivered_protein_mg(volume_ml: Decimal, concentration_mg_per_ml: Decimal) -
         raise FoodLotError("The volume of the mix given must be more than 0 mL.", code="volume_not_positive")
     with localcontext(_CONTEXT):
         return volume_ml * concentration_mg_per_ml
-

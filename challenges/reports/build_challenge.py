@@ -56,8 +56,8 @@ from challenges.run import selectors
 from challenges.run.models import EventKind
 from clinical import washout
 from clinical.checklist import ITEMS, SEVERITY_LABELS
-from clinical.display import amount_text, mg_text, rounded_mg
 from clinical.dates import format_day as day_text
+from clinical.display import amount_text, mg_text, rounded_mg
 from clinical.durations import format_hours, format_minutes
 from clinical.grading import SCALES
 from clinical.kinds import KINDS
@@ -141,7 +141,11 @@ def _food_used(ctx: Context) -> tuple[Line, ...]:
     figure = Line("Protein figure used", _capital(label.note))
     if lot is None:
         return (Line("Pack used", "not recorded"), figure)
-    label_text = f"{format_quantity(lot.label_protein_g_per_100, 'g')} per {label.per}" if lot.label_protein_g_per_100 else "not recorded"
+    label_text = (
+        f"{format_quantity(lot.label_protein_g_per_100, 'g')} per {label.per}"
+        if lot.label_protein_g_per_100
+        else "not recorded"
+    )
     return (
         Line("Brand", lot.brand),
         Line("Lot or batch", lot.lot),
@@ -519,6 +523,16 @@ def _discharged(ctx: Context) -> Line:
     return Line("Discharged", "; ".join(part for part in parts if part))
 
 
+def _partial(ctx: Context, d: Dose) -> str:
+    """Less than planned was given: of the mix (a diluted dose) or of the food."""
+    protein = f"({mg_text(d.protein_mg)} of {mg_text(d.planned_protein_mg)} protein)"
+    if d.is_diluted:
+        given, planned = amount_text(d.mix_volume_ml, "mL"), amount_text(d.planned_mix_volume_ml, "mL")
+        return f"Dose {d.sequence} partly given: {given} of the {planned} of mix planned {protein}"
+    eaten, planned = amount_text(d.food_amount, ctx.unit), amount_text(d.planned_food_amount, ctx.unit)
+    return f"Dose {d.sequence} partly eaten: {eaten} of {planned} planned {protein}"
+
+
 def _deviations(ctx: Context) -> list[str]:
     c, out, seen = ctx.challenge, [], set()
     for d in ctx.valid:
@@ -527,18 +541,8 @@ def _deviations(ctx: Context) -> list[str]:
         if d.step_number in seen:
             out.append(f"Step {d.step_number} repeated as dose {d.sequence}")
         seen.add(d.step_number)
-        if d.is_partial and d.is_diluted:
-            out.append(
-                f"Dose {d.sequence} partly given: {amount_text(d.mix_volume_ml, 'mL')} of the "
-                f"{amount_text(d.planned_mix_volume_ml, 'mL')} of mix planned ({mg_text(d.protein_mg)} of "
-                f"{mg_text(d.planned_protein_mg)} protein)"
-            )
-        elif d.is_partial:
-            out.append(
-                f"Dose {d.sequence} partly eaten: {amount_text(d.food_amount, ctx.unit)} of "
-                f"{amount_text(d.planned_food_amount, ctx.unit)} planned ({mg_text(d.protein_mg)} of "
-                f"{mg_text(d.planned_protein_mg)} protein)"
-            )
+        if d.is_partial:
+            out.append(_partial(ctx, d))
     if c.checks_override_reason:
         out.append(_check_override(c))
     for r in ctx.state.conflicts:

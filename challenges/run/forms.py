@@ -289,9 +289,9 @@ class DoseForm(forms.Form):
         choices = [("", "—"), *((user.pk, user.display_name) for user in staff)]
         for name in ("prepared_by", "checked_by"):
             cast(forms.TypedChoiceField, self.fields[name]).choices = choices
-        self.given_as = given_as or (self.data.get("given_as") if self.is_bound else None) or GIVEN_AS_FOOD
-        self.fields["given_as"].initial = self.given_as
-        if self.given_as == GIVEN_AS_MIX:
+        self.mode: str = given_as or (self.data.get("given_as") if self.is_bound else None) or GIVEN_AS_FOOD
+        self.fields["given_as"].initial = self.mode
+        if self.mode == GIVEN_AS_MIX:
             del self.fields["food_amount"]
             self.fields["ate_all"].label = _("The whole planned volume of the mix was given") + (
                 f" ({planned_volume})" if planned_volume else ""
@@ -322,7 +322,7 @@ class DoseForm(forms.Form):
         data = super().clean()
         if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
             data = self.cleaned_data
-        field = "mix_volume_ml" if self.given_as == GIVEN_AS_MIX else "food_amount"
+        field = "mix_volume_ml" if self.mode == GIVEN_AS_MIX else "food_amount"
         data.setdefault("food_amount", None)
         data.setdefault("mix_volume_ml", None)
         if data.get("ate_all"):

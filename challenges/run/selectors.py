@@ -35,8 +35,8 @@ from challenges.run.models import (
     WashoutDecision,
 )
 from clinical import adrenaline, grading, observation, outcome, run_rules, washout
-from clinical.food_lot import LabelComparison
 from clinical.dates import format_day, format_when
+from clinical.food_lot import LabelComparison
 from clinical.plan import StepLine, step_lines
 from clinics.models import Role, User
 from patients.models import Patient

@@ -22,12 +22,12 @@ from challenges.reports import build_signed_report
 from challenges.run import selectors
 from challenges.run import services as runs
 from challenges.run.forms import (
+    GIVEN_AS_FOOD,
+    GIVEN_AS_MIX,
     AddendumForm,
     ChecksForm,
     DecisionForm,
     DischargeForm,
-    GIVEN_AS_FOOD,
-    GIVEN_AS_MIX,
     DoseForm,
     FoodLotForm,
     MedicationDecisionForm,
@@ -117,7 +117,6 @@ def detail_page(
 ) -> HttpResponse:
     """The bedside page (load the challenge with with_run_data); `context` passes bound forms and an error."""
     state = selectors.run_state(challenge)
-    unit = challenge.protocol.food.amount_unit
     page = {
         "state": state,
         "challenge": challenge,

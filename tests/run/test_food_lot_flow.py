@@ -96,7 +96,8 @@ def test_a_diluted_dose_records_the_volume_given_and_what_it_delivered(client, c
     client.force_login(nurse)
     pass_checks(client, challenge, clock.now)
     page = _page(client, challenge)
-    assert 'name="mix_volume_ml"' in page and 'name="food_amount"' not in page  # step 1 is a mix
+    assert 'name="mix_volume_ml"' in page
+    assert 'name="food_amount"' not in page
     assert "The whole planned volume of the mix was given (1.4 mL)" in page
     # Half the planned volume: 0.7 mL of 1 g in 100 mL (2.221 mg/mL) delivered 1.5547 mg, not 3 mg.
     response = give_dose(client, challenge, clock.now, given_as="mix", mix_volume_ml="0.7")

@@ -3,10 +3,9 @@ R4, R5; security review H2). Printed overrides and the discharge are read back f
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 from http import HTTPStatus
 
 import pytest

@@ -18,13 +18,13 @@ from challenges.run.services.ending import (
     outcome_confirm,
     record_mark_entered_in_error,
 )
-from challenges.run.services.food import food_lot_record
 from challenges.run.services.findings import (
     alert_decide,
     observation_record,
     treatment_record,
     vitals_record,
 )
+from challenges.run.services.food import food_lot_record
 from challenges.run.services.observation import discharge_record, symptoms_resolved_record
 from challenges.run.services.schedule import (
     challenge_cancel,

@@ -26,8 +26,8 @@ from challenges.run.services._guards import (
 from challenges.run.services.ending import schedule_follow_ups
 from clinical import dosing, run_rules
 from clinical import food_lot as food_lot_rules
-from clinical.plan import PlannedStep, step_lines
 from clinical.dates import format_clock
+from clinical.plan import PlannedStep, step_lines
 from clinical.units import format_quantity
 from clinics.models import User
 
@@ -224,7 +224,8 @@ class _Amounts(NamedTuple):
 
 def _mix_amounts(preparation: dosing.Preparation, volume_ml: Decimal | None, spec: dosing.FoodSpec) -> _Amounts:
     """A diluted dose: the volume of mix given (None: the planned volume) and the protein it delivered."""
-    assert preparation.give_ml is not None and preparation.mix_ml is not None  # noqa: S101 - a dilution has both
+    if preparation.give_ml is None or preparation.mix_ml is None:
+        raise ValueError("A dilution always has its mix and the volume to give")
     given = preparation.give_ml if volume_ml is None else volume_ml
     if given <= 0:
         raise ChallengeRuleError(_("The volume of the mix given must be more than 0 mL."), code="amount_not_positive")
