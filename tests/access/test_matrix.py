@@ -99,6 +99,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:medication-decide": post_only(),
     "challenges:washout-error": post_only(),
     "challenges:dose": post_only(),
+    "challenges:food-lot": post_only(),
     "challenges:observation": post_only(),
     "challenges:vitals": post_only(),
     "challenges:treatment": post_only(),

@@ -47,6 +47,10 @@ def test_a_label_more_than_10_percent_off_recalculates_the_amounts(client, chall
     # 3,000 mg at 25 g/100 g is 12 g of peanut butter (13.51 g at the library's 22.21).
     assert "Weigh 12 g of Peanut butter, smooth" in page
     assert "Weigh 13.51 g" not in page
+    sheet = text(client.get(reverse("challenges:preparation-sheet", args=[challenge.pk])).content)
+    assert "Pack used Pic's Smooth, lot L2291-B, expires Mon 1 Mar 2027" in sheet
+    assert "amounts recalculated from the label" in sheet
+    assert "Weigh 12 g of Peanut butter, smooth" in sheet
     pass_checks(client, challenge, clock.now)
     for _ in range(4):
         assert give_dose(client, challenge, clock.now).status_code == HTTPStatus.FOUND
