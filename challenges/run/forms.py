@@ -293,6 +293,7 @@ class DoseForm(forms.Form):
         self.fields["given_as"].initial = self.mode
         if self.mode == GIVEN_AS_MIX:
             del self.fields["food_amount"]
+            self.fields["checked_by"].label = _("Checked by (second person, required for this diluted dose)")
             self.fields["ate_all"].label = _("The whole planned volume of the mix was given") + (
                 f" ({planned_volume})" if planned_volume else ""
             )
