@@ -7,6 +7,7 @@ loaded under its lock), so the selectors and the services compute the same facts
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from challenges.library.facts import food_spec
 from challenges.library.models import PremedicationItem, Protocol
 from challenges.run.models import (
     Challenge,
@@ -22,6 +24,7 @@ from challenges.run.models import (
     Discharge,
     Dose,
     EventKind,
+    FoodLot,
     PreChallengeCheck,
     Setting,
     Status,
@@ -30,7 +33,8 @@ from challenges.run.models import (
     VitalSigns,
     VitalsKind,
 )
-from clinical import fpies, grading, observation, premedication, run_rules, stopping, washout
+from clinical import dosing, fpies, grading, observation, premedication, run_rules, stopping, washout
+from clinical import food_lot as food_lot_rules
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
@@ -40,6 +44,33 @@ from patients.models import Patient
 def valid_doses(challenge: Challenge) -> list[Dose]:
     """The doses given, in order, without those entered in error."""
     return [d for d in challenge.doses.all() if not d.entered_in_error]
+
+
+def food_lot(challenge: Challenge) -> FoodLot | None:
+    """The pack of food recorded for the challenge: the latest one not entered in error."""
+    lots = [lot for lot in challenge.food_lots.all() if not lot.entered_in_error]
+    return max(lots, key=lambda lot: (lot.recorded_at, lot.pk), default=None)
+
+
+def label_comparison(challenge: Challenge) -> food_lot_rules.LabelComparison:
+    """The label's protein figure against the library's (clinical.food_lot): which one the doses use, and why.
+
+    A recorded lot keeps the library figure it was compared with, so the record reads the same if the library
+    changes later.
+    """
+    food = challenge.protocol.food
+    per = "100 mL" if food.is_liquid else "100 g"
+    lot = food_lot(challenge)
+    if lot is None:
+        return food_lot_rules.compare_label(food.protein_g_per_100, None, per=per)
+    return food_lot_rules.compare_label(lot.library_protein_g_per_100, lot.label_protein_g_per_100, per=per)
+
+
+def challenge_food_spec(challenge: Challenge) -> dosing.FoodSpec:
+    """The food as this challenge's doses are worked out: the library figure, or the label's when it differs by
+    more than 10 % (clinical.food_lot, docs/clinical-sources.md §12)."""
+    spec = food_spec(challenge.protocol.food)
+    return dataclasses.replace(spec, protein_g_per_100=label_comparison(challenge).protein_g_per_100)
 
 
 def latest_check(challenge: Challenge) -> PreChallengeCheck | None:

@@ -17,6 +17,7 @@ from challenges.exports.csv_export import DOSE_COLUMNS, OBSERVATION_COLUMNS, esc
 from challenges.run import services as runs
 from challenges.run.services import challenge_schedule
 from tests.factories import PatientFactory
+from tests.helpers import second_checker
 from tests.interop.conftest import check_in, give_doses, run_passed
 
 DICTIONARY = Path(settings.BASE_DIR) / "docs" / "csv-data-dictionary.md"
@@ -38,8 +39,19 @@ def download(client, user, name: str) -> list[dict[str, str]]:
 
 def test_dose_rows_with_cumulative_protein(client, nurse, failed_challenge):
     rows = download(client, nurse, "doses")
-    assert [r["protein_mg"] for r in rows] == ["3", "10", "30", "100", "300"]
-    assert [r["cumulative_protein_mg"] for r in rows] == ["3", "13", "43", "143", "443"]
+    # Steps 1-3 are diluted: the protein the volume of mix given delivered (docs/clinical-sources.md §12).
+    assert [r["protein_mg"] for r in rows] == ["3.109", "9.772", "30.206", "100", "300"]
+    assert [r["cumulative_protein_mg"] for r in rows] == ["3.109", "12.881", "43.087", "143.087", "443.087"]
+    assert [(r["mix_volume_ml"], r["planned_mix_volume_ml"]) for r in rows[:3]] == [
+        ("1.4", "1.4"),
+        ("1.1", "1.1"),
+        ("3.4", "3.4"),
+    ]
+    assert (rows[0]["mix_protein_mg_per_ml"], rows[3]["mix_volume_ml"]) == ("2.221", "")  # 1 g in 100 mL
+    assert [(r["prepared_by"], r["checked_by"]) for r in rows[:4]] == [(nurse.display_name, "Amira Okafor")] * 3 + [
+        (nurse.display_name, "Amira Okafor")
+    ]
+    assert (rows[0]["food_brand"], rows[0]["protein_g_per_100_used"]) == ("", "22.21")  # no pack recorded
     first = rows[0]
     assert first["challenge_id"] == str(failed_challenge.pk)
     assert first["given_at"] == "2026-11-26T09:00:00+00:00"
@@ -72,7 +84,7 @@ def test_entered_in_error_dose_is_kept_flagged_and_left_out_of_the_total(client,
     runs.record_mark_entered_in_error(record=challenge.doses.get(sequence=2), by=nurse, reason="Wrong patient")
     rows = download(client, nurse, "doses")
     assert [(r["entered_in_error"], r["entered_in_error_reason"], r["cumulative_protein_mg"]) for r in rows] == [
-        ("no", "", "3"),
+        ("no", "", "3.109"),
         ("yes", "Wrong patient", ""),
     ]
 
@@ -106,13 +118,14 @@ def test_formula_cells_are_defused(client, nurse, allergist, practall, clock):
         given_at=clock.now,
         idempotency_key=uuid.uuid4(),
         notes="-2+3 spat some out",
+        checked_by=second_checker(challenge, nurse),
     )
     (row,) = download(client, nurse, "doses")
     assert row["patient_given_name"] == "'@SUM(A1:A9)"
     assert row["patient_family_name"] == '\'=HYPERLINK("http://x")'
     assert row["patient_mrn"] == "'+44"
     assert row["notes"] == "'-2+3 spat some out"
-    assert row["protein_mg"] == "3"  # numbers untouched
+    assert row["protein_mg"] == "3.109"  # numbers untouched
 
 
 def test_a_semicolon_never_lets_a_spreadsheet_start_a_cell_inside_a_value(client, nurse, allergist, practall, clock):
@@ -175,7 +188,7 @@ def test_blinded_challenge_hides_placebo_until_unblinded(client, nurse, allergis
     assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("blinded", ""), ("blinded", "")]
     runs.challenge_unblind(challenge=blinded, by=allergist)
     rows = download(client, nurse, "doses")
-    assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("no", "3"), ("yes", "3")]
+    assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("no", "3.109"), ("yes", "3.109")]
 
 
 def test_query_count_does_not_grow_with_challenges(
@@ -183,12 +196,12 @@ def test_query_count_does_not_grow_with_challenges(
 ):
     client.force_login(nurse)
     url = reverse("challenges:export-doses")
-    # Session, user, clinic (time zone), challenges, doses, observations; the access-log row (chain head, insert);
-    # then the session's idle-timeout save (savepoint, update, release).
-    with django_assert_num_queries(11):
+    # Session, user, clinic (time zone), challenges, doses, observations, food packs; the access-log row (chain
+    # head, insert); then the session's idle-timeout save (savepoint, update, release).
+    with django_assert_num_queries(12):
         client.get(url)
     run_passed(patient, practall, allergist, nurse, clock)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert len(client.get(url).content.splitlines()) == 1 + 5 + 7
 
 

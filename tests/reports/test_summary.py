@@ -21,7 +21,8 @@ def test_summary_groups_every_challenge_with_its_figures(patient, failed, passed
     assert "raw and lightly cooked egg" in passed
     assert "Signed by Amira Okafor, Thu 26 Nov 2026" in passed
     assert "Peanut flour, defatted" in failed_part
-    figures = "Eliciting dose 300 mg (cumulative 443 mg); highest tolerated 100 mg (cumulative 143 mg); grade 2"
+    # Steps 1-3 were diluted: the cumulative figures count the protein the mixes delivered (43.09 mg, not 43 mg).
+    figures = "Eliciting dose 300 mg (cumulative 443.1 mg); highest tolerated 100 mg (cumulative 143.1 mg); grade 2"
     assert figures in failed_part
     assert "WAO 2010" in failed_part
     assert "Unsigned" in failed_part

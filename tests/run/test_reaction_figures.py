@@ -21,7 +21,7 @@ from challenges.reports.build_challenge import challenge_report
 from challenges.run import facts, selectors
 from challenges.run import services as runs
 from clinical.grading import SAMPSON
-from tests.helpers import START
+from tests.helpers import START, second_checker
 
 ANSWERS = dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True)
 
@@ -45,7 +45,12 @@ def _doses(challenge: Challenge, nurse, clock, count: int) -> None:
         if index:
             clock.move(minutes=30)
         runs.dose_record(
-            challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+            challenge=challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=clock.now,
+            idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenge, nurse),
         )
 
 
@@ -96,17 +101,18 @@ def test_a_trivial_early_itch_judged_continue_then_hives_at_300_mg(client, chall
     result = state.result
     assert result.first_symptom_at == hives_at
     assert (result.eliciting_dose_mg, result.eliciting_dose_number) == (Decimal(300), 5)
-    assert result.cumulative_at_reaction_mg == Decimal(443)
-    assert (result.highest_tolerated_mg, result.highest_tolerated_cumulative_mg) == (Decimal(100), Decimal(143))
+    # Steps 1-3 are diluted: they count what the mix given delivered, 43.087 mg (docs/clinical-sources.md §12).
+    assert result.cumulative_at_reaction_mg == Decimal("443.087")
+    assert (result.highest_tolerated_mg, result.highest_tolerated_cumulative_mg) == (Decimal(100), Decimal("143.087"))
     assert result.minutes_from_last_dose_to_first_symptom == 10
     assert state.grade.grade == "1z"  # skin only; no adrenaline
 
     # The report and the FHIR export read the same figures.
     report = {line.label: line.value for line in challenge_report(challenge).result.lines}
     assert report["Eliciting dose (discrete)"].startswith("300 mg")
-    assert report["Cumulative protein at reaction"] == "443 mg"
+    assert report["Cumulative protein at reaction"] == "443.1 mg"
     assert report["Highest tolerated dose (discrete)"] == "100 mg"
-    assert report["Highest tolerated dose (cumulative)"] == "143 mg"
+    assert report["Highest tolerated dose (cumulative)"] == "143.1 mg"
     assert report["First symptom"] == "10 min after dose 5 (11:10)"
     runs.outcome_confirm(
         challenge=challenge,
