@@ -62,6 +62,7 @@ from clinical.display import amount_text, mg_text, rounded_mg
 from clinical.durations import format_hours, format_minutes
 from clinical.grading import SCALES
 from clinical.kinds import KINDS
+from clinical.units import format_quantity
 from clinics.models import User
 
 UNSIGNED = "UNSIGNED DRAFT"

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from challenges import access
-from challenges.library.facts import food_spec, powder_alternatives, protocol_steps
+from challenges.library.facts import powder_alternatives, protocol_steps
 from challenges.library.models import Protocol
 from challenges.run import facts
 from challenges.run.models import (
