@@ -368,7 +368,7 @@ class DoseForm(PlainTextForm):
         return data
 
 
-class FoodLotForm(forms.Form):
+class FoodLotForm(PlainTextForm):
     """The pack of food used: brand, lot or batch, expiry, and the protein per 100 g its label states."""
 
     brand = forms.CharField(label=_("Brand or product"), max_length=120)
