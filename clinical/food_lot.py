@@ -42,15 +42,23 @@ class LabelComparison:
     label_g_per_100: Decimal | None
     difference_pct: Decimal | None  # signed: (label - library) / library × 100, unrounded; None without a label
     per: str  # "100 g" or "100 mL"
+    # A composite food dosed in its allergen's protein (a baked-milk muffin's milk protein): the label states the
+    # whole food's protein, never the allergen's, so it is compared but cannot change the doses.
+    allergen_g_per_100: Decimal | None = None
+    protein_name: str = "protein"
 
     @property
     def uses_label(self) -> bool:
         """True when the label differs from the library by more than 10 % (the doses are worked out from it)."""
+        if self.allergen_g_per_100 is not None:
+            return False
         return self.difference_pct is not None and abs(self.difference_pct) > LABEL_TOLERANCE_PCT
 
     @property
     def protein_g_per_100(self) -> Decimal:
         """The figure the doses are worked out from."""
+        if self.allergen_g_per_100 is not None:
+            return self.allergen_g_per_100
         if self.uses_label and self.label_g_per_100 is not None:
             return self.label_g_per_100
         return self.library_g_per_100
@@ -60,6 +68,15 @@ class LabelComparison:
         """The difference in words: "label 25 g/100 g vs library 22.21 g/100 g (+12.6 %): amounts recalculated
         from the label"."""
         library = _per(self.library_g_per_100, self.per)
+        if self.allergen_g_per_100 is not None:
+            allergen = f"{_per(self.allergen_g_per_100, self.per)} of {self.protein_name}"
+            if self.label_g_per_100 is None or self.difference_pct is None:
+                return f"no label value recorded: the library figure ({allergen}) is used"
+            return (
+                f"label {_per(self.label_g_per_100, self.per)} vs library {library} of whole-food protein "
+                f"({_signed(self.difference_pct)}): the doses are counted in {self.protein_name}, which a label does "
+                f"not state, so the library figure ({allergen}) is kept"
+            )
         if self.label_g_per_100 is None or self.difference_pct is None:
             return f"no label value recorded: the library figure ({library}) is used"
         comparison = (
@@ -71,16 +88,26 @@ class LabelComparison:
 
 
 def compare_label(
-    library_g_per_100: Decimal, label_g_per_100: Decimal | None, *, per: str = "100 g"
+    library_g_per_100: Decimal,
+    label_g_per_100: Decimal | None,
+    *,
+    per: str = "100 g",
+    allergen_g_per_100: Decimal | None = None,
+    protein_name: str = "protein",
 ) -> LabelComparison:
-    """Compare the label's protein per 100 g (or 100 mL) with the library's (docs/clinical-sources.md §12)."""
+    """Compare the label's protein per 100 g (or 100 mL) with the library's (docs/clinical-sources.md §12).
+
+    `allergen_g_per_100`: a composite food dosed in its allergen's protein; the doses keep that library figure.
+    """
     _require_protein(library_g_per_100, "library")
+    if allergen_g_per_100 is not None:
+        _require_protein(allergen_g_per_100, "allergen")
     if label_g_per_100 is None:
-        return LabelComparison(library_g_per_100, None, None, per)
+        return LabelComparison(library_g_per_100, None, None, per, allergen_g_per_100, protein_name)
     _require_protein(label_g_per_100, "label")
     with localcontext(_CONTEXT):
         difference = (label_g_per_100 - library_g_per_100) / library_g_per_100 * 100
-    return LabelComparison(library_g_per_100, label_g_per_100, difference, per)
+    return LabelComparison(library_g_per_100, label_g_per_100, difference, per, allergen_g_per_100, protein_name)
 
 
 def _require_protein(value: Decimal, which: str) -> None:

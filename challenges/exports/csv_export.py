@@ -202,8 +202,13 @@ def _food_cells(challenge: Challenge) -> list[str]:
     """The pack of food used (the latest record not entered in error) and the protein figure the doses used."""
     lots = [lot for lot in challenge.food_lots.all() if not lot.entered_in_error]
     lot = max(lots, key=lambda row: (row.recorded_at, row.pk), default=None)
-    library = lot.library_protein_g_per_100 if lot else challenge.protocol.food.protein_g_per_100
-    used = compare_label(library, lot.label_protein_g_per_100 if lot else None).protein_g_per_100
+    food = challenge.protocol.food
+    library = lot.library_protein_g_per_100 if lot else food.protein_g_per_100
+    used = compare_label(
+        library,
+        lot.label_protein_g_per_100 if lot else None,
+        allergen_g_per_100=food.allergen_protein_g_per_100,  # a composite food's doses keep its allergen's figure
+    ).protein_g_per_100
     if lot is None:
         return ["", "", "", "", _decimal(used)]
     return [lot.brand, lot.lot, lot.expires_on.isoformat(), _optional(lot.label_protein_g_per_100), _decimal(used)]

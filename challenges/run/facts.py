@@ -61,9 +61,17 @@ def label_comparison(challenge: Challenge) -> food_lot_rules.LabelComparison:
     food = challenge.protocol.food
     per = "100 mL" if food.is_liquid else "100 g"
     lot = food_lot(challenge)
-    if lot is None:
-        return food_lot_rules.compare_label(food.protein_g_per_100, None, per=per)
-    return food_lot_rules.compare_label(lot.library_protein_g_per_100, lot.label_protein_g_per_100, per=per)
+    library, label = (
+        (food.protein_g_per_100, None) if lot is None else (lot.library_protein_g_per_100, lot.label_protein_g_per_100)
+    )
+    # A composite food dosed in its allergen's protein keeps that figure: a label gives only the whole food's.
+    return food_lot_rules.compare_label(
+        library,
+        label,
+        per=per,
+        allergen_g_per_100=food.allergen_protein_g_per_100,
+        protein_name=food.protein_name,
+    )
 
 
 def challenge_food_spec(challenge: Challenge) -> dosing.FoodSpec:

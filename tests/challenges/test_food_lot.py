@@ -56,6 +56,22 @@ def test_the_difference_is_said_plainly_either_way():
     assert compare_label(LIBRARY, None).protein_g_per_100 == LIBRARY
 
 
+def test_a_composite_food_keeps_its_allergen_figure_whatever_the_label():
+    """A baked-milk muffin is dosed in milk protein (1.3 g/100 g); its label gives the whole food's protein (6 g/100 g
+    in the library): the label is compared, never used for the doses (a 6 g figure would give 4.6 times too little
+    muffin)."""
+    muffin = {"allergen_g_per_100": Decimal("1.3"), "protein_name": "milk protein"}
+    comparison = compare_label(Decimal(6), Decimal(8), **muffin)  # +33 %: a whole food would be recalculated
+    assert (comparison.uses_label, comparison.protein_g_per_100) == (False, Decimal("1.3"))
+    assert comparison.note == (
+        "label 8 g/100 g vs library 6 g/100 g of whole-food protein (+33.3 %): the doses are counted in milk protein, "
+        "which a label does not state, so the library figure (1.3 g/100 g of milk protein) is kept"
+    )
+    assert compare_label(Decimal(6), None, **muffin).note == (
+        "no label value recorded: the library figure (1.3 g/100 g of milk protein) is used"
+    )
+
+
 @pytest.mark.parametrize("label", [Decimal(0), Decimal("100.001"), Decimal("NaN")])
 def test_an_impossible_label_value_is_refused(label):
     with pytest.raises(FoodLotError) as error:
