@@ -119,7 +119,12 @@ def test_twenty_parallel_entered_in_error_markings_give_one(practall, clinic, al
 
     (challenge,) = _running_challenges(1, practall, clinic, allergist, nurse)
     dose = runs.dose_record(
-        challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=uuid.uuid4()
+        challenge=challenge,
+        by=nurse,
+        food_amount=None,
+        given_at=timezone.now(),
+        idempotency_key=uuid.uuid4(),
+        checked_by=second_checker(challenge, nurse),  # step 1 is a mix: checked by a second person
     ).dose
 
     def mark(index: int) -> object:

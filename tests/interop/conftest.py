@@ -1,6 +1,6 @@
-"""Finished challenges to export: a PRACTALL peanut challenge failed at dose 5 (300 mg, cumulative 443 mg) with
-urticaria, wheeze and adrenaline, confirmed and signed (as in challenges/demo.py); a passed one; a finished home
-plan with premedication; a challenge of the other clinic."""
+"""Finished challenges to export: a PRACTALL peanut challenge failed at dose 5 (300 mg; cumulative 442.2 mg, the
+four mixes of peanut flour delivering 142.245 mg) with urticaria, wheeze and adrenaline, confirmed and signed (as in
+challenges/demo.py); a passed one; a finished home plan with premedication; a challenge of the other clinic."""
 
 from __future__ import annotations
 

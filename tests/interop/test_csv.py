@@ -39,19 +39,21 @@ def download(client, user, name: str) -> list[dict[str, str]]:
 
 def test_dose_rows_with_cumulative_protein(client, nurse, failed_challenge):
     rows = download(client, nurse, "doses")
-    # Steps 1-3 are diluted: the protein the volume of mix given delivered (docs/clinical-sources.md §12).
-    assert [r["protein_mg"] for r in rows] == ["3.109", "9.772", "30.206", "100", "300"]
-    assert [r["cumulative_protein_mg"] for r in rows] == ["3.109", "12.881", "43.087", "143.087", "443.087"]
-    assert [(r["mix_volume_ml"], r["planned_mix_volume_ml"]) for r in rows[:3]] == [
-        ("1.4", "1.4"),
+    # Steps 1-4 are mixes of peanut flour (522 mg protein per g): the protein the volume of mix given delivered
+    # (docs/clinical-sources.md §12). 1.1 mL × 2.61 mg/mL (1 g in 200 mL), 1.9 mL × 5.22 mg/mL (1 g in 100 mL),
+    # 1.4 mL and 4.8 mL × 20.88 mg/mL (1 g in 25 mL); step 5 (300 mg) is weighed.
+    assert [r["protein_mg"] for r in rows] == ["2.871", "9.918", "29.232", "100.224", "300"]
+    assert [r["cumulative_protein_mg"] for r in rows] == ["2.871", "12.789", "42.021", "142.245", "442.245"]
+    assert [(r["mix_volume_ml"], r["planned_mix_volume_ml"]) for r in rows[:4]] == [
         ("1.1", "1.1"),
-        ("3.4", "3.4"),
+        ("1.9", "1.9"),
+        ("1.4", "1.4"),
+        ("4.8", "4.8"),
     ]
-    assert (rows[0]["mix_protein_mg_per_ml"], rows[3]["mix_volume_ml"]) == ("2.221", "")  # 1 g in 100 mL
-    assert [(r["prepared_by"], r["checked_by"]) for r in rows[:4]] == [(nurse.display_name, "Amira Okafor")] * 3 + [
-        (nurse.display_name, "Amira Okafor")
-    ]
-    assert (rows[0]["food_brand"], rows[0]["protein_g_per_100_used"]) == ("", "22.21")  # no pack recorded
+    assert [r["mix_protein_mg_per_ml"] for r in rows] == ["2.61", "5.22", "20.88", "20.88", ""]
+    assert rows[4]["mix_volume_ml"] == ""  # weighed
+    assert [(r["prepared_by"], r["checked_by"]) for r in rows] == [(nurse.display_name, "Amira Okafor")] * 5
+    assert (rows[0]["food_brand"], rows[0]["protein_g_per_100_used"]) == ("", "52.2")  # no pack recorded
     first = rows[0]
     assert first["challenge_id"] == str(failed_challenge.pk)
     assert first["given_at"] == "2026-11-26T09:00:00+00:00"
@@ -84,7 +86,7 @@ def test_entered_in_error_dose_is_kept_flagged_and_left_out_of_the_total(client,
     runs.record_mark_entered_in_error(record=challenge.doses.get(sequence=2), by=nurse, reason="Wrong patient")
     rows = download(client, nurse, "doses")
     assert [(r["entered_in_error"], r["entered_in_error_reason"], r["cumulative_protein_mg"]) for r in rows] == [
-        ("no", "", "3.109"),
+        ("no", "", "2.871"),
         ("yes", "Wrong patient", ""),
     ]
 
@@ -125,7 +127,7 @@ def test_formula_cells_are_defused(client, nurse, allergist, practall, clock):
     assert row["patient_family_name"] == '\'=HYPERLINK("http://x")'
     assert row["patient_mrn"] == "'+44"
     assert row["notes"] == "'-2+3 spat some out"
-    assert row["protein_mg"] == "3.109"  # numbers untouched
+    assert row["protein_mg"] == "2.871"  # numbers untouched (1.1 mL of 2.61 mg/mL peanut flour mix)
 
 
 def test_a_semicolon_never_lets_a_spreadsheet_start_a_cell_inside_a_value(client, nurse, allergist, practall, clock):
@@ -141,7 +143,13 @@ def test_a_semicolon_never_lets_a_spreadsheet_start_a_cell_inside_a_value(client
     check_in(challenge, nurse, clock.now)
     note = "x;=cmd|' /C calc'!A0;y"
     runs.dose_record(
-        challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4(), notes=note
+        challenge=challenge,
+        by=nurse,
+        food_amount=None,
+        given_at=clock.now,
+        idempotency_key=uuid.uuid4(),
+        notes=note,
+        checked_by=second_checker(challenge, nurse),  # step 1 is a mix: checked by a second person
     )
     client.force_login(nurse)
     raw = client.get(reverse("challenges:export-doses")).content.decode("utf-8-sig")
@@ -188,7 +196,7 @@ def test_blinded_challenge_hides_placebo_until_unblinded(client, nurse, allergis
     assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("blinded", ""), ("blinded", "")]
     runs.challenge_unblind(challenge=blinded, by=allergist)
     rows = download(client, nurse, "doses")
-    assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("no", "3.109"), ("yes", "3.109")]
+    assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("no", "2.871"), ("yes", "2.871")]
 
 
 def test_query_count_does_not_grow_with_challenges(

@@ -61,7 +61,7 @@ def test_booking_generates_the_portions_for_the_patients_own_weight(client, pati
     assert 'data-testid="stale-weight"' not in page  # weighed 6 days before
     personal = challenge.protocol
     assert personal.clinic == patient.clinic
-    assert personal.name == f"{FPIES} — {patient.full_name}, 3.5 kg"
+    assert personal.name == f"{FPIES} — patient {patient.mrn}, 3.5 kg"  # the record number, never the name (M9)
     steps = list(personal.steps.all())
     # 0.3 g/kg × 3.5 kg = 1.05 g in three equal portions, under the 3 g and 10 g (1,180 mg of egg) caps.
     assert [s.protein_mg for s in steps[:3]] == [Decimal(350)] * 3

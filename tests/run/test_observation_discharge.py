@@ -144,8 +144,9 @@ def test_a_reaction_needing_two_doses_of_adrenaline(client, challenge, nurse, al
 
     state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get())
     assert state.result.first_symptom_at == onset
-    # Diluted doses count what the volume of mix given delivered: 1.1 mL and 1.4 mL (docs/clinical-sources.md §12).
-    assert (state.result.eliciting_dose_mg, state.result.highest_tolerated_mg) == (Decimal("9.772"), Decimal("3.109"))
+    # Diluted doses count what the volume of mix given delivered (docs/clinical-sources.md §12): 1.9 mL of 1 g of
+    # peanut flour in 100 mL (5.22 mg/mL) and 1.1 mL of 1 g in 200 mL (2.61 mg/mL).
+    assert (state.result.eliciting_dose_mg, state.result.highest_tolerated_mg) == (Decimal("9.918"), Decimal("2.871"))
     assert state.grade.grade == "2a"  # adrenaline 3 min after the first symptom
     assert state.observation.period.ends_at == resolved + timedelta(hours=6)
     assert state.observation.period.explanation == "6 h after the symptoms resolved (2 doses of adrenaline)"

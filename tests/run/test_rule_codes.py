@@ -240,22 +240,23 @@ def test_a_dose_before_its_time_is_refused(challenge, nurse, clock):
 def test_a_dose_of_nothing_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     assert_refused("amount_not_positive", lambda: _dose(challenge, nurse, clock, mix_volume_ml=Decimal(0)))
-    _doses(challenge, nurse, clock, 3)  # step 4, 100 mg, is weighed
+    _doses(challenge, nurse, clock, 4)  # step 5, 300 mg (0.57 g of peanut flour), is weighed
     assert_refused("amount_not_positive", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(0)))
 
 
 def test_more_than_the_planned_amount_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    # Step 1 is 1.4 mL of a mix: 5 % over is a measuring tolerance, 2 mL is more than planned.
+    # Step 1 is 1.1 mL of a mix: 5 % over is a measuring tolerance, 2 mL is more than planned.
     assert_refused("more_than_planned", lambda: _dose(challenge, nurse, clock, mix_volume_ml=Decimal(2)))
-    _doses(challenge, nurse, clock, 3)
-    assert_refused("more_than_planned", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(14)))
+    _doses(challenge, nurse, clock, 4)
+    # Step 5 is 300 mg, 0.575 g of peanut flour (522 mg/g): 1 g is more than 5 % over.
+    assert_refused("more_than_planned", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(1)))
 
 
 def test_a_diluted_dose_is_recorded_as_a_volume_and_a_weighed_one_as_food(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
     assert_refused("volume_required", lambda: _dose(challenge, nurse, clock, food_amount=Decimal("0.01")))
-    _doses(challenge, nurse, clock, 3)
+    _doses(challenge, nurse, clock, 4)  # steps 1-4 are mixes of peanut flour; step 5 is weighed
     assert_refused("not_a_dilution", lambda: _dose(challenge, nurse, clock, mix_volume_ml=Decimal(1)))
 
 
