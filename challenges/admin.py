@@ -22,6 +22,7 @@ from challenges.models import (
     Dose,
     FollowUp,
     Food,
+    FoodLot,
     Observation,
     PreChallengeCheck,
     PremedicationItem,
@@ -97,5 +98,6 @@ for model in (
     FollowUp,
     WashoutDecision,
     Discharge,
+    FoodLot,
 ):
     admin.site.register(model, ReadOnlyRecordAdmin)

@@ -114,7 +114,14 @@ def _doses(challenge: Challenge, by: User, clock: _Clock, count: int, minutes: i
     for index in range(count):
         if index:
             clock.move(minutes=minutes)
-        runs.dose_record(challenge=challenge, by=by, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
+        runs.dose_record(
+            challenge=challenge,
+            by=by,
+            food_amount=None,
+            given_at=clock.now,
+            idempotency_key=uuid.uuid4(),
+            checked_by=challenge.allergist,  # the two-person check of a diluted dose
+        )
 
 
 def _finish(

@@ -44,3 +44,17 @@ def run_in_threads(count: int, work: Callable[[int], object], *, timeout: float 
 def failures(results: list[object]) -> list[BaseException]:
     """The exceptions among run_in_threads' results."""
     return [result for result in results if isinstance(result, BaseException)]
+
+
+def second_checker(challenge, by):
+    """Another member of the challenge's clinic staff than `by`: the second person who checks a diluted dose."""
+    from clinics.models import Role, User
+
+    checker = (
+        User.objects.filter(clinic_id=challenge.clinic_id, role__in=(Role.NURSE, Role.ALLERGIST), is_active=True)
+        .exclude(pk=by.pk)
+        .order_by("pk")
+        .first()
+    )
+    assert checker is not None, "a diluted dose needs a second member of staff to check it"
+    return checker

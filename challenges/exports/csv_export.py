@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from challenges.models import Challenge, Dose, Observation
 from clinical.checklist import ITEMS, SEVERITY_LABELS
+from clinical.food_lot import compare_label
 
 # Spreadsheets treat a cell starting with one of these as a formula (OWASP CSV injection; tab and carriage return
 # too, as some programs strip them and read what follows).
@@ -56,6 +57,16 @@ DOSE_COLUMNS: tuple[str, ...] = CHALLENGE_COLUMNS + (
     "cumulative_protein_mg",
     "source",
     "given_by",
+    "mix_volume_ml",
+    "planned_mix_volume_ml",
+    "mix_protein_mg_per_ml",
+    "prepared_by",
+    "checked_by",
+    "food_brand",
+    "food_lot",
+    "food_expires_on",
+    "label_protein_g_per_100",
+    "protein_g_per_100_used",
     "early_override_reason",
     "notes",
     "entered_in_error",
@@ -107,6 +118,7 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
     """One row per dose given, in order; the cumulative counts valid, non-placebo doses (as selectors do)."""
     shared, tz, hidden = _challenge_cells(challenge), challenge.clinic.tzinfo, _blinded(challenge)
     unit = challenge.protocol.food.amount_unit
+    food = _food_cells(challenge)
     total = Decimal(0)
     for dose in challenge.doses.all():
         if not dose.entered_in_error and not dose.is_placebo:
@@ -125,6 +137,12 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
             cumulative,
             dose.source,
             dose.given_by.display_name,
+            _optional(dose.mix_volume_ml),
+            _optional(dose.planned_mix_volume_ml),
+            _optional(dose.mix_protein_mg_per_ml),
+            dose.prepared_by.display_name if dose.prepared_by else "",
+            dose.checked_by.display_name if dose.checked_by else "",
+            *food,
             dose.early_override_reason,
             dose.notes,
             _yes_no(dose.entered_in_error),
@@ -178,6 +196,26 @@ def _challenge_cells(challenge: Challenge) -> list[str]:
         challenge.grade_scale,
         challenge.grade,
     ]
+
+
+def _food_cells(challenge: Challenge) -> list[str]:
+    """The pack of food used (the latest record not entered in error) and the protein figure the doses used."""
+    lots = [lot for lot in challenge.food_lots.all() if not lot.entered_in_error]
+    lot = max(lots, key=lambda row: (row.recorded_at, row.pk), default=None)
+    food = challenge.protocol.food
+    library = lot.library_protein_g_per_100 if lot else food.protein_g_per_100
+    used = compare_label(
+        library,
+        lot.label_protein_g_per_100 if lot else None,
+        allergen_g_per_100=food.allergen_protein_g_per_100,  # a composite food's doses keep its allergen's figure
+    ).protein_g_per_100
+    if lot is None:
+        return ["", "", "", "", _decimal(used)]
+    return [lot.brand, lot.lot, lot.expires_on.isoformat(), _optional(lot.label_protein_g_per_100), _decimal(used)]
+
+
+def _optional(value: Decimal | None) -> str:
+    return "" if value is None else _decimal(value)
 
 
 def _dose_before(doses: Sequence[Dose], finding: Observation) -> Dose | None:

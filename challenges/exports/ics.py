@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event
 
-from challenges.library.facts import food_spec, protocol_steps
+from challenges.library.facts import protocol_steps
 from challenges.models import Challenge, Status
 from challenges.run import facts
+from challenges.run.facts import challenge_food_spec
 from clinical import home_plan, premedication
 from clinical.display import amount_text
 from clinical.plan import StepLine, step_lines
@@ -51,7 +52,7 @@ def plan_events(challenge: Challenge) -> list[PlanEvent]:
     """Every event of the plan in time order: steps, premedication reminders, follow-up check-ins."""
     tz = challenge.clinic.tzinfo
     local_start = challenge.scheduled_at.astimezone(tz)
-    lines = step_lines(food_spec(challenge.protocol.food), protocol_steps(challenge.protocol))
+    lines = step_lines(challenge_food_spec(challenge), protocol_steps(challenge.protocol))  # the label's, when used
     days = home_plan.calendar(local_start.date(), [line.interval_minutes for line in lines], [])
     at = [_local(day.planned_on, local_start.time(), tz) for day in days]
     events: list[PlanEvent] = []

@@ -63,7 +63,7 @@ def patient_fhir(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResp
 @require_safe
 def plan_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plans = access.challenges_for(request.user).filter(setting=Setting.HOME).select_related("clinic", "protocol__food")
-    plans = plans.prefetch_related("protocol__steps", "protocol__premedications", "follow_ups")
+    plans = plans.prefetch_related("protocol__steps", "protocol__premedications", "follow_ups", "food_lots")
     challenge = get_object_or_404(plans, pk=pk)
     log_access(request, patient=challenge.patient, action=Action.EXPORT_DOWNLOAD, obj=challenge)
     content = ics.render_ics(challenge, ics.plan_events(challenge), now=timezone.now())
@@ -73,12 +73,12 @@ def plan_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _csv_challenges(user: User) -> QuerySet[Challenge]:
     """The clinic's challenges with every dose and finding, oldest first, in a fixed number of queries."""
     require_clinic_staff(user)
-    doses = Dose.objects.select_related("given_by").order_by("sequence")
+    doses = Dose.objects.select_related("given_by", "prepared_by", "checked_by").order_by("sequence")
     findings = Observation.objects.select_related("recorded_by").order_by("observed_at", "pk")
     return (
         access.challenges_for(user)
         .select_related("clinic", "patient", "protocol__food")
-        .prefetch_related(Prefetch("doses", queryset=doses), Prefetch("observations", queryset=findings))
+        .prefetch_related(Prefetch("doses", queryset=doses), Prefetch("observations", queryset=findings), "food_lots")
         .order_by("scheduled_at", "pk")
     )
 

@@ -335,9 +335,10 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         follow_up_hours=(24,),
         notes=(
             "Open challenge; doses in mg of peanut protein, 30 min apart; observe 2 h after the last dose. "
-            "Defatted peanut flour throughout: the 3, 10 and 30 mg doses are under 0.2 g of any peanut food, so they "
-            "are given from a suspension of the flour in water (a powder disperses; peanut butter, a fat-based paste, "
-            "does not). From 100 mg the flour is weighed and mixed into a vehicle the patient eats (apple purée). "
+            "Defatted peanut flour throughout: the 3, 10, 30 and 100 mg doses are under 0.2 g of the flour (100 mg is "
+            "0.19 g), so they are given from a suspension of the flour in water (a powder disperses; peanut butter, a "
+            "fat-based paste, does not). From 300 mg the flour is weighed and mixed into a vehicle the patient eats "
+            "(apple purée). "
             "A clinic preferring peanut butter from 100 mg up can clone this protocol as two foods' steps."
         ),
         references=(

@@ -5,6 +5,7 @@ queries. Figures come from selectors.run_state (clinical.outcome, clinical.gradi
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from challenges.models import (
     Challenge,
     Decision,
     DischargeCondition,
+    Dose,
     Observation,
     Outcome,
     PreChallengeCheck,
@@ -57,10 +59,12 @@ from clinical import outcome as outcome_rules
 from clinical import washout
 from clinical.adrenaline import emergency_text
 from clinical.checklist import ITEMS, SEVERITY_LABELS
-from clinical.display import amount_text, mg_text
+from clinical.dates import format_day as day_text
+from clinical.display import amount_text, mg_text, rounded_mg
 from clinical.durations import format_hours, format_minutes
 from clinical.grading import SCALES
 from clinical.kinds import KINDS
+from clinical.units import format_quantity
 from clinics.models import User
 
 UNSIGNED = "UNSIGNED DRAFT"
@@ -110,7 +114,7 @@ def challenge_report(
         conditions=tuple(c.patient.condition_labels()),
         triggers=history.triggers(c.patient, zone, names),
         medications=history.medications(c.patient, zone, names),
-        food=history.food_lines(food),
+        food=history.food_lines(food) + _food_used(ctx),
         protocol=_protocol(ctx),
         checks=tuple(_check(ctx, k) for k in c.checks.all()),
         check_override=_check_override(c),
@@ -131,6 +135,27 @@ def challenge_report(
         addenda=history.addenda(c, zone),
         deviations=tuple(_deviations(ctx)),
         signature=_signature(c, ctx, signed_by or c.signed_by, signed_at or c.signed_at),
+    )
+
+
+def _food_used(ctx: Context) -> tuple[Line, ...]:
+    """The pack used (brand, lot, expiry, label protein) and which protein figure the doses were worked out from."""
+    lot, label = ctx.state.food_lot, ctx.state.label
+    figure = Line("Protein figure used", _capital(label.note))
+    if lot is None:
+        return (Line("Pack used", "not recorded"), figure)
+    label_text = (
+        f"{format_quantity(lot.label_protein_g_per_100, 'g')} per {label.per}"
+        if lot.label_protein_g_per_100
+        else "not recorded"
+    )
+    return (
+        Line("Brand", lot.brand),
+        Line("Lot or batch", lot.lot),
+        Line("Expiry", day_text(lot.expires_on)),
+        Line("Label protein", label_text),
+        figure,
+        Line("Pack recorded by", f"{person(lot.recorded_by)}, {when(lot.recorded_at, ctx.zone)}"),
     )
 
 
@@ -265,7 +290,7 @@ def _doses(ctx: Context) -> list[DoseRow]:
             if d.step_number in seen:
                 flags.append(f"repeat of step {d.step_number}")
             seen.add(d.step_number)
-        if d.food_amount < d.planned_food_amount:
+        if d.is_partial:
             flags.append("partial")
         if d.early_override_reason:
             flags.append("early (override)")
@@ -278,11 +303,17 @@ def _doses(ctx: Context) -> list[DoseRow]:
                 number=str(d.sequence),
                 step=str(d.step_number),
                 planned_protein=mg_text(d.planned_protein_mg),
-                planned_food=amount_text(d.planned_food_amount, ctx.unit),
-                eaten=amount_text(d.food_amount, ctx.unit),
-                protein_eaten="none (placebo)" if ctx.show_placebo and d.is_placebo else mg_text(d.protein_mg),
+                planned_food=_planned_food(ctx, d),
+                eaten=_eaten(ctx, d),
+                protein_eaten=(
+                    "none (placebo)"
+                    if ctx.show_placebo and d.is_placebo
+                    else f"{mg_text(d.protein_mg)} delivered"
+                    if d.is_diluted
+                    else mg_text(d.protein_mg)
+                ),
                 time=ctx.clock(d.given_at),
-                by=person(d.given_by),
+                by=_people(d),
                 cumulative=cumulative,
                 findings=findings or ("none",),
                 flags=tuple(flags),
@@ -291,6 +322,25 @@ def _doses(ctx: Context) -> list[DoseRow]:
             )
         )
     return rows
+
+
+def _planned_food(ctx: Context, d: Dose) -> str:
+    food = amount_text(d.planned_food_amount, ctx.unit)
+    return f"{amount_text(d.planned_mix_volume_ml, 'mL')} of mix ({food})" if d.is_diluted else food
+
+
+def _eaten(ctx: Context, d: Dose) -> str:
+    """For a diluted dose, the volume of the mix given and its concentration; else the food eaten."""
+    if not d.is_diluted:
+        return amount_text(d.food_amount, ctx.unit)
+    concentration = format_quantity(rounded_mg(d.mix_protein_mg_per_ml or Decimal(0)), "mg/mL")
+    return f"{amount_text(d.mix_volume_ml, 'mL')} of mix at {concentration}"
+
+
+def _people(d: Dose) -> str:
+    """Who gave the dose, who prepared it and who checked it (two-person check)."""
+    checked = person(d.checked_by) if d.checked_by else "no second check"
+    return f"{person(d.given_by)}\nPrepared by {person(d.prepared_by)}\nChecked by {checked}"
 
 
 def _finding(ctx: Context, observation: object) -> str:
@@ -307,11 +357,19 @@ def _severity(value: int) -> str:
 
 
 def _dose_note(ctx: Context) -> str:
+    notes = []
     if not ctx.show_placebo:
-        return "Blinded challenge: placebo doses are not marked and cumulative figures are withheld until unblinding."
-    if ctx.challenge.blinded:
-        return "Cumulative protein counts active doses only (placebo doses hold none)."
-    return ""
+        notes.append(
+            "Blinded challenge: placebo doses are not marked and cumulative figures are withheld until unblinding."
+        )
+    elif ctx.challenge.blinded:
+        notes.append("Cumulative protein counts active doses only (placebo doses hold none).")
+    if any(d.is_diluted for d in ctx.valid):
+        notes.append(
+            "Diluted doses: the volume of the mix given and the protein it delivered (volume × the mix's "
+            "concentration), not the target; the cumulative figures count what was delivered."
+        )
+    return " ".join(notes)
 
 
 def _observations(ctx: Context) -> list[ObservationRow]:
@@ -512,6 +570,16 @@ def _discharged(ctx: Context) -> Line:
     return Line("Discharged", "; ".join(part for part in parts if part))
 
 
+def _partial(ctx: Context, d: Dose) -> str:
+    """Less than planned was given: of the mix (a diluted dose) or of the food."""
+    protein = f"({mg_text(d.protein_mg)} of {mg_text(d.planned_protein_mg)} protein)"
+    if d.is_diluted:
+        given, planned = amount_text(d.mix_volume_ml, "mL"), amount_text(d.planned_mix_volume_ml, "mL")
+        return f"Dose {d.sequence} partly given: {given} of the {planned} of mix planned {protein}"
+    eaten, planned = amount_text(d.food_amount, ctx.unit), amount_text(d.planned_food_amount, ctx.unit)
+    return f"Dose {d.sequence} partly eaten: {eaten} of {planned} planned {protein}"
+
+
 def _deviations(ctx: Context) -> list[str]:
     c, out, seen = ctx.challenge, [], set()
     for d in ctx.valid:
@@ -520,12 +588,8 @@ def _deviations(ctx: Context) -> list[str]:
         if d.step_number in seen:
             out.append(f"Step {d.step_number} repeated as dose {d.sequence}")
         seen.add(d.step_number)
-        if d.food_amount < d.planned_food_amount:
-            out.append(
-                f"Dose {d.sequence} partly eaten: {amount_text(d.food_amount, ctx.unit)} of "
-                f"{amount_text(d.planned_food_amount, ctx.unit)} planned ({mg_text(d.protein_mg)} of "
-                f"{mg_text(d.planned_protein_mg)} protein)"
-            )
+        if d.is_partial:
+            out.append(_partial(ctx, d))
     if c.checks_override_reason:
         out.append(_check_override(c))
     for r in ctx.state.conflicts:

@@ -26,6 +26,7 @@ from challenges.run import selectors
 from clinical import premedication
 from clinical.adrenaline import REPEAT_AFTER_MINUTES, adrenaline_dose_mg, dose_rule_text, emergency_text
 from clinical.checklist import ITEMS
+from clinical.dates import format_day
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes, plain_duration
 from clinical.plan import StepLine
@@ -55,6 +56,14 @@ def day_offsets(plan: list[StepLine]) -> list[int]:
 # --- dose-preparation sheet ---------------------------------------------------------------------------------
 
 
+def _pack(state: selectors.RunState) -> str:
+    """The pack recorded for the challenge (brand, lot, expiry), or a prompt to record it before the first dose."""
+    lot = state.food_lot
+    if lot is None:
+        return "not recorded yet: record it on the challenge page before the first dose"
+    return f"{lot.brand}, lot {lot.lot}, expires {format_day(lot.expires_on)}"
+
+
 def preparation_sheet(challenge: Challenge) -> PreparationSheet:
     c = load(challenge)
     state = selectors.run_state(c)
@@ -66,6 +75,8 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         Line("Scheduled", when(c.scheduled_at, zone)),
         Line("Protocol", f"{c.protocol.name} (version {c.protocol.version})"),
         *history.food_lines(food)[:3],
+        Line("Pack used", _pack(state)),
+        Line("Protein figure used", state.label.note),
         Line("Supervising allergist", person(c.allergist)),
         Line("Nurse", person(c.nurse)),
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from challenges.library.facts import food_spec
 from challenges.library.models import PremedicationItem, Protocol
 from challenges.run.models import (
     Challenge,
@@ -23,6 +24,7 @@ from challenges.run.models import (
     Discharge,
     Dose,
     EventKind,
+    FoodLot,
     PreChallengeCheck,
     Setting,
     Status,
@@ -33,7 +35,8 @@ from challenges.run.models import (
     VitalsKind,
 )
 from clinical import anaphylaxis as anaphylaxis_rules
-from clinical import fpies, grading, home_plan, observation, premedication, run_rules, stopping, washout
+from clinical import dosing, fpies, grading, home_plan, observation, premedication, run_rules, stopping, washout
+from clinical import food_lot as food_lot_rules
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
@@ -43,6 +46,41 @@ from patients.models import Patient
 def valid_doses(challenge: Challenge) -> list[Dose]:
     """The doses given, in order, without those entered in error."""
     return [d for d in challenge.doses.all() if not d.entered_in_error]
+
+
+def food_lot(challenge: Challenge) -> FoodLot | None:
+    """The pack of food recorded for the challenge: the latest one not entered in error."""
+    lots = [lot for lot in challenge.food_lots.all() if not lot.entered_in_error]
+    return max(lots, key=lambda lot: (lot.recorded_at, lot.pk), default=None)
+
+
+def label_comparison(challenge: Challenge) -> food_lot_rules.LabelComparison:
+    """The label's protein figure against the library's (clinical.food_lot): which one the doses use, and why.
+
+    A recorded lot keeps the library figure it was compared with, so the record reads the same if the library
+    changes later.
+    """
+    food = challenge.protocol.food
+    per = "100 mL" if food.is_liquid else "100 g"
+    lot = food_lot(challenge)
+    library, label = (
+        (food.protein_g_per_100, None) if lot is None else (lot.library_protein_g_per_100, lot.label_protein_g_per_100)
+    )
+    # A composite food dosed in its allergen's protein keeps that figure: a label gives only the whole food's.
+    return food_lot_rules.compare_label(
+        library,
+        label,
+        per=per,
+        allergen_g_per_100=food.allergen_protein_g_per_100,
+        protein_name=food.protein_name,
+    )
+
+
+def challenge_food_spec(challenge: Challenge) -> dosing.FoodSpec:
+    """The food as this challenge's doses are worked out: the library figure, or the label's when it differs by
+    more than 10 % (clinical.food_lot, docs/clinical-sources.md §12)."""
+    spec = food_spec(challenge.protocol.food)
+    return dataclasses.replace(spec, protein_g_per_100=label_comparison(challenge).protein_g_per_100)
 
 
 def latest_check(challenge: Challenge) -> PreChallengeCheck | None:

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from challenges import access
-from challenges.library.facts import food_spec, powder_alternatives, protocol_steps
+from challenges.library.facts import powder_alternatives, protocol_steps
 from challenges.library.models import Protocol
 from challenges.run import facts
 from challenges.run.models import (
@@ -25,6 +25,7 @@ from challenges.run.models import (
     Discharge,
     Dose,
     EventKind,
+    FoodLot,
     Observation,
     Setting,
     Status,
@@ -37,8 +38,9 @@ from challenges.run.models import (
 from clinical import adrenaline, fpies, grading, observation, outcome, run_rules, stopping, washout
 from clinical import anaphylaxis as anaphylaxis_rules
 from clinical.dates import format_day, format_when
+from clinical.food_lot import LabelComparison
 from clinical.plan import StepLine, step_lines
-from clinics.models import User
+from clinics.models import Role, User
 from patients.models import Patient
 
 
@@ -62,7 +64,12 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         "protocol__premedications",
         "patient__medications",
         "patient__triggers",
-        Prefetch("doses", queryset=Dose.objects.select_related("given_by", "entered_in_error_by").order_by("sequence")),
+        Prefetch(
+            "doses",
+            queryset=Dose.objects.select_related(
+                "given_by", "prepared_by", "checked_by", "entered_in_error_by"
+            ).order_by("sequence"),
+        ),
         Prefetch(
             "observations", queryset=Observation.objects.select_related("recorded_by").order_by("observed_at", "pk")
         ),
@@ -71,6 +78,7 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         "checks",
         "events__by",
         "releases__released_by",
+        Prefetch("food_lots", queryset=FoodLot.objects.select_related("recorded_by").order_by("recorded_at", "pk")),
         "follow_ups__done_by",
         Prefetch("alerts", queryset=StopAlert.objects.select_related("decided_by").order_by("raised_at", "pk")),
         Prefetch(
@@ -225,6 +233,9 @@ class RunState:
         return found is not None and (found.met or any(i != "skin/mucosal" for i in found.involvement))
 
     baseline: VitalSigns | None
+    food_lot: FoodLot | None  # the pack of food used, when recorded
+    label: LabelComparison  # its label's protein against the library's: which one the doses use
+    food_lot_open: bool  # before the first dose: the food used can still be recorded
 
 
 def _form_advice(challenge: Challenge, suggested: str) -> str:
@@ -245,7 +256,7 @@ def run_state(challenge: Challenge) -> RunState:
     """Everything the bedside page shows, computed from the recorded rows (load with with_run_data)."""
     food = challenge.protocol.food
     plan = step_lines(
-        food_spec(food),
+        facts.challenge_food_spec(challenge),
         protocol_steps(challenge.protocol),
         alternatives=powder_alternatives(food, challenge.clinic_id),
     )
@@ -291,6 +302,18 @@ def run_state(challenge: Challenge) -> RunState:
         adrenaline_doses=len(facts.adrenaline_given(challenge)),
         vitals_prompt=_vitals_prompt(challenge, valid),
         baseline=baselines[-1] if baselines else None,
+        food_lot=facts.food_lot(challenge),
+        label=facts.label_comparison(challenge),
+        food_lot_open=not challenge.is_signed and not valid and challenge.status in (Status.PLANNED, Status.CHECKED_IN),
+    )
+
+
+def dose_staff(challenge: Challenge) -> list[User]:
+    """The clinic's staff who may prepare or check a dose (one query)."""
+    return list(
+        User.objects.filter(
+            clinic_id=challenge.clinic_id, is_active=True, role__in=(Role.NURSE, Role.ALLERGIST)
+        ).order_by("last_name", "first_name", "pk")
     )
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/washout/override/", run.washout_override, name="washout-override"),
     path("<int:pk>/washout/decide/", run.medication_decide, name="medication-decide"),
     path("<int:pk>/dose/", run.record_dose, name="dose"),
+    path("<int:pk>/food-lot/", run.record_food_lot, name="food-lot"),
     path("<int:pk>/observation/", run.record_observation, name="observation"),
     path("<int:pk>/vitals/", run.record_vitals, name="vitals"),
     path("<int:pk>/treatment/", run.record_treatment, name="treatment"),

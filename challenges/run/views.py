@@ -22,12 +22,15 @@ from challenges.reports import build_signed_report
 from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.forms import (
+    GIVEN_AS_FOOD,
+    GIVEN_AS_MIX,
     AddendumForm,
     AdrenalineForm,
     ChecksForm,
     DecisionForm,
     DischargeForm,
     DoseForm,
+    FoodLotForm,
     MedicationDecisionForm,
     NeutrophilsForm,
     ObservationEndForm,
@@ -46,6 +49,7 @@ from challenges.run.forms import (
 from challenges.run.models import Challenge, Dose, Observation, StopKind, Treatment, VitalSigns, WashoutDecision
 from clinical import outcome as outcome_rules
 from clinical.dates import format_clock
+from clinical.display import amount_text
 from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
 from clinics.forms import EnteredInErrorForm
@@ -118,12 +122,12 @@ def detail_page(
 ) -> HttpResponse:
     """The bedside page (load the challenge with with_run_data); `context` passes bound forms and an error."""
     state = selectors.run_state(challenge)
-    unit = challenge.protocol.food.amount_unit
     page = {
         "state": state,
         "challenge": challenge,
         "can_decide": request.user.is_allergist,
-        "dose_form": context.get("dose_form") or DoseForm(unit=unit, allow_override=request.user.is_allergist),
+        "dose_form": context.get("dose_form") or _dose_form(request, challenge, state),
+        "food_lot_form": context.get("food_lot_form") or FoodLotForm(per=state.label.per),
         "observation_form": context.get("observation_form")
         or ObservationForm(checklist=challenge.protocol.checklist_items),
         "vitals_form": context.get("vitals_form") or VitalsForm(),
@@ -141,6 +145,20 @@ def detail_page(
         "error": context.get("error"),
     }
     return render(request, "challenges/challenge_detail.html", page, status=status)
+
+
+def _dose_form(request: AuthenticatedHttpRequest, challenge: Challenge, state: selectors.RunState) -> DoseForm:
+    """The dose form for the next step: the volume of the mix for a diluted dose, else the amount of food."""
+    preparation = state.next_line.preparation if state.next_line else None
+    mix = preparation is not None and preparation.method == "dilution"
+    return DoseForm(
+        unit=challenge.protocol.food.amount_unit,
+        allow_override=request.user.is_allergist,
+        staff=selectors.dose_staff(challenge),
+        given_as=GIVEN_AS_MIX if mix else GIVEN_AS_FOOD,
+        planned_volume=amount_text(preparation.give_ml, "mL") if mix and preparation else "",
+        initial={"prepared_by": request.user.pk},
+    )
 
 
 def _outcome_form(challenge: Challenge, state: selectors.RunState) -> OutcomeForm:
@@ -341,13 +359,21 @@ def medication_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @require_POST
 def record_dose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _target(request, pk)
-    form = DoseForm(request.POST, unit=challenge.protocol.food.amount_unit, allow_override=request.user.is_allergist)
+    form = DoseForm(
+        request.POST,
+        unit=challenge.protocol.food.amount_unit,
+        allow_override=request.user.is_allergist,
+        staff=selectors.dose_staff(challenge),
+    )
 
     def write(data: dict[str, Any]) -> runs.DoseRecorded:
         return runs.dose_record(
             challenge=challenge,
             by=request.user,
             food_amount=data["food_amount"],
+            mix_volume_ml=data["mix_volume_ml"],
+            prepared_by=data["prepared_by"],
+            checked_by=data["checked_by"],
             given_at=data["given_at"],
             idempotency_key=data["idempotency_key"],
             override_reason=data.get("override_reason", ""),
@@ -365,6 +391,17 @@ def record_dose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             )
 
     return act(request, form, write, success=recorded, **on_detail_page(request, pk, dose_form=form))
+
+
+@require_POST
+def record_food_lot(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The pack of food used, before the first dose: brand, lot, expiry and the label's protein."""
+    challenge = _target(request, pk)
+    form = FoodLotForm(request.POST)
+    write = lambda data: runs.food_lot_record(challenge=challenge, by=request.user, **data)  # noqa: E731
+    return act(
+        request, form, write, success=_("Food used recorded."), **on_detail_page(request, pk, food_lot_form=form)
+    )
 
 
 @require_POST

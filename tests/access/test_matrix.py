@@ -23,6 +23,7 @@ from challenges.run import services as runs
 from challenges.run.services import OutcomeInput
 from clinics.models import Role
 from tests.factories import ClinicFactory, MedicationFactory, PatientFactory, TriggerFactory, UserFactory
+from tests.helpers import second_checker
 
 SENTINEL = "Zqxsentinel"
 ROLES = ("anonymous", "patient_a", "patient_b", "nurse", "allergist", "other_nurse")
@@ -99,6 +100,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:medication-decide": post_only(),
     "challenges:washout-error": post_only(),
     "challenges:dose": post_only(),
+    "challenges:food-lot": post_only(),
     "challenges:observation": post_only(),
     "challenges:vitals": post_only(),
     "challenges:treatment": post_only(),
@@ -201,7 +203,12 @@ def world(library):
             baseline={"heart_rate": 80, "systolic": 120, "diastolic": 70},
         )
         dose = runs.dose_record(
-            challenge=challenge, by=nurse, food_amount=None, given_at=start, idempotency_key=uuid.uuid4()
+            challenge=challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=start,
+            idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenge, nurse),
         ).dose
         clock.shift(timedelta(minutes=10))
         observation = runs.observation_record(

@@ -25,6 +25,7 @@ from challenges.models import (
     Dose,
     FollowUp,
     Food,
+    FoodLot,
     Observation,
     PreChallengeCheck,
     PremedicationItem,
@@ -166,6 +167,14 @@ def _site(name: str, tag: str) -> Site:
         condition="well",
         vitals=rows[VitalSigns],
         discharged_by=nurse,
+    )
+    rows[FoodLot] = FoodLot.objects.create(
+        challenge=challenge,
+        brand=f"Brand {tag}",
+        lot="L123",
+        expires_on=(now + timedelta(days=90)).date(),
+        library_protein_g_per_100=Decimal("22.21"),
+        recorded_by=nurse,
     )
     common = {"user_agent": "pytest", "ip_address": "10.0.0.1", "http_accept": "*/*", "path_info": "/accounts/login/"}
     rows[AccessAttempt] = AccessAttempt.objects.create(

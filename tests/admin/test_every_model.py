@@ -23,6 +23,7 @@ from challenges.models import (
     Dose,
     FollowUp,
     Food,
+    FoodLot,
     Observation,
     PreChallengeCheck,
     PremedicationItem,
@@ -66,7 +67,8 @@ READ_ONLY = {
     StepRelease,
     FollowUp,
     WashoutDecision,
-    Discharge,  # the challenge records: written by the run and home services only
+    Discharge,
+    FoodLot,  # the challenge records: written by the run and home services only
     AuditEvent,
     AccessAttempt,
     AccessLog,

@@ -16,6 +16,7 @@ from audit.models import AuditEvent
 from challenges.models import ChallengeEvent, Dose
 from challenges.run import services as runs
 from challenges.run.services import doses as run_doses
+from tests.helpers import second_checker
 from tests.run.helpers import give_dose
 
 
@@ -29,7 +30,12 @@ def _counts() -> tuple[int, ...]:
 
 def _record(challenge, nurse, clock) -> Dose:
     return runs.dose_record(
-        challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+        challenge=challenge,
+        by=nurse,
+        food_amount=None,
+        given_at=clock.now,
+        idempotency_key=uuid.uuid4(),
+        checked_by=second_checker(challenge, nurse),
     ).dose
 
 

@@ -20,6 +20,7 @@ from django.db import connection
 from audit.backup import live_table_counts, pg_connection_args, pg_env, sqlite_summary
 from audit.models import AuditEvent
 from challenges.run import services as runs
+from tests.helpers import second_checker
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -29,7 +30,12 @@ def some_records(client, dosing_challenge, nurse, clock, patient):
     """A challenge with two doses, a chart read and a sign-in: every kind of row the trail holds."""
     for _ in range(2):
         runs.dose_record(
-            challenge=dosing_challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+            challenge=dosing_challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=clock.now,
+            idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(dosing_challenge, nurse),
         )
         clock.move(minutes=30)
     client.force_login(nurse)

@@ -47,7 +47,7 @@ def _with_history() -> set[type]:
 
 
 def test_history_is_registered_on_exactly_the_clinical_models():
-    assert len(_clinical_models()) == 19  # main: WashoutDecision; observe: Discharge
+    assert len(_clinical_models()) == 20  # main: WashoutDecision; observe: Discharge; lot: FoodLot
     assert (_clinical_models() | ACCESS_MODELS) ^ _with_history() == set()
 
 

@@ -85,7 +85,16 @@ def _complete_checks(page) -> None:
     page.wait_for_selector("text=Pre-challenge checks passed")
 
 
+CHECKER = "form:has([data-testid=record-dose]) select[name=checked_by]"
+
+
+def _choose_checker(page) -> None:
+    """The second person who checked the dose (required for a diluted dose, docs/clinical-sources.md §12)."""
+    page.select_option(CHECKER, label="Ada Allergist")
+
+
 def _record_dose(page) -> None:
+    _choose_checker(page)
     page.click("[data-testid=record-dose]")
     page.wait_for_selector(".alert:has-text('Dose recorded.')")
 
@@ -164,7 +173,9 @@ def test_nurse_runs_practall_to_a_stop_and_the_allergist_signs(page, live_server
     pdf = Path(download_info.value.path()).read_bytes()
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
     assert "Zoë Ångström-Nguyễn" in text
-    assert "143 mg" in text
+    # Steps 1-4 are mixes of peanut flour: the cumulative counts what they delivered, 2.871 + 9.918 + 29.232 +
+    # 100.224 = 142.245 mg (not the 143 mg planned).
+    assert "142.2 mg" in text
     assert "Ada Allergist" in text
     assert "UNSIGNED DRAFT" not in text
     assert pdf == bytes(challenge.signed_pdf)  # the stored, signed PDF exactly
@@ -176,12 +187,14 @@ def test_duplicates_are_impossible_and_failures_are_explained(page, live_server,
     page.goto(f"/challenges/{challenge.pk}/")
     _complete_checks(page)
     # A double tap on the button.
+    _choose_checker(page)
     page.dblclick("[data-testid=record-dose]")
     page.wait_for_selector(".alert:has-text('Dose recorded.')")
     assert Dose.objects.filter(challenge=challenge).count() == 1
     # The network fails during the next submit: the page says nothing was saved.
     _wait_for_next_dose(page, clock)
     page.route("**/dose/", lambda route: route.abort())
+    _choose_checker(page)
     page.click("[data-testid=record-dose]")
     failure = page.locator("[data-testid=not-saved]")
     failure.wait_for()
@@ -210,6 +223,7 @@ def test_duplicates_are_impossible_and_failures_are_explained(page, live_server,
     # and it says so.
     assert page.input_value(DOSE_KEY) != sent_key  # the fresh page has a fresh key...
     page.locator(DOSE_KEY).evaluate("(input, key) => { input.value = key; }", sent_key)  # ...this is the old form
+    _choose_checker(page)
     page.click("[data-testid=record-dose]")
     page.wait_for_selector(".alert:has-text('already recorded')")
     assert Dose.objects.filter(challenge=challenge).count() == 2

@@ -241,7 +241,10 @@ def test_the_muffin_sheet_says_the_doses_are_milk_protein(client, patient, nurse
     client.force_login(nurse)
     sheet = text(client.get(_url("preparation-sheet", challenge.pk)).content)
     assert "doses are mg of milk protein" in sheet
+    # 65 mg of milk protein at 1.3 g/100 g is 5 g of muffin (1/20 of 100 g), not 1.08 g at the whole food's 6 g/100 g.
+    assert "Weigh 5 g (1/20 of a muffin) of Baked-milk muffin" in sheet
     assert "(about 65 mg of milk protein)" in sheet
+    assert "the library figure (1.3 g/100 g of milk protein) is used" in sheet
 
 
 # --- editing a clinic food ------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from challenges.run import services as runs
 from clinics.services import EditConflictError, clinical_record_save
 from patients.models import Patient
 from tests.factories import PatientFactory
-from tests.helpers import failures, run_in_threads
+from tests.helpers import failures, run_in_threads, second_checker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,6 +81,7 @@ def test_fifty_concurrent_doses_to_fifty_challenges(practall, clinic, allergist,
             food_amount=None,
             given_at=timezone.now(),
             idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenges[index], nurse),
         ).dose
 
     results = run_in_threads(50, dose)
@@ -96,7 +97,12 @@ def test_the_same_dose_form_posted_ten_times_gives_one_dose(practall, clinic, al
 
     def dose(_index: int) -> Dose:
         return runs.dose_record(
-            challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=key
+            challenge=challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=timezone.now(),
+            idempotency_key=key,
+            checked_by=second_checker(challenge, nurse),
         ).dose
 
     results = run_in_threads(10, dose)
@@ -113,7 +119,12 @@ def test_twenty_parallel_entered_in_error_markings_give_one(practall, clinic, al
 
     (challenge,) = _running_challenges(1, practall, clinic, allergist, nurse)
     dose = runs.dose_record(
-        challenge=challenge, by=nurse, food_amount=None, given_at=timezone.now(), idempotency_key=uuid.uuid4()
+        challenge=challenge,
+        by=nurse,
+        food_amount=None,
+        given_at=timezone.now(),
+        idempotency_key=uuid.uuid4(),
+        checked_by=second_checker(challenge, nurse),  # step 1 is a mix: checked by a second person
     ).dose
 
     def mark(index: int) -> object:

@@ -1,6 +1,6 @@
-"""Finished challenges to export: a PRACTALL peanut challenge failed at dose 5 (300 mg, cumulative 443 mg) with
-urticaria, wheeze and adrenaline, confirmed and signed (as in challenges/demo.py); a passed one; a finished home
-plan with premedication; a challenge of the other clinic."""
+"""Finished challenges to export: a PRACTALL peanut challenge failed at dose 5 (300 mg; cumulative 442.2 mg, the
+four mixes of peanut flour delivering 142.245 mg) with urticaria, wheeze and adrenaline, confirmed and signed (as in
+challenges/demo.py); a passed one; a finished home plan with premedication; a challenge of the other clinic."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from challenges.home import services as home
 from challenges.models import Challenge, FollowUp
 from challenges.run import services as runs
 from challenges.run.services import OutcomeInput, challenge_schedule
-from tests.helpers import START
+from tests.helpers import START, second_checker
 
 
 def check_in(challenge: Challenge, by, at: datetime) -> None:
@@ -36,7 +36,14 @@ def give_doses(challenge: Challenge, by, clock, count: int, minutes: int = 30) -
     for index in range(count):
         if index:
             clock.move(minutes=minutes)
-        runs.dose_record(challenge=challenge, by=by, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
+        runs.dose_record(
+            challenge=challenge,
+            by=by,
+            food_amount=None,
+            given_at=clock.now,
+            idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenge, by),
+        )
 
 
 @pytest.fixture
@@ -187,5 +194,6 @@ def other_clinic_challenge(practall, other_clinic_patient, other_clinic_nurse, o
         given_at=clock.now,
         idempotency_key=uuid.uuid4(),
         notes="OTHER-CLINIC-SENTINEL",
+        checked_by=second_checker(challenge, other_clinic_nurse),
     )
     return challenge

@@ -17,6 +17,7 @@ from challenges.exports.csv_export import DOSE_COLUMNS, OBSERVATION_COLUMNS, esc
 from challenges.run import services as runs
 from challenges.run.services import challenge_schedule
 from tests.factories import PatientFactory
+from tests.helpers import second_checker
 from tests.interop.conftest import check_in, give_doses, run_passed
 
 DICTIONARY = Path(settings.BASE_DIR) / "docs" / "csv-data-dictionary.md"
@@ -38,8 +39,21 @@ def download(client, user, name: str) -> list[dict[str, str]]:
 
 def test_dose_rows_with_cumulative_protein(client, nurse, failed_challenge):
     rows = download(client, nurse, "doses")
-    assert [r["protein_mg"] for r in rows] == ["3", "10", "30", "100", "300"]
-    assert [r["cumulative_protein_mg"] for r in rows] == ["3", "13", "43", "143", "443"]
+    # Steps 1-4 are mixes of peanut flour (522 mg protein per g): the protein the volume of mix given delivered
+    # (docs/clinical-sources.md §12). 1.1 mL × 2.61 mg/mL (1 g in 200 mL), 1.9 mL × 5.22 mg/mL (1 g in 100 mL),
+    # 1.4 mL and 4.8 mL × 20.88 mg/mL (1 g in 25 mL); step 5 (300 mg) is weighed.
+    assert [r["protein_mg"] for r in rows] == ["2.871", "9.918", "29.232", "100.224", "300"]
+    assert [r["cumulative_protein_mg"] for r in rows] == ["2.871", "12.789", "42.021", "142.245", "442.245"]
+    assert [(r["mix_volume_ml"], r["planned_mix_volume_ml"]) for r in rows[:4]] == [
+        ("1.1", "1.1"),
+        ("1.9", "1.9"),
+        ("1.4", "1.4"),
+        ("4.8", "4.8"),
+    ]
+    assert [r["mix_protein_mg_per_ml"] for r in rows] == ["2.61", "5.22", "20.88", "20.88", ""]
+    assert rows[4]["mix_volume_ml"] == ""  # weighed
+    assert [(r["prepared_by"], r["checked_by"]) for r in rows] == [(nurse.display_name, "Amira Okafor")] * 5
+    assert (rows[0]["food_brand"], rows[0]["protein_g_per_100_used"]) == ("", "52.2")  # no pack recorded
     first = rows[0]
     assert first["challenge_id"] == str(failed_challenge.pk)
     assert first["given_at"] == "2026-11-26T09:00:00+00:00"
@@ -72,7 +86,7 @@ def test_entered_in_error_dose_is_kept_flagged_and_left_out_of_the_total(client,
     runs.record_mark_entered_in_error(record=challenge.doses.get(sequence=2), by=nurse, reason="Wrong patient")
     rows = download(client, nurse, "doses")
     assert [(r["entered_in_error"], r["entered_in_error_reason"], r["cumulative_protein_mg"]) for r in rows] == [
-        ("no", "", "3"),
+        ("no", "", "2.871"),
         ("yes", "Wrong patient", ""),
     ]
 
@@ -106,13 +120,14 @@ def test_formula_cells_are_defused(client, nurse, allergist, practall, clock):
         given_at=clock.now,
         idempotency_key=uuid.uuid4(),
         notes="-2+3 spat some out",
+        checked_by=second_checker(challenge, nurse),
     )
     (row,) = download(client, nurse, "doses")
     assert row["patient_given_name"] == "'@SUM(A1:A9)"
     assert row["patient_family_name"] == '\'=HYPERLINK("http://x")'
     assert row["patient_mrn"] == "'+44"
     assert row["notes"] == "'-2+3 spat some out"
-    assert row["protein_mg"] == "3"  # numbers untouched
+    assert row["protein_mg"] == "2.871"  # numbers untouched (1.1 mL of 2.61 mg/mL peanut flour mix)
 
 
 def test_a_semicolon_never_lets_a_spreadsheet_start_a_cell_inside_a_value(client, nurse, allergist, practall, clock):
@@ -128,7 +143,13 @@ def test_a_semicolon_never_lets_a_spreadsheet_start_a_cell_inside_a_value(client
     check_in(challenge, nurse, clock.now)
     note = "x;=cmd|' /C calc'!A0;y"
     runs.dose_record(
-        challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4(), notes=note
+        challenge=challenge,
+        by=nurse,
+        food_amount=None,
+        given_at=clock.now,
+        idempotency_key=uuid.uuid4(),
+        notes=note,
+        checked_by=second_checker(challenge, nurse),  # step 1 is a mix: checked by a second person
     )
     client.force_login(nurse)
     raw = client.get(reverse("challenges:export-doses")).content.decode("utf-8-sig")
@@ -175,7 +196,7 @@ def test_blinded_challenge_hides_placebo_until_unblinded(client, nurse, allergis
     assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("blinded", ""), ("blinded", "")]
     runs.challenge_unblind(challenge=blinded, by=allergist)
     rows = download(client, nurse, "doses")
-    assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("no", "3"), ("yes", "3")]
+    assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("no", "2.871"), ("yes", "2.871")]
 
 
 def test_query_count_does_not_grow_with_challenges(
@@ -183,12 +204,12 @@ def test_query_count_does_not_grow_with_challenges(
 ):
     client.force_login(nurse)
     url = reverse("challenges:export-doses")
-    # Session, user, clinic (time zone), challenges, doses, observations; the access-log row (chain head, insert);
-    # then the session's idle-timeout save (savepoint, update, release).
-    with django_assert_num_queries(11):
+    # Session, user, clinic (time zone), challenges, doses, observations, food packs; the access-log row (chain
+    # head, insert); then the session's idle-timeout save (savepoint, update, release).
+    with django_assert_num_queries(12):
         client.get(url)
     run_passed(patient, practall, allergist, nurse, clock)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert len(client.get(url).content.splitlines()) == 1 + 5 + 7
 
 

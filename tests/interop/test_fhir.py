@@ -76,9 +76,11 @@ def test_failed_challenge_bundle_carries_the_dose_figures(client, nurse, failed_
     }
     values = figures(bundle)
     assert values["eliciting-dose"] == {"value": 300, "unit": "mg", "system": UCUM, "code": "mg"}
-    assert values["cumulative-dose-at-reaction"]["value"] == 443
-    assert values["highest-tolerated-dose"]["value"] == 100
-    assert values["cumulative-tolerated-dose"]["value"] == 143
+    # Steps 1-4 were mixes of peanut flour: the figures count what the mixes delivered (docs/clinical-sources.md
+    # §12), 2.871 + 9.918 + 29.232 + 100.224 = 142.245 mg, then 300 mg weighed.
+    assert values["cumulative-dose-at-reaction"]["value"] == 442.245
+    assert values["highest-tolerated-dose"]["value"] == 100.224  # 4.8 mL of 1 g in 25 mL (20.88 mg/mL)
+    assert values["cumulative-tolerated-dose"]["value"] == 142.245
     assert all(e["fullUrl"].startswith("urn:uuid:") for e in bundle["entry"])
     assert len({e["fullUrl"] for e in bundle["entry"]}) == len(bundle["entry"])
 
@@ -144,7 +146,7 @@ def test_passed_challenge_refutes_the_allergy(client, nurse, passed_challenge):
     values = figures(bundle)
     assert "eliciting-dose" not in values
     assert values["highest-tolerated-dose"]["value"] == 3000
-    assert values["cumulative-tolerated-dose"]["value"] == 4443
+    assert values["cumulative-tolerated-dose"]["value"] == 4442.245  # with what the four mixes delivered
     assert resources(bundle, "Procedure")[0]["status"] == "completed"
 
 

@@ -20,6 +20,7 @@ from challenges.run import services as runs
 from challenges.run.services import OutcomeInput
 from clinics.models import User
 from patients.models import Patient
+from tests.helpers import second_checker
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
@@ -69,7 +70,14 @@ def clock_at(start: datetime) -> Iterator[Clock]:
 
 
 def give_dose(challenge: Challenge, by: User, at: datetime, amount: Decimal | None = None, **extra: Any) -> None:
-    runs.dose_record(challenge=challenge, by=by, food_amount=amount, given_at=at, idempotency_key=uuid.uuid4(), **extra)
+    runs.dose_record(
+        challenge=challenge,
+        by=by,
+        food_amount=amount,
+        given_at=at,
+        idempotency_key=uuid.uuid4(),
+        **{"checked_by": second_checker(challenge, by), **extra},
+    )
 
 
 def record_vitals(challenge: Challenge, by: User, at: datetime, **values: Any) -> None:

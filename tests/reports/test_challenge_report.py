@@ -27,21 +27,25 @@ def test_failed_challenge_figures(failed):
     body = text(_pdf(failed))
     assert "Zoë Ångström-Nguyễn" in body
     assert "Born Tue 1 May 1990 (36 years) · MRN A-0001" in body
-    # Each dose row: dose, step, planned protein and food, eaten, protein eaten, time, by, cumulative protein.
+    # Each dose row: dose, step, planned protein and food, eaten or given, protein, time, who gave, prepared and
+    # checked it, cumulative protein. Steps 1-4 are mixes of 1 g of peanut flour (522 mg protein): the volume of mix
+    # given and the protein it delivered (docs/clinical-sources.md §12), which the cumulative figures count.
+    # 1 g in 200 mL is 2.61 mg/mL, in 100 mL 5.22 mg/mL, in 25 mL 20.88 mg/mL; 300 mg is 0.575 g of flour.
+    checked = "Sam Lee Prepared by Sam Lee Checked by Amira Okafor"
     for row in (
-        # Defatted peanut flour, 52.2 g/100 g (CNF 2015; USDA SR 16099).
-        "1 1 3 mg 0.006 g 0.006 g 3 mg 09:00 Sam Lee 3 mg none",
-        "2 2 10 mg 0.019 g 0.019 g 10 mg 09:30 Sam Lee 13 mg none",
-        "3 3 30 mg 0.057 g 0.057 g 30 mg 10:00 Sam Lee 43 mg none",
-        "4 4 100 mg 0.192 g 0.192 g 100 mg 10:30 Sam Lee 143 mg none",
-        "5 5 300 mg 0.575 g 0.575 g 300 mg 11:00 Sam Lee 443 mg 11:10 Urticaria/angioedema 2 (moderate)",
+        f"1 1 3 mg 1.1 mL of mix (0.006 g) 1.1 mL of mix at 2.61 mg/mL 2.87 mg delivered 09:00 {checked} 2.87 mg",
+        f"2 2 10 mg 1.9 mL of mix (0.019 g) 1.9 mL of mix at 5.22 mg/mL 9.92 mg delivered 09:30 {checked} 12.8 mg",
+        f"3 3 30 mg 1.4 mL of mix (0.057 g) 1.4 mL of mix at 20.9 mg/mL 29.2 mg delivered 10:00 {checked} 42 mg",
+        f"4 4 100 mg 4.8 mL of mix (0.192 g) 4.8 mL of mix at 20.9 mg/mL 100.2 mg delivered 10:30 {checked} 142.2 mg",
+        f"5 5 300 mg 0.575 g 0.575 g 300 mg 11:00 {checked} 442.2 mg 11:10 Urticaria/angioedema 2 (moderate)",
     ):
         assert row in body
+    assert "Diluted doses: the volume of the mix given and the protein it delivered" in body
     assert "Outcome Failed (not tolerated), confirmed by Amira Okafor" in body
     assert "Eliciting dose (discrete) 300 mg (0.575 g), dose 5" in body
-    assert "Cumulative protein at reaction 443 mg" in body
-    assert "Highest tolerated dose (discrete) 100 mg" in body
-    assert "Highest tolerated dose (cumulative) 143 mg" in body
+    assert "Cumulative protein at reaction 442.2 mg" in body
+    assert "Highest tolerated dose (discrete) 100.2 mg" in body
+    assert "Highest tolerated dose (cumulative) 142.2 mg" in body
     assert "First symptom 10 min after dose 5 (11:10)" in body
     # Urticaria (skin) with a heart rate up from 88: a measured tachycardia is no WAO organ system, so one system,
     # WAO 1; no adrenaline: z. Hives alone meet no anaphylaxis criterion.
@@ -137,14 +141,14 @@ def test_blinded_challenge_hides_placebo_until_unblinded(patient, practall, nurs
     challenge = scenarios.practall_passed(patient, practall, nurse, allergist, placebo_steps=(2, 4))
     blind = text(_pdf(challenge))
     assert "[placebo]" not in blind
-    assert "3 mg 09:00 Sam Lee blinded" in blind
+    assert "2.87 mg delivered 09:00 Sam Lee Prepared by Sam Lee Checked by Amira Okafor blinded" in blind
     assert "Dose figures are withheld until the challenge is unblinded." in blind
     runs.challenge_unblind(challenge=challenge, by=allergist)
     unblinded = text(_pdf(challenge))
     assert "Placebo at step 2, 4" in unblinded
     assert unblinded.count("[placebo]") == 2
-    # Placebo doses hold no protein: 3 + 30 + 300 + 1,000 + 3,000.
-    assert "Highest tolerated dose (cumulative) 4,333 mg" in unblinded
+    # Placebo doses hold no protein: 2.871 + 29.232 (delivered by the mixes of steps 1 and 3) + 300 + 1,000 + 3,000.
+    assert "Highest tolerated dose (cumulative) 4,332.1 mg" in unblinded
 
 
 def test_long_challenge_paginates_with_headers_on_every_page(long_challenge):
@@ -196,7 +200,7 @@ def test_deviations_from_protocol_are_listed(patient, practall, nurse, allergist
         runs.checks_override(challenge=challenge, by=allergist, reason="Mild cold, afebrile; parent consents")
         scenarios.give_dose(challenge, nurse, clock.now)
         scenarios.give_dose(challenge, allergist, clock.move(minutes=10), override_reason="Needs to leave early")
-        scenarios.give_dose(challenge, nurse, clock.move(minutes=30), amount=Decimal("0.04"))  # of 0.057 g planned
+        scenarios.give_dose(challenge, nurse, clock.move(minutes=30), mix_volume_ml=Decimal(1))  # of 1.4 mL
         runs.observation_record(
             challenge=challenge, by=nurse, item_code="oral_symptoms", severity=1, observed_at=clock.move(minutes=5)
         )
@@ -209,7 +213,7 @@ def test_deviations_from_protocol_are_listed(patient, practall, nurse, allergist
     report = challenge_report(challenge)
     assert report.deviations == (
         "Dose 2 given before the wait was over (override): Needs to leave early",
-        "Dose 3 partly eaten: 0.04 g of 0.057 g planned (20.9 mg of 30 mg protein)",
+        "Dose 3 partly given: 1 mL of the 1.4 mL of mix planned (20.9 mg of 30 mg protein)",  # 1 mL × 20.88 mg/mL
         "Step 3 repeated as dose 4",
         "Failed items overridden by Amira Okafor: Mild cold, afebrile; parent consents",
     )

@@ -21,7 +21,9 @@ def test_summary_groups_every_challenge_with_its_figures(patient, failed, passed
     assert "raw and lightly cooked egg" in passed
     assert "Signed by Amira Okafor, Thu 26 Nov 2026" in passed
     assert "Peanut flour, defatted" in failed_part
-    figures = "Eliciting dose 300 mg (cumulative 443 mg); highest tolerated 100 mg (cumulative 143 mg); grade 1z"
+    # Steps 1-4 were mixes of peanut flour: the figures count the protein the mixes delivered (142.245 mg, not the
+    # 143 mg planned); the 100 mg step was 4.8 mL of 20.88 mg/mL, 100.224 mg.
+    figures = "Eliciting dose 300 mg (cumulative 442.2 mg); highest tolerated 100.2 mg (cumulative 142.2 mg); grade 1z"
     assert figures in failed_part
     assert "WAO 2010" in failed_part
     assert "Unsigned" in failed_part

@@ -9,6 +9,9 @@ from http import HTTPStatus
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.models import User
+from tests.helpers import second_checker
+
 PASSING_CHECKS = {
     "no_illness": "on",
     "asthma_eczema_controlled": "on",
@@ -45,7 +48,11 @@ def pass_checks(client, challenge, now: datetime):
 def give_dose(client, challenge, now: datetime, amount: str = "", key: uuid.UUID | None = None, **extra):
     """Post the dose form: the whole planned dose, or `amount` (g or mL of food) when less was eaten."""
     data = {"given_at": local(now), "idempotency_key": str(key or uuid.uuid4()), **extra}
-    data.update({"food_amount": amount} if amount else {"ate_all": "on"})
+    if "mix_volume_ml" not in data:
+        data.update({"food_amount": amount} if amount else {"ate_all": "on"})
+    if "checked_by" not in data:  # a diluted dose is checked by a second person (docs/clinical-sources.md §12)
+        user = User.objects.get(pk=client.session["_auth_user_id"])
+        data["checked_by"] = str(second_checker(challenge, user).pk)
     return client.post(reverse("challenges:dose", args=[challenge.pk]), data)
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from challenges.models import Challenge, PreChallengeCheck
 from challenges.run import facts, selectors
 from challenges.run import services as runs
+from tests.helpers import second_checker
 from tests.reports.helpers import text
 from tests.run.helpers import local
 
@@ -28,7 +29,12 @@ def _doses(challenge: Challenge, nurse, clock, count: int) -> None:
         if index:
             clock.move(minutes=30)
         runs.dose_record(
-            challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+            challenge=challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=clock.now,
+            idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenge, nurse),  # steps 1-4 are peanut-flour mixes: two-person check
         )
 
 

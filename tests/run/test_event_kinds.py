@@ -9,6 +9,7 @@ from django.urls import reverse
 from challenges.run import services as runs
 from challenges.run.models import ChallengeEvent, EventKind, PreChallengeCheck
 from challenges.templatetags.stepwise import event_label
+from tests.helpers import second_checker
 
 
 def test_every_event_a_challenge_writes_is_a_known_kind_shown_by_its_label(client, challenge, nurse, allergist, clock):
@@ -18,7 +19,14 @@ def test_every_event_a_challenge_writes_is_a_known_kind_shown_by_its_label(clien
         answers=dict.fromkeys(PreChallengeCheck.CHECK_FIELDS, True),
         baseline={"heart_rate": 80, "taken_at": clock.now},
     )
-    runs.dose_record(challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4())
+    runs.dose_record(
+        challenge=challenge,
+        by=nurse,
+        food_amount=None,
+        given_at=clock.now,
+        idempotency_key=uuid.uuid4(),
+        checked_by=second_checker(challenge, nurse),
+    )
     clock.move(minutes=10)
     runs.observation_record(
         challenge=challenge, by=nurse, item_code="skin_urticaria", severity=2, observed_at=clock.now

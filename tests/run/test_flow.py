@@ -35,7 +35,11 @@ def test_complete_passed_practall_challenge(client, challenge, nurse, allergist,
     assert challenge.status == Status.OBSERVING
     doses = list(challenge.doses.order_by("sequence"))
     assert [d.step_number for d in doses] == [1, 2, 3, 4, 5, 6, 7]
-    assert sum(d.protein_mg for d in doses) == Decimal("4443")
+    # Steps 1-4 are diluted: what the volume of mix given delivered counts, not the target (3 + 10 + 30 + 100 mg).
+    # Defatted peanut flour, 522 mg protein per g: 1.1 mL of 1 g in 200 mL (2.61 mg/mL) = 2.871 mg, 1.9 mL of 1 g in
+    # 100 mL (5.22 mg/mL) = 9.918 mg, 1.4 mL and 4.8 mL of 1 g in 25 mL (20.88 mg/mL) = 29.232 and 100.224 mg;
+    # 142.245 mg in all, then 300 + 1,000 + 3,000 mg weighed.
+    assert sum(d.protein_mg for d in doses) == Decimal("4442.245")
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
     assert "Observation after the last dose" in page
     # The observation period (2 h) is enforced for the nurse.
@@ -57,7 +61,7 @@ def test_complete_passed_practall_challenge(client, challenge, nurse, allergist,
     assert client.post(reverse("challenges:outcome", args=[challenge.pk]), outcome).status_code == HTTPStatus.FOUND
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
     assert "Passed (tolerated)" in page
-    assert "4,443 mg" in page  # highest tolerated cumulative
+    assert "4,442.2 mg" in page  # highest tolerated cumulative
     assert client.post(reverse("challenges:sign", args=[challenge.pk])).status_code == HTTPStatus.FOUND
     challenge.refresh_from_db()
     assert challenge.is_signed
@@ -93,8 +97,8 @@ def test_failed_challenge_objective_sign_at_dose_5(client, challenge, nurse, all
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
     result = page[page.index('data-testid="result"') :]
     assert "300 mg" in result  # eliciting dose (discrete)
-    assert "443 mg" in result  # cumulative at reaction
-    assert "100 mg / 143 mg" in result  # highest tolerated, discrete / cumulative
+    assert "442.2 mg" in result  # cumulative at reaction (steps 1-4 delivered 142.245 mg, not the 143 mg planned)
+    assert "100.2 mg / 142.2 mg" in result  # highest tolerated, discrete (4.8 mL of mix: 100.224 mg) / cumulative
     assert "Failed (not tolerated)" in result  # suggested outcome
 
 
@@ -150,15 +154,15 @@ def test_dose_recorded_from_what_was_eaten(client, challenge, nurse, clock):
     # Defatted peanut flour, 52.2 g/100 g (CNF 2015; USDA SR 16099) = 522 mg per g.
     assert dose.protein_mg == Decimal("0.3") * Decimal("522")
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
-    assert "299.6 mg" in page  # cumulative 3 + 10 + 30 + 100 + 156.6 from what was eaten
+    assert "298.8 mg" in page  # cumulative 142.245 delivered by the four mixes + 156.6 from what was eaten
 
 
 def test_more_than_planned_is_refused(client, challenge, nurse, clock):
     client.force_login(nurse)
     pass_checks(client, challenge, clock.now)
-    response = give_dose(client, challenge, clock.now, "14")
+    response = give_dose(client, challenge, clock.now, given_as="mix", mix_volume_ml="2")  # 1.1 mL planned
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "More than the planned amount" in response.content.decode()
+    assert "More than the planned volume (1.1 mL)" in response.content.decode()
     assert not challenge.doses.exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 from http import HTTPStatus
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 from challenges.models import Challenge, Discharge, PreChallengeCheck, Status, VitalsKind
 from challenges.run import facts
 from challenges.run import services as runs
+from tests.helpers import second_checker
 from tests.reports.helpers import text
 from tests.run.helpers import db_state, local
 
@@ -33,7 +35,12 @@ def _doses(challenge: Challenge, nurse, clock, count: int) -> datetime:
         if index:
             clock.move(minutes=30)
         runs.dose_record(
-            challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+            challenge=challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=clock.now,
+            idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenge, nurse),
         )
     return clock.now
 
@@ -137,7 +144,9 @@ def test_a_reaction_needing_two_doses_of_adrenaline(client, challenge, nurse, al
 
     state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get())
     assert state.result.first_symptom_at == onset
-    assert (state.result.eliciting_dose_mg, state.result.highest_tolerated_mg) == (10, 3)
+    # Diluted doses count what the volume of mix given delivered (docs/clinical-sources.md §12): 1.9 mL of 1 g of
+    # peanut flour in 100 mL (5.22 mg/mL) and 1.1 mL of 1 g in 200 mL (2.61 mg/mL).
+    assert (state.result.eliciting_dose_mg, state.result.highest_tolerated_mg) == (Decimal("9.918"), Decimal("2.871"))
     assert state.grade.grade == "2a"  # adrenaline 3 min after the first symptom
     assert state.observation.period.ends_at == resolved + timedelta(hours=6)
     assert state.observation.period.explanation == "6 h after the symptoms resolved (2 doses of adrenaline)"

@@ -31,6 +31,7 @@ from clinical.plan import PlannedStep
 from clinics.models import Role
 from clinics.services import clinical_record_mark_entered_in_error
 from tests.factories import MedicationFactory, UserFactory
+from tests.helpers import second_checker
 from tests.run.conftest import START
 from tests.run.helpers import db_state
 
@@ -58,6 +59,8 @@ def _check_in(challenge: Challenge, by, clock, **answers: bool) -> None:
 def _dose(challenge: Challenge, by, clock, **extra) -> runs.DoseRecorded:
     extra.setdefault("idempotency_key", uuid.uuid4())
     extra.setdefault("food_amount", None)
+    if challenge.setting == "clinic":  # a diluted dose in clinic is checked by a second person
+        extra.setdefault("checked_by", second_checker(challenge, by))
     return runs.dose_record(challenge=challenge, by=by, given_at=clock.now, **extra)
 
 
@@ -254,12 +257,58 @@ def test_a_dose_before_its_time_is_refused(challenge, nurse, clock):
 
 def test_a_dose_of_nothing_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
+    assert_refused("amount_not_positive", lambda: _dose(challenge, nurse, clock, mix_volume_ml=Decimal(0)))
+    _doses(challenge, nurse, clock, 4)  # step 5, 300 mg (0.57 g of peanut flour), is weighed
     assert_refused("amount_not_positive", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(0)))
 
 
 def test_more_than_the_planned_amount_is_refused(challenge, nurse, clock):
     _check_in(challenge, nurse, clock)
-    assert_refused("more_than_planned", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(14)))
+    # Step 1 is 1.1 mL of a mix: 5 % over is a measuring tolerance, 2 mL is more than planned.
+    assert_refused("more_than_planned", lambda: _dose(challenge, nurse, clock, mix_volume_ml=Decimal(2)))
+    _doses(challenge, nurse, clock, 4)
+    # Step 5 is 300 mg, 0.575 g of peanut flour (522 mg/g): 1 g is more than 5 % over.
+    assert_refused("more_than_planned", lambda: _dose(challenge, nurse, clock, food_amount=Decimal(1)))
+
+
+def test_a_diluted_dose_is_recorded_as_a_volume_and_a_weighed_one_as_food(challenge, nurse, clock):
+    _check_in(challenge, nurse, clock)
+    assert_refused("volume_required", lambda: _dose(challenge, nurse, clock, food_amount=Decimal("0.01")))
+    _doses(challenge, nurse, clock, 4)  # steps 1-4 are mixes of peanut flour; step 5 is weighed
+    assert_refused("not_a_dilution", lambda: _dose(challenge, nurse, clock, mix_volume_ml=Decimal(1)))
+
+
+def test_a_diluted_dose_in_clinic_needs_a_second_person_of_the_clinic(
+    challenge, nurse, allergist, other_clinic_nurse, clock
+):
+    _check_in(challenge, nurse, clock)
+    assert_refused("check_required", lambda: _dose(challenge, nurse, clock, checked_by=None))
+    assert_refused("checker_is_preparer", lambda: _dose(challenge, nurse, clock, checked_by=nurse))
+    assert_refused(
+        "checker_is_preparer", lambda: _dose(challenge, nurse, clock, prepared_by=allergist, checked_by=allergist)
+    )
+    assert_refused("not_clinic_staff", lambda: _dose(challenge, nurse, clock, checked_by=other_clinic_nurse))
+
+
+def _lot(challenge, by, **changes):
+    data = {"brand": "Pic's", "lot": "L2291", "expires_on": date(2027, 3, 1), "label_protein_g_per_100": None}
+    return lambda: runs.food_lot_record(challenge=challenge, by=by, **{**data, **changes})
+
+
+def test_the_food_used_is_recorded_before_the_first_dose_from_an_in_date_pack(
+    challenge, nurse, patient_user, other_clinic_nurse, clock
+):
+    assert_refused("lot_expired", _lot(challenge, nurse, expires_on=date(2026, 11, 25)))  # the day before
+    assert_refused("staff_only", _lot(challenge, other_clinic_nurse))
+    assert_refused("staff_only", _lot(challenge, patient_user))
+    _check_in(challenge, nurse, clock)
+    _dose(challenge, nurse, clock)
+    assert_refused("food_after_first_dose", _lot(challenge, nurse))
+
+
+def test_no_food_is_recorded_for_a_cancelled_challenge(challenge, nurse, clock):
+    runs.challenge_cancel(challenge=challenge, by=nurse, reason="Unwell")
+    assert_refused("cancelled", _lot(challenge, nurse))
 
 
 def test_a_dose_time_in_the_future_is_refused(challenge, nurse, clock):
@@ -272,6 +321,7 @@ def test_a_dose_time_in_the_future_is_refused(challenge, nurse, clock):
             food_amount=None,
             given_at=clock.now + timedelta(hours=1),
             idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenge, nurse),
         ),
     )
 

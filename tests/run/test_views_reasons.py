@@ -15,6 +15,7 @@ from django.urls import reverse
 from challenges.home import services as home
 from challenges.run import services as runs
 from challenges.run.models import Challenge, PreChallengeCheck, Status
+from tests.helpers import second_checker
 from tests.run.helpers import db_state
 
 LONG = "x" * 100_000
@@ -48,7 +49,12 @@ def _dosing(challenge: Challenge, nurse, clock, doses: int = 1) -> None:
     _check_in(challenge, nurse, clock)
     for _ in range(doses):
         runs.dose_record(
-            challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+            challenge=challenge,
+            by=nurse,
+            food_amount=None,
+            given_at=clock.now,
+            idempotency_key=uuid.uuid4(),
+            checked_by=second_checker(challenge, nurse),
         )
         clock.move(minutes=30)
 

@@ -19,7 +19,7 @@ from challenges.run import services as runs
 from challenges.run.models import PreChallengeCheck
 from challenges.run.services import ChallengeRuleError
 from tests.factories import MedicationFactory
-from tests.helpers import LONDON, START
+from tests.helpers import LONDON, START, second_checker
 from tests.reports.helpers import text
 from tests.run.helpers import db_state, local
 
@@ -42,7 +42,12 @@ def _check_in(challenge, nurse, clock) -> None:
 
 def _dose(challenge, nurse, clock) -> runs.DoseRecorded:
     return runs.dose_record(
-        challenge=challenge, by=nurse, food_amount=None, given_at=clock.now, idempotency_key=uuid.uuid4()
+        challenge=challenge,
+        by=nurse,
+        food_amount=None,
+        given_at=clock.now,
+        idempotency_key=uuid.uuid4(),
+        checked_by=second_checker(challenge, nurse),
     )
 
 

@@ -25,6 +25,7 @@ from challenges.run.services.findings import (
     treatment_record,
     vitals_record,
 )
+from challenges.run.services.food import food_lot_record
 from challenges.run.services.observation import discharge_record, neutrophils_record, symptoms_resolved_record
 from challenges.run.services.schedule import (
     challenge_cancel,
@@ -54,6 +55,7 @@ __all__ = [
     "checks_record",
     "discharge_record",
     "dose_record",
+    "food_lot_record",
     "medication_decide",
     "observation_finish",
     "observation_record",

@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.library.facts import food_spec
 from challenges.library.models import ProtocolStep, StepRole
 from challenges.run import facts
 from challenges.run.models import Challenge, Dose, EventKind, Setting, Source, Status
@@ -26,7 +25,10 @@ from challenges.run.services._guards import (
 )
 from challenges.run.services.ending import schedule_follow_ups
 from clinical import dosing, premedication, run_rules
+from clinical import food_lot as food_lot_rules
 from clinical.dates import format_clock, format_when
+from clinical.plan import PlannedStep, step_lines
+from clinical.units import format_quantity
 from clinics.models import User
 
 OVERFILL = Decimal("1.05")  # up to 5 % over the planned amount is a weighing tolerance, not a bigger dose
@@ -50,8 +52,16 @@ def dose_record(
     override_reason: str = "",
     source: str = Source.CLINICIAN,
     notes: str = "",
+    mix_volume_ml: Decimal | None = None,
+    prepared_by: User | None = None,
+    checked_by: User | None = None,
 ) -> DoseRecorded:
-    """Record a dose actually given (`food_amount` None: the whole planned dose). Same key twice: one dose."""
+    """Record a dose actually given (`food_amount` None: the whole planned dose). Same key twice: one dose.
+
+    A diluted dose is recorded as the volume of the mix given (`mix_volume_ml`, None: the planned volume) and the
+    protein that volume delivered. Who prepared it (default: the giver) and who checked it are recorded; a diluted
+    dose in clinic needs a checker other than the preparer (docs/clinical-sources.md §12).
+    """
     challenge = locked(challenge)
     # Checked under the challenge's lock, so a resubmission racing the first post finds the dose it made.
     existing = Dose.objects.filter(idempotency_key=idempotency_key).first()
@@ -85,9 +95,25 @@ def dose_record(
     override_reason = override_reason.strip()
     _check_wait(step, given_at, by, override_reason)
     flags = _check_premedication(challenge, given_at)
-    amounts = _amounts(
-        challenge.protocol.steps.get(number=step.number), food_amount, food_spec(challenge.protocol.food)
-    )
+    spec = facts.challenge_food_spec(challenge)
+    planned = challenge.protocol.steps.get(number=step.number)
+    preparation = _preparation(planned, spec)
+    if preparation is not None:
+        if food_amount is not None:
+            raise ChallengeRuleError(
+                _("This dose is given as a mix: record the volume of the mix given (mL), not the amount of food."),
+                code="volume_required",
+            )
+        amounts = _mix_amounts(preparation, mix_volume_ml, spec)
+    else:
+        if mix_volume_ml is not None:
+            raise ChallengeRuleError(
+                _("This dose is not diluted: record the amount of food eaten, not a volume of mix."),
+                code="not_a_dilution",
+            )
+        amounts = _amounts(planned, food_amount, spec)
+    prepared_by = prepared_by or by
+    _check_people(challenge, prepared_by, checked_by, diluted=preparation is not None, source=source)
     dose = Dose(
         challenge=challenge,
         sequence=challenge.doses.count() + 1,
@@ -103,6 +129,11 @@ def dose_record(
         early_override_reason=override_reason,
         notes=notes,
         idempotency_key=idempotency_key,
+        prepared_by=prepared_by,
+        checked_by=checked_by,
+        mix_volume_ml=amounts.mix_volume_ml,
+        planned_mix_volume_ml=amounts.planned_mix_volume_ml,
+        mix_protein_mg_per_ml=amounts.mix_protein_mg_per_ml,
     )
     dose._history_user = by  # type: ignore[attr-defined]  # for writes outside a request (commands, scripts)
     try:
@@ -188,11 +219,87 @@ def _check_wait(step: run_rules.NextStep, given_at: datetime, by: User, override
     )
 
 
+def _check_people(
+    challenge: Challenge, prepared_by: User, checked_by: User | None, *, diluted: bool, source: str
+) -> None:
+    """The two-person check (clinical.food_lot): a diluted dose in clinic is checked by someone else of the clinic."""
+    in_clinic = challenge.setting == Setting.CLINIC and source == Source.CLINICIAN
+    for person in (prepared_by, checked_by):
+        if person is not None and person.pk != challenge.patient.user_id and not _clinic_staff(person, challenge):
+            raise ChallengeRuleError(
+                _("Who prepared and who checked a dose must be staff of this clinic."), code="not_clinic_staff"
+            )
+    if checked_by is None and food_lot_rules.needs_second_check(diluted=diluted, in_clinic=in_clinic):
+        raise ChallengeRuleError(
+            _("A diluted dose is checked by a second person before it is given: choose who checked it."),
+            code="check_required",
+        )
+    problem = food_lot_rules.checker_problem(prepared_by.pk, checked_by.pk if checked_by else None)
+    if problem:
+        raise ChallengeRuleError(problem, code="checker_is_preparer")
+
+
+def _clinic_staff(person: User, challenge: Challenge) -> bool:
+    return person.is_clinic_staff and person.clinic_id == challenge.clinic_id and person.is_active
+
+
+def _preparation(planned: ProtocolStep, spec: dosing.FoodSpec) -> dosing.Preparation | None:
+    """The step's preparation when it is a dilution (the same one the page and the preparation sheet show)."""
+    line = step_lines(spec, _planned(planned))[0]
+    if line.preparation is not None and line.preparation.method == "dilution":
+        return line.preparation
+    return None
+
+
+def _planned(planned: ProtocolStep) -> list[PlannedStep]:
+    return [
+        PlannedStep(
+            planned.number,
+            planned.protein_mg,
+            planned.food_amount,
+            planned.household_measure,
+            planned.interval_minutes,
+            planned.role,
+        )
+    ]
+
+
 class _Amounts(NamedTuple):
     planned_protein_mg: Decimal
     planned_food_amount: Decimal
-    food_amount: Decimal  # eaten
-    protein_mg: Decimal  # eaten
+    food_amount: Decimal  # eaten (for a mix: the food the volume given held)
+    protein_mg: Decimal  # eaten (for a mix: what the volume given delivered)
+    mix_volume_ml: Decimal | None = None
+    planned_mix_volume_ml: Decimal | None = None
+    mix_protein_mg_per_ml: Decimal | None = None
+
+
+def _mix_amounts(preparation: dosing.Preparation, volume_ml: Decimal | None, spec: dosing.FoodSpec) -> _Amounts:
+    """A diluted dose: the volume of mix given (None: the planned volume) and the protein it delivered."""
+    if preparation.give_ml is None or preparation.mix_ml is None:
+        raise ValueError("A dilution always has its mix and the volume to give")
+    given = preparation.give_ml if volume_ml is None else volume_ml
+    if given <= 0:
+        raise ChallengeRuleError(_("The volume of the mix given must be more than 0 mL."), code="amount_not_positive")
+    if given > preparation.give_ml * OVERFILL:
+        raise ChallengeRuleError(
+            _("More than the planned volume (%(planned)s) cannot be recorded; check the volume.")
+            % {"planned": format_quantity(preparation.give_ml, "mL")},
+            code="more_than_planned",
+        )
+    concentration = food_lot_rules.mix_concentration_mg_per_ml(
+        dosing.protein_for_food_amount(preparation.food_amount, spec), preparation.mix_ml
+    )
+    delivered = food_lot_rules.delivered_protein_mg(given, concentration)
+    return _Amounts(
+        planned_protein_mg=preparation.target_protein_mg,
+        planned_food_amount=dosing.food_amount_for_protein(preparation.target_protein_mg, spec),
+        food_amount=dosing.food_amount_for_protein(delivered, spec),
+        protein_mg=delivered,
+        mix_volume_ml=given,
+        planned_mix_volume_ml=preparation.give_ml,
+        mix_protein_mg_per_ml=concentration,
+    )
 
 
 def _step_amount(amount: Decimal | None, step: ProtocolStep) -> Decimal:
