@@ -25,7 +25,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import schedule_follow_ups
-from clinical import dosing, premedication, run_rules
+from clinical import blinding, dosing, premedication, run_rules
 from clinical.dates import format_clock, format_when
 from clinics.models import User
 
@@ -85,9 +85,13 @@ def dose_record(
     override_reason = override_reason.strip()
     _check_wait(step, given_at, by, override_reason)
     flags = _check_premedication(challenge, given_at)
-    amounts = _amounts(
-        challenge.protocol.steps.get(number=step.number), food_amount, food_spec(challenge.protocol.food)
-    )
+    # Blinded challenges: the dose's place in the blinded schedule, its protocol step, and whether it is placebo.
+    slot = blinding.slot(facts.blind_schedule(challenge), step.number)
+    amounts = _amounts(challenge.protocol.steps.get(number=slot.step), food_amount, food_spec(challenge.protocol.food))
+    # Rows booked under the old substitution model (placebo_steps) keep their placebo steps.
+    placebo = slot.placebo or step.number in challenge.placebo_steps
+    if placebo:
+        amounts = _placebo(amounts)
     dose = Dose(
         challenge=challenge,
         sequence=challenge.doses.count() + 1,
@@ -99,7 +103,7 @@ def dose_record(
         given_at=given_at,
         given_by=by,
         source=source,
-        is_placebo=step.number in challenge.placebo_steps,
+        is_placebo=placebo,
         early_override_reason=override_reason,
         notes=notes,
         idempotency_key=idempotency_key,
@@ -228,6 +232,11 @@ def _amounts(planned: ProtocolStep, food_amount: Decimal | None, spec: dosing.Fo
         )
     protein = planned_protein if eaten == planned_food else dosing.protein_for_food_amount(eaten, spec)
     return _Amounts(planned_protein, planned_food, eaten, protein)
+
+
+def _placebo(amounts: _Amounts) -> _Amounts:
+    """A placebo dose: the same amount of vehicle as its active twin, and no protein of the food (review O6)."""
+    return amounts._replace(planned_protein_mg=Decimal(0), protein_mg=Decimal(0))
 
 
 def _after_dose(challenge: Challenge, by: User) -> None:
