@@ -133,8 +133,8 @@ def suggest_outcome(
     3. A stop rule was met (`stop_hits`) -> failed: objective signs or repeated subjective symptoms (Utrecht,
        docs/clinical-sources.md §3.2, 6.1), including a reaction in the observation period after the last dose.
     4. Top dose reached -> passed (the caller counts active doses only, never placebo): every planned step given
-       or, when the protocol sets a minimum top dose (ASCIA: 1 tsp peanut butter), the highest dose eaten reaches it. With a minimum set, it alone decides, so a
-       half-eaten last dose does not pass by step count.
+       or, when the protocol sets a minimum top dose (ASCIA: 1 tsp peanut butter), the highest dose eaten reaches it.
+       With a minimum set, it alone decides, so a half-eaten last dose does not pass by step count.
     5. `stopped_early` -> equivocal. `stopped_early` means the clinician stopped dosing on clinical judgement
        although no rule was met; doubtful symptoms are the usual reason (Niggemann 2010, docs/clinical-sources.md
        §3.2), so
