@@ -117,8 +117,9 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
             str(dose.step_number),
             _time(dose.given_at, tz),
             _placebo(dose, hidden),
-            _decimal(dose.planned_protein_mg),
-            _decimal(dose.protein_mg),
+            # Blinded: no protein figures (a placebo holds none, which would give it away).
+            BLINDED if hidden else _decimal(dose.planned_protein_mg),
+            BLINDED if hidden else _decimal(dose.protein_mg),
             _decimal(dose.planned_food_amount),
             _decimal(dose.food_amount),
             unit,
