@@ -11,6 +11,7 @@ A placebo dose mirrors an active step: the same amount of vehicle, and the same 
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,10 +55,11 @@ def check_placebo_count(kind: str, active_steps: int, placebo_doses: int) -> Non
         )
 
 
-def draw_placebo_steps(active_steps: int, placebo_doses: int, rng: secrets.SystemRandom | None = None) -> list[int]:
+def draw_placebo_steps(active_steps: int, placebo_doses: int, rng: random.Random | None = None) -> list[int]:
     """Which active steps get a placebo twin, drawn with a cryptographically secure generator.
 
-    Returned as signed step numbers in schedule order: +n is active step n, -n is a placebo mirroring step n. The
+    `rng` is for tests only; by default the operating system's secure source (secrets.SystemRandom). Returned as
+    signed step numbers in schedule order: +n is active step n, -n is a placebo mirroring step n. The
     placebo is put before or after its twin at random, so the order within a pair says nothing either.
     """
     rng = rng or secrets.SystemRandom()
@@ -100,9 +102,3 @@ def slot(schedule: Sequence[Slot], number: int) -> Slot:
         if s.number == number:
             return s
     raise BlindingError(f"There is no dose {number} in this schedule.", code="bad_blind_schedule")
-
-
-def after_placebo(doses_placebo_before_moment: Sequence[bool]) -> bool:
-    """True when the last dose given before a reaction was placebo (the list: each valid dose's placebo flag, in
-    order, up to the reaction)."""
-    return bool(doses_placebo_before_moment) and doses_placebo_before_moment[-1]
