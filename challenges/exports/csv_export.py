@@ -120,8 +120,8 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
             # Blinded: no protein figures (a placebo holds none, which would give it away).
             BLINDED if hidden else _decimal(dose.planned_protein_mg),
             BLINDED if hidden else _decimal(dose.protein_mg),
-            _decimal(dose.planned_food_amount),
-            _decimal(dose.food_amount),
+            BLINDED if hidden else _decimal(dose.planned_food_amount),
+            BLINDED if hidden else _decimal(dose.food_amount),
             unit,
             cumulative,
             dose.source,

@@ -317,8 +317,9 @@ def _doses(ctx: Context) -> list[DoseRow]:
                 # Blinded: no protein figure (a placebo holds none, which would give it away); unblinded: a placebo
                 # row says so and shows no protein eaten (review O6).
                 planned_protein=_blinded_or(blind, d, "placebo", mg_text(d.planned_protein_mg)),
-                planned_food=amount_text(d.planned_food_amount, ctx.unit),
-                eaten=amount_text(d.food_amount, ctx.unit),
+                # Amounts too: a placebo's twin has the same amount, so equal amounts would narrow the guess.
+                planned_food="blinded" if blind else amount_text(d.planned_food_amount, ctx.unit),
+                eaten="blinded" if blind else amount_text(d.food_amount, ctx.unit),
                 protein_eaten=_blinded_or(blind, d, "none (placebo)", mg_text(d.protein_mg)),
                 time=ctx.clock(d.given_at),
                 by=person(d.given_by),

@@ -133,18 +133,23 @@ def test_build_signed_report_needs_a_signer(failed):
         build_signed_report(failed)
 
 
-def test_blinded_challenge_hides_placebo_until_unblinded(patient, practall, nurse, allergist):
-    challenge = scenarios.practall_passed(patient, practall, nurse, allergist, placebo_steps=(2, 4))
+def test_blinded_challenge_hides_placebo_until_unblinded(patient, dbpcfc, nurse, allergist):
+    # Placebo doses 2 and 5 (twins of steps 2 and 3), added to the seven active doses (review X1).
+    order = (1, -2, 2, 3, -3, 4, 5, 6, 7)
+    challenge = scenarios.practall_passed(patient, dbpcfc, nurse, allergist, blind_order=order)
     blind = text(_pdf(challenge))
     assert "[placebo]" not in blind
-    assert "3 mg 09:00 Sam Lee blinded" in blind
+    assert "1 1 blinded blinded blinded blinded 09:00 Sam Lee blinded none 2 2 blinded" in blind
     assert "Dose figures are withheld until the challenge is unblinded." in blind
+    runs.blinded_verdict_record(challenge=challenge, by=allergist, reaction=False, after_dose=None)
     runs.challenge_unblind(challenge=challenge, by=allergist)
     unblinded = text(_pdf(challenge))
-    assert "Placebo at step 2, 4" in unblinded
+    assert "7 active doses (every protocol step) plus placebo at dose 2, 5. Blinded verdict: no reaction" in unblinded
     assert unblinded.count("[placebo]") == 2
-    # Placebo doses hold no protein: 3 + 30 + 300 + 1,000 + 3,000.
-    assert "Highest tolerated dose (cumulative) 4,333 mg" in unblinded
+    # Review O6: a placebo row shows no protein, and the cumulative does not move.
+    assert "2 2 placebo 0.019 g 0.019 g none (placebo) 09:30 Sam Lee 3 mg [placebo]" in unblinded
+    # Every active step given, no 10x jump: 3 + 10 + 30 + 100 + 300 + 1,000 + 3,000.
+    assert "Highest tolerated dose (cumulative) 4,443 mg" in unblinded
 
 
 def test_long_challenge_paginates_with_headers_on_every_page(long_challenge):

@@ -151,7 +151,8 @@ def test_unblinding_needs_the_blinded_verdict_first(patient, dbpcfc, allergist, 
     runs.blinded_verdict_record(challenge=challenge, by=allergist, reaction=False, after_dose=None)
     runs.challenge_unblind(challenge=challenge, by=allergist)
     challenge.refresh_from_db()
-    assert challenge.verdict_at is not None and challenge.verdict_at <= challenge.unblinded_at
+    assert challenge.verdict_at is not None
+    assert challenge.verdict_at <= challenge.unblinded_at
 
 
 def test_the_verdict_waits_for_the_end_of_dosing(patient, dbpcfc, allergist, nurse, clock):
@@ -263,9 +264,11 @@ def test_a_preparer_sees_the_key_and_prints_the_placebo_sheet(
     sheet = text(response.content)
     assert "Blinded dose key and placebo preparation (preparer only)" in sheet
     assert sheet.count("PLACEBO") == 2
-    assert "2 PLACEBO" in sheet and "6 PLACEBO" in sheet
+    assert "2 PLACEBO" in sheet
+    assert "6 PLACEBO" in sheet
     assert "the vehicle (matrix) alone, without peanut flour" in sheet
-    assert "1 (step 1)" in sheet and "9 (step 7)" in sheet
+    assert "1 (step 1)" in sheet
+    assert "9 (step 7)" in sheet
 
 
 def test_after_unblinding_the_report_prints_the_verdict_and_the_truth(client, patient, dbpcfc, allergist, nurse, clock):
