@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -186,3 +187,42 @@ def parse_household_amount(text: str) -> Fraction:
             f"In {stripped} the fraction is 1 or more; write {mixed.removesuffix(' 0')} instead.", code="fraction"
         )
     return whole + Fraction(numerator, denominator)
+
+
+# --- a dose as written ("0.3 mg", "2 puffs") ------------------------------------------------------------------
+
+# The units a clinician writes after a dose, as UCUM codes; a count of a form (puff, tablet) is a UCUM annotation.
+DOSE_UNITS: dict[str, str] = {
+    "mg": "mg",
+    "g": "g",
+    "mcg": "ug",
+    "µg": "ug",
+    "ug": "ug",
+    "ml": "mL",
+    "l": "L",
+    "puff": "{puff}",
+    "puffs": "{puff}",
+    "tablet": "{tablet}",
+    "tablets": "{tablet}",
+    "drop": "{drop}",
+    "drops": "{drop}",
+    "sachet": "{sachet}",
+    "sachets": "{sachet}",
+}
+_DOSE = re.compile(r"^\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-zµ]+)(?![A-Za-zµ])")
+
+
+@dataclass(frozen=True)
+class DoseQuantity:
+    value: Decimal
+    unit: str  # as written ("mg", "puffs")
+    ucum: str  # "mg", "{puff}"
+
+
+def dose_quantity(text: str) -> DoseQuantity | None:
+    """The number and unit a dose starts with ("0.3 mg IM" -> 0.3 mg); None when it does not start with both."""
+    match = _DOSE.match(text)
+    if match is None:
+        return None
+    ucum = DOSE_UNITS.get(match["unit"].lower())
+    return None if ucum is None else DoseQuantity(Decimal(match["value"]), match["unit"], ucum)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
 from django.utils import timezone
 
 
@@ -40,3 +42,22 @@ class AllowedMethodsMiddleware:
         if request.method not in ALLOWED_METHODS:
             return HttpResponseNotAllowed(ALLOWED_METHODS)
         return self.get_response(request)
+
+
+class BrandedErrorPagesMiddleware:
+    """A view's 404 or 403 is the app's own page, with the navigation and a way back, under DEBUG as in production
+    (Django's DEBUG pages are for developers, not for a nurse who followed an old link). A PermissionDenied that
+    carries a message says it ("Only allergists can ...")."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404):
+            return render(request, "404.html", status=404)
+        if isinstance(exception, PermissionDenied):
+            return render(request, "403.html", {"reason": str(exception) if exception.args else ""}, status=403)
+        return None

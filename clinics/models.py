@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Self, TypeVar
 
 from django.conf import settings
@@ -177,6 +178,15 @@ class ClinicalRecord(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Decimals are rounded here, half up, to their column's places: left to the database, SQLite (through
+        Django) rounds half to even and PostgreSQL half up, so 138.8125 mg would be stored as two values."""
+        for field in self._meta.concrete_fields:
+            value = getattr(self, field.attname)
+            if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+                setattr(self, field.attname, value.quantize(Decimal(1).scaleb(-field.decimal_places), ROUND_HALF_UP))
+        super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ClinicalRecordError("Clinical records are never deleted; mark them entered in error.", code="no_delete")

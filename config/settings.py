@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "clinics.mfa.MFAGateMiddleware",
     "clinics.middleware.ClinicTimezoneMiddleware",
+    "clinics.middleware.BrandedErrorPagesMiddleware",  # a view's 404/403 is the app's page, DEBUG or not
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # axes: last, turns a lockout into the lockout page
 ]

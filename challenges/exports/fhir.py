@@ -22,6 +22,7 @@ from challenges.models import Challenge, Outcome, Status, Treatment, TreatmentKi
 from challenges.run.selectors import RunState
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.kinds import KINDS
+from clinical.units import dose_quantity
 from patients.models import Patient
 
 JSON = dict[str, Any]
@@ -378,11 +379,26 @@ def _medication(treatment: Treatment, context: _Context) -> JSON:
         "subject": context.patient,
         "effectiveDateTime": _dt(treatment.given_at, context.tz),
         "reasonCode": [{"text": f"{reason} ({treatment.get_kind_display()})"}],
-        "dosage": {"text": treatment.dose, "route": route},
+        "dosage": _dosage(treatment.dose, route),
     }
     if treatment.notes:
         resource["note"] = [{"text": treatment.notes}]
     return resource
+
+
+def _dosage(text: str, route: JSON) -> JSON:
+    """The dosage with its text and, where the text starts with a number and a known unit, a structured UCUM dose:
+    R4's invariant mad-1 asks for dosage.dose or a rate (interop review defect 2). "0.3 mg IM" -> 0.3 mg."""
+    dosage: JSON = {"text": text, "route": route}
+    quantity = dose_quantity(text)
+    if quantity is not None:
+        dosage["dose"] = {
+            "value": _number(quantity.value),
+            "unit": quantity.unit,
+            "system": UCUM,
+            "code": quantity.ucum,
+        }
+    return dosage
 
 
 # --- small helpers ------------------------------------------------------------------------------------------

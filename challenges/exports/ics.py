@@ -10,6 +10,7 @@ events instead of duplicating them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +19,8 @@ from django.utils import timezone
 from icalendar import Alarm, Calendar, Event
 
 from challenges.library.facts import food_spec, protocol_steps
-from challenges.models import Challenge
+from challenges.models import Challenge, Status
+from challenges.run import facts
 from clinical import home_plan, premedication
 from clinical.display import amount_text
 from clinical.plan import StepLine, step_lines
@@ -38,6 +40,11 @@ class PlanEvent:
     starts_at: datetime  # aware, in the clinic's time zone
     minutes: int
     alarm: str  # the text the phone shows when the event starts
+    cancelled: bool = False  # the plan is paused or ended: the event stays (same UID) as cancelled, with no alarm
+
+
+# A paused or ended plan takes no further step: its calendar must not remind the patient to (interop review 1).
+NOT_GOING_AHEAD = (Status.PAUSED, Status.STOPPED, Status.CANCELLED, Status.COMPLETED)
 
 
 def plan_events(challenge: Challenge) -> list[PlanEvent]:
@@ -52,7 +59,28 @@ def plan_events(challenge: Challenge) -> list[PlanEvent]:
         events += _premedications(challenge, line.number, moment)
         events.append(_step(challenge, line, len(lines), moment))
     events += _check_ins(challenge, at[-1] if at else None, tz)
+    if challenge.status in NOT_GOING_AHEAD:
+        taken = {d.step_number for d in facts.valid_doses(challenge)}
+        events = [_cancelled(e) if _is_future_step_event(e, challenge, taken) else e for e in events]
     return sorted(events, key=lambda e: (e.starts_at, e.uid))
+
+
+def _is_future_step_event(event: PlanEvent, challenge: Challenge, taken: set[int]) -> bool:
+    """A step (or its premedication reminder) not taken yet; check-ins stay (a paused patient still checks in)."""
+    prefix = _uid(challenge, "step-").split("@")[0]
+    if not event.uid.startswith(prefix):
+        return False
+    number = int(event.uid.removeprefix(prefix).split("-")[0].split("@")[0])
+    return number not in taken
+
+
+def _cancelled(event: PlanEvent) -> PlanEvent:
+    return dataclasses.replace(
+        event,
+        summary=f"Cancelled: {event.summary}",
+        description="Your plan is paused or has ended: do not take this step. Your clinic will tell you what next.",
+        cancelled=True,
+    )
 
 
 def render_ics(challenge: Challenge, events: list[PlanEvent], *, now: datetime) -> bytes:
@@ -80,6 +108,9 @@ def _event(item: PlanEvent, now: datetime) -> Event:
     event.add("duration", timedelta(minutes=item.minutes))
     event.add("summary", item.summary)
     event.add("description", item.description)
+    if item.cancelled:
+        event.add("status", "CANCELLED")
+        return event
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", item.alarm)

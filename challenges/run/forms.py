@@ -25,6 +25,7 @@ from challenges.run.models import DischargeCondition, StopKind
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
 from clinical.run_rules import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES
+from clinical.units import dose_quantity
 from clinics.forms import (
     DateInput,
     DateTimeInput,
@@ -369,6 +370,17 @@ class TreatmentForm(PlainTextForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
+
+    def clean_dose(self) -> str:
+        """A number and its unit first (0.3 mg, 10 mg, 2 puffs), so the dose can be checked and exported as a
+        quantity (FHIR dosage.dose, interop review 2); anything after them (the route, a note) is kept."""
+        dose = str(self.cleaned_data["dose"]).strip()
+        if dose_quantity(dose) is None:
+            raise forms.ValidationError(
+                _("Write the dose as a number and its unit first, e.g. 0.3 mg, 10 mg, 5 mL or 2 puffs."),
+                code="dose_without_unit",
+            )
+        return dose
 
 
 class StopForm(ReasonForm):

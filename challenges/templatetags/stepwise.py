@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from django import template
 from django.utils import timezone
 
-from challenges.run.models import EventKind
+from challenges.run.models import EventKind, Status
 from clinical.adrenaline import adrenaline_dose_mg, emergency_text
 from clinical.dates import format_day, format_when
 from clinical.display import amount_text, mg_text
@@ -139,6 +139,12 @@ EVENT_LABELS = dict(EventKind.choices)  # labels live next to the kinds, in chal
 def event_label(kind: str) -> str:
     """{{ event.kind|event_label }} renders "stop rule met"; an unknown kind reads as its words."""
     return str(EVENT_LABELS.get(kind, kind.replace("_", " ")))
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """{{ event.to_status|status_label }} renders "Checked in", never the stored code "checked_in" (UX walk)."""
+    return str(Status(status).label) if status in Status.values else status.replace("_", " ")
 
 
 @register.filter

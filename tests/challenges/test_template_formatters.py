@@ -27,3 +27,11 @@ def test_day_and_moment_in_the_clinics_zone():
         assert render("{{ t|when }}", t=moment) == "Thu 31 Dec 2026 23:05"
         assert render("{{ t|day }}", t=moment) == "Thu 31 Dec 2026"
         assert render("{{ t|when }}", t=None) == "—"
+
+
+def test_a_status_reads_as_words():
+    from challenges.templatetags.stepwise import status_label
+
+    assert status_label("checked_in") == "Checked in"
+    assert status_label("completed") == "Completed"
+    assert status_label("no_such_status") == "no such status"

@@ -279,3 +279,27 @@ def test_parse_either_returns_a_plain_decimal_or_raises_a_known_code(text):
         assert outcome.is_finite()
         assert text.strip().lstrip("+-").replace(".", "").isascii()
         assert outcome == Decimal(text.strip())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0.3 mg", ("0.3", "mg", "mg")),
+        ("0.3mg IM", ("0.3", "mg", "mg")),
+        ("150 mcg", ("150", "mcg", "ug")),
+        ("2 puffs", ("2", "puffs", "{puff}")),
+        ("5 mL", ("5", "mL", "mL")),
+        ("10 mgs", None),  # an unknown unit word
+        ("usual dose", None),
+        ("mg 10", None),
+        ("", None),
+    ],
+)
+def test_a_dose_as_written_starts_with_a_number_and_a_unit(text, expected):
+    from clinical.units import dose_quantity
+
+    quantity = dose_quantity(text)
+    if expected is None:
+        assert quantity is None
+    else:
+        assert (str(quantity.value), quantity.unit, quantity.ucum) == expected

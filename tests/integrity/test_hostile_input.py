@@ -175,3 +175,13 @@ def test_any_text_in_the_dose_amount_is_either_a_number_in_range_or_a_field_erro
         assert amount.is_finite()
     else:
         assert set(form.errors) <= {"food_amount", "__all__"}
+
+
+@pytest.mark.parametrize("dose", ["0.3", "usual dose", "some"])
+def test_a_treatment_dose_without_its_unit_is_a_field_error(client, challenge, nurse, clock, dose):
+    client.force_login(nurse)
+    data = {"kind": "antihistamine", "drug": "Cetirizine", "dose": dose, "route": "oral", "given_at": local(clock.now)}
+    response = client.post(reverse("challenges:treatment", args=[challenge.pk]), data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Write the dose as a number and its unit first" in response.content.decode()
+    assert not challenge.treatments.exists()

@@ -123,6 +123,14 @@ def test_procedure_patient_vitals_and_treatments(client, nurse, failed_challenge
     adrenaline = medications["Adrenaline 1 mg/mL"]
     assert adrenaline["effectiveDateTime"] == "2026-11-26T11:18:00+00:00"
     assert adrenaline["dosage"]["text"] == "0.5 mg"
+    # R4 invariant mad-1: a structured dose (UCUM), not the text alone (interop review defect 2)
+    assert adrenaline["dosage"]["dose"] == {
+        "value": 0.5,
+        "unit": "mg",
+        "system": "http://unitsofmeasure.org",
+        "code": "mg",
+    }
+    assert all("dose" in m["dosage"] for m in medications.values())
     assert adrenaline["dosage"]["route"]["coding"][0]["code"] == "78421000"  # intramuscular
     assert resolve(bundle, adrenaline["partOf"][0]) is procedure
 

@@ -116,3 +116,20 @@ def test_anonymous_is_sent_to_login(client, autumn_plan):
     response = client.get(reverse("challenges:plan-ics", args=[autumn_plan.pk]))
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_plan_that_does_not_go_ahead_cancels_its_future_steps_and_their_reminders(client, patient_user, autumn_plan):
+    """Interop review defect 1: a paused or ended plan's calendar must not remind the patient to eat the next steps.
+    The events keep their UIDs, so a re-download cancels them in the patient's calendar app."""
+    from challenges.run import services as runs
+
+    before = download(client, patient_user, autumn_plan)
+    assert all("STATUS" not in e for e in before.walk("VEVENT"))
+    runs.challenge_cancel(challenge=autumn_plan, by=autumn_plan.allergist, reason="Flare of urticaria; rebook later")
+    after = download(client, patient_user, autumn_plan)
+    steps = [e for e in after.walk("VEVENT") if "-step-" in str(e["uid"])]
+    assert steps
+    assert {str(e["status"]) for e in steps} == {"CANCELLED"}
+    assert all(not e.walk("VALARM") for e in steps)
+    assert all(str(e["summary"]).startswith("Cancelled: ") for e in steps)
+    assert {str(e["uid"]) for e in steps} <= {str(e["uid"]) for e in before.walk("VEVENT")}
