@@ -75,3 +75,11 @@ def get_challenge_for(user: User, pk: int) -> Challenge:
 def get_challenge_for_staff(user: User, pk: int) -> Challenge:
     require_clinic_staff(user)
     return get_challenge_for(user, pk)
+
+
+def sees_placebo_key(user: User, challenge: Challenge) -> bool:
+    """Whether this user may see which doses are placebo: anyone once unblinded (or on an open challenge); before
+    unblinding only staff of the clinic marked as preparers of blinded doses (clinical.blinding)."""
+    if not challenge.blinded or challenge.unblinded_at is not None:
+        return True
+    return bool(user.is_authenticated and user.can_prepare_blinded and user.clinic_id == challenge.clinic_id)

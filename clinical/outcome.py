@@ -122,20 +122,24 @@ def suggest_outcome(
     highest_dose_mg: Decimal | None,
     stop_hits: bool,
     stopped_early: bool,
+    reaction_after_placebo: bool = False,
 ) -> str:
     """Suggested outcome category for the allergist to confirm (docs/clinical-sources.md §6.1), first match wins.
 
     1. No dose given -> dose_not_reached: nothing was eaten, so nothing can be concluded.
-    2. A stop rule was met (`stop_hits`) -> failed: objective signs or repeated subjective symptoms (Utrecht,
+    2. A stop rule was met after a placebo dose of a blinded challenge (`reaction_after_placebo`, known once
+       unblinded) -> equivocal: a reaction to placebo is not a reaction to the food, so the test is indeterminate
+       (docs/clinical-sources.md §1.8).
+    3. A stop rule was met (`stop_hits`) -> failed: objective signs or repeated subjective symptoms (Utrecht,
        docs/clinical-sources.md §3.2, 6.1), including a reaction in the observation period after the last dose.
-    3. Top dose reached -> passed: every planned step given or, when the protocol sets a minimum top dose (ASCIA:
-       1 tsp peanut butter), the highest dose eaten reaches it. With a minimum set, it alone decides, so a
-       half-eaten last dose does not pass by step count.
-    4. `stopped_early` -> equivocal. `stopped_early` means the clinician stopped dosing on clinical judgement
+    4. Top dose reached -> passed (the caller counts active doses only, never placebo): every planned step given
+       or, when the protocol sets a minimum top dose (ASCIA: 1 tsp peanut butter), the highest dose eaten reaches it.
+       With a minimum set, it alone decides, so a half-eaten last dose does not pass by step count.
+    5. `stopped_early` -> equivocal. `stopped_early` means the clinician stopped dosing on clinical judgement
        although no rule was met; doubtful symptoms are the usual reason (Niggemann 2010, docs/clinical-sources.md
        §3.2), so
        whether a reaction occurred is unclear (TrakCare "Equivocal").
-    5. Otherwise -> dose_not_reached: ended before the top dose for a non-clinical reason such as refusal, time or
+    6. Otherwise -> dose_not_reached: ended before the top dose for a non-clinical reason such as refusal, time or
        illness (docs/clinical-sources.md §6.1; TrakCare "Dose not reached"). Callers pass stopped_early=False for these.
     """
     if type(doses_given) is not int or doses_given < 0:
@@ -144,6 +148,8 @@ def suggest_outcome(
         raise OutcomeError(f"Planned steps must be a whole number, 1 or more, not {planned_steps!r}.", code="bad_count")
     if doses_given == 0:
         return OutcomeVerdict.DOSE_NOT_REACHED
+    if stop_hits and reaction_after_placebo:
+        return OutcomeVerdict.EQUIVOCAL
     if stop_hits:
         return OutcomeVerdict.FAILED
     if _top_dose_reached(doses_given, planned_steps, min_top_dose_mg, highest_dose_mg):

@@ -333,6 +333,7 @@ def access_snapshot(user: User) -> dict[str, Any]:
         "is_superuser": user.is_superuser,
         "role": user.role,
         "clinic_id": user.clinic_id,
+        "can_prepare_blinded": user.can_prepare_blinded,  # sees the placebo key of blinded challenges
         "groups": sorted(user.groups.values_list("name", flat=True)),
         "permissions": sorted(_permission_names(user.user_permissions.all())),
     }
@@ -352,7 +353,7 @@ class StepwiseUserAdmin(ClinicScopedMixin, UserAdmin):
     list_filter = ["role", "clinic", "is_active", "is_staff"]
     fieldsets = [  # type: ignore[misc]
         *UserAdmin.fieldsets,
-        (_("Stepwise"), {"fields": ["role", "clinic", "registration_number"]}),
+        (_("Stepwise"), {"fields": ["role", "clinic", "registration_number", "can_prepare_blinded"]}),
     ]
     add_fieldsets = [*UserAdmin.add_fieldsets, (_("Stepwise"), {"fields": ["role", "clinic"]})]
 
@@ -375,7 +376,7 @@ class StepwiseUserAdmin(ClinicScopedMixin, UserAdmin):
             (None, {"fields": ["username", "password"]}),
             (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
             (_("Permissions"), {"fields": ["is_active", "is_staff", "user_permissions"]}),
-            (_("Stepwise"), {"fields": ["role", "clinic", "registration_number"]}),
+            (_("Stepwise"), {"fields": ["role", "clinic", "registration_number", "can_prepare_blinded"]}),
             (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
         ]
 

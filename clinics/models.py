@@ -71,6 +71,8 @@ class User(AbstractUser):
     # Raised to end every other session of the account (a second factor turned on: security review L8). Part of
     # the session hash Django checks on each request, as a password change is.
     sessions_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Prepares the doses of blinded challenges: the only staff who see which doses are placebo before unblinding.
+    can_prepare_blinded = models.BooleanField(_("prepares blinded doses (sees the placebo key)"), default=False)
 
     # Not a field: django_otp's OTPMiddleware sets it on each request's user (True once the session passed a token).
     is_verified: Callable[[], bool]

@@ -18,6 +18,7 @@ class DemoLogin:
     role: str
     clinic: str
     note: str = ""
+    preparer: bool = False  # prepares blinded doses: sees the placebo key (clinics.User.can_prepare_blinded)
 
 
 NORTHSIDE = "Northside Allergy Clinic"
@@ -34,6 +35,7 @@ LOGINS = (
     DemoLogin("patient", Role.PATIENT, NORTHSIDE, "Zoë Ångström-Nguyễn"),
     DemoLogin("other-nurse", Role.NURSE, HARBOUR, "Priya Raman"),
     DemoLogin("other-allergist", Role.ALLERGIST, HARBOUR, "Dr Tomás Ferreira"),
+    DemoLogin("preparer", Role.NURSE, NORTHSIDE, "Noor Haddad", preparer=True),
 )
 
 PATIENTS = (
@@ -207,7 +209,13 @@ def _user(login: DemoLogin, clinic: Clinic) -> User:
     first, _space, last = login.note.rpartition(" ")
     user, created = User.objects.get_or_create(
         username=login.username,
-        defaults={"role": login.role, "clinic": clinic, "first_name": first, "last_name": last},
+        defaults={
+            "role": login.role,
+            "clinic": clinic,
+            "first_name": first,
+            "last_name": last,
+            "can_prepare_blinded": login.preparer,
+        },
     )
     if created:
         user.set_password(settings.STEPWISE_DEMO_PASSWORD)

@@ -184,6 +184,25 @@ def practall(library) -> Protocol:
 
 
 @pytest.fixture
+def dbpcfc(library) -> Protocol:
+    """The standard double-blind PRACTALL protocol (placebo doses added at booking)."""
+    return Protocol.objects.get(clinic=None, name="PRACTALL peanut flour DBPCFC")
+
+
+@pytest.fixture
+def preparer(clinic):
+    """A nurse who prepares blinded doses: the only one who sees the placebo key before unblinding."""
+    return UserFactory(
+        username="t-preparer",
+        role=Role.NURSE,
+        clinic=clinic,
+        first_name="Noor",
+        last_name="Haddad",
+        can_prepare_blinded=True,
+    )
+
+
+@pytest.fixture
 def home_protocol(library) -> Protocol:
     return Protocol.objects.get(clinic=None, name="MCAS slow home reintroduction: cheesecake")
 

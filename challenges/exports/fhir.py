@@ -294,6 +294,8 @@ def _finding_text(item_code: str, severity: int, notes: list[str]) -> str:
 def _figures(state: RunState, context: _Context) -> list[JSON]:
     """The dose figures of clinical.outcome (docs/clinical-sources.md §6.2) as Observations in mg of food protein."""
     result, challenge = state.result, state.challenge
+    if challenge.blinded and challenge.unblinded_at is None:
+        return []  # blinded: the figures count active doses only, which would tell which doses were placebo
     given = {d.sequence: d.given_at for d in challenge.doses.all() if not d.entered_in_error}
     doses = sorted(given.items())
     at_reaction = given.get(result.eliciting_dose_number or 0)

@@ -350,6 +350,28 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
         ),
     ),
     ProtocolSeed(
+        "PRACTALL peanut flour DBPCFC",
+        "dbpcfc",
+        ("Peanut flour", "defatted"),
+        "protein",
+        {"generator": "practall7", "interval_minutes": 30},
+        observation_minutes=120,
+        min_top_dose_mg=D("3000"),
+        follow_up_hours=(24,),
+        notes=(
+            "Double-blind, placebo-controlled: the seven PRACTALL doses of peanut protein, all given, in order, 30 min "
+            "apart; placebo doses are added among them when the challenge is booked (the number is chosen then, the "
+            "places drawn at random). Active doses are defatted peanut flour hidden in a vehicle (matrix) the patient "
+            "eats; placebo doses are the same amount of the same vehicle without the flour. Only the preparer sees "
+            "which doses are placebo until the allergist has recorded the blinded verdict and unblinded. After a "
+            "negative challenge, an open feeding of a normal portion confirms tolerance."
+        ),
+        references=(
+            "Doses 3-3000 mg and 30 min intervals: PRACTALL (docs/clinical-sources.md §1.1). Placebo added, never in "
+            "place of an active dose; verdict before unblinding: §1.8. 2 h observation: §6.3."
+        ),
+    ),
+    ProtocolSeed(
         "ASCIA peanut butter household ladder",
         "ladder",
         ("Peanut butter", "smooth"),

@@ -53,7 +53,7 @@ from challenges.reports.text import (
     when,
     yes_no,
 )
-from challenges.run import selectors
+from challenges.run import facts, selectors
 from challenges.run.models import ChallengeEvent, EventKind
 from clinical import outcome as outcome_rules
 from clinical import washout
@@ -204,11 +204,41 @@ def _blinding(ctx: Context) -> str:
     c = ctx.challenge
     if not c.blinded:
         return "Open (not blinded)"
+    verdict = _verdict(ctx)
     if c.unblinded_at is None:
-        return "Blinded; not yet unblinded, so placebo steps are not shown"
-    steps = ", ".join(str(n) for n in c.placebo_steps) or DASH
+        return f"Blinded; not yet unblinded, so placebo doses are not shown. {verdict}"
     unblinded = f"unblinded by {person(c.unblinded_by)} on {when(c.unblinded_at, ctx.zone)}"
-    return f"Blinded; {unblinded}. Placebo at step {steps}"
+    if c.blind_order:
+        schedule = facts.blind_schedule(c)
+        doses = ", ".join(str(s.number) for s in schedule if s.placebo) or DASH
+        active = len(schedule) - sum(1 for s in schedule if s.placebo)
+        return (
+            f"Blinded; {unblinded}. {active} active doses (every protocol step) plus placebo at dose {doses}. "
+            f"{verdict} {_truth(ctx)}"
+        )
+    steps = ", ".join(str(n) for n in c.placebo_steps) or DASH  # booked before placebo was added, not substituted
+    return f"Blinded; {unblinded}. Placebo at step {steps}. {verdict}"
+
+
+def _verdict(ctx: Context) -> str:
+    """The observer's verdict, recorded before unblinding."""
+    c = ctx.challenge
+    if c.verdict_at is None:
+        return "Blinded verdict: not recorded."
+    said = f"reaction after dose {c.verdict_after_dose}" if c.verdict_reaction else "no reaction"
+    return f"Blinded verdict: {said} ({person(c.verdict_by)}, {when(c.verdict_at, ctx.zone)})."
+
+
+def _truth(ctx: Context) -> str:
+    """What the verdict's dose was, once unblinded."""
+    c = ctx.challenge
+    if not c.verdict_reaction or c.verdict_after_dose is None:
+        return ""
+    dose = next((d for d in ctx.state.doses if d.dose.step_number == c.verdict_after_dose), None)
+    if dose is None:
+        return ""
+    kind = "a placebo dose: the test is indeterminate" if dose.dose.is_placebo else "an active dose"
+    return f"Unblinded: dose {c.verdict_after_dose} was {kind}."
 
 
 def _check(ctx: Context, check: PreChallengeCheck) -> CheckBlock:
@@ -278,6 +308,12 @@ def _baseline(ctx: Context) -> tuple[Line, ...]:
     return (Line("Vital signs", f"{vitals_summary(latest)} ({ctx.clock(latest.taken_at)})"),)
 
 
+def _blinded_or(blind: bool, dose: Dose, placebo: str, figure: str) -> str:
+    if blind:
+        return "blinded"
+    return placebo if dose.is_placebo else figure
+
+
 def _doses(ctx: Context) -> list[DoseRow]:
     rows, seen = [], set()
     blind = not ctx.show_placebo
@@ -286,7 +322,7 @@ def _doses(ctx: Context) -> list[DoseRow]:
         flags = []
         if ctx.show_placebo and d.is_placebo:
             flags.append("placebo")
-        if not d.entered_in_error:
+        if not d.entered_in_error and not d.is_placebo:
             if d.step_number in seen:
                 flags.append(f"repeat of step {d.step_number}")
             seen.add(d.step_number)
@@ -302,15 +338,17 @@ def _doses(ctx: Context) -> list[DoseRow]:
             DoseRow(
                 number=str(d.sequence),
                 step=str(d.step_number),
-                planned_protein=mg_text(d.planned_protein_mg),
-                planned_food=_planned_food(ctx, d),
-                eaten=_eaten(ctx, d),
-                protein_eaten=(
-                    "none (placebo)"
-                    if ctx.show_placebo and d.is_placebo
-                    else f"{mg_text(d.protein_mg)} delivered"
-                    if d.is_diluted
-                    else mg_text(d.protein_mg)
+                # Blinded: no protein figure (a placebo holds none, which would give it away); unblinded: a placebo
+                # row says so and shows no protein eaten (review O6). A diluted dose counts what its mix delivered.
+                planned_protein=_blinded_or(blind, d, "placebo", mg_text(d.planned_protein_mg)),
+                # Amounts too: a placebo's twin has the same amount, so equal amounts would narrow the guess.
+                planned_food="blinded" if blind else _planned_food(ctx, d),
+                eaten="blinded" if blind else _eaten(ctx, d),
+                protein_eaten=_blinded_or(
+                    blind,
+                    d,
+                    "none (placebo)",
+                    f"{mg_text(d.protein_mg)} delivered" if d.is_diluted else mg_text(d.protein_mg),
                 ),
                 time=ctx.clock(d.given_at),
                 by=_people(d),
@@ -585,7 +623,7 @@ def _deviations(ctx: Context) -> list[str]:
     for d in ctx.valid:
         if d.early_override_reason:
             out.append(f"Dose {d.sequence} given before the wait was over (override): {d.early_override_reason}")
-        if d.step_number in seen:
+        if d.step_number in seen and not d.is_placebo:
             out.append(f"Step {d.step_number} repeated as dose {d.sequence}")
         seen.add(d.step_number)
         if d.is_partial:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from challenges.reports.snapshot import (
     PrepStepRow,
 )
 from challenges.reports.text import DASH, Clock, day, letterhead, patient_block, person, when
-from challenges.run import selectors
+from challenges.run import facts, selectors
 from clinical import premedication
 from clinical.adrenaline import REPEAT_AFTER_MINUTES, adrenaline_dose_mg, dose_rule_text, emergency_text
 from clinical.checklist import ITEMS
@@ -105,6 +106,47 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         ),
         checklist=tuple(_checklist_row(code) for code in c.protocol.checklist_items if code in ITEMS),
         notes=_prep_notes(c, state),
+    )
+
+
+def blinded_key_sheet(challenge: Challenge) -> PreparationSheet:
+    """The preparer's sheet of a blinded challenge: every dose in its blinded order, which is placebo, and how to
+    make each placebo (the vehicle without the food). Raises ValueError for a challenge that is not blinded.
+
+    Only for a preparer of blinded doses (challenges.access.sees_placebo_key); no other sheet prints the key."""
+    c = load(challenge)
+    if not c.blind_order:
+        raise ValueError("Only a blinded challenge with placebo doses has a key.")
+    sheet = preparation_sheet(c)
+    active = {int(row.step): row for row in sheet.steps}
+    rows = []
+    for slot in facts.blind_schedule(c):
+        twin = active[slot.step]
+        if slot.placebo:
+            rows.append(
+                dataclasses.replace(
+                    twin,
+                    step=f"{slot.number} PLACEBO",
+                    time=DASH,
+                    protein="none (placebo)",
+                    instructions=(
+                        f"Placebo: the vehicle (matrix) alone, without {c.protocol.food.name.lower()}, in the same "
+                        f"amount, look and cup as the active dose of step {slot.step}."
+                    ),
+                    cumulative="placebo",
+                )
+            )
+        else:
+            rows.append(dataclasses.replace(twin, step=f"{slot.number} (step {slot.step})", time=DASH))
+    return dataclasses.replace(
+        sheet,
+        title="Blinded dose key and placebo preparation (preparer only)",
+        steps=tuple(rows),
+        notes=(
+            "Blinded key: keep this sheet away from the observers until the allergist has recorded the blinded "
+            "verdict and unblinded. Label each cup with its dose number only.",
+            *(note for note in sheet.notes if not note.startswith("Blinded challenge:")),
+        ),
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -62,6 +63,22 @@ def preparation_sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     log_access(request, patient=challenge.patient, action=Action.PDF_DOWNLOAD, obj=challenge)
     sheet = render_preparation_sheet(build_sheets.preparation_sheet(challenge))
     return _pdf(sheet, f"dose-preparation-{challenge.pk}.pdf")
+
+
+@login_required
+@require_GET
+def blinded_key(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The placebo key and placebo preparation sheet: only a preparer of blinded doses, and only before unblinding
+    matters (afterwards everyone sees the key on the report anyway)."""
+    require_clinic_staff(request.user)
+    challenge = access.get_challenge_for(request.user, pk)
+    if not challenge.blind_order:
+        raise Http404
+    if not request.user.can_prepare_blinded:
+        raise PermissionDenied
+    log_access(request, patient=challenge.patient, action=Action.PDF_DOWNLOAD, obj=challenge)
+    sheet = render_preparation_sheet(build_sheets.blinded_key_sheet(challenge))
+    return _pdf(sheet, f"blinded-key-{challenge.pk}.pdf")
 
 
 @login_required

@@ -35,7 +35,18 @@ from challenges.run.models import (
     VitalsKind,
 )
 from clinical import anaphylaxis as anaphylaxis_rules
-from clinical import dosing, fpies, grading, home_plan, observation, premedication, run_rules, stopping, washout
+from clinical import (
+    blinding,
+    dosing,
+    fpies,
+    grading,
+    home_plan,
+    observation,
+    premedication,
+    run_rules,
+    stopping,
+    washout,
+)
 from clinical import food_lot as food_lot_rules
 from clinical import onset as onset_rules
 from clinical.checklist import ITEMS
@@ -130,12 +141,14 @@ def upcoming_step(challenge: Challenge) -> run_rules.NextStep:
     """The next planned step and when it is due; at home the watch window must pass too, and after a "wait
     longer" decision the time the allergist set."""
     doses = valid_doses(challenge)
-    steps = list(challenge.protocol.steps.all())
+    steps = {s.number: s for s in challenge.protocol.steps.all()}
     watch = challenge.protocol.watch_hours * 60 if challenge.setting == Setting.HOME else 0
+    # A blinded challenge numbers its doses by their place in the blinded schedule; each has its step's wait.
+    schedule = blind_schedule(challenge)
     step = run_rules.next_step(
         [run_rules.GivenStep(d.step_number, d.given_at) for d in doses],
-        interval_after={s.number: max(s.interval_minutes, watch) for s in steps},
-        planned_steps=len(steps),
+        interval_after={s.number: max(steps[s.step].interval_minutes, watch) for s in schedule},
+        planned_steps=len(schedule),
         repeat_requested=repeat_requested(challenge, doses),
     )
     pause = symptom_pause(challenge)
@@ -145,6 +158,11 @@ def upcoming_step(challenge: Challenge) -> run_rules.NextStep:
     if step.number is not None and wait_until is not None and (step.due_at is None or wait_until > step.due_at):
         step = dataclasses.replace(step, due_at=wait_until)
     return step
+
+
+def blind_schedule(challenge: Challenge) -> tuple[blinding.Slot, ...]:
+    """The doses of the challenge in order: the protocol's steps, plus any placebo doses of a blinded challenge."""
+    return blinding.slots(challenge.blind_order, len(challenge.protocol.steps.all()))
 
 
 def usual_symptoms(challenge: Challenge) -> dict[str, int]:

@@ -63,11 +63,15 @@ class ScheduleForm(PlainTextForm):
     indication = forms.CharField(
         label=_("Indication"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
-    placebo_steps = forms.CharField(
-        label=_("Placebo steps (DBPCFC only)"),
+    placebo_doses = forms.IntegerField(
+        label=_("Placebo doses (DBPCFC and single-blind only)"),
         required=False,
-        max_length=100,
-        help_text=_("Step numbers separated by commas, e.g. 2, 5. Hidden from the recording nurse until unblinding."),
+        min_value=0,
+        max_value=20,
+        help_text=_(
+            "Added to the full active series, never in place of a step. Where they go is drawn at random when you "
+            "book, and shown only to whoever prepares the blinded doses."
+        ),
     )
     first_step_in_clinic = forms.NullBooleanField(
         label=_("Home plans: first step taken in clinic"),
@@ -90,14 +94,8 @@ class ScheduleForm(PlainTextForm):
         )
         self.helper = crispy_helper()
 
-    def clean_placebo_steps(self) -> list[int]:
-        text = self.cleaned_data["placebo_steps"].strip()
-        if not text:
-            return []
-        try:
-            return sorted({int(part) for part in text.replace(" ", "").split(",") if part})
-        except ValueError:
-            raise forms.ValidationError(_("Write step numbers separated by commas, e.g. 2, 5.")) from None
+    def clean_placebo_doses(self) -> int:
+        return self.cleaned_data["placebo_doses"] or 0
 
     def booking_data(self) -> dict[str, Any]:
         """The cleaned data the booking service takes."""
@@ -216,6 +214,16 @@ class ChecksForm(PlainTextModelForm):
     def baseline(self) -> dict[str, Any]:
         names = ("taken_at", "heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "temperature_c", "pef")
         return {name: self.cleaned_data.get(name) for name in names}
+
+
+class BlindedVerdictForm(PlainTextForm):
+    """The allergist's blinded verdict: the dose number a reaction followed, or empty for no reaction."""
+
+    after_dose = forms.IntegerField(label=_("A reaction after dose"), required=False, min_value=1, max_value=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
 
 
 class ReasonForm(PlainTextForm):

@@ -78,9 +78,19 @@ class Challenge(ClinicalRecord):
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
     indication = models.TextField(_("indication"), blank=True, max_length=2000)
 
-    # DBPCFC: which planned steps are placebo; hidden from the recording nurse until unblinding.
+    # Blinded challenges (clinical.blinding): the blinded schedule, drawn at booking, as signed step numbers (+n
+    # active step n, -n a placebo mirroring step n); doses are numbered by their place in it. Only a preparer sees it
+    # before unblinding. `placebo_steps` is the old substitution model (review X1), kept only for rows made with it.
     blinded = models.BooleanField(_("blinded"), default=False)
     placebo_steps = models.JSONField(default=list, blank=True)
+    blind_order = models.JSONField(default=list, blank=True)
+    # The observer's verdict, recorded blind before unblinding: a reaction after dose n, or none.
+    verdict_reaction = models.BooleanField(_("reaction observed (blinded verdict)"), null=True, blank=True)
+    verdict_after_dose = models.PositiveSmallIntegerField(
+        _("reaction after dose (blinded verdict)"), null=True, blank=True
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
+    verdict_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     unblinded_at = models.DateTimeField(null=True, blank=True)
     unblinded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
@@ -181,6 +191,7 @@ class EventKind(models.TextChoices):
     SIGNED = "signed", _("signed")
     ADDENDUM = "addendum", _("addendum")
     UNBLINDED = "unblinded", _("unblinded")
+    BLINDED_VERDICT = "blinded_verdict", _("blinded verdict recorded")
     STEP_RELEASED = "step_released", _("home step released")
     PLAN_CHANGED = "plan_changed", _("plan changed")
     LATE_FINDING = "late_finding", _("late finding")
@@ -383,7 +394,8 @@ class Dose(ClinicalRecord):
             ),
             models.CheckConstraint(
                 condition=Q(mix_volume_ml__isnull=True, mix_protein_mg_per_ml__isnull=True)
-                | Q(mix_volume_ml__gt=0, mix_protein_mg_per_ml__gt=0),
+                | Q(mix_volume_ml__gt=0, mix_protein_mg_per_ml__gt=0)
+                | Q(mix_volume_ml__gt=0, mix_protein_mg_per_ml=0, is_placebo=True),  # a placebo mix holds no food
                 name="challenges_dose_mix_volume_and_concentration",
             ),
         ]

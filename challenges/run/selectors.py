@@ -35,7 +35,7 @@ from challenges.run.models import (
     VitalsKind,
     WashoutDecision,
 )
-from clinical import adrenaline, fpies, grading, observation, outcome, run_rules, stopping, washout
+from clinical import adrenaline, blinding, fpies, grading, observation, outcome, run_rules, stopping, washout
 from clinical import anaphylaxis as anaphylaxis_rules
 from clinical.dates import format_day, format_when
 from clinical.food_lot import LabelComparison
@@ -200,8 +200,10 @@ class RunState:
     plan: list[StepLine]
     doses: list[DoseLine]
     next_step: run_rules.NextStep
-    next_line: StepLine | None
+    next_line: StepLine | None  # the protocol step the next dose gives (or, when placebo, mirrors)
+    next_placebo: bool  # the next dose is placebo: shown only to a preparer of blinded doses (views)
     cumulative_after_next: Decimal | None
+    placebo_doses: int  # placebo doses added to the active series of a blinded challenge (clinical.blinding)
     due_at: datetime | None
     open_alert: StopAlert | None
     notices: list[stopping.RuleHit]  # observe / advisory: shown, never block the next dose
@@ -262,6 +264,8 @@ def run_state(challenge: Challenge) -> RunState:
     )
     valid = facts.valid_doses(challenge)
     step = facts.upcoming_step(challenge)
+    schedule = facts.blind_schedule(challenge)
+    next_slot = blinding.slot(schedule, step.number) if step.number else None
     onset = facts.reaction_onset(challenge)
     result = outcome.compute_result(_given(valid, challenge.protocol.food.amount_unit), reaction_onset=onset)
     weight = challenge.patient.weight_kg
@@ -274,8 +278,14 @@ def run_state(challenge: Challenge) -> RunState:
         plan=plan,
         doses=_dose_lines(challenge),
         next_step=step,
-        next_line=plan[step.number - 1] if step.number else None,
-        cumulative_after_next=result.total_protein_mg + plan[step.number - 1].protein_mg if step.number else None,
+        next_line=plan[next_slot.step - 1] if next_slot else None,
+        next_placebo=bool(next_slot and next_slot.placebo),
+        cumulative_after_next=(
+            result.total_protein_mg + (0 if next_slot.placebo else plan[next_slot.step - 1].protein_mg)
+            if next_slot
+            else None
+        ),
+        placebo_doses=sum(1 for s in schedule if s.placebo),
         due_at=step.due_at if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.PLANNED) else None,
         open_alert=facts.open_alert(challenge),
         notices=facts.notices(challenge),
@@ -370,7 +380,21 @@ def _suggest_outcome(challenge: Challenge, valid: list[Dose], plan: list[StepLin
         stop_hits=any(a.decision == Decision.STOP or (a.is_open and not a.is_hold) for a in challenge.alerts.all()),
         # Stopped for refusal, time or illness says nothing about tolerance: "dose not reached" (O2).
         stopped_early=challenge.status == Status.STOPPED and challenge.stop_kind in ("", StopKind.REACTION),
+        reaction_after_placebo=_reaction_after_placebo(challenge, valid),
     )
+
+
+def _reaction_after_placebo(challenge: Challenge, valid: list[Dose]) -> bool:
+    """A blinded challenge, unblinded, whose first stop followed a placebo dose (before unblinding: not known)."""
+    if not challenge.blinded or challenge.unblinded_at is None:
+        return False
+    stops = [
+        a.raised_at for a in challenge.alerts.all() if a.decision == Decision.STOP or (a.is_open and not a.is_hold)
+    ]
+    if not stops:
+        return False
+    before = [d for d in valid if d.given_at <= min(stops)]
+    return bool(before) and before[-1].is_placebo
 
 
 @dataclass(frozen=True)

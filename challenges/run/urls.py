@@ -29,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/discharge/", run.discharge, name="discharge"),
     path("<int:pk>/outcome/", run.confirm_outcome, name="outcome"),
     path("<int:pk>/sign/", run.sign, name="sign"),
+    path("<int:pk>/blinded-verdict/", run.blinded_verdict, name="blinded-verdict"),
     path("<int:pk>/unblind/", run.unblind, name="unblind"),
     path("<int:pk>/addendum/", run.addendum, name="addendum"),
     path("<int:pk>/dose/<int:record_pk>/entered-in-error/", run.record_error, {"kind": "dose"}, name="dose-error"),

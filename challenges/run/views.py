@@ -26,6 +26,7 @@ from challenges.run.forms import (
     GIVEN_AS_MIX,
     AddendumForm,
     AdrenalineForm,
+    BlindedVerdictForm,
     ChecksForm,
     DecisionForm,
     DischargeForm,
@@ -141,7 +142,9 @@ def detail_page(
         "resolution_form": context.get("resolution_form") or _resolution_form(challenge),
         "discharge_form": context.get("discharge_form") or DischargeForm(),
         "labs_form": context.get("labs_form") or NeutrophilsForm(),
-        "show_placebo": not challenge.blinded or challenge.unblinded_at is not None,
+        # Which doses are placebo: only a preparer before unblinding; everyone else sees "blinded" figures.
+        "show_placebo": access.sees_placebo_key(request.user, challenge),
+        "blind": not access.sees_placebo_key(request.user, challenge),
         "error": context.get("error"),
     }
     return render(request, "challenges/challenge_detail.html", page, status=status)
@@ -551,6 +554,20 @@ def discharge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     success = _("Discharge recorded.")
     return act(request, form, write, success=success, **on_detail_page(request, pk, discharge_form=form))
+
+
+@require_POST
+def blinded_verdict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = BlindedVerdictForm(request.POST)
+
+    def write(data: dict[str, Any]) -> Challenge:
+        after = data["after_dose"]
+        return runs.blinded_verdict_record(
+            challenge=challenge, by=request.user, reaction=after is not None, after_dose=after
+        )
+
+    return act(request, form, write, success=_("Blinded verdict recorded."), **on_detail_page(request, pk))
 
 
 @require_POST

@@ -115,6 +115,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:outcome": post_only(),
     "challenges:sign": post_only(),
     "challenges:unblind": post_only(),
+    "challenges:blinded-verdict": post_only(),
     "challenges:addendum": post_only(),
     "challenges:dose-error": post_only(),
     "challenges:observation-error": post_only(),
@@ -137,6 +138,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:export-observations": staff_list(),
     "challenges:report": staff(),
     "challenges:preparation-sheet": staff(),
+    # The placebo key: only a preparer of blinded doses, only for a blinded challenge (this one is open: 404 for
+    # all; tests/run/test_dbpcfc.py checks the preparer and the 403 for everyone else).
+    "challenges:blinded-key": staff(NOT_FOUND),
     "challenges:home-plan-pdf": patient_a_and_staff(),
     "challenges:patient-summary": patient_a_and_staff(),
     "audit:event-list": {**staff_list(), "nurse": NOT_FOUND, "other_nurse": NOT_FOUND},

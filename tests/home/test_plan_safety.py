@@ -34,7 +34,7 @@ def booked(client, home_protocol, patient, patient_user, allergist, nurse):
             "allergist": str(allergist.pk),
             "nurse": str(nurse.pk),
             "indication": "MCAS; wants cheesecake back.",
-            "placebo_steps": "",
+            "placebo_doses": "",
             **extra,
         }
         url = reverse("challenges:schedule", args=[patient.pk])

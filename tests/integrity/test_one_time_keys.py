@@ -26,7 +26,7 @@ def booking(practall, allergist, nurse, key: uuid.UUID) -> dict[str, str]:
         "allergist": str(allergist.pk),
         "nurse": str(nurse.pk),
         "indication": "Peanut sensitised; confirm tolerance.",
-        "placebo_steps": "",
+        "placebo_doses": "",
         "submission_key": str(key),
     }
 

@@ -180,23 +180,33 @@ def test_escape_cell(value, expected):
     assert escape_cell(value) == expected
 
 
-def test_blinded_challenge_hides_placebo_until_unblinded(client, nurse, allergist, other_patient, practall, clock):
+def test_blinded_challenge_hides_placebo_until_unblinded(client, nurse, allergist, other_patient, dbpcfc, clock):
     blinded = challenge_schedule(
         patient=other_patient,
-        protocol=practall,
+        protocol=dbpcfc,
         scheduled_at=clock.now,
         allergist=allergist,
         nurse=nurse,
         by=nurse,
-        placebo_steps=[2],
+        placebo_doses=1,
     )
+    blinded.blind_order = [1, -2, 2, 3, 4, 5, 6, 7]  # dose 2 is placebo
+    blinded.save()
     check_in(blinded, nurse, clock.now)
     give_doses(blinded, nurse, clock, 2)
     rows = download(client, nurse, "doses")
-    assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("blinded", ""), ("blinded", "")]
+    assert [(r["placebo"], r["protein_mg"], r["cumulative_protein_mg"]) for r in rows] == [
+        ("blinded", "blinded", "")
+    ] * 2
+    runs.challenge_stop(challenge=blinded, by=nurse, reason="Child refused further doses")
+    runs.blinded_verdict_record(challenge=blinded, by=allergist, reaction=False, after_dose=None)
     runs.challenge_unblind(challenge=blinded, by=allergist)
     rows = download(client, nurse, "doses")
-    assert [(r["placebo"], r["cumulative_protein_mg"]) for r in rows] == [("no", "2.871"), ("yes", "2.871")]
+    # After unblinding the placebo row shows no protein eaten (review O6).
+    assert [(r["placebo"], r["protein_mg"], r["cumulative_protein_mg"]) for r in rows] == [
+        ("no", "2.871", "2.871"),  # step 1: 1.1 mL of a 2.61 mg/mL peanut-flour mix
+        ("yes", "0", "2.871"),
+    ]
 
 
 def test_query_count_does_not_grow_with_challenges(

@@ -170,12 +170,18 @@ def practall_passed(
     allergist: User,
     *,
     sign: bool = False,
-    placebo_steps: tuple[int, ...] = (),
+    blind_order: tuple[int, ...] = (),
 ) -> Challenge:
-    """Every planned dose (seven for PRACTALL), 2 h observation, no reaction."""
+    """Every planned dose (seven for PRACTALL), 2 h observation, no reaction. A blinded protocol takes the blinded
+    order to use (clinical.blinding: -n is a placebo twin of step n) instead of the one drawn at booking."""
     with clock_at(START) as clock:
-        challenge = _start(patient, protocol, nurse, allergist, clock, placebo_steps=placebo_steps)
-        for _number in range(protocol.steps.count()):
+        placebo_doses = sum(1 for n in blind_order if n < 0)
+        challenge = _start(patient, protocol, nurse, allergist, clock, placebo_doses=placebo_doses)
+        if blind_order:
+            challenge.refresh_from_db()
+            challenge.blind_order = list(blind_order)
+            challenge.save()
+        for _number in range(protocol.steps.count() + placebo_doses):
             give_dose(challenge, nurse, clock.now)
             record_vitals(challenge, nurse, clock.move(minutes=20), heart_rate=86, systolic=121, diastolic=76, spo2=99)
             clock.move(minutes=10)

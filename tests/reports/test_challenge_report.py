@@ -137,18 +137,27 @@ def test_build_signed_report_needs_a_signer(failed):
         build_signed_report(failed)
 
 
-def test_blinded_challenge_hides_placebo_until_unblinded(patient, practall, nurse, allergist):
-    challenge = scenarios.practall_passed(patient, practall, nurse, allergist, placebo_steps=(2, 4))
+def test_blinded_challenge_hides_placebo_until_unblinded(patient, dbpcfc, nurse, allergist):
+    # Placebo doses 2 and 5 (twins of steps 2 and 3), added to the seven active doses (review X1).
+    order = (1, -2, 2, 3, -3, 4, 5, 6, 7)
+    challenge = scenarios.practall_passed(patient, dbpcfc, nurse, allergist, blind_order=order)
     blind = text(_pdf(challenge))
     assert "[placebo]" not in blind
-    assert "2.87 mg delivered 09:00 Sam Lee Prepared by Sam Lee Checked by Amira Okafor blinded" in blind
+    checked = "Sam Lee Prepared by Sam Lee Checked by Amira Okafor"  # the flour mixes are checked by a second person
+    assert f"1 1 blinded blinded blinded blinded 09:00 {checked} blinded none 2 2 blinded" in blind
     assert "Dose figures are withheld until the challenge is unblinded." in blind
+    runs.blinded_verdict_record(challenge=challenge, by=allergist, reaction=False, after_dose=None)
     runs.challenge_unblind(challenge=challenge, by=allergist)
     unblinded = text(_pdf(challenge))
-    assert "Placebo at step 2, 4" in unblinded
+    assert "7 active doses (every protocol step) plus placebo at dose 2, 5. Blinded verdict: no reaction" in unblinded
     assert unblinded.count("[placebo]") == 2
-    # Placebo doses hold no protein: 2.871 + 29.232 (delivered by the mixes of steps 1 and 3) + 300 + 1,000 + 3,000.
-    assert "Highest tolerated dose (cumulative) 4,332.1 mg" in unblinded
+    # Review O6: a placebo row shows no protein, and the cumulative does not move.
+    # The placebo twin of step 2 is made and given as its mix is (1.9 mL), holding no food: 0 mg/mL.
+    placebo_row = f"2 2 placebo 1.9 mL of mix (0.019 g) 1.9 mL of mix at 0 mg/mL none (placebo) 09:30 {checked} 2.87 mg"
+    assert f"{placebo_row} [placebo]" in unblinded
+    # Every active step given, no 10x jump: what the mixes delivered (2.871 + 9.918 + 29.232 + 100.224) + 300 +
+    # 1,000 + 3,000 = 4,442.245 mg.
+    assert "Highest tolerated dose (cumulative) 4,442.2 mg" in unblinded
 
 
 def test_long_challenge_paginates_with_headers_on_every_page(long_challenge):

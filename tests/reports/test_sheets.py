@@ -47,18 +47,18 @@ def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
     assert "Adrenaline 0.5 mg = 0.5 mL of 1 mg/mL (1:1000) IM into the anterolateral thigh." in body  # capped
 
 
-def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key(patient, practall, nurse, allergist):
+def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key(patient, dbpcfc, nurse, allergist):
     from challenges.run import services as runs
 
     with scenarios.clock_at(scenarios.START):
         challenge = runs.challenge_schedule(
             patient=patient,
-            protocol=practall,
+            protocol=dbpcfc,
             scheduled_at=scenarios.START,
             allergist=allergist,
             nurse=nurse,
             by=nurse,
-            placebo_steps=[3],
+            placebo_doses=2,
         )
     body = text(render_preparation_sheet(preparation_sheet(challenge)))
     assert "which doses are placebo is not printed here" in body

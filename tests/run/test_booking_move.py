@@ -24,7 +24,7 @@ def _booking(practall, allergist, nurse, **extra) -> dict[str, str]:
         "allergist": str(allergist.pk),
         "nurse": str(nurse.pk),
         "indication": "Peanut sensitised; confirm tolerance.",
-        "placebo_steps": "",
+        "placebo_doses": "",
         **extra,
     }
 

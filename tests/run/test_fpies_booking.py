@@ -32,7 +32,7 @@ def _book(client, patient, protocol, allergist, nurse):
         "allergist": str(allergist.pk),
         "nurse": str(nurse.pk),
         "indication": "Egg FPIES; 12 months since the last episode.",
-        "placebo_steps": "",
+        "placebo_doses": "",
     }
     return client.post(reverse("challenges:schedule", args=[patient.pk]), data, follow=True)
 

@@ -156,16 +156,18 @@ def test_a_finding_before_the_first_dose_is_neither_the_onset_nor_graded(challen
     assert sampson.grade == "1"  # baseline nausea would be Sampson GI 2
 
 
-def test_a_reaction_only_after_placebo_has_no_onset(practall, patient, allergist, nurse, clock):
+def test_a_reaction_only_after_placebo_has_no_onset(dbpcfc, patient, allergist, nurse, clock):
     challenge = runs.challenge_schedule(
         patient=patient,
-        protocol=practall,
+        protocol=dbpcfc,
         scheduled_at=START,
         allergist=allergist,
         nurse=nurse,
         by=nurse,
-        placebo_steps=[2],
+        placebo_doses=1,
     )
+    challenge.blind_order = [1, -2, 2, 3, 4, 5, 6, 7]  # dose 2 is placebo, added before step 2
+    challenge.save()
     _check_in(challenge, nurse, clock)
     _doses(challenge, nurse, clock, 2)  # dose 2 (09:30) is placebo
     _finding(challenge, nurse, "skin_urticaria", 1, clock.move(minutes=10))

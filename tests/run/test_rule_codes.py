@@ -8,6 +8,7 @@ code raised in challenges/run/services/ and challenges/home/services.py is asser
 
 from __future__ import annotations
 
+import inspect
 import re
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from challenges.run.models import (
     Status,
 )
 from challenges.run.services import ChallengeRuleError
+from clinical import blinding
 from clinical.plan import PlannedStep
 from clinics.models import Role
 from clinics.services import clinical_record_mark_entered_in_error
@@ -177,8 +179,15 @@ def test_schedule_refuses_a_nurse_of_another_clinic(practall, patient, allergist
     assert_refused("bad_nurse", lambda: _schedule(patient, practall, allergist, other_clinic_nurse, nurse))
 
 
-def test_schedule_refuses_placebo_steps_outside_the_protocol(practall, patient, allergist, nurse, clock):
-    assert_refused("bad_placebo", lambda: _schedule(patient, practall, allergist, nurse, nurse, placebo_steps=[2, 8]))
+def test_schedule_refuses_more_placebo_doses_than_active_steps(dbpcfc, patient, allergist, nurse, clock):
+    assert_refused("bad_placebo", lambda: _schedule(patient, dbpcfc, allergist, nurse, nurse, placebo_doses=8))
+
+
+def test_schedule_refuses_placebo_on_an_open_protocol(practall, patient, allergist, nurse, clock):
+    """Review X1: placebo only on blinded kinds (clinical.blinding.check_placebo_count)."""
+    assert_refused(
+        "placebo_not_blinded_kind", lambda: _schedule(patient, practall, allergist, nurse, nurse, placebo_doses=1)
+    )
 
 
 def test_check_in_refuses_a_cancelled_challenge(challenge, nurse, clock):
@@ -556,9 +565,38 @@ def test_an_open_challenge_cannot_be_unblinded(challenge, allergist, clock):
     assert_refused("not_blinded", lambda: runs.challenge_unblind(challenge=challenge, by=allergist))
 
 
-def test_a_signed_blinded_challenge_is_not_unblinded_afterwards(patient, practall, nurse, allergist, clock):
+def _blinded_stopped(patient, dbpcfc, nurse, allergist, clock) -> Challenge:
+    blinded = _schedule(patient, dbpcfc, allergist, nurse, nurse, placebo_doses=1)
+    return _stopped_with_outcome(blinded, nurse, allergist, clock)
+
+
+def test_unblinding_needs_the_blinded_verdict_first(patient, dbpcfc, nurse, allergist, clock):
+    """Review X2: the observer's verdict is recorded before the key is opened."""
+    blinded = _blinded_stopped(patient, dbpcfc, nurse, allergist, clock)
+    assert_refused("verdict_first", lambda: runs.challenge_unblind(challenge=blinded, by=allergist))
+
+
+def test_a_blinded_verdict_names_a_dose_given(patient, dbpcfc, nurse, allergist, clock):
+    blinded = _blinded_stopped(patient, dbpcfc, nurse, allergist, clock)
+    assert_refused(
+        "bad_verdict",
+        lambda: runs.blinded_verdict_record(challenge=blinded, by=allergist, reaction=True, after_dose=5),
+    )
+
+
+def test_a_blinded_verdict_waits_for_the_end_of_dosing(patient, dbpcfc, nurse, allergist, clock):
+    blinded = _schedule(patient, dbpcfc, allergist, nurse, nurse, placebo_doses=1)
+    _check_in(blinded, nurse, clock)
+    _doses(blinded, nurse, clock, 1)
+    assert_refused(
+        "verdict_before_dosing_ended",
+        lambda: runs.blinded_verdict_record(challenge=blinded, by=allergist, reaction=False, after_dose=None),
+    )
+
+
+def test_a_signed_blinded_challenge_is_not_unblinded_afterwards(patient, dbpcfc, nurse, allergist, clock):
     """Security review L5: unblinding writes the challenge row, so it happens before signing, never after."""
-    blinded = _schedule(patient, practall, allergist, nurse, nurse, placebo_steps=[2])
+    blinded = _schedule(patient, dbpcfc, allergist, nurse, nurse, placebo_doses=1)
     _stopped_with_outcome(blinded, nurse, allergist, clock)
     clock.move(hours=2)
     runs.challenge_sign(challenge=blinded, by=allergist)
@@ -1102,6 +1140,8 @@ def test_every_code_the_services_raise_is_asserted_here():
     raised |= set(re.findall(r'Refusal\(\s*"([a-z_]+)"', FIRST_DOSE_REFUSALS.read_text(encoding="utf-8")))
     premedication = PREMEDICATION_REFUSALS.read_text(encoding="utf-8")
     raised |= set(re.findall(r'^PREMED_[A-Z_]+ = "([a-z_]+)"', premedication, re.MULTILINE))
+    # Booking's placebo refusals: services.schedule raises the code clinical.blinding.check_placebo_count names.
+    raised |= set(re.findall(r'code="([a-z_]+)"', inspect.getsource(blinding.check_placebo_count)))
     asserted = set(re.findall(r'_refused\(\s*"([a-z_]+)"', Path(__file__).read_text(encoding="utf-8")))
     assert len(raised) > 30  # positive control: the pattern finds the codes
     assert raised == asserted

@@ -68,7 +68,7 @@ def _booking(practall, allergist, nurse, when: str, **extra) -> dict[str, str]:
         "allergist": str(allergist.pk),
         "nurse": str(nurse.pk),
         "indication": "Peanut sensitised; confirm tolerance.",
-        "placebo_steps": "",
+        "placebo_doses": "",
         **extra,
     }
 

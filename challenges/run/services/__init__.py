@@ -11,6 +11,7 @@ from challenges.run.services.doses import DoseRecorded, dose_record
 from challenges.run.services.ending import (
     OutcomeInput,
     addendum_add,
+    blinded_verdict_record,
     challenge_sign,
     challenge_stop,
     challenge_unblind,
@@ -50,6 +51,7 @@ __all__ = [
     "challenge_schedule",
     "challenge_sign",
     "challenge_stop",
+    "blinded_verdict_record",
     "challenge_unblind",
     "checks_override",
     "checks_record",

@@ -24,7 +24,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import schedule_follow_ups
-from clinical import dosing, premedication, run_rules
+from clinical import blinding, dosing, premedication, run_rules
 from clinical import food_lot as food_lot_rules
 from clinical.dates import format_clock, format_when
 from clinical.plan import PlannedStep, step_lines
@@ -95,25 +95,9 @@ def dose_record(
     override_reason = override_reason.strip()
     _check_wait(step, given_at, by, override_reason)
     flags = _check_premedication(challenge, given_at)
-    spec = facts.challenge_food_spec(challenge)
-    planned = challenge.protocol.steps.get(number=step.number)
-    preparation = _preparation(planned, spec)
-    if preparation is not None:
-        if food_amount is not None:
-            raise ChallengeRuleError(
-                _("This dose is given as a mix: record the volume of the mix given (mL), not the amount of food."),
-                code="volume_required",
-            )
-        amounts = _mix_amounts(preparation, mix_volume_ml, spec)
-    else:
-        if mix_volume_ml is not None:
-            raise ChallengeRuleError(
-                _("This dose is not diluted: record the amount of food eaten, not a volume of mix."),
-                code="not_a_dilution",
-            )
-        amounts = _amounts(planned, food_amount, spec)
+    amounts, diluted, placebo = _given(challenge, step.number, food_amount, mix_volume_ml)
     prepared_by = prepared_by or by
-    _check_people(challenge, prepared_by, checked_by, diluted=preparation is not None, source=source)
+    _check_people(challenge, prepared_by, checked_by, diluted=diluted, source=source)
     dose = Dose(
         challenge=challenge,
         sequence=challenge.doses.count() + 1,
@@ -125,7 +109,7 @@ def dose_record(
         given_at=given_at,
         given_by=by,
         source=source,
-        is_placebo=step.number in challenge.placebo_steps,
+        is_placebo=placebo,
         early_override_reason=override_reason,
         notes=notes,
         idempotency_key=idempotency_key,
@@ -153,6 +137,37 @@ def dose_record(
         )
     _after_dose(challenge, by)
     return DoseRecorded(dose, created=True, flags=flags)
+
+
+def _given(
+    challenge: Challenge, number: int, food_amount: Decimal | None, mix_volume_ml: Decimal | None
+) -> tuple[_Amounts, bool, bool]:
+    """What dose `number` gave (amounts), whether it was a mix, and whether it was a placebo.
+
+    Blinded challenges: the dose's place in the blinded schedule gives its protocol step and whether it is placebo.
+    A placebo is prepared and recorded as its active twin is (a mix stays a mix), so the form gives nothing away.
+    """
+    slot = blinding.slot(facts.blind_schedule(challenge), number)
+    # Rows booked under the old substitution model (placebo_steps) keep their placebo steps.
+    placebo = slot.placebo or number in challenge.placebo_steps
+    spec = facts.challenge_food_spec(challenge)
+    planned = challenge.protocol.steps.get(number=slot.step)
+    preparation = _preparation(planned, spec)
+    if preparation is not None:
+        if food_amount is not None:
+            raise ChallengeRuleError(
+                _("This dose is given as a mix: record the volume of the mix given (mL), not the amount of food."),
+                code="volume_required",
+            )
+        amounts = _mix_amounts(preparation, mix_volume_ml, spec)
+    else:
+        if mix_volume_ml is not None:
+            raise ChallengeRuleError(
+                _("This dose is not diluted: record the amount of food eaten, not a volume of mix."),
+                code="not_a_dilution",
+            )
+        amounts = _amounts(planned, food_amount, spec)
+    return (_placebo(amounts) if placebo else amounts), preparation is not None, placebo
 
 
 def _check_can_dose(challenge: Challenge) -> None:
@@ -335,6 +350,12 @@ def _amounts(planned: ProtocolStep, food_amount: Decimal | None, spec: dosing.Fo
         )
     protein = planned_protein if eaten == planned_food else dosing.protein_for_food_amount(eaten, spec)
     return _Amounts(planned_protein, planned_food, eaten, protein)
+
+
+def _placebo(amounts: _Amounts) -> _Amounts:
+    """A placebo dose: the same amount of vehicle as its active twin, and no protein of the food (review O6)."""
+    concentration = None if amounts.mix_protein_mg_per_ml is None else Decimal(0)
+    return amounts._replace(planned_protein_mg=Decimal(0), protein_mg=Decimal(0), mix_protein_mg_per_ml=concentration)
 
 
 def _after_dose(challenge: Challenge, by: User) -> None:

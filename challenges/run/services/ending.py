@@ -269,14 +269,48 @@ def addendum_add(*, challenge: Challenge, by: User, text: str) -> ChallengeEvent
     return event(challenge, EventKind.ADDENDUM, by, reason=require_reason(text))
 
 
+BLINDED_VERDICT_STATES = (Status.OBSERVING, Status.COMPLETED, Status.STOPPED)
+
+
 @transaction.atomic
-def challenge_unblind(*, challenge: Challenge, by: User) -> Challenge:
-    """Reveal the placebo steps. Before signing only: a signed record is never written again (review L5)."""
+def blinded_verdict_record(*, challenge: Challenge, by: User, reaction: bool, after_dose: int | None) -> Challenge:
+    """The allergist's verdict while still blind: a reaction after dose `after_dose`, or none (docs/clinical-sources.md
+    §1.8: judging before the key is opened avoids its bias). Once dosing has ended, and before unblinding."""
     require_allergist(by)
     challenge = locked(challenge)
     require_open(challenge)
     if not challenge.blinded or challenge.unblinded_at:
         raise ChallengeRuleError(_("This challenge is not blinded."), code="not_blinded")
+    if challenge.status not in BLINDED_VERDICT_STATES:
+        raise ChallengeRuleError(
+            _("Record the blinded verdict once dosing has ended."), code="verdict_before_dosing_ended"
+        )
+    given = {d.step_number for d in facts.valid_doses(challenge)}
+    if reaction != (after_dose is not None) or (after_dose is not None and after_dose not in given):
+        raise ChallengeRuleError(
+            _("A reaction names the number of a dose given; no reaction names none."), code="bad_verdict"
+        )
+    challenge.verdict_reaction, challenge.verdict_after_dose = reaction, after_dose
+    challenge.verdict_at, challenge.verdict_by = timezone.now(), by
+    save(challenge, by)
+    event(challenge, EventKind.BLINDED_VERDICT, by)
+    return challenge
+
+
+@transaction.atomic
+def challenge_unblind(*, challenge: Challenge, by: User) -> Challenge:
+    """Reveal the placebo steps, once the blinded verdict is recorded. Before signing only: a signed record is
+    never written again (review L5)."""
+    require_allergist(by)
+    challenge = locked(challenge)
+    require_open(challenge)
+    if not challenge.blinded or challenge.unblinded_at:
+        raise ChallengeRuleError(_("This challenge is not blinded."), code="not_blinded")
+    if challenge.verdict_at is None:
+        raise ChallengeRuleError(
+            _("Record your blinded verdict (a reaction after which dose, or none) before unblinding."),
+            code="verdict_first",
+        )
     challenge.unblinded_at, challenge.unblinded_by = timezone.now(), by
     save(challenge, by)
     event(challenge, EventKind.UNBLINDED, by)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -22,7 +21,7 @@ from challenges.run.services._guards import (
     save_new,
     transition,
 )
-from clinical import fpies, plan
+from clinical import blinding, fpies, plan
 from clinical.kinds import KINDS
 from clinical.plan import preparation_problems
 from clinical.units import format_decimal, format_quantity
@@ -40,7 +39,7 @@ def challenge_schedule(
     nurse: User | None,
     by: User,
     indication: str = "",
-    placebo_steps: Sequence[int] = (),
+    placebo_doses: int = 0,
     first_step_in_clinic: bool | None = None,
 ) -> Challenge:
     """Book a challenge on the current version of a protocol; the version is frozen for this challenge.
@@ -48,7 +47,8 @@ def challenge_schedule(
     An FPIES challenge needs the patient's weight: a protocol dosed per kg gets the patient's own version, its
     portions generated for that weight, and any FPIES protocol is refused above 0.6 g of protein per kg
     (docs/clinical-sources.md §1.5, §11.2). A home plan's first step is taken in clinic unless
-    `first_step_in_clinic` is False (None: as the protocol says).
+    `first_step_in_clinic` is False (None: as the protocol says). `placebo_doses` placebo doses are added to the
+    full active series of a blinded protocol, at places drawn at random now (clinical.blinding).
     """
     if patient.clinic_id != by.clinic_id or patient.entered_in_error:
         raise ChallengeRuleError(_("Choose a patient of your clinic."), code="bad_patient")
@@ -64,8 +64,10 @@ def challenge_schedule(
         raise ChallengeRuleError(_("The nurse must work in your clinic."), code="bad_nurse")
     _require_preparable(protocol, by.clinic_id)
     steps = protocol.steps.count()
-    if any(not 1 <= n <= steps for n in placebo_steps):
-        raise ChallengeRuleError(_("Placebo steps must be step numbers of the protocol."), code="bad_placebo")
+    try:
+        blinding.check_placebo_count(protocol.kind, steps, placebo_doses)
+    except blinding.BlindingError as refused:
+        raise ChallengeRuleError(refused.message, code=refused.code) from refused
     setting = KINDS[protocol.kind].setting
     if protocol.kind == "fpies":
         protocol = _fpies_protocol_for(patient, protocol, by)
@@ -82,8 +84,9 @@ def challenge_schedule(
         allergist=allergist,
         nurse=nurse,
         indication=indication,
-        blinded=bool(placebo_steps),
-        placebo_steps=sorted(set(placebo_steps)),
+        blinded=bool(placebo_doses),
+        # Drawn here, server-side, once: the page never carries it (clinical.blinding).
+        blind_order=blinding.draw_placebo_steps(steps, placebo_doses) if placebo_doses else [],
         status=Status.PLANNED,
     )
     save_new(challenge, by)
