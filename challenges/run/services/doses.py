@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.library.facts import food_spec
+from challenges.library.facts import food_spec, step_food
 from challenges.library.models import ProtocolStep, StepRole
 from challenges.run import facts
 from challenges.run.models import Challenge, Dose, EventKind, Setting, Source, Status
@@ -85,9 +85,9 @@ def dose_record(
     override_reason = override_reason.strip()
     _check_wait(step, given_at, by, override_reason)
     flags = _check_premedication(challenge, given_at)
-    amounts = _amounts(
-        challenge.protocol.steps.get(number=step.number), food_amount, food_spec(challenge.protocol.food)
-    )
+    # ladders (X4): a step of its own food is counted in that food
+    planned_step = challenge.protocol.steps.select_related("food").get(number=step.number)
+    amounts = _amounts(planned_step, food_amount, food_spec(step_food(planned_step, challenge.protocol.food)))
     dose = Dose(
         challenge=challenge,
         sequence=challenge.doses.count() + 1,
