@@ -34,12 +34,13 @@ class Refusal:
     message: str
 
 
-def continuation_refusal(kind: str, earlier: Earlier) -> Refusal | None:
+def continuation_refusal(kind: str, earlier: Earlier, *, new_setting: str) -> Refusal | None:
     """Why this challenge may not continue the earlier one; None when it may.
 
     Never another patient's challenge, a cancelled one or one entered in error. A day 2 may be booked ahead, but not
     after a failed day 1. An open feeding continues a blinded challenge that passed; home days a challenge that
-    passed; a re-challenge an equivocal one. When in doubt the booking is refused and the clinician decides.
+    passed, and are booked on a home protocol; a re-challenge an equivocal one. When in doubt the booking is refused
+    and the clinician decides.
     """
     if kind not in KINDS:
         return Refusal("continuation_kind", "Choose how this challenge continues the earlier one.")
@@ -47,6 +48,8 @@ def continuation_refusal(kind: str, earlier: Earlier) -> Refusal | None:
         return Refusal("continuation_other_patient", "A challenge can only continue one of the same patient.")
     if earlier.entered_in_error or earlier.status == CANCELLED:
         return Refusal("continuation_of_void", "A cancelled challenge, or one entered in error, cannot be continued.")
+    if kind == HOME_DAYS and new_setting != "home":
+        return Refusal("continuation_not_home", "Home days continue as a home plan: choose a home protocol.")
     if kind == DAY_2:
         if earlier.outcome == FAILED:
             return Refusal("continuation_after_failed", "Day 1 was not tolerated: there is no day 2.")

@@ -52,7 +52,7 @@ from challenges.reports.text import (
     yes_no,
 )
 from challenges.run import selectors
-from challenges.run.models import ChallengeEvent, EventKind
+from challenges.run.models import ChallengeEvent, ContinuationKind, EventKind
 from clinical import outcome as outcome_rules
 from clinical import washout
 from clinical.adrenaline import emergency_text
@@ -76,6 +76,7 @@ class Context:
         self.state = selectors.run_state(challenge)
         self.zone = challenge.clinic.tzinfo
         self.unit = challenge.protocol.food.amount_unit
+        self.food_label = f"{challenge.protocol.food.name}, {challenge.protocol.food.form}"
         self.valid = [d for d in challenge.doses.all() if not d.entered_in_error]
         self.dose_times = [(d.sequence, d.given_at) for d in self.valid]
         moments = [d.given_at for d in challenge.doses.all()] + [o.observed_at for o in challenge.observations.all()]
@@ -144,7 +145,27 @@ def _summary(ctx: Context) -> tuple[Line, ...]:
         Line("Status", status),
         Line("Supervising allergist", person(c.allergist)),
         Line("Nurse", person(c.nurse)),
+        *_links(ctx),
     )
+
+
+def _links(ctx: Context) -> tuple[Line, ...]:
+    """Linked challenges (X5): the one this continues, and those that continue it."""
+    c, lines = ctx.challenge, []
+    if c.continues is not None:
+        earlier = c.continues
+        kind = str(ContinuationKind(c.continuation_kind).label)
+        lines.append(Line("Continues", f"{kind}: challenge {earlier.pk}, {_challenge_text(ctx, earlier)}"))
+    for later in c.continuations.all():
+        kind = str(ContinuationKind(later.continuation_kind).label).lower()
+        lines.append(Line("Continued by", f"challenge {later.pk} ({kind}), {_challenge_text(ctx, later)}"))
+    return tuple(lines)
+
+
+def _challenge_text(ctx: Context, other: Challenge) -> str:
+    outcome = f", {Outcome(other.outcome).label.lower()}" if other.outcome else ""
+    status = str(Status(other.status).label).lower()
+    return f"{other.protocol.food.name}, {day(other.scheduled_at, ctx.zone)} ({status}{outcome})"
 
 
 def _protocol(ctx: Context) -> tuple[Line, ...]:
@@ -158,6 +179,9 @@ def _protocol(ctx: Context) -> tuple[Line, ...]:
         Line("Setting", str(Setting(c.setting).label)),
         Line("Steps", f"{len(plan)}; wait between steps: {', '.join(waits)}"),
     ]
+    foods = list(dict.fromkeys(line.food_label for line in plan))
+    if len(foods) > 1:  # a ladder of different foods (X4)
+        lines.append(Line("Foods, rung by rung", "; ".join(foods)))
     if plan:
         lines.append(
             Line(
@@ -272,14 +296,16 @@ def _doses(ctx: Context) -> list[DoseRow]:
         if d.source == "patient":
             flags.append("patient-recorded")
         findings = tuple(_finding(ctx, o) for o in line.findings if o.severity > 0)
+        # A ladder's rung of another food (X4) is counted in that food, and says which it was.
+        unit, rung = line.food_unit, f" of {line.food_label}" if line.food_label != ctx.food_label else ""
         cumulative = "blinded" if blind else (DASH if d.entered_in_error else mg_text(line.cumulative_protein_mg))
         rows.append(
             DoseRow(
                 number=str(d.sequence),
                 step=str(d.step_number),
                 planned_protein=mg_text(d.planned_protein_mg),
-                planned_food=amount_text(d.planned_food_amount, ctx.unit),
-                eaten=amount_text(d.food_amount, ctx.unit),
+                planned_food=amount_text(d.planned_food_amount, unit) + rung,
+                eaten=amount_text(d.food_amount, unit) + rung,
                 protein_eaten="none (placebo)" if ctx.show_placebo and d.is_placebo else mg_text(d.protein_mg),
                 time=ctx.clock(d.given_at),
                 by=person(d.given_by),

@@ -58,8 +58,10 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         "checks_override_by",
         "unblinded_by",
         "symptoms_resolved_by",
+        "continues__protocol__food",
     ).prefetch_related(
-        "protocol__steps",
+        "protocol__steps__food",
+        Prefetch("continuations", queryset=Challenge.objects.select_related("protocol__food")),
         "protocol__premedications",
         "patient__medications",
         "patient__triggers",
