@@ -97,7 +97,7 @@ def maintenance(challenge: Challenge, run: RunState) -> home_plan.Maintenance | 
     if challenge.status in ENDED or challenge.status == Status.PAUSED or run.open_alert is not None:
         return None
     active = [line.dose for line in run.doses if not line.dose.entered_in_error and not line.dose.is_placebo]
-    rungs = [home_plan.RungAmount(line.number, rung_amount_text(line), line.food_label.lower()) for line in run.plan]
+    rungs = [home_plan.RungAmount(line.number, rung_amount_text(line), line.food_label) for line in run.plan]
     last = active[-1].step_number if active else None
     return home_plan.maintenance(rungs, last, keep_eating=challenge.protocol.keep_eating_between_steps)
 

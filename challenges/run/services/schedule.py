@@ -108,6 +108,7 @@ def _require_continuable(patient: Patient, earlier: Challenge | None, kind: str,
                 _("Choose the challenge this one continues, or no kind of continuation."), code="continuation_kind"
             )
         return
+    earlier = Challenge.objects.select_related("protocol").get(pk=earlier.pk)  # as it is now, not as it was read
     facts_of = continuation.Earlier(
         same_patient=earlier.patient_id == patient.pk and earlier.clinic_id == patient.clinic_id,
         status=earlier.status,
