@@ -86,7 +86,8 @@ def test_a_lip_smear_has_nothing_to_keep_eating():
 def test_a_repeated_step_keeps_its_own_amount():
     # Step 2 repeated after step 3 was planned: the latest tolerated step is 2 again, so 100 mL, not 200 mL.
     kept = home_plan.maintenance(RUNGS, 2, keep_eating=True)
-    assert kept is not None and kept.step_number == 2
+    assert kept is not None
+    assert kept.step_number == 2
 
 
 # --- linked challenges (X5) --------------------------------------------------------------------------------------
@@ -100,7 +101,8 @@ def _earlier(**changes) -> continuation.Earlier:
 def test_home_days_continue_a_passed_clinic_challenge_on_a_home_protocol():
     assert continuation.continuation_refusal("home_days", _earlier(), new_setting="home") is None
     refusal = continuation.continuation_refusal("home_days", _earlier(), new_setting="clinic")
-    assert refusal is not None and refusal.code == "continuation_not_home"
+    assert refusal is not None
+    assert refusal.code == "continuation_not_home"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +121,8 @@ def test_home_days_continue_a_passed_clinic_challenge_on_a_home_protocol():
 )
 def test_continuations_refused(kind, earlier, code):
     refusal = continuation.continuation_refusal(kind, earlier, new_setting="clinic" if kind != "home_days" else "home")
-    assert refusal is not None and refusal.code == code
+    assert refusal is not None
+    assert refusal.code == code
 
 
 @pytest.mark.parametrize(
