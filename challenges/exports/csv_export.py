@@ -107,6 +107,8 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
     """One row per dose given, in order; the cumulative counts valid, non-placebo doses (as selectors do)."""
     shared, tz, hidden = _challenge_cells(challenge), challenge.clinic.tzinfo, _blinded(challenge)
     unit = challenge.protocol.food.amount_unit
+    # A ladder's rung of another food (X4) is measured in that food's unit.
+    units = {s.number: s.food.amount_unit for s in challenge.protocol.steps.all() if s.food is not None}
     total = Decimal(0)
     for dose in challenge.doses.all():
         if not dose.entered_in_error and not dose.is_placebo:
@@ -121,7 +123,7 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
             _decimal(dose.protein_mg),
             _decimal(dose.planned_food_amount),
             _decimal(dose.food_amount),
-            unit,
+            units.get(dose.step_number, unit),
             cumulative,
             dose.source,
             dose.given_by.display_name,

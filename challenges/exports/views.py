@@ -78,7 +78,9 @@ def _csv_challenges(user: User) -> QuerySet[Challenge]:
     return (
         access.challenges_for(user)
         .select_related("clinic", "patient", "protocol__food")
-        .prefetch_related(Prefetch("doses", queryset=doses), Prefetch("observations", queryset=findings))
+        .prefetch_related(
+            Prefetch("doses", queryset=doses), Prefetch("observations", queryset=findings), "protocol__steps__food"
+        )
         .order_by("scheduled_at", "pk")
     )
 
