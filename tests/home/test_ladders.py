@@ -211,3 +211,21 @@ def test_booking_refuses_to_continue_another_patients_challenge(
     assert response.status_code != HTTPStatus.FOUND
     assert "A challenge can only continue one of the same patient." in response.content.decode()
     assert Challenge.objects.count() == before
+
+
+def test_another_clinics_challenge_cannot_be_continued(
+    client, practall, patient, other_clinic_patient, other_clinic_allergist, nurse, clock
+):
+    from challenges.run.services import challenge_schedule
+
+    theirs = challenge_schedule(
+        patient=other_clinic_patient,
+        protocol=practall,
+        scheduled_at=START,
+        allergist=other_clinic_allergist,
+        nurse=None,
+        by=other_clinic_allergist,
+    )
+    client.force_login(nurse)
+    url = reverse("challenges:schedule", args=[patient.pk])
+    assert client.get(f"{url}?continues={theirs.pk}").status_code == HTTPStatus.NOT_FOUND
