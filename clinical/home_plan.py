@@ -128,3 +128,41 @@ def symptom_pause_until(
     if released_at is not None and released_at >= last:
         return None
     return last, last + watch
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """ "Keep eating N g of FOOD daily until the next step" (X11, docs/clinical-sources.md §11.1)."""
+
+    step_number: int
+    amount_text: str  # "2.5 g", "1/2 muffin (30 g)"
+    food_label: str
+
+    @property
+    def text(self) -> str:
+        return f"Keep eating {self.amount_text} of {self.food_label} daily until the next step."
+
+
+@dataclass(frozen=True)
+class RungAmount:
+    """A planned step as the maintenance rule needs it (from clinical.plan.StepLine)."""
+
+    number: int
+    amount_text: str  # empty for a lip smear (nothing to keep eating)
+    food_label: str
+
+
+def maintenance(rungs: Sequence[RungAmount], last_tolerated: int | None, *, keep_eating: bool) -> Maintenance | None:
+    """The amount to keep eating daily: the last tolerated step's, until the next step.
+
+    None when the plan does not ask for it, nothing is tolerated yet, the last tolerated step has no amount (a lip
+    smear), or it was the last step (the plan is done: the outcome advice says what to eat from then on).
+    A repeated step is tolerated again at its own amount; a plan changed mid-way is read from its current steps.
+    """
+    if not keep_eating or last_tolerated is None:
+        return None
+    by_number = {rung.number: rung for rung in rungs}
+    rung = by_number.get(last_tolerated)
+    if rung is None or not rung.amount_text or last_tolerated >= max(by_number):
+        return None
+    return Maintenance(rung.number, rung.amount_text, rung.food_label)

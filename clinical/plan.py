@@ -29,6 +29,14 @@ class PlannedStep:
     household_measure: str
     interval_minutes: int
     role: str = step_checks.ROLE_DOSE  # a dose, a lip smear (no quantity) or the FPIES serving
+    # A ladder whose rungs are different foods (X4): the step's own food, its amount and protein counted in it.
+    # None: the protocol's food. `food_id` is the stored food's id, for writing.
+    food: dosing.FoodSpec | None = None
+    food_id: int | None = None
+
+    def food_or(self, protocol_food: dosing.FoodSpec) -> dosing.FoodSpec:
+        """The food this step is eaten as: its own, else the protocol's."""
+        return self.food if self.food is not None else protocol_food
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class StepLine:
     protein_name: str = "protein"  # what protein_mg counts: "protein", or an allergen's ("milk protein")
     problem: str = ""  # why this dose cannot be prepared (then `instructions` says so and nothing else)
     role: str = step_checks.ROLE_DOSE
+    food_label: str = ""  # the food this step is eaten as ("Cow's milk, whole"): every page that prints a step
 
     @property
     def is_lip_smear(self) -> bool:
@@ -76,7 +85,9 @@ def step_lines(
     """
     lines: list[StepLine] = []
     total_protein = total_food = Decimal(0)
+    protocol_food = food
     for step in steps:
+        food = step.food_or(protocol_food)
         if step.role == step_checks.ROLE_LIP_SMEAR:
             lines.append(_lip_smear_line(step, food, total_protein, total_food))
             continue
@@ -118,6 +129,7 @@ def step_lines(
                 role=step.role,
                 protein_name=food.protein_name,
                 problem=problem,
+                food_label=food.label,
             )
         )
     return lines
@@ -138,6 +150,7 @@ def _lip_smear_line(step: PlannedStep, food: dosing.FoodSpec, protein: Decimal, 
         preparation=None,
         instructions=lip_smear_text(food),
         role=step.role,
+        food_label=food.label,
     )
 
 
@@ -152,7 +165,7 @@ def preparation_problems(
         if step.protein_mg is None or step.food_amount is not None or step.protein_mg <= 0:
             continue
         try:
-            dosing.prepare_dose(step.protein_mg, food, alternatives=alternatives)
+            dosing.prepare_dose(step.protein_mg, step.food_or(food), alternatives=alternatives)
         except dosing.DosingError as exc:
             message = f"Step {step.number}: {exc.message}"
             issues.append(step_checks.StepIssue("error", exc.code, message, step.number))
@@ -184,7 +197,9 @@ def household_issues(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> lis
     overstated a powder's dose about twice). Warned: a food amount more than 5 % from count × the food's weight.
     """
     issues: list[step_checks.StepIssue] = []
+    protocol_food = food
     for step in steps:
+        food = step.food_or(protocol_food)
         try:
             parsed = household_amount(step.household_measure)
         except QuantityError as exc:
@@ -226,7 +241,8 @@ def with_household_amounts(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) 
                 parsed = household_amount(step.household_measure)
                 if parsed is not None:
                     count, measure = parsed
-                    grams = dosing.household_ladder([count], grams_per_measure=food.measure_weight(measure))[0]
+                    weight = step.food_or(food).measure_weight(measure)
+                    grams = dosing.household_ladder([count], grams_per_measure=weight)[0]
                     step = dataclasses.replace(step, food_amount=grams)
             except (QuantityError, dosing.DosingError):
                 pass
@@ -237,12 +253,15 @@ def with_household_amounts(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) 
 def validation_issues(
     food: dosing.FoodSpec, steps: Sequence[PlannedStep], *, kind: str, min_interval_minutes: int
 ) -> list[step_checks.StepIssue]:
-    """step_checks.validate_steps on a plan; our interval is the wait *after* a step, theirs the wait *before* it."""
+    """step_checks.validate_steps on a plan; our interval is the wait *after* a step, theirs the wait *before* it.
+
+    A ladder of different foods (X4) is checked in protein: each rung's amount counted in its own food.
+    """
     inputs = [
         step_checks.StepInput(
             number=step.number,
-            protein_mg=step.protein_mg,
-            food_amount=step.food_amount,
+            protein_mg=_ladder_protein(step) if step.food is not None else step.protein_mg,
+            food_amount=None if step.food is not None else step.food_amount,
             unit=food.unit,
             interval_minutes=steps[index - 1].interval_minutes if index else None,
             role=step.role,
@@ -252,7 +271,17 @@ def validation_issues(
     issues = step_checks.validate_steps(
         inputs, food=food, kind=_dosing_kind(kind), min_interval_minutes=min_interval_minutes
     )
+    if any(step.food is not None for step in steps):
+        # A running total of biscuits, muffins and milk added together means nothing: a ladder's serving is per rung.
+        issues = [issue for issue in issues if issue.code != "beyond_serving"]
     return issues + household_issues(food, steps)
+
+
+def _ladder_protein(step: PlannedStep) -> Decimal | None:
+    """A rung of its own food in protein (None for a lip smear or a step with no amount yet)."""
+    if step.protein_mg is not None or step.food is None or step.food_amount is None:
+        return step.protein_mg
+    return dosing.protein_for_food_amount(step.food_amount, step.food)
 
 
 def _dosing_kind(kind: str) -> str:

@@ -119,6 +119,8 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
     shared, tz, hidden = _challenge_cells(challenge), challenge.clinic.tzinfo, _blinded(challenge)
     unit = challenge.protocol.food.amount_unit
     food = _food_cells(challenge)
+    # A ladder's rung of another food (X4) is measured in that food's unit.
+    units = {s.number: s.food.amount_unit for s in challenge.protocol.steps.all() if s.food is not None}
     total = Decimal(0)
     for dose in challenge.doses.all():
         if not dose.entered_in_error and not dose.is_placebo:
@@ -134,7 +136,8 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
             BLINDED if hidden else _decimal(dose.protein_mg),
             BLINDED if hidden else _decimal(dose.planned_food_amount),
             BLINDED if hidden else _decimal(dose.food_amount),
-            unit,
+            # A ladder's rung of another food (X4) is measured in that food's unit.
+            units.get(dose.step_number, unit),
             cumulative,
             dose.source,
             dose.given_by.display_name,

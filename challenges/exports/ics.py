@@ -140,11 +140,16 @@ def _amount(line: StepLine) -> str:
 
 
 def _step(challenge: Challenge, line: StepLine, total: int, moment: datetime) -> PlanEvent:
-    food = challenge.protocol.food.name.lower()
+    protocol_food = challenge.protocol.food
+    food, form = protocol_food.name.lower(), protocol_food.form
+    if line.food_label and line.food_label != f"{protocol_food.name}, {protocol_food.form}":
+        food, form = line.food_label.lower(), ""  # a ladder's rung of another food (X4)
     watch = challenge.protocol.watch_hours
-    description = f"Eat {_amount(line)} of {food} ({challenge.protocol.food.form}). Record it in Stepwise."
+    description = f"Eat {_amount(line)} of {food}{f' ({form})' if form else ''}. Record it in Stepwise."
     if watch:
         description += f" Watch for symptoms for {watch} hours afterwards; do not take the next step if you have any."
+    if challenge.protocol.keep_eating_between_steps and line.number < total and not line.is_lip_smear:
+        description += f" If you are well, keep eating {_amount(line)} of {food} daily until the next step."
     return PlanEvent(
         uid=_uid(challenge, f"step-{line.number}"),
         summary=f"Step {line.number} of {total}: {_amount(line)} of {food}",

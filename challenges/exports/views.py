@@ -78,7 +78,12 @@ def _csv_challenges(user: User) -> QuerySet[Challenge]:
     return (
         access.challenges_for(user)
         .select_related("clinic", "patient", "protocol__food")
-        .prefetch_related(Prefetch("doses", queryset=doses), Prefetch("observations", queryset=findings), "food_lots")
+        .prefetch_related(
+            Prefetch("doses", queryset=doses),
+            Prefetch("observations", queryset=findings),
+            "food_lots",
+            "protocol__steps__food",
+        )
         .order_by("scheduled_at", "pk")
     )
 

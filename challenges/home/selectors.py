@@ -21,6 +21,8 @@ from challenges.run.models import (
 )
 from challenges.run.selectors import RunState, run_state, with_run_data
 from clinical import home_plan
+from clinical.display import amount_text
+from clinical.plan import StepLine
 from clinics.models import User
 from patients.models import Patient
 
@@ -51,6 +53,7 @@ class HomePlanState:
     symptom_pause: tuple[datetime, datetime] | None  # (last symptom, end of the pause) while a symptom pauses the plan
     step_in_clinic: bool  # the next step is the first, taken in clinic under supervision (not by the patient)
     advice: tuple[str, ...]  # the safety framing around each step (clinical.home_plan.safety_advice)
+    maintenance: home_plan.Maintenance | None = None  # keep eating the last tolerated amount daily (X11)
 
 
 def home_plan_state(challenge: Challenge) -> HomePlanState:
@@ -84,7 +87,27 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         can_take_step=can_take,
         paused=challenge.status == Status.PAUSED or run.open_alert is not None,
         symptom_pause=_local_pair(facts.symptom_pause(challenge)),
+        maintenance=maintenance(challenge, run),
     )
+
+
+def maintenance(challenge: Challenge, run: RunState) -> home_plan.Maintenance | None:
+    """ "Keep eating N g of FOOD daily until the next step" (X11): the last tolerated step's amount, from the current
+    plan (so a repeat or a changed plan is followed). None while symptoms hold the plan or once it has ended."""
+    if challenge.status in ENDED or challenge.status == Status.PAUSED or run.open_alert is not None:
+        return None
+    active = [line.dose for line in run.doses if not line.dose.entered_in_error and not line.dose.is_placebo]
+    rungs = [home_plan.RungAmount(line.number, rung_amount_text(line), line.food_label) for line in run.plan]
+    last = active[-1].step_number if active else None
+    return home_plan.maintenance(rungs, last, keep_eating=challenge.protocol.keep_eating_between_steps)
+
+
+def rung_amount_text(line: StepLine) -> str:
+    """ "1/2 muffin (25 g)", "100 mL"; empty for a lip smear (nothing to keep eating)."""
+    if line.is_lip_smear:
+        return ""
+    amount = amount_text(line.food_amount, line.food_unit)
+    return f"{line.household_measure} ({amount})" if line.household_measure else amount
 
 
 def _local_pair(pair: tuple[datetime, datetime] | None) -> tuple[datetime, datetime] | None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges.home.models import StepRelease
+from challenges.library.facts import protocol_steps
 from challenges.library.models import Protocol
 from challenges.library.services.protocols import (
     ProtocolDraft,
@@ -196,11 +197,7 @@ def plan_change(*, challenge: Challenge, by: User, steps: list[PlannedStep], rea
     challenge = locked(challenge)
     require_open(challenge)
     done = {d.step_number for d in facts.valid_doses(challenge)}
-    kept = [
-        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes, s.role)
-        for s in challenge.protocol.steps.all()
-        if s.number in done
-    ]
+    kept = [s for s in protocol_steps(challenge.protocol) if s.number in done]  # with a ladder rung's own food (X4)
     renumbered = [dataclasses.replace(s, number=len(kept) + i) for i, s in enumerate(steps, start=1)]
     draft = draft_from_protocol(challenge.protocol, name=_personal_name(challenge))
     protocol = protocol_create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
-from challenges.library.models import Food, PhysicalForm, Protocol
+from challenges.library.models import Food, PhysicalForm, Protocol, ProtocolStep
 from clinical import dosing
 from clinical.plan import Alternatives, PlannedStep
 
@@ -44,8 +44,32 @@ def powder_alternatives(food: Food, clinic_id: int | None) -> Alternatives:
 
 
 def protocol_steps(protocol: Protocol) -> list[PlannedStep]:
-    """The stored steps as plan inputs (uses a prefetched `steps` when there is one)."""
+    """The stored steps as plan inputs (uses a prefetched `steps` when there is one; prefetch `steps__food` too).
+
+    A step of its own food (a ladder's rung, X4) carries that food; a step of the protocol's food carries none.
+    """
     return [
-        PlannedStep(s.number, s.protein_mg, s.food_amount, s.household_measure, s.interval_minutes, s.role)
+        PlannedStep(
+            s.number,
+            s.protein_mg,
+            s.food_amount,
+            s.household_measure,
+            s.interval_minutes,
+            s.role,
+            food=step_food_spec(s, protocol.food_id),
+            food_id=s.food_id,
+        )
         for s in protocol.steps.all()
     ]
+
+
+def step_food_spec(step: ProtocolStep, protocol_food_id: int | None) -> dosing.FoodSpec | None:
+    """The step's own food as the dosing rules see it; None when it is the protocol's food."""
+    if step.food_id is None or step.food_id == protocol_food_id or step.food is None:
+        return None
+    return food_spec(step.food)
+
+
+def step_food(step: ProtocolStep, protocol_food: Food) -> Food:
+    """The food a stored step is eaten as: its own, else the protocol's (X4)."""
+    return step.food if step.food_id is not None and step.food is not None else protocol_food

@@ -8,7 +8,7 @@ to the part of the page they are about.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -396,9 +396,15 @@ class StepForm(PlainTextForm):
     )
     wait = _whole(_("Wait after this step"), initial=30, max_value=MAX_WAIT)
     wait_unit = forms.ChoiceField(label=_("Unit of the wait"), choices=WAIT_UNITS, initial="min")
+    # A ladder's rung of another food (X4); blank: the protocol's food.
+    food = FoodChoiceField(
+        label=_("Food of this step"), queryset=Food.objects.none(), required=False, empty_label=_("protocol's food")
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, foods: QuerySet[Food] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if foods is not None:
+            cast(forms.ModelChoiceField, self.fields["food"]).queryset = foods
         _small_widgets(self)
 
     def clean_household_measure(self) -> str:
@@ -414,8 +420,16 @@ class StepForm(PlainTextForm):
         data = self.cleaned_data
         minutes = data["wait"] * _MINUTES_PER[data["wait_unit"]]
         role = data["role"] or StepRole.DOSE
+        food: Food | None = data.get("food")
         return PlannedStep(
-            number, data["protein_mg"], data["food_amount"], data["household_measure"].strip(), minutes, role
+            number,
+            data["protein_mg"],
+            data["food_amount"],
+            data["household_measure"].strip(),
+            minutes,
+            role,
+            food=food_spec(food) if food is not None else None,
+            food_id=food.pk if food is not None else None,
         )
 
 
@@ -447,6 +461,7 @@ def step_initial(step: PlannedStep) -> dict[str, Any]:
         "household_measure": step.household_measure,
         "wait": wait,
         "wait_unit": unit,
+        "food": step.food_id,
     }
 
 
@@ -705,8 +720,12 @@ class ProtocolEditor:
         # Posted rows are read as posted: the stored rows as "initial" would make a blank extra row look
         # changed whenever the page's rows differ from the stored ones (after "Generate steps", say).
         rows_from_db = data is None
+        self.foods = foods
         self.steps = StepFormSet(
-            data, prefix="steps", initial=[step_initial(step) for step in draft.steps] if rows_from_db else None
+            data,
+            prefix="steps",
+            initial=[step_initial(step) for step in draft.steps] if rows_from_db else None,
+            form_kwargs={"foods": foods},
         )
         self.premeds = PremedFormSet(
             data, prefix="premeds", initial=[asdict(spec) for spec in draft.premeds] if rows_from_db else None
@@ -740,7 +759,7 @@ class ProtocolEditor:
             for form in _kept_forms(self.premeds)
         ]
         header = self.header.draft_fields()
-        steps = [form.planned_step(number) for number, form in self._step_forms.items()]
+        steps = [_own_food_only(form.planned_step(number), header["food"]) for number, form in self._step_forms.items()]
         steps = with_household_amounts(food_spec(header["food"]), steps)
         return ProtocolDraft(
             **header,
@@ -782,8 +801,17 @@ class ProtocolEditor:
         except dosing.DosingError as exc:
             self.generator.add_dosing_error(exc)
             return False
-        self.steps = StepFormSet(prefix="steps", initial=[step_initial(step) for step in steps])
+        self.steps = StepFormSet(
+            prefix="steps", initial=[step_initial(step) for step in steps], form_kwargs={"foods": self.foods}
+        )
         return True
+
+
+def _own_food_only(step: PlannedStep, protocol_food: Food) -> PlannedStep:
+    """A step whose chosen food is the protocol's own is a plain step of the protocol's food."""
+    if step.food_id is not None and step.food_id == protocol_food.pk:
+        return replace(step, food=None, food_id=None)
+    return step
 
 
 # --- foods -------------------------------------------------------------------------------------------------

@@ -333,6 +333,17 @@ class ProtocolStep(models.Model):
     food_amount = models.DecimalField(_("food amount"), max_digits=10, decimal_places=3, null=True, blank=True)
     household_measure = models.CharField(_("household measure"), max_length=60, blank=True)
     interval_minutes = models.PositiveIntegerField(_("wait before the next step (minutes)"), default=30)
+    # A ladder whose rungs are different foods (X4, docs/clinical-sources.md §13): the step's own food, its amount
+    # and protein counted in that food. Empty: the protocol's food.
+    food = models.ForeignKey(
+        Food,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("food of this step"),
+        help_text=_("Empty: the protocol's food."),
+    )
 
     objects = HistoryKeepingQuerySet.as_manager()
     history = HistoricalRecords()

@@ -48,6 +48,7 @@ _EGG_NOTE = "USDA SR gives 6-8 % more egg protein than this CNF figure: patients
 # Servings: the top dose of an OFC is about one serving, "8-10 g dried food or 60-100 g wet food" (Bock 1988;
 # Bindslev-Jensen 2004; docs/clinical-sources.md §1.2). We seed 100 g/mL for wet foods and 10 g for dried ones.
 WET, DRY = D("100"), D("10")
+_DAY, _WEEK = 24 * 60, 7 * 24 * 60  # waits between home rungs, in minutes
 
 FOODS: tuple[FoodSeed, ...] = (
     FoodSeed("Peanut", "peanuts, raw", "peanut", D("25.80"), "CNF 2015; USDA SR 16087", serving=DRY),
@@ -172,6 +173,44 @@ FOODS: tuple[FoodSeed, ...] = (
         physical=PASTE,
     ),
     FoodSeed("Greek yogurt", "plain, nonfat", "milk", D("10.19"), "USDA SR 01256", serving=WET, physical=PASTE),
+    # Milk ladder rungs (X4, docs/clinical-sources.md §13.1). The milk in each biscuit and muffin is the iMAP recipe
+    # file's; the weight of one biscuit or muffin is not in it, so the per-100 g figures rest on an assumed weight.
+    FoodSeed(
+        "Milk ladder biscuit",
+        "iMAP recipe, home-baked",
+        "milk",
+        D("6"),
+        "milk protein 0.035 g per biscuit (1 mL milk, iMAP recipe file, Venter 2017); a biscuit taken as 10 g "
+        "[unconfirmed: weigh one of the batch]; whole-food protein 6 g/100 g is an estimate from the ingredients",
+        serving=D("30"),
+        measures={"biscuit": "10"},
+        allergen_protein=D("0.35"),
+        processing="baked",
+        processing_temperature_c=180,
+        processing_minutes=15,
+        matrix="wheat",
+        recipe="iMAP biscuit: 1 mL of cow's milk in each biscuit; bake 10-15 min at 180 °C.",
+        notes="Milk is the dose-counted allergen; the biscuit also holds wheat.",
+        composite=True,
+    ),
+    FoodSeed(
+        "Milk ladder muffin",
+        "iMAP recipe, home-baked",
+        "milk",
+        D("6"),
+        "milk protein 0.875 g per muffin (25 mL milk, iMAP recipe file, Venter 2017); a muffin taken as 50 g "
+        "[unconfirmed: weigh one of the batch]; whole-food protein 6 g/100 g is an estimate from the ingredients",
+        serving=D("50"),
+        measures={"muffin": "50"},
+        allergen_protein=D("1.75"),
+        processing="baked",
+        processing_temperature_c=180,
+        processing_minutes=20,
+        matrix="wheat",
+        recipe="iMAP muffin: 25 mL of cow's milk in each muffin; bake 15-20 min at 180-200 °C.",
+        notes="Milk is the dose-counted allergen; the muffin also holds egg and wheat.",
+        composite=True,
+    ),
     FoodSeed(
         "Egg",
         "whole, raw",
@@ -319,6 +358,9 @@ class ProtocolSeed:
     fpies_protein_g_per_kg: D | None = None  # FPIES: doses generated for the patient's weight at booking
     # food helper (issue 13): explicit steps (protein mg, household measure, wait in minutes) instead of a generator
     steps: tuple[tuple[D, str, int], ...] = ()
+    # ladders (X4): rungs of different foods, each (food (name, form), amount in that food, household measure, wait
+    # in minutes); the protocol's food is the first rung's
+    rungs: tuple[tuple[tuple[str, str], D, str, int], ...] = ()
 
 
 PROTOCOLS: tuple[ProtocolSeed, ...] = (
@@ -539,5 +581,59 @@ PROTOCOLS: tuple[ProtocolSeed, ...] = (
             "from 13), 30 min before meals, in water only, for a patient established on it: FDA label (§5.5); "
             "H1/H2 continued as the basic MCAD regimen (Molderings 2011, §5.3)."
         ),
+    ),
+    # Ladders and linked days (X4, X5, P2; docs/clinical-sources.md §13).
+    ProtocolSeed(
+        "Milk ladder at home (iMAP/MAP rungs)",
+        "home",
+        ("Milk ladder biscuit", "iMAP recipe, home-baked"),
+        "food",
+        {},
+        observation_minutes=0,
+        watch_hours=48,
+        follow_up_hours=(2, 24),
+        keep_eating_between_steps=True,
+        rungs=(
+            (("Milk ladder biscuit", "iMAP recipe, home-baked"), D("10"), "1 biscuit", _WEEK),
+            (("Milk ladder biscuit", "iMAP recipe, home-baked"), D("20"), "2 biscuits", _WEEK),
+            (("Milk ladder biscuit", "iMAP recipe, home-baked"), D("30"), "3 biscuits", _WEEK),
+            (("Milk ladder muffin", "iMAP recipe, home-baked"), D("25"), "1/2 muffin", _WEEK),
+            (("Milk ladder muffin", "iMAP recipe, home-baked"), D("50"), "1 muffin", _WEEK),
+            (("Yogurt", "plain, whole milk"), D("125"), "", _WEEK),
+            (("Cheese", "cheddar"), D("25"), "", _WEEK),
+            (("Cow's milk", "whole, 3.25 %"), D("100"), "", _WEEK),
+            (("Cow's milk", "whole, 3.25 %"), D("200"), "", _WEEK),
+        ),
+        notes=(
+            "A ladder of different foods, from well-baked milk to fresh milk; each rung is eaten daily for about a "
+            "week before the next, and only when the child is well and gut symptoms and eczema are settled. Keep "
+            "eating the tolerated rung daily until the next step. Designed for mild-to-moderate non-IgE cow's milk "
+            "allergy; in IgE-mediated allergy only after specialist review, more slowly. The iMAP pancake rung has "
+            "no published amount here: add it from your own recipe if you use it. Protein falls from cheese to the "
+            "first 100 mL of milk: the rungs rise in how little the milk is cooked, not only in protein. Weigh one "
+            "home-baked biscuit and muffin: the seeded weights are assumptions."
+        ),
+        references=(
+            "Biscuit 1 → 3 and muffin ½ → 1 with their milk: iMAP recipe file (Venter 2017). Yogurt 125 g pot, hard "
+            "cheese 25 g, milk 100 → 200 mL: MAP 12-step ladder 2013. Rung order beyond that and the week per rung "
+            "are unconfirmed (docs/clinical-sources.md §13.1)."
+        ),
+    ),
+    ProtocolSeed(
+        "ASCIA peanut days 2-7 at home (after a negative clinic challenge)",
+        "home",
+        ("Peanut butter", "smooth"),
+        "food",
+        {},
+        observation_minutes=0,
+        watch_hours=2,
+        follow_up_hours=(24,),
+        first_step_in_clinic=False,
+        rungs=tuple((("Peanut butter", "smooth"), D("10"), "2 tsp", _DAY) for _ in range(6)),
+        notes=(
+            "Book it as a continuation (home days) of the negative ASCIA peanut challenge in clinic: 2 teaspoons of "
+            "peanut butter a day on days 2-7, then peanut at least weekly from then on."
+        ),
+        references="ASCIA Food Challenge Protocols 2011, peanut sheet (docs/clinical-sources.md §1.3, §13.2).",
     ),
 )

@@ -54,7 +54,7 @@ from challenges.reports.text import (
     yes_no,
 )
 from challenges.run import facts, selectors
-from challenges.run.models import ChallengeEvent, EventKind
+from challenges.run.models import ChallengeEvent, ContinuationKind, EventKind
 from clinical import outcome as outcome_rules
 from clinical import washout
 from clinical.adrenaline import emergency_text
@@ -80,6 +80,7 @@ class Context:
         self.state = selectors.run_state(challenge)
         self.zone = challenge.clinic.tzinfo
         self.unit = challenge.protocol.food.amount_unit
+        self.food_label = f"{challenge.protocol.food.name}, {challenge.protocol.food.form}"
         self.valid = [d for d in challenge.doses.all() if not d.entered_in_error]
         self.dose_times = [(d.sequence, d.given_at) for d in self.valid]
         moments = [d.given_at for d in challenge.doses.all()] + [o.observed_at for o in challenge.observations.all()]
@@ -169,7 +170,27 @@ def _summary(ctx: Context) -> tuple[Line, ...]:
         Line("Status", status),
         Line("Supervising allergist", person(c.allergist)),
         Line("Nurse", person(c.nurse)),
+        *_links(ctx),
     )
+
+
+def _links(ctx: Context) -> tuple[Line, ...]:
+    """Linked challenges (X5): the one this continues, and those that continue it."""
+    c, lines = ctx.challenge, []
+    if c.continues is not None:
+        earlier = c.continues
+        kind = str(ContinuationKind(c.continuation_kind).label)
+        lines.append(Line("Continues", f"{kind}: challenge {earlier.pk}, {_challenge_text(ctx, earlier)}"))
+    for later in c.continuations.all():
+        kind = str(ContinuationKind(later.continuation_kind).label).lower()
+        lines.append(Line("Continued by", f"challenge {later.pk} ({kind}), {_challenge_text(ctx, later)}"))
+    return tuple(lines)
+
+
+def _challenge_text(ctx: Context, other: Challenge) -> str:
+    outcome = f", {Outcome(other.outcome).label.lower()}" if other.outcome else ""
+    status = str(Status(other.status).label).lower()
+    return f"{other.protocol.food.name}, {day(other.scheduled_at, ctx.zone)} ({status}{outcome})"
 
 
 def _protocol(ctx: Context) -> tuple[Line, ...]:
@@ -183,6 +204,9 @@ def _protocol(ctx: Context) -> tuple[Line, ...]:
         Line("Setting", str(Setting(c.setting).label)),
         Line("Steps", f"{len(plan)}; wait between steps: {', '.join(waits)}"),
     ]
+    foods = list(dict.fromkeys(line.food_label for line in plan))
+    if len(foods) > 1:  # a ladder of different foods (X4)
+        lines.append(Line("Foods, rung by rung", "; ".join(foods)))
     if plan:
         lines.append(
             Line(
@@ -333,6 +357,8 @@ def _doses(ctx: Context) -> list[DoseRow]:
         if d.source == "patient":
             flags.append("patient-recorded")
         findings = tuple(_finding(ctx, o) for o in line.findings if o.severity > 0)
+        # A ladder's rung of another food (X4) is counted in that food, and says which it was.
+        unit, rung = line.food_unit, f" of {line.food_label}" if line.food_label != ctx.food_label else ""
         cumulative = "blinded" if blind else (DASH if d.entered_in_error else mg_text(line.cumulative_protein_mg))
         rows.append(
             DoseRow(
@@ -342,8 +368,8 @@ def _doses(ctx: Context) -> list[DoseRow]:
                 # row says so and shows no protein eaten (review O6). A diluted dose counts what its mix delivered.
                 planned_protein=_blinded_or(blind, d, "placebo", mg_text(d.planned_protein_mg)),
                 # Amounts too: a placebo's twin has the same amount, so equal amounts would narrow the guess.
-                planned_food="blinded" if blind else _planned_food(ctx, d),
-                eaten="blinded" if blind else _eaten(ctx, d),
+                planned_food="blinded" if blind else _planned_food(d, unit, rung),
+                eaten="blinded" if blind else _eaten(d, unit, rung),
                 protein_eaten=_blinded_or(
                     blind,
                     d,
@@ -362,15 +388,15 @@ def _doses(ctx: Context) -> list[DoseRow]:
     return rows
 
 
-def _planned_food(ctx: Context, d: Dose) -> str:
-    food = amount_text(d.planned_food_amount, ctx.unit)
+def _planned_food(d: Dose, unit: str, rung: str) -> str:
+    food = amount_text(d.planned_food_amount, unit) + rung
     return f"{amount_text(d.planned_mix_volume_ml, 'mL')} of mix ({food})" if d.is_diluted else food
 
 
-def _eaten(ctx: Context, d: Dose) -> str:
+def _eaten(d: Dose, unit: str, rung: str) -> str:
     """For a diluted dose, the volume of the mix given and its concentration; else the food eaten."""
     if not d.is_diluted:
-        return amount_text(d.food_amount, ctx.unit)
+        return amount_text(d.food_amount, unit) + rung
     concentration = format_quantity(rounded_mg(d.mix_protein_mg_per_ml or Decimal(0)), "mg/mL")
     return f"{amount_text(d.mix_volume_ml, 'mL')} of mix at {concentration}"
 

@@ -72,6 +72,7 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
     times = step_times(c.scheduled_at, state.plan)
     clock = Clock(zone, c.scheduled_at.astimezone(zone).date(), times)
     food = c.protocol.food
+    ladder = len({line.food_label for line in state.plan}) > 1  # rungs of different foods (X4)
     details = (
         Line("Scheduled", when(c.scheduled_at, zone)),
         Line("Protocol", f"{c.protocol.name} (version {c.protocol.version})"),
@@ -86,7 +87,7 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
             step=str(line.number),
             time=clock(at),
             protein=DASH if line.is_lip_smear else mg_text(line.protein_mg),
-            food_amount=DASH if line.is_lip_smear else amount_text(line.food_amount, line.food_unit),
+            food_amount=DASH if line.is_lip_smear else _prep_amount(line, ladder),
             measure=line.household_measure or DASH,
             instructions=line.instructions,
             cumulative=mg_text(line.cumulative_protein_mg),
@@ -243,8 +244,16 @@ def home_plan(challenge: Challenge) -> HomePlan:
 
 
 def _home_amount(line: StepLine) -> str:
+    """ "1/2 muffin (25 g) of Milk ladder muffin, …": every step names its food (a ladder's rungs differ, X4)."""
     grams = amount_text(line.food_amount, line.food_unit)
-    return f"{line.household_measure} ({grams})" if line.household_measure else grams
+    amount = f"{line.household_measure} ({grams})" if line.household_measure else grams
+    return f"{amount} of {line.food_label}" if line.food_label else amount
+
+
+def _prep_amount(line: StepLine, ladder: bool) -> str:
+    """A ladder's rung names its food on the preparation sheet; a one-food plan names it once, at the top."""
+    amount = amount_text(line.food_amount, line.food_unit)
+    return f"{amount} of {line.food_label}" if ladder and line.food_label else amount
 
 
 def _home_premed(item: PremedicationItem, age_years: int) -> str:

@@ -22,7 +22,7 @@ from challenges.models import (
     TreatmentKind,
     WashoutAction,
 )
-from challenges.run.models import DischargeCondition, StopKind
+from challenges.run.models import Challenge, ContinuationKind, DischargeCondition, StopKind
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
 from clinical.run_rules import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES
@@ -79,14 +79,33 @@ class ScheduleForm(PlainTextForm):
         widget=forms.Select(choices=[("unknown", _("As the protocol says")), ("true", _("Yes")), ("false", _("No"))]),
         help_text=_("Under supervision, before the patient goes on at home."),
     )
+    # A continuation of an earlier challenge of this patient (X5): day 2, open feeding after a DBPCFC, home days.
+    continues = forms.ModelChoiceField(
+        label=_("Continues challenge"), queryset=Challenge.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    continuation_kind = forms.ChoiceField(
+        label=_("Continuation"), choices=[("", _("Not a continuation")), *ContinuationKind.choices], required=False
+    )
     # The medication check the user was last shown (challenges.run.views.schedule): booking goes ahead only once
     # the check for exactly this protocol, date and medication list has been on the screen.
     reviewed = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     submission_key = SubmissionKeyField()
 
-    def __init__(self, *args: Any, protocols: Any, clinic_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, protocols: Any, clinic_id: int, continues: Challenge | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["protocol"]).queryset = protocols
+        # Any challenge of the clinic: the booking refuses another patient's (continuation_other_patient).
+        challenges = Challenge.objects.filter(clinic_id=clinic_id)
+        cast(forms.ModelChoiceField, self.fields["continues"]).queryset = challenges
+        if continues is None:
+            del self.fields["continuation_kind"]
+            self.fields["continues"].disabled = True
+        else:
+            self.fields["continues"].initial = continues.pk
+            self.fields["continuation_kind"].required = True
+            self.initial.setdefault("protocol", continues.protocol.pk)  # offered first; any of its allergen may go
         staff = User.objects.filter(clinic_id=clinic_id, is_active=True)
         cast(forms.ModelChoiceField, self.fields["allergist"]).queryset = staff.filter(role=Role.ALLERGIST)
         cast(forms.ModelChoiceField, self.fields["nurse"]).queryset = staff.filter(

@@ -65,6 +65,15 @@ class StopKind(models.TextChoices):
     OTHER = "other", _("Other non-clinical reason")
 
 
+class ContinuationKind(models.TextChoices):
+    """How a challenge continues an earlier one (X5); the values are clinical.continuation.KINDS."""
+
+    DAY_2 = "day_2", _("Day 2 (repeat of the top dose)")
+    OPEN_AFTER_DBPCFC = "open_after_dbpcfc", _("Open feeding after a negative DBPCFC")
+    HOME_DAYS = "home_days", _("Home days after a negative clinic challenge")
+    RECHALLENGE = "rechallenge", _("Re-challenge after an equivocal result")
+
+
 class Challenge(ClinicalRecord):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="challenges")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="challenges")
@@ -96,6 +105,17 @@ class Challenge(ClinicalRecord):
 
     # Home plans: the first step is taken in clinic (from the protocol at booking, docs/clinical-sources.md §11.1).
     first_step_in_clinic = models.BooleanField(_("first step taken in clinic"), default=False)
+    # A continuation of an earlier challenge of the same patient (X5): day 2, the open feeding after a negative
+    # DBPCFC, ASCIA days 2-7 at home, a re-challenge after an equivocal result.
+    continues = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continuations",
+        verbose_name=_("continues challenge"),
+    )
+    continuation_kind = models.CharField(_("continuation"), max_length=20, choices=ContinuationKind, blank=True)
     # Weight-based doses (FPIES): the weight and its date the doses were generated from at booking (§11.2).
     dose_weight_kg = models.DecimalField(_("dosing weight (kg)"), max_digits=5, decimal_places=2, null=True, blank=True)
     dose_weight_measured_on = models.DateField(_("dosing weight measured on"), null=True, blank=True)
@@ -153,6 +173,17 @@ class Challenge(ClinicalRecord):
             models.Index(fields=["patient", "scheduled_at"]),
             # Today's board: the challenges running now, whatever day they were booked for (bench/README.md).
             models.Index(fields=["clinic", "status"], name="challenges_clinic_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(continues__isnull=True, continuation_kind="")
+                | (Q(continues__isnull=False) & ~Q(continuation_kind="")),
+                name="challenges_challenge_continuation_has_kind",
+                violation_error_message=_("A continuation names the challenge it continues and how."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(continues=models.F("pk")), name="challenges_challenge_not_own_continuation"
+            ),
         ]
 
     def __str__(self) -> str:

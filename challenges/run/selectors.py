@@ -7,6 +7,7 @@ challenges.run.facts and the pure clinical modules.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -59,8 +60,10 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         "checks_override_by",
         "unblinded_by",
         "symptoms_resolved_by",
+        "continues__protocol__food",
     ).prefetch_related(
-        "protocol__steps",
+        "protocol__steps__food",
+        Prefetch("continuations", queryset=Challenge.objects.select_related("protocol__food")),
         "protocol__premedications",
         "patient__medications",
         "patient__triggers",
@@ -192,6 +195,8 @@ class DoseLine:
     dose: Dose
     cumulative_protein_mg: Decimal  # from what was actually eaten, valid doses only
     findings: tuple[Observation, ...]
+    food_label: str = ""  # the food of the step it gave (a ladder's rung, X4)
+    food_unit: str = "g"
 
 
 @dataclass(frozen=True)
@@ -276,7 +281,7 @@ def run_state(challenge: Challenge) -> RunState:
     return RunState(
         challenge=challenge,
         plan=plan,
-        doses=_dose_lines(challenge),
+        doses=_dose_lines(challenge, plan),
         next_step=step,
         next_line=plan[next_slot.step - 1] if next_slot else None,
         next_placebo=bool(next_slot and next_slot.placebo),
@@ -353,8 +358,9 @@ def _given(valid: list[Dose], unit: str) -> list[outcome.GivenDose]:
     ]
 
 
-def _dose_lines(challenge: Challenge) -> list[DoseLine]:
+def _dose_lines(challenge: Challenge, plan: Sequence[StepLine]) -> list[DoseLine]:
     lines, total = [], Decimal(0)
+    by_step = {line.number: line for line in plan}
     doses = list(challenge.doses.all())
     observations = [o for o in challenge.observations.all() if not o.entered_in_error]
     for index, dose in enumerate(doses):
@@ -364,7 +370,9 @@ def _dose_lines(challenge: Challenge) -> list[DoseLine]:
         findings = tuple(
             o for o in observations if o.observed_at >= dose.given_at and (until is None or o.observed_at < until)
         )
-        lines.append(DoseLine(dose, total, findings if not dose.entered_in_error else ()))
+        step = by_step.get(dose.step_number)
+        food = (step.food_label, step.food_unit) if step else ("", challenge.protocol.food.amount_unit)
+        lines.append(DoseLine(dose, total, findings if not dose.entered_in_error else (), *food))
     return lines
 
 

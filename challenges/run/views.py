@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit.models import Action
 from audit.services import log_access
 from challenges import access
+from challenges.library.models import Protocol
 from challenges.reports import build_signed_report
 from challenges.run import facts, selectors
 from challenges.run import services as runs
@@ -214,14 +217,18 @@ def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse
     shows it without saving; "Use this date" moves the booking to the earliest date and checks again)."""
     patient = get_patient_for_staff(request.user, patient_pk)
     clinic_id = require_clinic_staff(request.user)  # passed already, in get_patient_for_staff
-    protocols = access.protocols_for(request.user).current().select_related("food")
     data = request.POST.copy() if request.method == "POST" else None
+    continues, protocols = _continued(
+        request, data, access.protocols_for(request.user).current().select_related("food")
+    )
+    booking_form = partial(ScheduleForm, protocols=protocols, clinic_id=clinic_id, continues=continues)
+
     preview = data is not None and ("check" in data or "use_date" in data)
     seen_before: selectors.BookingCheck | None = None
     if data is not None and data.get("book_earliest"):
         # "Move the booking to the earliest date": one click that checks again on that date and books it when the
         # check shown for the old date is still the one on file and nothing new comes up.
-        old = ScheduleForm(data, protocols=protocols, clinic_id=clinic_id)
+        old = booking_form(data)
         if old.is_valid():
             seen_before = selectors.booking_check(
                 patient, old.cleaned_data["protocol"], old.cleaned_data["scheduled_at"]
@@ -229,7 +236,7 @@ def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse
         data["scheduled_at"] = str(data["book_earliest"])
     elif data is not None and data.get("use_date"):
         data["scheduled_at"] = str(data["use_date"])
-    form = ScheduleForm(data, protocols=protocols, clinic_id=clinic_id)
+    form = booking_form(data)
     check = None
     if data is not None and form.is_valid():
         check = selectors.booking_check(patient, form.cleaned_data["protocol"], form.cleaned_data["scheduled_at"])
@@ -255,9 +262,21 @@ def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse
                 return redirect("challenges:detail", pk=challenge.pk)
         else:
             data["reviewed"] = check.fingerprint
-            form = ScheduleForm(data, protocols=protocols, clinic_id=clinic_id)
-    context = {"form": form, "patient": patient, "check": check}
+            form = booking_form(data)
+    context = {"form": form, "patient": patient, "check": check, "continues": continues}
     return render(request, "challenges/challenge_schedule.html", context)
+
+
+def _continued(
+    request: AuthenticatedHttpRequest, data: Any, protocols: QuerySet[Protocol]
+) -> tuple[Challenge | None, QuerySet[Protocol]]:
+    """The challenge a booking continues (X5): `?continues=` on the page, the hidden field once posted; and the
+    protocols it offers: those of the earlier challenge's allergen."""
+    raw = (data or {}).get("continues") or request.GET.get("continues") or ""
+    if not str(raw).isdigit():
+        return None, protocols
+    earlier = access.get_challenge_for_staff(request.user, int(raw))
+    return earlier, protocols.filter(food__allergen_group=earlier.protocol.food.allergen_group)
 
 
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:

@@ -214,12 +214,12 @@ def test_query_count_does_not_grow_with_challenges(
 ):
     client.force_login(nurse)
     url = reverse("challenges:export-doses")
-    # Session, user, clinic (time zone), challenges, doses, observations, food packs; the access-log row (chain
-    # head, insert); then the session's idle-timeout save (savepoint, update, release).
-    with django_assert_num_queries(12):
+    # Session, user, clinic (time zone), challenges, doses, observations, food packs, protocol steps (a ladder rung's
+    # unit); the access-log row (chain head, insert); then the session's idle-timeout save (savepoint, update, release).
+    with django_assert_num_queries(13):
         client.get(url)
     run_passed(patient, practall, allergist, nurse, clock)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert len(client.get(url).content.splitlines()) == 1 + 5 + 7
 
 

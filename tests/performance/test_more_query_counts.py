@@ -166,9 +166,10 @@ def test_attention_still_lists_a_stopped_plan_with_a_recent_symptom(
 STAFF_HOME_QUERIES = 3
 BOARD_QUERIES = 15  # 5: what the observation end rests on (findings, vitals, treatments, events, discharge); 3: the
 # medication check before the first dose (premedication, the medication list, wash-out decisions)
-ATTENTION_QUERIES = 23  # lot: + the food packs recorded (one prefetch)
-HOME_PLAN_STAFF_QUERIES = 23  # lot: + the food packs recorded (one prefetch)
-HOME_PLAN_PATIENT_QUERIES = 23  # lot: + the food packs recorded (one prefetch)
+ATTENTION_QUERIES = 24  # lot: + the food packs recorded (one prefetch); ladders: + the challenges that continue each
+# plan (X5), one query
+HOME_PLAN_STAFF_QUERIES = 24  # lot: + the food packs (one prefetch); ladders: + the continuing challenges (X5)
+HOME_PLAN_PATIENT_QUERIES = 24  # lot: + the food packs (one prefetch); ladders: + the continuing challenges (X5)
 PROTOCOL_LIST_QUERIES = 5
 PROTOCOL_DETAIL_QUERIES = 7
 FOOD_LIST_QUERIES = 4

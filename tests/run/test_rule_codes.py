@@ -150,6 +150,89 @@ def test_neutrophils_are_recorded_only_for_fpies(challenge, nurse):
     )
 
 
+# --- continuations (X5; clinical.continuation) --------------------------------------------------------------------
+
+
+def _home_days_protocol():
+    from challenges.library.models import Protocol
+
+    return Protocol.objects.get(clinic=None, name="ASCIA peanut days 2-7 at home (after a negative clinic challenge)")
+
+
+def test_schedule_refuses_a_continuation_kind_without_the_challenge_it_continues(practall, patient, allergist, clock):
+    assert_refused(
+        "continuation_kind",
+        lambda: _schedule(patient, practall, allergist, None, allergist, continuation_kind="day_2"),
+    )
+
+
+def test_schedule_refuses_to_continue_another_patients_challenge(practall, patient, other_patient, allergist, clock):
+    theirs = _schedule(other_patient, practall, allergist, None, allergist)
+    assert_refused(
+        "continuation_other_patient",
+        lambda: _schedule(patient, practall, allergist, None, allergist, continues=theirs, continuation_kind="day_2"),
+    )
+
+
+def test_schedule_refuses_to_continue_a_cancelled_challenge(practall, patient, allergist, clock):
+    first = _schedule(patient, practall, allergist, None, allergist)
+    runs.challenge_cancel(challenge=first, by=allergist, reason="Patient unwell")
+    assert_refused(
+        "continuation_of_void",
+        lambda: _schedule(patient, practall, allergist, None, allergist, continues=first, continuation_kind="day_2"),
+    )
+
+
+def test_schedule_refuses_home_days_before_the_clinic_challenge_has_passed(practall, patient, allergist, clock):
+    first = _schedule(patient, practall, allergist, None, allergist)
+    assert_refused(
+        "continuation_outcome",
+        lambda: _schedule(
+            patient, _home_days_protocol(), allergist, None, allergist, continues=first, continuation_kind="home_days"
+        ),
+    )
+
+
+def test_schedule_refuses_a_day_2_after_a_failed_day_1(practall, patient, allergist, nurse, clock):
+    from challenges.run.services import OutcomeInput
+    from tests.interop.conftest import check_in, give_doses
+
+    first = _schedule(patient, practall, allergist, nurse, nurse)
+    check_in(first, nurse, clock.now)
+    give_doses(first, nurse, clock, 1)
+    runs.challenge_stop(challenge=first, by=allergist, reason="Hives after the first dose")
+    outcome = OutcomeInput("failed", "Hives after the first dose", "wao_2010", "1", "strict_avoidance", False)
+    runs.outcome_confirm(challenge=first, by=allergist, data=outcome)
+    assert_refused(
+        "continuation_after_failed",
+        lambda: _schedule(patient, practall, allergist, None, allergist, continues=first, continuation_kind="day_2"),
+    )
+
+
+def test_schedule_refuses_home_days_on_a_clinic_protocol(practall, patient, allergist, nurse, clock):
+    from tests.interop.conftest import run_passed
+
+    first = run_passed(patient, practall, allergist, nurse, clock)
+    assert_refused(
+        "continuation_not_home",
+        lambda: _schedule(
+            patient, practall, allergist, None, allergist, continues=first, continuation_kind="home_days"
+        ),
+    )
+
+
+def test_schedule_refuses_an_open_feeding_after_an_open_challenge(practall, patient, allergist, nurse, clock):
+    from tests.interop.conftest import run_passed
+
+    first = run_passed(patient, practall, allergist, nurse, clock)
+    assert_refused(
+        "continuation_not_blinded",
+        lambda: _schedule(
+            patient, practall, allergist, None, allergist, continues=first, continuation_kind="open_after_dbpcfc"
+        ),
+    )
+
+
 def test_schedule_refuses_a_patient_of_another_clinic(practall, other_clinic_patient, allergist, nurse, clock):
     assert_refused("bad_patient", lambda: _schedule(other_clinic_patient, practall, allergist, nurse, nurse))
 
@@ -1133,11 +1216,14 @@ SERVICES = [*sorted((ROOT / "challenges/run/services").glob("*.py")), ROOT / "ch
 FIRST_DOSE_REFUSALS = ROOT / "clinical/washout.py"
 # A step's premedication refusals: services.doses raises the code clinical.premedication.step_problems names.
 PREMEDICATION_REFUSALS = ROOT / "clinical/premedication.py"
+# A continuation's refusals: services.schedule raises the code clinical.continuation.continuation_refusal names.
+CONTINUATION_REFUSALS = ROOT / "clinical/continuation.py"
 
 
 def test_every_code_the_services_raise_is_asserted_here():
     raised = {code for path in SERVICES for code in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))}
     raised |= set(re.findall(r'Refusal\(\s*"([a-z_]+)"', FIRST_DOSE_REFUSALS.read_text(encoding="utf-8")))
+    raised |= set(re.findall(r'Refusal\(\s*"([a-z_]+)"', CONTINUATION_REFUSALS.read_text(encoding="utf-8")))
     premedication = PREMEDICATION_REFUSALS.read_text(encoding="utf-8")
     raised |= set(re.findall(r'^PREMED_[A-Z_]+ = "([a-z_]+)"', premedication, re.MULTILINE))
     # Booking's placebo refusals: services.schedule raises the code clinical.blinding.check_placebo_count names.

@@ -263,6 +263,7 @@ def _write(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
             household_measure=step.household_measure,
             interval_minutes=step.interval_minutes,
             role=step.role,
+            food_id=step.food_id,
         )
         row.full_clean()
         row.save()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+
 from django.db import transaction
 
 from challenges.library.facts import food_spec
@@ -49,7 +52,8 @@ def _protocol(seed: ProtocolSeed) -> bool:
     if Protocol.objects.filter(clinic=None, name=seed.name).exists():
         return False
     food = Food.objects.get(clinic=None, name=seed.food[0], form=seed.food[1])
-    protocol_create(clinic=None, by=None, draft=seed_draft(seed, food))
+    rung_foods = {key: Food.objects.get(clinic=None, name=key[0], form=key[1]) for key, *_ in seed.rungs}
+    protocol_create(clinic=None, by=None, draft=seed_draft(seed, food, rung_foods=rung_foods))
     return True
 
 
@@ -79,17 +83,26 @@ def seed_food(seed: FoodSeed) -> Food:
 def seed_drafts() -> list[ProtocolDraft]:
     """Every standard protocol seed as the draft it would be saved as (its food unsaved): for check_library."""
     foods = {(seed.name, seed.form): seed for seed in FOODS}
-    return [seed_draft(seed, seed_food(foods[seed.food])) for seed in PROTOCOLS]
+    return [
+        seed_draft(
+            seed,
+            seed_food(foods[seed.food]),
+            rung_foods={key: seed_food(foods[key]) for key, *_ in seed.rungs},
+        )
+        for seed in PROTOCOLS
+    ]
 
 
-def seed_draft(seed: ProtocolSeed, food: Food) -> ProtocolDraft:
+def seed_draft(
+    seed: ProtocolSeed, food: Food, *, rung_foods: Mapping[tuple[str, str], Food] | None = None
+) -> ProtocolDraft:
     """What a protocol seed says, with its generated steps and the kind's default rules."""
     return ProtocolDraft(
         name=seed.name,
         kind=seed.kind,
         food=food,
         dose_basis=seed.dose_basis,
-        steps=_steps(seed, food),
+        steps=_steps(seed, food, rung_foods or {}),
         observation_minutes=seed.observation_minutes,
         watch_hours=seed.watch_hours,
         min_top_dose_mg=seed.min_top_dose_mg,
@@ -104,8 +117,14 @@ def seed_draft(seed: ProtocolSeed, food: Food) -> ProtocolDraft:
     )
 
 
-def _steps(seed: ProtocolSeed, food: Food) -> tuple[plan.PlannedStep, ...]:
-    """The seed's explicit steps, else its generator's (a household ladder with the food's own teaspoon weight)."""
+def _steps(seed: ProtocolSeed, food: Food, rung_foods: Mapping[tuple[str, str], Food]) -> tuple[plan.PlannedStep, ...]:
+    """The seed's rungs of different foods (a ladder), its explicit steps, else its generator's (a household ladder
+    with the food's own teaspoon weight)."""
+    if seed.rungs:
+        return tuple(
+            _rung(number, food, rung_foods[key], amount, measure, wait)
+            for number, (key, amount, measure, wait) in enumerate(seed.rungs, start=1)
+        )
     if seed.steps:
         return tuple(
             plan.PlannedStep(number, protein, None, measure, wait)
@@ -116,3 +135,10 @@ def _steps(seed: ProtocolSeed, food: Food) -> tuple[plan.PlannedStep, ...]:
     if params.get("generator") == "household" and "grams_per_measure" not in params:
         params["grams_per_measure"] = spec.measure_weight("tsp")
     return tuple(plan.generate_steps(plan.GeneratorInput(**params), food=spec))
+
+
+def _rung(number: int, protocol_food: Food, food: Food, amount: Decimal, measure: str, wait: int) -> plan.PlannedStep:
+    """A ladder rung: an amount of its own food (none of its own when it is the protocol's food)."""
+    if (food.name, food.form) == (protocol_food.name, protocol_food.form):
+        return plan.PlannedStep(number, None, amount, measure, wait)
+    return plan.PlannedStep(number, None, amount, measure, wait, food=food_spec(food), food_id=food.pk)

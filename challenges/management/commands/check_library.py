@@ -57,7 +57,7 @@ def _current_protocols() -> Iterable[Protocol]:
     return (
         Protocol.objects.current()
         .select_related("clinic", "food")
-        .prefetch_related("steps", "premedications")
+        .prefetch_related("steps__food", "premedications")
         .order_by("clinic__name", "name")
     )
 

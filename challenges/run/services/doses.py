@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from challenges.library.facts import food_spec
 from challenges.library.models import ProtocolStep, StepRole
 from challenges.run import facts
 from challenges.run.models import Challenge, Dose, EventKind, Setting, Source, Status
@@ -150,8 +151,13 @@ def _given(
     slot = blinding.slot(facts.blind_schedule(challenge), number)
     # Rows booked under the old substitution model (placebo_steps) keep their placebo steps.
     placebo = slot.placebo or number in challenge.placebo_steps
-    spec = facts.challenge_food_spec(challenge)
-    planned = challenge.protocol.steps.get(number=slot.step)
+    # ladders (X4): a rung of its own food is counted in that food; the label correction (docs §12) applies only to
+    # the protocol's own food.
+    planned = challenge.protocol.steps.select_related("food").get(number=slot.step)
+    if planned.food is not None and planned.food_id != challenge.protocol.food_id:
+        spec = food_spec(planned.food)
+    else:
+        spec = facts.challenge_food_spec(challenge)
     preparation = _preparation(planned, spec)
     if preparation is not None:
         if food_amount is not None:

@@ -21,7 +21,7 @@ from challenges.run.services._guards import (
     save_new,
     transition,
 )
-from clinical import blinding, fpies, plan
+from clinical import blinding, continuation, fpies, plan
 from clinical.kinds import KINDS
 from clinical.plan import preparation_problems
 from clinical.units import format_decimal, format_quantity
@@ -41,6 +41,8 @@ def challenge_schedule(
     indication: str = "",
     placebo_doses: int = 0,
     first_step_in_clinic: bool | None = None,
+    continues: Challenge | None = None,
+    continuation_kind: str = "",
 ) -> Challenge:
     """Book a challenge on the current version of a protocol; the version is frozen for this challenge.
 
@@ -48,7 +50,8 @@ def challenge_schedule(
     portions generated for that weight, and any FPIES protocol is refused above 0.6 g of protein per kg
     (docs/clinical-sources.md §1.5, §11.2). A home plan's first step is taken in clinic unless
     `first_step_in_clinic` is False (None: as the protocol says). `placebo_doses` placebo doses are added to the
-    full active series of a blinded protocol, at places drawn at random now (clinical.blinding).
+    full active series of a blinded protocol, at places drawn at random now (clinical.blinding). A continuation (X5)
+    names the earlier challenge of the same patient and how it continues it (clinical.continuation).
     """
     if patient.clinic_id != by.clinic_id or patient.entered_in_error:
         raise ChallengeRuleError(_("Choose a patient of your clinic."), code="bad_patient")
@@ -69,6 +72,7 @@ def challenge_schedule(
     except blinding.BlindingError as refused:
         raise ChallengeRuleError(refused.message, code=refused.code) from refused
     setting = KINDS[protocol.kind].setting
+    _require_continuable(patient, continues, continuation_kind, setting)
     if protocol.kind == "fpies":
         protocol = _fpies_protocol_for(patient, protocol, by)
     in_clinic = protocol.first_step_in_clinic if first_step_in_clinic is None else first_step_in_clinic
@@ -88,10 +92,36 @@ def challenge_schedule(
         # Drawn here, server-side, once: the page never carries it (clinical.blinding).
         blind_order=blinding.draw_placebo_steps(steps, placebo_doses) if placebo_doses else [],
         status=Status.PLANNED,
+        continues=continues,
+        continuation_kind=continuation_kind if continues is not None else "",
     )
     save_new(challenge, by)
     event(challenge, EventKind.SCHEDULED, by)
     return challenge
+
+
+BLINDED_KINDS = ("dbpcfc", "single_blind")
+
+
+def _require_continuable(patient: Patient, earlier: Challenge | None, kind: str, setting: str) -> None:
+    """A continuation (X5): the same patient's challenge, in a state the kind of continuation allows."""
+    if earlier is None:
+        if kind:
+            raise ChallengeRuleError(
+                _("Choose the challenge this one continues, or no kind of continuation."), code="continuation_kind"
+            )
+        return
+    earlier = Challenge.objects.select_related("protocol").get(pk=earlier.pk)  # as it is now, not as it was read
+    facts_of = continuation.Earlier(
+        same_patient=earlier.patient_id == patient.pk and earlier.clinic_id == patient.clinic_id,
+        status=earlier.status,
+        outcome=earlier.outcome,
+        blinded_kind=earlier.blinded or earlier.protocol.kind in BLINDED_KINDS,
+        entered_in_error=earlier.entered_in_error,
+    )
+    refusal = continuation.continuation_refusal(kind, facts_of, new_setting=setting)
+    if refusal is not None:
+        raise ChallengeRuleError(refusal.message, code=refusal.code)
 
 
 def _fpies_protocol_for(patient: Patient, protocol: Protocol, by: User) -> Protocol:
