@@ -229,3 +229,44 @@ def test_another_clinics_challenge_cannot_be_continued(
     client.force_login(nurse)
     url = reverse("challenges:schedule", args=[patient.pk])
     assert client.get(f"{url}?continues={theirs.pk}").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_label_pack_corrects_only_the_protocols_own_food_not_a_rung_of_another_food(
+    client, ladder, patient, patient_user, allergist, nurse, clock
+):
+    """The pack's label (docs/clinical-sources.md §12) is the protocol's food's; a rung of another food (§13.1) keeps
+    its own library figure."""
+    from datetime import date
+
+    from challenges.library.models import Food
+    from challenges.run import services as runs
+
+    milk = Food.objects.get(clinic=None, name="Cow's milk", form="whole, 3.25 %")
+    # The protocol's food is now the milk: rungs 1-3 (no food of their own) and 8-9 (naming the milk) are eaten as it.
+    ladder.food = milk
+    ladder.save()
+    plan = _book(client, patient, nurse, ladder, allergist, first_step_in_clinic="false")
+    # Label 4.0 g per 100 mL against the library's 3.15 g (+27 %, above 10 %): the label is used for the milk.
+    runs.food_lot_record(
+        challenge=plan,
+        by=nurse,
+        brand="Dairy",
+        lot="M1",
+        expires_on=date(2027, 3, 1),
+        label_protein_g_per_100=Decimal(4),
+    )
+    client.force_login(patient_user)
+    for rung in range(8):
+        if rung:
+            clock.move(days=7)
+        _take_step(client, plan, clock.now)
+    doses = list(plan.doses.order_by("sequence"))
+    # Rung 1, the protocol's food: 10 mL of milk at the label's 4.0 g per 100 mL = 400 mg.
+    assert doses[0].protein_mg == Decimal("400")
+    # Rung 4, the muffin's own food: 25 g at its own 1.75 g milk protein per 100 g = 437.5 mg (the milk's label
+    # would give 1,000 mg).
+    assert doses[3].food_amount == Decimal("25")
+    assert doses[3].protein_mg == Decimal("437.5")
+    # Rung 8: 100 mL of the protocol's milk at the label's 4.0 g per 100 mL = 4,000 mg (library: 3,150 mg).
+    assert doses[7].food_amount == Decimal("100")
+    assert doses[7].protein_mg == Decimal("4000")
