@@ -17,6 +17,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from challenges.models import Challenge, Dose, Observation
+from challenges.run import facts
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.food_lot import compare_label
 
@@ -121,6 +122,7 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
     food = _food_cells(challenge)
     # A ladder's rung of another food (X4) is measured in that food's unit.
     units = {s.number: s.food.amount_unit for s in challenge.protocol.steps.all() if s.food is not None}
+    steps_given = {slot.number: slot.step for slot in facts.blind_schedule(challenge)}  # a blinded dose's step
     total = Decimal(0)
     for dose in challenge.doses.all():
         if not dose.entered_in_error and not dose.is_placebo:
@@ -137,7 +139,7 @@ def dose_rows(challenge: Challenge) -> Iterator[list[str]]:
             BLINDED if hidden else _decimal(dose.planned_food_amount),
             BLINDED if hidden else _decimal(dose.food_amount),
             # A ladder's rung of another food (X4) is measured in that food's unit.
-            units.get(dose.step_number, unit),
+            units.get(steps_given.get(dose.step_number, dose.step_number), unit),
             cumulative,
             dose.source,
             dose.given_by.display_name,

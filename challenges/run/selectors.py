@@ -361,6 +361,7 @@ def _given(valid: list[Dose], unit: str) -> list[outcome.GivenDose]:
 def _dose_lines(challenge: Challenge, plan: Sequence[StepLine]) -> list[DoseLine]:
     lines, total = [], Decimal(0)
     by_step = {line.number: line for line in plan}
+    steps_given = {slot.number: slot.step for slot in facts.blind_schedule(challenge)}
     doses = list(challenge.doses.all())
     observations = [o for o in challenge.observations.all() if not o.entered_in_error]
     for index, dose in enumerate(doses):
@@ -370,7 +371,8 @@ def _dose_lines(challenge: Challenge, plan: Sequence[StepLine]) -> list[DoseLine
         findings = tuple(
             o for o in observations if o.observed_at >= dose.given_at and (until is None or o.observed_at < until)
         )
-        step = by_step.get(dose.step_number)
+        # A blinded dose is numbered by its place in the blinded series: its food is that of the step it gave.
+        step = by_step.get(steps_given.get(dose.step_number, dose.step_number))
         food = (step.food_label, step.food_unit) if step else ("", challenge.protocol.food.amount_unit)
         lines.append(DoseLine(dose, total, findings if not dose.entered_in_error else (), *food))
     return lines
