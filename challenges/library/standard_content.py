@@ -181,7 +181,7 @@ FOODS: tuple[FoodSeed, ...] = (
         "milk",
         D("6"),
         "milk protein 0.035 g per biscuit (1 mL milk, iMAP recipe file, Venter 2017); a biscuit taken as 10 g "
-        "[unconfirmed: weigh one of the batch]; whole-food protein 6 g/100 g is an estimate from the ingredients",
+        "[unconfirmed: weigh one of the batch]; whole-food 6 g/100 g estimated from the ingredients",
         serving=D("30"),
         measures={"biscuit": "10"},
         allergen_protein=D("0.35"),
@@ -199,7 +199,7 @@ FOODS: tuple[FoodSeed, ...] = (
         "milk",
         D("6"),
         "milk protein 0.875 g per muffin (25 mL milk, iMAP recipe file, Venter 2017); a muffin taken as 50 g "
-        "[unconfirmed: weigh one of the batch]; whole-food protein 6 g/100 g is an estimate from the ingredients",
+        "[unconfirmed: weigh one of the batch]; whole-food 6 g/100 g estimated from the ingredients",
         serving=D("50"),
         measures={"muffin": "50"},
         allergen_protein=D("1.75"),

@@ -92,3 +92,19 @@ def test_the_baked_milk_muffin_is_a_structured_baked_food(library):
     assert muffin.processing_text == "baked at 180 °C for 30 min in a wheat matrix"
     assert "Nowak-Węgrzyn 2008" in muffin.protein_source
     assert "1 cup" in muffin.recipe
+
+
+def test_every_seeded_text_fits_its_column():
+    """PostgreSQL refuses a value longer than its varchar (SQLite stores it): check the seeds against the columns."""
+    from challenges.library.standard_content import FOODS, PROTOCOLS
+    from challenges.models import Food, Protocol
+
+    too_long = []
+    for seed in FOODS:
+        for attr, column in (("name", "name"), ("form", "form"), ("source", "protein_source"), ("matrix", "matrix")):
+            value, limit = getattr(seed, attr), Food._meta.get_field(column).max_length
+            if isinstance(value, str) and limit and len(value) > limit:
+                too_long.append(f"{seed.name}: {column} {len(value)} > {limit}")
+    limit = Protocol._meta.get_field("name").max_length
+    too_long += [f"{seed.name}: name" for seed in PROTOCOLS if limit and len(seed.name) > limit]
+    assert too_long == []
