@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser fonts check lint format audit clean bench
+.PHONY: run test install install-dev browser fonts node check lint format audit clean bench
 
 $(BIN)/python:
 	@echo "==> Creating the virtual environment in $(VENV) (with $(PYTHON))"
@@ -41,7 +41,7 @@ run: install fonts
 	@echo ""
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install-dev browser fonts
+test: install-dev browser fonts node
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's chromium (never a downloaded browser); install it when missing and we can.
@@ -50,6 +50,20 @@ browser:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; fi; }
+
+# Test-only JavaScript tools from the npm registry, pinned by package-lock.json: axe-core (accessibility checks in
+# the browser tests) and Medplum's FHIR R4 validator with the official definitions (the export tests).
+node: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "==> Installing Node.js and npm (Debian packages)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else echo "npm is missing: install Node.js and npm (the accessibility and FHIR checks need them)"; exit 1; fi; }
+	@echo "==> Installing the test-only JavaScript tools (npm ci: axe-core, Medplum FHIR definitions)"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Chinese, Japanese and Korean names in the PDFs need a CJK TrueType face (challenges/reports/fonts.py): Debian's
 # fonts-wqy-microhei. Installed when missing and we can; without it such names print as empty boxes.
