@@ -159,7 +159,7 @@ def protocol_in_use(protocol: Protocol) -> bool:
 def protocol_create(*, clinic: Clinic | None, by: User | None, draft: ProtocolDraft) -> Protocol:
     _raise_on_errors(draft, clinic.pk if clinic else None)
     protocol = Protocol(clinic=clinic, created_by=by)
-    _write(protocol, draft, by)
+    write_protocol(protocol, draft, by)
     return protocol
 
 
@@ -175,13 +175,13 @@ def protocol_update(*, protocol: Protocol, by: User, draft: ProtocolDraft) -> Pr
     if not protocol_in_use(protocol):
         protocol.steps.all().delete()
         protocol.premedications.all().delete()
-        _write(protocol, draft, by)
+        write_protocol(protocol, draft, by)
         return protocol
     protocol.is_current = False
     protocol._history_user = by  # type: ignore[attr-defined]
     protocol.save(update_fields=["is_current"])
     successor = Protocol(lineage=protocol.lineage, version=protocol.version + 1, clinic=protocol.clinic, created_by=by)
-    _write(successor, draft, by)
+    write_protocol(successor, draft, by)
     return successor
 
 
@@ -231,7 +231,8 @@ def draft_from_protocol(protocol: Protocol, *, name: str | None = None) -> Proto
     )
 
 
-def _write(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
+def write_protocol(protocol: Protocol, draft: ProtocolDraft, by: User | None) -> None:
+    """Save a protocol row with the draft's fields, steps and premedications (a new row, or one emptied first)."""
     for name in (
         "name",
         "kind",

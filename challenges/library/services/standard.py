@@ -1,14 +1,24 @@
-"""Load the standard foods and protocols (idempotent: keyed by name and form / protocol name)."""
+"""Load the standard foods and protocols (idempotent: keyed by name and form / protocol name), and bring the
+standard protocols of an existing database up to what this release ships (a new version where they differ)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
 from challenges.library.facts import food_spec
-from challenges.library.services.protocols import PremedSpec, ProtocolDraft, protocol_create
+from challenges.library.services.protocols import (
+    PremedSpec,
+    ProtocolDraft,
+    draft_from_protocol,
+    protocol_create,
+    protocol_in_use,
+    write_protocol,
+)
 from challenges.library.standard_content import FOODS, PROTOCOLS, FoodSeed, ProtocolSeed
 from challenges.models import Food, Protocol
 from clinical import plan
@@ -55,6 +65,90 @@ def _protocol(seed: ProtocolSeed) -> bool:
     rung_foods = {key: Food.objects.get(clinic=None, name=key[0], form=key[1]) for key, *_ in seed.rungs}
     protocol_create(clinic=None, by=None, draft=seed_draft(seed, food, rung_foods=rung_foods))
     return True
+
+
+@transaction.atomic
+def refresh_standard_protocols() -> list[str]:
+    """Bring every standard protocol up to the shipped seed; return the names of those that changed.
+
+    A database loaded by an earlier release keeps the standard protocols it was given (their doses, checklist,
+    stop and wash-out rules) until this runs. A protocol that differs from its seed gets a new current version with
+    the seed's content; the old version stays, frozen, for the challenges that were booked on it (what they were
+    planned with is what their records and reports show). One that is unused is rewritten in place. A seed whose
+    food is missing is created first (load_standard_library). Idempotent: a second run changes nothing.
+    """
+    load_standard_library()
+    changed = []
+    for seed in PROTOCOLS:
+        current = (
+            Protocol.objects.select_for_update(of=("self",))
+            .filter(clinic=None, name=seed.name, is_current=True)
+            .first()
+        )
+        if current is None:
+            continue
+        food = Food.objects.get(clinic=None, name=seed.food[0], form=seed.food[1])
+        rung_foods = {key: Food.objects.get(clinic=None, name=key[0], form=key[1]) for key, *_ in seed.rungs}
+        draft = seed_draft(seed, food, rung_foods=rung_foods)
+        if draft_fingerprint(draft) == draft_fingerprint(draft_from_protocol(current)):
+            continue
+        if protocol_in_use(current):
+            current.is_current = False
+            current.save(update_fields=["is_current"])
+            current = Protocol(lineage=current.lineage, version=current.version + 1, clinic=None, created_by=None)
+        else:
+            current.steps.all().delete()
+            current.premedications.all().delete()
+        write_protocol(current, draft, None)
+        changed.append(seed.name)
+    return changed
+
+
+def draft_fingerprint(draft: ProtocolDraft) -> str:
+    """What a protocol says, as comparable text: Decimals by value (3.000 and 3 are equal), JSON rule data as
+    stored (a JSON round trip), the foods by id, premedications in any order (the model orders them by time and drug)."""
+
+    def number(value: Decimal | None) -> str | None:
+        return None if value is None else format(value.normalize(), "f")
+
+    def stored(value: Any) -> Any:
+        return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+    return json.dumps(
+        {
+            "name": draft.name,
+            "kind": draft.kind,
+            "food": draft.food.pk,
+            "dose_basis": draft.dose_basis,
+            "steps": [
+                [
+                    step.number,
+                    number(step.protein_mg),
+                    number(step.food_amount),
+                    step.household_measure,
+                    step.interval_minutes,
+                    step.role,
+                    step.food_id,
+                ]
+                for step in draft.steps
+            ],
+            "observation_minutes": draft.observation_minutes,
+            "watch_hours": draft.watch_hours,
+            "min_top_dose_mg": number(draft.min_top_dose_mg),
+            "checklist_items": list(draft.checklist_items),
+            "stop_rules": stored(draft.stop_rules),
+            "washout_rules": stored(draft.washout_rules),
+            "follow_up_hours": list(draft.follow_up_hours),
+            "premeds": sorted(json.dumps(stored(vars(spec)), sort_keys=True) for spec in draft.premeds),
+            "notes": draft.notes,
+            "references": draft.references,
+            "first_step_in_clinic": draft.first_step_in_clinic,
+            "keep_eating_between_steps": draft.keep_eating_between_steps,
+            "fpies_protein_g_per_kg": number(draft.fpies_protein_g_per_kg),
+        },
+        sort_keys=True,
+        default=str,
+    )
 
 
 def seed_food(seed: FoodSeed) -> Food:

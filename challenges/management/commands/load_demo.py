@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from challenges import demo as challenge_demo
-from challenges.library.services.standard import load_standard_library
+from challenges.library.services.standard import load_standard_library, refresh_standard_protocols
 from patients import demo
 
 
@@ -26,7 +26,8 @@ class Command(BaseCommand):
                 "production database. Use --force if you really mean it."
             )
         with transaction.atomic():
-            foods, protocols = load_standard_library()
+            load_standard_library()
+            refresh_standard_protocols()  # a database from an earlier release gets this release's protocols
             users = demo.load_people()
             challenge_demo.load_clinic_challenges(users)
             challenge_demo.load_home_plans(users)
