@@ -1,6 +1,6 @@
 """FPIES oral food challenges: the caps on the initial feeding, the patient's weight, and the rescue plan.
 
-A pure module (no Django, Decimal arithmetic). The portions themselves are dosing.fpies_weight_based; this module
+A pure module (no Django, Decimal arithmetic). The portions themselves are ladders.fpies_weight_based; this module
 holds the rules a protocol and a booking are checked against (docs/clinical-sources.md §1.5, §11.2).
 """
 
@@ -12,17 +12,10 @@ from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Final
 
-from clinical.dosing import (
-    _CONTEXT,
-    FPIES_CAP_G,
-    FPIES_MAX_G_PER_KG,
-    MG_PER_G,
-    PORTION_RESOLUTION_MG,
-    FoodSpec,
-    _display,
-    plain_amount,
-    protein_for_food_amount,
-)
+from clinical.dose_preparation import _display
+from clinical.dosing import DECIMAL_CONTEXT, MG_PER_G, FoodSpec, protein_for_food_amount
+from clinical.home_ladder import plain_amount
+from clinical.ladders import FPIES_CAP_G, FPIES_MAX_G_PER_KG, PORTION_RESOLUTION_MG
 from clinical.units import format_decimal, format_quantity
 
 # docs/clinical-sources.md §1.5: an initial feeding generally does not exceed 3 g of protein OR 10 g of food
@@ -62,7 +55,7 @@ def food_cap(food: FoodSpec) -> Decimal:
 def total_cap_mg(food: FoodSpec) -> Decimal:
     """The protein cap for this food in mg: 3 g, or the protein in 10 g / 100 mL of it, whichever is lower;
     rounded down to 0.1 mg (the portions' resolution), so the portions stay under both caps."""
-    with localcontext(_CONTEXT):
+    with localcontext(DECIMAL_CONTEXT):
         cap = min(FPIES_CAP_G * MG_PER_G, protein_for_food_amount(food_cap(food), food))
         return plain_amount(cap.quantize(PORTION_RESOLUTION_MG, rounding=ROUND_DOWN))
 
@@ -94,7 +87,7 @@ def cap_issues(total_protein_mg: Decimal, total_food: Decimal, food: FoodSpec | 
 
 def dose_per_kg_issue(total_protein_mg: Decimal, weight_kg: Decimal) -> CapIssue | None:
     """An error when the portions give more than 0.6 g of protein per kg (inclusive limit)."""
-    with localcontext(_CONTEXT):
+    with localcontext(DECIMAL_CONTEXT):
         per_kg = total_protein_mg / MG_PER_G / weight_kg
     if per_kg <= FPIES_MAX_G_PER_KG:
         return None
@@ -152,7 +145,7 @@ def rescue_plan(weight_kg: Decimal) -> RescuePlan:
     """Fluids and drugs for an FPIES reaction, for this weight (docs/clinical-sources.md §1.5)."""
     if not isinstance(weight_kg, Decimal) or not weight_kg > 0:
         raise ValueError("The weight must be a Decimal above 0 kg.")
-    with localcontext(_CONTEXT):
+    with localcontext(DECIMAL_CONTEXT):
         saline = (weight_kg * SALINE_ML_PER_KG).quantize(SALINE_RESOLUTION_ML, rounding=ROUND_HALF_UP)
         ondansetron = min(weight_kg * ONDANSETRON_MG_PER_KG, ONDANSETRON_MAX_MG)
         steroid = min(weight_kg * METHYLPREDNISOLONE_MG_PER_KG, METHYLPREDNISOLONE_MAX_MG)
@@ -168,7 +161,7 @@ def initial_feeding_totals(
     amounts: Sequence[tuple[Decimal, Decimal]],
 ) -> tuple[Decimal, Decimal]:
     """(protein mg, food) summed over the portions of the initial feeding, given as (protein mg, food) pairs."""
-    with localcontext(_CONTEXT):
+    with localcontext(DECIMAL_CONTEXT):
         return sum((p for p, _ in amounts), Decimal(0)), sum((f for _, f in amounts), Decimal(0))
 
 

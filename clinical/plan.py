@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-from clinical import dosing, fpies, step_checks
+from clinical import dose_preparation, dosing, fpies, home_ladder, ladders, step_checks
 from clinical.display import amount_text
 from clinical.durations import format_minutes
 from clinical.units import QuantityError, parse_household_amount
@@ -50,8 +50,8 @@ class StepLine:
     cumulative_food: Decimal
     interval_minutes: int
     interval_text: str
-    preparation: dosing.Preparation | None  # None when the dose is planned as an amount of food
-    instructions: str  # how to prepare it: dosing.preparation_text, the same sentence on every page and sheet
+    preparation: dose_preparation.Preparation | None  # None when the dose is planned as an amount of food
+    instructions: str  # how to prepare it: dose_preparation.preparation_text, the same sentence on every page and sheet
     protein_name: str = "protein"  # what protein_mg counts: "protein", or an allergen's ("milk protein")
     problem: str = ""  # why this dose cannot be prepared (then `instructions` says so and nothing else)
     role: str = step_checks.ROLE_DOSE
@@ -98,7 +98,7 @@ def step_lines(
             preparation = None
             if step.food_amount is None:
                 try:
-                    preparation = dosing.prepare_dose(protein, food, alternatives=alternatives)
+                    preparation = dose_preparation.prepare_dose(protein, food, alternatives=alternatives)
                 except dosing.DosingError as exc:
                     problem = exc.message
         else:
@@ -111,8 +111,8 @@ def step_lines(
         if problem:
             instructions = CANNOT_PREPARE + problem
         else:
-            prepared = preparation or dosing.food_preparation(amount, food, target_protein_mg=step.protein_mg)
-            instructions = dosing.preparation_text(prepared, food, household_measure=step.household_measure)
+            prepared = preparation or dose_preparation.food_preparation(amount, food, target_protein_mg=step.protein_mg)
+            instructions = dose_preparation.preparation_text(prepared, food, household_measure=step.household_measure)
         lines.append(
             StepLine(
                 number=step.number,
@@ -165,7 +165,7 @@ def preparation_problems(
         if step.protein_mg is None or step.food_amount is not None or step.protein_mg <= 0:
             continue
         try:
-            dosing.prepare_dose(step.protein_mg, step.food_or(food), alternatives=alternatives)
+            dose_preparation.prepare_dose(step.protein_mg, step.food_or(food), alternatives=alternatives)
         except dosing.DosingError as exc:
             message = f"Step {step.number}: {exc.message}"
             issues.append(step_checks.StepIssue("error", exc.code, message, step.number))
@@ -216,10 +216,10 @@ def household_issues(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) -> lis
             continue
         if step.food_amount is None:
             continue
-        with localcontext(dosing._CONTEXT):
-            expected = dosing._fraction_to_decimal(count) * weight
-            deviation = abs(dosing._deviation_pct(step.food_amount, expected))
-        if deviation > dosing.MAX_DEVIATION_PCT:
+        with localcontext(dosing.DECIMAL_CONTEXT):
+            expected = dosing.fraction_to_decimal(count) * weight
+            deviation = abs(dose_preparation._deviation_pct(step.food_amount, expected))
+        if deviation > dose_preparation.MAX_DEVIATION_PCT:
             message = (
                 f"Step {step.number}: {step.household_measure} of {food.label} weighs about "
                 f"{amount_text(expected, food.unit)}, not {amount_text(step.food_amount, food.unit)}."
@@ -242,7 +242,7 @@ def with_household_amounts(food: dosing.FoodSpec, steps: Sequence[PlannedStep]) 
                 if parsed is not None:
                     count, measure = parsed
                     weight = step.food_or(food).measure_weight(measure)
-                    grams = dosing.household_ladder([count], grams_per_measure=weight)[0]
+                    grams = ladders.household_ladder([count], grams_per_measure=weight)[0]
                     step = dataclasses.replace(step, food_amount=grams)
             except (QuantityError, dosing.DosingError):
                 pass
@@ -344,8 +344,8 @@ def _household_steps(params: GeneratorInput) -> list[PlannedStep]:
             "Give the weight of one level teaspoon of this food (the food has none on file).",
             code="no_household_weight",
         )
-    amounts = dosing.household_ladder(dosing.ASCIA_PEANUT_TSP, grams_per_measure=grams)
-    labels = [f"{measure} tsp" for measure in dosing.ASCIA_PEANUT_TSP]
+    amounts = ladders.household_ladder(ladders.ASCIA_PEANUT_TSP, grams_per_measure=grams)
+    labels = [f"{measure} tsp" for measure in ladders.ASCIA_PEANUT_TSP]
     steps = [PlannedStep(0, None, None, "lip smear", params.interval_minutes, step_checks.ROLE_LIP_SMEAR)]
     steps = steps if params.lip_smear else []
     steps += [
@@ -359,9 +359,9 @@ def _fpies_steps(params: GeneratorInput, food: dosing.FoodSpec | None) -> list[P
     """FPIES portions for the weight (under both caps), then the serving step when a serving is given."""
     if params.weight_kg is None:
         raise dosing.DosingError("Give the patient's weight for an FPIES challenge.", code="weight_missing")
-    per_kg = params.protein_g_per_kg or dosing.FPIES_DEFAULT_G_PER_KG
-    cap_g = dosing.FPIES_CAP_G if food is None else fpies.total_cap_mg(food) / dosing.MG_PER_G
-    doses = dosing.fpies_weight_based(params.weight_kg, protein_g_per_kg=per_kg, cap_g=cap_g)
+    per_kg = params.protein_g_per_kg or ladders.FPIES_DEFAULT_G_PER_KG
+    cap_g = ladders.FPIES_CAP_G if food is None else fpies.total_cap_mg(food) / dosing.MG_PER_G
+    doses = ladders.fpies_weight_based(params.weight_kg, protein_g_per_kg=per_kg, cap_g=cap_g)
     steps = [
         PlannedStep(n, dosing.plain_amount(dose), None, "", params.interval_minutes)
         for n, dose in enumerate(doses, start=1)
@@ -383,23 +383,23 @@ def _fpies_steps(params: GeneratorInput, food: dosing.FoodSpec | None) -> list[P
 
 def _protein_doses(params: GeneratorInput) -> list[Decimal]:
     if params.generator == "practall7":
-        return dosing.practall_7()
+        return ladders.practall_7()
     if params.generator == "practall5":
-        return dosing.practall_5()
+        return ladders.practall_5()
     if params.generator == "geometric":
         if params.start_mg is None or params.top_mg is None:
             raise dosing.DosingError("Give the start and top doses.", code="ladder_ends_missing")
-        doses = dosing.geometric_ladder(params.start_mg, params.top_mg, steps=params.steps, factor=params.factor)
-        return doses if params.exact else dosing.round_ladder_semilog(doses)
+        doses = ladders.geometric_ladder(params.start_mg, params.top_mg, steps=params.steps, factor=params.factor)
+        return doses if params.exact else ladders.round_ladder_semilog(doses)
     raise dosing.DosingError(f"Unknown generator “{params.generator}”.", code="unknown_generator")
 
 
 def _home_steps(params: GeneratorInput) -> list[PlannedStep]:
     if params.serving is None:
         raise dosing.DosingError("Give the size of a full serving.", code="serving_missing")
-    days = params.days_between or dosing.HOME_DAYS_BETWEEN
-    ladder = dosing.home_serving_ladder(
-        params.serving, days_between=days, watch_hours=params.watch_hours or dosing.HOME_WATCH_HOURS
+    days = params.days_between or home_ladder.HOME_DAYS_BETWEEN
+    ladder = home_ladder.home_serving_ladder(
+        params.serving, days_between=days, watch_hours=params.watch_hours or home_ladder.HOME_WATCH_HOURS
     )
     minutes = days * 24 * 60
     return [PlannedStep(s.number, None, s.food_g, _serving_label(s.fraction_label), minutes) for s in ladder]
@@ -422,7 +422,7 @@ def fpies_steps_for_weight(
         raise dosing.DosingError("An FPIES protocol needs its portions as dose steps.", code="no_portions")
     cap_g = fpies.total_cap_mg(food) / dosing.MG_PER_G
     portions = iter(
-        dosing.fpies_weight_based(weight_kg, protein_g_per_kg=protein_g_per_kg, cap_g=cap_g, portions=len(doses))
+        ladders.fpies_weight_based(weight_kg, protein_g_per_kg=protein_g_per_kg, cap_g=cap_g, portions=len(doses))
     )
     return [
         dataclasses.replace(step, protein_mg=dosing.plain_amount(next(portions)), food_amount=None)

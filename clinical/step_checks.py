@@ -12,20 +12,17 @@ from typing import Final, Literal
 
 # The arithmetic context and display helpers are dosing's own, shared so both modules round alike.
 from clinical import fpies
+from clinical.dose_preparation import MAX_DEVIATION_PCT, _deviation_pct, _display, _mg
 from clinical.dosing import (
-    _CONTEXT,
-    HOME_MAX_RISE,
+    DECIMAL_CONTEXT,
     HOUSEHOLD_MEASURES,
-    MAX_DEVIATION_PCT,
     DosingError,
     FoodSpec,
-    _deviation_pct,
-    _display,
-    _mg,
     food_amount_for_protein,
     protein_for_food_amount,
 )
 from clinical.durations import format_minutes
+from clinical.home_ladder import HOME_MAX_RISE
 from clinical.units import format_decimal, format_quantity
 
 # ---------------------------------------------------------------------------------------------------------
@@ -55,7 +52,7 @@ DOSE_CHECK_RULES: Final[dict[str, DoseCheckRules]] = {
     # the 15 min floor is the general OFC one (docs/clinical-sources.md §1.2).
     KIND_FPIES: DoseCheckRules(min_interval_minutes=15, big_jump_factor=None, warn_repeats=False),
     # docs/clinical-sources.md §5.4: home steps 3-5 days apart. docs/clinical-sources.md §11.1: an unsupervised home
-    # step rises at most about 3× (dosing.HOME_MAX_RISE), so the big-jump warning is on for home plans too.
+    # step rises at most about 3× (home_ladder.HOME_MAX_RISE), so the big-jump warning is on for home plans too.
     KIND_HOME: DoseCheckRules(min_interval_minutes=3 * 24 * 60, big_jump_factor=HOME_MAX_RISE, warn_repeats=True),
 }
 
@@ -249,7 +246,7 @@ def _normalise_unit(unit: str) -> str:
 
 def _to_food_unit(amount: Decimal, unit: str, food: FoodSpec) -> Decimal | None:
     """amount (g, mL or a household measure) in the food's own unit, or None if that needs a density it lacks."""
-    with localcontext(_CONTEXT):
+    with localcontext(DECIMAL_CONTEXT):
         if unit in HOUSEHOLD_MEASURES:
             return amount * food.measure_weight(unit)
         if unit == food.unit:
@@ -316,7 +313,7 @@ def _compare_steps(previous: _Sized, current: _Sized, rules: DoseCheckRules) -> 
     factor = rules.big_jump_factor
     if factor is None or current.size <= previous.size * factor:
         return []
-    with localcontext(_CONTEXT):
+    with localcontext(DECIMAL_CONTEXT):
         ratio = format_decimal(_display(current.size / previous.size))
     message = (
         f"Step {current.number} ({now}) is {ratio}× step {previous.number} ({was}); "

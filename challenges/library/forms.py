@@ -22,7 +22,7 @@ from challenges.library.models import IfNotTaken, PremedDoseRule, StepRole
 from challenges.library.services.foods import FoodDraft
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
 from challenges.models import AllergenGroup, DoseBasis, Food, PhysicalForm, Processing, Protocol, Route
-from clinical import dosing, premedication, step_checks, washout
+from clinical import dosing, ladders, premedication, step_checks, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.kinds import KIND_CHOICES, KINDS, kind_defaults
 from clinical.plan import (
@@ -46,7 +46,7 @@ MAX_OBSERVATION_MINUTES = 7 * 24 * 60
 MAX_WATCH_HOURS = 30 * 24
 MAX_FOLLOW_UP_HOURS = 30 * 24
 MAX_WAIT = 99_999
-MAX_STEPS = 60  # generators stop at 50 (dosing.MAX_LADDER_STEPS); leaves room for hand-added steps
+MAX_STEPS = 60  # generators stop at 50 (ladders.MAX_LADDER_STEPS); leaves room for hand-added steps
 
 WAIT_UNITS = (("min", _("minutes")), ("h", _("hours")), ("d", _("days")))
 _MINUTES_PER = {"min": 1, "h": 60, "d": 24 * 60}
@@ -167,8 +167,8 @@ class ProtocolHeaderForm(PlainTextForm):
     fpies_protein_g_per_kg = StrictDecimalField(
         label=_("FPIES: protein per kg, doses generated for the patient's weight at booking (g/kg)"),
         unit="g/kg",
-        min_value=dosing.FPIES_MIN_G_PER_KG,
-        max_value=dosing.FPIES_MAX_G_PER_KG,
+        min_value=ladders.FPIES_MIN_G_PER_KG,
+        max_value=ladders.FPIES_MAX_G_PER_KG,
         required=False,
         help_text=_("Blank: the steps are given as written (the booking still checks 0.6 g/kg)."),
     )
@@ -280,7 +280,7 @@ class GeneratorForm(PlainTextForm):
         _("Number of steps"),
         required=False,
         min_value=2,
-        max_value=dosing.MAX_LADDER_STEPS,
+        max_value=ladders.MAX_LADDER_STEPS,
         help_text=_("Geometric ladder: give the number of steps or the factor."),
     )
     factor = StrictDecimalField(label=_("Factor between steps"), required=False, help_text=_("Geometric ladder."))

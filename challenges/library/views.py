@@ -43,7 +43,7 @@ from challenges.library.services.protocols import (
     protocol_update,
 )
 from challenges.models import Food, Protocol
-from clinical import dosing, plan, washout
+from clinical import dosing, ladders, plan, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.durations import format_hours, format_minutes
 from clinical.kinds import kind_defaults
@@ -124,7 +124,7 @@ def _new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) ->
     steps = generator.steps_from_generator(food=fields["food"], watch_hours=fields["watch_hours"])
     if generator.cleaned_data["generator"] == "fpies" and fields["fpies_protein_g_per_kg"] is None:
         # Generated per kg: booking regenerates the portions for the patient's own weight.
-        fields["fpies_protein_g_per_kg"] = generator.cleaned_data["protein_g_per_kg"] or dosing.FPIES_DEFAULT_G_PER_KG
+        fields["fpies_protein_g_per_kg"] = generator.cleaned_data["protein_g_per_kg"] or ladders.FPIES_DEFAULT_G_PER_KG
     return ProtocolDraft(**fields, steps=steps, **kind_defaults(fields["kind"]).as_data())
 
 

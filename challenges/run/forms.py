@@ -280,7 +280,7 @@ class ObservationEndForm(ReasonForm):
     )
 
 
-MAX_MIX_VOLUME_ML = Decimal("500")  # the largest mix made (clinical.dosing.MIX_VOLUMES_ML)
+MAX_MIX_VOLUME_ML = Decimal("500")  # the largest mix made (clinical.dose_preparation.MIX_VOLUMES_ML)
 GIVEN_AS_FOOD, GIVEN_AS_MIX = "food", "mix"
 
 

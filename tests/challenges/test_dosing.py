@@ -10,25 +10,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clinical import dosing
+from clinical import dose_preparation, dosing, home_ladder, ladders
+from clinical.dose_preparation import prepare_dose
 from clinical.dosing import (
-    ASCIA_GRAMS_PER_TSP,
-    ASCIA_PEANUT_TSP,
-    CRUMB,
     DosingError,
     FoodSpec,
-    HomeStep,
     cumulative,
     food_amount_for_protein,
+    grams_rounded,
+    protein_for_food_amount,
+)
+from clinical.home_ladder import CRUMB, HomeStep, home_serving_ladder
+from clinical.ladders import (
+    ASCIA_GRAMS_PER_TSP,
+    ASCIA_PEANUT_TSP,
     fpies_weight_based,
     geometric_ladder,
-    grams_rounded,
-    home_serving_ladder,
     household_ladder,
     practall_5,
     practall_7,
-    prepare_dose,
-    protein_for_food_amount,
     round_significant,
 )
 from clinical.units import QuantityError, format_quantity
@@ -443,26 +443,26 @@ def test_home_ladder_for_a_cheesecake_serving():
 
 
 def test_the_old_fractions_still_give_the_old_ladder():
-    steps = home_serving_ladder(D("100"), dosing.HOME_FRACTIONS)
+    steps = home_serving_ladder(D("100"), home_ladder.HOME_FRACTIONS)
     assert [step.food_g for step in steps] == [D(n) for n in ("0.1", "6.25", "12.5", "25", "50", "100")]
     assert dosing.max_rise([step.food_g for step in steps]) == D("62.5")  # the jump the gentle ladder removes
 
 
 @pytest.mark.parametrize("serving", ["2", "10", "30", "100", "250", "1000"])
 def test_gentle_home_ladder_never_rises_more_than_3_times(serving):
-    grams = [g for g, _label in dosing.gentle_home_amounts(D(serving))]
+    grams = [g for g, _label in home_ladder.gentle_home_amounts(D(serving))]
     rise = dosing.max_rise(grams)
     assert rise is not None
-    assert rise <= dosing.HOME_MAX_RISE
-    assert grams[0] == dosing.CRUMB_G
+    assert rise <= home_ladder.HOME_MAX_RISE
+    assert grams[0] == home_ladder.CRUMB_G
     assert grams[-1] == D(serving)
 
 
 def test_gentle_home_ladder_below_the_crumb_limit():
     # 0.3 g: the crumb within 3× of 1/16 … no, 1/16 of 0.3 g is below the crumb and left out.
-    assert [g for g, _ in dosing.gentle_home_amounts(D("0.3"))] == [D("0.1"), D("0.15"), D("0.3")]
+    assert [g for g, _ in home_ladder.gentle_home_amounts(D("0.3"))] == [D("0.1"), D("0.15"), D("0.3")]
     with pytest.raises(DosingError) as excinfo:
-        dosing.gentle_home_amounts(D("0.1"))
+        home_ladder.gentle_home_amounts(D("0.1"))
     assert excinfo.value.code == "not_increasing"
 
 
@@ -491,7 +491,7 @@ def test_max_rise(rise_limit_side, amounts, expected):
     ],
 )
 def test_geometric_ladders_round_to_semilog_numbers(ladder, expected):
-    assert dosing.round_ladder_semilog(geometric_ladder(**ladder)) == [D(v) for v in expected]
+    assert ladders.round_ladder_semilog(geometric_ladder(**ladder)) == [D(v) for v in expected]
 
 
 @pytest.mark.parametrize(
@@ -504,17 +504,17 @@ def test_geometric_ladders_round_to_semilog_numbers(ladder, expected):
     ],
 )
 def test_semilog_rounding_is_nearest_on_a_log_scale(value, expected):
-    assert dosing._nearest_in_series(D(value), dosing.SEMILOG_SERIES[0]) == D(expected)
+    assert ladders._nearest_in_series(D(value), ladders.SEMILOG_SERIES[0]) == D(expected)
 
 
 def test_semilog_rounding_keeps_ends_and_short_ladders():
-    assert dosing.round_ladder_semilog([D("7"), D("9")]) == [D("7"), D("9")]
-    assert dosing.round_ladder_semilog([D("7"), D("9.5"), D("12")])[1] in (D("9.5"), D("10"))
+    assert ladders.round_ladder_semilog([D("7"), D("9")]) == [D("7"), D("9")]
+    assert ladders.round_ladder_semilog([D("7"), D("9.5"), D("12")])[1] in (D("9.5"), D("10"))
 
 
 def test_semilog_rounding_refuses_zero():
     with pytest.raises(DosingError) as excinfo:
-        dosing.round_ladder_semilog([D("0"), D("1"), D("2")])
+        ladders.round_ladder_semilog([D("0"), D("1"), D("2")])
     assert excinfo.value.code == "dose_not_positive"
 
 
@@ -536,16 +536,16 @@ def test_home_ladder_custom_spacing_and_crumb():
 @pytest.mark.parametrize(
     ("serving", "fractions", "options", "code"),
     [
-        (D("1"), dosing.HOME_FRACTIONS, {}, "not_increasing"),  # 1/16 of 1 g is smaller than the crumb
+        (D("1"), home_ladder.HOME_FRACTIONS, {}, "not_increasing"),  # 1/16 of 1 g is smaller than the crumb
         (D("100"), (Fraction(1, 2), Fraction(1, 4)), {}, "not_increasing"),
         (D("100"), (), {}, "not_increasing"),
         (D("100"), (Fraction(1, 8), CRUMB), {}, "crumb_not_first"),
         (D("100"), (Fraction(0), Fraction(1)), {}, "bad_fraction"),
         (D("100"), (Fraction(1, 2), Fraction(3, 2)), {}, "bad_fraction"),
-        (D("0"), dosing.HOME_FRACTIONS, {}, "serving_not_positive"),
-        (D("100"), dosing.HOME_FRACTIONS, {"crumb_g": D("0")}, "crumb_not_positive"),
-        (D("100"), dosing.HOME_FRACTIONS, {"days_between": 1, "watch_hours": 48}, "watch_overlaps_next_step"),
-        (D("100"), dosing.HOME_FRACTIONS, {"days_between": 0}, "timing_not_positive"),
+        (D("0"), home_ladder.HOME_FRACTIONS, {}, "serving_not_positive"),
+        (D("100"), home_ladder.HOME_FRACTIONS, {"crumb_g": D("0")}, "crumb_not_positive"),
+        (D("100"), home_ladder.HOME_FRACTIONS, {"days_between": 1, "watch_hours": 48}, "watch_overlaps_next_step"),
+        (D("100"), home_ladder.HOME_FRACTIONS, {"days_between": 0}, "timing_not_positive"),
     ],
 )
 def test_home_ladder_rejects_bad_input(serving, fractions, options, code):
@@ -659,8 +659,9 @@ def test_a_refusal_without_a_powder_in_the_list_says_what_to_add():
 def test_powder_alternatives_are_the_same_allergen_powders_richest_first():
     weak_peanut_powder = FoodSpec(D("33.8"), name="peanut flour, low fat", physical_form="powder", allergen="peanut")
     candidates = [weak_peanut_powder, EGG_WHITE_POWDER, PEANUT_FLOUR, PEANUT_BUTTER]
-    assert dosing.powder_alternatives(PEANUT_BUTTER, candidates) == [PEANUT_FLOUR, weak_peanut_powder]
-    assert dosing.powder_alternatives(FoodSpec(D("20")), candidates) == []  # no allergen named: nothing to match
+    assert dose_preparation.powder_alternatives(PEANUT_BUTTER, candidates) == [PEANUT_FLOUR, weak_peanut_powder]
+    # no allergen named: nothing to match
+    assert dose_preparation.powder_alternatives(FoodSpec(D("20")), candidates) == []
 
 
 def test_peanut_butter_300_mg_is_weighed():
@@ -707,12 +708,12 @@ def test_a_paste_is_weighed_at_0_2_g_and_refused_just_below():
 
 def test_a_powder_mix_stays_under_5_percent_w_v():
     # 1 g of egg-white powder in 20 mL is exactly 5 % w/v: refused as a mix; 25 mL (4 %) is the first allowed.
-    assert not dosing._mix_is_valid(D("20"), EGG_WHITE_POWDER)
-    assert dosing._mix_is_valid(D("25"), EGG_WHITE_POWDER)
+    assert not dose_preparation._mix_is_valid(D("20"), EGG_WHITE_POWDER)
+    assert dose_preparation._mix_is_valid(D("25"), EGG_WHITE_POWDER)
 
 
 def test_direct_measure_with_a_reported_deviation_when_no_mix_fits(monkeypatch):
-    monkeypatch.setattr(dosing, "MIX_VOLUMES_ML", ())
+    monkeypatch.setattr(dose_preparation, "MIX_VOLUMES_ML", ())
     preparation = prepare_dose(D("10"), WHOLE_MILK)
     assert (preparation.method, preparation.amount) == ("measure", D("0.3"))
     assert not preparation.within_tolerance
@@ -720,25 +721,25 @@ def test_direct_measure_with_a_reported_deviation_when_no_mix_fits(monkeypatch):
     assert "5.5 % away from the 10 mg planned" in preparation.instructions
 
 
-# --- the one preparation sentence (dosing.preparation_text) ----------------------------------------------------
+# --- the one preparation sentence (dose_preparation.preparation_text) ---------------------------------------
 
 
 def test_a_step_planned_as_food_is_weighed_as_planned_with_its_household_measure():
-    preparation = dosing.food_preparation(D("0.1"), CHEESECAKE)
+    preparation = dose_preparation.food_preparation(D("0.1"), CHEESECAKE)
     assert (preparation.method, preparation.amount, preparation.deviation_pct) == ("weigh", D("0.1"), 0)
     assert preparation.instructions == "Weigh 0.1 g of cheesecake."
-    assert dosing.preparation_text(preparation, CHEESECAKE, household_measure="crumb") == (
+    assert dose_preparation.preparation_text(preparation, CHEESECAKE, household_measure="crumb") == (
         "Weigh 0.1 g (crumb) of cheesecake."
     )
 
 
 def test_a_liquid_planned_as_food_is_measured():
-    assert dosing.food_preparation(D("95.2"), WHOLE_MILK).instructions == "Measure 95.2 mL of whole milk."
+    assert dose_preparation.food_preparation(D("95.2"), WHOLE_MILK).instructions == "Measure 95.2 mL of whole milk."
 
 
 def test_a_food_amount_far_from_its_protein_target_says_so():
     # 1 g of peanut butter holds 222.1 mg, 11 % more than a 200 mg target.
-    preparation = dosing.food_preparation(D("1"), PEANUT_BUTTER, target_protein_mg=D("200"))
+    preparation = dose_preparation.food_preparation(D("1"), PEANUT_BUTTER, target_protein_mg=D("200"))
     assert (
         preparation.instructions == "Weigh 1 g of peanut butter, smooth. This is 11.1 % away from the 200 mg planned."
     )
@@ -746,14 +747,14 @@ def test_a_food_amount_far_from_its_protein_target_says_so():
 
 def test_a_protein_dose_keeps_the_household_measure_next_to_the_amount():
     preparation = prepare_dose(D("300"), PEANUT_BUTTER)
-    assert dosing.preparation_text(preparation, PEANUT_BUTTER, household_measure="1/4 tsp") == (
+    assert dose_preparation.preparation_text(preparation, PEANUT_BUTTER, household_measure="1/4 tsp") == (
         "Weigh 1.35 g (1/4 tsp) of peanut butter, smooth (about 300 mg of protein)."
     )
 
 
 def test_a_step_planned_as_food_must_be_more_than_nothing():
     with pytest.raises(DosingError) as excinfo:
-        dosing.food_preparation(D("0"), CHEESECAKE)
+        dose_preparation.food_preparation(D("0"), CHEESECAKE)
     assert excinfo.value.code == "amount_not_positive"
 
 

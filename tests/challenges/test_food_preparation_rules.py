@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from clinical import dosing, plan
+from clinical import dose_preparation, dosing, plan
 from clinical.dosing import DosingError, FoodSpec
 from clinical.outcome import form_advice
 from clinical.step_checks import StepInput, validate_steps
@@ -48,14 +48,14 @@ def test_an_unknown_form_is_refused():
 
 
 def test_liquid_milk_is_still_diluted():
-    assert dosing.prepare_dose(D("3"), WHOLE_MILK).method == "dilution"
+    assert dose_preparation.prepare_dose(D("3"), WHOLE_MILK).method == "dilution"
 
 
 def test_a_solid_at_exactly_0_2_g_is_weighed_and_just_below_is_refused():
     at_floor = dosing.protein_for_food_amount(D("0.2"), HARD_BOILED_EGG)  # 23.6 mg
-    assert dosing.prepare_dose(at_floor, HARD_BOILED_EGG).amount == D("0.20")
+    assert dose_preparation.prepare_dose(at_floor, HARD_BOILED_EGG).amount == D("0.20")
     with pytest.raises(DosingError) as excinfo:
-        dosing.prepare_dose(at_floor - D("0.001"), HARD_BOILED_EGG)
+        dose_preparation.prepare_dose(at_floor - D("0.001"), HARD_BOILED_EGG)
     assert excinfo.value.code == "food_does_not_disperse"
     assert "a solid does not mix evenly into water" in excinfo.value.message
 
@@ -67,10 +67,10 @@ def test_the_alternatives_are_read_only_when_a_dose_is_refused():
         calls.append(1)
         return [PEANUT_FLOUR]
 
-    dosing.prepare_dose(D("300"), PEANUT_BUTTER, alternatives=alternatives)
+    dose_preparation.prepare_dose(D("300"), PEANUT_BUTTER, alternatives=alternatives)
     assert calls == []
     with pytest.raises(DosingError):
-        dosing.prepare_dose(D("3"), PEANUT_BUTTER, alternatives=alternatives)
+        dose_preparation.prepare_dose(D("3"), PEANUT_BUTTER, alternatives=alternatives)
     assert calls == [1]
 
 
@@ -223,7 +223,7 @@ def test_stored_household_measures_are_read():
 
 def test_a_composite_food_is_dosed_in_its_allergens_protein():
     # 65 mg of milk protein at 1.3 g milk protein per 100 g of muffin is 5 g of muffin.
-    preparation = dosing.prepare_dose(D("65"), MUFFIN)
+    preparation = dose_preparation.prepare_dose(D("65"), MUFFIN)
     assert (preparation.method, preparation.amount) == ("weigh", D("5.00"))
     assert preparation.instructions == "Weigh 5 g of baked-milk muffin (about 65 mg of milk protein)."
 

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from clinical import dosing, fpies, home_plan, plan
+from clinical import fpies, home_plan, ladders, plan
 from clinical.dosing import FoodSpec
 from clinical.step_checks import StepInput, validate_steps
 
@@ -223,4 +223,4 @@ def test_generator_rounding_can_be_turned_off():
     exact = plan.generate_steps(plan.GeneratorInput("geometric", start_mg=D(1), top_mg=D(1000), steps=10, exact=True))
     assert [s.protein_mg for s in rounded][:4] == [D(1), D(2), D(5), D(10)]
     assert [s.protein_mg for s in exact][:4] == [D(1), D("2.2"), D("4.6"), D(10)]
-    assert dosing.round_ladder_semilog([D(3), D("9.49"), D(30)]) == [D(3), D(10), D(30)]
+    assert ladders.round_ladder_semilog([D(3), D("9.49"), D(30)]) == [D(3), D(10), D(30)]

@@ -6,15 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from clinical.dosing import (
-    ASCIA_PEANUT_TSP,
-    DosingError,
-    FoodSpec,
-    fpies_weight_based,
-    grams_rounded,
-    home_serving_ladder,
-    practall_7,
-)
+from clinical.dosing import DosingError, FoodSpec, grams_rounded
+from clinical.home_ladder import home_serving_ladder
+from clinical.ladders import ASCIA_PEANUT_TSP, fpies_weight_based, practall_7
 from clinical.step_checks import StepInput, validate_steps
 from tests.challenges.reference_foods import CHEESECAKE, PEANUT_BUTTER, WHOLE_MILK
 

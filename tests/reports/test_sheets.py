@@ -31,7 +31,7 @@ def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
     body = text(pdf)
     assert "Zoë Ångström-Nguyễn" in body
     assert "Page 1 of" in body
-    # 3-100 mg are under 0.2 g of peanut flour: a dilution of the powder (dosing.prepare_dose); then weighed.
+    # 3-100 mg are under 0.2 g of peanut flour: a dilution of the powder (dose_preparation.prepare_dose); then weighed.
     # Defatted peanut flour, 52.2 g/100 g (CNF 2015; USDA SR 16099).
     assert "1 09:00 3 mg 0.006 g Mix 1 g of Peanut flour, defatted into 200 mL of water; stir well; give 1.1 mL" in body
     assert (

@@ -106,7 +106,8 @@ def refresh_standard_protocols() -> list[str]:
 
 def draft_fingerprint(draft: ProtocolDraft) -> str:
     """What a protocol says, as comparable text: Decimals by value (3.000 and 3 are equal), JSON rule data as
-    stored (a JSON round trip), the foods by id, premedications in any order (the model orders them by time and drug)."""
+    stored (a JSON round trip), the foods by id, premedications in any order (the model orders them by time and
+    drug)."""
 
     def number(value: Decimal | None) -> str | None:
         return None if value is None else format(value.normalize(), "f")

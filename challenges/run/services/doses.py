@@ -25,7 +25,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import schedule_follow_ups
-from clinical import blinding, dosing, premedication, run_rules
+from clinical import blinding, dose_preparation, dosing, premedication, run_rules
 from clinical import food_lot as food_lot_rules
 from clinical.dates import format_clock, format_when
 from clinical.plan import PlannedStep, step_lines
@@ -264,7 +264,7 @@ def _clinic_staff(person: User, challenge: Challenge) -> bool:
     return person.is_clinic_staff and person.clinic_id == challenge.clinic_id and person.is_active
 
 
-def _preparation(planned: ProtocolStep, spec: dosing.FoodSpec) -> dosing.Preparation | None:
+def _preparation(planned: ProtocolStep, spec: dosing.FoodSpec) -> dose_preparation.Preparation | None:
     """The step's preparation when it is a dilution (the same one the page and the preparation sheet show)."""
     line = step_lines(spec, _planned(planned))[0]
     if line.preparation is not None and line.preparation.method == "dilution":
@@ -295,7 +295,11 @@ class _Amounts(NamedTuple):
     mix_protein_mg_per_ml: Decimal | None = None
 
 
-def _mix_amounts(preparation: dosing.Preparation, volume_ml: Decimal | None, spec: dosing.FoodSpec) -> _Amounts:
+def _mix_amounts(
+    preparation: dose_preparation.Preparation,
+    volume_ml: Decimal | None,
+    spec: dosing.FoodSpec,
+) -> _Amounts:
     """A diluted dose: the volume of mix given (None: the planned volume) and the protein it delivered."""
     if preparation.give_ml is None or preparation.mix_ml is None:
         raise ValueError("A dilution always has its mix and the volume to give")
