@@ -278,7 +278,7 @@ def _entry(resource: JSON) -> JSON:
     request: JSON = {"method": "PUT", "url": f"{kind}/{rid}"}
     if kind in ("Patient", "Organization", "Practitioner"):
         first = resource["identifier"][0]
-        search = f"identifier={quote(first['system'], safe=':/')}|{quote(first['value'], safe='')}"
+        search = f"identifier={quote(first['system'], safe=':/')}|{quote(first['value'], safe=':/')}"
         request = {"method": "POST", "url": kind, "ifNoneExist": search}
     return {"fullUrl": f"urn:uuid:{rid}", "resource": resource, "request": request}
 

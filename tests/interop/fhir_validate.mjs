@@ -76,6 +76,24 @@ function checkBloodPressure(resource) {
   return issues;
 }
 
+// Medplum reads a reference's target type from "Type/id", so it warns on every bundle-internal "urn:uuid:" reference.
+// Those warnings are replaced by a stricter check: the urn:uuid must be the fullUrl of an entry of this bundle whose
+// resource type is one the element allows (an error otherwise).
+const URN_REFERENCE = /^Invalid reference: got "(urn:uuid:[^"]+)", expected (.*)$/;
+
+function resolveReferences(issues, bundle) {
+  const types = new Map((bundle.entry ?? []).map((e) => [e.fullUrl, e.resource?.resourceType]));
+  return issues.flatMap((issue) => {
+    const match = URN_REFERENCE.exec(issue.details?.text ?? '');
+    if (!match) return [issue];
+    const allowed = match[2].split(', ').map((p) => p.replaceAll('"', '').split('/').pop());
+    const found = types.get(match[1]);
+    if (found && (allowed.includes(found) || allowed.includes('Resource'))) return [];
+    const message = found ? `is a ${found}, expected ${allowed.join(' | ')}` : 'is not the fullUrl of any entry';
+    return [{ ...issue, severity: 'error', details: { text: `Reference ${match[1]} ${message}` } }];
+  });
+}
+
 const report = [];
 const add = (where, issues) => {
   for (const issue of issues) {
@@ -86,13 +104,14 @@ const add = (where, issues) => {
 
 for (const file of process.argv.slice(2)) {
   const bundle = JSON.parse(readFileSync(file, 'utf8'));
-  add({ file, entry: null, resourceType: bundle.resourceType, profile: 'core' }, run(bundle));
+  const check = (resource, options) => resolveReferences(run(resource, options), bundle);
+  add({ file, entry: null, resourceType: bundle.resourceType, profile: 'core' }, check(bundle));
   (bundle.entry ?? []).forEach((entry, index) => {
     const resource = entry.resource;
     const where = { file, entry: index, resourceType: resource?.resourceType, fullUrl: entry.fullUrl };
-    add({ ...where, profile: 'core' }, run(resource));
+    add({ ...where, profile: 'core' }, check(resource));
     for (const name of profilesFor(resource)) {
-      let issues = run(resource, { profile: profile(name) });
+      let issues = check(resource, { profile: profile(name) });
       if (name === 'bp') {
         issues = issues.filter((i) => !MEDPLUM_BP_SLICE.test(i.details?.text ?? ''));
         issues.push(...checkBloodPressure(resource));
@@ -103,4 +122,4 @@ for (const file of process.argv.slice(2)) {
 }
 
 process.stdout.write(JSON.stringify(report, null, 1) + '\n');
-process.exit(report.some((i) => i.severity === 'error' || i.severity === 'fatal') ? 1 : 0);
+process.exitCode = report.some((i) => i.severity === "error" || i.severity === "fatal") ? 1 : 0;

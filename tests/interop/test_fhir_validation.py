@@ -56,26 +56,30 @@ def add_trigger_and_medicines(client, nurse, patient) -> None:
         assert response.status_code == HTTPStatus.FOUND
     for name, dose, stopped in (("Montelukast", "4 mg", ""), ("Cetirizine", "5 mg", "2026-11-20")):
         data = {"name": name, "dose": dose, "schedule": "once daily", "med_class": "other", "route": "oral"}
-        response = client.post(reverse("patients:medication-create", args=[patient.pk]), {**data, "stopped_on": stopped})
+        response = client.post(
+            reverse("patients:medication-create", args=[patient.pk]), {**data, "stopped_on": stopped}
+        )
         assert response.status_code == HTTPStatus.FOUND
 
 
 @pytest.fixture
-def systolic_only(failed_challenge, nurse, clock):
-    """A blood pressure whose diastolic could not be read (the vitals form accepts it)."""
-    runs.vitals_record(challenge=failed_challenge, by=nurse, values={"taken_at": clock.now, "systolic": 96})
-    return failed_challenge
+def systolic_only(passed_challenge, nurse, clock):
+    """A passed challenge (not signed yet) with a blood pressure whose diastolic could not be read (the vitals form
+    accepts it)."""
+    runs.vitals_record(challenge=passed_challenge, by=nurse, values={"taken_at": clock.now, "systolic": 96})
+    return passed_challenge
 
 
 def test_every_exported_bundle_passes_the_r4_validator(
-    client, nurse, allergist, patient, systolic_only, finished_home_plan, tmp_path
+    client, nurse, allergist, patient, failed_challenge, systolic_only, finished_home_plan, tmp_path
 ):
     add_trigger_and_medicines(client, nurse, patient)
-    challenge = download(client, nurse, reverse("challenges:challenge-fhir", args=[systolic_only.pk]))
+    challenge = download(client, nurse, reverse("challenges:challenge-fhir", args=[failed_challenge.pk]))
+    passed = download(client, nurse, reverse("challenges:challenge-fhir", args=[systolic_only.pk]))
     home = download(client, allergist, reverse("challenges:challenge-fhir", args=[finished_home_plan.pk]))
     person = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
 
-    code, issues = validate(tmp_path, challenge=challenge, home=home, patient=person)
+    code, issues = validate(tmp_path, challenge=challenge, passed=passed, home=home, patient=person)
 
     assert errors(issues) == [], json.dumps(errors(issues), indent=1)[:4000]
     assert code == 0
@@ -83,10 +87,14 @@ def test_every_exported_bundle_passes_the_r4_validator(
     kinds = Counter(e["resource"]["resourceType"] for e in person["entry"])
     assert kinds["MedicationStatement"] == 1  # the stopped cetirizine is not a current medicine
     assert kinds["AllergyIntolerance"] == 3  # peanut (challenge + trigger), cheesecake (home plan), corn (trigger)
-    assert kinds["Practitioner"] >= 1 and kinds["Organization"] == 1
+    assert kinds["Practitioner"] >= 1
+    assert kinds["Organization"] == 1
     # The vital-sign profiles were applied: the validator saw the SpO2 (oxygensat) and the panels (bp).
     spo2 = [o for o in resources(challenge, "Observation") if o["code"]["coding"][0]["code"] == "2708-6"]
     assert len(spo2) == 2
+    # The systolic-only reading goes as its own 8480-6 Observation, not as a one-component panel (defect 5).
+    lone = [o for o in resources(passed, "Observation") if o["code"]["coding"][0]["code"] == "8480-6"]
+    assert [o["valueQuantity"]["value"] for o in lone] == [96]
 
 
 def _broken(bundle: dict, kind: str, test) -> dict:
@@ -105,6 +113,8 @@ def test_the_validator_fails_broken_resources(client, nurse, failed_challenge, t
     panel["component"] = panel["component"][:1]  # systolic only in a bp panel
     allergy = _broken(bundle, "AllergyIntolerance", lambda r: True)
     del allergy["clinicalStatus"]  # ait-1
+    salbutamol = _broken(bundle, "MedicationAdministration", lambda r: "Salbutamol" in str(r))
+    salbutamol["subject"] = {"reference": "urn:uuid:00000000-0000-4000-8000-000000000000"}  # resolves to nothing
 
     code, issues = validate(tmp_path, broken=bundle)
 
@@ -114,6 +124,7 @@ def test_the_validator_fails_broken_resources(client, nurse, failed_challenge, t
     assert "OxygenSatCode" in messages
     assert "bp slice DiastolicBP: expected one 8462-4 component, found 0" in messages
     assert "ait-1" in messages
+    assert "Reference urn:uuid:00000000-0000-4000-8000-000000000000 is not the fullUrl of any entry" in messages
     assert validate(tmp_path, good=good)[0] == 0  # the same bundle unbroken passes
 
 
