@@ -251,3 +251,39 @@ def test_post_not_allowed(client, nurse, failed_challenge):
 )
 def test_reaction_severity_from_the_confirmed_grade(scale, grade, severity):
     assert reaction_severity(scale, grade) == severity
+
+
+def test_a_second_export_updates_the_same_resources(client, nurse, failed_challenge, patient):
+    url = reverse("challenges:challenge-fhir", args=[failed_challenge.pk])
+    first, second = download(client, nurse, url), download(client, nurse, url)
+    assert [e["fullUrl"] for e in first["entry"]] == [e["fullUrl"] for e in second["entry"]]
+    assert first["identifier"] != second["identifier"]  # each download is a transaction of its own
+    for entry in first["entry"]:
+        resource = entry["resource"]
+        assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
+        assert resource["text"]["status"] == "generated"
+        assert resource["text"]["div"].startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
+        assert resource["identifier"]  # a business identifier on every resource (interop review defect 9)
+    (procedure,) = resources(first, "Procedure")
+    requests = {e["resource"]["resourceType"]: e["request"] for e in first["entry"]}
+    assert requests["Procedure"] == {"method": "PUT", "url": f"Procedure/{procedure['id']}"}
+    # The patient is matched by MRN in the clinic's MRN system, never overwritten (interop review defect 10).
+    mrn = f"identifier={patient.clinic.mrn_system}|A-0001"
+    assert requests["Patient"] == {"method": "POST", "url": "Patient", "ifNoneExist": mrn}
+    assert requests["Organization"]["method"] == "POST"
+    (organization,) = resources(first, "Organization")
+    assert organization["name"] == patient.clinic.name
+    assert resolve(first, resources(first, "Patient")[0]["managingOrganization"]) is organization
+    practitioners = {resolve(first, p["actor"])["name"][0]["text"] for p in procedure["performer"]}
+    assert practitioners == {failed_challenge.allergist.display_name, failed_challenge.nurse.display_name}
+    # The patient bundle carries the same resources under the same ids.
+    person = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
+    assert {e["fullUrl"] for e in first["entry"]} <= {e["fullUrl"] for e in person["entry"]}
+
+
+def test_ids_differ_between_clinics_for_the_same_primary_key(failed_challenge, other_clinic):
+    state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=failed_challenge.pk)).get())
+    mine = {e["fullUrl"] for e in challenge_bundle(state, now=START)["entry"]}
+    state.challenge.patient.clinic.fhir_namespace = other_clinic.fhir_namespace  # as if another clinic exported it
+    theirs = {e["fullUrl"] for e in challenge_bundle(state, now=START)["entry"]}
+    assert not mine & theirs

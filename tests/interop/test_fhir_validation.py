@@ -87,6 +87,14 @@ def test_every_exported_bundle_passes_the_r4_validator(
     kinds = Counter(e["resource"]["resourceType"] for e in person["entry"])
     assert kinds["MedicationStatement"] == 1  # the stopped cetirizine is not a current medicine
     assert kinds["AllergyIntolerance"] == 3  # peanut (challenge + trigger), cheesecake (home plan), corn (trigger)
+    corn = next(a for a in resources(person, "AllergyIntolerance") if "Corn" in a["code"]["text"])
+    assert "Known trigger: Corn &lt;maize&gt; &amp; co (MCAS trigger)" in corn["text"]["div"]  # escaped, and valid
+    assert (corn["type"], corn["criticality"]) == ("intolerance", "low")
+    peanut = next(a for a in resources(person, "AllergyIntolerance") if "Peanut" in a["code"]["text"])
+    assert peanut["onsetDateTime"] == "2025-03-01"  # the trigger's history is older than the challenge
+    assert any(n["text"].startswith("Known trigger: Peanut") for n in peanut["note"])
+    (montelukast,) = resources(person, "MedicationStatement")
+    assert montelukast["dosage"][0]["doseAndRate"][0]["doseQuantity"]["code"] == "mg"
     assert kinds["Practitioner"] >= 1
     assert kinds["Organization"] == 1
     # The vital-sign profiles were applied: the validator saw the SpO2 (oxygensat) and the panels (bp).
