@@ -456,12 +456,12 @@ def _vitals(b: _Builder, vitals: VitalSigns, procedure: JSON) -> list[JSON]:
         value = getattr(vitals, spec.field)
         if value is not None:
             label = spec.codings[0][1]
-            code = {"coding": [_coding(LOINC, *coding) for coding in spec.codings], "text": label}
+            concept = {"coding": [_coding(LOINC, *coding) for coding in spec.codings], "text": label}
             observation = {
                 **base,
                 "id": b.id("Observation", "vitals", vitals.pk, spec.codings[0][0]),
                 "category": [_category(*_CATEGORY_NAMES[spec.category])],
-                "code": code,
+                "code": concept,
                 "valueQuantity": _quantity(value, spec.unit),
             }
             resources.append(_narrated(observation, f"{label}: {_amount(value)} {spec.unit}", when))
