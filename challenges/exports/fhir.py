@@ -183,7 +183,9 @@ def challenge_bundle(state: RunState, *, history: Sequence[RunState] = (), now: 
     states = [state, *(s for s in history if s.challenge.pk != challenge.pk)]
     key = _substance(challenge.protocol.food).key
     builder.challenge(state)
-    builder.allergies([s for s in states if _substance(s.challenge.protocol.food).key == key], triggers=())
+    mine = [s for s in states if _substance(s.challenge.protocol.food).key == key]
+    named = [t for t in challenge.patient.triggers.all() if _substance(challenge.protocol.food).named_in(t.substance)]
+    builder.allergies(mine, triggers=named)
     return builder.bundle(now)
 
 
@@ -202,7 +204,7 @@ def patient_bundle(
     builder = _Builder(patient)
     for state in states:
         builder.challenge(state)
-    builder.allergies(states, triggers=[t for t in triggers if not t.entered_in_error])
+    builder.allergies(states, triggers=list(triggers))
     today = now.astimezone(patient.clinic.tzinfo).date()
     for medication in medications:
         if not medication.entered_in_error and (medication.stopped_on is None or medication.stopped_on > today):
@@ -222,6 +224,7 @@ class _Builder:
         self.clinic: Clinic = patient.clinic
         self.tz: tzinfo = self.clinic.tzinfo
         self.entries: dict[str, JSON] = {}
+        self.retracted: list[str] = []  # "Type/id" of resources an earlier export sent that no longer stand
         self.organization = self.add(_organization(self))
         self.patient = self.add(_patient(self, patient))
 
@@ -255,9 +258,16 @@ class _Builder:
             substance = _substance(state.challenge.protocol.food)
             groups.setdefault(substance.key, _Allergy(substance)).states.append(state)
         for trigger in triggers:
+            standalone = _trigger_substance(trigger).key
             match = next((g for g in groups.values() if g.substance.named_in(trigger.substance)), None)
+            if trigger.entered_in_error or match is not None:
+                # An earlier export may have sent this trigger as an entry of its own: it is withdrawn, as now
+                # entered in error or part of its substance's entry (one entry per substance, no duplicate).
+                self.retracted.append(f"AllergyIntolerance/{self.id('AllergyIntolerance', standalone)}")
+            if trigger.entered_in_error:
+                continue
             if match is None:
-                match = groups.setdefault(f"trigger/{trigger.pk}", _Allergy(_trigger_substance(trigger)))
+                match = groups.setdefault(standalone, _Allergy(_trigger_substance(trigger)))
             match.triggers.append(trigger)
         for group in groups.values():
             self.add(_allergy(self, group))
@@ -268,7 +278,8 @@ class _Builder:
             "identifier": {"system": URI, "value": f"urn:uuid:{uuid.uuid4()}"},
             "type": "transaction",
             "timestamp": _dt(now, self.tz),
-            "entry": [_entry(resource) for resource in self.entries.values()],
+            "entry": [_entry(resource) for resource in self.entries.values()]
+            + [{"request": {"method": "DELETE", "url": url}} for url in self.retracted],
         }
 
 

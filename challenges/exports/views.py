@@ -65,7 +65,7 @@ def patient_fhir(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResp
     patient = get_patient_for_staff(request.user, patient_pk)
     log_access(request, patient=patient, action=Action.EXPORT_DOWNLOAD)
     states = _fhir_states(request.user, patient=patient)
-    triggers = patient.triggers.filter(entered_in_error=False).order_by("substance", "pk")
+    triggers = patient.triggers.order_by("substance", "pk")  # those entered in error are withdrawn
     medications = patient.medications.filter(entered_in_error=False).order_by("name", "pk")
     bundle = fhir.patient_bundle(patient, states, triggers=triggers, medications=medications, now=timezone.now())
     filename = f"patient-{patient.pk}.fhir.json"

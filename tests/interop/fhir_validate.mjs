@@ -108,6 +108,12 @@ for (const file of process.argv.slice(2)) {
   add({ file, entry: null, resourceType: bundle.resourceType, profile: 'core' }, check(bundle));
   (bundle.entry ?? []).forEach((entry, index) => {
     const resource = entry.resource;
+    if (!resource) {
+      // Only a DELETE carries no resource (bdl-3 and the request are checked with the Bundle itself).
+      if (entry.request?.method !== 'DELETE') add({ file, entry: index, profile: 'core' },
+        [{ severity: 'error', details: { text: 'An entry without a resource that is not a DELETE' } }]);
+      return;
+    }
     const where = { file, entry: index, resourceType: resource?.resourceType, fullUrl: entry.fullUrl };
     add({ ...where, profile: 'core' }, check(resource));
     for (const name of profilesFor(resource)) {

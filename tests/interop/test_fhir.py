@@ -36,11 +36,11 @@ def download(client, user, url: str) -> dict:
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:
-    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+    return [e["resource"] for e in bundle["entry"] if e.get("resource", {}).get("resourceType") == kind]
 
 
 def resolve(bundle: dict, reference: dict) -> dict:
-    return next(e["resource"] for e in bundle["entry"] if e["fullUrl"] == reference["reference"])
+    return next(e["resource"] for e in bundle["entry"] if e.get("fullUrl") == reference["reference"])
 
 
 def figures(bundle: dict) -> dict[str, dict]:

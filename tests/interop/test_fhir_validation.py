@@ -84,7 +84,7 @@ def test_every_exported_bundle_passes_the_r4_validator(
     assert errors(issues) == [], json.dumps(errors(issues), indent=1)[:4000]
     assert code == 0
     assert not [i for i in issues if "dom-6" in i["message"]]  # every resource has its narrative
-    kinds = Counter(e["resource"]["resourceType"] for e in person["entry"])
+    kinds = Counter(e["resource"]["resourceType"] for e in person["entry"] if "resource" in e)
     assert kinds["MedicationStatement"] == 1  # the stopped cetirizine is not a current medicine
     assert kinds["AllergyIntolerance"] == 3  # peanut (challenge + trigger), cheesecake (home plan), corn (trigger)
     corn = next(a for a in resources(person, "AllergyIntolerance") if "Corn" in a["code"]["text"])
@@ -93,6 +93,11 @@ def test_every_exported_bundle_passes_the_r4_validator(
     peanut = next(a for a in resources(person, "AllergyIntolerance") if "Peanut" in a["code"]["text"])
     assert peanut["onsetDateTime"] == "2025-03-01"  # the trigger's history is older than the challenge
     assert any(n["text"].startswith("Known trigger: Peanut") for n in peanut["note"])
+    # The peanut trigger is part of the peanut entry now: an earlier export's entry of its own is withdrawn.
+    deletes = [e["request"]["url"] for e in person["entry"] if e["request"]["method"] == "DELETE"]
+    assert len(deletes) == 1
+    assert deletes[0].startswith("AllergyIntolerance/")
+    assert deletes[0] not in {f"AllergyIntolerance/{a['id']}" for a in resources(person, "AllergyIntolerance")}
     (montelukast,) = resources(person, "MedicationStatement")
     assert montelukast["dosage"][0]["doseAndRate"][0]["doseQuantity"]["code"] == "mg"
     assert kinds["Practitioner"] >= 1
@@ -107,7 +112,7 @@ def test_every_exported_bundle_passes_the_r4_validator(
 
 def _broken(bundle: dict, kind: str, test) -> dict:
     """A copy of the bundle with one resource of `kind` that `test` picks, for breaking in place."""
-    return next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind and test(e["resource"]))
+    return next(r for r in resources(bundle, kind) if test(r))
 
 
 def test_the_validator_fails_broken_resources(client, nurse, failed_challenge, tmp_path):
