@@ -287,3 +287,17 @@ def test_ids_differ_between_clinics_for_the_same_primary_key(failed_challenge, o
     state.challenge.patient.clinic.fhir_namespace = other_clinic.fhir_namespace  # as if another clinic exported it
     theirs = {e["fullUrl"] for e in challenge_bundle(state, now=START)["entry"]}
     assert not mine & theirs
+
+
+def test_a_passed_heated_form_does_not_rule_the_allergy_out(client, nurse, passed_challenge):
+    """Passing hard-boiled egg says nothing of raw egg (docs/clinical-sources.md §1.7): the egg allergy stays active
+    and unconfirmed, never refuted, and the entry says which form was tolerated."""
+    food = passed_challenge.protocol.food
+    food.allergen_group, food.processing = "egg", "boiled"  # the same challenge, as if its food were boiled egg
+    food.save()
+    bundle = download(client, nurse, reverse("challenges:challenge-fhir", args=[passed_challenge.pk]))
+    (allergy,) = resources(bundle, "AllergyIntolerance")
+    assert allergy["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert allergy["verificationStatus"]["coding"][0]["code"] == "unconfirmed"
+    assert "Tolerated: hard-boiled egg" in allergy["note"][0]["text"]
+    assert "recordedDate" not in allergy  # no result decided the status
