@@ -198,7 +198,8 @@ def patient_bundle(
     now: datetime,
 ) -> JSON:
     """The patient, every given completed challenge, one allergy entry per substance (challenged or a known
-    trigger) and the medicines the patient takes now."""
+    trigger) and the patient's medicines (those taken now as active; stopped or entered in error ones with that
+    status, so a receiving system's copy from an earlier export is updated)."""
     for state in states:
         _require_exportable(state.challenge)
     builder = _Builder(patient)
@@ -207,8 +208,7 @@ def patient_bundle(
     builder.allergies(states, triggers=list(triggers))
     today = now.astimezone(patient.clinic.tzinfo).date()
     for medication in medications:
-        if not medication.entered_in_error and (medication.stopped_on is None or medication.stopped_on > today):
-            builder.add(_medication_statement(builder, medication))
+        builder.add(_medication_statement(builder, medication, today))
     return builder.bundle(now)
 
 
@@ -524,7 +524,16 @@ def _ucum_dose(text: str) -> JSON | None:
 # --- the patient's medicines ------------------------------------------------------------------------------------
 
 
-def _medication_statement(b: _Builder, medication: Medication) -> JSON:
+def _medication_status(medication: Medication, today: date) -> str:
+    """active, or stopped / entered-in-error: sent too, so an earlier export's statement is updated, not left on."""
+    if medication.entered_in_error:
+        return "entered-in-error"
+    if medication.stopped_on is not None and medication.stopped_on <= today:
+        return "stopped"
+    return "active"
+
+
+def _medication_statement(b: _Builder, medication: Medication, today: date) -> JSON:
     text = " ".join(part for part in (medication.dose, medication.schedule) if part)
     dosage: JSON = {"text": text or medication.name, "route": {"text": medication.get_route_display()}}
     if medication.route in MEDICATION_ROUTE_CODES:
@@ -537,7 +546,7 @@ def _medication_statement(b: _Builder, medication: Medication) -> JSON:
         "resourceType": "MedicationStatement",
         "id": b.id("MedicationStatement", medication.pk),
         "identifier": [],
-        "status": "active",
+        "status": _medication_status(medication, today),
         "medicationCodeableConcept": {"text": medication.name},
         "subject": b.patient,
         "dateAsserted": _dt(medication.created_at, b.tz),
@@ -545,9 +554,10 @@ def _medication_statement(b: _Builder, medication: Medication) -> JSON:
         "dosage": [dosage],
         "note": [{"text": f"Class: {medication.get_med_class_display()}."}],
     }
-    return _narrated(
-        resource, f"Takes {medication.name} {text}".strip(), f"Class: {medication.get_med_class_display()}"
-    )
+    if medication.stopped_on is not None:
+        resource["effectivePeriod"] = {"end": medication.stopped_on.isoformat()}
+    headline = f"{medication.name} {text} ({resource['status']})"
+    return _narrated(resource, headline, f"Class: {medication.get_med_class_display()}")
 
 
 # --- allergies ----------------------------------------------------------------------------------------------------

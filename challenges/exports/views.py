@@ -66,7 +66,7 @@ def patient_fhir(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResp
     log_access(request, patient=patient, action=Action.EXPORT_DOWNLOAD)
     states = _fhir_states(request.user, patient=patient)
     triggers = patient.triggers.order_by("substance", "pk")  # those entered in error are withdrawn
-    medications = patient.medications.filter(entered_in_error=False).order_by("name", "pk")
+    medications = patient.medications.order_by("name", "pk")  # stopped or in error: sent with that status
     bundle = fhir.patient_bundle(patient, states, triggers=triggers, medications=medications, now=timezone.now())
     filename = f"patient-{patient.pk}.fhir.json"
     return _download(_fhir_json(bundle), content_type="application/fhir+json", filename=filename)
