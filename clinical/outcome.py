@@ -289,6 +289,11 @@ _KEEP_AVOIDING: dict[tuple[str, str], str] = {
 _FORM_NAMES = {("milk", "baked"): "baked milk", ("egg", "baked"): "baked egg", ("egg", "boiled"): "hard-boiled egg"}
 
 
+def is_partial_form(*, allergen: str, processing: str) -> bool:
+    """A heated form (baked milk or egg, hard-boiled egg) whose tolerance says nothing of the less-heated forms."""
+    return (allergen, processing) in _KEEP_AVOIDING
+
+
 def form_advice(*, allergen: str, processing: str, food_label: str, processing_text: str = "") -> str:
     """After a passed challenge with a heated form of milk or egg: the form tolerated and what to keep avoiding.
 

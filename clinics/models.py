@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 import zoneinfo
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +26,24 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone (e.g. Europe/London)."), params={"value": value})
 
 
+ABSOLUTE_URI = re.compile(
+    r"^(https?://[^\s/]+(/\S*)?|urn:oid:[0-2](\.(0|[1-9][0-9]*))+|urn:uuid:[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$"
+)
+
+
+def validate_absolute_uri(value: str) -> None:
+    """An identifier system a receiving system can trust to be global: an http(s) URL, urn:oid: or urn:uuid:."""
+    if not ABSOLUTE_URI.match(value):
+        raise ValidationError(
+            _("Enter an absolute URI: https://…, urn:oid:1.2.3… or urn:uuid:… (lower case), without spaces.")
+        )
+
+
+def new_mrn_system() -> str:
+    """A globally unique default until the hospital's own MRN namespace is entered."""
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
 class PageSize(models.TextChoices):
     A4 = "A4", _("A4")
     LETTER = "letter", _("US Letter")
@@ -39,6 +59,19 @@ class Clinic(models.Model):
     report_page_size = models.CharField(_("report page size"), max_length=10, choices=PageSize, default=PageSize.A4)
     # When on, a home reintroduction step is released only by an allergist.
     home_steps_need_release = models.BooleanField(_("home steps need an allergist's release"), default=False)
+    # FHIR export (interop review defects 9, 10): the hospital's MRN namespace, and the clinic's own namespace from
+    # which every exported resource's id is derived (so a second export updates rather than duplicates).
+    mrn_system = models.CharField(
+        _("MRN identifier system (FHIR)"),
+        max_length=200,
+        default=new_mrn_system,
+        validators=[validate_absolute_uri],
+        help_text=_(
+            "The hospital's URI for its medical record numbers (an https URL or urn:oid:…), used in FHIR exports so "
+            "the receiving system matches the patient. The default is a unique urn:uuid of this clinic."
+        ),
+    )
+    fhir_namespace = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -40,12 +40,23 @@ def _fhir_json(bundle: dict) -> bytes:
     return json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
 
 
+def _fhir_states(user: User, **filters: object) -> list[selectors.RunState]:
+    """The exportable challenges matching `filters`, loaded for the FHIR builder, oldest first."""
+    challenges = _exportable(access.challenges_for(user).filter(**filters))
+    return [selectors.run_state(c) for c in selectors.with_run_data(challenges).order_by("scheduled_at", "pk")]
+
+
 @require_safe
 def challenge_fhir(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_clinic_staff(request.user)
     challenge = get_object_or_404(selectors.with_run_data(_exportable(access.challenges_for(request.user))), pk=pk)
     log_access(request, patient=challenge.patient, action=Action.EXPORT_DOWNLOAD, obj=challenge)
-    bundle = fhir.challenge_bundle(selectors.run_state(challenge), now=timezone.now())
+    # The allergy entry states the latest confirmed result of this food, so the patient's other challenges of it
+    # are read too (a challenge export must not put back a status a later challenge changed).
+    history = _fhir_states(
+        request.user, patient=challenge.patient, protocol__food__allergen_group=challenge.protocol.food.allergen_group
+    )
+    bundle = fhir.challenge_bundle(selectors.run_state(challenge), history=history, now=timezone.now())
     return _download(_fhir_json(bundle), content_type="application/fhir+json", filename=f"challenge-{pk}.fhir.json")
 
 
@@ -53,9 +64,10 @@ def challenge_fhir(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def patient_fhir(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for_staff(request.user, patient_pk)
     log_access(request, patient=patient, action=Action.EXPORT_DOWNLOAD)
-    challenges = _exportable(access.challenges_for(request.user).filter(patient=patient))
-    states = [selectors.run_state(c) for c in selectors.with_run_data(challenges).order_by("scheduled_at", "pk")]
-    bundle = fhir.patient_bundle(patient, states, now=timezone.now())
+    states = _fhir_states(request.user, patient=patient)
+    triggers = patient.triggers.order_by("substance", "pk")  # those entered in error are withdrawn
+    medications = patient.medications.order_by("name", "pk")  # stopped or in error: sent with that status
+    bundle = fhir.patient_bundle(patient, states, triggers=triggers, medications=medications, now=timezone.now())
     filename = f"patient-{patient.pk}.fhir.json"
     return _download(_fhir_json(bundle), content_type="application/fhir+json", filename=filename)
 

@@ -883,6 +883,17 @@ class FoodForm(PlainTextForm):
         label=_("Recipe"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    snomed_code = forms.RegexField(
+        label=_("Allergen: SNOMED CT substance code"),
+        regex=r"^[1-9][0-9]{5,17}$",
+        max_length=18,
+        required=False,
+        help_text=_("For FHIR exports, e.g. 762952008 (peanut). Leave empty if unsure: the food then goes as text."),
+        error_messages={"invalid": _("A SNOMED CT code is 6 to 18 digits.")},
+    )
+    snomed_display = forms.CharField(
+        label=_("Allergen: SNOMED CT name"), max_length=120, required=False, help_text=_("e.g. Peanut")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -919,11 +930,13 @@ class FoodForm(PlainTextForm):
             self.add_error(
                 "allergen_protein_g_per_100", _("The allergen's protein cannot be more than the whole food's.")
             )
+        if data.get("snomed_code") and not (data.get("snomed_display") or "").strip():
+            self.add_error("snomed_display", _("Give the code's name too, as the receiving system shows it."))
         return data
 
     def draft(self) -> FoodDraft:
         data = {name: value for name, value in self.cleaned_data.items()}
-        for name in ("name", "form", "protein_source", "notes", "matrix", "recipe"):
+        for name in ("name", "form", "protein_source", "notes", "matrix", "recipe", "snomed_code", "snomed_display"):
             data[name] = data[name].strip()
         return FoodDraft(**data)
 

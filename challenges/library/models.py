@@ -8,7 +8,7 @@ from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -135,6 +135,16 @@ class Food(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    # The allergen as a SNOMED CT substance concept, for the FHIR export (an EHR matches its own allergy list on it);
+    # empty when no code was confirmed: the food then goes as text only (a wrong code is worse than none).
+    snomed_code = models.CharField(
+        _("SNOMED CT substance code"),
+        max_length=18,
+        blank=True,
+        validators=[RegexValidator(r"^[1-9][0-9]{5,17}$", _("A SNOMED CT code is 6 to 18 digits."))],
+        help_text=_("The allergen as a SNOMED CT substance, e.g. 762952008 for peanut; leave empty if unsure."),
+    )
+    snomed_display = models.CharField(_("SNOMED CT display"), max_length=120, blank=True)
     is_composite = models.BooleanField(
         _("made of several ingredients"),
         default=False,

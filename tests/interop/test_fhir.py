@@ -1,4 +1,5 @@
-"""FHIR R4 bundles through the real URLs: validated with fhir.resources, and the clinical figures read back."""
+"""FHIR R4 bundles through the real URLs: the clinical content read back (test_fhir_validation.py runs the R4
+validator on them)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
-from fhir.resources.R4B.bundle import Bundle
 
 from challenges.exports.fhir import (
     FIGURE_SYSTEM,
@@ -16,7 +16,6 @@ from challenges.exports.fhir import (
     SNOMED,
     UCUM,
     challenge_bundle,
-    mrn_system,
     reaction_severity,
 )
 from challenges.models import Challenge, Status
@@ -33,17 +32,15 @@ def download(client, user, url: str) -> dict:
     assert response["Content-Type"] == "application/fhir+json"
     assert response["Content-Disposition"].startswith('attachment; filename="')
     assert response["Cache-Control"] == "no-store"
-    data = json.loads(response.content)
-    Bundle.model_validate(data)  # R4B models; identical to R4 for every resource type exported
-    return data
+    return json.loads(response.content)
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:
-    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+    return [e["resource"] for e in bundle["entry"] if e.get("resource", {}).get("resourceType") == kind]
 
 
 def resolve(bundle: dict, reference: dict) -> dict:
-    return next(e["resource"] for e in bundle["entry"] if e["fullUrl"] == reference["reference"])
+    return next(e["resource"] for e in bundle["entry"] if e.get("fullUrl") == reference["reference"])
 
 
 def figures(bundle: dict) -> dict[str, dict]:
@@ -64,10 +61,12 @@ def loinc_values(bundle: dict, code: str) -> list:
 
 def test_failed_challenge_bundle_carries_the_dose_figures(client, nurse, failed_challenge):
     bundle = download(client, nurse, reverse("challenges:challenge-fhir", args=[failed_challenge.pk]))
-    assert bundle["type"] == "collection"
+    assert bundle["type"] == "transaction"
     kinds = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
     # 13 observations: 4 dose figures; baseline BP, heart rate, resp rate, SpO2, PEF; during BP, HR, SpO2, PEF.
     assert kinds == {
+        "Organization": 1,
+        "Practitioner": 2,  # the allergist and the nurse
         "Patient": 1,
         "Procedure": 1,
         "AllergyIntolerance": 1,
@@ -90,7 +89,14 @@ def test_failed_challenge_is_a_confirmed_allergy_with_coded_reaction(client, nur
     (allergy,) = resources(bundle, "AllergyIntolerance")
     assert allergy["verificationStatus"]["coding"][0]["code"] == "confirmed"
     assert allergy["clinicalStatus"]["coding"][0]["code"] == "active"
-    assert allergy["code"] == {"text": "Peanut flour (defatted)"}
+    # the substance coded (SNOMED CT 762952008 Peanut), the food eaten kept as text (interop review defect 6)
+    assert allergy["code"] == {
+        "coding": [{"system": SNOMED, "code": "762952008", "display": "Peanut"}],
+        "text": "Peanut flour (defatted)",
+    }
+    assert allergy["type"] == "allergy"
+    assert allergy["criticality"] == "high"  # adrenaline was given
+    assert allergy["onsetDateTime"] == "2026-11-26T11:12:00+00:00"
     (reaction,) = allergy["reaction"]
     codes = {m["coding"][0]["code"] for m in reaction["manifestation"]}
     assert codes == {"126485001", "56018004"}  # urticaria, wheezing
@@ -108,16 +114,17 @@ def test_procedure_patient_vitals_and_treatments(client, nurse, failed_challenge
     assert procedure["status"] == "stopped"
     assert procedure["performedPeriod"] == {"start": "2026-11-26T09:00:00+00:00", "end": "2026-11-26T11:00:00+00:00"}
     assert procedure["outcome"]["text"] == "Failed (not tolerated): Objective urticaria and wheeze at step 5"
-    assert procedure["identifier"][0]["value"] == str(failed_challenge.pk)
+    assert procedure["identifier"] == [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{procedure['id']}"}]
+    assert procedure["code"]["coding"] == [{"system": SNOMED, "code": "252521006", "display": "Oral provocation test"}]
     (person,) = resources(bundle, "Patient")
-    assert person["identifier"][0]["system"] == mrn_system(patient.clinic_id)
+    assert person["identifier"][0]["system"] == patient.clinic.mrn_system
     assert person["identifier"][0]["value"] == "A-0001"
     assert person["name"][0]["family"] == "Ångström-Nguyễn"
     assert person["name"][0]["given"] == ["Zoë"]
     assert person["birthDate"] == patient.date_of_birth.isoformat()
     assert person["gender"] == "female"
     assert loinc_values(bundle, "8867-4") == [72, 112]  # heart rate: baseline, during the reaction
-    assert loinc_values(bundle, "59408-5") == [98, 94]
+    assert loinc_values(bundle, "2708-6") == [98, 94]  # SpO2, as the R4 oxygensat profile codes it
     assert loinc_values(bundle, "19935-6") == [520, 360]  # PEF
     pressures = [o for o in resources(bundle, "Observation") if o["code"]["coding"][0]["code"] == "85354-9"]
     assert [[c["valueQuantity"]["value"] for c in o["component"]] for o in pressures] == [[124, 78], [108, 70]]
@@ -141,7 +148,8 @@ def test_passed_challenge_refutes_the_allergy(client, nurse, passed_challenge):
     bundle = download(client, nurse, reverse("challenges:challenge-fhir", args=[passed_challenge.pk]))
     (allergy,) = resources(bundle, "AllergyIntolerance")
     assert allergy["verificationStatus"]["coding"][0]["code"] == "refuted"
-    assert allergy["clinicalStatus"]["coding"][0]["code"] == "resolved"
+    assert allergy["clinicalStatus"]["coding"][0]["code"] == "inactive"  # never "resolved" with "refuted"
+    assert "criticality" not in allergy
     assert "reaction" not in allergy
     values = figures(bundle)
     assert "eliciting-dose" not in values
@@ -172,9 +180,16 @@ def test_patient_bundle_holds_every_completed_challenge_once(
     bundle = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
     (person,) = resources(bundle, "Patient")
     procedures = resources(bundle, "Procedure")
-    assert sorted(p["identifier"][0]["value"] for p in procedures) == sorted([str(failed_challenge.pk), str(passed.pk)])
-    verdicts = [a["verificationStatus"]["coding"][0]["code"] for a in resources(bundle, "AllergyIntolerance")]
-    assert verdicts == ["confirmed", "refuted"]  # oldest first
+    outcomes = sorted(p["outcome"]["text"].split(":")[0] for p in procedures)
+    assert outcomes == sorted([failed_challenge.get_outcome_display(), passed.get_outcome_display()])
+    # One entry for the food: failed, then passed a day later: an allergy outgrown (interop review defects 7, 17)
+    (allergy,) = resources(bundle, "AllergyIntolerance")
+    assert allergy["clinicalStatus"]["coding"][0]["code"] == "resolved"
+    assert allergy["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    assert [n["text"].split(":")[1].strip() for n in allergy["note"]] == [
+        "Failed (not tolerated).",
+        "Passed (tolerated).",
+    ]
     everyone = [resolve(bundle, r["subject"]) for r in procedures + resources(bundle, "Observation")]
     assert all(subject is person for subject in everyone)
 
@@ -236,3 +251,53 @@ def test_post_not_allowed(client, nurse, failed_challenge):
 )
 def test_reaction_severity_from_the_confirmed_grade(scale, grade, severity):
     assert reaction_severity(scale, grade) == severity
+
+
+def test_a_second_export_updates_the_same_resources(client, nurse, failed_challenge, patient):
+    url = reverse("challenges:challenge-fhir", args=[failed_challenge.pk])
+    first, second = download(client, nurse, url), download(client, nurse, url)
+    assert [e["fullUrl"] for e in first["entry"]] == [e["fullUrl"] for e in second["entry"]]
+    assert first["identifier"] != second["identifier"]  # each download is a transaction of its own
+    for entry in first["entry"]:
+        resource = entry["resource"]
+        assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
+        assert resource["text"]["status"] == "generated"
+        assert resource["text"]["div"].startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
+        assert resource["identifier"]  # a business identifier on every resource (interop review defect 9)
+    (procedure,) = resources(first, "Procedure")
+    requests = {e["resource"]["resourceType"]: e["request"] for e in first["entry"]}
+    assert requests["Procedure"] == {"method": "PUT", "url": f"Procedure/{procedure['id']}"}
+    # The patient is matched by MRN in the clinic's MRN system, never overwritten (interop review defect 10).
+    mrn = f"identifier={patient.clinic.mrn_system}|A-0001"
+    assert requests["Patient"] == {"method": "POST", "url": "Patient", "ifNoneExist": mrn}
+    assert requests["Organization"]["method"] == "POST"
+    (organization,) = resources(first, "Organization")
+    assert organization["name"] == patient.clinic.name
+    assert resolve(first, resources(first, "Patient")[0]["managingOrganization"]) is organization
+    practitioners = {resolve(first, p["actor"])["name"][0]["text"] for p in procedure["performer"]}
+    assert practitioners == {failed_challenge.allergist.display_name, failed_challenge.nurse.display_name}
+    # The patient bundle carries the same resources under the same ids.
+    person = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
+    assert {e["fullUrl"] for e in first["entry"]} <= {e["fullUrl"] for e in person["entry"]}
+
+
+def test_ids_differ_between_clinics_for_the_same_primary_key(failed_challenge, other_clinic):
+    state = selectors.run_state(selectors.with_run_data(Challenge.objects.filter(pk=failed_challenge.pk)).get())
+    mine = {e["fullUrl"] for e in challenge_bundle(state, now=START)["entry"]}
+    state.challenge.patient.clinic.fhir_namespace = other_clinic.fhir_namespace  # as if another clinic exported it
+    theirs = {e["fullUrl"] for e in challenge_bundle(state, now=START)["entry"]}
+    assert not mine & theirs
+
+
+def test_a_passed_heated_form_does_not_rule_the_allergy_out(client, nurse, passed_challenge):
+    """Passing hard-boiled egg says nothing of raw egg (docs/clinical-sources.md §1.7): the egg allergy stays active
+    and unconfirmed, never refuted, and the entry says which form was tolerated."""
+    food = passed_challenge.protocol.food
+    food.allergen_group, food.processing = "egg", "boiled"  # the same challenge, as if its food were boiled egg
+    food.save()
+    bundle = download(client, nurse, reverse("challenges:challenge-fhir", args=[passed_challenge.pk]))
+    (allergy,) = resources(bundle, "AllergyIntolerance")
+    assert allergy["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert allergy["verificationStatus"]["coding"][0]["code"] == "unconfirmed"
+    assert "Tolerated: hard-boiled egg" in allergy["note"][0]["text"]
+    assert "recordedDate" not in allergy  # no result decided the status

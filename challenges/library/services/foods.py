@@ -38,6 +38,8 @@ class FoodDraft:
     matrix: str = ""
     recipe: str = ""
     notes: str = ""
+    snomed_code: str = ""  # the allergen as a SNOMED CT substance (FHIR export); empty when unsure
+    snomed_display: str = ""
     is_liquid: bool | None = None  # the former flag, still accepted: True means physical_form "liquid"
 
 

@@ -19,7 +19,7 @@ from challenges.library.services.protocols import (
     protocol_in_use,
     write_protocol,
 )
-from challenges.library.standard_content import FOODS, PROTOCOLS, FoodSeed, ProtocolSeed
+from challenges.library.standard_content import FOODS, PROTOCOLS, FoodSeed, ProtocolSeed, snomed_for
 from challenges.models import Food, Protocol
 from clinical import plan
 from clinical.kinds import kind_defaults
@@ -34,7 +34,8 @@ def load_standard_library() -> tuple[int, int]:
 
 
 def _food(seed: FoodSeed) -> bool:
-    _food_row, created = Food.objects.get_or_create(
+    code, display = snomed_for(seed)
+    food, created = Food.objects.get_or_create(
         clinic=None,
         name=seed.name,
         form=seed.form,
@@ -53,8 +54,15 @@ def _food(seed: FoodSeed) -> bool:
             "processing_minutes": seed.processing_minutes,
             "matrix": seed.matrix,
             "recipe": seed.recipe,
+            "snomed_code": code,
+            "snomed_display": display,
         },
     )
+    if not created and code and not food.snomed_code:
+        # A library loaded before the codes existed: fill the missing code (history keeps the change).
+        food.snomed_code, food.snomed_display = code, display
+        food.full_clean()
+        food.save()
     return created
 
 
@@ -172,6 +180,8 @@ def seed_food(seed: FoodSeed) -> Food:
         processing_minutes=seed.processing_minutes,
         matrix=seed.matrix,
         recipe=seed.recipe,
+        snomed_code=snomed_for(seed)[0],
+        snomed_display=snomed_for(seed)[1],
     )
 
 
