@@ -49,7 +49,7 @@ MAX_WAIT = 99_999
 MAX_STEPS = 60  # generators stop at 50 (dosing.MAX_LADDER_STEPS); leaves room for hand-added steps
 
 WAIT_UNITS = (("min", _("minutes")), ("h", _("hours")), ("d", _("days")))
-_MINUTES_PER = {"min": 1, "h": 60, "d": 24 * 60}
+MINUTES_PER = {"min": 1, "h": 60, "d": 24 * 60}
 
 
 # --- fields --------------------------------------------------------------------------------------------------
@@ -394,9 +394,10 @@ def error_messages(exc: Exception) -> list[str]:
     return [getattr(exc, "message", str(exc))]
 
 
-def error_lines(part: forms.Form | forms.BaseFormSet[Any], *, row_word: StrOrPromise = _("Row")) -> list[str]:
+def error_lines(part: forms.Form | forms.BaseFormSet[Any], *, row_word: StrOrPromise | None = None) -> list[str]:
     """Every error of a validated form or formset as a line that names its field ("Step 2, Protein (mg): …")."""
     if isinstance(part, forms.BaseFormSet):
+        row_word = row_word or _("Row")
         lines = [str(message) for message in part.non_form_errors()]
         for number, form in enumerate(part.forms, start=1):
             lines += _field_error_lines(form, prefix=f"{row_word} {number}, ")
@@ -458,7 +459,7 @@ class StepForm(PlainTextForm):
 
     def planned_step(self, number: int) -> PlannedStep:
         data = self.cleaned_data
-        minutes = data["wait"] * _MINUTES_PER[data["wait_unit"]]
+        minutes = data["wait"] * MINUTES_PER[data["wait_unit"]]
         role = data["role"] or StepRole.DOSE
         food: Food | None = data.get("food")
         return PlannedStep(
@@ -491,8 +492,8 @@ StepFormSet = forms.formset_factory(
 def step_initial(step: PlannedStep) -> dict[str, Any]:
     wait, unit = step.interval_minutes, "min"
     for candidate in ("d", "h"):
-        if step.interval_minutes and step.interval_minutes % _MINUTES_PER[candidate] == 0:
-            wait, unit = step.interval_minutes // _MINUTES_PER[candidate], candidate
+        if step.interval_minutes and step.interval_minutes % MINUTES_PER[candidate] == 0:
+            wait, unit = step.interval_minutes // MINUTES_PER[candidate], candidate
             break
     return {
         "role": "" if step.role == StepRole.DOSE else step.role,

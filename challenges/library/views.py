@@ -30,6 +30,7 @@ from challenges.library.forms import (
     error_messages,
     food_initial,
 )
+from challenges.library.models import StepRole
 from challenges.library.services.foods import FoodError, food_create, food_update
 from challenges.library.services.protocols import (
     ProtocolDraft,
@@ -43,7 +44,6 @@ from challenges.library.services.protocols import (
     protocol_in_use,
     protocol_update,
 )
-from challenges.library.models import StepRole
 from challenges.models import Food, Protocol
 from clinical import dosing, plan, step_checks, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
