@@ -225,8 +225,8 @@ class PlanStepFormSet(RowFormSet):
 
     def clean(self) -> None:
         super().clean()
-        if any(form.errors for form in self.forms):
-            return
+        if any(form.errors for form in self.forms if not self._should_delete_form(form)):
+            return  # each row shows its own error first
         count = len(self.kept_forms())
         if count == 0:
             raise forms.ValidationError(_("Give at least one step."), code="no_steps")

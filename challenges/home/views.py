@@ -232,8 +232,13 @@ def _plan_rows(
         initial = [plan_step_initial(step, food_spec(food)) for step in remaining]
         return PlanStepRows(prefix="steps", initial=initial, form_kwargs=kwargs)
     data = request.POST.copy()
-    if "add_row" in data:  # without JavaScript: the page again, with one more blank row
-        data["steps-TOTAL_FORMS"] = str(int(data.get("steps-TOTAL_FORMS") or 0) + 1)
+    if "add_row" in data:  # without JavaScript: the page again, with one more row, drawn with a new row's defaults
+        rows = PlanStepRows(data, prefix="steps", form_kwargs=kwargs)
+        index = rows.total_form_count()
+        for name, field in rows.empty_form.fields.items():
+            if field.initial is not None and name != "DELETE":
+                data[f"steps-{index}-{name}"] = str(field.initial)
+        data["steps-TOTAL_FORMS"] = str(index + 1)
     return PlanStepRows(data, prefix="steps", form_kwargs=kwargs)
 
 
