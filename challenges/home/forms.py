@@ -225,7 +225,7 @@ class PlanStepFormSet(RowFormSet):
 
     def clean(self) -> None:
         super().clean()
-        if any(form.errors for form in self.forms if not self._should_delete_form(form)):
+        if any(form.errors and not form.cleaned_data.get("DELETE") for form in self.forms):
             return  # each row shows its own error first
         count = len(self.kept_forms())
         if count == 0:
@@ -238,17 +238,21 @@ class PlanStepFormSet(RowFormSet):
             )
 
     def kept_forms(self) -> list[PlanStepForm]:
-        return [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]  # type: ignore[misc]
+        return [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
 
     def planned_steps(self) -> list[PlannedStep]:
         return [form.planned_step(number) for number, form in enumerate(self.kept_forms(), start=1)]
 
 
-PlanStepRows = forms.formset_factory(PlanStepForm, formset=PlanStepFormSet, extra=1, can_delete=True, max_num=MAX_STEPS)
+PlanStepRows = cast(
+    type[PlanStepFormSet],
+    forms.formset_factory(PlanStepForm, formset=PlanStepFormSet, extra=1, can_delete=True, max_num=MAX_STEPS),
+)
 
 
 def plan_step_initial(step: PlannedStep, plan_food: dosing.FoodSpec) -> dict[str, Any]:
     """A remaining step as a prefilled row: its amount in the unit it is planned in, its wait in days or hours."""
+    amount: Decimal | None
     if step.food_amount is not None:
         amount, unit = step.food_amount, step.food_or(plan_food).unit
     else:

@@ -109,7 +109,7 @@ def protocol_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     foods = access.foods_for(request.user)
     header = ProtocolHeaderForm(request.POST or None, foods=foods, initial=_NEW_INITIAL, preview=previewing)
     generator = GeneratorForm(request.POST or None, prefix="gen")
-    context = {"header": header, "generator": generator, "preview": None, "preview_stale": False}
+    context: dict[str, Any] = {"header": header, "generator": generator, "preview": None, "preview_stale": False}
     if previewing:
         context["preview"] = _new_preview(header, generator, clinic_id=request.user.clinic_id)
     elif request.method == "POST" and all([header.is_valid(), generator.is_valid()]):
