@@ -7,14 +7,27 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from challenges.library.forms import MAX_STEPS
+from challenges.library.facts import food_spec
+from challenges.library.forms import (
+    MAX_STEPS,
+    MINUTES_PER,
+    WAIT_UNITS,
+    AmountField,
+    FoodChoiceField,
+    RowFormSet,
+    WholeNumberField,
+)
+from challenges.library.models import Food, StepRole
 from challenges.models import FollowUpMethod
 from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
+from clinical import dosing
 from clinical.checklist import CHECKLIST
 from clinical.kinds import DAY
-from clinical.plan import PlannedStep
+from clinical.plan import PlannedStep, household_amount
+from clinical.units import QuantityError
 from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
 
 # Plain words for patients (PRACTALL 0-3, docs/clinical-sources.md §3.1).
@@ -115,41 +128,149 @@ class ReleaseForm(_Helped):
 
 
 class PlanChangeForm(_Helped):
-    steps = forms.CharField(
-        label=_("Remaining steps"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("One step per line: grams of food, then days to wait after it, e.g. “12.5 g, 4 days”."),
-    )
+    """Why the plan changes; the new remaining steps are the rows of PlanStepFormSet."""
+
     reason = forms.CharField(
         label=_("Reason for the change"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def clean_steps(self) -> list[PlannedStep]:
-        lines = [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]
-        if not lines:
-            raise forms.ValidationError(_("Give at least one step."))
-        if len(lines) > MAX_STEPS:
+
+AMOUNT_UNITS = (("g", _("g of food")), ("mL", _("mL of food")), ("mg", _("mg protein")))
+MAX_PLAN_WAIT_MINUTES = 60 * DAY  # a typo bound (the service checks the kind's shortest wait)
+
+
+class PlanStepForm(PlainTextForm):
+    """One remaining step of a home plan: how much (food in g or mL, or protein in mg), then the wait after it.
+
+    `plan_food` is the plan's food: a step of another food (a ladder's rung, X4) chooses it in `food`.
+    """
+
+    role = forms.ChoiceField(
+        choices=[("", _("dose")), (StepRole.LIP_SMEAR, _("lip smear"))], required=False, widget=forms.HiddenInput
+    )
+    amount = AmountField(label=_("Amount"), places=3, max_digits=10, min_value=Decimal("0.001"), required=False)
+    unit = forms.ChoiceField(label=_("Unit"), choices=AMOUNT_UNITS)
+    household_measure = forms.CharField(
+        label=_("Household measure"), max_length=60, required=False, help_text=_("e.g. 1/8 serving, 1 biscuit")
+    )
+    food = FoodChoiceField(
+        label=_("Food of this step"), queryset=Food.objects.none(), required=False, empty_label=_("plan's food")
+    )
+    wait = WholeNumberField(
+        label=_("Then wait"), min_value=Decimal(1), max_value=Decimal(MAX_PLAN_WAIT_MINUTES), initial=3
+    )
+    wait_unit = forms.ChoiceField(label=_("Unit of the wait"), choices=WAIT_UNITS, initial="d")
+
+    def __init__(self, *args: Any, plan_food: Food, foods: QuerySet[Food], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan_food = plan_food
+        cast(forms.ModelChoiceField, self.fields["food"]).queryset = foods
+        self.fields["unit"].initial = plan_food.amount_unit
+        for field in self.fields.values():
+            field.widget.attrs.update(_row_widget_attrs(field))
+
+    def clean_household_measure(self) -> str:
+        text: str = self.cleaned_data["household_measure"].strip()
+        try:
+            household_amount(text)
+        except QuantityError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data is None:  # clean() may return None, meaning "cleaned_data as it is" (Form._clean_form)
+            data = self.cleaned_data
+        food: Food = data.get("food") or self.plan_food
+        unit = data.get("unit")
+        if data.get("role") != StepRole.LIP_SMEAR and data.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Give the amount of this step."))
+        if unit in ("g", "mL") and unit != food.amount_unit:
+            message = _("%(food)s is measured in %(unit)s.") % {"food": food.name, "unit": food.amount_unit}
+            self.add_error("unit", message)
+        wait, wait_unit = data.get("wait"), data.get("wait_unit")
+        if wait is not None and wait_unit and wait * MINUTES_PER[wait_unit] > MAX_PLAN_WAIT_MINUTES:
+            self.add_error("wait", _("Wait at most 60 days."))
+        return data
+
+    def planned_step(self, number: int) -> PlannedStep:
+        data = self.cleaned_data
+        food: Food | None = data.get("food")
+        if food is not None and food.pk == self.plan_food.pk:
+            food = None  # the plan's own food: a plain step
+        amount = data["amount"] if data.get("role") != StepRole.LIP_SMEAR else None
+        return PlannedStep(
+            number,
+            amount if data["unit"] == "mg" else None,
+            amount if data["unit"] != "mg" else None,
+            data["household_measure"],
+            data["wait"] * MINUTES_PER[data["wait_unit"]],
+            data.get("role") or StepRole.DOSE,
+            food=food_spec(food) if food is not None else None,
+            food_id=food.pk if food is not None else None,
+        )
+
+
+def _row_widget_attrs(field: forms.Field) -> dict[str, str]:
+    """Fields in a table row have no visible label: an accessible name, and Bootstrap's small controls."""
+    if isinstance(field.widget, forms.HiddenInput):
+        return {}
+    css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+    return {"class": css, "aria-label": str(field.label)}
+
+
+class PlanStepFormSet(RowFormSet):
+    """The plan's remaining steps as rows: prefilled from the plan, rows added and removed; blank extra rows are
+    ignored."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(form.errors and not form.cleaned_data.get("DELETE") for form in self.forms):
+            return  # each row shows its own error first
+        count = len(self.kept_forms())
+        if count == 0:
+            raise forms.ValidationError(_("Give at least one step."), code="no_steps")
+        if count > MAX_STEPS:
             raise forms.ValidationError(
                 _("A plan has at most %(limit)d steps; this change gives %(count)d.")
-                % {"limit": MAX_STEPS, "count": len(lines)}
+                % {"limit": MAX_STEPS, "count": count},
+                code="too_many_steps",
             )
-        return [self._parse(number, line) for number, line in enumerate(lines, start=1)]
 
-    def _parse(self, number: int, line: str) -> PlannedStep:
-        amount_text, _comma, days_text = line.partition(",")
-        amount_field = StrictDecimalField(min_value=Decimal("0.01"), max_value=MAX_DOSE_AMOUNT, unit="g")
-        try:
-            amount = amount_field.clean(amount_text.strip().removesuffix("g").strip())
-            days = int(days_text.strip().split()[0]) if days_text.strip() else 3
-        except (forms.ValidationError, ValueError) as exc:
-            message = exc.messages[0] if isinstance(exc, forms.ValidationError) else _("days must be a whole number")
-            raise forms.ValidationError(
-                _("Line %(n)s (“%(line)s”): %(error)s") % {"n": number, "line": line, "error": message}
-            ) from None
-        if not 1 <= days <= 60:
-            raise forms.ValidationError(_("Line %(n)s: wait 1 to 60 days.") % {"n": number})
-        return PlannedStep(number, None, amount, "", days * DAY)
+    def kept_forms(self) -> list[PlanStepForm]:
+        return [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+    def planned_steps(self) -> list[PlannedStep]:
+        return [form.planned_step(number) for number, form in enumerate(self.kept_forms(), start=1)]
+
+
+PlanStepRows = cast(
+    type[PlanStepFormSet],
+    forms.formset_factory(PlanStepForm, formset=PlanStepFormSet, extra=1, can_delete=True, max_num=MAX_STEPS),
+)
+
+
+def plan_step_initial(step: PlannedStep, plan_food: dosing.FoodSpec) -> dict[str, Any]:
+    """A remaining step as a prefilled row: its amount in the unit it is planned in, its wait in days or hours."""
+    amount: Decimal | None
+    if step.food_amount is not None:
+        amount, unit = step.food_amount, step.food_or(plan_food).unit
+    else:
+        amount, unit = step.protein_mg, "mg"
+    wait, wait_unit = step.interval_minutes, "min"
+    for candidate in ("d", "h"):
+        if step.interval_minutes and step.interval_minutes % MINUTES_PER[candidate] == 0:
+            wait, wait_unit = step.interval_minutes // MINUTES_PER[candidate], candidate
+            break
+    return {
+        "role": StepRole.LIP_SMEAR if step.role == StepRole.LIP_SMEAR else "",
+        "amount": amount,
+        "unit": unit,
+        "household_measure": step.household_measure,
+        "food": step.food_id,
+        "wait": wait,
+        "wait_unit": wait_unit,
+    }
 
 
 class FollowUpForm(_Helped):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges import access
+from challenges.library.facts import protocol_steps
 from challenges.run import facts
 from challenges.run.models import (
     Challenge,
@@ -22,7 +23,7 @@ from challenges.run.models import (
 from challenges.run.selectors import RunState, run_state, with_run_data
 from clinical import home_plan
 from clinical.display import amount_text
-from clinical.plan import StepLine
+from clinical.plan import PlannedStep, StepLine
 from clinics.models import User
 from patients.models import Patient
 
@@ -177,3 +178,10 @@ def overdue_follow_ups(user: User, now: datetime) -> QuerySet[FollowUp]:
         .select_related("challenge__patient", "challenge__protocol__food")
         .order_by("due_at")
     )
+
+
+def remaining_steps(challenge: Challenge) -> list[PlannedStep]:
+    """The plan's steps not taken yet (a dose entered in error does not count): what "Change the plan" starts from.
+    The steps taken stay as they are (home.services.plan_change keeps them)."""
+    taken = {dose.step_number for dose in facts.valid_doses(challenge)}
+    return [step for step in protocol_steps(challenge.protocol) if step.number not in taken]

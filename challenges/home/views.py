@@ -23,16 +23,21 @@ from challenges.home.forms import (
     FollowUpForm,
     HomeDoseForm,
     PlanChangeForm,
+    PlanStepFormSet,
+    PlanStepRows,
     PremedTakenForm,
     ReleaseForm,
     SymptomForm,
     UsualSymptomsForm,
+    plan_step_initial,
 )
+from challenges.library.facts import food_spec
 from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.models import Challenge, Observation, Setting
 from challenges.run.views import REFUSED, act, on_detail_page
 from clinical.errors import DomainError
+from clinical.plan import PlannedStep
 from clinics.access import require_allergist, require_clinic_staff
 from clinics.http import AuthenticatedHttpRequest
 
@@ -190,19 +195,51 @@ def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def change_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The plan's remaining steps as rows, prefilled from the plan; saving makes a new version for this patient."""
     require_allergist(request.user)
     challenge = _plan(request, pk)
+    remaining = home_selectors.remaining_steps(challenge)
     form = PlanChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    rows = _plan_rows(request, challenge, remaining)
+    if request.method == "POST" and "add_row" not in request.POST and all([form.is_valid(), rows.is_valid()]):
         try:
-            home.plan_change(challenge=challenge, by=request.user, **form.cleaned_data)
+            home.plan_change(
+                challenge=challenge, by=request.user, steps=rows.planned_steps(), reason=form.cleaned_data["reason"]
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Plan changed; the earlier version is kept."))
             return redirect("challenges:detail", pk=challenge.pk)
-    context = {"form": form, "challenge": challenge, "plan": home_selectors.home_plan_state(challenge)}
+    steps = challenge.protocol.steps.all()
+    context = {
+        "form": form,
+        "rows": rows,
+        "challenge": challenge,
+        "taken": len(steps) - len(remaining),
+        "show_food": any(step.food_id is not None for step in steps),  # a ladder of several foods (X4)
+    }
     return render(request, "challenges/home_change.html", context)
+
+
+def _plan_rows(
+    request: AuthenticatedHttpRequest, challenge: Challenge, remaining: list[PlannedStep]
+) -> PlanStepFormSet:
+    """The rows: the plan's remaining steps on opening the page, else as posted ("Add a row" posts one more)."""
+    food = challenge.protocol.food
+    kwargs = {"plan_food": food, "foods": access.foods_for(request.user)}
+    if request.method != "POST":
+        initial = [plan_step_initial(step, food_spec(food)) for step in remaining]
+        return PlanStepRows(prefix="steps", initial=initial, form_kwargs=kwargs)
+    data = request.POST.copy()
+    if "add_row" in data:  # without JavaScript: the page again, with one more row, drawn with a new row's defaults
+        rows = PlanStepRows(data, prefix="steps", form_kwargs=kwargs)
+        index = rows.total_form_count()
+        for name, field in rows.empty_form.fields.items():
+            if field.initial is not None and name != "DELETE":
+                data[f"steps-{index}-{name}"] = str(field.initial)
+        data["steps-TOTAL_FORMS"] = str(index + 1)
+    return PlanStepRows(data, prefix="steps", form_kwargs=kwargs)
 
 
 @require_POST

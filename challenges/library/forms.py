@@ -49,7 +49,7 @@ MAX_WAIT = 99_999
 MAX_STEPS = 60  # generators stop at 50 (ladders.MAX_LADDER_STEPS); leaves room for hand-added steps
 
 WAIT_UNITS = (("min", _("minutes")), ("h", _("hours")), ("d", _("days")))
-_MINUTES_PER = {"min": 1, "h": 60, "d": 24 * 60}
+MINUTES_PER = {"min": 1, "h": 60, "d": 24 * 60}
 
 
 # --- fields --------------------------------------------------------------------------------------------------
@@ -177,9 +177,11 @@ class ProtocolHeaderForm(PlainTextForm):
         label=_("Sources"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, foods: QuerySet[Food], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, foods: QuerySet[Food], preview: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["food"]).queryset = foods
+        if preview:  # the dose table needs no name: a preview while typing does not ask for one yet
+            self.fields["name"].required = False
         self.helper = crispy_helper()
 
     def clean_follow_up_hours(self) -> tuple[int, ...]:
@@ -251,8 +253,20 @@ _GENERATOR_ERROR_FIELDS = {
 }
 
 
+# The parameters each generator reads. The page shows only the chosen generator's (static/stepwise/protocol_builder.js
+# hides the others); every field is still validated, and a value left in another generator's field is ignored.
+GENERATOR_FIELDS: dict[str, tuple[str, ...]] = {
+    "practall7": ("interval_minutes",),
+    "practall5": ("interval_minutes",),
+    "geometric": ("interval_minutes", "start_mg", "top_mg", "steps", "factor", "exact"),
+    "fpies": ("interval_minutes", "weight_kg", "protein_g_per_kg", "serving"),
+    "household": ("interval_minutes", "grams_per_measure", "lip_smear"),
+    "home": ("serving", "days_between", "watch_hours"),
+}
+
+
 class GeneratorForm(PlainTextForm):
-    """A generator and its parameters; each generator reads only the ones it needs."""
+    """A generator and its parameters; each generator reads only the ones it needs (GENERATOR_FIELDS)."""
 
     generator = forms.ChoiceField(label=_("Generator"), choices=list(GENERATORS.items()))
     interval_minutes = _whole(
@@ -315,7 +329,7 @@ class GeneratorForm(PlainTextForm):
         unit="g",
         min_value=Decimal("0.01"),
         required=False,
-        help_text=_("Home reintroduction."),
+        help_text=_("Home reintroduction; FPIES: an age-appropriate serving after the portions (optional)."),
     )
     days_between = _whole(
         _("Days between steps"),
@@ -346,15 +360,22 @@ class GeneratorForm(PlainTextForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper()
+        self.fields["generator"].widget.attrs["data-generator-choice"] = ""
+        for name, field in self.fields.items():
+            readers = [generator for generator, names in GENERATOR_FIELDS.items() if name in names]
+            if readers:
+                field.widget.attrs["data-generators"] = " ".join(readers)
 
     def steps_from_generator(self, *, food: Food, watch_hours: int | None = None) -> tuple[PlannedStep, ...]:
         """The generated steps; raises dosing.DosingError for parameters the generator refuses.
 
-        A household ladder uses the teaspoon weight typed here, else the food's own (never one 5 g for every food);
-        the FPIES portions also stay under the 10 g (100 mL) food cap.
+        Only the chosen generator's parameters are read (a serving typed for a home plan, then hidden, never adds a
+        serving to an FPIES ladder). A household ladder uses the teaspoon weight typed here, else the food's own
+        (never one 5 g for every food); the FPIES portions also stay under the 10 g (100 mL) food cap.
         """
-        data = dict(self.cleaned_data)
-        data["watch_hours"] = data["watch_hours"] or watch_hours or None
+        generator = self.cleaned_data["generator"]
+        data = {name: self.cleaned_data[name] for name in ("generator", *GENERATOR_FIELDS[generator])}
+        data["watch_hours"] = data.get("watch_hours") or watch_hours or None
         spec = food_spec(food)
         if data["generator"] == "household" and data["grams_per_measure"] is None:
             data["grams_per_measure"] = spec.measure_weight("tsp")
@@ -371,6 +392,26 @@ def error_messages(exc: Exception) -> list[str]:
     if isinstance(exc, ValidationError):
         return list(exc.messages)
     return [getattr(exc, "message", str(exc))]
+
+
+def error_lines(part: forms.Form | forms.BaseFormSet[Any], *, row_word: StrOrPromise | None = None) -> list[str]:
+    """Every error of a validated form or formset as a line that names its field ("Step 2, Protein (mg): …")."""
+    if isinstance(part, forms.BaseFormSet):
+        row_word = row_word or _("Row")
+        lines = [str(message) for message in part.non_form_errors()]
+        for number, form in enumerate(part.forms, start=1):
+            lines += _field_error_lines(form, prefix=f"{row_word} {number}, ")
+        return lines
+    return _field_error_lines(part)
+
+
+def _field_error_lines(form: forms.Form, *, prefix: str = "") -> list[str]:
+    lines = []
+    for name, messages in form.errors.items():
+        field = form.fields.get(name)
+        label = f"{field.label}: " if field is not None and field.label else ""
+        lines += [f"{prefix}{label}{message}" for message in messages]
+    return lines
 
 
 # --- the step editor -----------------------------------------------------------------------------------------
@@ -418,7 +459,7 @@ class StepForm(PlainTextForm):
 
     def planned_step(self, number: int) -> PlannedStep:
         data = self.cleaned_data
-        minutes = data["wait"] * _MINUTES_PER[data["wait_unit"]]
+        minutes = data["wait"] * MINUTES_PER[data["wait_unit"]]
         role = data["role"] or StepRole.DOSE
         food: Food | None = data.get("food")
         return PlannedStep(
@@ -451,8 +492,8 @@ StepFormSet = forms.formset_factory(
 def step_initial(step: PlannedStep) -> dict[str, Any]:
     wait, unit = step.interval_minutes, "min"
     for candidate in ("d", "h"):
-        if step.interval_minutes and step.interval_minutes % _MINUTES_PER[candidate] == 0:
-            wait, unit = step.interval_minutes // _MINUTES_PER[candidate], candidate
+        if step.interval_minutes and step.interval_minutes % MINUTES_PER[candidate] == 0:
+            wait, unit = step.interval_minutes // MINUTES_PER[candidate], candidate
             break
     return {
         "role": "" if step.role == StepRole.DOSE else step.role,
@@ -713,10 +754,10 @@ def washout_initial(data: Any) -> dict[str, Decimal]:
 class ProtocolEditor:
     """Every form on the edit page, bound together; `errors` lists blocking problems for the summary."""
 
-    def __init__(self, data: Any, *, protocol: Protocol, foods: QuerySet[Food]) -> None:
+    def __init__(self, data: Any, *, protocol: Protocol, foods: QuerySet[Food], preview: bool = False) -> None:
         draft = draft_from_protocol(protocol)
         self.protocol = protocol
-        self.header = ProtocolHeaderForm(data, foods=foods, initial=header_initial(draft))
+        self.header = ProtocolHeaderForm(data, foods=foods, initial=header_initial(draft), preview=preview)
         # Posted rows are read as posted: the stored rows as "initial" would make a blank extra row look
         # changed whenever the page's rows differ from the stored ones (after "Generate steps", say).
         rows_from_db = data is None
@@ -752,23 +793,39 @@ class ProtocolEditor:
         return valid
 
     def draft(self) -> ProtocolDraft:
-        kept_steps = _kept_forms(self.steps)
-        self._step_forms = {number: form for number, form in enumerate(kept_steps, start=1)}
+        header, steps = self._header_and_steps()
         premeds = [
             {name: value for name, value in form.cleaned_data.items() if name != "DELETE"}
             for form in _kept_forms(self.premeds)
         ]
-        header = self.header.draft_fields()
-        steps = [_own_food_only(form.planned_step(number), header["food"]) for number, form in self._step_forms.items()]
-        steps = with_household_amounts(food_spec(header["food"]), steps)
         return ProtocolDraft(
             **header,
-            steps=tuple(steps),
+            steps=steps,
             checklist_items=tuple(self.checklist.cleaned_data["items"]),
             stop_rules=dict(self.stop_rules.cleaned_data),
             washout_rules=self.washout.rules_data(self.protocol.washout_rules),
             premeds=tuple(PremedSpec(**spec) for spec in premeds),
         )
+
+    def _header_and_steps(self) -> tuple[dict[str, Any], tuple[PlannedStep, ...]]:
+        kept_steps = _kept_forms(self.steps)
+        self._step_forms = {number: form for number, form in enumerate(kept_steps, start=1)}
+        header = self.header.draft_fields()
+        steps = [_own_food_only(form.planned_step(number), header["food"]) for number, form in self._step_forms.items()]
+        return header, tuple(with_household_amounts(food_spec(header["food"]), steps))
+
+    def preview_draft(self) -> ProtocolDraft | None:
+        """The draft the dose-table preview shows: the header and the step rows as typed (None while either has
+        errors); the pre-medication, checklist, stop rules and wash-out as typed when valid, else as stored."""
+        if not all([self.header.is_valid(), self.steps.is_valid()]):
+            return None
+        if all([part.is_valid() for part in self.rule_parts()]):
+            return self.draft()
+        header, steps = self._header_and_steps()
+        return replace(draft_from_protocol(self.protocol), **header, steps=steps)
+
+    def rule_parts(self) -> tuple[forms.Form | forms.BaseFormSet[Any], ...]:
+        return (self.premeds, self.checklist, self.stop_rules, self.washout)
 
     def add_errors(self, exc: Exception) -> None:
         """Put a refused save's problems in the summary and, where they belong to one part, next to it."""

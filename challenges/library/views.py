@@ -7,7 +7,7 @@ and clone. Anyone else gets 404 (see challenges.access).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib import messages
@@ -26,9 +26,11 @@ from challenges.library.forms import (
     ProtocolEditor,
     ProtocolFilterForm,
     ProtocolHeaderForm,
+    error_lines,
     error_messages,
     food_initial,
 )
+from challenges.library.models import StepRole
 from challenges.library.services.foods import FoodError, food_create, food_update
 from challenges.library.services.protocols import (
     ProtocolDraft,
@@ -43,11 +45,13 @@ from challenges.library.services.protocols import (
     protocol_update,
 )
 from challenges.models import Food, Protocol
-from clinical import dosing, ladders, plan, washout
+from clinical import dosing, ladders, plan, step_checks, washout
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
+from clinical.display import amount_text
 from clinical.durations import format_hours, format_minutes
 from clinical.kinds import kind_defaults
 from clinical.stopping import StopRuleError, StopRules
+from clinical.units import QuantityError
 from clinics.access import require_allergist, require_clinic_staff, staff_clinic
 from clinics.http import AuthenticatedHttpRequest
 
@@ -101,9 +105,14 @@ _NEW_INITIAL = {"dose_basis": "protein", "kind": "open"}
 @require_http_methods(["GET", "POST"])
 def protocol_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_allergist(request.user)
-    header = ProtocolHeaderForm(request.POST or None, foods=access.foods_for(request.user), initial=_NEW_INITIAL)
+    previewing = "preview" in request.POST  # the "Preview" button (the page without JavaScript): nothing is saved
+    foods = access.foods_for(request.user)
+    header = ProtocolHeaderForm(request.POST or None, foods=foods, initial=_NEW_INITIAL, preview=previewing)
     generator = GeneratorForm(request.POST or None, prefix="gen")
-    if request.method == "POST" and all([header.is_valid(), generator.is_valid()]):
+    context: dict[str, Any] = {"header": header, "generator": generator, "preview": None, "preview_stale": False}
+    if previewing:
+        context["preview"] = _new_preview(header, generator, clinic_id=request.user.clinic_id)
+    elif request.method == "POST" and all([header.is_valid(), generator.is_valid()]):
         try:
             draft = _new_protocol_draft(header, generator)
             protocol = protocol_create(clinic=request.user.clinic, by=request.user, draft=draft)
@@ -115,7 +124,30 @@ def protocol_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Protocol created. Check the steps and the rules, then save."))
             _warn(request, protocol)
             return redirect("challenges:protocol-edit", pk=protocol.pk)
-    return render(request, "challenges/protocol_new.html", {"header": header, "generator": generator})
+    return render(request, "challenges/protocol_new.html", context)
+
+
+def protocol_new_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The new-protocol page's dose table as typed (an HTML fragment for static/stepwise/protocol_builder.js).
+
+    Read-only: the same forms validate the input and the same rules compute the doses; nothing is saved."""
+    require_allergist(request.user)
+    if request.method != "POST":  # checked after access, so a nurse learns nothing (404) from a GET either
+        return HttpResponseNotAllowed(["POST"])
+    header = ProtocolHeaderForm(request.POST, foods=access.foods_for(request.user), preview=True)
+    generator = GeneratorForm(request.POST, prefix="gen")
+    preview = _new_preview(header, generator, clinic_id=request.user.clinic_id)
+    return render(request, "challenges/includes/_protocol_preview.html", {"preview": preview})
+
+
+def protocol_edit_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The edit page's dose table for the rows as typed (an HTML fragment); read-only, like protocol_new_preview."""
+    protocol = access.get_protocol_for_allergist(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    editor = ProtocolEditor(request.POST, protocol=protocol, foods=access.foods_for(request.user), preview=True)
+    preview = _editor_preview(editor, clinic_id=request.user.clinic_id)
+    return render(request, "challenges/includes/_protocol_preview.html", {"preview": preview})
 
 
 def _new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) -> ProtocolDraft:
@@ -131,11 +163,13 @@ def _new_protocol_draft(header: ProtocolHeaderForm, generator: GeneratorForm) ->
 @require_http_methods(["GET", "POST"])
 def protocol_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     protocol = access.get_protocol_for_allergist(request.user, pk)
-    editor = ProtocolEditor(request.POST or None, protocol=protocol, foods=access.foods_for(request.user))
+    previewing = "preview" in request.POST
+    foods = access.foods_for(request.user)
+    editor = ProtocolEditor(request.POST or None, protocol=protocol, foods=foods, preview=previewing)
     if request.method == "POST" and "regenerate" in request.POST:
         if editor.regenerate_steps():
             messages.info(request, _("Steps replaced by the generator's. Nothing is saved until you save."))
-    elif request.method == "POST" and editor.is_valid():
+    elif request.method == "POST" and not previewing and editor.is_valid():
         try:
             saved = protocol_update(protocol=protocol, by=request.user, draft=editor.draft())
         except SAVE_ERRORS as exc:
@@ -143,8 +177,26 @@ def protocol_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             _report_saved(request, protocol, saved)
             return redirect("challenges:protocol-detail", pk=saved.pk)
-    context = {"protocol": protocol, "editor": editor, "in_use": protocol_in_use(protocol)}
+    preview = _edit_page_preview(request, editor)
+    context = {
+        "protocol": protocol,
+        "editor": editor,
+        "in_use": protocol_in_use(protocol),
+        "preview": preview,
+        "preview_stale": preview is None,
+    }
     return render(request, "challenges/protocol_form.html", context)
+
+
+def _edit_page_preview(request: AuthenticatedHttpRequest, editor: ProtocolEditor) -> Preview | None:
+    """The stored protocol's dose table on opening the page, the rows as posted after a preview or a refused save;
+    None after "Generate steps" (the new rows are not posted yet: the page's script fills it in)."""
+    clinic_id = request.user.clinic_id
+    if request.method != "POST":
+        return preview_of(draft_from_protocol(editor.protocol), clinic_id=clinic_id)
+    if "regenerate" in request.POST:
+        return None
+    return _editor_preview(editor, clinic_id=clinic_id)
 
 
 def protocol_clone_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -176,6 +228,70 @@ def _warn(request: AuthenticatedHttpRequest, protocol: Protocol) -> None:
     for issue in draft_issues(draft_from_protocol(protocol)):
         if issue.level == "warning":
             messages.warning(request, issue.message)
+
+
+# --- the dose-table preview (what the step table would be; nothing is saved) -----------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The dose table as typed: its rows (None when they cannot be computed yet), the warnings and errors the rules
+    give, and what to correct first (field errors, each naming its field)."""
+
+    rows: list[StepRow] | None = None
+    issues: Sequence[step_checks.StepIssue] = ()
+    corrections: Sequence[str] = ()
+    observation_text: str = ""
+
+    @property
+    def summary(self) -> str:
+        """One sentence for screen readers (announced when the preview changes)."""
+        if self.rows is None:
+            return _("The dose table cannot be computed yet: %(n)d entries to correct.") % {
+                "n": len(self.corrections) or len(self.issues)
+            }
+        errors = sum(1 for issue in self.issues if issue.level == "error")
+        total = self.rows[-1].line.cumulative_protein_mg if self.rows else None
+        text = _("%(n)d steps") % {"n": len(self.rows)}
+        if total is not None:
+            text += _(", cumulative %(total)s") % {"total": amount_text(total, "mg")}
+        return text + _("; %(errors)d errors, %(warnings)d warnings.") % {
+            "errors": errors,
+            "warnings": len(self.issues) - errors,
+        }
+
+
+def preview_of(draft: ProtocolDraft, *, clinic_id: int | None) -> Preview:
+    """The step table and the issues of a draft, computed as the detail page computes them."""
+    issues = draft_issues(draft, clinic_id=clinic_id)
+    observation = format_minutes(draft.observation_minutes)
+    # A row with neither protein nor food (nor a lip smear) has no dose to compute: the issues say what is missing.
+    if any(s.protein_mg is None and s.food_amount is None and s.role != StepRole.LIP_SMEAR for s in draft.steps):
+        return Preview(issues=issues, observation_text=observation)
+    try:
+        rows = step_rows(draft.food, draft.steps, clinic_id=clinic_id)
+    except QuantityError:  # a dose the arithmetic refuses (zero, negative): draft_issues names it
+        return Preview(issues=issues, observation_text=observation)
+    return Preview(rows=rows, issues=issues, observation_text=observation)
+
+
+def _new_preview(header: ProtocolHeaderForm, generator: GeneratorForm, *, clinic_id: int | None) -> Preview:
+    if not all([header.is_valid(), generator.is_valid()]):
+        return Preview(corrections=error_lines(header) + error_lines(generator))
+    try:
+        draft = _new_protocol_draft(header, generator)
+    except dosing.DosingError as exc:
+        generator.add_dosing_error(exc)
+        return Preview(corrections=error_lines(generator))
+    return preview_of(draft, clinic_id=clinic_id)
+
+
+def _editor_preview(editor: ProtocolEditor, *, clinic_id: int | None) -> Preview:
+    draft = editor.preview_draft()
+    if draft is None:
+        return Preview(corrections=error_lines(editor.header) + error_lines(editor.steps, row_word=_("Step")))
+    corrections = [line for part in editor.rule_parts() for line in error_lines(part)]
+    return replace(preview_of(draft, clinic_id=clinic_id), corrections=corrections)
 
 
 # --- foods -------------------------------------------------------------------------------------------------

@@ -83,6 +83,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "patients:medication-error": staff(),
     "challenges:protocol-list": staff_list(),
     "challenges:protocol-create": {**staff_list(), "nurse": NOT_FOUND, "other_nurse": NOT_FOUND},
+    # The builder's read-only dose-table previews: POST only, after the same access check as their pages.
+    "challenges:protocol-create-preview": {
+        **staff_list(),
+        "nurse": NOT_FOUND,
+        "other_nurse": NOT_FOUND,
+        "allergist": NOT_ALLOWED,
+    },
+    "challenges:protocol-edit-preview": allergist_only(NOT_ALLOWED),
     "challenges:protocol-detail": staff(),
     "challenges:protocol-edit": allergist_only(),
     "challenges:protocol-clone": {**allergist_only(NOT_ALLOWED)},
@@ -283,6 +291,7 @@ def world(library):
         "challenges:food-edit": {"pk": _clinic_food(clinic, allergist).pk},
     }
     special["challenges:protocol-edit"] = special["challenges:protocol-clone"] = special["challenges:protocol-detail"]
+    special["challenges:protocol-edit-preview"] = special["challenges:protocol-detail"]
     return {"users": users, "args": args, "special": special}
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from challenges.library.models import Protocol
 from challenges.run.models import Challenge
 from tests.helpers import START
+from tests.home.change_rows import plan_change_data
 from tests.interop.conftest import run_passed
 from tests.reports.helpers import text
 from tests.run.helpers import local
@@ -97,7 +98,7 @@ def test_maintenance_follows_a_step_back_in_a_changed_plan(
     assert f"Keep eating 2 biscuits (20 g) of {BISCUIT} daily until the next step." in page
     # Tummy ache on 2 biscuits: the allergist steps the plan back to 1 biscuit, then up again.
     client.force_login(allergist)
-    change = {"steps": "10 g, 7 days\n20 g, 7 days", "reason": "Tummy ache on 2 biscuits; one rung back"}
+    change = plan_change_data([("10", "g", "7"), ("20", "g", "7")], reason="Tummy ache on 2 biscuits; one rung back")
     assert client.post(reverse("challenges:home-change", args=[plan.pk]), change).status_code == HTTPStatus.FOUND
     plan.refresh_from_db()
     assert [s.food_id for s in plan.protocol.steps.order_by("number")][:2] == [None, None]
@@ -118,7 +119,7 @@ def test_a_changed_plan_keeps_the_food_of_the_rungs_already_taken(
             clock.move(days=7)
         _take_step(client, plan, clock.now)
     client.force_login(allergist)
-    change = {"steps": "30 g, 7 days", "reason": "Slower: stay on biscuits"}
+    change = plan_change_data([("30", "g", "7")], reason="Slower: stay on biscuits")
     assert client.post(reverse("challenges:home-change", args=[plan.pk]), change).status_code == HTTPStatus.FOUND
     plan.refresh_from_db()
     taken_muffin = plan.protocol.steps.get(number=4)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from challenges.models import Observation, Status, StopAlert
 from tests.factories import PatientFactory, UserFactory
+from tests.home.change_rows import plan_change_data
 from tests.run.helpers import local
 
 
@@ -210,7 +211,7 @@ def test_change_plan_creates_a_new_version_for_the_patient(client, plan, patient
     take_step(client, plan, clock.now)
     old_protocol = plan.protocol
     client.force_login(allergist)
-    data = {"steps": "3 g, 4 days\n6 g, 4 days\n12.5 g, 4 days", "reason": "Slower after flushing"}
+    data = plan_change_data([("3", "g", "4"), ("6", "g", "4"), ("12.5", "g", "4")], reason="Slower after flushing")
     assert client.post(reverse("challenges:home-change", args=[plan.pk]), data).status_code == HTTPStatus.FOUND
     plan.refresh_from_db()
     assert plan.protocol != old_protocol
@@ -222,6 +223,8 @@ def test_change_plan_creates_a_new_version_for_the_patient(client, plan, patient
     ]
     assert old_protocol.steps.count() == 10  # the old version is untouched
     assert plan.events.filter(kind="plan_changed").exists()
-    bad = client.post(reverse("challenges:home-change", args=[plan.pk]), {"steps": "١٢ g, 3 days", "reason": "x"})
+    bad = client.post(
+        reverse("challenges:home-change", args=[plan.pk]), plan_change_data([("١٢", "g", "3")], reason="x")
+    )
     assert bad.status_code == HTTPStatus.OK
     assert "0-9" in bad.content.decode()
