@@ -62,11 +62,12 @@ def patient_fhir(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResp
 
 @require_safe
 def plan_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    plans = access.challenges_for(request.user).filter(setting=Setting.HOME).select_related("clinic", "protocol__food")
-    plans = plans.prefetch_related("protocol__steps", "protocol__premedications", "follow_ups", "food_lots")
+    plans = selectors.with_run_data(access.challenges_for(request.user).filter(setting=Setting.HOME))
     challenge = get_object_or_404(plans, pk=pk)
     log_access(request, patient=challenge.patient, action=Action.EXPORT_DOWNLOAD, obj=challenge)
-    content = ics.render_ics(challenge, ics.plan_events(challenge), now=timezone.now())
+    content = ics.render_ics(
+        challenge, ics.plan_events(challenge), now=timezone.now(), sequence=ics.plan_revision(challenge)
+    )
     return _download(content, content_type="text/calendar; charset=utf-8", filename=f"home-plan-{pk}.ics")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -60,9 +60,6 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
     """What the patient's plan page shows (load with with_run_data)."""
     run = run_state(challenge)
     doses = facts.valid_doses(challenge)
-    steps = list(challenge.protocol.steps.all())
-    start = timezone.localdate(challenge.scheduled_at)
-    taken = [home_plan.TakenStep(d.step_number, timezone.localtime(d.given_at)) for d in doses]
     watch_until = doses[-1].given_at + timedelta(hours=challenge.protocol.watch_hours) if doses else None
     waiting = facts.needs_release(challenge, run.next_step)
     now = timezone.now()
@@ -79,7 +76,7 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         run=run,
         step_in_clinic=in_clinic,
         advice=plan_advice(challenge),
-        calendar=home_plan.calendar(start, [s.interval_minutes for s in steps], taken),
+        calendar=home_plan.calendar_from(projected_steps(challenge, zone=timezone.get_current_timezone())),
         watch_until=watch_until,
         unlocks_at=run.next_step.due_at,
         waiting_for_release=waiting,
@@ -88,6 +85,32 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         paused=challenge.status == Status.PAUSED or run.open_alert is not None,
         symptom_pause=_local_pair(facts.symptom_pause(challenge)),
         maintenance=maintenance(challenge, run),
+    )
+
+
+GOING_AHEAD = (Status.PLANNED, Status.CHECKED_IN, Status.DOSING)
+
+
+def goes_ahead(challenge: Challenge) -> bool:
+    """False for a plan that takes no further step for now: paused, ended, or waiting for the allergist's decision
+    on symptoms (an open stop alert)."""
+    return challenge.status in GOING_AHEAD and facts.open_alert(challenge) is None
+
+
+def projected_steps(challenge: Challenge, *, zone: tzinfo) -> list[home_plan.ProjectedStep]:
+    """Every taking and every step still to come, dated from the plan's real progress in `zone` (load with
+    with_run_data): the one source of dates for "My steps", the printed plan and the calendar."""
+    watch = challenge.protocol.watch_hours * 60
+    waits = [max(step.interval_minutes, watch) for step in challenge.protocol.steps.all()]
+    doses = facts.valid_doses(challenge)
+    upcoming = facts.upcoming_step(challenge)
+    return home_plan.project(
+        challenge.scheduled_at.astimezone(zone),
+        waits,
+        [home_plan.TakenStep(d.step_number, d.given_at.astimezone(zone)) for d in doses if not d.is_placebo],
+        next_number=upcoming.number,
+        next_due=upcoming.due_at.astimezone(zone) if upcoming.due_at else None,
+        going_ahead=goes_ahead(challenge),
     )
 
 

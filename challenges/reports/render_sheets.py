@@ -118,6 +118,8 @@ def render_home_plan(plan: HomePlan) -> bytes:
     )
     width = frame_width(page)
     story: list[Flowable] = [*letterhead_block(plan.letterhead, plan.title, plan.patient, width)]
+    if plan.notice:
+        story += [boxed([p(plan.notice, "alert_big")], width, border=ALERT), Spacer(1, 6)]
     story += [p(line, "big") for line in plan.intro]
     story += section("Your steps", _home_steps(plan, width))
     story += [Spacer(1, 8), _emergency(plan, width)]  # on page 1, next to the steps, where it is found first

@@ -326,6 +326,7 @@ class HomePlan:
     emergency: tuple[str, ...]
     contacts: tuple[Line, ...]
     log_rows: int
+    notice: str = ""  # "PAUSED: do not take the next step ..." at the top of a plan that does not go ahead (R11)
 
 
 # --- patient summary ----------------------------------------------------------------------------------------
