@@ -63,7 +63,9 @@ def plan_events(challenge: Challenge) -> list[PlanEvent]:
         takings[row.number] = takings.get(row.number, 0) + 1
         uid = _uid(challenge, _step_key(row.number, takings[row.number]))
         line = lines[row.number]
-        if row.taken_at is not None:
+        if row.taken_at is not None:  # done: kept at its real time (same UIDs), with no reminder
+            done = _premedications(challenge, row.number, row.taken_at, uid)
+            events += [dataclasses.replace(r, alarm="") for r in done]
             events.append(_taken(challenge, line, len(lines), row.taken_at, uid))
             continue
         step = _step(challenge, line, len(lines), row.due_at, uid)
