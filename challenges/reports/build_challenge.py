@@ -42,6 +42,7 @@ from challenges.reports.text import (
     DASH,
     Clock,
     blood_pressure,
+    created,
     day,
     error_note,
     letterhead,
@@ -109,6 +110,7 @@ def challenge_report(
         letterhead=letterhead(c.clinic),
         patient=patient_block(c.patient, ctx.clock.day_of),
         generated_at=when(signed_at or timezone.now(), zone),  # a signed report is made at its signature
+        created=created(signed_at or timezone.now(), zone),
         reference=f"Challenge {c.pk}: {food.name}, {day(c.scheduled_at, zone)}",
         summary=_summary(ctx),
         indication=c.indication,

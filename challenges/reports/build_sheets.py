@@ -22,7 +22,7 @@ from challenges.reports.snapshot import (
     PreparationSheet,
     PrepStepRow,
 )
-from challenges.reports.text import DASH, Clock, day, letterhead, patient_block, person, when
+from challenges.reports.text import DASH, Clock, created, day, letterhead, patient_block, person, when
 from challenges.run import facts, selectors
 from clinical import home_plan as home_plan_rules
 from clinical import premedication
@@ -92,6 +92,7 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         letterhead=letterhead(c.clinic),
         patient=patient_block(c.patient, clock.day_of),
         generated_at=when(timezone.now(), zone),
+        created=created(timezone.now(), zone),
         details=details,
         steps=steps,
         premedication=tuple(
@@ -208,6 +209,7 @@ def home_plan(challenge: Challenge) -> HomePlan:
         letterhead=letterhead(c.clinic),
         patient=patient_block(c.patient, start),
         generated_at=when(timezone.now(), zone),
+        created=created(timezone.now(), zone),
         notice=_home_notice(c),
         intro=(
             f"This plan is for {c.patient.full_name}. It brings {food.name.lower()} ({food.form}) back into your "

@@ -9,7 +9,7 @@ from django.utils import timezone
 from challenges.models import Challenge, Outcome, Status
 from challenges.reports import history
 from challenges.reports.snapshot import PatientSummary, SummaryRow
-from challenges.reports.text import DASH, day, error_note, letterhead, patient_block, person, when
+from challenges.reports.text import DASH, created, day, error_note, letterhead, patient_block, person, when
 from challenges.run import selectors
 from clinical.display import mg_text
 from clinical.grading import SCALES
@@ -42,6 +42,7 @@ def patient_summary(patient: Patient) -> PatientSummary:
         letterhead=letterhead(patient.clinic),
         patient=patient_block(patient, timezone.localdate(timezone.now(), zone)),
         generated_at=when(timezone.now(), zone),
+        created=created(timezone.now(), zone),
         conditions=tuple(patient.condition_labels()),
         triggers=history.triggers(patient, zone, people),
         medications=history.medications(patient, zone, people),

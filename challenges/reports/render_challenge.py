@@ -11,6 +11,7 @@ from challenges.reports.render import (
     ACCENT,
     ALERT,
     Column,
+    DocumentInfo,
     Page,
     boxed,
     build_pdf,
@@ -54,7 +55,10 @@ def render_challenge_report(report: ChallengeReport) -> bytes:
         + ("" if report.signature.signed else f" · {WATERMARK_TEXT}"),
         watermark="" if report.signature.signed else WATERMARK_TEXT,
     )
-    return build_pdf(page, _story(report, frame_width(page)), title=f"{report.title}: {report.patient.name}")
+    info = DocumentInfo(
+        f"{report.title}: {report.patient.name}", report.letterhead.clinic, report.title, report.created
+    )
+    return build_pdf(page, _story(report, frame_width(page)), info=info)
 
 
 def _story(r: ChallengeReport, width: float) -> list[Flowable]:

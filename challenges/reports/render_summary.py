@@ -6,6 +6,7 @@ from reportlab.platypus import Flowable, Table
 
 from challenges.reports.render import (
     Column,
+    DocumentInfo,
     Page,
     build_pdf,
     cell,
@@ -45,7 +46,13 @@ def render_patient_summary(summary: PatientSummary) -> bytes:
     for name, title in GROUPS:
         rows: tuple[SummaryRow, ...] = getattr(summary, name)
         story += section(title, _rows(rows, width) if rows else p("None."))
-    return build_pdf(page, story, title=f"{summary.title}: {summary.patient.name}")
+    return build_pdf(
+        page,
+        story,
+        info=DocumentInfo(
+            f"{summary.title}: {summary.patient.name}", summary.letterhead.clinic, summary.title, summary.created
+        ),
+    )
 
 
 def _rows(rows: tuple[SummaryRow, ...], width: float) -> Table:

@@ -251,6 +251,7 @@ class ChallengeReport:
     addenda: tuple[NoteRow, ...]
     deviations: tuple[str, ...]
     signature: Signature
+    created: str = ""  # ISO 8601: when it was made (the signature's time for a signed copy), the PDF's date
 
 
 # --- dose-preparation sheet ---------------------------------------------------------------------------------
@@ -297,6 +298,7 @@ class PreparationSheet:
     premedication: tuple[PremedRow, ...]
     checklist: tuple[ChecklistRow, ...]
     notes: tuple[str, ...]
+    created: str = ""  # ISO 8601, the PDF's creation date
 
 
 # --- home plan (patient-facing) -----------------------------------------------------------------------------
@@ -326,6 +328,7 @@ class HomePlan:
     emergency: tuple[str, ...]
     contacts: tuple[Line, ...]
     log_rows: int
+    created: str = ""  # ISO 8601, the PDF's creation date
     notice: str = ""  # "PAUSED: do not take the next step ..." at the top of a plan that does not go ahead (R11)
 
 
@@ -358,6 +361,7 @@ class PatientSummary:
     inconclusive: tuple[SummaryRow, ...]
     pending: tuple[SummaryRow, ...]
     not_done: tuple[SummaryRow, ...]
+    created: str = ""  # ISO 8601, the PDF's creation date
 
 
 Snapshot = ChallengeReport | PreparationSheet | HomePlan | PatientSummary
