@@ -134,6 +134,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:challenge-fhir": staff(),
     "challenges:patient-fhir": staff(),
     "challenges:plan-ics": patient_a_and_staff(),
+    "challenges:exports": staff_list(),
     "challenges:export-doses": staff_list(),
     "challenges:export-observations": staff_list(),
     "challenges:report": staff(),
