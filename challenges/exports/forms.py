@@ -33,3 +33,9 @@ class ExportRangeForm(PlainTextForm):
         if start and end and (end - start).days > MAX_DAYS:
             raise forms.ValidationError(_("Choose a range of at most ten years."), code="range_too_long")
         return cleaned
+
+
+class CalendarLinkForm(PlainTextForm):
+    """Issue a new private calendar link (replacing any earlier one), or stop the current one."""
+
+    action = forms.ChoiceField(choices=[("issue", _("New link")), ("revoke", _("Stop the link"))])

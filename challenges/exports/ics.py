@@ -31,6 +31,7 @@ UID_DOMAIN = "stepwise"
 STEP_MINUTES = 15  # how long a step event blocks in the calendar: eating it, not the watch window
 REMINDER_MINUTES = 5
 CHECK_IN_MINUTES = 15
+REFRESH_HOURS = 1  # how often a subscribed phone is asked to fetch the plan again (RFC 7986 REFRESH-INTERVAL)
 
 
 @dataclass(frozen=True)
@@ -124,23 +125,40 @@ def plan_revision(challenge: Challenge) -> int:
 
 
 def render_ics(challenge: Challenge, events: list[PlanEvent], *, now: datetime, sequence: int = 0) -> bytes:
+    """One plan's VCALENDAR (the one-off download). `sequence` is plan_revision: every event carries it, so a
+    re-import replaces the events the plan moved or cancelled."""
+    name = f"{challenge.protocol.food.name}: home plan"
+    return _calendar(name, challenge.clinic.time_zone, [(e, sequence) for e in events], now=now)
+
+
+def render_feed(plans: list[Challenge], *, now: datetime, time_zone: str) -> bytes:
+    """A patient's subscription: every home plan's events in one calendar, each with its own plan's SEQUENCE, so
+    the phone's next refresh moves or cancels what changed (load the plans with with_run_data)."""
+    items = [(e, plan_revision(plan)) for plan in plans for e in plan_events(plan)]
+    return _calendar("Stepwise: my home plan", time_zone, items, now=now)
+
+
+def _calendar(name: str, time_zone: str, items: list[tuple[PlanEvent, int]], *, now: datetime) -> bytes:
     """The VCALENDAR, with VTIMEZONE blocks covering the plan's dates.
 
     No METHOD: a published feed with METHOD:PUBLISH needs an ORGANIZER (RFC 5546), and a plain file or subscription
-    needs neither (interop review 14). `sequence` is plan_revision: every event carries it, so a re-import or a
-    refreshed subscription replaces the events it moved or cancelled.
+    needs neither (interop review 14).
     """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{challenge.protocol.food.name}: home plan")
-    calendar.add("x-wr-timezone", challenge.clinic.time_zone)
-    for item in events:
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", time_zone)
+    calendar.add("refresh-interval", timedelta(hours=REFRESH_HOURS), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", timedelta(hours=REFRESH_HOURS))
+    for item, sequence in items:
         calendar.add_component(_event(item, now, sequence))
-    if events:
-        first, last = events[0].starts_at.date(), events[-1].starts_at.date()
-        calendar.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
+    if items:
+        moments = [item.starts_at.date() for item, _sequence in items]
+        calendar.add_missing_timezones(
+            first_date=min(moments) - timedelta(days=366), last_date=max(moments) + timedelta(days=366)
+        )
     for zone in calendar.walk("VTIMEZONE"):
         zone.pop("COMMENT", None)  # RFC 5545 §3.6.5 allows COMMENT in STANDARD/DAYLIGHT only (interop review 15)
     return calendar.to_ical()

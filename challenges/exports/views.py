@@ -10,24 +10,31 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.models import Action
 from audit.services import log_access
 from challenges import access
 from challenges.exports import csv_export, fhir, ics
-from challenges.exports.forms import ExportRangeForm
+from challenges.exports.forms import CalendarLinkForm, ExportRangeForm
+from challenges.home import selectors as home_selectors
+from challenges.home import services as home_services
 from challenges.models import Challenge, Dose, Observation, Setting
 from challenges.run import selectors
+from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
 from clinics.http import AuthenticatedHttpRequest
 from clinics.models import User
-from patients.access import get_patient_for_staff
+from patients.access import get_patient_for, get_patient_for_staff
+from patients.models import Patient
 
 CSV_CHUNK = 200  # challenges read per round of queries while the CSV streams
 
@@ -144,3 +151,49 @@ def doses_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 @require_safe
 def observations_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return _stream(request, "observations", csv_export.stream_observations)
+
+
+# --- the patient's private calendar link ---------------------------------------------------------------------
+
+
+def _link_page(
+    request: AuthenticatedHttpRequest, patient: Patient, *, token: str = "", status: int = 200
+) -> HttpResponse:
+    link = request.build_absolute_uri(reverse("challenges:calendar-feed", args=[token])) if token else ""
+    page = {"patient": patient, "feed": home_selectors.live_calendar_feed(patient), "link": link}
+    return render(request, "challenges/calendar_link.html", page, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def calendar_link(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse:
+    """The patient's private calendar link: whether one is live; a new one (shown once) or stop it. For the patient
+    and the clinic's staff."""
+    patient = get_patient_for(request.user, patient_pk)
+    if request.method == "GET":
+        return _link_page(request, patient)
+    form = CalendarLinkForm(request.POST)
+    if not form.is_valid():
+        return _link_page(request, patient, status=400)
+    try:
+        if form.cleaned_data["action"] == "issue":
+            token = home_services.calendar_feed_issue(patient=patient, by=request.user)
+            return _link_page(request, patient, token=token)  # the secret is shown on this page only, never again
+        home_services.calendar_feed_revoke(patient=patient, by=request.user)
+    except DomainError as refused:
+        raise PermissionDenied(refused.message) from refused
+    return redirect("challenges:calendar-link", patient_pk=patient.pk)
+
+
+@login_not_required
+@require_safe
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The calendar a phone subscribes to: no session, the secret in the link is the key (404 once revoked)."""
+    patient = home_selectors.calendar_feed_patient(token)
+    if patient is None:
+        raise Http404
+    log_access(request, patient=patient, action=Action.EXPORT_DOWNLOAD)
+    plans = list(selectors.with_run_data(home_selectors.feed_plans(patient)))
+    content = ics.render_feed(plans, now=timezone.now(), time_zone=patient.clinic.time_zone)
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "no-store"  # a patient's plan: no shared cache keeps it (no session sets it here)
+    return response

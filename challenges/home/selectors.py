@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges import access
+from challenges.home.models import CalendarFeed, calendar_token_digest
 from challenges.run import facts
 from challenges.run.models import (
     Challenge,
@@ -28,6 +29,7 @@ from patients.models import Patient
 
 ENDED = (Status.CANCELLED, Status.COMPLETED, Status.STOPPED)
 RECENT = timedelta(hours=72)  # symptoms this recent put a plan on the clinic's attention list
+FEED_TOKEN_MAX = 100  # a calendar link's secret is 43 characters; anything much longer is not one
 
 
 def plan_in_progress(patient: Patient) -> Challenge | None:
@@ -200,3 +202,25 @@ def overdue_follow_ups(user: User, now: datetime) -> QuerySet[FollowUp]:
         .select_related("challenge__patient", "challenge__protocol__food")
         .order_by("due_at")
     )
+
+
+def calendar_feed_patient(token: str) -> Patient | None:
+    """The patient whose live calendar link has this secret, or None (unknown, revoked, or malformed)."""
+    if not token or len(token) > FEED_TOKEN_MAX:
+        return None
+    feed = (
+        CalendarFeed.objects.filter(token_sha256=calendar_token_digest(token), revoked_at__isnull=True)
+        .select_related("patient")
+        .first()
+    )
+    return feed.patient if feed else None
+
+
+def live_calendar_feed(patient: Patient) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(patient=patient, revoked_at__isnull=True).first()
+
+
+def feed_plans(patient: Patient) -> QuerySet[Challenge]:
+    """The home plans a patient's calendar link serves: every home plan not entered in error (an ended plan's
+    events stay, cancelled where they did not happen). Load with with_run_data."""
+    return patient.challenges.filter(setting=Setting.HOME, entered_in_error=False).order_by("scheduled_at", "pk")
