@@ -70,9 +70,18 @@ def _rows(rows: tuple[SummaryRow, ...], width: float) -> Table:
             cell(r.food, struck=r.in_error),
             cell(r.protocol, struck=r.in_error),
             cell(r.outcome, struck=r.in_error, style="head"),
-            cell(r.detail, struck=r.in_error, note=r.error_note),
+            [cell(line, struck=r.in_error, note=r.error_note if i == 0 else "") for i, line in enumerate(_figures(r))],
             cell(r.signed, struck=r.in_error),
         ]
         for r in rows
     ]
     return table(columns, body, width)
+
+
+def _figures(r: SummaryRow) -> list[str]:
+    """The figures, then what happened and the advice, each on its own line of the cell (R12)."""
+    return [
+        r.detail,
+        *([f"What happened: {r.reaction}"] if r.reaction else []),
+        *([f"Advice: {r.advice}"] if r.advice else []),
+    ]

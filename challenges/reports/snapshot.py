@@ -345,6 +345,8 @@ class SummaryRow:
     signed: str
     in_error: bool = False
     error_note: str = ""
+    reaction: str = ""  # what happened: symptoms, treatment, anaphylaxis (R12)
+    advice: str = ""  # the advice given, with the form-specific advice of a pass (R12)
 
 
 @dataclass(frozen=True)
