@@ -4,7 +4,7 @@ queries. Figures come from selectors.run_state (clinical.outcome, clinical.gradi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -69,6 +69,9 @@ from clinical.units import format_quantity
 from clinics.models import User
 
 UNSIGNED = "UNSIGNED DRAFT"
+# Premedication taken up to this long before a dose is placed before that dose (antihistamines and cromolyn are
+# taken 30-60 min before a step; a bound on placing a row, not a clinical number).
+PREMEDICATION_REACH = timedelta(hours=12)
 # Medication decisions that let a challenge go ahead on a drug that was not washed out or is a risk: deviations.
 GOING_AHEAD_ANYWAY = frozenset({washout.OVERRIDDEN, washout.ACCEPT_LIMITATION, washout.PROCEED})
 
@@ -310,7 +313,9 @@ def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...
         rows.append(
             TreatmentRow(
                 time=ctx.clock(t.given_at),
-                relative=relative_to_doses(t.given_at, ctx.dose_times),
+                relative=_premedication_relative(t.given_at, ctx)
+                if premedication
+                else relative_to_doses(t.given_at, ctx.dose_times),
                 kind=str(TreatmentKind(t.kind).label),
                 drug=t.drug,
                 dose=t.dose,
@@ -324,6 +329,15 @@ def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...
             )
         )
     return tuple(rows)
+
+
+def _premedication_relative(moment: datetime, ctx: Context) -> str:
+    """Premedication is taken for the step after it: "30 min before dose 2", never "71 h 30 min after dose 1"
+    (R10). One taken after the last dose (or long before the next) is placed as any other record."""
+    following = [(n, at) for n, at in ctx.dose_times if at >= moment]
+    if following and following[0][1] - moment <= PREMEDICATION_REACH:
+        return relative_to_doses(moment, following)
+    return relative_to_doses(moment, ctx.dose_times)
 
 
 def _baseline(ctx: Context) -> tuple[Line, ...]:
@@ -362,6 +376,8 @@ def _doses(ctx: Context) -> list[DoseRow]:
         # A ladder's rung of another food (X4) is counted in that food, and says which it was.
         unit, rung = line.food_unit, f" of {line.food_label}" if line.food_label != ctx.food_label else ""
         cumulative = "blinded" if blind else (DASH if d.entered_in_error else mg_text(line.cumulative_protein_mg))
+        if ctx.challenge.setting == Setting.HOME:
+            cumulative = "not summed (home)"  # steps days apart are not one dose (R10)
         rows.append(
             DoseRow(
                 number=str(d.sequence),
@@ -430,6 +446,8 @@ def _dose_note(ctx: Context) -> str:
         )
     elif ctx.challenge.blinded:
         notes.append("Cumulative protein counts active doses only (placebo doses hold none).")
+    if ctx.challenge.setting == Setting.HOME:
+        notes.append("Home plan: the steps are days apart, so no cumulative dose is summed across them.")
     if any(d.is_diluted for d in ctx.valid):
         notes.append(
             "Diluted doses: the volume of the mix given and the protein it delivered (volume × the mix's "
@@ -578,8 +596,12 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
     ended = next((e for e in reversed(events) if e.to_status == Status.COMPLETED), None)
     stopped = next((e for e in reversed(events) if e.to_status == Status.STOPPED), None)
     observation = format_minutes(c.protocol.observation_minutes)
+    period = Line("Observation period", f"{observation} after the last dose (protocol)")
+    if c.setting == Setting.HOME:  # no clinic observation at home: the watch window after each step (R10)
+        watch = format_hours(c.protocol.watch_hours) if c.protocol.watch_hours else "the rest of the day"
+        period = Line("Watch after each step", f"{watch} at home (home plan; no clinic observation)")
     lines = [
-        Line("Observation period", f"{observation} after the last dose (protocol)"),
+        period,
         *_observed(ctx),
         Line("Status", str(Status(c.status).label)),
     ]

@@ -116,6 +116,12 @@ def plain(text: str, *, struck: bool = False) -> str | Paragraph:
     return cell(text, struck=True) if struck else unicodedata.normalize("NFC", text)
 
 
+def time_cell(text: str, *, struck: bool = False) -> str | Paragraph:
+    """A time in a narrow column: "09:30" as a cheap plain string; a date and time ("Fri 27 Nov 2026 09:30", a
+    challenge over several days) wraps inside its column instead of running into the next one (R9)."""
+    return plain(text, struck=struck) if len(text) <= len("00:00") else cell(text, struck=struck)
+
+
 def heading(text: str, level: str = "h2") -> Paragraph:
     return p(text, level)
 

@@ -28,6 +28,7 @@ from challenges.reports.render import (
     side_by_side,
     table,
     table_style,
+    time_cell,
 )
 from challenges.reports.snapshot import (
     ChallengeReport,
@@ -231,7 +232,7 @@ def _dose(d: DoseRow) -> list[Flowable | str]:
         cell(d.planned_food, struck=s),
         cell(d.eaten, struck=s),
         cell(d.protein_eaten, struck=s),
-        plain(d.time, struck=s),
+        time_cell(d.time, struck=s),
         cell(d.by, struck=s),
         cell(d.cumulative, struck=s, style="head"),
         cell(findings, struck=s, note=d.error_note),
@@ -249,7 +250,7 @@ def _observations(rows: tuple[ObservationRow, ...], width: float) -> Table:
     ]
     body = [
         [
-            plain(o.time, struck=o.in_error),
+            time_cell(o.time, struck=o.in_error),
             cell(o.after_dose, struck=o.in_error),
             cell(o.item, struck=o.in_error),
             plain(o.severity, struck=o.in_error),
@@ -284,7 +285,7 @@ def _vitals_table(rows: tuple[VitalsRow, ...], width: float) -> Table:
     ]
     body = [
         [
-            plain(v.time, struck=v.in_error),
+            time_cell(v.time, struck=v.in_error),
             plain(v.kind, struck=v.in_error),
             plain(v.heart_rate, struck=v.in_error),
             plain(v.blood_pressure, struck=v.in_error),
@@ -308,7 +309,7 @@ def _alerts(r: ChallengeReport, width: float) -> Table:
         Column("Decided by", 0.16),
     ]
     rows = [
-        [plain(a.raised), cell("\n".join(a.hits)), cell(a.decision), cell(a.reason or "—"), cell(a.decided)]
+        [time_cell(a.raised), cell("\n".join(a.hits)), cell(a.decision), cell(a.reason or "—"), cell(a.decided)]
         for a in r.alerts
     ]
     return table(columns, rows, width)
@@ -327,7 +328,7 @@ def _treatments(rows: tuple[TreatmentRow, ...], width: float) -> Table:
     ]
     body = [
         [
-            plain(t.time, struck=t.in_error),
+            time_cell(t.time, struck=t.in_error),
             cell(t.relative, struck=t.in_error),
             cell(t.kind, struck=t.in_error),
             cell(t.drug, struck=t.in_error),
