@@ -57,7 +57,7 @@ from challenges.reports.text import (
 from challenges.run import facts, selectors
 from challenges.run.models import ChallengeEvent, ContinuationKind, EventKind
 from clinical import outcome as outcome_rules
-from clinical import washout
+from clinical import risk_factors, washout
 from clinical.adrenaline import emergency_text
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.dates import format_day as day_text
@@ -66,7 +66,8 @@ from clinical.durations import format_hours, format_minutes
 from clinical.grading import SCALES
 from clinical.kinds import KINDS
 from clinical.units import format_quantity
-from clinics.models import User
+from clinics.models import Role, User
+from patients.models import Severity
 
 UNSIGNED = "UNSIGNED DRAFT"
 # Premedication taken up to this long before a dose is placed before that dose (antihistamines and cromolyn are
@@ -118,6 +119,7 @@ def challenge_report(
         summary=_summary(ctx),
         indication=c.indication,
         conditions=tuple(c.patient.condition_labels()),
+        risk_factors=_risk_factors(c),
         triggers=history.triggers(c.patient, zone, names),
         medications=history.medications(c.patient, zone, names),
         food=history.food_lines(food) + _food_used(ctx),
@@ -329,6 +331,22 @@ def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...
             )
         )
     return tuple(rows)
+
+
+def _risk_factors(c: Challenge) -> str:
+    """Asthma, mastocytosis, a previous anaphylaxis, beta-blockers or ACE inhibitors, as recorded (R7)."""
+    patient = c.patient
+    return risk_factors.summary(
+        conditions=list(patient.conditions),
+        anaphylaxis_to=[
+            t.substance
+            for t in patient.triggers.all()
+            if not t.entered_in_error and t.worst_reaction_severity == Severity.ANAPHYLAXIS
+        ],
+        medications=[
+            (m.med_class, m.name) for m in patient.medications.all() if not m.entered_in_error and m.stopped_on is None
+        ],
+    )
 
 
 def _premedication_relative(moment: datetime, ctx: Context) -> str:
@@ -705,5 +723,6 @@ def _event_deviation(event: ChallengeEvent) -> str:
 def _signature(c: Challenge, ctx: Context, by: User | None, at: datetime | None) -> Signature:
     if by is None or at is None:
         return Signature(False, f"{UNSIGNED}: not yet signed by the supervising allergist ({person(c.allergist)}).")
+    role = f", {Role(by.role).label}" if by.role in Role.values else ""  # the signer's role (R13)
     registration = f" ({by.registration_number})" if by.registration_number else ""
-    return Signature(True, f"Signed by {person(by)}{registration} on {when(at, ctx.zone)}")
+    return Signature(True, f"Signed by {person(by)}{role}{registration} on {when(at, ctx.zone)}")

@@ -109,6 +109,8 @@ def _result(r: ChallengeReport, width: float) -> Flowable:
 def _history(r: ChallengeReport, width: float) -> list[Flowable]:
     flowables: list[Flowable] = [rich([("b", "Indication: "), ("", r.indication or "—")])]
     flowables.append(rich([("b", "Conditions: "), ("", ", ".join(r.conditions) or "none recorded")]))
+    if r.risk_factors:
+        flowables.append(rich([("b", "Risk factors for a severe reaction: "), ("", r.risk_factors)]))
     flowables.append(triggers_table(r.triggers, width) if r.triggers else p("No known triggers recorded."))
     flowables.append(p("Current medications", "h3"))
     flowables.append(medications_table(r.medications, width) if r.medications else p("None recorded."))

@@ -70,7 +70,7 @@ def _rows(rows: tuple[SummaryRow, ...], width: float) -> Table:
             cell(r.food, struck=r.in_error),
             cell(r.protocol, struck=r.in_error),
             cell(r.outcome, struck=r.in_error, style="head"),
-            [cell(line, struck=r.in_error, note=r.error_note if i == 0 else "") for i, line in enumerate(_figures(r))],
+            cell("\n".join(_figures(r)), struck=r.in_error, note=r.error_note),
             cell(r.signed, struck=r.in_error),
         ]
         for r in rows

@@ -251,6 +251,7 @@ class ChallengeReport:
     addenda: tuple[NoteRow, ...]
     deviations: tuple[str, ...]
     signature: Signature
+    risk_factors: str = ""  # asthma, mastocytosis, previous anaphylaxis, beta-blocker, ACE inhibitor (R7)
     created: str = ""  # ISO 8601: when it was made (the signature's time for a signed copy), the PDF's date
 
 

@@ -63,3 +63,11 @@ def test_a_date_and_time_wraps_inside_its_narrow_column_and_a_clock_time_stays_p
     assert max(wrapped.getActualLineWidths0()) <= column
     assert len(wrapped.blPara.lines) > 1  # it takes more lines rather than running into the next column
     assert time_cell("09:30") == "09:30"
+
+
+def test_the_report_summarises_risk_factors_and_the_signers_role(client, allergist, patient, signed_failed):
+    """R7 (risk factors, from what the record holds) and R13 (the signer's role)."""
+    client.force_login(allergist)
+    body = text(client.get(reverse("challenges:report", args=[signed_failed.pk])).content)
+    assert "Risk factors for a severe reaction:" in body
+    assert f"Signed by {allergist.display_name}, Allergist" in body
