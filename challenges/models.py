@@ -1,6 +1,6 @@
 """Challenge models: the protocol library (library.py) and challenges with their records (run.py)."""
 
-from challenges.home.models import FollowUp, FollowUpMethod, StepRelease
+from challenges.home.models import CalendarFeed, FollowUp, FollowUpMethod, StepRelease
 from challenges.library.models import (
     AllergenGroup,
     DoseBasis,
@@ -53,6 +53,7 @@ __all__ = [
     "FollowUp",
     "FollowUpMethod",
     "StepRelease",
+    "CalendarFeed",
     "Observation",
     "Outcome",
     "PhysicalForm",

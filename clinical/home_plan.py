@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from clinical.durations import format_duration
 
@@ -21,25 +21,89 @@ class TakenStep:
 @dataclass(frozen=True)
 class CalendarStep:
     number: int
-    planned_on: date
+    planned_on: date | None  # None: the plan is paused or has ended, so the step has no date
     taken_at: datetime | None
     days_off: int | None  # taken this many days after (+) or before (−) the planned date
 
 
-def calendar(start: date, intervals_minutes: Sequence[int], taken: Sequence[TakenStep]) -> list[CalendarStep]:
-    """Each step's planned date (start + the waits before it, in whole days) and when it was really taken.
+# --- Dates from the plan's real progress (issue 18; interop review 11, clinical review R11) ---------------------
 
-    A repeated step is shown by its latest taking.
+
+@dataclass(frozen=True)
+class ProjectedStep:
+    """One taking of a step: done (`taken_at`), or still to come (`due_at`; `on_hold` while the plan does not go
+    ahead, when the date is only what it would be and must not be shown to the patient as a date to eat)."""
+
+    number: int
+    due_at: datetime  # when it may be taken (for a taken step: when it became due)
+    taken_at: datetime | None
+    repeat: bool  # a second (or later) taking of a step already taken
+    on_hold: bool = False
+
+
+def after(moment: datetime, minutes: int) -> datetime:
+    """`minutes` after `moment`, never earlier than the real elapsed time nor than the same clock time days later.
+
+    Whole days keep the wall-clock time across a clock change (a step at 09:00 stays at 09:00), but when the
+    clocks go forward that would come an hour before the app unlocks the step (it waits in elapsed time), so the
+    later of the two is taken: a reminder never fires while the step is still locked. A clock time the clocks skip
+    (01:30 on the night they go forward) does not exist: it is moved to the real instant, in the hour after the gap.
     """
-    taken_by_step = {t.step_number: t for t in taken}
-    steps, offset = [], 0
-    for index, interval in enumerate(intervals_minutes):
-        number = index + 1
-        planned_on = start + timedelta(days=offset)
-        done = taken_by_step.get(number)
-        days_off = (done.given_at.date() - planned_on).days if done else None
-        steps.append(CalendarStep(number, planned_on, done.given_at if done else None, days_off))
-        offset += interval // (24 * 60)
+    zone = moment.tzinfo
+    wall = moment + timedelta(minutes=minutes)  # aware + timedelta keeps the zone and adds wall-clock time
+    elapsed = moment.astimezone(UTC) + timedelta(minutes=minutes)
+    return max(wall.astimezone(UTC), elapsed).astimezone(zone)
+
+
+def project(
+    start: datetime,
+    waits_after: Sequence[int],
+    taken: Sequence[TakenStep],
+    *,
+    next_number: int | None,
+    next_due: datetime | None,
+    going_ahead: bool,
+) -> list[ProjectedStep]:
+    """Every taking so far and every step still to come, dated from what really happened.
+
+    `start` is the booked start (aware, local); `waits_after[n - 1]` the wait in minutes after step n (the longer of
+    the interval and the watch window); `taken` the valid takings in time order; `next_number`/`next_due` the app's
+    own next step (clinical.run_rules.next_step, with any symptom pause or "wait longer"), so the printed plan,
+    the calendar and the unlock agree. A repeat ("hold and repeat") dates that step again after its wait. A plan
+    that does not go ahead (paused, stopped, cancelled) keeps its takings; the steps still to come are on hold.
+    """
+    rows: list[ProjectedStep] = []
+    seen: set[int] = set()
+    due = start
+    for taking in taken:
+        rows.append(ProjectedStep(taking.step_number, due, taking.given_at, repeat=taking.step_number in seen))
+        seen.add(taking.step_number)
+        due = after(taking.given_at, waits_after[taking.step_number - 1])
+    if next_number is None:
+        return rows
+    if next_due is not None and next_due > due:
+        due = next_due
+    for number in range(next_number, len(waits_after) + 1):
+        repeat = number == next_number and number in seen
+        rows.append(ProjectedStep(number, due, None, repeat=repeat, on_hold=not going_ahead))
+        due = after(due, waits_after[number - 1])
+    return rows
+
+
+def calendar_from(projection: Sequence[ProjectedStep]) -> list[CalendarStep]:
+    """One row per planned step for the patient's "My steps": its latest taking, or the date it is due.
+
+    `planned_on` is None for a step the plan does not date (it is paused or has ended)."""
+    latest: dict[int, ProjectedStep] = {}
+    for row in projection:
+        if row.number not in latest or row.taken_at is not None or latest[row.number].taken_at is None:
+            latest[row.number] = row
+    steps = []
+    for number in sorted(latest):
+        row = latest[number]
+        planned_on = None if row.on_hold else row.due_at.date()
+        days_off = (row.taken_at.date() - planned_on).days if row.taken_at and planned_on else None
+        steps.append(CalendarStep(number, planned_on, row.taken_at, days_off))
     return steps
 
 

@@ -1,7 +1,8 @@
 """CSV tables of challenges for audits and research: one row per dose, one row per observation.
 
-Reads challenges with their rows prefetched (the view loads them) and returns bytes: UTF-8 with a byte-order mark,
-so Excel opens accented names correctly. Every column is described in docs/csv-data-dictionary.md; a test keeps
+Reads challenges with their rows prefetched (the view loads them in chunks) and yields the file line by line
+(`stream_*`; the view streams it, so no whole-clinic table is held in memory): UTF-8 with a byte-order mark, so
+Excel opens accented names correctly. Every column is described in docs/csv-data-dictionary.md; a test keeps
 the two in step.
 
 Rows entered in error are kept and flagged (an audit must see corrections). Cells that a spreadsheet would run as
@@ -11,7 +12,6 @@ a formula are defused with a leading apostrophe (OWASP "CSV injection").
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
@@ -90,22 +90,41 @@ OBSERVATION_COLUMNS: tuple[str, ...] = CHALLENGE_COLUMNS + (
 )
 
 
+def stream_doses(challenges: Iterable[Challenge]) -> Iterator[bytes]:
+    return stream_csv(DOSE_COLUMNS, (row for c in challenges for row in dose_rows(c)))
+
+
+def stream_observations(challenges: Iterable[Challenge]) -> Iterator[bytes]:
+    return stream_csv(OBSERVATION_COLUMNS, (row for c in challenges for row in observation_rows(c)))
+
+
 def doses_csv(challenges: Iterable[Challenge]) -> bytes:
-    return render_csv(DOSE_COLUMNS, (row for c in challenges for row in dose_rows(c)))
+    return b"".join(stream_doses(challenges))
 
 
 def observations_csv(challenges: Iterable[Challenge]) -> bytes:
-    return render_csv(OBSERVATION_COLUMNS, (row for c in challenges for row in observation_rows(c)))
+    return b"".join(stream_observations(challenges))
+
+
+class _Line:
+    """A file-like sink for csv.writer that hands back each line it is given."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def stream_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[bytes]:
+    """The file one row at a time: the byte-order mark and header first, then each row as it is read."""
+    # Every value quoted (RFC 4180 allows it): where a spreadsheet splits on ";" (continental Excel), an unquoted
+    # "x;=cmd" would start a new cell with a live formula (security review L1).
+    writer = csv.writer(_Line(), quoting=csv.QUOTE_ALL)
+    yield ("\ufeff" + writer.writerow(header)).encode("utf-8")
+    for row in rows:
+        yield writer.writerow([escape_cell(cell) for cell in row]).encode("utf-8")
 
 
 def render_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    buffer = io.StringIO()
-    # Every value quoted (RFC 4180 allows it): where a spreadsheet splits on ";" (continental Excel), an unquoted
-    # "x;=cmd" would start a new cell with a live formula (security review L1).
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow(header)
-    writer.writerows([escape_cell(cell) for cell in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return b"".join(stream_csv(header, rows))
 
 
 def escape_cell(value: str) -> str:

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event
 
+from challenges.home import selectors as home_selectors
 from challenges.library.facts import protocol_steps
-from challenges.models import Challenge, Status
-from challenges.run import facts
+from challenges.models import Challenge
 from challenges.run.facts import challenge_food_spec
-from clinical import home_plan, premedication
+from clinical import premedication
 from clinical.display import amount_text
 from clinical.plan import StepLine, step_lines
 
@@ -31,6 +31,7 @@ UID_DOMAIN = "stepwise"
 STEP_MINUTES = 15  # how long a step event blocks in the calendar: eating it, not the watch window
 REMINDER_MINUTES = 5
 CHECK_IN_MINUTES = 15
+REFRESH_HOURS = 1  # how often a subscribed phone is asked to fetch the plan again (RFC 7986 REFRESH-INTERVAL)
 
 
 @dataclass(frozen=True)
@@ -40,39 +41,47 @@ class PlanEvent:
     description: str
     starts_at: datetime  # aware, in the clinic's time zone
     minutes: int
-    alarm: str  # the text the phone shows when the event starts
+    alarm: str  # the text the phone shows when the event starts ("" for a step already taken: no reminder)
     cancelled: bool = False  # the plan is paused or ended: the event stays (same UID) as cancelled, with no alarm
 
 
-# A paused or ended plan takes no further step: its calendar must not remind the patient to (interop review 1).
-NOT_GOING_AHEAD = (Status.PAUSED, Status.STOPPED, Status.CANCELLED, Status.COMPLETED)
-
-
 def plan_events(challenge: Challenge) -> list[PlanEvent]:
-    """Every event of the plan in time order: steps, premedication reminders, follow-up check-ins."""
+    """Every event of the plan in time order: steps, premedication reminders, follow-up check-ins (load with
+    selectors.with_run_data).
+
+    Dated from the plan's real progress (home.selectors.projected_steps, the same dates as the patient's page and
+    the printed plan): a step taken moves to when it was taken, a late or repeated step moves the ones after it,
+    and a plan that does not go ahead (paused, waiting for the clinic, ended) cancels the steps still to come
+    (interop review 1, 11).
+    """
     tz = challenge.clinic.tzinfo
-    local_start = challenge.scheduled_at.astimezone(tz)
-    lines = step_lines(challenge_food_spec(challenge), protocol_steps(challenge.protocol))  # the label's, when used
-    days = home_plan.calendar(local_start.date(), [line.interval_minutes for line in lines], [])
-    at = [_local(day.planned_on, local_start.time(), tz) for day in days]
+    plan = step_lines(challenge_food_spec(challenge), protocol_steps(challenge.protocol))  # the label's, when used
+    lines = {line.number: line for line in plan}
+    projection = home_selectors.projected_steps(challenge, zone=tz)
     events: list[PlanEvent] = []
-    for line, moment in zip(lines, at, strict=True):
-        events += _premedications(challenge, line.number, moment)
-        events.append(_step(challenge, line, len(lines), moment))
-    events += _check_ins(challenge, at[-1] if at else None, tz)
-    if challenge.status in NOT_GOING_AHEAD:
-        taken = {d.step_number for d in facts.valid_doses(challenge)}
-        events = [_cancelled(e) if _is_future_step_event(e, challenge, taken) else e for e in events]
+    takings: dict[int, int] = {}
+    for row in projection:
+        takings[row.number] = takings.get(row.number, 0) + 1
+        uid = _uid(challenge, _step_key(row.number, takings[row.number]))
+        line = lines[row.number]
+        if row.taken_at is not None:  # done: kept at its real time (same UIDs), with no reminder
+            done = _premedications(challenge, row.number, row.taken_at, uid)
+            events += [dataclasses.replace(r, alarm="") for r in done]
+            events.append(_taken(challenge, line, len(lines), row.taken_at, uid))
+            continue
+        step = _step(challenge, line, len(lines), row.due_at, uid)
+        reminders = _premedications(challenge, row.number, row.due_at, uid)
+        if row.on_hold:
+            step, reminders = _cancelled(step), [_cancelled(r) for r in reminders]
+        events += [*reminders, step]
+    last = projection[-1] if projection else None
+    events += _check_ins(challenge, (last.taken_at or last.due_at) if last and not last.on_hold else None, tz)
     return sorted(events, key=lambda e: (e.starts_at, e.uid))
 
 
-def _is_future_step_event(event: PlanEvent, challenge: Challenge, taken: set[int]) -> bool:
-    """A step (or its premedication reminder) not taken yet; check-ins stay (a paused patient still checks in)."""
-    prefix = _uid(challenge, "step-").split("@")[0]
-    if not event.uid.startswith(prefix):
-        return False
-    number = int(event.uid.removeprefix(prefix).split("-")[0].split("@")[0])
-    return number not in taken
+def _step_key(number: int, taking: int) -> str:
+    """ "step-3" for a step's first taking, "step-3-repeat-1" for its first repeat: stable while the plan runs."""
+    return f"step-{number}" if taking == 1 else f"step-{number}-repeat-{taking - 1}"
 
 
 def _cancelled(event: PlanEvent) -> PlanEvent:
@@ -80,53 +89,115 @@ def _cancelled(event: PlanEvent) -> PlanEvent:
         event,
         summary=f"Cancelled: {event.summary}",
         description="Your plan is paused or has ended: do not take this step. Your clinic will tell you what next.",
+        alarm="",
         cancelled=True,
     )
 
 
-def render_ics(challenge: Challenge, events: list[PlanEvent], *, now: datetime) -> bytes:
-    """The VCALENDAR, with VTIMEZONE blocks covering the plan's dates."""
+def _taken(challenge: Challenge, line: StepLine, total: int, moment: datetime, uid: str) -> PlanEvent:
+    """A step already taken, at the time it was taken (no reminder)."""
+    food = _food(challenge, line)[0]
+    return PlanEvent(
+        uid=uid,
+        summary=f"Taken: step {line.number} of {total}, {_amount(line)} of {food}",
+        description=f"You recorded step {line.number} at {moment.strftime('%H:%M')} on this day.",
+        starts_at=moment,
+        minutes=STEP_MINUTES,
+        alarm="",
+    )
+
+
+def plan_revision(challenge: Challenge) -> int:
+    """The calendar's SEQUENCE: a count that only grows as the plan moves on (records are never deleted, only
+    marked in error), so a moved or cancelled event always carries a higher SEQUENCE than before (RFC 5545
+    §3.8.7.4). Reads prefetched rows (with_run_data)."""
+    doses = list(challenge.doses.all())
+    findings = list(challenge.observations.all())
+    return (
+        len(challenge.events.all())
+        + len(doses)
+        + sum(d.entered_in_error for d in doses)
+        + len(findings)
+        + sum(o.entered_in_error for o in findings)
+        + len(challenge.releases.all())
+        + sum(f.is_done for f in challenge.follow_ups.all())
+    )
+
+
+def render_ics(challenge: Challenge, events: list[PlanEvent], *, now: datetime, sequence: int = 0) -> bytes:
+    """One plan's VCALENDAR (the one-off download). `sequence` is plan_revision: every event carries it, so a
+    re-import replaces the events the plan moved or cancelled."""
+    name = f"{challenge.protocol.food.name}: home plan"
+    return _calendar(name, challenge.clinic.time_zone, [(e, sequence) for e in events], now=now)
+
+
+def render_feed(plans: list[Challenge], *, now: datetime, time_zone: str) -> bytes:
+    """A patient's subscription: every home plan's events in one calendar, each with its own plan's SEQUENCE, so
+    the phone's next refresh moves or cancels what changed (load the plans with with_run_data)."""
+    items = [(e, plan_revision(plan)) for plan in plans for e in plan_events(plan)]
+    return _calendar("Stepwise: my home plan", time_zone, items, now=now)
+
+
+def _calendar(name: str, time_zone: str, items: list[tuple[PlanEvent, int]], *, now: datetime) -> bytes:
+    """The VCALENDAR, with VTIMEZONE blocks covering the plan's dates.
+
+    No METHOD: a published feed with METHOD:PUBLISH needs an ORGANIZER (RFC 5546), and a plain file or subscription
+    needs neither (interop review 14).
+    """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{challenge.protocol.food.name}: home plan")
-    calendar.add("x-wr-timezone", challenge.clinic.time_zone)
-    for item in events:
-        calendar.add_component(_event(item, now))
-    if events:
-        first, last = events[0].starts_at.date(), events[-1].starts_at.date()
-        calendar.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", time_zone)
+    calendar.add("refresh-interval", timedelta(hours=REFRESH_HOURS), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", timedelta(hours=REFRESH_HOURS))
+    for item, sequence in items:
+        calendar.add_component(_event(item, now, sequence))
+    if items:
+        moments = [item.starts_at.date() for item, _sequence in items]
+        calendar.add_missing_timezones(
+            first_date=min(moments) - timedelta(days=366), last_date=max(moments) + timedelta(days=366)
+        )
+    for zone in calendar.walk("VTIMEZONE"):
+        zone.pop("COMMENT", None)  # RFC 5545 §3.6.5 allows COMMENT in STANDARD/DAYLIGHT only (interop review 15)
     return calendar.to_ical()
 
 
-def _event(item: PlanEvent, now: datetime) -> Event:
+def _event(item: PlanEvent, now: datetime, sequence: int) -> Event:
     event = Event()
     event.add("uid", item.uid)
     event.add("dtstamp", now.astimezone(UTC))
-    event.add("dtstart", item.starts_at)
+    event.add("sequence", sequence)
+    event.add("dtstart", _unambiguous(item.starts_at))
     event.add("duration", timedelta(minutes=item.minutes))
     event.add("summary", item.summary)
     event.add("description", item.description)
     if item.cancelled:
         event.add("status", "CANCELLED")
         return event
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", item.alarm)
-    alarm.add("trigger", timedelta(0))  # at the start of the event
-    event.add_component(alarm)
+    if item.alarm:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", item.alarm)
+        alarm.add("trigger", timedelta(0))  # at the start of the event
+        event.add_component(alarm)
     return event
+
+
+def _unambiguous(moment: datetime) -> datetime:
+    """A local time the clocks pass twice (the hour repeated when they go back) in UTC, which every reader takes
+    the same way; readers disagree on a bare local time there (interop review 16). Every other time stays local.
+
+    A time in the hour skipped when the clocks go forward never reaches here: the dates are real instants
+    (clinical.home_plan.after), which show in the hour after the gap."""
+    if moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset():
+        return moment.astimezone(UTC)
+    return moment
 
 
 def _uid(challenge: Challenge, what: str) -> str:
     return f"challenge-{challenge.pk}-{what}@{UID_DOMAIN}"
-
-
-def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    """The wall-clock time on that day in the clinic's zone (DST is applied per day, not carried over)."""
-    return datetime.combine(day, clock, tzinfo=tz)
 
 
 def _shift(moment: datetime, minutes: int) -> datetime:
@@ -139,11 +210,16 @@ def _amount(line: StepLine) -> str:
     return f"{amount} ({line.household_measure})" if line.household_measure else amount
 
 
-def _step(challenge: Challenge, line: StepLine, total: int, moment: datetime) -> PlanEvent:
+def _food(challenge: Challenge, line: StepLine) -> tuple[str, str]:
+    """(food, form) of a step: the protocol's, or a ladder rung's own food (X4)."""
     protocol_food = challenge.protocol.food
-    food, form = protocol_food.name.lower(), protocol_food.form
     if line.food_label and line.food_label != f"{protocol_food.name}, {protocol_food.form}":
-        food, form = line.food_label.lower(), ""  # a ladder's rung of another food (X4)
+        return line.food_label.lower(), ""
+    return protocol_food.name.lower(), protocol_food.form
+
+
+def _step(challenge: Challenge, line: StepLine, total: int, moment: datetime, uid: str) -> PlanEvent:
+    food, form = _food(challenge, line)
     watch = challenge.protocol.watch_hours
     description = f"Eat {_amount(line)} of {food}{f' ({form})' if form else ''}. Record it in Stepwise."
     if watch:
@@ -151,7 +227,7 @@ def _step(challenge: Challenge, line: StepLine, total: int, moment: datetime) ->
     if challenge.protocol.keep_eating_between_steps and line.number < total and not line.is_lip_smear:
         description += f" If you are well, keep eating {_amount(line)} of {food} daily until the next step."
     return PlanEvent(
-        uid=_uid(challenge, f"step-{line.number}"),
+        uid=uid,
         summary=f"Step {line.number} of {total}: {_amount(line)} of {food}",
         description=description,
         starts_at=moment,
@@ -160,7 +236,7 @@ def _step(challenge: Challenge, line: StepLine, total: int, moment: datetime) ->
     )
 
 
-def _premedications(challenge: Challenge, number: int, step_at: datetime) -> list[PlanEvent]:
+def _premedications(challenge: Challenge, number: int, step_at: datetime, step_uid: str) -> list[PlanEvent]:
     """A reminder `minutes_before` each step for premedication the protocol gives before every step."""
     events = []
     age = challenge.patient.age_on(timezone.localdate(challenge.scheduled_at))
@@ -171,7 +247,7 @@ def _premedications(challenge: Challenge, number: int, step_at: datetime) -> lis
         text = f"Take {item.drug} {dose.text}" if not dose.clinician_decides else f"Ask your clinic: {item.drug}"
         events.append(
             PlanEvent(
-                uid=_uid(challenge, f"step-{number}-premedication-{item.pk}"),
+                uid=step_uid.replace("@", f"-premedication-{item.pk}@", 1),
                 summary=f"{text} (before step {number})",
                 description=f"{text} {item.minutes_before} minutes before step {number}. {item.notes}".strip(),
                 starts_at=_shift(step_at, -item.minutes_before),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges import access
+from challenges.home.models import CalendarFeed, calendar_token_digest
 from challenges.library.facts import protocol_steps
 from challenges.run import facts
 from challenges.run.models import (
@@ -29,6 +30,7 @@ from patients.models import Patient
 
 ENDED = (Status.CANCELLED, Status.COMPLETED, Status.STOPPED)
 RECENT = timedelta(hours=72)  # symptoms this recent put a plan on the clinic's attention list
+FEED_TOKEN_MAX = 100  # a calendar link's secret is 43 characters; anything much longer is not one
 
 
 def plan_in_progress(patient: Patient) -> Challenge | None:
@@ -61,9 +63,6 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
     """What the patient's plan page shows (load with with_run_data)."""
     run = run_state(challenge)
     doses = facts.valid_doses(challenge)
-    steps = list(challenge.protocol.steps.all())
-    start = timezone.localdate(challenge.scheduled_at)
-    taken = [home_plan.TakenStep(d.step_number, timezone.localtime(d.given_at)) for d in doses]
     watch_until = doses[-1].given_at + timedelta(hours=challenge.protocol.watch_hours) if doses else None
     waiting = facts.needs_release(challenge, run.next_step)
     now = timezone.now()
@@ -80,7 +79,7 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         run=run,
         step_in_clinic=in_clinic,
         advice=plan_advice(challenge),
-        calendar=home_plan.calendar(start, [s.interval_minutes for s in steps], taken),
+        calendar=home_plan.calendar_from(projected_steps(challenge, zone=timezone.get_current_timezone())),
         watch_until=watch_until,
         unlocks_at=run.next_step.due_at,
         waiting_for_release=waiting,
@@ -89,6 +88,32 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         paused=challenge.status == Status.PAUSED or run.open_alert is not None,
         symptom_pause=_local_pair(facts.symptom_pause(challenge)),
         maintenance=maintenance(challenge, run),
+    )
+
+
+GOING_AHEAD = (Status.PLANNED, Status.CHECKED_IN, Status.DOSING)
+
+
+def goes_ahead(challenge: Challenge) -> bool:
+    """False for a plan that takes no further step for now: paused, ended, or waiting for the allergist's decision
+    on symptoms (an open stop alert)."""
+    return challenge.status in GOING_AHEAD and facts.open_alert(challenge) is None
+
+
+def projected_steps(challenge: Challenge, *, zone: tzinfo) -> list[home_plan.ProjectedStep]:
+    """Every taking and every step still to come, dated from the plan's real progress in `zone` (load with
+    with_run_data): the one source of dates for "My steps", the printed plan and the calendar."""
+    watch = challenge.protocol.watch_hours * 60
+    waits = [max(step.interval_minutes, watch) for step in challenge.protocol.steps.all()]
+    doses = facts.valid_doses(challenge)
+    upcoming = facts.upcoming_step(challenge)
+    return home_plan.project(
+        challenge.scheduled_at.astimezone(zone),
+        waits,
+        [home_plan.TakenStep(d.step_number, d.given_at.astimezone(zone)) for d in doses if not d.is_placebo],
+        next_number=upcoming.number,
+        next_due=upcoming.due_at.astimezone(zone) if upcoming.due_at else None,
+        going_ahead=goes_ahead(challenge),
     )
 
 
@@ -185,3 +210,25 @@ def remaining_steps(challenge: Challenge) -> list[PlannedStep]:
     The steps taken stay as they are (home.services.plan_change keeps them)."""
     taken = {dose.step_number for dose in facts.valid_doses(challenge)}
     return [step for step in protocol_steps(challenge.protocol) if step.number not in taken]
+
+
+def calendar_feed_patient(token: str) -> Patient | None:
+    """The patient whose live calendar link has this secret, or None (unknown, revoked, or malformed)."""
+    if not token or len(token) > FEED_TOKEN_MAX:
+        return None
+    feed = (
+        CalendarFeed.objects.filter(token_sha256=calendar_token_digest(token), revoked_at__isnull=True)
+        .select_related("patient")
+        .first()
+    )
+    return feed.patient if feed else None
+
+
+def live_calendar_feed(patient: Patient) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(patient=patient, revoked_at__isnull=True).first()
+
+
+def feed_plans(patient: Patient) -> QuerySet[Challenge]:
+    """The home plans a patient's calendar link serves: every home plan not entered in error (an ended plan's
+    events stay, cancelled where they did not happen). Load with with_run_data."""
+    return patient.challenges.filter(setting=Setting.HOME, entered_in_error=False).order_by("scheduled_at", "pk")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.home.models import StepRelease
+from challenges.home.models import CalendarFeed, StepRelease, calendar_token_digest
 from challenges.library.facts import protocol_steps
 from challenges.library.models import Protocol
 from challenges.library.services.protocols import (
@@ -45,6 +46,7 @@ from clinical import premedication
 from clinical.plan import PlannedStep
 from clinics.models import User
 from clinics.services import clinical_record_mark_entered_in_error
+from patients.models import Patient
 
 
 def _require_own_home_plan(challenge: Challenge, by: User) -> None:
@@ -263,3 +265,43 @@ def follow_up_record(
             challenge.outcome_under_review = True
             save(challenge, by)
     return follow_up
+
+
+# --- the patient's private calendar link (issue 18) ------------------------------------------------------------
+
+
+def _require_feed_owner(patient: Patient, by: User) -> None:
+    """The patient themselves, or staff of the patient's clinic."""
+    own = by.is_patient and patient.user_id == by.pk
+    staff = by.is_clinic_staff and by.clinic_id == patient.clinic_id
+    if not (own or staff):
+        raise ChallengeRuleError(_("Only the patient or their clinic can manage this calendar link."), code="not_owner")
+
+
+@transaction.atomic
+def calendar_feed_issue(*, patient: Patient, by: User) -> str:
+    """A new private calendar link for the patient; any earlier one stops working. Returns the secret (once)."""
+    _require_feed_owner(patient, by)
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    _revoke_live(patient, by)
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed(patient=patient, token_sha256=calendar_token_digest(token), created_by=by)
+    feed.full_clean()
+    feed.save()
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, patient: Patient, by: User) -> int:
+    """Stop the patient's calendar link; returns how many were live (0 when there was none)."""
+    _require_feed_owner(patient, by)
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    return _revoke_live(patient, by)
+
+
+def _revoke_live(patient: Patient, by: User) -> int:
+    live = list(CalendarFeed.objects.filter(patient=patient, revoked_at__isnull=True))
+    for feed in live:
+        feed.revoked_at, feed.revoked_by = timezone.now(), by
+        feed.save(update_fields=["revoked_at", "revoked_by"])
+    return len(live)

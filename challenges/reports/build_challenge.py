@@ -4,7 +4,7 @@ queries. Figures come from selectors.run_state (clinical.outcome, clinical.gradi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -42,6 +42,7 @@ from challenges.reports.text import (
     DASH,
     Clock,
     blood_pressure,
+    created,
     day,
     error_note,
     letterhead,
@@ -56,7 +57,7 @@ from challenges.reports.text import (
 from challenges.run import facts, selectors
 from challenges.run.models import ChallengeEvent, ContinuationKind, EventKind
 from clinical import outcome as outcome_rules
-from clinical import washout
+from clinical import risk_factors, washout
 from clinical.adrenaline import emergency_text
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.dates import format_day as day_text
@@ -65,9 +66,13 @@ from clinical.durations import format_hours, format_minutes
 from clinical.grading import SCALES
 from clinical.kinds import KINDS
 from clinical.units import format_quantity
-from clinics.models import User
+from clinics.models import Role, User
+from patients.models import Severity
 
 UNSIGNED = "UNSIGNED DRAFT"
+# Premedication taken up to this long before a dose is placed before that dose (antihistamines and cromolyn are
+# taken 30-60 min before a step; a bound on placing a row, not a clinical number).
+PREMEDICATION_REACH = timedelta(hours=12)
 # Medication decisions that let a challenge go ahead on a drug that was not washed out or is a risk: deviations.
 GOING_AHEAD_ANYWAY = frozenset({washout.OVERRIDDEN, washout.ACCEPT_LIMITATION, washout.PROCEED})
 
@@ -109,10 +114,12 @@ def challenge_report(
         letterhead=letterhead(c.clinic),
         patient=patient_block(c.patient, ctx.clock.day_of),
         generated_at=when(signed_at or timezone.now(), zone),  # a signed report is made at its signature
+        created=created(signed_at or timezone.now(), zone),
         reference=f"Challenge {c.pk}: {food.name}, {day(c.scheduled_at, zone)}",
         summary=_summary(ctx),
         indication=c.indication,
         conditions=tuple(c.patient.condition_labels()),
+        risk_factors=_risk_factors(c),
         triggers=history.triggers(c.patient, zone, names),
         medications=history.medications(c.patient, zone, names),
         food=history.food_lines(food) + _food_used(ctx),
@@ -308,7 +315,9 @@ def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...
         rows.append(
             TreatmentRow(
                 time=ctx.clock(t.given_at),
-                relative=relative_to_doses(t.given_at, ctx.dose_times),
+                relative=_premedication_relative(t.given_at, ctx)
+                if premedication
+                else relative_to_doses(t.given_at, ctx.dose_times),
                 kind=str(TreatmentKind(t.kind).label),
                 drug=t.drug,
                 dose=t.dose,
@@ -322,6 +331,31 @@ def _treatments(ctx: Context, *, premedication: bool) -> tuple[TreatmentRow, ...
             )
         )
     return tuple(rows)
+
+
+def _risk_factors(c: Challenge) -> str:
+    """Asthma, mastocytosis, a previous anaphylaxis, beta-blockers or ACE inhibitors, as recorded (R7)."""
+    patient = c.patient
+    return risk_factors.summary(
+        conditions=list(patient.conditions),
+        anaphylaxis_to=[
+            t.substance
+            for t in patient.triggers.all()
+            if not t.entered_in_error and t.worst_reaction_severity == Severity.ANAPHYLAXIS
+        ],
+        medications=[
+            (m.med_class, m.name) for m in patient.medications.all() if not m.entered_in_error and m.stopped_on is None
+        ],
+    )
+
+
+def _premedication_relative(moment: datetime, ctx: Context) -> str:
+    """Premedication is taken for the step after it: "30 min before dose 2", never "71 h 30 min after dose 1"
+    (R10). One taken after the last dose (or long before the next) is placed as any other record."""
+    following = [(n, at) for n, at in ctx.dose_times if at >= moment]
+    if following and following[0][1] - moment <= PREMEDICATION_REACH:
+        return relative_to_doses(moment, following)
+    return relative_to_doses(moment, ctx.dose_times)
 
 
 def _baseline(ctx: Context) -> tuple[Line, ...]:
@@ -360,6 +394,8 @@ def _doses(ctx: Context) -> list[DoseRow]:
         # A ladder's rung of another food (X4) is counted in that food, and says which it was.
         unit, rung = line.food_unit, f" of {line.food_label}" if line.food_label != ctx.food_label else ""
         cumulative = "blinded" if blind else (DASH if d.entered_in_error else mg_text(line.cumulative_protein_mg))
+        if ctx.challenge.setting == Setting.HOME:
+            cumulative = "not summed (home)"  # steps days apart are not one dose (R10)
         rows.append(
             DoseRow(
                 number=str(d.sequence),
@@ -428,6 +464,8 @@ def _dose_note(ctx: Context) -> str:
         )
     elif ctx.challenge.blinded:
         notes.append("Cumulative protein counts active doses only (placebo doses hold none).")
+    if ctx.challenge.setting == Setting.HOME:
+        notes.append("Home plan: the steps are days apart, so no cumulative dose is summed across them.")
     if any(d.is_diluted for d in ctx.valid):
         notes.append(
             "Diluted doses: the volume of the mix given and the protein it delivered (volume × the mix's "
@@ -576,8 +614,12 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
     ended = next((e for e in reversed(events) if e.to_status == Status.COMPLETED), None)
     stopped = next((e for e in reversed(events) if e.to_status == Status.STOPPED), None)
     observation = format_minutes(c.protocol.observation_minutes)
+    period = Line("Observation period", f"{observation} after the last dose (protocol)")
+    if c.setting == Setting.HOME:  # no clinic observation at home: the watch window after each step (R10)
+        watch = format_hours(c.protocol.watch_hours) if c.protocol.watch_hours else "the rest of the day"
+        period = Line("Watch after each step", f"{watch} at home (home plan; no clinic observation)")
     lines = [
-        Line("Observation period", f"{observation} after the last dose (protocol)"),
+        period,
         *_observed(ctx),
         Line("Status", str(Status(c.status).label)),
     ]
@@ -681,5 +723,6 @@ def _event_deviation(event: ChallengeEvent) -> str:
 def _signature(c: Challenge, ctx: Context, by: User | None, at: datetime | None) -> Signature:
     if by is None or at is None:
         return Signature(False, f"{UNSIGNED}: not yet signed by the supervising allergist ({person(c.allergist)}).")
+    role = f", {Role(by.role).label}" if by.role in Role.values else ""  # the signer's role (R13)
     registration = f" ({by.registration_number})" if by.registration_number else ""
-    return Signature(True, f"Signed by {person(by)}{registration} on {when(at, ctx.zone)}")
+    return Signature(True, f"Signed by {person(by)}{role}{registration} on {when(at, ctx.zone)}")

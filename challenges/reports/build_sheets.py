@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from django.utils import timezone
 
 from challenges.home import selectors as home_selectors
-from challenges.models import Challenge, PremedicationItem, Route, Setting
+from challenges.models import Challenge, PremedicationItem, Route, Setting, Status
 from challenges.reports import history
 from challenges.reports.build_challenge import load
 from challenges.reports.plain_words import EMERGENCY_SIGNS, SYMPTOMS
@@ -22,8 +22,9 @@ from challenges.reports.snapshot import (
     PreparationSheet,
     PrepStepRow,
 )
-from challenges.reports.text import DASH, Clock, day, letterhead, patient_block, person, when
+from challenges.reports.text import DASH, Clock, created, day, letterhead, patient_block, person, when
 from challenges.run import facts, selectors
+from clinical import home_plan as home_plan_rules
 from clinical import premedication
 from clinical.adrenaline import REPEAT_AFTER_MINUTES, adrenaline_dose_mg, dose_rule_text, emergency_text
 from clinical.checklist import ITEMS
@@ -43,15 +44,6 @@ def step_times(start: datetime, plan: list[StepLine]) -> list[datetime]:
         times.append(start + timedelta(minutes=offset))
         offset += line.interval_minutes
     return times
-
-
-def day_offsets(plan: list[StepLine]) -> list[int]:
-    """Days from the start to each step: the waits before it, in whole days (home steps are days apart)."""
-    offsets, total = [], 0
-    for line in plan:
-        offsets.append(total // (24 * 60))
-        total += line.interval_minutes
-    return offsets
 
 
 # --- dose-preparation sheet ---------------------------------------------------------------------------------
@@ -100,6 +92,7 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         letterhead=letterhead(c.clinic),
         patient=patient_block(c.patient, clock.day_of),
         generated_at=when(timezone.now(), zone),
+        created=created(timezone.now(), zone),
         details=details,
         steps=steps,
         premedication=tuple(
@@ -207,24 +200,17 @@ def home_plan(challenge: Challenge) -> HomePlan:
         raise ValueError("Only a home challenge has a home plan.")
     state = selectors.run_state(c)
     zone, food, protocol = c.clinic.tzinfo, c.protocol.food, c.protocol
-    taken = {d.step_number: d.given_at for d in c.doses.all() if not d.entered_in_error}
     start = c.scheduled_at.astimezone(zone).date()
-    days = day_offsets(state.plan)
-    steps = tuple(
-        HomeStepRow(
-            str(line.number),
-            day(start + timedelta(days=offset)),
-            _home_amount(line),
-            f"taken {day(taken[line.number], zone)}" if line.number in taken else "",
-        )
-        for line, offset in zip(state.plan, days, strict=True)
-    )
+    lines = {line.number: line for line in state.plan}
+    steps = tuple(_home_step(lines[row.number], row, zone) for row in home_selectors.projected_steps(c, zone=zone))
     watch = protocol.watch_hours
     return HomePlan(
         title=f"Your home plan: {food.name}",
         letterhead=letterhead(c.clinic),
         patient=patient_block(c.patient, start),
         generated_at=when(timezone.now(), zone),
+        created=created(timezone.now(), zone),
+        notice=_home_notice(c),
         intro=(
             f"This plan is for {c.patient.full_name}. It brings {food.name.lower()} ({food.form}) back into your "
             f"diet in {len(steps)} small steps, starting on {day(start)}.",
@@ -241,6 +227,28 @@ def home_plan(challenge: Challenge) -> HomePlan:
         contacts=_contacts(c),
         log_rows=LOG_ROWS,
     )
+
+
+def _home_step(line: StepLine, row: home_plan_rules.ProjectedStep, zone: tzinfo) -> HomeStepRow:
+    """A taking with its real date and time, a step to come with the date it is due (from the plan's progress), or
+    no date at all while the plan is on hold (R11)."""
+    step = f"{line.number} (again)" if row.repeat else str(line.number)
+    if row.taken_at is not None:
+        return HomeStepRow(step, day(row.taken_at, zone), _home_amount(line), f"taken {when(row.taken_at, zone)}")
+    date = "on hold: no date" if row.on_hold else day(row.due_at, zone)
+    return HomeStepRow(step, date, _home_amount(line), "")
+
+
+def _home_notice(c: Challenge) -> str:
+    """What the top of a plan that does not go ahead says, in capitals, before anything else (R11)."""
+    phone = c.clinic.phone or "the clinic"
+    if c.status == Status.PAUSED or (c.status in home_selectors.GOING_AHEAD and facts.open_alert(c) is not None):
+        return f"PAUSED: do not take the next step until the clinic calls you ({phone})."
+    if c.status in (Status.STOPPED, Status.CANCELLED):
+        return f"STOPPED: this plan has ended. Do not take any more steps. Call the clinic on {phone} with questions."
+    if c.status == Status.COMPLETED:
+        return "COMPLETED: every step of this plan is done. Follow your clinic's advice on eating this food."
+    return ""
 
 
 def _home_amount(line: StepLine) -> str:

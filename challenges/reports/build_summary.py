@@ -6,11 +6,12 @@ from datetime import tzinfo
 
 from django.utils import timezone
 
-from challenges.models import Challenge, Outcome, Status
+from challenges.models import Advice, Challenge, Outcome, Route, Status, TreatmentKind
 from challenges.reports import history
 from challenges.reports.snapshot import PatientSummary, SummaryRow
-from challenges.reports.text import DASH, day, error_note, letterhead, patient_block, person, when
-from challenges.run import selectors
+from challenges.reports.text import DASH, created, day, error_note, letterhead, patient_block, person, when
+from challenges.run import facts, selectors
+from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.display import mg_text
 from clinical.grading import SCALES
 from clinics.models import User
@@ -42,6 +43,7 @@ def patient_summary(patient: Patient) -> PatientSummary:
         letterhead=letterhead(patient.clinic),
         patient=patient_block(patient, timezone.localdate(timezone.now(), zone)),
         generated_at=when(timezone.now(), zone),
+        created=created(timezone.now(), zone),
         conditions=tuple(patient.condition_labels()),
         triggers=history.triggers(patient, zone, people),
         medications=history.medications(patient, zone, people),
@@ -59,6 +61,7 @@ def _row(c: Challenge, zone: tzinfo, people: dict[int, str]) -> tuple[str, Summa
     food = c.protocol.food
     signed = f"Signed by {person(c.signed_by)}, {day(c.signed_at, zone)}" if c.signed_at else "Unsigned"
     group, outcome, detail = _classify(c)
+    hidden = c.blinded and c.unblinded_at is None
     row = SummaryRow(
         date=day(c.scheduled_at, zone),
         food=f"{food.name}, {food.form}",
@@ -68,8 +71,48 @@ def _row(c: Challenge, zone: tzinfo, people: dict[int, str]) -> tuple[str, Summa
         signed=signed,
         in_error=c.entered_in_error,
         error_note=error_note(c, zone, people),
+        reaction="" if hidden or not c.outcome else _what_happened(c),
+        advice=_advice(c) if c.outcome else "",
     )
     return group, row
+
+
+def _what_happened(c: Challenge) -> str:
+    """The reaction in one line (R12): symptoms after the first dose with their worst severity, the treatments
+    given for it, and whether it met an anaphylaxis criterion."""
+    state = selectors.run_state(c)
+    first = next((d.given_at for d in facts.valid_doses(c)), None)
+    worst: dict[str, int] = {}
+    for o in c.observations.all():
+        if not o.entered_in_error and o.severity > 0 and first is not None and o.observed_at >= first:
+            worst[o.item_code] = max(worst.get(o.item_code, 0), o.severity)
+    treated = [
+        " ".join(part for part in (t.drug, t.dose, str(Route(t.route).label), t.site and f"({t.site})") if part)
+        for t in c.treatments.all()
+        if not t.entered_in_error and t.kind != TreatmentKind.PREMEDICATION
+    ]
+    if not worst and not treated:
+        return "No symptoms recorded."
+    symptoms = ", ".join(f"{_label(code)} ({SEVERITY_LABELS.get(grade, grade)})" for code, grade in worst.items())
+    parts = [f"Symptoms: {symptoms or 'none recorded'}", f"treated with {'; '.join(treated) or 'nothing'}"]
+    assessment = state.anaphylaxis
+    if assessment is not None:
+        parts.append(f"anaphylaxis: {'yes, ' + assessment.summary if assessment.met else 'no'}")
+    return "; ".join(parts) + "."
+
+
+def _label(code: str) -> str:
+    item = ITEMS.get(code)
+    return item.label if item else code
+
+
+def _advice(c: Challenge) -> str:
+    """The advice given at discharge, with the form-specific advice of a pass (a baked form only, R12)."""
+    parts = [str(Advice(c.advice).label)] if c.advice else []
+    form = selectors.run_state(c).form_advice
+    if form:
+        parts.append(form)
+    return ". ".join(parts)
 
 
 def _classify(c: Challenge) -> tuple[str, str, str]:
@@ -91,8 +134,6 @@ def _classify(c: Challenge) -> tuple[str, str, str]:
             f"Highest dose tolerated {mg_text(result.highest_tolerated_mg)} "
             f"(cumulative {mg_text(result.highest_tolerated_cumulative_mg)})"
         )
-        if state.form_advice:  # which form was tolerated, and what stays avoided (P4, X9)
-            detail += f". {state.form_advice}"
     elif c.outcome == Outcome.FAILED:
         detail = (
             f"Eliciting dose {mg_text(result.eliciting_dose_mg)} (cumulative "

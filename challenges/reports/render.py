@@ -8,9 +8,11 @@ the snapshot), so the same snapshot always gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Any
 
@@ -112,6 +114,12 @@ def plain(text: str, *, struck: bool = False) -> str | Paragraph:
     """A short table cell (a dose, a time, a reading) as a plain string: no wrapping, but about ten times cheaper
     to lay out than a Paragraph, which matters in a 200-row table. Struck-through text needs a Paragraph."""
     return cell(text, struck=True) if struck else unicodedata.normalize("NFC", text)
+
+
+def time_cell(text: str, *, struck: bool = False) -> str | Paragraph:
+    """A time in a narrow column: "09:30" as a cheap plain string; a date and time ("Fri 27 Nov 2026 09:30", a
+    challenge over several days) wraps inside its column instead of running into the next one (R9)."""
+    return plain(text, struck=struck) if len(text) <= len("00:00") else cell(text, struck=struck)
 
 
 def heading(text: str, level: str = "h2") -> Paragraph:
@@ -288,8 +296,26 @@ def frame_width(page: Page) -> float:
     return PAGE_SIZES[page.page_size][0] - 2 * MARGIN_X
 
 
-def build_pdf(page: Page, story: list[Flowable], *, title: str) -> bytes:
-    """Lay out the story on pages and return the PDF bytes."""
+LANGUAGE = "en"  # every report is written in English (the /Lang screen readers and search use)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """The PDF's own metadata: what a document store files it by and a screen reader announces first."""
+
+    title: str  # "Oral food challenge report: Samuel Adeyemi"
+    author: str  # the clinic
+    subject: str  # the kind of report
+    created: str  # ISO 8601 from the snapshot ("" for a snapshot signed before it was kept: no date is claimed)
+
+
+def build_pdf(page: Page, story: list[Flowable], *, info: DocumentInfo) -> bytes:
+    """Lay out the story on pages and return the PDF bytes.
+
+    Deterministic: reportlab's invariant mode leaves out its own timestamp and random file id, and the creation
+    date written instead is the snapshot's (a signed report's is its signature time), so the same snapshot always
+    gives the same bytes (interop review 12, 13, 23).
+    """
     fonts.register()
     buffer = BytesIO()
     doc = SimpleDocTemplate(
@@ -299,8 +325,12 @@ def build_pdf(page: Page, story: list[Flowable], *, title: str) -> bytes:
         rightMargin=MARGIN_X,
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
-        title=title,
+        title=info.title,
+        author=info.author,
+        subject=info.subject,
         creator="Stepwise",
+        lang=LANGUAGE,
+        displayDocTitle=True,
         invariant=1,
         initialFontName=fonts.REGULAR,
         initialFontSize=BODY_SIZE,  # no unembedded Helvetica in the page resources
@@ -309,9 +339,18 @@ def build_pdf(page: Page, story: list[Flowable], *, title: str) -> bytes:
         story,
         onFirstPage=_decorator(page, first=True),
         onLaterPages=_decorator(page, first=False),
-        canvasmaker=_NumberedCanvas,
+        canvasmaker=functools.partial(_NumberedCanvas, created=info.created),
     )
     return buffer.getvalue()
+
+
+def pdf_date(iso: str) -> str:
+    """ "2026-11-26T12:00:00+00:00" as a PDF date string, "D:20261126120000+00'00'" (PDF 1.7 §7.9.4)."""
+    moment = datetime.fromisoformat(iso)
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"D:{moment.strftime('%Y%m%d%H%M%S')}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
 
 
 def _decorator(page: Page, *, first: bool) -> Callable[[Canvas, Any], None]:
@@ -355,9 +394,12 @@ class _NumberedCanvas(Canvas):
     _pagesize: tuple[float, float]
     _startPage: Callable[[], None]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, created: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
+        if created:  # CreationDate and ModDate: the snapshot's time instead of the invariant mode's fixed one
+            date = pdf_date(created)
+            self.setDateFormatter(lambda *_ymdhms: date)
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._pages.append(dict(self.__dict__))

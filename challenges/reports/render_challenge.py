@@ -11,6 +11,7 @@ from challenges.reports.render import (
     ACCENT,
     ALERT,
     Column,
+    DocumentInfo,
     Page,
     boxed,
     build_pdf,
@@ -27,6 +28,7 @@ from challenges.reports.render import (
     side_by_side,
     table,
     table_style,
+    time_cell,
 )
 from challenges.reports.snapshot import (
     ChallengeReport,
@@ -54,7 +56,10 @@ def render_challenge_report(report: ChallengeReport) -> bytes:
         + ("" if report.signature.signed else f" · {WATERMARK_TEXT}"),
         watermark="" if report.signature.signed else WATERMARK_TEXT,
     )
-    return build_pdf(page, _story(report, frame_width(page)), title=f"{report.title}: {report.patient.name}")
+    info = DocumentInfo(
+        f"{report.title}: {report.patient.name}", report.letterhead.clinic, report.title, report.created
+    )
+    return build_pdf(page, _story(report, frame_width(page)), info=info)
 
 
 def _story(r: ChallengeReport, width: float) -> list[Flowable]:
@@ -104,6 +109,8 @@ def _result(r: ChallengeReport, width: float) -> Flowable:
 def _history(r: ChallengeReport, width: float) -> list[Flowable]:
     flowables: list[Flowable] = [rich([("b", "Indication: "), ("", r.indication or "—")])]
     flowables.append(rich([("b", "Conditions: "), ("", ", ".join(r.conditions) or "none recorded")]))
+    if r.risk_factors:
+        flowables.append(rich([("b", "Risk factors for a severe reaction: "), ("", r.risk_factors)]))
     flowables.append(triggers_table(r.triggers, width) if r.triggers else p("No known triggers recorded."))
     flowables.append(p("Current medications", "h3"))
     flowables.append(medications_table(r.medications, width) if r.medications else p("None recorded."))
@@ -227,7 +234,7 @@ def _dose(d: DoseRow) -> list[Flowable | str]:
         cell(d.planned_food, struck=s),
         cell(d.eaten, struck=s),
         cell(d.protein_eaten, struck=s),
-        plain(d.time, struck=s),
+        time_cell(d.time, struck=s),
         cell(d.by, struck=s),
         cell(d.cumulative, struck=s, style="head"),
         cell(findings, struck=s, note=d.error_note),
@@ -245,7 +252,7 @@ def _observations(rows: tuple[ObservationRow, ...], width: float) -> Table:
     ]
     body = [
         [
-            plain(o.time, struck=o.in_error),
+            time_cell(o.time, struck=o.in_error),
             cell(o.after_dose, struck=o.in_error),
             cell(o.item, struck=o.in_error),
             plain(o.severity, struck=o.in_error),
@@ -280,7 +287,7 @@ def _vitals_table(rows: tuple[VitalsRow, ...], width: float) -> Table:
     ]
     body = [
         [
-            plain(v.time, struck=v.in_error),
+            time_cell(v.time, struck=v.in_error),
             plain(v.kind, struck=v.in_error),
             plain(v.heart_rate, struck=v.in_error),
             plain(v.blood_pressure, struck=v.in_error),
@@ -304,7 +311,7 @@ def _alerts(r: ChallengeReport, width: float) -> Table:
         Column("Decided by", 0.16),
     ]
     rows = [
-        [plain(a.raised), cell("\n".join(a.hits)), cell(a.decision), cell(a.reason or "—"), cell(a.decided)]
+        [time_cell(a.raised), cell("\n".join(a.hits)), cell(a.decision), cell(a.reason or "—"), cell(a.decided)]
         for a in r.alerts
     ]
     return table(columns, rows, width)
@@ -323,7 +330,7 @@ def _treatments(rows: tuple[TreatmentRow, ...], width: float) -> Table:
     ]
     body = [
         [
-            plain(t.time, struck=t.in_error),
+            time_cell(t.time, struck=t.in_error),
             cell(t.relative, struck=t.in_error),
             cell(t.kind, struck=t.in_error),
             cell(t.drug, struck=t.in_error),

@@ -8,6 +8,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 from challenges.reports.render import (
     ALERT,
     Column,
+    DocumentInfo,
     Page,
     boxed,
     build_pdf,
@@ -43,7 +44,11 @@ def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
     story += section("Premedication", _premedication(sheet, width) if sheet.premedication else p("None planned."))
     story += section("Watch for (score each 0 absent, 1 mild, 2 moderate, 3 severe)", _checklist(sheet, width))
     story += section("Notes", *bullets(sheet.notes))
-    return build_pdf(page, story, title=f"{sheet.title}: {sheet.patient.name}")
+    return build_pdf(
+        page,
+        story,
+        info=DocumentInfo(f"{sheet.title}: {sheet.patient.name}", sheet.letterhead.clinic, sheet.title, sheet.created),
+    )
 
 
 def _steps(sheet: PreparationSheet, width: float) -> Table:
@@ -118,6 +123,8 @@ def render_home_plan(plan: HomePlan) -> bytes:
     )
     width = frame_width(page)
     story: list[Flowable] = [*letterhead_block(plan.letterhead, plan.title, plan.patient, width)]
+    if plan.notice:
+        story += [boxed([p(plan.notice, "alert_big")], width, border=ALERT), Spacer(1, 6)]
     story += [p(line, "big") for line in plan.intro]
     story += section("Your steps", _home_steps(plan, width))
     story += [Spacer(1, 8), _emergency(plan, width)]  # on page 1, next to the steps, where it is found first
@@ -129,7 +136,13 @@ def render_home_plan(plan: HomePlan) -> bytes:
     story += section("When to stop", *bullets(plan.stop, "big_bullet"))
     story += section("Who to call", label_values(plan.contacts, width))
     story += section("Symptom log", p("Write down anything you notice, even if it seems small."), _log(plan, width))
-    return build_pdf(page, story, title=f"{plan.title}: {plan.patient.name}")
+    return build_pdf(
+        page,
+        story,
+        info=DocumentInfo(
+            f"{plan.title}: {plan.patient.name}", plan.letterhead.clinic, "Home reintroduction plan", plan.created
+        ),
+    )
 
 
 def _home_steps(plan: HomePlan, width: float) -> Table:

@@ -6,6 +6,7 @@ from reportlab.platypus import Flowable, Table
 
 from challenges.reports.render import (
     Column,
+    DocumentInfo,
     Page,
     build_pdf,
     cell,
@@ -45,7 +46,13 @@ def render_patient_summary(summary: PatientSummary) -> bytes:
     for name, title in GROUPS:
         rows: tuple[SummaryRow, ...] = getattr(summary, name)
         story += section(title, _rows(rows, width) if rows else p("None."))
-    return build_pdf(page, story, title=f"{summary.title}: {summary.patient.name}")
+    return build_pdf(
+        page,
+        story,
+        info=DocumentInfo(
+            f"{summary.title}: {summary.patient.name}", summary.letterhead.clinic, summary.title, summary.created
+        ),
+    )
 
 
 def _rows(rows: tuple[SummaryRow, ...], width: float) -> Table:
@@ -63,9 +70,18 @@ def _rows(rows: tuple[SummaryRow, ...], width: float) -> Table:
             cell(r.food, struck=r.in_error),
             cell(r.protocol, struck=r.in_error),
             cell(r.outcome, struck=r.in_error, style="head"),
-            cell(r.detail, struck=r.in_error, note=r.error_note),
+            cell("\n".join(_figures(r)), struck=r.in_error, note=r.error_note),
             cell(r.signed, struck=r.in_error),
         ]
         for r in rows
     ]
     return table(columns, body, width)
+
+
+def _figures(r: SummaryRow) -> list[str]:
+    """The figures, then what happened and the advice, each on its own line of the cell (R12)."""
+    return [
+        r.detail,
+        *([f"What happened: {r.reaction}"] if r.reaction else []),
+        *([f"Advice: {r.advice}"] if r.advice else []),
+    ]

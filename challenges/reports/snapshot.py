@@ -251,6 +251,8 @@ class ChallengeReport:
     addenda: tuple[NoteRow, ...]
     deviations: tuple[str, ...]
     signature: Signature
+    risk_factors: str = ""  # asthma, mastocytosis, previous anaphylaxis, beta-blocker, ACE inhibitor (R7)
+    created: str = ""  # ISO 8601: when it was made (the signature's time for a signed copy), the PDF's date
 
 
 # --- dose-preparation sheet ---------------------------------------------------------------------------------
@@ -297,6 +299,7 @@ class PreparationSheet:
     premedication: tuple[PremedRow, ...]
     checklist: tuple[ChecklistRow, ...]
     notes: tuple[str, ...]
+    created: str = ""  # ISO 8601, the PDF's creation date
 
 
 # --- home plan (patient-facing) -----------------------------------------------------------------------------
@@ -326,6 +329,8 @@ class HomePlan:
     emergency: tuple[str, ...]
     contacts: tuple[Line, ...]
     log_rows: int
+    created: str = ""  # ISO 8601, the PDF's creation date
+    notice: str = ""  # "PAUSED: do not take the next step ..." at the top of a plan that does not go ahead (R11)
 
 
 # --- patient summary ----------------------------------------------------------------------------------------
@@ -341,6 +346,8 @@ class SummaryRow:
     signed: str
     in_error: bool = False
     error_note: str = ""
+    reaction: str = ""  # what happened: symptoms, treatment, anaphylaxis (R12)
+    advice: str = ""  # the advice given, with the form-specific advice of a pass (R12)
 
 
 @dataclass(frozen=True)
@@ -357,6 +364,7 @@ class PatientSummary:
     inconclusive: tuple[SummaryRow, ...]
     pending: tuple[SummaryRow, ...]
     not_done: tuple[SummaryRow, ...]
+    created: str = ""  # ISO 8601, the PDF's creation date
 
 
 Snapshot = ChallengeReport | PreparationSheet | HomePlan | PatientSummary

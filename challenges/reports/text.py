@@ -48,6 +48,11 @@ def when(moment: datetime | None, zone: tzinfo) -> str:
     return DASH if moment is None else format_when(moment, zone)
 
 
+def created(moment: datetime, zone: tzinfo) -> str:
+    """ISO 8601 with the clinic's offset, to the second: a snapshot's creation time (the PDF's CreationDate)."""
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
 def day(moment: datetime | date, zone: tzinfo | None = None) -> str:
     if isinstance(moment, datetime):
         moment = moment.astimezone(zone).date() if zone else moment.date()

@@ -142,6 +142,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:challenge-fhir": staff(),
     "challenges:patient-fhir": staff(),
     "challenges:plan-ics": patient_a_and_staff(),
+    "challenges:calendar-link": patient_a_and_staff(),
+    # The private calendar link needs no session: without a live secret it is 404 for everyone, signed in or not.
+    "challenges:calendar-feed": dict.fromkeys(ROLES, NOT_FOUND),
+    "challenges:exports": staff_list(),
     "challenges:export-doses": staff_list(),
     "challenges:export-observations": staff_list(),
     "challenges:report": staff(),
@@ -287,6 +291,7 @@ def world(library):
         "challenges:home-release": {"pk": plan.pk},
         "challenges:home-change": {"pk": plan.pk},
         "challenges:plan-ics": {"pk": plan.pk},
+        "challenges:calendar-feed": {"token": "not-a-live-link"},
         "challenges:home-plan-pdf": {"pk": plan.pk},
         "challenges:food-edit": {"pk": _clinic_food(clinic, allergist).pk},
     }

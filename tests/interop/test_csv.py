@@ -23,6 +23,12 @@ from tests.interop.conftest import check_in, give_doses, run_passed
 DICTIONARY = Path(settings.BASE_DIR) / "docs" / "csv-data-dictionary.md"
 
 
+def body(response) -> bytes:
+    """A streamed CSV's bytes (the exports stream row by row)."""
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
 def download(client, user, name: str) -> list[dict[str, str]]:
     client.force_login(user)
     response = client.get(reverse(f"challenges:export-{name}"))
@@ -31,8 +37,9 @@ def download(client, user, name: str) -> list[dict[str, str]]:
     disposition = response["Content-Disposition"]
     assert re.fullmatch(rf'attachment; filename="stepwise-{name}-\d{{4}}-\d{{2}}-\d{{2}}\.csv"', disposition)
     assert response["Cache-Control"] == "no-store"
-    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = body(response)
+    assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert tuple(rows[0]) == (DOSE_COLUMNS if name == "doses" else OBSERVATION_COLUMNS)
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
@@ -95,8 +102,8 @@ def test_other_clinics_rows_never_appear(client, nurse, other_clinic_nurse, fail
     for name in ("doses", "observations"):
         client.force_login(nurse)
         response = client.get(reverse(f"challenges:export-{name}"))
-        assert b"OTHER-CLINIC-SENTINEL" not in response.content
-        assert b"Farawaysentinel" not in response.content
+        assert b"OTHER-CLINIC-SENTINEL" not in body(response)
+        assert b"Farawaysentinel" not in body(response)
     ours = download(client, nurse, "doses")
     assert {r["challenge_id"] for r in ours} == {str(failed_challenge.pk)}
     theirs = download(client, other_clinic_nurse, "doses")
@@ -152,7 +159,7 @@ def test_a_semicolon_never_lets_a_spreadsheet_start_a_cell_inside_a_value(client
         checked_by=second_checker(challenge, nurse),  # step 1 is a mix: checked by a second person
     )
     client.force_login(nurse)
-    raw = client.get(reverse("challenges:export-doses")).content.decode("utf-8-sig")
+    raw = body(client.get(reverse("challenges:export-doses"))).decode("utf-8-sig")
     header, line = raw.splitlines()[:2]
     assert all(field.startswith('"') and field.endswith('"') for field in header.split(","))
     assert f'"{note}"' in line
@@ -217,10 +224,10 @@ def test_query_count_does_not_grow_with_challenges(
     # Session, user, clinic (time zone), challenges, doses, observations, food packs, protocol steps (a ladder rung's
     # unit); the access-log row (chain head, insert); then the session's idle-timeout save (savepoint, update, release).
     with django_assert_num_queries(13):
-        client.get(url)
+        body(client.get(url))  # the queries run while the file streams
     run_passed(patient, practall, allergist, nurse, clock)
     with django_assert_num_queries(13):
-        assert len(client.get(url).content.splitlines()) == 1 + 5 + 7
+        assert len(body(client.get(url)).splitlines()) == 1 + 5 + 7
 
 
 def test_patients_and_anonymous_cannot_export(client, failed_challenge, patient_user):

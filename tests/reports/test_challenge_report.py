@@ -108,7 +108,7 @@ def test_signed_report_says_who_signed_and_has_no_watermark(signed_failed, aller
     texts = pages(bytes(signed_failed.signed_pdf))
     assert all("UNSIGNED DRAFT" not in page for page in texts)
     # Signed once the observation was over: symptoms resolved 11:50, observed 2 h.
-    assert f"Signed by {allergist.display_name} on Thu 26 Nov 2026 13:" in " ".join(texts)
+    assert f"Signed by {allergist.display_name}, Allergist on Thu 26 Nov 2026 13:" in " ".join(texts)
 
 
 def test_signed_download_is_the_stored_pdf_and_the_snapshot_rebuilds_it(signed_failed):
@@ -263,4 +263,4 @@ def test_the_signature_prints_the_signers_registration_number(patient, practall,
     allergist.save()
     signed = scenarios.practall_failed_at_dose_5(patient, practall, nurse, allergist, sign=True)
     texts = " ".join(pages(bytes(signed.signed_pdf)))
-    assert f"Signed by {allergist.display_name} (GMC 7654321) on Thu 26 Nov 2026" in texts
+    assert f"Signed by {allergist.display_name}, Allergist (GMC 7654321) on Thu 26 Nov 2026" in texts

@@ -229,7 +229,7 @@ def _bodies(client, user, challenge) -> dict[str, str]:
         "page": client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode(),
         "board": client.get(reverse("challenges:board")).content.decode(),
         "fhir": client.get(reverse("challenges:challenge-fhir", args=[challenge.pk])).content.decode(),
-        "csv": client.get(reverse("challenges:export-doses")).content.decode("utf-8-sig"),
+        "csv": b"".join(client.get(reverse("challenges:export-doses")).streaming_content).decode("utf-8-sig"),
         "report": text(client.get(reverse("challenges:report", args=[challenge.pk])).content),
         "sheet": text(client.get(reverse("challenges:preparation-sheet", args=[challenge.pk])).content),
     }
@@ -295,5 +295,6 @@ def test_after_unblinding_the_report_prints_the_verdict_and_the_truth(client, pa
     assert "Unblinded: dose 2 was a placebo dose: the test is indeterminate." in report
     assert "placebo at dose 2, 6" in report
     assert "none (placebo)" in report
-    rows = list(csv.DictReader(io.StringIO(client.get(reverse("challenges:export-doses")).content.decode("utf-8-sig"))))
+    streamed = b"".join(client.get(reverse("challenges:export-doses")).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(streamed.decode("utf-8-sig"))))
     assert [(r["placebo"], r["protein_mg"]) for r in rows] == [("no", "2.871"), ("yes", "0")]  # review O6

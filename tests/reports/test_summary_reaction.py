@@ -1,0 +1,32 @@
+"""The referral summary says what happened (symptoms, treatment, anaphylaxis) and the advice given, with the
+form-specific advice of a pass (issue 18, clinical review R12); read back with pypdf."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from tests.reports.helpers import text
+
+pytestmark = pytest.mark.django_db
+
+
+def summary_text(client, user, patient) -> str:
+    client.force_login(user)
+    response = client.get(reverse("challenges:patient-summary", args=[patient.pk]))
+    assert response.status_code == HTTPStatus.OK
+    return text(response.content)
+
+
+def test_a_failed_challenge_says_what_happened_and_the_advice(client, allergist, patient, failed, passed_egg):
+    body = summary_text(client, allergist, patient)
+    failed_part = body[body.index("Foods failed (not tolerated)") : body.index("Inconclusive")]
+    assert "What happened: Symptoms: " in failed_part
+    assert "angioedema (moderate); treated with Cetirizine 10 mg oral; anaphylaxis: no." in failed_part
+    assert "Advice: Strict avoidance" in failed_part
+    assert "recorded on the wrong chart" not in failed_part  # a finding entered in error is not the reaction
+    passed_part = body[body.index("Foods passed (tolerated)") : body.index("Foods failed")]
+    assert "What happened: No symptoms recorded." in passed_part
+    assert "Advice: Eat the food regularly. Tolerated: hard-boiled egg" in passed_part
