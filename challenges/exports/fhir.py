@@ -224,7 +224,6 @@ class _Builder:
         self.clinic: Clinic = patient.clinic
         self.tz: tzinfo = self.clinic.tzinfo
         self.entries: dict[str, JSON] = {}
-        self.retracted: list[str] = []  # "Type/id" of resources an earlier export sent that no longer stand
         self.organization = self.add(_organization(self))
         self.patient = self.add(_patient(self, patient))
 
@@ -261,9 +260,11 @@ class _Builder:
             standalone = _trigger_substance(trigger).key
             match = next((g for g in groups.values() if g.substance.named_in(trigger.substance)), None)
             if trigger.entered_in_error or match is not None:
-                # An earlier export may have sent this trigger as an entry of its own: it is withdrawn, as now
-                # entered in error or part of its substance's entry (one entry per substance, no duplicate).
-                self.retracted.append(f"AllergyIntolerance/{self.id('AllergyIntolerance', standalone)}")
+                # An earlier export may have sent this trigger as an entry of its own: that entry is withdrawn, as
+                # now entered in error or part of its substance's entry (one entry per substance, no duplicate).
+                # Withdrawn, not deleted: it is put again marked entered in error, so the receiver keeps the record
+                # of what it was once told (clinical records are never deleted, here or there).
+                self.add(_withdrawn_allergy(self, standalone, trigger, merged=match is not None))
             if trigger.entered_in_error:
                 continue
             if match is None:
@@ -278,8 +279,7 @@ class _Builder:
             "identifier": {"system": URI, "value": f"urn:uuid:{uuid.uuid4()}"},
             "type": "transaction",
             "timestamp": _dt(now, self.tz),
-            "entry": [_entry(resource) for resource in self.entries.values()]
-            + [{"request": {"method": "DELETE", "url": url}} for url in self.retracted],
+            "entry": [_entry(resource) for resource in self.entries.values()],
         }
 
 
@@ -643,6 +643,27 @@ def _allergy(b: _Builder, group: _Allergy) -> JSON:
     resource["note"] = [{"text": note} for note in notes]
     statuses = f"{status.clinical}, {status.verification}"
     return _narrated(resource, f"Food allergy: {group.substance.text} ({statuses})", *notes)
+
+
+def _withdrawn_allergy(b: _Builder, key: str, trigger: Trigger, *, merged: bool) -> JSON:
+    """A trigger's own allergy entry from an earlier export, withdrawn: verification "entered-in-error" and no
+    clinical status (FHIR ait-2), with the reason."""
+    reason = (
+        f"Withdrawn: {trigger.substance} is now recorded in the allergy entry of its substance."
+        if merged
+        else f"Withdrawn: the known trigger {trigger.substance} was entered in error."
+    )
+    resource: JSON = {
+        "resourceType": "AllergyIntolerance",
+        "id": b.id("AllergyIntolerance", key),
+        "identifier": [],
+        "verificationStatus": _status(VERIFICATION_STATUS, "entered-in-error"),
+        "category": ["food"],
+        "code": {"text": trigger.substance},
+        "patient": b.patient,
+        "note": [{"text": reason}],
+    }
+    return _narrated(resource, f"Entered in error: {trigger.substance}", reason)
 
 
 def _result(state: RunState) -> allergy_status.Result:

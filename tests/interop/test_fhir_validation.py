@@ -87,18 +87,22 @@ def test_every_exported_bundle_passes_the_r4_validator(
     kinds = Counter(e["resource"]["resourceType"] for e in person["entry"] if "resource" in e)
     statuses = {m["medicationCodeableConcept"]["text"]: m["status"] for m in resources(person, "MedicationStatement")}
     assert statuses == {"Montelukast": "active", "Cetirizine": "stopped"}  # stopped on 20 Nov
-    assert kinds["AllergyIntolerance"] == 3  # peanut (challenge + trigger), cheesecake (home plan), corn (trigger)
-    corn = next(a for a in resources(person, "AllergyIntolerance") if "Corn" in a["code"]["text"])
+    # peanut (challenge + trigger), cheesecake (home plan), corn (trigger), and the withdrawn peanut trigger entry
+    assert kinds["AllergyIntolerance"] == 4
+    standing = [a for a in resources(person, "AllergyIntolerance") if "clinicalStatus" in a]
+    corn = next(a for a in standing if "Corn" in a["code"]["text"])
     assert "Known trigger: Corn &lt;maize&gt; &amp; co (MCAS trigger)" in corn["text"]["div"]  # escaped, and valid
     assert (corn["type"], corn["criticality"]) == ("intolerance", "low")
-    peanut = next(a for a in resources(person, "AllergyIntolerance") if "Peanut" in a["code"]["text"])
+    peanut = next(a for a in standing if "Peanut" in a["code"]["text"])
     assert peanut["onsetDateTime"] == "2025-03-01"  # the trigger's history is older than the challenge
     assert any(n["text"].startswith("Known trigger: Peanut") for n in peanut["note"])
-    # The peanut trigger is part of the peanut entry now: an earlier export's entry of its own is withdrawn.
-    deletes = [e["request"]["url"] for e in person["entry"] if e["request"]["method"] == "DELETE"]
-    assert len(deletes) == 1
-    assert deletes[0].startswith("AllergyIntolerance/")
-    assert deletes[0] not in {f"AllergyIntolerance/{a['id']}" for a in resources(person, "AllergyIntolerance")}
+    # The peanut trigger is part of the peanut entry now: an earlier export's entry of its own is withdrawn, put
+    # again as entered in error (never a DELETE: the receiver keeps what it was told).
+    assert not [e for e in person["entry"] if e["request"]["method"] == "DELETE"]
+    withdrawn = [a for a in resources(person, "AllergyIntolerance") if "clinicalStatus" not in a]
+    assert [a["verificationStatus"]["coding"][0]["code"] for a in withdrawn] == ["entered-in-error"]
+    assert withdrawn[0]["id"] != peanut["id"]
+    assert "now recorded in the allergy entry of its substance" in withdrawn[0]["note"][0]["text"]
     montelukast = next(m for m in resources(person, "MedicationStatement") if m["status"] == "active")
     assert montelukast["dosage"][0]["doseAndRate"][0]["doseQuantity"]["code"] == "mg"
     assert kinds["Practitioner"] >= 1
