@@ -146,6 +146,7 @@ class BoardRow:
     observation: ObservationState | None  # after dosing, until the patient is discharged
     medication_hold: washout.Refusal | None = None  # the first dose waits for a medication decision
     checks_waiting_override: bool = False  # the pre-challenge check failed: the allergist to override (or not)
+    checks_passed: bool = False  # passed, or overridden: the first dose may be given
 
     @property
     def override_needed(self) -> bool:
@@ -183,6 +184,7 @@ def board_row(challenge: Challenge) -> BoardRow:
         observation=state if state and not state.discharge else None,
         medication_hold=facts.first_dose_refusal(challenge) if challenge.status in BEFORE_DOSING else None,
         checks_waiting_override=challenge.status in BEFORE_DOSING and facts.checks_waiting_override(challenge),
+        checks_passed=facts.checks_passed(challenge),
     )
 
 
