@@ -38,16 +38,38 @@
   if (!results.length) { return; }
   var alerts = Array.prototype.slice.call(document.querySelectorAll("[data-attention]"));
   var first = results[0];
-  first.setAttribute("tabindex", "-1");
-  first.scrollIntoView({ block: "start" });
-  first.focus({ preventScroll: true });
-  if (alerts.length) {
+
+  function scrollTo(top) {
+    // "instant": Bootstrap makes scrolling smooth, and a smooth scroll still under way would be measured half done.
+    window.scrollTo({ top: Math.max(0, top), left: 0, behavior: "instant" });
+  }
+
+  function bringIntoView() {
+    // The message at the top of the window; then the alert, if it is not wholly in view, as little further as it
+    // takes (or to its top, when it is taller than the window).
+    scrollTo(first.getBoundingClientRect().top + window.pageYOffset - 8);
+    if (!alerts.length) { return; }
     var box = alerts[0].getBoundingClientRect();
     if (box.top < 0 || box.bottom > window.innerHeight) {
-      // The alert matters most: in view even if the message scrolls up out of it.
-      alerts[0].scrollIntoView({ block: box.height > window.innerHeight ? "start" : "nearest" });
+      var by = box.height > window.innerHeight ? box.top - 8 : box.bottom - window.innerHeight + 8;
+      scrollTo(window.pageYOffset + by);
     }
   }
+
+  first.setAttribute("tabindex", "-1");
+  first.focus({ preventScroll: true });
+  bringIntoView();
+  // forms.js wrote this page into the old one: the browser may put the old scroll position back once the new
+  // document has loaded, so the positioning is done again then (and not after the user has started scrolling).
+  var userScrolled = false;
+  ["wheel", "touchmove", "keydown"].forEach(function (name) {
+    window.addEventListener(name, function () { userScrolled = true; }, { once: true, passive: true });
+  });
+  function again() { if (!userScrolled) { bringIntoView(); } }
+  window.addEventListener("load", again, { once: true });
+  window.setTimeout(again, 100);
+  window.setTimeout(again, 400);
+
   var words = results.map(function (el) { return el.textContent.replace(/\s+/g, " ").trim(); });
   alerts.forEach(function (el) { words.push(heading(el)); });
   announce(words.join(". "));

@@ -246,7 +246,9 @@ def test_a_page_left_open_records_the_moment_of_submission(client, nurse, challe
     give_dose(client, challenge, clock.now)
     drawn_at = local(clock.now)
     clock.move(minutes=30, seconds=26)
-    response = client.post(reverse("challenges:dose", args=[challenge.pk]), _dose_data(challenge, client, drawn_at, "live"))
+    response = client.post(
+        reverse("challenges:dose", args=[challenge.pk]), _dose_data(challenge, client, drawn_at, "live")
+    )
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
     dose = Dose.objects.filter(challenge=challenge).order_by("sequence").last()
     assert dose.sequence == 2
