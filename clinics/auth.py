@@ -129,6 +129,15 @@ def idle_seconds(user: Any) -> int:
     return settings.STEPWISE_SESSION_IDLE_STAFF
 
 
+PASSIVE_ATTRIBUTE = "stepwise_passive"
+
+
+def mark_passive(request: HttpRequest) -> None:
+    """This request was made by the page, not by the user (the board's refresh, a keepalive that was refused): it
+    does not push the idle deadline on, so a screen left alone still signs out after the idle limit."""
+    setattr(request, PASSIVE_ATTRIBUTE, True)
+
+
 EXTENDED_AT_SESSION_KEY = "_stepwise_extended_at"
 EXTEND_EVERY_SECONDS = 60
 
@@ -150,7 +159,7 @@ class SessionPolicyMiddleware:
             if time.time() - login_at >= settings.STEPWISE_SESSION_MAX_AGE:
                 logout(request)
         response = self.get_response(request)
-        if request.user.is_authenticated:
+        if request.user.is_authenticated and not getattr(request, PASSIVE_ATTRIBUTE, False):
             self._extend(request)
         if signed_in or request.user.is_authenticated:
             # The one place that keeps signed-in responses (pages, PDFs, exports; the sign-out response too) out of

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from clinical.units import QuantityError, parse_decimal
@@ -115,6 +119,53 @@ class DateTimeInput(forms.DateTimeInput):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
         super().__init__(**kwargs)
+
+
+STAMP_MARKER_SUFFIX = "_entry"  # the hidden marker beside a stamped time: "live" (not changed) or "typed"
+STAMP_LIVE = "live"
+WHEN_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class StampedDateTimeInput(DateTimeInput):
+    """A date-and-time input with a hidden marker that static/stepwise/times.js sets: "live" while the field shows
+    the running clock, "typed" once the user changed it. A live field reads as empty: the server stamps now."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        attrs = kwargs.pop("attrs", None) or {}
+        attrs.setdefault("data-stamp-now", "")
+        super().__init__(attrs=attrs, **kwargs)
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        marker = format_html('<input type="hidden" name="{}" value="" data-stamp-marker>', name + STAMP_MARKER_SUFFIX)
+        return mark_safe(super().render(name, value, attrs, renderer) + marker)  # noqa: S308 (both parts escaped)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if data.get(name + STAMP_MARKER_SUFFIX) == STAMP_LIVE:
+            return ""
+        return super().value_from_datadict(data, files, name)
+
+
+class StampedWhenField(forms.DateTimeField):
+    """When something happened, defaulting to the moment the form is submitted (UX walk 3a: a time filled in when
+    the page was drawn goes stale while the page stays open through a 30-min wait).
+
+    The rule: the server stamps its own clock now unless the user changed the field. With JavaScript the field
+    shows the running clock and its marker says whether it was changed; without, an empty field means now. A
+    time the user typed is kept (a late entry), and the services check it (not in the future, not before the
+    challenge).
+    """
+
+    widget = StampedDateTimeInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("input_formats", WHEN_INPUT_FORMATS)
+        kwargs.setdefault("help_text", _("Leave it as it is to record the moment you press the button."))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> datetime:
+        moment = super().clean(value)
+        return timezone.now() if moment is None else moment
 
 
 def crispy_helper() -> FormHelper:

@@ -108,6 +108,15 @@ def checks_passed(challenge: Challenge) -> bool:
     return not check.failed_items() or bool(challenge.checks_override_reason)
 
 
+def checks_waiting_override(challenge: Challenge) -> bool:
+    """The latest checklist failed, no allergist has overridden it and no dose is given yet: the first dose waits
+    for the allergist (the card and the board say so, never "Due now")."""
+    check = latest_check(challenge)
+    if check is None or not check.failed_items() or challenge.checks_override_reason:
+        return False
+    return not valid_doses(challenge)
+
+
 def open_alert(challenge: Challenge) -> StopAlert | None:
     """The stop alert still waiting for the allergist's decision, if any."""
     return next((a for a in challenge.alerts.all() if a.is_open), None)

@@ -32,6 +32,7 @@ from clinics.forms import (
     DateTimeInput,
     PlainTextForm,
     PlainTextModelForm,
+    StampedWhenField,
     StrictDecimalField,
     SubmissionKeyField,
     crispy_helper,
@@ -55,11 +56,18 @@ class WhenField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    """A member of staff, shown by name ("Ada Allergist"), never by username."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return cast(User, obj).display_name
+
+
 class ScheduleForm(PlainTextForm):
     protocol = forms.ModelChoiceField(label=_("Protocol"), queryset=Protocol.objects.none())
     scheduled_at = WhenField(label=_("Date and time"))
-    allergist = forms.ModelChoiceField(label=_("Supervising allergist"), queryset=User.objects.none())
-    nurse = forms.ModelChoiceField(label=_("Nurse"), queryset=User.objects.none(), required=False)
+    allergist = StaffChoiceField(label=_("Supervising allergist"), queryset=User.objects.none())
+    nurse = StaffChoiceField(label=_("Nurse"), queryset=User.objects.none(), required=False)
     indication = forms.CharField(
         label=_("Indication"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
@@ -92,9 +100,18 @@ class ScheduleForm(PlainTextForm):
     submission_key = SubmissionKeyField()
 
     def __init__(
-        self, *args: Any, protocols: Any, clinic_id: int, continues: Challenge | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        protocols: Any,
+        clinic_id: int,
+        continues: Challenge | None = None,
+        signed_in: User | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # The clinician booking is preselected where they are a valid choice: an allergist supervises, a nurse nurses.
+        if signed_in is not None and signed_in.clinic_id == clinic_id:
+            self.initial.setdefault("allergist" if signed_in.is_allergist else "nurse", signed_in.pk)
         cast(forms.ModelChoiceField, self.fields["protocol"]).queryset = protocols
         # Any challenge of the clinic: the booking refuses another patient's (continuation_other_patient).
         challenges = Challenge.objects.filter(clinic_id=clinic_id)
@@ -106,7 +123,7 @@ class ScheduleForm(PlainTextForm):
             self.fields["continues"].initial = continues.pk
             self.fields["continuation_kind"].required = True
             self.initial.setdefault("protocol", continues.protocol.pk)  # offered first; any of its allergen may go
-        staff = User.objects.filter(clinic_id=clinic_id, is_active=True)
+        staff = User.objects.filter(clinic_id=clinic_id, is_active=True).order_by("last_name", "first_name", "pk")
         cast(forms.ModelChoiceField, self.fields["allergist"]).queryset = staff.filter(role=Role.ALLERGIST)
         cast(forms.ModelChoiceField, self.fields["nurse"]).queryset = staff.filter(
             role__in=[Role.NURSE, Role.ALLERGIST]
@@ -178,7 +195,7 @@ class MedicationDecisionForm(_MedicationForm):
 
 
 class ChecksForm(PlainTextModelForm):
-    taken_at = WhenField(label=_("Baseline vitals taken at"), initial=_now_local)
+    taken_at = StampedWhenField(label=_("Baseline vitals taken at"))
     heart_rate = forms.IntegerField(label=_("Heart rate (/min)"), min_value=20, max_value=300)
     systolic = forms.IntegerField(label=_("Systolic BP (mmHg)"), min_value=30, max_value=300)
     diastolic = forms.IntegerField(label=_("Diastolic BP (mmHg)"), min_value=10, max_value=200)
@@ -327,7 +344,7 @@ class DoseForm(PlainTextForm):
         required=False,
         help_text=_("Required for a diluted dose: someone other than the preparer checks it before it is given."),
     )
-    given_at = WhenField(label=_("Given at"), initial=_now_local)
+    given_at = StampedWhenField(label=_("Given at"))
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
     override_reason = forms.CharField(
         label=_("Allergist: reason to give it early"),
@@ -438,7 +455,7 @@ class ObservationForm(PlainTextForm):
         choices=[(n, f"{n}: {label}") for n, label in SEVERITY_LABELS.items()],
         initial=1,
     )
-    observed_at = WhenField(label=_("Observed at"), initial=_now_local)
+    observed_at = StampedWhenField(label=_("Observed at"))
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
     def __init__(self, *args: Any, checklist: list[str], **kwargs: Any) -> None:
@@ -451,7 +468,7 @@ VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "resp_rate", "spo2", "tem
 
 
 class VitalsForm(PlainTextForm):
-    taken_at = WhenField(label=_("Taken at"), initial=_now_local)
+    taken_at = StampedWhenField(label=_("Taken at"))
     heart_rate = forms.IntegerField(label=_("HR (/min)"), min_value=20, max_value=300, required=False)
     systolic = forms.IntegerField(label=_("Systolic (mmHg)"), min_value=30, max_value=300, required=False)
     diastolic = forms.IntegerField(label=_("Diastolic (mmHg)"), min_value=10, max_value=200, required=False)
@@ -486,7 +503,7 @@ class TreatmentForm(PlainTextForm):
     dose = forms.CharField(label=_("Dose"), max_length=60, help_text=_("with its unit, e.g. 0.3 mg"))
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices)
     site = forms.CharField(label=_("Site"), required=False, max_length=60, help_text=_("e.g. anterolateral thigh"))
-    given_at = WhenField(label=_("Given at"), initial=_now_local)
+    given_at = StampedWhenField(label=_("Given at"))
     response = forms.CharField(label=_("Response"), required=False, max_length=200)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
 
@@ -610,7 +627,7 @@ class NeutrophilsForm(PlainTextForm):
 class SymptomsResolvedForm(PlainTextForm):
     """When the reaction's symptoms resolved, and what decides how long the observation lasts after it."""
 
-    resolved_at = WhenField(label=_("Symptoms resolved at"), initial=_now_local)
+    resolved_at = StampedWhenField(label=_("Symptoms resolved at"))
     good_response = forms.TypedChoiceField(
         label=_("Response to a single dose of adrenaline"),
         choices=[
@@ -634,7 +651,7 @@ class SymptomsResolvedForm(PlainTextForm):
 class DischargeForm(VitalsForm):
     """The discharge: when, the patient's condition, the vital signs taken then (at least one), and a note."""
 
-    discharged_at = WhenField(label=_("Discharged at"), initial=_now_local)
+    discharged_at = StampedWhenField(label=_("Discharged at"))
     condition = forms.ChoiceField(label=_("Condition at discharge"), choices=DischargeCondition.choices)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=1000)
 

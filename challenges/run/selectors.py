@@ -36,7 +36,7 @@ from challenges.run.models import (
     VitalsKind,
     WashoutDecision,
 )
-from clinical import adrenaline, blinding, fpies, grading, observation, outcome, run_rules, stopping, washout
+from clinical import adrenaline, blinding, countdown, fpies, grading, observation, outcome, run_rules, stopping, washout
 from clinical import anaphylaxis as anaphylaxis_rules
 from clinical.dates import format_day, format_when
 from clinical.food_lot import LabelComparison
@@ -99,6 +99,7 @@ def with_board_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
     rests on: findings, vital signs, treatments, events and the discharge), in a fixed number of queries."""
     return queryset.select_related("patient", "patient__clinic", "clinic", "protocol").prefetch_related(
         "protocol__steps",
+        "checks",  # a failed pre-challenge check waits for the allergist's override
         # the medication check before the first dose: "override needed" while a wash-out waits for the allergist
         "protocol__premedications",
         "patient__medications",
@@ -144,6 +145,26 @@ class BoardRow:
     open_alert: StopAlert | None
     observation: ObservationState | None  # after dosing, until the patient is discharged
     medication_hold: washout.Refusal | None = None  # the first dose waits for a medication decision
+    checks_waiting_override: bool = False  # the pre-challenge check failed: the allergist to override (or not)
+    checks_passed: bool = False  # passed, or overridden: the first dose may be given
+
+    @property
+    def override_needed(self) -> bool:
+        """The first dose waits for the allergist: a failed check, or a medication conflict not yet decided."""
+        hold = self.medication_hold
+        return self.checks_waiting_override or (hold is not None and hold.code in OVERRIDE_CODES)
+
+    @property
+    def dose_overdue(self) -> bool:
+        """The next dose is past its due time by more than a minute ("overdue" on the countdown) and nothing
+        holds it back."""
+        if self.due_at is None or self.open_alert is not None or self.override_needed:
+            return False
+        return countdown.urgency(self.due_at - timezone.now()) in (countdown.Urgency.OVERDUE, countdown.Urgency.LATE)
+
+
+# The medication holds that wait for the allergist (a deferral is a decision already taken).
+OVERRIDE_CODES = ("washout_unresolved", "medication_review_required")
 
 
 def board_row(challenge: Challenge) -> BoardRow:
@@ -162,7 +183,48 @@ def board_row(challenge: Challenge) -> BoardRow:
         open_alert=facts.open_alert(challenge),
         observation=state if state and not state.discharge else None,
         medication_hold=facts.first_dose_refusal(challenge) if challenge.status in BEFORE_DOSING else None,
+        checks_waiting_override=challenge.status in BEFORE_DOSING and facts.checks_waiting_override(challenge),
+        checks_passed=facts.checks_passed(challenge),
     )
+
+
+@dataclass(frozen=True)
+class BoardCounts:
+    """What waits on today's board, counted (the board's header and the staff home page)."""
+
+    overrides: int  # pre-challenge checks or medication conflicts waiting for the allergist's override
+    decisions: int  # stop rules (or holds) met, waiting for a decision
+    observations: int  # observations after dosing not yet ended by a discharge
+    overdue: int  # next doses past their due time
+
+    @property
+    def alerts(self) -> int:
+        return self.overrides + self.decisions + self.overdue
+
+
+def board_counts(rows: Sequence[BoardRow]) -> BoardCounts:
+    return BoardCounts(
+        overrides=sum(1 for r in rows if r.override_needed),
+        decisions=sum(1 for r in rows if r.open_alert is not None),
+        observations=sum(1 for r in rows if r.observation is not None),
+        overdue=sum(1 for r in rows if r.dose_overdue),
+    )
+
+
+def board(user: User, day: date) -> tuple[list[BoardRow], BoardCounts]:
+    """Today's board for a member of staff: its rows (their clinic's only) and what waits on it, counted."""
+    rows = [board_row(c) for c in board_challenges(user, day)]
+    return rows, board_counts(rows)
+
+
+def bedside_open(challenge: Challenge) -> bool:
+    """A clinic challenge under way at the bedside: checked in, dosing or observing, or ended and the patient not
+    yet discharged. While its page is open the session is kept alive (views.keepalive)."""
+    if challenge.setting != Setting.CLINIC or challenge.entered_in_error or challenge.is_signed:
+        return False
+    if challenge.status in BOARD_RUNNING:
+        return True
+    return challenge.status in (Status.STOPPED, Status.COMPLETED) and facts.discharge(challenge) is None
 
 
 @dataclass(frozen=True)
@@ -216,6 +278,7 @@ class RunState:
     medication_decisions_open: bool  # before the first dose: decisions can still be recorded
     first_dose_refusal: washout.Refusal | None  # why the first dose must wait for a medication decision
     checks_passed: bool
+    checks_waiting_override: bool  # the latest check failed and no allergist has overridden it yet
     result: outcome.ChallengeResult
     suggested_outcome: str
     form_advice: str  # a passed baked-milk or boiled-egg challenge: the form tolerated and what to keep avoiding
@@ -298,6 +361,7 @@ def run_state(challenge: Challenge) -> RunState:
         medication_decisions_open=_medication_decisions_open(challenge, valid),
         first_dose_refusal=None if valid else washout.first_dose_refusal(conflicts),
         checks_passed=facts.checks_passed(challenge),
+        checks_waiting_override=facts.checks_waiting_override(challenge),
         result=result,
         suggested_outcome=suggested,
         form_advice=_form_advice(challenge, suggested),

@@ -6,8 +6,10 @@ from challenges.run import views as run
 
 urlpatterns = [
     path("board/", run.board, name="board"),
+    path("board/fragment/", run.board_fragment, name="board_fragment"),
     path("schedule/<int:patient_pk>/", run.schedule, name="schedule"),
     path("<int:pk>/", run.detail, name="detail"),
+    path("<int:pk>/keepalive/", run.keepalive, name="keepalive"),
     path("<int:pk>/check-in/", run.check_in, name="check-in"),
     path("<int:pk>/checks/", run.checks, name="checks"),
     path("<int:pk>/checks/override/", run.checks_override, name="checks-override"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from http import HTTPStatus
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -56,6 +58,7 @@ from clinical.dates import format_clock
 from clinical.display import amount_text
 from clinical.errors import DomainError
 from clinics.access import require_clinic_staff
+from clinics.auth import mark_passive
 from clinics.forms import EnteredInErrorForm
 from clinics.http import AuthenticatedHttpRequest
 from clinics.services import AlreadySubmitted, once
@@ -149,6 +152,8 @@ def detail_page(
         "show_placebo": access.sees_placebo_key(request.user, challenge),
         "blind": not access.sees_placebo_key(request.user, challenge),
         "error": context.get("error"),
+        # while the challenge is under way, the open page keeps the session alive (keepalive)
+        "keepalive_seconds": settings.STEPWISE_KEEPALIVE_SECONDS if selectors.bedside_open(challenge) else None,
     }
     return render(request, "challenges/challenge_detail.html", page, status=status)
 
@@ -221,7 +226,9 @@ def schedule(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResponse
     continues, protocols = _continued(
         request, data, access.protocols_for(request.user).current().select_related("food")
     )
-    booking_form = partial(ScheduleForm, protocols=protocols, clinic_id=clinic_id, continues=continues)
+    booking_form = partial(
+        ScheduleForm, protocols=protocols, clinic_id=clinic_id, continues=continues, signed_in=request.user
+    )
 
     preview = data is not None and ("check" in data or "use_date" in data)
     seen_before: selectors.BookingCheck | None = None
@@ -285,12 +292,37 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return detail_page(request, challenge)
 
 
-def board(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Today's clinic challenges with their state, next-dose time and waiting stop alerts."""
+def _board_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     require_clinic_staff(request.user)
     today = timezone.localdate()
-    rows = [selectors.board_row(c) for c in selectors.board_challenges(request.user, today)]
-    return render(request, "challenges/board.html", {"rows": rows, "today": today})
+    rows, counts = selectors.board(request.user, today)
+    return {"rows": rows, "counts": counts, "today": today, "refreshed_at": timezone.localtime()}
+
+
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Today's clinic challenges with their state, next-dose time and waiting alerts; it refreshes itself."""
+    context = _board_context(request)
+    context["poll_seconds"] = settings.STEPWISE_BOARD_POLL_SECONDS
+    return render(request, "challenges/board.html", context)
+
+
+def board_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The board's counts and rows alone, fetched by static/stepwise/board.js every poll. A screen left on the
+    board is not activity: the refresh does not keep the session alive (clinics.auth.mark_passive)."""
+    mark_passive(request)
+    return render(request, "challenges/includes/_board_fragment.html", _board_context(request))
+
+
+@require_POST
+def keepalive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Called by static/stepwise/session.js while the bedside page of a running challenge is open: a nurse waiting
+    30 min for the next dose stays signed in (within the absolute limit, clinics.auth). 204 while the challenge is
+    under way; 409, without extending the session, once it is not."""
+    challenge = _target(request, pk)
+    if not selectors.bedside_open(challenge):
+        mark_passive(request)
+        return HttpResponse(status=HTTPStatus.CONFLICT)
+    return HttpResponse(status=HTTPStatus.NO_CONTENT)
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Literal
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from challenges.run.models import EventKind, Status
+from clinical import countdown as waits
 from clinical.adrenaline import adrenaline_dose_mg, emergency_text
 from clinical.dates import format_day, format_when
 from clinical.display import amount_text, mg_text
@@ -153,3 +156,30 @@ def vitals_text(vitals: object) -> str:
     from challenges.reports.text import vitals_summary
 
     return vitals_summary(vitals)  # type: ignore[arg-type]
+
+
+@register.simple_tag
+def countdown(due: datetime, done: str = "", testid: str = "") -> SafeString:
+    """{% countdown s.due_at %}: a live countdown that reads "19 min 25 s left", then "Due now", then "overdue 4 min"
+    (amber) and "overdue 25 min" (red), worded by clinical.countdown now and kept running by countdown.js.
+
+    With `done` (an observation's end), the time past reads `done` ("Observation complete") instead of overdue.
+    The thresholds travel as data attributes, so the page and the script use the same ones.
+    """
+    left = due - timezone.now()
+    state = waits.urgency(left)
+    if done and state != waits.Urgency.WAITING:
+        text, state = done, waits.Urgency.DUE
+    else:
+        text = waits.countdown_text(left)
+    return format_html(
+        '<span class="countdown num is-{}" data-due="{}" data-due-now-seconds="{}" data-red-after-seconds="{}"{}{}>'
+        "{}</span>",
+        state,
+        due.isoformat(),
+        int(waits.DUE_NOW_FOR.total_seconds()),
+        int(waits.OVERDUE_RED_AFTER.total_seconds()),
+        format_html(' data-due-text="{}"', done) if done else "",
+        format_html(' data-testid="{}"', testid) if testid else "",
+        text,
+    )

@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  function showFailure(form, message) {
+  function showFailure(form, message, link) {
     var box = form.querySelector(".submit-failed");
     if (!box) {
       box = document.createElement("div");
@@ -19,6 +19,14 @@
     box.textContent = message || form.getAttribute("data-failed-text") ||
       "Not saved: the connection to the server failed. Check the connection and press the button again. " +
       "It is safe to retry: nothing is recorded twice.";
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(a);
+    }
+    box.scrollIntoView({ block: "nearest" });
   }
 
   function setBusy(form, busy) {
@@ -40,13 +48,17 @@
         var loginUrl = document.body.getAttribute("data-login-url");
         if (response.redirected && loginUrl && new URL(response.url).pathname === loginUrl) {
           // The session ended while the form was open: nothing was saved; keep what was typed.
+          // session.js has kept what was typed in this tab: signing in comes back to this page (?next=) with it.
           form.removeAttribute("data-submitted");
           setBusy(form, false);
+          var drafts = window.stepwiseDrafts;
           showFailure(form, form.getAttribute("data-signed-out-text") ||
-            "Not saved: you were signed out (no activity for a while). Sign in again in a new tab, then press " +
-            "the button again; what you typed is still here.");
+            "Not saved: you were signed out (no activity for a while). What you typed is kept in this tab.",
+            drafts ? { href: drafts.loginLink(), text: "Sign in again and come back to this page" } : null);
           return null;
         }
+        // The server has the form (saved, or refused with its errors shown): its draft is no longer needed.
+        if (window.stepwiseDrafts) { window.stepwiseDrafts.clear(form); }
         // fetch has already followed the redirect (and the page it got shows the flash message): show that
         // page as it is, at its own address.
         return response.text().then(function (html) {

@@ -111,7 +111,7 @@ def test_nurse_runs_practall_to_a_stop_and_the_allergist_signs(page, live_server
     first = countdown.inner_text()
     page.wait_for_timeout(2100)
     assert countdown.inner_text() != first  # the countdown runs without a reload
-    assert re.fullmatch(r"\d+:\d\d", first)
+    assert re.fullmatch(r"\d+ min( \d\d s)? left", first)  # words, never a bare "19:25" (issue 16)
     screenshot(page, "02-countdown")
     for _dose in (2, 3, 4):
         _wait_for_next_dose(page, clock)

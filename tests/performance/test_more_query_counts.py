@@ -163,9 +163,10 @@ def test_attention_still_lists_a_stopped_plan_with_a_recent_symptom(
     assert "Symptoms reported in the last 72 h" not in page
 
 
-STAFF_HOME_QUERIES = 3
-BOARD_QUERIES = 15  # 5: what the observation end rests on (findings, vitals, treatments, events, discharge); 3: the
-# medication check before the first dose (premedication, the medication list, wash-out decisions)
+STAFF_HOME_QUERIES = 16  # issue 16: + today's board counted for the clinic (the board's own queries, less the session)
+BOARD_QUERIES = 16  # 5: what the observation end rests on (findings, vitals, treatments, events, discharge); 3: the
+# medication check before the first dose (premedication, the medication list, wash-out decisions); 1: the
+# pre-challenge checks (a failed one waits for the allergist's override, issue 16)
 ATTENTION_QUERIES = 24  # lot: + the food packs recorded (one prefetch); ladders: + the challenges that continue each
 # plan (X5), one query
 HOME_PLAN_STAFF_QUERIES = 24  # lot: + the food packs (one prefetch); ladders: + the continuing challenges (X5)

@@ -177,9 +177,13 @@ def test_the_resolution_form_refuses_bad_input(client, challenge, nurse, allergi
     clock.move(minutes=30)
     client.force_login(nurse)
     before = db_state()
+    response = client.post(reverse("challenges:symptoms-resolved", args=[challenge.pk]), {"resolved_at": "soon"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Symptoms resolved at: Enter a valid date/time." in response.content.decode()
+    # An empty time means now (issue 16: stamped at submission); the response to the adrenaline is still required.
     response = client.post(reverse("challenges:symptoms-resolved", args=[challenge.pk]), {"resolved_at": ""})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "Symptoms resolved at: This field is required." in response.content.decode()
+    assert "say whether the response was good" in response.content.decode()
     response = _resolve(client, challenge, clock.now)  # one dose of adrenaline: the response must be given
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "say whether the response was good" in response.content.decode()
