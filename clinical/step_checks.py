@@ -13,7 +13,14 @@ from typing import Final, Literal
 # The arithmetic context and display helpers are dosing's own, shared so both modules round alike.
 from clinical import fpies
 from clinical.dose_preparation import MAX_DEVIATION_PCT, _deviation_pct, _display, _mg
-from clinical.dosing import DECIMAL_CONTEXT, HOUSEHOLD_MEASURES, DosingError, FoodSpec, food_amount_for_protein, protein_for_food_amount
+from clinical.dosing import (
+    DECIMAL_CONTEXT,
+    HOUSEHOLD_MEASURES,
+    DosingError,
+    FoodSpec,
+    food_amount_for_protein,
+    protein_for_food_amount,
+)
 from clinical.durations import format_minutes
 from clinical.home_ladder import HOME_MAX_RISE
 from clinical.units import format_decimal, format_quantity

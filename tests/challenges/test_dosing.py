@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from clinical import dose_preparation, dosing, home_ladder, ladders
 from clinical.dose_preparation import prepare_dose
-from clinical.dosing import DosingError, FoodSpec, cumulative, food_amount_for_protein, grams_rounded, protein_for_food_amount
+from clinical.dosing import (
+    DosingError,
+    FoodSpec,
+    cumulative,
+    food_amount_for_protein,
+    grams_rounded,
+    protein_for_food_amount,
+)
 from clinical.home_ladder import CRUMB, HomeStep, home_serving_ladder
 from clinical.ladders import (
     ASCIA_GRAMS_PER_TSP,
