@@ -7,6 +7,7 @@ to the part of the page they are about.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -680,30 +681,63 @@ def hours_as_days(hours: int) -> Decimal:
     return (Decimal(hours) / HOURS_PER_DAY).quantize(DAYS_SHOWN_TO).normalize()
 
 
-class WashoutDaysField(StrictDecimalField):
-    """Days to stop a medicine before the challenge (clinicians think in days); cleaned to whole hours (stored)."""
+class WashoutDurationField(StrictDecimalField):
+    """How long to stop a medicine before the challenge, as clinicians say it: in days ("7", "7 d", "0.5"), or in
+    hours for a rule under a day ("12 h"); cleaned to whole hours (stored)."""
+
+    HOURS_SUFFIX = re.compile(r"^(?P<number>.+?)\s*(?:h|hr|hrs|hour|hours)$", re.IGNORECASE)
+    DAYS_SUFFIX = re.compile(r"^(?P<number>.+?)\s*(?:d|day|days)$", re.IGNORECASE)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            unit="days",
             min_value=Decimal(0),
             max_value=Decimal(washout.MAX_WASHOUT_HOURS) / HOURS_PER_DAY,
             required=False,
-            help_text=_("in days (0.5 = 12 h)"),
+            help_text=_("days, or hours with h (7, or 12 h)"),
             **kwargs,
         )
 
-    def clean(self, value: Any) -> int | None:
-        days = super().clean(value)
-        if days is None:
+    def to_python(self, value: Any) -> Decimal | None:
+        """The duration in hours."""
+        text = str(value).strip() if value is not None else ""
+        if not text:
             return None
-        return int((days * HOURS_PER_DAY).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        if len(text) > self.max_input_length:
+            raise forms.ValidationError(_("That is too long for a duration."), code="too_long")
+        hours = self.HOURS_SUFFIX.match(text)
+        try:
+            if hours:
+                value = parse_decimal(
+                    hours["number"], min_value=Decimal(0), max_value=Decimal(washout.MAX_WASHOUT_HOURS), unit="h"
+                )
+                if value != value.to_integral_value():
+                    raise forms.ValidationError(_("Use whole hours, like 12 h."), code="whole_hours")
+                return value
+            days = self.DAYS_SUFFIX.match(text)
+            value = parse_decimal(
+                days["number"] if days else text, min_value=self.min_value, max_value=self.max_value, unit="days"
+            )
+        except QuantityError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return (value * HOURS_PER_DAY).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+    def clean(self, value: Any) -> int | None:
+        hours = self.to_python(value)
+        self.validate(hours)
+        return None if hours is None else int(hours)
+
+
+def washout_duration_text(hours: int) -> str:
+    """A rule's duration as the editor shows it: in hours under a day ("12 h"), else in days ("7", "1.5")."""
+    if 0 < hours < HOURS_PER_DAY:
+        return f"{hours} h"
+    return format(hours_as_days(hours), "f")
 
 
 class WashoutForm(PlainTextForm):
-    """Days to stop each medication class (or one route or drug of it) before the challenge; blank: no rule.
+    """How long to stop each medication class (or one route or drug of it) before the challenge; blank: no rule.
 
-    Typed in days, stored in whole hours (the rule data, clinical.washout.WashoutRule.hours).
+    Typed in days (hours under a day), stored in whole hours (the rule data, clinical.washout.WashoutRule.hours).
     """
 
     def __init__(self, *args: Any, existing: Iterable[Any] = (), **kwargs: Any) -> None:
@@ -721,7 +755,7 @@ class WashoutForm(PlainTextForm):
         name = washout_field_name(key)
         label = washout.WashoutRule(key["med_class"], 0, drug=key.get("drug", ""), route=key.get("route", "")).label
         self.keys[name] = key
-        self.fields[name] = WashoutDaysField(label=label[:1].upper() + label[1:])
+        self.fields[name] = WashoutDurationField(label=label[:1].upper() + label[1:])
 
     def rules_data(self, existing: Iterable[Any]) -> list[dict[str, Any]]:
         """Rules as protocol JSON; a rule whose hours did not change keeps its note and source."""
@@ -737,12 +771,12 @@ class WashoutForm(PlainTextForm):
         return rules
 
 
-def washout_initial(data: Any) -> dict[str, Decimal]:
-    """The editor's initial values: each rule's hours in days."""
+def washout_initial(data: Any) -> dict[str, str]:
+    """The editor's initial values: each rule's duration in days, or in hours under a day."""
     if not isinstance(data, list):
         return {}
     return {
-        washout_field_name(rule): hours_as_days(rule["hours"])
+        washout_field_name(rule): washout_duration_text(rule["hours"])
         for rule in data
         if isinstance(rule, dict) and "med_class" in rule
     }

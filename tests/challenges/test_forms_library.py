@@ -7,7 +7,16 @@ from decimal import Decimal
 import pytest
 from django import forms
 
-from challenges.library.forms import AmountField, FoodForm, StepForm, WholeNumberField, step_initial
+from challenges.library.forms import (
+    AmountField,
+    FoodForm,
+    StepForm,
+    WashoutDurationField,
+    WholeNumberField,
+    step_initial,
+    washout_duration_text,
+)
+from clinical import washout
 from clinical.plan import PlannedStep
 
 
@@ -84,3 +93,48 @@ def test_food_form_reads_measure_lines():
     draft = form.draft()
     assert draft.household_measures == {"cup": "250", "tbsp": "15"}
     assert draft.physical_form == "liquid"
+
+
+# --- wash-out durations: days, or hours under a day (issue 16) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "hours"),
+    [
+        ("7", 168),
+        ("7 d", 168),
+        ("7 days", 168),
+        ("0.5", 12),
+        ("1.5", 36),
+        ("12 h", 12),
+        ("12h", 12),
+        ("23 hours", 23),
+        ("0", 0),
+        ("", None),
+    ],
+)
+def test_a_washout_duration_is_typed_in_days_or_in_hours(typed, hours):
+    assert WashoutDurationField().clean(typed) == hours
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("1.5 h", "whole_hours"), ("-1", None), ("-2 h", None), ("12 m", None), (".5", None), ("1,5", None)],
+)
+def test_a_washout_duration_that_is_not_one_is_a_field_error(typed, code):
+    with pytest.raises(forms.ValidationError) as refused:
+        WashoutDurationField().clean(typed)
+    if code:
+        assert refused.value.code == code
+
+
+@pytest.mark.parametrize(("hours", "shown"), [(1, "1 h"), (12, "12 h"), (23, "23 h"), (24, "1"), (36, "1.5"), (0, "0")])
+def test_the_editor_shows_a_rule_under_a_day_in_hours_and_others_in_days(hours, shown):
+    assert washout_duration_text(hours) == shown
+
+
+def test_the_longest_washout_is_accepted_in_days_and_in_hours_and_one_more_is_not():
+    longest = washout.MAX_WASHOUT_HOURS
+    assert WashoutDurationField().clean(f"{longest} h") == longest
+    with pytest.raises(forms.ValidationError):
+        WashoutDurationField().clean(f"{longest + 1} h")

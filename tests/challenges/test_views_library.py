@@ -665,11 +665,23 @@ def test_washout_days_are_stored_as_whole_hours(client, allergist, clinic_protoc
     assert rule["hours"] == hours
 
 
-@pytest.mark.parametrize("days", ["0,5", ".5", "366", "-1", "7 days"])
+@pytest.mark.parametrize("days", ["0,5", ".5", "366", "-1", "7 weeks", "1.5 h"])
 def test_washout_days_typed_wrongly_are_refused(client, allergist, clinic_protocol, days):
     client.force_login(allergist)
     data = edit_data(clinic_protocol, **{"washout-h2_blocker": days})
     assert client.post(_url("protocol-edit", clinic_protocol), data).status_code == HTTPStatus.OK
+
+
+def test_a_washout_under_a_day_is_typed_and_shown_in_hours(client, allergist, clinic_protocol):
+    client.force_login(allergist)
+    data = edit_data(clinic_protocol, **{"washout-h2_blocker": "12 h", "washout-nsaid": "3 d"})
+    assert client.post(_url("protocol-edit", clinic_protocol), data).status_code == HTTPStatus.FOUND
+    clinic_protocol.refresh_from_db()
+    hours = {r["med_class"]: r["hours"] for r in clinic_protocol.washout_rules if "drug" not in r and "route" not in r}
+    assert (hours["h2_blocker"], hours["nsaid"]) == (12, 72)
+    page = client.get(_url("protocol-edit", clinic_protocol)).content.decode()
+    assert 'name="washout-h2_blocker" value="12 h"' in page
+    assert 'name="washout-nsaid" value="3"' in page
 
 
 def test_regenerate_replaces_the_rows_without_saving(client, allergist, clinic_protocol):
