@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, tzinfo
 from unittest import mock
 
+from django.conf import settings
 from django.utils import timezone
 
 from challenges.home import services as home
@@ -63,7 +64,12 @@ def _clock(start: datetime) -> Iterator[_Clock]:
         def now(tz: tzinfo | None = None) -> datetime:
             return clock.now.astimezone(tz) if tz else clock.now.replace(tzinfo=None)
 
-    with mock.patch("django.utils.timezone.datetime", DemoTime):
+    # Rows stamped by this clock are chained in place: sealed after commit, at the real time, they would read as
+    # sealed days after they were written (verify_audit's "sealed late").
+    with (
+        mock.patch("django.utils.timezone.datetime", DemoTime),
+        mock.patch.object(settings, "STEPWISE_AUDIT_SEAL", "in_transaction"),
+    ):
         yield clock
 
 
