@@ -157,6 +157,8 @@ def server_loads(args: argparse.Namespace, urls: dict[str, str], use_pg: bool) -
                 str(args.dose_seconds),
                 "--clinic-seconds",
                 str(args.clinic_seconds),
+                "--seconds",
+                str(args.wrk_seconds),
                 "--json",
                 str(out),
                 *(["--pages-only"] if size == "small" else []),
@@ -274,7 +276,7 @@ def server_rows(table: Table, label: str, load: dict[str, Any] | None) -> None:
         share >= THROUGHPUT_SHARE and d16["verified"]["ok"] and chain["problems"] == 0 and d16["errors"] == 0,
     )
     if over:
-        cpu = over["board"]["saturation"]["cpu_s_per_request"]
+        cpu = over["board"]["latency"]["cpu_s_per_request"]
         core_share = BOARDS / BOARD_REFRESH_S * cpu
         table.add(
             f"{label}: live board, {BOARDS} boards every {BOARD_REFRESH_S} s ({load.get('board_what', 'board')})",
@@ -325,6 +327,7 @@ def main() -> None:
     parser.add_argument("--dose-seconds", type=float, default=15)
     parser.add_argument("--clinic-seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=4, help="latency rounds per database")
+    parser.add_argument("--wrk-seconds", type=int, default=8, help="each 16-connection wrk run (1 connection: half)")
     parser.add_argument("--runs", type=int, default=6, help="requests per page per round")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")

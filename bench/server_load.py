@@ -340,11 +340,12 @@ def overhead(port: int, rows: dict[str, Any], seconds: int, server: Server) -> d
     out: dict[str, Any] = {name: {"latency": [], "saturation": []} for name in paths}
     for _round in range(2):
         for name, path in paths.items():
-            out[name]["latency"].append(wrk(port, path, cookie, connections=1, seconds=max(2, seconds // 2)))
+            # CPU per request from the one-connection run: at most one request is in flight at either end.
             cpu_before = server.cpu_seconds()
-            figures = wrk(port, path, cookie, connections=16, seconds=max(2, seconds // 2))
+            figures = wrk(port, path, cookie, connections=1, seconds=max(3, seconds // 2))
             figures["cpu_s_per_request"] = (server.cpu_seconds() - cpu_before) / max(figures["requests"], 1)
-            out[name]["saturation"].append(figures)
+            out[name]["latency"].append(figures)
+            out[name]["saturation"].append(wrk(port, path, cookie, connections=16, seconds=max(4, seconds)))
     return {name: _median_runs(runs) for name, runs in out.items()}
 
 
