@@ -97,7 +97,7 @@ def seal_after_commit() -> bool:
 def _schedule_seal() -> None:
     """Seal after this transaction commits: once per transaction, however many rows it appended."""
     pending = connection.run_on_commit if connection.in_atomic_block else []
-    if not any(callback is _seal_committed for _, callback, _ in pending):
+    if not any(entry[1] is _seal_committed for entry in pending):  # entries: (savepoint ids, callback, robust)
         transaction.on_commit(_seal_committed, robust=True)
 
 
