@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,7 +26,9 @@ class Command(BaseCommand):
                 "DEBUG is off: refusing to load demo logins with a published password into what may be a "
                 "production database. Use --force if you really mean it."
             )
-        with transaction.atomic():
+        # One long transaction: its audit rows are chained in place, not sealed after a commit that may come minutes
+        # after the first of them was written (verify_audit's "sealed late"; docs/audit-chain.md).
+        with mock.patch.object(settings, "STEPWISE_AUDIT_SEAL", "in_transaction"), transaction.atomic():
             foods, protocols = load_standard_library()
             users = demo.load_people()
             challenge_demo.load_clinic_challenges(users)
