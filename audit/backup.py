@@ -22,7 +22,7 @@ from django.db import connection, transaction
 
 from audit.guards import AUDIT_TABLE
 
-HEAD_SQL = f"SELECT seq, hash FROM {AUDIT_TABLE} ORDER BY seq DESC LIMIT 1"  # noqa: S608 - a constant name
+HEAD_SQL = f"SELECT seq, hash FROM {AUDIT_TABLE} WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"  # noqa: S608
 
 
 class BackupError(Exception):

@@ -3,6 +3,10 @@
 Each audit row stores `hash = sha256(previous_hash + canonical JSON of its content)`, so changing, removing or
 moving any row breaks every link after it (the scheme of RFC 6962's hash chains, without the tree). Canonical
 JSON: keys sorted, no whitespace, UTF-8, times as ISO-8601 in UTC, decimals as plain digits.
+
+A row is chained either in the writer's own transaction (`sealed_at` empty: the content is EVENT_FIELDS) or by the
+sealer right after the writer's commit (`sealed_at` set: the content also holds the row's `id` and `sealed_at`, so
+the row cannot be moved to another id and the time it waited unsealed is itself under the hash). docs/audit-chain.md.
 """
 
 from __future__ import annotations
@@ -64,9 +68,16 @@ def digest(data: Any) -> str:
     return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
 
 
+# Also covered when the row was sealed after its writer's commit.
+SEALED_FIELDS = ("id", "sealed_at")
+
+
 def event_content(values: Mapping[str, Any]) -> dict[str, Any]:
     """The part of an audit row its hash covers, from a model instance's or a `.values()` row's fields."""
-    return {name: values[name] for name in EVENT_FIELDS}
+    content = {name: values[name] for name in EVENT_FIELDS}
+    if values.get("sealed_at") is not None:
+        content.update((name, values[name]) for name in SEALED_FIELDS)
+    return content
 
 
 def link_hash(previous_hash: str, content: Mapping[str, Any]) -> str:

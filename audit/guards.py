@@ -3,7 +3,9 @@
 These stop the app's own code, a stray `manage.py shell` or a SQL console from rewriting the record. They do not
 stop someone who can drop triggers (the database owner); `verify_audit` and the hash chain catch that instead.
 
-- APPEND_ONLY tables (audit events, every simple-history table): UPDATE and DELETE abort.
+- APPEND_ONLY tables (audit events, every simple-history table): UPDATE and DELETE abort. One exception: an audit
+  row inserted unsealed may be updated once, to fill in its seq, hashes and sealed_at, and nothing else
+  (SEAL_ONCE below; docs/audit-chain.md).
 - NO_DELETE tables (clinical records): DELETE aborts; rows still change, each change leaving a history row.
 On PostgreSQL TRUNCATE aborts too (it fires no row triggers). Errors surface as IntegrityError on both engines.
 """
@@ -27,6 +29,33 @@ _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION sw_guard_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION '% on % {MESSAGE}', TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+END
+$$
+"""
+
+# The audit table's UPDATE guard lets one UPDATE through: an unsealed row getting its place in the chain, every
+# other column unchanged. Keep this list in step with audit.models.AuditEvent's columns.
+_AUDIT_CONTENT = (
+    "id", "at", "user_id", "username", "clinic_id", "patient_id", "action", "object_type", "object_id", "ip",
+    "user_agent", "details",
+)  # fmt: skip
+_SEAL_SET = ("seq", "previous_hash", "hash", "sealed_at")
+SEAL_MESSAGE = "is refused: an audit row changes only once, when an unsealed row is sealed into the chain"
+
+
+def _seal_once_condition(old: str, new: str, same: str) -> str:
+    unchanged = " AND ".join(f"{new}.{name} {same} {old}.{name}" for name in _AUDIT_CONTENT)
+    filled = " AND ".join(f"{new}.{name} IS NOT NULL" for name in _SEAL_SET)
+    return f"{old}.hash IS NULL AND {filled} AND {unchanged}"
+
+
+_PG_SEAL_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION sw_guard_audit_seal_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF {_seal_once_condition("OLD", "NEW", "IS NOT DISTINCT FROM")} THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '% on % {SEAL_MESSAGE}', TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
 END
 $$
 """
@@ -71,6 +100,7 @@ def install(connection: BaseDatabaseWrapper, tables: Mapping[str, Iterable[str]]
     with connection.cursor() as cursor:
         if missing and connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
+            cursor.execute(_PG_SEAL_FUNCTION)
         for table, op in missing:
             cursor.execute(_create_sql(connection, table, op))
     return missing
@@ -123,11 +153,22 @@ def _name(connection: BaseDatabaseWrapper, table: str, op: str) -> str:
 
 def _create_sql(connection: BaseDatabaseWrapper, table: str, op: str) -> str:
     name, quoted = connection.ops.quote_name(_name(connection, table, op)), connection.ops.quote_name(table)
+    if table == AUDIT_TABLE and op == "update":
+        return _seal_once_sql(connection, name, quoted)
     if connection.vendor == "sqlite":
         message = f"{op.upper()} on {table} {MESSAGE}"
         return f"CREATE TRIGGER {name} BEFORE {op.upper()} ON {quoted} BEGIN SELECT RAISE(ABORT, '{message}'); END"
     level = "STATEMENT" if op == "truncate" else "ROW"
     return f"CREATE TRIGGER {name} BEFORE {op.upper()} ON {quoted} FOR EACH {level} EXECUTE FUNCTION sw_guard_refuse()"
+
+
+def _seal_once_sql(connection: BaseDatabaseWrapper, name: str, quoted: str) -> str:
+    if connection.vendor == "sqlite":
+        message = f"UPDATE on {AUDIT_TABLE} {SEAL_MESSAGE}"
+        condition = _seal_once_condition("OLD", "NEW", "IS")
+        refuse = f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        return f"CREATE TRIGGER {name} BEFORE UPDATE ON {quoted} WHEN NOT ({condition}) {refuse}"
+    return f"CREATE TRIGGER {name} BEFORE UPDATE ON {quoted} FOR EACH ROW EXECUTE FUNCTION sw_guard_audit_seal_once()"
 
 
 def _drop_sql(connection: BaseDatabaseWrapper, table: str, op: str) -> str:

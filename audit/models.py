@@ -40,13 +40,15 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One line of the access and change log. Written only by audit.services.audit_append; never changed.
+    """One line of the access and change log. Written only by audit.services; its content never changes.
 
     `seq` numbers the chain 1, 2, 3... and `previous_hash` is the `hash` of row `seq - 1`; both are unique, so the
-    chain cannot fork. Database triggers refuse UPDATE and DELETE (audit.guards).
+    chain cannot fork. A row is chained in its writer's transaction or, on PostgreSQL, inserted unsealed (seq and
+    the hashes empty) and sealed by `audit_seal` right after that transaction commits (docs/audit-chain.md).
+    Database triggers refuse DELETE, and every UPDATE but that one seal of an unsealed row (audit.guards).
     """
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    seq = models.PositiveBigIntegerField(unique=True, null=True, editable=False)
     at = models.DateTimeField(default=timezone.now, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -60,8 +62,10 @@ class AuditEvent(models.Model):
     ip = models.CharField(_("IP address"), max_length=45, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     details = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64, unique=True, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Empty (NULL, not "") until sealed: unique, so many unsealed rows may wait at once.
+    previous_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    sealed_at = models.DateTimeField(null=True, editable=False)  # set when sealed after its writer's commit
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -70,6 +74,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["clinic", "-seq"], name="audit_event_clinic_seq"),
             models.Index(fields=["patient", "-seq"], name="audit_event_patient_seq"),
+            models.Index(fields=["id"], condition=models.Q(hash__isnull=True), name="audit_event_unsealed"),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -22,6 +24,11 @@ from patients.models import Patient
 USER_AGENT_MAX = 300
 # Any constant will do: appenders on PostgreSQL queue on this advisory lock (see _chain_head).
 CHAIN_LOCK_KEY = 0x5354_4550_5749_5345 & 0x7FFF_FFFF_FFFF_FFFF
+SEAL_BATCH = 500
+# The seal-once trigger (audit.guards) refuses any other UPDATE; `hash IS NULL` makes a second seal a no-op.
+SEAL_SQL = (
+    "UPDATE audit_auditevent SET seq = %s, previous_hash = %s, hash = %s, sealed_at = %s WHERE id = %s AND hash IS NULL"
+)
 
 
 @dataclass(frozen=True)
@@ -41,36 +48,116 @@ class Entry:
 
 
 def audit_append(entry: Entry) -> AuditEvent:
-    """Add one row to the end of the chain, in the caller's transaction (or its own).
+    """Add one row to the audit trail, in the caller's transaction (or its own); chained now or right after commit.
 
     No savepoint: if the append fails, the caller's whole transaction fails with it (nothing unaudited is kept).
+    How the row joins the chain depends on `seal_after_commit()` (docs/audit-chain.md).
     """
     with transaction.atomic(savepoint=False):
-        last_seq, last_hash = _chain_head()
-        user = entry.user if entry.user is not None and entry.user.pk else None
-        event = AuditEvent(
-            seq=last_seq + 1,
-            at=timezone.now(),
-            user=user,
-            username=_clean(entry.username or (user.get_username() if user else ""), 150),
-            clinic_id=entry.clinic_id if entry.clinic_id is not None else getattr(user, "clinic_id", None),
-            patient_id=entry.patient_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=_clean(entry.object_id, 64),
-            ip=entry.ip,
-            user_agent=_clean(entry.user_agent, USER_AGENT_MAX),
-            # Through JSON and back, so the hash sees what the database will give back (string keys, lists).
-            details=json.loads(chain.canonical_json(entry.details)),
-            previous_hash=last_hash,
-        )
-        event.hash = chain.link_hash(event.previous_hash, chain.event_content(_own_values(event)))
-        event.save(force_insert=True)
+        event = _new_event(entry)
+        if seal_after_commit():
+            event.save(force_insert=True)  # unsealed: no chain lock inside the caller's transaction
+            _schedule_seal()
+        else:
+            event.seq, event.previous_hash = _chain_head()
+            event.seq += 1
+            event.hash = chain.link_hash(event.previous_hash, chain.event_content(_own_values(event)))
+            event.save(force_insert=True)
     return event
 
 
+def _new_event(entry: Entry) -> AuditEvent:
+    user = entry.user if entry.user is not None and entry.user.pk else None
+    return AuditEvent(
+        at=timezone.now(),
+        user=user,
+        username=_clean(entry.username or (user.get_username() if user else ""), 150),
+        clinic_id=entry.clinic_id if entry.clinic_id is not None else getattr(user, "clinic_id", None),
+        patient_id=entry.patient_id,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=_clean(entry.object_id, 64),
+        ip=entry.ip,
+        user_agent=_clean(entry.user_agent, USER_AGENT_MAX),
+        # Through JSON and back, so the hash sees what the database will give back (string keys, lists).
+        details=json.loads(chain.canonical_json(entry.details)),
+    )
+
+
+_CHAIN_IN_TRANSACTION: ContextVar[bool] = ContextVar("chain_in_transaction", default=False)
+
+
+@contextmanager
+def chained_in_transaction() -> Iterator[None]:
+    """Chain the audit rows written inside this block in their own transaction, whatever the setting: for one long
+    transaction (loading the demo) whose rows, sealed after its commit, would read as "sealed late"."""
+    token = _CHAIN_IN_TRANSACTION.set(True)
+    try:
+        yield
+    finally:
+        _CHAIN_IN_TRANSACTION.reset(token)
+
+
+def seal_after_commit() -> bool:
+    """Whether audit rows are written unsealed and chained after commit (the default on PostgreSQL).
+
+    SQLite runs one writer at a time (every transaction begins IMMEDIATE), so a chain lock there costs nothing and a
+    second transaction to seal would cost an extra fsync: rows are chained in their writer's transaction.
+    """
+    if _CHAIN_IN_TRANSACTION.get():
+        return False
+    mode = settings.STEPWISE_AUDIT_SEAL
+    if mode == "auto":
+        return connection.vendor == "postgresql"
+    return mode == "after_commit"
+
+
+def _schedule_seal() -> None:
+    """Seal after this transaction commits: once per transaction, however many rows it appended."""
+    pending = connection.run_on_commit if connection.in_atomic_block else []
+    if not any(entry[1] is _seal_committed for entry in pending):  # entries: (savepoint ids, callback, robust)
+        transaction.on_commit(_seal_committed, robust=True)
+
+
+def _seal_committed() -> None:
+    # robust=True: the clinical write has committed; a failure here is logged, and verify_audit reports the rows
+    # it left unsealed once they pass STEPWISE_AUDIT_SEAL_WINDOW.
+    audit_seal()
+
+
+def audit_seal(*, batch: int = SEAL_BATCH) -> int:
+    """Chain every unsealed row this transaction can see, in insertion (id) order; returns how many it sealed.
+
+    The chain lock is held only for this short transaction: read the head, read the unsealed rows, write their
+    seq, hashes and sealed_at. Runs after every commit that appended rows; `manage.py seal_audit` runs it by hand.
+    """
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            seq, head_hash = _chain_head()
+            rows = list(
+                AuditEvent.objects.filter(hash__isnull=True)
+                .order_by("id")
+                .values("id", *[name for name in chain.EVENT_FIELDS if name != "seq"])[:batch]
+            )
+            sealed_at = timezone.now()
+            seals = []
+            for row in rows:
+                seq += 1
+                row.update(seq=seq, sealed_at=sealed_at)
+                row_hash = chain.link_hash(head_hash, chain.event_content(row))
+                seals.append((seq, head_hash, row_hash, sealed_at, row["id"]))
+                head_hash = row_hash
+            if seals:
+                with connection.cursor() as cursor:
+                    cursor.executemany(SEAL_SQL, seals)
+        sealed += len(seals)
+        if len(rows) < batch:
+            return sealed
+
+
 def _chain_head() -> tuple[int, str]:
-    """The last row's (seq, hash), read so that appenders queue and each links to the true last row.
+    """The last sealed row's (seq, hash), read so that appenders and sealers queue and each links to the true last row.
 
     PostgreSQL: sw_audit_chain_head() (migration 0004) takes a transaction-scoped advisory lock, then reads the head
     with a fresh snapshot, in one round trip. (Locking the last row with SELECT ... FOR UPDATE is not enough: under
@@ -83,7 +170,7 @@ def _chain_head() -> tuple[int, str]:
             cursor.execute("SELECT head_seq, head_hash FROM sw_audit_chain_head(%s)", [CHAIN_LOCK_KEY])
             row = cursor.fetchone()
     else:
-        row = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        row = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
     return (row[0], row[1]) if row else (0, chain.GENESIS)
 
 

@@ -3,7 +3,8 @@
 Problems found (each names the chain position, `seq`, where it can):
 - altered:    a row's content no longer matches its hash
 - removed:    a sequence number is missing from the chain
-- broken link / out of order: a row does not link to the row before it
+- broken link / out of order: a row does not link to the row before it, or was moved to another place
+- unsealed / sealed late: a row waited for the sealer longer than STEPWISE_AUDIT_SEAL_WINDOW (docs/audit-chain.md)
 - history changed / missing / not chained: a simple-history row differs from the hash chained when it was
   written, is gone, or was never chained (written behind the app's back)
 - no history / changed without history: a clinical row has no history, or differs from its latest history row
@@ -15,10 +16,13 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import Max, Model
+from django.utils import timezone
 
 from audit import chain, guards
 from audit.models import Action, AuditEvent
@@ -42,6 +46,7 @@ class Report:
     events: int = 0
     head_seq: int = 0
     head_hash: str = chain.GENESIS
+    unsealed: int = 0  # rows waiting for the sealer (part of `events`)
     history_rows: int = 0
     problems: list[Problem] = field(default_factory=list)
 
@@ -55,7 +60,7 @@ class Report:
 
 @dataclass(frozen=True)
 class _HistoryRef:
-    seq: int
+    seq: int | None  # None while its audit row waits to be sealed
     history_id: int
     fields: tuple[str, ...]
     row_sha256: str
@@ -90,38 +95,61 @@ def _check_file_digests(report: Report) -> None:
 
 
 def _check_chain(report: Report) -> dict[str, list[_HistoryRef]]:
-    """Walk the chain in insertion (id) order; return the history rows it vouches for, by history model."""
+    """Walk the chain in seq order, then the rows still waiting to be sealed; return the history rows they vouch for.
+
+    Rows chained in their writer's transaction (no `sealed_at`) were inserted under the chain lock, so their ids
+    rise with their seq: an id going backwards means rows were moved. Rows sealed after commit carry their id and
+    `sealed_at` under the hash instead, and must have been sealed within the window.
+    """
     refs: dict[str, list[_HistoryRef]] = defaultdict(list)
-    seen: set[int] = set()
+    window = settings.STEPWISE_AUDIT_SEAL_WINDOW
     previous: dict[str, Any] | None = None
-    rows = AuditEvent.objects.order_by("id").values("id", "previous_hash", "hash", *chain.EVENT_FIELDS)
+    last_in_transaction_id = 0
+    fields = ("id", "previous_hash", "hash", "sealed_at", *chain.EVENT_FIELDS)
+    rows = AuditEvent.objects.filter(seq__isnull=False).order_by("seq").values(*fields)
     for row in rows.iterator(chunk_size=2000):
         seq = row["seq"]
         if chain.link_hash(row["previous_hash"], chain.event_content(row)) != row["hash"]:
             report.problems.append(Problem(seq, "altered", f"audit row id {row['id']} does not match its hash"))
-        expected = (previous["seq"] + 1, previous["hash"]) if previous else (1, chain.GENESIS)
-        if previous and seq <= previous["seq"]:
-            message = f"audit row id {row['id']} comes after seq {previous['seq']}"
-            report.problems.append(Problem(seq, "out of order", message))
-        elif row["previous_hash"] != expected[1] and seq == expected[0]:
-            report.problems.append(Problem(seq, "broken link", "previous_hash is not the hash of the row before"))
-        elif row["previous_hash"] != expected[1]:
-            message = f"follows seq {previous['seq'] if previous else 0}, not seq {seq - 1}"
+        expected_seq, expected_hash = (previous["seq"] + 1, previous["hash"]) if previous else (1, chain.GENESIS)
+        for missing in range(expected_seq, seq):
+            report.problems.append(Problem(missing, "removed", "this row of the chain is missing"))
+        if row["previous_hash"] != expected_hash:
+            message = "previous_hash is not the hash of the row before"
             report.problems.append(Problem(seq, "broken link", message))
-        seen.add(seq)
+        if row["sealed_at"] is None:
+            if row["id"] < last_in_transaction_id:
+                message = f"audit row id {row['id']} was written before id {last_in_transaction_id}, seq {seq - 1}"
+                report.problems.append(Problem(seq, "out of order", message))
+            last_in_transaction_id = row["id"]
+        elif row["sealed_at"] - row["at"] > window:
+            message = f"audit row id {row['id']} was sealed {row['sealed_at'] - row['at']} after it was written"
+            report.problems.append(Problem(seq, "sealed late", message))
         previous = row
         report.events += 1
-        if row["action"] == Action.RECORD_CHANGE and isinstance(row["details"], dict):
-            _collect_ref(report, refs, row)
+        _collect_ref(report, refs, row)
     if previous:
         report.head_seq, report.head_hash = previous["seq"], previous["hash"]
-    top = max(seen, default=0)
-    for missing in sorted(set(range(1, top + 1)) - seen):
-        report.problems.append(Problem(missing, "removed", "this row of the chain is missing"))
+    _check_unsealed(report, refs, window)
     return refs
 
 
+def _check_unsealed(report: Report, refs: dict[str, list[_HistoryRef]], window: timedelta) -> None:
+    """Rows not sealed yet: a few seconds' worth is normal (the sealer runs right after commit); older is not."""
+    overdue = timezone.now() - window
+    rows = AuditEvent.objects.filter(hash__isnull=True).order_by("id").values("id", "sealed_at", *chain.EVENT_FIELDS)
+    for row in rows.iterator(chunk_size=2000):
+        report.events += 1
+        report.unsealed += 1
+        if row["at"] < overdue:
+            message = f"audit row id {row['id']} ({row['action']}, written {row['at']:%Y-%m-%d %H:%M:%S}) is unsealed"
+            report.problems.append(Problem(None, "unsealed", f"{message} after more than {window}"))
+        _collect_ref(report, refs, row)
+
+
 def _collect_ref(report: Report, refs: dict[str, list[_HistoryRef]], row: dict[str, Any]) -> None:
+    if row["action"] != Action.RECORD_CHANGE or not isinstance(row["details"], dict):
+        return
     details = row["details"]
     try:
         ref = _HistoryRef(row["seq"], int(details["history_id"]), tuple(details["fields"]), str(details["row_sha256"]))

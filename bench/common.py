@@ -24,7 +24,7 @@ PYTHON = sys.executable
 DATA_DIR = Path(os.environ.get("STEPWISE_BENCH_DIR", Path(tempfile.gettempdir()) / "stepwise-bench"))
 PG_HOST = "127.0.0.1"
 PG_USER = "postgres"
-PG_PREFIX = "stepwise_bench"
+PG_PREFIX = os.environ.get("STEPWISE_BENCH_PG_PREFIX", "stepwise_bench")  # e.g. h20_bench on a shared server
 
 # Production settings (DEBUG off), served over plain HTTP on 127.0.0.1: no HTTPS redirect. config.bench_settings is
 # config.settings with only the plain static-files storage, so pages render without a collectstatic manifest (no

@@ -122,6 +122,16 @@ def _session(user: Any) -> str:
     return client.cookies["sessionid"].value
 
 
+def _board_url() -> dict[str, str]:
+    """The board's auto-refresh fragment (issue 14) if the app has it, else the whole board page."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return {"board_url": reverse("challenges:board_fragment"), "board_what": "board fragment"}
+    except NoReverseMatch:
+        return {"board_url": reverse("challenges:board"), "board_what": "full board page (no board_fragment URL)"}
+
+
 def setup_rows() -> dict[str, Any]:
     """Users, sessions and challenges for the three parts; returns what the clients need (ids, cookies, URLs)."""
     from datetime import date
@@ -185,6 +195,8 @@ def setup_rows() -> dict[str, Any]:
         "patients": patients,
         "overhead_cookie": _session(nurse),
         "challenge_url": reverse("challenges:detail", args=[demo.pk]),
+        "patient_url": reverse("patients:detail", args=[demo.patient_id]),
+        **_board_url(),
         "checklist": no_wait.checklist_items,
         "search_words": ["rahman", "smith", "bench", "okafor", "ngu"],
     }
@@ -236,6 +248,19 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every gunicorn process (its own process group), from /proc; not PostgreSQL's."""
+        assert self.proc is not None
+        total_ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # pgrp
+                total_ticks += int(fields[11]) + int(fields[12])
+        return total_ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -295,18 +320,46 @@ def wrk(port: int, path: str, cookie: str, *, connections: int, seconds: int) ->
     return figures
 
 
-def overhead(port: int, rows: dict[str, Any], seconds: int) -> dict[str, Any]:
+FLOOR_PAGES = ("health", "plain")
+
+
+def overhead(port: int, rows: dict[str, Any], seconds: int, server: Server) -> dict[str, Any]:
+    """wrk on the two floors and the three pages, interleaved per round so load on the machine falls on all alike."""
     cookie = f"sessionid={rows['overhead_cookie']}"
-    out: dict[str, Any] = {}
-    for name, path in (("health", "/health/"), ("challenge", rows["challenge_url"])):
+    paths = {
+        "health": "/health/",
+        "plain": "/bench/plain/",
+        "challenge": rows["challenge_url"],
+        "board": rows["board_url"],
+        "patient": rows["patient_url"],
+    }
+    for path in paths.values():
         status, _body = _get(port, path, cookie)
         assert status == 200, (path, status)
-        wrk(port, path, cookie, connections=2, seconds=2)  # warm-up
-        out[name] = {
-            "latency": wrk(port, path, cookie, connections=1, seconds=seconds),
-            "saturation": wrk(port, path, cookie, connections=16, seconds=seconds),
-        }
-    return out
+        wrk(port, path, cookie, connections=2, seconds=1)  # warm-up
+    out: dict[str, Any] = {name: {"latency": [], "saturation": []} for name in paths}
+    for _round in range(2):
+        for name, path in paths.items():
+            # CPU per request from the one-connection run: at most one request is in flight at either end.
+            cpu_before = server.cpu_seconds()
+            figures = wrk(port, path, cookie, connections=1, seconds=max(3, seconds // 2))
+            figures["cpu_s_per_request"] = (server.cpu_seconds() - cpu_before) / max(figures["requests"], 1)
+            out[name]["latency"].append(figures)
+            out[name]["saturation"].append(wrk(port, path, cookie, connections=16, seconds=max(4, seconds)))
+    return {name: _median_runs(runs) for name, runs in out.items()}
+
+
+def _median_runs(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Each figure as the median over the rounds (two rounds: their mean); errors summed."""
+    merged: dict[str, Any] = {}
+    for kind, figures in runs.items():
+        keys = [k for k in figures[0] if isinstance(figures[0][k], int | float)]
+        merged[kind] = {k: sorted(f[k] for f in figures)[len(figures) // 2] for k in keys}
+        if len(figures) == 2:
+            merged[kind].update({k: (figures[0][k] + figures[1][k]) / 2 for k in keys})
+        for k in ("status_errors", "socket_errors"):
+            merged[kind][k] = sum(f[k] for f in figures)
+    return merged
 
 
 # --- HTTP clients ---------------------------------------------------------------------------------------------
@@ -377,12 +430,11 @@ class DoseTally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def dose_blast(port: int, rows: dict[str, Any], seconds: float) -> dict[str, Any]:
+def dose_blast(port: int, rows: dict[str, Any], seconds: float, clients: int = DOSE_CLIENTS) -> dict[str, Any]:
+    specs = rows["dose_clients"][:clients]
     tally = DoseTally()
     deadline: list[float] = []  # set when every client holds its CSRF token and the run starts
-    start_gate = threading.Barrier(
-        len(rows["dose_clients"]) + 1, action=lambda: deadline.append(time.monotonic() + seconds)
-    )
+    start_gate = threading.Barrier(len(specs) + 1, action=lambda: deadline.append(time.monotonic() + seconds))
 
     def client(spec: dict[str, Any]) -> None:
         browser, pk = Browser(port, spec["cookie"]), spec["challenge"]
@@ -417,7 +469,7 @@ def dose_blast(port: int, rows: dict[str, Any], seconds: float) -> dict[str, Any
         finally:
             browser.close()
 
-    threads = [threading.Thread(target=client, args=(spec,), daemon=True) for spec in rows["dose_clients"]]
+    threads = [threading.Thread(target=client, args=(spec,), daemon=True) for spec in specs]
     for thread in threads:
         thread.start()
     start_gate.wait(timeout=120)
@@ -434,8 +486,67 @@ def dose_blast(port: int, rows: dict[str, Any], seconds: float) -> dict[str, Any
         "error_samples": tally.errors[:5],
         "rps": acked / elapsed,
         **_latency(tally.times),
-        "verified": verify_doses(tally.acknowledged, [spec["challenge"] for spec in rows["dose_clients"]]),
+        "verified": verify_doses(tally.acknowledged, [spec["challenge"] for spec in specs]),
     }
+
+
+def insert_blast(port: int, rows: dict[str, Any], seconds: float, clients: int) -> dict[str, Any]:
+    """The write floor: the same clients POST the bare-INSERT view (bench/floor_views.py) as fast as answers come."""
+    specs = rows["dose_clients"][:clients]
+    tally = DoseTally()
+    deadline: list[float] = []
+    start_gate = threading.Barrier(len(specs) + 1, action=lambda: deadline.append(time.monotonic() + seconds))
+
+    def client(spec: dict[str, Any]) -> None:
+        browser = Browser(port, spec["cookie"])
+        try:
+            _status, _loc, page = browser.request("GET", f"/challenges/{spec['challenge']}/")
+            token = _csrf(page)
+            start_gate.wait(timeout=120)
+            while time.monotonic() < deadline[0]:
+                began = time.perf_counter()
+                status, _location, body = browser.request(
+                    "POST", "/bench/insert/", {"csrfmiddlewaretoken": token, "note": "floor"}
+                )
+                with tally.lock:
+                    tally.times.append(time.perf_counter() - began)
+                    if status == 302:
+                        tally.acknowledged[spec["challenge"]].append("")
+                    else:
+                        tally.errors.append(f"{status} {body[:200]!r}")
+        except Exception as exc:  # noqa: BLE001 - counted, as in dose_blast
+            with tally.lock:
+                tally.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            browser.close()
+
+    threads = [threading.Thread(target=client, args=(spec,), daemon=True) for spec in specs]
+    for thread in threads:
+        thread.start()
+    start_gate.wait(timeout=120)
+    began = time.monotonic()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    elapsed = time.monotonic() - began
+    acked = sum(len(keys) for keys in tally.acknowledged.values())
+    return {"clients": len(specs), "seconds": elapsed, "acknowledged": acked, "errors": len(tally.errors),
+            "rps": acked / elapsed, **_latency(tally.times)}  # fmt: skip
+
+
+CHAIN_KINDS = {"altered", "removed", "broken link", "out of order", "unsealed", "sealed late"}
+
+
+def audit_chain_check() -> dict[str, Any]:
+    """verify_audit's chain problems after the runs (the bench's own rows, made with objects.create, have no
+    history, so history-kind problems are left out: they say nothing about the chain)."""
+    from django.db import connection
+
+    from audit import verify
+
+    connection.close()
+    report = verify.verify_all()
+    problems = [str(p) for p in report.problems if p.kind in CHAIN_KINDS]
+    return {"events": report.events, "unsealed": report.unsealed, "problems": len(problems), "samples": problems[:3]}
 
 
 def verify_doses(acknowledged: dict[int, list[str]], challenges: list[int]) -> dict[str, Any]:
@@ -601,11 +712,15 @@ def main() -> None:
     parser.add_argument("--dose-seconds", type=float, default=15, help="the 50-client dose run (60 for the full run)")
     parser.add_argument("--clinic-seconds", type=float, default=30, help="the clinic-sized load (60 for the full run)")
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--pages-only", action="store_true", help="only the page floors and ratios (wrk)")
     args = parser.parse_args()
     django_setup(args.database_url)
     from django.db import connection
 
     rows = setup_rows()
+    from bench.floor_views import ensure_floor_table
+
+    ensure_floor_table()
     connection.close()
     result: dict[str, Any] = {
         "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
@@ -613,11 +728,20 @@ def main() -> None:
     }
     with Server(args.database_url, args.workers, args.threads) as server:
         if shutil.which("wrk"):
-            result["overhead"] = overhead(server.port, rows, args.seconds)
+            result["overhead"] = overhead(server.port, rows, args.seconds, server)
         else:
             print("wrk is missing (Debian package wrk): overhead not measured", file=sys.stderr)
+        if args.pages_only:
+            print(json.dumps(result, indent=2))
+            write_json(args.json, result)
+            return
+        # Dose posts against the write floor at 16 clients, side by side, then the 50-client run.
+        result["floor_insert16"] = insert_blast(server.port, rows, args.dose_seconds / 2, 16)
+        result["doses16"] = dose_blast(server.port, rows, args.dose_seconds / 2, 16)
         result["doses"] = dose_blast(server.port, rows, args.dose_seconds)
         result["clinic"] = clinic_load(server.port, rows, args.clinic_seconds)
+    result["audit_chain"] = audit_chain_check()
+    result["board_what"] = rows["board_what"]
     print(json.dumps(result, indent=2))
     write_json(args.json, result)
 

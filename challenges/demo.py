@@ -14,6 +14,7 @@ from unittest import mock
 
 from django.utils import timezone
 
+from audit.services import chained_in_transaction
 from challenges.home import services as home
 from challenges.models import Challenge, FollowUp, Protocol
 from challenges.reports import build_signed_report
@@ -63,7 +64,12 @@ def _clock(start: datetime) -> Iterator[_Clock]:
         def now(tz: tzinfo | None = None) -> datetime:
             return clock.now.astimezone(tz) if tz else clock.now.replace(tzinfo=None)
 
-    with mock.patch("django.utils.timezone.datetime", DemoTime):
+    # Rows stamped by this clock are chained in place: sealed after commit, at the real time, they would read as
+    # sealed days after they were written (verify_audit's "sealed late").
+    with (
+        mock.patch("django.utils.timezone.datetime", DemoTime),
+        chained_in_transaction(),
+    ):
         yield clock
 
 

@@ -7,3 +7,5 @@ so {% static %} must not need the collectstatic manifest that production's stora
 from config.settings import *  # noqa: F403
 
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+
+ROOT_URLCONF = "config.bench_urls"  # the app's URLs plus the bench floors (bench/floor_views.py)

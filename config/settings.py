@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import strict_bool
 
@@ -259,3 +260,11 @@ STEPWISE_DEMO_PASSWORD = "stepwise-demo"  # noqa: S105 - the published demo logi
 
 # Clinical history is never reverted from the admin (the admin also refuses it; this is the second lock).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Audit chain (docs/audit-chain.md): "auto" chains rows in the writer's transaction on SQLite and seals them right
+# after commit on PostgreSQL; "in_transaction" or "after_commit" forces one way. A row still unsealed after the
+# window (or sealed later than it) is a problem for verify_audit.
+STEPWISE_AUDIT_SEAL = env.str("STEPWISE_AUDIT_SEAL", default="auto")
+if STEPWISE_AUDIT_SEAL not in ("auto", "in_transaction", "after_commit"):
+    raise ImproperlyConfigured("STEPWISE_AUDIT_SEAL must be auto, in_transaction or after_commit")
+STEPWISE_AUDIT_SEAL_WINDOW = timedelta(seconds=env.int("STEPWISE_AUDIT_SEAL_WINDOW_SECONDS", default=60))

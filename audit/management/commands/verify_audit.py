@@ -31,7 +31,8 @@ class Command(BaseCommand):
             if len(problems) > MAX_LISTED:
                 self.stderr.write(f"... and {len(problems) - MAX_LISTED} more")
             raise CommandError(f"FAILED: {len(problems)} problem(s); the first is at {problems[0]}")
+        waiting = f"; {report.unsealed} waiting to be sealed" if report.unsealed else ""
         self.stdout.write(
             f"OK: {report.events} audit events, {report.history_rows} history rows; "
-            f"head seq {report.head_seq} hash {report.head_hash}"
+            f"head seq {report.head_seq} hash {report.head_hash}{waiting}"
         )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from audit.services import chained_in_transaction
 from challenges import demo as challenge_demo
 from challenges.library.services.standard import load_standard_library, refresh_standard_protocols
 from patients import demo
@@ -25,7 +26,9 @@ class Command(BaseCommand):
                 "DEBUG is off: refusing to load demo logins with a published password into what may be a "
                 "production database. Use --force if you really mean it."
             )
-        with transaction.atomic():
+        # One long transaction: its audit rows are chained in place, not sealed after a commit that may come minutes
+        # after the first of them was written (verify_audit's "sealed late"; docs/audit-chain.md).
+        with chained_in_transaction(), transaction.atomic():
             load_standard_library()
             refresh_standard_protocols()  # a database from an earlier release gets this release's protocols
             users = demo.load_people()

@@ -1,0 +1,189 @@
+"""Audit rows written unsealed in the clinical transaction and sealed right after commit (docs/audit-chain.md).
+
+PostgreSQL does this by default; here STEPWISE_AUDIT_SEAL forces it on SQLite, so the same code runs. A test's
+transaction never commits, so `django_capture_on_commit_callbacks(execute=True)` plays the commit: the callbacks
+the app registered run when the block ends, as they would after a real COMMIT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit import verify
+from audit.models import Action, AuditEvent
+from audit.services import Entry, audit_append, audit_seal
+from clinics.services import clinical_record_save
+from patients.models import Trigger
+from tests.audit.conftest import attacker_sql, raw_fails
+
+FIELDS = (
+    "seq",
+    "at",
+    "user_id",
+    "username",
+    "clinic_id",
+    "patient_id",
+    "action",
+    "object_type",
+    "object_id",
+    "ip",
+    "user_agent",
+    "details",
+    "id",
+    "sealed_at",
+)
+
+
+@pytest.fixture(autouse=True)
+def after_commit(settings, nurse, patient):
+    """From here on rows are sealed after commit; the cast above was written (and chained) before."""
+    settings.STEPWISE_AUDIT_SEAL = "after_commit"
+    settings.STEPWISE_AUDIT_SEAL_WINDOW = dt.timedelta(seconds=60)
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _expected_hash(event: AuditEvent) -> str:
+    """The documented formula for a row sealed after commit, written out independently of audit.chain."""
+    content = {name: getattr(event, name) for name in FIELDS}
+    content["at"], content["sealed_at"] = _utc(event.at), _utc(event.sealed_at)
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((event.previous_hash + text).encode()).hexdigest()
+
+
+def _write_trigger(nurse, patient, substance: str = "Sesame") -> Trigger:
+    return clinical_record_save(record=Trigger(patient=patient, substance=substance), by=nurse)
+
+
+def test_a_write_is_unsealed_until_its_transaction_commits_then_continues_the_chain(
+    nurse, patient, django_capture_on_commit_callbacks
+):
+    head = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()  # the chain so far, sealed in place
+    assert head.sealed_at is None
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        trigger = _write_trigger(nurse, patient)
+        event = AuditEvent.objects.get(object_type="patients.trigger", object_id=str(trigger.pk))
+        assert (event.seq, event.previous_hash, event.hash, event.sealed_at) == (None, None, None, None)
+    assert len(callbacks) == 1  # one seal per transaction
+    event.refresh_from_db()
+    assert (event.seq, event.previous_hash) == (head.seq + 1, head.hash)
+    assert event.hash == _expected_hash(event)
+    assert event.at <= event.sealed_at <= timezone.now()
+    report = verify.verify_all()
+    assert report.ok, report.sorted_problems()[:3]
+    assert (report.head_seq, report.unsealed) == (event.seq, 0)
+
+
+def test_one_seal_chains_every_row_of_a_transaction_in_the_order_written(nurse, patient):
+    first = audit_append(Entry(action=Action.LOGIN, user=nurse))
+    second = audit_append(Entry(action=Action.LOGOUT, user=nurse))
+    assert audit_seal() == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.seq == first.seq + 1
+    assert second.previous_hash == first.hash
+    assert audit_seal() == 0
+
+
+def test_a_page_read_is_logged_and_sealed_after_the_response(
+    client, nurse, patient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.force_login(nurse)  # its sign-in row is sealed with the read
+        assert client.get(reverse("patients:detail", args=[patient.pk])).status_code == HTTPStatus.OK
+    view = AuditEvent.objects.get(action=Action.CHART_VIEW)
+    assert view.hash == _expected_hash(view)
+    assert verify.verify_all().ok
+
+
+def test_a_row_left_unsealed_too_long_is_reported(nurse, patient):
+    audit_seal()
+    stuck = audit_append(Entry(action=Action.LOGIN, user=nurse))  # its seal never ran: the process died, say
+    assert verify.verify_all().ok  # waiting a moment is normal
+    assert verify.verify_all().unsealed == 1
+    two_minutes_ago = timezone.now() - dt.timedelta(minutes=2)
+    attacker_sql("UPDATE audit_auditevent SET at = %s WHERE id = %s", [two_minutes_ago, stuck.pk])
+    problems = verify.verify_all().problems
+    assert [p.kind for p in problems] == ["unsealed"]
+    assert f"audit row id {stuck.pk} (login," in problems[0].message
+
+
+def test_a_backdated_row_slipped_in_before_the_seal_is_reported_as_sealed_late(nurse, patient):
+    audit_seal()
+    forged = audit_append(Entry(action=Action.LOGIN, user=nurse))
+    three_hours_ago = timezone.now() - dt.timedelta(hours=3)
+    attacker_sql("UPDATE audit_auditevent SET at = %s WHERE id = %s", [three_hours_ago, forged.pk])
+    audit_seal()
+    forged.refresh_from_db()
+    problems = verify.verify_all().problems
+    assert [(p.seq, p.kind) for p in problems] == [(forged.seq, "sealed late")]
+
+
+def test_a_sealed_row_altered_moved_or_reordered_is_found(nurse, patient):
+    for n in range(4):
+        audit_append(Entry(action=Action.LOGIN_FAILED, username=f"guess-{n}"))
+    audit_seal()
+    rows = list(AuditEvent.objects.filter(sealed_at__isnull=False).order_by("seq"))
+    assert verify.verify_all().ok
+    first, second = rows[1], rows[2]
+
+    attacker_sql("UPDATE audit_auditevent SET username = 'someone-else' WHERE id = %s", [first.pk])
+    assert [(p.seq, p.kind) for p in verify.verify_all().problems] == [(first.seq, "altered")]
+    attacker_sql("UPDATE audit_auditevent SET username = %s WHERE id = %s", [first.username, first.pk])
+
+    # Reordered: the two rows trade places in the chain (seq and links), each keeping its own content.
+    attacker_sql(
+        "UPDATE audit_auditevent SET seq = seq + 1000000, previous_hash = 'x' || id, hash = 'y' || id "
+        "WHERE id IN (%s, %s)",
+        [first.pk, second.pk],
+    )
+    for row, place in ((first, second), (second, first)):
+        attacker_sql(
+            "UPDATE audit_auditevent SET seq = %s, previous_hash = %s, hash = %s WHERE id = %s",
+            [place.seq, place.previous_hash, place.hash, row.pk],
+        )
+    kinds = {(p.seq, p.kind) for p in verify.verify_all().problems}
+    assert (first.seq, "altered") in kinds
+    assert (second.seq, "altered") in kinds
+
+
+def test_the_database_lets_a_row_be_sealed_once_and_never_changed(nurse, patient):
+    audit_seal()
+    pending = audit_append(Entry(action=Action.LOGIN, user=nurse))
+    assert raw_fails("UPDATE audit_auditevent SET username = 'eve' WHERE id = %s", [pending.pk])
+    assert raw_fails(
+        "UPDATE audit_auditevent SET username = 'eve', seq = 999999, previous_hash = 'a', hash = 'b', sealed_at = %s "
+        "WHERE id = %s",
+        [timezone.now(), pending.pk],
+    )  # sealing cannot carry a change of content with it
+    assert raw_fails("DELETE FROM audit_auditevent WHERE id = %s", [pending.pk])
+    audit_seal()
+    pending.refresh_from_db()
+    assert pending.hash is not None
+    assert raw_fails("UPDATE audit_auditevent SET hash = 'c' WHERE id = %s", [pending.pk])
+    assert raw_fails("UPDATE audit_auditevent SET seq = NULL, hash = NULL WHERE id = %s", [pending.pk])
+    assert verify.verify_all().ok
+
+
+def test_verify_audit_says_how_many_rows_wait_for_the_sealer(nurse, patient):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    audit_seal()
+    audit_append(Entry(action=Action.LOGIN, user=nurse))
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert out.getvalue().strip().endswith("; 1 waiting to be sealed")
+    call_command("seal_audit", stdout=out)
+    assert "Sealed 1 audit row(s)." in out.getvalue()
+    assert AuditEvent.objects.filter(hash__isnull=True).count() == 0
