@@ -1,0 +1,303 @@
+"""A clinic's outcomes, counted in the database: one aggregate query per figure, whatever the number of challenges.
+
+Every figure starts from `finished_challenges`: the clinic's challenges (never another clinic's), not entered in
+error, whose dosing is over (completed or stopped), scheduled within the date range, of the chosen food, age band
+and kind. Home-plan pauses count every home plan of the range, finished or not (a plan under way can be paused).
+
+The threshold data for the eliciting-dose distributions (`threshold_rows`) are one row per finished challenge with
+a confirmed outcome, with its active doses in order: two queries, whatever the number of challenges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from challenges.models import Challenge, ChallengeEvent, Dose, Observation, Setting, Status, Treatment, TreatmentKind
+from challenges.run.models import Outcome
+from clinical.thresholds import GivenDose
+
+FINISHED = (Status.COMPLETED, Status.STOPPED)
+
+# Age at the challenge, in bands a paediatric allergy clinic reports by. A band is counted in days from the date of
+# birth (365.25 a year), so a child enters the next band within a day of the birthday.
+AGE_BANDS: dict[str, tuple[str, int, int | None]] = {
+    "under_2": ("Under 2 years", 0, 2),
+    "2_5": ("2 to 5 years", 2, 6),
+    "6_11": ("6 to 11 years", 6, 12),
+    "12_17": ("12 to 17 years", 12, 18),
+    "adult": ("18 years and over", 18, None),
+}
+DAYS_PER_YEAR = 365.25
+
+# Time from the last dose before the first symptom to that symptom, in bands (minutes: from, to).
+ONSET_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("under 5 min", 0, 5),
+    ("5 to 14 min", 5, 15),
+    ("15 to 29 min", 15, 30),
+    ("30 to 59 min", 30, 60),
+    ("1 to 2 h", 60, 120),
+    ("2 h or more", 120, None),
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the allergist chose; None means all."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    food: str | None = None  # an allergen group (challenges.library.models.AllergenGroup)
+    age_band: str | None = None
+    kind: str | None = None
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def in_scope(challenges: QuerySet[Challenge], filters: Filters) -> QuerySet[Challenge]:
+    """The clinic's challenges (the caller passes access.challenges_for) narrowed by the filters; never in error."""
+    rows = challenges.filter(entered_in_error=False)
+    if filters.date_from:
+        rows = rows.filter(scheduled_at__gte=_start_of(filters.date_from))
+    if filters.date_to:
+        rows = rows.filter(scheduled_at__lt=_start_of(filters.date_to + timedelta(days=1)))
+    if filters.food:
+        rows = rows.filter(protocol__food__allergen_group=filters.food)
+    if filters.kind:
+        rows = rows.filter(protocol__kind=filters.kind)
+    if filters.age_band:
+        _, low, high = AGE_BANDS[filters.age_band]
+        age = ExpressionWrapper(TruncDate("scheduled_at") - F("patient__date_of_birth"), output_field=DurationField())
+        rows = rows.alias(age=age).filter(age__gte=timedelta(days=low * DAYS_PER_YEAR))
+        if high is not None:
+            rows = rows.filter(age__lt=timedelta(days=high * DAYS_PER_YEAR))
+    return rows
+
+
+def finished_challenges(challenges: QuerySet[Challenge], filters: Filters) -> QuerySet[Challenge]:
+    return in_scope(challenges, filters).filter(status__in=FINISHED)
+
+
+# --- the figures ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart and one row of its table."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    done: int
+    outcomes: tuple[Bar, ...]
+    grades: tuple[Bar, ...]
+    adrenaline_challenges: int
+    adrenaline_doses: int
+    reacted: int  # finished challenges that failed
+    steps: tuple[Bar, ...]
+    onset: tuple[Bar, ...]
+    home_plans: int
+    paused_plans: int
+    pauses: int
+    resumed_plans: int
+
+
+def figures(challenges: QuerySet[Challenge], filters: Filters) -> Figures:
+    """Every figure of the outcomes page, in eight queries."""
+    done = finished_challenges(challenges, filters)
+    outcomes = _outcomes(done)
+    adrenaline = _adrenaline(done)
+    home = _home_pauses(in_scope(challenges, filters))
+    return Figures(
+        done=sum(bar.count for bar in outcomes),
+        outcomes=outcomes,
+        grades=_grades(done),
+        adrenaline_challenges=adrenaline["challenges"],
+        adrenaline_doses=adrenaline["doses"],
+        reacted=next((bar.count for bar in outcomes if bar.label == Outcome.FAILED.label), 0),
+        steps=_eliciting_steps(done),
+        onset=_onset(done),
+        home_plans=home["plans"],
+        paused_plans=home["paused_plans"],
+        pauses=home["pauses"],
+        resumed_plans=home["resumed_plans"],
+    )
+
+
+def _outcomes(done: QuerySet[Challenge]) -> tuple[Bar, ...]:
+    counts = dict(done.order_by().values_list("outcome").annotate(n=Count("pk")))
+    bars = [Bar(str(choice.label), counts.get(choice.value, 0)) for choice in Outcome]
+    if counts.get(""):
+        bars.append(Bar("Not yet confirmed", counts[""]))
+    return tuple(bars)
+
+
+def _grades(done: QuerySet[Challenge]) -> tuple[Bar, ...]:
+    """Confirmed reaction grades, by scale and grade (clinics may grade with more than one scale)."""
+    rows = (
+        done.exclude(grade="")
+        .order_by()
+        .values_list("grade_scale", "grade")
+        .annotate(n=Count("pk"))
+        .order_by("grade_scale", "grade")
+    )
+    return tuple(Bar(f"{scale.upper() or 'Grade'} {grade}".strip(), n) for scale, grade, n in rows)
+
+
+def _adrenaline(done: QuerySet[Challenge]) -> dict[str, int]:
+    given = Treatment.objects.filter(challenge__in=done, kind=TreatmentKind.ADRENALINE, entered_in_error=False)
+    result = given.aggregate(challenges=Count("challenge", distinct=True), doses=Count("pk"))
+    return {"challenges": result["challenges"] or 0, "doses": result["doses"] or 0}
+
+
+def _active_doses() -> QuerySet[Dose]:
+    return Dose.objects.filter(entered_in_error=False, is_placebo=False)
+
+
+def _eliciting_steps(done: QuerySet[Challenge]) -> tuple[Bar, ...]:
+    """Failed challenges by the protocol step of the last active dose given (the one that elicited)."""
+    last_step = _active_doses().filter(challenge=OuterRef("pk")).order_by("-sequence").values("step_number")[:1]
+    rows = (
+        done.filter(outcome=Outcome.FAILED)
+        .order_by()
+        .annotate(step=Subquery(last_step, output_field=IntegerField()))
+        .values_list("step")
+        .annotate(n=Count("pk"))
+        .order_by("step")
+    )
+    return tuple(Bar(f"Step {step}" if step else "No dose recorded", n) for step, n in rows)
+
+
+def _onset(done: QuerySet[Challenge]) -> tuple[Bar, ...]:
+    """Challenges with a symptom, by the time from the last dose before the first symptom to that symptom."""
+    first_symptom = (
+        Observation.objects.filter(challenge=OuterRef("pk"), entered_in_error=False, severity__gte=1)
+        .order_by()
+        .values("challenge")
+        .annotate(first=Min("observed_at"))
+        .values("first")
+    )
+    last_dose = (
+        Dose.objects.filter(challenge=OuterRef("pk"), entered_in_error=False, given_at__lte=OuterRef("first_symptom"))
+        .order_by("-given_at")
+        .values("given_at")[:1]
+    )
+    band = Case(
+        *[
+            When(
+                Q(wait__gte=timedelta(minutes=low)) & (Q(wait__lt=timedelta(minutes=high)) if high else Q()),
+                then=Value(label),
+            )
+            for label, low, high in ONSET_BANDS
+        ],
+        output_field=CharField(),
+    )
+    rows = (
+        done.order_by()
+        .alias(first_symptom=Subquery(first_symptom, output_field=DateTimeField()))
+        .alias(last_dose=Subquery(last_dose, output_field=DateTimeField()))
+        .filter(first_symptom__isnull=False, last_dose__isnull=False)
+        .alias(wait=ExpressionWrapper(F("first_symptom") - F("last_dose"), output_field=DurationField()))
+        .annotate(band=band)
+        .values_list("band")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict(rows)
+    return tuple(Bar(label, counts.get(label, 0)) for label, _, _ in ONSET_BANDS)
+
+
+def _home_pauses(scope: QuerySet[Challenge]) -> dict[str, int]:
+    """Home plans of the range; how many were paused for symptoms (and how often), and how many resumed."""
+    plans = scope.filter(setting=Setting.HOME).exclude(status__in=(Status.PLANNED, Status.CANCELLED))
+    paused = Q(kind="status", to_status=Status.PAUSED)
+    resumed = Q(kind="status", from_status=Status.PAUSED, to_status=Status.DOSING)
+    result = plans.aggregate(plans=Count("pk", distinct=True))
+    events = ChallengeEvent.objects.filter(challenge__in=plans).aggregate(
+        paused_plans=Count("challenge", distinct=True, filter=paused),
+        pauses=Count("pk", filter=paused),
+        resumed_plans=Count("challenge", distinct=True, filter=resumed),
+    )
+    return {"plans": result["plans"] or 0, **{key: value or 0 for key, value in events.items()}}
+
+
+# --- the threshold data ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThresholdRow:
+    """One finished challenge with a confirmed outcome, for the threshold intervals and the research export."""
+
+    pk: int
+    allergen_group: str
+    food: str
+    kind: str
+    outcome: str
+    scheduled_on: date
+    date_of_birth: date
+    blinded: bool
+    doses: tuple[GivenDose, ...]
+
+
+def threshold_rows(challenges: QuerySet[Challenge], filters: Filters) -> list[ThresholdRow]:
+    """The finished challenges with an outcome and every dose given (placebos included, flagged), in two queries."""
+    confirmed = finished_challenges(challenges, filters).exclude(outcome="")
+    rows = list(
+        confirmed.order_by("scheduled_at", "pk").values_list(
+            "pk",
+            "protocol__food__allergen_group",
+            "protocol__food__name",
+            "protocol__kind",
+            "outcome",
+            "scheduled_at",
+            "patient__date_of_birth",
+            "blinded",
+        )
+    )
+    doses: dict[int, list[GivenDose]] = {}
+    given = (
+        Dose.objects.filter(challenge__in=confirmed.values("pk"), entered_in_error=False)
+        .order_by("challenge_id", "sequence")
+        .values_list("challenge_id", "protein_mg", "is_placebo")
+    )
+    for challenge_id, protein_mg, is_placebo in given:
+        doses.setdefault(challenge_id, []).append(GivenDose(Decimal(protein_mg), is_placebo=is_placebo))
+    return [
+        ThresholdRow(
+            pk=pk,
+            allergen_group=group,
+            food=food,
+            kind=kind,
+            outcome=outcome,
+            scheduled_on=timezone.localdate(scheduled_at),
+            date_of_birth=born,
+            blinded=blinded,
+            doses=tuple(doses.get(pk, ())),
+        )
+        for pk, group, food, kind, outcome, scheduled_at, born, blinded in rows
+    ]
