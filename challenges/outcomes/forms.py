@@ -14,18 +14,18 @@ from clinical.kinds import KIND_CHOICES
 from clinics.forms import PlainTextForm
 
 ALL = [("", _("All"))]
+FOOD_CHOICES = ALL + list(AllergenGroup.choices)
+AGE_CHOICES = ALL + [(code, label) for code, (label, _low, _high) in AGE_BANDS.items()]
+KIND_FILTER_CHOICES = ALL + list(KIND_CHOICES)
+LABELS = {"food": dict(FOOD_CHOICES), "age_band": dict(AGE_CHOICES), "kind": dict(KIND_FILTER_CHOICES)}
 
 
 class OutcomeFilterForm(PlainTextForm):
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    food = forms.ChoiceField(label=_("Food"), required=False, choices=ALL + list(AllergenGroup.choices))
-    age_band = forms.ChoiceField(
-        label=_("Age at challenge"),
-        required=False,
-        choices=ALL + [(code, label) for code, (label, _low, _high) in AGE_BANDS.items()],
-    )
-    kind = forms.ChoiceField(label=_("Challenge kind"), required=False, choices=ALL + list(KIND_CHOICES))
+    food = forms.ChoiceField(label=_("Food"), required=False, choices=FOOD_CHOICES)
+    age_band = forms.ChoiceField(label=_("Age at challenge"), required=False, choices=AGE_CHOICES)
+    kind = forms.ChoiceField(label=_("Challenge kind"), required=False, choices=KIND_FILTER_CHOICES)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -41,9 +41,8 @@ class OutcomeFilterForm(PlainTextForm):
             value = self.cleaned_data.get(name)
             if not value:
                 continue
-            field = self.fields[name]
-            shown = dict(field.choices).get(value, value) if isinstance(field, forms.ChoiceField) else value
-            words.append(f"{field.label}: {shown}")
+            shown = LABELS[name].get(value, value) if name in LABELS else value
+            words.append(f"{self.fields[name].label}: {shown}")
         return "; ".join(words) or "All challenges"
 
     def filters(self) -> Filters:

@@ -85,7 +85,7 @@ def _chart(bars: Sequence[Bar]) -> Drawing:
     for n, bar in enumerate(bars):
         y = height - (n + 1) * (BAR_HEIGHT + 2)
         length = span * bar.count / largest if largest else 0
-        drawing.add(Rect(0, y, length, BAR_HEIGHT, fillColor=BAR_COLOUR, strokeColor=None))
+        drawing.add(Rect(0, y, length, BAR_HEIGHT, fillColor=BAR_COLOUR, strokeColor=None))  # type: ignore[arg-type]
         drawing.add(String(length + 3, y + 1.5 * mm, str(bar.count), fontName=fonts.REGULAR, fontSize=8))
     return drawing
 

@@ -129,7 +129,7 @@ class Figures:
 
 
 def figures(challenges: QuerySet[Challenge], filters: Filters) -> Figures:
-    """Every figure of the outcomes page, in eight queries."""
+    """Every figure of the outcomes page, in seven queries."""
     done = finished_challenges(challenges, filters)
     outcomes = _outcomes(done)
     adrenaline = _adrenaline(done)
@@ -140,7 +140,7 @@ def figures(challenges: QuerySet[Challenge], filters: Filters) -> Figures:
         grades=_grades(done),
         adrenaline_challenges=adrenaline["challenges"],
         adrenaline_doses=adrenaline["doses"],
-        reacted=next((bar.count for bar in outcomes if bar.label == Outcome.FAILED.label), 0),
+        reacted=next((bar.count for bar in outcomes if bar.label == str(Outcome.FAILED.label)), 0),
         steps=_eliciting_steps(done),
         onset=_onset(done),
         home_plans=home["plans"],
