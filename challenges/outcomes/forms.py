@@ -17,7 +17,11 @@ ALL = [("", _("All"))]
 FOOD_CHOICES = ALL + list(AllergenGroup.choices)
 AGE_CHOICES = ALL + [(code, label) for code, (label, _low, _high) in AGE_BANDS.items()]
 KIND_FILTER_CHOICES = ALL + list(KIND_CHOICES)
-LABELS = {"food": dict(FOOD_CHOICES), "age_band": dict(AGE_CHOICES), "kind": dict(KIND_FILTER_CHOICES)}
+LABELS: dict[str, dict[str, Any]] = {
+    "food": dict(FOOD_CHOICES),
+    "age_band": dict(AGE_CHOICES),
+    "kind": dict(KIND_FILTER_CHOICES),
+}
 
 
 class OutcomeFilterForm(PlainTextForm):
