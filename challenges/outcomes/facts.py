@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from challenges.library.models import AllergenGroup
-from challenges.outcomes.selectors import ThresholdRow
+from challenges.outcomes.selectors import Bar, ThresholdRow
 from clinical import thresholds
 from clinical.dates import completed_years
 from clinical.thresholds import Distribution, Excluded, NotEstimable, ThresholdInterval
-from clinical.units import format_decimal
+from clinical.units import format_decimal, format_quantity
 
 # Tree nuts, fish, shellfish and "other" are different foods under one group: their thresholds are never pooled.
 SPLIT_BY_FOOD = {AllergenGroup.TREE_NUT, AllergenGroup.FISH, AllergenGroup.SHELLFISH, AllergenGroup.OTHER}
@@ -53,6 +53,24 @@ class FoodThresholds:
     def censoring(self) -> dict[str, int]:
         counts = Counter(i.censoring for i in self.intervals)
         return {kind: counts.get(kind, 0) for kind in (thresholds.LEFT, thresholds.INTERVAL, thresholds.RIGHT)}
+
+
+def bracket_bars(intervals: Sequence[ThresholdInterval]) -> tuple[Bar, ...]:
+    """How many challenges gave each interval, lowest first: "up to 3 mg", "13 mg to 43 mg", "over 4,443 mg"."""
+    counts = Counter((i.lower_mg, i.upper_mg) for i in intervals)
+
+    def key(pair: tuple[Decimal, Decimal | None]) -> tuple[Decimal, Decimal]:
+        return pair[0], pair[1] if pair[1] is not None else Decimal("Infinity")
+
+    return tuple(Bar(_bracket_label(lower, upper), counts[(lower, upper)]) for lower, upper in sorted(counts, key=key))
+
+
+def _bracket_label(lower: Decimal, upper: Decimal | None) -> str:
+    if upper is None:
+        return f"over {format_quantity(lower, 'mg')}"
+    if lower == 0:
+        return f"up to {format_quantity(upper, 'mg')}"
+    return f"{format_quantity(lower, 'mg')} to {format_quantity(upper, 'mg')}"
 
 
 def food_thresholds(rows: Sequence[ThresholdRow], *, food: str, basis: str, replicates: int) -> FoodThresholds:

@@ -99,6 +99,10 @@ def eliciting_doses(request: AuthenticatedHttpRequest) -> HttpResponse:
         "food": result,
         "estimates": _estimates(result),
         "fits": _fits(result),
+        "brackets": facts.bracket_bars(result.intervals) if result else (),
+        "brackets_svg": charts.bar_chart("brackets", "Threshold intervals", facts.bracket_bars(result.intervals))
+        if result
+        else "",
         "query": request.GET.urlencode(),
     }
     return render(request, "challenges/outcomes/eliciting_doses.html", context)

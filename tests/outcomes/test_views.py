@@ -233,6 +233,11 @@ def test_eliciting_doses_with_few_reactions_show_intervals_and_a_warning(client,
     assert "Peanut (14)" in html
     assert "1 reacted to the first dose (left-censored), 7 between two doses, 6 tolerated every dose" in html
     assert "Few data: 8 challenges with a reaction" in html
+    brackets = html[html.index('data-testid="brackets-table"') :].split("</table>")[0]
+    assert 'up to 3 mg</th><td class="text-end">1<' in brackets
+    assert '43 mg to 143 mg</th><td class="text-end">2<' in brackets
+    assert 'over 4,443 mg</th><td class="text-end">6<' in brackets
+    assert 'aria-labelledby="brackets-title brackets-desc"' in html
     table = html[html.index('data-testid="ed-table"') :]
     assert "ED05" in table
     assert " to " in table.split("ED05", 1)[1].split("</tr>")[0]  # never a bare number: its interval beside it
