@@ -36,8 +36,8 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, unit: str = "ch
     span = WIDTH - LABEL_WIDTH - 60
     height = TOP * 2 + max(len(bars), 1) * (BAR_HEIGHT + GAP)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="outcome-chart" width="{WIDTH}" '
-        f'height="{height}" viewBox="0 0 {WIDTH} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="outcome-chart" width="100%" '
+        f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f"data-testid={quoteattr(chart_id)}>",
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(describe(bars, unit))}</desc>',
