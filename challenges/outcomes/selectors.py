@@ -13,20 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
     Count,
-    DurationField,
-    ExpressionWrapper,
+    DateField,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeEvent, Dose, Observation, Setting, Status, Treatment, TreatmentKind
@@ -35,8 +35,8 @@ from clinical.thresholds import GivenDose
 
 FINISHED = (Status.COMPLETED, Status.STOPPED)
 
-# Age at the challenge, in bands a paediatric allergy clinic reports by. A band is counted in days from the date of
-# birth (365.25 a year), so a child enters the next band within a day of the birthday.
+# Age at the challenge in completed years, in bands a paediatric allergy clinic reports by. The challenge's day is
+# its UTC date (a challenge booked just after midnight local time may count a day early).
 AGE_BANDS: dict[str, tuple[str, int, int | None]] = {
     "under_2": ("Under 2 years", 0, 2),
     "2_5": ("2 to 5 years", 2, 6),
@@ -44,7 +44,29 @@ AGE_BANDS: dict[str, tuple[str, int, int | None]] = {
     "12_17": ("12 to 17 years", 12, 18),
     "adult": ("18 years and over", 18, None),
 }
-DAYS_PER_YEAR = 365.25
+
+
+class YearsBefore(Func):
+    """The calendar date `years` years before a timestamp's (UTC) date, in the database's own date arithmetic.
+
+    Native functions on both databases (no per-row Python function, as TruncDate minus a date is on SQLite), so
+    the age filter stays fast at 50,000 challenges.
+    """
+
+    output_field = DateField()
+
+    def __init__(self, expression: str, years: int) -> None:
+        super().__init__(F(expression))
+        self.years = years
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, %s)", [*params, f"-{self.years} years"]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) - make_interval(years => %s))::date", [*params, self.years]
+
 
 # Time from the last dose before the first symptom to that symptom, in bands (minutes: from, to).
 ONSET_BANDS: tuple[tuple[str, int, int | None], ...] = (
@@ -85,10 +107,10 @@ def in_scope(challenges: QuerySet[Challenge], filters: Filters) -> QuerySet[Chal
         rows = rows.filter(protocol__kind=filters.kind)
     if filters.age_band:
         _, low, high = AGE_BANDS[filters.age_band]
-        age = ExpressionWrapper(TruncDate("scheduled_at") - F("patient__date_of_birth"), output_field=DurationField())
-        rows = rows.alias(age=age).filter(age__gte=timedelta(days=low * DAYS_PER_YEAR))
+        if low:  # at least `low` years old: born on or before the day `low` years before the challenge
+            rows = rows.filter(patient__date_of_birth__lte=YearsBefore("scheduled_at", low))
         if high is not None:
-            rows = rows.filter(age__lt=timedelta(days=high * DAYS_PER_YEAR))
+            rows = rows.filter(patient__date_of_birth__gt=YearsBefore("scheduled_at", high))
     return rows
 
 
