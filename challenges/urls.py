@@ -8,6 +8,7 @@ urlpatterns = [
     path("library/", include("challenges.library.urls")),
     path("reports/", include("challenges.reports.urls")),
     path("exports/", include("challenges.exports.urls")),
+    path("outcomes/", include("challenges.outcomes.urls")),
     # A challenge's own pages (the bedside run, its home plan) hang off its id.
     path("", include("challenges.run.urls")),
     path("", include("challenges.home.urls")),
