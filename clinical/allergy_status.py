@@ -1,7 +1,7 @@
 """One allergy entry per substance: its status from the patient's confirmed challenge results, and its criticality.
 
 The statuses are FHIR R4's AllergyIntolerance codes (hl7.org/fhir/R4/allergyintolerance.html, docs/clinical-
-sources.md §16): clinical status active | inactive | resolved, verification status unconfirmed | confirmed | refuted.
+sources.md §14): clinical status active | inactive | resolved, verification status unconfirmed | confirmed | refuted.
 "resolved" means a real allergy is gone (it goes with "confirmed"); "refuted" means there never was one (it goes with
 "inactive"): the two are never paired (interop review defect 17).
 """

@@ -1,7 +1,7 @@
 """Blinded challenges: placebo doses are added to the full active series, never put in place of an active step.
 
 A blinded challenge gives every step of its protocol, in order and unchanged, and in addition a number of placebo
-doses (the vehicle or matrix without the food) interspersed among them (docs/clinical-sources.md §14). The doses are
+doses (the vehicle or matrix without the food) interspersed among them (docs/clinical-sources.md §1.8). The doses are
 numbered by their place in this blinded schedule ("dose 1 … dose N+P"), so a number says nothing about which dose
 is placebo. Which places are placebo is drawn at random, server-side, once per challenge, and stored: only the
 person who prepares the blinded doses sees it before unblinding.

@@ -1,6 +1,6 @@
 """A short summary of the patient's risk factors for a severe reaction, for the challenge report (R7).
 
-docs/clinical-sources.md §18.1: asthma, mastocytosis (clonal mast-cell disease), a previous anaphylaxis and
+docs/clinical-sources.md §15.1: asthma, mastocytosis (clonal mast-cell disease), a previous anaphylaxis and
 beta-blockers or ACE inhibitors are the factors the anaphylaxis guidelines name for a more severe or harder to
 treat reaction; the report names which of them the record holds, or says none is recorded.
 """

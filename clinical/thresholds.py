@@ -1,6 +1,6 @@
 """Individual eliciting-dose thresholds from food challenges, and the population distribution fitted to them.
 
-A challenge does not measure a person's threshold; it brackets it (docs/clinical-sources.md §21). The person
+A challenge does not measure a person's threshold; it brackets it (docs/clinical-sources.md §17). The person
 tolerated every dose before the one that elicited the reaction, so the threshold lies above the highest tolerated
 dose and at or below the eliciting dose: an interval. A person who passed tolerated everything given: the threshold
 is above the top dose (right-censored). A person who reacted to the first dose: the threshold is at or below it
@@ -85,7 +85,7 @@ class ThresholdInterval:
 
 @dataclass(frozen=True)
 class Excluded:
-    """A challenge that gives no threshold interval, and why (a stable code, documented in §21)."""
+    """A challenge that gives no threshold interval, and why (a stable code, documented in §17)."""
 
     code: str
 

@@ -13,7 +13,7 @@ duplicating them; the Patient, the clinic (Organization) and its clinicians (Pra
 own records of them are matched, never overwritten. Entries reference each other by their `urn:uuid:` fullUrl.
 
 Codes: each SNOMED CT and LOINC code below was checked against public FHIR and terminology sources
-(docs/clinical-sources.md §16). Where no code could be confirmed (flushing, some foods), the concept goes as text
+(docs/clinical-sources.md §14). Where no code could be confirmed (flushing, some foods), the concept goes as text
 only: a wrong code is worse than none. The dose figures have no standard code, so they carry a Stepwise code system
 as well as text. Units are UCUM. Every resource carries a generated narrative (text.div, escaped XHTML).
 """
@@ -68,7 +68,7 @@ XHTML = "http://www.w3.org/1999/xhtml"
 EXPORTABLE_STATUSES = (Status.COMPLETED, Status.STOPPED)
 
 # SNOMED CT 252521006 |Oral provocation test (procedure)| (International Edition; its child "Gastrointestinal food
-# challenge" is narrower than a skin or respiratory-symptom challenge): docs/clinical-sources.md §16.
+# challenge" is narrower than a skin or respiratory-symptom challenge): docs/clinical-sources.md §14.
 CHALLENGE_PROCEDURE = ("252521006", "Oral provocation test")
 
 # Checklist item -> SNOMED CT clinical finding, only where the code was confirmed in public sources. The PRACTALL

@@ -337,7 +337,7 @@ FOODS: tuple[FoodSeed, ...] = (
 
 # --- the allergen as a SNOMED CT substance (FHIR export) ---------------------------------------------------
 # Each code is a SNOMED CT International Edition substance concept, checked against published FHIR value sets that
-# list it with its fully specified name (docs/clinical-sources.md §16). A food's code is its allergen's, not the form
+# list it with its fully specified name (docs/clinical-sources.md §14). A food's code is its allergen's, not the form
 # eaten: peanut butter is coded as peanut. The cheesecake has none: its protein is the whole cake's (milk, egg,
 # wheat), so a reaction cannot be put on one substance; it goes as text only.
 PEANUT = ("762952008", "Peanut")
