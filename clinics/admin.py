@@ -262,7 +262,7 @@ class ClinicalRecordAdmin(ScopedAdmin):
         clinical_record_save(record=obj, by=admin_user(request), expected_version=form.cleaned_data.get("seen_version"))
 
 
-CLINIC_SETTINGS = ["name", "time_zone", "address", "phone", "report_page_size", "home_steps_need_release"]
+CLINIC_SETTINGS = ["name", "time_zone", "address", "phone", "email", "report_page_size", "home_steps_need_release"]
 
 
 @admin.register(Clinic)

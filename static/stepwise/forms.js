@@ -28,6 +28,14 @@
     });
   }
 
+  // After a write the answer page says what was saved and what happens next at its top: bring it into view (the
+  // page written in place keeps the old scroll position, so the confirmation would sit above the fold).
+  function showConfirmation() {
+    window.scrollTo(0, 0);
+    var flash = document.querySelector("[data-testid=flash], [data-testid=error]");
+    if (flash) { flash.focus({ preventScroll: true }); }
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute("data-once")) { return; }
@@ -54,6 +62,7 @@
           document.open();
           document.write(html);
           document.close();
+          showConfirmation();
         });
       })
       .catch(function () {
