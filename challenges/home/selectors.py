@@ -13,7 +13,6 @@ from challenges import access
 from challenges.run import facts
 from challenges.run.models import (
     Challenge,
-    ChallengeEvent,
     Decision,
     EventKind,
     FollowUp,
@@ -113,10 +112,12 @@ def clinic_messages(challenge: Challenge) -> tuple[ClinicMessage, ...]:
     for release in challenge.releases.all():
         by = release.released_by.display_name
         found.append(ClinicMessage(release.released_at, "release", MESSAGE_TEXT["release"], release.reason, by))
+    reasons = _plan_change_reasons(challenge)
     for row in challenge.events.all():
         kind = _message_kind(row.kind, row.to_status)
         if kind and row.by is not None and not row.by.is_patient:
-            found.append(ClinicMessage(row.at, kind, MESSAGE_TEXT[kind], _event_reason(row), row.by.display_name))
+            reason = reasons.get(row.pk, row.reason)
+            found.append(ClinicMessage(row.at, kind, MESSAGE_TEXT[kind], reason, row.by.display_name))
     return tuple(sorted(found, key=lambda m: m.at, reverse=True))
 
 
@@ -130,11 +131,20 @@ def _message_kind(kind: str, to_status: str) -> str:
     return ""
 
 
-def _event_reason(row: ChallengeEvent) -> str:
-    """The clinician's reason: a plan change's event reads "old plan → new plan: reason" (home.plan_change)."""
-    if row.kind == EventKind.PLAN_CHANGED and " → " in row.reason:
-        return row.reason.split(" → ", 1)[1].partition(": ")[2] or row.reason
-    return row.reason
+def _plan_change_reasons(challenge: Challenge) -> dict[int, str]:
+    """The allergist's own reason of each plan change. Its event reads "old plan → new plan: reason"
+    (home.plan_change), and plan names may hold ": ": each new plan is the next change's old one, and the last is
+    the plan the challenge runs now."""
+    changes = sorted(
+        (e for e in challenge.events.all() if e.kind == EventKind.PLAN_CHANGED), key=lambda e: (e.at, e.pk)
+    )
+    olds = [e.reason.partition(" → ")[0] for e in changes]
+    news = [*olds[1:], str(challenge.protocol)][: len(olds)]
+    reasons = {}
+    for row, old, new in zip(changes, olds, news, strict=True):
+        prefix = f"{old} → {new}: "
+        reasons[row.pk] = row.reason.removeprefix(prefix) if row.reason.startswith(prefix) else row.reason
+    return reasons
 
 
 def pause_reasons(challenge: Challenge) -> tuple[Observation, ...]:

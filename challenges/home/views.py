@@ -156,8 +156,8 @@ def take_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _(
-                    "Saved: you ate step %(n)s. Your clinic will see this. Rest, have an adult with you, and record "
-                    "any symptom you notice."
+                    "Saved: you ate step %(n)s. Next: rest, have an adult with you, and record any symptom you "
+                    "notice. Do not take the next step before the plan says."
                 )
                 % {"n": result.dose.step_number},
             )
@@ -212,9 +212,9 @@ def usual_symptoms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def correct_symptom(request: AuthenticatedHttpRequest, pk: int, observation_pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
-    original = get_object_or_404(
-        Observation.objects.filter(challenge=challenge, entered_in_error=False), pk=observation_pk
-    )
+    original = get_object_or_404(Observation.objects.filter(challenge=challenge), pk=observation_pk)
+    if original.entered_in_error and request.method == "GET":  # a correction sent again is answered by its key
+        raise Http404
     initial = {
         "item_code": original.item_code,
         "severity": original.severity,
