@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,9 @@ from clinical.kinds import DAY
 from clinical.plan import PlannedStep
 from clinical.units import unambiguous_decimal_comma
 from clinics.forms import PlainTextForm, StrictDecimalField, SubmissionKeyField, crispy_helper
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Plain words for patients (PRACTALL 0-3, docs/clinical-sources.md §3.1).
 PATIENT_SEVERITY = [
@@ -57,7 +60,7 @@ class PatientAmountField(StrictDecimalField):
             raise
 
 
-def symptom_choices(checklist: list[str]) -> list[tuple[str, str]]:
+def symptom_choices(checklist: list[str]) -> list[tuple[str, str | StrPromise]]:
     """The plan's checklist in the patient's words (clinical.plain_words), after an empty choice: none preselected."""
     items = [(i.code, plain_words.symptom(i.code)) for i in CHECKLIST if i.code in checklist]
     return [("", _("Choose what you noticed")), *items]

@@ -243,10 +243,13 @@ def correct_symptom(request: AuthenticatedHttpRequest, pk: int, observation_pk: 
 def withdraw(request: AuthenticatedHttpRequest, pk: int, kind: str, record_pk: int) -> HttpResponse:
     """Withdraw one's own symptom or premedication entry (recorded twice, or by mistake); it stays, crossed out."""
     challenge = _plan(request, pk)
-    model = {"symptom": Observation, "medicine": Treatment}.get(kind)
-    if model is None:
+    record: Observation | Treatment
+    if kind == "symptom":
+        record = get_object_or_404(challenge.observations.filter(entered_in_error=False), pk=record_pk)
+    elif kind == "medicine":
+        record = get_object_or_404(challenge.treatments.filter(entered_in_error=False), pk=record_pk)
+    else:
         raise Http404
-    record = get_object_or_404(model.objects.filter(challenge=challenge, entered_in_error=False), pk=record_pk)
     form = WithdrawForm(request.POST)
     write = lambda data: home.patient_withdraw_entry(record=record, by=request.user, reason=data["reason"])  # noqa: E731
     saved = _saved(request, _("Withdrawn. It stays in your records, crossed out, with your reason."))
