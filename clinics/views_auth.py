@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -244,10 +245,14 @@ class ThrottledPasswordResetView(PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        if reset_allowed(self.request, form.cleaned_data["email"]):
+        if not reset_allowed(self.request, form.cleaned_data["email"]):
+            logger.warning("Password reset throttled for a client address or an email address")
+            return HttpResponseRedirect(self.get_success_url())
+        try:
             return super().form_valid(form)
-        logger.warning("Password reset throttled for a client address or an email address")
-        return HttpResponseRedirect(self.get_success_url())
+        except (smtplib.SMTPException, OSError):  # the mail server is down: the same answer; the failure is logged
+            logger.exception("The password-reset email was not sent")
+            return HttpResponseRedirect(self.get_success_url())
 
 
 class UnlockingPasswordResetConfirmView(PasswordResetConfirmView):

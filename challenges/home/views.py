@@ -33,7 +33,7 @@ from challenges.home.forms import (
 )
 from challenges.run import facts, selectors
 from challenges.run import services as runs
-from challenges.run.models import Challenge, Observation, Setting, Treatment
+from challenges.run.models import Challenge, Observation, Setting, Status, Treatment
 from challenges.run.views import REFUSED, act, on_detail_page
 from clinical import plain_words
 from clinical.errors import DomainError
@@ -191,7 +191,7 @@ def symptom(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _after_symptom(pk: int) -> str:
     """What happens next, after a symptom: the plan as it now stands (paused, held, or going on)."""
     challenge = Challenge.objects.get(pk=pk)
-    if challenge.status == "paused" or facts.open_alert(challenge):
+    if challenge.status == Status.PAUSED or facts.open_alert(challenge):
         return _("Your clinic will see this. Do not take the next step: your plan is paused until your clinic decides.")
     pause = facts.symptom_pause(challenge)
     if pause is not None:

@@ -98,3 +98,11 @@ def test_a_new_password_lifts_the_sign_in_pause(client, patient_with_email, mail
     assert not AccessAttempt.objects.filter(username="t-patient").exists()
     signed_in = client.post(reverse("login"), {"username": "t-patient", "password": NEW_PASSWORD})
     assert signed_in.status_code == HTTPStatus.FOUND
+
+
+def test_a_mail_server_that_is_down_gives_the_same_answer_and_is_logged(client, patient_with_email, settings, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, False, 2
+    answer = _ask(client, "zoe@example.org")
+    assert 'data-testid="reset-sent"' in answer.content.decode()
+    assert "The password-reset email was not sent" in caplog.text
