@@ -226,3 +226,22 @@ def dose_quantity(text: str) -> DoseQuantity | None:
         return None
     ucum = DOSE_UNITS.get(match["unit"].lower())
     return None if ucum is None else DoseQuantity(Decimal(match["value"]), match["unit"], ucum)
+
+
+_ONE_DECIMAL_COMMA = re.compile(r"(?P<whole>[0-9]+),(?P<fraction>[0-9]+)")
+
+
+def unambiguous_decimal_comma(text: str) -> str:
+    """ "0,05" → "0.05" where a single comma can only be a decimal comma; anything else is returned unchanged.
+
+    A comma followed by exactly three digits after a whole number other than 0 ("1,000") may be a thousands
+    separator, so it is not read: parse_decimal then refuses it and asks for a point. For the patient's phone, where
+    many keyboards offer only a comma.
+    """
+    match = _ONE_DECIMAL_COMMA.fullmatch(text.strip())
+    if match is None:
+        return text
+    whole, fraction = match["whole"], match["fraction"]
+    if len(fraction) == 3 and whole.lstrip("0"):
+        return text
+    return f"{whole}.{fraction}"

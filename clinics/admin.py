@@ -267,6 +267,7 @@ CLINIC_SETTINGS = [
     "time_zone",
     "address",
     "phone",
+    "email",
     "report_page_size",
     "home_steps_need_release",
     "mrn_system",

@@ -56,6 +56,8 @@ class Clinic(models.Model):
     )
     address = models.TextField(_("address"), blank=True, max_length=500)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Told when a patient's home plan pauses (clinics: challenges.run.notify); blank: nobody is emailed.
+    email = models.EmailField(_("email for home-plan alerts"), blank=True)
     report_page_size = models.CharField(_("report page size"), max_length=10, choices=PageSize, default=PageSize.A4)
     # When on, a home reintroduction step is released only by an allergist.
     home_steps_need_release = models.BooleanField(_("home steps need an allergist's release"), default=False)

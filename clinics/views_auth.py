@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+from axes.utils import reset as axes_reset
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import PasswordChangeForm
-from django.contrib.auth.views import PasswordChangeView
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
+from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView, PasswordResetView
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from clinics.forms import PlainTextForm
-from clinics.http import AuthenticatedHttpRequest
+from clinics.forms import PlainTextForm, PlainTextMixin
+from clinics.http import AuthenticatedHttpRequest, client_ip
 from clinics.mfa import (
     ENROLLED_SESSION_KEY,
     backup_codes_left,
@@ -32,6 +37,8 @@ from clinics.mfa import (
     totp_secret,
     totp_verify,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class TokenForm(PlainTextForm):
@@ -192,3 +199,63 @@ class ThrottledPasswordChangeView(PasswordChangeView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "request": self.request}
+
+
+# --- "Forgot password?" for patients (issue 17, ux-walk 4.12) ------------------------------------------------------
+
+RESET_WINDOW_SECONDS = 60 * 60
+
+
+def reset_allowed(request: HttpRequest, email: str) -> bool:
+    """At most STEPWISE_RESET_LIMIT reset requests an hour from one client address and for one email address.
+
+    Counted in Django's cache: a refused request gets the same answer as any other (nothing tells an attacker
+    whether an address is known, or that the limit was reached); it only sends no email.
+    """
+    limit = settings.STEPWISE_RESET_LIMIT
+    keys = [f"stepwise-reset-ip:{client_ip(request) or '-'}", f"stepwise-reset-email:{email.strip().lower()}"]
+    allowed = True
+    for key in keys:
+        cache.add(key, 0, RESET_WINDOW_SECONDS)
+        if cache.incr(key) > limit:
+            allowed = False
+    return allowed
+
+
+class PatientPasswordResetForm(PlainTextMixin, PasswordResetForm):
+    """Django's reset form, for patient accounts only: staff accounts (two-factor, clinic administrators) are reset
+    by their clinic's administrator, never by an email link."""
+
+    email = forms.EmailField(
+        label=_("The email address your clinic has for you"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        return (user for user in super().get_users(email) if user.is_patient)
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Always the same answer ("if the address is known, an email is on its way"), throttled (reset_allowed)."""
+
+    form_class = PatientPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        if not reset_allowed(self.request, form.cleaned_data["email"]):
+            logger.warning("Password reset throttled for a client address or an email address")
+            return HttpResponseRedirect(self.get_success_url())
+        # A mail server that is down gives the same answer: Django's form logs the failure and sends on.
+        return super().form_valid(form)
+
+
+class UnlockingPasswordResetConfirmView(PasswordResetConfirmView):
+    """Django's token check (the link works once: the new password changes the token), then the sign-in pause of
+    this account is lifted, so a patient locked out on a Sunday can sign in again with the new password."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response

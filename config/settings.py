@@ -268,3 +268,23 @@ STEPWISE_AUDIT_SEAL = env.str("STEPWISE_AUDIT_SEAL", default="auto")
 if STEPWISE_AUDIT_SEAL not in ("auto", "in_transaction", "after_commit"):
     raise ImproperlyConfigured("STEPWISE_AUDIT_SEAL must be auto, in_transaction or after_commit")
 STEPWISE_AUDIT_SEAL_WINDOW = timedelta(seconds=env.int("STEPWISE_AUDIT_SEAL_WINDOW_SECONDS", default=60))
+# Email (issue 17): a paused home plan to the clinic, the clinic's decision and password resets to the patient.
+# SMTP from the environment in production; printed to the console under DEBUG (make run) unless EMAIL_HOST is set.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = strict_bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stepwise <stepwise@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address links in emails point to (no request to take it from when a plan pauses).
+STEPWISE_SITE_URL = env.str("STEPWISE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour, once
+# "Forgot password?": at most this many requests per address and per email in an hour (clinics.views_auth).
+STEPWISE_RESET_LIMIT = env.int("STEPWISE_RESET_LIMIT", default=5)

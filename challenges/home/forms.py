@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -23,12 +23,15 @@ from challenges.library.forms import (
 from challenges.library.models import Food, StepRole
 from challenges.models import FollowUpMethod
 from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
-from clinical import dosing
+from clinical import dosing, plain_words
 from clinical.checklist import CHECKLIST
 from clinical.kinds import DAY
 from clinical.plan import PlannedStep, household_amount
-from clinical.units import QuantityError
-from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
+from clinical.units import QuantityError, unambiguous_decimal_comma
+from clinics.forms import PlainTextForm, StrictDecimalField, SubmissionKeyField, crispy_helper
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Plain words for patients (PRACTALL 0-3, docs/clinical-sources.md §3.1).
 PATIENT_SEVERITY = [
@@ -44,7 +47,37 @@ class _Helped(PlainTextForm):
         self.helper = crispy_helper()
 
 
-class PremedTakenForm(_Helped):
+class _Once(_Helped):
+    """A patient's form: a one-time key (clinics.services.once), so a double tap, a re-tap after a slow answer or
+    Back and resubmit records one entry."""
+
+    submission_key = SubmissionKeyField()
+
+
+class PatientAmountField(StrictDecimalField):
+    """An amount typed on the patient's phone: a single decimal comma that cannot be a thousands separator is read
+    as a point ("0,05" is 0.05); the errors are in plain words."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = unambiguous_decimal_comma(value)
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if exc.code == "separator":
+                raise forms.ValidationError(
+                    _("Use a point for decimals, like 0.5, and no spaces or commas in big numbers."), code="separator"
+                ) from exc
+            raise
+
+
+def symptom_choices(checklist: list[str]) -> list[tuple[str, str | StrPromise]]:
+    """The plan's checklist in the patient's words (clinical.plain_words), after an empty choice: none preselected."""
+    items = [(i.code, plain_words.symptom(i.code)) for i in CHECKLIST if i.code in checklist]
+    return [("", _("Choose what you noticed")), *items]
+
+
+class PremedTakenForm(_Once):
     """When the patient took a planned premedication (`planned`: the plan's timed items as (id, label))."""
 
     item = forms.TypedChoiceField(label=_("Medicine"), coerce=int)
@@ -61,7 +94,7 @@ class PremedTakenForm(_Helped):
 class HomeDoseForm(_Helped):
     given_at = WhenField(label=_("Eaten at"), initial=_now_local)
     ate_all = forms.BooleanField(label=_("I ate the whole amount"), required=False, initial=True)
-    food_amount = StrictDecimalField(
+    food_amount = PatientAmountField(
         label=_("If not, how much did you eat (g)?"),
         min_value=Decimal("0.001"),
         max_value=MAX_DOSE_AMOUNT,
@@ -80,10 +113,18 @@ class HomeDoseForm(_Helped):
         return data
 
 
-class SymptomForm(_Helped):
-    item_code = forms.ChoiceField(label=_("What did you notice?"))
+class SymptomForm(_Once):
+    item_code = forms.ChoiceField(
+        label=_("What did you notice?"),
+        error_messages={"required": _("Choose what you noticed.")},
+        widget=forms.Select(attrs={"class": "form-select-lg"}),
+    )
     severity = forms.TypedChoiceField(
-        label=_("How bad is it?"), coerce=int, choices=PATIENT_SEVERITY, widget=forms.RadioSelect
+        label=_("How bad is it?"),
+        coerce=int,
+        choices=PATIENT_SEVERITY,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how bad it is.")},
     )
     observed_at = WhenField(label=_("When did it start?"), initial=_now_local)
     note = forms.CharField(
@@ -92,12 +133,10 @@ class SymptomForm(_Helped):
 
     def __init__(self, *args: Any, checklist: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["item_code"]).choices = [
-            (i.code, i.label) for i in CHECKLIST if i.code in checklist
-        ]
+        cast(forms.ChoiceField, self.fields["item_code"]).choices = symptom_choices(checklist)
 
 
-class UsualSymptomsForm(_Helped):
+class UsualSymptomsForm(_Once):
     """ "My usual symptoms" (MCAS): one choice per item on the plan's checklist, "not usual for me" or the usual
     grade. They are recorded, but only a symptom worse than its usual grade pauses the plan."""
 
@@ -107,7 +146,7 @@ class UsualSymptomsForm(_Helped):
         for item in CHECKLIST:
             if item.code in checklist:
                 self.fields[item.code] = forms.TypedChoiceField(
-                    label=item.label,
+                    label=plain_words.symptom(item.code),
                     coerce=int,
                     choices=[(0, _("Not usual for me")), *PATIENT_SEVERITY],
                     initial=usual.get(item.code, 0),
@@ -116,11 +155,22 @@ class UsualSymptomsForm(_Helped):
                 )
 
     def usual(self) -> dict[str, int]:
-        return {code: grade for code, grade in self.cleaned_data.items() if grade}
+        return {code: grade for code, grade in self.cleaned_data.items() if code != "submission_key" and grade}
 
 
 class CorrectionForm(SymptomForm):
     reason = forms.CharField(label=_("Why are you correcting it?"), max_length=500)
+
+
+class WithdrawForm(_Once):
+    """Withdraw an entry of one's own (a duplicate, or a mistake): it stays in the history, crossed out."""
+
+    reason = forms.CharField(
+        label=_("Why are you withdrawing it?"),
+        max_length=500,
+        initial=_("Recorded twice"),
+        help_text=_("For example: recorded twice, or recorded by mistake."),
+    )
 
 
 class ReleaseForm(_Helped):
@@ -273,7 +323,7 @@ def plan_step_initial(step: PlannedStep, plan_food: dosing.FoodSpec) -> dict[str
     }
 
 
-class FollowUpForm(_Helped):
+class FollowUpForm(_Once):
     method = forms.ChoiceField(label=_("How"), choices=FollowUpMethod.choices)
     symptoms = forms.TypedChoiceField(
         label=_("New symptoms since the challenge?"),

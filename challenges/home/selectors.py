@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -15,6 +15,8 @@ from challenges.library.facts import protocol_steps
 from challenges.run import facts
 from challenges.run.models import (
     Challenge,
+    Decision,
+    EventKind,
     FollowUp,
     Observation,
     Setting,
@@ -24,6 +26,7 @@ from challenges.run.models import (
 from challenges.run.selectors import RunState, run_state, with_run_data
 from clinical import home_plan
 from clinical.display import amount_text
+from clinical.home_plan import timing_label
 from clinical.plan import PlannedStep, StepLine
 from clinics.models import User
 from patients.models import Patient
@@ -57,6 +60,165 @@ class HomePlanState:
     step_in_clinic: bool  # the next step is the first, taken in clinic under supervision (not by the patient)
     advice: tuple[str, ...]  # the safety framing around each step (clinical.home_plan.safety_advice)
     maintenance: home_plan.Maintenance | None = None  # keep eating the last tolerated amount daily (X11)
+    lock_reason: str = ""  # why the next step is locked until `unlocks_at`: "watch", "wait", "clinic" or "symptom"
+    messages: tuple[ClinicMessage, ...] = ()  # the clinic's decisions, newest first
+    pause_reasons: tuple[Observation, ...] = ()  # what the patient recorded that paused the plan (not yet decided)
+    steps: tuple[MyStep, ...] = ()  # "My steps": taken, next (a repeat too), later, from the current plan
+    other_plans: tuple[Challenge, ...] = ()  # the patient's other home plans: earlier ones stay readable
+
+
+@dataclass(frozen=True)
+class ClinicMessage:
+    """A decision of the clinic, as the patient reads it: what was decided, the clinician's reason, who and when."""
+
+    at: datetime
+    kind: str  # repeat, continue, wait, stop, cancel, release, change
+    text: str
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class MyStep:
+    """A line of "My steps": a step taken, the next one (perhaps a repeat), or a later one with its earliest day."""
+
+    number: int
+    amount: str
+    food: str
+    state: str  # "taken", "next", "later" or "not_taken" (the plan ended)
+    at: datetime | None  # taken at, or the earliest time of the next step
+    on: date | None  # the earliest day of a later step
+    timing: str = ""  # a step taken: "on the planned day", "1 day late"
+    repeat: bool = False
+
+
+MESSAGE_TEXT = {
+    Decision.REPEAT: _("Your clinic reviewed your symptoms and decided: take the same step again (do not move up)."),
+    Decision.CONTINUE: _("Your clinic reviewed your symptoms and decided: carry on with your plan."),
+    Decision.WAIT: _("Your clinic reviewed your symptoms and decided: wait longer before your next step."),
+    "stop": _("Your clinic has stopped this plan. Do not eat any more of this food until your clinic tells you."),
+    "cancel": _("Your clinic has cancelled this plan."),
+    "release": _("Your clinic has released your next step."),
+    "change": _("Your clinic has changed your plan from here on."),
+}
+
+
+def clinic_messages(challenge: Challenge) -> tuple[ClinicMessage, ...]:
+    """The clinic's decisions on this plan, newest first (load with with_run_data): the allergist's decision on
+    reported symptoms, a released step, a changed plan, a stop or a cancellation, each with its reason."""
+    found: list[ClinicMessage] = []
+    for alert in challenge.alerts.all():
+        if alert.decision and alert.decision != Decision.STOP and alert.decided_at:  # a stop: its status event
+            by = alert.decided_by.display_name if alert.decided_by else ""
+            text = MESSAGE_TEXT[alert.decision]
+            found.append(ClinicMessage(alert.decided_at, alert.decision, text, alert.reason, by))
+    for release in challenge.releases.all():
+        by = release.released_by.display_name
+        found.append(ClinicMessage(release.released_at, "release", MESSAGE_TEXT["release"], release.reason, by))
+    reasons = _plan_change_reasons(challenge)
+    for row in challenge.events.all():
+        kind = _message_kind(row.kind, row.to_status)
+        if kind and row.by is not None and not row.by.is_patient:
+            reason = reasons.get(row.pk, row.reason)
+            found.append(ClinicMessage(row.at, kind, MESSAGE_TEXT[kind], reason, row.by.display_name))
+    return tuple(sorted(found, key=lambda m: m.at, reverse=True))
+
+
+def _message_kind(kind: str, to_status: str) -> str:
+    if kind == EventKind.PLAN_CHANGED:
+        return "change"
+    if kind == EventKind.STATUS and to_status == Status.STOPPED:
+        return "stop"
+    if kind == EventKind.STATUS and to_status == Status.CANCELLED:
+        return "cancel"
+    return ""
+
+
+def _plan_change_reasons(challenge: Challenge) -> dict[int, str]:
+    """The allergist's own reason of each plan change. Its event reads "old plan → new plan: reason"
+    (home.plan_change), and plan names may hold ": ": each new plan is the next change's old one, and the last is
+    the plan the challenge runs now."""
+    changes = sorted(
+        (e for e in challenge.events.all() if e.kind == EventKind.PLAN_CHANGED), key=lambda e: (e.at, e.pk)
+    )
+    olds = [e.reason.partition(" → ")[0] for e in changes]
+    news = [*olds[1:], str(challenge.protocol)][: len(olds)]
+    reasons = {}
+    for row, old, new in zip(changes, olds, news, strict=True):
+        prefix = f"{old} → {new}: "
+        reasons[row.pk] = row.reason.removeprefix(prefix) if row.reason.startswith(prefix) else row.reason
+    return reasons
+
+
+def pause_reasons(challenge: Challenge) -> tuple[Observation, ...]:
+    """What paused the plan, in the patient's own records: the symptoms recorded since the clinic's last decision
+    (a symptom the clinic has already decided on is not listed again, ux-walk 4.7)."""
+    decided = [a.decided_at for a in challenge.alerts.all() if a.decided_at]
+    since = max(decided, default=None)
+    return tuple(
+        o
+        for o in challenge.observations.all()
+        if not o.entered_in_error and o.severity > 0 and (since is None or o.created_at > since)
+    )
+
+
+def my_steps(challenge: Challenge, run: RunState, calendar: list[home_plan.CalendarStep]) -> tuple[MyStep, ...]:
+    """ "My steps" from the current plan and the clinic's decisions (ux-walk 4.6): each step taken (a repeated step
+    on each of its days), then the next step when it may be taken (the same step again after a "repeat"), then the
+    later steps from that day on, each after its planned wait."""
+    lines = {line.number: line for line in run.plan}
+    planned = {day.number: day.planned_on for day in calendar}
+    rows: list[MyStep] = []
+    for dose in facts.valid_doses(challenge):
+        line = lines.get(dose.step_number)
+        if line is None:
+            continue
+        at = timezone.localtime(dose.given_at)
+        planned_on = planned.get(line.number)
+        days_off = (at.date() - planned_on).days if planned_on is not None else None
+        timing = timing_label(days_off)
+        rows.append(MyStep(line.number, rung_amount_text(line), line.food_label, "taken", at, None, timing))
+    ended = challenge.status in ENDED
+    step = run.next_step
+    if step.number is None:
+        return tuple(rows)
+    first_later = step.number
+    if not ended:
+        due = timezone.localtime(step.due_at) if step.due_at else None
+        line = lines[step.number]
+        amount = rung_amount_text(line)
+        rows.append(MyStep(step.number, amount, line.food_label, "next", due, None, repeat=step.is_repeat))
+        first_later = step.number + 1
+    day = timezone.localdate(step.due_at) if step.due_at and not ended else None
+    for number in range(first_later, len(run.plan) + 1):
+        line = lines[number]
+        if day is not None:
+            day = day + timedelta(days=lines[number - 1].interval_minutes // (24 * 60))
+        state = "not_taken" if ended else "later"
+        rows.append(MyStep(number, rung_amount_text(line), line.food_label, state, None, None if ended else day))
+    return tuple(rows)
+
+
+def lock_reason(challenge: Challenge, run: RunState, watch_until: datetime | None) -> str:
+    """Why the next step waits until run.next_step.due_at, so "locked until" and "watch until" never disagree:
+    "symptom" (a recorded symptom), "clinic" (the clinic said wait longer), "watch" (the watch window of the last
+    step), or "wait" (the plan's days between steps, longer than the watch window)."""
+    due = run.next_step.due_at
+    if due is None:
+        return ""
+    pause = facts.symptom_pause(challenge)
+    if pause is not None and pause[1] >= due:
+        return "symptom"
+    wait_until = facts.wait_requested(challenge, facts.valid_doses(challenge))
+    if wait_until is not None and wait_until >= due:
+        return "clinic"
+    return "watch" if watch_until is not None and due <= watch_until else "wait"
+
+
+def other_plans(challenge: Challenge) -> tuple[Challenge, ...]:
+    """The patient's other home plans (earlier or later ones): a replaced or stopped plan stays readable."""
+    plans = challenge.patient.challenges.filter(setting=Setting.HOME, entered_in_error=False).exclude(pk=challenge.pk)
+    return tuple(plans.select_related("protocol__food").order_by("-scheduled_at"))
 
 
 def home_plan_state(challenge: Challenge) -> HomePlanState:
@@ -75,11 +237,12 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         and (run.next_step.due_at is None or run.next_step.due_at <= now)
     )
     in_clinic = challenge.first_step_in_clinic and not doses and run.next_step.number is not None
+    calendar = home_plan.calendar_from(projected_steps(challenge, zone=timezone.get_current_timezone()))
     return HomePlanState(
         run=run,
         step_in_clinic=in_clinic,
         advice=plan_advice(challenge),
-        calendar=home_plan.calendar_from(projected_steps(challenge, zone=timezone.get_current_timezone())),
+        calendar=calendar,
         watch_until=watch_until,
         unlocks_at=run.next_step.due_at,
         waiting_for_release=waiting,
@@ -88,6 +251,11 @@ def home_plan_state(challenge: Challenge) -> HomePlanState:
         paused=challenge.status == Status.PAUSED or run.open_alert is not None,
         symptom_pause=_local_pair(facts.symptom_pause(challenge)),
         maintenance=maintenance(challenge, run),
+        lock_reason=lock_reason(challenge, run, watch_until),
+        messages=clinic_messages(challenge),
+        pause_reasons=pause_reasons(challenge),
+        steps=my_steps(challenge, run, calendar),
+        other_plans=other_plans(challenge),
     )
 
 

@@ -20,7 +20,7 @@ from challenges.library.services.protocols import (
     draft_from_protocol,
     protocol_create,
 )
-from challenges.run import facts
+from challenges.run import facts, notify
 from challenges.run import services as runs
 from challenges.run.models import (
     Challenge,
@@ -153,6 +153,22 @@ def patient_correct_symptom(
 
 
 @transaction.atomic
+def patient_withdraw_entry(*, record: Observation | Treatment, by: User, reason: str) -> Observation | Treatment:
+    """Withdraw a symptom or a premedication the patient recorded (recorded twice, or by mistake): it is marked
+    entered in error with the reason and stays in the history, crossed out. A pause it caused stays until the clinic
+    decides (the safe default: the clinic has already been told)."""
+    challenge = locked(record.challenge)
+    _require_own_home_plan(challenge, by)
+    require_open(challenge)
+    reason = require_reason(reason)
+    if record.source != Source.PATIENT or (by.is_patient and record.recorded_by_id != by.pk):
+        raise ChallengeRuleError(_("You can withdraw only what you recorded yourself."), code="not_own_entry")
+    return clinical_record_mark_entered_in_error(
+        record=record, by=by, reason=_("Withdrawn by the patient: %(reason)s") % {"reason": reason}
+    )
+
+
+@transaction.atomic
 def usual_symptoms_set(*, challenge: Challenge, by: User, usual: dict[str, int]) -> Challenge:
     """Record "my usual symptoms" for a home plan (MCAS): item -> usual grade 1-3. The patient of the plan or clinic
     staff may; every symptom is still recorded, but one no worse than its usual grade pauses nothing."""
@@ -188,6 +204,7 @@ def step_release(*, challenge: Challenge, by: User, reason: str = "") -> StepRel
     reason = reason.strip()
     release = StepRelease.objects.create(challenge=challenge, step_number=step.number, released_by=by, reason=reason)
     event(challenge, EventKind.STEP_RELEASED, by, reason=f"Step {step.number}. {reason}".strip())
+    notify.clinic_decided(challenge)
     return release
 
 
@@ -208,6 +225,7 @@ def plan_change(*, challenge: Challenge, by: User, steps: list[PlannedStep], rea
     event(challenge, EventKind.PLAN_CHANGED, by, reason=f"{challenge.protocol} → {protocol}: {reason}")
     challenge.protocol = protocol
     save(challenge, by)
+    notify.clinic_decided(challenge)
     return protocol
 
 

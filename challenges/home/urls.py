@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/plan/symptom/", home.symptom, name="home-symptom"),
     path("<int:pk>/plan/usual-symptoms/", home.usual_symptoms, name="home-usual"),
     path("<int:pk>/plan/symptom/<int:observation_pk>/correct/", home.correct_symptom, name="home-correct"),
+    path("<int:pk>/plan/<str:kind>/<int:record_pk>/withdraw/", home.withdraw, name="home-withdraw"),
     path("<int:pk>/plan/release/", home.release, name="home-release"),
     path("<int:pk>/plan/change/", home.change_plan, name="home-change"),
     path("<int:pk>/follow-ups/<int:follow_up_pk>/", home.follow_up, name="follow-up"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,17 +31,53 @@ from challenges.home.forms import (
     ReleaseForm,
     SymptomForm,
     UsualSymptomsForm,
+    WithdrawForm,
     plan_step_initial,
 )
 from challenges.library.facts import food_spec
 from challenges.run import facts, selectors
 from challenges.run import services as runs
-from challenges.run.models import Challenge, Observation, Setting
+from challenges.run.models import Challenge, Observation, Setting, Status, Treatment
 from challenges.run.views import REFUSED, act, on_detail_page
+from clinical import plain_words
 from clinical.errors import DomainError
 from clinical.plan import PlannedStep
 from clinics.access import require_allergist, require_clinic_staff
 from clinics.http import AuthenticatedHttpRequest
+from clinics.services import AlreadySubmitted, once
+
+ALREADY = _("Already recorded: your first press saved it, and nothing was added twice.")
+
+
+class _Already:
+    """What a keyed write returns when its form was sent before (a double tap, Back and send again)."""
+
+
+Write = Callable[[dict[str, Any]], Any]
+
+
+def _keyed(request: AuthenticatedHttpRequest, write: Write) -> Write:
+    """`write` at most once per form (its one-time key, clinics.services.once); a repeat returns an _Already."""
+
+    def run(data: dict[str, Any]) -> Any:
+        try:
+            return once(data.get("submission_key"), request.user, lambda: write(data))
+        except AlreadySubmitted:
+            return _Already()
+
+    return run
+
+
+def _saved(request: AuthenticatedHttpRequest, text: str) -> Callable[[Any], None]:
+    """The confirmation shown at the top of the page after a keyed write, or "already recorded" for a repeat."""
+
+    def say(result: Any) -> None:
+        if isinstance(result, _Already):
+            messages.info(request, ALREADY)
+        else:
+            messages.success(request, text)
+
+    return say
 
 
 def _plan(request: AuthenticatedHttpRequest, pk: int) -> Challenge:
@@ -100,7 +138,8 @@ def premedication(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             challenge=challenge, by=request.user, item_id=data["item"], given_at=data["given_at"]
         )
 
-    return act(request, form, write, success=_("Premedication recorded."), **_on_plan(request, pk, premed_form=form))
+    saved = _saved(request, _("Saved: your premedication. Eat the step when the plan says, and record it here."))
+    return act(request, form, _keyed(request, write), success=saved, **_on_plan(request, pk, premed_form=form))
 
 
 @require_POST
@@ -119,11 +158,18 @@ def take_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     def recorded(result: runs.DoseRecorded) -> None:
         if result.created:
-            messages.success(request, _("Step recorded. Watch for symptoms and record any you notice."))
+            messages.success(
+                request,
+                _(
+                    "Saved: you ate step %(n)s. Next: rest, have an adult with you, and record any symptom you "
+                    "notice. Do not take the next step before the plan says."
+                )
+                % {"n": result.dose.step_number},
+            )
             for flag in result.flags:
                 messages.warning(request, _("Your clinic will see this: %(flag)s") % {"flag": flag})
         else:  # the same form again (back button, resubmit)
-            messages.info(request, _("This step was already recorded; nothing was added."))
+            messages.info(request, _("Already recorded: this step was saved once; nothing was added."))
 
     return act(request, form, write, success=recorded, **_on_plan(request, pk, dose_form=form))
 
@@ -132,8 +178,31 @@ def take_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def symptom(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
     form = SymptomForm(request.POST, checklist=challenge.protocol.checklist_items)
-    write = lambda data: home.patient_symptom(challenge=challenge, by=request.user, **data)  # noqa: E731
-    return act(request, form, write, success=_("Symptom recorded."), **_on_plan(request, pk, symptom_form=form))
+
+    def write(data: dict[str, Any]) -> Observation:
+        fields = {name: value for name, value in data.items() if name != "submission_key"}
+        return home.patient_symptom(challenge=challenge, by=request.user, **fields)
+
+    def recorded(result: Observation | _Already) -> None:
+        if isinstance(result, _Already):
+            messages.info(request, ALREADY)
+            return
+        what = f"{plain_words.symptom(result.item_code)}, {plain_words.severity(result.severity)}"
+        messages.success(request, _("Saved: %(what)s. %(next)s") % {"what": what, "next": _after_symptom(pk)})
+
+    return act(request, form, _keyed(request, write), success=recorded, **_on_plan(request, pk, symptom_form=form))
+
+
+def _after_symptom(pk: int) -> str:
+    """What happens next, after a symptom: the plan as it now stands (paused, held, or going on)."""
+    challenge = Challenge.objects.get(pk=pk)
+    if challenge.status == Status.PAUSED or facts.open_alert(challenge):
+        return _("Your clinic will see this. Do not take the next step: your plan is paused until your clinic decides.")
+    pause = facts.symptom_pause(challenge)
+    if pause is not None:
+        until = date_format(timezone.localtime(pause[1]), "l j F, H:i")
+        return _("Your clinic will see this. Do not take the next step before %(until)s.") % {"until": until}
+    return _("Your clinic will see this. Keep watching for symptoms and record any change.")
 
 
 @require_POST
@@ -141,17 +210,16 @@ def usual_symptoms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
     form = UsualSymptomsForm(request.POST, checklist=challenge.protocol.checklist_items)
     write = lambda _data: home.usual_symptoms_set(challenge=challenge, by=request.user, usual=form.usual())  # noqa: E731
-    return act(
-        request, form, write, success=_("Your usual symptoms are saved."), **_on_plan(request, pk, usual_form=form)
-    )
+    saved = _saved(request, _("Saved: your usual symptoms. Only a symptom worse than usual pauses your plan."))
+    return act(request, form, _keyed(request, write), success=saved, **_on_plan(request, pk, usual_form=form))
 
 
 @require_http_methods(["GET", "POST"])
 def correct_symptom(request: AuthenticatedHttpRequest, pk: int, observation_pk: int) -> HttpResponse:
     challenge = _plan(request, pk)
-    original = get_object_or_404(
-        Observation.objects.filter(challenge=challenge, entered_in_error=False), pk=observation_pk
-    )
+    original = get_object_or_404(Observation.objects.filter(challenge=challenge), pk=observation_pk)
+    if original.entered_in_error and request.method == "GET":  # a correction sent again is answered by its key
+        raise Http404
     initial = {
         "item_code": original.item_code,
         "severity": original.severity,
@@ -160,14 +228,37 @@ def correct_symptom(request: AuthenticatedHttpRequest, pk: int, observation_pk: 
     }
     form = CorrectionForm(request.POST or None, checklist=challenge.protocol.checklist_items, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "submission_key"}
+        correct = lambda: home.patient_correct_symptom(original=original, by=request.user, **data)  # noqa: E731
         try:
-            home.patient_correct_symptom(original=original, by=request.user, **form.cleaned_data)
+            once(form.cleaned_data["submission_key"], request.user, correct)
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("challenges:home-plan", pk=challenge.pk)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Corrected. Your first entry is kept, crossed out, with your reason."))
             return redirect("challenges:home-plan", pk=challenge.pk)
-    return render(request, "challenges/home_correct.html", {"form": form, "challenge": challenge, "original": original})
+    context = {"form": form, "challenge": challenge, "original": original, "withdraw_form": WithdrawForm()}
+    return render(request, "challenges/home_correct.html", context)
+
+
+@require_POST
+def withdraw(request: AuthenticatedHttpRequest, pk: int, kind: str, record_pk: int) -> HttpResponse:
+    """Withdraw one's own symptom or premedication entry (recorded twice, or by mistake); it stays, crossed out."""
+    challenge = _plan(request, pk)
+    record: Observation | Treatment
+    if kind == "symptom":
+        record = get_object_or_404(challenge.observations.filter(entered_in_error=False), pk=record_pk)
+    elif kind == "medicine":
+        record = get_object_or_404(challenge.treatments.filter(entered_in_error=False), pk=record_pk)
+    else:
+        raise Http404
+    form = WithdrawForm(request.POST)
+    write = lambda data: home.patient_withdraw_entry(record=record, by=request.user, reason=data["reason"])  # noqa: E731
+    saved = _saved(request, _("Withdrawn. It stays in your records, crossed out, with your reason."))
+    return act(request, form, _keyed(request, write), success=saved, **_on_plan(request, pk))
 
 
 # --- the clinic's side --------------------------------------------------------------------------------------
@@ -248,6 +339,11 @@ def follow_up(request: AuthenticatedHttpRequest, pk: int, follow_up_pk: int) -> 
     challenge = get_object_or_404(access.challenges_for(request.user), pk=pk)
     item = get_object_or_404(challenge.follow_ups.all(), pk=follow_up_pk)
     form = FollowUpForm(request.POST)
-    write = lambda data: home.follow_up_record(follow_up=item, by=request.user, **data)  # noqa: E731
+
+    def write(data: dict[str, Any]) -> object:
+        fields = {name: value for name, value in data.items() if name != "submission_key"}
+        return home.follow_up_record(follow_up=item, by=request.user, **fields)
+
     back = _on_plan if request.user.is_patient else on_detail_page
-    return act(request, form, write, success=_("Check-in recorded."), **back(request, pk, follow_up_form=form))
+    saved = _saved(request, _("Saved: your check-in. Your clinic will see it."))
+    return act(request, form, _keyed(request, write), success=saved, **back(request, pk, follow_up_form=form))

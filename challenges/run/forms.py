@@ -94,6 +94,16 @@ class ScheduleForm(PlainTextForm):
     continuation_kind = forms.ChoiceField(
         label=_("Continuation"), choices=[("", _("Not a continuation")), *ContinuationKind.choices], required=False
     )
+    # One home plan at a time per food: an allergist replaces an open one only with a reason (ux-walk 4.1).
+    replace_reason = forms.CharField(
+        label=_("Home plans: replace the patient's open plan for this food, because"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Only when the patient already has a home plan for this food that is planned, running or paused. The "
+            "earlier plan is stopped with this reason and stays in the patient's record."
+        ),
+    )
     # The medication check the user was last shown (challenges.run.views.schedule): booking goes ahead only once
     # the check for exactly this protocol, date and medication list has been on the screen.
     reviewed = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)

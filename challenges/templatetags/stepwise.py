@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
@@ -13,6 +14,7 @@ from django.utils.safestring import SafeString
 
 from challenges.run.models import EventKind, Status
 from clinical import countdown as waits
+from clinical import plain_words
 from clinical.adrenaline import adrenaline_dose_mg, emergency_text
 from clinical.dates import format_day, format_when
 from clinical.display import amount_text, mg_text
@@ -96,6 +98,36 @@ def item_label(code: str) -> str:
 
     item = ITEMS.get(code)
     return item.label if item else code
+
+
+@register.filter
+def plain_item(code: str) -> str:
+    """A checklist item in the patient's words ("skin_urticaria" → "Hives (raised, itchy bumps or welts) ...")."""
+    return plain_words.symptom(code)
+
+
+@register.filter
+def plain_severity(grade: int) -> str:
+    """ "mild", "moderate", "severe": how bad a symptom was, for the patient (not "1: mild")."""
+    return plain_words.severity(grade)
+
+
+@register.filter
+def plain_medicine(item: object) -> str:
+    """A planned premedication in everyday words ("usual antihistamine (allergy medicine ...)")."""
+    return plain_words.medicine(str(getattr(item, "drug", "")), str(getattr(item, "med_class", "")))
+
+
+@register.simple_tag
+def new_key() -> str:
+    """A fresh one-time key for a small form drawn by hand (clinics.services.once): one per form on the page."""
+    return str(uuid.uuid4())
+
+
+@register.filter
+def tel(phone: str) -> str:
+    """A telephone number as a tap-to-call address: "+44 20 7946 0000" → "tel:+442079460000"."""
+    return "tel:" + "".join(char for char in phone if char.isdigit() or char == "+")
 
 
 @register.filter

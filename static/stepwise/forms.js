@@ -36,6 +36,25 @@
     });
   }
 
+  // After a write the answer page says what was saved and what happens next at its top: bring it into view (the
+  // page written in place keeps the old scroll position, so the confirmation would sit above the fold).
+  function showConfirmation() {
+    window.scrollTo(0, 0);
+    var flash = document.querySelector("[data-testid=flash], [data-testid=error]");
+    if (flash) { flash.focus({ preventScroll: true }); }
+  }
+
+  // The page written in place runs this file again: it brings its confirmation into view once laid out.
+  var CONFIRM_KEY = "stepwise-show-confirmation";
+  var pending = false;
+  try { pending = window.sessionStorage.getItem(CONFIRM_KEY) === "1"; } catch (ignored) { pending = false; }
+  if (pending) {
+    try { window.sessionStorage.removeItem(CONFIRM_KEY); } catch (ignored) { /* private mode */ }
+    showConfirmation();
+    window.addEventListener("load", showConfirmation);
+    window.setTimeout(showConfirmation, 50);
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute("data-once")) { return; }
@@ -63,9 +82,11 @@
         // page as it is, at its own address.
         return response.text().then(function (html) {
           if (response.redirected) { window.history.replaceState(null, "", response.url); }
+          try { window.sessionStorage.setItem(CONFIRM_KEY, "1"); } catch (ignored) { /* private mode */ }
           document.open();
           document.write(html);
           document.close();
+          window.setTimeout(showConfirmation, 0);
         });
       })
       .catch(function () {

@@ -67,6 +67,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "logout": {**dict.fromkeys(ROLES, NOT_ALLOWED), "anonymous": LOGIN},  # sign-out is a POST
     "password_change": {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN},
     "password_change_done": {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN},
+    # "Forgot password?" (issue 17): open to anyone; a wrong link answers "this link no longer works".
+    "password_reset": dict.fromkeys(ROLES, OK),
+    "password_reset_done": dict.fromkeys(ROLES, OK),
+    "password_reset_confirm": dict.fromkeys(ROLES, OK),
+    "password_reset_complete": dict.fromkeys(ROLES, OK),
     "mfa-setup": {**staff_list(), "patient_a": NOT_FOUND, "patient_b": NOT_FOUND},
     "mfa-verify": {**staff_list(), "nurse": 302, "allergist": 302, "other_nurse": 302},
     "patients:list": staff_list(),
@@ -138,6 +143,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:home-symptom": post_only(),
     "challenges:home-usual": post_only(),
     "challenges:home-correct": patient_a_and_staff(),
+    "challenges:home-withdraw": post_only(),
     "challenges:home-release": post_only(),
     "challenges:home-change": allergist_only(),
     "challenges:follow-up": post_only(),
@@ -291,6 +297,8 @@ def world(library):
         "challenges:home-symptom": {"pk": plan.pk},
         "challenges:home-usual": {"pk": plan.pk},
         "challenges:home-correct": {"pk": plan.pk, "observation_pk": symptom.pk},
+        "challenges:home-withdraw": {"pk": plan.pk, "kind": "symptom", "record_pk": symptom.pk},
+        "password_reset_confirm": {"uidb64": "MQ", "token": "not-a-token"},
         "challenges:home-release": {"pk": plan.pk},
         "challenges:home-change": {"pk": plan.pk},
         "challenges:plan-ics": {"pk": plan.pk},

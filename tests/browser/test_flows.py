@@ -252,11 +252,11 @@ def test_patient_on_a_phone_records_a_step_and_a_delayed_symptom(browser, live_s
     assert "crumb" in page.inner_text("[data-testid=amount]")
     screenshot(page, "06-phone-today")
     page.click("text=Record premedication")
-    page.wait_for_selector(".alert:has-text('Premedication recorded.')")
+    page.wait_for_selector(".alert:has-text('Saved: your premedication')")
     clock.shift(timedelta(minutes=25))  # cromolyn 25-30 min before the food
     page.reload()
     page.click("[data-testid=take-step]")
-    page.wait_for_selector(".alert:has-text('Step recorded.')")
+    page.wait_for_selector(".alert:has-text('Saved: you ate step')")
     assert page.locator("[data-testid=watch]").count() == 1
     # 30 hours later: flushing. (The session has expired meanwhile; she signs in again.)
     clock.shift(timedelta(hours=30))

@@ -34,9 +34,12 @@ def test_patient_lands_on_plan_with_todays_step_and_premedication(client, plan, 
     assert "step 1 of 10" in today  # the gentle ladder (docs/clinical-sources.md §11.1)
     assert "crumb" in today
     assert "0.1 g" in today
-    assert "Take Cromolyn sodium (oral) 200 mg 30 minutes before you eat it." in today
-    assert "Keep taking your H1 antihistamine (usual) as usual." in today
-    assert "Urticaria/angioedema" in page  # what to watch for
+    assert "Take 200 mg of Cromolyn sodium, by mouth (mast-cell medicine) 30 minutes before you eat each step." in today
+    usual = "Keep taking your usual antihistamine (allergy medicine such as cetirizine or fexofenadine) every day"
+    assert usual in today  # plain words, not "H1 antihistamine (usual)" (ux-walk 4.4)
+    watch = page[page.index('data-testid="watch-list"') :]
+    assert "Hives (raised, itchy bumps or welts)" in watch  # what to watch for, in plain words
+    assert "Urticaria" not in watch
     assert "adrenaline auto-injector" in page.lower()
 
 

@@ -97,7 +97,7 @@ def test_the_plan_page_shows_the_safety_framing_and_the_composite_note(client, b
         assert line in advice
     # The gentle ladder: ten steps, the second 0.25 g (docs/clinical-sources.md §11.1).
     assert "step 1 of 10" in page
-    assert "<td>0.25 g</td>" in page
+    assert "Step 2</strong>: 0.25 g" in page
 
 
 def test_the_printed_home_plan_has_the_same_framing(client, booked, patient_user, clock):

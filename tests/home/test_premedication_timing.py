@@ -52,7 +52,7 @@ def test_a_step_sooner_than_the_lead_time_is_recorded_and_flagged(client, plan, 
     take_premedication(client, plan, clock.now)
     clock.move(minutes=29)
     page = take_step(client, plan, clock.now).content.decode()
-    assert "Step recorded." in page
+    assert "Saved: you ate step" in page
     assert "Your clinic will see this: Cromolyn sodium (oral) was taken 29 min before this step" in page
     assert plan.doses.count() == 1
     flag = ChallengeEvent.objects.get(challenge=plan, kind=EventKind.PREMEDICATION_FLAG)
@@ -67,7 +67,7 @@ def test_a_step_at_the_lead_time_is_not_flagged(client, plan, patient_user, cloc
     take_premedication(client, plan, clock.now)
     clock.move(minutes=30)
     page = take_step(client, plan, clock.now).content.decode()
-    assert "Step recorded." in page
+    assert "Saved: you ate step" in page
     assert "Your clinic will see this" not in page
     assert not ChallengeEvent.objects.filter(challenge=plan, kind=EventKind.PREMEDICATION_FLAG).exists()
 
@@ -85,7 +85,7 @@ def test_a_refusing_item_refuses_the_step_until_the_lead_time(client, plan, pati
     assert "The step can be taken from 09:30." in refused.content.decode()
     assert plan.doses.count() == 0
     clock.move(minutes=1)
-    assert "Step recorded." in take_step(client, plan, clock.now).content.decode()
+    assert "Saved: you ate step" in take_step(client, plan, clock.now).content.decode()
     assert plan.doses.count() == 1
 
 
@@ -106,7 +106,7 @@ def test_a_childs_dose_follows_the_label_by_age(client, plan, patient_user, cloc
     plan.patient.save()
     client.force_login(patient_user)
     page = _plan_page(client, plan)
-    assert "Take Cromolyn sodium (oral) 100 mg 30 minutes before you eat it." in page
+    assert "Take 100 mg of Cromolyn sodium, by mouth (mast-cell medicine) 30 minutes before you eat each step." in page
     assert "Do not mix it with fruit juice, milk or food." in page
     assert "This plan is for someone who has taken it regularly for at least 4 weeks." in page
     take_premedication(client, plan, clock.now)

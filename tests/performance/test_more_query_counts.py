@@ -169,8 +169,9 @@ BOARD_QUERIES = 16  # 5: what the observation end rests on (findings, vitals, tr
 # pre-challenge checks (a failed one waits for the allergist's override, issue 16)
 ATTENTION_QUERIES = 24  # lot: + the food packs recorded (one prefetch); ladders: + the challenges that continue each
 # plan (X5), one query
-HOME_PLAN_STAFF_QUERIES = 24  # lot: + the food packs (one prefetch); ladders: + the continuing challenges (X5)
-HOME_PLAN_PATIENT_QUERIES = 24  # lot: + the food packs (one prefetch); ladders: + the continuing challenges (X5)
+# h17: + the patient's other home plans (one query: earlier plans stay reachable from the plan page)
+HOME_PLAN_STAFF_QUERIES = 25  # lot: + the food packs (one prefetch); ladders: + the continuing challenges (X5)
+HOME_PLAN_PATIENT_QUERIES = 25  # lot: + the food packs (one prefetch); ladders: + the continuing challenges (X5)
 PROTOCOL_LIST_QUERIES = 5
 PROTOCOL_DETAIL_QUERIES = 7
 FOOD_LIST_QUERIES = 4

@@ -1209,6 +1209,29 @@ def test_no_premedication_below_the_labels_youngest_age(plan, patient_user, cloc
     )
 
 
+def _book_the_same_plan_again(plan, by, reason: str = "") -> Challenge:
+    return runs.challenge_schedule(
+        patient=plan.patient,
+        protocol=plan.protocol,
+        scheduled_at=plan.scheduled_at,
+        allergist=plan.allergist,
+        nurse=None,
+        by=by,
+        first_step_in_clinic=False,
+        replace_reason=reason,
+    )
+
+
+def test_one_home_plan_at_a_time_per_food(plan, allergist, nurse, clock):  # noqa: F811
+    refused = assert_refused("home_plan_open", lambda: _book_the_same_plan_again(plan, allergist))
+    assert "Finish or stop it first" in refused.message
+    assert_refused("replace_needs_allergist", lambda: _book_the_same_plan_again(plan, nurse, "Start again"))
+    replacement = _book_the_same_plan_again(plan, allergist, "Start again")  # the other side: an allergist's reason
+    plan.refresh_from_db()
+    assert plan.status == Status.CANCELLED
+    assert replacement.status == Status.PLANNED
+
+
 # --- every code has its test --------------------------------------------------------------------------------
 
 SERVICES = [*sorted((ROOT / "challenges/run/services").glob("*.py")), ROOT / "challenges/home/services.py"]

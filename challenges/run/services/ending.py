@@ -13,7 +13,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.run import facts
+from challenges.run import facts, notify
 from challenges.run.models import (
     Challenge,
     ChallengeEvent,
@@ -87,6 +87,7 @@ def challenge_stop(*, challenge: Challenge, by: User, reason: str, kind: str = S
         alert.decision, alert.reason, alert.decided_by, alert.decided_at = Decision.STOP, reason, by, timezone.now()
         save(alert, by)
     end_dosing(challenge, by, reason)
+    notify.clinic_decided(challenge)
     return challenge
 
 

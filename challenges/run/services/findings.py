@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges.library.models import PremedicationItem, Route
-from challenges.run import facts
+from challenges.run import facts, notify
 from challenges.run.models import (
     DECISION_EVENTS,
     Challenge,
@@ -243,6 +243,7 @@ def _check_stop_rules(challenge: Challenge, by: User | None) -> StopAlert | None
     event(challenge, EventKind.STOP_ALERT, by, reason="; ".join(h.message for h in hits))
     if challenge.setting == Setting.HOME and challenge.status == Status.DOSING:
         transition(challenge, Status.PAUSED, by, reason=_("Symptoms met a stop rule."))
+        notify.plan_paused(challenge)
     return alert
 
 
@@ -278,4 +279,5 @@ def alert_decide(
         end_dosing(challenge, by, alert.reason)
     elif challenge.status == Status.PAUSED:
         transition(challenge, Status.DOSING, by, reason=alert.reason)
+    notify.clinic_decided(challenge)  # a home plan's patient reads the decision as a message from the clinic
     return alert

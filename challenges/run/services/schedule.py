@@ -6,12 +6,14 @@ import dataclasses
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges.library.facts import food_spec, powder_alternatives, protocol_steps
 from challenges.library.models import Protocol
 from challenges.library.services.protocols import draft_from_protocol, protocol_create
-from challenges.run.models import Challenge, EventKind, Status
+from challenges.run import notify
+from challenges.run.models import Challenge, EventKind, Setting, Status, StopKind
 from challenges.run.services._guards import (
     ChallengeRuleError,
     event,
@@ -21,7 +23,9 @@ from challenges.run.services._guards import (
     save_new,
     transition,
 )
+from challenges.run.services.ending import challenge_stop
 from clinical import blinding, continuation, fpies, plan
+from clinical.dates import format_when
 from clinical.kinds import KINDS
 from clinical.plan import preparation_problems
 from clinical.units import format_decimal, format_quantity
@@ -43,6 +47,7 @@ def challenge_schedule(
     first_step_in_clinic: bool | None = None,
     continues: Challenge | None = None,
     continuation_kind: str = "",
+    replace_reason: str = "",
 ) -> Challenge:
     """Book a challenge on the current version of a protocol; the version is frozen for this challenge.
 
@@ -52,6 +57,10 @@ def challenge_schedule(
     `first_step_in_clinic` is False (None: as the protocol says). `placebo_doses` placebo doses are added to the
     full active series of a blinded protocol, at places drawn at random now (clinical.blinding). A continuation (X5)
     names the earlier challenge of the same patient and how it continues it (clinical.continuation).
+
+    One home plan at a time per food: while the patient has a home plan for the food that is planned, running or
+    paused, another is refused (`home_plan_open`), unless an allergist replaces it with a reason (`replace_reason`):
+    the earlier plan is then stopped (or cancelled before its first step) with that reason, and stays readable.
     """
     if patient.clinic_id != by.clinic_id or patient.entered_in_error:
         raise ChallengeRuleError(_("Choose a patient of your clinic."), code="bad_patient")
@@ -75,6 +84,8 @@ def challenge_schedule(
     _require_continuable(patient, continues, continuation_kind, setting)
     if protocol.kind == "fpies":
         protocol = _fpies_protocol_for(patient, protocol, by)
+    if setting == Setting.HOME:
+        _replace_open_home_plans(patient, protocol, by, replace_reason)
     in_clinic = protocol.first_step_in_clinic if first_step_in_clinic is None else first_step_in_clinic
     challenge = Challenge(
         clinic_id=patient.clinic_id,
@@ -101,6 +112,44 @@ def challenge_schedule(
 
 
 BLINDED_KINDS = ("dbpcfc", "single_blind")
+ENDED = (Status.CANCELLED, Status.COMPLETED, Status.STOPPED)
+
+
+def _replace_open_home_plans(patient: Patient, protocol: Protocol, by: User, replace_reason: str) -> None:
+    """Refuse a second home plan for a food with one open (ux-walk 4.1), or end the open one when an allergist
+    replaces it with a reason (stopped with its undecided alerts decided "stop", or cancelled if not started)."""
+    open_plans = list(
+        Challenge.objects.select_for_update()
+        .filter(patient=patient, setting=Setting.HOME, entered_in_error=False, protocol__food_id=protocol.food_id)
+        .exclude(status__in=ENDED)
+        .order_by("scheduled_at")
+    )
+    if not open_plans:
+        return
+    replace_reason = replace_reason.strip()
+    if not replace_reason:
+        earlier = open_plans[0]
+        raise ChallengeRuleError(
+            _(
+                "%(patient)s already has a home plan for %(food)s (%(status)s, booked for %(when)s). Finish or stop "
+                "it first, or, as an allergist, give a reason to replace it."
+            )
+            % {
+                "patient": patient.full_name,
+                "food": protocol.food.name,
+                "status": earlier.get_status_display().lower(),
+                "when": format_when(earlier.scheduled_at, timezone.get_current_timezone()),
+            },
+            code="home_plan_open",
+        )
+    if not by.is_allergist:
+        raise ChallengeRuleError(_("Only an allergist can replace an open home plan."), code="replace_needs_allergist")
+    reason = _("Replaced by a new home plan: %(reason)s") % {"reason": replace_reason}
+    for earlier in open_plans:
+        if earlier.status == Status.PLANNED:
+            challenge_cancel(challenge=earlier, by=by, reason=reason)
+        else:
+            challenge_stop(challenge=earlier, by=by, reason=reason, kind=StopKind.OTHER)
 
 
 def _require_continuable(patient: Patient, earlier: Challenge | None, kind: str, setting: str) -> None:
@@ -183,4 +232,5 @@ def challenge_cancel(*, challenge: Challenge, by: User, reason: str) -> Challeng
     challenge = locked(challenge)
     require_open(challenge)
     transition(challenge, Status.CANCELLED, by, reason=require_reason(reason))
+    notify.clinic_decided(challenge)
     return challenge
