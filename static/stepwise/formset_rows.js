@@ -5,6 +5,11 @@
 (function () {
   "use strict";
 
+  // A button that works only with this script (it has no page to post to) is hidden until the script runs.
+  Array.prototype.slice.call(document.querySelectorAll("[data-formset-add][data-needs-js]")).forEach(function (button) {
+    button.hidden = false;
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-formset-add]");
     if (!button) { return; }

@@ -139,6 +139,29 @@ def test_the_edit_page_shows_grams_and_preparation_as_you_type(sized_page, aller
     assert protocol.steps.get(number=2).protein_mg == stored[1].protein_mg  # nothing saved
 
 
+def test_the_edit_page_adds_a_step_row_without_a_round_trip(sized_page, allergist, library):
+    page = sized_page
+    practall = Protocol.objects.get(clinic=None, name="PRACTALL 7-step peanut OFC")
+    protocol = protocol_clone(protocol=practall, clinic=allergist.clinic, by=allergist)
+    sign_in(page, "b-allergist")
+    page.goto(reverse("challenges:protocol-edit", args=[protocol.pk]))
+    rows = page.locator("[data-testid=step-editor] tbody tr[data-row]")
+    before = rows.count()  # the 7 steps and the formset's blank rows
+    page.click("[data-formset-add=steps]")
+    expect(rows).to_have_count(before + 1)
+    expect(page.locator(f"#id_steps-{before}-role")).to_be_focused()  # the new row's first field
+    expect(rows.nth(before).locator("[data-row-number]")).to_have_text(str(before + 1))
+    # Fill the new row only (the blank rows before it stay blank and are ignored): an 8th step of 4,000 mg.
+    page.fill(f"#id_steps-{before}-protein_mg", "4000")
+    page.fill(f"#id_steps-{before}-wait", "30")
+    expect(page.locator(PROTEIN_CELLS).last).to_have_text(mg(Decimal(4000)))
+    page.locator("button[name=save]").first.click()
+    page.wait_for_load_state()
+    current = Protocol.objects.get(lineage=protocol.lineage, is_current=True)
+    assert [step.protein_mg for step in current.steps.order_by("number")][-1] == Decimal(4000)
+    assert current.steps.count() == 8
+
+
 def test_change_the_plan_edits_prefilled_rows(sized_page, allergist, library):
     page = sized_page
     patient = PatientFactory(clinic=allergist.clinic, given_name="Zoë", family_name="Ångström-Nguyễn")
