@@ -28,6 +28,7 @@ install-dev: $(VENV)/.installed-dev
 run: install fonts
 	@echo "==> Creating or updating the SQLite database (db.sqlite3)"
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py createcachetable
 	@echo "==> Loading the standard foods and protocols and the demo clinics, people and challenges"
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	@echo ""

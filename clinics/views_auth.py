@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -209,11 +210,13 @@ RESET_WINDOW_SECONDS = 60 * 60
 def reset_allowed(request: HttpRequest, email: str) -> bool:
     """At most STEPWISE_RESET_LIMIT reset requests an hour from one client address and for one email address.
 
-    Counted in Django's cache: a refused request gets the same answer as any other (nothing tells an attacker
-    whether an address is known, or that the limit was reached); it only sends no email.
+    Counted in Django's cache (a database table: the same count for every server process). A refused request gets
+    the same answer as any other (nothing tells an attacker whether an address is known, or that the limit was
+    reached); it only sends no email.
     """
     limit = settings.STEPWISE_RESET_LIMIT
-    keys = [f"stepwise-reset-ip:{client_ip(request) or '-'}", f"stepwise-reset-email:{email.strip().lower()}"]
+    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()  # a safe cache key, and no address stored
+    keys = [f"stepwise-reset-ip:{client_ip(request) or '-'}", f"stepwise-reset-email:{address}"]
     allowed = True
     for key in keys:
         cache.add(key, 0, RESET_WINDOW_SECONDS)

@@ -98,6 +98,10 @@ WSGI_APPLICATION = "config.wsgi.application"
 # SQLite by default (WAL mode, busy timeout, IMMEDIATE transactions so writers queue instead of
 # failing with "database is locked"); PostgreSQL when DATABASE_URL says so.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# The cache is a table of the same database (created by `manage.py createcachetable`; the test database gets it
+# when it is created), so what is counted in it (password-reset requests) holds across every server process and
+# every app server, not per process as Django's default in-memory cache would.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "stepwise_cache"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
