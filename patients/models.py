@@ -278,7 +278,7 @@ class DiagnosticResult(ClinicalRecord):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         spec = diagnostics.KINDS.get(self.kind)
         if spec is None:
             return  # the choices validation names it
