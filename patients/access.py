@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from clinics.access import require_clinic_staff
 from clinics.models import ClinicalQuerySet, User
-from patients.models import Medication, Patient, Trigger
+from patients.models import DiagnosticResult, Medication, Patient, Trigger
 
 
 def patients_for(user: User) -> ClinicalQuerySet[Patient]:
@@ -42,6 +42,11 @@ def get_trigger_for_staff(user: User, pk: int) -> Trigger:
 def get_medication_for_staff(user: User, pk: int) -> Medication:
     require_clinic_staff(user)
     return get_object_or_404(Medication.objects.select_related("patient"), pk=pk, patient__in=patients_for(user))
+
+
+def get_diagnostic_for_staff(user: User, pk: int) -> DiagnosticResult:
+    require_clinic_staff(user)
+    return get_object_or_404(DiagnosticResult.objects.select_related("patient"), pk=pk, patient__in=patients_for(user))
 
 
 def own_patient_record(user: User) -> Patient:

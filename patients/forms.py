@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -18,7 +19,16 @@ from clinics.forms import (
     crispy_helper,
 )
 from clinics.models import Clinic
-from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Condition, Medication, MedicationRoute, Patient, Trigger
+from patients.models import (
+    MAX_WEIGHT_KG,
+    MIN_WEIGHT_KG,
+    Condition,
+    DiagnosticResult,
+    Medication,
+    MedicationRoute,
+    Patient,
+    Trigger,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -165,6 +175,30 @@ class MedicationForm(PlainTextModelForm):
 
     def clean_route(self) -> str:
         return self.cleaned_data.get("route") or MedicationRoute.ORAL
+
+
+class DiagnosticResultForm(PlainTextModelForm):
+    """An allergy test result: the unit is fixed by the kind, so only the number is typed (clinical.diagnostics)."""
+
+    value = StrictDecimalField(label=_("Value (in the unit of the test chosen above)"), min_value=Decimal("0"))
+    submission_key = SubmissionKeyField()
+
+    class Meta:
+        model = DiagnosticResult
+        fields = ["kind", "allergen", "component", "value", "taken_on"]
+        widgets = {"taken_on": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper()
+
+    def clean_taken_on(self) -> date:
+        taken = self.cleaned_data["taken_on"]
+        _not_in_future(taken, _("The date taken"))
+        born = self.instance.patient.date_of_birth if self.instance.patient_id else None
+        if born and taken < born:
+            raise forms.ValidationError(_("The test cannot be taken before the date of birth."))
+        return taken
 
 
 class PatientSearchForm(PlainTextForm):

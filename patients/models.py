@@ -8,13 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinical import diagnostics
 from clinical.dates import completed_years
+from clinical.units import format_quantity
 from clinics.models import Clinic, ClinicalRecord
 
 
@@ -222,3 +225,73 @@ class Medication(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.name} {self.dose}".strip()
+
+
+class DiagnosticKind(models.TextChoices):
+    """The kinds of allergy test result; each has one fixed unit and range (clinical.diagnostics)."""
+
+    SPECIFIC_IGE = diagnostics.SPECIFIC_IGE, _("Specific IgE (kU/L)")
+    SKIN_PRICK = diagnostics.SKIN_PRICK, _("Skin-prick test wheal (mm)")
+    COMPONENT_IGE = diagnostics.COMPONENT_IGE, _("Component specific IgE (kU/L)")
+    TRYPTASE = diagnostics.TRYPTASE, _("Baseline serum tryptase (ng/mL)")
+
+
+class DiagnosticResult(ClinicalRecord):
+    """One allergy test result of the patient (R7): the value in the kind's fixed unit, and the day it was taken."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="diagnostics")
+    kind = models.CharField(_("test"), max_length=20, choices=DiagnosticKind)
+    allergen = models.CharField(
+        _("allergen or food"), max_length=120, blank=True, help_text=_("e.g. peanut; not needed for tryptase")
+    )
+    component = models.CharField(
+        _("component"), max_length=40, blank=True, help_text=_("Component tests only, e.g. Ara h 2")
+    )
+    value = models.DecimalField(_("value"), max_digits=6, decimal_places=2)
+    taken_on = models.DateField(_("date taken"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-taken_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="patients_diagnosticresult_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject} {self.value_text}".strip()
+
+    @property
+    def unit(self) -> str:
+        return diagnostics.KINDS[self.kind].unit
+
+    @property
+    def value_text(self) -> str:
+        return format_quantity(self.value, self.unit) if self.value is not None else ""
+
+    @property
+    def subject(self) -> str:
+        """What was tested: "peanut", "Ara h 2 (peanut)", or "" for tryptase."""
+        if self.component:
+            return f"{self.component} ({self.allergen})" if self.allergen else self.component
+        return self.allergen
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, Any] = {}
+        spec = diagnostics.KINDS.get(self.kind)
+        if spec is None:
+            return  # the choices validation names it
+        if spec.needs_allergen and not self.allergen.strip() and not self.component.strip():
+            errors["allergen"] = _("Say which allergen or food was tested.")
+        if spec.needs_component and not self.component.strip():
+            errors["component"] = _("Name the component, e.g. Ara h 2.")
+        if not spec.needs_component and self.component.strip():
+            errors["component"] = _("A component is named only for a component test.")
+        if self.value is not None:
+            try:
+                diagnostics.check_value(self.kind, self.value)
+            except diagnostics.DiagnosticValueError as refused:
+                errors["value"] = refused.message
+        if errors:
+            raise ValidationError(errors)

@@ -14,6 +14,13 @@ urlpatterns = [
     path("triggers/<int:pk>/edit/", views.trigger_edit, name="trigger-edit"),
     path("<int:pk>/medications/new/", views.medication_create, name="medication-create"),
     path("medications/<int:pk>/edit/", views.medication_edit, name="medication-edit"),
+    path("<int:pk>/test-results/new/", views.diagnostic_create, name="diagnostic-create"),
+    path(
+        "test-results/<int:pk>/entered-in-error/",
+        views.mark_entered_in_error,
+        {"kind": "diagnostic"},
+        name="diagnostic-error",
+    ),
     path("<int:pk>/entered-in-error/", views.mark_entered_in_error, {"kind": "patient"}, name="patient-error"),
     path("triggers/<int:pk>/entered-in-error/", views.mark_entered_in_error, {"kind": "trigger"}, name="trigger-error"),
     path(

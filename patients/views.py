@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from clinical import diagnostics
+from clinical.grading import SCALES
 from clinics.access import require_clinic_staff, staff_clinic
 from clinics.forms import EnteredInErrorForm
 from clinics.http import AuthenticatedHttpRequest
@@ -20,8 +23,8 @@ from clinics.models import ClinicalRecord, ClinicalRecordError, User
 from clinics.services import AlreadySubmitted, clinical_record_mark_entered_in_error, clinical_record_save, once
 from clinics.signals import ChartAccess, announce_chart_opened
 from patients import access
-from patients.forms import MedicationForm, PatientForm, PatientSearchForm, TriggerForm
-from patients.models import Medication, Patient, Trigger, fold_for_search
+from patients.forms import DiagnosticResultForm, MedicationForm, PatientForm, PatientSearchForm, TriggerForm
+from patients.models import DiagnosticResult, Medication, Patient, Trigger, fold_for_search
 
 PAGE_SIZE = 25
 
@@ -40,14 +43,37 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def patient_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patient = access.get_patient_for(request.user, pk)
     announce_chart_opened(request, patient=patient, action=ChartAccess.VIEW)
+    challenges = list(patient.challenges.for_reader(request.user).select_related("protocol", "protocol__food"))
+    triggers = list(patient.triggers.all())
+    for trigger in triggers:
+        trigger.challenge_reactions = _challenge_reactions(trigger, challenges)  # type: ignore[attr-defined]
     context = {
         "patient": patient,
-        "triggers": patient.triggers.all(),
+        "triggers": triggers,
         "medications": patient.medications.all(),
+        "diagnostics": patient.diagnostics.for_reader(request.user),
         "can_edit": request.user.is_clinic_staff,
-        "challenges": patient.challenges.for_reader(request.user).select_related("protocol", "protocol__food"),
+        "challenges": challenges,
     }
     return render(request, "patients/patient_detail.html", context)
+
+
+def _challenge_reactions(trigger: Trigger, challenges: list[Any]) -> list[dict[str, Any]]:
+    """Signed, failed challenges to this trigger's food (R12), newest first: shown beside the trigger, read-only.
+
+    A link rather than an edit of the trigger: the clinician's own text is never changed, and the signed challenge
+    is the record. The food matches when the trigger names it or its allergen group (clinical.diagnostics).
+    """
+    reactions = []
+    for challenge in challenges:
+        food = challenge.protocol.food
+        signed_failure = challenge.is_signed and challenge.outcome == "failed" and not challenge.entered_in_error
+        terms = (food.name, str(food.get_allergen_group_display()) if food.allergen_group != "other" else "")
+        if signed_failure and diagnostics.names_food(trigger.substance, terms):
+            scale = SCALES.get(challenge.grade_scale, challenge.grade_scale).split(" (")[0]
+            grade = f"grade {challenge.grade} ({scale})"
+            reactions.append({"challenge": challenge, "grade": grade if challenge.grade else "grade not recorded"})
+    return sorted(reactions, key=lambda r: r["challenge"].scheduled_at, reverse=True)
 
 
 def patient_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -151,14 +177,26 @@ def medication_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "patients/form_page.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+def diagnostic_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    patient = access.get_patient_for_staff(request.user, pk)
+    form = DiagnosticResultForm(request.POST or None, instance=_new_child(patient, "diagnostics"))
+    if request.method == "POST" and _save_form(request, form):
+        messages.success(request, _("Test result added."))
+        return redirect("patients:detail", pk=patient.pk)
+    context = {"form": form, "title": _("Add a test result"), "patient": patient}
+    return render(request, "patients/form_page.html", context)
+
+
 def _new_child(patient: Patient, related_name: str) -> ClinicalRecord:
     return getattr(patient, related_name).model(patient=patient)
 
 
-_ERROR_TARGETS: dict[str, Callable[[User, int], Patient | Trigger | Medication]] = {
+_ERROR_TARGETS: dict[str, Callable[[User, int], Patient | Trigger | Medication | DiagnosticResult]] = {
     "patient": access.get_patient_for_staff,
     "trigger": access.get_trigger_for_staff,
     "medication": access.get_medication_for_staff,
+    "diagnostic": access.get_diagnostic_for_staff,
 }
 
 

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from challenges.models import (
     Advice,
+    AllergenGroup,
     Challenge,
     Decision,
     DischargeCondition,
     Dose,
+    Food,
     Observation,
     Outcome,
     PreChallengeCheck,
@@ -143,7 +145,17 @@ def challenge_report(
         addenda=history.addenda(c, zone),
         deviations=tuple(_deviations(ctx)),
         signature=_signature(c, ctx, signed_by or c.signed_by, signed_at or c.signed_at),
+        purpose=c.get_purpose_display() if c.purpose else "",
+        diagnostics=history.diagnostics(c.patient, food),
+        diagnostics_note=_diagnostics_note(food),
     )
+
+
+def _diagnostics_note(food: Food) -> str:
+    if food.allergen_group == AllergenGroup.OTHER:
+        return "All current results of the patient (this food's allergen cannot be matched)."
+    group = str(AllergenGroup(food.allergen_group).label).lower()
+    return f"Results naming {food.name} or {group}, its components, and baseline tryptase."
 
 
 def _food_used(ctx: Context) -> tuple[Line, ...]:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from challenges.models import Challenge, FollowUp, Food, PremedicationItem, Protocol, Route
-from challenges.reports.snapshot import FollowUpRow, Line, MedicationRow, NoteRow, TriggerRow
+from challenges.models import AllergenGroup, Challenge, FollowUp, Food, PremedicationItem, Protocol, Route
+from challenges.reports.snapshot import DiagnosticRow, FollowUpRow, Line, MedicationRow, NoteRow, TriggerRow
 from challenges.reports.text import DASH, day, error_note, when, yes_no
+from clinical import diagnostics as diagnostic_rules
 from clinical import premedication
 from clinical.durations import format_hours, format_minutes
 from clinical.units import format_quantity
 from clinical.washout import MED_CLASS_LABELS
 from clinics.models import User
-from patients.models import Patient, ReactionType, Severity
+from patients.models import DiagnosticResult, Patient, ReactionType, Severity
 
 
 def names(challenge: Challenge) -> dict[int, str]:
@@ -61,6 +62,20 @@ def _reaction(severity: str, on: object) -> str:
     label = str(Severity(severity).label) if severity in Severity.values else ""
     when_text = day(on) if on else ""  # type: ignore[arg-type]
     return ", ".join(part for part in (label, when_text) if part) or DASH
+
+
+def diagnostics(patient: Patient, food: Food) -> tuple[DiagnosticRow, ...]:
+    """The patient's current test results that bear on this food, newest first (R7; clinical.diagnostics.is_relevant:
+    those naming the food or its allergen group, components of that group, and baseline tryptase). One query."""
+    terms = (food.name, str(AllergenGroup(food.allergen_group).label))
+    results = DiagnosticResult.objects.filter(patient=patient, entered_in_error=False).order_by("-taken_on", "-pk")
+    return tuple(
+        DiagnosticRow(taken_on=day(r.taken_on), test=str(r.get_kind_display()), subject=r.subject, value=r.value_text)
+        for r in results
+        if diagnostic_rules.is_relevant(
+            kind=r.kind, allergen=r.allergen, component=r.component, food_terms=terms, group=food.allergen_group
+        )
+    )
 
 
 def medications(patient: Patient, zone: tzinfo, people: dict[int, str]) -> tuple[MedicationRow, ...]:

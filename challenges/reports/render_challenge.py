@@ -75,6 +75,7 @@ def _story(r: ChallengeReport, width: float) -> list[Flowable]:
         ),
     ]
     story += [Spacer(1, 6), _result(r, width)]
+    story += _purpose_and_diagnostics(r, width)
     story += _history(r, width)
     story += section(
         "Food and protocol",
@@ -104,6 +105,22 @@ def _result(r: ChallengeReport, width: float) -> Flowable:
     if r.result.grade_reasons:
         parts.append(p(f"Grade suggested from: {'; '.join(r.result.grade_reasons)}", "small"))
     return boxed(parts, width, fill=RESULT_FILL)
+
+
+def _purpose_and_diagnostics(r: ChallengeReport, width: float) -> list[Flowable]:
+    """Why the challenge is done and the allergy test results that bear on it, newest first (R7). Values only, with
+    units and dates: the report does not interpret them."""
+    flowables: list[Flowable] = [rich([("b", "Purpose: "), ("", r.purpose or "not recorded")])]
+    if r.diagnostics:
+        columns = [Column("Date taken", 0.18), Column("Test", 0.32), Column("Allergen or component", 0.3)]
+        columns.append(Column("Value", 0.2))
+        rows = [[cell(d.taken_on), cell(d.test), cell(d.subject or "—"), cell(d.value)] for d in r.diagnostics]
+        flowables.append(table(columns, rows, width))
+    else:
+        flowables.append(p("No allergy test results recorded for this food."))
+    if r.diagnostics_note:
+        flowables.append(p(r.diagnostics_note, "small"))
+    return section("Purpose and diagnostics", *flowables)
 
 
 def _history(r: ChallengeReport, width: float) -> list[Flowable]:

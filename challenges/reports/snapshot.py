@@ -59,6 +59,16 @@ class TriggerRow:
 
 
 @dataclass(frozen=True)
+class DiagnosticRow:
+    """An allergy test result as the report prints it: value with its unit, the day taken (R7)."""
+
+    taken_on: str
+    test: str
+    subject: str
+    value: str
+
+
+@dataclass(frozen=True)
 class MedicationRow:
     name: str
     dose: str
@@ -253,6 +263,9 @@ class ChallengeReport:
     signature: Signature
     risk_factors: str = ""  # asthma, mastocytosis, previous anaphylaxis, beta-blocker, ACE inhibitor (R7)
     created: str = ""  # ISO 8601: when it was made (the signature's time for a signed copy), the PDF's date
+    purpose: str = ""  # why the challenge is done (R7); "" on challenges booked before it was asked
+    diagnostics: tuple[DiagnosticRow, ...] = ()  # the patient's results for this food and tryptase, newest first
+    diagnostics_note: str = ""  # which results were chosen
 
 
 # --- dose-preparation sheet ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from challenges.models import (
     TreatmentKind,
     WashoutAction,
 )
-from challenges.run.models import Challenge, ContinuationKind, DischargeCondition, StopKind
+from challenges.run.models import Challenge, ContinuationKind, DischargeCondition, Purpose, StopKind
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
 from clinical.run_rules import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES
@@ -68,6 +68,11 @@ class ScheduleForm(PlainTextForm):
     scheduled_at = WhenField(label=_("Date and time"))
     allergist = StaffChoiceField(label=_("Supervising allergist"), queryset=User.objects.none())
     nurse = StaffChoiceField(label=_("Nurse"), queryset=User.objects.none(), required=False)
+    purpose = forms.ChoiceField(
+        label=_("Purpose"),
+        choices=[("", _("Choose the purpose")), *Purpose.choices],
+        error_messages={"required": _("Say why this challenge is done.")},
+    )
     indication = forms.CharField(
         label=_("Indication"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )

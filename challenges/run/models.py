@@ -74,6 +74,16 @@ class ContinuationKind(models.TextChoices):
     RECHALLENGE = "rechallenge", _("Re-challenge after an equivocal result")
 
 
+class Purpose(models.TextChoices):
+    """Why the challenge is done (R7; the purposes of an OFC in the AAAAI/EAACI PRACTALL report)."""
+
+    DIAGNOSIS = "diagnosis", _("Diagnosis")
+    RESOLUTION = "resolution", _("Resolution / tolerance after avoidance")
+    THRESHOLD = "threshold", _("Threshold determination")
+    OIT_EXIT = "oit_exit", _("OIT exit / sustained unresponsiveness")
+    NEW_FOOD = "new_food", _("Introduction of a new food or form")
+
+
 class Challenge(ClinicalRecord):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="challenges")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="challenges")
@@ -86,6 +96,8 @@ class Challenge(ClinicalRecord):
     nurse = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
     indication = models.TextField(_("indication"), blank=True, max_length=2000)
+    # Blank only on challenges booked before it was asked; the booking form requires it.
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose, blank=True)
 
     # Blinded challenges (clinical.blinding): the blinded schedule, drawn at booking, as signed step numbers (+n
     # active step n, -n a placebo mirroring step n); doses are numbered by their place in it. Only a preparer sees it

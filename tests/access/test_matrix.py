@@ -8,7 +8,8 @@ to a user who may not see patient A.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -22,6 +23,7 @@ from challenges.models import Protocol
 from challenges.run import services as runs
 from challenges.run.services import OutcomeInput
 from clinics.models import Role
+from patients.models import DiagnosticResult
 from tests.factories import ClinicFactory, MedicationFactory, PatientFactory, TriggerFactory, UserFactory
 from tests.helpers import second_checker
 
@@ -86,6 +88,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "patients:patient-error": staff(),
     "patients:trigger-error": staff(),
     "patients:medication-error": staff(),
+    "patients:diagnostic-create": staff(),
+    "patients:diagnostic-error": staff(),
     "challenges:protocol-list": staff_list(),
     "challenges:protocol-create": {**staff_list(), "nurse": NOT_FOUND, "other_nurse": NOT_FOUND},
     # The builder's read-only dose-table previews: POST only, after the same access check as their pages.
@@ -287,6 +291,8 @@ def world(library):
         "patients:trigger-error": {"pk": TriggerFactory(patient=a).pk},
         "patients:medication-edit": {"pk": MedicationFactory(patient=a).pk},
         "patients:medication-error": {"pk": MedicationFactory(patient=a).pk},
+        "patients:diagnostic-create": {"pk": a.pk},
+        "patients:diagnostic-error": {"pk": _test_result(a).pk},
         "challenges:protocol-detail": {"pk": protocol_clone(protocol=practall, clinic=clinic, by=allergist).pk},
         "challenges:observation-error": {"pk": challenge.pk, "record_pk": observation.pk},
         "challenges:vitals-error": {"pk": challenge.pk, "record_pk": vitals.pk},
@@ -388,3 +394,9 @@ def test_outsiders_cannot_change_anything(client, world, role):
         list(Challenge.objects.values_list("status", "outcome")),
     )
     assert after == before
+
+
+def _test_result(patient):
+    return DiagnosticResult.objects.create(
+        patient=patient, kind="specific_ige", allergen="Peanut", value=Decimal("2.1"), taken_on=date(2026, 9, 14)
+    )

@@ -47,7 +47,8 @@ def _with_history() -> set[type]:
 
 
 def test_history_is_registered_on_exactly_the_clinical_models():
-    assert len(_clinical_models()) == 20  # main: WashoutDecision; observe: Discharge; lot: FoodLot
+    # main: WashoutDecision; observe: Discharge; lot: FoodLot; h18diag: DiagnosticResult
+    assert len(_clinical_models()) == 21
     assert (_clinical_models() | ACCESS_MODELS) ^ _with_history() == set()
 
 

@@ -32,6 +32,7 @@ def _book(client, patient, user, protocol, allergist, **extra) -> Challenge:
     data = {
         "protocol": str(protocol.pk),
         "scheduled_at": local(START),
+        "purpose": "diagnosis",
         "allergist": str(allergist.pk),
         "nurse": "",
         "placebo_steps": "",
@@ -202,6 +203,7 @@ def test_booking_refuses_to_continue_another_patients_challenge(
         {
             "protocol": str(practall.pk),
             "scheduled_at": local(clock.now),
+            "purpose": "diagnosis",
             "allergist": str(allergist.pk),
             "nurse": "",
             "placebo_steps": "",

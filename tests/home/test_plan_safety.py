@@ -31,6 +31,7 @@ def booked(client, home_protocol, patient, patient_user, allergist, nurse):
         data = {
             "protocol": str(home_protocol.pk),
             "scheduled_at": local(START),
+            "purpose": "diagnosis",
             "allergist": str(allergist.pk),
             "nurse": str(nurse.pk),
             "indication": "MCAS; wants cheesecake back.",

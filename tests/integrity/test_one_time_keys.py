@@ -23,6 +23,7 @@ def booking(practall, allergist, nurse, key: uuid.UUID) -> dict[str, str]:
     return {
         "protocol": str(practall.pk),
         "scheduled_at": "2026-12-01T09:00",
+        "purpose": "diagnosis",
         "allergist": str(allergist.pk),
         "nurse": str(nurse.pk),
         "indication": "Peanut sensitised; confirm tolerance.",

@@ -108,10 +108,11 @@ def practall_failed_at_dose_5(
     *,
     sign: bool = False,
     note: str = "hives on the trunk",
+    purpose: str = "",
 ) -> Challenge:
     """PRACTALL peanut: doses 1-5 given 30 min apart, urticaria 10 min after dose 5, stopped, treated, failed."""
     with clock_at(START) as clock:
-        challenge = _start(patient, protocol, nurse, allergist, clock)
+        challenge = _start(patient, protocol, nurse, allergist, clock, purpose=purpose)
         for number in range(1, 6):
             give_dose(challenge, nurse, clock.now)
             record_vitals(

@@ -21,6 +21,7 @@ def _booking(practall, allergist, nurse, **extra) -> dict[str, str]:
     return {
         "protocol": str(practall.pk),
         "scheduled_at": SATURDAY,
+        "purpose": "diagnosis",
         "allergist": str(allergist.pk),
         "nurse": str(nurse.pk),
         "indication": "Peanut sensitised; confirm tolerance.",

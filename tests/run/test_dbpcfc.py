@@ -110,6 +110,7 @@ def test_booking_form_takes_a_number_of_placebo_doses(client, patient, dbpcfc, a
     data = {
         "protocol": dbpcfc.pk,
         "scheduled_at": START.strftime("%Y-%m-%d %H:%M"),
+        "purpose": "diagnosis",
         "allergist": allergist.pk,
         "nurse": nurse.pk,
         "placebo_doses": "2",

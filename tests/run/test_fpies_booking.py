@@ -29,6 +29,7 @@ def _book(client, patient, protocol, allergist, nurse):
     data = {
         "protocol": str(protocol.pk),
         "scheduled_at": local(START),
+        "purpose": "diagnosis",
         "allergist": str(allergist.pk),
         "nurse": str(nurse.pk),
         "indication": "Egg FPIES; 12 months since the last episode.",

@@ -65,6 +65,7 @@ def _booking(practall, allergist, nurse, when: str, **extra) -> dict[str, str]:
     return {
         "protocol": str(practall.pk),
         "scheduled_at": when,
+        "purpose": "diagnosis",
         "allergist": str(allergist.pk),
         "nurse": str(nurse.pk),
         "indication": "Peanut sensitised; confirm tolerance.",

@@ -43,6 +43,7 @@ def challenge_schedule(
     nurse: User | None,
     by: User,
     indication: str = "",
+    purpose: str = "",
     placebo_doses: int = 0,
     first_step_in_clinic: bool | None = None,
     continues: Challenge | None = None,
@@ -99,6 +100,7 @@ def challenge_schedule(
         allergist=allergist,
         nurse=nurse,
         indication=indication,
+        purpose=purpose,
         blinded=bool(placebo_doses),
         # Drawn here, server-side, once: the page never carries it (clinical.blinding).
         blind_order=blinding.draw_placebo_steps(steps, placebo_doses) if placebo_doses else [],
