@@ -361,10 +361,11 @@ def discharge_advice_problem(
 
 
 def discharge_advice_lines(
-    discharge: DischargeAdvice, *, food_name: str, follow_up_text: str
+    discharge: DischargeAdvice, *, food_name: str, follow_up_text: str, recorded_only: bool = False
 ) -> tuple[tuple[str, str], ...]:
     """The discharge items as (label, text), as the report and the referral summary print them. An unticked item
-    says "not recorded" (never that it was not needed). `follow_up_text` is the follow-up date written out, or ""."""
+    says "not recorded" (never that it was not needed), or is left out with `recorded_only` (the referral summary,
+    which stays short). `follow_up_text` is the follow-up date written out, or ""."""
     food = food_name.lower() or "the food"
     lines = []
     if discharge.rest_of_day:
@@ -373,7 +374,19 @@ def discharge_advice_lines(
         lines.append(("Keep eating", discharge.keep_eating.strip()))
     if discharge.form_advice.strip():
         lines.append(("Form-specific advice", discharge.form_advice.strip()))
-    lines.append(("Written action plan given", "yes" if discharge.action_plan_given else "not recorded"))
-    lines.append(("Auto-injector use trained", "yes" if discharge.autoinjector_trained else "not recorded"))
-    lines.append(("Follow-up or re-challenge", follow_up_text or "no date recorded"))
+    ticks = (
+        ("Written action plan given", discharge.action_plan_given, "yes"),
+        ("Auto-injector use trained", discharge.autoinjector_trained, "yes"),
+        ("Follow-up or re-challenge", bool(follow_up_text), follow_up_text),
+    )
+    for label, recorded, text in ticks:
+        if recorded or not recorded_only:
+            lines.append((label, text if recorded else NOT_RECORDED[label]))
     return tuple(lines)
+
+
+NOT_RECORDED = {
+    "Written action plan given": "not recorded",
+    "Auto-injector use trained": "not recorded",
+    "Follow-up or re-challenge": "no date recorded",
+}

@@ -117,7 +117,9 @@ def _advice(c: Challenge) -> str:
         parts.append(form)
     if c.outcome:
         follow_up = format_day(c.follow_up_on) if c.follow_up_on else ""
-        items = discharge_advice_lines(c.discharge_advice, food_name=c.protocol.food.name, follow_up_text=follow_up)
+        items = discharge_advice_lines(
+            c.discharge_advice, food_name=c.protocol.food.name, follow_up_text=follow_up, recorded_only=True
+        )
         parts += [f"{label}: {text}" for label, text in items]
     return ". ".join(part.rstrip(".") for part in parts) + "." if parts else ""
 

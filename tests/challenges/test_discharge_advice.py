@@ -71,6 +71,7 @@ def test_printed_lines_say_not_recorded_for_an_unticked_item():
         "Auto-injector use trained": "not recorded",
         "Follow-up or re-challenge": "no date recorded",
     }
+    assert discharge_advice_lines(DischargeAdvice(), food_name="Peanut", follow_up_text="", recorded_only=True) == ()
 
 
 def test_printed_lines_of_a_full_record():
@@ -83,6 +84,9 @@ def test_printed_lines_of_a_full_record():
         follow_up_on=date(2027, 1, 5),
     )
     lines = discharge_advice_lines(advice, food_name="Baked milk muffin", follow_up_text="Tue 5 Jan 2027")
+    assert lines == discharge_advice_lines(
+        advice, food_name="Baked milk muffin", follow_up_text="Tue 5 Jan 2027", recorded_only=True
+    )
     assert lines == (
         ("Rest of today", "avoid exercise and do not eat more baked milk muffin today"),
         ("Keep eating", "a normal portion at least twice a week"),

@@ -97,6 +97,8 @@ def test_unticked_items_print_as_not_recorded(client, patient, egg, evening):
     assert "Follow-up or re-challenge no date recorded" in report
     assert "Rest of today" not in report
     assert "Form tolerated Tolerated: hard-boiled egg" in report  # none recorded: the food's form still says it
+    summary = _pdf(client, "challenges:patient-summary", patient.pk)
+    assert "not recorded" not in summary  # the referral summary lists only what was recorded
 
 
 @pytest.mark.parametrize(
