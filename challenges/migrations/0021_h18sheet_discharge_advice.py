@@ -4,70 +4,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('challenges', '0020_calendar_feed'),
+        ("challenges", "0020_calendar_feed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='challenge',
-            name='discharge_action_plan_given',
-            field=models.BooleanField(default=False, verbose_name='written allergy action plan given'),
+            model_name="challenge",
+            name="discharge_action_plan_given",
+            field=models.BooleanField(default=False, verbose_name="written allergy action plan given"),
         ),
         migrations.AddField(
-            model_name='challenge',
-            name='discharge_autoinjector_trained',
-            field=models.BooleanField(default=False, verbose_name='adrenaline auto-injector use trained'),
+            model_name="challenge",
+            name="discharge_autoinjector_trained",
+            field=models.BooleanField(default=False, verbose_name="adrenaline auto-injector use trained"),
         ),
         migrations.AddField(
-            model_name='challenge',
-            name='discharge_form_advice',
-            field=models.TextField(blank=True, max_length=600, verbose_name='form-specific advice'),
+            model_name="challenge",
+            name="discharge_form_advice",
+            field=models.TextField(blank=True, max_length=600, verbose_name="form-specific advice"),
         ),
         migrations.AddField(
-            model_name='challenge',
-            name='discharge_keep_eating',
-            field=models.CharField(blank=True, max_length=200, verbose_name='how much and how often to keep eating'),
+            model_name="challenge",
+            name="discharge_keep_eating",
+            field=models.CharField(blank=True, max_length=200, verbose_name="how much and how often to keep eating"),
         ),
         migrations.AddField(
-            model_name='challenge',
-            name='discharge_rest_of_day',
-            field=models.BooleanField(default=False, verbose_name='avoid exercise and the food for the rest of the day'),
+            model_name="challenge",
+            name="discharge_rest_of_day",
+            field=models.BooleanField(
+                default=False, verbose_name="avoid exercise and the food for the rest of the day"
+            ),
         ),
         migrations.AddField(
-            model_name='challenge',
-            name='follow_up_on',
-            field=models.DateField(blank=True, null=True, verbose_name='follow-up or re-challenge date'),
+            model_name="challenge",
+            name="follow_up_on",
+            field=models.DateField(blank=True, null=True, verbose_name="follow-up or re-challenge date"),
         ),
         migrations.AddField(
-            model_name='historicalchallenge',
-            name='discharge_action_plan_given',
-            field=models.BooleanField(default=False, verbose_name='written allergy action plan given'),
+            model_name="historicalchallenge",
+            name="discharge_action_plan_given",
+            field=models.BooleanField(default=False, verbose_name="written allergy action plan given"),
         ),
         migrations.AddField(
-            model_name='historicalchallenge',
-            name='discharge_autoinjector_trained',
-            field=models.BooleanField(default=False, verbose_name='adrenaline auto-injector use trained'),
+            model_name="historicalchallenge",
+            name="discharge_autoinjector_trained",
+            field=models.BooleanField(default=False, verbose_name="adrenaline auto-injector use trained"),
         ),
         migrations.AddField(
-            model_name='historicalchallenge',
-            name='discharge_form_advice',
-            field=models.TextField(blank=True, max_length=600, verbose_name='form-specific advice'),
+            model_name="historicalchallenge",
+            name="discharge_form_advice",
+            field=models.TextField(blank=True, max_length=600, verbose_name="form-specific advice"),
         ),
         migrations.AddField(
-            model_name='historicalchallenge',
-            name='discharge_keep_eating',
-            field=models.CharField(blank=True, max_length=200, verbose_name='how much and how often to keep eating'),
+            model_name="historicalchallenge",
+            name="discharge_keep_eating",
+            field=models.CharField(blank=True, max_length=200, verbose_name="how much and how often to keep eating"),
         ),
         migrations.AddField(
-            model_name='historicalchallenge',
-            name='discharge_rest_of_day',
-            field=models.BooleanField(default=False, verbose_name='avoid exercise and the food for the rest of the day'),
+            model_name="historicalchallenge",
+            name="discharge_rest_of_day",
+            field=models.BooleanField(
+                default=False, verbose_name="avoid exercise and the food for the rest of the day"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalchallenge',
-            name='follow_up_on',
-            field=models.DateField(blank=True, null=True, verbose_name='follow-up or re-challenge date'),
+            model_name="historicalchallenge",
+            name="follow_up_on",
+            field=models.DateField(blank=True, null=True, verbose_name="follow-up or re-challenge date"),
         ),
     ]
