@@ -360,6 +360,14 @@ def discharge_advice_problem(
     return None
 
 
+# What an unticked item prints: that nothing was recorded, never that it was not needed.
+NOT_RECORDED = {
+    "Written action plan given": "not recorded",
+    "Auto-injector use trained": "not recorded",
+    "Follow-up or re-challenge": "no date recorded",
+}
+
+
 def discharge_advice_lines(
     discharge: DischargeAdvice, *, food_name: str, follow_up_text: str, recorded_only: bool = False
 ) -> tuple[tuple[str, str], ...]:
@@ -383,10 +391,3 @@ def discharge_advice_lines(
         if recorded or not recorded_only:
             lines.append((label, text if recorded else NOT_RECORDED[label]))
     return tuple(lines)
-
-
-NOT_RECORDED = {
-    "Written action plan given": "not recorded",
-    "Auto-injector use trained": "not recorded",
-    "Follow-up or re-challenge": "no date recorded",
-}
