@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TypedDict
@@ -309,3 +309,85 @@ def form_advice(*, allergen: str, processing: str, food_label: str, processing_t
         f"Tolerated: {_FORM_NAMES[key]} ({detail}). Keep eating it in this form regularly. "
         f"Keep avoiding {_KEEP_AVOIDING[key]} until each form is challenged."
     )
+
+
+# --- structured discharge advice (clinical review R6; docs/clinical-sources.md §15.3) -----------------------------
+
+KEEP_EATING_MAX_LENGTH = 200  # characters: "a normal portion 2-3 times a week", not a document
+FORM_ADVICE_MAX_LENGTH = 600  # characters: the longest form_advice() text with a long food name and processing
+
+
+@dataclass(frozen=True)
+class DischargeAdvice:
+    """What the clinician ticked or wrote at discharge. Every tick starts unticked and every text empty: nothing is
+    recorded as said or done until the clinician records it."""
+
+    rest_of_day: bool = False  # avoid exercise and more of the food for the rest of the day (after a negative one)
+    keep_eating: str = ""  # how much and how often to keep eating the food
+    form_advice: str = ""  # which form was tolerated and which forms to keep avoiding
+    action_plan_given: bool = False  # a written allergy action plan was given
+    autoinjector_trained: bool = False  # shown how to use an adrenaline auto-injector
+    follow_up_on: date | None = None  # the follow-up appointment or the re-challenge
+
+
+def discharge_advice_problem(
+    *, outcome: str, advice: str, discharge: DischargeAdvice, challenge_day: date
+) -> OutcomeError | None:
+    """Why these discharge items contradict the outcome or the calendar, or None.
+
+    - How much to keep eating, with strict avoidance advised (or after a failed challenge): the food is avoided.
+    - "Avoid the food for the rest of the day" after anything but a passed (negative) challenge: that item is the
+      advice after a negative challenge (docs/clinical-sources.md §15.3); after a reaction the food is avoided.
+    - A follow-up or re-challenge date before the challenge day.
+    """
+    avoiding = advice == STRICT_AVOIDANCE or outcome == OutcomeVerdict.FAILED
+    if discharge.keep_eating.strip() and avoiding:
+        return OutcomeError(
+            "“How much and how often to keep eating” cannot go with strict avoidance or a failed challenge: "
+            "leave it empty, or record another advice.",
+            code="keep_eating_with_avoidance",
+        )
+    if discharge.rest_of_day and outcome != OutcomeVerdict.PASSED:
+        return OutcomeError(
+            "“Avoid exercise and the food for the rest of the day” is the advice after a passed challenge; "
+            "untick it, or record the outcome as passed.",
+            code="rest_of_day_not_passed",
+        )
+    if discharge.follow_up_on is not None and discharge.follow_up_on < challenge_day:
+        return OutcomeError(
+            "The follow-up or re-challenge date is before the challenge day.", code="follow_up_before_challenge"
+        )
+    return None
+
+
+# What an unticked item prints: that nothing was recorded, never that it was not needed.
+NOT_RECORDED = {
+    "Written action plan given": "not recorded",
+    "Auto-injector use trained": "not recorded",
+    "Follow-up or re-challenge": "no date recorded",
+}
+
+
+def discharge_advice_lines(
+    discharge: DischargeAdvice, *, food_name: str, follow_up_text: str, recorded_only: bool = False
+) -> tuple[tuple[str, str], ...]:
+    """The discharge items as (label, text), as the report and the referral summary print them. An unticked item
+    says "not recorded" (never that it was not needed), or is left out with `recorded_only` (the referral summary,
+    which stays short). `follow_up_text` is the follow-up date written out, or ""."""
+    food = food_name.lower() or "the food"
+    lines = []
+    if discharge.rest_of_day:
+        lines.append(("Rest of today", f"avoid exercise and do not eat more {food} today"))
+    if discharge.keep_eating.strip():
+        lines.append(("Keep eating", discharge.keep_eating.strip()))
+    if discharge.form_advice.strip():
+        lines.append(("Form-specific advice", discharge.form_advice.strip()))
+    ticks = (
+        ("Written action plan given", discharge.action_plan_given, "yes"),
+        ("Auto-injector use trained", discharge.autoinjector_trained, "yes"),
+        ("Follow-up or re-challenge", bool(follow_up_text), follow_up_text),
+    )
+    for label, recorded, text in ticks:
+        if recorded or not recorded_only:
+            lines.append((label, text if recorded else NOT_RECORDED[label]))
+    return tuple(lines)

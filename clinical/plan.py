@@ -465,3 +465,34 @@ def baked_food_issues(
         f"baked {allergen} is tolerated."
     )
     return [step_checks.StepIssue("warning", "not_baked_enough", message, None)]
+
+
+def amount_to_give(line: StepLine) -> str:
+    """What the preparation sheet's Food column prints for a step: never an amount too small to weigh or measure
+    (under dose_preparation.MIN_DIRECT_AMOUNT, docs/clinical-sources.md §2) beside a recipe (clinical review R8).
+
+    A diluted dose prints the volume of the mix to give and the mix ("1.1 mL of mix (1 g in 200 mL of water)"); a
+    weighed or measured dose the amount as weighed (rounded to the scale or syringe); a planned amount under 0.2 g
+    or 0.2 mL its household measure, or that it is too little to weigh; a dose that cannot be prepared says so.
+    """
+    if line.problem:
+        return "cannot be prepared"
+    preparation = line.preparation
+    if preparation is not None and preparation.method == "dilution":
+        return f"{amount_text(preparation.give_ml, 'mL')} of mix ({_mix_recipe(preparation)})"
+    amount = preparation.amount if preparation is not None else line.food_amount
+    if amount < dose_preparation.MIN_DIRECT_AMOUNT:
+        smallest = amount_text(dose_preparation.MIN_DIRECT_AMOUNT, line.food_unit)
+        if line.household_measure:
+            return f"{line.household_measure} (under {smallest}: too little to weigh)"
+        return f"too little to weigh (under {smallest})"
+    return amount_text(amount, line.food_unit)
+
+
+def _mix_recipe(preparation: dose_preparation.Preparation) -> str:
+    """'1 g in 200 mL of water'; a liquid food, whose volume is part of the mix: '1 mL + 19 mL of water'."""
+    food = amount_text(preparation.food_amount, preparation.food_unit)
+    water = amount_text(preparation.diluent_ml, "mL")
+    if preparation.food_unit == "mL":
+        return f"{food} + {water} of water"
+    return f"{food} in {water} of water"

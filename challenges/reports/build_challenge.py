@@ -645,13 +645,27 @@ def _discharge(ctx: Context) -> tuple[Line, ...]:
         lines.append(_discharged(ctx))
     lines += [
         Line("Advice", str(Advice(c.advice).label) if c.advice else DASH),
-        *([Line("Form tolerated", ctx.state.form_advice)] if ctx.state.form_advice else []),
+        *_discharge_advice(ctx),
         Line("New adrenaline prescription", yes_no(c.new_adrenaline_prescription)),
         Line("Discharge notes", c.discharge_notes or DASH),
     ]
     if ctx.state.adrenaline_mg is not None:
         lines.append(Line("Adrenaline IM dose for weight", emergency_text(ctx.state.adrenaline_mg)))
     return tuple(lines)
+
+
+def _discharge_advice(ctx: Context) -> list[Line]:
+    """The structured discharge items once the outcome is recorded (R6). The form tolerated, as the food's form
+    says it (R12), stands in when no form-specific advice was recorded."""
+    c = ctx.challenge
+    computed = [Line("Form tolerated", ctx.state.form_advice)] if ctx.state.form_advice else []
+    if not c.outcome:
+        return computed
+    follow_up = day_text(c.follow_up_on) if c.follow_up_on else ""
+    items = outcome_rules.discharge_advice_lines(
+        c.discharge_advice, food_name=c.protocol.food.name, follow_up_text=follow_up
+    )
+    return ([] if c.discharge_form_advice.strip() else computed) + [Line(label, text) for label, text in items]
 
 
 def _observed(ctx: Context) -> list[Line]:

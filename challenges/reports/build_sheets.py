@@ -31,7 +31,7 @@ from clinical.checklist import ITEMS
 from clinical.dates import format_day
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes, plain_duration
-from clinical.plan import StepLine
+from clinical.plan import StepLine, amount_to_give
 from clinical.units import format_quantity
 
 LOG_ROWS = 14  # blank lines in the home symptom log: about two a step for a typical 6-7 step plan
@@ -259,8 +259,9 @@ def _home_amount(line: StepLine) -> str:
 
 
 def _prep_amount(line: StepLine, ladder: bool) -> str:
-    """A ladder's rung names its food on the preparation sheet; a one-food plan names it once, at the top."""
-    amount = amount_text(line.food_amount, line.food_unit)
+    """What to give, never an unweighable amount (clinical.plan.amount_to_give, R8). A ladder's rung names its food
+    on the preparation sheet; a one-food plan names it once, at the top."""
+    amount = amount_to_give(line)
     return f"{amount} of {line.food_label}" if ladder and line.food_label else amount
 
 

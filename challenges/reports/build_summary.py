@@ -12,8 +12,10 @@ from challenges.reports.snapshot import PatientSummary, SummaryRow
 from challenges.reports.text import DASH, created, day, error_note, letterhead, patient_block, person, when
 from challenges.run import facts, selectors
 from clinical.checklist import ITEMS, SEVERITY_LABELS
+from clinical.dates import format_day
 from clinical.display import mg_text
 from clinical.grading import SCALES
+from clinical.outcome import discharge_advice_lines
 from clinics.models import User
 from patients.models import Patient
 
@@ -107,12 +109,19 @@ def _label(code: str) -> str:
 
 
 def _advice(c: Challenge) -> str:
-    """The advice given at discharge, with the form-specific advice of a pass (a baked form only, R12)."""
+    """The advice given at discharge, with the form-specific advice (recorded, else that of a pass of a baked form,
+    R12) and the structured discharge items (R6)."""
     parts = [str(Advice(c.advice).label)] if c.advice else []
     form = selectors.run_state(c).form_advice
-    if form:
+    if form and not c.discharge_form_advice.strip():
         parts.append(form)
-    return ". ".join(parts)
+    if c.outcome:
+        follow_up = format_day(c.follow_up_on) if c.follow_up_on else ""
+        items = discharge_advice_lines(
+            c.discharge_advice, food_name=c.protocol.food.name, follow_up_text=follow_up, recorded_only=True
+        )
+        parts += [f"{label}: {text}" for label, text in items]
+    return ". ".join(part.rstrip(".") for part in parts) + "." if parts else ""
 
 
 def _classify(c: Challenge) -> tuple[str, str, str]:

@@ -1,6 +1,7 @@
 """The vitals chart: heart rate and blood pressure above, SpO2 below, against minutes from the first dose, with a
 dashed vertical line at each dose. Series differ by marker shape and dash as well as colour (reports are printed in
-grey).
+grey). A line joins only readings taken close together; across a longer gap the chart shows markers only, because
+nothing was measured there (clinical review R3).
 
 Drawn with reportlab.graphics primitives (lines, polylines, markers) rather than the LinePlot widget: the widget
 expands into some 1,800 validated nodes for a 7-dose challenge and took half the report's render time.
@@ -9,7 +10,7 @@ expands into some 1,800 validated nodes for a 7-dose challenge and took half the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +19,7 @@ from reportlab.lib import colors
 
 from challenges.reports import fonts
 from challenges.reports.render import ACCENT, INK, MUTED, RULE, SMALL_SIZE
-from challenges.reports.snapshot import ChartSeries, VitalsChart
+from challenges.reports.snapshot import ChartSeries, Point, VitalsChart
 
 TOP_HEIGHT = 150  # points: heart rate and blood pressure panel
 BOTTOM_HEIGHT = 62  # SpO2 panel
@@ -30,6 +31,10 @@ TOP = 16  # dose labels
 MARKER = 3.2  # marker size, points
 LABEL_SPACING = 16  # points between dose labels ("D12" is about 12 pt wide)
 TextAnchor = Literal["start", "middle", "end", "numeric"]  # reportlab String.textAnchor
+# Not clinical: the longest gap between two readings a line may cross. Readings are due before each dose and doses
+# are usually 15-30 min apart, so a longer gap is time nobody measured; a line across it would show a trend (R3).
+MAX_JOINED_GAP_MINUTES = 30
+GAP_NOTE = f"Lines join readings at most {MAX_JOINED_GAP_MINUTES} min apart; a break means no readings."
 SPO2_RANGE = (80, 100)  # %: the band where a fall matters (SpO2 <92 % is severe, docs/clinical-sources.md §7)
 
 
@@ -91,6 +96,18 @@ def vitals_drawing(chart: VitalsChart, width: float) -> Drawing:
     return drawing
 
 
+def joined_runs(points: Sequence[Point], max_gap: int = MAX_JOINED_GAP_MINUTES) -> list[tuple[Point, ...]]:
+    """The readings in time order, cut wherever two consecutive ones are more than `max_gap` minutes apart: each
+    run is drawn as one line, and a run of one reading as a marker alone (R3)."""
+    runs: list[list[Point]] = []
+    for point in sorted(points, key=lambda p: p.minute):
+        if runs and point.minute - runs[-1][-1].minute <= max_gap:
+            runs[-1].append(point)
+        else:
+            runs.append([point])
+    return [tuple(run) for run in runs]
+
+
 def _x_range(chart: VitalsChart) -> tuple[int, int, int]:
     """First and last minute of the axis and the tick step; both ends are multiples of the step."""
     minutes = [p.minute for s in (*chart.circulation, *chart.oxygen) for p in s.points]
@@ -147,17 +164,19 @@ def _panel(
     # The ignore: types-reportlab types Rect's **kw without Unpack[...], so no style keyword type-checks.
     drawing.add(Rect(box.x, box.y, box.width, box.height, strokeColor=RULE, strokeWidth=0.6, fillColor=None))  # type: ignore[arg-type]
     for one, look in series:
-        points = [(x_of(p.minute), box.y_of(p.value)) for p in one.points]
-        drawing.add(
-            PolyLine(
-                [c for point in points for c in point],
-                strokeColor=look.colour,
-                strokeWidth=1.1,
-                strokeDashArray=look.dash,  # type: ignore[arg-type]  # None (solid, the default) is valid; the stub leaves it out
-            )
-        )
-        for x, y in points:
-            drawing.add(_marker(look, x, y))
+        for run in joined_runs(one.points):
+            points = [(x_of(p.minute), box.y_of(p.value)) for p in run]
+            if len(points) > 1:
+                drawing.add(
+                    PolyLine(
+                        [c for point in points for c in point],
+                        strokeColor=look.colour,
+                        strokeWidth=1.1,
+                        strokeDashArray=look.dash,  # type: ignore[arg-type]  # None (solid, the default) is valid; the stub leaves it out
+                    )
+                )
+            for x, y in points:
+                drawing.add(_marker(look, x, y))
 
 
 def _marker(look: Look, x: float, y: float) -> Circle | Rect | Polygon:

@@ -6,7 +6,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from challenges.reports.chart import vitals_drawing
+from challenges.reports.chart import GAP_NOTE, vitals_drawing
 from challenges.reports.render import (
     ACCENT,
     ALERT,
@@ -287,7 +287,8 @@ def _vitals(r: ChallengeReport, width: float) -> list[Flowable]:
     if r.chart is None:
         return section("Vital signs", _vitals_table(r.vitals, width))
     chart = vitals_drawing(r.chart, width)
-    return section("Vital signs", chart, _vitals_table(r.vitals, width), keep=chart.height + 12 * mm)
+    caption = p(GAP_NOTE, "small")
+    return section("Vital signs", chart, caption, _vitals_table(r.vitals, width), keep=chart.height + 16 * mm)
 
 
 def _vitals_table(rows: tuple[VitalsRow, ...], width: float) -> Table:

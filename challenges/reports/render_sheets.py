@@ -7,6 +7,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from challenges.reports.render import (
     ALERT,
+    RULE,
     Column,
     DocumentInfo,
     Page,
@@ -28,6 +29,7 @@ from challenges.reports.render import (
 from challenges.reports.snapshot import HomePlan, PreparationSheet
 
 LOG_ROW_HEIGHT = 9 * mm  # room to write by hand
+HAND_FILLED_COLUMNS = 4  # the dose table's last columns: made by, checked by, amount given, time given
 
 
 def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
@@ -52,34 +54,41 @@ def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
 
 
 def _steps(sheet: PreparationSheet, width: float) -> Table:
+    """Each dose with blank boxes filled in by hand as it happens: who prepared it, who checked it (the second
+    person), and the amount and time actually given (clinical review R8)."""
     columns = [
         Column("Step", 0.045),
         Column("Time", 0.065),
-        Column("Protein", 0.075),
-        Column("Food", 0.075),
-        Column("How to prepare", 0.32),
-        Column("Cumulative", 0.085),
-        Column("Wait after", 0.08),
-        Column("Ready", 0.057),
-        Column("Given", 0.057),
-        Column("Initials", 0.08),
+        Column("Protein", 0.07),
+        Column("Food to give", 0.09),
+        Column("How to prepare", 0.25),
+        Column("Cumulative", 0.08),
+        Column("Wait after", 0.075),
+        Column("Made by (initials)", 0.07),
+        Column("Checked by (initials)", 0.07),
+        Column("Amount given", 0.075),
+        Column("Time given", 0.065),
     ]
     rows = [
         [
             plain(s.step),
             cell(s.time),
             plain(s.protein),
-            plain(s.food_amount),
+            cell(s.food_amount),
             cell(s.instructions),
             cell(s.cumulative, style="head"),
             cell(s.wait_after),
-            tick_box(),
-            tick_box(),
+            "",
+            "",
+            "",
             "",
         ]
         for s in sheet.steps
     ]
-    return table(columns, rows, width)
+    steps = table(columns, rows, width)
+    first_blank = len(columns) - HAND_FILLED_COLUMNS
+    steps.setStyle(table_style([("GRID", (first_blank, 1), (-1, -1), 0.5, RULE)]))  # boxes to write in
+    return steps
 
 
 def _premedication(sheet: PreparationSheet, width: float) -> Table:

@@ -25,6 +25,7 @@ from challenges.models import (
 from challenges.run.models import Challenge, ContinuationKind, DischargeCondition, Purpose, StopKind
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS
 from clinical.grading import SCALES
+from clinical.outcome import FORM_ADVICE_MAX_LENGTH, KEEP_EATING_MAX_LENGTH
 from clinical.run_rules import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES
 from clinical.units import dose_quantity
 from clinics.forms import (
@@ -601,6 +602,28 @@ class OutcomeForm(PlainTextForm):
         required=False,
         help_text=_("Only to confirm a pass before the observation period is over; printed on the report."),
     )
+    # Structured discharge advice (clinical review R6): nothing ticked and nothing written until the clinician does.
+    discharge_rest_of_day = forms.BooleanField(
+        label=_("Passed: advised to avoid exercise and the food for the rest of the day"), required=False
+    )
+    discharge_keep_eating = forms.CharField(
+        label=_("How much and how often to keep eating it"),
+        max_length=KEEP_EATING_MAX_LENGTH,
+        required=False,
+        help_text=_("After a pass: the portion and how often, e.g. a normal portion at least twice a week."),
+    )
+    discharge_form_advice = forms.CharField(
+        label=_("Form-specific advice"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=FORM_ADVICE_MAX_LENGTH,
+        required=False,
+        help_text=_("Which form was tolerated and which forms to keep avoiding (prefilled for baked milk or egg)."),
+    )
+    discharge_action_plan_given = forms.BooleanField(label=_("Written allergy action plan given"), required=False)
+    discharge_autoinjector_trained = forms.BooleanField(
+        label=_("Shown how to use the adrenaline auto-injector"), required=False
+    )
+    follow_up_on = forms.DateField(label=_("Follow-up or re-challenge date"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

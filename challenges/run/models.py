@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from challenges.library.models import PremedicationItem, Protocol, Route
 from clinical import stopping
+from clinical.outcome import FORM_ADVICE_MAX_LENGTH, KEEP_EATING_MAX_LENGTH, DischargeAdvice
 from clinics.models import Clinic, ClinicalRecord, ClinicalRecordError, NoDeleteQuerySet
 from patients.models import Medication, Patient
 
@@ -160,6 +161,16 @@ class Challenge(ClinicalRecord):
     advice = models.CharField(_("advice"), max_length=20, choices=Advice, blank=True)
     new_adrenaline_prescription = models.BooleanField(_("new adrenaline prescription"), null=True, blank=True)
     discharge_notes = models.TextField(_("discharge notes"), blank=True, max_length=2000)
+    # Structured discharge advice (clinical review R6; clinical.outcome.DischargeAdvice): unticked and empty until
+    # the clinician records them.
+    discharge_rest_of_day = models.BooleanField(_("avoid exercise and the food for the rest of the day"), default=False)
+    discharge_keep_eating = models.CharField(
+        _("how much and how often to keep eating"), max_length=KEEP_EATING_MAX_LENGTH, blank=True
+    )
+    discharge_form_advice = models.TextField(_("form-specific advice"), max_length=FORM_ADVICE_MAX_LENGTH, blank=True)
+    discharge_action_plan_given = models.BooleanField(_("written allergy action plan given"), default=False)
+    discharge_autoinjector_trained = models.BooleanField(_("adrenaline auto-injector use trained"), default=False)
+    follow_up_on = models.DateField(_("follow-up or re-challenge date"), null=True, blank=True)
     outcome_under_review = models.BooleanField(default=False)  # a late finding re-opened it for the allergist
     stop_kind = models.CharField(_("why dosing stopped"), max_length=10, choices=StopKind, blank=True)
     # Home plan (MCAS): "my usual symptoms", item code -> usual grade 1-3; judged as baseline (clinical.home_plan).
@@ -208,6 +219,18 @@ class Challenge(ClinicalRecord):
     @property
     def is_home(self) -> bool:
         return self.setting == Setting.HOME
+
+    @property
+    def discharge_advice(self) -> DischargeAdvice:
+        """The structured discharge items as recorded (R6)."""
+        return DischargeAdvice(
+            rest_of_day=self.discharge_rest_of_day,
+            keep_eating=self.discharge_keep_eating,
+            form_advice=self.discharge_form_advice,
+            action_plan_given=self.discharge_action_plan_given,
+            autoinjector_trained=self.discharge_autoinjector_trained,
+            follow_up_on=self.follow_up_on,
+        )
 
 
 class Decision(models.TextChoices):

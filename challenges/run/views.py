@@ -187,6 +187,13 @@ def _outcome_form(challenge: Challenge, state: selectors.RunState) -> OutcomeFor
         "reason": challenge.outcome_reason,
         "new_adrenaline_prescription": "yes" if prescribe else "no",
         "discharge_notes": challenge.discharge_notes,
+        # R6: the recorded items; the form advice starts from what the food's form says (baked milk or egg).
+        "discharge_rest_of_day": challenge.discharge_rest_of_day,
+        "discharge_keep_eating": challenge.discharge_keep_eating,
+        "discharge_form_advice": challenge.discharge_form_advice or state.form_advice,
+        "discharge_action_plan_given": challenge.discharge_action_plan_given,
+        "discharge_autoinjector_trained": challenge.discharge_autoinjector_trained,
+        "follow_up_on": challenge.follow_up_on,
     }
     return OutcomeForm(initial=initial)
 

@@ -33,18 +33,29 @@ def test_preparation_sheet_gives_each_step_its_time_amount_and_recipe(planned):
     assert "Page 1 of" in body
     # 3-100 mg are under 0.2 g of peanut flour: a dilution of the powder (dose_preparation.prepare_dose); then weighed.
     # Defatted peanut flour, 52.2 g/100 g (CNF 2015; USDA SR 16099).
-    assert "1 09:00 3 mg 0.006 g Mix 1 g of Peanut flour, defatted into 200 mL of water; stir well; give 1.1 mL" in body
+    assert "1 09:00 3 mg 1.1 mL of mix (1 g in 200 mL of water) Mix 1 g of Peanut flour, defatted into 200 mL" in body
     assert (
-        "5 11:00 300 mg 0.575 g Weigh 0.57 g of Peanut flour, defatted (about 298 mg of protein). 443 mg 30 min" in body
+        "5 11:00 300 mg 0.57 g Weigh 0.57 g of Peanut flour, defatted (about 298 mg of protein). 443 mg 30 min" in body
     )
     assert (
         "7 12:00 3,000 mg 5.75 g Weigh 5.75 g of Peanut flour, defatted (about 3,000 mg of protein). 4,443 mg" in body
     )
     assert "4,443 mg observe 2 h" in body
-    assert "Ready Given Initials" in body
     assert "Urticaria/angioedema objective <3 hives, or mild lip oedema" in body
     assert "Premedication None planned." in body
     assert "Adrenaline 0.5 mg = 0.5 mL of 1 mg/mL (1:1000) IM into the anterolateral thigh." in body  # capped
+
+
+def test_preparation_sheet_has_boxes_for_the_check_and_what_was_given_and_no_unweighable_amount(planned):
+    """R8: a second person's initials, the amount and time actually given; a diluted dose's Food column is the
+    volume of mix and its recipe, never the 0.006 g of flour no scale can weigh."""
+    body = text(render_preparation_sheet(preparation_sheet(planned)))
+    steps = body[body.index("Doses: prepare") : body.index("Premedication")]
+    assert "Made by (initials) Checked by (initials) Amount given Time given" in steps
+    assert "0.006 g" not in steps
+    assert "of mix (1 g in 200 mL of water)" in steps
+    for tiny in ("0.00", "0.01 g", "0.1 g", "0.19 g"):  # nothing under the 0.2 g a scale can weigh
+        assert f" {tiny}" not in steps.replace("0.1 mL", "")
 
 
 def test_preparation_sheet_of_a_blinded_challenge_does_not_print_the_placebo_key(patient, dbpcfc, nurse, allergist):

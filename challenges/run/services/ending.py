@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from django.db import transaction
@@ -143,6 +143,17 @@ def require_observation_over(challenge: Challenge, by: User, override_reason: st
     )
 
 
+OUTCOME_FIELDS = ("outcome", "grade_scale", "grade", "advice", "new_adrenaline_prescription", "discharge_notes")
+DISCHARGE_FIELDS = (
+    "discharge_rest_of_day",
+    "discharge_keep_eating",
+    "discharge_form_advice",
+    "discharge_action_plan_given",
+    "discharge_autoinjector_trained",
+    "follow_up_on",
+)
+
+
 @dataclass(frozen=True)
 class OutcomeInput:
     outcome: str
@@ -153,6 +164,24 @@ class OutcomeInput:
     new_adrenaline_prescription: bool
     discharge_notes: str = ""
     observation_override_reason: str = ""  # an allergist confirming "passed" before the observation has ended
+    # Structured discharge advice (R6): unticked and empty unless the clinician records them.
+    discharge_rest_of_day: bool = False
+    discharge_keep_eating: str = ""
+    discharge_form_advice: str = ""
+    discharge_action_plan_given: bool = False
+    discharge_autoinjector_trained: bool = False
+    follow_up_on: date | None = None
+
+    @property
+    def discharge(self) -> outcome_rules.DischargeAdvice:
+        return outcome_rules.DischargeAdvice(
+            rest_of_day=self.discharge_rest_of_day,
+            keep_eating=self.discharge_keep_eating,
+            form_advice=self.discharge_form_advice,
+            action_plan_given=self.discharge_action_plan_given,
+            autoinjector_trained=self.discharge_autoinjector_trained,
+            follow_up_on=self.follow_up_on,
+        )
 
 
 @transaction.atomic
@@ -170,12 +199,18 @@ def outcome_confirm(*, challenge: Challenge, by: User, data: OutcomeInput) -> Ch
     conflict = outcome_rules.advice_conflict(data.outcome, data.advice)
     if conflict:
         raise ChallengeRuleError(conflict, code="advice_conflict")
+    challenge_day = challenge.scheduled_at.astimezone(challenge.clinic.tzinfo).date()
+    problem = outcome_rules.discharge_advice_problem(
+        outcome=data.outcome, advice=data.advice, discharge=data.discharge, challenge_day=challenge_day
+    )
+    if problem is not None:
+        raise problem
     if data.outcome == Outcome.PASSED:
         # The observation is part of the test: "passed" means nothing happened in it either (clinical review O3).
         require_observation_over(challenge, by, data.observation_override_reason)
     prefetch_related_objects([challenge], "doses", "observations", "vitals", "treatments", "alerts")
     suggestion = facts.suggested_grade(challenge)
-    for name in ("outcome", "grade_scale", "grade", "advice", "new_adrenaline_prescription", "discharge_notes"):
+    for name in (*OUTCOME_FIELDS, *DISCHARGE_FIELDS):
         setattr(challenge, name, getattr(data, name))
     challenge.outcome_reason = require_reason(data.reason)
     challenge.grade_suggested = suggestion.grade if suggestion else ""
