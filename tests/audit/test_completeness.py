@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from audit import guards, verify
 from audit.models import AuditEvent
+from challenges.home.models import CalendarFeed
 from challenges.models import (
     ChallengeEvent,
     Food,
@@ -30,7 +31,10 @@ from tests.patients.test_views import VALID_PATIENT
 CLINICAL_APPS = ("clinics", "patients", "challenges")
 EVENT_MODELS = {ChallengeEvent, StopAlert, StepRelease}
 LIBRARY_MODELS = {Food, Protocol, ProtocolStep, PremedicationItem}
-ACCESS_MODELS = {User}  # who may do what: history, so a raw change shows in verify_audit (review M8)
+# Who may do what, and who may read what: history, so a raw change shows in verify_audit (review M8). A patient's
+# calendar link is also never deleted: a revoked link stays on record (who issued and revoked it, when).
+ACCESS_MODELS = {User, CalendarFeed}
+NEVER_DELETED_ACCESS_MODELS = {CalendarFeed}
 
 
 def _clinical_models() -> set[type]:
@@ -62,7 +66,7 @@ def test_bulk_updates_are_refused_on_every_clinical_model(db, model):
 
 def test_never_deleted_models_are_exactly_the_delete_guarded_tables():
     no_delete = {table for table, ops in guards.guarded_tables(apps.get_models()).items() if ops == guards.NO_DELETE}
-    records = {m for m in _clinical_models() if m not in LIBRARY_MODELS}
+    records = {m for m in _clinical_models() if m not in LIBRARY_MODELS} | NEVER_DELETED_ACCESS_MODELS
     assert no_delete == {m._meta.db_table for m in records}
 
 

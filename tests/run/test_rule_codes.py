@@ -1243,6 +1243,14 @@ PREMEDICATION_REFUSALS = ROOT / "clinical/premedication.py"
 CONTINUATION_REFUSALS = ROOT / "clinical/continuation.py"
 
 
+def test_only_the_patient_or_their_clinic_manages_the_calendar_link(patient, patient_user, nurse, other_clinic_nurse):
+    assert_refused("not_owner", lambda: home.calendar_feed_issue(patient=patient, by=other_clinic_nurse))
+    token = home.calendar_feed_issue(patient=patient, by=patient_user)  # the other side: the patient themselves
+    assert token
+    assert_refused("not_owner", lambda: home.calendar_feed_revoke(patient=patient, by=other_clinic_nurse))
+    assert home.calendar_feed_revoke(patient=patient, by=nurse) == 1  # and staff of the patient's clinic
+
+
 def test_every_code_the_services_raise_is_asserted_here():
     raised = {code for path in SERVICES for code in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))}
     raised |= set(re.findall(r'Refusal\(\s*"([a-z_]+)"', FIRST_DOSE_REFUSALS.read_text(encoding="utf-8")))
