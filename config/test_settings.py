@@ -22,3 +22,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABA
     import tempfile
 
     DATABASES["default"]["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"stepwise-test-{os.getpid()}.sqlite3")
+
+# The suite chains audit rows in the writer's transaction on both databases: most tests run in a transaction that is
+# rolled back, never committed, so rows sealed after commit (PostgreSQL's default, docs/audit-chain.md) would stay
+# unsealed in them. tests/audit/test_seal_after_commit.py switches after-commit sealing on and tests it on both.
+STEPWISE_AUDIT_SEAL = "in_transaction"
