@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from challenges.home.models import CalendarFeed
 from challenges.models import (
     Challenge,
     ChallengeEvent,
@@ -101,3 +102,13 @@ for model in (
     FoodLot,
 ):
     admin.site.register(model, ReadOnlyRecordAdmin)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    """Patients' calendar links: who issued and revoked each, never the secret (only its digest is stored)."""
+
+    clinic_path = "patient__clinic"
+    patient_path = "patient"
+    list_display = ["patient", "created_by", "created_at", "revoked_by", "revoked_at"]
+    exclude = ["token_sha256"]

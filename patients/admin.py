@@ -8,9 +8,9 @@ from typing import Any
 
 from django.contrib import admin
 
-from clinics.admin import ClinicalRecordAdmin
+from clinics.admin import ClinicalRecordAdmin, ReadOnlyAdmin
 from patients.forms import MedicationForm, PatientForm, TriggerForm
-from patients.models import Medication, Patient, Trigger
+from patients.models import DiagnosticResult, Medication, Patient, Trigger
 
 
 @admin.register(Patient)
@@ -39,3 +39,12 @@ class MedicationAdmin(ClinicalRecordAdmin):
     clinic_path = "patient__clinic"
     patient_path = "patient"
     list_display = ["name", "dose", "med_class", "patient", "entered_in_error"]
+
+
+@admin.register(DiagnosticResult)
+class DiagnosticResultAdmin(ReadOnlyAdmin):
+    """Allergy test results are added and marked entered in error on the patient's page (its form and service)."""
+
+    clinic_path = "patient__clinic"
+    patient_path = "patient"
+    list_display = ["patient", "kind", "allergen", "component", "value", "taken_on", "entered_in_error"]

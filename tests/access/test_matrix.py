@@ -168,6 +168,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:home-plan-pdf": patient_a_and_staff(),
     "challenges:patient-summary": patient_a_and_staff(),
     "audit:event-list": {**staff_list(), "nurse": NOT_FOUND, "other_nurse": NOT_FOUND},
+    # A clinic's outcomes (issue 21): its allergists only; no object in the URL, each clinic sees its own figures.
+    "challenges:outcomes": allergist_only(),
+    "challenges:outcomes-pdf": allergist_only(),
+    "challenges:outcomes-csv": allergist_only(),
+    "challenges:outcomes-research-csv": allergist_only(),
+    "challenges:eliciting-doses": allergist_only(),
 }
 
 # URLs whose body may be another clinic's or an empty list: the sentinel must still be absent for outsiders.

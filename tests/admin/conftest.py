@@ -18,6 +18,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
+from challenges.home.models import CalendarFeed, calendar_token_digest
 from challenges.models import (
     Challenge,
     ChallengeEvent,
@@ -38,7 +39,7 @@ from challenges.models import (
     WashoutDecision,
 )
 from clinics.models import Clinic, Role, SubmissionKey, User
-from patients.models import Medication, Patient, Trigger
+from patients.models import DiagnosticKind, DiagnosticResult, Medication, Patient, Trigger
 from tests.factories import ClinicFactory, MedicationFactory, PatientFactory, TriggerFactory, UserFactory
 
 
@@ -175,6 +176,16 @@ def _site(name: str, tag: str) -> Site:
         expires_on=(now + timedelta(days=90)).date(),
         library_protein_g_per_100=Decimal("22.21"),
         recorded_by=nurse,
+    )
+    rows[DiagnosticResult] = DiagnosticResult.objects.create(
+        patient=patient,
+        kind=DiagnosticKind.SPECIFIC_IGE,
+        allergen="Peanut",
+        value=Decimal("2.1"),
+        taken_on=(now - timedelta(days=30)).date(),
+    )
+    rows[CalendarFeed] = CalendarFeed.objects.create(
+        patient=patient, token_sha256=calendar_token_digest(f"secret {tag}"), created_by=nurse
     )
     common = {"user_agent": "pytest", "ip_address": "10.0.0.1", "http_accept": "*/*", "path_info": "/accounts/login/"}
     rows[AccessAttempt] = AccessAttempt.objects.create(

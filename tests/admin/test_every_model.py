@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
+from challenges.home.models import CalendarFeed
 from challenges.models import (
     Challenge,
     ChallengeEvent,
@@ -36,7 +37,7 @@ from challenges.models import (
     WashoutDecision,
 )
 from clinics.models import Clinic, SubmissionKey, User
-from patients.models import Medication, Patient, Trigger
+from patients.models import DiagnosticResult, Medication, Patient, Trigger
 from tests.admin.conftest import World, model_permissions
 from tests.admin.support import (
     admin_url,
@@ -52,6 +53,8 @@ from tests.admin.support import (
 
 # Every model registered in the admin, and what a clinic's staff may write there (with the model permissions).
 READ_ONLY = {
+    DiagnosticResult,  # added and marked entered in error on the patient's page
+    CalendarFeed,  # issued and revoked on the calendar-link page
     Food,
     Protocol,
     ProtocolStep,

@@ -119,7 +119,12 @@ def test_hives_show_paused_in_view_and_the_clinics_decision_arrives(browser, liv
     flash = page.locator("[data-testid=flash]:has-text('Saved: Hives')")
     flash.wait_for()
     assert "Do not take the next step: your plan is paused" in flash.inner_text()
-    page.wait_for_function("() => window.scrollY === 0", timeout=2000)  # the answer page, brought to its top
+    # The answer page brings its message into view (whichever script scrolls it there).
+    page.wait_for_function(
+        "() => { const r = document.querySelector('[data-testid=flash]').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }",
+        timeout=5000,
+    )
     assert _in_view(page, "[data-testid=flash]")
     assert _in_view(page, "[data-testid=paused]")
     assert "Hives (raised, itchy bumps or welts)" in page.inner_text("[data-testid=pause-reasons]")

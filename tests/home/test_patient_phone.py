@@ -17,6 +17,7 @@ from challenges.run import facts
 from challenges.run import services as runs
 from challenges.run.services import ChallengeRuleError
 from clinical.units import unambiguous_decimal_comma
+from tests.home.change_rows import plan_change_data
 from tests.home.test_patient_flow import take_step
 from tests.mailbox import mailbox_fixture  # noqa: F401 - the `mailbox` fixture (an SMTP server)
 from tests.run.helpers import local
@@ -299,7 +300,7 @@ def test_a_release_and_a_plan_change_are_messages_too(client, plan, patient_user
     client.post(reverse("challenges:home-release", args=[plan.pk]), {"reason": "Go ahead when unlocked"})
     clock.move(minutes=5)
     client.force_login(allergist)
-    change = {"steps": "12.5 g, 4 days\n25 g, 4 days", "reason": "Smaller steps after the flushing"}
+    change = plan_change_data([("12.5", "g", "4"), ("25", "g", "4")], reason="Smaller steps after the flushing")
     assert client.post(reverse("challenges:home-change", args=[plan.pk]), change).status_code == HTTPStatus.FOUND
     client.force_login(patient_user)
     page = _page(client, plan)
@@ -471,6 +472,7 @@ def test_the_booking_page_refuses_then_replaces(client, plan, allergist, clock):
         "protocol": str(plan.protocol.pk),
         "scheduled_at": local(clock.now),
         "allergist": str(allergist.pk),
+        "purpose": "diagnosis",
         "first_step_in_clinic": "false",
         "submission_key": str(uuid.uuid4()),
     }
