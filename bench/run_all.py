@@ -318,6 +318,24 @@ def report_rows(table: Table, reports: dict[str, Any] | None) -> None:
         )
 
 
+def outcomes_lines(challenges: int) -> list[tuple[str, bool]]:
+    """bench/outcomes.py on its own throwaway database: its "outcomes page" lines, each with PASS or FAIL."""
+    done = subprocess.run(
+        [str(PYTHON), str(BENCH / "outcomes.py"), "--challenges", str(challenges)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        # Its own settings (config.test_settings) and throwaway SQLite test database: no bench database URL.
+        env={key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")},
+        cwd=ROOT,
+    )
+    (DATA_DIR / "outcomes.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+    lines = [line for line in done.stdout.splitlines() if line.startswith("outcomes page")]
+    if not lines:
+        return [(f"outcomes page: bench/outcomes.py failed (exit {done.returncode}, see outcomes.log)", False)]
+    return [(line, line.endswith("PASS")) for line in lines]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="scale 1.0 and 60 s load runs (takes well over 10 min)")
@@ -380,6 +398,8 @@ def main() -> None:
         )
         results["reports"] = read_json(DATA_DIR / "reports.json")
         results["load"] = server_loads(args, dbs["urls"], use_pg)
+        step("the clinic outcomes page (issue 21, bench/outcomes.py)")
+        results["outcomes"] = outcomes_lines(int(50_000 * args.scale))
     finally:
         if not args.keep:
             for name in ("small", "large"):
@@ -405,6 +425,9 @@ def main() -> None:
             page_floor_rows(table, label, load)
         else:
             server_rows(table, label, load)
+    for line, passed in results.get("outcomes") or []:
+        label, _, value = line.partition(": ")
+        table.add(label, value.rsplit(";", 1)[0], "< 2 s, fixed queries", passed)
     table.add(
         "two gunicorn instances on one PostgreSQL, 50 clients",
         "not measured: not built in this pass (issue 20, left open)",
