@@ -144,8 +144,10 @@ def test_the_new_page_marks_each_generator_field_with_its_generators(client, all
 
 def test_edit_page_shows_grams_and_preparation(client, allergist, clinic_protocol):
     client.force_login(allergist)
-    html = client.get(reverse("challenges:protocol-edit", args=[clinic_protocol.pk])).content.decode()
-    _assert_shows_lines(html, plan.step_lines(food_spec(clinic_protocol.food), protocol_steps(clinic_protocol)))
+    response = client.get(reverse("challenges:protocol-edit", args=[clinic_protocol.pk]))
+    assert response.status_code == HTTPStatus.OK
+    lines = plan.step_lines(food_spec(clinic_protocol.food), protocol_steps(clinic_protocol))
+    _assert_shows_lines(response.content.decode(), lines)
 
 
 def test_edit_preview_follows_the_rows_as_typed_and_saves_nothing(client, allergist, clinic_protocol):
