@@ -25,7 +25,12 @@ class ClinicTimezoneMiddleware:
             timezone.activate(clinic.tzinfo)
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            # The zone is this request's: a thread serving the next request (or a test going on after a request
+            # by a clinic in another zone) starts from the default again.
+            timezone.deactivate()
 
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")

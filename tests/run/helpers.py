@@ -41,8 +41,20 @@ def pass_checks(client, challenge, now: datetime):
     response = client.post(
         reverse("challenges:checks", args=[challenge.pk]), {**PASSING_CHECKS, "taken_at": local(now)}
     )
-    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
+    assert response.status_code == HTTPStatus.FOUND, _refusal(response)
     return response
+
+
+def _refusal(response) -> str:
+    """Why a post that should have gone through did not: every form error on the page, then the page's main part."""
+    errors = [
+        f"{name}: {value.errors.as_json()}"
+        for context in (response.context or [])
+        for name, value in context.flatten().items()
+        if hasattr(value, "errors") and hasattr(value, "is_bound") and value.is_bound and value.errors
+    ]
+    page = response.content.decode()
+    return f"{response.status_code} {errors}\n{page[page.find('<main') :][:3000]}"
 
 
 def give_dose(client, challenge, now: datetime, amount: str = "", key: uuid.UUID | None = None, **extra):
