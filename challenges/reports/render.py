@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
@@ -27,6 +28,10 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemp
 from challenges.reports import fonts
 from challenges.reports.fonts import markup
 from challenges.reports.snapshot import Letterhead, Line, PatientBlock
+
+# Page streams compressed and written as binary, not also ASCII85-encoded as text (reportlab's default): a quarter
+# smaller, and the encoding was a tenth of a report's build time (bench/README.md). Every PDF reader takes binary.
+rl_config.useA85 = 0
 
 # --- geometry (points) --------------------------------------------------------------------------------------
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
@@ -100,8 +105,71 @@ def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Paragraph:
     return Paragraph(html, STYLES[style])
 
 
-def cell(text: object, *, struck: bool = False, style: str = "cell", note: str = "") -> Paragraph:
+class TextLine(Flowable):
+    """Text that is laid out as one line when it fits, and as a Paragraph (wrapped) only when it does not.
+
+    Most table cells of a report are short ("0.5 mg", "09:30", "Nurse Ada Okafor"): a Paragraph parses its markup,
+    breaks lines and draws word by word, which made table cells most of a report's build time (bench/README.md,
+    "Reports against the floor"). This measures the text once with the style's font; if it fits the width it is
+    given, it draws it with one text operator. The text must be drawable by the style's own font (no fallback face,
+    no line break); `cell()` checks that and uses a Paragraph otherwise.
+    """
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.text = text
+        self.style = style
+        self.text_width = fonts.string_width(text, style.fontName, style.fontSize)
+        self._paragraph: Paragraph | None = None
+
+    def _wrapped(self) -> Paragraph:
+        if self._paragraph is None:
+            self._paragraph = Paragraph(markup(self.text), self.style)
+        return self._paragraph
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab's names)
+        if self._paragraph is None and self.text_width <= availWidth:
+            self.width, self.height = availWidth, self.style.leading
+        else:
+            self.width, self.height = self._wrapped().wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        if self._paragraph is None and self.text_width <= availWidth:
+            return []  # one line: it moves to the next page whole
+        return self._wrapped().split(availWidth, availHeight)
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (reportlab's name)
+        return float(self.style.spaceBefore)
+
+    def getSpaceAfter(self) -> float:  # noqa: N802
+        return float(self.style.spaceAfter)
+
+    def draw(self) -> None:
+        if self._paragraph is not None:
+            self._paragraph.drawOn(self.canv, 0, 0)
+            return
+        style = self.style
+        self.canv.setFillColor(style.textColor)
+        self.canv.setFont(style.fontName, style.fontSize)
+        y = self.height - style.fontSize
+        if style.alignment == TA_RIGHT:
+            self.canv.drawRightString(self.width, y, self.text)
+        else:
+            self.canv.drawString(0, y, self.text)
+
+
+def text_flowable(text: object, style: str) -> Flowable:
+    """Plain user text in a table cell: a TextLine when the style's font draws every character, else a Paragraph."""
+    chosen = STYLES[style]
+    line = fonts.one_line(text, chosen.fontName)
+    return Paragraph(markup(text), chosen) if line is None else TextLine(line, chosen)
+
+
+def cell(text: object, *, struck: bool = False, style: str = "cell", note: str = "") -> Flowable:
     """A table cell; struck through (entered in error) with the note beneath it, in the alert colour."""
+    if not struck and not note:
+        return text_flowable(text, style)
     html = markup(text)
     if struck:
         html = f'<font color="{STRUCK.hexval()}"><strike>{html}</strike></font>'
@@ -110,13 +178,13 @@ def cell(text: object, *, struck: bool = False, style: str = "cell", note: str =
     return Paragraph(html, STYLES[style])
 
 
-def plain(text: str, *, struck: bool = False) -> str | Paragraph:
+def plain(text: str, *, struck: bool = False) -> str | Flowable:
     """A short table cell (a dose, a time, a reading) as a plain string: no wrapping, but about ten times cheaper
     to lay out than a Paragraph, which matters in a 200-row table. Struck-through text needs a Paragraph."""
     return cell(text, struck=True) if struck else unicodedata.normalize("NFC", text)
 
 
-def time_cell(text: str, *, struck: bool = False) -> str | Paragraph:
+def time_cell(text: str, *, struck: bool = False) -> str | Flowable:
     """A time in a narrow column: "09:30" as a cheap plain string; a date and time ("Fri 27 Nov 2026 09:30", a
     challenge over several days) wraps inside its column instead of running into the next one (R9)."""
     return plain(text, struck=struck) if len(text) <= len("00:00") else cell(text, struck=struck)
@@ -163,7 +231,7 @@ def table(
     Cells are Paragraphs (cell(): wrapped, escaped, struck) or plain strings (plain(): short figures, drawn as is).
     `row_height` fixes the height of the body rows (blank rows to write in by hand).
     """
-    header = [Paragraph(markup(c.title), STYLES["head"]) for c in columns]
+    header = [text_flowable(c.title, "head") for c in columns]
     body = [list(row) for row in rows]
     shares = sum(c.share for c in columns)
     heights = None if row_height is None else [None] + [row_height] * len(body)
@@ -185,7 +253,7 @@ def table(
 
 def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL_WIDTH) -> Table:
     """A two-column block of labels and values (values may be long; labels stay narrow)."""
-    rows = [[Paragraph(markup(line.label), STYLES["label"]), cell(line.value, style="value")] for line in lines]
+    rows = [[text_flowable(line.label, "label"), cell(line.value, style="value")] for line in lines]
     result = grid(rows, [width * label_share, width * (1 - label_share)])
     result.setStyle(
         table_style(
