@@ -209,9 +209,16 @@ def reaction_severity(scale: str, grade: str) -> str | None:
 # --- the bundles --------------------------------------------------------------------------------------------
 
 
-def challenge_bundle(state: RunState, *, history: Sequence[RunState] = (), now: datetime) -> JSON:
+def challenge_bundle(
+    state: RunState,
+    *,
+    history: Sequence[RunState] = (),
+    diagnostics: Iterable[DiagnosticResult] = (),
+    now: datetime,
+) -> JSON:
     """One completed challenge with its patient. `history`: the patient's other exportable challenges, so the
-    allergy entry of this food states the latest confirmed result, as the patient bundle does.
+    allergy entry of this food states the latest confirmed result, as the patient bundle does. `diagnostics`: the
+    patient's allergy test results; those that bear on the challenged food go too (as on the report).
 
     A challenge entered in error goes too, withdrawn: its resources marked entered in error under the same ids, and
     the allergy entry of its food stated again from the other challenges (or withdrawn when nothing else holds it)."""
@@ -226,6 +233,9 @@ def challenge_bundle(state: RunState, *, history: Sequence[RunState] = (), now: 
     mine = [s for s in ([] if withdrawn else [state]) + others if _substance(s.challenge.protocol.food).key == key]
     named = [t for t in challenge.patient.triggers.all() if _substance(challenge.protocol.food).named_in(t.substance)]
     builder.allergies(mine, triggers=named, withdrawn=[state] if withdrawn else [])
+    for result in diagnostics:
+        if _bears_on(result, challenge.protocol.food):
+            builder.add(_test_result(builder, result))
     return builder.bundle(now)
 
 
@@ -697,6 +707,16 @@ def _test_result(b: _Builder, result: DiagnosticResult) -> JSON:
     }
     narrated = _narrated(resource, f"{label}: {value_text}", f"Taken {_day(result.taken_on)}")
     return _withdrawn(narrated, _withdrawal(result))
+
+
+def _bears_on(result: DiagnosticResult, food: Food) -> bool:
+    """The results the challenge report shows for this food (clinical.diagnostics.is_relevant), and those of them
+    entered in error, so a withdrawal reaches a receiver that has only the challenge's bundle."""
+    terms = (food.name, str(AllergenGroup(food.allergen_group).label))
+    group = food.allergen_group
+    return diagnostics.is_relevant(
+        kind=result.kind, allergen=result.allergen, component=result.component, food_terms=terms, group=group
+    )
 
 
 # --- allergies ----------------------------------------------------------------------------------------------------

@@ -80,7 +80,10 @@ def challenge_fhir(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     history = _fhir_states(
         request.user, patient=challenge.patient, protocol__food__allergen_group=challenge.protocol.food.allergen_group
     )
-    bundle = fhir.challenge_bundle(selectors.run_state(challenge), history=history, now=timezone.now())
+    tests = challenge.patient.diagnostics.order_by("taken_on", "pk")
+    bundle = fhir.challenge_bundle(
+        selectors.run_state(challenge), history=history, diagnostics=tests, now=timezone.now()
+    )
     return _download(_fhir_json(bundle), content_type="application/fhir+json", filename=f"challenge-{pk}.fhir.json")
 
 
