@@ -43,6 +43,9 @@ def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
     story: list[Flowable] = [*letterhead_block(sheet.letterhead, sheet.title, sheet.patient, width)]
     story.append(label_values(sheet.details, width))
     story += section("Doses: prepare, check and give", _steps(sheet, width))
+    if sheet.masking:
+        story += section("Vehicle, placebo and masking (preparer only)", *bullets(sheet.masking))
+        story.append(_write_ins(sheet, width))
     story += section("Premedication", _premedication(sheet, width) if sheet.premedication else p("None planned."))
     story += section("Watch for (score each 0 absent, 1 mild, 2 moderate, 3 severe)", _checklist(sheet, width))
     story += section("Notes", *bullets(sheet.notes))
@@ -89,6 +92,15 @@ def _steps(sheet: PreparationSheet, width: float) -> Table:
     first_blank = len(columns) - HAND_FILLED_COLUMNS
     steps.setStyle(table_style([("GRID", (first_blank, 1), (-1, -1), 0.5, RULE)]))  # boxes to write in
     return steps
+
+
+def _write_ins(sheet: PreparationSheet, width: float) -> Table:
+    """What the preparer records by hand before the first dose: boxes to write in."""
+    rows: list[list[Flowable | str]] = [[cell(label), ""] for label in sheet.write_ins]
+    columns = [Column("Record before the first dose", 0.45), Column("Filled in by the preparer", 0.55)]
+    boxes = table(columns, rows, width, row_height=LOG_ROW_HEIGHT)
+    boxes.setStyle(table_style([("GRID", (1, 1), (-1, -1), 0.5, RULE)]))
+    return boxes
 
 
 def _premedication(sheet: PreparationSheet, width: float) -> Table:
