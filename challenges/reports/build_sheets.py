@@ -58,7 +58,10 @@ def _pack(state: selectors.RunState) -> str:
     return f"{lot.brand}, lot {lot.lot}, expires {format_day(lot.expires_on)}"
 
 
-def preparation_sheet(challenge: Challenge) -> PreparationSheet:
+def preparation_sheet(challenge: Challenge, *, key: bool = False) -> PreparationSheet:
+    """The nurse's sheet. Of a blinded challenge before unblinding, it lists the doses of the blinded schedule
+    (numbers and times) and nothing that tells placebo from active (the preparer's key has that; `key` builds the
+    active rows that key starts from)."""
     c = load(challenge)
     state = selectors.run_state(c)
     zone = c.clinic.tzinfo
@@ -88,6 +91,8 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         )
         for index, (line, at) in enumerate(zip(state.plan, times, strict=True))
     )
+    if not key and c.blind_order and c.unblinded_at is None:
+        steps = _observer_rows(c, state)
     return PreparationSheet(
         title="Dose-preparation sheet",
         letterhead=letterhead(c.clinic),
@@ -115,19 +120,14 @@ def blinded_key_sheet(challenge: Challenge) -> PreparationSheet:
     c = load(challenge)
     if not c.blind_order:
         raise ValueError("Only a blinded challenge with placebo doses has a key.")
-    sheet = preparation_sheet(c)
+    sheet = preparation_sheet(c, key=True)
     state = selectors.run_state(c)
     lines = {line.number: line for line in state.plan}
     active = {int(row.step): row for row in sheet.steps}
-    zone = c.clinic.tzinfo
-    schedule = facts.blind_schedule(c)
-    times = step_times(c.scheduled_at, [lines[slot.step] for slot in schedule])
-    clock = Clock(zone, c.scheduled_at.astimezone(zone).date(), times)
     food = c.protocol.food.name.lower()
     rows = []
-    for index, (slot, at) in enumerate(zip(schedule, times, strict=True)):
-        wait = active[slot.step].wait_after if index < len(schedule) - 1 else _after_last(c)
-        timed = dataclasses.replace(active[slot.step], time=clock(at), wait_after=wait)
+    for slot, time_text, wait in _blinded_doses(c, state):
+        timed = dataclasses.replace(active[slot.step], time=time_text, wait_after=wait)
         rows.append(_key_row(timed, lines[slot.step], slot, food))
     return dataclasses.replace(
         sheet,
@@ -141,6 +141,29 @@ def blinded_key_sheet(challenge: Challenge) -> PreparationSheet:
             "its dose number only.",
             *(note for note in sheet.notes if not note.startswith("Blinded challenge:")),
         ),
+    )
+
+
+def _blinded_doses(c: Challenge, state: selectors.RunState) -> list[tuple[Slot, str, str]]:
+    """Each dose of the blinded schedule with its time and the wait after it (a placebo waits as its twin does)."""
+    lines = {line.number: line for line in state.plan}
+    schedule = facts.blind_schedule(c)
+    zone = c.clinic.tzinfo
+    times = step_times(c.scheduled_at, [lines[slot.step] for slot in schedule])
+    clock = Clock(zone, c.scheduled_at.astimezone(zone).date(), times)
+    last = len(schedule) - 1
+    return [
+        (slot, clock(at), lines[slot.step].interval_text if index < last else _after_last(c))
+        for index, (slot, at) in enumerate(zip(schedule, times, strict=True))
+    ]
+
+
+def _observer_rows(c: Challenge, state: selectors.RunState) -> tuple[PrepStepRow, ...]:
+    """The bedside sheet of a blinded challenge: every dose of the blinded schedule, none of what is in the cup."""
+    given = "Give the cup labelled with this dose number, from the preparer. Record it as this dose."
+    return tuple(
+        PrepStepRow(str(slot.number), time_text, "blinded", "the cup", DASH, given, "blinded", wait)
+        for slot, time_text, wait in _blinded_doses(c, state)
     )
 
 
@@ -162,7 +185,7 @@ def _key_row(twin: PrepStepRow, line: StepLine, slot: Slot, food: str) -> PrepSt
 # The vehicle (matrix) hides the food's taste, smell, look and texture, and the placebo is the same vehicle with a
 # matched stand-in in place of the food (docs/clinical-sources.md §1.8: the same vehicle; matched vehicles tested by
 # a sensory panel). Which vehicle and stand-in a clinic uses is its own recipe: the preparer writes them in.
-VEHICLE_STEP = "Stir it into the vehicle (the same amount in every cup, active and placebo)."
+VEHICLE_STEP = "Stir it into the vehicle."
 STAND_IN = "the placebo stand-in"
 WRITE_INS = (
     "Vehicle (matrix) used: product, lot, amount per cup",
@@ -245,8 +268,9 @@ def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
     notes = []
     if c.blinded and c.unblinded_at is None:
         notes.append(
-            "Blinded challenge: which doses are placebo is not printed here; the placebo key is kept "
-            "by whoever prepares the blinded doses."
+            "Blinded challenge: which doses are placebo is not printed here. The preparer of the blinded doses "
+            "has the key and the placebo recipe (the blinded key sheet) and hands over each cup labelled with its "
+            "dose number only."
         )
     weight = c.patient.weight_kg
     if state.adrenaline_mg is not None and weight is not None:  # the dose is worked out from the weight

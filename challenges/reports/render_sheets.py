@@ -59,12 +59,15 @@ def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
 def _steps(sheet: PreparationSheet, width: float) -> Table:
     """Each dose with blank boxes filled in by hand as it happens: who prepared it, who checked it (the second
     person), and the amount and time actually given (clinical review R8)."""
+    # The preparer's key names each dose ("2 PLACEBO", "3 (step 2)", "none (placebo)"): wider first columns, taken
+    # from the recipe column, so no label runs into the next column.
+    key = bool(sheet.masking)
     columns = [
-        Column("Step", 0.045),
+        Column("Dose" if key else "Step", 0.085 if key else 0.045),
         Column("Time", 0.065),
-        Column("Protein", 0.07),
+        Column("Protein", 0.085 if key else 0.07),
         Column("Food to give", 0.09),
-        Column("How to prepare", 0.25),
+        Column("How to prepare", 0.195 if key else 0.25),
         Column("Cumulative", 0.08),
         Column("Wait after", 0.075),
         Column("Made by (initials)", 0.07),
@@ -74,9 +77,9 @@ def _steps(sheet: PreparationSheet, width: float) -> Table:
     ]
     rows = [
         [
-            plain(s.step),
+            cell(s.step) if key else plain(s.step),
             cell(s.time),
-            plain(s.protein),
+            cell(s.protein) if key else plain(s.protein),
             cell(s.food_amount),
             cell(s.instructions),
             cell(s.cumulative, style="head"),

@@ -131,3 +131,14 @@ def test_a_preparer_of_another_clinic_gets_404(client, other_clinic, blinded):
     stranger = UserFactory(username="t-other-preparer", role=Role.NURSE, clinic=other_clinic, can_prepare_blinded=True)
     client.force_login(stranger)
     assert client.get(reverse("challenges:blinded-key", args=[blinded.pk])).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_bedside_sheet_lists_every_blinded_dose_and_nothing_of_its_content(client, nurse, blinded):
+    client.force_login(nurse)
+    sheet = text(client.get(reverse("challenges:preparation-sheet", args=[blinded.pk])).content)
+    steps = sheet[sheet.index("Doses: prepare") : sheet.index("Premedication")]
+    for number, time in enumerate(("09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00")):
+        assert f"{number + 1} {time} blinded the cup" in steps  # nine doses, each at its time
+    for active in ("3 mg", "10 mg", "1.92 g", "peanut flour", "Peanut flour", "placebo"):
+        assert active not in steps, active
+    assert "The preparer of the blinded doses has the key and the placebo recipe" in sheet
