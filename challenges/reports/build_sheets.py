@@ -73,6 +73,7 @@ def preparation_sheet(challenge: Challenge, *, key: bool = False) -> Preparation
         Line("Scheduled", when(c.scheduled_at, zone)),
         Line("Protocol", f"{c.protocol.name} (version {c.protocol.version})"),
         *history.food_lines(food)[:3],
+        *((Line("Recipe", food.recipe),) if food.recipe else ()),  # a baked food is made to its recipe (R1)
         Line("Pack used", _pack(state)),
         Line("Protein figure used", state.label.note),
         Line("Supervising allergist", person(c.allergist)),
