@@ -16,6 +16,11 @@ Codes: each SNOMED CT and LOINC code below was checked against public FHIR and t
 (docs/clinical-sources.md §14). Where no code could be confirmed (flushing, some foods), the concept goes as text
 only: a wrong code is worse than none. The dose figures have no standard code, so they carry a Stepwise code system
 as well as text. Units are UCUM. Every resource carries a generated narrative (text.div, escaped XHTML).
+
+Also carried: the patient's allergy test results (Observations, _test_result), the structured discharge advice
+(Procedure.followUp, _follow_up: why not a CarePlan is said there), and every record entered in error that an earlier
+export may hold: sent again under its id with status entered-in-error and the reason (a challenge with all its
+resources, a vital sign, a treatment, a test result, a trigger, a medicine), never left out.
 """
 
 from __future__ import annotations
