@@ -9,6 +9,8 @@ words shorter than three characters have no trigram and stay LIKE filters.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -17,9 +19,10 @@ from patients.models import Patient, fold_for_search
 
 FTS_TABLE = "patients_patient_search"
 TRIGRAM = 3  # the shortest text the trigram tokenizer can look up
+Patients = TypeVar("Patients", bound=QuerySet[Patient, Any])
 
 
-def search_patients(patients: QuerySet[Patient], query: str) -> QuerySet[Patient]:
+def search_patients(patients: Patients, query: str) -> Patients:
     """`patients` narrowed to those whose search text holds every word of `query` (folded: case and accents)."""
     words = fold_for_search(query).split()
     indexed = [w for w in words if len(w) >= TRIGRAM] if _has_fts_table() else []
