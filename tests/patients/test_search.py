@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -41,7 +42,7 @@ def _plain_filter(clinic, query: str) -> set[str]:
 def _found(client, query: str) -> set[str]:
     page = client.get(reverse("patients:list"), {"q": query}).content.decode()
     mrns = set(Patient.objects.values_list("mrn", flat=True))
-    return {mrn for mrn in mrns if re.search(rf"\b{re.escape(mrn)}\b", page)}
+    return {mrn for mrn in mrns if re.search(rf"(?<![\w-]){re.escape(mrn)}(?![\w-])", page)}
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_every_query_above_finds_someone_or_no_one_as_expected(client, nurse, cl
     """The cases are not vacuous: some queries find several patients, some one, some none."""
     found = {q: _plain_filter(clinic, q) for q in QUERIES}
     assert found["smith"] == {"C-2003", "X_10%"}
-    assert found["ngu"] == {"A-0001", "B-1002", "C-2003"}
+    assert found["ngu"] == {"A-0001", "C-2003"}
     assert found["zz"] == set()
     assert found["_10"] == {"X_10%"}
 
@@ -80,8 +81,9 @@ def test_a_renamed_patient_is_found_by_the_new_name_only(client, nurse, clinic, 
     patient = Patient.objects.get(mrn="B-1002")
     patient.family_name = "Adeyemi"
     clinical_record_save(record=patient, by=nurse)
-    Patient.objects.bulk_create([Patient(clinic=clinic, given_name="Bulk", family_name="Okafor", mrn="BULK-1",
-                                         search_text=fold_for_search("Bulk Okafor BULK-1"))])  # fmt: skip
+    bulk = Patient(clinic=clinic, given_name="Bulk", family_name="Okafor", mrn="BULK-1", date_of_birth=date(1990, 1, 1))
+    bulk.search_text = fold_for_search("Bulk Okafor BULK-1")  # as bench/generate_data.py fills it
+    Patient.objects.bulk_create([bulk])
     client.force_login(nurse)
     assert _found(client, "okafor") == _plain_filter(clinic, "okafor") == {"BULK-1"}
     assert _found(client, "adeyemi") == _plain_filter(clinic, "adeyemi") == {"B-1002"}
