@@ -958,6 +958,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
         "vendor": connection.vendor,
+        "board_what": rows["board_what"],
     }
     with Server(args.database_url, args.workers, args.threads) as server:
         if shutil.which("wrk") and not args.doses_only:
