@@ -134,7 +134,9 @@ def pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
 
 def live_table_counts() -> dict[str, int]:
     with connection.cursor() as cursor:
-        return _counts(cursor, connection.introspection.table_names(cursor))
+        # SQLite's own tables (the planner's statistics, sqlite_stat1) are left out, as sqlite_summary leaves them.
+        tables = [name for name in connection.introspection.table_names(cursor) if not name.startswith("sqlite_")]
+        return _counts(cursor, tables)
 
 
 def _counts(cursor: Any, tables: list[str]) -> dict[str, int]:

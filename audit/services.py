@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypedDict
 
 from django.conf import settings
@@ -240,8 +243,8 @@ def log_record_change(*, instance: models.Model, history_instance: models.Model)
     """Chain a new simple-history row: its model, id, type, user and the sha256 of its stored field values."""
     history_model = type(history_instance)
     fields = [f.attname for f in history_model._meta.concrete_fields]
-    # Read back what the database stored, so `verify_audit` later hashes exactly the same values.
-    stored = history_model._base_manager.filter(pk=history_instance.pk).values(*fields).get()
+    # What the database stored, so `verify_audit` later hashes exactly the same values.
+    stored = stored_values(history_instance)
     user = history_instance.history_user  # type: ignore[attr-defined]
     clinic_id, patient_id = _scope(instance)
     request = getattr(HistoricalRecords.context, "request", None)
@@ -264,6 +267,68 @@ def log_record_change(*, instance: models.Model, history_instance: models.Model)
             **_from_request(request),
         )
     )
+
+
+class _Unsure(Exception):
+    """A value whose stored form cannot be told from memory for certain."""
+
+
+def stored_values(row: models.Model) -> dict[str, Any]:
+    """The row's field values as the database gives them back: from memory when each one is certain to come back
+    the same (perf-review §3: re-reading every history row cost one SELECT per change), else read back.
+
+    Certain: None, an aware datetime, a date, a bool, an int, a str, a UUID, a Decimal with no more places than its
+    column, JSON that survives its own encoder and decoder. Anything else (an expression, a naive time, a float, a
+    string for a number, a Decimal the column would round) is read back from the database.
+    """
+    model = type(row)
+    fields = list(model._meta.concrete_fields)
+    try:
+        return {field.attname: _as_stored(field, getattr(row, field.attname)) for field in fields}
+    except _Unsure:
+        return model._base_manager.filter(pk=row.pk).values(*[f.attname for f in fields]).get()
+
+
+# Field kinds whose value comes back from the database as it was written, when it has the type checked here. Order
+# matters: a DateTimeField is a DateField too.
+_FieldKinds = type[models.Field] | tuple[type[models.Field], ...]
+_COMES_BACK_AS_WRITTEN: tuple[tuple[_FieldKinds, Callable[[Any], bool]], ...] = (
+    (models.DateTimeField, lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None),
+    (models.DateField, lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime)),
+    (models.BooleanField, lambda v: isinstance(v, bool)),
+    (
+        (models.IntegerField, models.AutoField, models.ForeignKey),
+        lambda v: isinstance(v, int) and not isinstance(v, bool),
+    ),
+    (models.UUIDField, lambda v: isinstance(v, uuid.UUID)),
+    ((models.CharField, models.TextField), lambda v: isinstance(v, str)),
+)
+
+
+def _as_stored(field: models.Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(field, models.DecimalField):
+        return _decimal_as_stored(field, value)
+    if isinstance(field, models.JSONField):
+        try:
+            return json.loads(json.dumps(value, cls=field.encoder), cls=field.decoder)
+        except (TypeError, ValueError) as exc:
+            raise _Unsure(field.attname) from exc
+    for kinds, certain in _COMES_BACK_AS_WRITTEN:
+        if isinstance(field, kinds):
+            if certain(value):
+                return value
+            break
+    raise _Unsure(field.attname)
+
+
+def _decimal_as_stored(field: models.DecimalField, value: Any) -> Decimal:
+    if isinstance(value, Decimal) and value.is_finite() and field.decimal_places is not None:
+        stored = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        if stored == value:  # nothing for the column to round (PostgreSQL and SQLite round halves differently)
+            return stored
+    raise _Unsure(field.attname)
 
 
 def _scope(instance: models.Model) -> tuple[int | None, int | None]:

@@ -166,6 +166,12 @@ def server_loads(args: argparse.Namespace, urls: dict[str, str], use_pg: bool) -
                 timeout=1800,
             )
             loads[label] = read_json(out)
+            if label == "pg-large":
+                step("two gunicorn instances on one PostgreSQL: the mixed load on one, then on two")
+                two = DATA_DIR / "two-servers.json"
+                run("server_load.py", "--database-url", url, "--two-servers", "--two-seconds", str(args.two_seconds),
+                    "--json", str(two), database_url=url, timeout=1800)  # fmt: skip
+                loads["two-servers"] = read_json(two)
         finally:
             if vendor == "pg" and not args.keep:
                 pg_drop(f"{PG_PREFIX}_load_{size}")
@@ -302,6 +308,35 @@ def server_rows(table: Table, label: str, load: dict[str, Any] | None) -> None:
 
 
 NURSES_PATIENTS = "30 nurses + 20 patients"
+TWO_SERVER_RATIO = 1.6
+
+
+def two_server_rows(table: Table, two: dict[str, Any] | None) -> None:
+    """Two gunicorn instances on one PostgreSQL against one: errors, every write once, the chain, throughput."""
+    label = "two gunicorn instances on one PostgreSQL, 50 clients"
+    if not two:
+        table.add(label, "not measured (no PostgreSQL)")
+        return
+    runs, chain = two["two_servers"], two["audit_chain"]
+    one, both = runs["one"], runs["two"]
+    ok = all(r["errors"] == 0 and r["verified"]["ok"] and r["signs_verified"]["ok"] for r in (one, both))
+    lost = sum(r["verified"]["missing"] + r["signs_verified"]["missing"] for r in (one, both))
+    doubled = sum(r["verified"]["unacknowledged_in_database"] for r in (one, both))
+    table.add(
+        f"{label}: errors, lost, doubled, audit chain",
+        f"{one['errors'] + both['errors']} errors, {lost} lost, {doubled} doubled; chain {chain['problems']} problems "
+        f"({chain['events']} rows, {chain['unsealed']} unsealed)",
+        "0, 0, 0, chain clean",
+        ok and chain["problems"] == 0,
+    )
+    mix = ", ".join(f"{kind} {both[kind]['rps']:.1f}" for kind in ("dose", "home", "sign"))
+    table.add(
+        f"{label}: writes/s two / one instance",
+        f"{both['writes_per_s']:.1f} / {one['writes_per_s']:.1f} = {runs['ratio']:.2f}x ({mix}); machine CPU busy "
+        f"{both['machine_cpu_busy']:.2f} / {one['machine_cpu_busy']:.2f} of {runs['cores']} cores",
+        f">= {TWO_SERVER_RATIO:g}x",
+        runs["ratio"] >= TWO_SERVER_RATIO,
+    )
 
 
 def report_rows(table: Table, reports: dict[str, Any] | None) -> None:
@@ -344,6 +379,7 @@ def main() -> None:
     )
     parser.add_argument("--dose-seconds", type=float, default=15)
     parser.add_argument("--clinic-seconds", type=float, default=30)
+    parser.add_argument("--two-seconds", type=float, default=20, help="each run of the two-instance mixed load")
     parser.add_argument("--rounds", type=int, default=4, help="latency rounds per database")
     parser.add_argument("--wrk-seconds", type=int, default=8, help="each 16-connection wrk run (1 connection: half)")
     parser.add_argument("--runs", type=int, default=6, help="requests per page per round")
@@ -352,7 +388,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure on the databases a --keep run left")
     args = parser.parse_args()
     if args.full:
-        args.scale, args.dose_seconds, args.clinic_seconds = 1.0, 60, 60
+        args.scale, args.dose_seconds, args.clinic_seconds, args.two_seconds = 1.0, 60, 60, 60
     began = time.perf_counter()
     if not args.reuse:
         shutil.rmtree(DATA_DIR, ignore_errors=True)
@@ -421,6 +457,8 @@ def main() -> None:
     page_rows(table, results.get("latency") or {})
     report_rows(table, results.get("reports"))
     for label, load in (results.get("load") or {}).items():
+        if label == "two-servers":
+            continue
         if label.endswith("-small"):
             page_floor_rows(table, label, load)
         else:
@@ -428,10 +466,7 @@ def main() -> None:
     for line, passed in results.get("outcomes") or []:
         label, _, value = line.partition(": ")
         table.add(label, value.rsplit(";", 1)[0], "< 2 s, fixed queries", passed)
-    table.add(
-        "two gunicorn instances on one PostgreSQL, 50 clients",
-        "not measured: not built in this pass (issue 20, left open)",
-    )
+    two_server_rows(table, (results.get("load") or {}).get("two-servers"))
     elapsed = time.perf_counter() - began
     table.add(
         "make bench wall time",

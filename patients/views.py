@@ -24,7 +24,8 @@ from clinics.services import AlreadySubmitted, clinical_record_mark_entered_in_e
 from clinics.signals import ChartAccess, announce_chart_opened
 from patients import access
 from patients.forms import DiagnosticResultForm, MedicationForm, PatientForm, PatientSearchForm, TriggerForm
-from patients.models import DiagnosticResult, Medication, Patient, Trigger, fold_for_search
+from patients.models import DiagnosticResult, Medication, Patient, Trigger
+from patients.search import search_patients
 
 PAGE_SIZE = 25
 
@@ -34,8 +35,7 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET)
     patients = access.patients_for(request.user).current()
     query = form.data.get("q", "").strip() if form.is_valid() else ""
-    for word in fold_for_search(query).split():
-        patients = patients.filter(search_text__contains=word)
+    patients = search_patients(patients, query)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "patients/patient_list.html", {"form": form, "page": page, "query": query})
 

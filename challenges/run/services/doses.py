@@ -9,13 +9,26 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges.library.facts import food_spec
 from challenges.library.models import ProtocolStep, StepRole
 from challenges.run import facts
-from challenges.run.models import Challenge, Dose, EventKind, Setting, Source, Status
+from challenges.run.models import (
+    Challenge,
+    Dose,
+    EventKind,
+    FoodLot,
+    Observation,
+    PreChallengeCheck,
+    Setting,
+    Source,
+    Status,
+    StopAlert,
+    Treatment,
+)
 from challenges.run.services._guards import (
     ChallengeRuleError,
     check_time,
@@ -65,12 +78,13 @@ def dose_record(
     """
     challenge = locked(challenge)
     # Checked under the challenge's lock, so a resubmission racing the first post finds the dose it made.
-    existing = Dose.objects.filter(idempotency_key=idempotency_key).first()
+    existing = Dose.objects.filter(idempotency_key=idempotency_key).order_by("pk").first()
     if existing is not None:
         if existing.challenge_id != challenge.pk:
             raise ChallengeRuleError(_("This form was already used for another challenge."), code="key_reused")
         return DoseRecorded(existing, created=False)
     require_open(challenge)
+    _load_state(challenge)
     _check_can_dose(challenge)
     step = facts.upcoming_step(challenge)
     if step.number is None:
@@ -101,7 +115,7 @@ def dose_record(
     _check_people(challenge, prepared_by, checked_by, diluted=diluted, source=source)
     dose = Dose(
         challenge=challenge,
-        sequence=challenge.doses.count() + 1,
+        sequence=len(challenge.doses.all()) + 1,  # every dose, those entered in error too
         step_number=step.number,
         planned_protein_mg=amounts.planned_protein_mg,
         planned_food_amount=amounts.planned_food_amount,
@@ -127,6 +141,7 @@ def dose_record(
     except IntegrityError:
         # The same key raced in from a second request: answer with the dose that won.
         return DoseRecorded(Dose.objects.get(idempotency_key=idempotency_key), created=False)
+    _remember(challenge, dose)
     if override_reason:
         event(challenge, EventKind.EARLY_DOSE_OVERRIDE, by, reason=override_reason)
     for flag in flags:
@@ -138,6 +153,38 @@ def dose_record(
         )
     _after_dose(challenge, by)
     return DoseRecorded(dose, created=True, flags=flags)
+
+
+# What the dose rules read of a challenge, loaded once under its lock (perf-review §3: `upcoming_step` was computed
+# two or three times per post, each time loading doses, steps and alerts again). The order of each list is the one
+# the facts expect (the models' own ordering, without the join on the challenge that ordering adds).
+_STATE = (
+    Prefetch("doses", queryset=Dose.objects.order_by("sequence")),
+    Prefetch("alerts", queryset=StopAlert.objects.order_by("raised_at", "pk")),
+    Prefetch("checks", queryset=PreChallengeCheck.objects.order_by("recorded_at")),
+    Prefetch("treatments", queryset=Treatment.objects.order_by("given_at", "pk")),
+    Prefetch("food_lots", queryset=FoodLot.objects.order_by("recorded_at", "pk")),
+    Prefetch("protocol__steps", queryset=ProtocolStep.objects.select_related("food").order_by("number")),
+    "protocol__premedications",
+)
+# Read only by the home rules (the symptom pause, the allergist's release of a step).
+_HOME_STATE = (
+    Prefetch("observations", queryset=Observation.objects.order_by("observed_at", "pk")),
+    "releases",
+)
+
+
+def _load_state(challenge: Challenge) -> None:
+    """Everything the checks before a dose and the step after it read, in one query per relation."""
+    prefetch_related_objects([challenge], *_STATE, *(_HOME_STATE if challenge.setting == Setting.HOME else ()))
+
+
+def _remember(challenge: Challenge, dose: Dose) -> None:
+    """Add the dose just saved to the doses loaded under the lock, so the step after it is computed without a reload."""
+    loaded = challenge.doses.all()
+    if loaded._result_cache is None:  # not loaded after all (no prefetch): the next read queries, as it should
+        return
+    loaded._result_cache.append(dose)
 
 
 def _given(
@@ -153,7 +200,7 @@ def _given(
     placebo = slot.placebo or number in challenge.placebo_steps
     # ladders (X4): a rung of its own food is counted in that food; the label correction (docs §12) applies only to
     # the protocol's own food.
-    planned = challenge.protocol.steps.select_related("food").get(number=slot.step)
+    planned = {s.number: s for s in challenge.protocol.steps.all()}[slot.step]
     if planned.food is not None and planned.food_id != challenge.protocol.food_id:
         spec = food_spec(planned.food)
     else:
