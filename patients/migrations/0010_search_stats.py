@@ -45,6 +45,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patients", "0009_h20write_search_fts")]
+    dependencies = [("patients", "0009_search_fts")]
 
     operations = [migrations.RunPython(create, drop)]
