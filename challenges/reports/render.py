@@ -22,11 +22,12 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from challenges.reports import fonts
+from challenges.reports import archival, fonts
 from challenges.reports.fonts import markup
 from challenges.reports.snapshot import Letterhead, Line, PatientBlock
+from challenges.reports.tagging import Figure, Recorder, TableTagger, TaggedTable, artifact, list_items, paragraph
 
 # --- geometry (points) --------------------------------------------------------------------------------------
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
@@ -89,57 +90,74 @@ STYLES: dict[str, ParagraphStyle] = {
 # --- text ---------------------------------------------------------------------------------------------------
 
 
-def p(text: object, style: str = "body") -> Paragraph:
-    """A paragraph of plain (user) text: escaped, never read as markup."""
-    return Paragraph(markup(text), STYLES[style])
+def p(text: object, style: str = "body") -> Flowable:
+    """A paragraph of plain (user) text: escaped, never read as markup; tagged P, or H1-H3 for the heading styles."""
+    return paragraph(markup(text), STYLES[style])
 
 
-def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Paragraph:
+def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Flowable:
     """A paragraph from (tag, text) parts, e.g. [("b", "Food: "), ("", user_text)]: tags are ours, text is escaped."""
     html = "".join(f"<{tag}>{markup(text)}</{tag}>" if tag else markup(text) for tag, text in parts)
-    return Paragraph(html, STYLES[style])
+    return paragraph(html, STYLES[style])
 
 
-def cell(text: object, *, struck: bool = False, style: str = "cell", note: str = "") -> Paragraph:
+def cell(text: object, *, struck: bool = False, style: str = "cell", note: str = "") -> Flowable:
     """A table cell; struck through (entered in error) with the note beneath it, in the alert colour."""
     html = markup(text)
     if struck:
         html = f'<font color="{STRUCK.hexval()}"><strike>{html}</strike></font>'
     if note:
         html += f'<br/><font color="{ALERT.hexval()}"><i>{markup(note)}</i></font>'
-    return Paragraph(html, STYLES[style])
+    return paragraph(html, STYLES[style])
 
 
-def plain(text: str, *, struck: bool = False) -> str | Paragraph:
+def plain(text: str, *, struck: bool = False) -> str | Flowable:
     """A short table cell (a dose, a time, a reading) as a plain string: no wrapping, but about ten times cheaper
     to lay out than a Paragraph, which matters in a 200-row table. Struck-through text needs a Paragraph."""
     return cell(text, struck=True) if struck else unicodedata.normalize("NFC", text)
 
 
-def time_cell(text: str, *, struck: bool = False) -> str | Paragraph:
+def time_cell(text: str, *, struck: bool = False) -> str | Flowable:
     """A time in a narrow column: "09:30" as a cheap plain string; a date and time ("Fri 27 Nov 2026 09:30", a
     challenge over several days) wraps inside its column instead of running into the next one (R9)."""
     return plain(text, struck=struck) if len(text) <= len("00:00") else cell(text, struck=struck)
 
 
-def heading(text: str, level: str = "h2") -> Paragraph:
+def heading(text: str, level: str = "h2") -> Flowable:
     return p(text, level)
 
 
 def bullets(items: Sequence[str], style: str = "bullet") -> list[Flowable]:
-    return [Paragraph(markup(item), STYLES[style], bulletText="•") for item in items]
+    """The items of one list (tagged L > LI > LBody)."""
+    return list_items([markup(item) for item in items], STYLES[style], "•")
+
+
+def figure(drawing: Flowable, alt: str) -> Flowable:
+    """A drawing tagged as a Figure, with `alt` (what it shows, in words) for screen readers."""
+    return Figure(drawing, alt)
 
 
 # --- tables -------------------------------------------------------------------------------------------------
 
 
-def grid(rows: Sequence[list[Any]], col_widths: Sequence[float], **options: Any) -> Table:
+def grid(
+    rows: Sequence[list[Any]], col_widths: Sequence[float], *, tagger: TableTagger | None = None, **options: Any
+) -> Table:
     """A reportlab Table whose rows, and the text inside a row, split across pages.
 
     A row taller than the space left continues on the next page (splitInRow), so no length of ordinary text in a
-    cell can make a report fail with a LayoutError.
+    cell can make a report fail with a LayoutError. Tagged as layout (its content belongs to the enclosing
+    element) unless a data table's `tagger` is given.
     """
-    return Table(rows, colWidths=list(col_widths), hAlign="LEFT", splitByRow=1, splitInRow=1, **options)
+    return TaggedTable(
+        rows,
+        colWidths=list(col_widths),
+        hAlign="LEFT",
+        splitByRow=1,
+        splitInRow=1,
+        renderCB=tagger or TableTagger(data=False),
+        **options,
+    )
 
 
 def table_style(commands: Sequence[tuple]) -> TableStyle:
@@ -163,11 +181,13 @@ def table(
     Cells are Paragraphs (cell(): wrapped, escaped, struck) or plain strings (plain(): short figures, drawn as is).
     `row_height` fixes the height of the body rows (blank rows to write in by hand).
     """
-    header = [Paragraph(markup(c.title), STYLES["head"]) for c in columns]
+    header = [paragraph(markup(c.title), STYLES["head"]) for c in columns]
     body = [list(row) for row in rows]
     shares = sum(c.share for c in columns)
     heights = None if row_height is None else [None] + [row_height] * len(body)
-    result = grid([header, *body], [width * c.share / shares for c in columns], rowHeights=heights, repeatRows=1)
+    widths = [width * c.share / shares for c in columns]
+    tagger = TableTagger(data=True, header_rows=1)
+    result = grid([header, *body], widths, tagger=tagger, rowHeights=heights, repeatRows=1)
     commands: list[tuple] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
@@ -184,9 +204,11 @@ def table(
 
 
 def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL_WIDTH) -> Table:
-    """A two-column block of labels and values (values may be long; labels stay narrow)."""
-    rows = [[Paragraph(markup(line.label), STYLES["label"]), cell(line.value, style="value")] for line in lines]
-    result = grid(rows, [width * label_share, width * (1 - label_share)])
+    """A two-column block of labels and values (values may be long; labels stay narrow); tagged as a table whose
+    labels are row headers."""
+    rows = [[paragraph(markup(line.label), STYLES["label"]), cell(line.value, style="value")] for line in lines]
+    tagger = TableTagger(data=True, header_cols=1)
+    result = grid(rows, [width * label_share, width * (1 - label_share)], tagger=tagger)
     result.setStyle(
         table_style(
             [
@@ -202,7 +224,7 @@ def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL
 
 def tick_box() -> Table:
     """An empty square to tick by hand (drawn, not a glyph, so every printer shows it)."""
-    box = Table([[""]], colWidths=[3.6 * mm], rowHeights=[3.6 * mm])
+    box = TaggedTable([[""]], colWidths=[3.6 * mm], rowHeights=[3.6 * mm], renderCB=TableTagger(data=False))
     box.setStyle(table_style([("BOX", (0, 0), (-1, -1), 0.8, INK)]))
     return box
 
@@ -314,10 +336,12 @@ def build_pdf(page: Page, story: list[Flowable], *, info: DocumentInfo) -> bytes
 
     Deterministic: reportlab's invariant mode leaves out its own timestamp and random file id, and the creation
     date written instead is the snapshot's (a signed report's is its signature time), so the same snapshot always
-    gives the same bytes (interop review 12, 13, 23).
+    gives the same bytes (interop review 12, 13, 23). Tagged (tagging.py) and made PDF/A-2b (archival.py), both
+    deterministic too (docs/pdf-output.md).
     """
     fonts.register()
     buffer = BytesIO()
+    tags = Recorder()
     doc = SimpleDocTemplate(
         buffer,
         pagesize=PAGE_SIZES[page.page_size],
@@ -339,9 +363,9 @@ def build_pdf(page: Page, story: list[Flowable], *, info: DocumentInfo) -> bytes
         story,
         onFirstPage=_decorator(page, first=True),
         onLaterPages=_decorator(page, first=False),
-        canvasmaker=functools.partial(_NumberedCanvas, created=info.created),
+        canvasmaker=functools.partial(_NumberedCanvas, created=info.created, tags=tags),
     )
-    return buffer.getvalue()
+    return archival.finish(buffer.getvalue(), structure=tags.root)
 
 
 def pdf_date(iso: str) -> str:
@@ -360,23 +384,26 @@ def _decorator(page: Page, *, first: bool) -> Callable[[Canvas, Any], None]:
         width, height = doc.pagesize
         canvas.saveState()
         if page.watermark:
-            canvas.setFont(fonts.BOLD, WATERMARK_SIZE)
-            canvas.setFillColor(WATERMARK)
-            canvas.translate(width / 2, height / 2)
-            canvas.rotate(WATERMARK_ANGLE)
-            canvas.drawCentredString(0, -WATERMARK_SIZE / 3, page.watermark)
-            canvas.rotate(-WATERMARK_ANGLE)
-            canvas.translate(-width / 2, -height / 2)
+            with artifact(canvas, "Watermark"):
+                canvas.setFont(fonts.BOLD, WATERMARK_SIZE)
+                canvas.setFillColor(WATERMARK)
+                canvas.translate(width / 2, height / 2)
+                canvas.rotate(WATERMARK_ANGLE)
+                canvas.drawCentredString(0, -WATERMARK_SIZE / 3, page.watermark)
+                canvas.rotate(-WATERMARK_ANGLE)
+                canvas.translate(-width / 2, -height / 2)
         canvas.setFont(fonts.REGULAR, SMALL_SIZE)
         canvas.setFillColor(MUTED)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         if not first:
-            canvas.drawString(MARGIN_X, height - HEADER_Y, _nfc(page.header_left))
-            canvas.drawRightString(width - MARGIN_X, height - HEADER_Y, _nfc(page.header_right))
-            canvas.line(MARGIN_X, height - HEADER_Y - 3, width - MARGIN_X, height - HEADER_Y - 3)
-        canvas.line(MARGIN_X, FOOTER_Y + 9, width - MARGIN_X, FOOTER_Y + 9)
-        canvas.drawString(MARGIN_X, FOOTER_Y, _nfc(page.footer))
+            with artifact(canvas, "Header"):
+                canvas.drawString(MARGIN_X, height - HEADER_Y, _nfc(page.header_left))
+                canvas.drawRightString(width - MARGIN_X, height - HEADER_Y, _nfc(page.header_right))
+                canvas.line(MARGIN_X, height - HEADER_Y - 3, width - MARGIN_X, height - HEADER_Y - 3)
+        with artifact(canvas, "Footer"):
+            canvas.line(MARGIN_X, FOOTER_Y + 9, width - MARGIN_X, FOOTER_Y + 9)
+            canvas.drawString(MARGIN_X, FOOTER_Y, _nfc(page.footer))
         canvas.restoreState()
 
     return decorate
@@ -394,8 +421,9 @@ class _NumberedCanvas(Canvas):
     _pagesize: tuple[float, float]
     _startPage: Callable[[], None]
 
-    def __init__(self, *args: Any, created: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, created: str = "", tags: Recorder | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.tags = tags  # the structure recorded while drawing (tagging.py)
         self._pages: list[dict[str, Any]] = []
         if created:  # CreationDate and ModDate: the snapshot's time instead of the invariant mode's fixed one
             date = pdf_date(created)
@@ -409,8 +437,9 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
-            self.setFont(fonts.BOLD, SMALL_SIZE)
-            self.setFillColor(INK)
-            self.drawRightString(self._pagesize[0] - MARGIN_X, FOOTER_Y, f"Page {number} of {total}")
+            with artifact(self, "Footer"):
+                self.setFont(fonts.BOLD, SMALL_SIZE)
+                self.setFillColor(INK)
+                self.drawRightString(self._pagesize[0] - MARGIN_X, FOOTER_Y, f"Page {number} of {total}")
             super().showPage()
         super().save()
