@@ -96,13 +96,13 @@ def _metadata(document: pikepdf.Pdf) -> pikepdf.Stream:
     info = document.trailer.Info
 
     def text(key: str) -> str:
-        return escape(str(info.get(key, "")))
+        return _xml_text(str(info.get(key, "")))
 
     xmp = XMP.format(
         title=text("/Title"),
         author=text("/Author"),
         subject=text("/Subject"),
-        language=escape(str(document.Root.get("/Lang", "x-default"))),
+        language=_xml_text(str(document.Root.get("/Lang", "x-default"))),
         creator=text("/Creator"),
         producer=text("/Producer"),
         created=xmp_date(str(info.CreationDate)),
@@ -112,6 +112,12 @@ def _metadata(document: pikepdf.Pdf) -> pikepdf.Stream:
     )
     # Not compressed: PDF/A wants metadata readable by tools that do not decode streams (qpdf leaves it so).
     return pikepdf.Stream(document, xmp.encode("utf-8"), Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+
+
+def _xml_text(value: str) -> str:
+    """Text for an XMP element: escaped, and without the control characters XML 1.0 cannot carry (a pasted name
+    may hold one; the info dictionary keeps it)."""
+    return escape("".join(c for c in value if c >= " " or c in "\t\n\r"))
 
 
 def _output_intent(document: pikepdf.Pdf) -> pikepdf.Dictionary:
