@@ -330,7 +330,7 @@ def outcomes_lines(challenges: int) -> list[tuple[str, bool]]:
         cwd=ROOT,
     )
     (DATA_DIR / "outcomes.log").write_text(done.stdout + done.stderr, encoding="utf-8")
-    lines = [line for line in done.stdout.splitlines() if line.startswith("outcomes page")]
+    lines = [line for line in done.stdout.splitlines() if line.startswith(("outcomes page", "eliciting-doses page"))]
     if not lines:
         return [(f"outcomes page: bench/outcomes.py failed (exit {done.returncode}, see outcomes.log)", False)]
     return [(line, line.endswith("PASS")) for line in lines]

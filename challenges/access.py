@@ -83,3 +83,13 @@ def sees_placebo_key(user: User, challenge: Challenge) -> bool:
     if not challenge.blinded or challenge.unblinded_at is not None:
         return True
     return bool(user.is_authenticated and user.can_prepare_blinded and user.clinic_id == challenge.clinic_id)
+
+
+def prints_blinded_key(user: User, challenge: Challenge) -> bool:
+    """Whether this user may print the blinded key and placebo preparation sheet: a preparer of blinded doses of the
+    challenge's clinic who is not one of its observers. The challenge's own nurse and allergist judge the symptoms
+    and record the blinded verdict, so they stay blind even if they prepare doses for other challenges
+    (docs/clinical-sources.md §1.8)."""
+    if not (user.is_authenticated and user.can_prepare_blinded and user.clinic_id == challenge.clinic_id):
+        return False
+    return user.pk not in (challenge.nurse_id, challenge.allergist_id)

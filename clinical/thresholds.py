@@ -97,7 +97,41 @@ EQUIVOCAL = "equivocal"
 DOSE_NOT_REACHED = "dose_not_reached"
 
 
+@dataclass(frozen=True)
+class DoseSummary:
+    """What the threshold rule reads of a challenge's doses (entered-in-error doses left out).
+
+    An active dose carries food: not a placebo, protein above 0. The database computes these per challenge with
+    aggregates (challenges.outcomes.selectors), so a clinic's 50,000 challenges are not walked dose by dose in
+    Python; `of` computes the same from a list of doses.
+    """
+
+    last_is_placebo: bool  # the last dose given was a placebo
+    active_count: int
+    active_total: Decimal  # protein of every active dose
+    active_max: Decimal  # the largest active dose (0 when none)
+    last_active: Decimal  # the last active dose given (0 when none)
+    before_last_max: Decimal  # the largest active dose before that one (0 when none)
+
+    @classmethod
+    def of(cls, doses: Sequence[GivenDose]) -> DoseSummary:
+        active = [d.protein_mg for d in doses if not d.is_placebo and d.protein_mg > 0]
+        return cls(
+            last_is_placebo=bool(doses) and doses[-1].is_placebo,
+            active_count=len(active),
+            active_total=sum(active, Decimal(0)),
+            active_max=max(active, default=Decimal(0)),
+            last_active=active[-1] if active else Decimal(0),
+            before_last_max=max(active[:-1], default=Decimal(0)),
+        )
+
+
 def threshold_interval(doses: Sequence[GivenDose], *, outcome: str, basis: str) -> ThresholdInterval | Excluded:
+    """The threshold interval a challenge gives, or why it gives none (see `summary_interval`)."""
+    return summary_interval(DoseSummary.of(doses), outcome=outcome, basis=basis)
+
+
+def summary_interval(doses: DoseSummary, *, outcome: str, basis: str) -> ThresholdInterval | Excluded:
     """The threshold interval a challenge gives, or why it gives none.
 
     - Placebo doses carry no food: they are left out of every count, and a reaction after a placebo gives no
@@ -114,24 +148,21 @@ def threshold_interval(doses: Sequence[GivenDose], *, outcome: str, basis: str) 
         return Excluded("equivocal")
     if outcome not in (PASSED, FAILED, DOSE_NOT_REACHED):
         return Excluded("no_outcome")
-    if outcome == FAILED and doses and doses[-1].is_placebo:
+    if outcome == FAILED and doses.last_is_placebo:
         return Excluded("reaction_after_placebo")
-    active = [d.protein_mg for d in doses if not d.is_placebo and d.protein_mg > 0]
-    if not active:
+    if not doses.active_count:
         return Excluded("no_active_dose")
+    cumulative = basis == CUMULATIVE
     if outcome in (PASSED, DOSE_NOT_REACHED):
-        return ThresholdInterval(lower_mg=_tolerated(active, basis), upper_mg=None)
-    tolerated, eliciting = active[:-1], active[-1]
-    lower = _tolerated(tolerated, basis) if tolerated else Decimal(0)
-    upper = sum(active, Decimal(0)) if basis == CUMULATIVE else eliciting
+        return ThresholdInterval(lower_mg=doses.active_total if cumulative else doses.active_max, upper_mg=None)
+    if doses.active_count == 1:
+        lower = Decimal(0)
+    else:
+        lower = doses.active_total - doses.last_active if cumulative else doses.before_last_max
+    upper = doses.active_total if cumulative else doses.last_active
     if upper <= lower:  # a discrete eliciting dose no larger than one tolerated before: the bracket is empty
         return Excluded("eliciting_not_above_tolerated")
     return ThresholdInterval(lower_mg=lower, upper_mg=upper)
-
-
-def _tolerated(doses: Sequence[Decimal], basis: str) -> Decimal:
-    """The highest tolerated dose: everything eaten (cumulative), or the largest single dose (discrete)."""
-    return sum(doses, Decimal(0)) if basis == CUMULATIVE else max(doses)
 
 
 # --- the population: fitting ---------------------------------------------------------------------------------

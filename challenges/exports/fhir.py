@@ -16,6 +16,11 @@ Codes: each SNOMED CT and LOINC code below was checked against public FHIR and t
 (docs/clinical-sources.md §14). Where no code could be confirmed (flushing, some foods), the concept goes as text
 only: a wrong code is worse than none. The dose figures have no standard code, so they carry a Stepwise code system
 as well as text. Units are UCUM. Every resource carries a generated narrative (text.div, escaped XHTML).
+
+Also carried: the patient's allergy test results (Observations, _test_result), the structured discharge advice
+(Procedure.followUp, _follow_up: why not a CarePlan is said there), and every record entered in error that an earlier
+export may hold: sent again under its id with status entered-in-error and the reason (a challenge with all its
+resources, a vital sign, a treatment, a test result, a trigger, a medicine), never left out.
 """
 
 from __future__ import annotations
@@ -41,13 +46,21 @@ from challenges.models import (
     VitalSigns,
 )
 from challenges.run.selectors import RunState
-from clinical import allergy_status
+from clinical import allergy_status, diagnostics
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.kinds import KINDS
-from clinical.outcome import is_partial_form
-from clinical.units import dose_quantity
+from clinical.outcome import discharge_advice_lines, is_partial_form
+from clinical.units import dose_quantity, format_quantity
 from clinics.models import Clinic, User
-from patients.models import Medication, MedicationRoute, Patient, ReactionType, Trigger, fold_for_search
+from patients.models import (
+    DiagnosticResult,
+    Medication,
+    MedicationRoute,
+    Patient,
+    ReactionType,
+    Trigger,
+    fold_for_search,
+)
 
 JSON = dict[str, Any]
 
@@ -62,6 +75,9 @@ IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 # No standard code exists for the dose figures: a Stepwise code system, named by a URL as FHIR recommends.
 FIGURE_SYSTEM = "https://stepwise.invalid/fhir/CodeSystem/challenge-figure"
+# The allergy test kinds (clinical.diagnostics) have no one standard code each (a specific IgE's LOINC code depends
+# on the allergen): a Stepwise code system names the kind, and LOINC is added only where one code is certain.
+TEST_SYSTEM = "https://stepwise.invalid/fhir/CodeSystem/allergy-test"
 XHTML = "http://www.w3.org/1999/xhtml"
 
 # Challenges that may be exported: dosing over and the outcome confirmed by the allergist.
@@ -146,9 +162,33 @@ SYSTOLIC = ("8480-6", "Systolic blood pressure")
 DIASTOLIC = ("8462-4", "Diastolic blood pressure")
 
 
+# Allergy test results (patients.DiagnosticResult). LOINC only where the code is certain: 21582-2 is serum total
+# tryptase in the ImmunoCAP laboratories' catalogues (docs/clinical-sources.md §14). A specific IgE, a component and
+# a skin-prick wheal go with the Stepwise code of their kind and the allergen as text: each allergen has its own LOINC
+# code, and none is guessed from free text.
+TEST_LOINC: dict[str, tuple[str, str]] = {
+    diagnostics.TRYPTASE: ("21582-2", "Tryptase [Mass/volume] in Serum or Plasma"),
+}
+# The kinds' fixed units (clinical.diagnostics.KINDS) in UCUM: kU/L of IgE is kilo-international units per litre.
+TEST_UCUM = {"kU/L": "k[IU]/L", "mm": "mm", "ng/mL": "ng/mL"}
+# A laboratory result below the assay's range is entered as 0 (docs/clinical-sources.md §15.2): it goes as "<" the
+# lowest reportable value, never as a measured 0. A wheal of 0 mm is a real (negative) reading.
+TEST_BELOW_RANGE = {
+    diagnostics.SPECIFIC_IGE: Decimal("0.1"),
+    diagnostics.COMPONENT_IGE: Decimal("0.1"),
+    diagnostics.TRYPTASE: Decimal("1"),
+}
+
+
 def is_exportable(challenge: Challenge) -> bool:
     """Dosing over and the outcome confirmed: only then do the figures and the allergy status mean anything."""
     return bool(challenge.outcome) and challenge.status in EXPORTABLE_STATUSES and not challenge.entered_in_error
+
+
+def is_withdrawn(challenge: Challenge) -> bool:
+    """A challenge entered in error that could have been exported before: it is sent again, marked entered in error
+    under the same ids, so a receiver that imported it learns it is void (never silently left out)."""
+    return bool(challenge.outcome) and challenge.status in EXPORTABLE_STATUSES and challenge.entered_in_error
 
 
 def reaction_severity(scale: str, grade: str) -> str | None:
@@ -174,18 +214,33 @@ def reaction_severity(scale: str, grade: str) -> str | None:
 # --- the bundles --------------------------------------------------------------------------------------------
 
 
-def challenge_bundle(state: RunState, *, history: Sequence[RunState] = (), now: datetime) -> JSON:
+def challenge_bundle(
+    state: RunState,
+    *,
+    history: Sequence[RunState] = (),
+    diagnostics: Iterable[DiagnosticResult] = (),
+    now: datetime,
+) -> JSON:
     """One completed challenge with its patient. `history`: the patient's other exportable challenges, so the
-    allergy entry of this food states the latest confirmed result, as the patient bundle does."""
+    allergy entry of this food states the latest confirmed result, as the patient bundle does. `diagnostics`: the
+    patient's allergy test results; those that bear on the challenged food go too (as on the report).
+
+    A challenge entered in error goes too, withdrawn: its resources marked entered in error under the same ids, and
+    the allergy entry of its food stated again from the other challenges (or withdrawn when nothing else holds it)."""
     challenge = state.challenge
-    _require_exportable(challenge)
+    withdrawn = is_withdrawn(challenge)
+    if not withdrawn:
+        _require_exportable(challenge)
     builder = _Builder(challenge.patient)
-    states = [state, *(s for s in history if s.challenge.pk != challenge.pk)]
     key = _substance(challenge.protocol.food).key
-    builder.challenge(state)
-    mine = [s for s in states if _substance(s.challenge.protocol.food).key == key]
+    builder.challenge(state, withdrawn=withdrawn)
+    others = [s for s in history if s.challenge.pk != challenge.pk and is_exportable(s.challenge)]
+    mine = [s for s in ([] if withdrawn else [state]) + others if _substance(s.challenge.protocol.food).key == key]
     named = [t for t in challenge.patient.triggers.all() if _substance(challenge.protocol.food).named_in(t.substance)]
-    builder.allergies(mine, triggers=named)
+    builder.allergies(mine, triggers=named, withdrawn=[state] if withdrawn else [])
+    for result in diagnostics:
+        if _bears_on(result, challenge.protocol.food):
+            builder.add(_test_result(builder, result))
     return builder.bundle(now)
 
 
@@ -193,22 +248,33 @@ def patient_bundle(
     patient: Patient,
     states: Sequence[RunState],
     *,
+    withdrawn: Sequence[RunState] = (),
     triggers: Iterable[Trigger] = (),
     medications: Iterable[Medication] = (),
+    diagnostics: Iterable[DiagnosticResult] = (),
     now: datetime,
 ) -> JSON:
     """The patient, every given completed challenge, one allergy entry per substance (challenged or a known
-    trigger) and the patient's medicines (those taken now as active; stopped or entered in error ones with that
-    status, so a receiving system's copy from an earlier export is updated)."""
+    trigger), the patient's medicines (those taken now as active; stopped or entered in error ones with that
+    status, so a receiving system's copy from an earlier export is updated) and allergy test results.
+
+    `withdrawn`: the patient's challenges entered in error (is_withdrawn), sent marked entered in error."""
     for state in states:
         _require_exportable(state.challenge)
+    for state in withdrawn:
+        if not is_withdrawn(state.challenge):
+            raise ValueError(f"Challenge {state.challenge.pk} is not a withdrawn challenge.")
     builder = _Builder(patient)
     for state in states:
         builder.challenge(state)
-    builder.allergies(states, triggers=list(triggers))
+    for state in withdrawn:
+        builder.challenge(state, withdrawn=True)
+    builder.allergies(states, triggers=list(triggers), withdrawn=withdrawn)
     today = now.astimezone(patient.clinic.tzinfo).date()
     for medication in medications:
         builder.add(_medication_statement(builder, medication, today))
+    for result in diagnostics:
+        builder.add(_test_result(builder, result))
     return builder.bundle(now)
 
 
@@ -239,32 +305,46 @@ class _Builder:
     def practitioner(self, user: User | None) -> JSON | None:
         return None if user is None else self.add(_practitioner(self, user))
 
-    def challenge(self, state: RunState) -> None:
+    def challenge(self, state: RunState, *, withdrawn: bool = False) -> None:
+        """The challenge's Procedure and the records made in it. A vital sign or treatment entered in error goes
+        marked so (an earlier export may hold it); with `withdrawn`, every resource of the challenge does."""
         challenge = state.challenge
-        procedure = self.add(_procedure(self, challenge))
+        void = _withdrawal(challenge) if withdrawn else ""
+        procedure = self.add(_withdrawn(_procedure(self, challenge), void))
         for resource in _figures(self, state, procedure):
-            self.add(resource)
-        for vitals in (v for v in challenge.vitals.all() if not v.entered_in_error):
+            self.add(_withdrawn(resource, void))
+        for vitals in challenge.vitals.all():
             for resource in _vitals(self, vitals, procedure):
-                self.add(resource)
-        for treatment in (t for t in challenge.treatments.all() if not t.entered_in_error):
-            self.add(_medication_administration(self, treatment, procedure))
+                self.add(_withdrawn(resource, void or _withdrawal(vitals)))
+        for treatment in challenge.treatments.all():
+            resource = _medication_administration(self, treatment, procedure)
+            self.add(_withdrawn(resource, void or _withdrawal(treatment)))
 
-    def allergies(self, states: Sequence[RunState], *, triggers: Sequence[Trigger]) -> None:
-        """One AllergyIntolerance per substance: the challenges of it and the known triggers that name it."""
+    def allergies(
+        self, states: Sequence[RunState], *, triggers: Sequence[Trigger], withdrawn: Sequence[RunState] = ()
+    ) -> None:
+        """One AllergyIntolerance per substance: the challenges of it and the known triggers that name it.
+
+        The entry of a substance whose only challenges were `withdrawn` (entered in error) keeps its id while a
+        known trigger still names the substance, and is withdrawn itself when nothing holds it any more."""
         groups: dict[str, _Allergy] = {}
         for state in states:
             substance = _substance(state.challenge.protocol.food)
             groups.setdefault(substance.key, _Allergy(substance)).states.append(state)
+        orphans: dict[str, tuple[_Substance, RunState]] = {}
+        for state in withdrawn:
+            substance = _substance(state.challenge.protocol.food)
+            if substance.key not in groups:
+                orphans.setdefault(substance.key, (substance, state))
         for trigger in triggers:
             standalone = _trigger_substance(trigger).key
-            match = next((g for g in groups.values() if g.substance.named_in(trigger.substance)), None)
+            match = _group_for(trigger, groups, [substance for substance, _ in orphans.values()])
             if trigger.entered_in_error or match is not None:
                 # An earlier export may have sent this trigger as an entry of its own: that entry is withdrawn, as
                 # now entered in error or part of its substance's entry (one entry per substance, no duplicate).
                 # Withdrawn, not deleted: it is put again marked entered in error, so the receiver keeps the record
                 # of what it was once told (clinical records are never deleted, here or there).
-                self.add(_withdrawn_allergy(self, standalone, trigger, merged=match is not None))
+                self.add(_withdrawn_trigger(self, standalone, trigger, merged=match is not None))
             if trigger.entered_in_error:
                 continue
             if match is None:
@@ -272,6 +352,9 @@ class _Builder:
             match.triggers.append(trigger)
         for group in groups.values():
             self.add(_allergy(self, group))
+        for key, (substance, state) in orphans.items():
+            if key not in groups:
+                self.add(_withdrawn_allergy(self, key, substance.text, _orphan_reason(self, state)))
 
     def bundle(self, now: datetime) -> JSON:
         return {
@@ -281,6 +364,17 @@ class _Builder:
             "timestamp": _dt(now, self.tz),
             "entry": [_entry(resource) for resource in self.entries.values()],
         }
+
+
+def _group_for(trigger: Trigger, groups: dict[str, _Allergy], orphans: Sequence[_Substance]) -> _Allergy | None:
+    """The entry a known trigger belongs to: a challenged substance it names, else (a trigger that stands) one whose
+    challenges were all withdrawn, so that entry keeps its id; None when it stands alone."""
+    match = next((g for g in groups.values() if g.substance.named_in(trigger.substance)), None)
+    if match is None and not trigger.entered_in_error:
+        orphan = next((sub for sub in orphans if sub.named_in(trigger.substance)), None)
+        if orphan is not None:
+            match = groups.setdefault(orphan.key, _Allergy(orphan))
+    return match
 
 
 def _entry(resource: JSON) -> JSON:
@@ -376,14 +470,36 @@ def _procedure(b: _Builder, challenge: Challenge) -> JSON:
         resource["performedPeriod"] = {"start": _dt(doses[0].given_at, b.tz), "end": _dt(doses[-1].given_at, b.tz)}
     if challenge.indication:
         resource["reasonCode"] = [{"text": challenge.indication}]
-    if challenge.advice:
-        resource["followUp"] = [{"text": challenge.get_advice_display()}]
+    follow_up = _follow_up(challenge)
+    if follow_up:
+        resource["followUp"] = follow_up
     if challenge.discharge_notes:
         resource["note"].append({"text": challenge.discharge_notes})
     if challenge.outcome_under_review:
         resource["note"].append({"text": "A later finding re-opened this outcome for the allergist's review."})
     when = f", {_day(doses[0].given_at.astimezone(b.tz).date())}" if doses else ""
-    return _narrated(resource, f"{kind}: {food}{when}", f"Outcome: {resource['outcome']['text']}")
+    advice = [f"Advice: {item['text']}" for item in follow_up]
+    return _narrated(resource, f"{kind}: {food}{when}", f"Outcome: {resource['outcome']['text']}", *advice)
+
+
+def _follow_up(challenge: Challenge) -> list[JSON]:
+    """The discharge advice as Procedure.followUp, one text concept per item: the advice, then the structured
+    items the clinician recorded (clinical.outcome.DischargeAdvice, R6; nothing unrecorded is sent as "no").
+
+    Why followUp and not a CarePlan: followUp is the R4 Procedure's own element for the instructions given after
+    it, so every receiver that imports the Procedure (an IPS procedure list, an EHR's history) shows it with the
+    challenge it belongs to; a CarePlan would be a separate resource with a life of its own (active, completed)
+    that Stepwise does not follow after discharge, and that allergy-list importers do not read."""
+    items = [challenge.get_advice_display()] if challenge.advice else []
+    follow_up_text = _day(challenge.follow_up_on) if challenge.follow_up_on else ""
+    lines = discharge_advice_lines(
+        challenge.discharge_advice,
+        food_name=challenge.protocol.food.name,
+        follow_up_text=follow_up_text,
+        recorded_only=True,
+    )
+    items += [f"{label}: {text}" for label, text in lines]
+    return [{"text": item} for item in items]
 
 
 def _figures(b: _Builder, state: RunState, procedure: JSON) -> list[JSON]:
@@ -560,6 +676,54 @@ def _medication_statement(b: _Builder, medication: Medication, today: date) -> J
     return _narrated(resource, headline, f"Class: {medication.get_med_class_display()}")
 
 
+# --- allergy test results ----------------------------------------------------------------------------------------
+
+
+def _test_result(b: _Builder, result: DiagnosticResult) -> JSON:
+    """One allergy test result (patients.DiagnosticResult) as an Observation: the kind in the Stepwise code system,
+    LOINC where certain (TEST_LOINC), the allergen or component as text, the value in UCUM, the day taken. One
+    entered in error goes marked so, under the same id."""
+    kind = diagnostics.KINDS[result.kind]
+    label = f"{kind.label}: {result.subject}" if result.subject else kind.label
+    codings = [_coding(TEST_SYSTEM, result.kind, kind.label)]
+    if result.kind in TEST_LOINC:
+        codings.append(_coding(LOINC, *TEST_LOINC[result.kind]))
+    quantity: JSON = {
+        "value": _number(result.value),
+        "unit": kind.unit,
+        "system": UCUM,
+        "code": TEST_UCUM[kind.unit],
+    }
+    value_text = result.value_text
+    floor = TEST_BELOW_RANGE.get(result.kind)
+    if floor is not None and result.value == 0:
+        quantity = {**quantity, "value": _number(floor), "comparator": "<"}
+        value_text = f"below {format_quantity(floor, kind.unit)}"
+    category = ("procedure", "Procedure") if result.kind == diagnostics.SKIN_PRICK else ("laboratory", "Laboratory")
+    resource: JSON = {
+        "resourceType": "Observation",
+        "id": b.id("Observation", "test", result.pk),
+        "status": "final",
+        "category": [_category(*category)],
+        "code": {"coding": codings, "text": label},
+        "subject": b.patient,
+        "effectiveDateTime": result.taken_on.isoformat(),
+        "valueQuantity": quantity,
+    }
+    narrated = _narrated(resource, f"{label}: {value_text}", f"Taken {_day(result.taken_on)}")
+    return _withdrawn(narrated, _withdrawal(result))
+
+
+def _bears_on(result: DiagnosticResult, food: Food) -> bool:
+    """The results the challenge report shows for this food (clinical.diagnostics.is_relevant), and those of them
+    entered in error, so a withdrawal reaches a receiver that has only the challenge's bundle."""
+    terms = (food.name, str(AllergenGroup(food.allergen_group).label))
+    group = food.allergen_group
+    return diagnostics.is_relevant(
+        kind=result.kind, allergen=result.allergen, component=result.component, food_terms=terms, group=group
+    )
+
+
 # --- allergies ----------------------------------------------------------------------------------------------------
 
 
@@ -645,25 +809,64 @@ def _allergy(b: _Builder, group: _Allergy) -> JSON:
     return _narrated(resource, f"Food allergy: {group.substance.text} ({statuses})", *notes)
 
 
-def _withdrawn_allergy(b: _Builder, key: str, trigger: Trigger, *, merged: bool) -> JSON:
-    """A trigger's own allergy entry from an earlier export, withdrawn: verification "entered-in-error" and no
-    clinical status (FHIR ait-2), with the reason."""
+def _withdrawn_trigger(b: _Builder, key: str, trigger: Trigger, *, merged: bool) -> JSON:
+    """A trigger's own allergy entry from an earlier export, withdrawn (merged into its substance's entry, or the
+    trigger entered in error)."""
     reason = (
         f"Withdrawn: {trigger.substance} is now recorded in the allergy entry of its substance."
         if merged
         else f"Withdrawn: the known trigger {trigger.substance} was entered in error."
     )
+    return _withdrawn_allergy(b, key, trigger.substance, reason)
+
+
+def _withdrawn_allergy(b: _Builder, key: str, text: str, reason: str) -> JSON:
+    """An allergy entry from an earlier export, withdrawn: verification "entered-in-error" and no clinical status
+    (FHIR ait-2), with the reason. Put again, never deleted: the receiver keeps the record of what it was told."""
     resource: JSON = {
         "resourceType": "AllergyIntolerance",
         "id": b.id("AllergyIntolerance", key),
         "identifier": [],
         "verificationStatus": _status(VERIFICATION_STATUS, "entered-in-error"),
         "category": ["food"],
-        "code": {"text": trigger.substance},
+        "code": {"text": text},
         "patient": b.patient,
         "note": [{"text": reason}],
     }
-    return _narrated(resource, f"Entered in error: {trigger.substance}", reason)
+    return _narrated(resource, f"Entered in error: {text}", reason)
+
+
+def _orphan_reason(b: _Builder, state: RunState) -> str:
+    challenge = state.challenge
+    kind = KINDS[challenge.protocol.kind].label
+    day = _day(_result(state).confirmed_at.astimezone(b.tz).date())
+    return (
+        f"Withdrawn: the only challenge this entry rested on ({kind}, {challenge.protocol.food}, {day}) was entered "
+        f"in error: {challenge.entered_in_error_reason}"
+    )
+
+
+# --- withdrawn records -------------------------------------------------------------------------------------------
+
+
+def _withdrawal(record: Challenge | VitalSigns | Treatment | DiagnosticResult) -> str:
+    """Why a record is void, for its resources' note and narrative; "" for a record that stands."""
+    if not record.entered_in_error:
+        return ""
+    return f"Entered in error: {record.entered_in_error_reason}".strip()
+
+
+def _withdrawn(resource: JSON, reason: str) -> JSON:
+    """The resource as it was exported, with status entered-in-error (Procedure, Observation and
+    MedicationAdministration all have that status in R4), the reason as a note and first in the narrative."""
+    if not reason:
+        return resource
+    resource["status"] = "entered-in-error"
+    resource["note"] = [{"text": reason}, *resource.get("note", [])]
+    opening = f'<div xmlns="{XHTML}">'
+    div = resource["text"]["div"]
+    resource["text"]["div"] = f"{opening}<p><b>{escape(reason)}</b></p>{div[len(opening) :]}"
+    return resource
 
 
 def _result(state: RunState) -> allergy_status.Result:

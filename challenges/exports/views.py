@@ -50,27 +50,40 @@ def _exportable(challenges: QuerySet[Challenge]) -> QuerySet[Challenge]:
     return challenges.filter(entered_in_error=False, status__in=fhir.EXPORTABLE_STATUSES).exclude(outcome="")
 
 
+def _withdrawn(challenges: QuerySet[Challenge]) -> QuerySet[Challenge]:
+    """Challenges entered in error that could have been exported (fhir.is_withdrawn, as a query)."""
+    return challenges.filter(entered_in_error=True, status__in=fhir.EXPORTABLE_STATUSES).exclude(outcome="")
+
+
 def _fhir_json(bundle: dict) -> bytes:
     return json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def _fhir_states(user: User, **filters: object) -> list[selectors.RunState]:
-    """The exportable challenges matching `filters`, loaded for the FHIR builder, oldest first."""
-    challenges = _exportable(access.challenges_for(user).filter(**filters))
+def _fhir_states(
+    user: User, *, pick: Callable[[QuerySet[Challenge]], QuerySet[Challenge]] = _exportable, **filters: object
+) -> list[selectors.RunState]:
+    """The exportable (or, with `pick`, withdrawn) challenges matching `filters`, loaded for the FHIR builder,
+    oldest first."""
+    challenges = pick(access.challenges_for(user).filter(**filters))
     return [selectors.run_state(c) for c in selectors.with_run_data(challenges).order_by("scheduled_at", "pk")]
 
 
 @require_safe
 def challenge_fhir(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A completed challenge; one entered in error downloads as its withdrawal (its resources entered in error)."""
     require_clinic_staff(request.user)
-    challenge = get_object_or_404(selectors.with_run_data(_exportable(access.challenges_for(request.user))), pk=pk)
+    found = access.challenges_for(request.user).filter(status__in=fhir.EXPORTABLE_STATUSES).exclude(outcome="")
+    challenge = get_object_or_404(selectors.with_run_data(found), pk=pk)
     log_access(request, patient=challenge.patient, action=Action.EXPORT_DOWNLOAD, obj=challenge)
     # The allergy entry states the latest confirmed result of this food, so the patient's other challenges of it
     # are read too (a challenge export must not put back a status a later challenge changed).
     history = _fhir_states(
         request.user, patient=challenge.patient, protocol__food__allergen_group=challenge.protocol.food.allergen_group
     )
-    bundle = fhir.challenge_bundle(selectors.run_state(challenge), history=history, now=timezone.now())
+    tests = challenge.patient.diagnostics.order_by("taken_on", "pk")
+    bundle = fhir.challenge_bundle(
+        selectors.run_state(challenge), history=history, diagnostics=tests, now=timezone.now()
+    )
     return _download(_fhir_json(bundle), content_type="application/fhir+json", filename=f"challenge-{pk}.fhir.json")
 
 
@@ -79,9 +92,19 @@ def patient_fhir(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResp
     patient = get_patient_for_staff(request.user, patient_pk)
     log_access(request, patient=patient, action=Action.EXPORT_DOWNLOAD)
     states = _fhir_states(request.user, patient=patient)
+    withdrawn = _fhir_states(request.user, pick=_withdrawn, patient=patient)
     triggers = patient.triggers.order_by("substance", "pk")  # those entered in error are withdrawn
     medications = patient.medications.order_by("name", "pk")  # stopped or in error: sent with that status
-    bundle = fhir.patient_bundle(patient, states, triggers=triggers, medications=medications, now=timezone.now())
+    tests = patient.diagnostics.order_by("taken_on", "pk")  # in error: sent with that status
+    bundle = fhir.patient_bundle(
+        patient,
+        states,
+        withdrawn=withdrawn,
+        triggers=triggers,
+        medications=medications,
+        diagnostics=tests,
+        now=timezone.now(),
+    )
     filename = f"patient-{patient.pk}.fhir.json"
     return _download(_fhir_json(bundle), content_type="application/fhir+json", filename=filename)
 

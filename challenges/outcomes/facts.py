@@ -1,6 +1,7 @@
 """The eliciting-dose distributions of a clinic, per food, and the de-identified research rows (docs/outcomes.md).
 
-Computed from selectors.threshold_rows with the rules in clinical.thresholds; nothing here reads the database.
+Computed from what challenges.outcomes.selectors returns, with the rules in clinical.thresholds; nothing here reads
+the database.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Q
+
 from challenges.library.models import AllergenGroup
 from challenges.outcomes.selectors import Bar, ThresholdRow
 from clinical import thresholds
 from clinical.dates import completed_years
-from clinical.thresholds import Distribution, Excluded, NotEstimable, ThresholdInterval
+from clinical.thresholds import Distribution, DoseSummary, Excluded, NotEstimable, ThresholdInterval
 from clinical.units import format_decimal, format_quantity
 
 # Tree nuts, fish, shellfish and "other" are different foods under one group: their thresholds are never pooled.
@@ -37,8 +40,13 @@ DATE_SHIFT_DAYS = 365
 
 
 def food_label(row: ThresholdRow) -> str:
-    group = AllergenGroup(row.allergen_group)
-    return f"{group.label}: {row.food}" if group in SPLIT_BY_FOOD else str(group.label)
+    return group_food_label(row.allergen_group, row.food)
+
+
+def group_food_label(allergen_group: str, food: str) -> str:
+    """How thresholds are pooled: by allergen group, except the groups whose foods differ (SPLIT_BY_FOOD)."""
+    group = AllergenGroup(allergen_group)
+    return f"{group.label}: {food}" if group in SPLIT_BY_FOOD else str(group.label)
 
 
 @dataclass(frozen=True)
@@ -73,18 +81,19 @@ def _bracket_label(lower: Decimal, upper: Decimal | None) -> str:
     return f"{format_quantity(lower, 'mg')} to {format_quantity(upper, 'mg')}"
 
 
-def food_thresholds(rows: Sequence[ThresholdRow], *, food: str, basis: str, replicates: int) -> FoodThresholds:
-    """The threshold intervals of one food's challenges, what was left out and why, and the fitted distribution."""
+def food_thresholds(
+    summaries: Sequence[tuple[str, DoseSummary, int]], *, food: str, basis: str, replicates: int
+) -> FoodThresholds:
+    """The threshold intervals of one food's challenges (selectors.threshold_summaries: outcome, what the rule
+    reads of the doses, how many challenges), what was left out and why, and the fitted distribution."""
     intervals: list[ThresholdInterval] = []
     excluded: Counter[str] = Counter()
-    for row in rows:
-        if food_label(row) != food:
-            continue
-        found = thresholds.threshold_interval(row.doses, outcome=row.outcome, basis=basis)
+    for outcome, doses, count in summaries:
+        found = thresholds.summary_interval(doses, outcome=outcome, basis=basis)
         if isinstance(found, Excluded):
-            excluded[EXCLUSION_LABELS.get(found.code, found.code)] += 1
+            excluded[EXCLUSION_LABELS.get(found.code, found.code)] += count
         else:
-            intervals.append(found)
+            intervals += [found] * count
     return FoodThresholds(
         food=food,
         basis=basis,
@@ -94,9 +103,21 @@ def food_thresholds(rows: Sequence[ThresholdRow], *, food: str, basis: str, repl
     )
 
 
-def foods(rows: Sequence[ThresholdRow]) -> list[tuple[str, int]]:
-    """The foods with challenges, and how many, most challenged first."""
-    return Counter(food_label(row) for row in rows).most_common()
+def foods(rows: Sequence[tuple[str, str, int]]) -> list[tuple[str, int]]:
+    """The foods with challenges (selectors.threshold_foods: group, food, count), most challenged first."""
+    counts: Counter[str] = Counter()
+    for group, food, count in rows:
+        counts[group_food_label(group, food)] += count
+    return counts.most_common()
+
+
+def food_query(rows: Sequence[tuple[str, str, int]], label: str) -> Q:
+    """The challenges whose food is shown under `label` (a whole allergen group, or one food of a split group)."""
+    query = Q(pk__in=[])
+    for group, food, _ in rows:
+        if group_food_label(group, food) == label:
+            query |= Q(protocol__food__allergen_group=group, protocol__food__name=food)
+    return query
 
 
 # --- the de-identified research export -----------------------------------------------------------------------

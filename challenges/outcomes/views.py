@@ -81,13 +81,19 @@ def outcomes_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 def eliciting_doses(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(request, ThresholdFilterForm)
-    rows = selectors.threshold_rows(access.challenges_for(request.user), _filters(form))
-    foods = facts.foods(rows)
+    challenges, filters = access.challenges_for(request.user), _filters(form)
+    food_rows = selectors.threshold_foods(challenges, filters)
+    foods = facts.foods(food_rows)
     shown = request.GET.get("show", "")[:160]
     shown = shown if shown in dict(foods) else (foods[0][0] if foods else "")
     basis = form.basis_value() if form.is_valid() else thresholds.CUMULATIVE
     result = (
-        facts.food_thresholds(rows, food=shown, basis=basis, replicates=thresholds.BOOTSTRAP_REPLICATES)
+        facts.food_thresholds(
+            selectors.threshold_summaries(challenges, filters, facts.food_query(food_rows, shown)),
+            food=shown,
+            basis=basis,
+            replicates=thresholds.BOOTSTRAP_REPLICATES,
+        )
         if shown
         else None
     )

@@ -27,6 +27,7 @@ from challenges.run import facts, selectors
 from clinical import home_plan as home_plan_rules
 from clinical import premedication
 from clinical.adrenaline import REPEAT_AFTER_MINUTES, adrenaline_dose_mg, dose_rule_text, emergency_text
+from clinical.blinding import Slot
 from clinical.checklist import ITEMS
 from clinical.dates import format_day
 from clinical.display import amount_text, mg_text
@@ -57,7 +58,10 @@ def _pack(state: selectors.RunState) -> str:
     return f"{lot.brand}, lot {lot.lot}, expires {format_day(lot.expires_on)}"
 
 
-def preparation_sheet(challenge: Challenge) -> PreparationSheet:
+def preparation_sheet(challenge: Challenge, *, key: bool = False) -> PreparationSheet:
+    """The nurse's sheet. Of a blinded challenge before unblinding, it lists the doses of the blinded schedule
+    (numbers and times) and nothing that tells placebo from active (the preparer's key has that; `key` builds the
+    active rows that key starts from)."""
     c = load(challenge)
     state = selectors.run_state(c)
     zone = c.clinic.tzinfo
@@ -69,6 +73,7 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         Line("Scheduled", when(c.scheduled_at, zone)),
         Line("Protocol", f"{c.protocol.name} (version {c.protocol.version})"),
         *history.food_lines(food)[:3],
+        *((Line("Recipe", food.recipe),) if food.recipe else ()),  # a baked food is made to its recipe (R1)
         Line("Pack used", _pack(state)),
         Line("Protein figure used", state.label.note),
         Line("Supervising allergist", person(c.allergist)),
@@ -87,6 +92,8 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
         )
         for index, (line, at) in enumerate(zip(state.plan, times, strict=True))
     )
+    if not key and c.blind_order and c.unblinded_at is None:
+        steps = _observer_rows(c, state)
     return PreparationSheet(
         title="Dose-preparation sheet",
         letterhead=letterhead(c.clinic),
@@ -104,43 +111,136 @@ def preparation_sheet(challenge: Challenge) -> PreparationSheet:
 
 
 def blinded_key_sheet(challenge: Challenge) -> PreparationSheet:
-    """The preparer's sheet of a blinded challenge: every dose in its blinded order, which is placebo, and how to
-    make each placebo (the vehicle without the food). Raises ValueError for a challenge that is not blinded.
+    """The preparer's sheet of a blinded challenge (clinical review R8, X2): every dose in its blinded order with its
+    time, which is placebo, how to make each dose (active or placebo) in the same vehicle, how the two are made
+    alike, and boxes for the vehicle and placebo used and the second person's check. Raises ValueError for a
+    challenge that is not blinded.
 
-    Only for a preparer of blinded doses (challenges.access.sees_placebo_key); no other sheet prints the key."""
+    Only for a preparer of blinded doses who is not one of the challenge's observers (challenges.access
+    .prints_blinded_key); no other sheet prints the key."""
     c = load(challenge)
     if not c.blind_order:
         raise ValueError("Only a blinded challenge with placebo doses has a key.")
-    sheet = preparation_sheet(c)
+    sheet = preparation_sheet(c, key=True)
+    state = selectors.run_state(c)
+    lines = {line.number: line for line in state.plan}
     active = {int(row.step): row for row in sheet.steps}
+    food = c.protocol.food.name.lower()
     rows = []
-    for slot in facts.blind_schedule(c):
-        twin = active[slot.step]
-        if slot.placebo:
-            rows.append(
-                dataclasses.replace(
-                    twin,
-                    step=f"{slot.number} PLACEBO",
-                    time=DASH,
-                    protein="none (placebo)",
-                    instructions=(
-                        f"Placebo: the vehicle (matrix) alone, without {c.protocol.food.name.lower()}, in the same "
-                        f"amount, look and cup as the active dose of step {slot.step}."
-                    ),
-                    cumulative="placebo",
-                )
-            )
-        else:
-            rows.append(dataclasses.replace(twin, step=f"{slot.number} (step {slot.step})", time=DASH))
+    for slot, time_text, wait in _blinded_doses(c, state):
+        timed = dataclasses.replace(active[slot.step], time=time_text, wait_after=wait)
+        rows.append(_key_row(timed, lines[slot.step], slot, food))
     return dataclasses.replace(
         sheet,
         title="Blinded dose key and placebo preparation (preparer only)",
         steps=tuple(rows),
+        masking=_masking(c, food),
+        write_ins=WRITE_INS,
         notes=(
-            "Blinded key: keep this sheet away from the observers until the allergist has recorded the blinded "
-            "verdict and unblinded. Label each cup with its dose number only.",
+            "Blinded key: keep this sheet away from the patient and the observers (the nurse and the allergist at "
+            "the bedside) until the allergist has recorded the blinded verdict and unblinded. Label each cup with "
+            "its dose number only.",
             *(note for note in sheet.notes if not note.startswith("Blinded challenge:")),
         ),
+    )
+
+
+def _blinded_doses(c: Challenge, state: selectors.RunState) -> list[tuple[Slot, str, str]]:
+    """Each dose of the blinded schedule with its time and the wait after it (a placebo waits as its twin does)."""
+    lines = {line.number: line for line in state.plan}
+    schedule = facts.blind_schedule(c)
+    zone = c.clinic.tzinfo
+    times = step_times(c.scheduled_at, [lines[slot.step] for slot in schedule])
+    clock = Clock(zone, c.scheduled_at.astimezone(zone).date(), times)
+    last = len(schedule) - 1
+    return [
+        (slot, clock(at), lines[slot.step].interval_text if index < last else _after_last(c))
+        for index, (slot, at) in enumerate(zip(schedule, times, strict=True))
+    ]
+
+
+def _observer_rows(c: Challenge, state: selectors.RunState) -> tuple[PrepStepRow, ...]:
+    """The bedside sheet of a blinded challenge: every dose of the blinded schedule, none of what is in the cup."""
+    given = "Give the cup labelled with this dose number, from the preparer. Record it as this dose."
+    return tuple(
+        PrepStepRow(str(slot.number), time_text, "blinded", "the cup", DASH, given, "blinded", wait)
+        for slot, time_text, wait in _blinded_doses(c, state)
+    )
+
+
+def _key_row(twin: PrepStepRow, line: StepLine, slot: Slot, food: str) -> PrepStepRow:
+    """One dose of the key: the active step as on the nurse's sheet, in the vehicle; or its placebo twin."""
+    if not slot.placebo:
+        instructions = f"{twin.instructions} {VEHICLE_STEP}"
+        return dataclasses.replace(twin, step=f"{slot.number} (step {slot.step})", instructions=instructions)
+    return dataclasses.replace(
+        twin,
+        step=f"{slot.number} PLACEBO",
+        protein="none (placebo)",
+        food_amount=_placebo_amount(line),
+        instructions=_placebo_instructions(line, food),
+        cumulative="placebo",
+    )
+
+
+# The vehicle (matrix) hides the food's taste, smell, look and texture, and the placebo is the same vehicle with a
+# matched stand-in in place of the food (docs/clinical-sources.md §1.8: the same vehicle; matched vehicles tested by
+# a sensory panel). Which vehicle and stand-in a clinic uses is its own recipe: the preparer writes them in.
+VEHICLE_STEP = "Stir it into the vehicle."
+STAND_IN = "the placebo stand-in"
+WRITE_INS = (
+    "Vehicle (matrix) used: product, lot, amount per cup",
+    "Placebo stand-in used in place of the food: product, lot",
+    "Vehicle and stand-in free of the patient's known triggers (initials)",
+    "Active and placebo cups compared for look, smell and texture (initials, time)",
+    "Second person checked every cup against this key (initials, time)",
+)
+
+
+def _placebo_amount(line: StepLine) -> str:
+    """The Food column of a placebo dose: the same amount as its active twin, of the stand-in, never of the food."""
+    preparation = line.preparation
+    if preparation is not None and preparation.method == "dilution":
+        stand_in = amount_text(preparation.food_amount, preparation.food_unit)
+        water = amount_text(preparation.diluent_ml, "mL")
+        return f"{amount_text(preparation.give_ml, 'mL')} of placebo mix ({stand_in} of stand-in in {water} of water)"
+    return f"{amount_to_give(line)} of placebo stand-in"
+
+
+def _placebo_instructions(line: StepLine, food: str) -> str:
+    """How to make a placebo dose: its active twin's recipe with the stand-in in place of the food, in the vehicle."""
+    preparation = line.preparation
+    if preparation is not None and preparation.method == "dilution":
+        stand_in = amount_text(preparation.food_amount, preparation.food_unit)
+        water = amount_text(preparation.diluent_ml, "mL")
+        give = amount_text(preparation.give_ml, "mL")
+        recipe = (
+            f"Mix {stand_in} of {STAND_IN} into {water} of water (a separate jug, never the active mix); stir well; "
+            f"give {give} of the placebo mix."
+        )
+    elif preparation is not None:
+        verb = "Measure" if preparation.method == "measure" else "Weigh"
+        recipe = f"{verb} {amount_text(preparation.amount, preparation.unit)} of {STAND_IN}."
+    else:
+        recipe = f"Take {amount_to_give(line)} of {STAND_IN}."
+    return f"Placebo, no {food}: {recipe} {VEHICLE_STEP} Same cup and look as the active dose of step {line.number}."
+
+
+def _masking(c: Challenge, food: str) -> tuple[str, ...]:
+    """How the preparer keeps active and placebo doses alike and the observers blind (docs/clinical-sources.md §1.8)."""
+    triggers = sorted({t.substance for t in c.patient.triggers.all() if not t.entered_in_error})
+    avoid = f" Keep the patient's known triggers out of both: {', '.join(triggers)}." if triggers else ""
+    return (
+        f"Every dose, active or placebo, goes into the same vehicle (matrix), in the same amount and the same kind "
+        f"of cup: a vehicle that hides the taste, smell, colour and texture of {food}.{avoid}",
+        f"Placebo doses use {STAND_IN}: a food matched to {food} in colour and texture that contains none of it, "
+        "weighed or mixed exactly as the active dose it mirrors (the Food column gives the amount).",
+        "Use separate spoons, scales and jugs for the placebo, or clean them between doses, so no placebo carries "
+        f"any {food}.",
+        "Prepare out of sight of the patient and the observers. Label each cup with its dose number only, nothing "
+        "that tells active from placebo, and hand the cups over in dose-number order at the times above.",
+        "The preparer does not observe or score the patient. A second person checks each cup against this key "
+        "before it leaves the preparation area (Checked by column).",
     )
 
 
@@ -169,8 +269,9 @@ def _prep_notes(c: Challenge, state: selectors.RunState) -> tuple[str, ...]:
     notes = []
     if c.blinded and c.unblinded_at is None:
         notes.append(
-            "Blinded challenge: which doses are placebo is not printed here; the placebo key is kept "
-            "by whoever prepares the blinded doses."
+            "Blinded challenge: which doses are placebo is not printed here. The preparer of the blinded doses "
+            "has the key and the placebo recipe (the blinded key sheet) and hands over each cup labelled with its "
+            "dose number only."
         )
     weight = c.patient.weight_kg
     if state.adrenaline_mg is not None and weight is not None:  # the dose is worked out from the weight

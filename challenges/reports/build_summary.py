@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import tzinfo
 
 from django.utils import timezone
 
 from challenges.models import Advice, Challenge, Outcome, Route, Status, TreatmentKind
 from challenges.reports import history
-from challenges.reports.snapshot import PatientSummary, SummaryRow
+from challenges.reports.snapshot import PatientSummary, SummaryRow, TriggerRow
 from challenges.reports.text import DASH, created, day, error_note, letterhead, patient_block, person, when
 from challenges.run import facts, selectors
+from clinical import diagnostics
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.dates import format_day
 from clinical.display import mg_text
 from clinical.grading import SCALES
 from clinical.outcome import discharge_advice_lines
 from clinics.models import User
-from patients.models import Patient
+from patients.models import Patient, Trigger
 
 GROUPS = ("passed", "failed", "inconclusive", "pending", "not_done")  # PatientSummary fields, in report order
 PENDING = (
@@ -47,10 +49,37 @@ def patient_summary(patient: Patient) -> PatientSummary:
         generated_at=when(timezone.now(), zone),
         created=created(timezone.now(), zone),
         conditions=tuple(patient.condition_labels()),
-        triggers=history.triggers(patient, zone, people),
+        triggers=_triggers_with_challenges(patient, challenges, zone, people),
         medications=history.medications(patient, zone, people),
         **{name: tuple(rows) for name, rows in groups.items()},
     )
+
+
+def _triggers_with_challenges(
+    patient: Patient, challenges: list[Challenge], zone: tzinfo, people: dict[int, str]
+) -> tuple[TriggerRow, ...]:
+    """The known triggers, each with the signed failed challenges of its food beside it (R12), as the patient page
+    shows them (patients.views._challenge_reactions, the same match): the trigger's own severity is the
+    clinician's text and stays as written; the reader sees the challenge's grade next to it."""
+    rows = history.triggers(patient, zone, people)
+    return tuple(
+        dataclasses.replace(row, notes="; ".join(p for p in (row.notes, *_reactions(trigger, challenges, zone)) if p))
+        for row, trigger in zip(rows, patient.triggers.all(), strict=True)
+    )
+
+
+def _reactions(trigger: Trigger, challenges: list[Challenge], zone: tzinfo) -> list[str]:
+    lines = []
+    for c in sorted(challenges, key=lambda c: c.scheduled_at, reverse=True):
+        food = c.protocol.food
+        terms = (food.name, str(food.get_allergen_group_display()) if food.allergen_group != "other" else "")
+        signed_failure = c.is_signed and c.outcome == Outcome.FAILED and not c.entered_in_error
+        if trigger.entered_in_error or not signed_failure or not diagnostics.names_food(trigger.substance, terms):
+            continue
+        scale = SCALES.get(c.grade_scale, c.grade_scale).split(" (")[0]
+        grade = f"grade {c.grade} ({scale})" if c.grade else "grade not recorded"
+        lines.append(f"Reacted at challenge on {day(c.scheduled_at, zone)}: {grade}")
+    return lines
 
 
 def _names(patient: Patient, challenges: list[Challenge]) -> dict[int, str]:

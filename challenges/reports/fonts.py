@@ -94,6 +94,26 @@ def missing(text: str, face: str = REGULAR) -> list[str]:
 _NUMBER_UNIT = re.compile(r"(?<=\d) (?=(?:mcg|mg|g|kg|mL|L|mmHg|°C|%|h|min|days?)(?:/\w+)?(?!\w))")
 
 
+def one_line(text: object, face: str = REGULAR) -> str | None:
+    """The text as drawn on one line by `face` (NFC, a number kept with its unit), or None when it needs a Paragraph:
+    a line break in it, or a character the face cannot draw (the fallback face is a Paragraph's job)."""
+    line = _NUMBER_UNIT.sub("\u00a0", unicodedata.normalize("NFC", str(text)))
+    if "\n" in line or not _covered(face).issuperset(map(ord, line)):
+        return None
+    return line
+
+
+@functools.cache
+def _covered(face: str) -> frozenset[int]:
+    return frozenset(glyphs(face))
+
+
+def string_width(text: str, face: str, size: float) -> float:
+    """The width of `text` in points, in a registered face."""
+    register()
+    return float(pdfmetrics.stringWidth(text, face, size))
+
+
 def markup(text: object) -> str:
     """User text made safe for a reportlab Paragraph: NFC, XML-escaped, missing glyphs drawn by the fallback face.
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
@@ -27,7 +28,23 @@ from reportlab.platypus import CondPageBreak, Flowable, SimpleDocTemplate, Space
 from challenges.reports import archival, fonts
 from challenges.reports.fonts import markup
 from challenges.reports.snapshot import Letterhead, Line, PatientBlock
-from challenges.reports.tagging import Figure, Recorder, TableTagger, TaggedTable, artifact, list_items, paragraph
+from challenges.reports.tagging import (
+    HEADING_TAGS,
+    Figure,
+    Node,
+    Recorder,
+    TableTagger,
+    TaggedParagraph,
+    TaggedTable,
+    artifact,
+    list_items,
+    marked,
+    paragraph,
+)
+
+# Page streams compressed and written as binary, not also ASCII85-encoded as text (reportlab's default): a quarter
+# smaller, and the encoding was a tenth of a report's build time (bench/README.md). Every PDF reader takes binary.
+rl_config.useA85 = 0
 
 # --- geometry (points) --------------------------------------------------------------------------------------
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
@@ -101,8 +118,74 @@ def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Flowable:
     return paragraph(html, STYLES[style])
 
 
+class TextLine(Flowable):
+    """Text that is laid out as one line when it fits, and as a Paragraph (wrapped) only when it does not.
+
+    Most table cells of a report are short ("0.5 mg", "09:30", "Nurse Ada Okafor"): a Paragraph parses its markup,
+    breaks lines and draws word by word, which made table cells most of a report's build time (bench/README.md,
+    "Reports against the floor"). This measures the text once with the style's font; if it fits the width it is
+    given, it draws it with one text operator. The text must be drawable by the style's own font (no fallback face,
+    no line break); `cell()` checks that and uses a Paragraph otherwise.
+    """
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.text = text
+        self.style = style
+        self.text_width = fonts.string_width(text, style.fontName, style.fontSize)
+        self._paragraph: TaggedParagraph | None = None
+        self.chain = (Node(HEADING_TAGS.get(style.name, "P")),)  # its structure element (tagging.py)
+
+    def _wrapped(self) -> TaggedParagraph:
+        if self._paragraph is None:
+            self._paragraph = paragraph(markup(self.text), self.style)
+        self._paragraph.chain = self.chain  # one element, however it is drawn
+        return self._paragraph
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab's names)
+        if self._paragraph is None and self.text_width <= availWidth:
+            self.width, self.height = availWidth, self.style.leading
+        else:
+            self.width, self.height = self._wrapped().wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        if self._paragraph is None and self.text_width <= availWidth:
+            return []  # one line: it moves to the next page whole
+        return self._wrapped().split(availWidth, availHeight)
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (reportlab's name)
+        return float(self.style.spaceBefore)
+
+    def getSpaceAfter(self) -> float:  # noqa: N802
+        return float(self.style.spaceAfter)
+
+    def draw(self) -> None:
+        if self._paragraph is not None:
+            self._wrapped().drawOn(self.canv, 0, 0)
+            return
+        style = self.style
+        with marked(self.canv, self.chain):
+            self.canv.setFillColor(style.textColor)
+            self.canv.setFont(style.fontName, style.fontSize)
+            y = self.height - style.fontSize
+            if style.alignment == TA_RIGHT:
+                self.canv.drawRightString(self.width, y, self.text)
+            else:
+                self.canv.drawString(0, y, self.text)
+
+
+def text_flowable(text: object, style: str) -> Flowable:
+    """Plain user text in a table cell: a TextLine when the style's font draws every character, else a Paragraph."""
+    chosen = STYLES[style]
+    line = fonts.one_line(text, chosen.fontName)
+    return paragraph(markup(text), chosen) if line is None else TextLine(line, chosen)
+
+
 def cell(text: object, *, struck: bool = False, style: str = "cell", note: str = "") -> Flowable:
     """A table cell; struck through (entered in error) with the note beneath it, in the alert colour."""
+    if not struck and not note:
+        return text_flowable(text, style)
     html = markup(text)
     if struck:
         html = f'<font color="{STRUCK.hexval()}"><strike>{html}</strike></font>'
@@ -181,7 +264,7 @@ def table(
     Cells are Paragraphs (cell(): wrapped, escaped, struck) or plain strings (plain(): short figures, drawn as is).
     `row_height` fixes the height of the body rows (blank rows to write in by hand).
     """
-    header = [paragraph(markup(c.title), STYLES["head"]) for c in columns]
+    header = [text_flowable(c.title, "head") for c in columns]
     body = [list(row) for row in rows]
     shares = sum(c.share for c in columns)
     heights = None if row_height is None else [None] + [row_height] * len(body)
@@ -206,7 +289,7 @@ def table(
 def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL_WIDTH) -> Table:
     """A two-column block of labels and values (values may be long; labels stay narrow); tagged as a table whose
     labels are row headers."""
-    rows = [[paragraph(markup(line.label), STYLES["label"]), cell(line.value, style="value")] for line in lines]
+    rows = [[text_flowable(line.label, "label"), cell(line.value, style="value")] for line in lines]
     tagger = TableTagger(data=True, header_cols=1)
     result = grid(rows, [width * label_share, width * (1 - label_share)], tagger=tagger)
     result.setStyle(

@@ -43,6 +43,9 @@ def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
     story: list[Flowable] = [*letterhead_block(sheet.letterhead, sheet.title, sheet.patient, width)]
     story.append(label_values(sheet.details, width))
     story += section("Doses: prepare, check and give", _steps(sheet, width))
+    if sheet.masking:
+        story += section("Vehicle, placebo and masking (preparer only)", *bullets(sheet.masking))
+        story.append(_write_ins(sheet, width))
     story += section("Premedication", _premedication(sheet, width) if sheet.premedication else p("None planned."))
     story += section("Watch for (score each 0 absent, 1 mild, 2 moderate, 3 severe)", _checklist(sheet, width))
     story += section("Notes", *bullets(sheet.notes))
@@ -56,12 +59,15 @@ def render_preparation_sheet(sheet: PreparationSheet) -> bytes:
 def _steps(sheet: PreparationSheet, width: float) -> Table:
     """Each dose with blank boxes filled in by hand as it happens: who prepared it, who checked it (the second
     person), and the amount and time actually given (clinical review R8)."""
+    # The preparer's key names each dose ("2 PLACEBO", "3 (step 2)", "none (placebo)"): wider first columns, taken
+    # from the recipe column, so no label runs into the next column.
+    key = bool(sheet.masking)
     columns = [
-        Column("Step", 0.045),
+        Column("Dose" if key else "Step", 0.085 if key else 0.045),
         Column("Time", 0.065),
-        Column("Protein", 0.07),
+        Column("Protein", 0.085 if key else 0.07),
         Column("Food to give", 0.09),
-        Column("How to prepare", 0.25),
+        Column("How to prepare", 0.195 if key else 0.25),
         Column("Cumulative", 0.08),
         Column("Wait after", 0.075),
         Column("Made by (initials)", 0.07),
@@ -71,9 +77,9 @@ def _steps(sheet: PreparationSheet, width: float) -> Table:
     ]
     rows = [
         [
-            plain(s.step),
+            cell(s.step) if key else plain(s.step),
             cell(s.time),
-            plain(s.protein),
+            cell(s.protein) if key else plain(s.protein),
             cell(s.food_amount),
             cell(s.instructions),
             cell(s.cumulative, style="head"),
@@ -89,6 +95,15 @@ def _steps(sheet: PreparationSheet, width: float) -> Table:
     first_blank = len(columns) - HAND_FILLED_COLUMNS
     steps.setStyle(table_style([("GRID", (first_blank, 1), (-1, -1), 0.5, RULE)]))  # boxes to write in
     return steps
+
+
+def _write_ins(sheet: PreparationSheet, width: float) -> Table:
+    """What the preparer records by hand before the first dose: boxes to write in."""
+    rows: list[list[Flowable | str]] = [[cell(label), ""] for label in sheet.write_ins]
+    columns = [Column("Record before the first dose", 0.45), Column("Filled in by the preparer", 0.55)]
+    boxes = table(columns, rows, width, row_height=LOG_ROW_HEIGHT)
+    boxes.setStyle(table_style([("GRID", (1, 1), (-1, -1), 0.5, RULE)]))
+    return boxes
 
 
 def _premedication(sheet: PreparationSheet, width: float) -> Table:

@@ -313,6 +313,10 @@ class PreparationSheet:
     checklist: tuple[ChecklistRow, ...]
     notes: tuple[str, ...]
     created: str = ""  # ISO 8601, the PDF's creation date
+    # The preparer's key sheet of a blinded challenge only (build_sheets.blinded_key_sheet): how active and placebo
+    # doses are made alike, and lines the preparer fills in by hand (the vehicle and placebo used, the checks).
+    masking: tuple[str, ...] = ()
+    write_ins: tuple[str, ...] = ()
 
 
 # --- home plan (patient-facing) -----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ tree (Document > H1/H2/H3, P, L/LI/LBody, Table/TR/TH/TD, Figure with /Alt) is w
 
 Open-source reportlab writes no structure tree, so the work is split in two:
 
-- While the pages are laid out, each tagged flowable (`TaggedParagraph`, `Figure`, a table's `TableTagger`) wraps
+- While the pages are laid out, each tagged flowable (`TaggedParagraph`, render.py's one-line `TextLine`, `Figure`,
+  a table's `TableTagger`) wraps
   what it draws in a marked-content sequence `/P <</MCID n>> BDC ... EMC` and records, on the canvas's `Recorder`,
   which structure element (`Node`) owns that MCID on that page. Elements join the tree the first time they draw,
   so the tree's order is the reading order. A paragraph or table row split across pages keeps its element: both
@@ -279,7 +280,8 @@ class TableTagger(TableRenderCB):
         node = self._cell(self._row, colNo)
         tags.attach((self.node, self._rows[self._row], node))
         content = cellval[0] if isinstance(cellval, list | tuple) and len(cellval) == 1 else cellval
-        if isinstance(content, TaggedParagraph) and content.chain and content.chain[-1].tag == "P":
+        chain = getattr(content, "chain", ())  # a TaggedParagraph, or render.TextLine
+        if chain and chain[-1].tag == "P":
             content.chain = (node,)  # a cell of one paragraph: its text is the cell's own content, no P inside
         if isinstance(content, str):
             self._open.append("mark")
@@ -365,25 +367,24 @@ def _element(
     pages: list[pikepdf.Object],
     owners: dict[int, dict[int, pikepdf.Object]],
 ) -> pikepdf.Object:
-    element = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name("/" + node.tag)))
-    element.P = parent
-    kids = pikepdf.Array()
-    home: int | None = None  # the element's /Pg: the page of its first mark
+    entries: dict[str, Any] = {"/Type": pikepdf.Name.StructElem, "/S": pikepdf.Name("/" + node.tag), "/P": parent}
+    marks = [kid for kid in node.kids if isinstance(kid, Mark)]
+    if marks:  # the element's /Pg: the page of its first mark
+        entries["/Pg"] = pages[marks[0].page]
+    if node.alt:
+        entries["/Alt"] = pikepdf.String(node.alt)
+    if node.scope:
+        entries["/A"] = pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=pikepdf.Name("/" + node.scope))
+    element = pdf.make_indirect(pikepdf.Dictionary(entries))
+    kids: list[Any] = []
     for kid in node.kids:
         if isinstance(kid, Node):
             kids.append(_element(pdf, kid, element, pages, owners))
             continue
-        if home is None:
-            home = kid.page
-            element.Pg = pages[home]
-        if kid.page == home:
+        if kid.page == marks[0].page:
             kids.append(kid.mcid)
         else:  # the rest of a paragraph or row on the next page
             kids.append(pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=pages[kid.page], MCID=kid.mcid))
         owners[kid.page][kid.mcid] = element
-    element.K = kids
-    if node.alt:
-        element.Alt = pikepdf.String(node.alt)
-    if node.scope:
-        element.A = pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=pikepdf.Name("/" + node.scope))
+    element.K = pikepdf.Array(kids)
     return element

@@ -68,13 +68,14 @@ def preparation_sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @login_required
 @require_GET
 def blinded_key(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The placebo key and placebo preparation sheet: only a preparer of blinded doses, and only before unblinding
-    matters (afterwards everyone sees the key on the report anyway)."""
+    """The placebo key and placebo preparation sheet: only a preparer of blinded doses who is not an observer of
+    this challenge (access.prints_blinded_key); before unblinding is when it matters (afterwards everyone sees the
+    key on the report anyway)."""
     require_clinic_staff(request.user)
     challenge = access.get_challenge_for(request.user, pk)
     if not challenge.blind_order:
         raise Http404
-    if not request.user.can_prepare_blinded:
+    if not access.prints_blinded_key(request.user, challenge):
         raise PermissionDenied
     log_access(request, patient=challenge.patient, action=Action.PDF_DOWNLOAD, obj=challenge)
     sheet = render_preparation_sheet(build_sheets.blinded_key_sheet(challenge))

@@ -177,3 +177,19 @@ def test_the_printed_adrenaline_rule_follows_a_changed_constant(planned, monkeyp
     body = text(render_preparation_sheet(preparation_sheet(planned)))
     assert "Adrenaline 0.3 mg = 0.3 mL of 1 mg/mL (1:1000)" in body
     assert "For 60 kg (0.01 mg/kg, at most 0.3 mg);" in body
+
+
+def test_preparation_sheet_prints_the_recipe_of_a_baked_food(patient, library, nurse, allergist):
+    """R1: whoever bakes the muffin for the challenge has the food's recipe on the sheet."""
+    from challenges.models import Protocol
+    from challenges.run import services as runs
+
+    protocol = Protocol.objects.get(clinic=None, name="Baked-milk muffin open OFC")
+    with scenarios.clock_at(scenarios.START):
+        challenge = runs.challenge_schedule(
+            patient=patient, protocol=protocol, scheduled_at=scenarios.START, allergist=allergist, nurse=nurse, by=nurse
+        )
+    body = text(render_preparation_sheet(preparation_sheet(challenge)))
+    recipe = body[body.index("Recipe") : body.index("Pack used")]
+    assert "1 cup (about 244 g) of cow's milk for 6 muffins" in recipe
+    assert "bake at 180 °C (350 °F) for 30 min" in recipe

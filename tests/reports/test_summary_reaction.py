@@ -30,3 +30,30 @@ def test_a_failed_challenge_says_what_happened_and_the_advice(client, allergist,
     passed_part = body[body.index("Foods passed (tolerated)") : body.index("Foods failed")]
     assert "What happened: No symptoms recorded." in passed_part
     assert "Advice: Eat the food regularly. Tolerated: hard-boiled egg" in passed_part
+
+
+def test_a_known_trigger_shows_its_signed_failed_challenge_beside_it(client, nurse, allergist, patient, signed_failed):
+    """R12: the trigger's own severity is the clinician's text; the summary prints the challenge's grade beside it."""
+    client.force_login(nurse)
+    for substance in ("Peanut", "Sesame"):
+        trigger = {
+            "substance": substance,
+            "reaction_type": "ige",
+            "worst_reaction_on": "2024-05-01",
+            "worst_reaction_severity": "mild",
+            "last_reaction_on": "",
+            "last_reaction_severity": "",
+            "notes": "",
+        }
+        response = client.post(reverse("patients:trigger-create", args=[patient.pk]), trigger)
+        assert response.status_code == HTTPStatus.FOUND
+
+    body = summary_text(client, allergist, patient)
+
+    triggers = body[body.index("Known trigger") : body.index("Current medications")]
+    signed_on = signed_failed.scheduled_at.astimezone(signed_failed.clinic.tzinfo)
+    reaction = f"Reacted at challenge on {signed_on:%a} {signed_on.day} {signed_on:%b %Y}: grade {signed_failed.grade}"
+    assert reaction in triggers, triggers
+    assert triggers.count("Reacted at challenge") == 1  # beside peanut only, not sesame
+    assert triggers.index("Peanut") < triggers.index(reaction) < triggers.index("Sesame")  # in peanut's row
+    assert "Mild, Wed 1 May 2024" in triggers  # the clinician's own severity is left as written

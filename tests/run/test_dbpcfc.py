@@ -277,7 +277,7 @@ def test_a_preparer_sees_the_key_and_prints_the_placebo_sheet(
     assert sheet.count("PLACEBO") == 2
     assert "2 PLACEBO" in sheet
     assert "6 PLACEBO" in sheet
-    assert "the vehicle (matrix) alone, without peanut flour" in sheet
+    assert "Placebo, no peanut flour: Mix 1 g of the placebo stand-in into 100 mL of water" in sheet
     assert "1 (step 1)" in sheet
     assert "9 (step 7)" in sheet
 
