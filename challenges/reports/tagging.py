@@ -346,7 +346,7 @@ def write_structure(pdf: pikepdf.Pdf, root: Node) -> None:
     pages: list[pikepdf.Object] = [page.obj for page in pdf.pages]
     owners: dict[int, dict[int, pikepdf.Object]] = {index: {} for index in range(len(pages))}
     tree_root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
-    document = _element(pdf, root, tree_root, pages, owners)
+    document = _Writer(pdf, pages, owners).element(root, tree_root)
     nums = pikepdf.Array()
     for index, page in enumerate(pages):
         page.StructParents = index
@@ -360,31 +360,46 @@ def write_structure(pdf: pikepdf.Pdf, root: Node) -> None:
     pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
 
 
-def _element(
-    pdf: pikepdf.Pdf,
-    node: Node,
-    parent: pikepdf.Object,
-    pages: list[pikepdf.Object],
-    owners: dict[int, dict[int, pikepdf.Object]],
-) -> pikepdf.Object:
-    entries: dict[str, Any] = {"/Type": pikepdf.Name.StructElem, "/S": pikepdf.Name("/" + node.tag), "/P": parent}
-    marks = [kid for kid in node.kids if isinstance(kid, Mark)]
-    if marks:  # the element's /Pg: the page of its first mark
-        entries["/Pg"] = pages[marks[0].page]
-    if node.alt:
-        entries["/Alt"] = pikepdf.String(node.alt)
-    if node.scope:
-        entries["/A"] = pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=pikepdf.Name("/" + node.scope))
-    element = pdf.make_indirect(pikepdf.Dictionary(entries))
-    kids: list[Any] = []
-    for kid in node.kids:
-        if isinstance(kid, Node):
-            kids.append(_element(pdf, kid, element, pages, owners))
-            continue
-        if kid.page == marks[0].page:
-            kids.append(kid.mcid)
-        else:  # the rest of a paragraph or row on the next page
-            kids.append(pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=pages[kid.page], MCID=kid.mcid))
-        owners[kid.page][kid.mcid] = element
-    element.K = pikepdf.Array(kids)
-    return element
+class _Writer:
+    """Writes structure elements; a large report has a few thousand, so names are made once, not per element."""
+
+    def __init__(
+        self, pdf: pikepdf.Pdf, pages: list[pikepdf.Object], owners: dict[int, dict[int, pikepdf.Object]]
+    ) -> None:
+        self.pdf, self.pages, self.owners = pdf, pages, owners
+        self._names: dict[str, pikepdf.Name] = {}
+        self._struct_elem = pikepdf.Name.StructElem
+
+    def name(self, value: str) -> pikepdf.Name:
+        name = self._names.get(value)
+        if name is None:
+            name = self._names[value] = pikepdf.Name("/" + value)
+        return name
+
+    def element(self, node: Node, parent: pikepdf.Object) -> pikepdf.Object:
+        entries: dict[str, Any] = {"/Type": self._struct_elem, "/S": self.name(node.tag), "/P": parent}
+        marks = [kid for kid in node.kids if isinstance(kid, Mark)]
+        if marks:  # the element's /Pg: the page of its first mark
+            entries["/Pg"] = self.pages[marks[0].page]
+        if node.alt:
+            entries["/Alt"] = pikepdf.String(node.alt)
+        if node.scope:
+            entries["/A"] = pikepdf.Dictionary({"/O": self.name("Table"), "/Scope": self.name(node.scope)})
+        if len(node.kids) == 1 and marks:  # the common leaf: one marked sequence, /K is its MCID
+            entries["/K"] = marks[0].mcid
+            element = self.pdf.make_indirect(pikepdf.Dictionary(entries))
+            self.owners[marks[0].page][marks[0].mcid] = element
+            return element
+        element = self.pdf.make_indirect(pikepdf.Dictionary(entries))
+        kids: list[Any] = []
+        for kid in node.kids:
+            if isinstance(kid, Node):
+                kids.append(self.element(kid, element))
+                continue
+            if kid.page == marks[0].page:
+                kids.append(kid.mcid)
+            else:  # the rest of a paragraph or row on the next page
+                kids.append(pikepdf.Dictionary(Type=self.name("MCR"), Pg=self.pages[kid.page], MCID=kid.mcid))
+            self.owners[kid.page][kid.mcid] = element
+        element.K = pikepdf.Array(kids)
+        return element

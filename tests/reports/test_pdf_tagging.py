@@ -209,7 +209,7 @@ def test_every_drawn_thing_is_tagged_or_an_artifact_and_the_parent_tree_agrees(c
             parents = owners[int(page.StructParents)]
             assert len(parents) == len(mcids)
             for mcid, element in zip(mcids, parents, strict=True):
-                kids = element.K
+                kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
                 assert any(
                     (isinstance(kid, int) and kid == mcid and element.Pg.objgen == page.objgen)
                     or (isinstance(kid, pikepdf.Dictionary) and kid.get("/MCID") == mcid)
