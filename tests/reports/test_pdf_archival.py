@@ -217,3 +217,16 @@ def test_a_pdf_that_breaks_the_rules_fails_these_checks(client, allergist, faile
     for pdf_bytes in broken:
         with pytest.raises(AssertionError):
             assert_pdfa_2b(pdf_bytes)
+
+
+def test_a_cjk_name_keeps_the_pdf_archival(client, allergist, patient, failed):
+    """The CJK fallback face (a TrueType collection) is embedded like the others, and the name in the title is the
+    same in the info dictionary and the XMP."""
+    patient.given_name, patient.family_name = "小明", "王"
+    patient.save()
+    pdf = get(client, allergist, "patient-summary", patient.pk)
+    assert_pdfa_2b(pdf)
+    with pikepdf.open(BytesIO(pdf)) as document:
+        faces = {str(font.BaseFont) for page in document.pages for font in fonts_of(page.Resources, set())}
+        assert any("WenQuanYi" in face or "wqy" in face.lower() for face in faces), faces
+        assert one(xmp(document), "dc:title/rdf:Alt/rdf:li").endswith("小明 王")
