@@ -21,7 +21,7 @@ this module directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,12 +138,54 @@ class TaggedParagraph(Paragraph):
             # The ignore: types-reportlab leaves out Flowable.drawOn's _sW, which reportlab passes.
             super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
 
+    def draw(self) -> None:
+        """Drawn with the space reportlab drops where a line wraps put back at the line's end: invisible, but text
+        read from the tags ("Planned protein" wrapped in a narrow column) no longer runs two words together."""
+        restore = _keep_breaking_spaces(getattr(self, "blPara", None))
+        try:
+            super().draw()
+        finally:
+            restore()
+
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803 (reportlab's names)
         parts = super().split(availWidth, availHeight)
         for part in parts:  # both halves of a paragraph split across pages are one element
             if isinstance(part, TaggedParagraph):
                 part.chain = self.chain
         return parts
+
+
+def _keep_breaking_spaces(laid_out: Any) -> Callable[[], None]:
+    """Add a trailing space to every line but the last of a laid-out paragraph; returns what undoes it.
+
+    Simple paragraphs (kind 0) keep each line as (extra space, words); rich ones (kind 1) as lines of fragments,
+    where the space goes on the last fragment unless it is struck, underlined or a link (its rule would grow)."""
+    lines = getattr(laid_out, "lines", None)
+    if not lines or len(lines) < 2:
+        return lambda: None
+    if laid_out.kind == 0:
+        original = list(lines)
+        laid_out.lines = [(extra, [*words, ""]) for extra, words in lines[:-1]] + [lines[-1]]
+
+        def undo_simple() -> None:
+            laid_out.lines = original
+
+        return undo_simple
+    changed: list[tuple[Any, str]] = []
+    for line in lines[:-1]:
+        words = getattr(line, "words", None)
+        last: Any = words[-1] if words else None
+        text = getattr(last, "text", None)
+        plain_fragment = not any(getattr(last, key, None) for key in ("strike", "underline", "link", "cbDefn"))
+        if isinstance(text, str) and text and not text.endswith(" ") and plain_fragment:
+            changed.append((last, text))
+            last.text = text + " "
+
+    def undo_rich() -> None:
+        for fragment, text in changed:
+            fragment.text = text
+
+    return undo_rich
 
 
 def paragraph(text: str, style: Any, *, bullet: str | None = None, chain: tuple[Node, ...] = ()) -> TaggedParagraph:
