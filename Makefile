@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser fonts node check lint format audit clean bench
+.PHONY: run test install install-dev browser fonts node pdftools check lint format audit clean bench
 
 $(BIN)/python:
 	@echo "==> Creating the virtual environment in $(VENV) (with $(PYTHON))"
@@ -42,7 +42,7 @@ run: install fonts
 	@echo ""
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install-dev browser fonts node
+test: install-dev browser fonts node pdftools
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's chromium (never a downloaded browser); install it when missing and we can.
@@ -65,6 +65,15 @@ node_modules/.installed: package.json package-lock.json
 	@echo "==> Installing the test-only JavaScript tools (npm ci: axe-core, Medplum FHIR definitions)"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The PDF tests read the reports back with independent tools (docs/pdf-output.md): Poppler's pdfinfo (tagged
+# structure tree) and qpdf --check, Debian's poppler-utils and qpdf. Installed when missing and we can.
+pdftools:
+	@command -v pdfinfo >/dev/null 2>&1 && command -v qpdf >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "==> Installing the PDF check tools (Debian poppler-utils, qpdf)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils qpdf >/dev/null; \
+		else echo "poppler-utils or qpdf is missing: install both (the PDF tagging and archival tests need them)"; fi; }
 
 # Chinese, Japanese and Korean names in the PDFs need a CJK TrueType face (challenges/reports/fonts.py): Debian's
 # fonts-wqy-microhei. Installed when missing and we can; without it such names print as empty boxes.

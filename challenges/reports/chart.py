@@ -223,3 +223,19 @@ def _legend(drawing: Drawing, chart: VitalsChart, x: float, top: float) -> None:
             sample.add(_marker(look, x + 6, y + 1))
         drawing.add(sample)
         drawing.add(_text(x + 16, y - 1.5, label, colour=INK))
+
+
+def describe(chart: VitalsChart) -> str:
+    """The chart in words, for screen readers (the Figure's /Alt): each series' readings, range and last value, and
+    where the doses fall. The table under the chart lists every reading."""
+    parts = [f"Chart of vital signs against {chart.x_label}."]
+    for series in (*chart.circulation, *chart.oxygen):
+        values = [p.value for p in sorted(series.points, key=lambda p: p.minute)]
+        count = f"{len(values)} reading{'s' if len(values) != 1 else ''}"
+        unit = series.unit
+        parts.append(f"{series.name}: {count}, from {min(values)} to {max(values)} {unit}, last {values[-1]} {unit}.")
+    if chart.doses:
+        marks = ", ".join(f"{mark.label} at {mark.minute} min" for mark in chart.doses)
+        parts.append(f"Doses: {marks}.")
+    parts.append("Every reading is listed in the table below.")
+    return " ".join(parts)

@@ -23,11 +23,24 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from challenges.reports import fonts
+from challenges.reports import archival, fonts
 from challenges.reports.fonts import markup
 from challenges.reports.snapshot import Letterhead, Line, PatientBlock
+from challenges.reports.tagging import (
+    HEADING_TAGS,
+    Figure,
+    Node,
+    Recorder,
+    TableTagger,
+    TaggedParagraph,
+    TaggedTable,
+    artifact,
+    list_items,
+    marked,
+    paragraph,
+)
 
 # Page streams compressed and written as binary, not also ASCII85-encoded as text (reportlab's default): a quarter
 # smaller, and the encoding was a tenth of a report's build time (bench/README.md). Every PDF reader takes binary.
@@ -94,15 +107,15 @@ STYLES: dict[str, ParagraphStyle] = {
 # --- text ---------------------------------------------------------------------------------------------------
 
 
-def p(text: object, style: str = "body") -> Paragraph:
-    """A paragraph of plain (user) text: escaped, never read as markup."""
-    return Paragraph(markup(text), STYLES[style])
+def p(text: object, style: str = "body") -> Flowable:
+    """A paragraph of plain (user) text: escaped, never read as markup; tagged P, or H1-H3 for the heading styles."""
+    return paragraph(markup(text), STYLES[style])
 
 
-def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Paragraph:
+def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Flowable:
     """A paragraph from (tag, text) parts, e.g. [("b", "Food: "), ("", user_text)]: tags are ours, text is escaped."""
     html = "".join(f"<{tag}>{markup(text)}</{tag}>" if tag else markup(text) for tag, text in parts)
-    return Paragraph(html, STYLES[style])
+    return paragraph(html, STYLES[style])
 
 
 class TextLine(Flowable):
@@ -120,11 +133,13 @@ class TextLine(Flowable):
         self.text = text
         self.style = style
         self.text_width = fonts.string_width(text, style.fontName, style.fontSize)
-        self._paragraph: Paragraph | None = None
+        self._paragraph: TaggedParagraph | None = None
+        self.chain = (Node(HEADING_TAGS.get(style.name, "P")),)  # its structure element (tagging.py)
 
-    def _wrapped(self) -> Paragraph:
+    def _wrapped(self) -> TaggedParagraph:
         if self._paragraph is None:
-            self._paragraph = Paragraph(markup(self.text), self.style)
+            self._paragraph = paragraph(markup(self.text), self.style)
+        self._paragraph.chain = self.chain  # one element, however it is drawn
         return self._paragraph
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab's names)
@@ -147,23 +162,24 @@ class TextLine(Flowable):
 
     def draw(self) -> None:
         if self._paragraph is not None:
-            self._paragraph.drawOn(self.canv, 0, 0)
+            self._wrapped().drawOn(self.canv, 0, 0)
             return
         style = self.style
-        self.canv.setFillColor(style.textColor)
-        self.canv.setFont(style.fontName, style.fontSize)
-        y = self.height - style.fontSize
-        if style.alignment == TA_RIGHT:
-            self.canv.drawRightString(self.width, y, self.text)
-        else:
-            self.canv.drawString(0, y, self.text)
+        with marked(self.canv, self.chain):
+            self.canv.setFillColor(style.textColor)
+            self.canv.setFont(style.fontName, style.fontSize)
+            y = self.height - style.fontSize
+            if style.alignment == TA_RIGHT:
+                self.canv.drawRightString(self.width, y, self.text)
+            else:
+                self.canv.drawString(0, y, self.text)
 
 
 def text_flowable(text: object, style: str) -> Flowable:
     """Plain user text in a table cell: a TextLine when the style's font draws every character, else a Paragraph."""
     chosen = STYLES[style]
     line = fonts.one_line(text, chosen.fontName)
-    return Paragraph(markup(text), chosen) if line is None else TextLine(line, chosen)
+    return paragraph(markup(text), chosen) if line is None else TextLine(line, chosen)
 
 
 def cell(text: object, *, struck: bool = False, style: str = "cell", note: str = "") -> Flowable:
@@ -175,7 +191,7 @@ def cell(text: object, *, struck: bool = False, style: str = "cell", note: str =
         html = f'<font color="{STRUCK.hexval()}"><strike>{html}</strike></font>'
     if note:
         html += f'<br/><font color="{ALERT.hexval()}"><i>{markup(note)}</i></font>'
-    return Paragraph(html, STYLES[style])
+    return paragraph(html, STYLES[style])
 
 
 def plain(text: str, *, struck: bool = False) -> str | Flowable:
@@ -190,24 +206,41 @@ def time_cell(text: str, *, struck: bool = False) -> str | Flowable:
     return plain(text, struck=struck) if len(text) <= len("00:00") else cell(text, struck=struck)
 
 
-def heading(text: str, level: str = "h2") -> Paragraph:
+def heading(text: str, level: str = "h2") -> Flowable:
     return p(text, level)
 
 
 def bullets(items: Sequence[str], style: str = "bullet") -> list[Flowable]:
-    return [Paragraph(markup(item), STYLES[style], bulletText="•") for item in items]
+    """The items of one list (tagged L > LI > LBody)."""
+    return list_items([markup(item) for item in items], STYLES[style], "•")
+
+
+def figure(drawing: Flowable, alt: str) -> Flowable:
+    """A drawing tagged as a Figure, with `alt` (what it shows, in words) for screen readers."""
+    return Figure(drawing, alt)
 
 
 # --- tables -------------------------------------------------------------------------------------------------
 
 
-def grid(rows: Sequence[list[Any]], col_widths: Sequence[float], **options: Any) -> Table:
+def grid(
+    rows: Sequence[list[Any]], col_widths: Sequence[float], *, tagger: TableTagger | None = None, **options: Any
+) -> Table:
     """A reportlab Table whose rows, and the text inside a row, split across pages.
 
     A row taller than the space left continues on the next page (splitInRow), so no length of ordinary text in a
-    cell can make a report fail with a LayoutError.
+    cell can make a report fail with a LayoutError. Tagged as layout (its content belongs to the enclosing
+    element) unless a data table's `tagger` is given.
     """
-    return Table(rows, colWidths=list(col_widths), hAlign="LEFT", splitByRow=1, splitInRow=1, **options)
+    return TaggedTable(
+        rows,
+        colWidths=list(col_widths),
+        hAlign="LEFT",
+        splitByRow=1,
+        splitInRow=1,
+        renderCB=tagger or TableTagger(data=False),
+        **options,
+    )
 
 
 def table_style(commands: Sequence[tuple]) -> TableStyle:
@@ -235,7 +268,9 @@ def table(
     body = [list(row) for row in rows]
     shares = sum(c.share for c in columns)
     heights = None if row_height is None else [None] + [row_height] * len(body)
-    result = grid([header, *body], [width * c.share / shares for c in columns], rowHeights=heights, repeatRows=1)
+    widths = [width * c.share / shares for c in columns]
+    tagger = TableTagger(data=True, header_rows=1)
+    result = grid([header, *body], widths, tagger=tagger, rowHeights=heights, repeatRows=1)
     commands: list[tuple] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
@@ -252,9 +287,11 @@ def table(
 
 
 def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL_WIDTH) -> Table:
-    """A two-column block of labels and values (values may be long; labels stay narrow)."""
+    """A two-column block of labels and values (values may be long; labels stay narrow); tagged as a table whose
+    labels are row headers."""
     rows = [[text_flowable(line.label, "label"), cell(line.value, style="value")] for line in lines]
-    result = grid(rows, [width * label_share, width * (1 - label_share)])
+    tagger = TableTagger(data=True, header_cols=1)
+    result = grid(rows, [width * label_share, width * (1 - label_share)], tagger=tagger)
     result.setStyle(
         table_style(
             [
@@ -270,7 +307,7 @@ def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL
 
 def tick_box() -> Table:
     """An empty square to tick by hand (drawn, not a glyph, so every printer shows it)."""
-    box = Table([[""]], colWidths=[3.6 * mm], rowHeights=[3.6 * mm])
+    box = TaggedTable([[""]], colWidths=[3.6 * mm], rowHeights=[3.6 * mm], renderCB=TableTagger(data=False))
     box.setStyle(table_style([("BOX", (0, 0), (-1, -1), 0.8, INK)]))
     return box
 
@@ -382,10 +419,12 @@ def build_pdf(page: Page, story: list[Flowable], *, info: DocumentInfo) -> bytes
 
     Deterministic: reportlab's invariant mode leaves out its own timestamp and random file id, and the creation
     date written instead is the snapshot's (a signed report's is its signature time), so the same snapshot always
-    gives the same bytes (interop review 12, 13, 23).
+    gives the same bytes (interop review 12, 13, 23). Tagged (tagging.py) and made PDF/A-2b (archival.py), both
+    deterministic too (docs/pdf-output.md).
     """
     fonts.register()
     buffer = BytesIO()
+    tags = Recorder()
     doc = SimpleDocTemplate(
         buffer,
         pagesize=PAGE_SIZES[page.page_size],
@@ -407,9 +446,9 @@ def build_pdf(page: Page, story: list[Flowable], *, info: DocumentInfo) -> bytes
         story,
         onFirstPage=_decorator(page, first=True),
         onLaterPages=_decorator(page, first=False),
-        canvasmaker=functools.partial(_NumberedCanvas, created=info.created),
+        canvasmaker=functools.partial(_NumberedCanvas, created=info.created, tags=tags),
     )
-    return buffer.getvalue()
+    return archival.finish(buffer.getvalue(), structure=tags.root)
 
 
 def pdf_date(iso: str) -> str:
@@ -428,23 +467,26 @@ def _decorator(page: Page, *, first: bool) -> Callable[[Canvas, Any], None]:
         width, height = doc.pagesize
         canvas.saveState()
         if page.watermark:
-            canvas.setFont(fonts.BOLD, WATERMARK_SIZE)
-            canvas.setFillColor(WATERMARK)
-            canvas.translate(width / 2, height / 2)
-            canvas.rotate(WATERMARK_ANGLE)
-            canvas.drawCentredString(0, -WATERMARK_SIZE / 3, page.watermark)
-            canvas.rotate(-WATERMARK_ANGLE)
-            canvas.translate(-width / 2, -height / 2)
+            with artifact(canvas, "Watermark"):
+                canvas.setFont(fonts.BOLD, WATERMARK_SIZE)
+                canvas.setFillColor(WATERMARK)
+                canvas.translate(width / 2, height / 2)
+                canvas.rotate(WATERMARK_ANGLE)
+                canvas.drawCentredString(0, -WATERMARK_SIZE / 3, page.watermark)
+                canvas.rotate(-WATERMARK_ANGLE)
+                canvas.translate(-width / 2, -height / 2)
         canvas.setFont(fonts.REGULAR, SMALL_SIZE)
         canvas.setFillColor(MUTED)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         if not first:
-            canvas.drawString(MARGIN_X, height - HEADER_Y, _nfc(page.header_left))
-            canvas.drawRightString(width - MARGIN_X, height - HEADER_Y, _nfc(page.header_right))
-            canvas.line(MARGIN_X, height - HEADER_Y - 3, width - MARGIN_X, height - HEADER_Y - 3)
-        canvas.line(MARGIN_X, FOOTER_Y + 9, width - MARGIN_X, FOOTER_Y + 9)
-        canvas.drawString(MARGIN_X, FOOTER_Y, _nfc(page.footer))
+            with artifact(canvas, "Header"):
+                canvas.drawString(MARGIN_X, height - HEADER_Y, _nfc(page.header_left))
+                canvas.drawRightString(width - MARGIN_X, height - HEADER_Y, _nfc(page.header_right))
+                canvas.line(MARGIN_X, height - HEADER_Y - 3, width - MARGIN_X, height - HEADER_Y - 3)
+        with artifact(canvas, "Footer"):
+            canvas.line(MARGIN_X, FOOTER_Y + 9, width - MARGIN_X, FOOTER_Y + 9)
+            canvas.drawString(MARGIN_X, FOOTER_Y, _nfc(page.footer))
         canvas.restoreState()
 
     return decorate
@@ -462,8 +504,9 @@ class _NumberedCanvas(Canvas):
     _pagesize: tuple[float, float]
     _startPage: Callable[[], None]
 
-    def __init__(self, *args: Any, created: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, created: str = "", tags: Recorder | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.tags = tags  # the structure recorded while drawing (tagging.py)
         self._pages: list[dict[str, Any]] = []
         if created:  # CreationDate and ModDate: the snapshot's time instead of the invariant mode's fixed one
             date = pdf_date(created)
@@ -477,8 +520,9 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
-            self.setFont(fonts.BOLD, SMALL_SIZE)
-            self.setFillColor(INK)
-            self.drawRightString(self._pagesize[0] - MARGIN_X, FOOTER_Y, f"Page {number} of {total}")
+            with artifact(self, "Footer"):
+                self.setFont(fonts.BOLD, SMALL_SIZE)
+                self.setFillColor(INK)
+                self.drawRightString(self._pagesize[0] - MARGIN_X, FOOTER_Y, f"Page {number} of {total}")
             super().showPage()
         super().save()

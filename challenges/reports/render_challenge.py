@@ -6,7 +6,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from challenges.reports.chart import GAP_NOTE, vitals_drawing
+from challenges.reports.chart import GAP_NOTE, describe, vitals_drawing
 from challenges.reports.render import (
     ACCENT,
     ALERT,
@@ -17,6 +17,7 @@ from challenges.reports.render import (
     build_pdf,
     bullets,
     cell,
+    figure,
     frame_width,
     grid,
     label_values,
@@ -288,7 +289,8 @@ def _vitals(r: ChallengeReport, width: float) -> list[Flowable]:
         return section("Vital signs", _vitals_table(r.vitals, width))
     chart = vitals_drawing(r.chart, width)
     caption = p(GAP_NOTE, "small")
-    return section("Vital signs", chart, caption, _vitals_table(r.vitals, width), keep=chart.height + 16 * mm)
+    drawn = figure(chart, describe(r.chart))
+    return section("Vital signs", drawn, caption, _vitals_table(r.vitals, width), keep=chart.height + 16 * mm)
 
 
 def _vitals_table(rows: tuple[VitalsRow, ...], width: float) -> Table:
