@@ -12,17 +12,14 @@ from collections.abc import Sequence
 
 from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable
 
 from challenges.outcomes.selectors import Bar, Figures
-from challenges.reports import fonts
+from challenges.reports import fonts, render
 
-MARGIN = 18 * mm
-CHART_WIDTH = 80 * mm
 BAR_HEIGHT = 5 * mm
+GAP = 6 * mm
 BAR_COLOUR = colors.HexColor("#1f5f8b")
 
 
@@ -68,20 +65,11 @@ def table_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    fonts.register()
-    return {
-        "title": ParagraphStyle("title", fontName=fonts.BOLD, fontSize=16, leading=20, spaceAfter=4),
-        "heading": ParagraphStyle("heading", fontName=fonts.BOLD, fontSize=12, leading=15, spaceBefore=8),
-        "body": ParagraphStyle("body", fontName=fonts.REGULAR, fontSize=9.5, leading=12),
-    }
-
-
-def _chart(bars: Sequence[Bar]) -> Drawing:
+def _chart(bars: Sequence[Bar], width: float) -> Drawing:
     largest = max((bar.count for bar in bars), default=0)
     height = max(len(bars), 1) * (BAR_HEIGHT + 2)
-    drawing = Drawing(CHART_WIDTH, height)
-    span = CHART_WIDTH - 14 * mm
+    drawing = Drawing(width, height, initialFontName=fonts.REGULAR, initialFontSize=8)
+    span = width - 14 * mm
     for n, bar in enumerate(bars):
         y = height - (n + 1) * (BAR_HEIGHT + 2)
         length = span * bar.count / largest if largest else 0
@@ -90,35 +78,40 @@ def _chart(bars: Sequence[Bar]) -> Drawing:
     return drawing
 
 
-def _table(bars: Sequence[Bar], styles: dict[str, ParagraphStyle]) -> Table:
-    rows = [[Paragraph(fonts.markup(bar.label), styles["body"]), str(bar.count)] for bar in bars]
-    table = Table(rows or [["None", "0"]], colWidths=[60 * mm, 16 * mm])
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
-                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-            ]
-        )
+def _alt(title: str, bars: Sequence[Bar]) -> str:
+    """The chart in words, for a screen reader (the table beside it holds the same figures)."""
+    counts = "; ".join(f"{bar.label}: {bar.count}" for bar in bars) or "no challenges"
+    return f"Bar chart, {title}: {counts}."
+
+
+def outcomes_pdf(figures: Figures, *, clinic: str, scope: str, created: str) -> bytes:
+    """The outcomes figures on A4 in the report layout (fonts, header and footer, tagged, PDF/A-2b: render.py)."""
+    page = render.Page(
+        page_size="A4",
+        header_left=f"Outcomes: {clinic}",
+        header_right=scope,
+        footer=f"Stepwise clinic outcomes · {clinic}",
     )
-    return table
-
-
-def outcomes_pdf(figures: Figures, *, clinic: str, scope: str) -> bytes:
-    styles = _styles()
-    story: list = [
-        Paragraph(fonts.markup(f"Outcomes: {clinic}"), styles["title"]),
-        Paragraph(fonts.markup(scope), styles["body"]),
-        Paragraph(fonts.markup(f"Challenges done: {figures.done}"), styles["body"]),
+    width = render.frame_width(page)
+    half = (width - GAP) / 2  # render.side_by_side: two equal columns
+    story: list[Flowable] = [
+        render.p(f"Outcomes: {clinic}", "title"),
+        render.p(scope),
+        render.p(f"Challenges done: {figures.done}"),
     ]
     for title, bars, _unit in sections(figures):
-        story += [Paragraph(fonts.markup(title), styles["heading"]), Spacer(1, 2 * mm)]
-        side_by_side = Table([[_table(bars, styles), _chart(bars)]], colWidths=[80 * mm, CHART_WIDTH])
-        side_by_side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        story.append(side_by_side)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, title=f"Outcomes: {clinic}")
-    doc.build(story)
-    return buffer.getvalue()
+        columns = (render.Column(title, 4), render.Column("Count", 1))
+        rows = [[render.cell(bar.label), render.plain(str(bar.count))] for bar in bars] or [["None", "0"]]
+        story += render.section(
+            title,
+            render.side_by_side(
+                render.table(columns, rows, half),
+                render.figure(_chart(bars, half), _alt(title, bars)),
+                width,
+                gap=GAP,
+            ),
+        )
+    info = render.DocumentInfo(
+        title=f"Outcomes: {clinic}", author=clinic, subject="Clinic outcomes of food challenges", created=created
+    )
+    return render.build_pdf(page, story, info=info)

@@ -65,7 +65,9 @@ def outcomes_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(request, OutcomeFilterForm)
     figures = selectors.figures(access.challenges_for(request.user), _filters(form))
     log_access(request, patient=None, action=Action.PDF_DOWNLOAD)
-    content = outcome_files.outcomes_pdf(figures, clinic=staff_clinic(request.user).name, scope=_scope(form))
+    content = outcome_files.outcomes_pdf(
+        figures, clinic=staff_clinic(request.user).name, scope=_scope(form), created=timezone.now().isoformat()
+    )
     return _download(content, content_type="application/pdf", filename=_name("outcomes", "pdf"))
 
 

@@ -289,3 +289,32 @@ def test_the_research_export_is_de_identified(client, allergist, patient, clinic
     assert shifted[0] != date(2026, 3, 2)
     equivocal = next(r for r in rows if r["outcome"] == "equivocal")
     assert "equivocal outcome" in equivocal["excluded_because"]
+
+
+def test_the_pdf_is_archival_and_its_charts_are_described(client, allergist, clinic_data):
+    """The outcomes PDF is built like every report: PDF/A-2b, qpdf finds no error, each chart a Figure in words."""
+    from tests.reports.test_pdf_archival import assert_pdfa_2b, qpdf_check
+
+    client.force_login(allergist)
+    pdf = client.get(reverse("challenges:outcomes-pdf")).content
+    assert_pdfa_2b(pdf)
+    assert qpdf_check(pdf).returncode == 0
+    reader = PdfReader(io.BytesIO(pdf))
+    alts = [str(node.get_object().get("/Alt")) for node in _struct_nodes(reader) if node.get_object().get("/Alt")]
+    assert (
+        "Bar chart, Outcomes: Passed (tolerated): 1; Failed (not tolerated): 1; Equivocal: 1; Dose not reached: 0."
+        in alts
+    )
+
+
+def _struct_nodes(reader):
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop().get_object()
+        yield node
+        kids = node.get("/K")
+        if kids is None:
+            continue
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid.get_object(), "get"):
+                stack.append(kid)
