@@ -519,3 +519,16 @@ def booking_check(patient: Patient, protocol: Protocol, scheduled_at: datetime) 
         earliest=washout.earliest_for_all(conflicts, start),
         fingerprint=fingerprint,
     )
+
+
+@dataclass(frozen=True)
+class PageVersion:
+    version: int
+    patient_id: int
+    clinic_id: int  # the patient's clinic (the chart-read audit row's)
+
+
+def page_version(challenges: QuerySet[Challenge], pk: int) -> PageVersion | None:
+    """The bedside page's version of an accessible challenge (None: not found or not accessible), in one query."""
+    row = challenges.filter(pk=pk).values_list("page_version", "patient_id", "patient__clinic_id").first()
+    return PageVersion(*row) if row else None

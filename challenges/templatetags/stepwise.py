@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Literal
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from challenges.run import page_cache
 from challenges.run.models import EventKind, Status
-from clinical import countdown as waits
 from clinical import plain_words
 from clinical.adrenaline import adrenaline_dose_mg, emergency_text
 from clinical.dates import format_day, format_when
@@ -196,22 +195,7 @@ def countdown(due: datetime, done: str = "", testid: str = "") -> SafeString:
     (amber) and "overdue 25 min" (red), worded by clinical.countdown now and kept running by countdown.js.
 
     With `done` (an observation's end), the time past reads `done` ("Observation complete") instead of overdue.
-    The thresholds travel as data attributes, so the page and the script use the same ones.
+    The thresholds travel as data attributes, so the page and the script use the same ones. On a page rendered for
+    the cache it is a hole, worded when the page is served (challenges.run.page_cache).
     """
-    left = due - timezone.now()
-    state = waits.urgency(left)
-    if done and state != waits.Urgency.WAITING:
-        text, state = done, waits.Urgency.DUE
-    else:
-        text = waits.countdown_text(left)
-    return format_html(
-        '<span class="countdown num is-{}" data-due="{}" data-due-now-seconds="{}" data-red-after-seconds="{}"{}{}>'
-        "{}</span>",
-        state,
-        due.isoformat(),
-        int(waits.DUE_NOW_FOR.total_seconds()),
-        int(waits.OVERDUE_RED_AFTER.total_seconds()),
-        format_html(' data-due-text="{}"', done) if done else "",
-        format_html(' data-testid="{}"', testid) if testid else "",
-        text,
-    )
+    return page_cache.countdown(due, done, testid)
