@@ -269,11 +269,10 @@ def test_a_hit_equals_a_fresh_render_apart_from_the_tokens(client, dosing, clock
     assert 'data-testid="countdown"' in miss
     assert _normalised(hit) == _normalised(miss) == _normalised(fresh)
     # the tokens are new on every request, and each form has its own key
-    keys = [KEY.findall(page) for page in (miss, hit)]
     hit_keys = re.findall(r'name="idempotency_key" value="([0-9a-f-]{36})"', hit)
-    assert hit_keys and len(set(hit_keys)) == len(hit_keys)
+    assert len(hit_keys) >= 2  # the dose form and the adrenaline form
+    assert len(set(hit_keys)) == len(hit_keys)
     assert not set(hit_keys) & set(re.findall(r'name="idempotency_key" value="([0-9a-f-]{36})"', miss))
-    assert keys[0] and keys[1]
     assert "@@hole-" not in hit
 
 
