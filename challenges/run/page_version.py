@@ -1,4 +1,5 @@
-"""The bedside page's version: `Challenge.page_version` takes a new value on every write to anything the page reads.
+"""The bedside page's version: `Challenge.page_version` takes a new value on every write to anything the page reads
+(and `Patient.page_version` on every write the patient record page reads).
 
 One central mechanism rather than a line in every service: a `post_save` / `post_delete` receiver for each model the
 page reads, which sets a new random value on the challenges whose page shows the row. It runs in the writer's
@@ -118,6 +119,16 @@ _PAGES_OF: dict[type[models.Model], Callable[[Any], Q | None]] = {
 }
 
 
+# The patient record page (patients.views.patient_detail) reads the patient row and these; its challenges'
+# rows it reads through their own page versions.
+_PATIENT_OF: dict[type[models.Model], Callable[[Any], int]] = {
+    Patient: lambda patient: patient.pk,
+    Trigger: lambda row: row.patient_id,
+    Medication: lambda row: row.patient_id,
+    DiagnosticResult: lambda row: row.patient_id,
+}
+
+
 def new_version() -> int:
     return secrets.randbits(62)
 
@@ -131,6 +142,8 @@ def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) ->
     pages = _PAGES_OF[sender](instance)
     if pages is not None:
         bump(pages)
+    if sender in _PATIENT_OF:
+        Patient._base_manager.filter(pk=_PATIENT_OF[sender](instance)).update(page_version=new_version())
 
 
 def _user_saved(sender: type[models.Model], instance: User, update_fields: Any = None, **kwargs: Any) -> None:

@@ -137,6 +137,12 @@ def board_challenges(user: User, day: date) -> QuerySet[Challenge]:
     return with_board_data(Challenge.objects.filter(pk__in=ids)).order_by("scheduled_at")
 
 
+def board_versions(user: User, day: date) -> list[tuple[int, int]]:
+    """The board's challenges and their page versions, in one query: the board's own version (page_cache)."""
+    rows = board_challenges(user, day).prefetch_related(None).select_related(None).order_by("pk")
+    return list(rows.values_list("pk", "page_version"))
+
+
 @dataclass(frozen=True)
 class BoardRow:
     challenge: Challenge

@@ -26,7 +26,7 @@ from audit.services import log_access
 from challenges import access
 from challenges.library.models import Protocol
 from challenges.reports import build_signed_report
-from challenges.run import facts, page_cache, selectors
+from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.forms import (
     GIVEN_AS_FOOD,
@@ -55,10 +55,12 @@ from challenges.run.forms import (
     WashoutStopForm,
 )
 from challenges.run.models import Challenge, Dose, Observation, StopKind, Treatment, VitalSigns, WashoutDecision
+from clinical import countdown
 from clinical import outcome as outcome_rules
 from clinical.dates import format_clock
 from clinical.display import amount_text
 from clinical.errors import DomainError
+from clinics import page_cache
 from clinics.access import require_clinic_staff
 from clinics.auth import mark_passive
 from clinics.forms import EnteredInErrorForm
@@ -321,7 +323,7 @@ def _continued(
 
 
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The bedside page, rendered once per page version (challenges.run.page_cache): a request reads the version
+    """The bedside page, rendered once per page version (clinics.page_cache): a request reads the version
     (the access check too), writes the chart-read audit row, and fills the cached page's holes."""
     require_clinic_staff(request.user)
     found = selectors.page_version(access.challenges_for(request.user), pk)
@@ -341,17 +343,45 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _page_response(request, title, body)
 
 
-def _board_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+def _board_rows(request: AuthenticatedHttpRequest) -> str:
+    """The board's counts and rows, rendered once per board version (the page versions of its challenges) and
+    served from the page cache (clinics.page_cache), countdowns filled per request."""
     require_clinic_staff(request.user)
     today = timezone.localdate()
-    rows, counts = selectors.board(request.user, today)
-    return {"rows": rows, "counts": counts, "today": today, "refreshed_at": timezone.localtime()}
+    version = page_cache.versions_digest(selectors.board_versions(request.user, today))
+
+    def fresh() -> page_cache.Rendered:
+        rows, counts = selectors.board(request.user, today)
+        html = render_to_string("challenges/includes/_board_fragment.html", {"rows": rows, "counts": counts}, request)
+        return page_cache.Rendered(
+            title="",
+            html=html,
+            # a dose becoming overdue (the count), an observation ending, a booked start coming (the washout)
+            changes_at=[
+                moment
+                for row in rows
+                for moment in (
+                    row.due_at + countdown.DUE_NOW_FOR if row.due_at else None,
+                    row.observation.period.ends_at if row.observation else None,
+                    row.challenge.scheduled_at,
+                )
+            ],
+            max_age=page_cache.BEFORE_START_MAX_AGE
+            if any(timezone.now() < row.challenge.scheduled_at for row in rows)
+            else page_cache.MAX_AGE,
+        )
+
+    _title, html = page_cache.serve(request, page_cache.page_key("board", today.toordinal(), version, request), fresh)
+    return html
 
 
 def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Today's clinic challenges with their state, next-dose time and waiting alerts; it refreshes itself."""
-    context = _board_context(request)
-    context["poll_seconds"] = settings.STEPWISE_BOARD_POLL_SECONDS
+    context = {
+        "board_rows": _board_rows(request),
+        "today": timezone.localdate(),
+        "poll_seconds": settings.STEPWISE_BOARD_POLL_SECONDS,
+    }
     return render(request, "challenges/board.html", context)
 
 
@@ -359,7 +389,7 @@ def board_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The board's counts and rows alone, fetched by static/stepwise/board.js every poll. A screen left on the
     board is not activity: the refresh does not keep the session alive (clinics.auth.mark_passive)."""
     mark_passive(request)
-    return render(request, "challenges/includes/_board_fragment.html", _board_context(request))
+    return HttpResponse(_board_rows(request))
 
 
 @require_POST

@@ -11,7 +11,6 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from challenges.run import page_cache
 from challenges.run.models import EventKind, Status
 from clinical import plain_words
 from clinical.adrenaline import adrenaline_dose_mg, emergency_text
@@ -19,6 +18,7 @@ from clinical.dates import format_day, format_when
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes
 from clinical.units import format_decimal, format_quantity
+from clinics import page_cache
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -196,6 +196,6 @@ def countdown(due: datetime, done: str = "", testid: str = "") -> SafeString:
 
     With `done` (an observation's end), the time past reads `done` ("Observation complete") instead of overdue.
     The thresholds travel as data attributes, so the page and the script use the same ones. On a page rendered for
-    the cache it is a hole, worded when the page is served (challenges.run.page_cache).
+    the cache it is a hole, worded when the page is served (clinics.page_cache).
     """
     return page_cache.countdown(due, done, testid)

@@ -22,7 +22,8 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from challenges.models import Challenge, Dose
-from challenges.run import page_cache, page_version
+from challenges.run import page_version
+from clinics import page_cache
 from clinics.models import User
 from patients.models import Patient
 from tests.run.helpers import give_dose, observe, pass_checks, vitals

@@ -20,6 +20,7 @@ servers.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import uuid
@@ -176,9 +177,15 @@ def _next_local_midnight(now: datetime) -> datetime:
     return timezone.make_aware(tomorrow.replace(tzinfo=None), local.tzinfo)
 
 
-def page_key(kind: str, pk: int, version: int, request: HttpRequest) -> str:
+def page_key(kind: str, pk: int, version: int | str, request: HttpRequest) -> str:
+    """The key of a page: what it shows (`kind`, `pk`), as of `version`, for this user, language and time zone."""
     user_id = request.user.pk
     return f"{kind}:{pk}:{version}:{user_id}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
+
+
+def versions_digest(versions: Sequence[tuple[int, int]]) -> str:
+    """One version for a page that shows several records: their (pk, page version) pairs, hashed."""
+    return hashlib.sha256(repr(sorted(versions)).encode()).hexdigest()[:32]
 
 
 def serve(request: HttpRequest, key: str, render: Callable[[], Rendered]) -> tuple[str, SafeString]:
