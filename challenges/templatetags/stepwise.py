@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from django import template
+from django import forms, template
+from django.forms.boundfield import BoundField, BoundWidget
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from challenges.run.models import EventKind, Status
@@ -187,6 +189,58 @@ def vitals_text(vitals: object) -> str:
     from challenges.reports.text import vitals_summary
 
     return vitals_summary(vitals)  # type: ignore[arg-type]
+
+
+def _field_kind(field: BoundField) -> str:
+    widget = field.field.widget
+    if isinstance(widget, forms.RadioSelect):
+        return "radio"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    return "select" if isinstance(widget, forms.Select) else "input"
+
+
+@register.filter
+def field_kind(field: BoundField) -> str:
+    """How templates/challenges/run/_fields.html draws a field: "input", "select", "checkbox" or "radio"."""
+    return _field_kind(field)
+
+
+_WIDGET_CLASS = {
+    "input": "form-control",
+    "select": "form-select",
+    "checkbox": "form-check-input",
+    "radio": "form-check-input",
+}
+
+
+@register.filter
+def bootstrap_widget(field: BoundField) -> SafeString:
+    """A field's widget with Bootstrap's class, and the ids of its help text and errors for screen readers."""
+    kind = _field_kind(field)
+    css = " ".join(c for c in (field.field.widget.attrs.get("class", ""), _WIDGET_CLASS.get(kind, "")) if c)
+    attrs: dict[str, Any] = {"class": f"{css} is-invalid" if field.errors else css}
+    described = [f"{field.auto_id}_helptext"] if field.help_text else []
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if kind != "radio":
+        return field.as_widget(attrs=attrs)
+    # each option its own Bootstrap check, labelled; the ids as Django gives them (id_decision_0, ...)
+    widget = field.field.widget
+    options = widget.subwidgets(
+        field.html_name, field.value(), attrs=field.build_widget_attrs(attrs | {"id": field.auto_id})
+    )
+    return format_html_join(
+        "",
+        '<div class="form-check">{}<label for="{}" class="form-check-label">{}</label></div>',
+        (
+            (bound.tag(), bound.id_for_label, bound.choice_label)
+            for bound in (BoundWidget(widget, option, field.form.renderer) for option in options)
+        ),
+    )
 
 
 @register.simple_tag
