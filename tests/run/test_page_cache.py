@@ -359,3 +359,41 @@ def test_a_hit_still_writes_the_chart_read_audit_row(client, dosing):
     _page(client, dosing)
     after = AuditEvent.objects.filter(action=Action.CHART_VIEW, object_id=str(dosing.pk)).count()
     assert after == before + 1
+
+
+# --- the board and the patient record ------------------------------------------------------------------------
+
+
+def test_the_board_is_served_from_the_cache_until_a_challenge_on_it_changes(client, dosing, clock):
+    board = reverse("challenges:board_fragment")
+    clock.move(minutes=-10)  # dose 2 due in 10 min
+    stored = client.get(board).content.decode()
+    assert "10 min left" in stored
+    clock.move(seconds=5)
+    hit = client.get(board).content.decode()
+    assert "9 min 55 s left" in hit
+    caches[page_cache.CACHE_ALIAS].clear()
+    assert client.get(board).content.decode() == hit
+    clock.move(minutes=10)
+    give_dose(client, dosing, clock.now)
+    after = client.get(board).content.decode()
+    caches[page_cache.CACHE_ALIAS].clear()
+    assert client.get(board).content.decode() == after
+    assert after != hit
+
+
+def test_the_patient_record_shows_a_new_trigger_at_once(client, dosing):
+    record = reverse("patients:detail", args=[dosing.patient.pk])
+    assert "Corn" not in _page_of(client, record)
+    assert _trigger(client, dosing, None, {}).status_code == HTTPStatus.FOUND
+    _page_of(client, record)  # the flash message
+    shown = _page_of(client, record)
+    assert "Corn" in shown
+    caches[page_cache.CACHE_ALIAS].clear()
+    assert _normalised(_page_of(client, record)) == _normalised(shown)
+
+
+def _page_of(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    return response.content.decode()
