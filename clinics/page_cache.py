@@ -132,7 +132,12 @@ class Entry:
     title: str
     parts: tuple[str, ...]  # len(holes) + 1 pieces of HTML
     holes: tuple[str | _Countdown, ...]  # "csrf", "key", or a countdown
+    rendered_at: datetime
     expires_at: datetime
+
+    def holds(self, now: datetime) -> bool:
+        """Still the page for `now`: not past its expiry, and not rendered later than now (a clock set back)."""
+        return self.rendered_at <= now < self.expires_at
 
     def fill(self, request: HttpRequest, now: datetime) -> SafeString:
         csrf = get_token(request)
@@ -167,7 +172,9 @@ def _entry(rendered: Rendered, recorder: _Recorder, now: datetime) -> Entry:
         holes.append(name if name in ("csrf", "key") else recorder.holes[int(name)])
     future = [t for t in (*rendered.changes_at, *recorder.instants) if t is not None and t > now]
     expires_at = min([now + rendered.max_age, _next_local_midnight(now), *future])
-    return Entry(title=rendered.title, parts=tuple(pieces[0::2]), holes=tuple(holes), expires_at=expires_at)
+    return Entry(
+        title=rendered.title, parts=tuple(pieces[0::2]), holes=tuple(holes), rendered_at=now, expires_at=expires_at
+    )
 
 
 def _next_local_midnight(now: datetime) -> datetime:
@@ -194,7 +201,7 @@ def serve(request: HttpRequest, key: str, render: Callable[[], Rendered]) -> tup
     cache = caches[CACHE_ALIAS]
     now = timezone.now()
     entry: Entry | None = cache.get(key)
-    if entry is None or now >= entry.expires_at:
+    if entry is None or not entry.holds(now):
         with _record() as recorder:
             rendered = render()
         entry = _entry(rendered, recorder, now)
