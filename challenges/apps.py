@@ -6,6 +6,6 @@ class ChallengesConfig(AppConfig):
     verbose_name = "Food challenges"
 
     def ready(self) -> None:
-        from challenges.run import page_version
+        from challenges import page_version
 
         page_version.connect()

@@ -2,7 +2,7 @@
 
 The key is (challenge, `Challenge.page_version`, user, language, time zone); the version is read from the database
 on every request (one query that is also the access check), and changes on every write to anything the page shows
-(challenges.run.page_version). An entry is therefore never stale for data, whichever process stored it.
+(challenges.page_version). An entry is therefore never stale for data, whichever process stored it.
 
 What the page shows that changes without a write is left out of the stored HTML as a *hole*, filled on each request:
 - the CSRF token (the page is rendered with a marker as its `csrf_token`);

@@ -96,7 +96,7 @@ class Patient(ClinicalRecord):
     search_text = models.CharField(max_length=400, editable=False, default="")
 
     # What the patient record page shows, as of: a new random value on every write to the patient, their triggers,
-    # medications or test results (challenges.run.page_version). Not a clinical fact: kept out of the history.
+    # medications or test results (challenges.page_version). Not a clinical fact: kept out of the history.
     page_version = models.BigIntegerField(default=0, editable=False)
 
     history = HistoricalRecords(excluded_fields=["search_text", "page_version"])

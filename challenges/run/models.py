@@ -186,7 +186,7 @@ class Challenge(ClinicalRecord):
 
     version = models.PositiveIntegerField(default=1, editable=False)  # optimistic lock for edits of this row
     # What the bedside page shows, as of: a new random value on every write to anything the page reads
-    # (challenges.run.page_version), so a page rendered for one value is never served for another
+    # (challenges.page_version), so a page rendered for one value is never served for another
     # (clinics.page_cache). Not a clinical fact: kept out of the history.
     page_version = models.BigIntegerField(default=0, editable=False)
 

@@ -1,4 +1,4 @@
-"""The bedside page rendered once per page version (challenges.run.page_cache, challenges.run.page_version).
+"""The bedside page rendered once per page version (clinics.page_cache, challenges.page_version).
 
 - Every kind of write the page shows gives the challenge a new page version (real form posts), so a page rendered
   before it can never be served after it; and every model with a challenge or a patient is in the receiver's table.
@@ -21,8 +21,8 @@ from django.apps import apps
 from django.core.cache import caches
 from django.urls import reverse
 
+from challenges import page_version
 from challenges.models import Challenge, Dose
-from challenges.run import page_version
 from clinics import page_cache
 from clinics.models import User
 from patients.models import Patient
@@ -245,7 +245,7 @@ def test_staff_library_and_clinic_changes_give_a_new_page_version(dosing, nurse,
 
 
 def test_every_model_with_a_challenge_or_a_patient_is_in_the_receivers_table():
-    """A new model that the page could show must say which pages it changes (challenges.run.page_version)."""
+    """A new model that the page could show must say which pages it changes (challenges.page_version)."""
     not_shown = {"audit.AuditEvent", "challenges.CalendarFeed"}  # the chart-read log; the patient's calendar link
     missing = []
     for model in apps.get_models():
