@@ -101,7 +101,16 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # The cache is a table of the same database (created by `manage.py createcachetable`; the test database gets it
 # when it is created), so what is counted in it (password-reset requests) holds across every server process and
 # every app server, not per process as Django's default in-memory cache would.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "stepwise_cache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "stepwise_cache"},
+    # Rendered bedside pages, per process: the key holds the page version read from the database on every request,
+    # so an entry is never served for data it was not rendered from (docs/page-cache.md). About 60-120 KB each.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "stepwise-pages",
+        "OPTIONS": {"MAX_ENTRIES": 400},
+    },
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {

@@ -95,7 +95,11 @@ class Patient(ClinicalRecord):
     # Accent- and case-folded "given family mrn", so "angstrom" finds "Ångström" on SQLite too.
     search_text = models.CharField(max_length=400, editable=False, default="")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    # What the patient record page shows, as of: a new random value on every write to the patient, their triggers,
+    # medications or test results (challenges.page_version). Not a clinical fact: kept out of the history.
+    page_version = models.BigIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_text", "page_version"])
 
     class Meta:
         ordering = ["family_name", "given_name", "mrn"]

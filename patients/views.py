@@ -11,11 +11,13 @@ from django.core.paginator import Paginator
 from django.forms import ModelForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clinical import diagnostics
 from clinical.grading import SCALES
+from clinics import page_cache
 from clinics.access import require_clinic_staff, staff_clinic
 from clinics.forms import EnteredInErrorForm
 from clinics.http import AuthenticatedHttpRequest
@@ -41,21 +43,32 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def patient_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The patient record, rendered once per record version (clinics.page_cache): the patient's own page version
+    and those of their challenges (a challenge's status, outcome or signature shows here)."""
     patient = access.get_patient_for(request.user, pk)
     announce_chart_opened(request, patient=patient, action=ChartAccess.VIEW)
-    challenges = list(patient.challenges.for_reader(request.user).select_related("protocol", "protocol__food"))
-    triggers = list(patient.triggers.all())
-    for trigger in triggers:
-        trigger.challenge_reactions = _challenge_reactions(trigger, challenges)  # type: ignore[attr-defined]
-    context = {
-        "patient": patient,
-        "triggers": triggers,
-        "medications": patient.medications.all(),
-        "diagnostics": patient.diagnostics.for_reader(request.user),
-        "can_edit": request.user.is_clinic_staff,
-        "challenges": challenges,
-    }
-    return render(request, "patients/patient_detail.html", context)
+    shown = patient.challenges.for_reader(request.user)
+    versions = [(0, patient.page_version), *shown.order_by().values_list("pk", "page_version")]
+
+    def fresh() -> page_cache.Rendered:
+        challenges = list(shown.select_related("protocol", "protocol__food"))
+        triggers = list(patient.triggers.all())
+        for trigger in triggers:
+            trigger.challenge_reactions = _challenge_reactions(trigger, challenges)  # type: ignore[attr-defined]
+        context = {
+            "patient": patient,
+            "triggers": triggers,
+            "medications": patient.medications.all(),
+            "diagnostics": patient.diagnostics.for_reader(request.user),
+            "can_edit": request.user.is_clinic_staff,
+            "challenges": challenges,
+        }
+        html = render_to_string("patients/_record_body.html", context, request)
+        return page_cache.Rendered(title=patient.full_name, html=html)
+
+    key = page_cache.page_key("patient", patient.pk, page_cache.versions_digest(versions), request)
+    title, body = page_cache.serve(request, key, fresh)
+    return render(request, "patients/patient_detail.html", {"page_title": title, "page_body": body})
 
 
 def _challenge_reactions(trigger: Trigger, challenges: list[Any]) -> list[dict[str, Any]]:

@@ -185,8 +185,12 @@ class Challenge(ClinicalRecord):
     signed_pdf_sha256 = models.CharField(max_length=64, blank=True, editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)  # optimistic lock for edits of this row
+    # What the bedside page shows, as of: a new random value on every write to anything the page reads
+    # (challenges.page_version), so a page rendered for one value is never served for another
+    # (clinics.page_cache). Not a clinical fact: kept out of the history.
+    page_version = models.BigIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["signed_pdf"])
+    history = HistoricalRecords(excluded_fields=["signed_pdf", "page_version"])
     AUDIT_FILE_DIGESTS = {"signed_pdf": "signed_pdf_sha256"}  # file field -> its SHA-256 field (kept in history)
 
     class Meta:

@@ -137,6 +137,12 @@ def board_challenges(user: User, day: date) -> QuerySet[Challenge]:
     return with_board_data(Challenge.objects.filter(pk__in=ids)).order_by("scheduled_at")
 
 
+def board_versions(user: User, day: date) -> list[tuple[int, int]]:
+    """The board's challenges and their page versions, in one query: the board's own version (page_cache)."""
+    rows = board_challenges(user, day).prefetch_related(None).select_related(None).order_by("pk")
+    return list(rows.values_list("pk", "page_version"))
+
+
 @dataclass(frozen=True)
 class BoardRow:
     challenge: Challenge
@@ -519,3 +525,16 @@ def booking_check(patient: Patient, protocol: Protocol, scheduled_at: datetime) 
         earliest=washout.earliest_for_all(conflicts, start),
         fingerprint=fingerprint,
     )
+
+
+@dataclass(frozen=True)
+class PageVersion:
+    version: int
+    patient_id: int
+    clinic_id: int  # the patient's clinic (the chart-read audit row's)
+
+
+def page_version(challenges: QuerySet[Challenge], pk: int) -> PageVersion | None:
+    """The bedside page's version of an accessible challenge (None: not found or not accessible), in one query."""
+    row = challenges.filter(pk=pk).values_list("page_version", "patient_id", "patient__clinic_id").first()
+    return PageVersion(*row) if row else None

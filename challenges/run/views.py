@@ -12,10 +12,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -53,16 +55,19 @@ from challenges.run.forms import (
     WashoutStopForm,
 )
 from challenges.run.models import Challenge, Dose, Observation, StopKind, Treatment, VitalSigns, WashoutDecision
+from clinical import countdown
 from clinical import outcome as outcome_rules
 from clinical.dates import format_clock
 from clinical.display import amount_text
 from clinical.errors import DomainError
+from clinics import page_cache
 from clinics.access import require_clinic_staff
 from clinics.auth import mark_passive
 from clinics.forms import EnteredInErrorForm
 from clinics.http import AuthenticatedHttpRequest
 from clinics.services import AlreadySubmitted, once
 from patients.access import get_patient_for_staff
+from patients.models import Patient
 
 REFUSED = 400  # bad input, or a rule refused the write: the page again with the message; nothing was stored
 
@@ -128,6 +133,17 @@ def detail_page(
     request: AuthenticatedHttpRequest, challenge: Challenge, status: int = 200, **context: Any
 ) -> HttpResponse:
     """The bedside page (load the challenge with with_run_data); `context` passes bound forms and an error."""
+    rendered = _render_page(request, challenge, **context)
+    return _page_response(request, rendered.title, mark_safe(rendered.html), status=status)  # noqa: S308 (rendered)
+
+
+def _page_response(request: AuthenticatedHttpRequest, title: str, body: str, status: int = 200) -> HttpResponse:
+    """The page around its main content: the base template, with this request's messages."""
+    return render(request, "challenges/challenge_detail.html", {"page_title": title, "page_body": body}, status=status)
+
+
+def _render_page(request: AuthenticatedHttpRequest, challenge: Challenge, **context: Any) -> page_cache.Rendered:
+    """The bedside page's main content, and the instants at which it would read differently by the clock alone."""
     state = selectors.run_state(challenge)
     page = {
         "state": state,
@@ -155,7 +171,20 @@ def detail_page(
         # while the challenge is under way, the open page keeps the session alive (keepalive)
         "keepalive_seconds": settings.STEPWISE_KEEPALIVE_SECONDS if selectors.bedside_open(challenge) else None,
     }
-    return render(request, "challenges/challenge_detail.html", page, status=status)
+    if "csrf_token" in context:  # a render for the cache: the token is a hole (page_cache)
+        page["csrf_token"] = context["csrf_token"]
+    before_start = timezone.now() < challenge.scheduled_at
+    return page_cache.Rendered(
+        title=f"{challenge.patient.full_name} · {challenge.protocol.food.name}",
+        html=render_to_string("challenges/run/_page_body.html", page, request=request),
+        # the observation period ends ("over", the discharge form); the booked start comes (the washout review)
+        changes_at=(
+            state.observation.period.ends_at if state.observation else None,
+            state.observation_ends_at,
+            challenge.scheduled_at,
+        ),
+        max_age=page_cache.BEFORE_START_MAX_AGE if before_start else page_cache.MAX_AGE,
+    )
 
 
 def _dose_form(request: AuthenticatedHttpRequest, challenge: Challenge, state: selectors.RunState) -> DoseForm:
@@ -294,22 +323,65 @@ def _continued(
 
 
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    challenge = _challenge(request, pk)
-    log_access(request, patient=challenge.patient, action=Action.CHART_VIEW, obj=challenge)
-    return detail_page(request, challenge)
+    """The bedside page, rendered once per page version (clinics.page_cache): a request reads the version
+    (the access check too), writes the chart-read audit row, and fills the cached page's holes."""
+    require_clinic_staff(request.user)
+    found = selectors.page_version(access.challenges_for(request.user), pk)
+    if found is None:
+        raise Http404
+    log_access(
+        request,
+        patient=Patient(pk=found.patient_id, clinic_id=found.clinic_id),
+        action=Action.CHART_VIEW,
+        obj=Challenge(pk=pk),
+    )
+
+    def fresh() -> page_cache.Rendered:
+        return _render_page(request, _challenge(request, pk), csrf_token=page_cache.CSRF_HOLE)
+
+    title, body = page_cache.serve(request, page_cache.page_key("challenge", pk, found.version, request), fresh)
+    return _page_response(request, title, body)
 
 
-def _board_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+def _board_rows(request: AuthenticatedHttpRequest) -> str:
+    """The board's counts and rows, rendered once per board version (the page versions of its challenges) and
+    served from the page cache (clinics.page_cache), countdowns filled per request."""
     require_clinic_staff(request.user)
     today = timezone.localdate()
-    rows, counts = selectors.board(request.user, today)
-    return {"rows": rows, "counts": counts, "today": today, "refreshed_at": timezone.localtime()}
+    version = page_cache.versions_digest(selectors.board_versions(request.user, today))
+
+    def fresh() -> page_cache.Rendered:
+        rows, counts = selectors.board(request.user, today)
+        html = render_to_string("challenges/includes/_board_fragment.html", {"rows": rows, "counts": counts}, request)
+        return page_cache.Rendered(
+            title="",
+            html=html,
+            # a dose becoming overdue (the count), an observation ending, a booked start coming (the washout)
+            changes_at=[
+                moment
+                for row in rows
+                for moment in (
+                    row.due_at + countdown.DUE_NOW_FOR if row.due_at else None,
+                    row.observation.period.ends_at if row.observation else None,
+                    row.challenge.scheduled_at,
+                )
+            ],
+            max_age=page_cache.BEFORE_START_MAX_AGE
+            if any(timezone.now() < row.challenge.scheduled_at for row in rows)
+            else page_cache.MAX_AGE,
+        )
+
+    _title, html = page_cache.serve(request, page_cache.page_key("board", today.toordinal(), version, request), fresh)
+    return html
 
 
 def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Today's clinic challenges with their state, next-dose time and waiting alerts; it refreshes itself."""
-    context = _board_context(request)
-    context["poll_seconds"] = settings.STEPWISE_BOARD_POLL_SECONDS
+    context = {
+        "board_rows": _board_rows(request),
+        "today": timezone.localdate(),
+        "poll_seconds": settings.STEPWISE_BOARD_POLL_SECONDS,
+    }
     return render(request, "challenges/board.html", context)
 
 
@@ -317,7 +389,7 @@ def board_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The board's counts and rows alone, fetched by static/stepwise/board.js every poll. A screen left on the
     board is not activity: the refresh does not keep the session alive (clinics.auth.mark_passive)."""
     mark_passive(request)
-    return render(request, "challenges/includes/_board_fragment.html", _board_context(request))
+    return HttpResponse(_board_rows(request))
 
 
 @require_POST

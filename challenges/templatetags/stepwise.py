@@ -5,21 +5,22 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from django import template
+from django import forms, template
+from django.forms.boundfield import BoundField, BoundWidget
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from challenges.run.models import EventKind, Status
-from clinical import countdown as waits
 from clinical import plain_words
 from clinical.adrenaline import adrenaline_dose_mg, emergency_text
 from clinical.dates import format_day, format_when
 from clinical.display import amount_text, mg_text
 from clinical.durations import format_hours, format_minutes
 from clinical.units import format_decimal, format_quantity
+from clinics import page_cache
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -190,28 +191,65 @@ def vitals_text(vitals: object) -> str:
     return vitals_summary(vitals)  # type: ignore[arg-type]
 
 
+def _field_kind(field: BoundField) -> str:
+    widget = field.field.widget
+    if isinstance(widget, forms.RadioSelect):
+        return "radio"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    return "select" if isinstance(widget, forms.Select) else "input"
+
+
+@register.filter
+def field_kind(field: BoundField) -> str:
+    """How templates/challenges/run/_fields.html draws a field: "input", "select", "checkbox" or "radio"."""
+    return _field_kind(field)
+
+
+_WIDGET_CLASS = {
+    "input": "form-control",
+    "select": "form-select",
+    "checkbox": "form-check-input",
+    "radio": "form-check-input",
+}
+
+
+@register.filter
+def bootstrap_widget(field: BoundField) -> SafeString:
+    """A field's widget with Bootstrap's class, and the ids of its help text and errors for screen readers."""
+    kind = _field_kind(field)
+    css = " ".join(c for c in (field.field.widget.attrs.get("class", ""), _WIDGET_CLASS.get(kind, "")) if c)
+    attrs: dict[str, Any] = {"class": f"{css} is-invalid" if field.errors else css}
+    described = [f"{field.auto_id}_helptext"] if field.help_text else []
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if kind != "radio":
+        return field.as_widget(attrs=attrs)
+    # each option its own Bootstrap check, labelled; the ids as Django gives them (id_decision_0, ...)
+    widget = field.field.widget
+    options = widget.subwidgets(
+        field.html_name, field.value(), attrs=field.build_widget_attrs(attrs | {"id": field.auto_id})
+    )
+    return format_html_join(
+        "",
+        '<div class="form-check">{}<label for="{}" class="form-check-label">{}</label></div>',
+        (
+            (bound.tag(), bound.id_for_label, bound.choice_label)
+            for bound in (BoundWidget(widget, option, field.form.renderer) for option in options)
+        ),
+    )
+
+
 @register.simple_tag
 def countdown(due: datetime, done: str = "", testid: str = "") -> SafeString:
     """{% countdown s.due_at %}: a live countdown that reads "19 min 25 s left", then "Due now", then "overdue 4 min"
     (amber) and "overdue 25 min" (red), worded by clinical.countdown now and kept running by countdown.js.
 
     With `done` (an observation's end), the time past reads `done` ("Observation complete") instead of overdue.
-    The thresholds travel as data attributes, so the page and the script use the same ones.
+    The thresholds travel as data attributes, so the page and the script use the same ones. On a page rendered for
+    the cache it is a hole, worded when the page is served (clinics.page_cache).
     """
-    left = due - timezone.now()
-    state = waits.urgency(left)
-    if done and state != waits.Urgency.WAITING:
-        text, state = done, waits.Urgency.DUE
-    else:
-        text = waits.countdown_text(left)
-    return format_html(
-        '<span class="countdown num is-{}" data-due="{}" data-due-now-seconds="{}" data-red-after-seconds="{}"{}{}>'
-        "{}</span>",
-        state,
-        due.isoformat(),
-        int(waits.DUE_NOW_FOR.total_seconds()),
-        int(waits.OVERDUE_RED_AFTER.total_seconds()),
-        format_html(' data-due-text="{}"', done) if done else "",
-        format_html(' data-testid="{}"', testid) if testid else "",
-        text,
-    )
+    return page_cache.countdown(due, done, testid)

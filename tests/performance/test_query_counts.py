@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +19,7 @@ from challenges.library.services.protocols import ProtocolDraft, draft_from_prot
 from challenges.models import Protocol
 from challenges.run import services as runs
 from clinical.plan import PlannedStep
+from clinics import page_cache
 from tests.factories import MedicationFactory, PatientFactory, TriggerFactory
 from tests.helpers import second_checker
 from tests.run.helpers import PASSING_CHECKS
@@ -30,6 +32,20 @@ def _count(client, url: str) -> int:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(queries)
+
+
+def _counts(client, url: str) -> tuple[int, int]:
+    """Queries of a page rendered once per version (clinics.page_cache), in steady state: rendered (a miss), then
+    served from the cache (a hit)."""
+    client.get(url)
+    caches[page_cache.CACHE_ALIAS].clear()
+    counts = []
+    for _served in ("rendered", "from the cache"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts.append(len(queries))
+    return counts[0], counts[1]
 
 
 def _long_protocol(practall, steps: int) -> Protocol:
@@ -80,8 +96,8 @@ def test_challenge_page_queries_do_not_grow(client, practall, patient, allergist
     for _ in range(2 if size == "small" else 20):
         MedicationFactory(patient=patient)
     client.force_login(nurse)
-    count = _count(client, reverse("challenges:detail", args=[challenge.pk]))
-    assert count == CHALLENGE_PAGE_QUERIES
+    counts = _counts(client, reverse("challenges:detail", args=[challenge.pk]))
+    assert counts == (CHALLENGE_PAGE_QUERIES, CHALLENGE_PAGE_HIT_QUERIES)
 
 
 @pytest.mark.parametrize("patients", [3, 60])
@@ -93,10 +109,14 @@ def test_patient_list_and_detail_queries_do_not_grow(client, clinic, nurse, pati
     client.force_login(nurse)
     assert _count(client, reverse("patients:list")) == PATIENT_LIST_QUERIES
     assert _count(client, reverse("patients:list") + "?page=2") == PATIENT_LIST_QUERIES
-    assert _count(client, reverse("patients:detail", args=[people[0].pk])) == PATIENT_DETAIL_QUERIES
+    counts = _counts(client, reverse("patients:detail", args=[people[0].pk]))
+    assert counts == (PATIENT_DETAIL_QUERIES, PATIENT_DETAIL_HIT_QUERIES)
 
 
-CHALLENGE_PAGE_QUERIES = 25  # 2 write the access-log row (audit); lot: + food packs, + staff for the dose form;
-# ladders: + the linked challenges (X5)
+CHALLENGE_PAGE_QUERIES = 26  # 2 write the access-log row (audit); lot: + food packs, + staff for the dose form;
+# ladders: + the linked challenges (X5); h20page: + the page version (the access check), before the page's own load
+CHALLENGE_PAGE_HIT_QUERIES = 6  # session, user, clinic; the page version (the access check); the access-log row
 PATIENT_LIST_QUERIES = 5
-PATIENT_DETAIL_QUERIES = 10  # 2 of them write the access-log row (audit); h18diag: + the allergy test results
+PATIENT_DETAIL_QUERIES = 11  # 2 of them write the access-log row (audit); h18diag: + the allergy test results;
+# h20page: + the page versions of the patient's challenges
+PATIENT_DETAIL_HIT_QUERIES = 7  # session, user, clinic, the patient (the access check), the access-log row, versions
