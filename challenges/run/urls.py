@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/alerts/<int:alert_pk>/decide/", run.decide, name="decide"),
     path("<int:pk>/stop/", run.stop, name="stop"),
     path("<int:pk>/cancel/", run.cancel, name="cancel"),
+    path("<int:pk>/entered-in-error/", run.mark_in_error, name="challenge-error"),
     path("<int:pk>/finish-observation/", run.finish_observation, name="finish-observation"),
     path("<int:pk>/symptoms-resolved/", run.symptoms_resolved, name="symptoms-resolved"),
     path("<int:pk>/neutrophils/", run.neutrophils, name="neutrophils"),

@@ -166,6 +166,10 @@ def _render_page(request: AuthenticatedHttpRequest, challenge: Challenge, **cont
         "labs_form": context.get("labs_form") or NeutrophilsForm(),
         # Which doses are placebo: only a preparer before unblinding; everyone else sees "blinded" figures.
         "show_placebo": access.sees_placebo_key(request.user, challenge),
+        "prints_blinded_key": access.prints_blinded_key(request.user, challenge),
+        "can_mark_in_error": request.user.is_allergist
+        and not challenge.entered_in_error
+        and challenge.status not in runs.UNDER_WAY,
         "blind": not access.sees_placebo_key(request.user, challenge),
         "error": context.get("error"),
         # while the challenge is under way, the open page keeps the session alive (keepalive)
@@ -603,6 +607,17 @@ def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     write = lambda data: runs.challenge_cancel(challenge=challenge, by=request.user, reason=data["reason"])  # noqa: E731
     return act(request, form, write, success=_("Challenge cancelled."), **on_detail_page(request, pk, reason_form=form))
+
+
+@require_POST
+def mark_in_error(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    challenge = _target(request, pk)
+    form = ReasonForm(request.POST)
+    write = lambda data: runs.challenge_mark_entered_in_error(  # noqa: E731
+        challenge=challenge, by=request.user, reason=data["reason"]
+    )
+    success = _("Challenge marked as entered in error; it stays in the record.")
+    return act(request, form, write, success=success, **on_detail_page(request, pk, reason_form=form))
 
 
 @require_POST

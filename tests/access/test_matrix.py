@@ -127,6 +127,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "challenges:decide": post_only(),
     "challenges:stop": post_only(),
     "challenges:cancel": post_only(),
+    "challenges:challenge-error": post_only(),
     "challenges:finish-observation": post_only(),
     "challenges:symptoms-resolved": post_only(),
     "challenges:neutrophils": post_only(),

@@ -171,8 +171,11 @@ def test_a_challenge_entered_in_error_is_withdrawn_not_dropped(
     url = reverse("challenges:challenge-fhir", args=[failed_challenge.pk])
     before = download(client, nurse, url)
     patient_before = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
-    # No screen marks a whole challenge entered in error yet: the service every such marking goes through.
-    clinical_record_mark_entered_in_error(record=failed_challenge, by=allergist, reason="Booked on the wrong patient")
+    client.force_login(allergist)  # the challenge page's "Mark this challenge entered in error"
+    response = client.post(
+        reverse("challenges:challenge-error", args=[failed_challenge.pk]), {"reason": "Booked on the wrong patient"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
 
     after = download(client, nurse, url)
     patient_after = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
@@ -239,3 +242,47 @@ def test_an_unfinished_challenge_entered_in_error_still_has_no_export(client, nu
     client.force_login(nurse)
     response = client.get(reverse("challenges:challenge-fhir", args=[challenge.pk]))
     assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_only_an_allergist_marks_a_challenge_entered_in_error_and_never_one_under_way(
+    client, nurse, allergist, challenge, failed_challenge
+):
+    url = reverse("challenges:challenge-error", args=[failed_challenge.pk])
+    client.force_login(nurse)
+    page = client.get(reverse("challenges:detail", args=[failed_challenge.pk])).content.decode()
+    assert 'data-testid="mark-in-error"' not in page
+    refused = client.post(url, {"reason": "Wrong patient"})
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "Only an allergist can do this." in refused.content.decode()
+    failed_challenge.refresh_from_db()
+    assert not failed_challenge.entered_in_error
+
+    client.force_login(allergist)
+    client.post(url, {"reason": "   "})  # a reason is required
+    failed_challenge.refresh_from_db()
+    assert not failed_challenge.entered_in_error
+
+    other = Challenge.objects.create(
+        clinic=challenge.clinic,
+        patient=challenge.patient,
+        protocol=challenge.protocol,
+        scheduled_at=challenge.scheduled_at,
+        allergist=allergist,
+        status="dosing",
+    )
+    page = client.get(reverse("challenges:detail", args=[other.pk])).content.decode()
+    assert 'data-testid="mark-in-error"' not in page  # under way: stop or cancel it first
+    refused = client.post(reverse("challenges:challenge-error", args=[other.pk]), {"reason": "Wrong patient"})
+    assert "This challenge is under way: stop or cancel it first" in refused.content.decode()
+    other.refresh_from_db()
+    assert not other.entered_in_error
+
+    page = client.get(reverse("challenges:detail", args=[failed_challenge.pk])).content.decode()
+    assert 'data-testid="mark-in-error"' in page
+    client.post(url, {"reason": "Duplicate booking"})
+    failed_challenge.refresh_from_db()
+    assert failed_challenge.entered_in_error
+    assert failed_challenge.entered_in_error_by == allergist
+    page = client.get(reverse("challenges:detail", args=[failed_challenge.pk])).content.decode()
+    assert "This challenge was entered in error</strong>: Duplicate booking" in page
+    assert 'data-testid="mark-in-error"' not in page

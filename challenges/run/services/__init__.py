@@ -9,9 +9,11 @@ from challenges.run.services._guards import ChallengeRuleError
 from challenges.run.services.checks import checks_override, checks_record
 from challenges.run.services.doses import DoseRecorded, dose_record
 from challenges.run.services.ending import (
+    UNDER_WAY,
     OutcomeInput,
     addendum_add,
     blinded_verdict_record,
+    challenge_mark_entered_in_error,
     challenge_sign,
     challenge_stop,
     challenge_unblind,
@@ -40,6 +42,7 @@ from challenges.run.services.washout import (
 )
 
 __all__ = [
+    "UNDER_WAY",
     "ChallengeRuleError",
     "DoseRecorded",
     "OutcomeInput",
@@ -48,6 +51,7 @@ __all__ = [
     "alert_decide",
     "challenge_cancel",
     "challenge_check_in",
+    "challenge_mark_entered_in_error",
     "challenge_schedule",
     "challenge_sign",
     "challenge_stop",

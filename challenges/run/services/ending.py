@@ -359,3 +359,23 @@ def record_mark_entered_in_error(*, record: Any, by: User, reason: str) -> Any:
     challenge = locked(record.challenge)
     require_open(challenge)
     return clinical_record_mark_entered_in_error(record=record, by=by, reason=reason)
+
+
+# A challenge under way stays what it is until it is stopped or cancelled: marking it entered in error would take it
+# off the board while a patient is being dosed or watched.
+UNDER_WAY = frozenset({Status.CHECKED_IN, Status.DOSING, Status.OBSERVING, Status.PAUSED})
+
+
+@transaction.atomic
+def challenge_mark_entered_in_error(*, challenge: Challenge, by: User, reason: str) -> Challenge:
+    """Mark a whole challenge entered in error (booked on the wrong patient, a duplicate): kept with the reason, who
+    and when, left out of the figures, and withdrawn from the FHIR exports under the same ids. An allergist's
+    decision; a signed challenge may be marked too (its signed report is kept as signed)."""
+    require_allergist(by)
+    challenge = locked(challenge)
+    if challenge.status in UNDER_WAY:
+        raise ChallengeRuleError(
+            _("This challenge is under way: stop or cancel it first, then mark it entered in error."),
+            code="under_way",
+        )
+    return clinical_record_mark_entered_in_error(record=challenge, by=by, reason=require_reason(reason))
