@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -13,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -23,6 +25,8 @@ from audit.models import Action, AuditEvent
 from clinics.http import client_ip
 from clinics.models import User
 from patients.models import Patient
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT_MAX = 300
 # Any constant will do: appenders on PostgreSQL queue on this advisory lock (see _chain_head).
@@ -50,17 +54,19 @@ class Entry:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-def audit_append(entry: Entry) -> AuditEvent:
+def audit_append(entry: Entry, *, read: bool = False) -> AuditEvent:
     """Add one row to the audit trail, in the caller's transaction (or its own); chained now or right after commit.
 
     No savepoint: if the append fails, the caller's whole transaction fails with it (nothing unaudited is kept).
-    How the row joins the chain depends on `seal_after_commit()` (docs/audit-chain.md).
+    How the row joins the chain depends on `seal_after_commit()` (docs/audit-chain.md). A `read` (a chart opened, a
+    PDF downloaded) sealed after commit is sealed by this process's background sealer within a moment, so the page
+    that logged it does not wait for the seal.
     """
     with transaction.atomic(savepoint=False):
         event = _new_event(entry)
         if seal_after_commit():
             event.save(force_insert=True)  # unsealed: no chain lock inside the caller's transaction
-            _schedule_seal()
+            _schedule_seal(soon=read and settings.STEPWISE_AUDIT_READ_SEAL_DELAY.total_seconds() > 0)
         else:
             event.seq, event.previous_hash = _chain_head()
             event.seq += 1
@@ -115,17 +121,52 @@ def seal_after_commit() -> bool:
     return mode == "after_commit"
 
 
-def _schedule_seal() -> None:
-    """Seal after this transaction commits: once per transaction, however many rows it appended."""
+def _schedule_seal(*, soon: bool = False) -> None:
+    """Seal after this transaction commits: once per transaction, however many rows it appended. `soon`: leave it to
+    the background sealer (reads), unless the transaction also wrote something that is sealed at once."""
     pending = connection.run_on_commit if connection.in_atomic_block else []
-    if not any(entry[1] is _seal_committed for entry in pending):  # entries: (savepoint ids, callback, robust)
-        transaction.on_commit(_seal_committed, robust=True)
+    callbacks = {entry[1] for entry in pending}  # entries: (savepoint ids, callback, robust)
+    if _seal_committed in callbacks:
+        return  # sealed right after this commit already: it takes every unsealed row
+    if soon:
+        if _seal_in_background not in callbacks:
+            transaction.on_commit(_seal_in_background, robust=True)
+        return
+    transaction.on_commit(_seal_committed, robust=True)
 
 
 def _seal_committed() -> None:
     # robust=True: the clinical write has committed; a failure here is logged, and verify_audit reports the rows
     # it left unsealed once they pass STEPWISE_AUDIT_SEAL_WINDOW.
     audit_seal()
+
+
+_sealer_lock = threading.Lock()
+_sealer: threading.Timer | None = None
+
+
+def _seal_in_background() -> None:
+    """Start this process's sealer unless one is already waiting: it seals every unsealed row after
+    STEPWISE_AUDIT_READ_SEAL_DELAY, so a burst of page views costs one seal, and none of them waits for it."""
+    global _sealer
+    with _sealer_lock:
+        if _sealer is not None:
+            return
+        _sealer = threading.Timer(settings.STEPWISE_AUDIT_READ_SEAL_DELAY.total_seconds(), _background_seal)
+        _sealer.daemon = True
+        _sealer.start()
+
+
+def _background_seal() -> None:
+    global _sealer
+    with _sealer_lock:
+        _sealer = None  # a read committed from now on starts the next sealer: its row may be after this seal's read
+    try:
+        audit_seal()
+    except Exception:  # logged; verify_audit reports rows left unsealed past STEPWISE_AUDIT_SEAL_WINDOW
+        logger.exception("The background audit sealer failed")
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def audit_seal(*, batch: int = SEAL_BATCH) -> int:
@@ -208,7 +249,8 @@ def log_access(
     """Record that the signed-in user opened a patient's chart, history or a PDF (call after the access check)."""
     target = obj if obj is not None else patient
     return audit_append(
-        Entry(
+        read=True,
+        entry=Entry(
             action=action,
             user=_signed_in(request),
             clinic_id=patient.clinic_id if patient is not None else None,
@@ -217,7 +259,7 @@ def log_access(
             object_id=str(target.pk) if target is not None else "",
             details={"path": request.path},
             **_from_request(request),
-        )
+        ),
     )
 
 

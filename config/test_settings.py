@@ -1,6 +1,7 @@
 """Test overrides: production settings (DEBUG off) plus speed-ups that change no behaviour under test."""
 
 import os
+from datetime import timedelta
 
 os.environ.setdefault("SECRET_KEY", "stepwise-tests-only")
 os.environ.setdefault("STEPWISE_PROXY_COUNT", "0")
@@ -27,3 +28,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABA
 # rolled back, never committed, so rows sealed after commit (PostgreSQL's default, docs/audit-chain.md) would stay
 # unsealed in them. tests/audit/test_seal_after_commit.py switches after-commit sealing on and tests it on both.
 STEPWISE_AUDIT_SEAL = "in_transaction"
+# Reads sealed after commit are sealed by the request itself in tests (a background thread would write outside the
+# test's transaction); tests/audit/test_seal_after_commit.py tests the background sealer on committed rows.
+STEPWISE_AUDIT_READ_SEAL_DELAY = timedelta(0)

@@ -187,3 +187,26 @@ def test_verify_audit_says_how_many_rows_wait_for_the_sealer(nurse, patient):
     call_command("seal_audit", stdout=out)
     assert "Sealed 1 audit row(s)." in out.getvalue()
     assert AuditEvent.objects.filter(hash__isnull=True).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chart_read_is_sealed_in_the_background_and_the_page_does_not_wait(client, settings, nurse, patient):
+    """A read's row is sealed by the app process's background sealer a moment after the page, in one batch with any
+    other reads of that moment (issue 20: the seal was half of a cached page's time on PostgreSQL)."""
+    import time
+
+    settings.STEPWISE_AUDIT_READ_SEAL_DELAY = dt.timedelta(seconds=5)
+    client.force_login(nurse)
+    response = client.get(reverse("patients:detail", args=[patient.pk]))
+    assert response.status_code == HTTPStatus.OK
+    read = AuditEvent.objects.filter(action=Action.CHART_VIEW, patient=patient).latest("id")
+    assert read.hash is None  # the page was answered before its row was sealed
+    deadline = time.monotonic() + 30
+    while read.hash is None and time.monotonic() < deadline:
+        time.sleep(0.25)
+        read.refresh_from_db()
+    assert read.hash is not None
+    assert read.sealed_at - read.at >= dt.timedelta(seconds=5)  # by the sealer, not the request
+    report = verify.verify_all()
+    assert report.ok, report.problems
+    assert report.unsealed == 0
