@@ -518,9 +518,35 @@ def _figures(b: _Builder, state: RunState, procedure: JSON) -> list[JSON]:
         ("cumulative-tolerated-dose", result.highest_tolerated_cumulative_mg, last_tolerated),
     )
     note = f"Protein of {challenge.protocol.food}, as eaten."
-    return [
+    figures = [
         _figure(b, challenge, code, value, when, note, procedure) for code, value, when in values if value is not None
     ]
+    # A dose entered in error can take a figure away (it was the eliciting dose, say). An earlier export may hold the
+    # figure: it is sent again under its id, withdrawn, never just left out.
+    errors = [d for d in challenge.doses.all() if d.entered_in_error]
+    if errors:
+        reason = "Entered in error: " + "; ".join(
+            f"dose {d.step_number} ({d.entered_in_error_reason})".strip() for d in errors
+        )
+        figures += [
+            _withdrawn_figure(b, challenge, code, reason, procedure) for code, value, _ in values if value is None
+        ]
+    return figures
+
+
+def _withdrawn_figure(b: _Builder, challenge: Challenge, code: str, reason: str, procedure: JSON) -> JSON:
+    """A dose figure no valid dose gives any more, under the id an earlier export gave it, status entered-in-error."""
+    resource: JSON = {
+        "resourceType": "Observation",
+        "id": b.id("Observation", "figure", challenge.pk, code),
+        "status": "entered-in-error",
+        "partOf": [procedure],
+        "category": [_category("procedure", "Procedure")],
+        "code": {"coding": [_coding(FIGURE_SYSTEM, code, FIGURES[code])], "text": FIGURES[code]},
+        "subject": b.patient,
+        "note": [{"text": reason}],
+    }
+    return _narrated(resource, f"{FIGURES[code]}: withdrawn", reason)
 
 
 def _figure(

@@ -16,6 +16,7 @@ from clinics.services import clinical_record_mark_entered_in_error
 from tests.interop.conftest import check_in, give_doses
 from tests.interop.test_fhir import download, resources
 from tests.interop.test_fhir_validation import errors, validate
+from tests.run.helpers import _refusal as form_refusal
 
 TEST_SYSTEM = "https://stepwise.invalid/fhir/CodeSystem/allergy-test"
 
@@ -286,3 +287,24 @@ def test_only_an_allergist_marks_a_challenge_entered_in_error_and_never_one_unde
     page = client.get(reverse("challenges:detail", args=[failed_challenge.pk])).content.decode()
     assert "This challenge was entered in error</strong>: Duplicate booking" in page
     assert 'data-testid="mark-in-error"' not in page
+
+
+def test_a_dose_figure_that_no_valid_dose_gives_is_withdrawn_under_its_id(client, nurse, passed_challenge, tmp_path):
+    url = reverse("challenges:challenge-fhir", args=[passed_challenge.pk])
+    before = download(client, nurse, url)
+    figures = {o["code"]["coding"][0]["code"]: o for o in resources(before, "Observation") if "partOf" in o}
+    tolerated = figures["highest-tolerated-dose"]
+    assert tolerated["status"] == "final"
+    for dose in passed_challenge.doses.all():  # charted on the wrong challenge, every one
+        response = client.post(
+            reverse("challenges:dose-error", args=[passed_challenge.pk, dose.pk]), {"reason": "Wrong chart"}
+        )
+        assert response.status_code == HTTPStatus.FOUND, form_refusal(response)
+
+    after = download(client, nurse, url)
+
+    withdrawn = by_id(after)[tolerated["id"]]
+    assert withdrawn["status"] == "entered-in-error"
+    assert "valueQuantity" not in withdrawn
+    assert withdrawn["note"][0]["text"].startswith("Entered in error: dose 1 (Wrong chart); dose 2 (Wrong chart)")
+    assert_valid(tmp_path, after=after)
