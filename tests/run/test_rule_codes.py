@@ -677,6 +677,24 @@ def test_a_blinded_verdict_waits_for_the_end_of_dosing(patient, dbpcfc, nurse, a
     )
 
 
+def test_a_challenge_under_way_is_not_marked_entered_in_error(challenge, nurse, allergist, clock):
+    """It would leave the board while the patient is dosed or watched: stop or cancel it first; then it may be."""
+    _check_in(challenge, nurse, clock)
+    mark = lambda: runs.challenge_mark_entered_in_error(challenge=challenge, by=allergist, reason="Wrong patient")  # noqa: E731
+    assert_refused("under_way", mark)
+    _doses(challenge, nurse, clock, 1)
+    assert_refused("under_way", mark)
+    runs.challenge_stop(challenge=challenge, by=nurse, reason="Child refused further doses")
+    runs.outcome_confirm(challenge=challenge, by=allergist, data=_refused_outcome())
+    assert_refused(
+        "allergist_only",
+        lambda: runs.challenge_mark_entered_in_error(challenge=challenge, by=nurse, reason="Wrong patient"),
+    )
+    mark()
+    challenge.refresh_from_db()
+    assert (challenge.entered_in_error, challenge.entered_in_error_reason) == (True, "Wrong patient")
+
+
 def test_a_signed_blinded_challenge_is_not_unblinded_afterwards(patient, dbpcfc, nurse, allergist, clock):
     """Security review L5: unblinding writes the challenge row, so it happens before signing, never after."""
     blinded = _schedule(patient, dbpcfc, allergist, nurse, nurse, placebo_doses=1)
