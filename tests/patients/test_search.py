@@ -87,3 +87,14 @@ def test_a_renamed_patient_is_found_by_the_new_name_only(client, nurse, clinic, 
     client.force_login(nurse)
     assert _found(client, "okafor") == _plain_filter(clinic, "okafor") == {"BULK-1"}
     assert _found(client, "adeyemi") == _plain_filter(clinic, "adeyemi") == {"B-1002"}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the trigram table and its triggers are SQLite's")
+def test_the_search_table_follows_the_patients_after_every_migration():
+    """A migration that rebuilds patients_patient on SQLite drops the table's triggers with it (0011 did; 0012 puts
+    them back): after the last migration, all three exist."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'patients_patient'")
+        triggers = {name for (name,) in cursor.fetchall()}
+    assert {f"{FTS_TABLE}_insert", f"{FTS_TABLE}_update", f"{FTS_TABLE}_delete"} <= triggers
