@@ -17,9 +17,10 @@ from django.db.models import Q
 
 from challenges.library.models import AllergenGroup
 from challenges.outcomes.selectors import Bar, ThresholdRow
-from clinical import thresholds
+from clinical import threshold_intervals, thresholds
 from clinical.dates import completed_years
-from clinical.thresholds import Distribution, DoseSummary, Excluded, NotEstimable, ThresholdInterval
+from clinical.threshold_intervals import DoseSummary, Excluded, ThresholdInterval
+from clinical.thresholds import Distribution, NotEstimable
 from clinical.units import format_decimal, format_quantity
 
 # Tree nuts, fish, shellfish and "other" are different foods under one group: their thresholds are never pooled.
@@ -60,7 +61,10 @@ class FoodThresholds:
     @property
     def censoring(self) -> dict[str, int]:
         counts = Counter(i.censoring for i in self.intervals)
-        return {kind: counts.get(kind, 0) for kind in (thresholds.LEFT, thresholds.INTERVAL, thresholds.RIGHT)}
+        return {
+            kind: counts.get(kind, 0)
+            for kind in (threshold_intervals.LEFT, threshold_intervals.INTERVAL, threshold_intervals.RIGHT)
+        }
 
 
 def bracket_bars(intervals: Sequence[ThresholdInterval]) -> tuple[Bar, ...]:
@@ -89,7 +93,7 @@ def food_thresholds(
     intervals: list[ThresholdInterval] = []
     excluded: Counter[str] = Counter()
     for outcome, doses, count in summaries:
-        found = thresholds.summary_interval(doses, outcome=outcome, basis=basis)
+        found = threshold_intervals.summary_interval(doses, outcome=outcome, basis=basis)
         if isinstance(found, Excluded):
             excluded[EXCLUSION_LABELS.get(found.code, found.code)] += count
         else:
@@ -166,8 +170,8 @@ def _age(born: date, on: date) -> str:
 def _research_line(row: ThresholdRow, shift: timedelta) -> tuple[str, ...]:
     cells = []
     reasons = []
-    for basis in thresholds.BASES:
-        found = thresholds.threshold_interval(row.doses, outcome=row.outcome, basis=basis)
+    for basis in threshold_intervals.BASES:
+        found = threshold_intervals.threshold_interval(row.doses, outcome=row.outcome, basis=basis)
         if isinstance(found, Excluded):
             cells += ["", "", ""]
             reasons.append(f"{basis}: {EXCLUSION_LABELS.get(found.code, found.code)}")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.library.models import AllergenGroup
 from challenges.outcomes.selectors import AGE_BANDS, Filters
-from clinical import thresholds
+from clinical import threshold_intervals
 from clinical.kinds import KIND_CHOICES
 from clinics.forms import PlainTextForm
 
@@ -66,10 +66,10 @@ class ThresholdFilterForm(OutcomeFilterForm):
         label=_("Dose"),
         required=False,
         choices=[
-            (thresholds.CUMULATIVE, _("Cumulative (all eaten so far)")),
-            (thresholds.DISCRETE, _("Discrete (the single dose)")),
+            (threshold_intervals.CUMULATIVE, _("Cumulative (all eaten so far)")),
+            (threshold_intervals.DISCRETE, _("Discrete (the single dose)")),
         ],
     )
 
     def basis_value(self) -> str:
-        return self.cleaned_data.get("basis") or thresholds.CUMULATIVE
+        return self.cleaned_data.get("basis") or threshold_intervals.CUMULATIVE

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeEvent, Dose, Observation, Setting, Status, Treatment, TreatmentKind
 from challenges.run.models import Outcome
-from clinical.thresholds import DoseSummary, GivenDose
+from clinical.threshold_intervals import DoseSummary, GivenDose
 
 FINISHED = (Status.COMPLETED, Status.STOPPED)
 

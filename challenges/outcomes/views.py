@@ -19,7 +19,7 @@ from challenges import access
 from challenges.outcomes import charts, facts, selectors
 from challenges.outcomes import render as outcome_files
 from challenges.outcomes.forms import OutcomeFilterForm, ThresholdFilterForm
-from clinical import thresholds
+from clinical import threshold_intervals, thresholds
 from clinics.access import require_allergist, staff_clinic
 from clinics.http import AuthenticatedHttpRequest
 
@@ -88,7 +88,7 @@ def eliciting_doses(request: AuthenticatedHttpRequest) -> HttpResponse:
     foods = facts.foods(food_rows)
     shown = request.GET.get("show", "")[:160]
     shown = shown if shown in dict(foods) else (foods[0][0] if foods else "")
-    basis = form.basis_value() if form.is_valid() else thresholds.CUMULATIVE
+    basis = form.basis_value() if form.is_valid() else threshold_intervals.CUMULATIVE
     result = (
         facts.food_thresholds(
             selectors.threshold_summaries(challenges, filters, facts.food_query(food_rows, shown)),

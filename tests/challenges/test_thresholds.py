@@ -13,8 +13,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from clinical import threshold_intervals as ti
 from clinical import thresholds as t
-from clinical.thresholds import GivenDose, ThresholdInterval
+from clinical.threshold_intervals import GivenDose, ThresholdInterval
 
 PRACTALL_MG = (Decimal(3), Decimal(10), Decimal(30), Decimal(100), Decimal(300), Decimal(1000), Decimal(3000))
 
@@ -28,65 +29,65 @@ def _doses(*mg: int | str, placebo: tuple[int, ...] = ()) -> list[GivenDose]:
 
 def test_a_failed_challenge_brackets_the_threshold_between_tolerated_and_eliciting_dose() -> None:
     doses = _doses(3, 10, 30)
-    cumulative = t.threshold_interval(doses, outcome="failed", basis=t.CUMULATIVE)
-    discrete = t.threshold_interval(doses, outcome="failed", basis=t.DISCRETE)
+    cumulative = ti.threshold_interval(doses, outcome="failed", basis=ti.CUMULATIVE)
+    discrete = ti.threshold_interval(doses, outcome="failed", basis=ti.DISCRETE)
     assert cumulative == ThresholdInterval(Decimal(13), Decimal(43))
     assert discrete == ThresholdInterval(Decimal(10), Decimal(30))
-    assert cumulative.censoring == t.INTERVAL
+    assert cumulative.censoring == ti.INTERVAL
 
 
 def test_a_reaction_to_the_first_dose_is_left_censored() -> None:
-    interval = t.threshold_interval(_doses(3), outcome="failed", basis=t.CUMULATIVE)
+    interval = ti.threshold_interval(_doses(3), outcome="failed", basis=ti.CUMULATIVE)
     assert interval == ThresholdInterval(Decimal(0), Decimal(3))
-    assert interval.censoring == t.LEFT
+    assert interval.censoring == ti.LEFT
     # one dose later it is an interval
-    assert t.threshold_interval(_doses(3, 10), outcome="failed", basis=t.CUMULATIVE).censoring == t.INTERVAL
+    assert ti.threshold_interval(_doses(3, 10), outcome="failed", basis=ti.CUMULATIVE).censoring == ti.INTERVAL
 
 
 def test_a_passed_challenge_is_right_censored_at_what_was_eaten() -> None:
     doses = _doses(*PRACTALL_MG)
-    cumulative = t.threshold_interval(doses, outcome="passed", basis=t.CUMULATIVE)
+    cumulative = ti.threshold_interval(doses, outcome="passed", basis=ti.CUMULATIVE)
     assert cumulative == ThresholdInterval(Decimal(4443), None)
-    assert cumulative.censoring == t.RIGHT
-    assert t.threshold_interval(doses, outcome="passed", basis=t.DISCRETE) == ThresholdInterval(Decimal(3000), None)
+    assert cumulative.censoring == ti.RIGHT
+    assert ti.threshold_interval(doses, outcome="passed", basis=ti.DISCRETE) == ThresholdInterval(Decimal(3000), None)
 
 
 def test_dose_not_reached_is_right_censored_at_the_dose_reached() -> None:
-    interval = t.threshold_interval(_doses(3, 10, 30), outcome="dose_not_reached", basis=t.CUMULATIVE)
+    interval = ti.threshold_interval(_doses(3, 10, 30), outcome="dose_not_reached", basis=ti.CUMULATIVE)
     assert interval == ThresholdInterval(Decimal(43), None)
 
 
 def test_equivocal_and_unfinished_challenges_give_no_interval() -> None:
-    assert t.threshold_interval(_doses(3, 10), outcome="equivocal", basis=t.CUMULATIVE) == t.Excluded("equivocal")
-    assert t.threshold_interval(_doses(3, 10), outcome="", basis=t.CUMULATIVE) == t.Excluded("no_outcome")
+    assert ti.threshold_interval(_doses(3, 10), outcome="equivocal", basis=ti.CUMULATIVE) == ti.Excluded("equivocal")
+    assert ti.threshold_interval(_doses(3, 10), outcome="", basis=ti.CUMULATIVE) == ti.Excluded("no_outcome")
 
 
 def test_placebo_doses_count_for_nothing_and_a_reaction_after_one_gives_no_interval() -> None:
     blinded = _doses(3, 3, 10, 10, placebo=(0, 2))  # placebo, active 3, placebo, active 10
-    assert t.threshold_interval(blinded, outcome="failed", basis=t.CUMULATIVE) == ThresholdInterval(
+    assert ti.threshold_interval(blinded, outcome="failed", basis=ti.CUMULATIVE) == ThresholdInterval(
         Decimal(3), Decimal(13)
     )
     after_placebo = _doses(3, 3, 10, placebo=(0, 2))
-    assert t.threshold_interval(after_placebo, outcome="failed", basis=t.CUMULATIVE) == t.Excluded(
+    assert ti.threshold_interval(after_placebo, outcome="failed", basis=ti.CUMULATIVE) == ti.Excluded(
         "reaction_after_placebo"
     )
     only_placebo = _doses(3, placebo=(0,))
-    assert t.threshold_interval(only_placebo, outcome="passed", basis=t.CUMULATIVE) == t.Excluded("no_active_dose")
+    assert ti.threshold_interval(only_placebo, outcome="passed", basis=ti.CUMULATIVE) == ti.Excluded("no_active_dose")
 
 
 def test_a_repeated_dose_that_elicits_has_a_cumulative_but_no_discrete_interval() -> None:
     doses = _doses(3, 10, 10)
-    assert t.threshold_interval(doses, outcome="failed", basis=t.CUMULATIVE) == ThresholdInterval(
+    assert ti.threshold_interval(doses, outcome="failed", basis=ti.CUMULATIVE) == ThresholdInterval(
         Decimal(13), Decimal(23)
     )
-    assert t.threshold_interval(doses, outcome="failed", basis=t.DISCRETE) == t.Excluded(
+    assert ti.threshold_interval(doses, outcome="failed", basis=ti.DISCRETE) == ti.Excluded(
         "eliciting_not_above_tolerated"
     )
 
 
 def test_an_unknown_basis_is_refused() -> None:
     with pytest.raises(ValueError, match="basis"):
-        t.threshold_interval(_doses(3), outcome="failed", basis="per kg")
+        ti.threshold_interval(_doses(3), outcome="failed", basis="per kg")
 
 
 # --- fitting: hand-computed maxima ---------------------------------------------------------------------------
@@ -143,26 +144,26 @@ def test_equally_supported_models_average_their_curves() -> None:
 
 def test_too_few_reactions_give_no_number() -> None:
     four = [ThresholdInterval(Decimal(3), Decimal(13))] * 2 + [ThresholdInterval(Decimal(13), Decimal(43))] * 2
-    result = t.distribution(four + [ThresholdInterval(Decimal(4443), None)] * 40, basis=t.CUMULATIVE)
+    result = t.distribution(four + [ThresholdInterval(Decimal(4443), None)] * 40, basis=ti.CUMULATIVE)
     assert isinstance(result, t.NotEstimable)
     assert result.reactions == 4
     assert "at least 5" in result.reason
     five = four + [ThresholdInterval(Decimal(43), Decimal(143))]
     assert isinstance(
-        t.distribution(five + [ThresholdInterval(Decimal(4443), None)] * 40, basis=t.CUMULATIVE), t.Distribution
+        t.distribution(five + [ThresholdInterval(Decimal(4443), None)] * 40, basis=ti.CUMULATIVE), t.Distribution
     )
 
 
 def test_one_bracket_for_everyone_gives_no_number() -> None:
     same = [ThresholdInterval(Decimal(13), Decimal(43))] * 20
-    result = t.distribution(same, basis=t.CUMULATIVE)
+    result = t.distribution(same, basis=ti.CUMULATIVE)
     assert isinstance(result, t.NotEstimable)
     assert "same interval" in result.reason
 
 
 def test_few_reactions_give_a_wide_interval_and_a_warning() -> None:
-    few = t.distribution(_simulated(np.random.default_rng(3), 25), basis=t.CUMULATIVE, replicates=100)
-    many = t.distribution(_simulated(np.random.default_rng(3), 400), basis=t.CUMULATIVE, replicates=100)
+    few = t.distribution(_simulated(np.random.default_rng(3), 25), basis=ti.CUMULATIVE, replicates=100)
+    many = t.distribution(_simulated(np.random.default_rng(3), 400), basis=ti.CUMULATIVE, replicates=100)
     assert isinstance(few, t.Distribution)
     assert isinstance(many, t.Distribution)
     assert any(w.startswith("Few data") for w in few.warnings)
@@ -259,7 +260,7 @@ def test_the_true_ed05_lies_in_its_interval_in_at_least_90_percent_of_simulated_
     studies = 40
     covered = 0
     for study in range(studies):
-        result = t.distribution(_simulated(rng, 150, mu, sigma), basis=t.CUMULATIVE, replicates=150, seed=study)
+        result = t.distribution(_simulated(rng, 150, mu, sigma), basis=ti.CUMULATIVE, replicates=150, seed=study)
         assert isinstance(result, t.Distribution)
         ed05 = result.estimates[1]
         covered += ed05.low_mg <= true_ed05 <= ed05.high_mg

@@ -1,6 +1,6 @@
 """The database computes per challenge what the threshold rule reads of its doses; it must equal the rule's own
-reading of the dose list (clinical.thresholds.DoseSummary.of), including placebos, zero doses and doses entered in
-error."""
+reading of the dose list (clinical.threshold_intervals.DoseSummary.of), including placebos, zero doses and doses
+entered in error."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from challenges import access
 from challenges.outcomes import selectors
-from clinical.thresholds import DoseSummary, GivenDose
+from clinical.threshold_intervals import DoseSummary, GivenDose
 from tests.helpers import LONDON
 from tests.outcomes.data import finished
 
