@@ -41,6 +41,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -473,17 +474,9 @@ def dose_blast(port: int, rows: dict[str, Any], seconds: float, clients: int = D
         finally:
             browser.close()
 
-    threads = [threading.Thread(target=client, args=(spec,), daemon=True) for spec in specs]
-    for thread in threads:
-        thread.start()
-    start_gate.wait(timeout=120)
-    began = time.monotonic()
-    for thread in threads:
-        thread.join(timeout=seconds + 120)
-    elapsed = time.monotonic() - began
-    acked = sum(len(keys) for keys in tally.acknowledged.values())
+    elapsed, acked = _run_clients(client, specs, start_gate, seconds, tally)
     return {
-        "clients": len(threads),
+        "clients": len(specs),
         "seconds": elapsed,
         "acknowledged": acked,
         "errors": len(tally.errors),
@@ -492,6 +485,24 @@ def dose_blast(port: int, rows: dict[str, Any], seconds: float, clients: int = D
         **_latency(tally.times),
         "verified": verify_doses(tally.acknowledged, [spec["challenge"] for spec in specs]),
     }
+
+
+def _run_clients(
+    client: Callable[[dict[str, Any]], None],
+    specs: list[dict[str, Any]],
+    start_gate: threading.Barrier,
+    seconds: float,
+    tally: DoseTally,
+) -> tuple[float, int]:
+    """One thread per client, released together by the gate; the run's length and the requests acknowledged."""
+    threads = [threading.Thread(target=client, args=(spec,), daemon=True) for spec in specs]
+    for thread in threads:
+        thread.start()
+    start_gate.wait(timeout=120)
+    began = time.monotonic()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    return time.monotonic() - began, sum(len(keys) for keys in tally.acknowledged.values())
 
 
 def insert_blast(port: int, rows: dict[str, Any], seconds: float, clients: int) -> dict[str, Any]:
@@ -524,15 +535,7 @@ def insert_blast(port: int, rows: dict[str, Any], seconds: float, clients: int) 
         finally:
             browser.close()
 
-    threads = [threading.Thread(target=client, args=(spec,), daemon=True) for spec in specs]
-    for thread in threads:
-        thread.start()
-    start_gate.wait(timeout=120)
-    began = time.monotonic()
-    for thread in threads:
-        thread.join(timeout=seconds + 120)
-    elapsed = time.monotonic() - began
-    acked = sum(len(keys) for keys in tally.acknowledged.values())
+    elapsed, acked = _run_clients(client, specs, start_gate, seconds, tally)
     return {"clients": len(specs), "seconds": elapsed, "acknowledged": acked, "errors": len(tally.errors),
             "rps": acked / elapsed, **_latency(tally.times)}  # fmt: skip
 
