@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import logging
@@ -54,19 +55,19 @@ class Entry:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-def audit_append(entry: Entry, *, read: bool = False) -> AuditEvent:
-    """Add one row to the audit trail, in the caller's transaction (or its own); chained now or right after commit.
+def audit_append(entry: Entry) -> AuditEvent:
+    """Add one row to the audit trail, in the caller's transaction (or its own); chained now or after commit.
 
     No savepoint: if the append fails, the caller's whole transaction fails with it (nothing unaudited is kept).
-    How the row joins the chain depends on `seal_after_commit()` (docs/audit-chain.md). A `read` (a chart opened, a
-    PDF downloaded) sealed after commit is sealed by this process's background sealer within a moment, so the page
-    that logged it does not wait for the seal.
+    How the row joins the chain depends on `seal_after_commit()` (docs/audit-chain.md). A row sealed after commit is
+    sealed by this process's background sealer a moment after the commit (STEPWISE_AUDIT_SEAL_DELAY), in one batch
+    with every other row of that moment, so no request waits for the chain lock.
     """
     with transaction.atomic(savepoint=False):
         event = _new_event(entry)
         if seal_after_commit():
             event.save(force_insert=True)  # unsealed: no chain lock inside the caller's transaction
-            _schedule_seal(soon=read and settings.STEPWISE_AUDIT_READ_SEAL_DELAY.total_seconds() > 0)
+            _schedule_seal()
         else:
             event.seq, event.previous_hash = _chain_head()
             event.seq += 1
@@ -121,18 +122,15 @@ def seal_after_commit() -> bool:
     return mode == "after_commit"
 
 
-def _schedule_seal(*, soon: bool = False) -> None:
-    """Seal after this transaction commits: once per transaction, however many rows it appended. `soon`: leave it to
-    the background sealer (reads), unless the transaction also wrote something that is sealed at once."""
+def _schedule_seal() -> None:
+    """Seal after this transaction commits, once per transaction however many rows it appended: by this process's
+    background sealer, or, with no delay set (the tests), right after the commit by the request itself."""
+    background = settings.STEPWISE_AUDIT_SEAL_DELAY.total_seconds() > 0
+    callback = _seal_in_background if background else _seal_committed
     pending = connection.run_on_commit if connection.in_atomic_block else []
-    callbacks = {entry[1] for entry in pending}  # entries: (savepoint ids, callback, robust)
-    if _seal_committed in callbacks:
-        return  # sealed right after this commit already: it takes every unsealed row
-    if soon:
-        if _seal_in_background not in callbacks:
-            transaction.on_commit(_seal_in_background, robust=True)
+    if any(entry[1] is callback for entry in pending):  # entries: (savepoint ids, callback, robust)
         return
-    transaction.on_commit(_seal_committed, robust=True)
+    transaction.on_commit(callback, robust=True)
 
 
 def _seal_committed() -> None:
@@ -147,12 +145,12 @@ _sealer: threading.Timer | None = None
 
 def _seal_in_background() -> None:
     """Start this process's sealer unless one is already waiting: it seals every unsealed row after
-    STEPWISE_AUDIT_READ_SEAL_DELAY, so a burst of page views costs one seal, and none of them waits for it."""
+    STEPWISE_AUDIT_SEAL_DELAY, so a burst of requests costs one seal, and none of them waits for it."""
     global _sealer
     with _sealer_lock:
         if _sealer is not None:
             return
-        _sealer = threading.Timer(settings.STEPWISE_AUDIT_READ_SEAL_DELAY.total_seconds(), _background_seal)
+        _sealer = threading.Timer(settings.STEPWISE_AUDIT_SEAL_DELAY.total_seconds(), _background_seal)
         _sealer.daemon = True
         _sealer.start()
 
@@ -160,13 +158,29 @@ def _seal_in_background() -> None:
 def _background_seal() -> None:
     global _sealer
     with _sealer_lock:
-        _sealer = None  # a read committed from now on starts the next sealer: its row may be after this seal's read
+        _sealer = None  # a row committed from now on starts the next sealer: it may be after this seal's read
     try:
         audit_seal()
     except Exception:  # logged; verify_audit reports rows left unsealed past STEPWISE_AUDIT_SEAL_WINDOW
         logger.exception("The background audit sealer failed")
     finally:
         connections.close_all()  # this thread's own connections
+
+
+@atexit.register
+def _seal_before_exit() -> None:
+    """A process that ends normally (a gunicorn worker restarted, a management command) seals what its sealer was
+    still waiting to seal, rather than leave it for the next request or `manage.py seal_audit`."""
+    global _sealer
+    with _sealer_lock:
+        waiting, _sealer = _sealer, None
+    if waiting is None:
+        return
+    waiting.cancel()
+    try:
+        audit_seal()
+    except Exception:
+        logger.exception("The audit seal at process exit failed")
 
 
 def audit_seal(*, batch: int = SEAL_BATCH) -> int:
@@ -249,7 +263,6 @@ def log_access(
     """Record that the signed-in user opened a patient's chart, history or a PDF (call after the access check)."""
     target = obj if obj is not None else patient
     return audit_append(
-        read=True,
         entry=Entry(
             action=action,
             user=_signed_in(request),

@@ -281,10 +281,10 @@ STEPWISE_AUDIT_SEAL = env.str("STEPWISE_AUDIT_SEAL", default="auto")
 if STEPWISE_AUDIT_SEAL not in ("auto", "in_transaction", "after_commit"):
     raise ImproperlyConfigured("STEPWISE_AUDIT_SEAL must be auto, in_transaction or after_commit")
 STEPWISE_AUDIT_SEAL_WINDOW = timedelta(seconds=env.int("STEPWISE_AUDIT_SEAL_WINDOW_SECONDS", default=60))
-# Rows of reads (a chart opened, a PDF downloaded) sealed after commit are sealed by a background thread of the app
-# process this long after the first of them, in one batch, so no page waits on the chain lock (docs/audit-chain.md).
-# 0: sealed right after commit by the request itself, like every write's rows.
-STEPWISE_AUDIT_READ_SEAL_DELAY = timedelta(seconds=env.float("STEPWISE_AUDIT_READ_SEAL_DELAY_SECONDS", default=0.5))
+# Rows sealed after commit (a dose, a chart read, a sign-in) are sealed by a background thread of the app process this
+# long after the first of them commits, in one batch, so no request waits on the chain lock (docs/audit-chain.md).
+# 0: sealed right after commit by the request itself.
+STEPWISE_AUDIT_SEAL_DELAY = timedelta(seconds=env.float("STEPWISE_AUDIT_SEAL_DELAY_SECONDS", default=0.25))
 # Email (issue 17): a paused home plan to the clinic, the clinic's decision and password resets to the patient.
 # SMTP from the environment in production; printed to the console under DEBUG (make run) unless EMAIL_HOST is set.
 EMAIL_HOST = env.str("EMAIL_HOST", default="")

@@ -28,6 +28,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABA
 # rolled back, never committed, so rows sealed after commit (PostgreSQL's default, docs/audit-chain.md) would stay
 # unsealed in them. tests/audit/test_seal_after_commit.py switches after-commit sealing on and tests it on both.
 STEPWISE_AUDIT_SEAL = "in_transaction"
-# Reads sealed after commit are sealed by the request itself in tests (a background thread would write outside the
+# Rows sealed after commit are sealed by the request itself in tests (a background thread would write outside the
 # test's transaction); tests/audit/test_seal_after_commit.py tests the background sealer on committed rows.
-STEPWISE_AUDIT_READ_SEAL_DELAY = timedelta(0)
+STEPWISE_AUDIT_SEAL_DELAY = timedelta(0)

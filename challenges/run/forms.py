@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -375,16 +375,18 @@ class DoseForm(PlainTextForm):
         *args: Any,
         unit: str = "g",
         allow_override: bool = False,
-        staff: Sequence[User] = (),
+        staff: Sequence[User] | Callable[[], Sequence[User]] = (),
         given_as: str | None = None,
         planned_volume: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.staff = {user.pk: user for user in staff}
-        choices = [("", "—"), *((user.pk, user.display_name) for user in staff)]
+        # The staff list may come as a loader: a dose post that names nobody (most) never queries it; the choices
+        # load when a posted name is checked or the form is drawn.
+        self._staff_source = staff
+        self._staff: dict[int, User] | None = None
         for name in ("prepared_by", "checked_by"):
-            cast(forms.TypedChoiceField, self.fields[name]).choices = choices
+            cast(forms.TypedChoiceField, self.fields[name]).choices = self._staff_choices
         self.mode: str = given_as or (self.data.get("given_as") if self.is_bound else None) or GIVEN_AS_FOOD
         self.fields["given_as"].initial = self.mode
         if self.mode == GIVEN_AS_MIX:
@@ -400,6 +402,16 @@ class DoseForm(PlainTextForm):
         if not allow_override:
             del self.fields["override_reason"]
         self.helper = crispy_helper()
+
+    @property
+    def staff(self) -> dict[int, User]:
+        if self._staff is None:
+            source = self._staff_source
+            self._staff = {user.pk: user for user in (source() if callable(source) else source)}
+        return self._staff
+
+    def _staff_choices(self) -> list[tuple[Any, str]]:
+        return [("", "—"), *((user.pk, user.display_name) for user in self.staff.values())]
 
     def _person(self, name: str) -> User | None:
         pk = self.cleaned_data.get(name)

@@ -500,7 +500,7 @@ def record_dose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.POST,
         unit=challenge.protocol.food.amount_unit,
         allow_override=request.user.is_allergist,
-        staff=selectors.dose_staff(challenge),
+        staff=lambda: selectors.dose_staff(challenge),  # loaded only if the post names someone, or on a refusal
     )
 
     def write(data: dict[str, Any]) -> runs.DoseRecorded:

@@ -55,7 +55,6 @@ class DoseRecorded:
     flags: tuple[str, ...] = ()  # premedication not taken as planned, on items that flag rather than refuse
 
 
-@transaction.atomic
 def dose_record(
     *,
     challenge: Challenge,
@@ -76,15 +75,57 @@ def dose_record(
     protein that volume delivered. Who prepared it (default: the giver) and who checked it are recorded; a diluted
     dose in clinic needs a checker other than the preparer (docs/clinical-sources.md §12).
     """
+    try:
+        return _dose_record(
+            challenge,
+            by=by,
+            food_amount=food_amount,
+            given_at=given_at,
+            idempotency_key=idempotency_key,
+            override_reason=override_reason,
+            source=source,
+            notes=notes,
+            mix_volume_ml=mix_volume_ml,
+            prepared_by=prepared_by,
+            checked_by=checked_by,
+        )
+    except IntegrityError:
+        # The key is not one of this challenge's doses (checked under its lock) but the INSERT met it: this form was
+        # used for another challenge. The transaction rolled back; nothing was added.
+        owner = Dose.objects.filter(idempotency_key=idempotency_key).values_list("challenge_id", flat=True).first()
+        if owner is None:
+            raise  # some other constraint: not ours to explain
+        if owner != challenge.pk:
+            raise ChallengeRuleError(
+                _("This form was already used for another challenge."), code="key_reused"
+            ) from None
+        return DoseRecorded(Dose.objects.get(idempotency_key=idempotency_key), created=False)
+
+
+@transaction.atomic
+def _dose_record(
+    challenge: Challenge,
+    *,
+    by: User,
+    food_amount: Decimal | None,
+    given_at: datetime,
+    idempotency_key: uuid.UUID,
+    override_reason: str,
+    source: str,
+    notes: str,
+    mix_volume_ml: Decimal | None,
+    prepared_by: User | None,
+    checked_by: User | None,
+) -> DoseRecorded:
     challenge = locked(challenge)
-    # Checked under the challenge's lock, so a resubmission racing the first post finds the dose it made.
-    existing = Dose.objects.filter(idempotency_key=idempotency_key).order_by("pk").first()
+    _load_state(challenge)
+    # Under the challenge's lock, so a resubmission racing the first post finds the dose it made. The same key on
+    # another challenge is refused by the key's unique index at the INSERT below (dose_record): no query for it here.
+    key = idempotency_key if isinstance(idempotency_key, uuid.UUID) else uuid.UUID(str(idempotency_key))
+    existing = next((dose for dose in challenge.doses.all() if dose.idempotency_key == key), None)
     if existing is not None:
-        if existing.challenge_id != challenge.pk:
-            raise ChallengeRuleError(_("This form was already used for another challenge."), code="key_reused")
         return DoseRecorded(existing, created=False)
     require_open(challenge)
-    _load_state(challenge)
     _check_can_dose(challenge)
     step = facts.upcoming_step(challenge)
     if step.number is None:
@@ -135,12 +176,7 @@ def dose_record(
         mix_protein_mg_per_ml=amounts.mix_protein_mg_per_ml,
     )
     dose._history_user = by  # type: ignore[attr-defined]  # for writes outside a request (commands, scripts)
-    try:
-        with transaction.atomic():
-            dose.save()
-    except IntegrityError:
-        # The same key raced in from a second request: answer with the dose that won.
-        return DoseRecorded(Dose.objects.get(idempotency_key=idempotency_key), created=False)
+    dose.save()  # no savepoint: a key used by another challenge fails the whole transaction (see dose_record)
     _remember(challenge, dose)
     if override_reason:
         event(challenge, EventKind.EARLY_DOSE_OVERRIDE, by, reason=override_reason)
