@@ -333,7 +333,9 @@ def two_server_rows(table: Table, two: dict[str, Any] | None) -> None:
     table.add(
         f"{label}: writes/s two / one instance",
         f"{both['writes_per_s']:.1f} / {one['writes_per_s']:.1f} = {runs['ratio']:.2f}x ({mix}); machine CPU busy "
-        f"{both['machine_cpu_busy']:.2f} / {one['machine_cpu_busy']:.2f} of {runs['cores']} cores",
+        f"{both['machine_cpu_busy']:.2f} / {one['machine_cpu_busy']:.2f} of {runs['cores']} cores, "
+        f"{both.get('machine_cpu_ms_per_write', 0):.0f} / {one.get('machine_cpu_ms_per_write', 0):.0f} ms CPU "
+        "per write",
         f">= {TWO_SERVER_RATIO:g}x",
         runs["ratio"] >= TWO_SERVER_RATIO,
     )

@@ -761,6 +761,11 @@ def mixed_load(ports: list[int], rows: dict[str, Any], seconds: float) -> dict[s
     out["writes_per_s"] = sum(out[kind]["in_window"] for kind in MIX) / seconds
     out["errors"] = sum(out[kind]["errors"] for kind in MIX)
     out["machine_cpu_busy"] = busy / elapsed  # cores busy on average (2.0 = both cores busy all the time)
+    # What a write costs the machine (app servers, PostgreSQL, clients), whatever the number of instances: if a second
+    # instance only queued on something shared, this would stay and the cores would idle; if the cores are the
+    # limit, it stays and they are busy.
+    acked = sum(out[kind]["acknowledged"] for kind in MIX)
+    out["machine_cpu_ms_per_write"] = busy * 1000 / acked if acked else 0.0
     return out
 
 
