@@ -87,6 +87,18 @@ def _plan(request: AuthenticatedHttpRequest, pk: int) -> Challenge:
     return challenge
 
 
+def _plan_target(request: AuthenticatedHttpRequest, pk: int) -> Challenge:
+    """The home plan a write goes to: access-checked, with the patient whose plan it is, without the page's data.
+
+    The service locks the plan's row and reads the state its rules need once, under that lock (the page's
+    `with_run_data` here would read it all a first time, unlocked: issue 20).
+    """
+    challenge = get_object_or_404(access.challenges_for(request.user).select_related("patient"), pk=pk)
+    if challenge.setting != Setting.HOME:
+        raise Http404
+    return challenge
+
+
 def _page(request: AuthenticatedHttpRequest, challenge: Challenge, status: int = 200, **context: Any) -> HttpResponse:
     checklist = challenge.protocol.checklist_items
     premeds = facts.planned_premedication(challenge)
@@ -144,7 +156,7 @@ def premedication(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def take_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    challenge = _plan(request, pk)
+    challenge = _plan_target(request, pk)
     form = HomeDoseForm(request.POST)
 
     def write(data: dict[str, Any]) -> runs.DoseRecorded:
