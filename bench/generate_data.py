@@ -1,6 +1,7 @@
 """Bench data: a clinic with 20,000 patients, 50,000 challenges and 1,000,000 observations, by bulk inserts.
 
-Run: .venv/bin/python bench/generate_data.py --database-url URL [--scale 1.0] [--seed 7] [--json out.json]
+Run: .venv/bin/python bench/generate_data.py --database-url URL [--scale 1.0] [--seed 7] [--patients-only]
+     [--json out.json]
 
 The database must be migrated and hold the demo data (`manage.py load_demo --force`): the rows are added to the demo's
 first clinic (Northside), so the demo logins see them and the same pages can be timed with and without them.
@@ -722,13 +723,14 @@ def finish_database() -> None:
         connection.connection.autocommit = old
 
 
-def generate(*, scale: float, seed: int, clinic: str) -> dict[str, Any]:
+def generate(*, scale: float, seed: int, clinic: str, patients_only: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     gen = Generator(scale=scale, seed=seed, clinic_name=clinic)
     gen.staff()
     patients = gen.patients_create()
     patients_s = time.perf_counter() - started
-    gen.challenges_create(patients)
+    if not patients_only:
+        gen.challenges_create(patients)
     finish_database()
     return {
         "seconds": time.perf_counter() - started,
@@ -746,10 +748,15 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--clinic", default="Northside Allergy Clinic", help="the demo clinic that gets the rows")
+    parser.add_argument(
+        "--patients-only",
+        action="store_true",
+        help="only the patients with their triggers and medications (enough for the patient search line)",
+    )
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
     django_setup(args.database_url)
-    result = generate(scale=args.scale, seed=args.seed, clinic=args.clinic)
+    result = generate(scale=args.scale, seed=args.seed, clinic=args.clinic, patients_only=args.patients_only)
     from django.db import connection
 
     result["vendor"] = connection.vendor

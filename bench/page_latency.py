@@ -1,12 +1,15 @@
 """Page latency with the small (demo) and the large data set, in-process with Django's test client; report vs floor.
 
 Run: .venv/bin/python bench/page_latency.py --db sqlite-small=URL --db sqlite-large=URL [--rounds 4 --runs 8]
+     [--page "patient search" ...]
      .venv/bin/python bench/page_latency.py --reports --db sqlite-small=URL [--runs 15]
 
 Each database gets its own worker process (Django is configured once per process); the parent runs the rounds in
 turn on each worker, so background load on the machine falls on both data sets alike. A worker signs in as the demo
 nurse and times the same pages on the same demo records in both data sets (the large one is the demo plus the
-generated rows in the same clinic), after a warm-up. Medians and p95 are over all rounds.
+generated rows in the same clinic), after a warm-up. Medians and p95 are over all rounds, of the wall time and, in
+`pages_cpu`, of the worker's CPU time (`time.process_time`: with SQLite the database's work too, with PostgreSQL
+only the Django side), which a busy shared machine disturbs less. `--page` times only the pages named.
 
 The report: when `challenges:report` is in the URLconf it is fetched like a page; until then the worker calls what
 that view calls (access check, then `challenge_report_pdf`), and the figures say so.
@@ -104,37 +107,39 @@ class Pages:
         return len(captured)
 
 
-def worker(database_url: str) -> None:
-    """Answer `round N` lines on stdin with one JSON line of timings (seconds) per page; `quit` ends."""
+def worker(database_url: str, names: tuple[str, ...]) -> None:
+    """Answer `round N` lines on stdin with one JSON line of timings (seconds) per page, wall then CPU; `quit` ends."""
     django_setup(database_url)
     pages = Pages()
-    actions = {name: pages.action(name) for name in PAGES}
+    actions = {name: pages.action(name) for name in names}
     for action in actions.values():  # warm-up: templates, first queries, fonts, page cache
         for _ in range(3):
             action()
-    info = {"report_how": pages.report_how, "queries": {name: pages.queries(name) for name in PAGES}}
+    info = {"report_how": pages.report_how, "queries": {name: pages.queries(name) for name in names}}
     print(json.dumps(info), flush=True)
     for line in sys.stdin:
         command = line.split()
         if not command or command[0] == "quit":
             break
         runs = int(command[1])
-        timings: dict[str, list[float]] = {name: [] for name in PAGES}
+        wall: dict[str, list[float]] = {name: [] for name in names}
+        cpu: dict[str, list[float]] = {name: [] for name in names}
         for _ in range(runs):
             for name, action in actions.items():  # interleaved, so a burst of load hits every page alike
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 action()
-                timings[name].append(time.perf_counter() - start)
-        print(json.dumps(timings), flush=True)
+                wall[name].append(time.perf_counter() - start)
+                cpu[name].append(time.process_time() - start_cpu)
+        print(json.dumps({"wall": wall, "cpu": cpu}), flush=True)
 
 
 # --- parent: rounds across the databases --------------------------------------------------------------------
 
 
-def measure(databases: dict[str, str], *, rounds: int, runs: int) -> dict[str, Any]:
+def measure(databases: dict[str, str], *, rounds: int, runs: int, names: tuple[str, ...] = PAGES) -> dict[str, Any]:
     procs = {
         label: subprocess.Popen(
-            [PYTHON, __file__, "--worker", url],
+            [PYTHON, __file__, "--worker", url, *(f"--page={name}" for name in names)],
             cwd=ROOT,
             env=bench_env(url),
             stdin=subprocess.PIPE,
@@ -145,14 +150,17 @@ def measure(databases: dict[str, str], *, rounds: int, runs: int) -> dict[str, A
     }
     try:
         info = {label: json.loads(_read(proc)) for label, proc in procs.items()}
-        samples: dict[str, dict[str, list[float]]] = {label: {name: [] for name in PAGES} for label in procs}
+        samples: dict[str, dict[str, list[float]]] = {label: {name: [] for name in names} for label in procs}
+        cpu: dict[str, dict[str, list[float]]] = {label: {name: [] for name in names} for label in procs}
         for _round in range(rounds):
             for label, proc in procs.items():
                 assert proc.stdin is not None
                 proc.stdin.write(f"round {runs}\n")
                 proc.stdin.flush()
-                for name, values in json.loads(_read(proc)).items():
-                    samples[label][name] += values
+                answer = json.loads(_read(proc))
+                for name in names:
+                    samples[label][name] += answer["wall"][name]
+                    cpu[label][name] += answer["cpu"][name]
         for proc in procs.values():
             assert proc.stdin is not None
             proc.stdin.write("quit\n")
@@ -164,7 +172,11 @@ def measure(databases: dict[str, str], *, rounds: int, runs: int) -> dict[str, A
             except subprocess.TimeoutExpired:
                 proc.kill()
     return {
-        label: {"pages": {name: summary_ms(values) for name, values in samples[label].items()}, **info[label]}
+        label: {
+            "pages": {name: summary_ms(values) for name, values in samples[label].items()},
+            "pages_cpu": {name: summary_ms(values) for name, values in cpu[label].items()},
+            **info[label],
+        }
         for label in procs
     }
 
@@ -392,12 +404,14 @@ def main() -> None:
     parser.add_argument("--db", action="append", default=[], metavar="LABEL=URL", help="a bench database (repeat)")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--runs", type=int, default=8, help="timed requests per page per round")
+    parser.add_argument("--page", action="append", choices=PAGES, help="time only this page (repeat; default: all)")
     parser.add_argument("--reports", action="store_true", help="time the challenge reports against the floor")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    names = tuple(args.page or PAGES)
     if args.worker:
-        worker(args.worker)
+        worker(args.worker, names)
         return
     databases = dict(item.split("=", 1) for item in args.db)
     if args.reports:
@@ -412,12 +426,13 @@ def main() -> None:
                 f"({figures['cells']} cells): {figures['ratio']:.2f}x"
             )
     else:
-        result = measure(databases, rounds=args.rounds, runs=args.runs)
+        result = measure(databases, rounds=args.rounds, runs=args.runs, names=names)
         for label, figures in result.items():
             for name, page in figures["pages"].items():
+                cpu = figures["pages_cpu"][name]
                 print(
                     f"{label:14} {name:26} median {page['median_ms']:7.1f} ms  p95 {page['p95_ms']:7.1f} ms  "
-                    f"{figures['queries'][name]:3} queries"
+                    f"CPU median {cpu['median_ms']:6.1f} ms  {figures['queries'][name]:3} queries"
                 )
     write_json(args.json, result)
 

@@ -45,6 +45,9 @@ class Condition(models.TextChoices):
     CARDIOVASCULAR = "cardiovascular", _("Cardiovascular disease")
 
 
+CONDITION_CODES = frozenset(Condition.values)  # `Condition.values` builds its list again on every call
+
+
 class AutoInjectorDose(models.TextChoices):
     NONE = "", _("None prescribed")
     MG_0_15 = "0.15", _("0.15 mg")
@@ -140,7 +143,7 @@ class Patient(ClinicalRecord):
         return completed_years(self.date_of_birth, day)
 
     def condition_labels(self) -> list[str]:
-        labels = [str(Condition(code).label) for code in self.conditions if code in Condition.values]
+        labels = [str(Condition(code).label) for code in self.conditions if code in CONDITION_CODES]
         if self.other_conditions:
             labels.append(self.other_conditions)
         return labels

@@ -30,12 +30,18 @@ from patients.models import DiagnosticResult, Medication, Patient, Trigger
 from patients.search import search_patients
 
 PAGE_SIZE = 25
+# What a row of the list shows (patients.templatetags.patient_list): a patient's other columns (notes, emergency plan,
+# contact) are not read for the 25 rows of a page. A row that shows more must add its columns here, or each row
+# queries again (the query-count pins in tests/performance/test_query_counts.py would say so).
+LIST_COLUMNS = ("family_name", "given_name", "mrn", "date_of_birth", "conditions", "other_conditions")
 
 
 def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The clinic's patients, or those the search finds, 25 a page: a page number out of range gives the last page,
+    one that is not a number the first (Paginator.get_page)."""
     require_clinic_staff(request.user)
     form = PatientSearchForm(request.GET)
-    patients = access.patients_for(request.user).current()
+    patients = access.patients_for(request.user).current().only(*LIST_COLUMNS)
     query = form.data.get("q", "").strip() if form.is_valid() else ""
     patients = search_patients(patients, query)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
