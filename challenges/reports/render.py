@@ -55,6 +55,7 @@ HEADER_Y = 12 * mm  # running header baseline, from the top edge
 FOOTER_Y = 9 * mm  # footer baseline, from the bottom edge
 LABEL_WIDTH = 0.32  # share of the width taken by labels in label/value blocks
 KEEP_WITH_HEADING = 32 * mm  # a section heading starts a new page unless this much room is left under it
+TABLE_RIGHT_PADDING = 6  # reportlab's default cell padding, where a table does not set its own
 WATERMARK_SIZE = 64
 WATERMARK_ANGLE = 45
 
@@ -135,6 +136,17 @@ class TextLine(Flowable):
         self.text_width = fonts.string_width(text, style.fontName, style.fontSize)
         self._paragraph: TaggedParagraph | None = None
         self.chain = (Node(HEADING_TAGS.get(style.name, "P")),)  # its structure element (tagging.py)
+
+    def fits(self, width: float) -> bool:
+        """Whether it is drawn as one line in `width`: left-aligned, no space around it, and not wider."""
+        style = self.style
+        return (
+            self._paragraph is None
+            and self.text_width <= width
+            and style.alignment != TA_RIGHT
+            and not style.spaceBefore
+            and not style.spaceAfter
+        )
 
     def _wrapped(self) -> TaggedParagraph:
         if self._paragraph is None:
@@ -270,7 +282,8 @@ def table(
     heights = None if row_height is None else [None] + [row_height] * len(body)
     widths = [width * c.share / shares for c in columns]
     tagger = TableTagger(data=True, header_rows=1)
-    result = grid([header, *body], widths, tagger=tagger, rowHeights=heights, repeatRows=1)
+    cells, text_commands = one_line_cells([header, *body], widths, padding=3 + 3)
+    result = grid(cells, widths, tagger=tagger, rowHeights=heights, repeatRows=1)
     commands: list[tuple] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
@@ -282,8 +295,46 @@ def table(
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
     commands += [("BACKGROUND", (0, i), (-1, i), ZEBRA_FILL) for i in range(2, len(body) + 1, 2)]
-    result.setStyle(table_style(commands))
+    result.setStyle(table_style(commands + text_commands))
     return result
+
+
+def one_line_cells(rows: Sequence[list[Any]], widths: Sequence[float], *, padding: float) -> tuple[list[list[Any]], list[tuple]]:
+    """The rows with each TextLine that fits its column as a plain string, and the style commands that draw those
+    strings in the TextLine's own font, size, leading and colour.
+
+    A Table draws a string cell itself, with one text operator; a flowable cell is measured, wrapped and drawn in a
+    state of its own (save, translate, restore), which made cells most of a long report's drawing time. The string
+    sits where the TextLine would (top padding + font size below the row's top) and its row is as high (one
+    leading), and the table's tagger marks it as the cell's content as it marks a TextLine (tagging.TableTagger),
+    so the page and its structure tree are unchanged. `padding` is the cell's left plus right padding.
+    """
+    out: list[list[Any]] = []
+    styles: dict[tuple[int, int], ParagraphStyle] = {}
+    for r, row in enumerate(rows):
+        new_row = list(row)
+        for c, value in enumerate(row):
+            if type(value) is TextLine and value.fits(widths[c] - padding):
+                new_row[c] = value.text
+                styles[(r, c)] = value.style
+        out.append(new_row)
+    commands: list[tuple] = []
+    for c in range(len(widths)):  # one set of commands per run of rows in a column drawn in the same style
+        r = 0
+        while r < len(rows):
+            style = styles.get((r, c))
+            if style is None:
+                r += 1
+                continue
+            end = r
+            while styles.get((end + 1, c)) is style:
+                end += 1
+            commands += [
+                ("FONT", (c, r), (c, end), style.fontName, style.fontSize, style.leading),
+                ("TEXTCOLOR", (c, r), (c, end), style.textColor),
+            ]
+            r = end + 1
+    return out, commands
 
 
 def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL_WIDTH) -> Table:
@@ -291,7 +342,9 @@ def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL
     labels are row headers."""
     rows = [[text_flowable(line.label, "label"), cell(line.value, style="value")] for line in lines]
     tagger = TableTagger(data=True, header_cols=1)
-    result = grid(rows, [width * label_share, width * (1 - label_share)], tagger=tagger)
+    widths = [width * label_share, width * (1 - label_share)]
+    cells, text_commands = one_line_cells(rows, widths, padding=0 + TABLE_RIGHT_PADDING)
+    result = grid(cells, widths, tagger=tagger)
     result.setStyle(
         table_style(
             [
@@ -299,6 +352,7 @@ def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL
                 ("TOPPADDING", (0, 0), (-1, -1), 1.2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                *text_commands,
             ]
         )
     )

@@ -130,6 +130,17 @@ class TaggedParagraph(Paragraph):
     """A Paragraph marked as its structure element: P, or H1-H3 by style, or the LBody of a list item."""
 
     chain: tuple[Node, ...] = ()
+    _wrapped_width: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab's names)
+        """The lines broken once per width: a table wraps each cell when it measures its rows, again when it draws
+        them, and again for each piece of a table split across pages, always at the cell's width. Breaking depends
+        on the width alone, so the lines of the first wrap are those of every later one."""
+        if availWidth == self._wrapped_width and getattr(self, "blPara", None) is not None:
+            return self.width, self.height
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        self._wrapped_width = availWidth
+        return size
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab's names)
         if not self.chain:  # a piece reportlab made without split() (none known): still a paragraph
