@@ -40,6 +40,7 @@ from challenges.reports.tagging import (
     list_items,
     marked,
     paragraph,
+    plain_paragraph,
 )
 
 # Page streams compressed and written as binary, not also ASCII85-encoded as text (reportlab's default): a quarter
@@ -110,7 +111,15 @@ STYLES: dict[str, ParagraphStyle] = {
 
 def p(text: object, style: str = "body") -> Flowable:
     """A paragraph of plain (user) text: escaped, never read as markup; tagged P, or H1-H3 for the heading styles."""
-    return paragraph(markup(text), STYLES[style])
+    return _paragraph(text, STYLES[style])
+
+
+def _paragraph(text: object, style: ParagraphStyle) -> TaggedParagraph:
+    """Text that needs no markup (no line break, no character for the fallback face: fonts.markup would only
+    escape it) skips reportlab's markup parser; other text is escaped and parsed."""
+    line = fonts.one_line(text)
+    made = None if line is None else plain_paragraph(line, style)
+    return made or paragraph(markup(text), style)
 
 
 def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Flowable:
@@ -150,7 +159,7 @@ class TextLine(Flowable):
 
     def _wrapped(self) -> TaggedParagraph:
         if self._paragraph is None:
-            self._paragraph = paragraph(markup(self.text), self.style)
+            self._paragraph = _paragraph(self.text, self.style)
         self._paragraph.chain = self.chain  # one element, however it is drawn
         return self._paragraph
 

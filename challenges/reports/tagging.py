@@ -29,6 +29,8 @@ from typing import Any
 import pikepdf
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Table
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaParser
 from reportlab.platypus.tables import TableRenderCB
 
 # Paragraph style name -> structure type (render.STYLES); every other style is a plain paragraph.
@@ -204,6 +206,39 @@ def paragraph(text: str, style: Any, *, bullet: str | None = None, chain: tuple[
     result = TaggedParagraph(text, style, bulletText=bullet)
     result.chain = chain or (Node(HEADING_TAGS.get(style.name, "P")),)
     return result
+
+
+def plain_paragraph(text: str, style: Any) -> TaggedParagraph | None:
+    """A paragraph of text without markup, built without reportlab's markup parser; None if the text needs it.
+
+    The parser (an HTMLParser per paragraph) was most of the cost of making a paragraph. For text with nothing to
+    parse (no line break, no &, <, >) it makes one fragment: the style's font, size and colour, holding the text with
+    its whitespace collapsed (reportlab's cleanBlockQuotedText). That fragment is made here from a copy of the one
+    the parser makes for the style, so the paragraph is the parser's (tests/reports/test_report_layout_paths.py compares them).
+    """
+    if "\n" in text or "&" in text or "<" in text or ">" in text:
+        return None
+    cleaned = cleanBlockQuotedText(text)
+    if not cleaned:
+        return None
+    fragment = _fragment(style).clone()
+    fragment.text = cleaned
+    result = TaggedParagraph(cleaned, style, frags=[fragment])
+    result.chain = (Node(HEADING_TAGS.get(style.name, "P")),)
+    return result
+
+
+_FRAGMENTS: dict[int, tuple[Any, Any]] = {}  # id(style) -> (style, the parser's fragment for it)
+
+
+def _fragment(style: Any) -> Any:
+    known = _FRAGMENTS.get(id(style))
+    if known is None or known[0] is not style:
+        parsed_style, fragments, _ = ParaParser().parse("x", style)
+        if parsed_style is not style or len(fragments) != 1:  # not met with a plain style; the parser decides
+            raise ValueError(f"paragraph style {style.name} is not a plain one")
+        known = _FRAGMENTS[id(style)] = (style, fragments[0])
+    return known[1]
 
 
 def list_items(texts: Sequence[str], style: Any, bullet: str) -> list[Flowable]:
