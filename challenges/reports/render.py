@@ -308,7 +308,9 @@ def table(
     return result
 
 
-def one_line_cells(rows: Sequence[list[Any]], widths: Sequence[float], *, padding: float) -> tuple[list[list[Any]], list[tuple]]:
+def one_line_cells(
+    rows: Sequence[list[Any]], widths: Sequence[float], *, padding: float
+) -> tuple[list[list[Any]], list[tuple]]:
     """The rows with each TextLine that fits its column as a plain string, and the style commands that draw those
     strings in the TextLine's own font, size, leading and colour.
 

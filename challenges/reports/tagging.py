@@ -214,7 +214,8 @@ def plain_paragraph(text: str, style: Any) -> TaggedParagraph | None:
     The parser (an HTMLParser per paragraph) was most of the cost of making a paragraph. For text with nothing to
     parse (no line break, no &, <, >) it makes one fragment: the style's font, size and colour, holding the text with
     its whitespace collapsed (reportlab's cleanBlockQuotedText). That fragment is made here from a copy of the one
-    the parser makes for the style, so the paragraph is the parser's (tests/reports/test_report_layout_paths.py compares them).
+    the parser makes for the style, so the paragraph is the parser's (tests/reports/test_report_layout_paths.py
+    compares them).
     """
     if "\n" in text or "&" in text or "<" in text or ">" in text:
         return None
