@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/page_latency.py --db sqlite-small=URL --db sqlite-large=URL [--rounds 4 --runs 8]
      [--page "patient search" ...]
-     .venv/bin/python bench/page_latency.py --reports --db sqlite-small=URL [--runs 15]
+     .venv/bin/python bench/page_latency.py --reports --db sqlite-small=URL [--runs 15]  (CPU time, see report_figures)
 
 Each database gets its own worker process (Django is configured once per process); the parent runs the rounds in
 turn on each worker, so background load on the machine falls on both data sets alike. A worker signs in as the demo
@@ -193,11 +193,25 @@ def _read(proc: subprocess.Popen[str]) -> str:
 
 
 def report_figures(database_url: str, runs: int) -> dict[str, Any]:
-    """Median time to build (snapshot + PDF) the 7-step and a 30-step/200-finding report, and the floor of each."""
+    """CPU time (time.process_time, this process only: steadier than wall time on a shared machine) to build the
+    7-step and a 30-step/200-finding report, snapshot and render apart, and the floor of each: the medians of `runs`
+    rounds, each round timing the snapshot, the render, the floor and the render without the structure tree and
+    PDF/A pass (archival.finish) one after the other, so background load falls on all four alike."""
     django_setup(database_url)
+    from unittest import mock
+
     from challenges.models import Challenge
+    from challenges.reports import archival, fonts
     from challenges.reports.build_challenge import challenge_report
     from challenges.reports.render_challenge import render_challenge_report
+
+    def render(snapshot: Any) -> None:
+        fonts.string_width.cache_clear()  # a first render: no cell text measured by an earlier round
+        render_challenge_report(snapshot)
+
+    def untagged(snapshot: Any) -> None:
+        with mock.patch.object(archival, "finish", lambda pdf, structure: pdf):
+            render(snapshot)
 
     cases = {
         "7-step": Challenge.objects.get(indication__startswith="[demo-failed]"),
@@ -206,29 +220,41 @@ def report_figures(database_url: str, runs: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, challenge in cases.items():
         snapshot = challenge_report(challenge)
-        report = _median(lambda c=challenge: render_challenge_report(challenge_report(c)), runs)
-        build = _median(lambda c=challenge: challenge_report(c), runs)
-        floor = _median(lambda s=snapshot: bare_table_pdf(s), runs)
+        times = _interleaved(
+            {
+                "snapshot_ms": lambda c=challenge: challenge_report(c),
+                "render_ms": lambda s=snapshot: render(s),
+                "floor_ms": lambda s=snapshot: bare_table_pdf(s),
+                "untagged_render_ms": lambda s=snapshot: untagged(s),
+            },
+            runs,
+        )
+        report = times["snapshot_ms"] + times["render_ms"]
         results[name] = {
+            **times,
             "report_ms": report,
-            "snapshot_ms": build,
-            "floor_ms": floor,
-            "ratio": report / floor,
+            "ratio": report / times["floor_ms"],
+            "render_ratio": times["render_ms"] / times["floor_ms"],
+            "untagged_ratio": times["untagged_render_ms"] / times["floor_ms"],
             "cells": _cells(snapshot),
+            "measure": f"CPU time, median of {runs} interleaved rounds",
         }
     return results
 
 
-def _median(action: Callable[[], object], runs: int) -> float:
+def _interleaved(actions: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
+    """The median CPU time of each action in ms, over `runs` rounds that run every action once, in turn."""
     import statistics
 
-    action()  # warm-up: fonts, first queries
-    times = []
+    for action in actions.values():
+        action()  # warm-up: fonts, first queries
+    times: dict[str, list[float]] = {name: [] for name in actions}
     for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for name, action in actions.items():
+            start = time.process_time()
+            action()
+            times[name].append((time.process_time() - start) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def _rows(snapshot: Any) -> list[list[str]]:
@@ -399,6 +425,10 @@ def _long_challenge() -> Any:
     return challenge
 
 
+def _load() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", action="append", default=[], metavar="LABEL=URL", help="a bench database (repeat)")
@@ -419,11 +449,13 @@ def main() -> None:
         for key, value in bench_env(url).items():
             os.environ[key] = value
         result: dict[str, Any] = report_figures(url, args.runs)
+        print(f"CPU time (time.process_time), median of {args.runs} interleaved rounds; load average {_load()}")
         for name, figures in result.items():
             print(
-                f"report {name:24} {figures['report_ms']:7.1f} ms (snapshot {figures['snapshot_ms']:.1f} ms), "
-                f"floor {figures['floor_ms']:6.1f} ms "
-                f"({figures['cells']} cells): {figures['ratio']:.2f}x"
+                f"report {name:24} {figures['report_ms']:7.1f} ms (snapshot {figures['snapshot_ms']:.1f} + render "
+                f"{figures['render_ms']:.1f} ms), floor {figures['floor_ms']:6.1f} ms ({figures['cells']} cells): "
+                f"{figures['ratio']:.2f}x; render alone {figures['render_ratio']:.2f}x, render without the structure "
+                f"tree and PDF/A pass {figures['untagged_ratio']:.2f}x"
             )
     else:
         result = measure(databases, rounds=args.rounds, runs=args.runs, names=names)

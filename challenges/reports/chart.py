@@ -4,7 +4,9 @@ grey). A line joins only readings taken close together; across a longer gap the 
 nothing was measured there (clinical review R3).
 
 Drawn with reportlab.graphics primitives (lines, polylines, markers) rather than the LinePlot widget: the widget
-expands into some 1,800 validated nodes for a 7-dose challenge and took half the report's render time.
+expands into some 1,800 validated nodes for a 7-dose challenge and took half the report's render time. The shapes
+are then drawn straight onto the canvas (ChartDrawing), not through reportlab's node renderer, which saves and
+restores the graphics state and re-applies every style around each marker.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfgen.canvas import Canvas
 
 from challenges.reports import fonts
 from challenges.reports.render import ACCENT, INK, MUTED, RULE, SMALL_SIZE
@@ -74,7 +77,7 @@ def vitals_drawing(chart: VitalsChart, width: float) -> Drawing:
     def x_of(minute: float) -> float:
         return LEFT + (minute - x_min) / (x_max - x_min) * plot_width
 
-    drawing = Drawing(
+    drawing = ChartDrawing(
         width,
         BOTTOM + BOTTOM_HEIGHT + GAP + TOP_HEIGHT + TOP,
         initialFontName=fonts.REGULAR,
@@ -94,6 +97,107 @@ def vitals_drawing(chart: VitalsChart, width: float) -> Drawing:
     _dose_marks(drawing, chart, x_of, top_y + TOP_HEIGHT)
     _legend(drawing, chart, LEFT + plot_width + 10, top_y + TOP_HEIGHT)
     return drawing
+
+
+class ChartDrawing(Drawing):
+    """The chart's Drawing, drawn by _Pen in one graphics state: a colour, width, dash or font is set when it
+    changes, not around every shape. The picture is the node renderer's (same operators, same order)."""
+
+    def draw(self, showBoundary: Any = None) -> None:  # noqa: N803 (reportlab's name)
+        pen = _Pen(self.canv)
+        self.canv.setLineCap(0)  # the node renderer's defaults (reportlab.graphics.shapes.STATE_DEFAULTS)
+        self.canv.setLineJoin(0)
+        pen.draw(self.contents)
+
+
+_UNSET: Any = object()
+
+
+class _Pen:
+    """Draws the shapes the chart uses (lines, polylines, rectangles, circles, polygons, strings, plain groups)."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self._stroke: Any = _UNSET
+        self._fill: Any = _UNSET
+        self._width: Any = _UNSET
+        self._dash: Any = _UNSET
+        self._font: Any = _UNSET
+
+    def draw(self, shapes: Iterable[Any]) -> None:
+        for shape in shapes:
+            kind = type(shape)
+            if kind is Line:
+                if self._set_stroke(shape):
+                    self.canvas.line(shape.x1, shape.y1, shape.x2, shape.y2)
+            elif kind is String:
+                self._string(shape)
+            elif kind is PolyLine:
+                if self._set_stroke(shape):
+                    self.canvas.drawPath(self._path(shape.points, close=False), stroke=1, fill=0)
+            elif kind is Rect:
+                stroke, fill = self._set_stroke(shape), self._set_fill(shape)
+                self.canvas.rect(shape.x, shape.y, shape.width, shape.height, stroke=stroke, fill=fill)
+            elif kind is Circle:
+                stroke, fill = self._set_stroke(shape), self._set_fill(shape)
+                self.canvas.circle(shape.cx, shape.cy, shape.r, stroke=stroke, fill=fill)
+            elif kind is Polygon:
+                stroke, fill = self._set_stroke(shape), self._set_fill(shape)
+                self.canvas.drawPath(self._path(shape.points, close=True), stroke=stroke, fill=fill)
+            elif kind is Group and tuple(shape.transform) == (1, 0, 0, 1, 0, 0):
+                self.draw(shape.contents)
+            else:
+                raise TypeError(f"the chart does not draw {kind.__name__}")
+
+    def _path(self, points: Sequence[float], *, close: bool) -> Any:
+        path = self.canvas.beginPath()
+        path.moveTo(points[0], points[1])
+        for i in range(2, len(points), 2):
+            path.lineTo(points[i], points[i + 1])
+        if close:
+            path.close()
+        return path
+
+    def _set_stroke(self, shape: Any) -> int:
+        colour = shape.strokeColor
+        if colour is None:
+            return 0
+        if colour is not self._stroke:
+            self.canvas.setStrokeColor(colour)
+            self._stroke = colour
+        if shape.strokeWidth != self._width:
+            self.canvas.setLineWidth(shape.strokeWidth)
+            self._width = shape.strokeWidth
+        dash = shape.strokeDashArray
+        if dash != self._dash:
+            if dash:
+                self.canvas.setDash(dash, 0)
+            else:
+                self.canvas.setDash()
+            self._dash = dash
+        return 1
+
+    def _set_fill(self, shape: Any) -> int:
+        colour = shape.fillColor
+        if colour is None:
+            return 0
+        if colour is not self._fill:
+            self.canvas.setFillColor(colour)
+            self._fill = colour
+        return 1
+
+    def _string(self, shape: String) -> None:
+        if not self._set_fill(shape):
+            return
+        font = (shape.fontName, shape.fontSize)
+        if font != self._font:
+            self.canvas.setFont(*font)
+            self._font = font
+        x = shape.x
+        if shape.textAnchor in ("middle", "end"):
+            width = fonts.string_width(shape.text, shape.fontName, shape.fontSize)
+            x -= width / 2 if shape.textAnchor == "middle" else width
+        self.canvas.drawString(x, shape.y, shape.text)
 
 
 def joined_runs(points: Sequence[Point], max_gap: int = MAX_JOINED_GAP_MINUTES) -> list[tuple[Point, ...]]:

@@ -24,6 +24,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.tables import CellStyle
 
 from challenges.reports import archival, fonts
 from challenges.reports.fonts import markup
@@ -40,6 +41,7 @@ from challenges.reports.tagging import (
     list_items,
     marked,
     paragraph,
+    plain_paragraph,
 )
 
 # Page streams compressed and written as binary, not also ASCII85-encoded as text (reportlab's default): a quarter
@@ -55,6 +57,7 @@ HEADER_Y = 12 * mm  # running header baseline, from the top edge
 FOOTER_Y = 9 * mm  # footer baseline, from the bottom edge
 LABEL_WIDTH = 0.32  # share of the width taken by labels in label/value blocks
 KEEP_WITH_HEADING = 32 * mm  # a section heading starts a new page unless this much room is left under it
+TABLE_RIGHT_PADDING = 6  # reportlab's default cell padding, where a table does not set its own
 WATERMARK_SIZE = 64
 WATERMARK_ANGLE = 45
 
@@ -109,7 +112,15 @@ STYLES: dict[str, ParagraphStyle] = {
 
 def p(text: object, style: str = "body") -> Flowable:
     """A paragraph of plain (user) text: escaped, never read as markup; tagged P, or H1-H3 for the heading styles."""
-    return paragraph(markup(text), STYLES[style])
+    return _paragraph(text, STYLES[style])
+
+
+def _paragraph(text: object, style: ParagraphStyle) -> TaggedParagraph:
+    """Text that needs no markup (no line break, no character for the fallback face: fonts.markup would only
+    escape it) skips reportlab's markup parser; other text is escaped and parsed."""
+    line = fonts.one_line(text)
+    made = None if line is None else plain_paragraph(line, style)
+    return made or paragraph(markup(text), style)
 
 
 def rich(parts: Sequence[tuple[str, object]], style: str = "body") -> Flowable:
@@ -136,9 +147,20 @@ class TextLine(Flowable):
         self._paragraph: TaggedParagraph | None = None
         self.chain = (Node(HEADING_TAGS.get(style.name, "P")),)  # its structure element (tagging.py)
 
+    def fits(self, width: float) -> bool:
+        """Whether it is drawn as one line in `width`: left-aligned, no space around it, and not wider."""
+        style = self.style
+        return (
+            self._paragraph is None
+            and self.text_width <= width
+            and style.alignment != TA_RIGHT
+            and not style.spaceBefore
+            and not style.spaceAfter
+        )
+
     def _wrapped(self) -> TaggedParagraph:
         if self._paragraph is None:
-            self._paragraph = paragraph(markup(self.text), self.style)
+            self._paragraph = _paragraph(self.text, self.style)
         self._paragraph.chain = self.chain  # one element, however it is drawn
         return self._paragraph
 
@@ -224,14 +246,22 @@ def figure(drawing: Flowable, alt: str) -> Flowable:
 
 
 def grid(
-    rows: Sequence[list[Any]], col_widths: Sequence[float], *, tagger: TableTagger | None = None, **options: Any
+    rows: Sequence[list[Any]],
+    col_widths: Sequence[float],
+    *,
+    tagger: TableTagger | None = None,
+    cells: dict[str, Any] | None = None,
+    **options: Any,
 ) -> Table:
     """A reportlab Table whose rows, and the text inside a row, split across pages.
 
     A row taller than the space left continues on the next page (splitInRow), so no length of ordinary text in a
     cell can make a report fail with a LayoutError. Tagged as layout (its content belongs to the enclosing
-    element) unless a data table's `tagger` is given.
+    element) unless a data table's `tagger` is given. `cells`: what every cell has unless a style command says
+    otherwise (CellStyle attributes: fontname, fontsize, valign, topPadding...).
     """
+    if cells is not None:
+        options["cellStyles"] = _cell_styles(len(rows), len(col_widths), cells)
     return TaggedTable(
         rows,
         colWidths=list(col_widths),
@@ -241,6 +271,25 @@ def grid(
         renderCB=tagger or TableTagger(data=False),
         **options,
     )
+
+
+def _cell_styles(rows: int, columns: int, cells: dict[str, Any]) -> list[list[CellStyle]]:
+    """Each cell's CellStyle, whose class holds what every cell of the table has: the same as a style command over
+    the whole table (("VALIGN", (0, 0), (-1, -1), "TOP")...), without setting it on every cell, which in a
+    200-row table was a fifth of making its flowables."""
+    kind = _cell_style_class(tuple(sorted(cells.items())))
+    return [[kind(repr((i, j))) for j in range(columns)] for i in range(rows)]
+
+
+@functools.cache
+def _cell_style_class(defaults: tuple[tuple[str, Any], ...]) -> type[CellStyle]:
+    for name, _ in defaults:
+        if not hasattr(CellStyle, name):
+            raise AttributeError(f"a table cell has no {name}")
+    return type("ReportCellStyle", (CellStyle,), dict(defaults))
+
+
+TABLE_FONT = {"fontname": fonts.REGULAR, "fontsize": TABLE_SIZE}  # a Table's own default is Helvetica, not embedded
 
 
 def table_style(commands: Sequence[tuple]) -> TableStyle:
@@ -270,20 +319,64 @@ def table(
     heights = None if row_height is None else [None] + [row_height] * len(body)
     widths = [width * c.share / shares for c in columns]
     tagger = TableTagger(data=True, header_rows=1)
-    result = grid([header, *body], widths, tagger=tagger, rowHeights=heights, repeatRows=1)
+    cells, text_commands = one_line_cells([header, *body], widths, padding=3 + 3)
+    every_cell = {
+        **TABLE_FONT,
+        "valign": "TOP",
+        "topPadding": 2,
+        "bottomPadding": 2.5,
+        "leftPadding": 3,
+        "rightPadding": 3,
+    }
+    result = grid(cells, widths, tagger=tagger, cells=every_cell, rowHeights=heights, repeatRows=1)
     commands: list[tuple] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
     commands += [("BACKGROUND", (0, i), (-1, i), ZEBRA_FILL) for i in range(2, len(body) + 1, 2)]
-    result.setStyle(table_style(commands))
+    result.setStyle(TableStyle(commands + text_commands))
     return result
+
+
+def one_line_cells(
+    rows: Sequence[list[Any]], widths: Sequence[float], *, padding: float
+) -> tuple[list[list[Any]], list[tuple]]:
+    """The rows with each TextLine that fits its column as a plain string, and the style commands that draw those
+    strings in the TextLine's own font, size, leading and colour.
+
+    A Table draws a string cell itself, with one text operator; a flowable cell is measured, wrapped and drawn in a
+    state of its own (save, translate, restore), which made cells most of a long report's drawing time. The string
+    sits where the TextLine would (top padding + font size below the row's top) and its row is as high (one
+    leading), and the table's tagger marks it as the cell's content as it marks a TextLine (tagging.TableTagger),
+    so the page and its structure tree are unchanged. `padding` is the cell's left plus right padding.
+    """
+    out: list[list[Any]] = []
+    styles: dict[tuple[int, int], ParagraphStyle] = {}
+    for r, row in enumerate(rows):
+        new_row = list(row)
+        for c, value in enumerate(row):
+            if type(value) is TextLine and value.fits(widths[c] - padding):
+                new_row[c] = value.text
+                styles[(r, c)] = value.style
+        out.append(new_row)
+    commands: list[tuple] = []
+    for c in range(len(widths)):  # one set of commands per run of rows in a column drawn in the same style
+        r = 0
+        while r < len(rows):
+            style = styles.get((r, c))
+            if style is None:
+                r += 1
+                continue
+            end = r
+            while styles.get((end + 1, c)) is style:
+                end += 1
+            commands += [
+                ("FONT", (c, r), (c, end), style.fontName, style.fontSize, style.leading),
+                ("TEXTCOLOR", (c, r), (c, end), style.textColor),
+            ]
+            r = end + 1
+    return out, commands
 
 
 def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL_WIDTH) -> Table:
@@ -291,17 +384,11 @@ def label_values(lines: Sequence[Line], width: float, label_share: float = LABEL
     labels are row headers."""
     rows = [[text_flowable(line.label, "label"), cell(line.value, style="value")] for line in lines]
     tagger = TableTagger(data=True, header_cols=1)
-    result = grid(rows, [width * label_share, width * (1 - label_share)], tagger=tagger)
-    result.setStyle(
-        table_style(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
+    widths = [width * label_share, width * (1 - label_share)]
+    cells, text_commands = one_line_cells(rows, widths, padding=0 + TABLE_RIGHT_PADDING)
+    every_cell = {**TABLE_FONT, "valign": "TOP", "topPadding": 1.2, "bottomPadding": 1.2, "leftPadding": 0}
+    result = grid(cells, widths, tagger=tagger, cells=every_cell)
+    result.setStyle(TableStyle(text_commands))
     return result
 
 

@@ -29,6 +29,8 @@ from typing import Any
 import pikepdf
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Table
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaParser
 from reportlab.platypus.tables import TableRenderCB
 
 # Paragraph style name -> structure type (render.STYLES); every other style is a plain paragraph.
@@ -130,6 +132,17 @@ class TaggedParagraph(Paragraph):
     """A Paragraph marked as its structure element: P, or H1-H3 by style, or the LBody of a list item."""
 
     chain: tuple[Node, ...] = ()
+    _wrapped_width: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab's names)
+        """The lines broken once per width: a table wraps each cell when it measures its rows, again when it draws
+        them, and again for each piece of a table split across pages, always at the cell's width. Breaking depends
+        on the width alone, so the lines of the first wrap are those of every later one."""
+        if availWidth == self._wrapped_width and getattr(self, "blPara", None) is not None:
+            return self.width, self.height
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        self._wrapped_width = availWidth
+        return size
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab's names)
         if not self.chain:  # a piece reportlab made without split() (none known): still a paragraph
@@ -193,6 +206,40 @@ def paragraph(text: str, style: Any, *, bullet: str | None = None, chain: tuple[
     result = TaggedParagraph(text, style, bulletText=bullet)
     result.chain = chain or (Node(HEADING_TAGS.get(style.name, "P")),)
     return result
+
+
+def plain_paragraph(text: str, style: Any) -> TaggedParagraph | None:
+    """A paragraph of text without markup, built without reportlab's markup parser; None if the text needs it.
+
+    The parser (an HTMLParser per paragraph) was most of the cost of making a paragraph. For text with nothing to
+    parse (no line break, no &, <, >) it makes one fragment: the style's font, size and colour, holding the text with
+    its whitespace collapsed (reportlab's cleanBlockQuotedText). That fragment is made here from a copy of the one
+    the parser makes for the style, so the paragraph is the parser's (tests/reports/test_report_layout_paths.py
+    compares them).
+    """
+    if "\n" in text or "&" in text or "<" in text or ">" in text:
+        return None
+    cleaned = cleanBlockQuotedText(text)
+    if not cleaned:
+        return None
+    fragment = _fragment(style).clone()
+    fragment.text = cleaned
+    result = TaggedParagraph(cleaned, style, frags=[fragment])
+    result.chain = (Node(HEADING_TAGS.get(style.name, "P")),)
+    return result
+
+
+_FRAGMENTS: dict[int, tuple[Any, Any]] = {}  # id(style) -> (style, the parser's fragment for it)
+
+
+def _fragment(style: Any) -> Any:
+    known = _FRAGMENTS.get(id(style))
+    if known is None or known[0] is not style:
+        parsed_style, fragments, _ = ParaParser().parse("x", style)
+        if parsed_style is not style or len(fragments) != 1:  # not met with a plain style; the parser decides
+            raise ValueError(f"paragraph style {style.name} is not a plain one")
+        known = _FRAGMENTS[id(style)] = (style, fragments[0])
+    return known[1]
 
 
 def list_items(texts: Sequence[str], style: Any, bullet: str) -> list[Flowable]:
