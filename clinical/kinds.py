@@ -10,7 +10,7 @@ from typing import Any
 
 from clinical.checklist import default_item_codes
 from clinical.stopping import StopRules, default_rules
-from clinical.washout import DEFAULT_WASHOUT, WashoutRule, rules_to_data
+from clinical.washout_rules import DEFAULT_WASHOUT, WashoutRule, rules_to_data
 
 MINUTE = 1
 HOUR = 60

@@ -46,9 +46,11 @@ from clinical import (
     run_rules,
     stopping,
     washout,
+    washout_rules,
 )
 from clinical import food_lot as food_lot_rules
 from clinical import onset as onset_rules
+from clinical import washout_decisions as washout_decision_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
 from patients.models import Patient
@@ -240,7 +242,7 @@ def booking_conflicts(
     zone = patient.clinic.tzinfo
     return washout.check_washout(
         medications=_medications(patient),
-        rules=washout.rules_from_data(protocol.washout_rules),
+        rules=washout_rules.rules_from_data(protocol.washout_rules),
         challenge_start=scheduled_at.astimezone(zone),
         diagnostic=KINDS[protocol.kind].diagnostic,
         premedication=[
@@ -267,11 +269,11 @@ def washout_conflicts(challenge: Challenge) -> list[washout.Conflict]:
     return booking_conflicts(challenge.patient, challenge.protocol, challenge.scheduled_at, now=now)
 
 
-def washout_decisions(challenge: Challenge) -> list[washout.Decision]:
+def washout_decisions(challenge: Challenge) -> list[washout_decision_rules.Decision]:
     """What was decided about the medication conflicts, oldest first, without decisions entered in error."""
     zone = challenge.clinic.tzinfo
     return [
-        washout.Decision(
+        washout_decision_rules.Decision(
             medication_id=d.medication_id,
             action=d.action,
             by=d.decided_by.display_name,
@@ -285,17 +287,17 @@ def washout_decisions(challenge: Challenge) -> list[washout.Decision]:
     ]
 
 
-def washout_review(challenge: Challenge) -> list[washout.Reviewed]:
-    """Each medication conflict with what was decided about it (clinical.washout.review)."""
+def washout_review(challenge: Challenge) -> list[washout_decision_rules.Reviewed]:
+    """Each medication conflict with what was decided about it (clinical.washout_decisions.review)."""
     start = challenge.scheduled_at.astimezone(challenge.clinic.tzinfo)
-    return washout.review(washout_conflicts(challenge), washout_decisions(challenge), start)
+    return washout_decision_rules.review(washout_conflicts(challenge), washout_decisions(challenge), start)
 
 
-def first_dose_refusal(challenge: Challenge) -> washout.Refusal | None:
+def first_dose_refusal(challenge: Challenge) -> washout_decision_rules.Refusal | None:
     """Why the first dose must wait for a medication decision, if it must (later doses are not held back)."""
     if valid_doses(challenge):
         return None
-    return washout.first_dose_refusal(washout_review(challenge))
+    return washout_decision_rules.first_dose_refusal(washout_review(challenge))
 
 
 # --- premedication -------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from challenges.library.facts import (
     protocol_steps,
 )  # reads; imported here by library.views too
 from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
-from clinical import step_checks, stopping, washout
+from clinical import step_checks, stopping, washout_rules
 from clinical.checklist import ITEMS
 from clinical.errors import DomainError
 from clinical.kinds import KINDS
@@ -134,8 +134,8 @@ def _rule_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     except stopping.StopRuleError as exc:
         issues.append(step_checks.StepIssue("error", "stop_rules", exc.message, None))
     try:
-        washout.rules_from_data(draft.washout_rules)
-    except washout.WashoutError as exc:
+        washout_rules.rules_from_data(draft.washout_rules)
+    except washout_rules.WashoutError as exc:
         issues.append(step_checks.StepIssue("error", "washout_rules", exc.message, None))
     if any(hours <= 0 for hours in draft.follow_up_hours):
         issues.append(
