@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinical.checklist import default_item_codes
-from clinical.stopping import StopRules, default_rules
+from clinical.stop_rules import StopRules, default_rules
 from clinical.washout_rules import DEFAULT_WASHOUT, WashoutRule, rules_to_data
 
 MINUTE = 1

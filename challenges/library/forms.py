@@ -34,7 +34,7 @@ from clinical.plan import (
     household_amount,
     with_household_amounts,
 )
-from clinical.stopping import StopRuleError, StopRules
+from clinical.stop_rules import StopRuleError, StopRules
 from clinical.units import QuantityError, format_quantity, parse_decimal
 from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
 from patients.models import MedicationClass

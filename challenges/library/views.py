@@ -50,7 +50,7 @@ from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.display import amount_text
 from clinical.durations import format_hours, format_minutes
 from clinical.kinds import kind_defaults
-from clinical.stopping import StopRuleError, StopRules
+from clinical.stop_rules import StopRuleError, StopRules
 from clinical.units import QuantityError
 from clinics.access import require_allergist, require_clinic_staff, staff_clinic
 from clinics.http import AuthenticatedHttpRequest

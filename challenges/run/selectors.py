@@ -45,7 +45,7 @@ from clinical import (
     observation,
     outcome,
     run_rules,
-    stopping,
+    stop_rules,
     washout,
     washout_decisions,
 )
@@ -291,7 +291,7 @@ class RunState:
     placebo_doses: int  # placebo doses added to the active series of a blinded challenge (clinical.blinding)
     due_at: datetime | None
     open_alert: StopAlert | None
-    notices: list[stopping.RuleHit]  # observe / advisory: shown, never block the next dose
+    notices: list[stop_rules.RuleHit]  # observe / advisory: shown, never block the next dose
     conflicts: list[washout_decisions.Reviewed]  # each medication conflict with what was decided about it
     medication_decisions_open: bool  # before the first dose: decisions can still be recorded
     first_dose_refusal: washout_decisions.Refusal | None  # why the first dose must wait for a medication decision
