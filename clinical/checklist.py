@@ -34,7 +34,7 @@ class ChecklistItem:
     objective: bool
     anchors: tuple[str, str, str]
     # Redness round the mouth or where the food touched the skin: watched ("observe"), never a stop sign on its own
-    # (clinical.stopping tiers).
+    # (clinical.stop_rules tiers).
     contact_only: bool = False
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinical.checklist import default_item_codes
-from clinical.stopping import StopRules, default_rules
-from clinical.washout import DEFAULT_WASHOUT, WashoutRule, rules_to_data
+from clinical.stop_rules import StopRules, default_rules
+from clinical.washout_rules import DEFAULT_WASHOUT, WashoutRule, rules_to_data
 
 MINUTE = 1
 HOUR = 60

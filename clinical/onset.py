@@ -110,7 +110,7 @@ def reaction_findings(
     """(item, severity) of the findings that belong to the reaction, for its grade (clinical review G5).
 
     A finding belongs when it was seen at or after the onset, after an active dose, and is worse than the item's
-    baseline (its worst grade before the first dose), the convention of clinical.stopping.
+    baseline (its worst grade before the first dose), the convention of clinical.stop_observations.
     """
     first_dose = min((d.given_at for d in doses), default=None)
     baseline: dict[str, int] = {}

@@ -15,9 +15,10 @@ Every medication falls into one kind of conflict, each with its own action (docs
   inhibitors, NSAIDs (a cofactor).
 - continues by design: on a non-diagnostic (MCAS/home) protocol, the classes its premedication gives on purpose.
 
-Wash-out times are protocol data (seeded from DEFAULT_WASHOUT; a rule can name a class, a class by route, or one
-drug). What was decided about a conflict (a stop date confirmed, an override, a risk review) comes in as Decision
-values; `review` lays them over the conflicts, and `first_dose_refusal` says whether the first dose may be given.
+Wash-out times are protocol data (clinical.washout_rules: seeded from DEFAULT_WASHOUT; a rule can name a class, a
+class by route, or one drug). This module holds what each medicine means and `check_washout`, which finds the
+conflicts for one challenge, with the date arithmetic behind a stop-by date and an earliest start. What was decided
+about a conflict (a stop date confirmed, an override, a risk review) is clinical.washout_decisions.
 """
 
 from __future__ import annotations
@@ -27,39 +28,18 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from clinical import premedication as premedication_rules
 from clinical.dates import format_day, format_when
 from clinical.durations import format_hours
-from clinical.errors import DomainError
-
-MED_CLASS_LABELS: dict[str, str] = {
-    "h1_antihistamine": "H1 antihistamine",
-    "h2_blocker": "H2 blocker",
-    "leukotriene_antagonist": "leukotriene antagonist",
-    "mast_cell_stabiliser": "mast-cell stabiliser",
-    "tricyclic_antidepressant": "tricyclic antidepressant",
-    "biologic": "long-acting biologic",
-    "beta_blocker": "beta-blocker",
-    "ace_inhibitor": "ACE inhibitor",
-    "nsaid": "NSAID",
-    "ppi": "proton-pump inhibitor",
-    "systemic_steroid": "systemic steroid",
-    "other": "other",
-}
-MED_CLASSES: tuple[str, ...] = tuple(MED_CLASS_LABELS)
-
-# How a medicine is taken; a wash-out rule may name one (antihistamine eye drops and nasal sprays differ from
-# tablets, docs/clinical-sources.md §5.1). The codes match patients.models.MedicationRoute.
-ROUTE_LABELS: dict[str, str] = {
-    "oral": "by mouth",
-    "nasal": "nasal spray",
-    "eye": "eye drops",
-    "skin": "on the skin",
-    "inhaled": "inhaled",
-    "injection": "injection",
-}
+from clinical.washout_rules import (
+    MED_CLASS_LABELS,
+    ROUTE_LABELS,
+    WashoutError,
+    WashoutRule,
+    check_med_class,
+    check_route,
+)
 
 # Mediator blockers, mast-cell stabilisers, steroids and anti-IgE can hide a reaction, so a diagnostic challenge
 # taken on them may read falsely negative; in MCAS some are given on purpose (docs/clinical-sources.md §5.1, 5.3).
@@ -77,10 +57,6 @@ MASKING_CLASSES: frozenset[str] = frozenset(
 RISK_CLASSES: frozenset[str] = frozenset({"beta_blocker", "ace_inhibitor"})
 # Patient conditions (patients.models.Condition codes) that change what a medicine means.
 ASTHMA, MCAS = "asthma", "mcas"
-
-# A sanity bound on rule data: a year, so a biologic can be deferred by months (the old 90-day cap could not say
-# that, clinical review W4). [project choice]
-MAX_WASHOUT_HOURS = 365 * 24
 
 BLOCK, WARN, INFO = "block", "warn", "info"
 
@@ -136,162 +112,6 @@ ACTIONS_FOR_KIND: dict[str, frozenset[str]] = {
 CLEARING_ACTIONS = frozenset({STOP_CONFIRMED, OVERRIDDEN, PROCEED, ACCEPT_LIMITATION})
 
 
-class WashoutError(DomainError):
-    """Bad wash-out rule data, medication or decision."""
-
-
-def _check_med_class(med_class: object) -> None:
-    """Reject a medication class that is not one of the shared codes."""
-    if med_class not in MED_CLASS_LABELS:
-        raise WashoutError(f"Unknown medication class: {med_class!r}.", code="unknown_class")
-
-
-def _check_route(route: object, *, blank: bool) -> None:
-    if route not in ROUTE_LABELS and not (blank and route == ""):
-        raise WashoutError(f"Unknown route: {route!r}.", code="unknown_route")
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free text, for matching a drug's name: "Cétirizine 10 mg" -> "cetirizine 10 mg"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-_DRUG_NAME = re.compile(r"[a-z][a-z -]*[a-z]")
-
-
-@dataclass(frozen=True)
-class WashoutRule:
-    """Stop this medication this many hours before a diagnostic challenge (0 = keep taking it).
-
-    A rule names a class, and may narrow it to one route ("eye") and/or one drug ("loratadine", matched as a whole
-    word in the medication's name). For a medication the most specific rule wins: route before drug before the
-    class alone; among equally specific rules the longest (the cautious choice).
-    """
-
-    med_class: str
-    hours: int
-    note: str = ""
-    source: str = ""
-    drug: str = ""
-    route: str = ""
-
-    def __post_init__(self) -> None:
-        _check_med_class(self.med_class)
-        if isinstance(self.hours, bool) or not isinstance(self.hours, int):
-            raise WashoutError(f"Hours for {self.med_class} must be a whole number.", code="bad_type")
-        if not 0 <= self.hours <= MAX_WASHOUT_HOURS:
-            raise WashoutError(
-                f"Hours for {self.med_class} must be 0 to {MAX_WASHOUT_HOURS} (365 days), not {self.hours}.",
-                code="bad_hours",
-            )
-        if not all(isinstance(value, str) for value in (self.note, self.source, self.drug, self.route)):
-            raise WashoutError(f"Note, source, drug and route for {self.med_class} must be text.", code="bad_type")
-        if self.drug and not _DRUG_NAME.fullmatch(self.drug):
-            raise WashoutError(
-                f"A drug in a wash-out rule is a lower-case generic name, not {self.drug!r}.", code="bad_drug"
-            )
-        _check_route(self.route, blank=True)
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.med_class, self.route, self.drug)
-
-    @property
-    def label(self) -> str:
-        """ "H1 antihistamine", "H1 antihistamine: eye drops", "H1 antihistamine: loratadine, by mouth"."""
-        detail = ", ".join(part for part in (self.drug, ROUTE_LABELS.get(self.route, "")) if part)
-        return f"{MED_CLASS_LABELS[self.med_class]}: {detail}" if detail else MED_CLASS_LABELS[self.med_class]
-
-    def matches(self, med: Medication) -> bool:
-        if med.med_class != self.med_class or (self.route and self.route != med.route):
-            return False
-        return not self.drug or re.search(rf"\b{re.escape(self.drug)}\b", fold(med.name)) is not None
-
-
-_UPMC = "UPMC Children's Hospital of Pittsburgh food challenge page"
-_LATITUDE = "Latitude Food Allergy Care, oral food challenge preparation page"
-_CHECKLIST = "allergyguide pre-challenge checklist (none in the past 24 h)"
-
-# Seeded defaults, docs/clinical-sources.md §5.1. Per-drug values come from the one source that gives them per drug
-# (UPMC); where another per-drug statement disagrees (cetirizine, hydroxyzine) the drug keeps the class value, the
-# longer one. Beta-blockers and ACE inhibitors have no rule: they are risk factors, never washed out. Mast-cell
-# stabilisers, tricyclic antidepressants and biologics have none either: no source gives a time, so on a
-# diagnostic challenge the allergist decides.
-DEFAULT_WASHOUT: tuple[WashoutRule, ...] = (
-    WashoutRule(
-        "h1_antihistamine",
-        7 * 24,
-        note="All oral antihistamines 7 days. Sources range from 3 to 10 days; per-drug rules below.",
-        source="Children's Mercy Kansas City OFC page (7 days); BMC Pediatrics 2020, Table 1 (3-10 days)",
-    ),
-    WashoutRule("h1_antihistamine", 3 * 24, drug="diphenhydramine", route="oral", source=f"{_UPMC} (3 days)"),
-    WashoutRule("h1_antihistamine", 3 * 24, drug="fexofenadine", route="oral", source=f"{_UPMC} (3 days)"),
-    WashoutRule("h1_antihistamine", 3 * 24, drug="cyproheptadine", route="oral", source=f"{_UPMC} (3 days)"),
-    WashoutRule("h1_antihistamine", 7 * 24, drug="loratadine", route="oral", source=f"{_UPMC} (7 days)"),
-    WashoutRule("h1_antihistamine", 5 * 24, route="nasal", source=f"{_LATITUDE} (antihistamine nasal sprays 5 days)"),
-    WashoutRule("h1_antihistamine", 2 * 24, route="eye", source=f"{_LATITUDE} (antihistamine eye drops 2 days)"),
-    WashoutRule(
-        "h2_blocker",
-        24,
-        note="BMC Pediatrics 2020 table gives 12 h; Latitude Food Allergy Care gives 2 days.",
-        source=_CHECKLIST,
-    ),
-    WashoutRule(
-        "leukotriene_antagonist",
-        24,
-        note="Applies without asthma; in asthma montelukast is continued as maintenance (UPMC), with a warning.",
-        source="BMC Pediatrics 2020, Table 1 (24 h)",
-    ),
-    WashoutRule(
-        "systemic_steroid",
-        3 * 24,
-        note="Range 3 days to 2 weeks, after a finished course; a steroid still being taken is never stopped for "
-        "a challenge (defer, or accept the limitation).",
-        source="BMC Pediatrics 2020, Table 1 (3 days to 2 weeks)",
-    ),
-    WashoutRule("nsaid", 24, note="A cofactor: a warning, not a block.", source=_CHECKLIST),
-    WashoutRule("ppi", 24, note="No masking effect: a warning, not a block.", source=_CHECKLIST),
-)
-
-_RULE_FIELDS = ("med_class", "hours", "note", "source", "drug", "route")
-
-
-def rules_to_data(rules: Sequence[WashoutRule]) -> list[dict[str, Any]]:
-    """Rules as JSON-ready dicts, for a protocol's JSON field (drug and route only where a rule names them)."""
-    data = []
-    for r in rules:
-        item: dict[str, Any] = {"med_class": r.med_class, "hours": r.hours, "note": r.note, "source": r.source}
-        item.update({name: getattr(r, name) for name in ("drug", "route") if getattr(r, name)})
-        data.append(item)
-    return data
-
-
-def _rule_from_item(index: int, item: object) -> WashoutRule:
-    """One rule from one JSON object, or a WashoutError naming the entry."""
-    if not isinstance(item, dict):
-        raise WashoutError(f"Washout rule {index + 1} must be an object.", code="bad_type")
-    unknown = sorted(str(key) for key in item if key not in _RULE_FIELDS)
-    if unknown:
-        raise WashoutError(f"Washout rule {index + 1} has unknown fields: {', '.join(unknown)}.", code="unknown_field")
-    missing = [key for key in ("med_class", "hours") if key not in item]
-    if missing:
-        raise WashoutError(f"Washout rule {index + 1} lacks: {', '.join(missing)}.", code="missing_field")
-    return WashoutRule(**{"note": "", "source": "", **item})
-
-
-def rules_from_data(data: object) -> tuple[WashoutRule, ...]:
-    """Rules from their JSON form; raises WashoutError on anything malformed or ambiguous."""
-    if not isinstance(data, list):
-        raise WashoutError("Washout rules must be a list.", code="bad_type")
-    rules = tuple(_rule_from_item(index, item) for index, item in enumerate(data))
-    keys = [rule.key for rule in rules]
-    duplicated = sorted({rule.label for rule in rules if keys.count(rule.key) > 1})
-    if duplicated:
-        raise WashoutError(f"More than one washout rule for: {', '.join(duplicated)}.", code="duplicate_class")
-    return rules
-
-
 @dataclass(frozen=True)
 class Medication:
     """A medication the patient takes; stopped_on is the day of the last dose, if stopped.
@@ -306,8 +126,8 @@ class Medication:
     medication_id: int | None = None
 
     def __post_init__(self) -> None:
-        _check_med_class(self.med_class)
-        _check_route(self.route, blank=False)
+        check_med_class(self.med_class)
+        check_route(self.route, blank=False)
 
 
 @dataclass(frozen=True)
@@ -320,7 +140,7 @@ class PremedItem:
     established_weeks: int = 0
 
     def __post_init__(self) -> None:
-        _check_med_class(self.med_class)
+        check_med_class(self.med_class)
 
 
 @dataclass(frozen=True)
@@ -386,9 +206,22 @@ def earliest_start(last_day: date, hours: int, challenge_start: datetime) -> dat
         day += timedelta(days=1)
 
 
+def fold(text: str) -> str:
+    """Lower-case, accent-free text, for matching a drug's name: "Cétirizine 10 mg" -> "cetirizine 10 mg"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _matches(rule: WashoutRule, med: Medication) -> bool:
+    """Whether a rule covers this medication: its class, its route if the rule names one, its drug as a whole word."""
+    if med.med_class != rule.med_class or (rule.route and rule.route != med.route):
+        return False
+    return not rule.drug or re.search(rf"\b{re.escape(rule.drug)}\b", fold(med.name)) is not None
+
+
 def _rule_for(med: Medication, rules: Sequence[WashoutRule]) -> WashoutRule | None:
     """The most specific rule for this medication (route, then drug, then class); the longest among equals."""
-    candidates = [rule for rule in rules if rule.matches(med)]
+    candidates = [rule for rule in rules if _matches(rule, med)]
     if not candidates:
         return None
     return max(candidates, key=lambda rule: (bool(rule.route), bool(rule.drug), rule.hours))
@@ -648,118 +481,3 @@ def earliest_for_all(conflicts: Sequence[Conflict], challenge_start: datetime) -
     if latest is None or latest.astimezone(UTC) <= challenge_start.astimezone(UTC):
         return None
     return latest
-
-
-# --- decisions laid over the conflicts -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What was recorded about one medication: a confirmed stop date, an override, a review decision."""
-
-    medication_id: int
-    action: str
-    by: str
-    at: datetime
-    reason: str = ""
-    stopped_on: date | None = None
-    record_id: int | None = None  # the stored row, so a page can mark it entered in error
-
-    def __post_init__(self) -> None:
-        if self.action not in ACTION_LABELS:
-            raise WashoutError(f"Unknown decision: {self.action!r}.", code="bad_action")
-
-    def text(self) -> str:
-        """ "Stop date confirmed by Sam Lee on Thu 26 Nov 2026 08:30: last dose Wed 18 Nov 2026"."""
-        head = f"{ACTION_LABELS[self.action]} by {self.by} on {format_when(self.at)}"
-        if self.action == STOP_CONFIRMED and self.stopped_on is not None:
-            return f"{head}: last dose {format_day(self.stopped_on)}"
-        return f"{head}: {self.reason}" if self.reason else head
-
-
-OPEN, CLEARED, HELD = "open", "cleared", "held"
-
-
-@dataclass(frozen=True)
-class Reviewed:
-    """A conflict with what was decided about it. state: open, cleared, held (deferred or switching), warn, info."""
-
-    conflict: Conflict
-    decision: Decision | None
-    state: str
-
-    @property
-    def status(self) -> str:
-        """A short status for the page and the report ("Must be resolved", "Overridden by the allergist")."""
-        if self.decision is not None:
-            return ACTION_LABELS[self.decision.action]
-        if self.state == OPEN:
-            return {RISK_REVIEW: "Risk review needed", DO_NOT_STOP: "Allergist's decision needed"}.get(
-                self.conflict.kind, "Must be resolved"
-            )
-        return "For information" if self.state == INFO else "Warning"
-
-    @property
-    def decision_text(self) -> str:
-        return self.decision.text() if self.decision is not None else ""
-
-    @property
-    def choices(self) -> list[tuple[str, str]]:
-        """The decisions that answer this conflict, as (code, label), in a fixed order."""
-        return [(code, label) for code, label in ACTION_LABELS.items() if code in self.conflict.actions]
-
-
-def _applies(conflict: Conflict, decision: Decision, challenge_start: datetime) -> bool:
-    if decision.medication_id != conflict.medication_id or decision.action not in conflict.actions:
-        return False
-    if decision.action != STOP_CONFIRMED:
-        return True
-    # A confirmed stop date counts only if it meets the wash-out for this challenge.
-    stopped = decision.stopped_on
-    return stopped is not None and conflict.hours is not None and washout_met(stopped, conflict.hours, challenge_start)
-
-
-def review(conflicts: Sequence[Conflict], decisions: Sequence[Decision], challenge_start: datetime) -> list[Reviewed]:
-    """Each conflict with the latest decision that answers it (decisions in the order they were made)."""
-    reviewed = []
-    for conflict in conflicts:
-        if conflict.severity != BLOCK:
-            reviewed.append(Reviewed(conflict, None, conflict.severity))
-            continue
-        decision = next((d for d in reversed(decisions) if _applies(conflict, d, challenge_start)), None)
-        if decision is None:
-            state = OPEN
-        else:
-            state = CLEARED if decision.action in CLEARING_ACTIONS else HELD
-        reviewed.append(Reviewed(conflict, decision, state))
-    return reviewed
-
-
-@dataclass(frozen=True)
-class Refusal:
-    code: str
-    message: str
-
-
-def first_dose_refusal(reviewed: Sequence[Reviewed]) -> Refusal | None:
-    """Why the first dose may not be given yet, if it may not: an open masking conflict first, then the rest."""
-    open_masking = [r for r in reviewed if r.state == OPEN and r.conflict.masking]
-    if open_masking:
-        names = ", ".join(r.conflict.medication for r in open_masking)
-        return Refusal(
-            "washout_unresolved",
-            f"Wash-out not resolved for {names}: the nurse confirms the stop date, or the allergist overrides with a "
-            "reason, before the first dose.",
-        )
-    open_review = [r for r in reviewed if r.state == OPEN]
-    if open_review:
-        names = ", ".join(r.conflict.medication for r in open_review)
-        return Refusal(
-            "medication_review_required",
-            f"The allergist's medication decision for {names} is needed before the first dose.",
-        )
-    held = [r for r in reviewed if r.state == HELD]
-    if held:
-        names = ", ".join(f"{r.conflict.medication} ({r.status.lower()})" for r in held)
-        return Refusal("medication_deferred", f"The allergist decided not to go ahead yet: {names}.")
-    return None

@@ -23,7 +23,7 @@ from challenges.library.models import IfNotTaken, PremedDoseRule, StepRole
 from challenges.library.services.foods import FoodDraft
 from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
 from challenges.models import AllergenGroup, DoseBasis, Food, PhysicalForm, Processing, Protocol, Route
-from clinical import dosing, ladders, premedication, step_checks, washout
+from clinical import dosing, ladders, premedication, step_checks, washout, washout_rules
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.kinds import KIND_CHOICES, KINDS, kind_defaults
 from clinical.plan import (
@@ -34,7 +34,7 @@ from clinical.plan import (
     household_amount,
     with_household_amounts,
 )
-from clinical.stopping import StopRuleError, StopRules
+from clinical.stop_rules import StopRuleError, StopRules
 from clinical.units import QuantityError, format_quantity, parse_decimal
 from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
 from patients.models import MedicationClass
@@ -651,7 +651,7 @@ def stop_rules_initial(data: dict[str, Any], kind: str) -> dict[str, Any]:
 
 # Classes a wash-out rule can name: not the risk factors (beta-blockers, ACE inhibitors get a risk review, never a
 # wash-out) nor "other" (clinical.washout gives it no conflict).
-WASHOUT_CLASSES = tuple(c for c in washout.MED_CLASS_LABELS if c not in washout.RISK_CLASSES and c != "other")
+WASHOUT_CLASSES = tuple(c for c in washout_rules.MED_CLASS_LABELS if c not in washout.RISK_CLASSES and c != "other")
 
 
 def washout_field_name(rule: dict[str, Any]) -> str:
@@ -664,7 +664,9 @@ def washout_field_name(rule: dict[str, Any]) -> str:
 
 def _specific_rules(existing: Iterable[Any]) -> list[dict[str, Any]]:
     """Rules narrowed to a route or a drug: the seeded ones, then any the protocol adds."""
-    rules = [rule for rule in washout.rules_to_data(washout.DEFAULT_WASHOUT) if "drug" in rule or "route" in rule]
+    rules = [
+        rule for rule in washout_rules.rules_to_data(washout_rules.DEFAULT_WASHOUT) if "drug" in rule or "route" in rule
+    ]
     for rule in existing:
         if isinstance(rule, dict) and ("drug" in rule or "route" in rule) and rule.get("med_class") in WASHOUT_CLASSES:
             if washout_field_name(rule) not in {washout_field_name(r) for r in rules}:
@@ -691,7 +693,7 @@ class WashoutDurationField(StrictDecimalField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             min_value=Decimal(0),
-            max_value=Decimal(washout.MAX_WASHOUT_HOURS) / HOURS_PER_DAY,
+            max_value=Decimal(washout_rules.MAX_WASHOUT_HOURS) / HOURS_PER_DAY,
             required=False,
             help_text=_("days, or hours with h (7, or 12 h)"),
             **kwargs,
@@ -708,7 +710,7 @@ class WashoutDurationField(StrictDecimalField):
         try:
             if hours:
                 value = parse_decimal(
-                    hours["number"], min_value=Decimal(0), max_value=Decimal(washout.MAX_WASHOUT_HOURS), unit="h"
+                    hours["number"], min_value=Decimal(0), max_value=Decimal(washout_rules.MAX_WASHOUT_HOURS), unit="h"
                 )
                 if value != value.to_integral_value():
                     raise forms.ValidationError(_("Use whole hours, like 12 h."), code="whole_hours")
@@ -737,7 +739,7 @@ def washout_duration_text(hours: int) -> str:
 class WashoutForm(PlainTextForm):
     """How long to stop each medication class (or one route or drug of it) before the challenge; blank: no rule.
 
-    Typed in days (hours under a day), stored in whole hours (the rule data, clinical.washout.WashoutRule.hours).
+    Typed in days (hours under a day), stored in whole hours (the rule data, clinical.washout_rules.WashoutRule.hours).
     """
 
     def __init__(self, *args: Any, existing: Iterable[Any] = (), **kwargs: Any) -> None:
@@ -753,7 +755,9 @@ class WashoutForm(PlainTextForm):
 
     def _add(self, key: dict[str, str]) -> None:
         name = washout_field_name(key)
-        label = washout.WashoutRule(key["med_class"], 0, drug=key.get("drug", ""), route=key.get("route", "")).label
+        label = washout_rules.WashoutRule(
+            key["med_class"], 0, drug=key.get("drug", ""), route=key.get("route", "")
+        ).label
         self.keys[name] = key
         self.fields[name] = WashoutDurationField(label=label[:1].upper() + label[1:])
 

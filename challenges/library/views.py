@@ -45,12 +45,12 @@ from challenges.library.services.protocols import (
     protocol_update,
 )
 from challenges.models import Food, Protocol
-from clinical import dosing, ladders, plan, step_checks, washout
+from clinical import dosing, ladders, plan, step_checks, washout_rules
 from clinical.checklist import CHECKLIST, ORGAN_LABELS, SEVERITY_LABELS, Organ
 from clinical.display import amount_text
 from clinical.durations import format_hours, format_minutes
 from clinical.kinds import kind_defaults
-from clinical.stopping import StopRuleError, StopRules
+from clinical.stop_rules import StopRuleError, StopRules
 from clinical.units import QuantityError
 from clinics.access import require_allergist, require_clinic_staff, staff_clinic
 from clinics.http import AuthenticatedHttpRequest
@@ -409,8 +409,8 @@ def stop_rule_sentences(data: Any) -> list[str]:
 
 def washout_rows(data: Any) -> dict[str, Any]:
     try:
-        rules = washout.rules_from_data(data)
-    except washout.WashoutError as exc:
+        rules = washout_rules.rules_from_data(data)
+    except washout_rules.WashoutError as exc:
         return {"error": exc.message, "rows": []}
     rows = [
         {

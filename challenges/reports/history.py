@@ -11,7 +11,7 @@ from clinical import diagnostics as diagnostic_rules
 from clinical import premedication
 from clinical.durations import format_hours, format_minutes
 from clinical.units import format_quantity
-from clinical.washout import MED_CLASS_LABELS
+from clinical.washout_rules import MED_CLASS_LABELS
 from clinics.models import User
 from patients.models import DiagnosticResult, Patient, ReactionType, Severity
 

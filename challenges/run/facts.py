@@ -44,11 +44,15 @@ from clinical import (
     observation,
     premedication,
     run_rules,
+    stop_observations,
+    stop_rules,
     stopping,
     washout,
+    washout_rules,
 )
 from clinical import food_lot as food_lot_rules
 from clinical import onset as onset_rules
+from clinical import washout_decisions as washout_decision_rules
 from clinical.checklist import ITEMS
 from clinical.kinds import KINDS
 from patients.models import Patient
@@ -240,7 +244,7 @@ def booking_conflicts(
     zone = patient.clinic.tzinfo
     return washout.check_washout(
         medications=_medications(patient),
-        rules=washout.rules_from_data(protocol.washout_rules),
+        rules=washout_rules.rules_from_data(protocol.washout_rules),
         challenge_start=scheduled_at.astimezone(zone),
         diagnostic=KINDS[protocol.kind].diagnostic,
         premedication=[
@@ -267,11 +271,11 @@ def washout_conflicts(challenge: Challenge) -> list[washout.Conflict]:
     return booking_conflicts(challenge.patient, challenge.protocol, challenge.scheduled_at, now=now)
 
 
-def washout_decisions(challenge: Challenge) -> list[washout.Decision]:
+def washout_decisions(challenge: Challenge) -> list[washout_decision_rules.Decision]:
     """What was decided about the medication conflicts, oldest first, without decisions entered in error."""
     zone = challenge.clinic.tzinfo
     return [
-        washout.Decision(
+        washout_decision_rules.Decision(
             medication_id=d.medication_id,
             action=d.action,
             by=d.decided_by.display_name,
@@ -285,17 +289,17 @@ def washout_decisions(challenge: Challenge) -> list[washout.Decision]:
     ]
 
 
-def washout_review(challenge: Challenge) -> list[washout.Reviewed]:
-    """Each medication conflict with what was decided about it (clinical.washout.review)."""
+def washout_review(challenge: Challenge) -> list[washout_decision_rules.Reviewed]:
+    """Each medication conflict with what was decided about it (clinical.washout_decisions.review)."""
     start = challenge.scheduled_at.astimezone(challenge.clinic.tzinfo)
-    return washout.review(washout_conflicts(challenge), washout_decisions(challenge), start)
+    return washout_decision_rules.review(washout_conflicts(challenge), washout_decisions(challenge), start)
 
 
-def first_dose_refusal(challenge: Challenge) -> washout.Refusal | None:
+def first_dose_refusal(challenge: Challenge) -> washout_decision_rules.Refusal | None:
     """Why the first dose must wait for a medication decision, if it must (later doses are not held back)."""
     if valid_doses(challenge):
         return None
-    return washout.first_dose_refusal(washout_review(challenge))
+    return washout_decision_rules.first_dose_refusal(washout_review(challenge))
 
 
 # --- premedication -------------------------------------------------------------------------------------------
@@ -374,17 +378,17 @@ def planned_premedication(challenge: Challenge) -> list[PlannedPremedication]:
 def age_years(challenge: Challenge) -> Decimal:
     """The patient's age in completed years on the challenge day, as the stop rules and grading take it.
 
-    Completed years (Patient.age_on), the convention of the NIAID/FAAN table in clinical.stopping: the
+    Completed years (Patient.age_on), the convention of the NIAID/FAAN table in clinical.stop_observations: the
     hypotension limit for a child moves up on the birthday, not a day before it.
     """
     return Decimal(challenge.patient.age_on(timezone.localdate(challenge.scheduled_at)))
 
 
-def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
+def stop_rule_hits(challenge: Challenge) -> list[stop_rules.RuleHit]:
     """The protocol's stop rules against everything recorded so far (pure evaluation in clinical.stopping)."""
     doses = valid_doses(challenge)
     findings = [
-        stopping.Finding(
+        stop_observations.Finding(
             o.item_code, o.severity, timezone.localtime(o.observed_at), _after_dose_number(doses, o.observed_at)
         )
         for o in challenge.observations.all()
@@ -394,7 +398,7 @@ def stop_rule_hits(challenge: Challenge) -> list[stopping.RuleHit]:
     readings = [_vitals_value(v) for v in vitals if v.kind != VitalsKind.BASELINE]
     baselines = [v for v in vitals if v.kind == VitalsKind.BASELINE]
     return stopping.evaluate(
-        stopping.StopRules.from_dict(challenge.protocol.stop_rules),
+        stop_rules.StopRules.from_dict(challenge.protocol.stop_rules),
         findings=findings,
         vitals=readings,
         baseline=_vitals_value(baselines[-1]) if baselines else None,
@@ -413,12 +417,12 @@ def _neutrophil_evidence(challenge: Challenge) -> str | None:
     return f"neutrophils {base:,} → {later:,} cells/µL (rise of {later - base:,})" if base and later else None
 
 
-def reading_hits(challenge: Challenge, reading: VitalSigns) -> list[stopping.RuleHit]:
+def reading_hits(challenge: Challenge, reading: VitalSigns) -> list[stop_rules.RuleHit]:
     """The protocol's stop rules against one set of vital signs alone (and the baseline): is this reading abnormal?"""
     vitals = [v for v in challenge.vitals.all() if not v.entered_in_error]
     baselines = [v for v in vitals if v.kind == VitalsKind.BASELINE]
     return stopping.evaluate(
-        stopping.StopRules.from_dict(challenge.protocol.stop_rules),
+        stop_rules.StopRules.from_dict(challenge.protocol.stop_rules),
         findings=[],
         vitals=[_vitals_value(reading)],
         baseline=_vitals_value(baselines[-1]) if baselines else None,
@@ -426,17 +430,17 @@ def reading_hits(challenge: Challenge, reading: VitalSigns) -> list[stopping.Rul
     )
 
 
-def blocking_hits(hits: Sequence[stopping.RuleHit]) -> list[stopping.RuleHit]:
+def blocking_hits(hits: Sequence[stop_rules.RuleHit]) -> list[stop_rules.RuleHit]:
     """The hits that hold back the next dose until a clinician decides (stop and hold tiers)."""
     return [hit for hit in hits if hit.blocks]
 
 
-def notices(challenge: Challenge) -> list[stopping.RuleHit]:
+def notices(challenge: Challenge) -> list[stop_rules.RuleHit]:
     """What to watch without holding the next dose: contact redness (observe), a heart-rate rise alone (advisory)."""
     return [hit for hit in stop_rule_hits(challenge) if not hit.blocks]
 
 
-def hit_evidence(hit: stopping.RuleHit) -> tuple[str, ...]:
+def hit_evidence(hit: stop_rules.RuleHit) -> tuple[str, ...]:
     """What a stop-rule hit rests on (its message when it lists no separate evidence)."""
     return hit.evidence or (hit.message,)
 
@@ -446,8 +450,8 @@ def _after_dose_number(doses: Sequence[Dose], moment: datetime) -> int | None:
     return given[-1] if given else None
 
 
-def _vitals_value(v: VitalSigns) -> stopping.Vitals:
-    return stopping.Vitals(
+def _vitals_value(v: VitalSigns) -> stop_observations.Vitals:
+    return stop_observations.Vitals(
         taken_at=timezone.localtime(v.taken_at),
         heart_rate=v.heart_rate,
         systolic=v.systolic,
@@ -460,7 +464,7 @@ def _vitals_value(v: VitalSigns) -> stopping.Vitals:
     )
 
 
-def alert_hit_data(hits: Sequence[stopping.RuleHit]) -> list[dict[str, Any]]:
+def alert_hit_data(hits: Sequence[stop_rules.RuleHit]) -> list[dict[str, Any]]:
     """Stop-rule hits as a StopAlert stores them: code, message, evidence, and when each piece was seen."""
     data = []
     for hit in hits:

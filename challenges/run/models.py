@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from challenges.library.models import PremedicationItem, Protocol, Route
-from clinical import stopping
+from clinical import stop_rules
 from clinical.outcome import FORM_ADVICE_MAX_LENGTH, KEEP_EATING_MAX_LENGTH, DischargeAdvice
 from clinics.models import Clinic, ClinicalRecord, ClinicalRecordError, NoDeleteQuerySet
 from patients.models import Medication, Patient
@@ -665,12 +665,12 @@ class StopAlert(models.Model):
 
     @property
     def tier(self) -> str:
-        """'stop' or 'hold' (clinical.stopping tiers): the most urgent of its hits (stored before tiers: 'stop')."""
-        return stopping.worst_tier([hit.get("tier", stopping.STOP) for hit in self.hits]) or stopping.STOP
+        """'stop' or 'hold' (clinical.stop_rules tiers): the most urgent of its hits (stored before tiers: 'stop')."""
+        return stop_rules.worst_tier([hit.get("tier", stop_rules.STOP) for hit in self.hits]) or stop_rules.STOP
 
     @property
     def is_hold(self) -> bool:
-        return self.tier == stopping.HOLD
+        return self.tier == stop_rules.HOLD
 
 
 class FollowUpMethod(models.TextChoices):

@@ -36,7 +36,19 @@ from challenges.run.models import (
     VitalsKind,
     WashoutDecision,
 )
-from clinical import adrenaline, blinding, countdown, fpies, grading, observation, outcome, run_rules, stopping, washout
+from clinical import (
+    adrenaline,
+    blinding,
+    countdown,
+    fpies,
+    grading,
+    observation,
+    outcome,
+    run_rules,
+    stop_rules,
+    washout,
+    washout_decisions,
+)
 from clinical import anaphylaxis as anaphylaxis_rules
 from clinical.dates import format_day, format_when
 from clinical.food_lot import LabelComparison
@@ -150,7 +162,7 @@ class BoardRow:
     due_at: datetime | None
     open_alert: StopAlert | None
     observation: ObservationState | None  # after dosing, until the patient is discharged
-    medication_hold: washout.Refusal | None = None  # the first dose waits for a medication decision
+    medication_hold: washout_decisions.Refusal | None = None  # the first dose waits for a medication decision
     checks_waiting_override: bool = False  # the pre-challenge check failed: the allergist to override (or not)
     checks_passed: bool = False  # passed, or overridden: the first dose may be given
 
@@ -279,10 +291,10 @@ class RunState:
     placebo_doses: int  # placebo doses added to the active series of a blinded challenge (clinical.blinding)
     due_at: datetime | None
     open_alert: StopAlert | None
-    notices: list[stopping.RuleHit]  # observe / advisory: shown, never block the next dose
-    conflicts: list[washout.Reviewed]  # each medication conflict with what was decided about it
+    notices: list[stop_rules.RuleHit]  # observe / advisory: shown, never block the next dose
+    conflicts: list[washout_decisions.Reviewed]  # each medication conflict with what was decided about it
     medication_decisions_open: bool  # before the first dose: decisions can still be recorded
-    first_dose_refusal: washout.Refusal | None  # why the first dose must wait for a medication decision
+    first_dose_refusal: washout_decisions.Refusal | None  # why the first dose must wait for a medication decision
     checks_passed: bool
     checks_waiting_override: bool  # the latest check failed and no allergist has overridden it yet
     result: outcome.ChallengeResult
@@ -365,7 +377,7 @@ def run_state(challenge: Challenge) -> RunState:
         notices=facts.notices(challenge),
         conflicts=conflicts,
         medication_decisions_open=_medication_decisions_open(challenge, valid),
-        first_dose_refusal=None if valid else washout.first_dose_refusal(conflicts),
+        first_dose_refusal=None if valid else washout_decisions.first_dose_refusal(conflicts),
         checks_passed=facts.checks_passed(challenge),
         checks_waiting_override=facts.checks_waiting_override(challenge),
         result=result,
@@ -481,13 +493,13 @@ def _reaction_after_placebo(challenge: Challenge, valid: list[Dose]) -> bool:
 class BookingCheck:
     """The medication check the scheduling form shows before it saves anything."""
 
-    conflicts: list[washout.Reviewed]
+    conflicts: list[washout_decisions.Reviewed]
     earliest: datetime | None  # when the booked start is too soon for a wash-out: the first start that is not
     fingerprint: str  # names exactly this check (protocol, start, wording), so a changed one is shown again
 
     @property
-    def blocking(self) -> list[washout.Reviewed]:
-        return [r for r in self.conflicts if r.state == washout.OPEN]
+    def blocking(self) -> list[washout_decisions.Reviewed]:
+        return [r for r in self.conflicts if r.state == washout_decisions.OPEN]
 
     @property
     def earliest_day(self) -> str:
@@ -521,7 +533,7 @@ def booking_check(patient: Patient, protocol: Protocol, scheduled_at: datetime) 
     parts = [str(protocol.pk), start.isoformat(), *(c.message for c in conflicts)]
     fingerprint = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
     return BookingCheck(
-        conflicts=washout.review(conflicts, (), start),
+        conflicts=washout_decisions.review(conflicts, (), start),
         earliest=washout.earliest_for_all(conflicts, start),
         fingerprint=fingerprint,
     )

@@ -10,7 +10,7 @@ from typing import Any
 from challenges.library.forms import hours_as_days, washout_field_name
 from challenges.library.services.protocols import draft_from_protocol
 from challenges.models import Challenge, Protocol
-from clinical.stopping import StopRules
+from clinical.stop_rules import StopRules
 from clinics.models import User
 from patients.models import Patient
 

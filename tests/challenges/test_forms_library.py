@@ -16,7 +16,7 @@ from challenges.library.forms import (
     step_initial,
     washout_duration_text,
 )
-from clinical import washout
+from clinical import washout_rules
 from clinical.plan import PlannedStep
 
 
@@ -134,7 +134,7 @@ def test_the_editor_shows_a_rule_under_a_day_in_hours_and_others_in_days(hours, 
 
 
 def test_the_longest_washout_is_accepted_in_days_and_in_hours_and_one_more_is_not():
-    longest = washout.MAX_WASHOUT_HOURS
+    longest = washout_rules.MAX_WASHOUT_HOURS
     assert WashoutDurationField().clean(f"{longest} h") == longest
     with pytest.raises(forms.ValidationError):
         WashoutDurationField().clean(f"{longest + 1} h")

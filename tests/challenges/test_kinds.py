@@ -7,8 +7,8 @@ import pytest
 from challenges.models import Protocol
 from clinical.checklist import PROTOCOL_KINDS, default_item_codes
 from clinical.kinds import KINDS, kind_defaults
-from clinical.stopping import default_rules
-from clinical.washout import DEFAULT_WASHOUT
+from clinical.stop_rules import default_rules
+from clinical.washout_rules import DEFAULT_WASHOUT
 
 
 @pytest.mark.parametrize("kind", PROTOCOL_KINDS)

@@ -5,21 +5,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from clinical.checklist import PROTOCOL_KINDS
-from clinical.stopping import (
+from clinical.stop_observations import Finding, Vitals
+from clinical.stop_rules import (
     ADVISORY,
     DEFAULT_RULES,
     HOLD,
     OBSERVE,
     STOP,
-    Finding,
     RuleHit,
     StopRuleError,
     StopRules,
-    Vitals,
     default_rules,
-    evaluate,
     worst_tier,
 )
+from clinical.stopping import evaluate
 
 # Local wall-clock time; 10:42 here is 09:42 UTC, so messages prove they use the time as given.
 TZ = ZoneInfo("Europe/Amsterdam")

@@ -13,7 +13,7 @@ from challenges.library.services.foods import FoodDraft, food_create
 from challenges.library.services.protocols import protocol_clone
 from challenges.models import Food, PremedicationItem, Protocol
 from clinical.checklist import default_item_codes
-from clinical.washout import DEFAULT_WASHOUT
+from clinical.washout_rules import DEFAULT_WASHOUT
 from tests.challenges.factories_library import challenge_using, edit_data
 
 VALID_NEW = {

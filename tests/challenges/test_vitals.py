@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinical import grading, stopping
+from clinical import grading, stop_observations, stop_rules, stopping
 from clinical.vitals import systolic_drop_exceeds, systolic_hypotension_limit
 
 AGES_AND_LIMITS = [
@@ -60,9 +60,9 @@ TZ = ZoneInfo("Europe/London")
 
 
 def _stop_rule_fires(systolic: int, age: int) -> bool:
-    reading = stopping.Vitals(datetime(2026, 3, 2, 10, tzinfo=TZ), systolic=systolic)
+    reading = stop_observations.Vitals(datetime(2026, 3, 2, 10, tzinfo=TZ), systolic=systolic)
     hits = stopping.evaluate(
-        stopping.DEFAULT_RULES, findings=[], vitals=[reading], baseline=None, age_years=Decimal(age)
+        stop_rules.DEFAULT_RULES, findings=[], vitals=[reading], baseline=None, age_years=Decimal(age)
     )
     return any(hit.code == "hypotension" for hit in hits)
 

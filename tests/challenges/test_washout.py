@@ -1,4 +1,5 @@
-"""The medication check before a challenge (clinical.washout): one test group per drug class and conflict kind.
+"""The medication check before a challenge (clinical.washout, with washout_rules and washout_decisions): one test
+group per drug class and conflict kind.
 
 Wash-out boundaries: the hour of the last dose is not recorded, so a last dose on day D may have been taken just
 before midnight. For an N-day drug and a 09:00 challenge, a last dose N + 1 calendar days before is in time and
@@ -17,19 +18,19 @@ import pytest
 from clinical.dates import format_day, format_when
 from clinical.washout import (
     BLOCK,
-    DEFAULT_WASHOUT,
     INFO,
-    MAX_WASHOUT_HOURS,
     WARN,
-    Decision,
     Medication,
     PremedItem,
-    WashoutError,
-    WashoutRule,
     check_washout,
     earliest_for_all,
-    first_dose_refusal,
-    review,
+)
+from clinical.washout_decisions import Decision, first_dose_refusal, review
+from clinical.washout_rules import (
+    DEFAULT_WASHOUT,
+    MAX_WASHOUT_HOURS,
+    WashoutError,
+    WashoutRule,
     rules_from_data,
     rules_to_data,
 )

@@ -1253,8 +1253,9 @@ def test_one_home_plan_at_a_time_per_food(plan, allergist, nurse, clock):  # noq
 # --- every code has its test --------------------------------------------------------------------------------
 
 SERVICES = [*sorted((ROOT / "challenges/run/services").glob("*.py")), ROOT / "challenges/home/services.py"]
-# The first dose's medication refusals: services.doses raises the code clinical.washout.first_dose_refusal names.
-FIRST_DOSE_REFUSALS = ROOT / "clinical/washout.py"
+# The first dose's medication refusals: services.doses raises the code that
+# clinical.washout_decisions.first_dose_refusal names.
+FIRST_DOSE_REFUSALS = ROOT / "clinical/washout_decisions.py"
 # A step's premedication refusals: services.doses raises the code clinical.premedication.step_problems names.
 PREMEDICATION_REFUSALS = ROOT / "clinical/premedication.py"
 # A continuation's refusals: services.schedule raises the code clinical.continuation.continuation_refusal names.

@@ -16,7 +16,7 @@ from challenges.library.facts import (
     protocol_steps,
 )  # reads; imported here by library.views too
 from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
-from clinical import step_checks, stopping, washout
+from clinical import step_checks, stop_rules, washout_rules
 from clinical.checklist import ITEMS
 from clinical.errors import DomainError
 from clinical.kinds import KINDS
@@ -130,12 +130,12 @@ def _rule_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     if unknown or not draft.checklist_items:
         issues.append(step_checks.StepIssue("error", "checklist", _("Choose the checklist items to watch."), None))
     try:
-        stopping.StopRules.from_dict(draft.stop_rules)
-    except stopping.StopRuleError as exc:
+        stop_rules.StopRules.from_dict(draft.stop_rules)
+    except stop_rules.StopRuleError as exc:
         issues.append(step_checks.StepIssue("error", "stop_rules", exc.message, None))
     try:
-        washout.rules_from_data(draft.washout_rules)
-    except washout.WashoutError as exc:
+        washout_rules.rules_from_data(draft.washout_rules)
+    except washout_rules.WashoutError as exc:
         issues.append(step_checks.StepIssue("error", "washout_rules", exc.message, None))
     if any(hours <= 0 for hours in draft.follow_up_hours):
         issues.append(
