@@ -343,7 +343,8 @@ class Generator:
     def patients_create(self) -> list[tuple[int, date]]:
         from django.db import transaction
 
-        from patients.models import Medication, Patient, Trigger, fold_for_search
+        from clinical.text import fold
+        from patients.models import Medication, Patient, Trigger
 
         rng, made = self.rng, []
         for start in range(0, self.patients, CHUNK * 4):
@@ -370,7 +371,7 @@ class Generator:
                         autoinjector_dose=rng.choice(("", "0.15", "0.3", "0.3")),
                         emergency_contact_name=f"{rng.choice(GIVEN)} {family}",
                         emergency_contact_phone="+44 7700 900000",
-                        search_text=fold_for_search(f"{given} {family} {mrn}"),
+                        search_text=fold(f"{given} {family} {mrn}"),
                         created_at=self.now - timedelta(days=rng.randrange(YEARS * 365)),
                     )
                 )

@@ -146,8 +146,9 @@ def setup_rows() -> dict[str, Any]:
     from django.urls import reverse
 
     from challenges.models import Challenge
+    from clinical.text import fold
     from clinics.models import Clinic, Role, User
-    from patients.models import Patient, fold_for_search
+    from patients.models import Patient
 
     clinic = Clinic.objects.get(name="Northside Allergy Clinic")
     tag = uuid.uuid4().hex[:6]
@@ -182,7 +183,7 @@ def setup_rows() -> dict[str, Any]:
             family_name=family,
             user=user,
             date_of_birth=date(1990, 1, 1),
-            search_text=fold_for_search(f"{given} {family} {mrn}"),
+            search_text=fold(f"{given} {family} {mrn}"),
         )
 
     dose_clients = []
@@ -619,8 +620,9 @@ def mixed_rows() -> dict[str, Any]:
     from django.utils import timezone
 
     from challenges.models import Challenge
+    from clinical.text import fold
     from clinics.models import Clinic, Role, User
-    from patients.models import Patient, fold_for_search
+    from patients.models import Patient
 
     north = Clinic.objects.get(name="Northside Allergy Clinic")
     tag = uuid.uuid4().hex[:6]
@@ -635,7 +637,7 @@ def mixed_rows() -> dict[str, Any]:
         given, family, mrn = "Bench", f"Two{kind}{n}", f"BENCH2S-{tag}-{kind}-{n}"
         return Patient.objects.create(clinic=clinic, mrn=mrn, given_name=given, family_name=family, user=user,
                                       date_of_birth=date(1990, 1, 1),
-                                      search_text=fold_for_search(f"{given} {family} {mrn}"))  # fmt: skip
+                                      search_text=fold(f"{given} {family} {mrn}"))  # fmt: skip
 
     dose = [
         {"challenge": _challenge(patient(n, "d"), waits, allergist, None, checked_in=True).pk,

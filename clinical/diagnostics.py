@@ -9,10 +9,11 @@ the measuring ranges of the usual assay (docs/clinical-sources.md, "Allergy test
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+
+from clinical.text import fold
 
 SPECIFIC_IGE = "specific_ige"
 SKIN_PRICK = "skin_prick"
@@ -88,12 +89,6 @@ COMPONENT_SOURCES: dict[str, str] = {
     "pru du": "tree_nut",
     "car i": "tree_nut",
 }
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free text for matching."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def names_food(text: str, terms: Iterable[str]) -> bool:

@@ -24,7 +24,6 @@ about a conflict (a stop date confirmed, an override, a risk review) is clinical
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,6 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from clinical import premedication as premedication_rules
 from clinical.dates import format_day, format_when
 from clinical.durations import format_hours
+from clinical.text import fold
 from clinical.washout_rules import (
     MED_CLASS_LABELS,
     ROUTE_LABELS,
@@ -204,12 +204,6 @@ def earliest_start(last_day: date, hours: int, challenge_start: datetime) -> dat
         if slot.astimezone(UTC) >= ready.astimezone(UTC):
             return slot
         day += timedelta(days=1)
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free text, for matching a drug's name: "Cétirizine 10 mg" -> "cetirizine 10 mg"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _matches(rule: WashoutRule, med: Medication) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,14 +16,9 @@ from simple_history.models import HistoricalRecords
 
 from clinical import diagnostics
 from clinical.dates import completed_years
+from clinical.text import fold
 from clinical.units import format_quantity
 from clinics.models import Clinic, ClinicalRecord
-
-
-def fold_for_search(text: str) -> str:
-    """Lower-case, accent-free text for matching: "Ångström-Nguyễn" -> "angstrom-nguyen"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 class Sex(models.TextChoices):
@@ -131,7 +125,7 @@ class Patient(ClinicalRecord):
         return f"{self.full_name} ({self.mrn})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = fold_for_search(f"{self.given_name} {self.family_name} {self.mrn}")
+        self.search_text = fold(f"{self.given_name} {self.family_name} {self.mrn}")
         super().save(*args, **kwargs)
 
     @property

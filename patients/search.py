@@ -15,7 +15,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from patients.models import Patient, fold_for_search
+from clinical.text import fold
+from patients.models import Patient
 
 FTS_TABLE = "patients_patient_search"
 TRIGRAM = 3  # the shortest text the trigram tokenizer can look up
@@ -24,7 +25,7 @@ Patients = TypeVar("Patients", bound=QuerySet[Patient, Any])
 
 def search_patients(patients: Patients, query: str) -> Patients:
     """`patients` narrowed to those whose search text holds every word of `query` (folded: case and accents)."""
-    words = fold_for_search(query).split()
+    words = fold(query).split()
     indexed = [w for w in words if len(w) >= TRIGRAM] if _has_fts_table() else []
     if indexed:
         phrases = " AND ".join('"{}"'.format(w.replace('"', '""')) for w in indexed)

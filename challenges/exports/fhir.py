@@ -50,6 +50,7 @@ from clinical import allergy_status, diagnostics
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.kinds import KINDS
 from clinical.outcome import discharge_advice_lines, is_partial_form
+from clinical.text import fold
 from clinical.units import dose_quantity, format_quantity
 from clinics.models import Clinic, User
 from patients.models import (
@@ -59,7 +60,6 @@ from patients.models import (
     Patient,
     ReactionType,
     Trigger,
-    fold_for_search,
 )
 
 JSON = dict[str, Any]
@@ -764,18 +764,18 @@ class _Substance:
     other_group: bool = False  # an MCAS trigger food (allergen group "other")
 
     def named_in(self, trigger_text: str) -> bool:
-        folded = fold_for_search(trigger_text)
+        folded = fold(trigger_text)
         return any(re.search(rf"\b{re.escape(term)}s?\b", folded) for term in self.terms if term)
 
 
 def _substance(food: Food) -> _Substance:
     other = food.allergen_group == AllergenGroup.OTHER
-    group_label = "" if other else fold_for_search(str(AllergenGroup(food.allergen_group).label))
-    terms = (fold_for_search(food.name), fold_for_search(food.snomed_display), group_label)
+    group_label = "" if other else fold(str(AllergenGroup(food.allergen_group).label))
+    terms = (fold(food.name), fold(food.snomed_display), group_label)
     if food.snomed_code:
         coding = _coding(SNOMED, food.snomed_code, food.snomed_display or food.name)
         return _Substance(f"snomed/{food.snomed_code}", food.snomed_display or food.name, coding, terms, other)
-    return _Substance(f"food/{fold_for_search(str(food))}", str(food), None, terms, other)
+    return _Substance(f"food/{fold(str(food))}", str(food), None, terms, other)
 
 
 def _trigger_substance(trigger: Trigger) -> _Substance:

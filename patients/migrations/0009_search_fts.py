@@ -4,7 +4,7 @@
 `patients_patient_search` holds one row per patient (rowid = the patient's id) with its `search_text`; triggers
 keep it in step with every INSERT, UPDATE of `search_text` and DELETE of `patients_patient`, whoever writes
 (the app, bulk_create, a restore). `case_sensitive 1`: the text and the query are both folded already
-(`fold_for_search`), so a phrase matches exactly where `LIKE '%word%'` does. If this SQLite has no FTS5 trigram
+(`clinical.text.fold`), so a phrase matches exactly where `LIKE '%word%'` does. If this SQLite has no FTS5 trigram
 tokenizer (before 3.34), nothing is created and the search keeps its LIKE filter (patients/search.py checks).
 """
 

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clinical.text import fold
 from clinics.services import clinical_record_save
-from patients.models import Patient, fold_for_search
+from patients.models import Patient
 from patients.search import FTS_TABLE, search_patients
 from tests.factories import PatientFactory
 
@@ -34,7 +35,7 @@ QUERIES = [
 def _plain_filter(clinic, query: str) -> set[str]:
     """What the search returned before the FTS table: every word a substring of the folded text."""
     patients = Patient.objects.filter(clinic=clinic, entered_in_error=False)
-    for word in fold_for_search(query).split():
+    for word in fold(query).split():
         patients = patients.filter(search_text__contains=word)
     return set(patients.values_list("mrn", flat=True))
 
@@ -82,7 +83,7 @@ def test_a_renamed_patient_is_found_by_the_new_name_only(client, nurse, clinic, 
     patient.family_name = "Adeyemi"
     clinical_record_save(record=patient, by=nurse)
     bulk = Patient(clinic=clinic, given_name="Bulk", family_name="Okafor", mrn="BULK-1", date_of_birth=date(1990, 1, 1))
-    bulk.search_text = fold_for_search("Bulk Okafor BULK-1")  # as bench/generate_data.py fills it
+    bulk.search_text = fold("Bulk Okafor BULK-1")  # as bench/generate_data.py fills it
     Patient.objects.bulk_create([bulk])
     client.force_login(nurse)
     assert _found(client, "okafor") == _plain_filter(clinic, "okafor") == {"BULK-1"}

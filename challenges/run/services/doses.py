@@ -287,7 +287,7 @@ def _check_can_dose(challenge: Challenge) -> None:
             _("A stop rule was met: no further dose until the allergist decides."), code="stop_alert_open"
         )
     # A masking drug not washed out, or a risk factor without the allergist's review, holds back the first dose
-    # (clinical.washout.first_dose_refusal; docs/clinical-sources.md §5.1).
+    # (clinical.washout_decisions.first_dose_refusal; docs/clinical-sources.md §5.1).
     refusal = facts.first_dose_refusal(challenge)
     if refusal is not None:
         raise ChallengeRuleError(refusal.message, code=refusal.code)
