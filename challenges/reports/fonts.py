@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Literal
@@ -39,13 +40,22 @@ _STYLES: tuple[tuple[Literal[0, 1], Literal[0, 1], str], ...] = (
 )
 
 
+# reportlab's fonts are shared by every document the process draws, and a font file is read through one cursor
+# (TTFontFile.seek/read while a document's subset is made at save): two documents saved at once by two threads of a
+# gunicorn worker read each other's glyphs, which gave a 500 (IndexError in makeSubset) and, worse, PDFs whose
+# embedded fonts differ from a build alone. Registering fonts and building a document hold this lock
+# (render.build_pdf); tests/reports/test_concurrent_render.py builds reports in eight threads at once.
+LOCK = threading.RLock()
+
+
 @functools.cache
 def register() -> None:
     """Register the report fonts with reportlab (once per process)."""
-    for face, buffer_name in _FACES.items():
-        pdfmetrics.registerFont(TTFont(face, io.BytesIO(pymupdf_fonts.myfont(buffer_name))))
-    for bold, italic, face in _STYLES:
-        addMapping(REGULAR, bold, italic, face)
+    with LOCK:
+        for face, buffer_name in _FACES.items():
+            pdfmetrics.registerFont(TTFont(face, io.BytesIO(pymupdf_fonts.myfont(buffer_name))))
+        for bold, italic, face in _STYLES:
+            addMapping(REGULAR, bold, italic, face)
 
 
 # CJK names (Chinese, Japanese kana and kanji, Korean hangul): WenQuanYi Micro Hei, TrueType from Debian's
@@ -58,16 +68,17 @@ CJK_FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 @functools.cache
 def _fallbacks() -> tuple[tuple[str, frozenset[int]], ...]:
     """The faces that draw what FiraGO lacks, in order, with their code points (loaded on first need)."""
-    noto = TTFont(FALLBACK, io.BytesIO(pymupdf_fonts.myfont("notos")))
-    pdfmetrics.registerFont(noto)
-    faces = [(FALLBACK, frozenset(noto.face.charToGlyph))]
-    for path in CJK_FONT_FILES:
-        if path.is_file():
-            cjk = TTFont(CJK, str(path), subfontIndex=0)
-            pdfmetrics.registerFont(cjk)
-            faces.append((CJK, frozenset(cjk.face.charToGlyph)))
-            break
-    return tuple(faces)
+    with LOCK:  # not while another thread's document is being saved with these names
+        noto = TTFont(FALLBACK, io.BytesIO(pymupdf_fonts.myfont("notos")))
+        pdfmetrics.registerFont(noto)
+        faces = [(FALLBACK, frozenset(noto.face.charToGlyph))]
+        for path in CJK_FONT_FILES:
+            if path.is_file():
+                cjk = TTFont(CJK, str(path), subfontIndex=0)
+                pdfmetrics.registerFont(cjk)
+                faces.append((CJK, frozenset(cjk.face.charToGlyph)))
+                break
+        return tuple(faces)
 
 
 def _fallback_face(char: str) -> str | None:

@@ -512,6 +512,12 @@ def build_pdf(page: Page, story: list[Flowable], *, info: DocumentInfo) -> bytes
     fonts.register()
     buffer = BytesIO()
     tags = Recorder()
+    with fonts.LOCK:  # one document at a time per process: reportlab's fonts are shared (fonts.LOCK)
+        _build(page, story, info, buffer, tags)
+    return archival.finish(buffer.getvalue(), structure=tags.root)
+
+
+def _build(page: Page, story: list[Flowable], info: DocumentInfo, buffer: BytesIO, tags: Recorder) -> None:
     doc = SimpleDocTemplate(
         buffer,
         pagesize=PAGE_SIZES[page.page_size],
@@ -535,7 +541,6 @@ def build_pdf(page: Page, story: list[Flowable], *, info: DocumentInfo) -> bytes
         onLaterPages=_decorator(page, first=False),
         canvasmaker=functools.partial(_NumberedCanvas, created=info.created, tags=tags),
     )
-    return archival.finish(buffer.getvalue(), structure=tags.root)
 
 
 def pdf_date(iso: str) -> str:
