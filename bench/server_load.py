@@ -56,6 +56,7 @@ HOST = "127.0.0.1"
 DOSE_CLIENTS = 50
 DOSE_STEPS = 12  # steps of each dose client's challenges
 DOSE_QUEUE = 8  # challenges per dose client: 96 doses each, more than any run here reaches
+MIXED_DOSE_QUEUE = 16  # the two-server run's dose clients: 192 doses each (the fastest gave 200 in a minute)
 NURSES, PATIENTS = 30, 20
 MAX_REQUESTS_PER_CLIENT = 100_000  # a bound besides the clock
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -192,7 +193,7 @@ def setup_rows() -> dict[str, Any]:
             _challenge(patient(n * 100 + m, "d", where=dose_clinic), waits, dose_allergist, None, checked_in=True).pk
             for m in range(DOSE_QUEUE)
         ]
-        dose_clients.append({"challenge": queue[0], "queue": queue, "cookie": _session(dose_allergist)})
+        dose_clients.append(DoseQueue.make(queue, _session(dose_allergist)))
     nurses = []
     for n in range(NURSES):
         nurse = User.objects.create(username=f"bench-nurse-{tag}-{n}", role=Role.NURSE, clinic=clinic, password="!")
@@ -426,6 +427,15 @@ def _quote(value: str) -> str:
     return quote_plus(value)
 
 
+REFUSAL = re.compile(r'<div[^>]*class="[^"]*alert-danger[^"]*"[^>]*>(.*?)</div>', re.S)
+
+
+def _refusal(body: str) -> str:
+    """What a refused post said (the page's error message), else the start of the answer."""
+    match = REFUSAL.search(body)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()[:300] if match else repr(body[:200])
+
+
 def _csrf(page: str) -> str:
     match = CSRF_FIELD.search(page)
     if not match:
@@ -448,26 +458,57 @@ class DoseTally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class DoseQueue:
+    """One dose client's challenges, all of DOSE_STEPS steps, taken in turn: the next once every step of the current
+    one is acknowledged. Kept on the client's spec, so a later run (the 50-client run after the 16-client one) goes on
+    where the last one stopped instead of posting to a finished challenge."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        spec.setdefault("given", {})
+
+    @staticmethod
+    def make(challenges: list[int], cookie: str) -> dict[str, Any]:
+        return {"challenge": challenges[0], "queue": list(challenges), "challenges": list(challenges), "cookie": cookie}
+
+    def current(self) -> int | None:
+        """The challenge to dose now, or None when every challenge of the queue is done."""
+        queue, given = self.spec["queue"], self.spec["given"]
+        while queue and given.get(queue[0], 0) >= DOSE_STEPS:
+            queue.pop(0)
+        return queue[0] if queue else None
+
+    def acknowledged(self, pk: int) -> None:
+        self.spec["given"][pk] = self.spec["given"].get(pk, 0) + 1
+
+
+def doses_before(specs: list[dict[str, Any]]) -> int:
+    """The doses the clients' challenges hold already (from an earlier run), so a run counts only its own."""
+    from django.db import connection
+
+    from challenges.models import Dose
+
+    connection.close()
+    return Dose.objects.filter(challenge_id__in=[pk for spec in specs for pk in spec["challenges"]]).count()
+
+
 def dose_blast(port: int, rows: dict[str, Any], seconds: float, clients: int = DOSE_CLIENTS) -> dict[str, Any]:
     specs = rows["dose_clients"][:clients]
+    before = doses_before(specs)
     tally = DoseTally()
     deadline: list[float] = []  # set when every client holds its CSRF token and the run starts
     start_gate = threading.Barrier(len(specs) + 1, action=lambda: deadline.append(time.monotonic() + seconds))
 
     def client(spec: dict[str, Any]) -> None:
-        browser, queue = Browser(port, spec["cookie"]), list(spec["queue"])
-        pk = queue.pop(0)
+        browser, queue = Browser(port, spec["cookie"]), DoseQueue(spec)
         try:
-            status, _loc, page = browser.request("GET", f"/challenges/{pk}/")
+            status, _loc, page = browser.request("GET", f"/challenges/{spec['challenge']}/")
             token = _csrf(page)
             start_gate.wait(timeout=120)
             for _ in range(MAX_REQUESTS_PER_CLIENT):
-                if time.monotonic() >= deadline[0]:
+                pk = queue.current()
+                if time.monotonic() >= deadline[0] or pk is None:
                     break
-                if len(tally.acknowledged[pk]) == DOSE_STEPS:  # every step given: the next challenge of the queue
-                    if not queue:
-                        break
-                    pk = queue.pop(0)
                 key = str(uuid.uuid4())
                 form = {
                     "csrfmiddlewaretoken": token,
@@ -484,8 +525,9 @@ def dose_blast(port: int, rows: dict[str, Any], seconds: float, clients: int = D
                     tally.times.append(elapsed)
                     if status == 302 and location.rstrip("/").endswith(f"/challenges/{pk}"):
                         tally.acknowledged[pk].append(key)
+                        queue.acknowledged(pk)
                     else:
-                        tally.errors.append(f"{status} {location} {body[:200]!r}")
+                        tally.errors.append(f"{status} {location} {_refusal(body)}")
         except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the others
             with tally.lock:
                 tally.errors.append(f"{type(exc).__name__}: {exc}")
@@ -501,7 +543,7 @@ def dose_blast(port: int, rows: dict[str, Any], seconds: float, clients: int = D
         "error_samples": tally.errors[:5],
         "rps": acked / elapsed,
         **_latency(tally.times),
-        "verified": verify_doses(tally.acknowledged, [pk for spec in specs for pk in spec["queue"]]),
+        "verified": verify_doses(tally.acknowledged, [pk for spec in specs for pk in spec["challenges"]], before),
     }
 
 
@@ -574,8 +616,9 @@ def audit_chain_check() -> dict[str, Any]:
     return {"events": report.events, "unsealed": report.unsealed, "problems": len(problems), "samples": problems[:3]}
 
 
-def verify_doses(acknowledged: dict[int, list[str]], challenges: list[int]) -> dict[str, Any]:
-    """Every acknowledged key is one dose row of its challenge; the challenges hold no other dose."""
+def verify_doses(acknowledged: dict[int, list[str]], challenges: list[int], before: int = 0) -> dict[str, Any]:
+    """Every acknowledged key is one dose row of its challenge; the challenges hold no other dose than those and the
+    `before` an earlier run left."""
     from django.db import connection
     from django.db.models import Count
 
@@ -591,7 +634,7 @@ def verify_doses(acknowledged: dict[int, list[str]], challenges: list[int]) -> d
     rows = dict(
         Dose.objects.filter(challenge_id__in=challenges).values_list("challenge_id").annotate(n=Count("id")).order_by()
     )
-    in_db = sum(rows.values())
+    in_db = sum(rows.values()) - before
     missing = sum(1 for key in keys if key not in found)
     ok = missing == 0 and wrong_challenge == 0 and len(set(keys)) == len(keys) and in_db >= len(keys)
     # A post whose answer never came (an error) may or may not have recorded its dose: counted, not a failure.
@@ -628,8 +671,8 @@ def mixed_rows() -> dict[str, Any]:
     tag = uuid.uuid4().hex[:6]
     clinic = Clinic.objects.create(name=f"Bench two servers {tag}", time_zone=north.time_zone)
     allergist = User.objects.create(username=f"bench-2s-allergist-{tag}", role=Role.ALLERGIST, clinic=clinic)
-    waits = _protocol(f"Bench 2s 200 steps {tag}", base="PRACTALL 7-step peanut OFC", steps=200, interval=30,
-                      clinic=clinic)  # fmt: skip
+    waits = _protocol(f"Bench 2s {DOSE_STEPS} steps {tag}", base="PRACTALL 7-step peanut OFC", steps=DOSE_STEPS,
+                      interval=30, clinic=clinic)  # fmt: skip
     home = _protocol(f"Bench 2s home {tag}", base="MCAS slow home reintroduction: cheesecake", steps=200,
                      interval=0, clinic=clinic)  # fmt: skip
 
@@ -640,8 +683,8 @@ def mixed_rows() -> dict[str, Any]:
                                       search_text=fold(f"{given} {family} {mrn}"))  # fmt: skip
 
     dose = [
-        {"challenge": _challenge(patient(n, "d"), waits, allergist, None, checked_in=True).pk,
-         "cookie": _session(allergist)}
+        DoseQueue.make([_challenge(patient(n * 100 + m, "d"), waits, allergist, None, checked_in=True).pk
+                        for m in range(MIXED_DOSE_QUEUE)], _session(allergist))
         for n in range(MIX["dose"])
     ]  # fmt: skip
     home_clients = []
@@ -694,7 +737,7 @@ def mixed_load(ports: list[int], rows: dict[str, Any], seconds: float) -> dict[s
     clients = [(kind, spec) for kind in MIX for spec in rows[kind]]
     start_gate = threading.Barrier(len(clients) + 1, action=lambda: deadline.append(time.monotonic() + seconds))
 
-    def post(kind: str, user: Balanced, path: str, form: dict[str, str], acknowledged: str, pk: int, key: str) -> None:
+    def post(kind: str, user: Balanced, path: str, form: dict[str, str], acknowledged: str, pk: int, key: str) -> bool:
         began = time.perf_counter()
         status, location, body = user.request("POST", path, form)
         mine = tally[kind]
@@ -705,27 +748,33 @@ def mixed_load(ports: list[int], rows: dict[str, Any], seconds: float) -> dict[s
                 done_at[kind].append(time.monotonic())
                 if kind == "sign":
                     signed.append(pk)
-            else:
-                mine.errors.append(f"{kind} {status} {location} {body[:300]!r}")
+                return True
+            mine.errors.append(f"{kind} {status} {location} {_refusal(body)}")
+            return False
 
     def client(kind: str, spec: dict[str, Any]) -> None:
         user = Balanced(ports, spec["cookie"])
         try:
-            first = spec["challenges"][0] if kind == "sign" else spec["challenge"]
+            first = spec["challenges"][0] if kind in ("sign", "dose") else spec["challenge"]
             page = f"/challenges/{first}/plan/" if kind == "home" else f"/challenges/{first}/"
             token = _csrf(user.request("GET", page)[2])
             start_gate.wait(timeout=300)
             queue = list(spec.get("challenges", []))
+            doses = DoseQueue(spec) if kind == "dose" else None
             for _ in range(MAX_REQUESTS_PER_CLIENT):
                 if time.monotonic() >= deadline[0] or (kind == "sign" and not queue):
                     break
                 key = str(uuid.uuid4())
                 now = _local_now(rows["zone"])
-                if kind == "dose":
-                    pk = spec["challenge"]
+                if doses is not None:
+                    current = doses.current()
+                    if current is None:
+                        break
+                    pk = current
                     form = {"csrfmiddlewaretoken": token, "ate_all": "on", "given_at": now, "idempotency_key": key,
                             "override_reason": "Bench: allergist allows the next dose now", "notes": ""}  # fmt: skip
-                    post(kind, user, f"/challenges/{pk}/dose/", form, f"/challenges/{pk}", pk, key)
+                    if post(kind, user, f"/challenges/{pk}/dose/", form, f"/challenges/{pk}", pk, key):
+                        doses.acknowledged(pk)
                 elif kind == "home":
                     pk = spec["challenge"]
                     form = {"csrfmiddlewaretoken": token, "ate_all": "on", "given_at": now, "idempotency_key": key}
@@ -758,7 +807,8 @@ def mixed_load(ports: list[int], rows: dict[str, Any], seconds: float) -> dict[s
         out[kind] = {"acknowledged": acked, "in_window": in_window, "rps": in_window / seconds,
                      "errors": len(mine.errors), "error_samples": mine.errors[:3], **_latency(mine.times)}  # fmt: skip
     writes = {k: v for kind in ("dose", "home") for k, v in tally[kind].acknowledged.items()}
-    out["verified"] = verify_doses(writes, [s["challenge"] for kind in ("dose", "home") for s in rows[kind]])
+    challenges = [pk for s in rows["dose"] for pk in s["challenges"]] + [s["challenge"] for s in rows["home"]]
+    out["verified"] = verify_doses(writes, challenges)
     out["signs_verified"] = verify_signs(signed, [pk for spec in rows["sign"] for pk in spec["challenges"]])
     out["writes_per_s"] = sum(out[kind]["in_window"] for kind in MIX) / seconds
     out["errors"] = sum(out[kind]["errors"] for kind in MIX)
