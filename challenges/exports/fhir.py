@@ -534,35 +534,32 @@ def _figures(b: _Builder, state: RunState, procedure: JSON) -> list[JSON]:
     return figures
 
 
-def _withdrawn_figure(b: _Builder, challenge: Challenge, code: str, reason: str, procedure: JSON) -> JSON:
-    """A dose figure no valid dose gives any more, under the id an earlier export gave it, status entered-in-error."""
-    resource: JSON = {
+def _figure_observation(b: _Builder, challenge: Challenge, code: str, status: str, procedure: JSON) -> JSON:
+    """A dose figure's Observation, under one id per challenge and figure, whether given or withdrawn."""
+    return {
         "resourceType": "Observation",
         "id": b.id("Observation", "figure", challenge.pk, code),
-        "status": "entered-in-error",
+        "status": status,
         "partOf": [procedure],
         "category": [_category("procedure", "Procedure")],
         "code": {"coding": [_coding(FIGURE_SYSTEM, code, FIGURES[code])], "text": FIGURES[code]},
         "subject": b.patient,
-        "note": [{"text": reason}],
     }
+
+
+def _withdrawn_figure(b: _Builder, challenge: Challenge, code: str, reason: str, procedure: JSON) -> JSON:
+    """A dose figure no valid dose gives any more, under the id an earlier export gave it, status entered-in-error."""
+    resource = _figure_observation(b, challenge, code, "entered-in-error", procedure)
+    resource["note"] = [{"text": reason}]
     return _narrated(resource, f"{FIGURES[code]}: withdrawn", reason)
 
 
 def _figure(
     b: _Builder, challenge: Challenge, code: str, value: Decimal, when: datetime | None, note: str, procedure: JSON
 ) -> JSON:
-    resource: JSON = {
-        "resourceType": "Observation",
-        "id": b.id("Observation", "figure", challenge.pk, code),
-        "status": "final",
-        "partOf": [procedure],
-        "category": [_category("procedure", "Procedure")],
-        "code": {"coding": [_coding(FIGURE_SYSTEM, code, FIGURES[code])], "text": FIGURES[code]},
-        "subject": b.patient,
-        "valueQuantity": _quantity(value, "mg"),
-        "note": [{"text": note}],
-    }
+    resource = _figure_observation(b, challenge, code, "final", procedure)
+    resource["valueQuantity"] = _quantity(value, "mg")
+    resource["note"] = [{"text": note}]
     if when is not None:
         resource["effectiveDateTime"] = _dt(when, b.tz)
     return _narrated(resource, f"{FIGURES[code]}: {_amount(value)} mg", note)
