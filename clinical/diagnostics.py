@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from clinical.text import fold
+from clinical.units import format_quantity
 
 SPECIFIC_IGE = "specific_ige"
 SKIN_PRICK = "skin_prick"
@@ -41,6 +42,39 @@ KINDS: dict[str, Kind] = {
     # ImmunoCAP Tryptase measuring range 1-200 µg/L (= ng/mL); below 1 is entered as 0.
     TRYPTASE: Kind("Baseline serum tryptase", "ng/mL", Decimal("0"), Decimal("200"), 1, False, False),
 }
+
+
+# A laboratory result outside the assay's measuring range is entered at the range's end (docs/clinical-sources.md
+# §15.2): 0 stands for "below the lowest reportable value" (of the laboratory kinds: a wheal of 0 mm is a real,
+# negative reading), and the top of the IgE range for "at or above it" (tryptase above 200 is diluted and measured by
+# the laboratory, so 200 is a measured value).
+BELOW_RANGE: dict[str, Decimal] = {SPECIFIC_IGE: Decimal("0.1"), COMPONENT_IGE: Decimal("0.1"), TRYPTASE: Decimal("1")}
+TOP_OF_RANGE: dict[str, Decimal] = {SPECIFIC_IGE: Decimal("100"), COMPONENT_IGE: Decimal("100")}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a stored value says: `comparator` "" (measured), "<" (below `value`) or ">=" (at or above `value`)."""
+
+    comparator: str
+    value: Decimal
+
+
+def reading(kind: str, value: Decimal) -> Reading:
+    """The stored value of a result read back: 0 of a laboratory kind is "< the lowest reportable value", the top of
+    the IgE range is ">= 100", anything else is the measured value."""
+    if value == 0 and kind in BELOW_RANGE:
+        return Reading("<", BELOW_RANGE[kind])
+    if kind in TOP_OF_RANGE and value >= TOP_OF_RANGE[kind]:
+        return Reading(">=", TOP_OF_RANGE[kind])
+    return Reading("", value)
+
+
+def reading_text(kind: str, value: Decimal) -> str:
+    """The value as a report and the record show it: "2.1 kU/L", "<0.10 kU/L", "≥100 kU/L"."""
+    read = reading(kind, value)
+    sign = {"": "", "<": "<", ">=": "≥"}[read.comparator]
+    return f"{sign}{format_quantity(read.value, KINDS[kind].unit)}"
 
 
 class DiagnosticValueError(ValueError):

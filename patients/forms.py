@@ -180,7 +180,14 @@ class MedicationForm(PlainTextModelForm):
 class DiagnosticResultForm(PlainTextModelForm):
     """An allergy test result: the unit is fixed by the kind, so only the number is typed (clinical.diagnostics)."""
 
-    value = StrictDecimalField(label=_("Value (in the unit of the test chosen above)"), min_value=Decimal("0"))
+    value = StrictDecimalField(
+        label=_("Value (in the unit of the test chosen above)"),
+        min_value=Decimal("0"),
+        help_text=_(
+            'A laboratory result below the assay\'s range ("<0.10", "<1"): enter 0, shown as below it. Specific or '
+            'component IgE above the range (">100"): enter 100, shown as ≥100 kU/L.'
+        ),
+    )
     submission_key = SubmissionKeyField()
 
     class Meta:

@@ -17,7 +17,6 @@ from simple_history.models import HistoricalRecords
 from clinical import diagnostics
 from clinical.dates import completed_years
 from clinical.text import fold
-from clinical.units import format_quantity
 from clinics.models import Clinic, ClinicalRecord
 
 
@@ -268,7 +267,10 @@ class DiagnosticResult(ClinicalRecord):
 
     @property
     def value_text(self) -> str:
-        return format_quantity(self.value, self.unit) if self.value is not None else ""
+        """The value with its unit, a value entered at the end of the assay's range read as such (<0.1, ≥100)."""
+        if self.value is None or self.kind not in diagnostics.KINDS:
+            return ""
+        return diagnostics.reading_text(self.kind, self.value)
 
     @property
     def subject(self) -> str:

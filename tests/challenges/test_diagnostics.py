@@ -103,3 +103,29 @@ def test_a_food_of_the_other_group_shows_every_result():
 def test_names_food_folds_accents_and_case():
     assert diagnostics.names_food("Crème BRÛLÉE", ("creme brulee",))
     assert not diagnostics.names_food("Corn", ("Peanut", ""))
+
+
+@pytest.mark.parametrize(
+    ("kind", "stored", "comparator", "value", "shown"),
+    [
+        # Below the range: a laboratory value entered as 0 is "< the lowest reportable value"; just above 0 is measured.
+        (SPECIFIC_IGE, "0", "<", "0.1", "<0.1 kU/L"),
+        (SPECIFIC_IGE, "0.01", "", "0.01", "0.01 kU/L"),
+        (COMPONENT_IGE, "0", "<", "0.1", "<0.1 kU/L"),
+        (TRYPTASE, "0", "<", "1", "<1 ng/mL"),
+        (TRYPTASE, "0.1", "", "0.1", "0.1 ng/mL"),
+        # A wheal of 0 mm is a real, negative reading.
+        (SKIN_PRICK, "0", "", "0", "0 mm"),
+        # The top of the IgE range is "at or above it"; just below is measured.
+        (SPECIFIC_IGE, "100", ">=", "100", "≥100 kU/L"),
+        (SPECIFIC_IGE, "99.99", "", "99.99", "99.99 kU/L"),
+        (COMPONENT_IGE, "100.00", ">=", "100", "≥100 kU/L"),
+        # Tryptase above 200 is diluted and measured by the laboratory: 200 is a measured value.
+        (TRYPTASE, "200", "", "200", "200 ng/mL"),
+        (SKIN_PRICK, "50", "", "50", "50 mm"),
+    ],
+)
+def test_a_value_at_the_end_of_the_assay_range_reads_as_beyond_it(kind, stored, comparator, value, shown):
+    read = diagnostics.reading(kind, Decimal(stored))
+    assert (read.comparator, read.value) == (comparator, Decimal(value))
+    assert diagnostics.reading_text(kind, Decimal(stored)) == shown
