@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from audit.models import AuditEvent, AuditEventQuerySet
-from clinics.admin import ClinicScopedMixin, admin_user, is_superuser
+from clinics.admin.base import ClinicScopedMixin, admin_user, is_superuser
 
 
 @admin.register(AuditEvent)

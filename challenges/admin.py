@@ -35,7 +35,7 @@ from challenges.models import (
     VitalSigns,
     WashoutDecision,
 )
-from clinics.admin import ReadOnlyAdmin, admin_user, is_superuser
+from clinics.admin.base import ReadOnlyAdmin, admin_user, is_superuser
 
 
 class LibraryAdmin(ReadOnlyAdmin):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from clinics.admin import ClinicalRecordAdmin, ReadOnlyAdmin
+from clinics.admin.base import ClinicalRecordAdmin, ReadOnlyAdmin
 from patients.forms import MedicationForm, PatientForm, TriggerForm
 from patients.models import DiagnosticResult, Medication, Patient, Trigger
 

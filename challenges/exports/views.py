@@ -23,7 +23,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from audit.models import Action
 from audit.services import log_access
 from challenges import access
-from challenges.exports import csv_export, fhir, ics
+from challenges.exports import csv_export, ics
+from challenges.exports.fhir.bundle import EXPORTABLE_STATUSES, challenge_bundle, patient_bundle
 from challenges.exports.forms import CalendarLinkForm, ExportRangeForm
 from challenges.home import selectors as home_selectors
 from challenges.home import services as home_services
@@ -46,13 +47,13 @@ def _download(content: bytes, *, content_type: str, filename: str) -> HttpRespon
 
 
 def _exportable(challenges: QuerySet[Challenge]) -> QuerySet[Challenge]:
-    """Challenges with a confirmed outcome whose dosing is over (fhir.is_exportable, as a query)."""
-    return challenges.filter(entered_in_error=False, status__in=fhir.EXPORTABLE_STATUSES).exclude(outcome="")
+    """Challenges with a confirmed outcome whose dosing is over (fhir.bundle.is_exportable, as a query)."""
+    return challenges.filter(entered_in_error=False, status__in=EXPORTABLE_STATUSES).exclude(outcome="")
 
 
 def _withdrawn(challenges: QuerySet[Challenge]) -> QuerySet[Challenge]:
-    """Challenges entered in error that could have been exported (fhir.is_withdrawn, as a query)."""
-    return challenges.filter(entered_in_error=True, status__in=fhir.EXPORTABLE_STATUSES).exclude(outcome="")
+    """Challenges entered in error that could have been exported (fhir.bundle.is_withdrawn, as a query)."""
+    return challenges.filter(entered_in_error=True, status__in=EXPORTABLE_STATUSES).exclude(outcome="")
 
 
 def _fhir_json(bundle: dict) -> bytes:
@@ -72,7 +73,7 @@ def _fhir_states(
 def challenge_fhir(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A completed challenge; one entered in error downloads as its withdrawal (its resources entered in error)."""
     require_clinic_staff(request.user)
-    found = access.challenges_for(request.user).filter(status__in=fhir.EXPORTABLE_STATUSES).exclude(outcome="")
+    found = access.challenges_for(request.user).filter(status__in=EXPORTABLE_STATUSES).exclude(outcome="")
     challenge = get_object_or_404(selectors.with_run_data(found), pk=pk)
     log_access(request, patient=challenge.patient, action=Action.EXPORT_DOWNLOAD, obj=challenge)
     # The allergy entry states the latest confirmed result of this food, so the patient's other challenges of it
@@ -81,9 +82,7 @@ def challenge_fhir(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.user, patient=challenge.patient, protocol__food__allergen_group=challenge.protocol.food.allergen_group
     )
     tests = challenge.patient.diagnostics.order_by("taken_on", "pk")
-    bundle = fhir.challenge_bundle(
-        selectors.run_state(challenge), history=history, diagnostics=tests, now=timezone.now()
-    )
+    bundle = challenge_bundle(selectors.run_state(challenge), history=history, diagnostics=tests, now=timezone.now())
     return _download(_fhir_json(bundle), content_type="application/fhir+json", filename=f"challenge-{pk}.fhir.json")
 
 
@@ -96,7 +95,7 @@ def patient_fhir(request: AuthenticatedHttpRequest, patient_pk: int) -> HttpResp
     triggers = patient.triggers.order_by("substance", "pk")  # those entered in error are withdrawn
     medications = patient.medications.order_by("name", "pk")  # stopped or in error: sent with that status
     tests = patient.diagnostics.order_by("taken_on", "pk")  # in error: sent with that status
-    bundle = fhir.patient_bundle(
+    bundle = patient_bundle(
         patient,
         states,
         withdrawn=withdrawn,

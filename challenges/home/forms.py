@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from challenges.library.facts import food_spec
-from challenges.library.forms import (
+from challenges.library.forms.fields import (
     MAX_STEPS,
     MINUTES_PER,
     WAIT_UNITS,

@@ -19,17 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from challenges import access
-from challenges.library.forms import (
-    FoodFilterForm,
-    FoodForm,
-    GeneratorForm,
-    ProtocolEditor,
-    ProtocolFilterForm,
-    ProtocolHeaderForm,
-    error_lines,
-    error_messages,
-    food_initial,
-)
+from challenges.library.forms.editor import ProtocolEditor
+from challenges.library.forms.errors import error_lines, error_messages
+from challenges.library.forms.filters import FoodFilterForm, ProtocolFilterForm
+from challenges.library.forms.foods import FoodForm, food_initial
+from challenges.library.forms.generator import GeneratorForm
+from challenges.library.forms.header import ProtocolHeaderForm
 from challenges.library.models import StepRole
 from challenges.library.services.foods import FoodError, food_create, food_update
 from challenges.library.services.protocols import (

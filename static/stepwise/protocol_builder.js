@@ -1,6 +1,6 @@
 /* The protocol builder (new and edit pages).
    - Only the chosen generator's fields are shown: each field lists the generators that read it
-     (data-generators, from challenges/library/forms.py GENERATOR_FIELDS). A field showing an error stays visible.
+     (data-generators, from challenges/library/forms/generator.py GENERATOR_FIELDS). A field showing an error stays visible.
    - The dose table follows what is typed: the form is posted (debounced) to the read-only preview URL of
      [data-preview-url], and its answer, an HTML fragment drawn by the server, replaces the table. The same forms
      validate the input and the same rules compute the doses; nothing is saved.

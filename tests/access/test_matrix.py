@@ -203,7 +203,7 @@ def _url_names() -> list[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 if pattern.namespace == "admin":
-                    continue  # the admin has its own staff-only login and is scoped in clinics/admin.py
+                    continue  # the admin has its own staff-only login and is scoped in clinics/admin/
                 yield from walk(pattern.url_patterns, pattern.namespace or namespace)
             elif isinstance(pattern, URLPattern) and pattern.name:
                 yield f"{namespace}:{pattern.name}" if namespace else pattern.name

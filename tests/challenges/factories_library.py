@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from challenges.library.forms import hours_as_days, washout_field_name
+from challenges.library.forms.washout import hours_as_days, washout_field_name
 from challenges.library.services.protocols import draft_from_protocol
 from challenges.models import Challenge, Protocol
 from clinical.stop_rules import StopRules

@@ -7,15 +7,10 @@ from decimal import Decimal
 import pytest
 from django import forms
 
-from challenges.library.forms import (
-    AmountField,
-    FoodForm,
-    StepForm,
-    WashoutDurationField,
-    WholeNumberField,
-    step_initial,
-    washout_duration_text,
-)
+from challenges.library.forms.fields import AmountField, WholeNumberField
+from challenges.library.forms.foods import FoodForm
+from challenges.library.forms.steps import StepForm, step_initial
+from challenges.library.forms.washout import WashoutDurationField, washout_duration_text
 from clinical import washout_rules
 from clinical.plan import PlannedStep
 

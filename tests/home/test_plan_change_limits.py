@@ -7,7 +7,7 @@ from http import HTTPStatus
 
 from django.urls import reverse
 
-from challenges.library.forms import MAX_STEPS
+from challenges.library.forms.fields import MAX_STEPS
 from challenges.models import Protocol
 from tests.home.change_rows import plan_change_data
 

@@ -10,14 +10,9 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from challenges.exports.fhir import (
-    FIGURE_SYSTEM,
-    LOINC,
-    SNOMED,
-    UCUM,
-    challenge_bundle,
-    reaction_severity,
-)
+from challenges.exports.fhir.allergies import reaction_severity
+from challenges.exports.fhir.bundle import challenge_bundle
+from challenges.exports.fhir.codes import FIGURE_SYSTEM, LOINC, SNOMED, UCUM
 from challenges.models import Challenge, Status
 from challenges.run import selectors
 from challenges.run.services import challenge_schedule

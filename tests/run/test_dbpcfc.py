@@ -18,7 +18,7 @@ from challenges.run.models import Challenge, Status
 from tests.helpers import second_checker
 from tests.reports.helpers import text
 from tests.run.conftest import START
-from tests.run.test_rule_codes import ANSWERS, BASELINE, assert_refused
+from tests.run.rule_code_helpers import ANSWERS, BASELINE, assert_refused
 
 PRACTALL_MG = [Decimal(n) for n in (3, 10, 30, 100, 300, 1000, 3000)]
 # What the doses delivered: steps 1-4 are peanut-flour mixes (52.2 g/100 g), 1.1 mL of 2.61 mg/mL, 1.9 mL of 5.22,
