@@ -48,6 +48,7 @@ def test_patient_bundle_carries_the_allergy_test_results(client, nurse, patient,
     add_result(client, patient, kind="skin_prick", allergen="Peanut extract", value="6", taken_on="2026-09-14")
     add_result(client, patient, kind="component_ige", component="Ara h 2", value="1.25", taken_on="2026-08-01")
     add_result(client, patient, kind="tryptase", value="5.4", taken_on="2026-01-20")
+    add_result(client, patient, kind="specific_ige", allergen="Cashew", value="100", taken_on="2026-09-14")
 
     bundle = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
 
@@ -58,6 +59,7 @@ def test_patient_bundle_carries_the_allergy_test_results(client, nurse, patient,
         "Skin-prick test wheal: Peanut extract",
         "Component specific IgE: Ara h 2",
         "Baseline serum tryptase",
+        "Specific IgE: Cashew",
     }
     tryptase = tests["Baseline serum tryptase"]
     assert [c["code"] for c in tryptase["code"]["coding"]] == ["tryptase", "21582-2"]  # LOINC where certain
@@ -70,6 +72,11 @@ def test_patient_bundle_carries_the_allergy_test_results(client, nurse, patient,
     assert (peanut["valueQuantity"]["value"], peanut["valueQuantity"]["code"]) == (2.1, "k[IU]/L")
     egg = tests["Specific IgE: Egg white"]["valueQuantity"]
     assert (egg["comparator"], egg["value"]) == ("<", 0.1)  # "<0.10" entered as 0 is not a measured 0
+    assert "&lt;0.1 kU/L" in tests["Specific IgE: Egg white"]["text"]["div"]  # escaped in the XHTML
+    cashew = tests["Specific IgE: Cashew"]
+    assert (cashew["valueQuantity"]["comparator"], cashew["valueQuantity"]["value"]) == (">=", 100)  # ">100" as 100
+    assert "≥100 kU/L" in cashew["text"]["div"]
+    assert "comparator" not in peanut["valueQuantity"]  # a value inside the range is measured
     wheal = tests["Skin-prick test wheal: Peanut extract"]
     assert (wheal["valueQuantity"]["value"], wheal["valueQuantity"]["code"]) == (6, "mm")
     assert wheal["category"][0]["coding"][0]["code"] == "procedure"
@@ -78,7 +85,7 @@ def test_patient_bundle_carries_the_allergy_test_results(client, nurse, patient,
     # The challenge's own bundle carries the results that bear on peanut, as its report does (not the egg one).
     challenge = download(client, nurse, reverse("challenges:challenge-fhir", args=[failed_challenge.pk]))
     mine = {o["code"]["text"] for o in resources(challenge, "Observation") if is_test(o)}
-    assert mine == set(tests) - {"Specific IgE: Egg white"}
+    assert mine == set(tests) - {"Specific IgE: Egg white", "Specific IgE: Cashew"}
     assert_valid(tmp_path, patient=bundle, challenge=challenge)
 
 

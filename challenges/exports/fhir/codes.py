@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from clinical import diagnostics
 from patients.models import MedicationRoute
@@ -114,10 +113,3 @@ TEST_LOINC: dict[str, tuple[str, str]] = {
 }
 # The kinds' fixed units (clinical.diagnostics.KINDS) in UCUM: kU/L of IgE is kilo-international units per litre.
 TEST_UCUM = {"kU/L": "k[IU]/L", "mm": "mm", "ng/mL": "ng/mL"}
-# A laboratory result below the assay's range is entered as 0 (docs/clinical-sources.md §15.2): it goes as "<" the
-# lowest reportable value, never as a measured 0. A wheal of 0 mm is a real (negative) reading.
-TEST_BELOW_RANGE = {
-    diagnostics.SPECIFIC_IGE: Decimal("0.1"),
-    diagnostics.COMPONENT_IGE: Decimal("0.1"),
-    diagnostics.TRYPTASE: Decimal("1"),
-}

@@ -13,7 +13,6 @@ from challenges.exports.fhir.codes import (
     FIGURES,
     LOINC,
     SYSTOLIC,
-    TEST_BELOW_RANGE,
     TEST_LOINC,
     TEST_SYSTEM,
     TEST_UCUM,
@@ -37,7 +36,6 @@ from challenges.exports.fhir.datatypes import (
 from challenges.models import AllergenGroup, Challenge, Food, VitalSigns
 from challenges.run.selectors import RunState
 from clinical import diagnostics
-from clinical.units import format_quantity
 from patients.models import DiagnosticResult
 
 if TYPE_CHECKING:
@@ -172,17 +170,17 @@ def test_result_observation(b: BundleBuilder, result: DiagnosticResult) -> JSON:
     codings = [fhir_coding(TEST_SYSTEM, result.kind, kind.label)]
     if result.kind in TEST_LOINC:
         codings.append(fhir_coding(LOINC, *TEST_LOINC[result.kind]))
+    # A value entered at the end of the assay's range (docs/clinical-sources.md §15.2) goes as "<" the lowest
+    # reportable value or ">=" the top of the range (clinical.diagnostics.reading), never as a measured 0 or 100.
+    read = diagnostics.reading(result.kind, result.value)
     quantity: JSON = {
-        "value": json_number(result.value),
+        "value": json_number(read.value),
         "unit": kind.unit,
         "system": UCUM,
         "code": TEST_UCUM[kind.unit],
+        **({"comparator": read.comparator} if read.comparator else {}),
     }
     value_text = result.value_text
-    floor = TEST_BELOW_RANGE.get(result.kind)
-    if floor is not None and result.value == 0:
-        quantity = {**quantity, "value": json_number(floor), "comparator": "<"}
-        value_text = f"below {format_quantity(floor, kind.unit)}"
     category = ("procedure", "Procedure") if result.kind == diagnostics.SKIN_PRICK else ("laboratory", "Laboratory")
     resource: JSON = {
         "resourceType": "Observation",
