@@ -315,3 +315,33 @@ def test_a_dose_figure_that_no_valid_dose_gives_is_withdrawn_under_its_id(client
     assert "valueQuantity" not in withdrawn
     assert withdrawn["note"][0]["text"].startswith("Entered in error: dose 1 (Wrong chart); dose 2 (Wrong chart)")
     assert_valid(tmp_path, after=after)
+
+
+def test_a_patient_entered_in_error_goes_inactive_and_updates_the_matching_record(
+    client, nurse, allergist, patient, failed_challenge, tmp_path
+):
+    before = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
+    [sent] = resources(before, "Patient")
+    assert "active" not in sent
+    [entry] = [e for e in before["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert entry["request"]["method"] == "POST"
+    assert "ifNoneExist" in entry["request"]
+
+    client.force_login(allergist)
+    response = client.post(reverse("patients:patient-error", args=[patient.pk]), {"reason": "Duplicate registration"})
+    assert response.status_code == HTTPStatus.FOUND
+    after = download(client, nurse, reverse("challenges:patient-fhir", args=[patient.pk]))
+    [void] = resources(after, "Patient")
+    assert void["id"] == sent["id"]
+    assert void["identifier"] == sent["identifier"]
+    assert void["active"] is False  # Patient.active is the modifier that says the record is not valid
+    assert "Entered in error: Duplicate registration" in void["text"]["div"]
+    [entry] = [e for e in after["entry"] if e["resource"]["resourceType"] == "Patient"]
+    mrn = sent["identifier"][0]
+    assert entry["request"]["method"] == "PUT"  # updates the receiver's record found by the MRN
+    assert entry["request"]["url"].startswith("Patient?identifier=")
+    assert entry["request"]["url"].endswith(mrn["value"])
+    # The challenge's own bundle carries the same Patient.
+    challenge = download(client, nurse, reverse("challenges:challenge-fhir", args=[failed_challenge.pk]))
+    assert [p["active"] for p in resources(challenge, "Patient")] == [False]
+    assert_valid(tmp_path, patient=after, challenge=challenge)

@@ -213,11 +213,14 @@ def _group_for(trigger: Trigger, groups: dict[str, AllergyEntry], orphans: Seque
 
 
 def _entry(resource: JSON) -> JSON:
-    """A transaction entry: the clinic's own records are put by id; people and the clinic are matched first."""
+    """A transaction entry: the clinic's own records are put by id; people and the clinic are matched first (a
+    patient entered in error updates the matching record, so a receiver that imported it learns it is void)."""
     kind, rid = resource["resourceType"], resource["id"]
     request: JSON = {"method": "PUT", "url": f"{kind}/{rid}"}
     if kind in ("Patient", "Organization", "Practitioner"):
         first = resource["identifier"][0]
         search = f"identifier={quote(first['system'], safe=':/')}|{quote(first['value'], safe=':/')}"
         request = {"method": "POST", "url": kind, "ifNoneExist": search}
+        if kind == "Patient" and resource.get("active") is False:
+            request = {"method": "PUT", "url": f"{kind}?{search}"}
     return {"fullUrl": f"urn:uuid:{rid}", "resource": resource, "request": request}

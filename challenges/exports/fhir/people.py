@@ -46,7 +46,14 @@ def patient_resource(b: BundleBuilder, patient: Patient) -> JSON:
         "managingOrganization": b.organization,
     }
     born = day_text(patient.date_of_birth)
-    return narrate(resource, f"{patient.full_name}, born {born}, MRN {patient.mrn}")
+    headline = f"{patient.full_name}, born {born}, MRN {patient.mrn}"
+    if patient.entered_in_error:
+        # Patient has no entered-in-error status: `active` false is its modifier saying the record is not to be
+        # treated as valid (FHIR R4 Patient.active), with the reason in the narrative. The entry updates the
+        # receiver's matching record (bundle.entry), so one imported earlier is marked too.
+        resource["active"] = False
+        return narrate(resource, headline, f"Entered in error: {patient.entered_in_error_reason}".strip())
+    return narrate(resource, headline)
 
 
 def practitioner_resource(b: BundleBuilder, user: User) -> JSON:
