@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -38,7 +41,24 @@ class Condition(models.TextChoices):
     CARDIOVASCULAR = "cardiovascular", _("Cardiovascular disease")
 
 
-CONDITION_CODES = frozenset(Condition.values)  # `Condition.values` builds its list again on every call
+def condition_names() -> dict[str, str]:
+    """Each condition code's label in the active language. A label is translated once per language, not once per
+    patient: the patient list draws 25 rows a page (bench/README.md, "patient search")."""
+    return _condition_names(get_language())
+
+
+@functools.cache
+def _condition_names(language: str | None) -> dict[str, str]:
+    return {code: str(label) for code, label in Condition.choices}
+
+
+def condition_labels(codes: Iterable[str], other: str, names: Mapping[str, str]) -> list[str]:
+    """The labels of the conditions recorded, in their order (a code no longer in `Condition` left out), then the
+    free text of other conditions. `names` is `condition_names()`, looked up once by a caller that labels many."""
+    labels = [names[code] for code in codes if code in names]
+    if other:
+        labels.append(other)
+    return labels
 
 
 class AutoInjectorDose(models.TextChoices):
@@ -136,10 +156,7 @@ class Patient(ClinicalRecord):
         return completed_years(self.date_of_birth, day)
 
     def condition_labels(self) -> list[str]:
-        labels = [str(Condition(code).label) for code in self.conditions if code in CONDITION_CODES]
-        if self.other_conditions:
-            labels.append(self.other_conditions)
-        return labels
+        return condition_labels(self.conditions, self.other_conditions, condition_names())
 
 
 class ReactionType(models.TextChoices):

@@ -144,3 +144,16 @@ def test_a_row_shows_the_patient_escaped_with_a_link_date_of_birth_and_condition
 @pytest.mark.parametrize("day", [date(2011, 3, 4), date(1940, 12, 31), date(2026, 1, 1), date(999, 9, 9)])
 def test_the_date_of_birth_reads_as_the_date_filter_writes_it(day):
     assert day_month_year(day) == dateformat.format(day, "j M Y")
+
+
+def test_the_whole_list_longer_than_a_page_shows_the_count_and_links_without_the_search_hint(client, nurse, rahmans):
+    client.force_login(nurse)
+    first = _search(client)
+    assert "Showing 1–25 of 31 patients." in first  # the 30 Rahmans and Ann Jones
+    assert "refine the search" not in first
+    assert 'rel="next" href="?q=&amp;page=2">Next</a>' in first
+    assert 'rel="prev"' not in first
+    second = _search(client, page="2")
+    assert "Showing 26–31 of 31 patients." in second
+    assert 'rel="prev" href="?q=&amp;page=1">Previous</a>' in second
+    assert "Page 2 of 2" in second
