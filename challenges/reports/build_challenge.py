@@ -106,7 +106,7 @@ def load(challenge: Challenge) -> Challenge:
 
 def load_for_report(challenge: Challenge) -> Challenge:
     """The challenge with everything the challenge report reads, prefetched (its people: Context, history.people)."""
-    return selectors.with_report_data(Challenge.objects.filter(pk=challenge.pk)).get()
+    return selectors.with_continued(selectors.with_report_data(Challenge.objects.filter(pk=challenge.pk)).get())
 
 
 def challenge_report(

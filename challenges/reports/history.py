@@ -50,12 +50,10 @@ def people(challenge: Challenge) -> dict[int, str]:
 
 
 @cache
-def _user_fields(model: type[Model]) -> tuple[ForeignKey, ...]:  # type: ignore[type-arg]
+def _user_fields(model: type[Model]) -> tuple[ForeignKey, ...]:
     """The model's foreign keys to a user (given_by, recorded_by, entered_in_error_by...)."""
     return tuple(
-        field
-        for field in model._meta.concrete_fields
-        if isinstance(field, ForeignKey) and field.related_model is User
+        field for field in model._meta.concrete_fields if isinstance(field, ForeignKey) and field.related_model is User
     )
 
 
