@@ -1,6 +1,6 @@
 """The challenge report snapshot (docs/clinical-sources.md §6.4), built from one challenge and its records in a fixed
-number of
-queries. Figures come from selectors.run_state (clinical.outcome, clinical.grading), never recomputed here."""
+number of queries. Figures come from selectors.report_state (clinical.outcome, clinical.grading), never recomputed
+here."""
 
 from __future__ import annotations
 
@@ -80,11 +80,12 @@ GOING_AHEAD_ANYWAY = frozenset({washout.OVERRIDDEN, washout.ACCEPT_LIMITATION, w
 
 
 class Context:
-    """What every section needs: the loaded challenge, its run state, the clinic's zone, names of people."""
+    """What every section needs: the loaded challenge, its report state, the clinic's zone, names of people."""
 
     def __init__(self, challenge: Challenge) -> None:
         self.challenge = challenge
-        self.state = selectors.run_state(challenge)
+        self.names = history.people(challenge)  # first: the figures below read people the rows point at
+        self.state = selectors.report_state(challenge)
         self.zone = challenge.clinic.tzinfo
         self.unit = challenge.protocol.food.amount_unit
         self.food_label = f"{challenge.protocol.food.name}, {challenge.protocol.food.form}"
@@ -93,22 +94,26 @@ class Context:
         moments = [d.given_at for d in challenge.doses.all()] + [o.observed_at for o in challenge.observations.all()]
         self.clock = Clock(self.zone, challenge.scheduled_at.astimezone(self.zone).date(), moments)
         self.show_placebo = not challenge.blinded or challenge.unblinded_at is not None
-        self.names = history.names(challenge)
 
     def error(self, record: object) -> str:
         return error_note(record, self.zone, self.names)  # type: ignore[arg-type]
 
 
 def load(challenge: Challenge) -> Challenge:
-    """The challenge with everything a report reads, prefetched."""
+    """The challenge with everything a sheet reads (build_sheets), prefetched."""
     return selectors.with_run_data(Challenge.objects.filter(pk=challenge.pk)).get()
+
+
+def load_for_report(challenge: Challenge) -> Challenge:
+    """The challenge with everything the challenge report reads, prefetched (its people: Context, history.people)."""
+    return selectors.with_continued(selectors.with_report_data(Challenge.objects.filter(pk=challenge.pk)).get())
 
 
 def challenge_report(
     challenge: Challenge, *, signed_by: User | None = None, signed_at: datetime | None = None
 ) -> ChallengeReport:
     """The snapshot of a challenge; signed_by/signed_at describe a signature being made now (else the stored one)."""
-    ctx = Context(load(challenge))
+    ctx = Context(load_for_report(challenge))
     c, zone, names = ctx.challenge, ctx.zone, ctx.names
     food = c.protocol.food
     return ChallengeReport(

@@ -6,18 +6,19 @@ challenges.run.facts and the pure clinical modules.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from challenges import access
 from challenges.library.facts import powder_alternatives, protocol_steps
-from challenges.library.models import Protocol
+from challenges.library.models import PremedicationItem, Protocol, ProtocolStep
 from challenges.run import facts
 from challenges.run.models import (
     Challenge,
@@ -26,12 +27,14 @@ from challenges.run.models import (
     Discharge,
     Dose,
     EventKind,
+    FollowUp,
     FoodLot,
     Observation,
     Setting,
     Status,
     StopAlert,
     StopKind,
+    Treatment,
     VitalSigns,
     VitalsKind,
     WashoutDecision,
@@ -104,6 +107,57 @@ def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
         ),
         Prefetch("discharges", queryset=Discharge.objects.select_related("vitals", "discharged_by")),
     )
+
+
+def with_report_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
+    """What the challenge report reads (report_state and challenges.reports.build_challenge), in a fixed number of
+    queries: with_run_data's rows without the people joined to them (the report reads everyone it names in one
+    query afterwards, challenges.reports.history.people) and without the step releases (the next home step, which
+    a report does not show). Each prefetch is ordered by its own columns, as the models order them: a model ordered
+    by its parent first ("challenge", "protocol") would join the parent to every prefetch to sort by a value that is
+    the same on every row."""
+    return queryset.select_related(
+        "patient",
+        "patient__clinic",
+        "protocol",
+        "protocol__food",
+        "clinic",
+    ).prefetch_related(
+        Prefetch("protocol__steps", queryset=ProtocolStep.objects.order_by("number")),
+        "protocol__steps__food",
+        # The challenges that continue this one: the report prints their food, day, status and outcome (X5).
+        Prefetch("continuations", queryset=_linked().only(*LINKED_FIELDS, "continues_id")),
+        Prefetch("protocol__premedications", queryset=PremedicationItem.objects.order_by("minutes_before", "drug")),
+        "patient__medications",
+        "patient__triggers",
+        Prefetch("doses", queryset=Dose.objects.order_by("sequence")),
+        Prefetch("observations", queryset=Observation.objects.order_by("observed_at", "pk")),
+        Prefetch("vitals", queryset=VitalSigns.objects.order_by("taken_at", "pk")),
+        Prefetch("treatments", queryset=Treatment.objects.order_by("given_at", "pk")),
+        "checks",
+        "events",
+        Prefetch("food_lots", queryset=FoodLot.objects.order_by("recorded_at", "pk")),
+        Prefetch("follow_ups", queryset=FollowUp.objects.order_by("due_at", "pk")),
+        Prefetch("alerts", queryset=StopAlert.objects.order_by("raised_at", "pk")),
+        Prefetch("washout_decisions", queryset=WashoutDecision.objects.order_by("decided_at", "pk")),
+        Prefetch("discharges", queryset=Discharge.objects.select_related("vitals").order_by("discharged_at", "pk")),
+    )
+
+
+# What the report prints of a linked challenge (challenges.reports.build_challenge._links).
+LINKED_FIELDS = ("continuation_kind", "scheduled_at", "status", "outcome", "protocol__food__name")
+
+
+def _linked() -> QuerySet[Challenge]:
+    return Challenge.objects.select_related("protocol__food")
+
+
+def with_continued(challenge: Challenge) -> Challenge:
+    """The challenge with the one it continues read (X5), in one query when there is one and none when not: joined
+    to every report's query instead, the earlier challenge and its protocol and food cost more than this query."""
+    if challenge.continues_id is not None:
+        prefetch_related_objects([challenge], Prefetch("continues", queryset=_linked().only(*LINKED_FIELDS)))
+    return challenge
 
 
 def with_board_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
@@ -280,23 +334,13 @@ class DoseLine:
 
 
 @dataclass(frozen=True)
-class RunState:
-    challenge: Challenge
+class ReportState:
+    """The computed figures a challenge report prints: the part of RunState the report reads. run_state starts from
+    it, so the bedside page and the report take every figure from the same calls."""
+
     plan: list[StepLine]
     doses: list[DoseLine]
-    next_step: run_rules.NextStep
-    next_line: StepLine | None  # the protocol step the next dose gives (or, when placebo, mirrors)
-    next_placebo: bool  # the next dose is placebo: shown only to a preparer of blinded doses (views)
-    cumulative_after_next: Decimal | None
-    placebo_doses: int  # placebo doses added to the active series of a blinded challenge (clinical.blinding)
-    due_at: datetime | None
-    open_alert: StopAlert | None
-    notices: list[stop_rules.RuleHit]  # observe / advisory: shown, never block the next dose
     conflicts: list[washout_decisions.Reviewed]  # each medication conflict with what was decided about it
-    medication_decisions_open: bool  # before the first dose: decisions can still be recorded
-    first_dose_refusal: washout_decisions.Refusal | None  # why the first dose must wait for a medication decision
-    checks_passed: bool
-    checks_waiting_override: bool  # the latest check failed and no allergist has overridden it yet
     result: outcome.ChallengeResult
     suggested_outcome: str
     form_advice: str  # a passed baked-milk or boiled-egg challenge: the form tolerated and what to keep avoiding
@@ -305,12 +349,31 @@ class RunState:
     observation_ends_at: datetime | None
     observation: ObservationState | None
     adrenaline_mg: Decimal | None
+    anaphylaxis: anaphylaxis_rules.Assessment | None  # NIAID/FAAN 2006 and WAO 2020, live (clinical.anaphylaxis)
+    food_lot: FoodLot | None  # the pack of food used, when recorded
+    label: LabelComparison  # its label's protein against the library's: which one the doses use
+
+
+@dataclass(frozen=True)
+class RunState(ReportState):
+    challenge: Challenge
+    next_step: run_rules.NextStep
+    next_line: StepLine | None  # the protocol step the next dose gives (or, when placebo, mirrors)
+    next_placebo: bool  # the next dose is placebo: shown only to a preparer of blinded doses (views)
+    cumulative_after_next: Decimal | None
+    placebo_doses: int  # placebo doses added to the active series of a blinded challenge (clinical.blinding)
+    due_at: datetime | None
+    open_alert: StopAlert | None
+    notices: list[stop_rules.RuleHit]  # observe / advisory: shown, never block the next dose
+    medication_decisions_open: bool  # before the first dose: decisions can still be recorded
+    first_dose_refusal: washout_decisions.Refusal | None  # why the first dose must wait for a medication decision
+    checks_passed: bool
+    checks_waiting_override: bool  # the latest check failed and no allergist has overridden it yet
     fpies_rescue: tuple[str, ...]  # FPIES: the rescue doses for the patient's weight (docs/clinical-sources.md §1.5)
     stale_weight: str  # FPIES: the doses come from an old weight
     neutrophil_rise: int | None  # FPIES: cells/µL from baseline to about 6 h
     neutrophil_criterion: bool  # FPIES: the rise is a minor criterion (at least 1,500 cells/µL)
     autoinjector: str
-    anaphylaxis: anaphylaxis_rules.Assessment | None  # NIAID/FAAN 2006 and WAO 2020, live (clinical.anaphylaxis)
     adrenaline_doses: int  # valid adrenaline doses recorded so far
     vitals_prompt: str  # vital signs due now, in words ('' when none): clinical.run_rules.vitals_prompt
 
@@ -321,8 +384,6 @@ class RunState:
         return found is not None and (found.met or any(i != "skin/mucosal" for i in found.involvement))
 
     baseline: VitalSigns | None
-    food_lot: FoodLot | None  # the pack of food used, when recorded
-    label: LabelComparison  # its label's protein against the library's: which one the doses use
     food_lot_open: bool  # before the first dose: the food used can still be recorded
 
 
@@ -340,8 +401,9 @@ def _form_advice(challenge: Challenge, suggested: str) -> str:
     )
 
 
-def run_state(challenge: Challenge) -> RunState:
-    """Everything the bedside page shows, computed from the recorded rows (load with with_run_data)."""
+def report_state(challenge: Challenge) -> ReportState:
+    """The figures a challenge report prints, computed from the recorded rows (load with with_report_data or
+    with_run_data)."""
     food = challenge.protocol.food
     plan = step_lines(
         facts.challenge_food_spec(challenge),
@@ -349,20 +411,41 @@ def run_state(challenge: Challenge) -> RunState:
         alternatives=powder_alternatives(food, challenge.clinic_id),
     )
     valid = facts.valid_doses(challenge)
+    onset = facts.reaction_onset(challenge)
+    weight = challenge.patient.weight_kg
+    observed = observation_state(challenge)
+    suggested = _suggest_outcome(challenge, valid, plan)
+    return ReportState(
+        plan=plan,
+        doses=_dose_lines(challenge, plan),
+        conflicts=facts.washout_review(challenge),
+        result=outcome.compute_result(_given(valid, food.amount_unit), reaction_onset=onset),
+        suggested_outcome=suggested,
+        form_advice=_form_advice(challenge, suggested),
+        grade=facts.suggest_grade(challenge, onset),
+        grade_problem=facts.adrenaline_timing_problem(challenge, onset),
+        observation_ends_at=observed.period.ends_at if observed else facts.observation_ends_at(challenge),
+        observation=observed,
+        adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
+        anaphylaxis=facts.anaphylaxis(challenge),
+        food_lot=facts.food_lot(challenge),
+        label=facts.label_comparison(challenge),
+    )
+
+
+def run_state(challenge: Challenge) -> RunState:
+    """Everything the bedside page shows, computed from the recorded rows (load with with_run_data)."""
+    report = report_state(challenge)
+    plan, result = report.plan, report.result
+    valid = facts.valid_doses(challenge)
     step = facts.upcoming_step(challenge)
     schedule = facts.blind_schedule(challenge)
     next_slot = blinding.slot(schedule, step.number) if step.number else None
-    onset = facts.reaction_onset(challenge)
-    result = outcome.compute_result(_given(valid, challenge.protocol.food.amount_unit), reaction_onset=onset)
     weight = challenge.patient.weight_kg
     baselines = [v for v in challenge.vitals.all() if v.kind == VitalsKind.BASELINE and not v.entered_in_error]
-    conflicts = facts.washout_review(challenge)
-    observed = observation_state(challenge)
-    suggested = _suggest_outcome(challenge, valid, plan)
     return RunState(
+        **{field.name: getattr(report, field.name) for field in dataclasses.fields(ReportState)},
         challenge=challenge,
-        plan=plan,
-        doses=_dose_lines(challenge, plan),
         next_step=step,
         next_line=plan[next_slot.step - 1] if next_slot else None,
         next_placebo=bool(next_slot and next_slot.placebo),
@@ -375,19 +458,10 @@ def run_state(challenge: Challenge) -> RunState:
         due_at=step.due_at if challenge.status in (Status.DOSING, Status.CHECKED_IN, Status.PLANNED) else None,
         open_alert=facts.open_alert(challenge),
         notices=facts.notices(challenge),
-        conflicts=conflicts,
         medication_decisions_open=_medication_decisions_open(challenge, valid),
-        first_dose_refusal=None if valid else washout_decisions.first_dose_refusal(conflicts),
+        first_dose_refusal=None if valid else washout_decisions.first_dose_refusal(report.conflicts),
         checks_passed=facts.checks_passed(challenge),
         checks_waiting_override=facts.checks_waiting_override(challenge),
-        result=result,
-        suggested_outcome=suggested,
-        form_advice=_form_advice(challenge, suggested),
-        grade=facts.suggest_grade(challenge, onset),
-        grade_problem=facts.adrenaline_timing_problem(challenge, onset),
-        observation_ends_at=observed.period.ends_at if observed else facts.observation_ends_at(challenge),
-        observation=observed,
-        adrenaline_mg=adrenaline.adrenaline_dose_mg(weight) if weight else None,
         fpies_rescue=rescue.lines() if (rescue := facts.fpies_rescue(challenge)) else (),
         stale_weight=facts.stale_dose_weight(challenge),
         neutrophil_rise=fpies.neutrophil_rise(challenge.neutrophils_baseline_per_ul, challenge.neutrophils_6h_per_ul),
@@ -395,12 +469,9 @@ def run_state(challenge: Challenge) -> RunState:
             challenge.neutrophils_baseline_per_ul, challenge.neutrophils_6h_per_ul
         ),
         autoinjector=adrenaline.adrenaline_autoinjector(weight) if weight else "",
-        anaphylaxis=facts.anaphylaxis(challenge),
         adrenaline_doses=len(facts.adrenaline_given(challenge)),
         vitals_prompt=_vitals_prompt(challenge, valid),
         baseline=baselines[-1] if baselines else None,
-        food_lot=facts.food_lot(challenge),
-        label=facts.label_comparison(challenge),
         food_lot_open=not challenge.is_signed and not valid and challenge.status in (Status.PLANNED, Status.CHECKED_IN),
     )
 
