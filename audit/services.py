@@ -140,15 +140,24 @@ def _seal_committed() -> None:
 
 
 _sealer_lock = threading.Lock()
-_sealer: threading.Timer | None = None
+_sealer: threading.Timer | None = None  # waiting for its delay
+_sealing = False  # a sealer is sealing now
+_again = False  # a row was committed while it sealed, perhaps after its read: it seals once more before it ends
 
 
 def _seal_in_background() -> None:
-    """Start this process's sealer unless one is already waiting: it seals every unsealed row after
-    STEPWISE_AUDIT_SEAL_DELAY, so a burst of requests costs one seal, and none of them waits for it."""
-    global _sealer
+    """Start this process's sealer unless one is already waiting or sealing: it seals every unsealed row after
+    STEPWISE_AUDIT_SEAL_DELAY, so a burst of requests costs one seal, and none of them waits for it.
+
+    One sealer per process at a time: when seals are slow (the chain lock is shared by every process), a new thread
+    every delay would each hold a database connection while it waited, until the server refused connections (the
+    full bench's two-server run: PostgreSQL's "too many clients", 29 Nov 2026)."""
+    global _sealer, _again
     with _sealer_lock:
         if _sealer is not None:
+            return
+        if _sealing:
+            _again = True
             return
         _sealer = threading.Timer(settings.STEPWISE_AUDIT_SEAL_DELAY.total_seconds(), _background_seal)
         _sealer.daemon = True
@@ -156,15 +165,35 @@ def _seal_in_background() -> None:
 
 
 def _background_seal() -> None:
-    global _sealer
+    global _sealer, _sealing, _again
     with _sealer_lock:
-        _sealer = None  # a row committed from now on starts the next sealer: it may be after this seal's read
+        _sealer, _sealing, _again = None, True, False
+    try:
+        while _seal_once():
+            pass
+    finally:
+        with _sealer_lock:
+            _sealing = False  # also if the thread dies: the next commit must be able to start a sealer
+        connections.close_all()  # this thread's own connections
+
+
+def _seal_once() -> bool:
+    """One seal by the background sealer; True when a row committed meanwhile means it must seal again. Deciding
+    to stop and clearing `_sealing` happen under one lock hold, so no commit falls between them unsealed."""
+    global _sealing, _again
     try:
         audit_seal()
     except Exception:  # logged; verify_audit reports rows left unsealed past STEPWISE_AUDIT_SEAL_WINDOW
         logger.exception("The background audit sealer failed")
-    finally:
-        connections.close_all()  # this thread's own connections
+        failed = True  # the next commit starts a sealer again, and it seals every row still unsealed
+    else:
+        failed = False
+    with _sealer_lock:
+        if _again and not failed:
+            _again = False
+            return True
+        _sealing = False
+        return False
 
 
 @atexit.register

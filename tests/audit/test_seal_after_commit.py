@@ -252,3 +252,49 @@ def test_a_process_that_exits_seals_what_its_sealer_was_waiting_for(settings, nu
     assert row.hash == _expected_hash(row)
     assert services._sealer is None
     assert verify.verify_all().unsealed == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_a_slow_seal_runs_commits_start_no_second_sealer_and_it_seals_them_after(
+    settings, nurse, patient, monkeypatch
+):
+    """One sealer per process: a new thread per commit while a seal waited for the chain lock held a database
+    connection each, until PostgreSQL refused clients (the full bench's two-server run, 29 Nov 2026)."""
+    import threading
+    import time
+
+    from audit import services
+
+    settings.STEPWISE_AUDIT_SEAL_DELAY = dt.timedelta(seconds=0.05)
+    started, release, callers = threading.Event(), threading.Event(), []
+
+    def slow_seal(**options):
+        callers.append(threading.get_ident())
+        started.set()
+        release.wait(30)
+        return audit_seal(**options)
+
+    monkeypatch.setattr(services, "audit_seal", slow_seal)
+    _write_trigger(nurse, patient, "Sesame")
+    assert started.wait(30)
+    timers = sum(isinstance(t, threading.Timer) for t in threading.enumerate())
+    for substance in ("Mustard", "Celery", "Lupin"):
+        _write_trigger(nurse, patient, substance)
+    time.sleep(0.3)  # six delays: before, each commit started a sealer of its own
+    assert sum(isinstance(t, threading.Timer) for t in threading.enumerate()) == timers
+    assert services._sealer is None
+    assert len(callers) == 1
+    release.set()
+    rows = AuditEvent.objects.filter(object_type="patients.trigger")
+    deadline = time.monotonic() + 30
+    while rows.filter(hash__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not rows.filter(hash__isnull=True).exists()
+    assert len(callers) == 2  # the same sealer sealed once more for the rows committed while it sealed
+    assert len(set(callers)) == 1
+    deadline = time.monotonic() + 30
+    while services._sealing and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not services._sealing
+    report = verify.verify_all()
+    assert report.ok, report.problems
