@@ -17,7 +17,7 @@ Codes (`codes`): each SNOMED CT and LOINC code was checked against public FHIR a
 only: a wrong code is worse than none. The dose figures have no standard code, so they carry a Stepwise code system
 as well as text. Units are UCUM. Every resource carries a generated narrative (text.div, escaped XHTML).
 
-Also carried: the patient's allergy test results (Observations, observations.test_result_observation), the
+Also carried: the patient's allergy test results (Observations, observations.allergy_test_observation), the
 structured discharge advice (Procedure.followUp, procedure._follow_up: why not a CarePlan is said there), and every
 record entered in error that an earlier export may hold: sent again under its id with status entered-in-error and the
 reason (a challenge with all its resources, a vital sign, a treatment, a test result, a trigger, a medicine), never

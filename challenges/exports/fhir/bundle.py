@@ -22,9 +22,9 @@ from challenges.exports.fhir.codes import URI
 from challenges.exports.fhir.datatypes import JSON, fhir_datetime, mark_withdrawn, withdrawal_reason
 from challenges.exports.fhir.medication import medication_administration, medication_statement
 from challenges.exports.fhir.observations import (
+    allergy_test_observation,
     bears_on,
     figure_observations,
-    test_result_observation,
     vital_observations,
 )
 from challenges.exports.fhir.people import organization_resource, patient_resource, practitioner_resource
@@ -75,7 +75,7 @@ def challenge_bundle(
     builder.allergies(mine, triggers=named, withdrawn=[state] if withdrawn else [])
     for result in diagnostics:
         if bears_on(result, challenge.protocol.food):
-            builder.add(test_result_observation(builder, result))
+            builder.add(allergy_test_observation(builder, result))
     return builder.bundle(now)
 
 
@@ -109,7 +109,7 @@ def patient_bundle(
     for medication in medications:
         builder.add(medication_statement(builder, medication, today))
     for result in diagnostics:
-        builder.add(test_result_observation(builder, result))
+        builder.add(allergy_test_observation(builder, result))
     return builder.bundle(now)
 
 

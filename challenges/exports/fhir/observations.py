@@ -161,7 +161,7 @@ def vital_observations(b: BundleBuilder, vitals: VitalSigns, procedure: JSON) ->
 _CATEGORY_NAMES = {"vital-signs": ("vital-signs", "Vital Signs"), "exam": ("exam", "Exam")}
 
 
-def test_result_observation(b: BundleBuilder, result: DiagnosticResult) -> JSON:
+def allergy_test_observation(b: BundleBuilder, result: DiagnosticResult) -> JSON:
     """One allergy test result (patients.DiagnosticResult) as an Observation: the kind in the Stepwise code system,
     LOINC where certain (TEST_LOINC), the allergen or component as text, the value in UCUM, the day taken. One
     entered in error goes marked so, under the same id."""
