@@ -59,15 +59,14 @@ from clinical.plan import StepLine, step_lines
 from clinics.models import Role, User
 from patients.models import Patient
 
+# The rows every view of a challenge reads with it: its patient, protocol, food and clinic.
+_CHALLENGE_ROWS = ("patient", "patient__clinic", "protocol", "protocol__food", "clinic")
+
 
 def with_run_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
-    """Everything the challenge page and report read, in a fixed number of queries."""
+    """Everything the challenge page reads, in a fixed number of queries (the report: with_report_data)."""
     return queryset.select_related(
-        "patient",
-        "patient__clinic",
-        "protocol",
-        "protocol__food",
-        "clinic",
+        *_CHALLENGE_ROWS,
         "allergist",
         "nurse",
         "signed_by",
@@ -116,13 +115,7 @@ def with_report_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
     a report does not show). Each prefetch is ordered by its own columns, as the models order them: a model ordered
     by its parent first ("challenge", "protocol") would join the parent to every prefetch to sort by a value that is
     the same on every row."""
-    return queryset.select_related(
-        "patient",
-        "patient__clinic",
-        "protocol",
-        "protocol__food",
-        "clinic",
-    ).prefetch_related(
+    return queryset.select_related(*_CHALLENGE_ROWS).prefetch_related(
         Prefetch("protocol__steps", queryset=ProtocolStep.objects.order_by("number")),
         "protocol__steps__food",
         # The challenges that continue this one: the report prints their food, day, status and outcome (X5).
