@@ -47,6 +47,9 @@ from challenges.reports.tagging import (
 # Page streams compressed and written as binary, not also ASCII85-encoded as text (reportlab's default): a quarter
 # smaller, and the encoding was a tenth of a report's build time (bench/README.md). Every PDF reader takes binary.
 rl_config.useA85 = 0
+# The chart's shapes are not type-checked on every attribute set (reportlab's development aid: a fifth of the
+# time spent building a report's flowables); the chart's tests read its drawing back instead (tests/reports).
+rl_config.shapeChecking = 0
 
 # --- geometry (points) --------------------------------------------------------------------------------------
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
