@@ -151,6 +151,13 @@ def _gentle_home_steps(serving_g: Decimal, crumb_g: Decimal, days_between: int, 
     ]
 
 
+def watch_missing(watch_hours: int) -> bool:
+    """A home plan with no watch window after its steps: it would never watch for a delayed reaction, so such a
+    protocol is not saved. How long is the allergist's choice: 24-48 h for a slow reintroduction (docs/clinical-
+    sources.md §5.4), a couple of hours for daily home doses after a negative clinic challenge (ASCIA, §1.3)."""
+    return watch_hours < 1
+
+
 def _check_home_timing(days_between: int, watch_hours: int) -> None:
     """The watch window must end before the next step starts (docs/clinical-sources.md §5.4)."""
     if days_between < 1 or watch_hours < 1:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinical.checklist import default_item_codes
+from clinical.home_ladder import HOME_WATCH_HOURS
 from clinical.stop_rules import StopRules, default_rules
 from clinical.washout_rules import DEFAULT_WASHOUT, WashoutRule, rules_to_data
 
@@ -42,7 +43,7 @@ KINDS: dict[str, KindRules] = {
         KindRules("dbpcfc", "Double-blind placebo-controlled (DBPCFC)", True, 15 * MINUTE, 2 * HOUR, 0, "clinic"),
         KindRules("fpies", "FPIES challenge", True, 15 * MINUTE, 4 * HOUR, 0, "clinic"),
         KindRules("ladder", "Household-measure ladder", True, 15 * MINUTE, 2 * HOUR, 0, "clinic"),
-        KindRules("home", "Slow home reintroduction", False, 1 * DAY, 0, 48, "home"),
+        KindRules("home", "Slow home reintroduction", False, 1 * DAY, 0, HOME_WATCH_HOURS, "home"),
     )
 }
 
@@ -64,6 +65,14 @@ class KindDefaults:
             "stop_rules": self.stop_rules.to_dict(),
             "washout_rules": rules_to_data(self.washout_rules),
         }
+
+
+def watch_hours(kind: str, typed: int | None) -> int:
+    """The watch window after each step: as typed, else the kind's default. A home reintroduction watches 48 h for
+    delayed symptoms (docs/clinical-sources.md §5.4); a clinic challenge has none, it observes after the last dose
+    instead. A blank field never means "no watch" for a home plan (a 0 typed does, and the editor refuses it for a home
+    kind: home_ladder.watch_missing)."""
+    return KINDS[kind].default_watch_hours if typed is None else typed
 
 
 def kind_defaults(kind: str) -> KindDefaults:

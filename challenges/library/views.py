@@ -112,7 +112,7 @@ def protocol_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             draft = _new_protocol_draft(header, generator)
             protocol = protocol_create(clinic=request.user.clinic, by=request.user, draft=draft)
         except dosing.DosingError as exc:
-            generator.add_dosing_error(exc)
+            generator.add_dosing_error(exc, header=header)
         except SAVE_ERRORS as exc:
             header.add_error(None, error_messages(exc))
         else:
@@ -276,8 +276,8 @@ def _new_preview(header: ProtocolHeaderForm, generator: GeneratorForm, *, clinic
     try:
         draft = _new_protocol_draft(header, generator)
     except dosing.DosingError as exc:
-        generator.add_dosing_error(exc)
-        return Preview(corrections=error_lines(generator))
+        generator.add_dosing_error(exc, header=header)
+        return Preview(corrections=error_lines(header) + error_lines(generator))
     return preview_of(draft, clinic_id=clinic_id)
 
 

@@ -22,7 +22,13 @@ from challenges.library.forms.premeds import PremedFormSet
 from challenges.library.forms.steps import StepForm, StepFormSet, step_initial
 from challenges.library.forms.stop_rules import ChecklistForm, StopRulesForm, stop_rules_initial
 from challenges.library.forms.washout import WashoutForm, washout_initial
-from challenges.library.services.protocols import PremedSpec, ProtocolDraft, ProtocolError, draft_from_protocol
+from challenges.library.services.protocols import (
+    WATCH_ISSUES,
+    PremedSpec,
+    ProtocolDraft,
+    ProtocolError,
+    draft_from_protocol,
+)
 from challenges.models import Food, Protocol
 from clinical import dosing, step_checks
 from clinical.plan import PlannedStep, with_household_amounts
@@ -129,6 +135,8 @@ class ProtocolEditor:
             self.washout.add_error(None, issue.message)
         elif issue.code == "follow_up":
             self.header.add_error("follow_up_hours", issue.message)
+        elif issue.code in WATCH_ISSUES:
+            self.header.add_error("watch_hours", issue.message)
         elif issue.step_number in self._step_forms:
             self._step_forms[issue.step_number].add_error(None, issue.message)
 
@@ -136,11 +144,13 @@ class ProtocolEditor:
         """Replace the step rows with a generator's steps (not saved until the page is saved)."""
         if not self.generator.is_valid():
             return False
-        food = self.header.cleaned_data.get("food") if self.header.is_valid() else None
+        header = self.header.draft_fields() if self.header.is_valid() else None
+        food = header["food"] if header else self.protocol.food
+        watch = header["watch_hours"] if header else self.protocol.watch_hours
         try:
-            steps = self.generator.steps_from_generator(food=food or self.protocol.food)
+            steps = self.generator.steps_from_generator(food=food, watch_hours=watch)
         except dosing.DosingError as exc:
-            self.generator.add_dosing_error(exc)
+            self.generator.add_dosing_error(exc, header=self.header)
             return False
         self.steps = StepFormSet(
             prefix="steps", initial=[step_initial(step) for step in steps], form_kwargs={"foods": self.foods}

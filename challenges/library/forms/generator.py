@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from challenges.library.facts import food_spec
-from challenges.library.forms.fields import MAX_WAIT, MAX_WATCH_HOURS, AmountField, whole_number
+from challenges.library.forms.fields import MAX_WAIT, AmountField, whole_number
 from challenges.models import Food
 from clinical import dosing, ladders
 from clinical.plan import GENERATORS, GeneratorInput, PlannedStep, generate_steps
@@ -32,8 +32,10 @@ _GENERATOR_ERROR_FIELDS = {
     "serving_missing": "serving",
     "serving_not_positive": "serving",
     "timing_not_positive": "days_between",
-    "watch_overlaps_next_step": "watch_hours",
 }
+# Refusals about a value of the protocol header's: the home generator checks its days against the protocol's one
+# watch window (ProtocolHeaderForm.watch_hours; the generator has no watch field of its own).
+_HEADER_ERROR_FIELDS = {"watch_overlaps_next_step": "watch_hours"}
 
 
 # The parameters each generator reads. The page shows only the chosen generator's (static/stepwise/protocol_builder.js
@@ -44,7 +46,7 @@ GENERATOR_FIELDS: dict[str, tuple[str, ...]] = {
     "geometric": ("interval_minutes", "start_mg", "top_mg", "steps", "factor", "exact"),
     "fpies": ("interval_minutes", "weight_kg", "protein_g_per_kg", "serving"),
     "household": ("interval_minutes", "grams_per_measure", "lip_smear"),
-    "home": ("serving", "days_between", "watch_hours"),
+    "home": ("serving", "days_between"),
 }
 
 
@@ -121,14 +123,6 @@ class GeneratorForm(PlainTextForm):
         max_value=60,
         help_text=_("Home reintroduction; blank for 3 days."),
     )
-    watch_hours = whole_number(
-        _("Watch after each step (hours)"),
-        unit="h",
-        required=False,
-        min_value=1,
-        max_value=MAX_WATCH_HOURS,
-        help_text=_("Home reintroduction; blank for 48 h."),
-    )
     exact = forms.BooleanField(
         label=_("Keep exact values"),
         required=False,
@@ -150,7 +144,8 @@ class GeneratorForm(PlainTextForm):
                 field.widget.attrs["data-generators"] = " ".join(readers)
 
     def steps_from_generator(self, *, food: Food, watch_hours: int | None = None) -> tuple[PlannedStep, ...]:
-        """The generated steps; raises dosing.DosingError for parameters the generator refuses.
+        """The generated steps; raises dosing.DosingError for parameters the generator refuses. `watch_hours` is
+        the protocol's watch window (the header's), which a home ladder's days between steps must outlast.
 
         Only the chosen generator's parameters are read (a serving typed for a home plan, then hidden, never adds a
         serving to an FPIES ladder). A household ladder uses the teaspoon weight typed here, else the food's own
@@ -158,11 +153,15 @@ class GeneratorForm(PlainTextForm):
         """
         generator = self.cleaned_data["generator"]
         data = {name: self.cleaned_data[name] for name in ("generator", *GENERATOR_FIELDS[generator])}
-        data["watch_hours"] = data.get("watch_hours") or watch_hours or None
+        data["watch_hours"] = watch_hours or None
         spec = food_spec(food)
         if data["generator"] == "household" and data["grams_per_measure"] is None:
             data["grams_per_measure"] = spec.measure_weight("tsp")
         return tuple(generate_steps(GeneratorInput(**data), food=spec))
 
-    def add_dosing_error(self, exc: dosing.DosingError) -> None:
-        self.add_error(_GENERATOR_ERROR_FIELDS.get(exc.code), exc.message)
+    def add_dosing_error(self, exc: dosing.DosingError, *, header: forms.Form) -> None:
+        """A refusal next to the field it is about: the generator's own, or the header's watch window."""
+        if exc.code in _HEADER_ERROR_FIELDS:
+            header.add_error(_HEADER_ERROR_FIELDS[exc.code], exc.message)
+        else:
+            self.add_error(_GENERATOR_ERROR_FIELDS.get(exc.code), exc.message)

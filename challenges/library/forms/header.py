@@ -20,7 +20,7 @@ from challenges.library.forms.fields import (
 )
 from challenges.library.services.protocols import ProtocolDraft
 from challenges.models import DoseBasis, Food
-from clinical import ladders
+from clinical import kinds, ladders
 from clinical.kinds import KIND_CHOICES, KINDS
 from clinics.forms import PlainTextForm, StrictDecimalField, crispy_helper
 
@@ -42,7 +42,10 @@ class ProtocolHeaderForm(PlainTextForm):
         unit="h",
         required=False,
         max_value=MAX_WATCH_HOURS,
-        help_text=_("For home steps: how long to watch for delayed symptoms. Leave blank for none."),
+        help_text=_(
+            "How long the patient watches for delayed symptoms after each home step. Blank for the kind's default: "
+            "48 h for a home reintroduction, none for a clinic challenge."
+        ),
     )
     min_top_dose_mg = AmountField(
         label=_("Minimum top dose to call it negative (mg protein)"),
@@ -121,7 +124,7 @@ class ProtocolHeaderForm(PlainTextForm):
             "observation_minutes": KINDS[data["kind"]].default_observation_minutes
             if observation is None
             else observation,
-            "watch_hours": data["watch_hours"] or 0,
+            "watch_hours": kinds.watch_hours(data["kind"], data["watch_hours"]),
             "notes": data["notes"].strip(),
             "references": data["references"].strip(),
         }

@@ -16,7 +16,7 @@ from challenges.library.facts import (
     protocol_steps,
 )  # reads; imported here by library.views too
 from challenges.models import Food, PremedicationItem, Protocol, ProtocolStep
-from clinical import step_checks, stop_rules, washout_rules
+from clinical import home_ladder, step_checks, stop_rules, washout_rules
 from clinical.checklist import ITEMS
 from clinical.errors import DomainError
 from clinical.kinds import KINDS
@@ -102,10 +102,16 @@ def draft_issues(draft: ProtocolDraft, *, clinic_id: int | None = None) -> list[
     return issues
 
 
+# The draft issue about the watch window after each home step (home_ladder.watch_missing): the editor shows it next
+# to the header's watch field.
+WATCH_ISSUES = frozenset({"home_watch_missing"})
+
+
 def _kind_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
     """Rules of a kind beyond the steps: an FPIES challenge observes at least 4 h (docs/clinical-sources.md §1.5);
-    weight-based FPIES doses only on an FPIES protocol."""
-    issues = []
+    weight-based FPIES doses only on an FPIES protocol; a home reintroduction watches for delayed symptoms after
+    each step (§5.4)."""
+    issues = _watch_issues(draft)
     if draft.kind == "fpies" and draft.observation_minutes < KINDS["fpies"].default_observation_minutes:
         issues.append(
             step_checks.StepIssue(
@@ -122,6 +128,16 @@ def _kind_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
             )
         )
     return issues
+
+
+def _watch_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:
+    if KINDS[draft.kind].setting != "home" or not home_ladder.watch_missing(draft.watch_hours):
+        return []
+    message = _(
+        "A home plan watches for delayed symptoms after each step: give the watch window in hours (left blank it "
+        "is 48 h)."
+    )
+    return [step_checks.StepIssue("error", "home_watch_missing", message, None)]
 
 
 def _rule_issues(draft: ProtocolDraft) -> list[step_checks.StepIssue]:

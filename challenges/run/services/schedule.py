@@ -24,7 +24,7 @@ from challenges.run.services._guards import (
     transition,
 )
 from challenges.run.services.ending import challenge_stop
-from clinical import blinding, continuation, fpies, plan
+from clinical import blinding, continuation, fpies, home_ladder, plan
 from clinical.dates import format_when
 from clinical.kinds import KINDS
 from clinical.plan import preparation_problems
@@ -82,6 +82,12 @@ def challenge_schedule(
     except blinding.BlindingError as refused:
         raise ChallengeRuleError(refused.message, code=refused.code) from refused
     setting = KINDS[protocol.kind].setting
+    if setting == Setting.HOME and home_ladder.watch_missing(protocol.watch_hours):
+        # A protocol saved before the editor refused this: the plan would never watch for a delayed reaction.
+        raise ChallengeRuleError(
+            _("This home protocol has no watch window after its steps. Edit the protocol to give one, then book."),
+            code="home_watch_missing",
+        )
     _require_continuable(patient, continues, continuation_kind, setting)
     if protocol.kind == "fpies":
         protocol = _fpies_protocol_for(patient, protocol, by)
