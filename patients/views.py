@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,8 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from clinical import diagnostics
-from clinical.grading import SCALES
+from clinical.trigger_reactions import trigger_reactions
 from clinics import page_cache
 from clinics.access import require_clinic_staff, staff_clinic
 from clinics.forms import EnteredInErrorForm
@@ -60,7 +58,8 @@ def patient_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         challenges = list(shown.select_related("protocol", "protocol__food"))
         triggers = list(patient.triggers.all())
         for trigger in triggers:
-            trigger.challenge_reactions = _challenge_reactions(trigger, challenges)  # type: ignore[attr-defined]
+            # R12: the signed failed challenges of the trigger's food, beside it (clinical.trigger_reactions)
+            trigger.challenge_reactions = trigger_reactions(trigger, challenges)  # type: ignore[attr-defined]
         context = {
             "patient": patient,
             "triggers": triggers,
@@ -75,24 +74,6 @@ def patient_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     key = page_cache.page_key("patient", patient.pk, page_cache.versions_digest(versions), request)
     title, body = page_cache.serve(request, key, fresh)
     return render(request, "patients/patient_detail.html", {"page_title": title, "page_body": body})
-
-
-def _challenge_reactions(trigger: Trigger, challenges: list[Any]) -> list[dict[str, Any]]:
-    """Signed, failed challenges to this trigger's food (R12), newest first: shown beside the trigger, read-only.
-
-    A link rather than an edit of the trigger: the clinician's own text is never changed, and the signed challenge
-    is the record. The food matches when the trigger names it or its allergen group (clinical.diagnostics).
-    """
-    reactions = []
-    for challenge in challenges:
-        food = challenge.protocol.food
-        signed_failure = challenge.is_signed and challenge.outcome == "failed" and not challenge.entered_in_error
-        terms = (food.name, str(food.get_allergen_group_display()) if food.allergen_group != "other" else "")
-        if signed_failure and diagnostics.names_food(trigger.substance, terms):
-            scale = SCALES.get(challenge.grade_scale, challenge.grade_scale).split(" (")[0]
-            grade = f"grade {challenge.grade} ({scale})"
-            reactions.append({"challenge": challenge, "grade": grade if challenge.grade else "grade not recorded"})
-    return sorted(reactions, key=lambda r: r["challenge"].scheduled_at, reverse=True)
 
 
 def patient_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:

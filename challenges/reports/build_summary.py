@@ -12,12 +12,12 @@ from challenges.reports import history
 from challenges.reports.snapshot import PatientSummary, SummaryRow, TriggerRow
 from challenges.reports.text import DASH, created, day, error_note, letterhead, patient_block, person, when
 from challenges.run import facts, selectors
-from clinical import diagnostics
 from clinical.checklist import ITEMS, SEVERITY_LABELS
 from clinical.dates import format_day
 from clinical.display import mg_text
 from clinical.grading import SCALES
 from clinical.outcome import discharge_advice_lines
+from clinical.trigger_reactions import trigger_reactions
 from clinics.models import User
 from patients.models import Patient, Trigger
 
@@ -59,7 +59,7 @@ def _triggers_with_challenges(
     patient: Patient, challenges: list[Challenge], zone: tzinfo, people: dict[int, str]
 ) -> tuple[TriggerRow, ...]:
     """The known triggers, each with the signed failed challenges of its food beside it (R12), as the patient page
-    shows them (patients.views._challenge_reactions, the same match): the trigger's own severity is the
+    shows them (clinical.trigger_reactions, the same rule): the trigger's own severity is the
     clinician's text and stays as written; the reader sees the challenge's grade next to it."""
     rows = history.triggers(patient, zone, people)
     return tuple(
@@ -69,17 +69,10 @@ def _triggers_with_challenges(
 
 
 def _reactions(trigger: Trigger, challenges: list[Challenge], zone: tzinfo) -> list[str]:
-    lines = []
-    for c in sorted(challenges, key=lambda c: c.scheduled_at, reverse=True):
-        food = c.protocol.food
-        terms = (food.name, str(food.get_allergen_group_display()) if food.allergen_group != "other" else "")
-        signed_failure = c.is_signed and c.outcome == Outcome.FAILED and not c.entered_in_error
-        if trigger.entered_in_error or not signed_failure or not diagnostics.names_food(trigger.substance, terms):
-            continue
-        scale = SCALES.get(c.grade_scale, c.grade_scale).split(" (")[0]
-        grade = f"grade {c.grade} ({scale})" if c.grade else "grade not recorded"
-        lines.append(f"Reacted at challenge on {day(c.scheduled_at, zone)}: {grade}")
-    return lines
+    return [
+        f"Reacted at challenge on {day(r.challenge.scheduled_at, zone)}: {r.grade}"
+        for r in trigger_reactions(trigger, challenges)
+    ]
 
 
 def _names(patient: Patient, challenges: list[Challenge]) -> dict[int, str]:

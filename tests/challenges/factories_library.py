@@ -1,5 +1,5 @@
-"""Helpers for the protocol-library pages: POST data that mirrors the edit page, and a challenge that uses a
-protocol."""
+"""Helpers for the protocol-library pages: POST data that mirrors the new, edit and food pages, their URLs, and a
+challenge that uses a protocol."""
 
 from __future__ import annotations
 
@@ -7,12 +7,57 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
+
+from challenges.library.facts import protocol_steps
 from challenges.library.forms.washout import hours_as_days, washout_field_name
 from challenges.library.services.protocols import draft_from_protocol
-from challenges.models import Challenge, Protocol
+from challenges.models import Challenge, Food, Protocol
 from clinical.stop_rules import StopRules
 from clinics.models import User
 from patients.models import Patient
+
+VALID_NEW = {  # the new-protocol page's POST without its food
+    "name": "Peanut ladder for Zoë",
+    "kind": "open",
+    "dose_basis": "protein",
+    "observation_minutes": "120",
+    "watch_hours": "",
+    "min_top_dose_mg": "3000",
+    "follow_up_hours": "2, 24",
+    "notes": "Clinic protocol.",
+    "references": "PRACTALL.",
+    "gen-generator": "practall7",
+    "gen-interval_minutes": "30",
+}
+
+
+def library_url(name: str, protocol: Protocol | None = None) -> str:
+    """The URL of a library page (challenges:<name>), of `protocol` when it has one."""
+    return reverse(f"challenges:{name}", args=[protocol.pk] if protocol else [])
+
+
+def new_protocol_data(food: Food, **changes: str) -> dict[str, str]:
+    """What the new-protocol page posts for `food` (PRACTALL 7 steps, 30 min), with `changes` applied."""
+    return {**VALID_NEW, "food": str(food.pk), **changes}
+
+
+def step_proteins(protocol: Protocol) -> list[Decimal | None]:
+    """The protein of each step of the protocol, in mg (None where a step has none)."""
+    return [step.protein_mg for step in protocol_steps(protocol)]
+
+
+VALID_FOOD = {  # the add-food page's POST
+    "name": "Peanut butter",
+    "form": "smooth, Brand X (label)",
+    "allergen_group": "peanut",
+    "protein_g_per_100": "25.5",
+    "protein_source": "product label, Mar 2026",
+    "physical_form": "paste",
+    "household_measures": "tsp=5\n\n TBSP = 15 ",
+    "serving_size": "20",
+    "notes": "",
+}
 
 
 def _number(value: Decimal | None) -> str:

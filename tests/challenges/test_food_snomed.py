@@ -8,9 +8,10 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from challenges.library.standard_content import FOODS, snomed_for
+from challenges.library.standard_content.foods import FOODS
+from challenges.library.standard_content.snomed import snomed_for
 from challenges.models import Food
-from tests.challenges.test_views_library import VALID_FOOD
+from tests.challenges.factories_library import VALID_FOOD
 
 
 def test_every_standard_food_but_the_cheesecake_is_coded(library):

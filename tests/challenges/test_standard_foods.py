@@ -96,7 +96,8 @@ def test_the_baked_milk_muffin_is_a_structured_baked_food(library):
 
 def test_every_seeded_text_fits_its_column():
     """PostgreSQL refuses a value longer than its varchar (SQLite stores it): check the seeds against the columns."""
-    from challenges.library.standard_content import FOODS, PROTOCOLS
+    from challenges.library.standard_content.foods import FOODS
+    from challenges.library.standard_content.protocols import PROTOCOLS
     from challenges.models import Food, Protocol
 
     too_long = []

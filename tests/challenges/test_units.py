@@ -3,12 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clinical.units import QuantityError, format_decimal, format_quantity, parse_decimal
-
-FAST = settings(max_examples=200, deadline=None, database=None)
+from tests.challenges.hypothesis_settings import FAST
 
 # Every dose the app accepts: 0.001 mg to 10,000 mg, to 3 decimal places (STYLE.md DoseStep.amount_mg).
 doses = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("10000"), places=3)

@@ -18,19 +18,13 @@ from challenges.library.facts import food_spec, protocol_steps
 from challenges.models import Food, Protocol
 from challenges.templatetags.stepwise import amount, mg
 from clinical import ladders, plan
-from tests.challenges.factories_library import edit_data
-from tests.challenges.test_views_library import VALID_NEW
+from tests.challenges.factories_library import VALID_NEW, edit_data, new_protocol_data
 
 ROW = re.compile(r'<tr>\s*<td class="text-end num">(\d+)</td>\s*<td class="text-end num">([^<]+)</td>')
 
 
-@pytest.fixture
-def peanut_flour(library) -> Food:
-    return Food.objects.get(clinic=None, name="Peanut flour", form="defatted")
-
-
 def _new_preview(client, food: Food, **changes: str):
-    return client.post(reverse("challenges:protocol-create-preview"), {**VALID_NEW, "food": str(food.pk), **changes})
+    return client.post(reverse("challenges:protocol-create-preview"), new_protocol_data(food, **changes))
 
 
 def _edit_preview(client, protocol: Protocol, **changes: str):
@@ -120,7 +114,7 @@ def test_new_preview_without_a_food_asks_for_one(client, allergist, library):
 def test_the_preview_button_redraws_the_new_page_without_saving(client, allergist, peanut_flour):
     """Without JavaScript: the page comes back with the dose table and what was typed."""
     client.force_login(allergist)
-    data = {**VALID_NEW, "food": str(peanut_flour.pk), "name": "", "preview": "1"}
+    data = new_protocol_data(peanut_flour, name="", preview="1")
     response = client.post(reverse("challenges:protocol-create"), data)
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()

@@ -96,6 +96,19 @@ def test_the_trigger_list_links_a_signed_failed_challenge_without_changing_the_t
     assert trigger.history.count() == history_before
 
 
+def test_a_trigger_entered_in_error_is_shown_struck_through_without_the_link(
+    client, patient, practall, nurse, allergist
+):
+    """As on the patient summary: a reaction beside a trigger marked as a mistake would read as confirming it."""
+    trigger = clinical_record_save(record=Trigger(patient=patient, substance="Peanut"), by=nurse)
+    scenarios.practall_failed_at_dose_5(patient, practall, nurse, allergist, sign=True)
+    clinical_record_mark_entered_in_error(record=trigger, by=nurse, reason="Wrong patient")
+    client.force_login(nurse)
+    page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert 'title="Entered in error: Wrong patient"' in page
+    assert 'data-testid="trigger-challenge"' not in page
+
+
 def test_an_unsigned_failed_challenge_is_not_linked_yet(client, patient, nurse, failed):
     clinical_record_save(record=Trigger(patient=patient, substance="peanuts"), by=nurse)
     client.force_login(nurse)

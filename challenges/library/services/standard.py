@@ -19,7 +19,9 @@ from challenges.library.services.protocols import (
     protocol_in_use,
     write_protocol,
 )
-from challenges.library.standard_content import FOODS, PROTOCOLS, FoodSeed, ProtocolSeed, snomed_for
+from challenges.library.standard_content.foods import FOODS, FoodSeed
+from challenges.library.standard_content.protocols import PROTOCOLS, ProtocolSeed
+from challenges.library.standard_content.snomed import snomed_for
 from challenges.models import Food, Protocol
 from clinical import plan
 from clinical.kinds import kind_defaults
