@@ -171,8 +171,10 @@ class TaggedParagraph(Paragraph):
 def _keep_breaking_spaces(laid_out: Any) -> Callable[[], None]:
     """Add a trailing space to every line but the last of a laid-out paragraph; returns what undoes it.
 
-    Simple paragraphs (kind 0) keep each line as (extra space, words); rich ones (kind 1) as lines of fragments,
-    where the space goes on the last fragment unless it is struck, underlined or a link (its rule would grow)."""
+    Simple paragraphs (kind 0) keep each line as (extra space, words); rich ones (kind 1) as lines of fragments.
+    There the space goes on the last fragment, or, when that one is struck, underlined, a link or shaded (its rule
+    or shade, reportlab's us_lines, link and backColor, would grow under the space), on a plain fragment of its own:
+    text entered in error is struck through, and read from the tags it must not run its words together either."""
     lines = getattr(laid_out, "lines", None)
     if not lines or len(lines) < 2:
         return lambda: None
@@ -185,18 +187,25 @@ def _keep_breaking_spaces(laid_out: Any) -> Callable[[], None]:
 
         return undo_simple
     changed: list[tuple[Any, str]] = []
+    added: list[list[Any]] = []
     for line in lines[:-1]:
-        words = getattr(line, "words", None)
+        words: list[Any] = getattr(line, "words", None) or []
         last: Any = words[-1] if words else None
         text = getattr(last, "text", None)
-        plain_fragment = not any(getattr(last, key, None) for key in ("strike", "underline", "link", "cbDefn"))
-        if isinstance(text, str) and text and not text.endswith(" ") and plain_fragment:
+        if not isinstance(text, str) or not text or text.endswith(" ") or getattr(last, "cbDefn", None):
+            continue
+        if getattr(last, "us_lines", None) or getattr(last, "link", None) or getattr(last, "backColor", None):
+            words.append(last.clone(text=" ", us_lines=[], link=[], backColor=None, strike=0, underline=0))
+            added.append(words)
+        else:
             changed.append((last, text))
             last.text = text + " "
 
     def undo_rich() -> None:
         for fragment, text in changed:
             fragment.text = text
+        for words in added:
+            words.pop()
 
     return undo_rich
 
