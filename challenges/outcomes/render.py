@@ -16,7 +16,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from challenges.outcomes.selectors import Bar, Figures
-from challenges.reports import fonts, render
+from challenges.reports import fonts
+from challenges.reports.pdf.document import DocumentInfo, Page, build_pdf, frame_width
+from challenges.reports.pdf.flowables import cell, figure, p, plain, section
+from challenges.reports.pdf.tables import Column, side_by_side, table
 
 BAR_HEIGHT = 5 * mm
 GAP = 6 * mm
@@ -85,33 +88,33 @@ def _alt(title: str, bars: Sequence[Bar]) -> str:
 
 
 def outcomes_pdf(figures: Figures, *, clinic: str, scope: str, created: str) -> bytes:
-    """The outcomes figures on A4 in the report layout (fonts, header and footer, tagged, PDF/A-2b: render.py)."""
-    page = render.Page(
+    """The outcomes figures on A4 in the report layout (fonts, header and footer, tagged, PDF/A-2b: reports/pdf/)."""
+    page = Page(
         page_size="A4",
         header_left=f"Outcomes: {clinic}",
         header_right=scope,
         footer=f"Stepwise clinic outcomes · {clinic}",
     )
-    width = render.frame_width(page)
-    half = (width - GAP) / 2  # render.side_by_side: two equal columns
+    width = frame_width(page)
+    half = (width - GAP) / 2  # side_by_side: two equal columns
     story: list[Flowable] = [
-        render.p(f"Outcomes: {clinic}", "title"),
-        render.p(scope),
-        render.p(f"Challenges done: {figures.done}"),
+        p(f"Outcomes: {clinic}", "title"),
+        p(scope),
+        p(f"Challenges done: {figures.done}"),
     ]
     for title, bars, _unit in sections(figures):
-        columns = (render.Column(title, 4), render.Column("Count", 1))
-        rows = [[render.cell(bar.label), render.plain(str(bar.count))] for bar in bars] or [["None", "0"]]
-        story += render.section(
+        columns = (Column(title, 4), Column("Count", 1))
+        rows = [[cell(bar.label), plain(str(bar.count))] for bar in bars] or [["None", "0"]]
+        story += section(
             title,
-            render.side_by_side(
-                render.table(columns, rows, half),
-                render.figure(_chart(bars, half), _alt(title, bars)),
+            side_by_side(
+                table(columns, rows, half),
+                figure(_chart(bars, half), _alt(title, bars)),
                 width,
                 gap=GAP,
             ),
         )
-    info = render.DocumentInfo(
+    info = DocumentInfo(
         title=f"Outcomes: {clinic}", author=clinic, subject="Clinic outcomes of food challenges", created=created
     )
-    return render.build_pdf(page, story, info=info)
+    return build_pdf(page, story, info=info)

@@ -21,7 +21,7 @@ from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
 from challenges.reports import fonts
-from challenges.reports.render import ACCENT, INK, MUTED, RULE, SMALL_SIZE
+from challenges.reports.pdf.style import ACCENT, INK, MUTED, RULE, SMALL_SIZE
 from challenges.reports.snapshot import ChartSeries, Point, VitalsChart
 
 TOP_HEIGHT = 150  # points: heart rate and blood pressure panel

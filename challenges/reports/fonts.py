@@ -44,7 +44,7 @@ _STYLES: tuple[tuple[Literal[0, 1], Literal[0, 1], str], ...] = (
 # (TTFontFile.seek/read while a document's subset is made at save): two documents saved at once by two threads of a
 # gunicorn worker read each other's glyphs, which gave a 500 (IndexError in makeSubset) and, worse, PDFs whose
 # embedded fonts differ from a build alone. Registering fonts and building a document hold this lock
-# (render.build_pdf); tests/reports/test_concurrent_render.py builds reports in eight threads at once. The faces
+# (pdf/document.build_pdf); tests/reports/test_concurrent_render.py builds reports in eight threads at once. The faces
 # themselves are registered when this module is imported (at the end of it; Python lets no other thread use a module
 # before its import is done): registered on first use, a thread laying out "<b>Purpose: </b>" while another was
 # half-way through registering found no bold face mapped and printed the label in the regular face.

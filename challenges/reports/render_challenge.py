@@ -7,29 +7,18 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from challenges.reports.chart import GAP_NOTE, describe, vitals_drawing
-from challenges.reports.render import (
-    ACCENT,
-    ALERT,
+from challenges.reports.pdf.document import DocumentInfo, Page, build_pdf, frame_width
+from challenges.reports.pdf.flowables import bullets, cell, figure, p, plain, rich, section, time_cell
+from challenges.reports.pdf.style import ACCENT, ALERT
+from challenges.reports.pdf.tables import (
     Column,
-    DocumentInfo,
-    Page,
     boxed,
-    build_pdf,
-    bullets,
-    cell,
-    figure,
-    frame_width,
     grid,
     label_values,
     letterhead_block,
-    p,
-    plain,
-    rich,
-    section,
     side_by_side,
     table,
     table_style,
-    time_cell,
 )
 from challenges.reports.snapshot import (
     ChallengeReport,

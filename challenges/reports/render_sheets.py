@@ -5,23 +5,15 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from challenges.reports.render import (
-    ALERT,
-    RULE,
+from challenges.reports.pdf.document import DocumentInfo, Page, build_pdf, frame_width
+from challenges.reports.pdf.flowables import bullets, cell, p, plain, section
+from challenges.reports.pdf.style import ALERT, RULE
+from challenges.reports.pdf.tables import (
     Column,
-    DocumentInfo,
-    Page,
     boxed,
-    build_pdf,
-    bullets,
-    cell,
-    frame_width,
     grid,
     label_values,
     letterhead_block,
-    p,
-    plain,
-    section,
     table,
     table_style,
     tick_box,

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, Table
 
-from challenges.reports.render import (
-    Column,
-    DocumentInfo,
-    Page,
-    build_pdf,
-    cell,
-    frame_width,
-    letterhead_block,
-    p,
-    rich,
-    section,
-    table,
-)
+from challenges.reports.pdf.document import DocumentInfo, Page, build_pdf, frame_width
+from challenges.reports.pdf.flowables import cell, p, rich, section
+from challenges.reports.pdf.tables import Column, letterhead_block, table
 from challenges.reports.render_challenge import medications_table, triggers_table
 from challenges.reports.snapshot import PatientSummary, SummaryRow
 

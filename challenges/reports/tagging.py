@@ -4,19 +4,18 @@ tree (Document > H1/H2/H3, P, L/LI/LBody, Table/TR/TH/TD, Figure with /Alt) is w
 
 Open-source reportlab writes no structure tree, so the work is split in two:
 
-- While the pages are laid out, each tagged flowable (`TaggedParagraph`, render.py's one-line `TextLine`, `Figure`,
-  a table's `TableTagger`) wraps
-  what it draws in a marked-content sequence `/P <</MCID n>> BDC ... EMC` and records, on the canvas's `Recorder`,
-  which structure element (`Node`) owns that MCID on that page. Elements join the tree the first time they draw,
-  so the tree's order is the reading order. A paragraph or table row split across pages keeps its element: both
-  halves are marks of the one element.
+- While the pages are laid out, each tagged flowable (`TaggedParagraph`, pdf/flowables.py's one-line `TextLine`,
+  `Figure`, a table's `TableTagger`) wraps what it draws in a marked-content sequence `/P <</MCID n>> BDC ... EMC`
+  and records, on the canvas's `Recorder`, which structure element (`Node`) owns that MCID on that page. Elements
+  join the tree the first time they draw, so the tree's order is the reading order. A paragraph or table row split
+  across pages keeps its element: both halves are marks of the one element.
 - Running header, footer, page numbers, the DRAFT watermark, table rules and fills are marked `/Artifact`, so a
   screen reader skips them and nothing on a page is left unmarked.
 - `write_structure` (called by archival.py, which opens the finished file with pikepdf) turns the recorded tree
   into StructTreeRoot, ParentTree, each page's /StructParents and /MarkInfo.
 
-The renderers use the helpers in render.py (p, rich, cell, bullets, table, label_values, grid, figure) and never
-this module directly.
+The renderers use the helpers in pdf/ (flowables: p, rich, cell, bullets, figure; tables: table, label_values,
+grid) and never this module directly.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.platypus.paraparser import ParaParser
 from reportlab.platypus.tables import TableRenderCB
 
-# Paragraph style name -> structure type (render.STYLES); every other style is a plain paragraph.
+# Paragraph style name -> structure type (pdf/style.STYLES); every other style is a plain paragraph.
 HEADING_TAGS = {"title": "H1", "h2": "H2", "h3": "H3"}
 
 
@@ -378,7 +377,7 @@ class TableTagger(TableRenderCB):
         node = self._cell(self._row, colNo)
         tags.attach((self.node, self._rows[self._row], node))
         content = cellval[0] if isinstance(cellval, list | tuple) and len(cellval) == 1 else cellval
-        chain = getattr(content, "chain", ())  # a TaggedParagraph, or render.TextLine
+        chain = getattr(content, "chain", ())  # a TaggedParagraph, or flowables.TextLine
         if chain and chain[-1].tag == "P":
             content.chain = (node,)  # a cell of one paragraph: its text is the cell's own content, no P inside
         if isinstance(content, str):

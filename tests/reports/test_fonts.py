@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from challenges.reports import fonts
-from challenges.reports.render import STYLES
+from challenges.reports.pdf.style import STYLES
 from tests.reports.helpers import text
 
 NAMES = (

@@ -11,7 +11,8 @@ from django.urls import reverse
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
-from challenges.reports.render import STYLES, time_cell
+from challenges.reports.pdf.flowables import time_cell
+from challenges.reports.pdf.style import STYLES
 from challenges.run import services as runs
 from tests.helpers import START
 from tests.reports.helpers import text

@@ -14,7 +14,9 @@ from reportlab.pdfgen.canvas import Canvas
 from challenges.reports import fonts
 from challenges.reports.chart import vitals_drawing
 from challenges.reports.fonts import markup
-from challenges.reports.render import STYLES, TextLine, one_line_cells, text_flowable
+from challenges.reports.pdf.flowables import TextLine, text_flowable
+from challenges.reports.pdf.style import STYLES
+from challenges.reports.pdf.tables import one_line_cells
 from challenges.reports.snapshot import ChartSeries, DoseMark, Point, VitalsChart
 from challenges.reports.tagging import paragraph, plain_paragraph
 
