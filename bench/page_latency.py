@@ -232,6 +232,7 @@ def report_figures(database_url: str, runs: int) -> dict[str, Any]:
         report = times["snapshot_ms"] + times["render_ms"]
         results[name] = {
             **times,
+            "phases_ms": report_phases(challenge, runs),
             "report_ms": report,
             "ratio": report / times["floor_ms"],
             "render_ratio": times["render_ms"] / times["floor_ms"],
@@ -240,6 +241,51 @@ def report_figures(database_url: str, runs: int) -> dict[str, Any]:
             "measure": f"CPU time, median of {runs} interleaved rounds",
         }
     return results
+
+
+def report_phases(challenge: Any, runs: int) -> dict[str, float]:
+    """Where one report's CPU time goes, medians of `runs` builds: the snapshot and, inside it, Django compiling its
+    queries to SQL; then the render's three steps: the flowables (render_challenge._story), reportlab laying them
+    out and drawing them (pdf.document._build, the step the floor also does), and the structure tree with the
+    PDF/A pass (archival.finish, which the floor does not do). Timed by wrapping each step, so the figures add up to
+    about the build; the ratios are what to read."""
+    import statistics
+    from unittest import mock
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from challenges.reports import archival, fonts, render_challenge
+    from challenges.reports.build_challenge import challenge_report
+    from challenges.reports.pdf import document
+
+    spent: dict[str, float] = {}
+
+    def timed(key: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[key] = spent.get(key, 0.0) + (time.process_time() - start) * 1000
+
+        return wrapper
+
+    rounds: list[dict[str, float]] = []
+    with (
+        mock.patch.object(SQLCompiler, "as_sql", timed("sql_compilation_ms", SQLCompiler.as_sql)),
+        mock.patch.object(render_challenge, "_story", timed("flowables_ms", render_challenge._story)),
+        mock.patch.object(document, "_build", timed("layout_and_draw_ms", document._build)),
+        mock.patch.object(document.archival, "finish", timed("tags_and_pdfa_ms", archival.finish)),
+    ):
+        for _ in range(runs + 1):  # the first is a warm-up
+            spent.clear()
+            start = time.process_time()
+            snapshot = challenge_report(challenge)
+            spent["snapshot_ms"] = (time.process_time() - start) * 1000
+            fonts.string_width.cache_clear()
+            render_challenge.render_challenge_report(snapshot)
+            rounds.append(dict(spent))
+    return {key: statistics.median(r.get(key, 0.0) for r in rounds[1:]) for key in rounds[-1]}
 
 
 def _interleaved(actions: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
@@ -456,6 +502,13 @@ def main() -> None:
                 f"{figures['render_ms']:.1f} ms), floor {figures['floor_ms']:6.1f} ms ({figures['cells']} cells): "
                 f"{figures['ratio']:.2f}x; render alone {figures['render_ratio']:.2f}x, render without the structure "
                 f"tree and PDF/A pass {figures['untagged_ratio']:.2f}x"
+            )
+            phases, floor = figures["phases_ms"], figures["floor_ms"]
+            print(
+                f"  where it goes, per floor: snapshot {phases['snapshot_ms'] / floor:.2f} (of it SQL compilation "
+                f"{phases['sql_compilation_ms'] / floor:.2f}), flowables {phases['flowables_ms'] / floor:.2f}, layout "
+                f"and draw {phases['layout_and_draw_ms'] / floor:.2f}, structure tree and PDF/A pass "
+                f"{phases['tags_and_pdfa_ms'] / floor:.2f}"
             )
     else:
         result = measure(databases, rounds=args.rounds, runs=args.runs, names=names)
