@@ -502,7 +502,7 @@ def record_dose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reachable = access.challenges_for(request.user)
     form = DoseForm(
         request.POST,
-        unit=lambda: get_object_or_404(reachable.values_list("protocol__food__amount_unit", flat=True), pk=pk),
+        unit=lambda: _target(request, pk).protocol.food.amount_unit,
         allow_override=request.user.is_allergist,
         staff=lambda: selectors.dose_staff(clinic_id),
     )
