@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -76,8 +77,14 @@ class StrictDecimalField(forms.Field):
     max_input_length = 40
 
     def __init__(
-        self, *, min_value: Decimal | None = None, max_value: Decimal | None = None, unit: str = "", **kwargs: Any
+        self,
+        *,
+        min_value: Decimal | None = None,
+        max_value: Decimal | None = None,
+        unit: str | Callable[[], str] = "",
+        **kwargs: Any,
     ) -> None:
+        """`unit` names the bounds in an error; a loader is called only when a number is typed."""
         self.min_value, self.max_value, self.unit = min_value, max_value, unit
         super().__init__(**kwargs)
 
@@ -90,7 +97,8 @@ class StrictDecimalField(forms.Field):
         if len(text) > self.max_input_length:
             raise forms.ValidationError(_("That is too long for a number."), code="too_long")
         try:
-            return parse_decimal(text, min_value=self.min_value, max_value=self.max_value, unit=self.unit)
+            unit = self.unit() if callable(self.unit) else self.unit
+            return parse_decimal(text, min_value=self.min_value, max_value=self.max_value, unit=unit)
         except QuantityError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
 

@@ -316,6 +316,8 @@ def _same_drug(a: str, b: str) -> bool:
 def premedication_taken(challenge: Challenge) -> dict[int, list[datetime]]:
     """When each planned item was recorded as taken: by the item it names, else by the same drug name."""
     items = list(challenge.protocol.premedications.all())
+    if not items:  # nothing planned, nothing to match: the treatments are not read
+        return {}
     taken: dict[int, list[datetime]] = {item.pk: [] for item in items}
     for t in challenge.treatments.all():
         if t.entered_in_error or t.kind != TreatmentKind.PREMEDICATION:

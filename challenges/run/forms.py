@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import (
@@ -324,6 +326,13 @@ class _StaffChoice(forms.TypedChoiceField):
         super().__init__(coerce=int, empty_value=None, **kwargs)
 
 
+def _amount_label_now(unit: str | Callable[[], str]) -> str:
+    return str(_("Amount actually eaten (%(unit)s)") % {"unit": unit() if callable(unit) else unit})
+
+
+_amount_label = lazy(_amount_label_now, str)  # the unit is read when the label is drawn or names an error
+
+
 class DoseForm(PlainTextForm):
     """A dose given: all of it or how much, when, and who prepared and checked it (docs/clinical-sources.md §12).
 
@@ -373,7 +382,7 @@ class DoseForm(PlainTextForm):
     def __init__(
         self,
         *args: Any,
-        unit: str = "g",
+        unit: str | Callable[[], str] = "g",
         allow_override: bool = False,
         staff: Sequence[User] | Callable[[], Sequence[User]] = (),
         given_as: str | None = None,
@@ -381,10 +390,11 @@ class DoseForm(PlainTextForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        # The staff list may come as a loader: a dose post that names nobody (most) never queries it; the choices
-        # load when a posted name is checked or the form is drawn.
+        # The staff list and the food's unit may come as loaders: a dose post that names nobody and types no amount
+        # (most) never queries them; they load when a posted name or amount is checked, or the form is drawn.
         self._staff_source = staff
         self._staff: dict[int, User] | None = None
+        unit = functools.cache(unit) if callable(unit) else unit
         for name in ("prepared_by", "checked_by"):
             cast(forms.TypedChoiceField, self.fields[name]).choices = self._staff_choices
         self.mode: str = given_as or (self.data.get("given_as") if self.is_bound else None) or GIVEN_AS_FOOD
@@ -397,7 +407,7 @@ class DoseForm(PlainTextForm):
             )
         else:
             del self.fields["mix_volume_ml"]
-            self.fields["food_amount"].label = _("Amount actually eaten (%(unit)s)") % {"unit": unit}
+            self.fields["food_amount"].label = _amount_label(unit)
             cast(StrictDecimalField, self.fields["food_amount"]).unit = unit
         if not allow_override:
             del self.fields["override_reason"]

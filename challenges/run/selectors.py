@@ -469,12 +469,12 @@ def run_state(challenge: Challenge) -> RunState:
     )
 
 
-def dose_staff(challenge: Challenge) -> list[User]:
+def dose_staff(clinic_id: int) -> list[User]:
     """The clinic's staff who may prepare or check a dose (one query)."""
     return list(
-        User.objects.filter(
-            clinic_id=challenge.clinic_id, is_active=True, role__in=(Role.NURSE, Role.ALLERGIST)
-        ).order_by("last_name", "first_name", "pk")
+        User.objects.filter(clinic_id=clinic_id, is_active=True, role__in=(Role.NURSE, Role.ALLERGIST)).order_by(
+            "last_name", "first_name", "pk"
+        )
     )
 
 

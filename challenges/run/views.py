@@ -198,7 +198,7 @@ def _dose_form(request: AuthenticatedHttpRequest, challenge: Challenge, state: s
     return DoseForm(
         unit=challenge.protocol.food.amount_unit,
         allow_override=request.user.is_allergist,
-        staff=selectors.dose_staff(challenge),
+        staff=selectors.dose_staff(challenge.clinic_id),
         given_as=GIVEN_AS_MIX if mix else GIVEN_AS_FOOD,
         planned_volume=amount_text(preparation.give_ml, "mL") if mix and preparation else "",
         initial={"prepared_by": request.user.pk},
@@ -495,27 +495,34 @@ def medication_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @require_POST
 def record_dose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    challenge = _target(request, pk)
+    """A dose given. The service reads the challenge once, locked and access-checked (runs.Reachable); the form
+    reads the clinic's staff only if the post names someone, and the food's unit only if an amount is typed or the
+    form is drawn again."""
+    clinic_id = require_clinic_staff(request.user)
+    reachable = access.challenges_for(request.user)
     form = DoseForm(
         request.POST,
-        unit=challenge.protocol.food.amount_unit,
+        unit=lambda: _target(request, pk).protocol.food.amount_unit,
         allow_override=request.user.is_allergist,
-        staff=lambda: selectors.dose_staff(challenge),  # loaded only if the post names someone, or on a refusal
+        staff=lambda: selectors.dose_staff(clinic_id),
     )
 
     def write(data: dict[str, Any]) -> runs.DoseRecorded:
-        return runs.dose_record(
-            challenge=challenge,
-            by=request.user,
-            food_amount=data["food_amount"],
-            mix_volume_ml=data["mix_volume_ml"],
-            prepared_by=data["prepared_by"],
-            checked_by=data["checked_by"],
-            given_at=data["given_at"],
-            idempotency_key=data["idempotency_key"],
-            override_reason=data.get("override_reason", ""),
-            notes=data["notes"],
-        )
+        try:
+            return runs.dose_record(
+                challenge=runs.Reachable(pk, reachable),
+                by=request.user,
+                food_amount=data["food_amount"],
+                mix_volume_ml=data["mix_volume_ml"],
+                prepared_by=data["prepared_by"],
+                checked_by=data["checked_by"],
+                given_at=data["given_at"],
+                idempotency_key=data["idempotency_key"],
+                override_reason=data.get("override_reason", ""),
+                notes=data["notes"],
+            )
+        except Challenge.DoesNotExist:  # not one of the user's challenges
+            raise Http404 from None
 
     def recorded(result: runs.DoseRecorded) -> None:
         if result.created:

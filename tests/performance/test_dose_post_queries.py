@@ -55,11 +55,13 @@ def test_dose_post_statements_do_not_grow(client, practall, patient, allergist, 
 
 
 # Measured on SQLite (the test settings chain audit rows in the writer's transaction). Before issue 20's second pass:
-# 42; then 28. Now: session, user, clinic, the view's challenge and the clinic's staff (5; the staff list only
-# because this post names a checker: a post naming nobody skips it); SAVEPOINT, the lock, one query each for doses
-# (the idempotency key is looked for among them), alerts, checks, treatments, food packs, steps and premedication
-# (9); the dose, its history row and its audit link (INSERT, INSERT, chain head, INSERT: 4; no savepoint: a key
-# used by another challenge fails the whole transaction, see runs.dose_record); the override event, its history row
-# and audit link (4); RELEASE (1). No reload after the dose, no re-read of the history rows. Then the page cache's
-# version (challenges.page_version): one UPDATE per row written, the dose and the event (2).
-DOSE_POST_QUERIES = 25
+# 42; then 28, then 25. Now: session, user, clinic and the clinic's staff (4; the staff list only because this post
+# names a checker: a post naming nobody skips it); SAVEPOINT, the challenge locked and access-checked in one SELECT
+# (runs.Reachable: the view reads it no more), one query each for doses (the idempotency key is looked for among
+# them), alerts, checks, food packs, steps and premedication (8; treatments only when the protocol plans
+# premedication, which this one does not); the dose, its history row and its audit link (INSERT, INSERT, chain head,
+# INSERT: 4; no savepoint: a key used by another challenge fails the whole transaction, see runs.dose_record); the
+# override event, its history row and audit link (4); RELEASE (1). No reload after the dose, no re-read of the
+# history rows. Then the page cache's version (challenges.page_version): one UPDATE per row written, the dose and the
+# event (2).
+DOSE_POST_QUERIES = 23

@@ -5,7 +5,7 @@ challenges.run.facts. Callers use the surface below: `from challenges.run import
 `runs.dose_record(...)`.
 """
 
-from challenges.run.services._guards import ChallengeRuleError
+from challenges.run.services._guards import ChallengeRuleError, Reachable
 from challenges.run.services.checks import checks_override, checks_record
 from challenges.run.services.doses import DoseRecorded, dose_record
 from challenges.run.services.ending import (
@@ -44,6 +44,7 @@ from challenges.run.services.washout import (
 __all__ = [
     "UNDER_WAY",
     "ChallengeRuleError",
+    "Reachable",
     "DoseRecorded",
     "OutcomeInput",
     "addendum_add",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import QuerySet
@@ -21,22 +22,40 @@ class ChallengeRuleError(DomainError):
     """A rule of the challenge run was broken."""
 
 
-def lock_query(pk: int) -> QuerySet[Challenge]:
-    """The query that locks one challenge row, with the protocol, food, patient and clinic it reads.
+class Reachable(NamedTuple):
+    """A challenge a request names, not read yet: its pk and the challenges the user may reach (challenges.access).
+
+    A write given one reads the row once, locked and access-checked in the same SELECT (`locked`), instead of the
+    view's access-checked read and then the service's locked one (bench/README.md, "Dose posts, sixth pass").
+    """
+
+    pk: int
+    among: QuerySet[Challenge]
+
+
+def lock_query(pk: int, among: QuerySet[Challenge] | None = None) -> QuerySet[Challenge]:
+    """The query that locks one challenge row (of `among`, when given), with the protocol, food, patient and clinic
+    it reads.
 
     `of=("self",)`: PostgreSQL would otherwise lock the joined protocol, food, patient and clinic rows too, and the
     standard protocols and foods are shared by every clinic, so one clinic's doses would wait on another's
     (perf-review, "the row lock is wider than meant"). SQLite ignores FOR UPDATE and serialises writers instead.
     """
     return (
-        Challenge.objects.select_for_update(of=("self",))
+        (Challenge.objects.all() if among is None else among)
+        .select_for_update(of=("self",))
         .select_related("protocol", "protocol__food", "patient", "clinic")
         .filter(pk=pk)
     )
 
 
-def locked(challenge: Challenge) -> Challenge:
-    """The challenge row, fresh and locked for this transaction."""
+def locked(challenge: Challenge | Reachable) -> Challenge:
+    """The challenge row, fresh and locked for this transaction.
+
+    Raises Challenge.DoesNotExist when a Reachable one is not among those the user may reach (the view's 404).
+    """
+    if isinstance(challenge, Reachable):
+        return lock_query(challenge.pk, challenge.among).get()
     return lock_query(challenge.pk).get()
 
 

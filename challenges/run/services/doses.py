@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from challenges.home.models import StepRelease
 from challenges.library.facts import food_spec
-from challenges.library.models import ProtocolStep, StepRole
+from challenges.library.models import PremedicationItem, ProtocolStep, StepRole
 from challenges.run import facts
 from challenges.run.models import (
     Challenge,
@@ -31,6 +34,7 @@ from challenges.run.models import (
 )
 from challenges.run.services._guards import (
     ChallengeRuleError,
+    Reachable,
     check_time,
     event,
     locked,
@@ -57,7 +61,7 @@ class DoseRecorded:
 
 def dose_record(
     *,
-    challenge: Challenge,
+    challenge: Challenge | Reachable,
     by: User,
     food_amount: Decimal | None,
     given_at: datetime,
@@ -74,6 +78,9 @@ def dose_record(
     A diluted dose is recorded as the volume of the mix given (`mix_volume_ml`, None: the planned volume) and the
     protein that volume delivered. Who prepared it (default: the giver) and who checked it are recorded; a diluted
     dose in clinic needs a checker other than the preparer (docs/clinical-sources.md §12).
+
+    `challenge` may be a Reachable one, read here once, locked and access-checked (Challenge.DoesNotExist: not
+    reachable).
     """
     try:
         return _dose_record(
@@ -104,7 +111,7 @@ def dose_record(
 
 @transaction.atomic
 def _dose_record(
-    challenge: Challenge,
+    target: Challenge | Reachable,
     *,
     by: User,
     food_amount: Decimal | None,
@@ -117,7 +124,7 @@ def _dose_record(
     prepared_by: User | None,
     checked_by: User | None,
 ) -> DoseRecorded:
-    challenge = locked(challenge)
+    challenge = locked(target)
     _load_state(challenge)
     # Under the challenge's lock, so a resubmission racing the first post finds the dose it made. The same key on
     # another challenge is refused by the key's unique index at the INSERT below (dose_record): no query for it here.
@@ -192,27 +199,42 @@ def _dose_record(
 
 
 # What the dose rules read of a challenge, loaded once under its lock (perf-review §3: `upcoming_step` was computed
-# two or three times per post, each time loading doses, steps and alerts again). The order of each list is the one
-# the facts expect (the models' own ordering, without the join on the challenge that ordering adds).
-_STATE = (
-    Prefetch("doses", queryset=Dose.objects.order_by("sequence")),
-    Prefetch("alerts", queryset=StopAlert.objects.order_by("raised_at", "pk")),
-    Prefetch("checks", queryset=PreChallengeCheck.objects.order_by("recorded_at")),
-    Prefetch("treatments", queryset=Treatment.objects.order_by("given_at", "pk")),
-    Prefetch("food_lots", queryset=FoodLot.objects.order_by("recorded_at", "pk")),
-    Prefetch("protocol__steps", queryset=ProtocolStep.objects.select_related("food").order_by("number")),
-    "protocol__premedications",
+# two or three times per post, each time loading doses, steps and alerts again): each relation, the order the facts
+# read it in. The rows are put in that order here, in Python, and the queries carry no ORDER BY: a challenge has a
+# few rows of each, and compiling an ORDER BY cost Django more than the sort (bench/README.md, "Dose posts, sixth
+# pass"); the models' own orderings would also join the challenge, or the protocol, to sort by it.
+_Relation = tuple[str, QuerySet[Any], Callable[[Any], Any]]  # the path from the challenge, its rows, their order
+_STATE: tuple[_Relation, ...] = (
+    ("doses", Dose.objects.order_by(), attrgetter("sequence")),
+    ("alerts", StopAlert.objects.order_by(), attrgetter("raised_at", "pk")),
+    ("checks", PreChallengeCheck.objects.order_by(), attrgetter("recorded_at", "pk")),
+    ("food_lots", FoodLot.objects.order_by(), attrgetter("recorded_at", "pk")),
+    ("protocol__steps", ProtocolStep.objects.select_related("food").order_by(), attrgetter("number")),
+    ("protocol__premedications", PremedicationItem.objects.order_by(), attrgetter("minutes_before", "drug", "pk")),
 )
 # Read only by the home rules (the symptom pause, the allergist's release of a step).
-_HOME_STATE = (
-    Prefetch("observations", queryset=Observation.objects.order_by("observed_at", "pk")),
-    "releases",
+_HOME_STATE: tuple[_Relation, ...] = (
+    ("observations", Observation.objects.order_by(), attrgetter("observed_at", "pk")),
+    ("releases", StepRelease.objects.order_by(), attrgetter("released_at", "pk")),
+)
+# Read only against a premedication plan (facts.premedication_taken): most protocols have none.
+_PREMEDICATION_STATE: tuple[_Relation, ...] = (
+    ("treatments", Treatment.objects.order_by(), attrgetter("given_at", "pk")),
 )
 
 
 def _load_state(challenge: Challenge) -> None:
-    """Everything the checks before a dose and the step after it read, in one query per relation."""
-    prefetch_related_objects([challenge], *_STATE, *(_HOME_STATE if challenge.setting == Setting.HOME else ()))
+    """Everything the checks before a dose and the step after it read, in one query per relation, each in order."""
+    _prefetch(challenge, _STATE + (_HOME_STATE if challenge.setting == Setting.HOME else ()))
+    if challenge.protocol.premedications.all():
+        _prefetch(challenge, _PREMEDICATION_STATE)
+
+
+def _prefetch(challenge: Challenge, state: tuple[_Relation, ...]) -> None:
+    prefetch_related_objects([challenge], *(Prefetch(path, queryset=rows) for path, rows, _order in state))
+    for path, _rows, order in state:
+        owner, relation = (challenge.protocol, path.removeprefix("protocol__")) if "__" in path else (challenge, path)
+        getattr(owner, relation).all()._result_cache.sort(key=order)
 
 
 def _remember(challenge: Challenge, dose: Dose) -> None:
