@@ -137,7 +137,7 @@ def with_report_data(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
     )
 
 
-# What the report prints of a linked challenge (challenges.reports.build_challenge._links).
+# What the report prints of a linked challenge (challenges.reports.challenge_sections.overview._links).
 LINKED_FIELDS = ("continuation_kind", "scheduled_at", "status", "outcome", "protocol__food__name")
 
 
