@@ -19,7 +19,6 @@ from challenges.library.services.protocols import protocol_clone
 from challenges.models import Food, Protocol
 from clinical import home_ladder, kinds
 from tests.challenges.factories_library import edit_data
-from tests.run.rule_code_helpers import _schedule, assert_refused
 
 HOME_NEW = {
     "name": "Cheesecake at home for Zoë",
@@ -184,19 +183,7 @@ def test_regenerating_home_steps_checks_the_headers_watch(client, allergist, hom
     ]
 
 
-# --- booking and the library check: protocols saved before the rule -----------------------------------------
-
-
-def test_booking_a_home_protocol_without_a_watch_is_refused(home_protocol, patient, allergist, clock):
-    protocol = _own_home_protocol(home_protocol, allergist)
-    _saved_before_the_rule(protocol, watch_hours=0)
-    assert_refused("home_watch_missing", lambda: _schedule(patient, protocol, allergist, None, allergist))
-
-
-def test_booking_a_home_protocol_with_a_one_hour_watch_is_allowed(home_protocol, patient, allergist, clock):
-    protocol = _own_home_protocol(home_protocol, allergist)
-    _saved_before_the_rule(protocol, watch_hours=1)
-    assert _schedule(patient, protocol, allergist, None, allergist).protocol.watch_hours == 1
+# --- the library check: protocols saved before the rule (booking them: tests/run/test_rule_codes_booking.py) ------
 
 
 def test_check_library_names_a_home_protocol_without_a_watch(home_protocol, allergist):

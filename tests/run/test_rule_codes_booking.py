@@ -215,3 +215,17 @@ def test_checks_refused_after_the_first_dose(challenge, nurse, clock):
 def test_only_an_allergist_overrides_failed_checks(challenge, nurse, clock):
     _check_in(challenge, nurse, clock, no_illness=False)
     assert_refused("allergist_only", lambda: runs.checks_override(challenge=challenge, by=nurse, reason="Mild cold"))
+
+
+def test_booking_a_home_protocol_without_a_watch_is_refused(home_protocol, patient, allergist, clock):
+    protocol = protocol_clone(protocol=home_protocol, clinic=allergist.clinic, by=allergist)
+    protocol.watch_hours = 0  # as the editor saved it before it refused a home plan without a watch
+    protocol.save(update_fields=["watch_hours"])
+    assert_refused("home_watch_missing", lambda: _schedule(patient, protocol, allergist, None, allergist))
+
+
+def test_booking_a_home_protocol_with_a_one_hour_watch_is_allowed(home_protocol, patient, allergist, clock):
+    protocol = protocol_clone(protocol=home_protocol, clinic=allergist.clinic, by=allergist)
+    protocol.watch_hours = 1
+    protocol.save(update_fields=["watch_hours"])
+    assert _schedule(patient, protocol, allergist, None, allergist).protocol.watch_hours == 1
