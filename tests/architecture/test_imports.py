@@ -136,6 +136,7 @@ def test_a_slice_builds_only_on_the_slices_before_it() -> None:
 def test_the_rules_see_the_imports() -> None:
     """Positive control: the graph holds the edges the rules judge, so an empty violation list means something."""
     assert "challenges.run.models" in GRAPH
-    assert "challenges.library.models.Protocol" in GRAPH["challenges.run.models"]
+    assert "challenges.library.models.Protocol" in GRAPH["challenges.run.models.challenge"]
+    assert _role("challenges.run.models.findings") == "models"  # a models package's modules are judged as models
     assert any(t.startswith("clinical.") for m, ts in GRAPH.items() if m.startswith("challenges.") for t in ts)
     assert _violations("clinics", ("clinical",)) != []  # clinics imports itself, which that rule would forbid
