@@ -1,4 +1,5 @@
-"""Challenge models: the protocol library (library.py) and challenges with their records (run.py)."""
+"""Challenge models, named in one place: the protocol library (library/models.py), challenges with their records
+(run/models/) and the home plans' (home/models.py)."""
 
 from challenges.home.models import CalendarFeed, FollowUp, FollowUpMethod, StepRelease
 from challenges.library.models import (
