@@ -182,7 +182,7 @@ SESSION_SAVE_EVERY_REQUEST = False  # clinics.auth.SessionPolicyMiddleware exten
 STEPWISE_SESSION_IDLE_STAFF = 15 * 60
 STEPWISE_SESSION_IDLE_PATIENT = 30 * 60
 STEPWISE_SESSION_MAX_AGE = 12 * 60 * 60
-# The bedside page of a running challenge keeps its session alive (challenges.run.views.keepalive), every 4 min;
+# The bedside page of a running challenge keeps its session alive (challenges.run.views.page.keepalive), every 4 min;
 # today's board refreshes itself every 30 s (static/stepwise/board.js; the refresh does not keep a session alive).
 STEPWISE_KEEPALIVE_SECONDS = 4 * 60
 STEPWISE_BOARD_POLL_SECONDS = 30

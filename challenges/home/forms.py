@@ -22,7 +22,8 @@ from challenges.library.forms.fields import (
 )
 from challenges.library.models import Food, StepRole
 from challenges.models import FollowUpMethod
-from challenges.run.forms import MAX_DOSE_AMOUNT, WhenField, _now_local
+from challenges.run.forms.booking import WhenField, _now_local
+from challenges.run.forms.dosing import MAX_DOSE_AMOUNT
 from clinical import dosing, plain_words
 from clinical.checklist import CHECKLIST
 from clinical.kinds import DAY

@@ -38,7 +38,7 @@ from challenges.library.facts import food_spec
 from challenges.run import facts, selectors
 from challenges.run import services as runs
 from challenges.run.models import Challenge, Observation, Setting, Status, Treatment
-from challenges.run.views import REFUSED, act, on_detail_page
+from challenges.run.views.page import REFUSED, act, on_detail_page
 from clinical import plain_words
 from clinical.errors import DomainError
 from clinical.plan import PlannedStep

@@ -9,7 +9,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from challenges.run.forms import DoseForm, VitalsForm
+from challenges.run.forms.dosing import DoseForm
+from challenges.run.forms.findings import VitalsForm
 from patients.models import Patient
 from tests.patients.test_views import VALID_PATIENT
 from tests.run.helpers import give_dose, local, pass_checks

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from challenges.models import Challenge, Dose, Observation, Treatment
-from challenges.run.forms import MAX_REASON
+from challenges.run.forms.reasons import MAX_REASON
 from patients.models import Trigger
 from tests.reports.helpers import text
 

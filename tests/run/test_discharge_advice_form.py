@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from challenges.models import Challenge, Protocol
-from challenges.run.forms import OutcomeForm
+from challenges.run.forms.ending import OutcomeForm
 from clinical.outcome import KEEP_EATING_MAX_LENGTH
 from tests.reports import scenarios
 from tests.reports.helpers import text
