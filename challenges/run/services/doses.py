@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.home.models import StepRelease
 from challenges.library.facts import food_spec
 from challenges.library.models import PremedicationItem, ProtocolStep, StepRole
 from challenges.run import facts
@@ -212,10 +211,12 @@ _STATE: tuple[_Relation, ...] = (
     ("protocol__steps", ProtocolStep.objects.select_related("food").order_by(), attrgetter("number")),
     ("protocol__premedications", PremedicationItem.objects.order_by(), attrgetter("minutes_before", "drug", "pk")),
 )
+_BY_RELEASE = attrgetter("released_at", "pk")
 # Read only by the home rules (the symptom pause, the allergist's release of a step).
 _HOME_STATE: tuple[_Relation, ...] = (
     ("observations", Observation.objects.order_by(), attrgetter("observed_at", "pk")),
-    ("releases", StepRelease.objects.order_by(), attrgetter("released_at", "pk")),
+    # The home slice's model, reached through the relation: the run slice does not import the home slice.
+    ("releases", cast("type[Model]", Challenge.releases.rel.related_model)._default_manager.order_by(), _BY_RELEASE),
 )
 # Read only against a premedication plan (facts.premedication_taken): most protocols have none.
 _PREMEDICATION_STATE: tuple[_Relation, ...] = (
