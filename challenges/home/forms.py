@@ -22,7 +22,7 @@ from challenges.library.forms.fields import (
 )
 from challenges.library.models import Food, StepRole
 from challenges.models import FollowUpMethod
-from challenges.run.forms.booking import WhenField, _now_local
+from challenges.run.forms.booking import WhenField, now_local
 from challenges.run.forms.dosing import MAX_DOSE_AMOUNT
 from clinical import dosing, plain_words
 from clinical.checklist import CHECKLIST
@@ -82,7 +82,7 @@ class PremedTakenForm(_Once):
     """When the patient took a planned premedication (`planned`: the plan's timed items as (id, label))."""
 
     item = forms.TypedChoiceField(label=_("Medicine"), coerce=int)
-    given_at = WhenField(label=_("Taken at"), initial=_now_local)
+    given_at = WhenField(label=_("Taken at"), initial=now_local)
 
     def __init__(self, *args: Any, planned: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -93,7 +93,7 @@ class PremedTakenForm(_Once):
 
 
 class HomeDoseForm(_Helped):
-    given_at = WhenField(label=_("Eaten at"), initial=_now_local)
+    given_at = WhenField(label=_("Eaten at"), initial=now_local)
     ate_all = forms.BooleanField(label=_("I ate the whole amount"), required=False, initial=True)
     food_amount = PatientAmountField(
         label=_("If not, how much did you eat (g)?"),
@@ -127,7 +127,7 @@ class SymptomForm(_Once):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how bad it is.")},
     )
-    observed_at = WhenField(label=_("When did it start?"), initial=_now_local)
+    observed_at = WhenField(label=_("When did it start?"), initial=now_local)
     note = forms.CharField(
         label=_("Anything else?"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

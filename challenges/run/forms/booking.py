@@ -22,7 +22,7 @@ from clinics.forms import (
 from clinics.models import Role, User
 
 
-def _now_local() -> datetime:
+def now_local() -> datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 

@@ -29,7 +29,7 @@ from clinical.dates import format_day
 from clinics.models import User
 from patients.models import Medication
 
-MAX_REASON = 2000  # characters, as the forms (challenges.run.forms.MAX_REASON)
+MAX_REASON = 2000  # characters, as the forms (challenges.run.forms.reasons.MAX_REASON)
 
 
 @transaction.atomic
