@@ -71,7 +71,7 @@ class _SharedRows(TestCase):
 
 
 def rows_shared_by_a_module(django_db_blocker: Any, build: Callable[[], T]) -> Iterator[T]:
-    """Django's setUpTestData for a module-scoped pytest fixture (`yield from` it): build() once, rolled back at the end.
+    """Django's setUpTestData for a module-scoped fixture (`yield from` it): build() once, rolled back at the end.
 
     build() writes its rows inside an atomic block of the test database that is never committed (the one Django's
     TestCase opens around setUpTestData). Each `db` test of the module then runs in its own savepoint inside it,

@@ -47,7 +47,8 @@ class _Validator:
             )
             atexit.register(self.close)
         process = self.process
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
+        assert process.stdout is not None
         process.stdin.write(json.dumps(files) + "\n")
         process.stdin.flush()
         ready, _, _ = select.select([process.stdout], [], [], timeout)
