@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import connections
+from django.test import TestCase
 
 LONDON = ZoneInfo("Europe/London")
+T = TypeVar("T")
+
 START = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)  # the challenge day: the `clock` fixture starts here
 
 
@@ -58,3 +62,33 @@ def second_checker(challenge, by):
     )
     assert checker is not None, "a diluted dose needs a second member of staff to check it"
     return checker
+
+
+class _SharedRows(TestCase):
+    """Not a test: lends Django's TestCase its class-level atomic blocks (the ones around setUpTestData)."""
+
+    databases = {"default"}
+
+
+def rows_shared_by_a_module(django_db_blocker: Any, build: Callable[[], T]) -> Iterator[T]:
+    """Django's setUpTestData for a module-scoped fixture (`yield from` it): build() once, rolled back at the end.
+
+    build() writes its rows inside an atomic block of the test database that is never committed (the one Django's
+    TestCase opens around setUpTestData). Each `db` test of the module then runs in its own savepoint inside it,
+    rolled back after the test, so every test starts from the same rows. The function-scoped fixture that hands the
+    rows to a test must give it a deep copy (`copy.deepcopy`, as Django's TestData does), so that changes a test
+    makes to the instances in memory do not leak into the next test. Only for tests that use `db`: a transactional
+    test would commit, or flush, the shared rows.
+    """
+    with django_db_blocker.unblock():
+        atomics = _SharedRows._enter_atomics()
+        try:
+            built = build()
+        except BaseException:
+            _SharedRows._rollback_atomics(atomics)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            _SharedRows._rollback_atomics(atomics)

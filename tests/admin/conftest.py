@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -41,6 +42,7 @@ from challenges.models import (
 from clinics.models import Clinic, Role, SubmissionKey, User
 from patients.models import DiagnosticKind, DiagnosticResult, Medication, Patient, Trigger
 from tests.factories import ClinicFactory, MedicationFactory, PatientFactory, TriggerFactory, UserFactory
+from tests.helpers import rows_shared_by_a_module
 
 
 @dataclass
@@ -198,8 +200,7 @@ def _site(name: str, tag: str) -> Site:
     return Site(clinic=clinic, rows=rows)
 
 
-@pytest.fixture
-def world(db) -> World:
+def _world() -> World:
     a = _site("Northside Admin Clinic", "a")
     b = _site("Harbour Admin Clinic", "b")
     standard = _library(None, "standard")
@@ -210,6 +211,18 @@ def world(db) -> World:
     codes = StaticDevice.objects.create(user=nurse, name="Backup codes", confirmed=True)
     unscoped = {Group: group, SubmissionKey: key, StaticDevice: codes}
     return World(a=a, b=b, standard=standard, group=group, unscoped=unscoped)
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The world's rows, written once per test module and rolled back after its last test (see tests.helpers)."""
+    yield from rows_shared_by_a_module(django_db_blocker, _world)
+
+
+@pytest.fixture
+def world(db, _module_world: World) -> World:
+    """The world, for one test: its own copy of the instances, over rows its savepoint rolls back."""
+    return copy.deepcopy(_module_world)
 
 
 def model_permissions(model: type[Model], actions: Iterable[str]) -> list[Permission]:

@@ -7,6 +7,11 @@
 // Prints one JSON array of issues ({file, entry, resourceType, profile, severity, message, expression}) and exits 1
 // when any issue is an error (or a fatal), else 0. Warnings are printed but do not fail.
 //
+// Or: node tests/interop/fhir_validate.mjs --serve (what the tests use: loading the definitions takes most of a run,
+// so one process per test session validates every request). Each line read is a JSON array of file names; each line
+// written answers one: {"code": 0 or 1 as the exit code above, "report": [issues]}, or {"error": "..."} when the
+// validator itself failed. Ends when its input ends.
+//
 // One Medplum limitation is worked around, not hidden: the R4 `bp` profile slices Observation.component by
 // code.coding.code/system whose fixed values sit in nested coding slices (SBPCode, DBPCode). Medplum does not follow
 // them, so it reports "slice 'SystolicBP' / 'DiastolicBP' expected 1..1, found 0" even on the specification's own
@@ -14,6 +19,7 @@
 // 8480-6 and one 8462-4 component, each with a mm[Hg] value or a dataAbsentReason.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 
 const require = createRequire(import.meta.url);
@@ -94,38 +100,58 @@ function resolveReferences(issues, bundle) {
   });
 }
 
-const report = [];
-const add = (where, issues) => {
-  for (const issue of issues) {
-    report.push({ ...where, severity: issue.severity, message: issue.message ?? issue.details?.text ?? '',
-      expression: Array.isArray(issue.expression) ? issue.expression.join(', ') : issue.expression ?? '' });
-  }
-};
+function validateFiles(files) {
+  const report = [];
+  const add = (where, issues) => {
+    for (const issue of issues) {
+      report.push({ ...where, severity: issue.severity, message: issue.message ?? issue.details?.text ?? '',
+        expression: Array.isArray(issue.expression) ? issue.expression.join(', ') : issue.expression ?? '' });
+    }
+  };
 
-for (const file of process.argv.slice(2)) {
-  const bundle = JSON.parse(readFileSync(file, 'utf8'));
-  const check = (resource, options) => resolveReferences(run(resource, options), bundle);
-  add({ file, entry: null, resourceType: bundle.resourceType, profile: 'core' }, check(bundle));
-  (bundle.entry ?? []).forEach((entry, index) => {
-    const resource = entry.resource;
-    if (!resource) {
-      // Only a DELETE carries no resource (bdl-3 and the request are checked with the Bundle itself).
-      if (entry.request?.method !== 'DELETE') add({ file, entry: index, profile: 'core' },
-        [{ severity: 'error', details: { text: 'An entry without a resource that is not a DELETE' } }]);
-      return;
-    }
-    const where = { file, entry: index, resourceType: resource?.resourceType, fullUrl: entry.fullUrl };
-    add({ ...where, profile: 'core' }, check(resource));
-    for (const name of profilesFor(resource)) {
-      let issues = check(resource, { profile: profile(name) });
-      if (name === 'bp') {
-        issues = issues.filter((i) => !MEDPLUM_BP_SLICE.test(i.details?.text ?? ''));
-        issues.push(...checkBloodPressure(resource));
+  for (const file of files) {
+    const bundle = JSON.parse(readFileSync(file, 'utf8'));
+    const check = (resource, options) => resolveReferences(run(resource, options), bundle);
+    add({ file, entry: null, resourceType: bundle.resourceType, profile: 'core' }, check(bundle));
+    (bundle.entry ?? []).forEach((entry, index) => {
+      const resource = entry.resource;
+      if (!resource) {
+        // Only a DELETE carries no resource (bdl-3 and the request are checked with the Bundle itself).
+        if (entry.request?.method !== 'DELETE') add({ file, entry: index, profile: 'core' },
+          [{ severity: 'error', details: { text: 'An entry without a resource that is not a DELETE' } }]);
+        return;
       }
-      add({ ...where, profile: name }, issues);
-    }
-  });
+      const where = { file, entry: index, resourceType: resource?.resourceType, fullUrl: entry.fullUrl };
+      add({ ...where, profile: 'core' }, check(resource));
+      for (const name of profilesFor(resource)) {
+        let issues = check(resource, { profile: profile(name) });
+        if (name === 'bp') {
+          issues = issues.filter((i) => !MEDPLUM_BP_SLICE.test(i.details?.text ?? ''));
+          issues.push(...checkBloodPressure(resource));
+        }
+        add({ ...where, profile: name }, issues);
+      }
+    });
+  }
+  return report;
 }
 
-process.stdout.write(JSON.stringify(report, null, 1) + '\n');
-process.exitCode = report.some((i) => i.severity === "error" || i.severity === "fatal") ? 1 : 0;
+const failed = (report) => (report.some((i) => i.severity === "error" || i.severity === "fatal") ? 1 : 0);
+
+if (process.argv[2] === '--serve') {
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    if (!line.trim()) continue;
+    let answer;
+    try {
+      const report = validateFiles(JSON.parse(line));
+      answer = { code: failed(report), report };
+    } catch (err) {
+      answer = { error: String(err?.stack ?? err) };
+    }
+    process.stdout.write(JSON.stringify(answer) + '\n');
+  }
+} else {
+  const report = validateFiles(process.argv.slice(2));
+  process.stdout.write(JSON.stringify(report, null, 1) + '\n');
+  process.exitCode = failed(report);
+}

@@ -3,13 +3,17 @@ vital-sign profiles, run by tests/interop/fhir_validate.mjs), and that validator
 
 from __future__ import annotations
 
+import atexit
 import copy
 import json
+import select
 import shutil
 import subprocess
+import tempfile
 from collections import Counter
 from http import HTTPStatus
 from pathlib import Path
+from typing import IO
 
 import pytest
 from django.urls import reverse
@@ -21,18 +25,69 @@ SCRIPT = Path(__file__).with_name("fhir_validate.mjs")
 ROOT = SCRIPT.parents[2]
 
 
+class _Validator:
+    """One `fhir_validate.mjs --serve` process per test session (per xdist worker), started on first use: loading the
+    R4 definitions is most of what a run of the validator costs. Each request is validated as a run of its own."""
+
+    process: subprocess.Popen[str] | None = None
+    log: IO[str] | None = None  # its stderr: a file, so that a chatty validator never blocks on a full pipe
+
+    def __call__(self, files: list[str], timeout: float = 300) -> tuple[int, list[dict]]:
+        if self.process is None or self.process.poll() is not None:
+            node = shutil.which("node")
+            assert node, "node is missing: `make node` installs it with the validator (part of `make test`)"
+            self.log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            self.process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+                [node, str(SCRIPT), "--serve"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+                text=True,
+                cwd=ROOT,
+            )
+            atexit.register(self.close)
+        process = self.process
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(json.dumps(files) + "\n")
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], timeout)
+        assert ready, f"the validator gave no answer in {timeout} s"
+        line = process.stdout.readline()
+        if not line:  # the validator died: say why
+            process.wait(timeout=10)
+            assert self.log is not None
+            self.log.seek(0)
+            raise AssertionError(f"the validator exited {process.returncode}: {self.log.read()[-2000:]}")
+        answer = json.loads(line)
+        assert "error" not in answer, answer.get("error", "")[-2000:]
+        return answer["code"], answer["report"]
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # the validator ends when its input ends
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.log is not None:
+            self.log.close()
+        self.process = self.log = None
+
+
+_validator = _Validator()
+
+
 def validate(tmp_path: Path, **bundles: dict) -> tuple[int, list[dict]]:
     """Run the validator on the bundles; its exit code and its issues."""
-    node = shutil.which("node")
-    assert node, "node is missing: `make node` installs it with the validator (part of `make test`)"
     files = []
     for name, bundle in bundles.items():
         path = tmp_path / f"{name}.json"
         path.write_text(json.dumps(bundle), encoding="utf-8")
         files.append(str(path))
-    done = subprocess.run([node, str(SCRIPT), *files], capture_output=True, text=True, cwd=ROOT, timeout=300)  # noqa: S603
-    assert done.returncode in (0, 1), done.stderr[-2000:]
-    return done.returncode, json.loads(done.stdout)
+    return _validator(files)
 
 
 def errors(issues: list[dict]) -> list[dict]:
