@@ -24,11 +24,11 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.core.cache import caches
 from django.http import HttpRequest
@@ -170,16 +170,24 @@ def _entry(rendered: Rendered, recorder: _Recorder, now: datetime) -> Entry:
     holes: list[str | _Countdown] = []
     for name in pieces[1::2]:
         holes.append(name if name in ("csrf", "key") else recorder.holes[int(name)])
-    future = [t for t in (*rendered.changes_at, *recorder.instants) if t is not None and t > now]
-    expires_at = min([now + rendered.max_age, _next_local_midnight(now), *future])
+    expires_at = expiry(now, rendered.max_age, (*rendered.changes_at, *recorder.instants))
     return Entry(
         title=rendered.title, parts=tuple(pieces[0::2]), holes=tuple(holes), rendered_at=now, expires_at=expires_at
     )
 
 
-def _next_local_midnight(now: datetime) -> datetime:
+def expiry(
+    now: datetime, max_age: timedelta, changes_at: Iterable[datetime | None], zone: tzinfo | None = None
+) -> datetime:
+    """Until when something rendered at `now` holds: the earliest future instant at which it would read differently
+    by the clock alone, the next midnight in `zone` (default: the current time zone), and `max_age` at most."""
+    future = [t for t in changes_at if t is not None and t > now]
+    return min([now + max_age, _next_local_midnight(now, zone), *future])
+
+
+def _next_local_midnight(now: datetime, zone: tzinfo | None = None) -> datetime:
     """Dates on the page may read relative to today: a new day, a new render."""
-    local = timezone.localtime(now)
+    local = timezone.localtime(now, zone)
     tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return timezone.make_aware(tomorrow.replace(tzinfo=None), local.tzinfo)
 

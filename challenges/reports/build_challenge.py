@@ -9,7 +9,8 @@ allergy tests are shown (§15.2) here.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import Any
 
 from django.utils import timezone
 
@@ -43,15 +44,36 @@ def challenge_report(
     challenge: Challenge, *, signed_by: User | None = None, signed_at: datetime | None = None
 ) -> ChallengeReport:
     """The snapshot of a challenge; signed_by/signed_at describe a signature being made now (else the stored one)."""
+    return _report(Context(load_for_report(challenge)), signed_by, signed_at)
+
+
+def draft_report(challenge: Challenge) -> tuple[ChallengeReport, tuple[datetime | None, ...]]:
+    """The unsigned snapshot as of now, and the instants at which, by the clock alone, it would read differently:
+    the observation period's end ("over"), and the booked start (before it, the washout review is dated against
+    today). Stored per page version by challenges.reports.drafts."""
     ctx = Context(load_for_report(challenge))
+    observed = ctx.state.observation
+    changes_at = (
+        observed.period.ends_at if observed else None,
+        ctx.state.observation_ends_at,
+        ctx.challenge.scheduled_at,
+    )
+    return _report(ctx, None, None), changes_at
+
+
+def made_at(moment: datetime, zone: tzinfo) -> dict[str, Any]:
+    """The snapshot's time of making, as the report prints it and as its PDF's creation date."""
+    return {"generated_at": when(moment, zone), "created": created(moment, zone)}
+
+
+def _report(ctx: Context, signed_by: User | None, signed_at: datetime | None) -> ChallengeReport:
     c, zone, names = ctx.challenge, ctx.zone, ctx.names
     food = c.protocol.food
     return ChallengeReport(
         title="Home reintroduction report" if c.setting == Setting.HOME else "Oral food challenge report",
         letterhead=letterhead(c.clinic),
         patient=patient_block(c.patient, ctx.clock.day_of),
-        generated_at=when(signed_at or timezone.now(), zone),  # a signed report is made at its signature
-        created=created(signed_at or timezone.now(), zone),
+        **made_at(signed_at or timezone.now(), zone),  # a signed report is made at its signature
         reference=f"Challenge {c.pk}: {food.name}, {day(c.scheduled_at, zone)}",
         summary=summary(ctx),
         indication=c.indication,

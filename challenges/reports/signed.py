@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from challenges.models import Challenge
 from challenges.reports.build_challenge import challenge_report
+from challenges.reports.drafts import draft
 from challenges.reports.render_challenge import render_challenge_report
 from challenges.reports.render_sheets import render_home_plan, render_preparation_sheet
 from challenges.reports.render_summary import render_patient_summary
@@ -73,7 +74,7 @@ def challenge_report_pdf(challenge: Challenge) -> bytes:
         return pdf
     if challenge.is_signed and challenge.signed_snapshot:
         return render_snapshot(challenge.signed_snapshot)
-    return render_challenge_report(challenge_report(challenge))
+    return render_challenge_report(draft(challenge))  # its snapshot stored per page version (drafts.py)
 
 
 def render_snapshot(data: dict[str, Any]) -> bytes:
