@@ -21,7 +21,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import server_load  # noqa: E402
+from bench import _load_rows  # noqa: E402
+from bench._load_doses import dose_blast  # noqa: E402
+from bench._load_server import Server  # noqa: E402
 from bench.common import django_setup, write_json  # noqa: E402
 
 MODES = ("in_transaction", "after_commit")
@@ -48,15 +50,15 @@ def main() -> None:
     django_setup(args.database_url)
     from django.db import connection
 
-    server_load.DOSE_CLIENTS = args.clients
+    _load_rows.DOSE_CLIENTS = args.clients  # setup_rows reads it from there
     runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
     for _ in range(args.rounds):
         for mode in MODES:
-            rows = server_load.setup_rows()  # fresh challenges, so each run starts at step 1
+            rows = _load_rows.setup_rows()  # fresh challenges, so each run starts at step 1
             connection.close()
             os.environ["STEPWISE_AUDIT_SEAL"] = mode
-            with server_load.Server(args.database_url, 3, 4) as server:
-                result = server_load.dose_blast(server.port, rows, args.seconds)
+            with Server(args.database_url, 3, 4) as server:
+                result = dose_blast(server.port, rows, args.seconds)
             runs[mode].append(
                 {k: result[k] for k in ("rps", "acknowledged", "errors", "median_ms", "p95_ms", "verified")}
             )

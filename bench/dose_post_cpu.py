@@ -36,7 +36,8 @@ STEPS = 12
 def _setup(posts: int) -> dict[str, Any]:
     from django.test import Client
 
-    from bench import server_load
+    from bench import _load_rows
+    from bench._load_http import HOST, _csrf
     from clinics.models import Clinic, Role, User
 
     northside = Clinic.objects.get(name="Northside Allergy Clinic")
@@ -44,10 +45,10 @@ def _setup(posts: int) -> dict[str, Any]:
     clinic = Clinic.objects.create(name=f"Bench CPU clinic {tag}", time_zone=northside.time_zone)
     allergist = User.objects.create(username=f"bench-cpu-{tag}", role=Role.ALLERGIST, clinic=clinic, password="!")
     protocols = {
-        "on time": server_load._protocol(
+        "on time": _load_rows._protocol(
             f"Bench CPU no wait {tag}", base="PRACTALL 7-step peanut OFC", steps=STEPS, interval=0, clinic=clinic
         ),
-        "early": server_load._protocol(
+        "early": _load_rows._protocol(
             f"Bench CPU waits {tag}", base="PRACTALL 7-step peanut OFC", steps=STEPS, interval=30, clinic=clinic
         ),
     }
@@ -56,11 +57,11 @@ def _setup(posts: int) -> dict[str, Any]:
         challenges[kind] = []
         for n in range(posts // STEPS + 2):
             patient = _patient(clinic, f"{kind[0]}{n}{tag}")
-            challenges[kind].append(server_load._challenge(patient, protocol, allergist, None, checked_in=True).pk)
-    client = Client(enforce_csrf_checks=True, HTTP_HOST=server_load.HOST)
+            challenges[kind].append(_load_rows._challenge(patient, protocol, allergist, None, checked_in=True).pk)
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=HOST)
     client.force_login(allergist)
     page = client.get(f"/challenges/{challenges['on time'][0]}/").content.decode()
-    return {"client": client, "token": server_load._csrf(page), "challenges": challenges, "zone": clinic.time_zone}
+    return {"client": client, "token": _csrf(page), "challenges": challenges, "zone": clinic.time_zone}
 
 
 def _patient(clinic: Any, n: str) -> Any:
@@ -76,7 +77,7 @@ def _patient(clinic: Any, n: str) -> Any:
 
 
 def _dose(rows: dict[str, Any], kind: str, index: int) -> Any:
-    from bench.server_load import _local_now
+    from bench._load_http import _local_now
 
     pk = rows["challenges"][kind][index // STEPS]
     form = {"csrfmiddlewaretoken": rows["token"], "ate_all": "on", "given_at": _local_now(rows["zone"]),
