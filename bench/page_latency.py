@@ -201,13 +201,17 @@ def report_figures(database_url: str, runs: int) -> dict[str, Any]:
     from unittest import mock
 
     from challenges.models import Challenge
-    from challenges.reports import archival, fonts
+    from challenges.reports import archival, drafts, fonts
     from challenges.reports.build_challenge import challenge_report
     from challenges.reports.render_challenge import render_challenge_report
 
     def render(snapshot: Any) -> None:
         fonts.string_width.cache_clear()  # a first render: no cell text measured by an earlier round
         render_challenge_report(snapshot)
+
+    def served(challenge: Any) -> None:
+        """The draft downloaded again, unchanged: its page version read, its snapshot stored (drafts.draft)."""
+        render(drafts.draft(challenge))
 
     def untagged(snapshot: Any) -> None:
         with mock.patch.object(archival, "finish", lambda pdf, structure: pdf):
@@ -226,6 +230,7 @@ def report_figures(database_url: str, runs: int) -> dict[str, Any]:
                 "render_ms": lambda s=snapshot: render(s),
                 "floor_ms": lambda s=snapshot: bare_table_pdf(s),
                 "untagged_render_ms": lambda s=snapshot: untagged(s),
+                "served_ms": lambda c=challenge: served(c),
             },
             runs,
         )
@@ -237,6 +242,7 @@ def report_figures(database_url: str, runs: int) -> dict[str, Any]:
             "ratio": report / times["floor_ms"],
             "render_ratio": times["render_ms"] / times["floor_ms"],
             "untagged_ratio": times["untagged_render_ms"] / times["floor_ms"],
+            "served_ratio": times["served_ms"] / times["floor_ms"],
             "cells": _cells(snapshot),
             "measure": f"CPU time, median of {runs} interleaved rounds",
         }
@@ -502,6 +508,10 @@ def main() -> None:
                 f"{figures['render_ms']:.1f} ms), floor {figures['floor_ms']:6.1f} ms ({figures['cells']} cells): "
                 f"{figures['ratio']:.2f}x; render alone {figures['render_ratio']:.2f}x, render without the structure "
                 f"tree and PDF/A pass {figures['untagged_ratio']:.2f}x"
+            )
+            print(
+                f"  the unchanged draft downloaded again (snapshot stored per page version): "
+                f"{figures['served_ms']:.1f} ms, {figures['served_ratio']:.2f}x"
             )
             phases, floor = figures["phases_ms"], figures["floor_ms"]
             print(
