@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -54,15 +56,33 @@ def get_protocol_for_allergist(user: User, pk: int) -> Protocol:
     return protocol
 
 
-def challenges_for(user: User) -> QuerySet[Challenge]:
-    """Staff see their clinic's challenges; a patient sees only their own."""
+@dataclass(frozen=True)
+class OfClinic:
+    """Every challenge of one clinic and no other: what the clinic's staff reach. Said without a queryset so that a
+    write can run its lock query compiled once per process (runs.locked); `challenges()` is the same reach as a
+    queryset."""
+
+    clinic_id: int
+
+    def challenges(self) -> QuerySet[Challenge]:
+        return Challenge.objects.filter(clinic_id=self.clinic_id)
+
+
+def reach(user: User) -> OfClinic | QuerySet[Challenge]:
+    """The challenges `user` may reach (`challenges_for`): staff their clinic's, a patient only their own."""
     if not user.is_authenticated or not user.is_active:
         return Challenge.objects.none()
     if user.is_clinic_staff and user.clinic_id:
-        return Challenge.objects.filter(clinic_id=user.clinic_id)
+        return OfClinic(user.clinic_id)
     if user.is_patient:
         return Challenge.objects.filter(patient__user=user).for_reader(user)
     return Challenge.objects.none()
+
+
+def challenges_for(user: User) -> QuerySet[Challenge]:
+    """Staff see their clinic's challenges; a patient sees only their own."""
+    reached = reach(user)
+    return reached.challenges() if isinstance(reached, OfClinic) else reached
 
 
 def get_challenge_for(user: User, pk: int) -> Challenge:

@@ -10,7 +10,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from challenges import access
 from challenges.run.models import Challenge, ChallengeEvent, EventKind, Status
+from challenges.run.services._compiled import Compiled
 from clinical import run_rules
 from clinical.errors import DomainError
 from clinics.models import User
@@ -23,14 +25,14 @@ class ChallengeRuleError(DomainError):
 
 
 class Reachable(NamedTuple):
-    """A challenge a request names, not read yet: its pk and the challenges the user may reach (challenges.access).
+    """A challenge a request names, not read yet: its pk and the challenges the user may reach (`access.reach`).
 
     A write given one reads the row once, locked and access-checked in the same SELECT (`locked`), instead of the
     view's access-checked read and then the service's locked one (bench/README.md, "Dose posts, sixth pass").
     """
 
     pk: int
-    among: QuerySet[Challenge]
+    among: QuerySet[Challenge] | access.OfClinic
 
 
 def lock_query(pk: int, among: QuerySet[Challenge] | None = None) -> QuerySet[Challenge]:
@@ -49,14 +51,29 @@ def lock_query(pk: int, among: QuerySet[Challenge] | None = None) -> QuerySet[Ch
     )
 
 
+# The lock queries of a challenge (any; one of a clinic's, for its staff), compiled to SQL once per process
+# (`_compiled`; bench/README.md, "Dose posts, seventh pass"). A patient's reach is a queryset: compiled per request.
+_LOCK = Compiled(lambda pk: lock_query(pk))
+_LOCK_IN_CLINIC = Compiled(lambda clinic, pk: lock_query(pk, access.OfClinic(clinic).challenges()), keys=2)
+
+
 def locked(challenge: Challenge | Reachable) -> Challenge:
     """The challenge row, fresh and locked for this transaction.
 
     Raises Challenge.DoesNotExist when a Reachable one is not among those the user may reach (the view's 404).
     """
-    if isinstance(challenge, Reachable):
-        return lock_query(challenge.pk, challenge.among).get()
-    return lock_query(challenge.pk).get()
+    if not isinstance(challenge, Reachable):
+        return _one(_LOCK.rows(challenge.pk))
+    if isinstance(challenge.among, access.OfClinic):
+        return _one(_LOCK_IN_CLINIC.rows(challenge.among.clinic_id, challenge.pk))
+    return lock_query(challenge.pk, challenge.among).get()
+
+
+def _one(rows: list[Challenge]) -> Challenge:
+    if not rows:
+        raise Challenge.DoesNotExist(f"{Challenge._meta.object_name} matching query does not exist.")
+    (row,) = rows  # a pk names one row
+    return row
 
 
 def require_open(challenge: Challenge) -> None:

@@ -11,7 +11,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from challenges.run.models import (
     StopAlert,
     Treatment,
 )
+from challenges.run.services._compiled import Compiled, prefetched
 from challenges.run.services._guards import (
     ChallengeRuleError,
     Reachable,
@@ -201,27 +202,40 @@ def _dose_record(
 # two or three times per post, each time loading doses, steps and alerts again): each relation, the order the facts
 # read it in. The rows are put in that order here, in Python, and the queries carry no ORDER BY: a challenge has a
 # few rows of each, and compiling an ORDER BY cost Django more than the sort (bench/README.md, "Dose posts, sixth
-# pass"); the models' own orderings would also join the challenge, or the protocol, to sort by it.
-_Relation = tuple[str, QuerySet[Any], Callable[[Any], Any]]  # the path from the challenge, its rows, their order
+# pass"); the models' own orderings would also join the challenge, or the protocol, to sort by it. Each query is
+# compiled to SQL once per process (`_compiled`: the compilation was most of a prefetch's cost, "seventh pass").
+_Relation = tuple[str, Compiled[Any], Callable[[Any], Any]]  # the path from the challenge, its rows, their order
+
+
+def _of_challenge(model: type[Model]) -> Compiled[Any]:
+    return Compiled(lambda pk: model._default_manager.order_by().filter(challenge_id=pk))
+
+
 _STATE: tuple[_Relation, ...] = (
-    ("doses", Dose.objects.order_by(), attrgetter("sequence")),
-    ("alerts", StopAlert.objects.order_by(), attrgetter("raised_at", "pk")),
-    ("checks", PreChallengeCheck.objects.order_by(), attrgetter("recorded_at", "pk")),
-    ("food_lots", FoodLot.objects.order_by(), attrgetter("recorded_at", "pk")),
-    ("protocol__steps", ProtocolStep.objects.select_related("food").order_by(), attrgetter("number")),
-    ("protocol__premedications", PremedicationItem.objects.order_by(), attrgetter("minutes_before", "drug", "pk")),
+    ("doses", _of_challenge(Dose), attrgetter("sequence")),
+    ("alerts", _of_challenge(StopAlert), attrgetter("raised_at", "pk")),
+    ("checks", _of_challenge(PreChallengeCheck), attrgetter("recorded_at", "pk")),
+    ("food_lots", _of_challenge(FoodLot), attrgetter("recorded_at", "pk")),
+    (
+        "protocol__steps",
+        Compiled(lambda pk: ProtocolStep.objects.select_related("food").order_by().filter(protocol_id=pk)),
+        attrgetter("number"),
+    ),
+    (
+        "protocol__premedications",
+        Compiled(lambda pk: PremedicationItem.objects.order_by().filter(protocol_id=pk)),
+        attrgetter("minutes_before", "drug", "pk"),
+    ),
 )
 _BY_RELEASE = attrgetter("released_at", "pk")
 # Read only by the home rules (the symptom pause, the allergist's release of a step).
 _HOME_STATE: tuple[_Relation, ...] = (
-    ("observations", Observation.objects.order_by(), attrgetter("observed_at", "pk")),
+    ("observations", _of_challenge(Observation), attrgetter("observed_at", "pk")),
     # The home slice's model, reached through the relation: the run slice does not import the home slice.
-    ("releases", cast("type[Model]", Challenge.releases.rel.related_model)._default_manager.order_by(), _BY_RELEASE),
+    ("releases", _of_challenge(cast("type[Model]", Challenge.releases.rel.related_model)), _BY_RELEASE),
 )
 # Read only against a premedication plan (facts.premedication_taken): most protocols have none.
-_PREMEDICATION_STATE: tuple[_Relation, ...] = (
-    ("treatments", Treatment.objects.order_by(), attrgetter("given_at", "pk")),
-)
+_PREMEDICATION_STATE: tuple[_Relation, ...] = (("treatments", _of_challenge(Treatment), attrgetter("given_at", "pk")),)
 
 
 def _load_state(challenge: Challenge) -> None:
@@ -232,10 +246,9 @@ def _load_state(challenge: Challenge) -> None:
 
 
 def _prefetch(challenge: Challenge, state: tuple[_Relation, ...]) -> None:
-    prefetch_related_objects([challenge], *(Prefetch(path, queryset=rows) for path, rows, _order in state))
-    for path, _rows, order in state:
+    for path, query, order in state:
         owner, relation = (challenge.protocol, path.removeprefix("protocol__")) if "__" in path else (challenge, path)
-        getattr(owner, relation).all()._result_cache.sort(key=order)
+        prefetched(owner, relation, sorted(query.rows(owner.pk), key=order))
 
 
 def _remember(challenge: Challenge, dose: Dose) -> None:

@@ -34,7 +34,7 @@ def record_dose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reads the clinic's staff only if the post names someone, and the food's unit only if an amount is typed or the
     form is drawn again."""
     clinic_id = require_clinic_staff(request.user)
-    reachable = access.challenges_for(request.user)
+    reachable = access.reach(request.user)
     form = DoseForm(
         request.POST,
         unit=lambda: target(request, pk).protocol.food.amount_unit,
