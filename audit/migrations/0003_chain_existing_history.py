@@ -38,4 +38,4 @@ def adopt(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("audit", "0002_append_only_guards")]
 
-    operations = [migrations.RunPython(adopt, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(adopt, migrations.RunPython.noop, elidable=True)]

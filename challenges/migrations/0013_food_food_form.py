@@ -143,7 +143,7 @@ class Migration(migrations.Migration):
             model_name='food',
             constraint=models.CheckConstraint(condition=models.Q(('allergen_protein_g_per_100__isnull', True), models.Q(('allergen_protein_g_per_100__gt', 0), ('allergen_protein_g_per_100__lte', models.F('protein_g_per_100'))), _connector='OR'), name='challenges_food_allergen_protein_range', violation_error_message="The allergen's protein must be above 0 and at most the whole food's."),
         ),
-        migrations.RunPython(forms_from_old_data, migrations.RunPython.noop),
+        migrations.RunPython(forms_from_old_data, migrations.RunPython.noop, elidable=True),
         migrations.RemoveField(
             model_name='food',
             name='is_liquid',

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="clinic", name="mrn_system", field=models.CharField(max_length=200, default="", blank=True)
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
         migrations.AlterField(
             model_name="clinic",
             name="fhir_namespace",
