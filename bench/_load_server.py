@@ -136,8 +136,10 @@ def wrk(port: int, path: str, cookie: str, *, connections: int, seconds: int) ->
 FLOOR_PAGES = ("health", "plain")
 
 
-def overhead(port: int, rows: dict[str, Any], seconds: int, server: Server) -> dict[str, Any]:
-    """wrk on the two floors and the three pages, interleaved per round so load on the machine falls on all alike."""
+def overhead(port: int, rows: dict[str, Any], seconds: int, server: Server, rounds: int = 2) -> dict[str, Any]:
+    """wrk on the two floors and the three pages, interleaved per round so load on the machine falls on all alike:
+    per page and round a one-connection run of `seconds` / 2 (2 s at least) and a 16-connection run of `seconds`
+    (3 s at least)."""
     cookie = f"sessionid={rows['overhead_cookie']}"
     paths = {
         "health": "/health/",
@@ -151,14 +153,14 @@ def overhead(port: int, rows: dict[str, Any], seconds: int, server: Server) -> d
         assert status == 200, (path, status)
         wrk(port, path, cookie, connections=2, seconds=1)  # warm-up
     out: dict[str, Any] = {name: {"latency": [], "saturation": []} for name in paths}
-    for _round in range(2):
+    for _round in range(rounds):
         for name, path in paths.items():
             # CPU per request from the one-connection run: at most one request is in flight at either end.
             cpu_before = server.cpu_seconds()
-            figures = wrk(port, path, cookie, connections=1, seconds=max(3, seconds // 2))
+            figures = wrk(port, path, cookie, connections=1, seconds=max(2, seconds // 2))
             figures["cpu_s_per_request"] = (server.cpu_seconds() - cpu_before) / max(figures["requests"], 1)
             out[name]["latency"].append(figures)
-            out[name]["saturation"].append(wrk(port, path, cookie, connections=16, seconds=max(4, seconds)))
+            out[name]["saturation"].append(wrk(port, path, cookie, connections=16, seconds=max(3, seconds)))
     return {name: _median_runs(runs) for name, runs in out.items()}
 
 

@@ -1,11 +1,13 @@
 """`make bench`: build the bench databases, run every measurement, print one table (metric, value, target, result).
 
-Run: .venv/bin/python bench/run_all.py [--full] [--scale 0.1] [--dose-seconds 15] [--clinic-seconds 30] [--no-pg]
+Run: .venv/bin/python bench/run_all.py [--full] [--scale 0.1] [--dose-seconds 10] [--clinic-seconds 20] [--no-pg]
 [--keep]
 
-Default scale 0.1 (2,000 patients, 5,000 challenges, 100,000 observations) so the whole run stays under 10 minutes
-on the 2-core reference machine; --full is the issue's scale (20,000 / 50,000 / 1,000,000; generation alone takes
-minutes per database) with the 60 s load runs. Databases live under DATA_DIR (SQLite files) and in PostgreSQL as
+Default scale 0.1 (2,000 patients, 5,000 challenges, 100,000 observations) and short load runs (wrk 3 s, one round
+of them on the demo databases, two on the large ones; doses 10 s, clinic 20 s, two servers 12 s) so the whole run
+stays under 10 minutes on the 2-core reference machine (issue 9); --full is the issue's scale (20,000 / 50,000 /
+1,000,000; generation alone takes minutes per database) with 8 s wrk runs, two rounds everywhere and 60 s load
+runs. Databases live under DATA_DIR (SQLite files) and in PostgreSQL as
 stepwise_bench_small / stepwise_bench_large on 127.0.0.1; all are removed at the end unless --keep.
 """
 
@@ -159,6 +161,8 @@ def server_loads(args: argparse.Namespace, urls: dict[str, str], use_pg: bool) -
                 str(args.clinic_seconds),
                 "--seconds",
                 str(args.wrk_seconds),
+                "--rounds",
+                str(args.wrk_rounds_small if size == "small" else 2),
                 "--json",
                 str(out),
                 *(["--pages-only"] if size == "small" else []),
@@ -275,7 +279,7 @@ def server_rows(table: Table, label: str, load: dict[str, Any] | None) -> None:
     lost, doubled = d16["verified"]["missing"], d16["verified"]["unacknowledged_in_database"]
     table.add(
         f"{label}: dose posts / bare-INSERT view, 16 clients",
-        f"{d16['rps']:.1f} / {floor['rps']:.1f} req/s = {share:.2f}; {lost} lost, {doubled} unacknowledged in DB, "
+        f"{d16['rps']:.1f} / {floor['rps']:.1f} req/s = {share:.3f}; {lost} lost, {doubled} unacknowledged in DB, "
         f"{d16['errors'] + floor['errors']} errors; audit chain {chain['problems']} problems "
         f"({chain['events']} rows, {chain['unsealed']} unsealed)",
         f">= {THROUGHPUT_SHARE:.2f}, 0 lost, 0 doubled, chain clean",
@@ -388,11 +392,14 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=0.1, help="1.0 = 20,000 patients, 50,000 challenges, 1M observations"
     )
-    parser.add_argument("--dose-seconds", type=float, default=15)
-    parser.add_argument("--clinic-seconds", type=float, default=30)
-    parser.add_argument("--two-seconds", type=float, default=20, help="each run of the two-instance mixed load")
+    parser.add_argument("--dose-seconds", type=float, default=10)
+    parser.add_argument("--clinic-seconds", type=float, default=20)
+    parser.add_argument("--two-seconds", type=float, default=12, help="each run of the two-instance mixed load")
     parser.add_argument("--rounds", type=int, default=4, help="latency rounds per database")
-    parser.add_argument("--wrk-seconds", type=int, default=8, help="each 16-connection wrk run (1 connection: half)")
+    parser.add_argument("--wrk-seconds", type=int, default=3, help="each 16-connection wrk run (1 connection: half)")
+    parser.add_argument(
+        "--wrk-rounds-small", type=int, default=1, help="rounds of wrk runs on the demo databases (large: 2)"
+    )
     parser.add_argument("--runs", type=int, default=6, help="requests per page per round")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
@@ -400,6 +407,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.full:
         args.scale, args.dose_seconds, args.clinic_seconds, args.two_seconds = 1.0, 60, 60, 60
+        args.wrk_seconds, args.wrk_rounds_small = 8, 2
     began = time.perf_counter()
     if not args.reuse:
         shutil.rmtree(DATA_DIR, ignore_errors=True)

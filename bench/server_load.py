@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--seconds", type=int, default=8, help="each wrk run (overhead)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the overhead's wrk runs (interleaved)")
     parser.add_argument("--dose-seconds", type=float, default=15, help="the 50-client dose run (60 for the full run)")
     parser.add_argument("--clinic-seconds", type=float, default=30, help="the clinic-sized load (60 for the full run)")
     parser.add_argument("--json", help="write the figures here")
@@ -87,7 +88,7 @@ def main() -> None:
     }
     with Server(args.database_url, args.workers, args.threads) as server:
         if shutil.which("wrk") and not args.doses_only:
-            result["overhead"] = overhead(server.port, rows, args.seconds, server)
+            result["overhead"] = overhead(server.port, rows, args.seconds, server, args.rounds)
         else:
             print("wrk is missing (Debian package wrk): overhead not measured", file=sys.stderr)
         if args.pages_only:
