@@ -18,12 +18,14 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import caches
 from django.db import connection, transaction
 
 from audit import guards
 from challenges.library.services.standard import load_standard_library
 from challenges.models import Challenge, Protocol
 from challenges.run.services import challenge_schedule
+from clinics import page_cache
 from clinics.models import Role
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 from tests.helpers import START
@@ -311,3 +313,11 @@ def plan(home_protocol, patient, patient_user, allergist, clock) -> Challenge:
         by=allergist,
         first_step_in_clinic=False,
     )
+
+
+@pytest.fixture
+def empty_page_cache() -> Iterator[None]:
+    """The per-process page cache (pages, board, draft report snapshots: clinics.page_cache) empty before and after."""
+    caches[page_cache.CACHE_ALIAS].clear()
+    yield
+    caches[page_cache.CACHE_ALIAS].clear()

@@ -29,12 +29,7 @@ from tests.reports.helpers import text
 from tests.run.helpers import give_dose, observe, pass_checks
 from tests.run.test_flow import _run_doses
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    caches[page_cache.CACHE_ALIAS].clear()
-    yield
-    caches[page_cache.CACHE_ALIAS].clear()
+pytestmark = pytest.mark.usefixtures("empty_page_cache")
 
 
 @pytest.fixture

@@ -36,11 +36,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 KEY = re.compile(r'(name="(?:idempotency_key|submission_key)" value=")[0-9a-f-]{36}"')
 
 
-@pytest.fixture(autouse=True)
-def empty_page_cache():
-    caches[page_cache.CACHE_ALIAS].clear()
-    yield
-    caches[page_cache.CACHE_ALIAS].clear()
+pytestmark = pytest.mark.usefixtures("empty_page_cache")
 
 
 @pytest.fixture
