@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -139,73 +140,96 @@ def _seal_committed() -> None:
     audit_seal()
 
 
+SEALER_IDLE_S = 60.0  # a sealer with nothing to seal for this long ends, and closes its database connection
+
 _sealer_lock = threading.Lock()
-_sealer: threading.Timer | None = None  # waiting for its delay
-_sealing = False  # a sealer is sealing now
-_again = False  # a row was committed while it sealed, perhaps after its read: it seals once more before it ends
+_wake = threading.Condition(_sealer_lock)
+_sealer: threading.Thread | None = None  # this process's sealer thread, while it runs
+_requested_at: float | None = None  # when a commit first asked for a seal not yet begun (monotonic); None: none asked
+_sealing = False  # the sealer is sealing now
+_stop = False  # the sealer is asked to end (process exit, tests)
 
 
 def _seal_in_background() -> None:
-    """Start this process's sealer unless one is already waiting or sealing: it seals every unsealed row after
-    STEPWISE_AUDIT_SEAL_DELAY, so a burst of requests costs one seal, and none of them waits for it.
+    """Ask this process's sealer to seal, STEPWISE_AUDIT_SEAL_DELAY after the first commit that asks, so a burst of
+    requests costs one seal and none of them waits for it; start the sealer if it is not running.
 
-    One sealer per process at a time: when seals are slow (the chain lock is shared by every process), a new thread
-    every delay would each hold a database connection while it waited, until the server refused connections (the
+    One long-lived sealer thread per process, with one database connection it keeps: a thread (and a connection)
+    per seal cost PostgreSQL about 8 ms of CPU to start a backend for every seal, several times a second per
+    process under load (bench/README.md, "Two app servers, capped"). And never a thread per commit: while a seal
+    waited for the chain lock, each would hold a connection of its own, until the server refused connections (the
     full bench's two-server run: PostgreSQL's "too many clients", 29 Nov 2026)."""
-    global _sealer, _again
-    with _sealer_lock:
-        if _sealer is not None:
-            return
-        if _sealing:
-            _again = True
-            return
-        _sealer = threading.Timer(settings.STEPWISE_AUDIT_SEAL_DELAY.total_seconds(), _background_seal)
-        _sealer.daemon = True
-        _sealer.start()
+    global _sealer, _requested_at
+    with _wake:
+        if _requested_at is None:
+            _requested_at = time.monotonic()
+        if _sealer is None or not _sealer.is_alive():
+            _sealer = threading.Thread(target=_run_sealer, name="audit-sealer", daemon=True)
+            _sealer.start()
+        _wake.notify()
 
 
-def _background_seal() -> None:
-    global _sealer, _sealing, _again
-    with _sealer_lock:
-        _sealer, _sealing, _again = None, True, False
+def _run_sealer() -> None:
+    """The sealer's loop: wait for a request, let the delay pass, seal; end when idle for SEALER_IDLE_S or asked to."""
+    global _sealer, _requested_at, _sealing
     try:
-        while _seal_once():
-            pass
+        while True:
+            with _wake:
+                while True:
+                    if _stop:
+                        _sealer = None
+                        return
+                    if _requested_at is None:
+                        if not _wake.wait(SEALER_IDLE_S) and _requested_at is None:
+                            _sealer = None  # decided under the lock: a commit from now on starts a new sealer
+                            return
+                        continue
+                    delay = settings.STEPWISE_AUDIT_SEAL_DELAY.total_seconds()
+                    remaining = _requested_at + delay - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    _wake.wait(remaining)
+                # A commit from now on may come after the read below: it asks again, and the loop seals once more.
+                _requested_at, _sealing = None, True
+            try:
+                connection.close_if_unusable_or_obsolete()  # as at a request's start: a broken connection replaced
+                audit_seal()
+            except Exception:  # logged; verify_audit reports rows left unsealed past STEPWISE_AUDIT_SEAL_WINDOW
+                logger.exception("The background audit sealer failed")
+            finally:
+                with _wake:
+                    _sealing = False
+                connection.close_if_unusable_or_obsolete()  # as at a request's end: a failed one closed
     finally:
-        with _sealer_lock:
-            _sealing = False  # also if the thread dies: the next commit must be able to start a sealer
-        connections.close_all()  # this thread's own connections
+        connections.close_all()  # this thread's own connection
 
 
-def _seal_once() -> bool:
-    """One seal by the background sealer; True when a row committed meanwhile means it must seal again. Deciding
-    to stop and clearing `_sealing` happen under one lock hold, so no commit falls between them unsealed."""
-    global _sealing, _again
+def stop_sealer(timeout: float = 30) -> None:
+    """End this process's sealer (after the seal it is doing, if any) and close its connection; what it had not
+    begun to seal stays asked for (`_seal_before_exit` seals it)."""
+    global _stop
+    with _wake:
+        thread = _sealer
+        _stop = True
+        _wake.notify_all()
     try:
-        audit_seal()
-    except Exception:  # logged; verify_audit reports rows left unsealed past STEPWISE_AUDIT_SEAL_WINDOW
-        logger.exception("The background audit sealer failed")
-        failed = True  # the next commit starts a sealer again, and it seals every row still unsealed
-    else:
-        failed = False
-    with _sealer_lock:
-        if _again and not failed:
-            _again = False
-            return True
-        _sealing = False
-        return False
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+    finally:
+        with _wake:
+            _stop = False
 
 
 @atexit.register
 def _seal_before_exit() -> None:
     """A process that ends normally (a gunicorn worker restarted, a management command) seals what its sealer was
     still waiting to seal, rather than leave it for the next request or `manage.py seal_audit`."""
-    global _sealer
-    with _sealer_lock:
-        waiting, _sealer = _sealer, None
+    global _requested_at
+    stop_sealer()
+    with _wake:
+        waiting, _requested_at = _requested_at, None
     if waiting is None:
         return
-    waiting.cancel()
     try:
         audit_seal()
     except Exception:

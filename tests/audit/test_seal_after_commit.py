@@ -16,7 +16,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from audit import verify
+from audit import services, verify
 from audit.models import Action, AuditEvent
 from audit.services import Entry, audit_append, audit_seal
 from clinics.services import clinical_record_save
@@ -46,6 +46,8 @@ def after_commit(settings, nurse, patient):
     """From here on rows are sealed after commit; the cast above was written (and chained) before."""
     settings.STEPWISE_AUDIT_SEAL = "after_commit"
     settings.STEPWISE_AUDIT_SEAL_WINDOW = dt.timedelta(seconds=60)
+    yield
+    services.stop_sealer()  # its thread, and the connection it keeps, end with the test
 
 
 def _utc(value: dt.datetime) -> str:
@@ -239,17 +241,19 @@ def test_clinical_writes_are_sealed_in_the_background_in_one_batch(settings, nur
 
 @pytest.mark.django_db(transaction=True)
 def test_a_process_that_exits_seals_what_its_sealer_was_waiting_for(settings, nurse, patient):
-    """A gunicorn worker restarted or a management command ending before the delay: the exit handler seals."""
-    from audit import services
-
+    """A gunicorn worker restarted or a management command ending before the delay: the exit handler ends the
+    sealer, which was waiting out its delay, and seals."""
     settings.STEPWISE_AUDIT_SEAL_DELAY = dt.timedelta(seconds=600)
     trigger = _write_trigger(nurse, patient)
     row = AuditEvent.objects.get(object_type="patients.trigger", object_id=str(trigger.pk))
     assert row.hash is None
-    assert services._sealer is not None
+    sealer = services._sealer
+    assert sealer is not None
+    assert sealer.is_alive()
     services._seal_before_exit()
     row.refresh_from_db()
     assert row.hash == _expected_hash(row)
+    assert not sealer.is_alive()  # ended at once, not after its 600 s delay
     assert services._sealer is None
     assert verify.verify_all().unsealed == 0
 
@@ -263,7 +267,8 @@ def test_while_a_slow_seal_runs_commits_start_no_second_sealer_and_it_seals_them
     import threading
     import time
 
-    from audit import services
+    def sealers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "audit-sealer"]
 
     settings.STEPWISE_AUDIT_SEAL_DELAY = dt.timedelta(seconds=0.05)
     started, release, callers = threading.Event(), threading.Event(), []
@@ -277,12 +282,11 @@ def test_while_a_slow_seal_runs_commits_start_no_second_sealer_and_it_seals_them
     monkeypatch.setattr(services, "audit_seal", slow_seal)
     _write_trigger(nurse, patient, "Sesame")
     assert started.wait(30)
-    timers = sum(isinstance(t, threading.Timer) for t in threading.enumerate())
+    assert sealers() == [services._sealer]
     for substance in ("Mustard", "Celery", "Lupin"):
         _write_trigger(nurse, patient, substance)
     time.sleep(0.3)  # six delays: before, each commit started a sealer of its own
-    assert sum(isinstance(t, threading.Timer) for t in threading.enumerate()) == timers
-    assert services._sealer is None
+    assert sealers() == [services._sealer]
     assert len(callers) == 1
     release.set()
     rows = AuditEvent.objects.filter(object_type="patients.trigger")
@@ -298,3 +302,67 @@ def test_while_a_slow_seal_runs_commits_start_no_second_sealer_and_it_seals_them
     assert not services._sealing
     report = verify.verify_all()
     assert report.ok, report.problems
+
+
+def _wait_sealed(rows, seconds: float = 30) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while rows.filter(hash__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not rows.filter(hash__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sealer_keeps_its_thread_and_connection_from_one_seal_to_the_next(settings, nurse, patient, monkeypatch):
+    """A new thread and database connection per seal cost PostgreSQL a backend start (about 8 ms of its CPU) several
+    times a second per app process under load: the sealer seals burst after burst on one connection, kept as long
+    as the app keeps its connections (CONN_MAX_AGE: 60 s in production's PostgreSQL settings)."""
+    import threading
+
+    from django.db import connection, connections
+
+    settings.STEPWISE_AUDIT_SEAL_DELAY = dt.timedelta(seconds=0.05)
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 60)  # the dict new threads connect with
+    seen = []
+
+    def recording_seal(**options):
+        sealed = audit_seal(**options)
+        seen.append((threading.get_ident(), id(connection.connection)))
+        return sealed
+
+    monkeypatch.setattr(services, "audit_seal", recording_seal)
+    rows = AuditEvent.objects.filter(object_type="patients.trigger")
+    _write_trigger(nurse, patient, "Sesame")
+    _wait_sealed(rows)
+    _write_trigger(nurse, patient, "Mustard")
+    _wait_sealed(rows)
+    assert len(seen) >= 2
+    assert len(set(seen)) == 1  # one thread, one open connection, for both bursts
+    assert seen[0][0] != threading.get_ident()  # and not the request's own
+    assert verify.verify_all().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_sealer_ends_and_the_next_commit_starts_another(settings, nurse, patient, monkeypatch):
+    """A sealer with nothing to seal for SEALER_IDLE_S ends (closing its connection); one still within it stays."""
+    import time
+
+    settings.STEPWISE_AUDIT_SEAL_DELAY = dt.timedelta(seconds=0.05)
+    monkeypatch.setattr(services, "SEALER_IDLE_S", 1.0)
+    rows = AuditEvent.objects.filter(object_type="patients.trigger")
+    _write_trigger(nurse, patient, "Sesame")
+    _wait_sealed(rows)
+    first = services._sealer
+    assert first is not None
+    time.sleep(0.3)  # within the idle time: still there
+    assert first.is_alive()
+    assert services._sealer is first
+    first.join(10)  # past it: ended by itself
+    assert not first.is_alive()
+    assert services._sealer is None
+    _write_trigger(nurse, patient, "Mustard")
+    _wait_sealed(rows)
+    assert services._sealer is not None
+    assert services._sealer is not first
+    assert verify.verify_all().ok
