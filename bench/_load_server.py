@@ -11,10 +11,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench._cgroup import CpuCap
 from bench._load_http import HOST, _get
 from bench.common import ROOT, bench_env
 
@@ -33,6 +35,7 @@ class Server:
     database_url: str
     workers: int
     threads: int
+    cap: CpuCap | None = None  # a CPU budget of its own (bench/_cgroup.py), set by `adopt`
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
@@ -59,31 +62,55 @@ class Server:
             "warning",
         ]
         self.proc = subprocess.Popen(command, cwd=ROOT, env=bench_env(self.database_url), start_new_session=True)
-        deadline = time.monotonic() + 60
+        try:
+            self._wait_for_workers(time.monotonic() + 120)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_for_workers(self, deadline: float) -> None:
+        """Until every worker has booted and answered once. A worker imports the app and its URLs when it starts
+        (about 3 s of CPU here): measured before all have, a run would count their start-up as the load's cost, the
+        more so with two instances or a capped one."""
+        seen: set[str] = set()
         while time.monotonic() < deadline:
             try:
-                if _get(self.port, "/health/")[0] == 200:
-                    return self
+                with ThreadPoolExecutor(self.workers * self.threads) as pool:
+                    answers = list(pool.map(lambda _n: _get(self.port, "/bench/worker/"), range(self.workers * 8)))
+                seen |= {body.decode() for status, body in answers if status == 200}
+                if len(seen) >= self.workers:
+                    return
             except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not answer /health/ within 60 s")
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn: {len(seen)} of {self.workers} workers answered within 120 s")
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def cpu_seconds(self) -> float:
         """User + system CPU of every gunicorn process (its own process group), from /proc; not PostgreSQL's."""
+        return sum(ticks for _pid, ticks in self._processes()) / os.sysconf("SC_CLK_TCK")
+
+    def adopt(self, cap: CpuCap) -> None:
+        """Hold every gunicorn process (master and workers; workers it starts later too) to `cap`'s CPU budget."""
+        self.cap = cap
+        for pid, _ticks in self._processes():
+            cap.add(pid)
+
+    def _processes(self) -> list[tuple[int, int]]:
+        """(pid, user + system CPU ticks) of each process in the server's process group."""
         assert self.proc is not None
-        total_ticks = 0
+        found = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
             if int(fields[2]) == self.proc.pid:  # pgrp
-                total_ticks += int(fields[11]) + int(fields[12])
-        return total_ticks / os.sysconf("SC_CLK_TCK")
+                found.append((int(stat.parent.name), int(fields[11]) + int(fields[12])))
+        return found
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

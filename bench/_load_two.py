@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench._cgroup import CpuCap
 from bench._load_doses import DoseTally, verify_doses
 from bench._load_http import MAX_REQUESTS_PER_CLIENT, Browser, _csrf, _latency, _local_now, _refusal
 from bench._load_rows import DOSE_STEPS, DoseQueue, _challenge, _protocol, _session
@@ -100,21 +101,29 @@ class Balanced:
             browser.close()
 
 
-def mixed_load(ports: list[int], rows: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """The 50 clients for `seconds`, each spread over every port; acknowledged writes per kind, checked afterwards."""
+def mixed_load(
+    ports: list[int], rows: dict[str, Any], seconds: float, warmup: float = 0.0, servers: list[Server] | None = None
+) -> dict[str, Any]:
+    """The 50 clients for `warmup` + `seconds`, each spread over every port. Only the last `seconds` are measured
+    (writes answered in that window, the machine's and the servers' CPU over it): the warm-up lets every worker load
+    what it loads on first use (templates, fonts, compiled queries), which a server running for hours has done.
+    Every acknowledged write, warm-up included, is checked afterwards."""
     tally = {kind: DoseTally() for kind in MIX}
     signed: list[int] = []
     done_at: dict[str, list[float]] = {kind: [] for kind in MIX}  # when each acknowledged write was answered
-    deadline: list[float] = []
+    window: list[float] = []  # the measured window's start and end, set when the gate opens
     clients = [(kind, spec) for kind in MIX for spec in rows[kind]]
-    start_gate = threading.Barrier(len(clients) + 1, action=lambda: deadline.append(time.monotonic() + seconds))
+    start_gate = threading.Barrier(
+        len(clients) + 1, action=lambda: window.extend([time.monotonic() + warmup, time.monotonic() + warmup + seconds])
+    )
 
     def post(kind: str, user: Balanced, path: str, form: dict[str, str], acknowledged: str, pk: int, key: str) -> bool:
         began = time.perf_counter()
         status, location, body = user.request("POST", path, form)
         mine = tally[kind]
         with mine.lock:
-            mine.times.append(time.perf_counter() - began)
+            if time.monotonic() >= window[0]:
+                mine.times.append(time.perf_counter() - began)
             if status == 302 and location.rstrip("/").endswith(acknowledged.rstrip("/")):
                 mine.acknowledged[pk].append(key)
                 done_at[kind].append(time.monotonic())
@@ -134,7 +143,7 @@ def mixed_load(ports: list[int], rows: dict[str, Any], seconds: float) -> dict[s
             queue = list(spec.get("challenges", []))
             doses = DoseQueue(spec) if kind == "dose" else None
             for _ in range(MAX_REQUESTS_PER_CLIENT):
-                if time.monotonic() >= deadline[0] or (kind == "sign" and not queue):
+                if time.monotonic() >= window[1] or (kind == "sign" and not queue):
                     break
                 key = str(uuid.uuid4())
                 now = _local_now(rows["zone"])
@@ -161,35 +170,55 @@ def mixed_load(ports: list[int], rows: dict[str, Any], seconds: float) -> dict[s
         finally:
             user.close()
 
+    servers = servers or []
+    cpu: dict[str, float] = {}
+
+    def sample(at: float, name: str) -> None:
+        """The machine's and the servers' CPU at the window's start and end."""
+        time.sleep(max(0.0, at - time.monotonic()))
+        cpu[f"machine_{name}"] = _machine_cpu()
+        cpu[f"servers_{name}"] = sum(server.cpu_seconds() for server in servers)
+        cpu[f"throttled_{name}"] = sum(server.cap.throttled_s() for server in servers if server.cap)
+
     threads = [threading.Thread(target=client, args=pair, daemon=True) for pair in clients]
     for thread in threads:
         thread.start()
     start_gate.wait(timeout=300)
-    began, cpu_before = time.monotonic(), _machine_cpu()
+
+    def sample_window() -> None:
+        sample(window[0], "start")
+        sample(window[1], "end")
+
+    sampler = threading.Thread(target=sample_window, daemon=True)
+    sampler.start()
+    began = time.monotonic()
     for thread in threads:
-        thread.join(timeout=seconds + 300)
+        thread.join(timeout=warmup + seconds + 300)
+    sampler.join(timeout=60)
     elapsed = time.monotonic() - began
-    busy = _machine_cpu() - cpu_before
-    # Throughput over the run's window: writes answered before the deadline, over its length (the requests still in
-    # flight at the deadline, a few seconds of signing at this load, are checked but not counted).
-    out: dict[str, Any] = {"seconds": seconds, "drained_s": elapsed, "clients": len(clients), "ports": len(ports)}
+    busy = cpu["machine_end"] - cpu["machine_start"]
+    out: dict[str, Any] = {"seconds": seconds, "warmup_s": warmup, "drained_s": elapsed, "clients": len(clients),
+                           "ports": len(ports)}  # fmt: skip
     for kind, mine in tally.items():
         acked = sum(len(keys) for keys in mine.acknowledged.values())
-        in_window = sum(1 for at in done_at[kind] if at <= deadline[0])
+        in_window = sum(1 for at in done_at[kind] if window[0] <= at <= window[1])
         out[kind] = {"acknowledged": acked, "in_window": in_window, "rps": in_window / seconds,
                      "errors": len(mine.errors), "error_samples": mine.errors[:3], **_latency(mine.times)}  # fmt: skip
     writes = {k: v for kind in ("dose", "home") for k, v in tally[kind].acknowledged.items()}
     challenges = [pk for s in rows["dose"] for pk in s["challenges"]] + [s["challenge"] for s in rows["home"]]
     out["verified"] = verify_doses(writes, challenges)
     out["signs_verified"] = verify_signs(signed, [pk for spec in rows["sign"] for pk in spec["challenges"]])
-    out["writes_per_s"] = sum(out[kind]["in_window"] for kind in MIX) / seconds
+    in_window = sum(out[kind]["in_window"] for kind in MIX)
+    out["writes_per_s"] = in_window / seconds
     out["errors"] = sum(out[kind]["errors"] for kind in MIX)
-    out["machine_cpu_busy"] = busy / elapsed  # cores busy on average (2.0 = both cores busy all the time)
-    # What a write costs the machine (app servers, PostgreSQL, clients), whatever the number of instances: if a second
-    # instance only queued on something shared, this would stay and the cores would idle; if the cores are the
-    # limit, it stays and they are busy.
-    acked = sum(out[kind]["acknowledged"] for kind in MIX)
-    out["machine_cpu_ms_per_write"] = busy * 1000 / acked if acked else 0.0
+    out["machine_cpu_busy"] = busy / seconds  # cores busy on average over the window (2.0 = both, all the time)
+    # What a write costs the machine (app servers, PostgreSQL, clients) and the app servers alone, whatever the number
+    # of instances: if a second instance only queued on something shared, this would stay and the cores would idle.
+    out["machine_cpu_ms_per_write"] = busy * 1000 / in_window if in_window else 0.0
+    servers_cpu = cpu["servers_end"] - cpu["servers_start"]
+    out["servers_cpu_busy"] = servers_cpu / seconds
+    out["servers_cpu_ms_per_write"] = servers_cpu * 1000 / in_window if in_window else 0.0
+    out["throttled_s"] = cpu["throttled_end"] - cpu["throttled_start"]
     return out
 
 
@@ -218,31 +247,51 @@ def _machine_cpu() -> float:
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def two_servers(database_url: str, workers: int, threads: int, seconds: float) -> dict[str, Any]:
-    """The mixed load on one gunicorn, then on two gunicorns (separate process groups, ports) on the same database.
+def two_servers(
+    database_url: str, workers: int, threads: int, seconds: float, warmup: float, cap: float, uncapped: bool
+) -> dict[str, Any]:
+    """The mixed load on one gunicorn, then on two (separate process groups and ports) on the same database.
 
-    Each run gets fresh challenges, so both start at step 1 with full signing queues. Afterwards one audit chain
-    must verify. The instances share sessions, throttling and the cache through the database (docs/scaling.md).
+    With `cap` (cores), each instance runs in a cgroup of its own holding it to that much CPU (bench/_cgroup.py), as
+    two machines of that size would; PostgreSQL and the clients are not capped. That pair is the one that says
+    whether a second instance adds throughput. With `uncapped` (or no writable cgroup), the pair without caps too,
+    where both instances share the machine's cores. Each run gets fresh challenges, so all start at step 1 with
+    full signing queues. Afterwards one audit chain must verify. The instances share sessions, throttling and the
+    cache through the database (docs/scaling.md).
     """
     from django.db import connection
 
-    runs: dict[str, Any] = {}
-    for label, instances in (("one", 1), ("two", 2)):
-        rows = mixed_rows()
-        connection.close()
-        servers = [Server(database_url, workers, threads) for _ in range(instances)]
-        try:
-            for server in servers:
-                server.__enter__()
-            cpu_before = [server.cpu_seconds() for server in servers]
-            runs[label] = mixed_load([server.port for server in servers], rows, seconds)
-            runs[label]["gunicorn_cpu_s"] = sum(s.cpu_seconds() - c for s, c in zip(servers, cpu_before, strict=True))
-        finally:
-            for server in servers:
-                server.stop()
-        print(label, json.dumps({k: v for k, v in runs[label].items() if k in ("writes_per_s", "errors",
-              "machine_cpu_busy")}), file=sys.stderr, flush=True)  # fmt: skip
-    runs["ratio"] = runs["two"]["writes_per_s"] / runs["one"]["writes_per_s"] if runs["one"]["writes_per_s"] else 0.0
+    why_not = CpuCap.available() if cap else "no cap asked for"
+    pairs = [("capped", cap)] if not why_not else []
+    if uncapped or why_not:
+        pairs.append(("uncapped", 0.0))
+    runs: dict[str, Any] = {"cap_cores": cap, "cap_unavailable": why_not, "pairs": {}}
+    for pair, cores in pairs:
+        measured: dict[str, Any] = {}
+        for label, instances in (("one", 1), ("two", 2)):
+            rows = mixed_rows()
+            connection.close()
+            servers = [Server(database_url, workers, threads) for _ in range(instances)]
+            caps: list[CpuCap] = []
+            try:
+                for server in servers:
+                    server.__enter__()  # every worker started at full speed; the cap holds for the load
+                    if cores:
+                        server.cap = CpuCap(cores)
+                        caps.append(server.cap)
+                        server.adopt(server.cap)
+                measured[label] = mixed_load([server.port for server in servers], rows, seconds, warmup, servers)
+            finally:
+                for server in servers:
+                    server.stop()
+                for made in caps:
+                    made.remove()
+            shown = {k: round(v, 2) for k, v in measured[label].items() if k in ("writes_per_s", "errors",
+                     "machine_cpu_busy", "servers_cpu_busy")}  # fmt: skip
+            print(pair, label, json.dumps(shown), file=sys.stderr, flush=True)
+        one, two = measured["one"]["writes_per_s"], measured["two"]["writes_per_s"]
+        measured["ratio"] = two / one if one else 0.0
+        runs["pairs"][pair] = measured
     runs["instances"] = f"{workers} workers x {threads} threads (gthread) each"
     runs["cores"] = os.cpu_count()
     return runs

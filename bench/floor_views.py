@@ -4,10 +4,15 @@
   for the page ratios (issue 20: a page's throughput against this one's, measured side by side).
 - `insert`: a signed-in, CSRF-checked POST that INSERTs one row in its own transaction and redirects (302): the
   floor for dose posts. Its table, bench_floor_row, is created by the bench (`ensure_floor_table`).
+
+And `worker`, the answering worker's process id, so the bench can wait until every gunicorn worker has started.
 """
 
 from __future__ import annotations
 
+import os
+
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -41,3 +46,8 @@ def insert(request: HttpRequest) -> HttpResponse:
             [request.POST.get("note", "")[:100]],
         )
     return HttpResponseRedirect("/bench/plain/")
+
+
+@login_not_required
+def worker(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(str(os.getpid()), content_type="text/plain")

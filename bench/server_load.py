@@ -17,8 +17,11 @@ challenges to it). Three parts, all aimed at 127.0.0.1 only, each bounded in tim
    and the occasional step (patients). p95 latency per page.
 4. `--two-servers` (only this): 50 clients (30 allergists posting doses, 12 patients taking home steps, 8 allergists
    signing finished challenges), each sending its requests to every app server in turn, as fast as answers come:
-   first against one gunicorn, then against two (separate process groups and ports, as two machines would be) on
-   the same database. Every acknowledged write is checked afterwards, and the audit chain verified.
+   first against one gunicorn, then against two (separate process groups and ports) on the same database. Each
+   instance is held to its own CPU budget (`--two-cap` cores, a cgroup each), as two machines would be; with
+   `--two-uncapped` the pair also runs without caps, sharing this machine's cores. Only the last `--two-seconds` of
+   each run are measured, after `--two-warmup` seconds of the same load. Every acknowledged write is checked
+   afterwards, and the audit chain verified.
 
 The gunicorn server runs in its own process group and is always stopped (try/finally).
 
@@ -61,7 +64,12 @@ def main() -> None:
     parser.add_argument(
         "--two-servers", action="store_true", help="only the mixed load on one, then two gunicorn instances"
     )
-    parser.add_argument("--two-seconds", type=float, default=20, help="each run of the mixed load")
+    parser.add_argument("--two-seconds", type=float, default=20, help="each run of the mixed load (measured)")
+    parser.add_argument("--two-warmup", type=float, default=4, help="seconds of the mixed load before measuring")
+    parser.add_argument(
+        "--two-cap", type=float, default=0.5, help="cores each instance may use (a cgroup each, as its own machine)"
+    )
+    parser.add_argument("--two-uncapped", action="store_true", help="also the pair without caps, sharing the cores")
     parser.add_argument(
         "--doses-only", action="store_true", help="only the bare-INSERT floor and the dose posts at 16 clients"
     )
@@ -70,7 +78,17 @@ def main() -> None:
     from django.db import connection
 
     if args.two_servers:
-        result = {"two_servers": two_servers(args.database_url, args.workers, args.threads, args.two_seconds)}
+        result = {
+            "two_servers": two_servers(
+                args.database_url,
+                args.workers,
+                args.threads,
+                args.two_seconds,
+                args.two_warmup,
+                args.two_cap,
+                args.two_uncapped,
+            )
+        }
         result["audit_chain"] = audit_chain_check()
         print(json.dumps(result, indent=2))
         write_json(args.json, result)
