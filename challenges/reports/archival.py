@@ -58,6 +58,7 @@ XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 def finish(pdf: bytes, *, structure: tagging.Node) -> bytes:
     """reportlab's output, tagged and made PDF/A-2b; the same input always gives the same bytes."""
     with pikepdf.open(BytesIO(pdf)) as document:
+        _flate_filters_as_names(document)
         tagging.write_structure(document, structure)
         _drop_empty_info(document)
         document.Root.Metadata = _metadata(document)
@@ -81,6 +82,20 @@ def xmp_date(pdf_date: str) -> str:
     if zone in ("", "Z"):
         return moment + "Z"
     return f"{moment}{zone[0]}{zone[1:3]}:{zone[3:5] or '00'}"
+
+
+def _flate_filters_as_names(document: pikepdf.Pdf) -> None:
+    """reportlab writes `/Filter [/FlateDecode]`. qpdf copies a Flate stream untouched on save only when /Filter is
+    the name, and decoded and recompressed every page's content and every font file otherwise (to the same bytes:
+    zlib's default level both times): about half the save's time (bench/README.md, seventh pass). A one-element filter
+    array means the same as the name (ISO 32000-1 §7.3.8.2), and Flate is allowed in PDF/A-2, so the name is set and
+    the streams keep reportlab's bytes. Called before the structure tree is added: only reportlab's objects are read."""
+    flate = pikepdf.Name.FlateDecode
+    for obj in document.objects:
+        if isinstance(obj, pikepdf.Stream) and "/DecodeParms" not in obj:
+            filters = obj.get("/Filter")
+            if isinstance(filters, pikepdf.Array) and len(filters) == 1 and filters[0] == flate:
+                obj.Filter = flate
 
 
 def _drop_empty_info(document: pikepdf.Pdf) -> None:
