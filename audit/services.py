@@ -161,12 +161,12 @@ def _seal_in_background() -> None:
     full bench's two-server run: PostgreSQL's "too many clients", 29 Nov 2026)."""
     global _sealer, _requested_at
     with _wake:
-        if _requested_at is None:
-            _requested_at = time.monotonic()
         if _sealer is None or not _sealer.is_alive():
             _sealer = threading.Thread(target=_run_sealer, name="audit-sealer", daemon=True)
             _sealer.start()
-        _wake.notify()
+        if _requested_at is None:  # else the sealer is waiting out the delay of an earlier ask: nothing to wake
+            _requested_at = time.monotonic()
+            _wake.notify()
 
 
 def _run_sealer() -> None:
