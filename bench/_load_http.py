@@ -29,8 +29,8 @@ def _get(port: int, path: str, cookie: str = "") -> tuple[int, bytes]:
 class Browser:
     """One signed-in user: a keep-alive connection, the session and CSRF cookies, reconnecting when needed."""
 
-    def __init__(self, port: int, session: str) -> None:
-        self.port, self.cookies = port, {"sessionid": session}
+    def __init__(self, port: int, session: str, *, keep_alive: bool = True) -> None:
+        self.port, self.cookies, self.keep_alive = port, {"sessionid": session}, keep_alive
         self.conn: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -55,6 +55,8 @@ class Browser:
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _eq, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if not self.keep_alive:
+            self.close()
         return response.status, response.headers.get("Location", ""), text
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ gunicorn and then on two sharing the database, every acknowledged write checked 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import threading
@@ -18,7 +19,10 @@ from bench._load_http import MAX_REQUESTS_PER_CLIENT, Browser, _csrf, _latency, 
 from bench._load_rows import DOSE_STEPS, DoseQueue, _challenge, _protocol, _session
 from bench._load_server import Server
 
-MIXED_DOSE_QUEUE = 16  # the two-server run's dose clients: 192 doses each (the fastest gave 200 in a minute)
+# Enough rows that no client runs out within a run, at rates well above the fastest seen (a dose client 1.2 doses a
+# second, a signing client 0.6 signatures a second, 29 Nov 2026), and no more: making them is most of a run's time.
+DOSE_RATE_BOUND = 2.0  # doses a second per dose client
+SIGN_RATE_BOUND = 0.8  # signatures a second per signing client
 
 
 # --- 4. two app servers on one database ------------------------------------------------------------------------
@@ -26,11 +30,20 @@ MIXED_DOSE_QUEUE = 16  # the two-server run's dose clients: 192 doses each (the 
 # 50 clients, as the issue asks: allergists posting doses, patients taking home steps, allergists signing finished
 # challenges (signing draws the report PDF: the heaviest write there is).
 MIX = {"dose": 30, "home": 12, "sign": 8}
-SIGNS_PER_CLIENT = 40
 
 
-def mixed_rows() -> dict[str, Any]:
-    """A clinic of its own (home steps need no release) with the challenges the mixed load writes to."""
+def mixed_rows(seconds: float) -> dict[str, Any]:
+    """A clinic of its own (home steps need no release) with the challenges the mixed load writes to, in one
+    transaction (about 1,800 rows with their history and audit rows: 30 s of commits one by one, 29 Nov 2026)."""
+    from django.db import transaction
+
+    from audit.services import chained_in_transaction
+
+    with transaction.atomic(), chained_in_transaction():
+        return _mixed_rows(seconds)
+
+
+def _mixed_rows(seconds: float) -> dict[str, Any]:
     from datetime import date
 
     from django.utils import timezone
@@ -40,6 +53,8 @@ def mixed_rows() -> dict[str, Any]:
     from clinics.models import Clinic, Role, User
     from patients.models import Patient
 
+    dose_queue = max(2, math.ceil(seconds * DOSE_RATE_BOUND / DOSE_STEPS))  # challenges per dose client
+    signs = math.ceil(seconds * SIGN_RATE_BOUND) + 5  # finished challenges per signing client
     north = Clinic.objects.get(name="Northside Allergy Clinic")
     tag = uuid.uuid4().hex[:6]
     clinic = Clinic.objects.create(name=f"Bench two servers {tag}", time_zone=north.time_zone)
@@ -57,7 +72,7 @@ def mixed_rows() -> dict[str, Any]:
 
     dose = [
         DoseQueue.make([_challenge(patient(n * 100 + m, "d"), waits, allergist, None, checked_in=True).pk
-                        for m in range(MIXED_DOSE_QUEUE)], _session(allergist))
+                        for m in range(dose_queue)], _session(allergist))
         for n in range(MIX["dose"])
     ]  # fmt: skip
     home_clients = []
@@ -74,18 +89,21 @@ def mixed_rows() -> dict[str, Any]:
             Challenge.objects.create(clinic=clinic, patient=person, protocol=waits, setting="clinic",
                                      scheduled_at=finished, allergist=signer, status="completed", outcome="passed",
                                      observation_started_at=finished, indication="[bench-2s]").pk
-            for _ in range(SIGNS_PER_CLIENT)
+            for _ in range(signs)
         ]  # fmt: skip
         sign.append({"challenges": queue, "cookie": _session(signer)})
     return {"zone": clinic.time_zone, "dose": dose, "home": home_clients, "sign": sign}
 
 
 class Balanced:
-    """One user behind a load balancer: one connection per app server, requests sent to each in turn, one set of
-    cookies (the session and CSRF cookies made on one server are used on the other)."""
+    """One user behind a load balancer: requests sent to each app server in turn, one set of cookies (the session and
+    CSRF cookies made on one server are used on the other), a new connection for each request, as a proxy such as
+    nginx opens to gunicorn by default. So whichever worker is free takes the next request: a kept-alive connection
+    stays with the worker that accepted it, and which clients happened to share a worker then decided each kind's
+    throughput (two runs of the same code measured 1.4x and 2.5x)."""
 
     def __init__(self, ports: list[int], session: str) -> None:
-        self.browsers = [Browser(port, session) for port in ports]
+        self.browsers = [Browser(port, session, keep_alive=False) for port in ports]
         self.turn = 0
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -269,7 +287,7 @@ def two_servers(
     for pair, cores in pairs:
         measured: dict[str, Any] = {}
         for label, instances in (("one", 1), ("two", 2)):
-            rows = mixed_rows()
+            rows = mixed_rows(warmup + seconds + 10)  # and the drain
             connection.close()
             servers = [Server(database_url, workers, threads) for _ in range(instances)]
             caps: list[CpuCap] = []
