@@ -7,8 +7,9 @@ Default scale 0.1 (2,000 patients, 5,000 challenges, 100,000 observations) and s
 of them on the demo databases, two on the large ones; doses 10 s, clinic 20 s, two servers 20 s after 5 s of
 warm-up, each instance capped at half a core) so the whole run stays under 10 minutes on the 2-core reference
 machine (issue 9); --full is the issue's scale (20,000 / 50,000 / 1,000,000; generation alone takes minutes per
-database) with 8 s wrk runs, two rounds everywhere, 60 s load runs and the two servers uncapped as well. Databases live under DATA_DIR (SQLite files) and in PostgreSQL as
-stepwise_bench_small / stepwise_bench_large on 127.0.0.1; all are removed at the end unless --keep.
+database) with 8 s wrk runs, two rounds everywhere, 60 s load runs and the two servers uncapped as well.
+Databases live under DATA_DIR (SQLite files) and in PostgreSQL as stepwise_bench_small / stepwise_bench_large on
+127.0.0.1; all are removed at the end unless --keep.
 """
 
 from __future__ import annotations
