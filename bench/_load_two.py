@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -120,20 +121,29 @@ class Balanced:
 
 
 def mixed_load(
-    ports: list[int], rows: dict[str, Any], seconds: float, warmup: float = 0.0, servers: list[Server] | None = None
+    ports: list[int],
+    rows: dict[str, Any],
+    seconds: float,
+    warmup: float = 0.0,
+    servers: list[Server] | None = None,
+    ready: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """The 50 clients for `warmup` + `seconds`, each spread over every port. Only the last `seconds` are measured
     (writes answered in that window, the machine's and the servers' CPU over it): the warm-up lets every worker load
     what it loads on first use (templates, fonts, compiled queries), which a server running for hours has done.
-    Every acknowledged write, warm-up included, is checked afterwards."""
+    Every acknowledged write, warm-up included, is checked afterwards. `ready` runs once every client holds its CSRF
+    token, just before the load starts."""
     tally = {kind: DoseTally() for kind in MIX}
     signed: list[int] = []
     done_at: dict[str, list[float]] = {kind: [] for kind in MIX}  # when each acknowledged write was answered
     window: list[float] = []  # the measured window's start and end, set when the gate opens
     clients = [(kind, spec) for kind in MIX for spec in rows[kind]]
-    start_gate = threading.Barrier(
-        len(clients) + 1, action=lambda: window.extend([time.monotonic() + warmup, time.monotonic() + warmup + seconds])
-    )
+
+    def start() -> None:
+        ready()
+        window.extend([time.monotonic() + warmup, time.monotonic() + warmup + seconds])
+
+    start_gate = threading.Barrier(len(clients) + 1, action=start)
 
     def post(kind: str, user: Balanced, path: str, form: dict[str, str], acknowledged: str, pk: int, key: str) -> bool:
         began = time.perf_counter()
@@ -290,20 +300,23 @@ def two_servers(
             rows = mixed_rows(warmup + seconds + 10)  # and the drain
             connection.close()
             servers = [Server(database_url, workers, threads) for _ in range(instances)]
-            caps: list[CpuCap] = []
+            caps = [CpuCap(cores) for _ in servers] if cores else []
+
+            def capped(servers: list[Server] = servers, caps: list[CpuCap] = caps) -> None:
+                for server, cap in zip(servers, caps, strict=False):
+                    server.adopt(cap)
+
             try:
                 for server in servers:
-                    server.__enter__()  # every worker started at full speed; the cap holds for the load
-                    if cores:
-                        server.cap = CpuCap(cores)
-                        caps.append(server.cap)
-                        server.adopt(server.cap)
-                measured[label] = mixed_load([server.port for server in servers], rows, seconds, warmup, servers)
+                    server.__enter__()
+                # Every worker started, and every client's first page drawn, at full speed: the caps hold for the load.
+                ports = [server.port for server in servers]
+                measured[label] = mixed_load(ports, rows, seconds, warmup, servers, ready=capped)
             finally:
                 for server in servers:
                     server.stop()
-                for made in caps:
-                    made.remove()
+                for cap in caps:
+                    cap.remove()
             shown = {k: round(v, 2) for k, v in measured[label].items() if k in ("writes_per_s", "errors",
                      "machine_cpu_busy", "servers_cpu_busy")}  # fmt: skip
             print(pair, label, json.dumps(shown), file=sys.stderr, flush=True)

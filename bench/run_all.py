@@ -4,12 +4,11 @@ Run: .venv/bin/python bench/run_all.py [--full] [--scale 0.1] [--dose-seconds 10
 [--keep]
 
 Default scale 0.1 (2,000 patients, 5,000 challenges, 100,000 observations) and short load runs (wrk 3 s, one round
-of them on the demo databases, two on the large ones; doses 10 s, clinic 20 s, two servers 20 s after 5 s of
-warm-up, each instance capped at half a core) so the whole run stays under 10 minutes on the 2-core reference
-machine (issue 9); --full is the issue's scale (20,000 / 50,000 / 1,000,000; generation alone takes minutes per
-database) with 8 s wrk runs, two rounds everywhere, 60 s load runs and the two servers uncapped as well.
-Databases live under DATA_DIR (SQLite files) and in PostgreSQL as stepwise_bench_small / stepwise_bench_large on
-127.0.0.1; all are removed at the end unless --keep.
+of them; doses 10 s, clinic 20 s, two servers 15 s after 4 s of warm-up, each instance capped at half a core) so
+the whole run stays under 10 minutes on the 2-core reference machine (issue 9); --full is the issue's scale
+(20,000 / 50,000 / 1,000,000; generation alone takes minutes per database) with 8 s wrk runs, two rounds
+everywhere, 60 s load runs and the two servers uncapped as well. Databases live under DATA_DIR (SQLite files) and
+in PostgreSQL as stepwise_bench_small / stepwise_bench_large on 127.0.0.1; all are removed at the end unless --keep.
 """
 
 from __future__ import annotations
@@ -163,7 +162,7 @@ def server_loads(args: argparse.Namespace, urls: dict[str, str], use_pg: bool) -
                 "--seconds",
                 str(args.wrk_seconds),
                 "--rounds",
-                str(args.wrk_rounds_small if size == "small" else 2),
+                str(args.wrk_rounds_small if size == "small" else args.wrk_rounds_large),
                 "--json",
                 str(out),
                 *(["--pages-only"] if size == "small" else []),
@@ -410,12 +409,11 @@ def main() -> None:
     )
     parser.add_argument("--dose-seconds", type=float, default=10)
     parser.add_argument("--clinic-seconds", type=float, default=20)
-    parser.add_argument("--two-seconds", type=float, default=20, help="each run of the two-instance mixed load")
+    parser.add_argument("--two-seconds", type=float, default=15, help="each run of the two-instance mixed load")
     parser.add_argument("--rounds", type=int, default=4, help="latency rounds per database")
     parser.add_argument("--wrk-seconds", type=int, default=3, help="each 16-connection wrk run (1 connection: half)")
-    parser.add_argument(
-        "--wrk-rounds-small", type=int, default=1, help="rounds of wrk runs on the demo databases (large: 2)"
-    )
+    parser.add_argument("--wrk-rounds-small", type=int, default=1, help="rounds of wrk runs on the demo databases")
+    parser.add_argument("--wrk-rounds-large", type=int, default=1, help="rounds of wrk runs on the large databases")
     parser.add_argument("--runs", type=int, default=6, help="requests per page per round")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
@@ -423,7 +421,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.full:
         args.scale, args.dose_seconds, args.clinic_seconds, args.two_seconds = 1.0, 60, 60, 60
-        args.wrk_seconds, args.wrk_rounds_small = 8, 2
+        args.wrk_seconds, args.wrk_rounds_small, args.wrk_rounds_large = 8, 2, 2
     began = time.perf_counter()
     if not args.reuse:
         shutil.rmtree(DATA_DIR, ignore_errors=True)

@@ -65,7 +65,7 @@ def main() -> None:
         "--two-servers", action="store_true", help="only the mixed load on one, then two gunicorn instances"
     )
     parser.add_argument("--two-seconds", type=float, default=20, help="each run of the mixed load (measured)")
-    parser.add_argument("--two-warmup", type=float, default=5, help="seconds of the mixed load before measuring")
+    parser.add_argument("--two-warmup", type=float, default=4, help="seconds of the mixed load before measuring")
     parser.add_argument(
         "--two-cap", type=float, default=0.5, help="cores each instance may use (a cgroup each, as its own machine)"
     )
