@@ -81,8 +81,10 @@ def _board_url() -> dict[str, str]:
         return {"board_url": reverse("challenges:board"), "board_what": "full board page (no board_fragment URL)"}
 
 
-def setup_rows() -> dict[str, Any]:
-    """Users, sessions and challenges for the three parts; returns what the clients need (ids, cookies, URLs)."""
+def setup_rows(*, dose_clients: bool = True) -> dict[str, Any]:
+    """Users, sessions and challenges for the three parts; returns what the clients need (ids, cookies, URLs).
+    Without `dose_clients` (the pages-only runs), none of the dose clients' 400 challenges, which are in a clinic of
+    their own and on no page measured: they were about 10 s of each pages-only run."""
     from datetime import date
 
     from django.urls import reverse
@@ -128,13 +130,13 @@ def setup_rows() -> dict[str, Any]:
             search_text=fold(f"{given} {family} {mrn}"),
         )
 
-    dose_clients = []
-    for n in range(DOSE_CLIENTS):
+    doses = []
+    for n in range(DOSE_CLIENTS if dose_clients else 0):
         queue = [
             _challenge(patient(n * 100 + m, "d", where=dose_clinic), waits, dose_allergist, None, checked_in=True).pk
             for m in range(DOSE_QUEUE)
         ]
-        dose_clients.append(DoseQueue.make(queue, _session(dose_allergist)))
+        doses.append(DoseQueue.make(queue, _session(dose_allergist)))
     nurses = []
     for n in range(NURSES):
         nurse = User.objects.create(username=f"bench-nurse-{tag}-{n}", role=Role.NURSE, clinic=clinic, password="!")
@@ -150,7 +152,7 @@ def setup_rows() -> dict[str, Any]:
     demo = Challenge.objects.get(indication__startswith="[demo-dosing]")
     return {
         "zone": clinic.time_zone,
-        "dose_clients": dose_clients,
+        "dose_clients": doses,
         "nurses": nurses,
         "patients": patients,
         "overhead_cookie": _session(nurse),

@@ -94,7 +94,7 @@ def main() -> None:
         write_json(args.json, result)
         return
 
-    rows = setup_rows()
+    rows = setup_rows(dose_clients=not args.pages_only)
     from bench.floor_views import ensure_floor_table
 
     ensure_floor_table()
