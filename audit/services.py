@@ -156,9 +156,9 @@ def _seal_in_background() -> None:
 
     One long-lived sealer thread per process, with one database connection it keeps: a thread (and a connection)
     per seal cost PostgreSQL about 8 ms of CPU to start a backend for every seal, several times a second per
-    process under load (bench/README.md, "Two app servers, capped"). And never a thread per commit: while a seal
-    waited for the chain lock, each would hold a connection of its own, until the server refused connections (the
-    full bench's two-server run: PostgreSQL's "too many clients", 29 Nov 2026)."""
+    process under load (bench/README.md, "Two app servers, each on its own CPU budget"). And never a thread per
+    commit: while a seal waited for the chain lock, each would hold a connection of its own, until the server
+    refused connections (the full bench's two-server run: PostgreSQL's "too many clients", 29 Nov 2026)."""
     global _sealer, _requested_at
     with _wake:
         if _sealer is None or not _sealer.is_alive():
